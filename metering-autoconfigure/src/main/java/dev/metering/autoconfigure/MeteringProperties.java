@@ -1,0 +1,446 @@
+package dev.metering.autoconfigure;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.metering.ledger.MeteringSchemaInitializer;
+import dev.metering.ledger.OverflowPolicy;
+import dev.metering.web.AnonymousPolicy;
+import dev.metering.web.MeteringFilter;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.sql.init.DatabaseInitializationMode;
+
+/**
+ * Configuration of the metering kit, under {@code metering}.
+ */
+@ConfigurationProperties("metering")
+public class MeteringProperties {
+
+	/**
+	 * Whether the metering kit is enabled. When false, nothing of the kit is configured.
+	 */
+	private boolean enabled = true;
+
+	private final Jdbc jdbc = new Jdbc();
+
+	private final Ledger ledger = new Ledger();
+
+	private final Writer writer = new Writer();
+
+	private final Web web = new Web();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Jdbc getJdbc() {
+		return this.jdbc;
+	}
+
+	public Ledger getLedger() {
+		return this.ledger;
+	}
+
+	public Writer getWriter() {
+		return this.writer;
+	}
+
+	public Web getWeb() {
+		return this.web;
+	}
+
+	/**
+	 * Where and how the kit keeps its tables.
+	 */
+	public static class Jdbc {
+
+		/**
+		 * When to create the kit's tables: 'embedded' only for embedded databases such as H2,
+		 * 'always', or 'never' (you run the scripts yourself).
+		 */
+		private DatabaseInitializationMode initializeSchema = DatabaseInitializationMode.EMBEDDED;
+
+		/**
+		 * Location of the SQL script that creates the tables; '@@platform@@' becomes
+		 * postgresql, h2 or mysql.
+		 */
+		private String schema = MeteringSchemaInitializer.DEFAULT_SCHEMA_LOCATION;
+
+		/**
+		 * Prefix of every table and index name, optionally schema-qualified ('billing.metering_').
+		 */
+		private String tablePrefix = "metering_";
+
+		/**
+		 * Database platform (postgresql, h2, mysql or mariadb). Detected from the DataSource
+		 * when not set.
+		 */
+		private String platform;
+
+		public DatabaseInitializationMode getInitializeSchema() {
+			return this.initializeSchema;
+		}
+
+		public void setInitializeSchema(DatabaseInitializationMode initializeSchema) {
+			this.initializeSchema = initializeSchema;
+		}
+
+		public String getSchema() {
+			return this.schema;
+		}
+
+		public void setSchema(String schema) {
+			this.schema = schema;
+		}
+
+		public String getTablePrefix() {
+			return this.tablePrefix;
+		}
+
+		public void setTablePrefix(String tablePrefix) {
+			this.tablePrefix = tablePrefix;
+		}
+
+		public String getPlatform() {
+			return this.platform;
+		}
+
+		public void setPlatform(String platform) {
+			this.platform = platform;
+		}
+
+	}
+
+	/**
+	 * Rules for the events the ledger accepts.
+	 */
+	public static class Ledger {
+
+		/**
+		 * How old an event's occurred-at may be. Older events are rejected; rollups and bills
+		 * of periods older than this are final.
+		 */
+		private Duration lateWindow = Duration.ofDays(35);
+
+		/**
+		 * The largest quantity of one event; larger ones are rejected as a likely bug.
+		 */
+		private BigDecimal maxQuantity = new BigDecimal("1000000000000");
+
+		public Duration getLateWindow() {
+			return this.lateWindow;
+		}
+
+		public void setLateWindow(Duration lateWindow) {
+			this.lateWindow = lateWindow;
+		}
+
+		public BigDecimal getMaxQuantity() {
+			return this.maxQuantity;
+		}
+
+		public void setMaxQuantity(BigDecimal maxQuantity) {
+			this.maxQuantity = maxQuantity;
+		}
+
+	}
+
+	/**
+	 * The buffered writer that moves events from the request threads to the ledger.
+	 */
+	public static class Writer {
+
+		/**
+		 * How many events the in-memory buffer holds.
+		 */
+		private int capacity = 100_000;
+
+		/**
+		 * The most events written to the ledger in one transaction.
+		 */
+		private int batchSize = 1_000;
+
+		/**
+		 * The longest an event waits for its batch to fill before it is written.
+		 */
+		private Duration flushInterval = Duration.ofMillis(100);
+
+		/**
+		 * What recording does when the buffer is full: 'block' (wait up to block-timeout,
+		 * then drop) or 'drop' at once. Every drop is counted and logged.
+		 */
+		private OverflowPolicy overflow = OverflowPolicy.BLOCK;
+
+		/**
+		 * How long recording waits for buffer space under the 'block' overflow policy.
+		 */
+		private Duration blockTimeout = Duration.ofSeconds(1);
+
+		/**
+		 * How long closing the application waits for buffered events to be written.
+		 */
+		private Duration shutdownTimeout = Duration.ofSeconds(30);
+
+		private final Retry retry = new Retry();
+
+		public int getCapacity() {
+			return this.capacity;
+		}
+
+		public void setCapacity(int capacity) {
+			this.capacity = capacity;
+		}
+
+		public int getBatchSize() {
+			return this.batchSize;
+		}
+
+		public void setBatchSize(int batchSize) {
+			this.batchSize = batchSize;
+		}
+
+		public Duration getFlushInterval() {
+			return this.flushInterval;
+		}
+
+		public void setFlushInterval(Duration flushInterval) {
+			this.flushInterval = flushInterval;
+		}
+
+		public OverflowPolicy getOverflow() {
+			return this.overflow;
+		}
+
+		public void setOverflow(OverflowPolicy overflow) {
+			this.overflow = overflow;
+		}
+
+		public Duration getBlockTimeout() {
+			return this.blockTimeout;
+		}
+
+		public void setBlockTimeout(Duration blockTimeout) {
+			this.blockTimeout = blockTimeout;
+		}
+
+		public Duration getShutdownTimeout() {
+			return this.shutdownTimeout;
+		}
+
+		public void setShutdownTimeout(Duration shutdownTimeout) {
+			this.shutdownTimeout = shutdownTimeout;
+		}
+
+		public Retry getRetry() {
+			return this.retry;
+		}
+
+		/**
+		 * Retries of failed writes: every event is kept and retried until the database takes it.
+		 */
+		public static class Retry {
+
+			/**
+			 * The wait after the first failed write; it doubles with each failure.
+			 */
+			private Duration initialBackoff = Duration.ofMillis(100);
+
+			/**
+			 * The longest wait between two attempts.
+			 */
+			private Duration maxBackoff = Duration.ofSeconds(10);
+
+			public Duration getInitialBackoff() {
+				return this.initialBackoff;
+			}
+
+			public void setInitialBackoff(Duration initialBackoff) {
+				this.initialBackoff = initialBackoff;
+			}
+
+			public Duration getMaxBackoff() {
+				return this.maxBackoff;
+			}
+
+			public void setMaxBackoff(Duration maxBackoff) {
+				this.maxBackoff = maxBackoff;
+			}
+
+		}
+
+	}
+
+	/**
+	 * Metering of HTTP requests by the servlet filter.
+	 */
+	public static class Web {
+
+		/**
+		 * Whether every HTTP request is metered by the kit's servlet filter.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * The meter of one HTTP request (quantity 1).
+		 */
+		private String requestMeter = "http.requests";
+
+		/**
+		 * Path patterns of the requests to meter.
+		 */
+		private List<String> include = new ArrayList<>(List.of("/**"));
+
+		/**
+		 * Path patterns of requests never metered, even when included.
+		 */
+		private List<String> exclude = new ArrayList<>(List.of("/actuator/**", "/error"));
+
+		/**
+		 * Where the tenant of a request comes from: 'header' (tenant-header) or 'principal'
+		 * (the authenticated principal's tenant-claim, or its name).
+		 */
+		private TenantSource tenantSource = TenantSource.HEADER;
+
+		/**
+		 * The request header naming the tenant, when tenant-source is 'header'.
+		 */
+		private String tenantHeader = "X-Tenant-Id";
+
+		/**
+		 * The token claim naming the tenant, when tenant-source is 'principal'.
+		 */
+		private String tenantClaim = "tenant";
+
+		/**
+		 * Order of the metering filter; the default runs it just after Spring Security's
+		 * filter chain (-100), so the principal is known.
+		 */
+		private int filterOrder = MeteringFilter.DEFAULT_ORDER;
+
+		private final Anonymous anonymous = new Anonymous();
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getRequestMeter() {
+			return this.requestMeter;
+		}
+
+		public void setRequestMeter(String requestMeter) {
+			this.requestMeter = requestMeter;
+		}
+
+		public List<String> getInclude() {
+			return this.include;
+		}
+
+		public void setInclude(List<String> include) {
+			this.include = include;
+		}
+
+		public List<String> getExclude() {
+			return this.exclude;
+		}
+
+		public void setExclude(List<String> exclude) {
+			this.exclude = exclude;
+		}
+
+		public TenantSource getTenantSource() {
+			return this.tenantSource;
+		}
+
+		public void setTenantSource(TenantSource tenantSource) {
+			this.tenantSource = tenantSource;
+		}
+
+		public String getTenantHeader() {
+			return this.tenantHeader;
+		}
+
+		public void setTenantHeader(String tenantHeader) {
+			this.tenantHeader = tenantHeader;
+		}
+
+		public String getTenantClaim() {
+			return this.tenantClaim;
+		}
+
+		public void setTenantClaim(String tenantClaim) {
+			this.tenantClaim = tenantClaim;
+		}
+
+		public int getFilterOrder() {
+			return this.filterOrder;
+		}
+
+		public void setFilterOrder(int filterOrder) {
+			this.filterOrder = filterOrder;
+		}
+
+		public Anonymous getAnonymous() {
+			return this.anonymous;
+		}
+
+		/**
+		 * Requests without a tenant.
+		 */
+		public static class Anonymous {
+
+			/**
+			 * What to do with a request that has no tenant: 'skip' it, or 'record' it under
+			 * the anonymous tenant id.
+			 */
+			private AnonymousPolicy policy = AnonymousPolicy.SKIP;
+
+			/**
+			 * The tenant id anonymous requests are recorded under, when policy is 'record'.
+			 */
+			private String tenant = "anonymous";
+
+			public AnonymousPolicy getPolicy() {
+				return this.policy;
+			}
+
+			public void setPolicy(AnonymousPolicy policy) {
+				this.policy = policy;
+			}
+
+			public String getTenant() {
+				return this.tenant;
+			}
+
+			public void setTenant(String tenant) {
+				this.tenant = tenant;
+			}
+
+		}
+
+	}
+
+	/**
+	 * Where the tenant of a request comes from.
+	 */
+	public enum TenantSource {
+
+		/** A request header. */
+		HEADER,
+
+		/** The authenticated principal. */
+		PRINCIPAL
+
+	}
+
+}

@@ -1,0 +1,64 @@
+package dev.metering.autoconfigure;
+
+import java.time.Clock;
+
+import jakarta.servlet.DispatcherType;
+
+import dev.metering.event.UsageRecorder;
+import dev.metering.tenant.HeaderTenantResolver;
+import dev.metering.tenant.PrincipalTenantResolver;
+import dev.metering.tenant.TenantResolver;
+import dev.metering.web.MeteringFilter;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.web.servlet.DispatcherServlet;
+
+/**
+ * The servlet filter that meters every request, and the {@link TenantResolver} it asks.
+ */
+@AutoConfiguration(after = MeteringLedgerAutoConfiguration.class)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass({ DispatcherServlet.class, FilterRegistrationBean.class })
+@ConditionalOnBean(UsageRecorder.class)
+@ConditionalOnBooleanProperty(name = { "metering.enabled", "metering.web.enabled" }, matchIfMissing = true)
+public final class MeteringWebAutoConfiguration {
+
+	/** Bean name of the filter registration; declare a bean of this name to replace it. */
+	public static final String FILTER_REGISTRATION_BEAN_NAME = "meteringFilterRegistration";
+
+	@Bean
+	@ConditionalOnMissingBean
+	TenantResolver meteringTenantResolver(MeteringProperties properties) {
+		MeteringProperties.Web web = properties.getWeb();
+		return switch (web.getTenantSource()) {
+			case HEADER -> new HeaderTenantResolver(web.getTenantHeader());
+			case PRINCIPAL -> new PrincipalTenantResolver(web.getTenantClaim());
+		};
+	}
+
+	@Bean(FILTER_REGISTRATION_BEAN_NAME)
+	@ConditionalOnMissingBean(name = FILTER_REGISTRATION_BEAN_NAME)
+	FilterRegistrationBean<MeteringFilter> meteringFilterRegistration(UsageRecorder recorder,
+			TenantResolver tenantResolver, MeteringProperties properties, ObjectProvider<Clock> clock) {
+		MeteringProperties.Web web = properties.getWeb();
+		MeteringFilter.MeteringFilterSettings settings = new MeteringFilter.MeteringFilterSettings(
+				web.getRequestMeter(), web.getInclude(), web.getExclude(), web.getAnonymous().getPolicy(),
+				web.getAnonymous().getTenant());
+		MeteringFilter filter = new MeteringFilter(recorder, tenantResolver, settings,
+				clock.getIfAvailable(Clock::systemUTC));
+		FilterRegistrationBean<MeteringFilter> registration = new FilterRegistrationBean<>(filter);
+		registration.setName("meteringFilter");
+		registration.setOrder(web.getFilterOrder());
+		registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);
+		return registration;
+	}
+
+}

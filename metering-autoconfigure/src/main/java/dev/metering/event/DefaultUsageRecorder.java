@@ -1,0 +1,33 @@
+package dev.metering.event;
+
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Validates events and hands them to a {@link UsageEventSink}.
+ */
+public class DefaultUsageRecorder implements UsageRecorder {
+
+	private final UsageEventValidator validator;
+
+	private final UsageEventSink sink;
+
+	public DefaultUsageRecorder(UsageEventValidator validator, UsageEventSink sink) {
+		this.validator = validator;
+		this.sink = sink;
+	}
+
+	@Override
+	public void record(UsageEvent event) {
+		this.validator.validate(event);
+		this.sink.offer(event);
+	}
+
+	@Override
+	public void recordAll(Collection<UsageEvent> events) {
+		List<UsageEvent> batch = List.copyOf(events);
+		batch.forEach(this.validator::validate);
+		batch.forEach(this.sink::offer);
+	}
+
+}

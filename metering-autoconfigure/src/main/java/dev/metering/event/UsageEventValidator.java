@@ -1,0 +1,163 @@
+package dev.metering.event;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The rules every event must pass before it is recorded. Each failure names the field.
+ */
+public class UsageEventValidator {
+
+	/** Longest tenant, billing scope and meter name; matches the ledger's column widths. */
+	public static final int MAX_ID_LENGTH = 128;
+
+	public static final int MAX_USER_LENGTH = 256;
+
+	public static final int MAX_RESOURCE_LENGTH = 512;
+
+	public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+	public static final int MAX_DIMENSIONS = 32;
+
+	public static final int MAX_DIMENSIONS_JSON_LENGTH = 4000;
+
+	/** Decimal places the ledger keeps; more would be silently rounded, so they are refused. */
+	public static final int MAX_QUANTITY_SCALE = 9;
+
+	/** How far ahead of this instance's clock an event may claim to have happened. */
+	public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(5);
+
+	private static final Pattern METER_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+
+	private final Clock clock;
+
+	private final Duration lateWindow;
+
+	private final BigDecimal maxQuantity;
+
+	/**
+	 * A validator.
+	 * @param clock the clock that decides what "now" is
+	 * @param lateWindow how old an event may be
+	 * @param maxQuantity the largest quantity of one event; anything above is taken for a bug
+	 */
+	public UsageEventValidator(Clock clock, Duration lateWindow, BigDecimal maxQuantity) {
+		this.clock = clock;
+		this.lateWindow = lateWindow;
+		this.maxQuantity = maxQuantity;
+	}
+
+	/**
+	 * Whether the name is a valid meter name: lower-case letters, digits, {@code .}, {@code _} and
+	 * {@code -}, starting with a letter or digit, at most 128 characters.
+	 * @param meter a candidate meter name
+	 * @return {@code true} if valid
+	 */
+	public static boolean isValidMeterName(String meter) {
+		return meter != null && meter.length() <= MAX_ID_LENGTH && METER_NAME.matcher(meter).matches();
+	}
+
+	/**
+	 * Checks one event.
+	 * @param event the event
+	 * @throws InvalidUsageEventException naming the first invalid field
+	 */
+	public void validate(UsageEvent event) {
+		if (event == null) {
+			throw new InvalidUsageEventException("event", "must not be null");
+		}
+		if (event.eventId() == null) {
+			throw new InvalidUsageEventException("eventId", "must not be null");
+		}
+		requireId("tenantId", event.tenantId());
+		requireId("billingScopeId", event.billingScopeId());
+		requireId("meter", event.meter());
+		if (!METER_NAME.matcher(event.meter()).matches()) {
+			throw new InvalidUsageEventException("meter", "'" + event.meter()
+					+ "' must match [a-z0-9][a-z0-9._-]* (lower-case letters, digits, '.', '_' and '-')");
+		}
+		validateQuantity(event.quantity());
+		validateOccurredAt(event.occurredAt());
+		maxLength("userId", event.userId(), MAX_USER_LENGTH);
+		maxLength("resource", event.resource(), MAX_RESOURCE_LENGTH);
+		if (event.source() == null) {
+			throw new InvalidUsageEventException("source", "must not be null");
+		}
+		if (event.idempotencyKey() != null) {
+			if (event.idempotencyKey().isBlank()) {
+				throw new InvalidUsageEventException("idempotencyKey", "must not be blank when present");
+			}
+			maxLength("idempotencyKey", event.idempotencyKey(), MAX_IDEMPOTENCY_KEY_LENGTH);
+		}
+		validateDimensions(event.dimensions());
+	}
+
+	private void validateQuantity(BigDecimal quantity) {
+		if (quantity == null) {
+			throw new InvalidUsageEventException("quantity", "must not be null");
+		}
+		if (quantity.signum() < 0) {
+			throw new InvalidUsageEventException("quantity", "must not be negative, was " + quantity.toPlainString());
+		}
+		if (quantity.compareTo(this.maxQuantity) > 0) {
+			throw new InvalidUsageEventException("quantity", "must be at most " + this.maxQuantity.toPlainString()
+					+ " (metering.ledger.max-quantity), was " + quantity.toPlainString());
+		}
+		if (quantity.stripTrailingZeros().scale() > MAX_QUANTITY_SCALE) {
+			throw new InvalidUsageEventException("quantity",
+					"must have at most " + MAX_QUANTITY_SCALE + " decimal places, was " + quantity.toPlainString());
+		}
+	}
+
+	private void validateOccurredAt(Instant occurredAt) {
+		if (occurredAt == null) {
+			throw new InvalidUsageEventException("occurredAt", "must not be null");
+		}
+		Instant now = this.clock.instant();
+		if (occurredAt.isAfter(now.plus(MAX_CLOCK_SKEW))) {
+			throw new InvalidUsageEventException("occurredAt",
+					"must not be more than " + MAX_CLOCK_SKEW.toMinutes() + " minutes in the future, was " + occurredAt);
+		}
+		if (occurredAt.isBefore(now.minus(this.lateWindow))) {
+			throw new InvalidUsageEventException("occurredAt", "must not be older than the late window of "
+					+ this.lateWindow + " (metering.ledger.late-window), was " + occurredAt);
+		}
+	}
+
+	private static void validateDimensions(Map<String, String> dimensions) {
+		if (dimensions.size() > MAX_DIMENSIONS) {
+			throw new InvalidUsageEventException("dimensions", "must have at most " + MAX_DIMENSIONS + " entries");
+		}
+		for (Map.Entry<String, String> entry : dimensions.entrySet()) {
+			if (entry.getKey() == null || entry.getKey().isBlank()) {
+				throw new InvalidUsageEventException("dimensions", "names must not be blank");
+			}
+			if (entry.getValue() == null) {
+				throw new InvalidUsageEventException("dimensions", "value of '" + entry.getKey() + "' must not be null");
+			}
+		}
+		if (DimensionsJson.encode(dimensions).length() > MAX_DIMENSIONS_JSON_LENGTH) {
+			throw new InvalidUsageEventException("dimensions",
+					"must encode to at most " + MAX_DIMENSIONS_JSON_LENGTH + " characters of JSON");
+		}
+	}
+
+	private static void requireId(String field, String value) {
+		if (value == null || value.isBlank()) {
+			throw new InvalidUsageEventException(field, "must not be blank");
+		}
+		maxLength(field, value, MAX_ID_LENGTH);
+	}
+
+	private static void maxLength(String field, String value, int max) {
+		if (value != null && value.length() > max) {
+			throw new InvalidUsageEventException(field,
+					"must be at most " + max + " characters, was " + value.length());
+		}
+	}
+
+}

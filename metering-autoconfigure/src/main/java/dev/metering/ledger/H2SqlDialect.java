@@ -1,0 +1,76 @@
+package dev.metering.ledger;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import dev.metering.event.DimensionsJson;
+import dev.metering.event.UsageEvent;
+
+import org.springframework.jdbc.core.BatchPreparedStatementSetter;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * H2: a JDBC batch of {@code INSERT ... SELECT ... WHERE NOT EXISTS} (H2 has no
+ * {@code ON CONFLICT DO NOTHING} outside its PostgreSQL mode). Each statement sees the rows of
+ * the statements before it, so duplicates inside one batch are skipped too.
+ */
+final class H2SqlDialect extends SqlDialect {
+
+	@Override
+	public String platform() {
+		return "h2";
+	}
+
+	@Override
+	public InsertResult insertEvents(JdbcTemplate jdbc, MeteringTables tables, List<UsageEvent> events,
+			Instant recordedAt) {
+		String table = tables.usageEvent();
+		String sql = "INSERT INTO " + table + " (" + EVENT_COLUMNS + ") "
+				+ "SELECT CAST(? AS UUID), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), "
+				+ "CAST(? AS VARCHAR), CAST(? AS NUMERIC(38, 9)), CAST(? AS TIMESTAMP WITH TIME ZONE), "
+				+ "CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), "
+				+ "CAST(? AS VARCHAR) FROM (VALUES (0)) AS one(x) "
+				+ "WHERE NOT EXISTS (SELECT 1 FROM " + table + " WHERE event_id = CAST(? AS UUID)) "
+				+ "AND NOT EXISTS (SELECT 1 FROM " + table
+				+ " WHERE tenant_id = CAST(? AS VARCHAR) AND idempotency_key = CAST(? AS VARCHAR))";
+		OffsetDateTime recorded = OffsetDateTime.ofInstant(recordedAt, ZoneOffset.UTC);
+		int[] counts = jdbc.batchUpdate(sql, new BatchPreparedStatementSetter() {
+
+			@Override
+			public void setValues(PreparedStatement ps, int i) throws SQLException {
+				UsageEvent event = events.get(i);
+				ps.setObject(1, event.eventId());
+				ps.setString(2, event.idempotencyKey());
+				ps.setString(3, event.tenantId());
+				ps.setString(4, event.billingScopeId());
+				ps.setString(5, event.meter());
+				ps.setBigDecimal(6, event.quantity());
+				ps.setObject(7, OffsetDateTime.ofInstant(event.occurredAt(), ZoneOffset.UTC));
+				ps.setObject(8, recorded);
+				ps.setString(9, event.userId());
+				ps.setString(10, event.resource());
+				ps.setString(11, event.source().id());
+				ps.setString(12, DimensionsJson.encode(event.dimensions()));
+				ps.setObject(13, event.eventId());
+				ps.setString(14, event.tenantId());
+				ps.setString(15, event.idempotencyKey());
+			}
+
+			@Override
+			public int getBatchSize() {
+				return events.size();
+			}
+
+		});
+		int inserted = 0;
+		for (int count : counts) {
+			inserted += Math.max(count, 0);
+		}
+		return new InsertResult(inserted, events.size() - inserted);
+	}
+
+}

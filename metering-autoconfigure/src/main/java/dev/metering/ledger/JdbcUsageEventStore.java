@@ -1,0 +1,83 @@
+package dev.metering.ledger;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Supplier;
+
+import javax.sql.DataSource;
+
+import dev.metering.event.UsageEvent;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.function.SingletonSupplier;
+
+/**
+ * The ledger over spring-jdbc. The dialect is found lazily, on the first write, so building the
+ * store never touches the database.
+ */
+public class JdbcUsageEventStore implements UsageEventStore {
+
+	private final JdbcTemplate jdbc;
+
+	private final TransactionTemplate transaction;
+
+	private final Supplier<SqlDialect> dialect;
+
+	private final MeteringTables tables;
+
+	/**
+	 * A store that detects its dialect from the DataSource.
+	 * @param dataSource the application's DataSource
+	 * @param tables the table names
+	 */
+	public JdbcUsageEventStore(DataSource dataSource, MeteringTables tables) {
+		this(dataSource, () -> SqlDialect.detect(dataSource), tables);
+	}
+
+	/**
+	 * A store with a known dialect.
+	 * @param dataSource the application's DataSource
+	 * @param dialect supplies the dialect (called once)
+	 * @param tables the table names
+	 */
+	public JdbcUsageEventStore(DataSource dataSource, Supplier<SqlDialect> dialect, MeteringTables tables) {
+		this.jdbc = new JdbcTemplate(dataSource);
+		this.transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		this.dialect = SingletonSupplier.of(dialect);
+		this.tables = tables;
+	}
+
+	@Override
+	public InsertResult insert(List<UsageEvent> events, Instant recordedAt) {
+		if (events.isEmpty()) {
+			return new InsertResult(0, 0);
+		}
+		SqlDialect sql = this.dialect.get();
+		try {
+			return this.transaction.execute((status) -> sql.insertEvents(this.jdbc, this.tables, events, recordedAt));
+		}
+		catch (DuplicateKeyException ex) {
+			// Another writer inserted one of these keys between our check and our insert (possible
+			// where the dialect checks before inserting). Row by row, each skips only itself.
+			return insertOneByOne(sql, events, recordedAt);
+		}
+	}
+
+	private InsertResult insertOneByOne(SqlDialect sql, List<UsageEvent> events, Instant recordedAt) {
+		InsertResult total = new InsertResult(0, 0);
+		for (UsageEvent event : events) {
+			try {
+				total = total.plus(this.transaction
+					.execute((status) -> sql.insertEvents(this.jdbc, this.tables, List.of(event), recordedAt)));
+			}
+			catch (DuplicateKeyException ex) {
+				total = total.plus(new InsertResult(0, 1));
+			}
+		}
+		return total;
+	}
+
+}

@@ -1,0 +1,36 @@
+package dev.metering.ledger;
+
+import java.util.regex.Pattern;
+
+/**
+ * The kit's table names under one prefix ({@code metering.jdbc.table-prefix}, default
+ * {@code metering_}). The prefix is checked once here, so no SQL is ever built from
+ * anything but letters, digits, {@code _} and a schema-separating {@code .}.
+ *
+ * @param prefix the table name prefix
+ */
+public record MeteringTables(String prefix) {
+
+	/** The default prefix, and the one the shipped schema scripts use. */
+	public static final String DEFAULT_PREFIX = "metering_";
+
+	private static final Pattern SAFE_PREFIX = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*");
+
+	public MeteringTables {
+		if (prefix == null || !SAFE_PREFIX.matcher(prefix).matches()) {
+			throw new IllegalArgumentException("metering.jdbc.table-prefix must be letters, digits and '_' "
+					+ "(optionally 'schema.' first), was '" + prefix + "'");
+		}
+	}
+
+	/** The kit's tables with the default prefix. */
+	public static MeteringTables defaults() {
+		return new MeteringTables(DEFAULT_PREFIX);
+	}
+
+	/** The append-only usage ledger. */
+	public String usageEvent() {
+		return this.prefix + "usage_event";
+	}
+
+}

@@ -1,0 +1,184 @@
+package dev.metering.web;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import dev.metering.event.InvalidUsageEventException;
+import dev.metering.event.UsageEvent;
+import dev.metering.event.UsageEventValidator;
+import dev.metering.event.UsageRecorder;
+import dev.metering.event.UsageSource;
+import dev.metering.tenant.TenantResolver;
+
+import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.servlet.HandlerMapping;
+
+/**
+ * Meters every request: after the response, one event of the request meter with the tenant, the
+ * user, the route template ({@code GET /api/projects/{id}}, never the raw path) and the status.
+ * Recording hands the event to the buffered writer; the request thread never runs JDBC.
+ * <p>
+ * Registered for REQUEST and ASYNC dispatches with order {@link #DEFAULT_ORDER}, after Spring
+ * Security's filter chain, so the authenticated principal is known. An async request is
+ * recorded once, when its last dispatch completes.
+ */
+public class MeteringFilter extends OncePerRequestFilter {
+
+	/**
+	 * Ten after Spring Security's default filter-chain order ({@code -100}), so the principal is
+	 * set, and before Spring MVC.
+	 */
+	public static final int DEFAULT_ORDER = -90;
+
+	/** Request attribute holding the tenant resolved on the first dispatch. */
+	public static final String TENANT_ATTRIBUTE = MeteringFilter.class.getName() + ".tenant";
+
+	private static final String STARTED_ATTRIBUTE = MeteringFilter.class.getName() + ".started";
+
+	/** Resource of a request that no handler matched: the raw path is never recorded. */
+	public static final String UNMATCHED = "UNMATCHED";
+
+	private static final Log logger = LogFactory.getLog(MeteringFilter.class);
+
+	private final UsageRecorder recorder;
+
+	private final TenantResolver tenantResolver;
+
+	private final MeteringFilterSettings settings;
+
+	private final RequestMatcher matcher;
+
+	private final Clock clock;
+
+	public MeteringFilter(UsageRecorder recorder, TenantResolver tenantResolver, MeteringFilterSettings settings,
+			Clock clock) {
+		this.recorder = recorder;
+		this.tenantResolver = tenantResolver;
+		this.settings = settings;
+		this.matcher = new RequestMatcher(settings.include(), settings.exclude());
+		this.clock = clock;
+	}
+
+	@Override
+	protected boolean shouldNotFilterAsyncDispatch() {
+		return false;
+	}
+
+	@Override
+	protected boolean shouldNotFilter(HttpServletRequest request) {
+		return !this.matcher.matches(request);
+	}
+
+	@Override
+	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		if (!isAsyncDispatch(request)) {
+			request.setAttribute(STARTED_ATTRIBUTE, this.clock.instant());
+			String tenant = tenantOf(request);
+			if (tenant != null) {
+				request.setAttribute(TENANT_ATTRIBUTE, tenant);
+			}
+		}
+		boolean failed = false;
+		try {
+			chain.doFilter(request, response);
+		}
+		catch (IOException | ServletException | RuntimeException | Error ex) {
+			failed = true;
+			throw ex;
+		}
+		finally {
+			if (!isAsyncStarted(request)) {
+				recordRequest(request, response, failed);
+			}
+		}
+	}
+
+	private @Nullable String tenantOf(HttpServletRequest request) {
+		String tenant = this.tenantResolver.resolveTenant(request);
+		if (tenant == null && this.settings.anonymousPolicy() == AnonymousPolicy.RECORD) {
+			return this.settings.anonymousTenant();
+		}
+		return tenant;
+	}
+
+	private void recordRequest(HttpServletRequest request, HttpServletResponse response, boolean failed) {
+		Object tenant = request.getAttribute(TENANT_ATTRIBUTE);
+		if (!(tenant instanceof String tenantId)) {
+			return;
+		}
+		try {
+			Object started = request.getAttribute(STARTED_ATTRIBUTE);
+			int status = (failed && response.getStatus() < 400) ? 500 : response.getStatus();
+			UsageEvent event = UsageEvent.builder(tenantId, this.settings.requestMeter())
+				.occurredAt((started instanceof Instant instant) ? instant : this.clock.instant())
+				.userId(userOf(request))
+				.resource(resourceOf(request))
+				.source(UsageSource.HTTP)
+				.dimension("status", Integer.toString(status))
+				.build();
+			this.recorder.record(event);
+		}
+		catch (InvalidUsageEventException ex) {
+			// A tenant id or user name the ledger cannot hold: the request was served, so say why
+			// it was not metered, but do not fail it.
+			if (logger.isWarnEnabled()) {
+				logger.warn("Request not metered: " + ex.getMessage());
+			}
+		}
+	}
+
+	private static @Nullable String userOf(HttpServletRequest request) {
+		return (request.getUserPrincipal() != null) ? truncate(request.getUserPrincipal().getName(),
+				UsageEventValidator.MAX_USER_LENGTH) : null;
+	}
+
+	private static String resourceOf(HttpServletRequest request) {
+		Object pattern = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+		String route = (pattern != null) ? pattern.toString() : UNMATCHED;
+		return truncate(request.getMethod() + " " + route, UsageEventValidator.MAX_RESOURCE_LENGTH);
+	}
+
+	private static String truncate(String value, int max) {
+		return (value != null && value.length() > max) ? value.substring(0, max) : value;
+	}
+
+	/** The settings this filter runs with. */
+	public MeteringFilterSettings getSettings() {
+		return this.settings;
+	}
+
+	/**
+	 * The filter's settings.
+	 *
+	 * @param requestMeter the meter of every request
+	 * @param include path patterns to meter
+	 * @param exclude path patterns not to meter
+	 * @param anonymousPolicy what to do with requests without a tenant
+	 * @param anonymousTenant the tenant of anonymous requests under {@link AnonymousPolicy#RECORD}
+	 */
+	public record MeteringFilterSettings(String requestMeter, List<String> include, List<String> exclude,
+			AnonymousPolicy anonymousPolicy, String anonymousTenant) {
+
+		public MeteringFilterSettings {
+			if (!UsageEventValidator.isValidMeterName(requestMeter)) {
+				throw new IllegalArgumentException("metering.web.request-meter '" + requestMeter
+						+ "' must match [a-z0-9][a-z0-9._-]*");
+			}
+			include = List.copyOf(include);
+			exclude = List.copyOf(exclude);
+		}
+
+	}
+
+}
