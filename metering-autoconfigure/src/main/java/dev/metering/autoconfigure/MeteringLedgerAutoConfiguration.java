@@ -1,6 +1,7 @@
 package dev.metering.autoconfigure;
 
 import java.time.Clock;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -15,6 +16,8 @@ import dev.metering.ledger.MeteringTables;
 import dev.metering.ledger.SqlDialect;
 import dev.metering.ledger.UsageEventStore;
 import dev.metering.ledger.WriterSettings;
+import dev.metering.rollup.LedgerUsageReader;
+import dev.metering.rollup.UsageReader;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -70,10 +73,20 @@ public final class MeteringLedgerAutoConfiguration {
 	@ConditionalOnMissingBean
 	UsageEventStore meteringUsageEventStore(DataSource dataSource, MeteringProperties properties,
 			MeteringTables tables) {
+		return new JdbcUsageEventStore(dataSource, dialect(dataSource, properties), tables);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UsageReader meteringUsageReader(DataSource dataSource, MeteringProperties properties, MeteringTables tables) {
+		return new LedgerUsageReader(dataSource, dialect(dataSource, properties), tables);
+	}
+
+	/** The configured dialect, or one detected from the DataSource on first use (not at start-up). */
+	static Supplier<SqlDialect> dialect(DataSource dataSource, MeteringProperties properties) {
 		String platform = properties.getJdbc().getPlatform();
-		return StringUtils.hasText(platform)
-				? new JdbcUsageEventStore(dataSource, () -> SqlDialect.forPlatform(platform), tables)
-				: new JdbcUsageEventStore(dataSource, tables);
+		return StringUtils.hasText(platform) ? () -> SqlDialect.forPlatform(platform)
+				: () -> SqlDialect.detect(dataSource);
 	}
 
 	@Bean

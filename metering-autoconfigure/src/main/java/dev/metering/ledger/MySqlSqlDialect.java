@@ -61,6 +61,11 @@ final class MySqlSqlDialect extends SqlDialect {
 		return new InsertResult(inserted, events.size() - inserted);
 	}
 
+	@Override
+	public Object timestamp(Instant instant) {
+		return LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+	}
+
 	private static String insertSql(MeteringTables tables, int rows) {
 		String row = "(" + "?, ".repeat(COLUMNS - 1) + "?)";
 		StringBuilder sql = new StringBuilder("INSERT IGNORE INTO ").append(tables.usageEvent())

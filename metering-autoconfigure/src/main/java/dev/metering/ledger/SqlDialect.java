@@ -42,6 +42,26 @@ public abstract sealed class SqlDialect permits PostgresSqlDialect, H2SqlDialect
 			Instant recordedAt);
 
 	/**
+	 * Sums the ledger's quantity of one tenant and meter over {@code [from, to)}.
+	 * @param tables the table names
+	 * @param column {@code tenant_id} or {@code billing_scope_id}
+	 * @return SQL with parameters id, meter, from, to (bind instants with {@link #timestamp(Instant)})
+	 */
+	public String sumLedgerSql(MeteringTables tables, LedgerScopeColumn column) {
+		return "SELECT COALESCE(SUM(quantity), 0) FROM " + tables.usageEvent() + " WHERE " + column.column()
+				+ " = ? AND meter = ? AND occurred_at >= ? AND occurred_at < ?";
+	}
+
+	/**
+	 * The JDBC value of an instant for this database's timestamp columns.
+	 * @param instant the instant
+	 * @return an {@code OffsetDateTime} in UTC, or for MySQL a UTC {@code LocalDateTime}
+	 */
+	public Object timestamp(Instant instant) {
+		return java.time.OffsetDateTime.ofInstant(instant, java.time.ZoneOffset.UTC);
+	}
+
+	/**
 	 * The dialect for a platform name as used by Spring Boot ({@code postgresql}, {@code h2},
 	 * {@code mysql}, {@code mariadb}).
 	 * @param platform the platform name

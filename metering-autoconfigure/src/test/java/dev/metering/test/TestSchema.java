@@ -1,0 +1,93 @@
+package dev.metering.test;
+
+import java.nio.charset.StandardCharsets;
+
+import javax.sql.DataSource;
+
+import dev.metering.ledger.MeteringSchemaInitializer;
+import dev.metering.ledger.MeteringTables;
+import dev.metering.ledger.SqlDialect;
+
+import org.springframework.boot.sql.init.DatabaseInitializationMode;
+import org.springframework.boot.sql.init.DatabaseInitializationSettings;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.init.ResourceDatabasePopulator;
+import org.springframework.util.StreamUtils;
+
+/**
+ * The kit's tables under a prefix of one test's own, created with the kit's schema initializer
+ * and dropped on {@link #close()}.
+ */
+public final class TestSchema implements AutoCloseable {
+
+	private final TestDatabase database;
+
+	private final DataSource dataSource;
+
+	private final MeteringTables tables;
+
+	private final JdbcTemplate jdbc;
+
+	TestSchema(TestDatabase database, DataSource dataSource, String prefix) {
+		this.database = database;
+		this.dataSource = dataSource;
+		this.tables = new MeteringTables(prefix);
+		this.jdbc = new JdbcTemplate(dataSource);
+		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
+		settings.setSchemaLocations(
+				java.util.List.of(MeteringSchemaInitializer.DEFAULT_SCHEMA_LOCATION.replace("@@platform@@",
+						database.platform())));
+		settings.setMode(DatabaseInitializationMode.ALWAYS);
+		MeteringSchemaInitializer initializer = new MeteringSchemaInitializer(dataSource, settings, this.tables);
+		initializer.initializeDatabase();
+	}
+
+	public TestDatabase database() {
+		return this.database;
+	}
+
+	public DataSource dataSource() {
+		return this.dataSource;
+	}
+
+	public MeteringTables tables() {
+		return this.tables;
+	}
+
+	public String prefix() {
+		return this.tables.prefix();
+	}
+
+	public JdbcTemplate jdbc() {
+		return this.jdbc;
+	}
+
+	public SqlDialect dialect() {
+		return SqlDialect.forPlatform(this.database.platform());
+	}
+
+	/** Rows in the usage ledger. */
+	public long eventCount() {
+		Long count = this.jdbc.queryForObject("SELECT COUNT(*) FROM " + this.tables.usageEvent(), Long.class);
+		return (count != null) ? count : 0;
+	}
+
+	@Override
+	public void close() {
+		try {
+			String drop = StreamUtils.copyToString(
+					new ClassPathResource("dev/metering/ledger/schema-drop-" + this.database.platform() + ".sql")
+						.getInputStream(),
+					StandardCharsets.UTF_8)
+				.replace(MeteringTables.DEFAULT_PREFIX, this.tables.prefix());
+			new ResourceDatabasePopulator(new ByteArrayResource(drop.getBytes(StandardCharsets.UTF_8)))
+				.execute(this.dataSource);
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException("Could not drop test tables " + this.tables.prefix() + "*", ex);
+		}
+	}
+
+}
