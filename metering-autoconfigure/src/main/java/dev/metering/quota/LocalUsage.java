@@ -45,8 +45,14 @@ public class LocalUsage implements LedgerWriteListener {
 	public void accepted(UsageEvent event) {
 		if (this.hasQuota.test(event.tenantId(), event.meter()) && this.tracked.add(event.eventId())) {
 			MeterUsage usage = meter(event.tenantId(), event.meter());
+			long hour = MeterUsage.hourOf(event.occurredAt());
 			synchronized (usage) {
-				usage.addLocal(MeterUsage.hourOf(event.occurredAt()), event.quantity());
+				usage.addLocal(hour, event.quantity());
+				// The call's reservation becomes this local usage in the same step.
+				Reservation reservation = Reservation.recording();
+				if (reservation != null) {
+					reservation.convert(usage, hour, event.quantity());
+				}
 			}
 		}
 	}

@@ -190,19 +190,17 @@ public class MeteringFilter extends OncePerRequestFilter {
 	}
 
 	private void complete(HttpServletRequest request, HttpServletResponse response, boolean failed) {
-		try {
-			boolean failure = failed || response.getStatus() >= 500;
-			if (!(failure && this.quotaSettings != null && this.quotaSettings.releaseOnFailure())) {
+		boolean failure = failed || response.getStatus() >= 500;
+		boolean record = !(failure && this.quotaSettings != null && this.quotaSettings.releaseOnFailure());
+		Reservation reservation = (request.getAttribute(RESERVATION_ATTRIBUTE) instanceof Reservation held) ? held
+				: Reservation.NONE;
+		// The reserved quota becomes the recorded event as the writer accepts it, and is given
+		// back when nothing is recorded.
+		reservation.recordWith(() -> {
+			if (record) {
 				recordRequest(request, response, failed);
 			}
-		}
-		finally {
-			// After recording: the event is counted as the writer's from then on, so the quota is
-			// never unaccounted for in between.
-			if (request.getAttribute(RESERVATION_ATTRIBUTE) instanceof Reservation reservation) {
-				reservation.release();
-			}
-		}
+		});
 	}
 
 	private @Nullable String tenantOf(HttpServletRequest request) {

@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -139,11 +141,19 @@ class QuotaEnforcementServiceTests {
 		}
 		start.countDown();
 		int allowed = 0;
+		Set<BigDecimal> used = new TreeSet<>();
 		for (Future<QuotaDecision> result : results) {
-			allowed += result.get(10, TimeUnit.SECONDS).allowed() ? 1 : 0;
+			QuotaDecision decision = result.get(10, TimeUnit.SECONDS);
+			if (decision.allowed()) {
+				allowed++;
+				used.add(decision.used());
+			}
 		}
 		pool.shutdown();
 		assertThat(allowed).isEqualTo(100);
+		// every allowed call saw a different usage: no unit counted twice or not at all
+		assertThat(used).hasSize(100).first().isEqualTo(BigDecimal.ONE);
+		assertThat(peekUsed(f)).isEqualByComparingTo("100");
 	}
 
 	@Test

@@ -53,11 +53,10 @@ final class QuotaFixture {
 		return this.service.check(tenant, METER, 1);
 	}
 
-	/** What the filter does after the controller: record the event, then release the reservation. */
+	/** What the filter does after the controller: record the event, converting the reservation. */
 	UsageEvent record(QuotaDecision decision, String tenant) {
 		UsageEvent event = UsageEvent.builder(tenant, METER).occurredAt(this.clock.instant()).build();
-		this.local.accepted(event);
-		decision.reservation().release();
+		decision.reservation().recordWith(() -> this.local.accepted(event));
 		return event;
 	}
 
