@@ -176,8 +176,9 @@ public class QuotaEnforcementService {
 		boolean known = true;
 		for (int i = 0; i < n; i++) {
 			QuotaPolicy policy = policies.get(i);
-			starts[i] = policy.window().start(at);
-			ends[i] = policy.window().end(starts[i]);
+			QuotaWindow.Bounds bounds = policy.window().bounds(at);
+			starts[i] = bounds.start();
+			ends[i] = bounds.end();
 			try {
 				// Outside the monitor: a cold miss reads the database, and must not hold others up.
 				readings[i] = this.readings.get(new LedgerReadings.Key(scope, meter, policy.window(), starts[i]));

@@ -22,6 +22,27 @@ public enum QuotaWindow {
 	MONTH;
 
 	/**
+	 * The last window computed per kind: checks of the same window (almost all of them) skip the
+	 * calendar arithmetic.
+	 */
+	private volatile Bounds last;
+
+	/**
+	 * The window that contains an instant.
+	 * @param at the instant
+	 * @return its start (inclusive) and end (exclusive)
+	 */
+	public Bounds bounds(Instant at) {
+		Bounds bounds = this.last;
+		if (bounds == null || at.isBefore(bounds.start()) || !at.isBefore(bounds.end())) {
+			Instant start = start(at);
+			bounds = new Bounds(start, end(start));
+			this.last = bounds;
+		}
+		return bounds;
+	}
+
+	/**
 	 * The start of the window that contains an instant.
 	 * @param at the instant
 	 * @return the inclusive start
@@ -65,6 +86,15 @@ public enum QuotaWindow {
 	 */
 	public String id() {
 		return name().toLowerCase(Locale.ROOT);
+	}
+
+	/**
+	 * One window.
+	 *
+	 * @param start the inclusive start
+	 * @param end the exclusive end
+	 */
+	public record Bounds(Instant start, Instant end) {
 	}
 
 	/**
