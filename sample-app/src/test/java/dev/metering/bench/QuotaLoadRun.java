@@ -24,11 +24,11 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Load run (not a test): the sample application twice in one run, once with
- * {@code metering.enabled=false} and once with the kit on and a hard quota far from its limit,
+ * Load run (not a test): the sample application in one run with {@code metering.enabled=false},
+ * with the kit on without quotas, and with the kit on and a hard quota far from its limit,
  * {@code GET /api/ping} on loopback with {@code wrk} when installed (else a bounded Java
  * HttpClient loop). Prints throughput, p99 latency and the throughput ratio. Rounds alternate the
- * two set-ups so drift on a shared machine hits both.
+ * set-ups so drift on a shared machine hits both.
  * <p>
  * Arguments (all optional): seconds of measurement (20), seconds of warm-up (10), connections
  * (32), rounds (2).
@@ -50,22 +50,31 @@ public final class QuotaLoadRun {
 				wrk ? "wrk -t2" : "Java HttpClient", connections, warmup, seconds, rounds,
 				Runtime.getRuntime().availableProcessors());
 		List<Result> off = new ArrayList<>();
+		List<Result> metered = new ArrayList<>();
 		List<Result> on = new ArrayList<>();
 		for (int round = 0; round < rounds; round++) {
 			off.add(run("kit off", wrk, seconds, warmup, connections, "metering.enabled=false"));
+			// Metering without quotas isolates what the quota check adds to recording.
+			metered.add(run("kit on, no quota", wrk, seconds, warmup, connections, "metering.quota.enabled=false"));
 			on.add(run("kit on, quota", wrk, seconds, warmup, connections, "metering.default-plan=bench",
 					"metering.plans.bench.quotas[0].meter=http.requests",
 					"metering.plans.bench.quotas[0].limit=1000000000000", "metering.plans.bench.quotas[0].window=month",
 					"metering.plans.bench.quotas[0].enforcement=hard"));
 		}
-		double offRps = off.stream().mapToDouble(Result::rps).average().orElseThrow();
-		double onRps = on.stream().mapToDouble(Result::rps).average().orElseThrow();
-		System.out.printf("%nmean kit off: %.0f req/s, p99 %.2f ms%n", offRps,
-				off.stream().mapToDouble(Result::p99Millis).average().orElseThrow());
-		System.out.printf("mean kit on:  %.0f req/s, p99 %.2f ms%n", onRps,
-				on.stream().mapToDouble(Result::p99Millis).average().orElseThrow());
-		System.out.printf("throughput ratio (on / off): %.3f%n", onRps / offRps);
+		double offRps = mean(off, Result::rps);
+		double meteredRps = mean(metered, Result::rps);
+		double onRps = mean(on, Result::rps);
+		System.out.printf("%nmean kit off:          %.0f req/s, p99 %.2f ms%n", offRps, mean(off, Result::p99Millis));
+		System.out.printf("mean kit on, no quota: %.0f req/s, p99 %.2f ms%n", meteredRps,
+				mean(metered, Result::p99Millis));
+		System.out.printf("mean kit on, quota:    %.0f req/s, p99 %.2f ms%n", onRps, mean(on, Result::p99Millis));
+		System.out.printf("throughput ratio (kit on with quota / kit off): %.3f%n", onRps / offRps);
+		System.out.printf("throughput ratio (kit on with quota / kit on without quota): %.3f%n", onRps / meteredRps);
 		System.exit(0);
+	}
+
+	private static double mean(List<Result> results, java.util.function.ToDoubleFunction<Result> value) {
+		return results.stream().mapToDouble(value).average().orElseThrow();
 	}
 
 	private static Result run(String label, boolean wrk, int seconds, int warmup, int connections,
