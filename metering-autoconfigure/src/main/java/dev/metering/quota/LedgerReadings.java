@@ -4,6 +4,8 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
@@ -25,6 +27,9 @@ import dev.metering.rollup.UsageReader;
 public class LedgerReadings {
 
 	private static final int ATTEMPTS = 3;
+
+	/** The longest a read waits for the writer's batch in flight to finish before it starts. */
+	private static final long WAIT_FOR_WRITER_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
 	private final UsageReader reader;
 
@@ -72,6 +77,7 @@ public class LedgerReadings {
 	private Reading read(Key key) {
 		Reading reading = null;
 		for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+			awaitNoWriteInFlight();
 			long before = this.local.sequence();
 			boolean idleBefore = this.local.writesInFlight() == 0;
 			BigDecimal value = this.reader.tenantUsage(key.scope(), key.meter(), key.start(),
@@ -84,6 +90,14 @@ public class LedgerReadings {
 			}
 		}
 		return reading;
+	}
+
+	/** A read that overlaps a batch cannot be clean: start between batches when possible. */
+	private void awaitNoWriteInFlight() {
+		long deadline = System.nanoTime() + WAIT_FOR_WRITER_NANOS;
+		while (this.local.writesInFlight() > 0 && System.nanoTime() < deadline) {
+			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+		}
 	}
 
 	/**

@@ -1,6 +1,9 @@
 package dev.metering.quota;
 
+import java.math.BigDecimal;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,14 +80,21 @@ public class LocalUsage implements LedgerWriteListener {
 		// Label the batch with the sequence value it gets below; a reading that starts after the
 		// increment (and sees no write in flight) contains it.
 		long label = this.sequence.get() + 1;
+		// One monitor acquisition per (scope, meter, hour) of the batch, not per event: request
+		// threads checking the same tenant contend with this thread for that monitor.
+		Map<Key, Map<Long, BigDecimal>> committed = new HashMap<>();
 		for (UsageEvent event : batch) {
 			if (this.tracked.remove(event.eventId())) {
-				MeterUsage usage = meter(event.tenantId(), event.meter());
-				synchronized (usage) {
-					usage.commit(MeterUsage.hourOf(event.occurredAt()), event.quantity(), label);
-				}
+				committed.computeIfAbsent(new Key(event.tenantId(), event.meter()), (k) -> new HashMap<>(2))
+					.merge(MeterUsage.hourOf(event.occurredAt()), event.quantity(), BigDecimal::add);
 			}
 		}
+		committed.forEach((key, hours) -> {
+			MeterUsage usage = meter(key.scope(), key.meter());
+			synchronized (usage) {
+				hours.forEach((hour, quantity) -> usage.commit(hour, quantity, label));
+			}
+		});
 		this.sequence.incrementAndGet();
 		this.writesInFlight.decrementAndGet();
 	}
