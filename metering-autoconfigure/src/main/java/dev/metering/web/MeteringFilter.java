@@ -184,7 +184,7 @@ public class MeteringFilter extends OncePerRequestFilter {
 			record(UsageEvent.builder(tenant, rejectedMeter)
 				.occurredAt(started)
 				.userId(userOf(request))
-				.resource(resourceOf(request, status))
+				.resource(resourceOf(request, 429))
 				.source(UsageSource.HTTP)
 				.dimension("status", "429"));
 		}
