@@ -1,0 +1,281 @@
+package dev.metering.benchmarks;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import dev.metering.event.DimensionsJson;
+import dev.metering.event.UsageEvent;
+import dev.metering.ledger.InsertResult;
+import dev.metering.ledger.JdbcUsageEventStore;
+import dev.metering.ledger.MeteringTables;
+import dev.metering.ledger.SqlDialect;
+import dev.metering.ledger.UsageEventStore;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The ways the ledger writer can put a batch into PostgreSQL that this benchmark compares. All
+ * but {@link #KIT} are stand-ins written here, each in one transaction per batch like
+ * {@link JdbcUsageEventStore}; {@link #KIT} is the kit's own store and dialect as shipped, so the
+ * figure a user gets is measured, not inferred from a stand-in.
+ */
+enum PostgresStrategy {
+
+	/** The kit's {@link JdbcUsageEventStore} with its {@code PostgresSqlDialect}. */
+	KIT("the kit: JdbcUsageEventStore + PostgresSqlDialect (look up existing keys, COPY the new rows)", false) {
+		@Override
+		UsageEventStore store(DataSource dataSource, MeteringTables tables) {
+			return new JdbcUsageEventStore(dataSource, () -> SqlDialect.forPlatform("postgresql"), tables);
+		}
+	},
+
+	/** One {@code INSERT ... SELECT FROM unnest(text arrays) ON CONFLICT DO NOTHING} per batch. */
+	UNNEST("INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING", false) {
+		@Override
+		UsageEventStore store(DataSource dataSource, MeteringTables tables) {
+			return new CandidateStore(dataSource) {
+				@Override
+				InsertResult insert(Connection connection, List<UsageEvent> events, Instant recordedAt)
+						throws SQLException {
+					return unnest(connection, tables, events, recordedAt);
+				}
+			};
+		}
+	},
+
+	/**
+	 * A JDBC batch of single-row {@code INSERT ... ON CONFLICT DO NOTHING} on a DataSource with
+	 * {@code reWriteBatchedInserts=true}. The driver then reports {@code SUCCESS_NO_INFO} per row,
+	 * so the inserted count is not known: this store counts every row as inserted, which is wrong
+	 * when there are duplicates. Measured for its speed only.
+	 */
+	REWRITE("JDBC batch INSERT ... ON CONFLICT DO NOTHING, reWriteBatchedInserts (count not exact)", true) {
+		@Override
+		UsageEventStore store(DataSource dataSource, MeteringTables tables) {
+			return new CandidateStore(dataSource) {
+				@Override
+				InsertResult insert(Connection connection, List<UsageEvent> events, Instant recordedAt)
+						throws SQLException {
+					try (PreparedStatement statement = connection.prepareStatement(singleRowInsert(tables))) {
+						bindBatch(statement, events, recordedAt);
+						int inserted = 0;
+						boolean known = true;
+						for (int count : statement.executeBatch()) {
+							known &= count >= 0;
+							inserted += Math.max(count, 0);
+						}
+						// SUCCESS_NO_INFO: the driver merged rows into multi-row statements and cannot
+						// say which of them were skipped.
+						int rows = known ? inserted : events.size();
+						return new InsertResult(rows, events.size() - rows);
+					}
+				}
+			};
+		}
+	},
+
+	/**
+	 * As {@link #REWRITE}, with {@code RETURNING id} through generated keys: the rows returned are
+	 * exactly the rows inserted, so the count is exact again.
+	 */
+	REWRITE_RETURNING("JDBC batch INSERT ... ON CONFLICT DO NOTHING RETURNING id, reWriteBatchedInserts", true) {
+		@Override
+		UsageEventStore store(DataSource dataSource, MeteringTables tables) {
+			return new CandidateStore(dataSource) {
+				@Override
+				InsertResult insert(Connection connection, List<UsageEvent> events, Instant recordedAt)
+						throws SQLException {
+					try (PreparedStatement statement = connection.prepareStatement(singleRowInsert(tables),
+							new String[] { "id" })) {
+						bindBatch(statement, events, recordedAt);
+						statement.executeBatch();
+						int rows = 0;
+						try (ResultSet keys = statement.getGeneratedKeys()) {
+							while (keys.next()) {
+								rows++;
+							}
+						}
+						return new InsertResult(rows, events.size() - rows);
+					}
+				}
+			};
+		}
+	},
+
+	/**
+	 * {@code COPY} of the batch into a temporary staging table ({@code ON COMMIT DELETE ROWS}),
+	 * then {@code INSERT ... SELECT ... ON CONFLICT DO NOTHING} from it.
+	 */
+	COPY_STAGING("COPY into temp staging table + INSERT ... SELECT ... ON CONFLICT DO NOTHING", false) {
+		@Override
+		UsageEventStore store(DataSource dataSource, MeteringTables tables) {
+			String create = "CREATE TEMPORARY TABLE IF NOT EXISTS metering_bench_stage (event_id uuid, "
+					+ "idempotency_key varchar(200), tenant_id varchar(128), billing_scope_id varchar(128), "
+					+ "meter varchar(128), quantity numeric(38, 9), occurred_at timestamptz, user_id varchar(256), "
+					+ "resource varchar(512), source varchar(16), dimensions jsonb) ON COMMIT DELETE ROWS";
+			String copy = "COPY metering_bench_stage (" + CopyText.STAGING_COLUMNS + ") FROM STDIN";
+			String insert = "INSERT INTO " + tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") "
+					+ "SELECT event_id, idempotency_key, tenant_id, billing_scope_id, meter, quantity, occurred_at, "
+					+ "CAST(? AS timestamptz), user_id, resource, source, dimensions FROM metering_bench_stage "
+					+ "ON CONFLICT DO NOTHING";
+			return new CandidateStore(dataSource) {
+				@Override
+				InsertResult insert(Connection connection, List<UsageEvent> events, Instant recordedAt)
+						throws SQLException {
+					try (Statement statement = connection.createStatement()) {
+						statement.execute(create);
+					}
+					StringBuilder rows = new StringBuilder(events.size() * 220);
+					for (UsageEvent event : events) {
+						CopyText.appendRow(rows, event, null);
+					}
+					byte[] bytes = rows.toString().getBytes(StandardCharsets.UTF_8);
+					CopyIn copyIn = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
+					copyIn.writeToCopy(bytes, 0, bytes.length);
+					copyIn.endCopy();
+					try (PreparedStatement statement = connection.prepareStatement(insert)) {
+						statement.setObject(1, OffsetDateTime.ofInstant(recordedAt, ZoneOffset.UTC));
+						int inserted = statement.executeUpdate();
+						return new InsertResult(inserted, events.size() - inserted);
+					}
+				}
+			};
+		}
+	};
+
+	private final String description;
+
+	private final boolean needsRewrite;
+
+	PostgresStrategy(String description, boolean needsRewrite) {
+		this.description = description;
+		this.needsRewrite = needsRewrite;
+	}
+
+	/**
+	 * A store writing with this strategy.
+	 * @param dataSource the DataSource ({@link #needsRewriteBatchedInserts()} says which)
+	 * @param tables the ledger's tables
+	 * @return the store
+	 */
+	abstract UsageEventStore store(DataSource dataSource, MeteringTables tables);
+
+	String description() {
+		return this.description;
+	}
+
+	/** Whether the store must run on a DataSource whose URL sets {@code reWriteBatchedInserts=true}. */
+	boolean needsRewriteBatchedInserts() {
+		return this.needsRewrite;
+	}
+
+	static InsertResult unnest(Connection connection, MeteringTables tables, List<UsageEvent> events,
+			Instant recordedAt) throws SQLException {
+		String sql = "INSERT INTO " + tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") "
+				+ "SELECT e, k, t, b, m, q, o, CAST(? AS timestamptz), u, r, s, d FROM unnest("
+				+ "CAST(? AS uuid[]), CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), "
+				+ "CAST(? AS varchar[]), CAST(? AS numeric[]), CAST(? AS timestamptz[]), CAST(? AS varchar[]), "
+				+ "CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS jsonb[])) AS x(e, k, t, b, m, q, o, u, r, s, d) "
+				+ "ON CONFLICT DO NOTHING";
+		int size = events.size();
+		String[][] columns = new String[11][size];
+		for (int i = 0; i < size; i++) {
+			UsageEvent event = events.get(i);
+			columns[0][i] = event.eventId().toString();
+			columns[1][i] = event.idempotencyKey();
+			columns[2][i] = event.tenantId();
+			columns[3][i] = event.billingScopeId();
+			columns[4][i] = event.meter();
+			columns[5][i] = event.quantity().toPlainString();
+			columns[6][i] = event.occurredAt().toString();
+			columns[7][i] = event.userId();
+			columns[8][i] = event.resource();
+			columns[9][i] = event.source().id();
+			columns[10][i] = DimensionsJson.encode(event.dimensions());
+		}
+		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+			statement.setObject(1, OffsetDateTime.ofInstant(recordedAt, ZoneOffset.UTC));
+			for (int c = 0; c < columns.length; c++) {
+				Array array = connection.createArrayOf("text", columns[c]);
+				statement.setArray(c + 2, array);
+			}
+			int inserted = statement.executeUpdate();
+			return new InsertResult(inserted, size - inserted);
+		}
+	}
+
+	static String singleRowInsert(MeteringTables tables) {
+		return "INSERT INTO " + tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") "
+				+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb)) ON CONFLICT DO NOTHING";
+	}
+
+	static void bindBatch(PreparedStatement statement, List<UsageEvent> events, Instant recordedAt)
+			throws SQLException {
+		OffsetDateTime recorded = OffsetDateTime.ofInstant(recordedAt, ZoneOffset.UTC);
+		for (UsageEvent event : events) {
+			statement.setObject(1, event.eventId());
+			statement.setString(2, event.idempotencyKey());
+			statement.setString(3, event.tenantId());
+			statement.setString(4, event.billingScopeId());
+			statement.setString(5, event.meter());
+			statement.setBigDecimal(6, event.quantity());
+			statement.setObject(7, OffsetDateTime.ofInstant(event.occurredAt(), ZoneOffset.UTC));
+			statement.setObject(8, recorded);
+			statement.setString(9, event.userId());
+			statement.setString(10, event.resource());
+			statement.setString(11, event.source().id());
+			String dimensions = DimensionsJson.encode(event.dimensions());
+			if (dimensions != null) {
+				statement.setString(12, dimensions);
+			}
+			else {
+				statement.setNull(12, Types.VARCHAR);
+			}
+			statement.addBatch();
+		}
+	}
+
+	/** One transaction per batch, as the kit's store: the stand-ins differ only in their SQL. */
+	abstract static class CandidateStore implements UsageEventStore {
+
+		private final JdbcTemplate jdbc;
+
+		private final TransactionTemplate transaction;
+
+		CandidateStore(DataSource dataSource) {
+			this.jdbc = new JdbcTemplate(dataSource);
+			this.transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		}
+
+		@Override
+		public InsertResult insert(List<UsageEvent> events, Instant recordedAt) {
+			if (events.isEmpty()) {
+				return new InsertResult(0, 0);
+			}
+			return this.transaction.execute((status) -> this.jdbc
+				.execute((ConnectionCallback<InsertResult>) (connection) -> insert(connection, events, recordedAt)));
+		}
+
+		abstract InsertResult insert(Connection connection, List<UsageEvent> events, Instant recordedAt)
+				throws SQLException;
+
+	}
+
+}

@@ -1,0 +1,418 @@
+package dev.metering.benchmarks;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.metering.event.DefaultUsageRecorder;
+import dev.metering.event.UsageEvent;
+import dev.metering.event.UsageEventValidator;
+import dev.metering.event.UsageRecorder;
+import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.ledger.InsertResult;
+import dev.metering.ledger.MeteringSchemaInitializer;
+import dev.metering.ledger.MeteringTables;
+import dev.metering.ledger.OverflowPolicy;
+import dev.metering.ledger.UsageEventStore;
+import dev.metering.ledger.WriterSettings;
+import dev.metering.ledger.WriterStats;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+import org.springframework.boot.sql.init.DatabaseInitializationMode;
+import org.springframework.boot.sql.init.DatabaseInitializationSettings;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The ledger writer's sustained events/s into PostgreSQL next to PostgreSQL's own {@code COPY} of
+ * the same rows into the same table, in the same run.
+ * <p>
+ * Every measurement starts from the same state: the table truncated, then a checkpoint, so no
+ * measurement pays for the previous one's dirty pages. COPY and every writer configuration are
+ * measured once per round, the order rotating from round to round so slow drift of a shared
+ * machine does not favour one of them; the report gives medians. Before the rounds each
+ * configuration runs once on a slice of the events to warm up the JIT and the driver's prepared
+ * statements, and each strategy is checked for exact insert counts with duplicates.
+ * <p>
+ * Writer: producer threads record every event through the kit's {@link DefaultUsageRecorder}
+ * (validation included) into a {@link BufferedLedgerWriter} whose buffer holds them all, so the
+ * background thread never waits for producers; the clock runs from the first record until
+ * {@link BufferedLedgerWriter#flush(Duration)} returns, i.e. until the last event is committed.
+ * COPY: one {@code COPY ... FROM STDIN} of all rows through pgjdbc's {@code CopyManager},
+ * encoding rows as it streams them, timed until the server has committed it.
+ * <p>
+ * Arguments, each {@code name=value}, all optional: {@code url} (default the local server,
+ * database {@code test}, user {@code postgres}), {@code events} (1000000), {@code rounds} (3),
+ * {@code batchSizes} (1000,5000), {@code strategies} (all of {@link PostgresStrategy}),
+ * {@code producers} (2), {@code tenants} (500), {@code warmupEvents} (100000).
+ */
+public final class WriterVsCopyBenchmark {
+
+	private static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
+
+	private static final String COPY = "COPY";
+
+	private final Map<String, String> options;
+
+	private final String url;
+
+	private final MeteringTables tables = new MeteringTables("wvc" + ProcessHandle.current().pid() + "_metering_");
+
+	private HikariDataSource plain;
+
+	private HikariDataSource rewriting;
+
+	private JdbcTemplate jdbc;
+
+	private WriterVsCopyBenchmark(Map<String, String> options) {
+		this.options = options;
+		this.url = options.getOrDefault("url", DEFAULT_URL);
+	}
+
+	/**
+	 * Runs the benchmark and prints each measurement and a summary table.
+	 * @param args {@code name=value} options (see the class description)
+	 * @throws Exception when the database fails
+	 */
+	public static void main(String[] args) throws Exception {
+		Map<String, String> options = new LinkedHashMap<>();
+		for (String arg : args) {
+			int eq = arg.indexOf('=');
+			if (eq < 1) {
+				throw new IllegalArgumentException("Arguments are name=value, was '" + arg + "'");
+			}
+			options.put(arg.substring(0, eq), arg.substring(eq + 1));
+		}
+		new WriterVsCopyBenchmark(options).run();
+	}
+
+	private void run() throws Exception {
+		int eventCount = intOption("events", 1_000_000);
+		int rounds = intOption("rounds", 3);
+		int producers = intOption("producers", 2);
+		int warmupEvents = Math.min(eventCount, intOption("warmupEvents", 100_000));
+		List<Integer> batchSizes = Arrays.stream(this.options.getOrDefault("batchSizes", "1000,5000").split(","))
+			.map(String::trim)
+			.map(Integer::valueOf)
+			.toList();
+		List<PostgresStrategy> strategies = (this.options.containsKey("strategies"))
+				? Arrays.stream(this.options.get("strategies").split(","))
+					.map((name) -> PostgresStrategy.valueOf(name.trim().toUpperCase(Locale.ROOT)))
+					.toList()
+				: List.of(PostgresStrategy.values());
+
+		this.plain = dataSource(this.url, "plain");
+		this.rewriting = dataSource(this.url + (this.url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true",
+				"rewrite");
+		this.jdbc = new JdbcTemplate(this.plain);
+		// Interrupted (Ctrl-C), the finally block below does not run: drop the table on the way out.
+		Thread dropOnExit = new Thread(this::dropTableDirectly);
+		Runtime.getRuntime().addShutdownHook(dropOnExit);
+		try {
+			createTable();
+			printEnvironment(eventCount, rounds, producers, batchSizes);
+
+			List<UsageEvent> events = BenchmarkEvents.generate(eventCount, intOption("tenants", 500), 42);
+			System.out.printf("Generated %,d events (%,d with an idempotency key)%n%n", events.size(),
+					events.stream().filter((e) -> e.idempotencyKey() != null).count());
+
+			Map<PostgresStrategy, Boolean> exact = new LinkedHashMap<>();
+			for (PostgresStrategy strategy : strategies) {
+				exact.put(strategy, checkExactCounts(strategy));
+			}
+			System.out.println();
+
+			List<String> configurations = new ArrayList<>();
+			configurations.add(COPY);
+			for (PostgresStrategy strategy : strategies) {
+				for (int batchSize : batchSizes) {
+					configurations.add(strategy.name() + " @" + batchSize);
+				}
+			}
+
+			System.out.printf("Warm-up: each configuration once on %,d events%n", warmupEvents);
+			List<UsageEvent> warmup = events.subList(0, warmupEvents);
+			for (String configuration : configurations) {
+				measure(configuration, warmup, producers);
+			}
+			System.out.println();
+
+			Map<String, List<Double>> results = new LinkedHashMap<>();
+			configurations.forEach((configuration) -> results.put(configuration, new ArrayList<>()));
+			for (int round = 0; round < rounds; round++) {
+				System.out.printf("Round %d of %d%n", round + 1, rounds);
+				for (int i = 0; i < configurations.size(); i++) {
+					String configuration = configurations.get((i + round) % configurations.size());
+					double perSecond = measure(configuration, events, producers);
+					results.get(configuration).add(perSecond);
+					System.out.printf(Locale.ROOT, "  %-26s %,12.0f rows/s%n", configuration, perSecond);
+				}
+			}
+			printSummary(results, exact, strategies);
+		}
+		finally {
+			dropTable();
+			this.plain.close();
+			this.rewriting.close();
+			Runtime.getRuntime().removeShutdownHook(dropOnExit);
+		}
+	}
+
+	private double measure(String configuration, List<UsageEvent> events, int producers) throws Exception {
+		reset();
+		if (COPY.equals(configuration)) {
+			return copy(events);
+		}
+		String[] parts = configuration.split(" @");
+		PostgresStrategy strategy = PostgresStrategy.valueOf(parts[0]);
+		return write(strategy, Integer.parseInt(parts[1]), events, producers);
+	}
+
+	/** PostgreSQL's own bulk load of the same rows: the baseline. */
+	private double copy(List<UsageEvent> events) throws SQLException {
+		Instant recordedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+		String sql = "COPY " + this.tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") FROM STDIN";
+		try (Connection connection = this.plain.getConnection()) {
+			connection.setAutoCommit(true);
+			long start = System.nanoTime();
+			CopyIn copyIn = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+			StringBuilder chunk = new StringBuilder(1 << 20);
+			for (UsageEvent event : events) {
+				CopyText.appendRow(chunk, event, recordedAt);
+				if (chunk.length() >= (1 << 20) - 1024) {
+					writeChunk(copyIn, chunk);
+				}
+			}
+			writeChunk(copyIn, chunk);
+			long rows = copyIn.endCopy();
+			long elapsed = System.nanoTime() - start;
+			check(rows == events.size() && count() == events.size(),
+					"COPY wrote " + rows + " rows of " + events.size());
+			return events.size() * 1e9 / elapsed;
+		}
+	}
+
+	private static void writeChunk(CopyIn copyIn, StringBuilder chunk) throws SQLException {
+		byte[] bytes = chunk.toString().getBytes(StandardCharsets.UTF_8);
+		copyIn.writeToCopy(bytes, 0, bytes.length);
+		chunk.setLength(0);
+	}
+
+	/** The kit's writer fed by producer threads, until every event is committed. */
+	private double write(PostgresStrategy strategy, int batchSize, List<UsageEvent> events, int producers)
+			throws InterruptedException {
+		UsageEventStore store = strategy.store(dataSourceFor(strategy), this.tables);
+		// The buffer holds every event, so recording never blocks and the clock measures how fast
+		// the writer drains, not how fast producers fill.
+		WriterSettings settings = new WriterSettings(events.size(), batchSize, Duration.ofMillis(100),
+				OverflowPolicy.BLOCK, Duration.ofMinutes(1), Duration.ofMinutes(10), Duration.ofMillis(100),
+				Duration.ofSeconds(10));
+		BufferedLedgerWriter writer = new BufferedLedgerWriter(store, settings, Clock.systemUTC());
+		UsageRecorder recorder = new DefaultUsageRecorder(
+				new UsageEventValidator(Clock.systemUTC(), Duration.ofDays(35), new BigDecimal("1000000000000")), writer);
+		writer.start();
+		CountDownLatch go = new CountDownLatch(1);
+		List<Thread> threads = new ArrayList<>();
+		for (int p = 0; p < producers; p++) {
+			int first = p;
+			Thread thread = new Thread(() -> {
+				awaitQuietly(go);
+				// Interleaved slices: the buffer receives events roughly in time order, as from
+				// concurrent requests.
+				for (int i = first; i < events.size(); i += producers) {
+					recorder.record(events.get(i));
+				}
+			}, "producer-" + p);
+			thread.start();
+			threads.add(thread);
+		}
+		long start = System.nanoTime();
+		go.countDown();
+		for (Thread thread : threads) {
+			thread.join();
+		}
+		boolean flushed = writer.flush(Duration.ofMinutes(10));
+		long elapsed = System.nanoTime() - start;
+		writer.stop();
+		WriterStats stats = writer.stats();
+		long rows = count();
+		check(flushed && stats.written() == events.size() && stats.duplicates() == 0 && stats.dropped() == 0
+				&& stats.rejected() == 0 && rows == events.size(),
+				strategy + " @" + batchSize + ": flushed " + flushed + ", " + stats + ", table holds " + rows);
+		return events.size() * 1e9 / elapsed;
+	}
+
+	/**
+	 * Writes a batch holding a repeated event id and a repeated (tenant, idempotency key), then a
+	 * batch repeating an earlier event, and compares the counts the store reports with the truth.
+	 */
+	private boolean checkExactCounts(PostgresStrategy strategy) throws SQLException {
+		reset();
+		UsageEventStore store = strategy.store(dataSourceFor(strategy), this.tables);
+		Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+		UsageEvent a = UsageEvent.builder("acme", "http.requests").occurredAt(now).build();
+		UsageEvent b = UsageEvent.builder("acme", "http.requests").occurredAt(now).build();
+		UsageEvent keyed = UsageEvent.builder("acme", "http.requests").occurredAt(now).idempotencyKey("k").build();
+		UsageEvent sameKey = UsageEvent.builder("acme", "http.requests").occurredAt(now).idempotencyKey("k").build();
+		UsageEvent otherTenant = UsageEvent.builder("globex", "http.requests")
+			.occurredAt(now)
+			.idempotencyKey("k")
+			.build();
+		UsageEvent c = UsageEvent.builder("acme", "http.requests").occurredAt(now).build();
+		InsertResult first = store.insert(List.of(a, b, a, keyed, sameKey, otherTenant), now);
+		InsertResult second = store.insert(List.of(b, c), now);
+		long rows = count();
+		boolean exact = first.equals(new InsertResult(4, 2)) && second.equals(new InsertResult(1, 1)) && rows == 5;
+		System.out.printf("Exact counts with duplicates, %-17s %s (reported %s then %s; table holds %d of 5)%n",
+				strategy + ":", exact ? "yes" : "NO", first, second, rows);
+		return exact;
+	}
+
+	private void printSummary(Map<String, List<Double>> results, Map<PostgresStrategy, Boolean> exact,
+			List<PostgresStrategy> strategies) {
+		double copyMedian = median(results.get(COPY));
+		System.out.println();
+		System.out.println("| Configuration | Events/s (median) | Min | Max | Ratio to COPY | Exact count |");
+		System.out.println("|---|---:|---:|---:|---:|---|");
+		for (Map.Entry<String, List<Double>> entry : results.entrySet()) {
+			List<Double> values = entry.getValue();
+			double median = median(values);
+			String name = entry.getKey();
+			String exactCount = "yes";
+			String label = "COPY of the same rows (baseline)";
+			if (!COPY.equals(name)) {
+				String[] parts = name.split(" @");
+				PostgresStrategy strategy = PostgresStrategy.valueOf(parts[0]);
+				exactCount = exact.get(strategy) ? "yes" : "no";
+				label = strategy.name().toLowerCase(Locale.ROOT) + ", batch " + parts[1];
+			}
+			System.out.printf(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %.0f%% | %s |%n", label, median,
+					values.stream().mapToDouble(Double::doubleValue).min().orElse(0),
+					values.stream().mapToDouble(Double::doubleValue).max().orElse(0), 100 * median / copyMedian,
+					exactCount);
+		}
+		System.out.println();
+		for (PostgresStrategy strategy : strategies) {
+			System.out.println("  " + strategy.name().toLowerCase(Locale.ROOT) + ": " + strategy.description());
+		}
+	}
+
+	private static double median(List<Double> values) {
+		double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+		int middle = sorted.length / 2;
+		return (sorted.length % 2 == 1) ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+	}
+
+	private void printEnvironment(int eventCount, int rounds, int producers, List<Integer> batchSizes) {
+		System.out.println("Writer vs COPY, PostgreSQL");
+		System.out.println("  server:    " + this.jdbc.queryForObject("SELECT version()", String.class));
+		System.out.println("  settings:  shared_buffers=" + setting("shared_buffers") + ", synchronous_commit="
+				+ setting("synchronous_commit") + ", max_wal_size=" + setting("max_wal_size"));
+		System.out.println("  jvm:       " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
+				+ ", " + Runtime.getRuntime().availableProcessors() + " processors, max heap "
+				+ Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
+		System.out.println("  table:     " + this.tables.usageEvent());
+		System.out.printf("  run:       %,d events, %d rounds, %d producer threads, batch sizes %s%n", eventCount,
+				rounds, producers, batchSizes);
+	}
+
+	private String setting(String name) {
+		return this.jdbc.queryForObject("SHOW " + name, String.class);
+	}
+
+	private void createTable() {
+		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
+		settings.setSchemaLocations(
+				List.of(MeteringSchemaInitializer.DEFAULT_SCHEMA_LOCATION.replace("@@platform@@", "postgresql")));
+		settings.setMode(DatabaseInitializationMode.ALWAYS);
+		new MeteringSchemaInitializer(this.plain, settings, this.tables).initializeDatabase();
+	}
+
+	private void dropTable() {
+		try {
+			this.jdbc.execute("DROP TABLE IF EXISTS " + this.tables.usageEvent());
+		}
+		catch (RuntimeException ex) {
+			System.err.println("Could not drop " + this.tables.usageEvent() + ": " + ex.getMessage());
+		}
+	}
+
+	private void dropTableDirectly() {
+		try (Connection connection = DriverManager.getConnection(this.url);
+				Statement statement = connection.createStatement()) {
+			statement.execute("DROP TABLE IF EXISTS " + this.tables.usageEvent());
+		}
+		catch (SQLException ex) {
+			System.err.println("Could not drop " + this.tables.usageEvent() + ": " + ex.getMessage());
+		}
+	}
+
+	/** The same starting state for every measurement: an empty table and nothing dirty to flush. */
+	private void reset() throws SQLException {
+		try (Connection connection = this.plain.getConnection(); Statement statement = connection.createStatement()) {
+			statement.execute("TRUNCATE " + this.tables.usageEvent() + " RESTART IDENTITY");
+			try {
+				statement.execute("CHECKPOINT");
+			}
+			catch (SQLException ex) {
+				// Needs superuser (or pg_checkpoint); without it measurements are only noisier.
+			}
+		}
+	}
+
+	private long count() {
+		Long rows = this.jdbc.queryForObject("SELECT COUNT(*) FROM " + this.tables.usageEvent(), Long.class);
+		return (rows != null) ? rows : 0;
+	}
+
+	private DataSource dataSourceFor(PostgresStrategy strategy) {
+		return strategy.needsRewriteBatchedInserts() ? this.rewriting : this.plain;
+	}
+
+	private static HikariDataSource dataSource(String url, String name) {
+		HikariConfig config = new HikariConfig();
+		config.setJdbcUrl(url);
+		config.setMaximumPoolSize(2);
+		config.setPoolName("benchmark-" + name);
+		return new HikariDataSource(config);
+	}
+
+	private int intOption(String name, int defaultValue) {
+		String value = this.options.get(name);
+		return (value != null) ? Integer.parseInt(value.replace("_", "")) : defaultValue;
+	}
+
+	private static void awaitQuietly(CountDownLatch latch) {
+		try {
+			latch.await();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private static void check(boolean condition, String message) {
+		if (!condition) {
+			throw new IllegalStateException("Benchmark result not valid: " + message);
+		}
+	}
+
+}

@@ -1,0 +1,113 @@
+package dev.metering.ledger;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import dev.metering.event.DimensionsJson;
+import dev.metering.event.UsageEvent;
+import dev.metering.test.TestDatabase;
+import dev.metering.test.TestSchema;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * PostgreSQL's two ways of writing a batch, look-up plus COPY (with pgjdbc) and
+ * {@code INSERT ... unnest ... ON CONFLICT} (without), give the same rows and the same exact
+ * counts; and a key committed by another writer between the look-up and the COPY is skipped, not
+ * written twice nor failing the batch.
+ */
+class PostgresSqlDialectTests {
+
+	private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+	@ParameterizedTest(name = "copy={0}")
+	@ValueSource(booleans = { true, false })
+	void skipsRepeatsInsideAndAcrossBatchesWithExactCounts(boolean copy) {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), () -> new PostgresSqlDialect(copy),
+					schema.tables());
+			UsageEvent a = event("acme", null);
+			UsageEvent b = event("acme", null);
+
+			InsertResult first = store.insert(
+					List.of(a, b, a, event("acme", "k1"), event("acme", "k1"), event("globex", "k1")), NOW);
+			InsertResult second = store.insert(List.of(b, event("acme", "k1"), event("acme", "k2"), a), NOW);
+			InsertResult allRepeats = store.insert(List.of(a, b), NOW);
+
+			assertThat(first).isEqualTo(new InsertResult(4, 2));
+			assertThat(second).isEqualTo(new InsertResult(1, 3));
+			assertThat(allRepeats).isEqualTo(new InsertResult(0, 2));
+			assertThat(schema.eventCount()).isEqualTo(5);
+		}
+	}
+
+	@ParameterizedTest(name = "copy={0}")
+	@ValueSource(booleans = { true, false })
+	void keepsCharactersThatCopyEscapes(boolean copy) {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), () -> new PostgresSqlDialect(copy),
+					schema.tables());
+			String awkward = "back\\slash\ttab\nnew line\r\\N \"quoted\" ünïcödé";
+			UsageEvent event = UsageEvent.builder("acme", "http.requests")
+				.occurredAt(NOW)
+				.userId(awkward)
+				.resource(awkward)
+				.idempotencyKey(awkward)
+				.dimension("path\\name", awkward)
+				.build();
+
+			assertThat(store.insert(List.of(event), NOW)).isEqualTo(new InsertResult(1, 0));
+
+			Map<String, Object> row = schema.jdbc()
+				.queryForMap("SELECT user_id, resource, idempotency_key, dimensions FROM " + schema.tables().usageEvent());
+			assertThat(row.get("user_id")).isEqualTo(awkward);
+			assertThat(row.get("resource")).isEqualTo(awkward);
+			assertThat(row.get("idempotency_key")).isEqualTo(awkward);
+			assertThat(DimensionsJson.decode(row.get("dimensions").toString()))
+				.containsExactly(Map.entry("path\\name", awkward));
+			assertThat(store.insert(List.of(event), NOW)).isEqualTo(new InsertResult(0, 1));
+		}
+	}
+
+	@Test
+	void skipsAnEventAnotherWriterCommitsBetweenLookUpAndCopy() throws Exception {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), PostgresSqlDialect::new,
+					schema.tables());
+			UsageEvent contested = event("acme", null);
+			UsageEvent other = event("acme", null);
+			try (Connection rival = schema.dataSource().getConnection()) {
+				rival.setAutoCommit(false);
+				try (PreparedStatement insert = rival.prepareStatement("INSERT INTO " + schema.tables().usageEvent()
+						+ " (event_id, tenant_id, billing_scope_id, meter, quantity, occurred_at, recorded_at, source) "
+						+ "VALUES (?, 'acme', 'acme', 'http.requests', 1, now(), now(), 'application')")) {
+					insert.setObject(1, contested.eventId());
+					insert.executeUpdate();
+				}
+				// The look-up cannot see the rival's uncommitted row; the COPY then waits on its
+				// unique index entry and fails once the rival commits.
+				CompletableFuture<InsertResult> result = CompletableFuture
+					.supplyAsync(() -> store.insert(List.of(contested, other), NOW));
+				Thread.sleep(500);
+				rival.commit();
+
+				assertThat(result.get(30, TimeUnit.SECONDS)).isEqualTo(new InsertResult(1, 1));
+			}
+			assertThat(schema.eventCount()).isEqualTo(2);
+		}
+	}
+
+	private static UsageEvent event(String tenant, String idempotencyKey) {
+		return UsageEvent.builder(tenant, "http.requests").occurredAt(NOW).idempotencyKey(idempotencyKey).build();
+	}
+
+}
