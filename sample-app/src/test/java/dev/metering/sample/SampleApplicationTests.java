@@ -66,6 +66,35 @@ class SampleApplicationTests {
 			.isEqualTo(500);
 	}
 
+	@Test
+	void reportsAreMeteredByPageAndRefusedPastTheMonthlyQuota() throws Exception {
+		assertThat(postReport("demo-free", 30).statusCode()).isEqualTo(201);
+
+		HttpResponse<String> refused = postReport("demo-free", 30);
+		assertThat(refused.statusCode()).isEqualTo(429);
+		assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		assertThat(postReport("demo-free", 20).statusCode()).isEqualTo(201);
+		assertThat(postReport("internal", 500).statusCode()).isEqualTo(201);
+
+		assertThat(this.writer.flush(Duration.ofSeconds(30))).isTrue();
+		assertThat(this.jdbc.queryForObject(
+				"SELECT SUM(quantity) FROM metering_usage_event WHERE meter = 'reports.pages' AND tenant_id = 'demo-free'",
+				java.math.BigDecimal.class))
+			.isEqualByComparingTo("50");
+		assertThat(this.jdbc.queryForObject(
+				"SELECT resource FROM metering_usage_event WHERE meter = 'reports.pages' AND tenant_id = 'internal'",
+				String.class))
+			.isEqualTo("reports.generate");
+	}
+
+	private HttpResponse<String> postReport(String tenant, int pages) throws Exception {
+		return this.http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/api/reports"))
+			.header("X-Tenant-Id", tenant)
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"Q3\",\"pages\":" + pages + "}"))
+			.build(), HttpResponse.BodyHandlers.ofString());
+	}
+
 	private HttpResponse<String> get(String path) throws Exception {
 		return this.http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
 			.header("X-Tenant-Id", "acme")
