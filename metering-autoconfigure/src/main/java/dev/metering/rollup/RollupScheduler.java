@@ -103,8 +103,12 @@ public class RollupScheduler implements SmartLifecycle {
 		return PHASE;
 	}
 
-	/** Whether runs go to a scheduler of the kit's own (no application {@link TaskScheduler}). */
-	boolean usesOwnScheduler() {
+	/**
+	 * Whether runs go to a scheduler of the kit's own, because the application has no
+	 * {@link TaskScheduler}.
+	 * @return true for the kit's own scheduler
+	 */
+	public boolean usesOwnScheduler() {
 		return this.applicationScheduler == null;
 	}
 

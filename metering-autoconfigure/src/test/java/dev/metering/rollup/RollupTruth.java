@@ -64,6 +64,25 @@ final class RollupTruth {
 		return rows;
 	}
 
+	/**
+	 * The keys whose rollup differs from the ledger, each with both sides: empty when exact.
+	 * @param schema the tables
+	 * @return ledger and rollup totals of every key where they differ
+	 */
+	static Map<Key, String> differences(TestSchema schema) {
+		Map<Key, Totals> ledger = ledger(schema);
+		Map<Key, Totals> rollups = rollups(schema);
+		Map<Key, String> differences = new java.util.TreeMap<>(java.util.Comparator.comparing(Key::toString));
+		java.util.Set<Key> keys = new java.util.HashSet<>(ledger.keySet());
+		keys.addAll(rollups.keySet());
+		for (Key key : keys) {
+			if (!java.util.Objects.equals(ledger.get(key), rollups.get(key))) {
+				differences.put(key, "ledger " + ledger.get(key) + " rollup " + rollups.get(key));
+			}
+		}
+		return differences;
+	}
+
 	record Key(String tenantId, String meter, String billingScopeId, Instant hour) {
 
 	}
