@@ -140,7 +140,8 @@ public class UsageEventValidator {
 				throw new InvalidUsageEventException("dimensions", "value of '" + entry.getKey() + "' must not be null");
 			}
 		}
-		if (DimensionsJson.encode(dimensions).length() > MAX_DIMENSIONS_JSON_LENGTH) {
+		String json = DimensionsJson.encode(dimensions);
+		if (json != null && json.length() > MAX_DIMENSIONS_JSON_LENGTH) {
 			throw new InvalidUsageEventException("dimensions",
 					"must encode to at most " + MAX_DIMENSIONS_JSON_LENGTH + " characters of JSON");
 		}

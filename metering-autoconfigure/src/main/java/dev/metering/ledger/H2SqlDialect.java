@@ -16,7 +16,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * H2: a JDBC batch of {@code INSERT ... SELECT ... WHERE NOT EXISTS} (H2 has no
  * {@code ON CONFLICT DO NOTHING} outside its PostgreSQL mode). Each statement sees the rows of
- * the statements before it, so duplicates inside one batch are skipped too.
+ * the statements before it, so duplicates inside one batch are skipped too. The idempotency
+ * check runs only for keyed events: H2 would otherwise range-scan the tenant's rows for a NULL
+ * key on every insert, which makes a large ledger quadratic.
  */
 final class H2SqlDialect extends SqlDialect {
 
@@ -35,8 +37,8 @@ final class H2SqlDialect extends SqlDialect {
 				+ "CAST(? AS TIMESTAMP WITH TIME ZONE), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), "
 				+ "CAST(? AS VARCHAR) FROM (VALUES (0)) AS one(x) "
 				+ "WHERE NOT EXISTS (SELECT 1 FROM " + table + " WHERE event_id = CAST(? AS UUID)) "
-				+ "AND NOT EXISTS (SELECT 1 FROM " + table
-				+ " WHERE tenant_id = CAST(? AS VARCHAR) AND idempotency_key = CAST(? AS VARCHAR))";
+				+ "AND (CAST(? AS VARCHAR) IS NULL OR NOT EXISTS (SELECT 1 FROM " + table
+				+ " WHERE tenant_id = CAST(? AS VARCHAR) AND idempotency_key = CAST(? AS VARCHAR)))";
 		OffsetDateTime recorded = OffsetDateTime.ofInstant(recordedAt, ZoneOffset.UTC);
 		int[] counts = jdbc.batchUpdate(sql, new BatchPreparedStatementSetter() {
 
@@ -56,8 +58,9 @@ final class H2SqlDialect extends SqlDialect {
 				ps.setString(11, event.source().id());
 				ps.setString(12, DimensionsJson.encode(event.dimensions()));
 				ps.setObject(13, event.eventId());
-				ps.setString(14, event.tenantId());
-				ps.setString(15, event.idempotencyKey());
+				ps.setString(14, event.idempotencyKey());
+				ps.setString(15, event.tenantId());
+				ps.setString(16, event.idempotencyKey());
 			}
 
 			@Override

@@ -22,6 +22,7 @@ import dev.metering.tenant.TenantResolver;
 
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerMapping;
+import org.springframework.web.servlet.resource.ResourceHttpRequestHandler;
 
 /**
  * Meters every request: after the response, one event of the request meter with the tenant, the
@@ -123,7 +124,7 @@ public class MeteringFilter extends OncePerRequestFilter {
 			UsageEvent event = UsageEvent.builder(tenantId, this.settings.requestMeter())
 				.occurredAt((started instanceof Instant instant) ? instant : this.clock.instant())
 				.userId(userOf(request))
-				.resource(resourceOf(request))
+				.resource(resourceOf(request, status))
 				.source(UsageSource.HTTP)
 				.dimension("status", Integer.toString(status))
 				.build();
@@ -143,9 +144,12 @@ public class MeteringFilter extends OncePerRequestFilter {
 				UsageEventValidator.MAX_USER_LENGTH) : null;
 	}
 
-	private static String resourceOf(HttpServletRequest request) {
+	private static String resourceOf(HttpServletRequest request, int status) {
 		Object pattern = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
-		String route = (pattern != null) ? pattern.toString() : UNMATCHED;
+		// Spring Boot maps /** to static resources, so a path nothing serves still "matches" it.
+		boolean missingResource = status == 404 && request
+			.getAttribute(HandlerMapping.BEST_MATCHING_HANDLER_ATTRIBUTE) instanceof ResourceHttpRequestHandler;
+		String route = (pattern != null && !missingResource) ? pattern.toString() : UNMATCHED;
 		return truncate(request.getMethod() + " " + route, UsageEventValidator.MAX_RESOURCE_LENGTH);
 	}
 

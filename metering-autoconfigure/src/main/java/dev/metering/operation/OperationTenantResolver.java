@@ -1,0 +1,57 @@
+package dev.metering.operation;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
+
+import dev.metering.tenant.TenantResolver;
+import dev.metering.web.MeteringFilter;
+
+import org.springframework.util.ClassUtils;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
+
+/**
+ * The tenant and user of the current HTTP request, for {@code @Metered} methods without a
+ * tenant expression: what the metering filter resolved, else the {@link TenantResolver}.
+ */
+public class OperationTenantResolver {
+
+	private static final boolean SERVLET_PRESENT = ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
+			OperationTenantResolver.class.getClassLoader())
+			&& ClassUtils.isPresent("org.springframework.web.context.request.RequestContextHolder",
+					OperationTenantResolver.class.getClassLoader());
+
+	private final @Nullable TenantResolver tenantResolver;
+
+	public OperationTenantResolver(@Nullable TenantResolver tenantResolver) {
+		this.tenantResolver = tenantResolver;
+	}
+
+	/** The current request's tenant, or {@code null} outside a request or without a tenant. */
+	public @Nullable String currentTenant() {
+		HttpServletRequest request = currentRequest();
+		if (request == null) {
+			return null;
+		}
+		if (request.getAttribute(MeteringFilter.TENANT_ATTRIBUTE) instanceof String tenant) {
+			return tenant;
+		}
+		return (this.tenantResolver != null) ? this.tenantResolver.resolveTenant(request) : null;
+	}
+
+	/** The current request's principal name, or {@code null}. */
+	public @Nullable String currentUser() {
+		HttpServletRequest request = currentRequest();
+		return (request != null && request.getUserPrincipal() != null) ? request.getUserPrincipal().getName() : null;
+	}
+
+	private static @Nullable HttpServletRequest currentRequest() {
+		if (!SERVLET_PRESENT) {
+			return null;
+		}
+		RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+		return (attributes instanceof ServletRequestAttributes servlet) ? servlet.getRequest() : null;
+	}
+
+}

@@ -1,0 +1,75 @@
+package dev.metering.sample;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import dev.metering.ledger.BufferedLedgerWriter;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The sample app as a user runs it (embedded H2): every request of a tenant lands in the ledger
+ * exactly once, under its route template.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class SampleApplicationTests {
+
+	private final HttpClient http = HttpClient.newHttpClient();
+
+	@LocalServerPort
+	private int port;
+
+	@Autowired
+	private JdbcTemplate jdbc;
+
+	@Autowired
+	private BufferedLedgerWriter writer;
+
+	@BeforeEach
+	void emptyLedger() {
+		this.jdbc.update("DELETE FROM metering_usage_event");
+	}
+
+	@Test
+	void oneRequestMakesOneRowUnderTheRouteTemplate() throws Exception {
+		assertThat(get("/api/projects/42").statusCode()).isEqualTo(200);
+
+		assertThat(this.writer.flush(Duration.ofSeconds(30))).isTrue();
+		assertThat(this.jdbc.queryForList("SELECT tenant_id, meter, resource, source FROM metering_usage_event"))
+			.singleElement()
+			.satisfies((row) -> assertThat(row).containsEntry("TENANT_ID", "acme")
+				.containsEntry("METER", "http.requests")
+				.containsEntry("RESOURCE", "GET /api/projects/{id}")
+				.containsEntry("SOURCE", "http"));
+	}
+
+	@Test
+	void aThousandRequestsMakeExactlyAThousandRows() throws Exception {
+		for (int i = 0; i < 1_000; i++) {
+			assertThat(get((i % 2 == 0) ? "/api/projects/" + i : "/api/ping").statusCode()).isEqualTo(200);
+		}
+
+		assertThat(this.writer.flush(Duration.ofSeconds(30))).isTrue();
+		assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM metering_usage_event", Long.class)).isEqualTo(1_000);
+		assertThat(this.jdbc.queryForObject(
+				"SELECT COUNT(*) FROM metering_usage_event WHERE resource = 'GET /api/projects/{id}'", Long.class))
+			.isEqualTo(500);
+	}
+
+	private HttpResponse<String> get(String path) throws Exception {
+		return this.http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
+			.header("X-Tenant-Id", "acme")
+			.build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+}
