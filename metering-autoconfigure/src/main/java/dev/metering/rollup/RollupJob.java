@@ -174,6 +174,10 @@ public class RollupJob {
 	private Batch foldBatchWithRetry(SqlDialect sql) {
 		for (int attempt = 1;; attempt++) {
 			try {
+				if (!this.stateCreated) {
+					// In a transaction of its own: on PostgreSQL a duplicate key would abort the batch's.
+					createState(sql);
+				}
 				Batch batch = this.transaction.execute((status) -> foldBatch(sql));
 				if (batch != null) {
 					return batch;
@@ -182,7 +186,6 @@ public class RollupJob {
 					throw new IllegalStateException("The rollup progress row '" + NAME + "' in "
 							+ this.tables.rollupState() + " cannot be created");
 				}
-				createState(sql);
 			}
 			catch (PessimisticLockingFailureException ex) {
 				// Another instance held the progress row longer than this database waits for a lock.
@@ -204,12 +207,8 @@ public class RollupJob {
 		this.stateCreated = true;
 	}
 
-	/** One transaction; null when the progress row does not exist yet. */
+	/** One transaction; null when the progress row does not exist (deleted since this job created it). */
 	private Batch foldBatch(SqlDialect sql) {
-		if (!this.stateCreated) {
-			// Cheap and idempotent; done here so a job built before the tables exist still works.
-			return null;
-		}
 		List<Long> locked = this.jdbc.queryForList(sql.lockRollupStateSql(this.tables), Long.class, NAME);
 		if (locked.isEmpty()) {
 			this.stateCreated = false;
