@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.Collections;
 import java.util.List;
 
 import dev.metering.event.DimensionsJson;
@@ -96,7 +97,7 @@ final class MySqlSqlDialect extends SqlDialect {
 		for (int from = 0; from < deltas.size(); from += ROWS_PER_STATEMENT) {
 			List<RollupDelta> chunk = deltas.subList(from, Math.min(deltas.size(), from + ROWS_PER_STATEMENT));
 			String sql = "INSERT INTO " + tables.usageRollup() + " (" + ROLLUP_COLUMNS + ") VALUES "
-					+ String.join(", ", java.util.Collections.nCopies(chunk.size(), "(?, ?, ?, ?, ?, ?, ?)"))
+					+ String.join(", ", Collections.nCopies(chunk.size(), "(?, ?, ?, ?, ?, ?, ?)"))
 					+ " ON DUPLICATE KEY UPDATE quantity = quantity + VALUES(quantity), "
 					+ "event_count = event_count + VALUES(event_count), updated_at = VALUES(updated_at)";
 			jdbc.execute((Connection connection) -> {

@@ -4,6 +4,7 @@ import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -122,7 +123,7 @@ public abstract sealed class SqlDialect permits PostgresSqlDialect, H2SqlDialect
 	 */
 	public String ledgerRowsInRangesSql(MeteringTables tables, int ranges) {
 		String one = "SELECT " + FOLD_COLUMNS + " FROM " + tables.usageEvent() + " WHERE id BETWEEN ? AND ?";
-		return String.join(" UNION ALL ", java.util.Collections.nCopies(ranges, one));
+		return String.join(" UNION ALL ", Collections.nCopies(ranges, one));
 	}
 
 	/**

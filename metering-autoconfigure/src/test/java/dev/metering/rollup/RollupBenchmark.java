@@ -10,9 +10,11 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.UUID;
 
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
@@ -101,7 +103,7 @@ public final class RollupBenchmark {
 
 	private static double median(double[] values) {
 		double[] sorted = values.clone();
-		java.util.Arrays.sort(sorted);
+		Arrays.sort(sorted);
 		int middle = sorted.length / 2;
 		return (sorted.length % 2 == 1) ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 	}
@@ -220,7 +222,7 @@ public final class RollupBenchmark {
 				String scope = (random.nextInt(4) == 0) ? "parent-" + random.nextInt(TENANTS / 10) : tenant;
 				Instant occurred = NOW.minusMillis(random.nextLong(spread.toMillis()));
 				// Time-ordered event ids, as UUID v7 are: the unique index grows at its end.
-				chunk.append(new java.util.UUID(0x0190_0000_0000_7000L, n))
+				chunk.append(new UUID(0x0190_0000_0000_7000L, n))
 					.append(',')
 					.append(tenant)
 					.append(',')

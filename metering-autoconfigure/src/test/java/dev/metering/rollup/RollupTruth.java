@@ -4,8 +4,13 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
 
 import dev.metering.ledger.SqlDialect;
 import dev.metering.test.TestSchema;
@@ -72,11 +77,11 @@ final class RollupTruth {
 	static Map<Key, String> differences(TestSchema schema) {
 		Map<Key, Totals> ledger = ledger(schema);
 		Map<Key, Totals> rollups = rollups(schema);
-		Map<Key, String> differences = new java.util.TreeMap<>(java.util.Comparator.comparing(Key::toString));
-		java.util.Set<Key> keys = new java.util.HashSet<>(ledger.keySet());
+		Map<Key, String> differences = new TreeMap<>(Comparator.comparing(Key::toString));
+		Set<Key> keys = new HashSet<>(ledger.keySet());
 		keys.addAll(rollups.keySet());
 		for (Key key : keys) {
-			if (!java.util.Objects.equals(ledger.get(key), rollups.get(key))) {
+			if (!Objects.equals(ledger.get(key), rollups.get(key))) {
 				differences.put(key, "ledger " + ledger.get(key) + " rollup " + rollups.get(key));
 			}
 		}
