@@ -3,7 +3,9 @@ package dev.metering.autoconfigure;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.OverflowPolicy;
@@ -34,6 +36,27 @@ public class MeteringProperties {
 
 	private final Rollup rollup = new Rollup();
 
+	/**
+	 * The plan of every tenant that names none in 'metering.tenants'. Unset: such tenants have
+	 * no quotas (unlimited).
+	 */
+	private String defaultPlan;
+
+	/**
+	 * Plans by name, each with its list of quotas.
+	 */
+	private Map<String, Plan> plans = new LinkedHashMap<>();
+
+	/**
+	 * Tenants by id: their plan, their own quotas (which replace the plan's quota of the same
+	 * meter and window), or exemption.
+	 */
+	private Map<String, Tenant> tenants = new LinkedHashMap<>();
+
+	private final Cache cache = new Cache();
+
+	private final Quota quota = new Quota();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -60,6 +83,301 @@ public class MeteringProperties {
 
 	public Rollup getRollup() {
 		return this.rollup;
+	}
+
+	public String getDefaultPlan() {
+		return this.defaultPlan;
+	}
+
+	public void setDefaultPlan(String defaultPlan) {
+		this.defaultPlan = defaultPlan;
+	}
+
+	public Map<String, Plan> getPlans() {
+		return this.plans;
+	}
+
+	public void setPlans(Map<String, Plan> plans) {
+		this.plans = plans;
+	}
+
+	public Map<String, Tenant> getTenants() {
+		return this.tenants;
+	}
+
+	public void setTenants(Map<String, Tenant> tenants) {
+		this.tenants = tenants;
+	}
+
+	public Cache getCache() {
+		return this.cache;
+	}
+
+	public Quota getQuota() {
+		return this.quota;
+	}
+
+	/**
+	 * A plan: the quotas every tenant on it gets.
+	 */
+	public static class Plan {
+
+		/**
+		 * The quotas of the plan; a meter without a quota is unlimited.
+		 */
+		private List<QuotaSpec> quotas = new ArrayList<>();
+
+		public List<QuotaSpec> getQuotas() {
+			return this.quotas;
+		}
+
+		public void setQuotas(List<QuotaSpec> quotas) {
+			this.quotas = quotas;
+		}
+
+	}
+
+	/**
+	 * One tenant's settings.
+	 */
+	public static class Tenant {
+
+		/**
+		 * The tenant's plan; 'metering.default-plan' when unset.
+		 */
+		private String plan;
+
+		/**
+		 * The tenant's own quotas; each replaces the plan's quota of the same meter and window.
+		 */
+		private List<QuotaSpec> quotas = new ArrayList<>();
+
+		/**
+		 * Whether the tenant is exempt: its usage is recorded, but it is never blocked or warned.
+		 */
+		private boolean exempt;
+
+		public String getPlan() {
+			return this.plan;
+		}
+
+		public void setPlan(String plan) {
+			this.plan = plan;
+		}
+
+		public List<QuotaSpec> getQuotas() {
+			return this.quotas;
+		}
+
+		public void setQuotas(List<QuotaSpec> quotas) {
+			this.quotas = quotas;
+		}
+
+		public boolean isExempt() {
+			return this.exempt;
+		}
+
+		public void setExempt(boolean exempt) {
+			this.exempt = exempt;
+		}
+
+	}
+
+	/**
+	 * One quota: how much of a meter a tenant may use per window.
+	 */
+	public static class QuotaSpec {
+
+		/**
+		 * The meter the quota limits, e.g. 'http.requests'.
+		 */
+		private String meter;
+
+		/**
+		 * The most of the meter a tenant may use in one window; not negative.
+		 */
+		private BigDecimal limit;
+
+		/**
+		 * The window: 'hour', 'day' or 'month', calendar periods in UTC.
+		 */
+		private String window = "month";
+
+		/**
+		 * What happens over the limit: 'hard' (429 before the controller), 'soft' (proceeds, with
+		 * a warning event) or 'monitor' (proceeds, observed in metrics and events only).
+		 */
+		private String enforcement = "hard";
+
+		/**
+		 * Optional fraction of the limit, in (0, 1], from which a warning event is published
+		 * once per window.
+		 */
+		private Double softThreshold;
+
+		public String getMeter() {
+			return this.meter;
+		}
+
+		public void setMeter(String meter) {
+			this.meter = meter;
+		}
+
+		public BigDecimal getLimit() {
+			return this.limit;
+		}
+
+		public void setLimit(BigDecimal limit) {
+			this.limit = limit;
+		}
+
+		public String getWindow() {
+			return this.window;
+		}
+
+		public void setWindow(String window) {
+			this.window = window;
+		}
+
+		public String getEnforcement() {
+			return this.enforcement;
+		}
+
+		public void setEnforcement(String enforcement) {
+			this.enforcement = enforcement;
+		}
+
+		public Double getSoftThreshold() {
+			return this.softThreshold;
+		}
+
+		public void setSoftThreshold(Double softThreshold) {
+			this.softThreshold = softThreshold;
+		}
+
+	}
+
+	/**
+	 * The caches that keep quota enforcement off the database on the request path.
+	 */
+	public static class Cache {
+
+		/**
+		 * How long quota definitions are used before they are reloaded in the background.
+		 */
+		private Duration definitionsTtl = Duration.ofSeconds(30);
+
+		/**
+		 * How long a ledger usage reading is used before it is refreshed in the background.
+		 * This instance's own usage is counted at once; the TTL bounds how late other instances'
+		 * usage is seen.
+		 */
+		private Duration usageTtl = Duration.ofSeconds(15);
+
+		/**
+		 * The most usage readings (tenant, meter, window) kept in memory.
+		 */
+		private long maximumUsageEntries = 100_000;
+
+		public Duration getDefinitionsTtl() {
+			return this.definitionsTtl;
+		}
+
+		public void setDefinitionsTtl(Duration definitionsTtl) {
+			this.definitionsTtl = definitionsTtl;
+		}
+
+		public Duration getUsageTtl() {
+			return this.usageTtl;
+		}
+
+		public void setUsageTtl(Duration usageTtl) {
+			this.usageTtl = usageTtl;
+		}
+
+		public long getMaximumUsageEntries() {
+			return this.maximumUsageEntries;
+		}
+
+		public void setMaximumUsageEntries(long maximumUsageEntries) {
+			this.maximumUsageEntries = maximumUsageEntries;
+		}
+
+	}
+
+	/**
+	 * Quota enforcement.
+	 */
+	public static class Quota {
+
+		/**
+		 * Whether quotas are enforced. When false, usage is still recorded.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * What a check does when the tenant's usage cannot be read (a cold cache while the
+		 * database is down): 'allow' or 'deny'.
+		 */
+		private String onUnknownUsage = "allow";
+
+		/**
+		 * Whether a request that fails (status 5xx or an exception) gives its quota back. It is
+		 * then not recorded in the ledger either, so quota and bill agree.
+		 */
+		private boolean releaseOnFailure = false;
+
+		/**
+		 * Optional meter under which requests rejected by a quota are recorded (quantity 1).
+		 * Unset: rejected requests are only counted in metrics.
+		 */
+		private String rejectedMeter;
+
+		/**
+		 * The 'type' URI of the 429 problem response.
+		 */
+		private String problemType = "https://metering.dev/problems/quota-exceeded";
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getOnUnknownUsage() {
+			return this.onUnknownUsage;
+		}
+
+		public void setOnUnknownUsage(String onUnknownUsage) {
+			this.onUnknownUsage = onUnknownUsage;
+		}
+
+		public boolean isReleaseOnFailure() {
+			return this.releaseOnFailure;
+		}
+
+		public void setReleaseOnFailure(boolean releaseOnFailure) {
+			this.releaseOnFailure = releaseOnFailure;
+		}
+
+		public String getRejectedMeter() {
+			return this.rejectedMeter;
+		}
+
+		public void setRejectedMeter(String rejectedMeter) {
+			this.rejectedMeter = rejectedMeter;
+		}
+
+		public String getProblemType() {
+			return this.problemType;
+		}
+
+		public void setProblemType(String problemType) {
+			this.problemType = problemType;
+		}
+
 	}
 
 	/**

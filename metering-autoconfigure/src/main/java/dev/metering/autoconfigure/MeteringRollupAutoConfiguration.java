@@ -32,8 +32,12 @@ import org.springframework.scheduling.TaskScheduler;
  * 4.1 defines one ({@code taskScheduler}) only when scheduling is enabled
  * ({@code @EnableScheduling}); without it the kit schedules on a one-thread scheduler of its own,
  * which it does not expose as a bean, so it never becomes the application's scheduler.
+ * <p>
+ * Runs before the quota configuration, which reads usage through the {@link UsageReader} defined
+ * here.
  */
-@AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, TaskSchedulingAutoConfiguration.class })
+@AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, TaskSchedulingAutoConfiguration.class },
+		before = MeteringQuotaAutoConfiguration.class)
 @ConditionalOnBean(MeteringTables.class)
 @ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
 public final class MeteringRollupAutoConfiguration {

@@ -8,7 +8,10 @@ import dev.metering.event.UsageRecorder;
 import dev.metering.tenant.HeaderTenantResolver;
 import dev.metering.tenant.PrincipalTenantResolver;
 import dev.metering.tenant.TenantResolver;
+import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.web.MeteringFilter;
+import dev.metering.web.QuotaEnforcementSettings;
+import dev.metering.web.QuotaExceededExceptionHandler;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -19,12 +22,13 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.util.StringUtils;
 import org.springframework.web.servlet.DispatcherServlet;
 
 /**
  * The servlet filter that meters every request, and the {@link TenantResolver} it asks.
  */
-@AutoConfiguration(after = MeteringLedgerAutoConfiguration.class)
+@AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, MeteringQuotaAutoConfiguration.class })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({ DispatcherServlet.class, FilterRegistrationBean.class })
 @ConditionalOnBean(UsageRecorder.class)
@@ -47,18 +51,32 @@ public final class MeteringWebAutoConfiguration {
 	@Bean(FILTER_REGISTRATION_BEAN_NAME)
 	@ConditionalOnMissingBean(name = FILTER_REGISTRATION_BEAN_NAME)
 	FilterRegistrationBean<MeteringFilter> meteringFilterRegistration(UsageRecorder recorder,
-			TenantResolver tenantResolver, MeteringProperties properties, ObjectProvider<Clock> clock) {
+			TenantResolver tenantResolver, MeteringProperties properties, ObjectProvider<Clock> clock,
+			ObjectProvider<QuotaEnforcementService> quotas) {
 		MeteringProperties.Web web = properties.getWeb();
 		MeteringFilter.MeteringFilterSettings settings = new MeteringFilter.MeteringFilterSettings(
 				web.getRequestMeter(), web.getInclude(), web.getExclude(), web.getAnonymous().getPolicy(),
 				web.getAnonymous().getTenant());
+		QuotaEnforcementService quotaService = quotas.getIfAvailable();
+		QuotaEnforcementSettings quotaSettings = (quotaService != null) ? new QuotaEnforcementSettings(
+				MeteringQuotaAutoConfiguration.problemType(properties), properties.getQuota().isReleaseOnFailure(),
+				StringUtils.hasText(properties.getQuota().getRejectedMeter()) ? properties.getQuota().getRejectedMeter()
+						: null)
+				: null;
 		MeteringFilter filter = new MeteringFilter(recorder, tenantResolver, settings,
-				clock.getIfAvailable(Clock::systemUTC));
+				clock.getIfAvailable(Clock::systemUTC), quotaService, quotaSettings);
 		FilterRegistrationBean<MeteringFilter> registration = new FilterRegistrationBean<>(filter);
 		registration.setName("meteringFilter");
 		registration.setOrder(web.getFilterOrder());
 		registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC);
 		return registration;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(QuotaEnforcementService.class)
+	QuotaExceededExceptionHandler meteringQuotaExceededExceptionHandler() {
+		return new QuotaExceededExceptionHandler();
 	}
 
 }

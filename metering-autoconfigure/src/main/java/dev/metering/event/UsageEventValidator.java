@@ -140,6 +140,7 @@ public class UsageEventValidator {
 				throw new InvalidUsageEventException("dimensions", "value of '" + entry.getKey() + "' must not be null");
 			}
 		}
+		// No dimensions encode to null (a NULL column): nothing to measure.
 		String json = DimensionsJson.encode(dimensions);
 		if (json != null && json.length() > MAX_DIMENSIONS_JSON_LENGTH) {
 			throw new InvalidUsageEventException("dimensions",

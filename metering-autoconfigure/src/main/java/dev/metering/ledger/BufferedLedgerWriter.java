@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -78,6 +79,8 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	private final Object lifecycleMonitor = new Object();
 
+	private final List<LedgerWriteListener> listeners = new CopyOnWriteArrayList<>();
+
 	private volatile Thread thread;
 
 	private volatile boolean stopping;
@@ -102,11 +105,14 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 			return writeAfterStop(event);
 		}
 		this.pending.incrementAndGet();
+		// Before the buffer: once in it, the writer may commit the event at any moment.
+		this.listeners.forEach((listener) -> listener.accepted(event));
 		boolean accepted = this.buffer.offer(event) || (this.settings.overflow() == OverflowPolicy.BLOCK && offerBlocking(event));
 		if (accepted) {
 			this.recorded.increment();
 			return true;
 		}
+		this.listeners.forEach((listener) -> listener.discarded(event));
 		completed(1);
 		this.dropped.increment();
 		this.dropLog.warn(() -> "Metering buffer full (" + this.settings.capacity() + " events, metering.writer.capacity): "
@@ -126,12 +132,14 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	/** After shutdown there is no writer thread: write on the caller's thread, once. */
 	private boolean writeAfterStop(UsageEvent event) {
+		this.listeners.forEach((listener) -> listener.accepted(event));
 		try {
-			account(this.store.insert(List.of(event), this.clock.instant()));
+			insert(List.of(event));
 			this.recorded.increment();
 			return true;
 		}
 		catch (RuntimeException ex) {
+			this.listeners.forEach((listener) -> listener.discarded(event));
 			this.dropped.increment();
 			logger.error("Metering writer has stopped and could not write an event of tenant '" + event.tenantId()
 					+ "', meter '" + event.meter() + "': dropped", ex);
@@ -245,7 +253,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		for (int from = 0; from < rest.size(); from += this.settings.batchSize()) {
 			List<UsageEvent> batch = rest.subList(from, Math.min(rest.size(), from + this.settings.batchSize()));
 			try {
-				account(this.store.insert(batch, this.clock.instant()));
+				insert(batch);
 				completed(batch.size());
 			}
 			catch (RuntimeException ex) {
@@ -324,10 +332,9 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		while (true) {
 			long start = System.nanoTime();
 			try {
-				InsertResult result = this.store.insert(batch, this.clock.instant());
+				insert(batch);
 				this.batches.increment();
 				this.batchNanos.add(System.nanoTime() - start);
-				account(result);
 				completed(batch.size());
 				return;
 			}
@@ -341,6 +348,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 					return;
 				}
 				this.rejected.increment();
+				this.listeners.forEach((listener) -> listener.discarded(batch.get(0)));
 				completed(1);
 				logger.error("Metering ledger refused an event (tenant '" + batch.get(0).tenantId() + "', meter '"
 						+ batch.get(0).meter() + "', id " + batch.get(0).eventId() + "): not written", ex);
@@ -348,6 +356,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 			}
 			catch (RuntimeException ex) {
 				if (this.abandoned) {
+					batch.forEach((event) -> this.listeners.forEach((listener) -> listener.discarded(event)));
 					return;
 				}
 				this.retries.increment();
@@ -360,12 +369,45 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 				}
 				catch (InterruptedException interrupted) {
 					if (this.abandoned) {
+						batch.forEach((event) -> this.listeners.forEach((listener) -> listener.discarded(event)));
 						return;
 					}
 				}
 				backoff = Math.min(backoff * 2, this.settings.maxBackoff().toNanos());
 			}
 		}
+	}
+
+	/** One insert transaction, announced to the listeners before it starts and after it ends. */
+	private void insert(List<UsageEvent> batch) {
+		List<UsageEvent> events = List.copyOf(batch);
+		this.listeners.forEach((listener) -> listener.writing(events));
+		InsertResult result;
+		try {
+			result = this.store.insert(events, this.clock.instant());
+		}
+		catch (RuntimeException | Error ex) {
+			this.listeners.forEach((listener) -> listener.failed(events));
+			throw ex;
+		}
+		account(result);
+		this.listeners.forEach((listener) -> listener.written(events));
+	}
+
+	/**
+	 * Adds a listener that follows every event from the buffer to the ledger.
+	 * @param listener the listener
+	 */
+	public void addListener(LedgerWriteListener listener) {
+		this.listeners.add(listener);
+	}
+
+	/**
+	 * Removes a listener added with {@link #addListener}.
+	 * @param listener the listener
+	 */
+	public void removeListener(LedgerWriteListener listener) {
+		this.listeners.remove(listener);
 	}
 
 	private void account(InsertResult result) {

@@ -2,6 +2,8 @@ package dev.metering.web;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 
@@ -18,8 +20,14 @@ import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.event.UsageSource;
+import dev.metering.quota.QuotaDecision;
+import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.quota.QuotaExceededException;
+import dev.metering.quota.RateLimitFields;
+import dev.metering.quota.Reservation;
 import dev.metering.tenant.TenantResolver;
 
+import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.resource.ResourceHttpRequestHandler;
@@ -46,6 +54,13 @@ public class MeteringFilter extends OncePerRequestFilter {
 
 	private static final String STARTED_ATTRIBUTE = MeteringFilter.class.getName() + ".started";
 
+	private static final String RESERVATION_ATTRIBUTE = MeteringFilter.class.getName() + ".reservation";
+
+	/** Request attribute holding the quota decision of the request, when quotas are enforced. */
+	public static final String DECISION_ATTRIBUTE = MeteringFilter.class.getName() + ".decision";
+
+	private static final MediaType PROBLEM_JSON = MediaType.APPLICATION_PROBLEM_JSON;
+
 	/** Resource of a request that no handler matched: the raw path is never recorded. */
 	public static final String UNMATCHED = "UNMATCHED";
 
@@ -61,13 +76,34 @@ public class MeteringFilter extends OncePerRequestFilter {
 
 	private final Clock clock;
 
+	private final @Nullable QuotaEnforcementService quotas;
+
+	private final @Nullable QuotaEnforcementSettings quotaSettings;
+
 	public MeteringFilter(UsageRecorder recorder, TenantResolver tenantResolver, MeteringFilterSettings settings,
 			Clock clock) {
+		this(recorder, tenantResolver, settings, clock, null, null);
+	}
+
+	/**
+	 * Creates a filter that also enforces quotas.
+	 * @param recorder where request events go
+	 * @param tenantResolver tells the tenant of a request
+	 * @param settings what to meter
+	 * @param clock the clock
+	 * @param quotas the enforcement service, or {@code null} to meter only
+	 * @param quotaSettings how to enforce, required with {@code quotas}
+	 */
+	public MeteringFilter(UsageRecorder recorder, TenantResolver tenantResolver, MeteringFilterSettings settings,
+			Clock clock, @Nullable QuotaEnforcementService quotas, @Nullable QuotaEnforcementSettings quotaSettings) {
 		this.recorder = recorder;
 		this.tenantResolver = tenantResolver;
 		this.settings = settings;
 		this.matcher = new RequestMatcher(settings.include(), settings.exclude());
 		this.clock = clock;
+		this.quotas = quotas;
+		this.quotaSettings = (quotas != null && quotaSettings == null)
+				? new QuotaEnforcementSettings(QuotaExceededException.DEFAULT_TYPE, false, null) : quotaSettings;
 	}
 
 	@Override
@@ -84,10 +120,14 @@ public class MeteringFilter extends OncePerRequestFilter {
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
 		if (!isAsyncDispatch(request)) {
-			request.setAttribute(STARTED_ATTRIBUTE, this.clock.instant());
+			Instant started = this.clock.instant();
+			request.setAttribute(STARTED_ATTRIBUTE, started);
 			String tenant = tenantOf(request);
 			if (tenant != null) {
 				request.setAttribute(TENANT_ATTRIBUTE, tenant);
+				if (this.quotas != null && !enforce(tenant, started, request, response)) {
+					return;
+				}
 			}
 		}
 		boolean failed = false;
@@ -100,9 +140,68 @@ public class MeteringFilter extends OncePerRequestFilter {
 		}
 		finally {
 			if (!isAsyncStarted(request)) {
-				recordRequest(request, response, failed);
+				complete(request, response, failed);
 			}
 		}
+	}
+
+	/**
+	 * Checks the request meter; sets the RateLimit fields; writes the 429 when denied.
+	 * @return whether the request may proceed
+	 */
+	private boolean enforce(String tenant, Instant started, HttpServletRequest request, HttpServletResponse response)
+			throws IOException {
+		QuotaDecision decision = this.quotas.check(List.of(tenant), this.settings.requestMeter(), BigDecimal.ONE,
+				started);
+		request.setAttribute(DECISION_ATTRIBUTE, decision);
+		if (decision.usageKnown() && !decision.enforcedPolicies().isEmpty()) {
+			Instant now = this.clock.instant();
+			response.setHeader(RateLimitFields.POLICY, RateLimitFields.policy(decision.enforcedPolicies()));
+			response.setHeader(RateLimitFields.RATE_LIMIT, RateLimitFields.rateLimit(decision.enforcedPolicies(), now));
+		}
+		if (decision.allowed()) {
+			request.setAttribute(RESERVATION_ATTRIBUTE, decision.reservation());
+			return true;
+		}
+		reject(decision, tenant, started, request, response);
+		return false;
+	}
+
+	private void reject(QuotaDecision decision, String tenant, Instant started, HttpServletRequest request,
+			HttpServletResponse response) throws IOException {
+		String body = ProblemJson.write(QuotaExceededException.problem(decision, this.quotaSettings.problemType()));
+		response.setStatus(429);
+		response.setHeader(RateLimitFields.RETRY_AFTER,
+				Long.toString(RateLimitFields.retryAfter(decision, this.clock.instant())));
+		response.setContentType(PROBLEM_JSON.toString());
+		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+		response.setContentLength(bytes.length);
+		response.getOutputStream().write(bytes);
+		response.flushBuffer();
+		String rejectedMeter = this.quotaSettings.rejectedMeter();
+		if (rejectedMeter != null) {
+			// Counted under its own meter, never under the request meter: a rejected call is not billed.
+			record(UsageEvent.builder(tenant, rejectedMeter)
+				.occurredAt(started)
+				.userId(userOf(request))
+				.resource(resourceOf(request, 429))
+				.source(UsageSource.HTTP)
+				.dimension("status", "429"));
+		}
+	}
+
+	private void complete(HttpServletRequest request, HttpServletResponse response, boolean failed) {
+		boolean failure = failed || response.getStatus() >= 500;
+		boolean record = !(failure && this.quotaSettings != null && this.quotaSettings.releaseOnFailure());
+		Reservation reservation = (request.getAttribute(RESERVATION_ATTRIBUTE) instanceof Reservation held) ? held
+				: Reservation.NONE;
+		// The reserved quota becomes the recorded event as the writer accepts it, and is given
+		// back when nothing is recorded.
+		reservation.recordWith(() -> {
+			if (record) {
+				recordRequest(request, response, failed);
+			}
+		});
 	}
 
 	private @Nullable String tenantOf(HttpServletRequest request) {
@@ -118,17 +217,19 @@ public class MeteringFilter extends OncePerRequestFilter {
 		if (!(tenant instanceof String tenantId)) {
 			return;
 		}
+		Object started = request.getAttribute(STARTED_ATTRIBUTE);
+		int status = (failed && response.getStatus() < 400) ? 500 : response.getStatus();
+		record(UsageEvent.builder(tenantId, this.settings.requestMeter())
+			.occurredAt((started instanceof Instant instant) ? instant : this.clock.instant())
+			.userId(userOf(request))
+			.resource(resourceOf(request, status))
+			.source(UsageSource.HTTP)
+			.dimension("status", Integer.toString(status)));
+	}
+
+	private void record(UsageEvent.Builder event) {
 		try {
-			Object started = request.getAttribute(STARTED_ATTRIBUTE);
-			int status = (failed && response.getStatus() < 400) ? 500 : response.getStatus();
-			UsageEvent event = UsageEvent.builder(tenantId, this.settings.requestMeter())
-				.occurredAt((started instanceof Instant instant) ? instant : this.clock.instant())
-				.userId(userOf(request))
-				.resource(resourceOf(request, status))
-				.source(UsageSource.HTTP)
-				.dimension("status", Integer.toString(status))
-				.build();
-			this.recorder.record(event);
+			this.recorder.record(event.build());
 		}
 		catch (InvalidUsageEventException ex) {
 			// A tenant id or user name the ledger cannot hold: the request was served, so say why

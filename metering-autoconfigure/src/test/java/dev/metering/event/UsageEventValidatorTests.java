@@ -89,6 +89,12 @@ class UsageEventValidatorTests {
 	}
 
 	@Test
+	void anEventWithoutDimensionsIsValid() {
+		assertThatNoException().isThrownBy(
+				() -> this.validator.validate(UsageEvent.builder("acme", "exports.rows").occurredAt(NOW).build()));
+	}
+
+	@Test
 	void recordAllRecordsNothingWhenOneEventIsInvalid() {
 		List<UsageEvent> sunk = new ArrayList<>();
 		DefaultUsageRecorder recorder = new DefaultUsageRecorder(this.validator, sunk::add);

@@ -1,7 +1,9 @@
 package dev.metering.autoconfigure.metrics;
 
 import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
+import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
 import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.quota.QuotaEnforcementService;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -13,15 +15,22 @@ import org.springframework.context.annotation.Bean;
 /**
  * Micrometer meters of the kit, bound to every {@code MeterRegistry} Spring Boot configures.
  */
-@AutoConfiguration(after = MeteringLedgerAutoConfiguration.class)
+@AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, MeteringQuotaAutoConfiguration.class })
 @ConditionalOnClass(MeterBinder.class)
-@ConditionalOnBean(BufferedLedgerWriter.class)
 public final class MeteringMetricsAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@ConditionalOnBean(BufferedLedgerWriter.class)
 	LedgerWriterMetrics meteringLedgerWriterMetrics(BufferedLedgerWriter writer) {
 		return new LedgerWriterMetrics(writer);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(QuotaEnforcementService.class)
+	QuotaMetrics meteringQuotaMetrics() {
+		return new QuotaMetrics();
 	}
 
 }

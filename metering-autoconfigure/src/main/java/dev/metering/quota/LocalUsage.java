@@ -1,0 +1,134 @@
+package dev.metering.quota;
+
+import java.math.BigDecimal;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiPredicate;
+
+import dev.metering.event.UsageEvent;
+import dev.metering.ledger.LedgerWriteListener;
+
+/**
+ * This instance's usage that ledger readings may not contain yet, fed by the ledger writer.
+ * <p>
+ * Every tracked event (one of a scope and meter that has a quota) is counted as local from the
+ * moment it is accepted into the writer's buffer, and moved to "committed" with the writer's
+ * sequence number once its batch commits. The writer's sequence and the number of batches in
+ * flight let {@link LedgerReadings} tell whether a database read saw a batch or not; see
+ * {@link QuotaEnforcementService} for the whole argument.
+ */
+public class LocalUsage implements LedgerWriteListener {
+
+	private final ConcurrentHashMap<Key, MeterUsage> meters = new ConcurrentHashMap<>();
+
+	/** Events counted as local, so each is uncounted exactly once whatever the definitions do meanwhile. */
+	private final Set<UUID> tracked = ConcurrentHashMap.newKeySet();
+
+	private final AtomicLong sequence = new AtomicLong();
+
+	private final AtomicInteger writesInFlight = new AtomicInteger();
+
+	private final BiPredicate<String, String> hasQuota;
+
+	/**
+	 * Creates the tracker.
+	 * @param hasQuota whether a (scope, meter) has a quota: only those are tracked
+	 */
+	public LocalUsage(BiPredicate<String, String> hasQuota) {
+		this.hasQuota = hasQuota;
+	}
+
+	@Override
+	public void accepted(UsageEvent event) {
+		if (this.hasQuota.test(event.tenantId(), event.meter()) && this.tracked.add(event.eventId())) {
+			MeterUsage usage = meter(event.tenantId(), event.meter());
+			long hour = MeterUsage.hourOf(event.occurredAt());
+			synchronized (usage) {
+				usage.addLocal(hour, event.quantity());
+				// The call's reservation becomes this local usage in the same step.
+				Reservation reservation = Reservation.recording();
+				if (reservation != null) {
+					reservation.convert(usage, hour, event.quantity());
+				}
+			}
+		}
+	}
+
+	@Override
+	public void discarded(UsageEvent event) {
+		if (this.tracked.remove(event.eventId())) {
+			MeterUsage usage = meter(event.tenantId(), event.meter());
+			synchronized (usage) {
+				usage.removeLocal(MeterUsage.hourOf(event.occurredAt()), event.quantity());
+			}
+		}
+	}
+
+	@Override
+	public void writing(List<UsageEvent> batch) {
+		this.writesInFlight.incrementAndGet();
+	}
+
+	@Override
+	public void written(List<UsageEvent> batch) {
+		// Label the batch with the sequence value it gets below; a reading that starts after the
+		// increment (and sees no write in flight) contains it.
+		long label = this.sequence.get() + 1;
+		// One monitor acquisition per (scope, meter, hour) of the batch, not per event: request
+		// threads checking the same tenant contend with this thread for that monitor.
+		Map<Key, Map<Long, BigDecimal>> committed = new HashMap<>();
+		for (UsageEvent event : batch) {
+			if (this.tracked.remove(event.eventId())) {
+				committed.computeIfAbsent(new Key(event.tenantId(), event.meter()), (k) -> new HashMap<>(2))
+					.merge(MeterUsage.hourOf(event.occurredAt()), event.quantity(), BigDecimal::add);
+			}
+		}
+		committed.forEach((key, hours) -> {
+			MeterUsage usage = meter(key.scope(), key.meter());
+			synchronized (usage) {
+				hours.forEach((hour, quantity) -> usage.commit(hour, quantity, label));
+			}
+		});
+		this.sequence.incrementAndGet();
+		this.writesInFlight.decrementAndGet();
+	}
+
+	@Override
+	public void failed(List<UsageEvent> batch) {
+		// The batch may have committed: readings that overlapped it must not count as clean.
+		this.sequence.incrementAndGet();
+		this.writesInFlight.decrementAndGet();
+	}
+
+	/** Number of batches this instance's writer has finished (committed or failed). */
+	long sequence() {
+		return this.sequence.get();
+	}
+
+	/** Number of batches being written right now. */
+	int writesInFlight() {
+		return this.writesInFlight.get();
+	}
+
+	MeterUsage meter(String scope, String meter) {
+		return this.meters.computeIfAbsent(new Key(scope, meter), (k) -> new MeterUsage());
+	}
+
+	/**
+	 * Events accepted and not yet committed or discarded, for tests and diagnostics.
+	 * @return the number of tracked events
+	 */
+	public int trackedEvents() {
+		return this.tracked.size();
+	}
+
+	private record Key(String scope, String meter) {
+	}
+
+}

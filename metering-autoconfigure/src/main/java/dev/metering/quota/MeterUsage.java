@@ -1,0 +1,176 @@
+package dev.metering.quota;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * What this instance knows about one scope's use of one meter beyond a ledger reading, by UTC
+ * hour (hours tile days and months, so any window is a range of hours):
+ * <ul>
+ * <li>{@code local}: events handed to the ledger writer and not yet committed;</li>
+ * <li>{@code reserved}: quota taken by calls that have passed their check and not yet recorded;</li>
+ * <li>{@code committed}: events committed by this instance, each with the writer's sequence
+ * number, kept until every reading in use is known to contain them.</li>
+ * </ul>
+ * Every method must be called holding this object's monitor: the enforcement service holds it
+ * across its read-compare-reserve, which makes the reservation atomic.
+ */
+final class MeterUsage {
+
+	private final NavigableMap<Long, Hour> hours = new TreeMap<>();
+
+	/** The window start of the last warning published per policy name. */
+	private final Map<String, Instant> warned = new HashMap<>();
+
+	void addLocal(long hour, BigDecimal quantity) {
+		hour(hour).local = hour(hour).local.add(quantity);
+	}
+
+	void removeLocal(long hour, BigDecimal quantity) {
+		Hour h = hour(hour);
+		h.local = h.local.subtract(quantity);
+		dropIfEmpty(hour, h);
+	}
+
+	/** Moves a committed event from local to committed, atomically for any concurrent check. */
+	void commit(long hour, BigDecimal quantity, long sequence) {
+		Hour h = hour(hour);
+		h.local = h.local.subtract(quantity);
+		Committed last = h.committed.peekLast();
+		if (last != null && last.sequence == sequence) {
+			last.quantity = last.quantity.add(quantity);
+		}
+		else {
+			h.committed.addLast(new Committed(sequence, quantity));
+		}
+	}
+
+	void reserve(long hour, BigDecimal quantity) {
+		Hour h = hour(hour);
+		h.reserved = h.reserved.add(quantity);
+	}
+
+	void release(long hour, BigDecimal quantity) {
+		Hour h = hour(hour);
+		h.reserved = h.reserved.subtract(quantity);
+		dropIfEmpty(hour, h);
+	}
+
+	/**
+	 * Usage in hours {@code [fromHour, toHour)} that a ledger reading taken at writer sequence
+	 * {@code readingSequence} does not contain.
+	 */
+	BigDecimal unread(long fromHour, long toHour, long readingSequence) {
+		BigDecimal sum = BigDecimal.ZERO;
+		for (Hour h : this.hours.subMap(fromHour, true, toHour, false).values()) {
+			sum = sum.add(h.local).add(h.reserved);
+			for (Committed c : h.committed) {
+				if (c.sequence > readingSequence) {
+					sum = sum.add(c.quantity);
+				}
+			}
+		}
+		return sum;
+	}
+
+	/**
+	 * Forgets what readings contain: committed events of an hour with a sequence up to the
+	 * smallest sequence of the readings whose window holds that hour, and every hour before all
+	 * the windows that holds nothing in flight.
+	 * @param fromHours the first hour of each reading's window
+	 * @param toHours the hour after each reading's window
+	 * @param sequences each reading's sequence
+	 */
+	void prune(long[] fromHours, long[] toHours, long[] sequences) {
+		long oldest = Long.MAX_VALUE;
+		for (long from : fromHours) {
+			oldest = Math.min(oldest, from);
+		}
+		Iterator<Map.Entry<Long, Hour>> entries = this.hours.entrySet().iterator();
+		while (entries.hasNext()) {
+			Map.Entry<Long, Hour> entry = entries.next();
+			long hour = entry.getKey();
+			Hour h = entry.getValue();
+			if (hour < oldest) {
+				h.committed.clear();
+			}
+			else {
+				long contained = Long.MAX_VALUE;
+				for (int i = 0; i < fromHours.length; i++) {
+					if (fromHours[i] <= hour && hour < toHours[i]) {
+						contained = Math.min(contained, sequences[i]);
+					}
+				}
+				if (contained != Long.MAX_VALUE) {
+					long upTo = contained;
+					h.committed.removeIf((c) -> c.sequence <= upTo);
+				}
+			}
+			if (h.isEmpty()) {
+				entries.remove();
+			}
+		}
+	}
+
+	/**
+	 * Whether this is the first warning of a policy in the window starting at {@code windowStart};
+	 * marks it as given.
+	 */
+	boolean firstWarning(String policy, Instant windowStart) {
+		Instant previous = this.warned.put(policy, windowStart);
+		return !windowStart.equals(previous);
+	}
+
+	boolean isEmpty() {
+		return this.hours.isEmpty();
+	}
+
+	private Hour hour(long hour) {
+		return this.hours.computeIfAbsent(hour, (h) -> new Hour());
+	}
+
+	private void dropIfEmpty(long hour, Hour h) {
+		if (h.isEmpty()) {
+			this.hours.remove(hour);
+		}
+	}
+
+	/** Seconds since the epoch of the UTC hour that contains an instant. */
+	static long hourOf(Instant at) {
+		return Math.floorDiv(at.getEpochSecond(), 3600) * 3600;
+	}
+
+	private static final class Hour {
+
+		BigDecimal local = BigDecimal.ZERO;
+
+		BigDecimal reserved = BigDecimal.ZERO;
+
+		final ArrayDeque<Committed> committed = new ArrayDeque<>(4);
+
+		boolean isEmpty() {
+			return this.local.signum() == 0 && this.reserved.signum() == 0 && this.committed.isEmpty();
+		}
+
+	}
+
+	private static final class Committed {
+
+		final long sequence;
+
+		BigDecimal quantity;
+
+		Committed(long sequence, BigDecimal quantity) {
+			this.sequence = sequence;
+			this.quantity = quantity;
+		}
+
+	}
+
+}

@@ -1,0 +1,111 @@
+package dev.metering.quota;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Quota an allowed call holds until its usage is recorded (or it fails and gives it back):
+ * counted as used by every concurrent check, so they cannot overshoot a hard limit together.
+ * <p>
+ * Record the call's usage inside {@link #recordWith(Runnable)}: when the event reaches the ledger
+ * writer, the reservation turns into the writer's local usage in one step under the same monitor
+ * a check holds, so no check sees the unit twice or not at all. Whatever the recording did not
+ * convert (an event of another meter or hour, a failed recording) is released afterwards.
+ * {@link #release()} alone gives the quota back; releasing twice is harmless.
+ */
+public final class Reservation {
+
+	/** Nothing reserved. */
+	public static final Reservation NONE = new Reservation(List.of());
+
+	private static final ThreadLocal<Reservation> recording = new ThreadLocal<>();
+
+	private final List<Part> parts;
+
+	Reservation(List<Part> parts) {
+		this.parts = List.copyOf(parts);
+	}
+
+	/**
+	 * Runs the recording of this call's usage, converting the reservation into the recorded
+	 * usage as the writer accepts the event, then releases what is left.
+	 * @param record records the call's event(s) through the {@code UsageRecorder}, on this thread
+	 */
+	public void recordWith(Runnable record) {
+		Reservation previous = recording.get();
+		recording.set(this);
+		try {
+			record.run();
+		}
+		finally {
+			if (previous != null) {
+				recording.set(previous);
+			}
+			else {
+				recording.remove();
+			}
+			release();
+		}
+	}
+
+	/** Gives the reserved quota back. */
+	public void release() {
+		for (Part part : this.parts) {
+			if (part.done.compareAndSet(false, true)) {
+				synchronized (part.usage) {
+					part.usage.release(part.hour, part.quantity);
+				}
+			}
+		}
+	}
+
+	/**
+	 * Whether anything is still held.
+	 * @return {@code true} until released or converted, when something was reserved
+	 */
+	public boolean isHeld() {
+		return this.parts.stream().anyMatch((p) -> !p.done.get());
+	}
+
+	/** The reservation whose {@link #recordWith} runs on this thread, if any. */
+	static @Nullable Reservation recording() {
+		return recording.get();
+	}
+
+	/**
+	 * Turns the part matching an accepted event into local usage; the caller holds the usage's
+	 * monitor and has just added the event as local.
+	 */
+	boolean convert(MeterUsage usage, long hour, BigDecimal quantity) {
+		for (Part part : this.parts) {
+			if (part.usage == usage && part.hour == hour && part.quantity.compareTo(quantity) == 0
+					&& part.done.compareAndSet(false, true)) {
+				usage.release(hour, quantity);
+				return true;
+			}
+		}
+		return false;
+	}
+
+	static final class Part {
+
+		final MeterUsage usage;
+
+		final long hour;
+
+		final BigDecimal quantity;
+
+		final AtomicBoolean done = new AtomicBoolean();
+
+		Part(MeterUsage usage, long hour, BigDecimal quantity) {
+			this.usage = usage;
+			this.hour = hour;
+			this.quantity = quantity;
+		}
+
+	}
+
+}

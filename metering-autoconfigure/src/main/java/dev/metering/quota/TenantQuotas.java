@@ -1,0 +1,42 @@
+package dev.metering.quota;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The quotas that apply to one scope (a tenant).
+ *
+ * @param scope the tenant (or, with tenant hierarchies, any scope of a lineage)
+ * @param exempt whether the scope is recorded but never limited
+ * @param byMeter the policies of each meter; a meter absent here is unlimited
+ */
+public record TenantQuotas(String scope, boolean exempt, Map<String, List<QuotaPolicy>> byMeter) {
+
+	public TenantQuotas {
+		byMeter = Map.copyOf(byMeter);
+	}
+
+	/**
+	 * A scope without quotas.
+	 * @param scope the scope
+	 * @param exempt whether it is exempt
+	 * @return quotas that limit nothing
+	 */
+	public static TenantQuotas unlimited(String scope, boolean exempt) {
+		return new TenantQuotas(scope, exempt, Map.of());
+	}
+
+	/**
+	 * The policies of one meter.
+	 * @param meter the meter
+	 * @return the policies, empty when the meter is unlimited or the scope exempt
+	 */
+	public List<QuotaPolicy> policies(String meter) {
+		if (this.exempt) {
+			return List.of();
+		}
+		List<QuotaPolicy> policies = this.byMeter.get(meter);
+		return (policies != null) ? policies : List.of();
+	}
+
+}

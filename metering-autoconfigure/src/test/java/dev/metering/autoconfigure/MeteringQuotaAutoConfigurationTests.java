@@ -1,0 +1,106 @@
+package dev.metering.autoconfigure;
+
+import java.io.InputStream;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import dev.metering.quota.InvalidQuotaConfigurationException;
+import dev.metering.quota.LocalUsage;
+import dev.metering.quota.QuotaDecision;
+import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.web.QuotaExceededExceptionHandler;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.core.io.InputStreamResource;
+import org.springframework.core.io.support.PropertiesLoaderUtils;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MeteringQuotaAutoConfigurationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+				MeteringLedgerAutoConfiguration.class, MeteringRollupAutoConfiguration.class,
+				MeteringQuotaAutoConfiguration.class))
+		.withPropertyValues("spring.datasource.url=jdbc:h2:mem:quota-autoconfig;DB_CLOSE_DELAY=-1",
+				"metering.jdbc.table-prefix=quota_autoconfig_", "metering.default-plan=free",
+				"metering.plans.free.quotas[0].meter=http.requests", "metering.plans.free.quotas[0].limit=2",
+				"metering.plans.free.quotas[0].window=day");
+
+	@Test
+	void configuresEnforcementFromTheProperties() {
+		this.runner.run((context) -> {
+			assertThat(context).hasSingleBean(QuotaEnforcementService.class).hasSingleBean(LocalUsage.class);
+			QuotaEnforcementService quotas = context.getBean(QuotaEnforcementService.class);
+			assertThat(quotas.check("acme", "http.requests", 1).outcome()).isEqualTo(QuotaDecision.Outcome.ALLOW);
+			assertThat(quotas.check("acme", "http.requests", 1).outcome()).isEqualTo(QuotaDecision.Outcome.ALLOW);
+			QuotaDecision denied = quotas.check("acme", "http.requests", 1);
+			assertThat(denied.violatedPolicies()).containsExactly("free-http.requests-day");
+		});
+	}
+
+	@Test
+	void backsOffWhenQuotasAreDisabled() {
+		this.runner.withPropertyValues("metering.quota.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(QuotaEnforcementService.class));
+	}
+
+	@Test
+	void webConfigurationAddsTheExceptionHandler() {
+		new WebApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+					MeteringLedgerAutoConfiguration.class, MeteringRollupAutoConfiguration.class,
+					MeteringQuotaAutoConfiguration.class,
+					MeteringWebAutoConfiguration.class))
+			.withPropertyValues("spring.datasource.url=jdbc:h2:mem:quota-autoconfig-web;DB_CLOSE_DELAY=-1")
+			.run((context) -> assertThat(context).hasSingleBean(QuotaExceededExceptionHandler.class));
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = {
+			"metering.plans.free.quotas[0].window=week | metering.plans.free.quotas[0].window | hour, day or month",
+			"metering.plans.free.quotas[0].enforcement=block | metering.plans.free.quotas[0].enforcement | hard, soft or monitor",
+			"metering.plans.free.quotas[0].limit=-1 | metering.plans.free.quotas[0].limit | must not be negative",
+			"metering.plans.free.quotas[0].soft-threshold=1.5 | metering.plans.free.quotas[0].soft-threshold | at most 1",
+			"metering.plans.free.quotas[0].soft-threshold=0 | metering.plans.free.quotas[0].soft-threshold | greater than 0",
+			"metering.plans.free.quotas[0].meter=HTTP Requests | metering.plans.free.quotas[0].meter | meter name",
+			"metering.default-plan=gold | metering.default-plan | no such plan",
+			"metering.tenants.acme.plan=gold | metering.tenants.acme.plan | no such plan",
+			"metering.tenants.acme.quotas[0].meter=x | metering.tenants.acme.quotas[0].limit | limit is required",
+			"metering.quota.on-unknown-usage=maybe | metering.quota.on-unknown-usage | allow or deny" })
+	void aWrongSettingStopsStartUpNamingTheProperty(String setting, String property, String reason) {
+		this.runner.withPropertyValues(setting).run((context) -> {
+			assertThat(context).hasFailed();
+			FailureAnalysis analysis = new InvalidQuotaConfigurationFailureAnalyzer()
+				.analyze(context.getStartupFailure());
+			assertThat(analysis).isNotNull();
+			assertThat(analysis.getDescription()).contains("Property: " + property).contains(reason);
+			assertThat(analysis.getAction()).contains(property);
+		});
+	}
+
+	@Test
+	void theFailureAnalyzerIsRegistered() throws Exception {
+		List<String> analyzers = new ArrayList<>();
+		for (URL url : Collections.list(getClass().getClassLoader().getResources("META-INF/spring.factories"))) {
+			try (InputStream in = url.openStream()) {
+				String names = PropertiesLoaderUtils.loadProperties(new InputStreamResource(in))
+					.getProperty(FailureAnalyzer.class.getName(), "");
+				analyzers.addAll(List.of(names.split(",")));
+			}
+		}
+		assertThat(analyzers).contains(InvalidQuotaConfigurationFailureAnalyzer.class.getName());
+		assertThat(new InvalidQuotaConfigurationException("a", "b", "c")).hasMessageContaining("a=b");
+	}
+
+}
