@@ -4,7 +4,9 @@ import java.sql.PreparedStatement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -215,9 +217,12 @@ public class RollupJob {
 			return null;
 		}
 		long watermark = locked.get(0);
-		List<IdGap> before = this.jdbc.query(sql.lockRollupGapsSql(this.tables),
-				(rs, n) -> new IdGap(rs.getLong(1), rs.getLong(2), sql.readTimestamp(rs, 3)), NAME);
-		Instant now = this.clock.instant();
+		List<IdGap> before = new ArrayList<>(this.jdbc.query(sql.lockRollupGapsSql(this.tables),
+				(rs, n) -> new IdGap(rs.getLong(1), rs.getLong(2), sql.readTimestamp(rs, 3)), NAME));
+		// Sorted in Java (the locking read has no ORDER BY) to compare with the sorted gaps after.
+		before.sort(Comparator.comparingLong(IdGap::start));
+		// The precision every database's timestamp column keeps, so a gap read back equals itself.
+		Instant now = this.clock.instant().truncatedTo(ChronoUnit.MICROS);
 		GapSet gaps = new GapSet(before);
 		Fold fold = new Fold(sql);
 		recheckGaps(sql, before, fold, gaps);

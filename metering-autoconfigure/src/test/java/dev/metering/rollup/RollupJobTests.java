@@ -91,12 +91,14 @@ class RollupJobTests {
 			store(schema).insert(events(50), NOW);
 			job.rollupNow();
 			Map<Key, String> first = RollupTruth.rollupsWithUpdatedAt(schema);
+			Map<String, Object> progress = progress(schema);
 			clock.advance(Duration.ofMinutes(1));
 
 			RollupResult second = job.rollupNow();
 
 			assertThat(second.eventsFolded()).isZero();
 			assertThat(RollupTruth.rollupsWithUpdatedAt(schema)).isEqualTo(first);
+			assertThat(progress(schema)).isEqualTo(progress);
 			assertThat(RollupTruth.differences(schema)).isEmpty();
 		}
 	}
@@ -223,6 +225,13 @@ class RollupJobTests {
 			assertThat(RollupTruth.differences(schema)).isEmpty();
 			assertThat(job.stats().failures()).isEqualTo(2);
 		}
+	}
+
+	/** The progress row, written only when a run changed something. */
+	private static Map<String, Object> progress(TestSchema schema) {
+		return schema.jdbc()
+			.queryForMap("SELECT watermark, updated_at FROM " + schema.tables().rollupState() + " WHERE name = ?",
+					RollupJob.NAME);
 	}
 
 	static RollupJob job(TestSchema schema, MutableClock clock, RollupSettings settings) {
