@@ -1,12 +1,16 @@
 package dev.metering.autoconfigure;
 
+import java.time.Clock;
+
 import dev.metering.event.UsageRecorder;
 import dev.metering.operation.MeteredAdvisor;
 import dev.metering.operation.MeteredBeanPostProcessor;
 import dev.metering.operation.MeteredMethodInterceptor;
 import dev.metering.operation.MeteredOperationSource;
 import dev.metering.operation.OperationTenantResolver;
+import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.tenant.TenantResolver;
+import dev.metering.web.MeteredHandlerInterceptor;
 import org.aopalliance.intercept.MethodInterceptor;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -16,13 +20,20 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * {@code @Metered} operations: a Spring AOP advisor applied by the kit's own post-processor.
+ * {@code @Metered} operations: a Spring AOP advisor applied by the kit's own post-processor,
+ * and, in a Spring MVC application with quotas, the {@code HandlerInterceptor} that rejects an
+ * over-quota controller call before it runs.
  */
-@AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, MeteringWebAutoConfiguration.class })
+@AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, MeteringQuotaAutoConfiguration.class,
+		MeteringWebAutoConfiguration.class })
 @ConditionalOnClass(MethodInterceptor.class)
 @ConditionalOnBean(UsageRecorder.class)
 @ConditionalOnBooleanProperty(name = { "metering.enabled", "metering.operation.enabled" }, matchIfMissing = true)
@@ -39,10 +50,49 @@ public final class MeteringOperationAutoConfiguration {
 	@ConditionalOnMissingBean
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	static MeteredBeanPostProcessor meteredBeanPostProcessor(ObjectProvider<MeteredOperationSource> operations,
-			ObjectProvider<UsageRecorder> recorder, ObjectProvider<TenantResolver> tenantResolver) {
+			ObjectProvider<UsageRecorder> recorder, ObjectProvider<TenantResolver> tenantResolver,
+			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<MeteringProperties> properties,
+			ObjectProvider<Clock> clock) {
 		MeteredOperationSource source = operations.getObject();
-		return new MeteredBeanPostProcessor(source, () -> new MeteredAdvisor(new MeteredMethodInterceptor(source,
-				recorder.getObject(), new OperationTenantResolver(tenantResolver.getIfUnique()))));
+		// Everything else is looked up when the first @Metered bean is proxied, not while
+		// post-processors are being registered.
+		return new MeteredBeanPostProcessor(source, () -> {
+			QuotaEnforcementService quotaService = quotas.getIfAvailable();
+			return new MeteredAdvisor(new MeteredMethodInterceptor(source, recorder.getObject(),
+					new OperationTenantResolver(tenantResolver.getIfUnique()), quotaService,
+					(quotaService != null) ? MeteringQuotaAutoConfiguration.problemType(properties.getObject()) : null,
+					clock.getIfAvailable(Clock::systemUTC)));
+		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+	@ConditionalOnClass(WebMvcConfigurer.class)
+	@ConditionalOnBean(QuotaEnforcementService.class)
+	static class MeteredHandlerInterceptorConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		MeteredHandlerInterceptor meteredHandlerInterceptor(MeteredOperationSource operations,
+				QuotaEnforcementService quotas, ObjectProvider<TenantResolver> tenantResolver,
+				MeteringProperties properties, ObjectProvider<Clock> clock) {
+			return new MeteredHandlerInterceptor(operations, quotas,
+					new OperationTenantResolver(tenantResolver.getIfUnique()),
+					MeteringQuotaAutoConfiguration.problemType(properties), clock.getIfAvailable(Clock::systemUTC));
+		}
+
+		@Bean
+		WebMvcConfigurer meteredHandlerInterceptorConfigurer(MeteredHandlerInterceptor interceptor) {
+			return new WebMvcConfigurer() {
+
+				@Override
+				public void addInterceptors(InterceptorRegistry registry) {
+					registry.addInterceptor(interceptor);
+				}
+
+			};
+		}
+
 	}
 
 }

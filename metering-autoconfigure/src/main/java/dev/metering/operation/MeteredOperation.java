@@ -19,10 +19,12 @@ import org.springframework.expression.Expression;
  * @param enforce whether the quota is checked before the call
  * @param recordPolicy when the call is recorded
  * @param resultDependent whether the quantity needs the return value ({@code #result})
+ * @param constantQuantity the quantity when the expression is a constant ({@code "1"}), known
+ * before the arguments are; {@code null} otherwise
  */
 public record MeteredOperation(Method method, String meter, String name, Expression quantity, String quantitySource,
 		@Nullable Expression tenant, @Nullable Expression idempotencyKey, boolean enforce,
-		Metered.RecordPolicy recordPolicy, boolean resultDependent) {
+		Metered.RecordPolicy recordPolicy, boolean resultDependent, java.math.@Nullable BigDecimal constantQuantity) {
 
 	/** Describes the method for error messages: {@code ReportService.generate(ReportRequest)}. */
 	public String describe() {

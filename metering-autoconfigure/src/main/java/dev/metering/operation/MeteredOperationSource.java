@@ -1,6 +1,7 @@
 package dev.metering.operation;
 
 import java.lang.reflect.Method;
+import java.math.BigDecimal;
 import java.lang.reflect.Modifier;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodClassKey;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.expression.EvaluationException;
 import org.springframework.expression.Expression;
 import org.springframework.expression.ParseException;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
@@ -85,10 +87,31 @@ public class MeteredOperationSource {
 					+ "' must match [a-z0-9][a-z0-9._-]*");
 		}
 		String name = StringUtils.hasText(metered.name()) ? metered.name() : where;
-		return new MeteredOperation(method, metered.meter(), name, parse(where, "quantity", metered.quantity()),
-				metered.quantity(), parseOptional(where, "tenant", metered.tenant()),
+		Expression quantity = parse(where, "quantity", metered.quantity());
+		return new MeteredOperation(method, metered.meter(), name, quantity, metered.quantity(),
+				parseOptional(where, "tenant", metered.tenant()),
 				parseOptional(where, "idempotencyKey", metered.idempotencyKey()), metered.enforce(), metered.record(),
-				metered.quantity().contains("#result"));
+				metered.quantity().contains("#result"), constant(quantity));
+	}
+
+	/** The value of a quantity that needs no arguments ("1", "2.5"), so it can be checked early. */
+	private static @Nullable BigDecimal constant(Expression quantity) {
+		if (quantity.getExpressionString().contains("#") || quantity.getExpressionString().contains("@")) {
+			return null;
+		}
+		try {
+			Object value = quantity.getValue();
+			if (value instanceof Integer || value instanceof Long || value instanceof Short) {
+				return BigDecimal.valueOf(((Number) value).longValue());
+			}
+			if (value instanceof Double number && !number.isNaN() && !number.isInfinite()) {
+				return BigDecimal.valueOf(number);
+			}
+			return (value instanceof BigDecimal decimal) ? decimal : null;
+		}
+		catch (EvaluationException ex) {
+			return null;
+		}
 	}
 
 	private @Nullable Expression parseOptional(String where, String attribute, String expression) {

@@ -17,7 +17,7 @@ import org.springframework.web.context.request.ServletRequestAttributes;
  */
 public class OperationTenantResolver {
 
-	private static final boolean SERVLET_PRESENT = ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
+	static final boolean SERVLET_PRESENT = ClassUtils.isPresent("jakarta.servlet.http.HttpServletRequest",
 			OperationTenantResolver.class.getClassLoader())
 			&& ClassUtils.isPresent("org.springframework.web.context.request.RequestContextHolder",
 					OperationTenantResolver.class.getClassLoader());

@@ -103,6 +103,24 @@ public class QuotaEnforcementService {
 	 * @return the decision; release its reservation once the usage is recorded or the call fails
 	 */
 	public QuotaDecision check(List<String> lineage, String meter, BigDecimal quantity, Instant at) {
+		return check(lineage, meter, quantity, at, false);
+	}
+
+	/**
+	 * Checks that something of every hard quota is left, for a call whose quantity is known only
+	 * after it ran (a {@code @Metered} quantity over {@code #result}). Reserves nothing: the call
+	 * records its real quantity afterwards.
+	 * @param lineage the scopes, the tenant first, then its ancestors
+	 * @param meter the meter
+	 * @param at when the call happens
+	 * @return the decision: denied when a hard quota of the lineage has nothing left
+	 */
+	public QuotaDecision checkRemaining(List<String> lineage, String meter, Instant at) {
+		return check(lineage, meter, BigDecimal.ZERO, at, true);
+	}
+
+	private QuotaDecision check(List<String> lineage, String meter, BigDecimal quantity, Instant at,
+			boolean requireRemaining) {
 		if (lineage.isEmpty()) {
 			throw new IllegalArgumentException("lineage must name at least the tenant");
 		}
@@ -118,7 +136,7 @@ public class QuotaEnforcementService {
 			if (policies.isEmpty()) {
 				continue;
 			}
-			ScopeCheck result = checkScope(scope, meter, quantity, at, policies);
+			ScopeCheck result = checkScope(scope, meter, quantity, at, policies, requireRemaining);
 			all.addAll(result.usages());
 			known &= result.known();
 			if (!result.known() && this.onUnknownUsage == OnUnknownUsage.DENY) {
@@ -168,7 +186,7 @@ public class QuotaEnforcementService {
 	}
 
 	private ScopeCheck checkScope(String scope, String meter, BigDecimal quantity, Instant at,
-			List<QuotaPolicy> policies) {
+			List<QuotaPolicy> policies, boolean requireRemaining) {
 		int n = policies.size();
 		LedgerReadings.Reading[] readings = new LedgerReadings.Reading[n];
 		Instant[] starts = new Instant[n];
@@ -208,7 +226,7 @@ public class QuotaEnforcementService {
 				QuotaPolicy policy = policies.get(i);
 				// Unknown usage never denies here: under 'deny' the caller denies the whole call.
 				if (policy.enforcement() == Enforcement.HARD && reading != null
-						&& used[i].add(quantity).compareTo(policy.limit()) > 0) {
+						&& exceeds(used[i], quantity, policy.limit(), requireRemaining)) {
 					violated.add(state(policy, scope, used[i], starts[i], ends[i], true));
 				}
 			}
@@ -241,6 +259,10 @@ public class QuotaEnforcementService {
 		}
 		Reservation.Part part = reserve ? new Reservation.Part(usage, hour, quantity) : null;
 		return new ScopeCheck(usages, violated, known, part, warnings, warn);
+	}
+
+	private static boolean exceeds(BigDecimal used, BigDecimal quantity, BigDecimal limit, boolean requireRemaining) {
+		return requireRemaining ? used.compareTo(limit) >= 0 : used.add(quantity).compareTo(limit) > 0;
 	}
 
 	/**

@@ -3,7 +3,6 @@ package dev.metering.web;
 import java.io.IOException;
 import java.time.Clock;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 
@@ -23,11 +22,9 @@ import dev.metering.event.UsageSource;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaExceededException;
-import dev.metering.quota.RateLimitFields;
 import dev.metering.quota.Reservation;
 import dev.metering.tenant.TenantResolver;
 
-import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.resource.ResourceHttpRequestHandler;
@@ -59,7 +56,6 @@ public class MeteringFilter extends OncePerRequestFilter {
 	/** Request attribute holding the quota decision of the request, when quotas are enforced. */
 	public static final String DECISION_ATTRIBUTE = MeteringFilter.class.getName() + ".decision";
 
-	private static final MediaType PROBLEM_JSON = MediaType.APPLICATION_PROBLEM_JSON;
 
 	/** Resource of a request that no handler matched: the raw path is never recorded. */
 	public static final String UNMATCHED = "UNMATCHED";
@@ -154,11 +150,7 @@ public class MeteringFilter extends OncePerRequestFilter {
 		QuotaDecision decision = this.quotas.check(List.of(tenant), this.settings.requestMeter(), BigDecimal.ONE,
 				started);
 		request.setAttribute(DECISION_ATTRIBUTE, decision);
-		if (decision.usageKnown() && !decision.enforcedPolicies().isEmpty()) {
-			Instant now = this.clock.instant();
-			response.setHeader(RateLimitFields.POLICY, RateLimitFields.policy(decision.enforcedPolicies()));
-			response.setHeader(RateLimitFields.RATE_LIMIT, RateLimitFields.rateLimit(decision.enforcedPolicies(), now));
-		}
+		QuotaResponses.setRateLimitFields(decision, response, this.clock.instant());
 		if (decision.allowed()) {
 			request.setAttribute(RESERVATION_ATTRIBUTE, decision.reservation());
 			return true;
@@ -169,15 +161,7 @@ public class MeteringFilter extends OncePerRequestFilter {
 
 	private void reject(QuotaDecision decision, String tenant, Instant started, HttpServletRequest request,
 			HttpServletResponse response) throws IOException {
-		String body = ProblemJson.write(QuotaExceededException.problem(decision, this.quotaSettings.problemType()));
-		response.setStatus(429);
-		response.setHeader(RateLimitFields.RETRY_AFTER,
-				Long.toString(RateLimitFields.retryAfter(decision, this.clock.instant())));
-		response.setContentType(PROBLEM_JSON.toString());
-		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-		response.setContentLength(bytes.length);
-		response.getOutputStream().write(bytes);
-		response.flushBuffer();
+		QuotaResponses.writeRejection(decision, this.quotaSettings.problemType(), response, this.clock.instant());
 		String rejectedMeter = this.quotaSettings.rejectedMeter();
 		if (rejectedMeter != null) {
 			// Counted under its own meter, never under the request meter: a rejected call is not billed.

@@ -1,0 +1,93 @@
+package dev.metering.web;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
+
+import dev.metering.operation.MeteredOperation;
+import dev.metering.operation.MeteredOperationSource;
+import dev.metering.operation.OperationTenantResolver;
+import dev.metering.operation.PreCheckedCall;
+import dev.metering.quota.QuotaDecision;
+import dev.metering.quota.QuotaEnforcementService;
+
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.HandlerInterceptor;
+
+/**
+ * Checks the quota of a {@code @Metered} controller method in {@code preHandle}, before the
+ * arguments are bound and the method runs, and answers an over-quota call with the same 429 as
+ * the filter. A constant quantity is checked and reserved here, and the method interceptor takes
+ * the reservation over; a quantity over the arguments or {@code #result} is pre-checked for
+ * something left of the quota here, and checked exactly by the method interceptor, still before
+ * the method body runs.
+ */
+public class MeteredHandlerInterceptor implements HandlerInterceptor {
+
+	private final MeteredOperationSource operations;
+
+	private final QuotaEnforcementService quotas;
+
+	private final OperationTenantResolver tenants;
+
+	private final URI problemType;
+
+	private final Clock clock;
+
+	public MeteredHandlerInterceptor(MeteredOperationSource operations, QuotaEnforcementService quotas,
+			OperationTenantResolver tenants, URI problemType, Clock clock) {
+		this.operations = operations;
+		this.quotas = quotas;
+		this.tenants = tenants;
+		this.problemType = problemType;
+		this.clock = clock;
+	}
+
+	@Override
+	public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
+			throws Exception {
+		MeteredOperation operation = operationOf(handler);
+		// A tenant expression needs the arguments: the method interceptor checks those calls.
+		if (operation == null || !operation.enforce() || operation.tenant() != null) {
+			return true;
+		}
+		String tenant = this.tenants.currentTenant();
+		if (tenant == null) {
+			return true;
+		}
+		Instant now = this.clock.instant();
+		QuotaDecision decision = (operation.constantQuantity() != null)
+				? this.quotas.check(List.of(tenant), operation.meter(), operation.constantQuantity(), now)
+				: this.quotas.checkRemaining(List.of(tenant), operation.meter(), now);
+		QuotaResponses.setRateLimitFields(decision, response, now);
+		if (!decision.allowed()) {
+			QuotaResponses.writeRejection(decision, this.problemType, response, now);
+			return false;
+		}
+		if (operation.constantQuantity() != null) {
+			request.setAttribute(PreCheckedCall.ATTRIBUTE, new PreCheckedCall(operation, decision.reservation()));
+		}
+		return true;
+	}
+
+	@Override
+	public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
+			@Nullable Exception ex) {
+		// The handler never ran (argument binding failed, say): give its quota back.
+		if (request.getAttribute(PreCheckedCall.ATTRIBUTE) instanceof PreCheckedCall call) {
+			request.removeAttribute(PreCheckedCall.ATTRIBUTE);
+			call.reservation().release();
+		}
+	}
+
+	private @Nullable MeteredOperation operationOf(Object handler) {
+		return (handler instanceof HandlerMethod method)
+				? this.operations.getOperation(method.getMethod(), method.getBeanType()) : null;
+	}
+
+}
