@@ -16,8 +16,6 @@ import dev.metering.ledger.MeteringTables;
 import dev.metering.ledger.SqlDialect;
 import dev.metering.ledger.UsageEventStore;
 import dev.metering.ledger.WriterSettings;
-import dev.metering.rollup.LedgerUsageReader;
-import dev.metering.rollup.UsageReader;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -74,12 +72,6 @@ public final class MeteringLedgerAutoConfiguration {
 	UsageEventStore meteringUsageEventStore(DataSource dataSource, MeteringProperties properties,
 			MeteringTables tables) {
 		return new JdbcUsageEventStore(dataSource, dialect(dataSource, properties), tables);
-	}
-
-	@Bean
-	@ConditionalOnMissingBean
-	UsageReader meteringUsageReader(DataSource dataSource, MeteringProperties properties, MeteringTables tables) {
-		return new LedgerUsageReader(dataSource, dialect(dataSource, properties), tables);
 	}
 
 	/** The configured dialect, or one detected from the DataSource on first use (not at start-up). */

@@ -76,4 +76,48 @@ final class H2SqlDialect extends SqlDialect {
 		return new InsertResult(inserted, events.size() - inserted);
 	}
 
+	@Override
+	public void insertRollupStateIfAbsent(JdbcTemplate jdbc, MeteringTables tables, String name, Instant now) {
+		jdbc.update("INSERT INTO " + tables.rollupState() + " (name, watermark, updated_at) "
+				+ "SELECT CAST(? AS VARCHAR), 0, CAST(? AS TIMESTAMP WITH TIME ZONE) FROM (VALUES (0)) AS one(x) "
+				+ "WHERE NOT EXISTS (SELECT 1 FROM " + tables.rollupState() + " WHERE name = CAST(? AS VARCHAR))", name,
+				timestamp(now), name);
+	}
+
+	/** A JDBC batch of {@code MERGE INTO ... USING (VALUES ...)}, H2's standard upsert. */
+	@Override
+	public void upsertRollups(JdbcTemplate jdbc, MeteringTables tables, List<RollupDelta> deltas, Instant now) {
+		String sql = "MERGE INTO " + tables.usageRollup() + " AS r USING (VALUES (CAST(? AS VARCHAR), "
+				+ "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMP WITH TIME ZONE), "
+				+ "CAST(? AS NUMERIC(38, 9)), CAST(? AS BIGINT), CAST(? AS TIMESTAMP WITH TIME ZONE))) "
+				+ "AS v(tenant_id, meter, billing_scope_id, period_start, quantity, event_count, updated_at) "
+				+ "ON r.tenant_id = v.tenant_id AND r.meter = v.meter AND r.billing_scope_id = v.billing_scope_id "
+				+ "AND r.period_start = v.period_start "
+				+ "WHEN MATCHED THEN UPDATE SET quantity = r.quantity + v.quantity, "
+				+ "event_count = r.event_count + v.event_count, updated_at = v.updated_at "
+				+ "WHEN NOT MATCHED THEN INSERT (" + ROLLUP_COLUMNS + ") VALUES (v.tenant_id, v.meter, "
+				+ "v.billing_scope_id, v.period_start, v.quantity, v.event_count, v.updated_at)";
+		OffsetDateTime updated = OffsetDateTime.ofInstant(now, ZoneOffset.UTC);
+		jdbc.batchUpdate(sql, new BatchPreparedStatementSetter() {
+
+			@Override
+			public void setValues(PreparedStatement ps, int i) throws SQLException {
+				RollupDelta delta = deltas.get(i);
+				ps.setString(1, delta.tenantId());
+				ps.setString(2, delta.meter());
+				ps.setString(3, delta.billingScopeId());
+				ps.setObject(4, OffsetDateTime.ofInstant(delta.periodStart(), ZoneOffset.UTC));
+				ps.setBigDecimal(5, delta.quantity());
+				ps.setLong(6, delta.eventCount());
+				ps.setObject(7, updated);
+			}
+
+			@Override
+			public int getBatchSize() {
+				return deltas.size();
+			}
+
+		});
+	}
+
 }

@@ -33,4 +33,19 @@ public record MeteringTables(String prefix) {
 		return this.prefix + "usage_event";
 	}
 
+	/** Hourly rollups of the ledger. */
+	public String usageRollup() {
+		return this.prefix + "usage_rollup";
+	}
+
+	/** The rollup's progress: its watermark, one row per rollup. */
+	public String rollupState() {
+		return this.prefix + "rollup_state";
+	}
+
+	/** Ledger ids below the rollup's watermark that it has not seen yet. */
+	public String rollupGap() {
+		return this.prefix + "rollup_gap";
+	}
+
 }

@@ -2,9 +2,12 @@ package dev.metering.ledger;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
+import java.util.Collections;
 import java.util.List;
 
 import dev.metering.event.DimensionsJson;
@@ -76,6 +79,48 @@ final class MySqlSqlDialect extends SqlDialect {
 			sql.append((i > 0) ? ", " : "").append(row);
 		}
 		return sql.toString();
+	}
+
+	@Override
+	public void insertRollupStateIfAbsent(JdbcTemplate jdbc, MeteringTables tables, String name, Instant now) {
+		jdbc.update("INSERT IGNORE INTO " + tables.rollupState() + " (name, watermark, updated_at) VALUES (?, 0, ?)",
+				name, timestamp(now));
+	}
+
+	/**
+	 * Multi-row {@code INSERT ... ON DUPLICATE KEY UPDATE}. It uses {@code VALUES(column)}, which
+	 * MariaDB needs (it has no row alias) and MySQL 8 still accepts.
+	 */
+	@Override
+	public void upsertRollups(JdbcTemplate jdbc, MeteringTables tables, List<RollupDelta> deltas, Instant now) {
+		LocalDateTime updated = LocalDateTime.ofInstant(now, ZoneOffset.UTC);
+		for (int from = 0; from < deltas.size(); from += ROWS_PER_STATEMENT) {
+			List<RollupDelta> chunk = deltas.subList(from, Math.min(deltas.size(), from + ROWS_PER_STATEMENT));
+			String sql = "INSERT INTO " + tables.usageRollup() + " (" + ROLLUP_COLUMNS + ") VALUES "
+					+ String.join(", ", Collections.nCopies(chunk.size(), "(?, ?, ?, ?, ?, ?, ?)"))
+					+ " ON DUPLICATE KEY UPDATE quantity = quantity + VALUES(quantity), "
+					+ "event_count = event_count + VALUES(event_count), updated_at = VALUES(updated_at)";
+			jdbc.execute((Connection connection) -> {
+				try (PreparedStatement statement = connection.prepareStatement(sql)) {
+					int p = 1;
+					for (RollupDelta delta : chunk) {
+						statement.setString(p++, delta.tenantId());
+						statement.setString(p++, delta.meter());
+						statement.setString(p++, delta.billingScopeId());
+						statement.setObject(p++, LocalDateTime.ofInstant(delta.periodStart(), ZoneOffset.UTC));
+						statement.setBigDecimal(p++, delta.quantity());
+						statement.setLong(p++, delta.eventCount());
+						statement.setObject(p++, updated);
+					}
+					return statement.executeUpdate();
+				}
+			});
+		}
+	}
+
+	@Override
+	public Instant readTimestamp(ResultSet rs, int column) throws SQLException {
+		return rs.getObject(column, LocalDateTime.class).toInstant(ZoneOffset.UTC);
 	}
 
 }

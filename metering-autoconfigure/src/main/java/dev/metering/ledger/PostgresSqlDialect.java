@@ -277,4 +277,59 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	}
 
+	/** Rollup rows per upsert statement: one round trip each, arrays well inside the protocol's limits. */
+	private static final int ROLLUPS_PER_STATEMENT = 5_000;
+
+	@Override
+	public void insertRollupStateIfAbsent(JdbcTemplate jdbc, MeteringTables tables, String name, Instant now) {
+		jdbc.update("INSERT INTO " + tables.rollupState() + " (name, watermark, updated_at) VALUES (?, 0, ?) "
+				+ "ON CONFLICT DO NOTHING", name, timestamp(now));
+	}
+
+	/**
+	 * One {@code INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE} per chunk, so a run
+	 * that touches thousands of hours costs a handful of round trips.
+	 */
+	@Override
+	public void upsertRollups(JdbcTemplate jdbc, MeteringTables tables, List<RollupDelta> deltas, Instant now) {
+		String sql = "INSERT INTO " + tables.usageRollup() + " AS r (" + ROLLUP_COLUMNS + ") "
+				+ "SELECT t, m, b, p, q, c, CAST(? AS timestamptz) FROM unnest(CAST(? AS varchar[]), "
+				+ "CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS timestamptz[]), CAST(? AS numeric[]), "
+				+ "CAST(? AS bigint[])) AS x(t, m, b, p, q, c) "
+				+ "ON CONFLICT (tenant_id, meter, billing_scope_id, period_start) DO UPDATE SET "
+				+ "quantity = r.quantity + EXCLUDED.quantity, event_count = r.event_count + EXCLUDED.event_count, "
+				+ "updated_at = EXCLUDED.updated_at";
+		for (int from = 0; from < deltas.size(); from += ROLLUPS_PER_STATEMENT) {
+			List<RollupDelta> chunk = deltas.subList(from, Math.min(deltas.size(), from + ROLLUPS_PER_STATEMENT));
+			String[][] columns = new String[6][chunk.size()];
+			for (int i = 0; i < chunk.size(); i++) {
+				RollupDelta delta = chunk.get(i);
+				columns[0][i] = delta.tenantId();
+				columns[1][i] = delta.meter();
+				columns[2][i] = delta.billingScopeId();
+				columns[3][i] = delta.periodStart().toString();
+				columns[4][i] = delta.quantity().toPlainString();
+				columns[5][i] = Long.toString(delta.eventCount());
+			}
+			jdbc.execute((Connection connection) -> {
+				try (PreparedStatement statement = connection.prepareStatement(sql)) {
+					statement.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
+					Array[] arrays = new Array[columns.length];
+					for (int c = 0; c < columns.length; c++) {
+						arrays[c] = connection.createArrayOf("text", columns[c]);
+						statement.setArray(c + 2, arrays[c]);
+					}
+					try {
+						return statement.executeUpdate();
+					}
+					finally {
+						for (Array array : arrays) {
+							array.free();
+						}
+					}
+				}
+			});
+		}
+	}
+
 }

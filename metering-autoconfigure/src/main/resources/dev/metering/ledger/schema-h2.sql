@@ -18,3 +18,31 @@ CREATE TABLE IF NOT EXISTS metering_usage_event (
     CONSTRAINT metering_usage_event_idempotency_uk UNIQUE (tenant_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS metering_usage_event_tenant_ix ON metering_usage_event (tenant_id, meter, occurred_at);
+
+-- Hourly rollups: a projection of the ledger, one row per tenant, meter, billing scope and UTC hour.
+CREATE TABLE IF NOT EXISTS metering_usage_rollup (
+    tenant_id        VARCHAR(128)   NOT NULL,
+    meter            VARCHAR(128)   NOT NULL,
+    billing_scope_id VARCHAR(128)   NOT NULL,
+    period_start     TIMESTAMP WITH TIME ZONE NOT NULL,
+    quantity         NUMERIC(38, 9) NOT NULL,
+    event_count      BIGINT         NOT NULL,
+    updated_at       TIMESTAMP WITH TIME ZONE NOT NULL,
+    CONSTRAINT metering_usage_rollup_pk PRIMARY KEY (tenant_id, meter, billing_scope_id, period_start)
+);
+CREATE INDEX IF NOT EXISTS metering_usage_rollup_scope_ix ON metering_usage_rollup (billing_scope_id, meter, period_start);
+-- Rollup progress: every ledger id up to the watermark is folded, except the open gaps.
+CREATE TABLE IF NOT EXISTS metering_rollup_state (
+    name       VARCHAR(64) NOT NULL,
+    watermark  BIGINT      NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    CONSTRAINT metering_rollup_state_pk PRIMARY KEY (name)
+);
+-- Ledger ids at or below the watermark not seen yet (uncommitted, or never to commit): rechecked every run.
+CREATE TABLE IF NOT EXISTS metering_rollup_gap (
+    name          VARCHAR(64) NOT NULL,
+    gap_start     BIGINT      NOT NULL,
+    gap_end       BIGINT      NOT NULL,
+    first_seen_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    CONSTRAINT metering_rollup_gap_pk PRIMARY KEY (name, gap_start)
+);

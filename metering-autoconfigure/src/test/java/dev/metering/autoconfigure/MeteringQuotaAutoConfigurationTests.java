@@ -30,7 +30,8 @@ class MeteringQuotaAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-				MeteringLedgerAutoConfiguration.class, MeteringQuotaAutoConfiguration.class))
+				MeteringLedgerAutoConfiguration.class, MeteringRollupAutoConfiguration.class,
+				MeteringQuotaAutoConfiguration.class))
 		.withPropertyValues("spring.datasource.url=jdbc:h2:mem:quota-autoconfig;DB_CLOSE_DELAY=-1",
 				"metering.jdbc.table-prefix=quota_autoconfig_", "metering.default-plan=free",
 				"metering.plans.free.quotas[0].meter=http.requests", "metering.plans.free.quotas[0].limit=2",
@@ -58,7 +59,8 @@ class MeteringQuotaAutoConfigurationTests {
 	void webConfigurationAddsTheExceptionHandler() {
 		new WebApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-					MeteringLedgerAutoConfiguration.class, MeteringQuotaAutoConfiguration.class,
+					MeteringLedgerAutoConfiguration.class, MeteringRollupAutoConfiguration.class,
+					MeteringQuotaAutoConfiguration.class,
 					MeteringWebAutoConfiguration.class))
 			.withPropertyValues("spring.datasource.url=jdbc:h2:mem:quota-autoconfig-web;DB_CLOSE_DELAY=-1")
 			.run((context) -> assertThat(context).hasSingleBean(QuotaExceededExceptionHandler.class));

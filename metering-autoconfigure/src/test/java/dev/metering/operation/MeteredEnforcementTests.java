@@ -7,6 +7,7 @@ import java.util.List;
 import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
 import dev.metering.autoconfigure.MeteringOperationAutoConfiguration;
 import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
+import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.quota.QuotaExceededException;
 import org.junit.jupiter.api.Test;
@@ -34,8 +35,8 @@ class MeteredEnforcementTests {
 				"metering.plans.free.quotas[1].meter=rows.exported", "metering.plans.free.quotas[1].limit=5",
 				"metering.plans.free.quotas[1].window=day", "metering.plans.free.quotas[1].enforcement=hard")
 		.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-				MeteringLedgerAutoConfiguration.class, MeteringQuotaAutoConfiguration.class,
-				MeteringOperationAutoConfiguration.class))
+				MeteringLedgerAutoConfiguration.class, MeteringRollupAutoConfiguration.class,
+				MeteringQuotaAutoConfiguration.class, MeteringOperationAutoConfiguration.class))
 		.withBean(Reports.class);
 
 	@Test

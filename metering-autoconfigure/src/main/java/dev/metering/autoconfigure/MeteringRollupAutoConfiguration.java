@@ -1,0 +1,83 @@
+package dev.metering.autoconfigure;
+
+import java.time.Clock;
+
+import javax.sql.DataSource;
+
+import dev.metering.autoconfigure.metrics.RollupMetrics;
+import dev.metering.ledger.MeteringTables;
+import dev.metering.rollup.RollupJob;
+import dev.metering.rollup.RollupScheduler;
+import dev.metering.rollup.RollupSettings;
+import dev.metering.rollup.RollupUsageReader;
+import dev.metering.rollup.UsageReader;
+import io.micrometer.core.instrument.binder.MeterBinder;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.TaskScheduler;
+
+/**
+ * Hourly rollups: the {@link RollupJob}, its timer, and the {@link UsageReader} over rollups.
+ * Runs after the ledger's configuration and backs off with it.
+ * <p>
+ * The timer uses the application's {@link TaskScheduler} when there is exactly one. Spring Boot
+ * 4.1 defines one ({@code taskScheduler}) only when scheduling is enabled
+ * ({@code @EnableScheduling}); without it the kit schedules on a one-thread scheduler of its own,
+ * which it does not expose as a bean, so it never becomes the application's scheduler.
+ * <p>
+ * Runs before the quota configuration, which reads usage through the {@link UsageReader} defined
+ * here.
+ */
+@AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, TaskSchedulingAutoConfiguration.class },
+		before = MeteringQuotaAutoConfiguration.class)
+@ConditionalOnBean(MeteringTables.class)
+@ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
+public final class MeteringRollupAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	RollupJob meteringRollupJob(DataSource dataSource, MeteringProperties properties, MeteringTables tables,
+			ObjectProvider<Clock> clock) {
+		MeteringProperties.Rollup rollup = properties.getRollup();
+		return new RollupJob(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, properties), tables,
+				new RollupSettings(rollup.getBatchSize(), rollup.getGapTimeout()),
+				clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UsageReader meteringUsageReader(DataSource dataSource, MeteringProperties properties, MeteringTables tables) {
+		return new RollupUsageReader(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, properties),
+				tables);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty(name = "metering.rollup.enabled", matchIfMissing = true)
+	RollupScheduler meteringRollupScheduler(RollupJob job, MeteringProperties properties,
+			ObjectProvider<TaskScheduler> taskScheduler) {
+		MeteringProperties.Rollup rollup = properties.getRollup();
+		return new RollupScheduler(job, taskScheduler.getIfUnique(), rollup.getInitialDelay(), rollup.getInterval());
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterBinder.class)
+	static class RollupMetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		RollupMetrics meteringRollupMetrics(RollupJob job) {
+			return new RollupMetrics(job);
+		}
+
+	}
+
+}

@@ -1,0 +1,76 @@
+package dev.metering.rollup;
+
+import java.math.BigDecimal;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.metering.ledger.RollupDelta;
+import dev.metering.ledger.SqlDialect;
+
+/**
+ * Sums the ledger rows of one batch by (tenant, meter, billing scope, UTC hour), so each rollup
+ * row is written once per batch whatever the number of its events.
+ */
+final class Fold {
+
+	private final SqlDialect dialect;
+
+	private final Map<Key, Sum> sums = new HashMap<>();
+
+	private long events;
+
+	Fold(SqlDialect dialect) {
+		this.dialect = dialect;
+	}
+
+	/**
+	 * Adds the current row of a result set of {@code SqlDialect.FOLD_COLUMNS}.
+	 * @param rs the result set
+	 * @return the row's ledger id
+	 * @throws SQLException when the driver fails
+	 */
+	long add(ResultSet rs) throws SQLException {
+		long id = rs.getLong(1);
+		Key key = new Key(rs.getString(2), rs.getString(3), rs.getString(4),
+				this.dialect.readTimestamp(rs, 6).truncatedTo(ChronoUnit.HOURS));
+		BigDecimal quantity = rs.getBigDecimal(5);
+		this.sums.computeIfAbsent(key, (k) -> new Sum()).add(quantity);
+		this.events++;
+		return id;
+	}
+
+	long events() {
+		return this.events;
+	}
+
+	List<RollupDelta> deltas() {
+		List<RollupDelta> deltas = new ArrayList<>(this.sums.size());
+		this.sums.forEach((key, sum) -> deltas.add(new RollupDelta(key.tenantId(), key.meter(), key.billingScopeId(),
+				key.hour(), sum.quantity, sum.count)));
+		return deltas;
+	}
+
+	private record Key(String tenantId, String meter, String billingScopeId, Instant hour) {
+
+	}
+
+	private static final class Sum {
+
+		private BigDecimal quantity = BigDecimal.ZERO;
+
+		private long count;
+
+		void add(BigDecimal value) {
+			this.quantity = this.quantity.add(value);
+			this.count++;
+		}
+
+	}
+
+}

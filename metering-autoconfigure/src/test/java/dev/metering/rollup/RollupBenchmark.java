@@ -1,0 +1,255 @@
+package dev.metering.rollup;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.UUID;
+
+import dev.metering.test.TestDatabase;
+import dev.metering.test.TestSchema;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * Not a test: times one rollup run that folds 1,000,000 new ledger rows on PostgreSQL, over a
+ * ledger of 1,000,000 rows already folded and over one of 10,000,000, in the same JVM, and prints
+ * the times, their ratio (the fold must cost the same whatever the ledger's size: aim at most
+ * 1.5) and the fold rate.
+ * <p>
+ * Rows are loaded with {@code COPY}: 1,000 tenants, 5 meters, a quarter billed to a parent;
+ * the folded part spread over 30 days, the new rows over the last 2 hours. The folded part is
+ * rolled up with one {@code INSERT ... SELECT ... GROUP BY} and the watermark set past it, the
+ * state the job would have left. On a shared machine one timing is noisy, so each ledger is
+ * folded several times, alternating, and rewound in between (the rollup rows of the new rows'
+ * hours restored, the watermark set back); the medians are compared. One fold of the small
+ * ledger warms the JIT up first.
+ * <p>
+ * Uses the PostgreSQL of the tests ({@code METERING_TEST_POSTGRES_URL}, or 127.0.0.1:5432/test)
+ * and drops its tables at the end. Run:
+ * <pre>
+ * mvn -q -B -o -pl metering-autoconfigure test-compile org.codehaus.mojo:exec-maven-plugin:3.5.1:java \
+ *     -Dexec.classpathScope=test -Dexec.mainClass=dev.metering.rollup.RollupBenchmark
+ * </pre>
+ * Optional arguments: new rows, the two ledger sizes, rounds, batch size (defaults
+ * {@code 1000000 1000000 10000000 3} and the default {@code metering.rollup.batch-size}).
+ */
+public final class RollupBenchmark {
+
+	private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx",
+			Locale.ROOT);
+
+	private static final int TENANTS = 1_000;
+
+	private static final String[] METERS = { "http.requests", "api.calls", "exports.rows", "storage.gb", "emails" };
+
+	private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+
+	private static final Duration NEW_SPREAD = Duration.ofHours(2);
+
+	/** Every rollup row the new rows can touch starts at or after this. */
+	private static final Instant NEW_HOURS = NOW.minus(NEW_SPREAD).truncatedTo(ChronoUnit.HOURS);
+
+	private RollupBenchmark() {
+	}
+
+	public static void main(String[] args) throws Exception {
+		int newRows = (args.length > 0) ? Integer.parseInt(args[0]) : 1_000_000;
+		long small = (args.length > 1) ? Long.parseLong(args[1]) : 1_000_000;
+		long large = (args.length > 2) ? Long.parseLong(args[2]) : 10_000_000;
+		int rounds = (args.length > 3) ? Integer.parseInt(args[3]) : 3;
+		int batchSize = (args.length > 4) ? Integer.parseInt(args[4]) : RollupSettings.defaults().batchSize();
+		RollupSettings settings = new RollupSettings(batchSize, RollupSettings.defaults().gapTimeout());
+		System.out.printf("Rollup fold benchmark: %,d new rows over ledgers of %,d and %,d folded rows; batch size "
+				+ "%,d; %d rounds; Java %s, %d processors%n", newRows, small, large,
+				batchSize, rounds, Runtime.version(),
+				Runtime.getRuntime().availableProcessors());
+		try (Ledger smallLedger = new Ledger(small, newRows, settings);
+				Ledger largeLedger = new Ledger(large, newRows, settings)) {
+			System.out.printf("loaded: %,d-row ledger in %.0f s, %,d-row ledger in %.0f s%n", small,
+					smallLedger.loadSeconds, large, largeLedger.loadSeconds);
+			Fold warmUp = smallLedger.fold();
+			System.out.printf("warm-up fold over %,d rows: %.2f s%n", small, warmUp.seconds());
+			double[] smallTimes = new double[rounds];
+			double[] largeTimes = new double[rounds];
+			for (int round = 0; round < rounds; round++) {
+				Fold overSmall = smallLedger.fold();
+				Fold overLarge = largeLedger.fold();
+				smallTimes[round] = overSmall.seconds();
+				largeTimes[round] = overLarge.seconds();
+				System.out.printf("round %d: over %,d rows %.2f s, over %,d rows %.2f s (%,d events, %,d rollup rows "
+						+ "upserted, %d batches each)%n", round + 1, small, overSmall.seconds(), large,
+						overLarge.seconds(), overSmall.folded(), overSmall.upserted(), overSmall.batches());
+			}
+			double smallMedian = median(smallTimes);
+			double largeMedian = median(largeTimes);
+			System.out.printf("median fold of %,d new rows: over %,d rows %.2f s (%,.0f events/s), over %,d rows "
+					+ "%.2f s (%,.0f events/s)%n", newRows, small, smallMedian, newRows / smallMedian, large,
+					largeMedian, newRows / largeMedian);
+			System.out.printf("ratio (%,d-row ledger / %,d-row ledger): %.2f%n", large, small,
+					largeMedian / smallMedian);
+		}
+	}
+
+	private static double median(double[] values) {
+		double[] sorted = values.clone();
+		Arrays.sort(sorted);
+		int middle = sorted.length / 2;
+		return (sorted.length % 2 == 1) ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+	}
+
+	/** A ledger of folded rows plus new rows, and a way back to the state before the fold. */
+	private static final class Ledger implements AutoCloseable {
+
+		private final TestSchema schema = TestDatabase.POSTGRESQL.newSchema();
+
+		private final int newRows;
+
+		private final RollupSettings settings;
+
+		private final String snapshot;
+
+		private final long watermark;
+
+		private final double loadSeconds;
+
+		Ledger(long foldedRows, int newRows, RollupSettings settings) throws Exception {
+			this.newRows = newRows;
+			this.settings = settings;
+			this.snapshot = this.schema.prefix() + "bench_snapshot";
+			long start = System.nanoTime();
+			long[] sequence = { 0 };
+			copy(this.schema, foldedRows, sequence, Duration.ofDays(30));
+			alreadyFolded(this.schema);
+			Long folded = this.schema.jdbc()
+				.queryForObject("SELECT watermark FROM " + this.schema.tables().rollupState() + " WHERE name = ?",
+						Long.class, RollupJob.NAME);
+			this.watermark = (folded != null) ? folded : 0;
+			copy(this.schema, newRows, sequence, NEW_SPREAD);
+			this.schema.jdbc()
+				.update("CREATE TABLE " + this.snapshot + " AS SELECT * FROM " + this.schema.tables().usageRollup()
+						+ " WHERE period_start >= ?", this.schema.dialect().timestamp(NEW_HOURS));
+			this.schema.jdbc().execute("VACUUM ANALYZE " + this.schema.tables().usageEvent());
+			this.schema.jdbc().execute("VACUUM ANALYZE " + this.schema.tables().usageRollup());
+			this.loadSeconds = (System.nanoTime() - start) / 1e9;
+		}
+
+		Fold fold() {
+			this.schema.jdbc().execute("CHECKPOINT");
+			RollupJob job = new RollupJob(this.schema.dataSource(), this.schema::dialect, this.schema.tables(),
+					this.settings, Clock.systemUTC());
+			Instant started = Instant.now();
+			long start = System.nanoTime();
+			RollupResult result = job.rollupNow();
+			double seconds = (System.nanoTime() - start) / 1e9;
+			check(this.schema, result, this.newRows);
+			Long upserted = this.schema.jdbc()
+				.queryForObject("SELECT COUNT(*) FROM " + this.schema.tables().usageRollup() + " WHERE updated_at >= ?",
+						Long.class, this.schema.dialect().timestamp(started.minusSeconds(1)));
+			rewind();
+			return new Fold(result.eventsFolded(), (upserted != null) ? upserted : 0, result.batches(), seconds);
+		}
+
+		/** Back to before the fold: the new rows' hours as they were, the watermark below the new rows. */
+		private void rewind() {
+			String rollup = this.schema.tables().usageRollup();
+			this.schema.jdbc()
+				.update("DELETE FROM " + rollup + " WHERE period_start >= ?", this.schema.dialect().timestamp(NEW_HOURS));
+			this.schema.jdbc().update("INSERT INTO " + rollup + " SELECT * FROM " + this.snapshot);
+			this.schema.jdbc()
+				.update("UPDATE " + this.schema.tables().rollupState() + " SET watermark = ? WHERE name = ?",
+						this.watermark, RollupJob.NAME);
+			this.schema.jdbc().update("DELETE FROM " + this.schema.tables().rollupGap());
+			this.schema.jdbc().execute("VACUUM ANALYZE " + rollup);
+		}
+
+		@Override
+		public void close() {
+			this.schema.jdbc().execute("DROP TABLE IF EXISTS " + this.snapshot);
+			this.schema.close();
+		}
+
+	}
+
+	/** The state a rollup job leaves after folding every row so far. */
+	private static void alreadyFolded(TestSchema schema) {
+		schema.jdbc()
+			.update("INSERT INTO " + schema.tables().usageRollup() + " (tenant_id, meter, billing_scope_id, "
+					+ "period_start, quantity, event_count, updated_at) SELECT tenant_id, meter, billing_scope_id, "
+					+ "date_trunc('hour', occurred_at, 'UTC'), SUM(quantity), COUNT(*), now() FROM "
+					+ schema.tables().usageEvent() + " GROUP BY 1, 2, 3, 4");
+		schema.jdbc()
+			.update("INSERT INTO " + schema.tables().rollupState() + " (name, watermark, updated_at) "
+					+ "SELECT ?, COALESCE(MAX(id), 0), now() FROM " + schema.tables().usageEvent(), RollupJob.NAME);
+	}
+
+	private static void check(TestSchema schema, RollupResult result, int newRows) {
+		if (result.eventsFolded() != newRows) {
+			throw new IllegalStateException("Folded " + result.eventsFolded() + " rows, expected " + newRows);
+		}
+		Map<String, Object> ledger = schema.jdbc()
+			.queryForMap("SELECT SUM(quantity) AS q, COUNT(*) AS c FROM " + schema.tables().usageEvent());
+		Map<String, Object> rollups = schema.jdbc()
+			.queryForMap("SELECT SUM(quantity) AS q, SUM(event_count) AS c FROM " + schema.tables().usageRollup());
+		if (((BigDecimal) ledger.get("q")).compareTo((BigDecimal) rollups.get("q")) != 0
+				|| ((Number) ledger.get("c")).longValue() != ((Number) rollups.get("c")).longValue()) {
+			throw new IllegalStateException("Rollups " + rollups + " differ from the ledger " + ledger);
+		}
+	}
+
+	/** Appends rows with COPY: tenants and meters at random, occurred-at spread over {@code spread}. */
+	private static void copy(TestSchema schema, long rows, long[] sequence, Duration spread) throws Exception {
+		SplittableRandom random = new SplittableRandom(rows ^ sequence[0]);
+		String recorded = TIMESTAMP.format(OffsetDateTime.ofInstant(NOW, ZoneOffset.UTC));
+		String sql = "COPY " + schema.tables().usageEvent() + " (event_id, tenant_id, billing_scope_id, meter, "
+				+ "quantity, occurred_at, recorded_at, source) FROM STDIN WITH (FORMAT csv)";
+		try (Connection connection = schema.dataSource().getConnection()) {
+			CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+			StringBuilder chunk = new StringBuilder(1 << 20);
+			for (long i = 0; i < rows; i++) {
+				long n = ++sequence[0];
+				String tenant = "tenant-" + random.nextInt(TENANTS);
+				String scope = (random.nextInt(4) == 0) ? "parent-" + random.nextInt(TENANTS / 10) : tenant;
+				Instant occurred = NOW.minusMillis(random.nextLong(spread.toMillis()));
+				// Time-ordered event ids, as UUID v7 are: the unique index grows at its end.
+				chunk.append(new UUID(0x0190_0000_0000_7000L, n))
+					.append(',')
+					.append(tenant)
+					.append(',')
+					.append(scope)
+					.append(',')
+					.append(METERS[random.nextInt(METERS.length)])
+					.append(',')
+					.append(random.nextInt(1, 1_000_000))
+					.append(".25,")
+					.append(TIMESTAMP.format(OffsetDateTime.ofInstant(occurred, ZoneOffset.UTC)))
+					.append(',')
+					.append(recorded)
+					.append(",http\n");
+				if (chunk.length() > (1 << 20) - 512) {
+					byte[] bytes = chunk.toString().getBytes(StandardCharsets.UTF_8);
+					copy.writeToCopy(bytes, 0, bytes.length);
+					chunk.setLength(0);
+				}
+			}
+			byte[] bytes = chunk.toString().getBytes(StandardCharsets.UTF_8);
+			copy.writeToCopy(bytes, 0, bytes.length);
+			copy.endCopy();
+		}
+	}
+
+	private record Fold(long folded, long upserted, int batches, double seconds) {
+
+	}
+
+}

@@ -1,0 +1,107 @@
+package dev.metering.rollup;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+import dev.metering.ledger.SqlDialect;
+import dev.metering.test.TestSchema;
+
+/**
+ * The two sides the rollup tests compare: the ledger summed by (tenant, meter, scope, hour) in
+ * Java, and the rollup table as it is.
+ */
+final class RollupTruth {
+
+	private RollupTruth() {
+	}
+
+	/** The ledger's SUM(quantity) and COUNT(*) per (tenant, meter, billing scope, UTC hour). */
+	static Map<Key, Totals> ledger(TestSchema schema) {
+		SqlDialect sql = schema.dialect();
+		Map<Key, Totals> sums = new HashMap<>();
+		schema.jdbc()
+			.query("SELECT tenant_id, meter, billing_scope_id, occurred_at, quantity FROM "
+					+ schema.tables().usageEvent(), (rs) -> {
+						Key key = new Key(rs.getString(1), rs.getString(2), rs.getString(3),
+								sql.readTimestamp(rs, 4).truncatedTo(ChronoUnit.HOURS));
+						sums.merge(key, new Totals(rs.getBigDecimal(5), 1), Totals::plus);
+					});
+		sums.replaceAll((key, totals) -> totals.normalized());
+		return sums;
+	}
+
+	/** The rollup table. */
+	static Map<Key, Totals> rollups(TestSchema schema) {
+		SqlDialect sql = schema.dialect();
+		Map<Key, Totals> rows = new HashMap<>();
+		schema.jdbc()
+			.query("SELECT tenant_id, meter, billing_scope_id, period_start, quantity, event_count FROM "
+					+ schema.tables().usageRollup(), (rs) -> {
+						Key key = new Key(rs.getString(1), rs.getString(2), rs.getString(3), sql.readTimestamp(rs, 4));
+						Totals previous = rows.put(key, new Totals(rs.getBigDecimal(5), rs.getLong(6)).normalized());
+						if (previous != null) {
+							throw new AssertionError("Two rollup rows for " + key);
+						}
+					});
+		return rows;
+	}
+
+	/** The rollup table with updated_at, to tell whether a run wrote anything. */
+	static Map<Key, String> rollupsWithUpdatedAt(TestSchema schema) {
+		SqlDialect sql = schema.dialect();
+		Map<Key, String> rows = new HashMap<>();
+		schema.jdbc()
+			.query("SELECT tenant_id, meter, billing_scope_id, period_start, quantity, event_count, updated_at FROM "
+					+ schema.tables().usageRollup(), (rs) -> {
+						Key key = new Key(rs.getString(1), rs.getString(2), rs.getString(3), sql.readTimestamp(rs, 4));
+						rows.put(key, rs.getBigDecimal(5).stripTrailingZeros().toPlainString() + "/" + rs.getLong(6)
+								+ "/" + sql.readTimestamp(rs, 7));
+					});
+		return rows;
+	}
+
+	/**
+	 * The keys whose rollup differs from the ledger, each with both sides: empty when exact.
+	 * @param schema the tables
+	 * @return ledger and rollup totals of every key where they differ
+	 */
+	static Map<Key, String> differences(TestSchema schema) {
+		Map<Key, Totals> ledger = ledger(schema);
+		Map<Key, Totals> rollups = rollups(schema);
+		Map<Key, String> differences = new TreeMap<>(Comparator.comparing(Key::toString));
+		Set<Key> keys = new HashSet<>(ledger.keySet());
+		keys.addAll(rollups.keySet());
+		for (Key key : keys) {
+			if (!Objects.equals(ledger.get(key), rollups.get(key))) {
+				differences.put(key, "ledger " + ledger.get(key) + " rollup " + rollups.get(key));
+			}
+		}
+		return differences;
+	}
+
+	record Key(String tenantId, String meter, String billingScopeId, Instant hour) {
+
+	}
+
+	record Totals(BigDecimal quantity, long count) {
+
+		Totals plus(Totals other) {
+			return new Totals(this.quantity.add(other.quantity), this.count + other.count);
+		}
+
+		Totals normalized() {
+			return new Totals(this.quantity.setScale(9, RoundingMode.UNNECESSARY), this.count);
+		}
+
+	}
+
+}
