@@ -490,7 +490,7 @@ public class MeteringProperties {
 		 * The most events written to the ledger in one transaction. 5,000 rather than 1,000:
 		 * about twice the PostgreSQL throughput (docs/BENCHMARKS.md).
 		 */
-		private int batchSize = 5_000;
+		private int batchSize = 20_000;
 
 		/**
 		 * The longest an event waits for its batch to fill before it is written.

@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -25,21 +26,25 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.ClassUtils;
 
 /**
- * PostgreSQL. With the pgjdbc driver a batch is written by {@code COPY}: one query finds which
- * of the batch's event ids and (tenant, idempotency key) pairs the ledger already holds, those
- * and repeats inside the batch are dropped here (the first occurrence wins, as with
- * {@code ON CONFLICT DO NOTHING}), and the rest is {@code COPY}ed straight into the ledger. That
- * measured fastest of the idempotent ways (docs/BENCHMARKS.md): COPY inserts rows in bulk, where
- * every {@code INSERT ... ON CONFLICT} pays for a speculative insertion per row. The count is
- * exact: the rows COPY reports. Another writer committing one of the keys between the look-up and
- * the COPY makes the COPY fail with a unique violation, and {@link JdbcUsageEventStore} then
- * writes that batch row by row, each row skipping only itself.
+ * PostgreSQL. With the pgjdbc driver a batch is written by {@code COPY}: repeats inside the batch
+ * are dropped here (the first occurrence wins, as with {@code ON CONFLICT DO NOTHING}) and the
+ * rest is {@code COPY}ed straight into the ledger, under a savepoint. Only when that hits a unique
+ * index (a retried or replayed batch) is the savepoint rolled back, one query finds which of the
+ * batch's event ids and (tenant, idempotency key) pairs the ledger already holds, and the rest is
+ * {@code COPY}ed. That measured fastest of the idempotent ways (docs/BENCHMARKS.md): COPY
+ * inserts rows in bulk, where every {@code INSERT ... ON CONFLICT} pays for a speculative
+ * insertion per row. The count is exact: the rows COPY reports. Another writer committing one of
+ * the keys between the look-up and the second COPY makes it fail with a unique violation, and
+ * {@link JdbcUsageEventStore} then writes that batch row by row, each row skipping only itself.
  * <p>
  * Without pgjdbc (another driver, or a connection that does not unwrap to it) a batch is one
  * {@code INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING}, whose update count is
  * exact as well.
  */
 final class PostgresSqlDialect extends SqlDialect {
+
+	/** SQLSTATE of a unique index violation. */
+	private static final String UNIQUE_VIOLATION = "23505";
 
 	/** Whether pgjdbc is there to COPY with: it is an optional dependency of the kit. */
 	private static final boolean PGJDBC_PRESENT = ClassUtils.isPresent("org.postgresql.PGConnection",
@@ -76,14 +81,41 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	private static InsertResult insertByCopy(Connection connection, MeteringTables tables, List<UsageEvent> events,
 			Instant recordedAt) throws SQLException {
+		// Optimistic first: a batch almost never repeats what the ledger holds (only retries and
+		// replays do), so COPY it without looking anything up, and look up only when the COPY
+		// hits a unique index.
+		Savepoint savepoint = connection.getAutoCommit() ? null : connection.setSavepoint();
+		try {
+			long copied = copy(connection, tables, withoutRepeats(events, new HashSet<>(), new HashSet<>()),
+					recordedAt);
+			if (savepoint != null) {
+				connection.releaseSavepoint(savepoint);
+			}
+			return new InsertResult((int) copied, events.size() - (int) copied);
+		}
+		catch (SQLException ex) {
+			if (!UNIQUE_VIOLATION.equals(ex.getSQLState())) {
+				throw ex;
+			}
+			if (savepoint != null) {
+				connection.rollback(savepoint);
+			}
+		}
 		Set<UUID> ids = new HashSet<>(events.size() * 2);
 		Set<List<String>> keys = new HashSet<>();
 		findExisting(connection, tables, events, ids, keys);
-		StringBuilder rows = new StringBuilder(events.size() * 256);
-		String recorded = recordedAt.toString();
-		int accepted = 0;
+		long copied = copy(connection, tables, withoutRepeats(events, ids, keys), recordedAt);
+		return new InsertResult((int) copied, events.size() - (int) copied);
+	}
+
+	/**
+	 * The events whose id and (tenant, key) are not in the given sets nor earlier in the batch:
+	 * the first occurrence wins, and a skipped event claims neither its id nor its key, as with
+	 * {@code ON CONFLICT DO NOTHING}.
+	 */
+	private static List<UsageEvent> withoutRepeats(List<UsageEvent> events, Set<UUID> ids, Set<List<String>> keys) {
+		List<UsageEvent> fresh = new ArrayList<>(events.size());
 		for (UsageEvent event : events) {
-			// A skipped event claims neither its id nor its key, as with ON CONFLICT DO NOTHING.
 			if (ids.contains(event.eventId())) {
 				continue;
 			}
@@ -91,16 +123,23 @@ final class PostgresSqlDialect extends SqlDialect {
 				continue;
 			}
 			ids.add(event.eventId());
+			fresh.add(event);
+		}
+		return fresh;
+	}
+
+	private static long copy(Connection connection, MeteringTables tables, List<UsageEvent> events,
+			Instant recordedAt) throws SQLException {
+		if (events.isEmpty()) {
+			return 0;
+		}
+		StringBuilder rows = new StringBuilder(events.size() * 256);
+		String recorded = recordedAt.toString();
+		for (UsageEvent event : events) {
 			appendCopyRow(rows, event, recorded);
-			accepted++;
 		}
-		if (accepted == 0) {
-			return new InsertResult(0, events.size());
-		}
-		long copied = PgCopy.copyIn(connection,
-				"COPY " + tables.usageEvent() + " (" + EVENT_COLUMNS + ") FROM STDIN",
+		return PgCopy.copyIn(connection, "COPY " + tables.usageEvent() + " (" + EVENT_COLUMNS + ") FROM STDIN",
 				rows.toString().getBytes(StandardCharsets.UTF_8));
-		return new InsertResult((int) copied, events.size() - (int) copied);
 	}
 
 	/** Adds to {@code ids} and {@code keys} what of the batch the ledger already holds, in one query. */

@@ -34,7 +34,7 @@ public record WriterSettings(int capacity, int batchSize, Duration flushInterval
 
 	/** Settings for tests and programmatic use: the kit's defaults. */
 	public static WriterSettings defaults() {
-		return new WriterSettings(100_000, 5_000, Duration.ofMillis(100), OverflowPolicy.BLOCK, Duration.ofSeconds(1),
+		return new WriterSettings(100_000, 20_000, Duration.ofMillis(100), OverflowPolicy.BLOCK, Duration.ofSeconds(1),
 				Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofSeconds(10));
 	}
 
