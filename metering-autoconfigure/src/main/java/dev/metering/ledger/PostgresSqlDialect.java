@@ -136,7 +136,7 @@ final class PostgresSqlDialect extends SqlDialect {
 		StringBuilder rows = new StringBuilder(events.size() * 256);
 		String recorded = recordedAt.toString();
 		for (UsageEvent event : events) {
-			appendCopyRow(rows, event, recorded);
+			PostgresCopyText.appendRow(rows, event, recorded);
 		}
 		return PgCopy.copyIn(connection, "COPY " + tables.usageEvent() + " (" + EVENT_COLUMNS + ") FROM STDIN",
 				rows.toString().getBytes(StandardCharsets.UTF_8));
@@ -190,42 +190,6 @@ final class PostgresSqlDialect extends SqlDialect {
 				array.free();
 			}
 		}
-	}
-
-	/**
-	 * One row of COPY's text format: tab-separated, {@code \N} for null, backslash escapes for
-	 * backslash, tab, newline and carriage return (dimensions' JSON may well hold a backslash).
-	 */
-	private static void appendCopyRow(StringBuilder out, UsageEvent event, String recordedAt) {
-		out.append(event.eventId()).append('\t');
-		appendCopyValue(out, event.idempotencyKey()).append('\t');
-		appendCopyValue(out, event.tenantId()).append('\t');
-		appendCopyValue(out, event.billingScopeId()).append('\t');
-		appendCopyValue(out, event.meter()).append('\t');
-		out.append(event.quantity().toPlainString()).append('\t');
-		out.append(event.occurredAt()).append('\t');
-		out.append(recordedAt).append('\t');
-		appendCopyValue(out, event.userId()).append('\t');
-		appendCopyValue(out, event.resource()).append('\t');
-		appendCopyValue(out, event.source().id()).append('\t');
-		appendCopyValue(out, DimensionsJson.encode(event.dimensions())).append('\n');
-	}
-
-	private static StringBuilder appendCopyValue(StringBuilder out, String value) {
-		if (value == null) {
-			return out.append("\\N");
-		}
-		for (int i = 0; i < value.length(); i++) {
-			char c = value.charAt(i);
-			switch (c) {
-				case '\\' -> out.append("\\\\");
-				case '\t' -> out.append("\\t");
-				case '\n' -> out.append("\\n");
-				case '\r' -> out.append("\\r");
-				default -> out.append(c);
-			}
-		}
-		return out;
 	}
 
 	private static InsertResult insertByUnnest(Connection connection, MeteringTables tables, List<UsageEvent> events,

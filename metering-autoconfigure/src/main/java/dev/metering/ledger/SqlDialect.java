@@ -23,7 +23,7 @@ import org.springframework.jdbc.support.MetaDataAccessException;
 public abstract sealed class SqlDialect permits PostgresSqlDialect, H2SqlDialect, MySqlSqlDialect {
 
 	/** The ledger columns the kit writes, in the order every dialect binds them. */
-	protected static final String EVENT_COLUMNS = "event_id, idempotency_key, tenant_id, billing_scope_id, meter, "
+	static final String EVENT_COLUMNS = "event_id, idempotency_key, tenant_id, billing_scope_id, meter, "
 			+ "quantity, occurred_at, recorded_at, user_id, resource, source, dimensions";
 
 	/**
