@@ -60,7 +60,12 @@ public final class DimensionsJson {
 		return result;
 	}
 
-	private static void appendString(StringBuilder json, String value) {
+	/**
+	 * Appends a JSON string literal, escaping quotes, backslashes and control characters.
+	 * @param json where to append
+	 * @param value the string
+	 */
+	public static void appendString(StringBuilder json, String value) {
 		json.append('"');
 		for (int i = 0; i < value.length(); i++) {
 			char c = value.charAt(i);
