@@ -142,7 +142,8 @@ class MeteringFilterIntegrationTests {
 		HttpResponse<String> response = get("/api/projects/9", "acme");
 
 		assertThat(response.statusCode()).isEqualTo(200);
-		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+		// The database stays blocked for minutes; a response in seconds did not wait for it.
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
 		assertThat(this.controller.calls.get()).isOne();
 		// The writer is stuck on the database; the event waits for it.
 		waitFor(() -> this.dataSource.blockedCalls() > 0);
