@@ -13,6 +13,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.core.MethodClassKey;
 import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.core.annotation.AnnotationUtils;
 import org.springframework.expression.EvaluationException;
 import org.springframework.expression.Expression;
 import org.springframework.expression.ParseException;
@@ -55,6 +56,10 @@ public class MeteredOperationSource {
 	 * @return whether the class has metered methods
 	 */
 	public boolean validate(Class<?> targetClass) {
+		// Spring's cheap pre-filter (java.* types, for instance, cannot carry the annotation).
+		if (!AnnotationUtils.isCandidateClass(targetClass, Metered.class)) {
+			return false;
+		}
 		boolean[] found = { false };
 		ReflectionUtils.doWithMethods(targetClass, (method) -> {
 			if (getOperation(method, targetClass) != null) {
