@@ -82,6 +82,7 @@ public final class MeteringOperationAutoConfiguration {
 		}
 
 		@Bean
+		@ConditionalOnMissingBean(name = "meteredHandlerInterceptorConfigurer")
 		WebMvcConfigurer meteredHandlerInterceptorConfigurer(MeteredHandlerInterceptor interceptor) {
 			return new WebMvcConfigurer() {
 

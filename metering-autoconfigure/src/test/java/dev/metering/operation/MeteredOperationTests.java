@@ -162,6 +162,30 @@ class MeteredOperationTests {
 			});
 	}
 
+	@Test
+	void theMvcInterceptorIsRegisteredOnlyInAWebApplicationWithQuotas() {
+		org.springframework.boot.autoconfigure.AutoConfigurations configurations = AutoConfigurations.of(
+				DataSourceAutoConfiguration.class, MeteringLedgerAutoConfiguration.class,
+				dev.metering.autoconfigure.MeteringRollupAutoConfiguration.class,
+				dev.metering.autoconfigure.MeteringQuotaAutoConfiguration.class,
+				MeteringOperationAutoConfiguration.class);
+		new org.springframework.boot.test.context.runner.WebApplicationContextRunner()
+			.withPropertyValues("spring.datasource.url=jdbc:h2:mem:metered-web-${random.uuid}")
+			.withConfiguration(configurations)
+			.run((context) -> assertThat(context)
+				.hasSingleBean(dev.metering.web.MeteredHandlerInterceptor.class)
+				.hasBean("meteredHandlerInterceptorConfigurer"));
+		this.runner.withConfiguration(configurations)
+			.run((context) -> assertThat(context)
+				.doesNotHaveBean(dev.metering.web.MeteredHandlerInterceptor.class));
+		new org.springframework.boot.test.context.runner.WebApplicationContextRunner()
+			.withPropertyValues("spring.datasource.url=jdbc:h2:mem:metered-web-${random.uuid}",
+					"metering.quota.enabled=false")
+			.withConfiguration(configurations)
+			.run((context) -> assertThat(context)
+				.doesNotHaveBean(dev.metering.web.MeteredHandlerInterceptor.class));
+	}
+
 	record ReportRequest(String tenant, String id, int pages) {
 	}
 
