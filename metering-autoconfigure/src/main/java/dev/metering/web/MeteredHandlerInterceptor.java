@@ -64,7 +64,7 @@ public class MeteredHandlerInterceptor implements HandlerInterceptor {
 		QuotaDecision decision = (operation.constantQuantity() != null)
 				? this.quotas.check(List.of(tenant), operation.meter(), operation.constantQuantity(), now)
 				: this.quotas.checkRemaining(List.of(tenant), operation.meter(), now);
-		QuotaResponses.setRateLimitFields(decision, response, now);
+		QuotaResponses.addRateLimitFields(decision, response, now);
 		if (!decision.allowed()) {
 			QuotaResponses.writeRejection(decision, this.problemType, response, now);
 			return false;

@@ -31,6 +31,23 @@ final class QuotaResponses {
 		}
 	}
 
+	/**
+	 * Adds the decision's policies to {@code RateLimit-Policy} and {@code RateLimit} fields already
+	 * set (both are RFC 9651 lists), so a request checked for its request meter and for an
+	 * operation shows both.
+	 */
+	static void addRateLimitFields(QuotaDecision decision, HttpServletResponse response, Instant now) {
+		if (decision.usageKnown() && !decision.enforcedPolicies().isEmpty()) {
+			append(response, RateLimitFields.POLICY, RateLimitFields.policy(decision.enforcedPolicies()));
+			append(response, RateLimitFields.RATE_LIMIT, RateLimitFields.rateLimit(decision.enforcedPolicies(), now));
+		}
+	}
+
+	private static void append(HttpServletResponse response, String field, String members) {
+		String present = response.getHeader(field);
+		response.setHeader(field, (present == null || present.isEmpty()) ? members : present + ", " + members);
+	}
+
 	/** Writes the 429 problem response of a denying decision, with {@code Retry-After}. */
 	static void writeRejection(QuotaDecision decision, URI problemType, HttpServletResponse response, Instant now)
 			throws IOException {

@@ -64,6 +64,7 @@ class MeteredControllerTests {
 		assertThat(rejected.statusCode()).isEqualTo(429);
 		assertThat(rejected.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 		assertThat(rejected.headers().firstValue("Retry-After")).isPresent();
+		// The request meter has no quota here; the operation's policy is listed.
 		assertThat(rejected.headers().firstValue("RateLimit-Policy")).hasValueSatisfying(
 				(policy) -> assertThat(policy).contains("q=2"));
 		assertThat(rejected.body()).contains("\"meter\":\"exports\"").contains("\"tenant\":\"acme\"");

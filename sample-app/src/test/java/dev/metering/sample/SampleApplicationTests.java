@@ -68,7 +68,12 @@ class SampleApplicationTests {
 
 	@Test
 	void reportsAreMeteredByPageAndRefusedPastTheMonthlyQuota() throws Exception {
-		assertThat(postReport("demo-free", 30).statusCode()).isEqualTo(201);
+		HttpResponse<String> first = postReport("demo-free", 30);
+		assertThat(first.statusCode()).isEqualTo(201);
+		// Checked for the request meter by the filter and for the operation's meter by the interceptor.
+		assertThat(first.headers().firstValue("RateLimit-Policy")).hasValueSatisfying((policy) -> assertThat(policy)
+			.contains("\"free-http.requests-day\";q=100")
+			.contains("\"free-reports.pages-month\";q=50"));
 
 		HttpResponse<String> refused = postReport("demo-free", 30);
 		assertThat(refused.statusCode()).isEqualTo(429);
