@@ -1,7 +1,6 @@
 package dev.metering.benchmarks;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -39,7 +38,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 enum PostgresStrategy {
 
 	/** The kit's {@link JdbcUsageEventStore} with its {@code PostgresSqlDialect}. */
-	KIT("the kit: JdbcUsageEventStore + PostgresSqlDialect (look up existing keys, COPY the new rows)", false) {
+	KIT("the kit: JdbcUsageEventStore + PostgresSqlDialect (optimistic COPY; look-up of existing keys only after a unique violation)", false) {
 		@Override
 		UsageEventStore store(DataSource dataSource, MeteringTables tables) {
 			return new JdbcUsageEventStore(dataSource, () -> SqlDialect.forPlatform("postgresql"), tables);
@@ -50,13 +49,8 @@ enum PostgresStrategy {
 	UNNEST("INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING", false) {
 		@Override
 		UsageEventStore store(DataSource dataSource, MeteringTables tables) {
-			return new CandidateStore(dataSource) {
-				@Override
-				InsertResult insert(Connection connection, List<UsageEvent> events, Instant recordedAt)
-						throws SQLException {
-					return unnest(connection, tables, events, recordedAt);
-				}
-			};
+			// The kit's own fallback path (used without pgjdbc), not a copy of it.
+			return new JdbcUsageEventStore(dataSource, SqlDialect::postgresqlWithoutCopy, tables);
 		}
 	},
 
@@ -184,41 +178,6 @@ enum PostgresStrategy {
 	/** Whether the store must run on a DataSource whose URL sets {@code reWriteBatchedInserts=true}. */
 	boolean needsRewriteBatchedInserts() {
 		return this.needsRewrite;
-	}
-
-	static InsertResult unnest(Connection connection, MeteringTables tables, List<UsageEvent> events,
-			Instant recordedAt) throws SQLException {
-		String sql = "INSERT INTO " + tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") "
-				+ "SELECT e, k, t, b, m, q, o, CAST(? AS timestamptz), u, r, s, d FROM unnest("
-				+ "CAST(? AS uuid[]), CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), "
-				+ "CAST(? AS varchar[]), CAST(? AS numeric[]), CAST(? AS timestamptz[]), CAST(? AS varchar[]), "
-				+ "CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS jsonb[])) AS x(e, k, t, b, m, q, o, u, r, s, d) "
-				+ "ON CONFLICT DO NOTHING";
-		int size = events.size();
-		String[][] columns = new String[11][size];
-		for (int i = 0; i < size; i++) {
-			UsageEvent event = events.get(i);
-			columns[0][i] = event.eventId().toString();
-			columns[1][i] = event.idempotencyKey();
-			columns[2][i] = event.tenantId();
-			columns[3][i] = event.billingScopeId();
-			columns[4][i] = event.meter();
-			columns[5][i] = event.quantity().toPlainString();
-			columns[6][i] = event.occurredAt().toString();
-			columns[7][i] = event.userId();
-			columns[8][i] = event.resource();
-			columns[9][i] = event.source().id();
-			columns[10][i] = DimensionsJson.encode(event.dimensions());
-		}
-		try (PreparedStatement statement = connection.prepareStatement(sql)) {
-			statement.setObject(1, OffsetDateTime.ofInstant(recordedAt, ZoneOffset.UTC));
-			for (int c = 0; c < columns.length; c++) {
-				Array array = connection.createArrayOf("text", columns[c]);
-				statement.setArray(c + 2, array);
-			}
-			int inserted = statement.executeUpdate();
-			return new InsertResult(inserted, size - inserted);
-		}
 	}
 
 	static String singleRowInsert(MeteringTables tables) {

@@ -230,6 +230,16 @@ public abstract sealed class SqlDialect permits PostgresSqlDialect, H2SqlDialect
 	}
 
 	/**
+	 * The PostgreSQL dialect as it writes without the pgjdbc driver: one
+	 * {@code INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING} per batch. For
+	 * comparisons (the benchmarks); {@link #forPlatform(String)} picks the best path itself.
+	 * @return the dialect
+	 */
+	public static SqlDialect postgresqlWithoutCopy() {
+		return new PostgresSqlDialect(false);
+	}
+
+	/**
 	 * The dialect of the database behind a DataSource, from its JDBC metadata.
 	 * @param dataSource the DataSource
 	 * @return the dialect
