@@ -15,7 +15,6 @@ import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.ledger.SqlDialect;
 import dev.metering.ledger.UsageEventStore;
-import dev.metering.ledger.WriterSettings;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -42,61 +41,59 @@ import org.springframework.util.StringUtils;
 @ConditionalOnClass({ JdbcTemplate.class, DataSource.class })
 @ConditionalOnSingleCandidate(DataSource.class)
 @ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(MeteringProperties.class)
+@EnableConfigurationProperties({ MeteringJdbcProperties.class, MeteringLedgerProperties.class,
+		MeteringWriterProperties.class })
 public final class MeteringLedgerAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	MeteringTables meteringTables(MeteringProperties properties) {
-		return new MeteringTables(properties.getJdbc().getTablePrefix());
+	MeteringTables meteringTables(MeteringJdbcProperties jdbc) {
+		return new MeteringTables(jdbc.getTablePrefix());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	@Conditional(OnMeteringDatabaseInitializationCondition.class)
-	MeteringSchemaInitializer meteringSchemaInitializer(DataSource dataSource, MeteringProperties properties,
+	MeteringSchemaInitializer meteringSchemaInitializer(DataSource dataSource, MeteringJdbcProperties jdbc,
 			MeteringTables tables) {
-		MeteringProperties.Jdbc jdbc = properties.getJdbc();
+		String schema = StringUtils.hasText(jdbc.getSchema()) ? jdbc.getSchema() : jdbc.getDefaultSchemaLocation();
 		PlatformPlaceholderDatabaseDriverResolver platformResolver = new PlatformPlaceholderDatabaseDriverResolver()
 			.withDriverPlatform(DatabaseDriver.MARIADB, "mysql");
 		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
 		settings.setSchemaLocations(StringUtils.hasText(jdbc.getPlatform())
-				? platformResolver.resolveAll(SqlDialect.forPlatform(jdbc.getPlatform()).platform(), jdbc.getSchema())
-				: platformResolver.resolveAll(dataSource, jdbc.getSchema()));
+				? platformResolver.resolveAll(SqlDialect.forPlatform(jdbc.getPlatform()).platform(), schema)
+				: platformResolver.resolveAll(dataSource, schema));
 		settings.setMode(jdbc.getInitializeSchema());
+		settings.setContinueOnError(jdbc.isContinueOnError());
 		return new MeteringSchemaInitializer(dataSource, settings, tables);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	UsageEventStore meteringUsageEventStore(DataSource dataSource, MeteringProperties properties,
+	UsageEventStore meteringUsageEventStore(DataSource dataSource, MeteringJdbcProperties jdbc,
 			MeteringTables tables) {
-		return new JdbcUsageEventStore(dataSource, dialect(dataSource, properties), tables);
+		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables);
 	}
 
 	/** The configured dialect, or one detected from the DataSource on first use (not at start-up). */
-	static Supplier<SqlDialect> dialect(DataSource dataSource, MeteringProperties properties) {
-		String platform = properties.getJdbc().getPlatform();
+	static Supplier<SqlDialect> dialect(DataSource dataSource, MeteringJdbcProperties jdbc) {
+		String platform = jdbc.getPlatform();
 		return StringUtils.hasText(platform) ? () -> SqlDialect.forPlatform(platform)
 				: () -> SqlDialect.detect(dataSource);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean(UsageEventSink.class)
-	BufferedLedgerWriter meteringLedgerWriter(UsageEventStore store, MeteringProperties properties,
+	BufferedLedgerWriter meteringLedgerWriter(UsageEventStore store, MeteringWriterProperties writer,
 			ObjectProvider<Clock> clock) {
-		MeteringProperties.Writer writer = properties.getWriter();
-		WriterSettings settings = new WriterSettings(writer.getCapacity(), writer.getBatchSize(),
-				writer.getFlushInterval(), writer.getOverflow(), writer.getBlockTimeout(), writer.getShutdownTimeout(),
-				writer.getRetry().getInitialBackoff(), writer.getRetry().getMaxBackoff());
-		return new BufferedLedgerWriter(store, settings, clock.getIfAvailable(Clock::systemUTC));
+		return new BufferedLedgerWriter(store, writer.toSettings(), clock.getIfAvailable(Clock::systemUTC));
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	UsageEventValidator meteringUsageEventValidator(MeteringProperties properties, ObjectProvider<Clock> clock) {
-		return new UsageEventValidator(clock.getIfAvailable(Clock::systemUTC), properties.getLedger().getLateWindow(),
-				properties.getLedger().getMaxQuantity());
+	UsageEventValidator meteringUsageEventValidator(MeteringLedgerProperties ledger, ObjectProvider<Clock> clock) {
+		return new UsageEventValidator(clock.getIfAvailable(Clock::systemUTC), ledger.getLateWindow(),
+				ledger.getMaxQuantity());
 	}
 
 	@Bean

@@ -21,6 +21,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
@@ -37,6 +38,7 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 @ConditionalOnClass(MethodInterceptor.class)
 @ConditionalOnBean(UsageRecorder.class)
 @ConditionalOnBooleanProperty(name = { "metering.enabled", "metering.operation.enabled" }, matchIfMissing = true)
+@EnableConfigurationProperties(MeteringQuotaProperties.class)
 public final class MeteringOperationAutoConfiguration {
 
 	@Bean
@@ -51,7 +53,7 @@ public final class MeteringOperationAutoConfiguration {
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	static MeteredBeanPostProcessor meteredBeanPostProcessor(ObjectProvider<MeteredOperationSource> operations,
 			ObjectProvider<UsageRecorder> recorder, ObjectProvider<TenantResolver> tenantResolver,
-			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<MeteringProperties> properties,
+			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<MeteringQuotaProperties> properties,
 			ObjectProvider<Clock> clock) {
 		MeteredOperationSource source = operations.getObject();
 		// Everything else is looked up when the first @Metered bean is proxied, not while
@@ -60,7 +62,7 @@ public final class MeteringOperationAutoConfiguration {
 			QuotaEnforcementService quotaService = quotas.getIfAvailable();
 			return new MeteredAdvisor(new MeteredMethodInterceptor(source, recorder.getObject(),
 					new OperationTenantResolver(tenantResolver.getIfUnique()), quotaService,
-					(quotaService != null) ? MeteringQuotaAutoConfiguration.problemType(properties.getObject()) : null,
+					(quotaService != null) ? properties.getObject().getQuota().getProblemType() : null,
 					clock.getIfAvailable(Clock::systemUTC)));
 		});
 	}
@@ -75,10 +77,10 @@ public final class MeteringOperationAutoConfiguration {
 		@ConditionalOnMissingBean
 		MeteredHandlerInterceptor meteredHandlerInterceptor(MeteredOperationSource operations,
 				QuotaEnforcementService quotas, ObjectProvider<TenantResolver> tenantResolver,
-				MeteringProperties properties, ObjectProvider<Clock> clock) {
+				MeteringQuotaProperties properties, ObjectProvider<Clock> clock) {
 			return new MeteredHandlerInterceptor(operations, quotas,
 					new OperationTenantResolver(tenantResolver.getIfUnique()),
-					MeteringQuotaAutoConfiguration.problemType(properties), clock.getIfAvailable(Clock::systemUTC));
+					properties.getQuota().getProblemType(), clock.getIfAvailable(Clock::systemUTC));
 		}
 
 		@Bean

@@ -1,6 +1,5 @@
 package dev.metering.autoconfigure;
 
-import java.net.URI;
 import java.time.Clock;
 import java.util.List;
 
@@ -8,7 +7,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.quota.CachedQuotaDefinitions;
-import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.quota.LedgerReadings;
 import dev.metering.quota.LocalUsage;
 import dev.metering.quota.QuotaDefinitionSource;
@@ -24,6 +22,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.util.function.SingletonSupplier;
@@ -37,11 +36,12 @@ import org.springframework.util.function.SingletonSupplier;
 @ConditionalOnClass(Caffeine.class)
 @ConditionalOnBean(UsageReader.class)
 @ConditionalOnBooleanProperty(name = { "metering.enabled", "metering.quota.enabled" }, matchIfMissing = true)
+@EnableConfigurationProperties(MeteringQuotaProperties.class)
 public final class MeteringQuotaAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	QuotaDefinitionSource meteringQuotaDefinitionSource(MeteringProperties properties) {
+	QuotaDefinitionSource meteringQuotaDefinitionSource(MeteringQuotaProperties properties) {
 		return QuotaPropertiesMapper.definitions(properties);
 	}
 
@@ -53,10 +53,10 @@ public final class MeteringQuotaAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	CachedQuotaDefinitions meteringCachedQuotaDefinitions(QuotaDefinitionSource source, MeteringProperties properties,
-			QuotaRefreshThreads threads) {
+	CachedQuotaDefinitions meteringCachedQuotaDefinitions(QuotaDefinitionSource source,
+			MeteringQuotaProperties properties, QuotaRefreshThreads threads) {
 		return new CachedQuotaDefinitions(source, properties.getCache().getDefinitionsTtl(),
-				properties.getCache().getMaximumUsageEntries(), threads.executor());
+				properties.getCache().getMaximumDefinitionEntries(), threads.executor());
 	}
 
 	@Bean
@@ -70,7 +70,7 @@ public final class MeteringQuotaAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LedgerReadings meteringLedgerReadings(UsageReader reader, LocalUsage local, MeteringProperties properties,
+	LedgerReadings meteringLedgerReadings(UsageReader reader, LocalUsage local, MeteringQuotaProperties properties,
 			QuotaRefreshThreads threads) {
 		return new LedgerReadings(reader, local, properties.getCache().getUsageTtl(),
 				properties.getCache().getMaximumUsageEntries(), threads.executor());
@@ -79,23 +79,12 @@ public final class MeteringQuotaAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	QuotaEnforcementService meteringQuotaEnforcementService(CachedQuotaDefinitions definitions,
-			LedgerReadings readings, LocalUsage local, MeteringProperties properties, ObjectProvider<Clock> clock,
+			LedgerReadings readings, LocalUsage local, MeteringQuotaProperties properties, ObjectProvider<Clock> clock,
 			ApplicationEventPublisher events, ObjectProvider<QuotaObserver> observers) {
 		QuotaObserver observer = composite(observers);
 		return new QuotaEnforcementService(definitions::quotasOf, readings, local,
-				clock.getIfAvailable(Clock::systemUTC), QuotaPropertiesMapper.onUnknownUsage(properties), events,
+				clock.getIfAvailable(Clock::systemUTC), properties.getQuota().getOnUnknownUsage(), events,
 				observer);
-	}
-
-	/** Validated here so a wrong URI fails start-up, not the first 429. */
-	static URI problemType(MeteringProperties properties) {
-		try {
-			return URI.create(properties.getQuota().getProblemType());
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidQuotaConfigurationException("metering.quota.problem-type",
-					properties.getQuota().getProblemType(), "must be a URI");
-		}
 	}
 
 	/** Every observer bean, looked up once on first use: observers may be created after the service. */

@@ -20,6 +20,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.TaskScheduler;
@@ -40,31 +41,29 @@ import org.springframework.scheduling.TaskScheduler;
 		before = MeteringQuotaAutoConfiguration.class)
 @ConditionalOnBean(MeteringTables.class)
 @ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(MeteringRollupProperties.class)
 public final class MeteringRollupAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	RollupJob meteringRollupJob(DataSource dataSource, MeteringProperties properties, MeteringTables tables,
-			ObjectProvider<Clock> clock) {
-		MeteringProperties.Rollup rollup = properties.getRollup();
-		return new RollupJob(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, properties), tables,
+	RollupJob meteringRollupJob(DataSource dataSource, MeteringJdbcProperties jdbc, MeteringRollupProperties rollup,
+			MeteringTables tables, ObjectProvider<Clock> clock) {
+		return new RollupJob(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables,
 				new RollupSettings(rollup.getBatchSize(), rollup.getGapTimeout()),
 				clock.getIfAvailable(Clock::systemUTC));
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	UsageReader meteringUsageReader(DataSource dataSource, MeteringProperties properties, MeteringTables tables) {
-		return new RollupUsageReader(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, properties),
-				tables);
+	UsageReader meteringUsageReader(DataSource dataSource, MeteringJdbcProperties jdbc, MeteringTables tables) {
+		return new RollupUsageReader(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnBooleanProperty(name = "metering.rollup.enabled", matchIfMissing = true)
-	RollupScheduler meteringRollupScheduler(RollupJob job, MeteringProperties properties,
+	RollupScheduler meteringRollupScheduler(RollupJob job, MeteringRollupProperties rollup,
 			ObjectProvider<TaskScheduler> taskScheduler) {
-		MeteringProperties.Rollup rollup = properties.getRollup();
 		return new RollupScheduler(job, taskScheduler.getIfUnique(), rollup.getInitialDelay(), rollup.getInterval());
 	}
 

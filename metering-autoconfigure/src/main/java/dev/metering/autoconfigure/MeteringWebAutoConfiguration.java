@@ -5,8 +5,6 @@ import java.time.Clock;
 import jakarta.servlet.DispatcherType;
 
 import dev.metering.event.UsageRecorder;
-import dev.metering.tenant.HeaderTenantResolver;
-import dev.metering.tenant.PrincipalTenantResolver;
 import dev.metering.tenant.TenantResolver;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.web.MeteringFilter;
@@ -20,8 +18,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
 import org.springframework.util.StringUtils;
 import org.springframework.web.servlet.DispatcherServlet;
 
@@ -33,6 +33,7 @@ import org.springframework.web.servlet.DispatcherServlet;
 @ConditionalOnClass({ DispatcherServlet.class, FilterRegistrationBean.class })
 @ConditionalOnBean(UsageRecorder.class)
 @ConditionalOnBooleanProperty(name = { "metering.enabled", "metering.web.enabled" }, matchIfMissing = true)
+@EnableConfigurationProperties({ MeteringWebProperties.class, MeteringQuotaProperties.class })
 public final class MeteringWebAutoConfiguration {
 
 	/** Bean name of the filter registration; declare a bean of this name to replace it. */
@@ -40,28 +41,23 @@ public final class MeteringWebAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	TenantResolver meteringTenantResolver(MeteringProperties properties) {
-		MeteringProperties.Web web = properties.getWeb();
-		return switch (web.getTenantSource()) {
-			case HEADER -> new HeaderTenantResolver(web.getTenantHeader());
-			case PRINCIPAL -> new PrincipalTenantResolver(web.getTenantClaim());
-		};
+	TenantResolver meteringTenantResolver(MeteringWebProperties web, ResourceLoader resourceLoader) {
+		return TenantResolvers.of(web, resourceLoader.getClassLoader());
 	}
 
 	@Bean(FILTER_REGISTRATION_BEAN_NAME)
 	@ConditionalOnMissingBean(name = FILTER_REGISTRATION_BEAN_NAME)
 	FilterRegistrationBean<MeteringFilter> meteringFilterRegistration(UsageRecorder recorder,
-			TenantResolver tenantResolver, MeteringProperties properties, ObjectProvider<Clock> clock,
-			ObjectProvider<QuotaEnforcementService> quotas) {
-		MeteringProperties.Web web = properties.getWeb();
+			TenantResolver tenantResolver, MeteringWebProperties web, MeteringQuotaProperties properties,
+			ObjectProvider<Clock> clock, ObjectProvider<QuotaEnforcementService> quotas) {
 		MeteringFilter.MeteringFilterSettings settings = new MeteringFilter.MeteringFilterSettings(
 				web.getRequestMeter(), web.getInclude(), web.getExclude(), web.getAnonymous().getPolicy(),
 				web.getAnonymous().getTenant());
 		QuotaEnforcementService quotaService = quotas.getIfAvailable();
-		QuotaEnforcementSettings quotaSettings = (quotaService != null) ? new QuotaEnforcementSettings(
-				MeteringQuotaAutoConfiguration.problemType(properties), properties.getQuota().isReleaseOnFailure(),
-				StringUtils.hasText(properties.getQuota().getRejectedMeter()) ? properties.getQuota().getRejectedMeter()
-						: null)
+		MeteringQuotaProperties.Quota quota = properties.getQuota();
+		QuotaEnforcementSettings quotaSettings = (quotaService != null)
+				? new QuotaEnforcementSettings(quota.getProblemType(), quota.isReleaseOnFailure(),
+						StringUtils.hasText(quota.getRejectedMeter()) ? quota.getRejectedMeter() : null)
 				: null;
 		MeteringFilter filter = new MeteringFilter(recorder, tenantResolver, settings,
 				clock.getIfAvailable(Clock::systemUTC), quotaService, quotaSettings);

@@ -12,7 +12,6 @@ import dev.metering.event.UsageEventValidator;
 import dev.metering.quota.ConfiguredQuotaDefinitions;
 import dev.metering.quota.Enforcement;
 import dev.metering.quota.InvalidQuotaConfigurationException;
-import dev.metering.quota.OnUnknownUsage;
 import dev.metering.quota.QuotaPolicy;
 import dev.metering.quota.QuotaWindow;
 
@@ -20,14 +19,15 @@ import org.springframework.util.StringUtils;
 
 /**
  * Turns {@code metering.plans}, {@code metering.tenants} and {@code metering.default-plan} into
- * quota definitions, validating every value and naming the property of the first wrong one.
+ * quota definitions, validating what binding cannot (meter names, limits, thresholds, plan
+ * names, duplicates) and naming the property of the first wrong value.
  */
 final class QuotaPropertiesMapper {
 
 	private QuotaPropertiesMapper() {
 	}
 
-	static ConfiguredQuotaDefinitions definitions(MeteringProperties properties) {
+	static ConfiguredQuotaDefinitions definitions(MeteringQuotaProperties properties) {
 		Map<String, List<QuotaPolicy>> plans = new LinkedHashMap<>();
 		properties.getPlans()
 			.forEach((name, plan) -> plans.put(name,
@@ -51,21 +51,11 @@ final class QuotaPropertiesMapper {
 		return new ConfiguredQuotaDefinitions(plans, tenants, StringUtils.hasText(defaultPlan) ? defaultPlan : null);
 	}
 
-	static OnUnknownUsage onUnknownUsage(MeteringProperties properties) {
-		try {
-			return OnUnknownUsage.of(properties.getQuota().getOnUnknownUsage());
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidQuotaConfigurationException("metering.quota.on-unknown-usage",
-					properties.getQuota().getOnUnknownUsage(), "use allow or deny");
-		}
-	}
-
-	private static List<QuotaPolicy> policies(String owner, String property, List<MeteringProperties.QuotaSpec> specs) {
+	private static List<QuotaPolicy> policies(String owner, String property, List<MeteringQuotaProperties.QuotaSpec> specs) {
 		List<QuotaPolicy> policies = new ArrayList<>();
 		Set<String> seen = new HashSet<>();
 		for (int i = 0; i < specs.size(); i++) {
-			MeteringProperties.QuotaSpec spec = specs.get(i);
+			MeteringQuotaProperties.QuotaSpec spec = specs.get(i);
 			String at = property + "[" + i + "]";
 			if (!UsageEventValidator.isValidMeterName(spec.getMeter())) {
 				throw new InvalidQuotaConfigurationException(at + ".meter", spec.getMeter(),
@@ -76,21 +66,16 @@ final class QuotaPropertiesMapper {
 				throw new InvalidQuotaConfigurationException(at + ".limit", limit,
 						"a limit is required and must not be negative");
 			}
-			QuotaWindow window;
-			try {
-				window = QuotaWindow.of(spec.getWindow());
+			// Window and enforcement are enums: binding rejects any other value; only empty is left.
+			QuotaWindow window = spec.getWindow();
+			if (window == null) {
+				throw new InvalidQuotaConfigurationException(at + ".window", null,
+						InvalidQuotaConfigurationFailureAnalyzer.reasonFor(QuotaWindow.class));
 			}
-			catch (IllegalArgumentException ex) {
-				throw new InvalidQuotaConfigurationException(at + ".window", spec.getWindow(),
-						"use hour, day or month (UTC calendar periods)");
-			}
-			Enforcement enforcement;
-			try {
-				enforcement = Enforcement.of(spec.getEnforcement());
-			}
-			catch (IllegalArgumentException ex) {
-				throw new InvalidQuotaConfigurationException(at + ".enforcement", spec.getEnforcement(),
-						"use hard, soft or monitor");
+			Enforcement enforcement = spec.getEnforcement();
+			if (enforcement == null) {
+				throw new InvalidQuotaConfigurationException(at + ".enforcement", null,
+						InvalidQuotaConfigurationFailureAnalyzer.reasonFor(Enforcement.class));
 			}
 			Double threshold = spec.getSoftThreshold();
 			if (threshold != null && !(threshold > 0 && threshold <= 1)) {

@@ -5,21 +5,33 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The tenant named by a request header ({@code metering.web.tenant-header}, default
- * {@code X-Tenant-Id}). Only for services whose callers are trusted to name their tenant, for
- * example behind a gateway that sets the header after authentication.
+ * {@code X-Tenant-Id}), believed only from {@link TrustedProxies trusted proxies}: any client can
+ * send the header, so from an address outside them the request has no tenant (anonymous). Use it
+ * behind a gateway that authenticates the caller and sets the header itself.
  */
 public class HeaderTenantResolver implements TenantResolver {
 
 	private final String headerName;
 
-	public HeaderTenantResolver(String headerName) {
+	private final TrustedProxies trustedProxies;
+
+	/**
+	 * Creates a resolver.
+	 * @param headerName the header naming the tenant
+	 * @param trustedProxies the client addresses whose header is believed
+	 */
+	public HeaderTenantResolver(String headerName, TrustedProxies trustedProxies) {
 		this.headerName = headerName;
+		this.trustedProxies = trustedProxies;
 	}
 
 	@Override
 	public @Nullable String resolveTenant(HttpServletRequest request) {
 		String tenant = request.getHeader(this.headerName);
-		return (tenant == null || tenant.isBlank()) ? null : tenant.trim();
+		if (tenant == null || tenant.isBlank() || !this.trustedProxies.isTrusted(request.getRemoteAddr())) {
+			return null;
+		}
+		return tenant.trim();
 	}
 
 }

@@ -12,6 +12,7 @@ import jakarta.servlet.FilterChain;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageRecorder;
 import dev.metering.tenant.HeaderTenantResolver;
+import dev.metering.tenant.TrustedProxies;
 import dev.metering.web.AnonymousPolicy;
 import dev.metering.web.MeteringFilter;
 import dev.metering.web.QuotaEnforcementSettings;
@@ -107,7 +108,7 @@ class MeteringFilterEnforcementTests {
 	private MeteringFilter filter(boolean releaseOnFailure, String rejectedMeter) {
 		MeteringFilter.MeteringFilterSettings settings = new MeteringFilter.MeteringFilterSettings("http.requests",
 				List.of("/**"), List.of(), AnonymousPolicy.SKIP, "anonymous");
-		return new MeteringFilter(this.recorder, new HeaderTenantResolver("X-Tenant-Id"), settings, this.quotas.clock,
+		return new MeteringFilter(this.recorder, new HeaderTenantResolver("X-Tenant-Id", TrustedProxies.ALL), settings, this.quotas.clock,
 				this.quotas.service, new QuotaEnforcementSettings(URI.create("https://example.com/quota"),
 						releaseOnFailure, rejectedMeter));
 	}

@@ -1,0 +1,355 @@
+package dev.metering.autoconfigure;
+
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.metering.quota.Enforcement;
+import dev.metering.quota.OnUnknownUsage;
+import dev.metering.quota.QuotaWindow;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Quotas: plans, tenants, the default plan ({@code metering.plans}, {@code metering.tenants},
+ * {@code metering.default-plan}), enforcement ({@code metering.quota}) and its caches
+ * ({@code metering.cache}).
+ */
+@ConfigurationProperties("metering")
+public class MeteringQuotaProperties {
+
+	/**
+	 * The plan of every tenant that names none in 'metering.tenants'. Unset: such tenants have
+	 * no quotas (unlimited).
+	 */
+	private @Nullable String defaultPlan;
+
+	/**
+	 * Plans by name, each with its list of quotas.
+	 */
+	private Map<String, Plan> plans = new LinkedHashMap<>();
+
+	/**
+	 * Tenants by id: their plan, their own quotas (which replace the plan's quota of the same
+	 * meter and window), or exemption.
+	 */
+	private Map<String, Tenant> tenants = new LinkedHashMap<>();
+
+	private final Cache cache = new Cache();
+
+	private final Quota quota = new Quota();
+
+	public @Nullable String getDefaultPlan() {
+		return this.defaultPlan;
+	}
+
+	public void setDefaultPlan(@Nullable String defaultPlan) {
+		this.defaultPlan = defaultPlan;
+	}
+
+	public Map<String, Plan> getPlans() {
+		return this.plans;
+	}
+
+	public void setPlans(Map<String, Plan> plans) {
+		this.plans = plans;
+	}
+
+	public Map<String, Tenant> getTenants() {
+		return this.tenants;
+	}
+
+	public void setTenants(Map<String, Tenant> tenants) {
+		this.tenants = tenants;
+	}
+
+	public Cache getCache() {
+		return this.cache;
+	}
+
+	public Quota getQuota() {
+		return this.quota;
+	}
+
+	/**
+	 * A plan: the quotas every tenant on it gets.
+	 */
+	public static class Plan {
+
+		/**
+		 * The quotas of the plan; a meter without a quota is unlimited.
+		 */
+		private List<QuotaSpec> quotas = new ArrayList<>();
+
+		public List<QuotaSpec> getQuotas() {
+			return this.quotas;
+		}
+
+		public void setQuotas(List<QuotaSpec> quotas) {
+			this.quotas = quotas;
+		}
+
+	}
+
+	/**
+	 * One tenant's settings.
+	 */
+	public static class Tenant {
+
+		/**
+		 * The tenant's plan; 'metering.default-plan' when unset.
+		 */
+		private @Nullable String plan;
+
+		/**
+		 * The tenant's own quotas; each replaces the plan's quota of the same meter and window.
+		 */
+		private List<QuotaSpec> quotas = new ArrayList<>();
+
+		/**
+		 * Whether the tenant is exempt: its usage is recorded, but it is never blocked or warned.
+		 */
+		private boolean exempt;
+
+		public @Nullable String getPlan() {
+			return this.plan;
+		}
+
+		public void setPlan(@Nullable String plan) {
+			this.plan = plan;
+		}
+
+		public List<QuotaSpec> getQuotas() {
+			return this.quotas;
+		}
+
+		public void setQuotas(List<QuotaSpec> quotas) {
+			this.quotas = quotas;
+		}
+
+		public boolean isExempt() {
+			return this.exempt;
+		}
+
+		public void setExempt(boolean exempt) {
+			this.exempt = exempt;
+		}
+
+	}
+
+	/**
+	 * One quota: how much of a meter a tenant may use per window.
+	 */
+	public static class QuotaSpec {
+
+		/**
+		 * The meter the quota limits, e.g. 'http.requests'.
+		 */
+		private @Nullable String meter;
+
+		/**
+		 * The most of the meter a tenant may use in one window; not negative.
+		 */
+		private @Nullable BigDecimal limit;
+
+		/**
+		 * The window: calendar periods in UTC.
+		 */
+		private QuotaWindow window = QuotaWindow.MONTH;
+
+		/**
+		 * What happens over the limit: 'hard' (429 before the controller), 'soft' (proceeds,
+		 * with a warning event) or 'monitor' (proceeds, observed in metrics and events only).
+		 */
+		private Enforcement enforcement = Enforcement.HARD;
+
+		/**
+		 * Optional fraction of the limit, in (0, 1], from which a warning event is published
+		 * once per window.
+		 */
+		private @Nullable Double softThreshold;
+
+		public @Nullable String getMeter() {
+			return this.meter;
+		}
+
+		public void setMeter(@Nullable String meter) {
+			this.meter = meter;
+		}
+
+		public @Nullable BigDecimal getLimit() {
+			return this.limit;
+		}
+
+		public void setLimit(@Nullable BigDecimal limit) {
+			this.limit = limit;
+		}
+
+		public QuotaWindow getWindow() {
+			return this.window;
+		}
+
+		public void setWindow(QuotaWindow window) {
+			this.window = window;
+		}
+
+		public Enforcement getEnforcement() {
+			return this.enforcement;
+		}
+
+		public void setEnforcement(Enforcement enforcement) {
+			this.enforcement = enforcement;
+		}
+
+		public @Nullable Double getSoftThreshold() {
+			return this.softThreshold;
+		}
+
+		public void setSoftThreshold(@Nullable Double softThreshold) {
+			this.softThreshold = softThreshold;
+		}
+
+	}
+
+	/**
+	 * The caches that keep quota enforcement off the database on the request path.
+	 */
+	public static class Cache {
+
+		/**
+		 * How long quota definitions are used before they are reloaded in the background.
+		 */
+		private Duration definitionsTtl = Duration.ofSeconds(30);
+
+		/**
+		 * The most tenants whose quota definitions are kept in memory.
+		 */
+		private long maximumDefinitionEntries = 10_000;
+
+		/**
+		 * How long a ledger usage reading is used before it is refreshed in the background. This
+		 * instance's own usage is counted at once; the TTL bounds how late other instances' usage
+		 * is seen.
+		 */
+		private Duration usageTtl = Duration.ofSeconds(15);
+
+		/**
+		 * The most usage readings (tenant, meter, window) kept in memory.
+		 */
+		private long maximumUsageEntries = 100_000;
+
+		public Duration getDefinitionsTtl() {
+			return this.definitionsTtl;
+		}
+
+		public void setDefinitionsTtl(Duration definitionsTtl) {
+			this.definitionsTtl = definitionsTtl;
+		}
+
+		public long getMaximumDefinitionEntries() {
+			return this.maximumDefinitionEntries;
+		}
+
+		public void setMaximumDefinitionEntries(long maximumDefinitionEntries) {
+			this.maximumDefinitionEntries = maximumDefinitionEntries;
+		}
+
+		public Duration getUsageTtl() {
+			return this.usageTtl;
+		}
+
+		public void setUsageTtl(Duration usageTtl) {
+			this.usageTtl = usageTtl;
+		}
+
+		public long getMaximumUsageEntries() {
+			return this.maximumUsageEntries;
+		}
+
+		public void setMaximumUsageEntries(long maximumUsageEntries) {
+			this.maximumUsageEntries = maximumUsageEntries;
+		}
+
+	}
+
+	/**
+	 * Quota enforcement.
+	 */
+	public static class Quota {
+
+		/**
+		 * Whether quotas are enforced. When false, usage is still recorded.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * What a check does when the tenant's usage cannot be read (a cold cache while the
+		 * database is down): 'allow' (fail open) or 'deny' (fail closed: 429).
+		 */
+		private OnUnknownUsage onUnknownUsage = OnUnknownUsage.ALLOW;
+
+		/**
+		 * Whether a request that fails (status 5xx or an exception) gives its quota back. It is
+		 * then not recorded in the ledger either, so quota and bill agree.
+		 */
+		private boolean releaseOnFailure;
+
+		/**
+		 * Optional meter under which requests rejected by a quota are recorded (quantity 1).
+		 * Unset: rejected requests are only counted in metrics.
+		 */
+		private @Nullable String rejectedMeter;
+
+		/**
+		 * The 'type' URI of the 429 problem response.
+		 */
+		private URI problemType = URI.create("https://metering.dev/problems/quota-exceeded");
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public OnUnknownUsage getOnUnknownUsage() {
+			return this.onUnknownUsage;
+		}
+
+		public void setOnUnknownUsage(OnUnknownUsage onUnknownUsage) {
+			this.onUnknownUsage = onUnknownUsage;
+		}
+
+		public boolean isReleaseOnFailure() {
+			return this.releaseOnFailure;
+		}
+
+		public void setReleaseOnFailure(boolean releaseOnFailure) {
+			this.releaseOnFailure = releaseOnFailure;
+		}
+
+		public @Nullable String getRejectedMeter() {
+			return this.rejectedMeter;
+		}
+
+		public void setRejectedMeter(@Nullable String rejectedMeter) {
+			this.rejectedMeter = rejectedMeter;
+		}
+
+		public URI getProblemType() {
+			return this.problemType;
+		}
+
+		public void setProblemType(URI problemType) {
+			this.problemType = problemType;
+		}
+
+	}
+
+}

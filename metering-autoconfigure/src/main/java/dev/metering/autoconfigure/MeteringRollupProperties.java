@@ -1,0 +1,83 @@
+package dev.metering.autoconfigure;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Hourly rollups, the projection of the ledger that quotas and bills read, under
+ * {@code metering.rollup}.
+ */
+@ConfigurationProperties("metering.rollup")
+public class MeteringRollupProperties {
+
+	/**
+	 * Whether the rollup job runs every interval. When false, rollups are folded only by calling
+	 * RollupJob.rollupNow() (or by another instance); usage reads stay exact.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * The wait between the end of one rollup run and the start of the next.
+	 */
+	private Duration interval = Duration.ofSeconds(60);
+
+	/**
+	 * The wait after start-up before the first rollup run.
+	 */
+	private Duration initialDelay = Duration.ofSeconds(10);
+
+	/**
+	 * The most new ledger rows folded in one transaction; a run loops until it has caught up.
+	 * Larger batches sum more events into each rollup row before writing it.
+	 */
+	private int batchSize = 50_000;
+
+	/**
+	 * How long a ledger id missing below the rollup's watermark (its transaction had not
+	 * committed when the rollup passed it) is waited for before it is taken as rolled back. A
+	 * ledger transaction that stays open longer than this is not counted in rollups.
+	 */
+	private Duration gapTimeout = Duration.ofMinutes(10);
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Duration getInterval() {
+		return this.interval;
+	}
+
+	public void setInterval(Duration interval) {
+		this.interval = interval;
+	}
+
+	public Duration getInitialDelay() {
+		return this.initialDelay;
+	}
+
+	public void setInitialDelay(Duration initialDelay) {
+		this.initialDelay = initialDelay;
+	}
+
+	public int getBatchSize() {
+		return this.batchSize;
+	}
+
+	public void setBatchSize(int batchSize) {
+		this.batchSize = batchSize;
+	}
+
+	public Duration getGapTimeout() {
+		return this.gapTimeout;
+	}
+
+	public void setGapTimeout(Duration gapTimeout) {
+		this.gapTimeout = gapTimeout;
+	}
+
+}
