@@ -184,15 +184,17 @@ class MeteringAutoConfigurationTests {
 			assertThat(registration).extracting("dispatcherTypes")
 				.asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.collection(DispatcherType.class))
 				.containsExactlyInAnyOrder(DispatcherType.REQUEST, DispatcherType.ASYNC);
-			assertThat(context.getBean(TenantResolver.class)).isInstanceOf(HeaderTenantResolver.class);
 		});
 	}
 
 	@Test
-	void tenantSourcePrincipalResolvesFromThePrincipal() {
+	void tenantSourceChoosesTheResolver() {
 		this.webRunner.withPropertyValues("metering.web.tenant-source=principal")
 			.run((context) -> assertThat(context.getBean(TenantResolver.class))
 				.isInstanceOf(PrincipalTenantResolver.class));
+		this.webRunner.withPropertyValues("metering.web.tenant-source=header")
+			.run((context) -> assertThat(context.getBean(TenantResolver.class))
+				.isInstanceOf(HeaderTenantResolver.class));
 	}
 
 	@Test

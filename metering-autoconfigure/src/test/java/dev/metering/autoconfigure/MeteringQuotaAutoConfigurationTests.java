@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
+import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.InvalidQuotaConfigurationException;
+import dev.metering.quota.LedgerReadings;
 import dev.metering.quota.LocalUsage;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
@@ -77,7 +79,8 @@ class MeteringQuotaAutoConfigurationTests {
 			"metering.default-plan=gold | metering.default-plan | no such plan",
 			"metering.tenants.acme.plan=gold | metering.tenants.acme.plan | no such plan",
 			"metering.tenants.acme.quotas[0].meter=x | metering.tenants.acme.quotas[0].limit | limit is required",
-			"metering.quota.on-unknown-usage=maybe | metering.quota.on-unknown-usage | allow or deny" })
+			"metering.quota.on-unknown-usage=maybe | metering.quota.on-unknown-usage | allow or deny",
+			"metering.quota.problem-type=not a uri | metering.quota.problem-type | must be a URI" })
 	void aWrongSettingStopsStartUpNamingTheProperty(String setting, String property, String reason) {
 		this.runner.withPropertyValues(setting).run((context) -> {
 			assertThat(context).hasFailed();
@@ -87,6 +90,42 @@ class MeteringQuotaAutoConfigurationTests {
 			assertThat(analysis.getDescription()).contains("Property: " + property).contains(reason);
 			assertThat(analysis.getAction()).contains(property);
 		});
+	}
+
+	@Test
+	void theDefinitionsCacheHasItsOwnSize() {
+		this.runner
+			.withPropertyValues("metering.cache.maximum-usage-entries=7", "metering.cache.maximum-definition-entries=3")
+			.run((context) -> {
+				assertThat(maximumSize(context.getBean(CachedQuotaDefinitions.class))).isEqualTo(3);
+				assertThat(maximumSize(context.getBean(LedgerReadings.class))).isEqualTo(7);
+			});
+		this.runner.run((context) -> assertThat(maximumSize(context.getBean(CachedQuotaDefinitions.class)))
+			.isEqualTo(new MeteringQuotaProperties().getCache().getMaximumDefinitionEntries()));
+	}
+
+	@Test
+	void aWrongEnumOutsideQuotasNamesThePropertyAndTheAllowedValues() {
+		this.runner.withPropertyValues("metering.writer.overflow=wait").run((context) -> {
+			FailureAnalysis analysis = new InvalidQuotaConfigurationFailureAnalyzer()
+				.analyze(context.getStartupFailure());
+			assertThat(analysis).isNotNull();
+			assertThat(analysis.getDescription()).contains("Invalid metering configuration")
+				.contains("Property: metering.writer.overflow")
+				.contains("Value:    wait")
+				.contains("use block or drop");
+		});
+	}
+
+	/** The bound of a Caffeine cache held by a kit component: no other way to see it from outside. */
+	private static long maximumSize(Object holder) {
+		for (java.lang.reflect.Field field : holder.getClass().getDeclaredFields()) {
+			if (com.github.benmanes.caffeine.cache.Cache.class.isAssignableFrom(field.getType())) {
+				Object cache = org.springframework.test.util.ReflectionTestUtils.getField(holder, field.getName());
+				return ((com.github.benmanes.caffeine.cache.Cache<?, ?>) cache).policy().eviction().orElseThrow().getMaximum();
+			}
+		}
+		throw new AssertionError("no Caffeine cache in " + holder.getClass());
 	}
 
 	@Test

@@ -12,7 +12,7 @@ class TenantResolverTests {
 
 	@Test
 	void headerResolverReadsTheConfiguredHeaderAndTreatsBlankAsNone() {
-		HeaderTenantResolver resolver = new HeaderTenantResolver("X-Org");
+		HeaderTenantResolver resolver = new HeaderTenantResolver("X-Org", TrustedProxies.ALL);
 		MockHttpServletRequest request = new MockHttpServletRequest();
 		assertThat(resolver.resolveTenant(request)).isNull();
 		request.addHeader("X-Org", "  ");

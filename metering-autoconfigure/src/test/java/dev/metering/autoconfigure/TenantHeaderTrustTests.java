@@ -1,0 +1,64 @@
+package dev.metering.autoconfigure;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A tenant header is believed only from trusted proxies: a forged header from anywhere else is
+ * never recorded or enforced as the tenant it names.
+ */
+class TenantHeaderTrustTests extends AbstractMeteringAutoConfigurationTests {
+
+	@Test
+	void aForgedHeaderFromAnUntrustedAddressIsNeitherEnforcedNorRecordedAsThatTenant() {
+		this.webRunner.withPropertyValues(acmeQuota("http.requests", 0, "day"))
+			.withPropertyValues("metering.web.tenant-source=header", "metering.web.trusted-proxies=10.0.0.0/8,fd00::/8",
+					"metering.web.anonymous.policy=record")
+			.run((context) -> {
+				// From the gateway the header is believed: acme's limit of 0 rejects it.
+				assertThat(MeteringConditionsTests.request(context, "acme", "10.20.30.40").getStatus()).isEqualTo(429);
+				assertThat(MeteringConditionsTests.request(context, "acme", "fd00::17").getStatus()).isEqualTo(429);
+				// From anywhere else the request is anonymous: not rejected as acme, not billed to it.
+				assertThat(MeteringConditionsTests.request(context, "acme", "203.0.113.9").getStatus()).isEqualTo(200);
+				assertThat(MeteringConditionsTests.request(context, "acme", "2001:db8::1").getStatus()).isEqualTo(200);
+				assertThat(MeteringConditionsTests.request(context, "acme", "11.0.0.1").getStatus()).isEqualTo(200);
+				assertThat(MeteringConditionsTests.ledgerRows(context, "acme")).isZero();
+				assertThat(MeteringConditionsTests.ledgerRows(context, "anonymous")).isEqualTo(3);
+			});
+	}
+
+	@Test
+	void withNoTrustedProxyEveryHeaderIsIgnored() {
+		this.webRunner.withPropertyValues(acmeQuota("http.requests", 0, "day"))
+			.withPropertyValues("metering.web.tenant-source=header")
+			.run((context) -> {
+				assertThat(MeteringConditionsTests.request(context, "acme", "127.0.0.1").getStatus()).isEqualTo(200);
+				assertThat(MeteringConditionsTests.ledgerRows(context, "acme")).isZero();
+			});
+	}
+
+	@Test
+	void trustAllClientsBelievesEveryHeader() {
+		this.webRunner.withPropertyValues(acmeQuota("http.requests", 0, "day"))
+			.withPropertyValues("metering.web.tenant-source=header", "metering.web.trust-all-clients=true")
+			.run((context) -> assertThat(MeteringConditionsTests.request(context, "acme", "203.0.113.9").getStatus())
+				.isEqualTo(429));
+	}
+
+	@Test
+	void aTrustedProxyThatIsNoAddressStopsStartUpNamingTheProperty() {
+		this.webRunner
+			.withPropertyValues("metering.web.tenant-source=header",
+					"metering.web.trusted-proxies=10.0.0.0/8,gateway.internal")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("metering.web.trusted-proxies[1]")
+				.hasMessageContaining("gateway.internal"));
+	}
+
+}
