@@ -58,7 +58,8 @@ class InvalidQuotaConfigurationFailureAnalyzer implements FailureAnalyzer, Order
 		List<String> values = Arrays.stream(type.getEnumConstants())
 			.map((constant) -> ((Enum<?>) constant).name().toLowerCase(Locale.ROOT).replace('_', '-'))
 			.toList();
-		return "use " + String.join(", ", values.subList(0, values.size() - 1)) + " or " + values.get(values.size() - 1);
+		String last = values.get(values.size() - 1);
+		return "use " + String.join(", ", values.subList(0, values.size() - 1)) + " or " + last;
 	}
 
 	private @Nullable FailureAnalysis bindAnalysis(BindException bind) {
@@ -81,9 +82,10 @@ class InvalidQuotaConfigurationFailureAnalyzer implements FailureAnalyzer, Order
 
 	private FailureAnalysis quotaAnalysis(InvalidQuotaConfigurationException cause, Throwable failure) {
 		String description = "Invalid quota configuration:\n\n" + details(cause);
-		String action = "Update '" + cause.getProperty() + "' in your application's configuration. Quotas have a meter, "
-				+ "a limit (not negative), a window (hour, day or month), an enforcement (hard, soft or monitor) and "
-				+ "optionally a soft-threshold in (0, 1]; plans named by tenants and default-plan must exist.";
+		String action = "Update '" + cause.getProperty() + "' in your application's configuration. Quotas have a "
+				+ "meter, a limit (not negative), a window (hour, day or month), an enforcement (hard, soft or "
+				+ "monitor) and optionally a soft-threshold in (0, 1]; plans named by tenants and default-plan must "
+				+ "exist.";
 		return new FailureAnalysis(description, action, failure);
 	}
 

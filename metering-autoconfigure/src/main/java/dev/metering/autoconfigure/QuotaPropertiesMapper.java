@@ -51,7 +51,8 @@ final class QuotaPropertiesMapper {
 		return new ConfiguredQuotaDefinitions(plans, tenants, StringUtils.hasText(defaultPlan) ? defaultPlan : null);
 	}
 
-	private static List<QuotaPolicy> policies(String owner, String property, List<MeteringQuotaProperties.QuotaSpec> specs) {
+	private static List<QuotaPolicy> policies(String owner, String property,
+			List<MeteringQuotaProperties.QuotaSpec> specs) {
 		List<QuotaPolicy> policies = new ArrayList<>();
 		Set<String> seen = new HashSet<>();
 		for (int i = 0; i < specs.size(); i++) {

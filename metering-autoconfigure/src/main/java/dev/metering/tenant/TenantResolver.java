@@ -5,7 +5,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Tells which tenant a request belongs to. Declare a bean of this type to replace the kit's
- * resolver (by default the {@code X-Tenant-Id} header).
+ * resolver: by default the authenticated principal when Spring Security is present, else the
+ * {@code X-Tenant-Id} header from trusted proxies ({@code metering.web.tenant-source}).
  */
 @FunctionalInterface
 public interface TenantResolver {

@@ -1,11 +1,13 @@
 package dev.metering.autoconfigure;
 
 import java.io.InputStream;
+import java.lang.reflect.Field;
 import java.net.URL;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
+import com.github.benmanes.caffeine.cache.Cache;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.quota.LedgerReadings;
@@ -25,6 +27,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.core.io.InputStreamResource;
 import org.springframework.core.io.support.PropertiesLoaderUtils;
+import org.springframework.test.util.ReflectionTestUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -95,7 +98,8 @@ class MeteringQuotaAutoConfigurationTests {
 	@Test
 	void theDefinitionsCacheHasItsOwnSize() {
 		this.runner
-			.withPropertyValues("metering.cache.maximum-usage-entries=7", "metering.cache.maximum-definition-entries=3")
+			.withPropertyValues("metering.cache.maximum-usage-entries=7",
+					"metering.cache.maximum-definition-entries=3")
 			.run((context) -> {
 				assertThat(maximumSize(context.getBean(CachedQuotaDefinitions.class))).isEqualTo(3);
 				assertThat(maximumSize(context.getBean(LedgerReadings.class))).isEqualTo(7);
@@ -119,10 +123,10 @@ class MeteringQuotaAutoConfigurationTests {
 
 	/** The bound of a Caffeine cache held by a kit component: no other way to see it from outside. */
 	private static long maximumSize(Object holder) {
-		for (java.lang.reflect.Field field : holder.getClass().getDeclaredFields()) {
-			if (com.github.benmanes.caffeine.cache.Cache.class.isAssignableFrom(field.getType())) {
-				Object cache = org.springframework.test.util.ReflectionTestUtils.getField(holder, field.getName());
-				return ((com.github.benmanes.caffeine.cache.Cache<?, ?>) cache).policy().eviction().orElseThrow().getMaximum();
+		for (Field field : holder.getClass().getDeclaredFields()) {
+			if (Cache.class.isAssignableFrom(field.getType())) {
+				Cache<?, ?> cache = (Cache<?, ?>) ReflectionTestUtils.getField(holder, field.getName());
+				return cache.policy().eviction().orElseThrow().getMaximum();
 			}
 		}
 		throw new AssertionError("no Caffeine cache in " + holder.getClass());

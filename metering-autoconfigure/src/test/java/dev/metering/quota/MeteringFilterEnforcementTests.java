@@ -108,8 +108,8 @@ class MeteringFilterEnforcementTests {
 	private MeteringFilter filter(boolean releaseOnFailure, String rejectedMeter) {
 		MeteringFilter.MeteringFilterSettings settings = new MeteringFilter.MeteringFilterSettings("http.requests",
 				List.of("/**"), List.of(), AnonymousPolicy.SKIP, "anonymous");
-		return new MeteringFilter(this.recorder, new HeaderTenantResolver("X-Tenant-Id", TrustedProxies.ALL), settings, this.quotas.clock,
-				this.quotas.service, new QuotaEnforcementSettings(URI.create("https://example.com/quota"),
+		return new MeteringFilter(this.recorder, new HeaderTenantResolver("X-Tenant-Id", TrustedProxies.ALL), settings,
+				this.quotas.clock, this.quotas.service, new QuotaEnforcementSettings(URI.create("https://example.com/quota"),
 						releaseOnFailure, rejectedMeter));
 	}
 

@@ -34,13 +34,15 @@ class TrustedProxiesTests {
 	@ParameterizedTest
 	@CsvSource({ "127.0.0.1, acme", "203.0.113.9, " })
 	void theHeaderResolverBelievesTheHeaderFromTrustedProxiesOnly(String remoteAddress, String expected) {
-		HeaderTenantResolver resolver = new HeaderTenantResolver("X-Tenant-Id", TrustedProxies.of(List.of("127.0.0.1")));
+		TrustedProxies loopback = TrustedProxies.of(List.of("127.0.0.1"));
+		HeaderTenantResolver resolver = new HeaderTenantResolver("X-Tenant-Id", loopback);
 		MockHttpServletRequest request = new MockHttpServletRequest();
 		request.setRemoteAddr(remoteAddress);
 		request.addHeader("X-Tenant-Id", "acme");
 		assertThat(resolver.resolveTenant(request)).isEqualTo(expected);
 		assertThat(new HeaderTenantResolver("X-Tenant-Id", TrustedProxies.NONE).resolveTenant(request)).isNull();
-		assertThat(new HeaderTenantResolver("X-Tenant-Id", TrustedProxies.ALL).resolveTenant(request)).isEqualTo("acme");
+		assertThat(new HeaderTenantResolver("X-Tenant-Id", TrustedProxies.ALL).resolveTenant(request))
+			.isEqualTo("acme");
 	}
 
 }

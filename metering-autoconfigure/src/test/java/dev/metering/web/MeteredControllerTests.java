@@ -32,8 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(classes = MeteredControllerTests.TestApplication.class,
 		webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "metering.web.tenant-source=header",
-				"metering.web.trusted-proxies=127.0.0.1,::1", "spring.datasource.url=jdbc:h2:mem:metered-controller;DB_CLOSE_DELAY=-1",
+		properties = { "metering.web.tenant-source=header", "metering.web.trusted-proxies=127.0.0.1,::1",
+				"spring.datasource.url=jdbc:h2:mem:metered-controller;DB_CLOSE_DELAY=-1",
 				"metering.default-plan=free", "metering.plans.free.quotas[0].meter=exports",
 				"metering.plans.free.quotas[0].limit=2", "metering.plans.free.quotas[0].window=day",
 				"metering.plans.free.quotas[0].enforcement=hard", "metering.plans.free.quotas[1].meter=pages",

@@ -39,8 +39,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @SpringBootTest(classes = MeteringFilterIntegrationTests.TestApplication.class,
 		webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-		properties = { "metering.web.tenant-source=header",
-				"metering.web.trusted-proxies=127.0.0.1,::1", "metering.writer.flush-interval=10ms", "metering.writer.retry.max-backoff=200ms",
+		properties = { "metering.web.tenant-source=header", "metering.web.trusted-proxies=127.0.0.1,::1",
+				"metering.writer.flush-interval=10ms", "metering.writer.retry.max-backoff=200ms",
 				"spring.mvc.async.request-timeout=5s" })
 class MeteringFilterIntegrationTests {
 
