@@ -25,8 +25,8 @@ class QuotaStartupFailureTests {
 	@CsvSource(delimiter = '|', value = {
 			"metering.plans.free.quotas[0].window=week | metering.plans.free.quotas[0].window | use hour, day or month",
 			"metering.plans.free.quotas[0].enforcement=strict | metering.plans.free.quotas[0].enforcement | use hard, soft or monitor",
-			"metering.plans.free.quotas[0].limit=-5 | metering.plans.free.quotas[0].limit | must not be negative",
-			"metering.plans.free.quotas[0].soft-threshold=1.2 | metering.plans.free.quotas[0].soft-threshold | at most 1",
+			"metering.plans.free.quotas[0].limit=-5 | metering.plans.free.quotas[0].limit | a limit is required and must not be negative",
+			"metering.plans.free.quotas[0].soft-threshold=1.2 | metering.plans.free.quotas[0].soft-threshold | a fraction of the limit greater than 0 and at most 1",
 			"metering.tenants.acme.plan=platinum | metering.tenants.acme.plan | no such plan",
 			"metering.default-plan=platinum | metering.default-plan | no such plan",
 			"metering.quota.on-unknown-usage=maybe | metering.quota.on-unknown-usage | use allow or deny",
