@@ -31,6 +31,12 @@ public class UsageEventValidator {
 	/** How far ahead of this instance's clock an event may claim to have happened. */
 	public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(5);
 
+	/** Any occurred-at an {@code Instant} and a database timestamp both hold is "not too old". */
+	private static final Duration LEDGER_LATE_WINDOW = Duration.ofDays(365L * 1000);
+
+	/** The largest value of the ledger's {@code NUMERIC(38, 9)} quantity column. */
+	private static final BigDecimal LEDGER_MAX_QUANTITY = new BigDecimal("1e29").subtract(BigDecimal.ONE);
+
 	private static final Pattern METER_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
 
 	private final Clock clock;
@@ -49,6 +55,17 @@ public class UsageEventValidator {
 		this.clock = clock;
 		this.lateWindow = lateWindow;
 		this.maxQuantity = maxQuantity;
+	}
+
+	/**
+	 * A validator of what the ledger's columns can hold and nothing more: no late window and no
+	 * maximum below the column's ({@code NUMERIC(38, 9)}). For callers that check events before
+	 * a recorder of the application's own applies its rules.
+	 * @param clock the clock that decides what "now" is
+	 * @return a validator
+	 */
+	public static UsageEventValidator ledgerLimits(Clock clock) {
+		return new UsageEventValidator(clock, LEDGER_LATE_WINDOW, LEDGER_MAX_QUANTITY);
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package dev.metering.autoconfigure;
 
+import dev.metering.autoconfigure.metrics.MeteringMetricsAutoConfiguration;
 import dev.metering.autoconfigure.metrics.RollupMetrics;
 import dev.metering.rollup.LedgerUsageReader;
 import dev.metering.rollup.RollupJob;
@@ -87,7 +88,9 @@ class MeteringRollupAutoConfigurationTests {
 
 	@Test
 	void bindsRollupMetersWithoutTenantTags() {
-		this.runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run((context) -> {
+		this.runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.withConfiguration(AutoConfigurations.of(MeteringMetricsAutoConfiguration.class))
+			.run((context) -> {
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			context.getBean(RollupMetrics.class).bindTo(registry);
 			context.getBean(RollupJob.class).rollupNow();
