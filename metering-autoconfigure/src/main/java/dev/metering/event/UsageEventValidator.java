@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The rules every event must pass before it is recorded. Each failure names the field.
  */
@@ -74,7 +76,7 @@ public class UsageEventValidator {
 	 * @param meter a candidate meter name
 	 * @return {@code true} if valid
 	 */
-	public static boolean isValidMeterName(String meter) {
+	public static boolean isValidMeterName(@Nullable String meter) {
 		return meter != null && meter.length() <= MAX_ID_LENGTH && METER_NAME.matcher(meter).matches();
 	}
 
@@ -165,14 +167,14 @@ public class UsageEventValidator {
 		}
 	}
 
-	private static void requireId(String field, String value) {
+	private static void requireId(String field, @Nullable String value) {
 		if (value == null || value.isBlank()) {
 			throw new InvalidUsageEventException(field, "must not be blank");
 		}
 		maxLength(field, value, MAX_ID_LENGTH);
 	}
 
-	private static void maxLength(String field, String value, int max) {
+	private static void maxLength(String field, @Nullable String value, int max) {
 		if (value != null && value.length() > max) {
 			throw new InvalidUsageEventException(field,
 					"must be at most " + max + " characters, was " + value.length());

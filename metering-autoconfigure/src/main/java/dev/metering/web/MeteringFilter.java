@@ -223,8 +223,8 @@ public class MeteringFilter extends OncePerRequestFilter {
 	}
 
 	private static @Nullable String userOf(HttpServletRequest request) {
-		return (request.getUserPrincipal() != null) ? truncate(request.getUserPrincipal().getName(),
-				UsageEventValidator.MAX_USER_LENGTH) : null;
+		String name = (request.getUserPrincipal() != null) ? request.getUserPrincipal().getName() : null;
+		return (name != null) ? truncate(name, UsageEventValidator.MAX_USER_LENGTH) : null;
 	}
 
 	private static String resourceOf(HttpServletRequest request, int status) {
@@ -237,7 +237,7 @@ public class MeteringFilter extends OncePerRequestFilter {
 	}
 
 	private static String truncate(String value, int max) {
-		return (value != null && value.length() > max) ? value.substring(0, max) : value;
+		return (value.length() > max) ? value.substring(0, max) : value;
 	}
 
 	/** The settings this filter runs with. */
