@@ -240,11 +240,6 @@ public class MeteringFilter extends OncePerRequestFilter {
 		return (value.length() > max) ? value.substring(0, max) : value;
 	}
 
-	/** The settings this filter runs with. */
-	public MeteringFilterSettings getSettings() {
-		return this.settings;
-	}
-
 	/**
 	 * The filter's settings.
 	 *
