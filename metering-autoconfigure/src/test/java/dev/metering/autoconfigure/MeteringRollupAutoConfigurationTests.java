@@ -91,14 +91,14 @@ class MeteringRollupAutoConfigurationTests {
 		this.runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
 			.withConfiguration(AutoConfigurations.of(MeteringMetricsAutoConfiguration.class))
 			.run((context) -> {
-			MeterRegistry registry = context.getBean(MeterRegistry.class);
-			context.getBean(RollupMetrics.class).bindTo(registry);
-			context.getBean(RollupJob.class).rollupNow();
-			assertThat(registry.get("metering.rollup.run").functionTimer().count()).isEqualTo(1);
-			assertThat(registry.get("metering.rollup.events.folded").functionCounter().count()).isZero();
-			assertThat(registry.get("metering.rollup.lag").gauge().value()).isZero();
-			assertThat(registry.getMeters()).allSatisfy((meter) -> assertThat(meter.getId().getTags()).isEmpty());
-		});
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				context.getBean(RollupMetrics.class).bindTo(registry);
+				context.getBean(RollupJob.class).rollupNow();
+				assertThat(registry.get("metering.rollup.run").functionTimer().count()).isEqualTo(1);
+				assertThat(registry.get("metering.rollup.events.folded").functionCounter().count()).isZero();
+				assertThat(registry.get("metering.rollup.lag").gauge().value()).isZero();
+				assertThat(registry.getMeters()).allSatisfy((meter) -> assertThat(meter.getId().getTags()).isEmpty());
+			});
 	}
 
 	@Configuration(proxyBeanMethods = false)
