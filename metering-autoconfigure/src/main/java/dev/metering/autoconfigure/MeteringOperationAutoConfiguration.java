@@ -2,10 +2,13 @@ package dev.metering.autoconfigure;
 
 import java.time.Clock;
 
+import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.operation.MeteredAdvisor;
 import dev.metering.operation.MeteredBeanPostProcessor;
 import dev.metering.operation.MeteredMethodInterceptor;
+import dev.metering.operation.MeteredOperation;
+import dev.metering.operation.MeteredOperationObserver;
 import dev.metering.operation.MeteredOperationSource;
 import dev.metering.operation.OperationTenantResolver;
 import dev.metering.quota.QuotaEnforcementService;
@@ -54,7 +57,8 @@ public final class MeteringOperationAutoConfiguration {
 	static MeteredBeanPostProcessor meteredBeanPostProcessor(ObjectProvider<MeteredOperationSource> operations,
 			ObjectProvider<UsageRecorder> recorder, ObjectProvider<TenantResolver> tenantResolver,
 			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<MeteringQuotaProperties> properties,
-			ObjectProvider<Clock> clock) {
+			ObjectProvider<Clock> clock, ObjectProvider<UsageEventValidator> validator,
+			ObjectProvider<MeteredOperationObserver> observers) {
 		MeteredOperationSource source = operations.getObject();
 		// Everything else is looked up when the first @Metered bean is proxied, not while
 		// post-processors are being registered.
@@ -63,7 +67,15 @@ public final class MeteringOperationAutoConfiguration {
 			return new MeteredAdvisor(new MeteredMethodInterceptor(source, recorder.getObject(),
 					new OperationTenantResolver(tenantResolver.getIfUnique()), quotaService,
 					(quotaService != null) ? properties.getObject().getQuota().getProblemType() : null,
-					clock.getIfAvailable(Clock::systemUTC)));
+					clock.getIfAvailable(Clock::systemUTC), validator.getIfUnique(), new MeteredOperationObserver() {
+
+						@Override
+						public void unrecorded(MeteredOperation operation, RuntimeException cause) {
+							// Looked up when it happens: observers may be created after the advisor.
+							observers.orderedStream().forEach((observer) -> observer.unrecorded(operation, cause));
+						}
+
+					}));
 		});
 	}
 

@@ -4,25 +4,21 @@ import java.time.Clock;
 
 import javax.sql.DataSource;
 
-import dev.metering.autoconfigure.metrics.RollupMetrics;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.rollup.RollupJob;
 import dev.metering.rollup.RollupScheduler;
 import dev.metering.rollup.RollupSettings;
 import dev.metering.rollup.RollupUsageReader;
 import dev.metering.rollup.UsageReader;
-import io.micrometer.core.instrument.binder.MeterBinder;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.TaskScheduler;
 
 /**
@@ -65,18 +61,6 @@ public final class MeteringRollupAutoConfiguration {
 	RollupScheduler meteringRollupScheduler(RollupJob job, MeteringRollupProperties rollup,
 			ObjectProvider<TaskScheduler> taskScheduler) {
 		return new RollupScheduler(job, taskScheduler.getIfUnique(), rollup.getInitialDelay(), rollup.getInterval());
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(MeterBinder.class)
-	static class RollupMetricsConfiguration {
-
-		@Bean
-		@ConditionalOnMissingBean
-		RollupMetrics meteringRollupMetrics(RollupJob job) {
-			return new RollupMetrics(job);
-		}
-
 	}
 
 }

@@ -3,6 +3,8 @@ package dev.metering.event;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The ledger's {@code dimensions} column: a flat JSON object of string values. Hand-written so
  * the hot path needs no JSON library and the format stays exactly this small.
@@ -17,7 +19,7 @@ public final class DimensionsJson {
 	 * @param dimensions names and values
 	 * @return the JSON text, or {@code null} for an empty map
 	 */
-	public static String encode(Map<String, String> dimensions) {
+	public static @Nullable String encode(Map<String, String> dimensions) {
 		if (dimensions == null || dimensions.isEmpty()) {
 			return null;
 		}
@@ -40,7 +42,7 @@ public final class DimensionsJson {
 	 * @param json the JSON text, may be {@code null}
 	 * @return the names and values, in order
 	 */
-	public static Map<String, String> decode(String json) {
+	public static Map<String, String> decode(@Nullable String json) {
 		Map<String, String> result = new LinkedHashMap<>();
 		if (json == null || json.isBlank()) {
 			return result;

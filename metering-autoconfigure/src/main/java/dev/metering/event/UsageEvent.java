@@ -59,25 +59,25 @@ public record UsageEvent(UUID eventId, String tenantId, String billingScopeId, S
 	 */
 	public static final class Builder {
 
-		private UUID eventId;
+		private @Nullable UUID eventId;
 
 		private String tenantId;
 
-		private String billingScopeId;
+		private @Nullable String billingScopeId;
 
 		private String meter;
 
 		private BigDecimal quantity = BigDecimal.ONE;
 
-		private Instant occurredAt;
+		private @Nullable Instant occurredAt;
 
-		private String userId;
+		private @Nullable String userId;
 
-		private String resource;
+		private @Nullable String resource;
 
 		private UsageSource source = UsageSource.APPLICATION;
 
-		private String idempotencyKey;
+		private @Nullable String idempotencyKey;
 
 		private Map<String, String> dimensions = new LinkedHashMap<>();
 

@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The rules every event must pass before it is recorded. Each failure names the field.
  */
@@ -31,6 +33,12 @@ public class UsageEventValidator {
 	/** How far ahead of this instance's clock an event may claim to have happened. */
 	public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(5);
 
+	/** Any occurred-at an {@code Instant} and a database timestamp both hold is "not too old". */
+	private static final Duration LEDGER_LATE_WINDOW = Duration.ofDays(365L * 1000);
+
+	/** The largest value of the ledger's {@code NUMERIC(38, 9)} quantity column. */
+	private static final BigDecimal LEDGER_MAX_QUANTITY = new BigDecimal("1e29").subtract(BigDecimal.ONE);
+
 	private static final Pattern METER_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
 
 	private final Clock clock;
@@ -52,12 +60,23 @@ public class UsageEventValidator {
 	}
 
 	/**
+	 * A validator of what the ledger's columns can hold and nothing more: no late window and no
+	 * maximum below the column's ({@code NUMERIC(38, 9)}). For callers that check events before
+	 * a recorder of the application's own applies its rules.
+	 * @param clock the clock that decides what "now" is
+	 * @return a validator
+	 */
+	public static UsageEventValidator ledgerLimits(Clock clock) {
+		return new UsageEventValidator(clock, LEDGER_LATE_WINDOW, LEDGER_MAX_QUANTITY);
+	}
+
+	/**
 	 * Whether the name is a valid meter name: lower-case letters, digits, {@code .}, {@code _} and
 	 * {@code -}, starting with a letter or digit, at most 128 characters.
 	 * @param meter a candidate meter name
 	 * @return {@code true} if valid
 	 */
-	public static boolean isValidMeterName(String meter) {
+	public static boolean isValidMeterName(@Nullable String meter) {
 		return meter != null && meter.length() <= MAX_ID_LENGTH && METER_NAME.matcher(meter).matches();
 	}
 
@@ -148,14 +167,14 @@ public class UsageEventValidator {
 		}
 	}
 
-	private static void requireId(String field, String value) {
+	private static void requireId(String field, @Nullable String value) {
 		if (value == null || value.isBlank()) {
 			throw new InvalidUsageEventException(field, "must not be blank");
 		}
 		maxLength(field, value, MAX_ID_LENGTH);
 	}
 
-	private static void maxLength(String field, String value, int max) {
+	private static void maxLength(String field, @Nullable String value, int max) {
 		if (value != null && value.length() > max) {
 			throw new InvalidUsageEventException(field,
 					"must be at most " + max + " characters, was " + value.length());

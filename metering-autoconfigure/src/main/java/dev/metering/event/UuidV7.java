@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Time-ordered UUIDs, version 7 (RFC 9562): 48 bits of Unix milliseconds, then a 12-bit
  * counter that keeps ids from one generator monotonic within a millisecond, then 62 random bits.
  */
-public final class UuidV7 {
+final class UuidV7 {
 
 	private static final UuidV7 SYSTEM = new UuidV7(Clock.systemUTC());
 
@@ -24,7 +24,7 @@ public final class UuidV7 {
 	 * A generator reading the given clock.
 	 * @param clock the clock for the timestamp bits
 	 */
-	public UuidV7(Clock clock) {
+	UuidV7(Clock clock) {
 		this.clock = clock;
 	}
 
@@ -32,7 +32,7 @@ public final class UuidV7 {
 	 * A new id from the system clock.
 	 * @return a version 7 UUID
 	 */
-	public static UUID randomUuid() {
+	static UUID randomUuid() {
 		return SYSTEM.next();
 	}
 
@@ -40,7 +40,7 @@ public final class UuidV7 {
 	 * A new id, greater than every id this generator issued before.
 	 * @return a version 7 UUID
 	 */
-	public UUID next() {
+	UUID next() {
 		long now = this.clock.millis() << 12;
 		long timeAndCounter = this.lastTimeAndCounter.updateAndGet((last) -> Math.max(last + 1, now));
 		long millis = timeAndCounter >>> 12;

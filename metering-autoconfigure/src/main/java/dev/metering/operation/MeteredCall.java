@@ -22,7 +22,7 @@ final class MeteredCall {
 
 	private final MethodBasedEvaluationContext context;
 
-	MeteredCall(MeteredOperation operation, Object target, Method method, Object[] arguments) {
+	MeteredCall(MeteredOperation operation, @Nullable Object target, Method method, @Nullable Object[] arguments) {
 		this.operation = operation;
 		this.context = new MethodBasedEvaluationContext(target, method, arguments, parameterNames);
 	}

@@ -8,9 +8,13 @@ import java.util.List;
 
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.metering.event.InvalidUsageEventException;
 import dev.metering.event.UsageEvent;
+import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.event.UsageSource;
 import dev.metering.quota.QuotaDecision;
@@ -19,19 +23,27 @@ import dev.metering.quota.QuotaExceededException;
 import dev.metering.quota.Reservation;
 
 import org.springframework.aop.support.AopUtils;
+import org.springframework.expression.Expression;
 
 /**
  * Enforces and records each call of a {@code @Metered} method.
  * <p>
  * Before the call: the tenant, the quantity (unless it depends on {@code #result}) and the
- * idempotency key are evaluated, so a bad expression fails the call before it has any effect;
- * then, with quotas configured and {@code enforce = true}, the quota is checked and the quantity
- * reserved. A denied call throws {@link QuotaExceededException} and records nothing. A quantity
- * over {@code #result} is pre-checked for something left of the quota and recorded with its real
- * value afterwards. The reservation turns into the recorded event, or is given back when the call
- * fails and is not recorded.
+ * idempotency key are evaluated, and the event they make is validated, so a bad expression or a
+ * value the ledger would refuse fails the call with a {@link MeteredOperationException} before
+ * it has any effect; then, with quotas configured and {@code enforce = true}, the quota is
+ * checked and the quantity reserved. A denied call throws {@link QuotaExceededException} and
+ * records nothing. A quantity over {@code #result} is pre-checked for something left of the
+ * quota and recorded with its real value afterwards. The reservation turns into the recorded
+ * event, or is given back when the call fails and is not recorded.
+ * <p>
+ * After the call has done its work, metering never fails it: when its event cannot be recorded
+ * (a {@code #result} quantity without a usable value, a recorder failure) the call returns as
+ * it would have, and the miss is logged and told to the {@link MeteredOperationObserver}.
  */
 public class MeteredMethodInterceptor implements MethodInterceptor {
+
+	private static final Log logger = LogFactory.getLog(MeteredMethodInterceptor.class);
 
 	private final MeteredOperationSource operations;
 
@@ -45,6 +57,10 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 
 	private final Clock clock;
 
+	private final UsageEventValidator validator;
+
+	private final MeteredOperationObserver observer;
+
 	/**
 	 * An interceptor that records without enforcing.
 	 * @param operations the parsed operations
@@ -53,7 +69,7 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 	 */
 	public MeteredMethodInterceptor(MeteredOperationSource operations, UsageRecorder recorder,
 			OperationTenantResolver tenants) {
-		this(operations, recorder, tenants, null, null, Clock.systemUTC());
+		this(operations, recorder, tenants, null, null, Clock.systemUTC(), null, MeteredOperationObserver.NONE);
 	}
 
 	/**
@@ -64,16 +80,21 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 	 * @param quotas the enforcement service, or {@code null} not to enforce
 	 * @param problemType the problem type of {@link QuotaExceededException}, or {@code null} for the default
 	 * @param clock the clock placing calls in quota windows
+	 * @param validator checks a call's event before the call (the recorder's rules), or
+	 * {@code null} to check only what the ledger's columns hold
+	 * @param observer told about completed calls that could not be recorded
 	 */
 	public MeteredMethodInterceptor(MeteredOperationSource operations, UsageRecorder recorder,
 			OperationTenantResolver tenants, @Nullable QuotaEnforcementService quotas, @Nullable URI problemType,
-			Clock clock) {
+			Clock clock, @Nullable UsageEventValidator validator, MeteredOperationObserver observer) {
 		this.operations = operations;
 		this.recorder = recorder;
 		this.tenants = tenants;
 		this.quotas = quotas;
 		this.problemType = problemType;
 		this.clock = clock;
+		this.validator = (validator != null) ? validator : UsageEventValidator.ledgerLimits(clock);
+		this.observer = observer;
 	}
 
 	@Override
@@ -85,11 +106,8 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 			return invocation.proceed();
 		}
 		MeteredCall call = new MeteredCall(operation, target, operation.method(), invocation.getArguments());
-		String tenant = tenantOf(call);
-		BigDecimal quantity = operation.resultDependent() ? null : call.evaluateQuantity();
-		String idempotencyKey = call.evaluateString(operation.idempotencyKey(), "idempotencyKey");
-		Instant at = this.clock.instant();
-		Reservation reservation = enforce(operation, tenant, quantity, at);
+		Event event = prepare(call);
+		Reservation reservation = enforce(operation, event.tenant(), event.quantity(), event.at());
 		Object result;
 		try {
 			result = invocation.proceed();
@@ -97,10 +115,8 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 		catch (Throwable ex) {
 			if (operation.recordPolicy() == Metered.RecordPolicy.ALWAYS) {
 				call.result(null);
-				try {
-					reservation.recordWith(() -> record(call, tenant, quantity, idempotencyKey, at));
-				}
-				catch (RuntimeException recordFailure) {
+				RuntimeException recordFailure = record(call, event, reservation);
+				if (recordFailure != null) {
 					// The caller must see why the method failed, not why its record failed.
 					ex.addSuppressed(recordFailure);
 				}
@@ -111,8 +127,48 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 			throw ex;
 		}
 		call.result(result);
-		reservation.recordWith(() -> record(call, tenant, quantity, idempotencyKey, at));
+		record(call, event, reservation);
 		return result;
+	}
+
+	/**
+	 * Evaluates what can be known before the call and validates the event it makes, so that
+	 * nothing but the {@code #result} quantity is left to fail after the call's work.
+	 */
+	private Event prepare(MeteredCall call) {
+		MeteredOperation operation = call.operation();
+		String tenant = tenantOf(call);
+		BigDecimal quantity = operation.resultDependent() ? null : call.evaluateQuantity();
+		String idempotencyKey = call.evaluateString(operation.idempotencyKey(), "idempotencyKey");
+		Event event = new Event(tenant, quantity, idempotencyKey, this.clock.instant(), this.tenants.currentUser());
+		try {
+			this.validator.validate(event.toUsageEvent(operation, (quantity != null) ? quantity : BigDecimal.ZERO));
+		}
+		catch (InvalidUsageEventException ex) {
+			throw invalid(call, ex);
+		}
+		return event;
+	}
+
+	private static MeteredOperationException invalid(MeteredCall call, InvalidUsageEventException ex) {
+		MeteredOperation operation = call.operation();
+		Expression expression = switch (ex.getField()) {
+			case "tenantId", "billingScopeId" -> operation.tenant();
+			case "quantity" -> operation.quantity();
+			case "idempotencyKey" -> operation.idempotencyKey();
+			default -> null;
+		};
+		String source = (expression != null) ? attributeOf(ex.getField()) + " expression '"
+				+ expression.getExpressionString() + "' gave an invalid " + ex.getField() : "the event is invalid";
+		return new MeteredOperationException("@Metered on " + operation.describe() + ": " + source + " ("
+				+ ex.getMessage() + "); the method was not called, nothing recorded", ex);
+	}
+
+	private static String attributeOf(String field) {
+		return switch (field) {
+			case "tenantId", "billingScopeId" -> "tenant";
+			default -> field;
+		};
 	}
 
 	private Reservation enforce(MeteredOperation operation, String tenant, @Nullable BigDecimal quantity,
@@ -135,29 +191,61 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 
 	private String tenantOf(MeteredCall call) {
 		MeteredOperation operation = call.operation();
-		String tenant = (operation.tenant() != null) ? call.evaluateString(operation.tenant(), "tenant")
+		Expression tenantExpression = operation.tenant();
+		String tenant = (tenantExpression != null) ? call.evaluateString(tenantExpression, "tenant")
 				: this.tenants.currentTenant();
 		if (tenant == null || tenant.isBlank()) {
-			throw (operation.tenant() != null)
-					? call.failure("tenant", operation.tenant().getExpressionString(), "gave no tenant")
+			throw (tenantExpression != null)
+					? call.failure("tenant", tenantExpression.getExpressionString(), "gave no tenant")
 					: new MeteredOperationException("@Metered on " + operation.describe()
 							+ ": no tenant (no tenant expression, and no current request with a tenant); nothing recorded");
 		}
 		return tenant;
 	}
 
-	private void record(MeteredCall call, String tenant, @Nullable BigDecimal knownQuantity,
-			@Nullable String idempotencyKey, Instant occurredAt) {
+	/**
+	 * Records a completed call; a failure is logged and observed, never thrown.
+	 * @return the failure, or {@code null} when the call was recorded
+	 */
+	private @Nullable RuntimeException record(MeteredCall call, Event event, Reservation reservation) {
 		MeteredOperation operation = call.operation();
-		BigDecimal quantity = (knownQuantity != null) ? knownQuantity : call.evaluateQuantity();
-		this.recorder.record(UsageEvent.builder(tenant, operation.meter())
-			.quantity(quantity)
-			.occurredAt(occurredAt)
-			.userId(this.tenants.currentUser())
-			.resource(operation.name())
-			.source(UsageSource.OPERATION)
-			.idempotencyKey(idempotencyKey)
-			.build());
+		try {
+			reservation.recordWith(() -> {
+				BigDecimal quantity = (event.quantity() != null) ? event.quantity() : call.evaluateQuantity();
+				this.recorder.record(event.toUsageEvent(operation, quantity));
+			});
+			return null;
+		}
+		catch (RuntimeException ex) {
+			if (logger.isWarnEnabled()) {
+				logger.warn("@Metered call of " + operation.describe() + " completed but was not recorded: "
+						+ ex.getMessage());
+			}
+			try {
+				this.observer.unrecorded(operation, ex);
+			}
+			catch (RuntimeException observerFailure) {
+				ex.addSuppressed(observerFailure);
+			}
+			return ex;
+		}
+	}
+
+	/** What a call records, known before it runs except for a {@code #result} quantity. */
+	private record Event(String tenant, @Nullable BigDecimal quantity, @Nullable String idempotencyKey, Instant at,
+			@Nullable String user) {
+
+		UsageEvent toUsageEvent(MeteredOperation operation, BigDecimal quantity) {
+			return UsageEvent.builder(this.tenant, operation.meter())
+				.quantity(quantity)
+				.occurredAt(this.at)
+				.userId(this.user)
+				.resource(operation.name())
+				.source(UsageSource.OPERATION)
+				.idempotencyKey(this.idempotencyKey)
+				.build();
+		}
+
 	}
 
 }

@@ -1,9 +1,12 @@
 package dev.metering.operation;
 
 /**
- * A {@code @Metered} expression could not be parsed (at start-up) or gave no usable value (at
- * call time: no number, a negative number, no tenant). The message names the method and the
- * expression; nothing is recorded for the call.
+ * A {@code @Metered} declaration is invalid (at start-up: an expression that does not parse, a
+ * bad meter or name) or a call's expressions gave no usable value (no number, a negative
+ * number, no tenant, or a value the ledger refuses, such as an over-long tenant or idempotency
+ * key). The message names the method, the expression and, when the ledger refuses a value, the
+ * field (the cause is then the {@link dev.metering.event.InvalidUsageEventException}). Thrown
+ * before the method runs; nothing is recorded for the call.
  */
 public class MeteredOperationException extends IllegalStateException {
 

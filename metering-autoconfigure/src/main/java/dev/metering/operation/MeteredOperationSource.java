@@ -92,6 +92,11 @@ public class MeteredOperationSource {
 					+ "' must match [a-z0-9][a-z0-9._-]*");
 		}
 		String name = StringUtils.hasText(metered.name()) ? metered.name() : where;
+		if (name.length() > UsageEventValidator.MAX_RESOURCE_LENGTH) {
+			// Recorded as the event's resource: refused now rather than after every call's work.
+			throw new MeteredOperationException("@Metered on " + where + ": name must be at most "
+					+ UsageEventValidator.MAX_RESOURCE_LENGTH + " characters, was " + name.length());
+		}
 		Expression quantity = parse(where, "quantity", metered.quantity());
 		return new MeteredOperation(method, metered.meter(), name, quantity, metered.quantity(),
 				parseOptional(where, "tenant", metered.tenant()),

@@ -3,8 +3,9 @@ package dev.metering.operation;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 
+import dev.metering.event.UsageEventValidator;
+import dev.metering.tenant.ResolvedTenant;
 import dev.metering.tenant.TenantResolver;
-import dev.metering.web.MeteringFilter;
 
 import org.springframework.util.ClassUtils;
 import org.springframework.web.context.request.RequestAttributes;
@@ -34,16 +35,26 @@ public class OperationTenantResolver {
 		if (request == null) {
 			return null;
 		}
-		if (request.getAttribute(MeteringFilter.TENANT_ATTRIBUTE) instanceof String tenant) {
-			return tenant;
+		String resolved = ResolvedTenant.of(request);
+		if (resolved != null) {
+			return resolved;
 		}
 		return (this.tenantResolver != null) ? this.tenantResolver.resolveTenant(request) : null;
 	}
 
-	/** The current request's principal name, or {@code null}. */
+	/**
+	 * The current request's principal name, cut to the ledger's width as the filter does: an
+	 * over-long name must not keep a completed call from being recorded.
+	 * @return the user, or {@code null}
+	 */
 	public @Nullable String currentUser() {
 		HttpServletRequest request = currentRequest();
-		return (request != null && request.getUserPrincipal() != null) ? request.getUserPrincipal().getName() : null;
+		if (request == null || request.getUserPrincipal() == null) {
+			return null;
+		}
+		String name = request.getUserPrincipal().getName();
+		return (name != null && name.length() > UsageEventValidator.MAX_USER_LENGTH)
+				? name.substring(0, UsageEventValidator.MAX_USER_LENGTH) : name;
 	}
 
 	private static @Nullable HttpServletRequest currentRequest() {

@@ -23,6 +23,7 @@ import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaExceededException;
 import dev.metering.quota.Reservation;
+import dev.metering.tenant.ResolvedTenant;
 import dev.metering.tenant.TenantResolver;
 
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -45,9 +46,6 @@ public class MeteringFilter extends OncePerRequestFilter {
 	 * set, and before Spring MVC.
 	 */
 	public static final int DEFAULT_ORDER = -90;
-
-	/** Request attribute holding the tenant resolved on the first dispatch. */
-	public static final String TENANT_ATTRIBUTE = MeteringFilter.class.getName() + ".tenant";
 
 	private static final String STARTED_ATTRIBUTE = MeteringFilter.class.getName() + ".started";
 
@@ -120,7 +118,7 @@ public class MeteringFilter extends OncePerRequestFilter {
 			request.setAttribute(STARTED_ATTRIBUTE, started);
 			String tenant = tenantOf(request);
 			if (tenant != null) {
-				request.setAttribute(TENANT_ATTRIBUTE, tenant);
+				ResolvedTenant.set(request, tenant);
 				if (this.quotas != null && !enforce(tenant, started, request, response)) {
 					return;
 				}
@@ -197,8 +195,8 @@ public class MeteringFilter extends OncePerRequestFilter {
 	}
 
 	private void recordRequest(HttpServletRequest request, HttpServletResponse response, boolean failed) {
-		Object tenant = request.getAttribute(TENANT_ATTRIBUTE);
-		if (!(tenant instanceof String tenantId)) {
+		String tenantId = ResolvedTenant.of(request);
+		if (tenantId == null) {
 			return;
 		}
 		Object started = request.getAttribute(STARTED_ATTRIBUTE);
@@ -225,8 +223,8 @@ public class MeteringFilter extends OncePerRequestFilter {
 	}
 
 	private static @Nullable String userOf(HttpServletRequest request) {
-		return (request.getUserPrincipal() != null) ? truncate(request.getUserPrincipal().getName(),
-				UsageEventValidator.MAX_USER_LENGTH) : null;
+		String name = (request.getUserPrincipal() != null) ? request.getUserPrincipal().getName() : null;
+		return (name != null) ? truncate(name, UsageEventValidator.MAX_USER_LENGTH) : null;
 	}
 
 	private static String resourceOf(HttpServletRequest request, int status) {
@@ -239,12 +237,7 @@ public class MeteringFilter extends OncePerRequestFilter {
 	}
 
 	private static String truncate(String value, int max) {
-		return (value != null && value.length() > max) ? value.substring(0, max) : value;
-	}
-
-	/** The settings this filter runs with. */
-	public MeteringFilterSettings getSettings() {
-		return this.settings;
+		return (value.length() > max) ? value.substring(0, max) : value;
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package dev.metering.autoconfigure;
 
+import dev.metering.autoconfigure.metrics.MeteringMetricsAutoConfiguration;
 import dev.metering.autoconfigure.metrics.RollupMetrics;
 import dev.metering.rollup.LedgerUsageReader;
 import dev.metering.rollup.RollupJob;
@@ -87,15 +88,17 @@ class MeteringRollupAutoConfigurationTests {
 
 	@Test
 	void bindsRollupMetersWithoutTenantTags() {
-		this.runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run((context) -> {
-			MeterRegistry registry = context.getBean(MeterRegistry.class);
-			context.getBean(RollupMetrics.class).bindTo(registry);
-			context.getBean(RollupJob.class).rollupNow();
-			assertThat(registry.get("metering.rollup.run").functionTimer().count()).isEqualTo(1);
-			assertThat(registry.get("metering.rollup.events.folded").functionCounter().count()).isZero();
-			assertThat(registry.get("metering.rollup.lag").gauge().value()).isZero();
-			assertThat(registry.getMeters()).allSatisfy((meter) -> assertThat(meter.getId().getTags()).isEmpty());
-		});
+		this.runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.withConfiguration(AutoConfigurations.of(MeteringMetricsAutoConfiguration.class))
+			.run((context) -> {
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				context.getBean(RollupMetrics.class).bindTo(registry);
+				context.getBean(RollupJob.class).rollupNow();
+				assertThat(registry.get("metering.rollup.run").functionTimer().count()).isEqualTo(1);
+				assertThat(registry.get("metering.rollup.events.folded").functionCounter().count()).isZero();
+				assertThat(registry.get("metering.rollup.lag").gauge().value()).isZero();
+				assertThat(registry.getMeters()).allSatisfy((meter) -> assertThat(meter.getId().getTags()).isEmpty());
+			});
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -1,9 +1,13 @@
 package dev.metering.autoconfigure.metrics;
 
 import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
+import dev.metering.autoconfigure.MeteringOperationAutoConfiguration;
 import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
+import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
 import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.operation.MeteredBeanPostProcessor;
 import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.rollup.RollupJob;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -15,7 +19,8 @@ import org.springframework.context.annotation.Bean;
 /**
  * Micrometer meters of the kit, bound to every {@code MeterRegistry} Spring Boot configures.
  */
-@AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, MeteringQuotaAutoConfiguration.class })
+@AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, MeteringRollupAutoConfiguration.class,
+		MeteringQuotaAutoConfiguration.class, MeteringOperationAutoConfiguration.class })
 @ConditionalOnClass(MeterBinder.class)
 public final class MeteringMetricsAutoConfiguration {
 
@@ -31,6 +36,20 @@ public final class MeteringMetricsAutoConfiguration {
 	@ConditionalOnBean(QuotaEnforcementService.class)
 	QuotaMetrics meteringQuotaMetrics() {
 		return new QuotaMetrics();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(RollupJob.class)
+	RollupMetrics meteringRollupMetrics(RollupJob job) {
+		return new RollupMetrics(job);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(MeteredBeanPostProcessor.class)
+	OperationMetrics meteringOperationMetrics() {
+		return new OperationMetrics();
 	}
 
 }

@@ -11,6 +11,7 @@ import dev.metering.quota.QuotaWarningEvent;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Micrometer counters of quota enforcement, tagged only by {@code enforcement} (hard, soft,
@@ -26,7 +27,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  */
 public class QuotaMetrics implements MeterBinder, QuotaObserver {
 
-	private volatile Counters counters;
+	private volatile @Nullable Counters counters;
 
 	@Override
 	public void bindTo(MeterRegistry registry) {
