@@ -1,0 +1,74 @@
+package dev.metering.autoconfigure;
+
+import javax.sql.DataSource;
+
+import dev.metering.ledger.MeteringTables;
+import dev.metering.quota.CachedQuotaDefinitions;
+import dev.metering.quota.InvalidQuotaConfigurationException;
+import dev.metering.quota.LedgerReadings;
+import dev.metering.quota.bus.InProcessInvalidationBus;
+import dev.metering.quota.bus.PostgresInvalidationBus;
+import dev.metering.quota.bus.QuotaCacheInvalidator;
+import dev.metering.quota.bus.QuotaInvalidationBus;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
+
+/**
+ * The quota invalidation bus ({@code metering.bus.type}): evicts the quota caches of every
+ * instance when a runtime definition changes.
+ */
+@AutoConfiguration(after = MeteringQuotaAutoConfiguration.class)
+@ConditionalOnBean(CachedQuotaDefinitions.class)
+@ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(MeteringBusProperties.class)
+public final class MeteringBusAutoConfiguration {
+
+	private static final String PG_CONNECTION = "org.postgresql.PGConnection";
+
+	@Bean
+	@ConditionalOnMissingBean
+	QuotaCacheInvalidator meteringQuotaCacheInvalidator(CachedQuotaDefinitions definitions,
+			ObjectProvider<LedgerReadings> readings) {
+		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	QuotaInvalidationBus meteringQuotaInvalidationBus(MeteringBusProperties bus, MeteringProperties properties,
+			MeteringTables tables, ObjectProvider<DataSource> dataSource, QuotaCacheInvalidator invalidator) {
+		MeteringBusProperties.BusType type = bus.getType();
+		if (type == MeteringBusProperties.BusType.NONE) {
+			return new InProcessInvalidationBus(invalidator, "none");
+		}
+		if (type == MeteringBusProperties.BusType.REDIS) {
+			throw new InvalidQuotaConfigurationException("metering.bus.type", "redis",
+					"needs spring-data-redis on the classpath and a RedisConnectionFactory bean");
+		}
+		DataSource database = dataSource.getIfUnique();
+		boolean postgres = database != null && ClassUtils.isPresent(PG_CONNECTION, getClass().getClassLoader())
+				&& "postgresql".equals(MeteringLedgerAutoConfiguration.dialect(database, properties).get().platform());
+		if (type == MeteringBusProperties.BusType.POSTGRES && !postgres) {
+			throw new InvalidQuotaConfigurationException("metering.bus.type", "postgres",
+					"needs a PostgreSQL DataSource and the PostgreSQL JDBC driver");
+		}
+		if (postgres && type != MeteringBusProperties.BusType.IN_PROCESS) {
+			return new PostgresInvalidationBus(database, channel(bus, tables), invalidator, bus.getInitialBackoff(),
+					bus.getMaximumBackoff());
+		}
+		return new InProcessInvalidationBus(invalidator);
+	}
+
+	static String channel(MeteringBusProperties bus, MeteringTables tables) {
+		return StringUtils.hasText(bus.getChannel()) ? bus.getChannel()
+				: tables.prefix().replace('.', '_') + "quota_changes";
+	}
+
+}
