@@ -191,9 +191,10 @@ public class JdbcRuntimeDefinitions {
 
 	private static QuotaRow quotaRow(ResultSet rs) throws SQLException {
 		BigDecimal limit = rs.getBigDecimal(3);
-		double threshold = rs.getDouble(5);
+		double value = rs.getDouble(5);
+		Double threshold = rs.wasNull() ? null : value;
 		return new QuotaRow(rs.getString(1), QuotaWindow.of(rs.getString(2)), limit.stripTrailingZeros(),
-				Enforcement.of(rs.getString(4)), rs.wasNull() ? null : threshold);
+				Enforcement.of(rs.getString(4)), threshold);
 	}
 
 	private static @Nullable Boolean nullableBoolean(ResultSet rs, int column) throws SQLException {
