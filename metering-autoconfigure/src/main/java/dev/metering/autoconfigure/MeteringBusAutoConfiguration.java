@@ -10,14 +10,21 @@ import dev.metering.quota.bus.InProcessInvalidationBus;
 import dev.metering.quota.bus.PostgresInvalidationBus;
 import dev.metering.quota.bus.QuotaCacheInvalidator;
 import dev.metering.quota.bus.QuotaInvalidationBus;
+import dev.metering.quota.bus.RedisInvalidationBus;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 
@@ -25,7 +32,8 @@ import org.springframework.util.StringUtils;
  * The quota invalidation bus ({@code metering.bus.type}): evicts the quota caches of every
  * instance when a runtime definition changes.
  */
-@AutoConfiguration(after = MeteringQuotaAutoConfiguration.class)
+@AutoConfiguration(after = MeteringQuotaAutoConfiguration.class,
+		afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
 @ConditionalOnBean(CachedQuotaDefinitions.class)
 @ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(MeteringBusProperties.class)
@@ -38,6 +46,41 @@ public final class MeteringBusAutoConfiguration {
 	QuotaCacheInvalidator meteringQuotaCacheInvalidator(CachedQuotaDefinitions definitions,
 			ObjectProvider<LedgerReadings> readings) {
 		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable());
+	}
+
+	/** Redis pub/sub, when a RedisConnectionFactory is configured and the type is auto or redis. */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(RedisConnectionFactory.class)
+	@ConditionalOnBean(RedisConnectionFactory.class)
+	@Conditional(OnRedisBusCondition.class)
+	static class RedisBusConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		QuotaInvalidationBus meteringQuotaInvalidationBus(MeteringBusProperties bus, MeteringTables tables,
+				RedisConnectionFactory connectionFactory, QuotaCacheInvalidator invalidator) {
+			return new RedisInvalidationBus(connectionFactory, channel(bus, tables), invalidator,
+					bus.getInitialBackoff(), bus.getMaximumBackoff());
+		}
+
+	}
+
+	static final class OnRedisBusCondition extends AnyNestedCondition {
+
+		OnRedisBusCondition() {
+			super(ConfigurationPhase.REGISTER_BEAN);
+		}
+
+		@ConditionalOnProperty(name = "metering.bus.type", havingValue = "auto", matchIfMissing = true)
+		static class Auto {
+
+		}
+
+		@ConditionalOnProperty(name = "metering.bus.type", havingValue = "redis")
+		static class Redis {
+
+		}
+
 	}
 
 	@Bean
