@@ -13,6 +13,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 import org.springframework.web.servlet.function.RouterFunction;
 import org.springframework.web.servlet.function.ServerResponse;
@@ -29,11 +31,14 @@ import org.springframework.web.servlet.function.ServerResponse;
 @ConditionalOnBooleanProperty("metering.admin.web.enabled")
 public final class MeteringAdminWebAutoConfiguration {
 
+	private static final String SECURITY_CONTEXT = "org.springframework.security.core.context.SecurityContextHolder";
+
 	@Bean
 	@ConditionalOnMissingBean
-	MeteringAdminRoutes meteringAdminRoutes(MeteringAdmin admin, MeteringAdminProperties properties) {
+	MeteringAdminRoutes meteringAdminRoutes(MeteringAdmin admin, MeteringAdminProperties properties,
+			ResourceLoader resourceLoader) {
 		MeteringAdminProperties.Web web = properties.getWeb();
-		boolean security = MeteringAdminRoutes.securityPresent();
+		boolean security = ClassUtils.isPresent(SECURITY_CONTEXT, resourceLoader.getClassLoader());
 		String apiKey = StringUtils.hasText(web.getApiKey()) ? web.getApiKey() : null;
 		if (!security && apiKey == null) {
 			throw new InvalidQuotaConfigurationException("metering.admin.web.api-key", null,

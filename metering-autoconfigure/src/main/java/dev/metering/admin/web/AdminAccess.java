@@ -6,16 +6,11 @@ import java.security.MessageDigest;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.util.ClassUtils;
-
 /**
  * Decides who may call the admin API: a caller with the configured API key, or (with Spring
  * Security) an authenticated caller holding the admin authority. Everyone else gets 401 or 403.
  */
 final class AdminAccess {
-
-	private static final boolean SECURITY_PRESENT = ClassUtils.isPresent(
-			"org.springframework.security.core.context.SecurityContextHolder", AdminAccess.class.getClassLoader());
 
 	private final AdminApiSettings settings;
 
@@ -24,10 +19,6 @@ final class AdminAccess {
 	AdminAccess(AdminApiSettings settings, boolean useSecurity) {
 		this.settings = settings;
 		this.useSecurity = useSecurity;
-	}
-
-	static boolean securityPresent() {
-		return SECURITY_PRESENT;
 	}
 
 	/**

@@ -59,11 +59,6 @@ public final class MeteringAdminRoutes {
 		this.basePath = settings.basePath();
 	}
 
-	/** Whether Spring Security is on the classpath. */
-	public static boolean securityPresent() {
-		return AdminAccess.securityPresent();
-	}
-
 	/**
 	 * The router function to register as a bean.
 	 * @return the routes
