@@ -185,6 +185,33 @@ public class JdbcRuntimeDefinitions {
 				pattern);
 	}
 
+	/**
+	 * Ledger rows above the rollup's watermark.
+	 * @param rollupName the rollup's name in the state table
+	 * @return the lag in ledger ids, 0 when everything is folded
+	 */
+	public long rollupLag(String rollupName) {
+		Long lag = this.jdbc.queryForObject(this.sql.obtain().rollupLag, Long.class, rollupName);
+		return (lag != null) ? Math.max(0, lag) : 0;
+	}
+
+	/**
+	 * Whether the ledger can be written: a connection that is not read-only reaches its table.
+	 * @return {@code true} when it can
+	 */
+	public boolean ledgerWritable() {
+		Boolean writable = this.jdbc.execute((java.sql.Connection connection) -> {
+			if (connection.isReadOnly()) {
+				return false;
+			}
+			try (var statement = connection.prepareStatement(this.sql.obtain().ledgerProbe)) {
+				statement.executeQuery().close();
+			}
+			return true;
+		});
+		return Boolean.TRUE.equals(writable);
+	}
+
 	private Object ts(Instant instant) {
 		return this.sql.obtain().timestamp(instant);
 	}

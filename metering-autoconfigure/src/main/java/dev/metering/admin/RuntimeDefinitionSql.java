@@ -66,6 +66,10 @@ final class RuntimeDefinitionSql {
 
 	final String selectAudit;
 
+	final String rollupLag;
+
+	final String ledgerProbe;
+
 	private final boolean localTimestamps;
 
 	RuntimeDefinitionSql(MeteringTables tables, String platform) {
@@ -110,6 +114,10 @@ final class RuntimeDefinitionSql {
 				+ "VALUES (?, ?, ?, ?, ?, ?)";
 		this.selectAudit = "SELECT id, changed_at, actor, action, target, old_value, new_value FROM " + audit
 				+ " WHERE target LIKE ? ORDER BY id DESC";
+		// Ledger ids above the rollup's watermark: rows not folded yet (ids of rolled-back inserts count too).
+		this.rollupLag = "SELECT COALESCE(MAX(id), 0) - COALESCE((SELECT MAX(watermark) FROM " + tables.rollupState()
+				+ " WHERE name = ?), 0) FROM " + tables.usageEvent();
+		this.ledgerProbe = "SELECT COUNT(*) FROM " + tables.usageEvent() + " WHERE 1 = 0";
 		this.localTimestamps = "mysql".equals(platform);
 	}
 
