@@ -10,9 +10,11 @@ import dev.metering.event.UsageEventSink;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.ledger.EventSpool;
 import dev.metering.ledger.JdbcUsageEventStore;
 import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
+import dev.metering.ledger.SpoolSettings;
 import dev.metering.ledger.SqlDialect;
 import dev.metering.ledger.UsageEventStore;
 import dev.metering.ledger.WriterSettings;
@@ -20,6 +22,7 @@ import dev.metering.ledger.WriterSettings;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
@@ -42,7 +45,7 @@ import org.springframework.util.StringUtils;
 @ConditionalOnClass({ JdbcTemplate.class, DataSource.class })
 @ConditionalOnSingleCandidate(DataSource.class)
 @ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(MeteringProperties.class)
+@EnableConfigurationProperties({ MeteringProperties.class, SpoolProperties.class })
 public final class MeteringLedgerAutoConfiguration {
 
 	@Bean
@@ -90,6 +93,17 @@ public final class MeteringLedgerAutoConfiguration {
 				writer.getFlushInterval(), writer.getOverflow(), writer.getBlockTimeout(), writer.getShutdownTimeout(),
 				writer.getRetry().getInitialBackoff(), writer.getRetry().getMaxBackoff());
 		return new BufferedLedgerWriter(store, settings, clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(BufferedLedgerWriter.class)
+	@ConditionalOnBooleanProperty("metering.writer.spool.enabled")
+	EventSpool meteringEventSpool(BufferedLedgerWriter writer, SpoolProperties spool, MeteringProperties properties) {
+		return new EventSpool(writer,
+				new SpoolSettings(spool.getDirectory(), Math.toIntExact(spool.getSegmentSize().toBytes()),
+						spool.getMaxSize().toBytes(), spool.getFsyncInterval(),
+						properties.getWriter().getShutdownTimeout()));
 	}
 
 	@Bean
