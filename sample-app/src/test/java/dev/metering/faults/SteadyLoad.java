@@ -75,6 +75,12 @@ final class SteadyLoad implements AutoCloseable {
 		}
 	}
 
+	/** Starts measuring the longest silence afresh (when the fault is injected, after warm-up). */
+	void resetSilence() {
+		this.lastAnswer.set(System.nanoTime());
+		this.longestSilence.set(0);
+	}
+
 	/** Ends the time over which {@link #requestsPerSecond()} is measured (when the app is stopped). */
 	void endOfMeasure() {
 		if (this.stopNanos == 0) {
