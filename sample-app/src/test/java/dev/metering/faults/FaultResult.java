@@ -46,14 +46,18 @@ record FaultResult(String fault, double requestsPerSecond, Duration faultDuratio
 					+ "recovery |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
 		}
 		Files.writeString(RESULTS,
-				String.format(Locale.ROOT, "| %s | %.0f | %s | %d | %d | %d | %d | %d | %d | %s | %s |%n", this.fault,
-						this.requestsPerSecond, seconds(this.faultDuration), this.answered, this.ledgerRows, lost(),
+				String.format(Locale.ROOT, "| %s | %s | %s | %d | %d | %d | %d | %d | %d | %s | %s |%n", this.fault,
+						(this.requestsPerSecond > 0) ? String.format(Locale.ROOT, "%.0f", this.requestsPerSecond) : "n/a",
+						seconds(this.faultDuration), this.answered, this.ledgerRows, lost(),
 						doubled(), unanswered(), this.failed, seconds(this.longestSilence), seconds(this.recovery)),
 				StandardOpenOption.APPEND);
 	}
 
 	private static String seconds(Duration duration) {
-		return (duration == null) ? "n/a" : String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
+		if (duration == null || duration.isZero()) {
+			return "n/a";
+		}
+		return String.format(Locale.ROOT, "%.1f s", duration.toMillis() / 1000.0);
 	}
 
 }
