@@ -1,14 +1,5 @@
 package dev.metering.ledger;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -80,9 +70,7 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 
 	private Thread syncer;
 
-	private FileChannel lockChannel;
-
-	private FileLock directoryLock;
+	private SpoolDirectory directory;
 
 	public EventSpool(BufferedLedgerWriter writer, SpoolSettings settings) {
 		this.writer = writer;
@@ -111,63 +99,16 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 	}
 
 	private void open() {
-		Path directory = this.settings.directory();
-		try {
-			Files.createDirectories(directory);
-			this.lockChannel = FileChannel.open(directory.resolve("lock"), StandardOpenOption.CREATE,
-					StandardOpenOption.WRITE);
-			try {
-				this.directoryLock = this.lockChannel.tryLock();
-			}
-			catch (OverlappingFileLockException ex) {
-				this.directoryLock = null;
-			}
-			if (this.directoryLock == null) {
-				this.lockChannel.close();
-				throw new IllegalStateException("Metering spool directory " + directory.toAbsolutePath()
-						+ " is in use by another process: give each instance its own metering.writer.spool.directory");
-			}
-			long last = 0;
-			List<Path> files;
-			try (Stream<Path> listing = Files.list(directory)) {
-				files = listing.filter((path) -> path.getFileName().toString().endsWith(SpoolSegment.SUFFIX))
-					.sorted()
-					.toList();
-			}
-			for (Path file : files) {
-				long sequence = Long.parseLong(file.getFileName().toString().replace(SpoolSegment.SUFFIX, ""));
-				last = Math.max(last, sequence);
-				recover(file, sequence);
-			}
-			this.active = SpoolSegment.create(directory, last + 1, this.settings.segmentSize());
-			this.segments.put(this.active.sequence, this.active);
-			if (this.segments.size() > 1) {
-				startOverflow(this.segments.firstEntry().getValue(), SpoolSegment.FIRST_RECORD);
-			}
+		this.directory = SpoolDirectory.lock(this.settings.directory());
+		SpoolDirectory.Recovered recovered = this.directory.recover();
+		this.unreadableBytes = recovered.unreadableBytes();
+		recovered.segments().forEach((segment) -> this.segments.put(segment.sequence, segment));
+		this.active = SpoolSegment.create(this.directory.path, recovered.lastSequence() + 1,
+				this.settings.segmentSize());
+		this.segments.put(this.active.sequence, this.active);
+		if (!recovered.segments().isEmpty()) {
+			startOverflow(recovered.segments().get(0), SpoolSegment.FIRST_RECORD);
 		}
-		catch (IOException ex) {
-			throw new UncheckedIOException("Could not open metering spool directory " + directory, ex);
-		}
-	}
-
-	/** A segment of an earlier run: replay its valid records, keep a copy of what cannot be read. */
-	private void recover(Path file, long sequence) throws IOException {
-		SpoolSegment.Scan scan = SpoolSegment.open(file, sequence);
-		if (scan.unreadableBytes() > 0) {
-			Path copy = file.resolveSibling(file.getFileName() + ".corrupt");
-			Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
-			this.unreadableBytes += scan.unreadableBytes();
-			logger.error("Metering spool segment " + file + " has " + scan.unreadableBytes()
-					+ " unreadable bytes after its " + scan.records() + " valid records (offset " + scan.validBytes()
-					+ "): a torn append from a crash or damage. The valid records are replayed; the file is kept as "
-					+ copy + " for inspection");
-		}
-		if (scan.segment() == null || scan.records() == 0) {
-			Files.delete(file);
-			return;
-		}
-		logger.info("Metering spool replays " + scan.records() + " events of " + file);
-		this.segments.put(sequence, scan.segment());
 	}
 
 	/**
@@ -398,13 +339,7 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 			this.syncer.interrupt();
 			join(this.syncer);
 		}
-		try {
-			this.directoryLock.release();
-			this.lockChannel.close();
-		}
-		catch (IOException ex) {
-			logger.warn("Could not release the metering spool directory lock", ex);
-		}
+		this.directory.close();
 	}
 
 	@Override
