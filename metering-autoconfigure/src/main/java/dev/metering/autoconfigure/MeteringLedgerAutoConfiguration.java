@@ -10,15 +10,18 @@ import dev.metering.event.UsageEventSink;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.ledger.EventSpool;
 import dev.metering.ledger.JdbcUsageEventStore;
 import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
+import dev.metering.ledger.SpoolSettings;
 import dev.metering.ledger.SqlDialect;
 import dev.metering.ledger.UsageEventStore;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
@@ -42,7 +45,7 @@ import org.springframework.util.StringUtils;
 @ConditionalOnSingleCandidate(DataSource.class)
 @ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({ MeteringJdbcProperties.class, MeteringLedgerProperties.class,
-		MeteringWriterProperties.class })
+		MeteringWriterProperties.class, SpoolProperties.class })
 public final class MeteringLedgerAutoConfiguration {
 
 	@Bean
@@ -87,6 +90,17 @@ public final class MeteringLedgerAutoConfiguration {
 	BufferedLedgerWriter meteringLedgerWriter(UsageEventStore store, MeteringWriterProperties writer,
 			ObjectProvider<Clock> clock) {
 		return new BufferedLedgerWriter(store, writer.toSettings(), clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(BufferedLedgerWriter.class)
+	@ConditionalOnBooleanProperty("metering.writer.spool.enabled")
+	EventSpool meteringEventSpool(BufferedLedgerWriter writer, SpoolProperties spool,
+			MeteringWriterProperties writerProperties) {
+		return new EventSpool(writer,
+				new SpoolSettings(spool.getDirectory(), Math.toIntExact(spool.getSegmentSize().toBytes()),
+						spool.getMaxSize().toBytes(), spool.getFsyncInterval(), writerProperties.getShutdownTimeout()));
 	}
 
 	@Bean

@@ -92,6 +92,9 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	private volatile int flushRequests;
 
+	/** Set by an {@link EventSpool} once started: it takes every event first. */
+	private volatile EventSpool spool;
+
 	public BufferedLedgerWriter(UsageEventStore store, WriterSettings settings, Clock clock) {
 		this.store = store;
 		this.settings = settings;
@@ -103,6 +106,10 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	public boolean offer(UsageEvent event) {
 		if (this.stopped) {
 			return writeAfterStop(event);
+		}
+		EventSpool spool = this.spool;
+		if (spool != null && spool.offer(event)) {
+			return true;
 		}
 		this.pending.incrementAndGet();
 		// Before the buffer: once in it, the writer may commit the event at any moment.
@@ -128,6 +135,37 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 			Thread.currentThread().interrupt();
 			return false;
 		}
+	}
+
+	void attach(EventSpool spool) {
+		this.spool = spool;
+	}
+
+	/** For the spool: counts an event as accepted before it is {@linkplain #enqueue queued}. */
+	void accept(UsageEvent event) {
+		this.pending.incrementAndGet();
+		this.listeners.forEach((listener) -> listener.accepted(event));
+		this.recorded.increment();
+	}
+
+	/** For the spool: queues an {@linkplain #accept accepted} event if there is room now. */
+	boolean enqueue(UsageEvent event) {
+		return this.buffer.offer(event);
+	}
+
+	/** For the spool: queues an {@linkplain #accept accepted} event, waiting for room. */
+	boolean enqueue(UsageEvent event, long timeoutNanos) {
+		try {
+			return this.buffer.offer(event, timeoutNanos, TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	boolean isStopping() {
+		return this.stopping;
 	}
 
 	/** After shutdown there is no writer thread: write on the caller's thread, once. */
