@@ -16,7 +16,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * Java. When the rows above the watermark fill their id range, one range covers them; otherwise
  * their ids are read to open the gaps, and the contiguous ranges between the gaps are folded.
  * Each range holds only ids that exist, so the fold sums exactly the rows seen, whatever
- * commits meanwhile and whatever the transaction's isolation.
+ * commits meanwhile and whatever the transaction's isolation. On PostgreSQL the whole batch is
+ * one statement instead: one snapshot reads the rows once, folds them and reports their gaps.
  */
 final class DatabaseFold {
 
@@ -47,6 +48,9 @@ final class DatabaseFold {
 	 * @return the highest id folded (the watermark when none) and how many rows
 	 */
 	Folded foldAbove(long watermark, int limit, GapSet gaps, Instant now) {
+		if (this.sql instanceof LedgerFoldSql.Postgres postgres) {
+			return foldAboveInOneStatement(postgres, watermark, limit, gaps, now);
+		}
 		long[] countAndMax = this.jdbc.queryForObject(this.sql.countNewRowsSql(this.tables),
 				(rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }, watermark, limit);
 		if (countAndMax == null || countAndMax[0] == 0) {
@@ -79,6 +83,25 @@ final class DatabaseFold {
 			this.jdbc.update(this.sql.foldRangesSql(this.tables, chunk.size()), args);
 		}
 		return new Folded(highest, count);
+	}
+
+	/** PostgreSQL: the batch read once, folded and its gaps found in one statement (one snapshot). */
+	private Folded foldAboveInOneStatement(LedgerFoldSql.Postgres postgres, long watermark, int limit, GapSet gaps,
+			Instant now) {
+		this.jdbc.execute(LedgerFoldSql.Postgres.WORK_MEM);
+		long[] countAndMax = new long[2];
+		this.jdbc.query(postgres.foldBatchSql(this.tables), (rs) -> {
+			long gapStart = rs.getLong(3);
+			if (rs.wasNull()) {
+				countAndMax[0] = rs.getLong(1);
+				countAndMax[1] = rs.getLong(2);
+			}
+			else {
+				// Ids skipped over: not committed yet, or never to be. Wait for them.
+				gaps.open(gapStart, rs.getLong(4), now);
+			}
+		}, watermark, limit, this.dialect.timestamp(now), watermark);
+		return (countAndMax[0] == 0) ? new Folded(watermark, 0) : new Folded(countAndMax[1], (int) countAndMax[0]);
 	}
 
 	/** Reads the ids above the watermark; each run of ids is a range, each skip a new gap. */

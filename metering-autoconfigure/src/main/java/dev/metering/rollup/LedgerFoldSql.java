@@ -76,8 +76,34 @@ abstract sealed class LedgerFoldSql {
 		};
 	}
 
-	/** {@code INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE}. */
+	/**
+	 * {@code INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE}; and the whole batch in one
+	 * statement ({@link #foldBatchSql}).
+	 */
 	static final class Postgres extends LedgerFoldSql {
+
+		/**
+		 * Memory for the fold's grouping, for this transaction only: with the default 4 MB the
+		 * planner sorts the batch on disk where a hash table of its keys fits in memory.
+		 */
+		static final String WORK_MEM = "SET LOCAL work_mem = '64MB'";
+
+		/**
+		 * One batch in one statement, so from one snapshot: the next rows above the watermark are
+		 * read once, summed into the rollups, and described by one row (count, highest id) plus
+		 * one row per run of ids skipped (gap start, gap end).
+		 * @param tables the table names
+		 * @return SQL with parameters watermark, limit, updated_at, watermark; selecting count,
+		 * highest id, gap start, gap end (the first two null on gap rows, the last two on the other)
+		 */
+		String foldBatchSql(MeteringTables tables) {
+			return "WITH n AS MATERIALIZED (SELECT id, tenant_id, meter, billing_scope_id, quantity, occurred_at FROM "
+					+ tables.usageEvent() + " WHERE id > ? ORDER BY id LIMIT ?), f AS ("
+					+ upsert(tables, "SELECT tenant_id, meter, billing_scope_id, " + hour("occurred_at")
+							+ ", SUM(quantity), COUNT(*), " + now() + " FROM n GROUP BY 1, 2, 3, 4")
+					+ ") SELECT COUNT(*), MAX(id), NULL, NULL FROM n UNION ALL SELECT NULL, NULL, p + 1, id - 1 FROM "
+					+ "(SELECT id, lag(id, 1, CAST(? AS bigint)) OVER (ORDER BY id) AS p FROM n) g WHERE id > p + 1";
+		}
 
 		@Override
 		String hour(String column) {
