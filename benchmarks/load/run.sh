@@ -18,6 +18,8 @@
 #   JAVA_OPTS [-Xms1g -Xmx1g]; JAR [sample-app/target/sample-app-0.1.0-SNAPSHOT.jar]
 #   TWO_LIMIT [20000] the hard daily limit of the two-instance set-up; TWO_DURATION [10] its seconds
 #   OUT [benchmarks/load/target/run-<time>]: logs, JFR recordings and results.md
+#   PROFILE [unset]: 1 to record with the JDK's 'profile' settings (execution and allocation samples, deeper
+#     stacks; more overhead, so not for the figures) and write <set-up>-r<round>.breakdown.txt (jfr_breakdown.py)
 # Every request loop is bounded by wrk's duration; only 127.0.0.1 is ever addressed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -66,8 +68,14 @@ cleanup() {
 	[[ -n ${KEEP_DB:-} ]] || "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" || true
 }
 trap cleanup EXIT
-# The JFR settings: the JDK's default ones with monitor waits recorded from 10 ms (default 20 ms).
-sed '/name="jdk.JavaMonitorEnter"/,/<\/event>/ s/>20 ms</>10 ms</' "$JAVA_HOME/lib/jfr/default.jfc" > "$OUT/monitor.jfc"
+# The JFR settings: the JDK's default (or profile) ones with monitor waits recorded from 10 ms.
+if [[ -n ${PROFILE:-} ]]; then
+	JAVA_OPTS="$JAVA_OPTS -XX:FlightRecorderOptions:stackdepth=256"
+	JFC=profile.jfc
+else
+	JFC=default.jfc
+fi
+sed '/name="jdk.JavaMonitorEnter"/,/<\/event>/ s/>20 ms</>10 ms</' "$JAVA_HOME/lib/jfr/$JFC" > "$OUT/monitor.jfc"
 
 start_app() { # name port prefix props...
 	local name=$1 port=$2 prefix=$3
@@ -207,6 +215,9 @@ run_single() { # setup round
 		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
 		"$(group_us "$OUT/$name.threads0" "$OUT/$name.threads1" "$requests")" "$rows" "$((warm + requests))" "$non2xx" \
 		"$(monitor_waits "$OUT/$name.jfr")" "$load" | tee -a "$RESULTS"
+	if [[ -n ${PROFILE:-} ]]; then
+		python3 "$HERE/jfr_breakdown.py" "$OUT/$name.jfr" "$requests" > "$OUT/$name.breakdown.txt"
+	fi
 }
 
 run_two() { # round: two instances, one database, one tenant, a hard daily limit reached mid-run

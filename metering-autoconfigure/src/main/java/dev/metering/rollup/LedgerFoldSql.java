@@ -93,7 +93,7 @@ abstract sealed class LedgerFoldSql {
 		 * read once, summed into the rollups, and described by one row (count, highest id) plus
 		 * one row per run of ids skipped (gap start, gap end).
 		 * @param tables the table names
-		 * @return SQL with parameters watermark, limit, updated_at, watermark; selecting count,
+		 * @return SQL with parameters watermark, limit, updated_at, watermark, watermark; selecting count,
 		 * highest id, gap start, gap end (the first two null on gap rows, the last two on the other)
 		 */
 		String foldBatchSql(MeteringTables tables) {
@@ -101,8 +101,11 @@ abstract sealed class LedgerFoldSql {
 					+ tables.usageEvent() + " WHERE id > ? ORDER BY id LIMIT ?), f AS ("
 					+ upsert(tables, "SELECT tenant_id, meter, billing_scope_id, " + hour("occurred_at")
 							+ ", SUM(quantity), COUNT(*), " + now() + " FROM n GROUP BY 1, 2, 3, 4")
-					+ ") SELECT COUNT(*), MAX(id), NULL, NULL FROM n UNION ALL SELECT NULL, NULL, p + 1, id - 1 FROM "
-					+ "(SELECT id, lag(id, 1, CAST(? AS bigint)) OVER (ORDER BY id) AS p FROM n) g WHERE id > p + 1";
+					+ "), c AS (SELECT COUNT(*) AS rows, MAX(id) AS highest FROM n) SELECT rows, highest, NULL, NULL FROM c "
+					// Only when the ids do not fill the range up to the highest: a one-time filter.
+					+ "UNION ALL SELECT NULL, NULL, p + 1, id - 1 FROM (SELECT id, lag(id, 1, CAST(? AS bigint)) OVER "
+					+ "(ORDER BY id) AS p FROM n WHERE (SELECT rows FROM c) <> (SELECT highest FROM c) - CAST(? AS bigint)) g "
+					+ "WHERE id > p + 1";
 		}
 
 		@Override
