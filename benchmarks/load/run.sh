@@ -16,7 +16,7 @@
 #   TENANT_HEADER [X-Tenant-Id]: the header the app reads the tenant from
 #   APP_PROPS: more --name=value arguments for every app start (e.g. what a tenant-forgery guard needs)
 #   JAVA_OPTS [-Xms1g -Xmx1g]; JAR [sample-app/target/sample-app-0.1.0-SNAPSHOT.jar]
-#   TWO_LIMIT [20000] the hard daily limit of the two-instance set-up; TWO_DURATION [10] its seconds
+#   TWO_LIMIT [2000] the hard daily limit (raise it on a fast machine so it is reached mid-run) of the two-instance set-up; TWO_DURATION [10] its seconds
 #   OUT [benchmarks/load/target/run-<time>]: logs, JFR recordings and results.md
 #   PROFILE [unset]: 1 to record with the JDK's 'profile' settings (execution and allocation samples, deeper
 #     stacks; more overhead, so not for the figures) and write <set-up>-r<round>.breakdown.txt (jfr_breakdown.py)
@@ -39,7 +39,7 @@ TENANT_HEADER=${TENANT_HEADER:-X-Tenant-Id}
 APP_PROPS=${APP_PROPS:-}
 JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g}
 JAR=${JAR:-sample-app/target/sample-app-0.1.0-SNAPSHOT.jar}
-TWO_LIMIT=${TWO_LIMIT:-20000}
+TWO_LIMIT=${TWO_LIMIT:-2000}
 TWO_DURATION=${TWO_DURATION:-10}
 OUT=${OUT:-$HERE/target/run-$(date -u +%Y%m%d-%H%M%S)}
 SETUPS=(${*:-off on quota tenants1000 newtenant twoinstances})
@@ -127,7 +127,8 @@ thread_ticks() { # pid: "group ticks" per thread group of a JVM
 pg_ticks() { # CPU of the PostgreSQL backends connected to this run's database
 	local total=0 pid
 	for pid in $(pgrep -x postgres || true); do
-		if tr '\0' ' ' < "/proc/$pid/cmdline" 2> /dev/null | grep -q " $DB "; then
+		# Backends of other databases come and go meanwhile: a vanished one is skipped.
+		if { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2> /dev/null | grep -q " $DB "; then
 			total=$((total + $(ticks "$pid" 2> /dev/null || echo 0)))
 		fi
 	done
@@ -231,8 +232,9 @@ run_two() { # round: two instances, one database, one tenant, a hard daily limit
 	local b=$STARTED
 	local half=$((CONNECTIONS / 2))
 	wrk -t1 -c"$half" -d"${WARMUP}s" -H "$TENANT_HEADER: warm" "http://127.0.0.1:$PORT/api/ping" > "$OUT/two-a-r$round.warmup.txt" &
+	local warm_a=$!
 	wrk -t1 -c"$half" -d"${WARMUP}s" -H "$TENANT_HEADER: warm" "http://127.0.0.1:$PORT2/api/ping" > "$OUT/two-b-r$round.warmup.txt"
-	wait %1 2> /dev/null || true
+	wait "$warm_a"
 	jcmd "$a" JFR.start name=round settings="$PWD/$OUT/monitor.jfc" > /dev/null
 	jcmd "$b" JFR.start name=round settings="$PWD/$OUT/monitor.jfc" > /dev/null
 	local app0 pg0
