@@ -44,10 +44,11 @@ import org.springframework.util.function.SingletonSupplier;
  * batch of all instances runs at a time and reads the progress the previous one committed; it
  * folds the rows in open gaps and the next {@code batchSize} rows above the watermark (primary-key
  * range scans: cost follows the new rows, never the ledger's size), upserts the sums, rewrites
- * the gaps and moves the watermark. The new rows are summed in the database, by one
- * {@code INSERT ... SELECT ... GROUP BY} upsert over the contiguous id ranges the batch saw (the
- * rows are never sent to Java); rows found in gaps are few and are summed in Java. The upserts and the progress commit together or not at
- * all, so a run that dies half-way counts nothing, and the next run redoes its work.
+ * the gaps and moves the watermark. The new rows are summed by the database
+ * ({@link DatabaseFold}: an {@code INSERT ... SELECT ... GROUP BY} upsert over the id ranges the
+ * batch saw; the rows are never sent to Java); rows found in gaps are few and are summed in Java.
+ * The upserts and the progress commit together or not at all, so a run that dies half-way counts
+ * nothing, and the next run redoes its work.
  */
 public class RollupJob {
 
@@ -334,11 +335,11 @@ public class RollupJob {
 
 		private int count;
 
+		private long foldedInDatabase;
+
 		NewRows(long watermark) {
 			this.watermark = watermark;
 		}
-
-		private long foldedInDatabase;
 
 		void seen(long id) {
 			this.watermark = id;
