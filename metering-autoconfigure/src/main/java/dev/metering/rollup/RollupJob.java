@@ -44,8 +44,11 @@ import org.springframework.util.function.SingletonSupplier;
  * batch of all instances runs at a time and reads the progress the previous one committed; it
  * folds the rows in open gaps and the next {@code batchSize} rows above the watermark (primary-key
  * range scans: cost follows the new rows, never the ledger's size), upserts the sums, rewrites
- * the gaps and moves the watermark. The upserts and the progress commit together or not at
- * all, so a run that dies half-way counts nothing, and the next run redoes its work.
+ * the gaps and moves the watermark. The new rows are summed by the database
+ * ({@link DatabaseFold}: an {@code INSERT ... SELECT ... GROUP BY} upsert over the id ranges the
+ * batch saw; the rows are never sent to Java); rows found in gaps are few and are summed in Java.
+ * The upserts and the progress commit together or not at all, so a run that dies half-way counts
+ * nothing, and the next run redoes its work.
  */
 public class RollupJob {
 
@@ -91,6 +94,9 @@ public class RollupJob {
 
 	private volatile boolean stateCreated;
 
+	/** False only to measure the former in-Java fold of new rows against the fold in the database. */
+	private final boolean foldInDatabase;
+
 	/**
 	 * A job over the ledger of a DataSource.
 	 * @param dataSource the DataSource of the ledger
@@ -101,6 +107,12 @@ public class RollupJob {
 	 */
 	public RollupJob(DataSource dataSource, Supplier<SqlDialect> dialect, MeteringTables tables,
 			RollupSettings settings, Clock clock) {
+		this(dataSource, dialect, tables, settings, clock, true);
+	}
+
+	RollupJob(DataSource dataSource, Supplier<SqlDialect> dialect, MeteringTables tables, RollupSettings settings,
+			Clock clock, boolean foldInDatabase) {
+		this.foldInDatabase = foldInDatabase;
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		this.dialect = SingletonSupplier.of(dialect);
@@ -226,19 +238,21 @@ public class RollupJob {
 		GapSet gaps = new GapSet(before);
 		Fold fold = new Fold(sql);
 		recheckGaps(sql, before, fold, gaps);
-		NewRows rows = foldNewRows(sql, watermark, fold, gaps, now);
+		NewRows rows = this.foldInDatabase ? foldNewRowsInDatabase(sql, watermark, gaps, now)
+				: foldNewRows(sql, watermark, fold, gaps, now);
 		gaps.expire(now, this.settings.gapTimeout());
 		List<IdGap> after = gaps.gaps();
 		boolean moved = rows.watermark() != watermark;
 		if (fold.events() > 0) {
 			sql.upsertRollups(this.jdbc, this.tables, fold.deltas(), now);
 		}
+		long events = fold.events() + rows.foldedInDatabase();
 		writeGaps(sql, before, after);
-		if (moved || fold.events() > 0 || !after.equals(before)) {
+		if (moved || events > 0 || !after.equals(before)) {
 			// Last, so a failure anywhere above leaves the previous progress in place.
 			this.jdbc.update(sql.updateRollupStateSql(this.tables), rows.watermark(), sql.timestamp(now), NAME);
 		}
-		return new Batch(fold.events(), rows.watermark(), after.size(), gaps.expired(),
+		return new Batch(events, rows.watermark(), after.size(), gaps.expired(),
 				rows.count() >= this.settings.batchSize());
 	}
 
@@ -273,6 +287,14 @@ public class RollupJob {
 			}
 			rows.seen(id);
 		});
+		return rows;
+	}
+
+	private NewRows foldNewRowsInDatabase(SqlDialect sql, long watermark, GapSet gaps, Instant now) {
+		DatabaseFold.Folded folded = new DatabaseFold(this.jdbc, this.tables, sql).foldAbove(watermark,
+				this.settings.batchSize(), gaps, now);
+		NewRows rows = new NewRows(watermark);
+		rows.seenInDatabase(folded.watermark(), folded.count());
 		return rows;
 	}
 
@@ -313,6 +335,8 @@ public class RollupJob {
 
 		private int count;
 
+		private long foldedInDatabase;
+
 		NewRows(long watermark) {
 			this.watermark = watermark;
 		}
@@ -320,6 +344,16 @@ public class RollupJob {
 		void seen(long id) {
 			this.watermark = id;
 			this.count++;
+		}
+
+		void seenInDatabase(long highest, int count) {
+			this.watermark = highest;
+			this.count += count;
+			this.foldedInDatabase += count;
+		}
+
+		long foldedInDatabase() {
+			return this.foldedInDatabase;
 		}
 
 		long watermark() {
