@@ -27,7 +27,8 @@ public final class BillingReportCsv {
 			MeterPrice price = line.price();
 			MeterPrice.Charge charge = line.charge();
 			row(csv, report, line.meter(), plain(charge.quantity()), plain(charge.included()), plain(charge.billable()),
-					price.model().name().toLowerCase(java.util.Locale.ROOT), plain(price.unitPrice()),
+					price.model().name().toLowerCase(java.util.Locale.ROOT),
+					(price.unitPrice() != null) ? price.unitPrice().toPlainString() : "",
 					plain(price.packageSize()), charge.amount().toPlainString());
 		}
 		row(csv, report, "base_fee", "", "", "", "", "", "", report.baseFee().toPlainString());
