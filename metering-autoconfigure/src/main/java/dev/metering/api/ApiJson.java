@@ -7,11 +7,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.metering.billing.BillingPeriod;
 import dev.metering.billing.BillingReport;
 import dev.metering.billing.MeterPrice;
 import dev.metering.billing.PriceTier;
 import dev.metering.billing.TopUser;
 import dev.metering.billing.UsageSummary;
+import dev.metering.quota.Enforcement;
 import dev.metering.quota.PolicyUsage;
 import dev.metering.quota.QuotaDecision;
 import org.jspecify.annotations.Nullable;
@@ -71,7 +73,7 @@ final class ApiJson {
 			row.put("reset", usage.reset().toString());
 			row.put("enforcement", usage.policy().enforcement().id());
 			// A hard quota with nothing left refuses the next unit; soft and monitor let it pass.
-			row.put("next_unit_allowed", usage.policy().enforcement() != dev.metering.quota.Enforcement.HARD
+			row.put("next_unit_allowed", usage.policy().enforcement() != Enforcement.HARD
 					|| usage.remaining().compareTo(BigDecimal.ONE) >= 0);
 			policies.add(row);
 		}
@@ -130,7 +132,7 @@ final class ApiJson {
 		return rows;
 	}
 
-	static Map<String, Object> topUsers(String tenant, String metric, dev.metering.billing.BillingPeriod period,
+	static Map<String, Object> topUsers(String tenant, String metric, BillingPeriod period,
 			List<TopUser> users) {
 		Map<String, Object> json = new LinkedHashMap<>();
 		json.put("tenant_id", tenant);
