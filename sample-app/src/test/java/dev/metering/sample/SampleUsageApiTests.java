@@ -22,7 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * mode): events recorded, a retry counted once, usage, quota status and a priced report with an
  * overage line, in JSON and CSV.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+// A context of its own (own database): other tests' quota state must not leak into the figures.
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = "spring.datasource.url=jdbc:h2:mem:sample-usage-api;DB_CLOSE_DELAY=-1")
 class SampleUsageApiTests {
 
 	private final HttpClient http = HttpClient.newHttpClient();
@@ -79,7 +81,7 @@ class SampleUsageApiTests {
 
 		HttpResponse<String> csv = post("/api/billing-report", "{\"tenant_id\":\"demo-free\"}", "text/csv");
 		assertThat(csv.headers().firstValue("Content-Type")).get().asString().startsWith("text/csv");
-		assertThat(csv.body()).contains(",reports.pages,95,50,45,per_unit,0.10,,4.50,EUR");
+		assertThat(csv.body()).contains(",reports.pages,95,50,45,per_unit,0.1,,4.50,EUR");
 
 		HttpResponse<String> bad = post("/api/events",
 				"{\"tenant_id\":\"demo-free\",\"metric\":\"reports.pages\",\"quantity\":-1,\"user_id\":\"alice\"}",
