@@ -16,7 +16,7 @@ import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.quota.QuotaEnforcementService;
-import dev.metering.tenant.HeaderTenantResolver;
+import dev.metering.tenant.PrincipalTenantResolver;
 import dev.metering.tenant.TenantResolver;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -46,7 +46,7 @@ import org.springframework.web.servlet.DispatcherServlet;
 @ConditionalOnClass({ DispatcherServlet.class, JsonMapper.class })
 @ConditionalOnBooleanProperty(name = "metering.api.enabled")
 @ConditionalOnBean({ UsageRecorder.class, BillingReportService.class })
-@EnableConfigurationProperties(MeteringApiProperties.class)
+@EnableConfigurationProperties({ MeteringApiProperties.class, MeteringWebProperties.class })
 public final class MeteringApiAutoConfiguration {
 
 	private static final Log logger = LogFactory.getLog(MeteringApiAutoConfiguration.class);
@@ -55,7 +55,7 @@ public final class MeteringApiAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ApiAccess meteringApiAccess(MeteringApiProperties api, MeteringProperties properties,
+	ApiAccess meteringApiAccess(MeteringApiProperties api, MeteringWebProperties web,
 			ObjectProvider<TenantResolver> tenantResolver) {
 		MeteringApiProperties.Auth auth = api.getAuth();
 		if (auth == MeteringApiProperties.Auth.AUTO) {
@@ -77,7 +77,7 @@ public final class MeteringApiAutoConfiguration {
 				yield new ApiKeyAccess(api.getApiKeyHeader(), api.getApiKey());
 			}
 			case PRINCIPAL -> new TenantPrincipalAccess(tenantResolver.getIfAvailable(
-					() -> new HeaderTenantResolver(properties.getWeb().getTenantHeader())), api.getAdminRole());
+					() -> new PrincipalTenantResolver(web.getTenantClaim())), api.getAdminRole());
 			case AUTO -> throw new IllegalStateException("resolved above");
 		};
 	}

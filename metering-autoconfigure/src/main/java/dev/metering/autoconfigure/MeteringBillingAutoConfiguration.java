@@ -30,12 +30,13 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = MeteringRollupAutoConfiguration.class)
 @ConditionalOnBean({ UsageReader.class, MeteringTables.class })
 @ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
-@EnableConfigurationProperties(MeteringBillingProperties.class)
+@EnableConfigurationProperties({ MeteringBillingProperties.class, MeteringQuotaProperties.class, MeteringJdbcProperties.class,
+		MeteringLedgerProperties.class })
 public final class MeteringBillingAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	TenantPlans meteringTenantPlans(MeteringProperties properties) {
+	TenantPlans meteringTenantPlans(MeteringQuotaProperties properties) {
 		return new PropertiesTenantPlans(properties);
 	}
 
@@ -48,16 +49,16 @@ public final class MeteringBillingAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	BillingReportService meteringBillingReportService(TenantPlans plans, PlanPricingSource pricing,
-			UsageReader usage, DataSource dataSource, MeteringProperties properties,
+			UsageReader usage, DataSource dataSource, MeteringJdbcProperties jdbc, MeteringLedgerProperties ledger,
 			MeteringBillingProperties billing, MeteringTables tables, ObjectProvider<Clock> clock) {
 		return new BillingReportService(plans, pricing, usage, dataSource,
-				MeteringLedgerAutoConfiguration.dialect(dataSource, properties), tables, billing.getRoundingMode(),
-				closeAfter(properties, billing), clock.getIfAvailable(Clock::systemUTC));
+				MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables, billing.getRoundingMode(),
+				closeAfter(ledger, billing), clock.getIfAvailable(Clock::systemUTC));
 	}
 
 	/** The close may not be shorter than the late window: a late event could then change a closed report. */
-	static Duration closeAfter(MeteringProperties properties, MeteringBillingProperties billing) {
-		Duration lateWindow = properties.getLedger().getLateWindow();
+	static Duration closeAfter(MeteringLedgerProperties ledger, MeteringBillingProperties billing) {
+		Duration lateWindow = ledger.getLateWindow();
 		Duration closeAfter = (billing.getCloseAfter() != null) ? billing.getCloseAfter() : lateWindow;
 		if (closeAfter.compareTo(lateWindow) < 0) {
 			throw new InvalidBillingConfigurationException("metering.billing.close-after",
@@ -69,9 +70,9 @@ public final class MeteringBillingAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	UsageSummaryService meteringUsageSummaryService(DataSource dataSource, MeteringProperties properties,
+	UsageSummaryService meteringUsageSummaryService(DataSource dataSource, MeteringJdbcProperties jdbc,
 			MeteringTables tables) {
-		return new UsageSummaryService(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, properties),
+		return new UsageSummaryService(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc),
 				tables);
 	}
 

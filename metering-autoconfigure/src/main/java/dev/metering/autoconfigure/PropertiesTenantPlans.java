@@ -13,15 +13,15 @@ import org.springframework.util.StringUtils;
  */
 final class PropertiesTenantPlans implements TenantPlans {
 
-	private final MeteringProperties properties;
+	private final MeteringQuotaProperties properties;
 
-	PropertiesTenantPlans(MeteringProperties properties) {
+	PropertiesTenantPlans(MeteringQuotaProperties properties) {
 		this.properties = properties;
 	}
 
 	@Override
 	public Optional<String> planOf(String tenant) {
-		MeteringProperties.Tenant configured = this.properties.getTenants().get(tenant);
+		MeteringQuotaProperties.Tenant configured = this.properties.getTenants().get(tenant);
 		if (configured != null && StringUtils.hasText(configured.getPlan())) {
 			return Optional.of(configured.getPlan());
 		}
