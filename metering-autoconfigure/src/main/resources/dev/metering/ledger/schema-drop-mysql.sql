@@ -3,3 +3,5 @@ DROP TABLE IF EXISTS metering_usage_event;
 DROP TABLE IF EXISTS metering_rollup_gap;
 DROP TABLE IF EXISTS metering_rollup_state;
 DROP TABLE IF EXISTS metering_usage_rollup;
+DROP TABLE IF EXISTS metering_quota_lease;
+DROP TABLE IF EXISTS metering_quota_allocation;
