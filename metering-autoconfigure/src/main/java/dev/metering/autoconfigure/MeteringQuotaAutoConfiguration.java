@@ -1,12 +1,16 @@
 package dev.metering.autoconfigure;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
 
+import javax.sql.DataSource;
+
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.quota.LedgerReadings;
@@ -14,6 +18,7 @@ import dev.metering.quota.LocalUsage;
 import dev.metering.quota.QuotaDefinitionSource;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaDecision;
+import dev.metering.quota.QuotaLeases;
 import dev.metering.quota.QuotaObserver;
 import dev.metering.quota.QuotaWarningEvent;
 import dev.metering.rollup.UsageReader;
@@ -25,7 +30,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.util.function.SingletonSupplier;
 
 /**
@@ -61,8 +68,12 @@ public final class MeteringQuotaAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LocalUsage meteringLocalUsage(CachedQuotaDefinitions definitions, ObjectProvider<BufferedLedgerWriter> writer) {
-		LocalUsage local = new LocalUsage(definitions::hasQuota);
+	LocalUsage meteringLocalUsage(CachedQuotaDefinitions definitions, ObjectProvider<BufferedLedgerWriter> writer,
+			ObjectProvider<QuotaLeases> leases) {
+		QuotaLeases leased = leases.getIfAvailable();
+		// With leases, hard quotas need no local usage: only soft and monitor ones are tracked.
+		LocalUsage local = (leased != null) ? new LocalUsage(definitions::hasReadingQuota, leased)
+				: new LocalUsage(definitions::hasQuota);
 		// Without the kit's writer, this instance's unwritten usage is seen only through readings.
 		writer.ifAvailable((w) -> w.addListener(local));
 		return local;
@@ -79,12 +90,37 @@ public final class MeteringQuotaAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	QuotaEnforcementService meteringQuotaEnforcementService(CachedQuotaDefinitions definitions,
-			LedgerReadings readings, LocalUsage local, MeteringProperties properties, ObjectProvider<Clock> clock,
-			ApplicationEventPublisher events, ObjectProvider<QuotaObserver> observers) {
+			LedgerReadings readings, LocalUsage local, ObjectProvider<QuotaLeases> leases, MeteringProperties properties,
+			ObjectProvider<Clock> clock, ApplicationEventPublisher events, ObjectProvider<QuotaObserver> observers) {
 		QuotaObserver observer = composite(observers);
-		return new QuotaEnforcementService(definitions::quotasOf, readings, local,
+		return new QuotaEnforcementService(definitions::quotasOf, readings, local, leases.getIfAvailable(),
 				clock.getIfAvailable(Clock::systemUTC), QuotaPropertiesMapper.onUnknownUsage(properties), events,
 				observer);
+	}
+
+	/** Hard quotas leased from the kit's database: needs the kit's tables (a single DataSource). */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean({ DataSource.class, MeteringTables.class })
+	@ConditionalOnBooleanProperty(name = "metering.quota.lease.enabled", matchIfMissing = true)
+	@EnableConfigurationProperties(MeteringQuotaLeaseProperties.class)
+	static class LeaseConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		QuotaLeases meteringQuotaLeases(DataSource dataSource, MeteringTables tables, UsageReader reader,
+				MeteringQuotaLeaseProperties properties, ObjectProvider<Clock> clock, QuotaRefreshThreads threads,
+				ObjectProvider<QuotaObserver> observers) {
+			return QuotaLeases.create(dataSource, tables, reader, clock.getIfAvailable(Clock::systemUTC),
+					properties.toSettings(), threads.executor(), composite(observers));
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		QuotaLeaseMaintenance meteringQuotaLeaseMaintenance(QuotaLeases leases,
+				MeteringQuotaLeaseProperties properties) {
+			return new QuotaLeaseMaintenance(leases, properties.getMaintenanceInterval());
+		}
+
 	}
 
 	/** Validated here so a wrong URI fails start-up, not the first 429. */
@@ -114,6 +150,34 @@ public final class MeteringQuotaAutoConfiguration {
 			public void warned(QuotaWarningEvent event) {
 				for (QuotaObserver observer : all.obtain()) {
 					observer.warned(event);
+				}
+			}
+
+			@Override
+			public void leaseGranted(BigDecimal amount) {
+				for (QuotaObserver observer : all.obtain()) {
+					observer.leaseGranted(amount);
+				}
+			}
+
+			@Override
+			public void leaseReturned(BigDecimal amount) {
+				for (QuotaObserver observer : all.obtain()) {
+					observer.leaseReturned(amount);
+				}
+			}
+
+			@Override
+			public void leaseExpired(BigDecimal amount) {
+				for (QuotaObserver observer : all.obtain()) {
+					observer.leaseExpired(amount);
+				}
+			}
+
+			@Override
+			public void leaseRoundTrip() {
+				for (QuotaObserver observer : all.obtain()) {
+					observer.leaseRoundTrip();
 				}
 			}
 

@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiPredicate;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.LedgerWriteListener;
 
@@ -36,27 +38,48 @@ public class LocalUsage implements LedgerWriteListener {
 
 	private final BiPredicate<String, String> hasQuota;
 
+	private final @Nullable QuotaLeases leases;
+
 	/**
 	 * Creates the tracker.
 	 * @param hasQuota whether a (scope, meter) has a quota: only those are tracked
 	 */
 	public LocalUsage(BiPredicate<String, String> hasQuota) {
+		this(hasQuota, null);
+	}
+
+	/**
+	 * Creates the tracker.
+	 * @param hasQuota whether a (scope, meter) has a quota decided on ledger readings: only those
+	 * are tracked
+	 * @param leases the hard-quota budgets, told about usage recorded without a reservation and
+	 * about committed usage; {@code null} without leases
+	 */
+	public LocalUsage(BiPredicate<String, String> hasQuota, @Nullable QuotaLeases leases) {
 		this.hasQuota = hasQuota;
+		this.leases = leases;
 	}
 
 	@Override
 	public void accepted(UsageEvent event) {
+		Reservation reservation = Reservation.recording();
+		long hour = MeterUsage.hourOf(event.occurredAt());
+		boolean covered = false;
 		if (this.hasQuota.test(event.tenantId(), event.meter()) && this.tracked.add(event.eventId())) {
 			MeterUsage usage = meter(event.tenantId(), event.meter());
-			long hour = MeterUsage.hourOf(event.occurredAt());
 			synchronized (usage) {
 				usage.addLocal(hour, event.quantity());
 				// The call's reservation becomes this local usage in the same step.
-				Reservation reservation = Reservation.recording();
 				if (reservation != null) {
-					reservation.convert(usage, hour, event.quantity());
+					covered = reservation.convert(event.tenantId(), event.meter(), hour, event.quantity());
 				}
 			}
+		}
+		else if (reservation != null) {
+			covered = reservation.convert(event.tenantId(), event.meter(), hour, event.quantity());
+		}
+		if (!covered && this.leases != null) {
+			this.leases.unreserved(event);
 		}
 	}
 
@@ -77,6 +100,11 @@ public class LocalUsage implements LedgerWriteListener {
 
 	@Override
 	public void written(List<UsageEvent> batch) {
+		if (this.leases != null) {
+			for (UsageEvent event : batch) {
+				this.leases.committed(event);
+			}
+		}
 		// Label the batch with the sequence value it gets below; a reading that starts after the
 		// increment (and sees no write in flight) contains it.
 		long label = this.sequence.get() + 1;
