@@ -30,6 +30,9 @@ final class LeaseBudget {
 
 	volatile BigDecimal limit;
 
+	/** The largest quantity a check waits for, so a lease request asks for at least that. */
+	final AtomicReference<BigDecimal> needed = new AtomicReference<>(BigDecimal.ZERO);
+
 	/** When this instance's lease lapses unless renewed (epoch millis of the clock), 0 without lease. */
 	volatile long expiresAtMillis;
 

@@ -115,7 +115,9 @@ public class QuotaLeases implements AutoCloseable {
 				continue;
 			}
 			// Short (or cold): ask the database, unless it refused or failed a moment ago.
-			if (this.clock.millis() >= budget.retryAtMillis) {
+			boolean grantable = s != null && !budget.unknown
+					&& wanted.subtract(s.available()).compareTo(s.unallocated()) <= 0 && s.unallocated().signum() > 0;
+			if (grantable || this.clock.millis() >= budget.retryAtMillis) {
 				awaitRequest(budget, wanted);
 				continue;
 			}
@@ -222,6 +224,9 @@ public class QuotaLeases implements AutoCloseable {
 	}
 
 	private CompletableFuture<Void> request(LeaseBudget budget, BigDecimal wanted) {
+		if (wanted.signum() > 0) {
+			budget.needed.accumulateAndGet(wanted, BigDecimal::max);
+		}
 		if (budget.requested.compareAndSet(false, true)) {
 			budget.request = new CompletableFuture<>();
 			this.pending.add(budget);
@@ -277,7 +282,10 @@ public class QuotaLeases implements AutoCloseable {
 			if (unallocated == null) {
 				unallocated = limit.subtract(allocation(key));
 			}
-			BigDecimal deficit = (s != null) ? s.available().negate().max(BigDecimal.ZERO) : BigDecimal.ZERO;
+			// Owe what was used beyond the leases, and cover what a waiting check needs.
+			BigDecimal available = (s != null) ? s.available() : BigDecimal.ZERO;
+			BigDecimal needed = budget.needed.getAndSet(BigDecimal.ZERO);
+			BigDecimal deficit = needed.subtract(available).max(available.negate()).max(BigDecimal.ZERO);
 			BigDecimal granted = grant(budget, limit, unallocated, deficit);
 			if (granted == null) {
 				// Refused at the last read of the allocation: reclaim expired leases, then try once more.
