@@ -97,8 +97,9 @@ public class QuotaLeases implements AutoCloseable {
 			boolean requireRemaining) {
 		LeaseKey key = new LeaseKey(scope, meter, policy.window(), windowStart);
 		long now = this.ticker.getAsLong();
+		long deadline = now + this.settings.requestTimeout().toNanos();
 		BigDecimal wanted = requireRemaining ? BigDecimal.ZERO : quantity;
-		for (int attempt = 0; attempt < 4; attempt++) {
+		while (true) {
 			LeaseBudget budget = budget(key, policy.limit(), now);
 			budget.lastUseNanos = now;
 			expireLocally(budget);
@@ -114,24 +115,16 @@ public class QuotaLeases implements AutoCloseable {
 				}
 				continue;
 			}
-			// Short (or cold): ask the database, unless it refused or failed a moment ago.
-			boolean grantable = s != null && !budget.unknown
-					&& wanted.subtract(s.available()).compareTo(s.unallocated()) <= 0 && s.unallocated().signum() > 0;
-			if (grantable || this.clock.millis() >= budget.retryAtMillis) {
-				awaitRequest(budget, wanted);
+			// Short (or cold): ask the database while what is known of the rest could cover the
+			// call, or when the last refusal is old enough; otherwise the answer is no.
+			boolean grantable = s != null && !budget.unknown && s.unallocated().signum() > 0
+					&& wanted.subtract(s.available()).compareTo(s.unallocated()) <= 0;
+			if ((grantable || this.clock.millis() >= budget.retryAtMillis) && this.ticker.getAsLong() < deadline) {
+				awaitRequest(budget, (wanted.signum() > 0) ? wanted : BigDecimal.ONE.min(budget.limit), deadline);
 				continue;
 			}
 			return refusal(budget, wanted);
 		}
-		LeaseBudget budget = budget(key, policy.limit(), now);
-		LeaseBudget.State s = budget.state.get();
-		if (s != null && s != LeaseBudget.RETIRED && !requireRemaining) {
-			LeaseBudget.State after = budget.take(wanted);
-			if (after != null) {
-				return new Take(budget, wanted, after.remaining(), Take.Result.TAKEN);
-			}
-		}
-		return refusal(budget, wanted);
 	}
 
 	private Take refusal(LeaseBudget budget, BigDecimal wanted) {
@@ -210,10 +203,10 @@ public class QuotaLeases implements AutoCloseable {
 		}
 	}
 
-	private void awaitRequest(LeaseBudget budget, BigDecimal wanted) {
+	private void awaitRequest(LeaseBudget budget, BigDecimal wanted, long deadline) {
 		CompletableFuture<Void> request = request(budget, wanted);
 		try {
-			request.get(this.settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+			request.get(Math.max(1, deadline - this.ticker.getAsLong()), TimeUnit.NANOSECONDS);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
