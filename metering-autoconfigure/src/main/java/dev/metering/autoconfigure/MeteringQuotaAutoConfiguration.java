@@ -69,11 +69,11 @@ public final class MeteringQuotaAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	LocalUsage meteringLocalUsage(CachedQuotaDefinitions definitions, ObjectProvider<BufferedLedgerWriter> writer,
-			ObjectProvider<QuotaLeases> leases) {
+			ObjectProvider<QuotaLeases> leases, ObjectProvider<Clock> clock) {
 		QuotaLeases leased = leases.getIfAvailable();
 		// With leases, hard quotas need no local usage: only soft and monitor ones are tracked.
-		LocalUsage local = (leased != null) ? new LocalUsage(definitions::hasReadingQuota, leased)
-				: new LocalUsage(definitions::hasQuota);
+		LocalUsage local = new LocalUsage((leased != null) ? definitions::hasReadingQuota : definitions::hasQuota,
+				leased, clock.getIfAvailable(Clock::systemUTC));
 		// Without the kit's writer, this instance's unwritten usage is seen only through readings.
 		writer.ifAvailable((w) -> w.addListener(local));
 		return local;

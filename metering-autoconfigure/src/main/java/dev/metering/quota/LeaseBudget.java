@@ -30,6 +30,9 @@ final class LeaseBudget {
 
 	volatile BigDecimal limit;
 
+	/** Below this much left, the next chunk is asked for in the background. */
+	volatile BigDecimal lowWater = BigDecimal.ZERO;
+
 	/** The largest quantity a check waits for, so a lease request asks for at least that. */
 	final AtomicReference<BigDecimal> needed = new AtomicReference<>(BigDecimal.ZERO);
 

@@ -157,9 +157,7 @@ public class QuotaLeases implements AutoCloseable {
 	}
 
 	private void refillIfLow(LeaseBudget budget, LeaseBudget.State after) {
-		BigDecimal half = chunk(budget, BigDecimal.ZERO, after.unallocated()).divide(TWO, 0,
-				RoundingMode.UP);
-		if (after.available().compareTo(half) < 0 && after.unallocated().signum() > 0) {
+		if (after.available().compareTo(budget.lowWater) < 0 && after.unallocated().signum() > 0) {
 			request(budget, BigDecimal.ZERO);
 		}
 	}
@@ -336,6 +334,8 @@ public class QuotaLeases implements AutoCloseable {
 					giveBackToStore(budget, amount);
 					return BigDecimal.ZERO;
 				}
+				// Ask for the next chunk when half of this one is left.
+				budget.lowWater = amount.divide(TWO, 0, RoundingMode.UP);
 				this.observer.leaseGranted(amount);
 				return amount;
 			}

@@ -64,6 +64,10 @@ final class ReadingCheck {
 		boolean reserve;
 		MeterUsage usage = this.local.meter(scope, meter);
 		synchronized (usage) {
+			if (usage.retired) {
+				// Swept away between the look-up and the monitor: start over on the live one.
+				return check(scope, meter, quantity, at, policies, requireRemaining, denied);
+			}
 			BigDecimal[] used = new BigDecimal[n];
 			for (int i = 0; i < n; i++) {
 				LedgerReadings.Reading reading = readings[i];
@@ -89,7 +93,7 @@ final class ReadingCheck {
 							|| policy.enforcement() != Enforcement.HARD) && after.compareTo(policy.warnAt()) > 0;
 					if (pastWarning) {
 						warn |= policy.enforcement() != Enforcement.MONITOR;
-						if (usage.firstWarning(policy.name(), starts[i])) {
+						if (usage.firstWarning(policy.name(), starts[i], ends[i])) {
 							warnings.add(new QuotaWarningEvent(scope, meter, policy, after, policy.limit(), starts[i],
 									ends[i]));
 						}
