@@ -99,6 +99,7 @@ public class QuotaLeases implements AutoCloseable {
 		long now = this.ticker.getAsLong();
 		long deadline = now + this.settings.requestTimeout().toNanos();
 		BigDecimal wanted = requireRemaining ? BigDecimal.ZERO : quantity;
+		boolean answered = true;
 		while (true) {
 			LeaseBudget budget = budget(key, policy.limit(), now);
 			budget.lastUseNanos = now;
@@ -120,17 +121,20 @@ public class QuotaLeases implements AutoCloseable {
 			boolean grantable = s != null && !budget.unknown && s.unallocated().signum() > 0
 					&& wanted.subtract(s.available()).compareTo(s.unallocated()) <= 0;
 			if ((grantable || this.clock.millis() >= budget.retryAtMillis) && this.ticker.getAsLong() < deadline) {
-				awaitRequest(budget, (wanted.signum() > 0) ? wanted : BigDecimal.ONE.min(budget.limit), deadline);
+				answered = awaitRequest(budget, (wanted.signum() > 0) ? wanted : BigDecimal.ONE.min(budget.limit),
+						deadline);
 				continue;
 			}
-			return refusal(budget, wanted);
+			return refusal(budget, wanted, answered);
 		}
 	}
 
-	private Take refusal(LeaseBudget budget, BigDecimal wanted) {
+	/** Short when the database said no; unknown when it could not be asked or did not answer in time. */
+	private Take refusal(LeaseBudget budget, BigDecimal wanted, boolean answered) {
 		LeaseBudget.State s = budget.state.get();
 		BigDecimal remaining = (s != null) ? s.remaining() : BigDecimal.ZERO;
-		return new Take(budget, wanted, remaining, (budget.unknown || s == null) ? Take.Result.UNKNOWN : Take.Result.SHORT);
+		boolean unknown = budget.unknown || s == null || !answered;
+		return new Take(budget, wanted, remaining, unknown ? Take.Result.UNKNOWN : Take.Result.SHORT);
 	}
 
 	private LeaseBudget budget(LeaseKey key, BigDecimal limit, long now) {
@@ -201,16 +205,20 @@ public class QuotaLeases implements AutoCloseable {
 		}
 	}
 
-	private void awaitRequest(LeaseBudget budget, BigDecimal wanted, long deadline) {
+	/** Waits for a lease request of the budget; {@code false} when it did not finish in time. */
+	private boolean awaitRequest(LeaseBudget budget, BigDecimal wanted, long deadline) {
 		CompletableFuture<Void> request = request(budget, wanted);
 		try {
 			request.get(Math.max(1, deadline - this.ticker.getAsLong()), TimeUnit.NANOSECONDS);
+			return true;
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
+			return false;
 		}
 		catch (Exception ex) {
-			// Timed out or failed: the caller sees what the budget holds.
+			// Timed out: the caller sees what the budget holds, as unknown.
+			return false;
 		}
 	}
 

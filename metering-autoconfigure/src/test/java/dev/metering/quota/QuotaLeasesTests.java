@@ -146,6 +146,36 @@ class QuotaLeasesTests {
 		}
 	}
 
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void duringAnOutageTheLeasesHeldKeepAdmittingThenOnUnknownUsageDecides(TestDatabase database) {
+		for (OnUnknownUsage onUnknown : OnUnknownUsage.values()) {
+			try (TestSchema schema = database.newSchema()) {
+				dev.metering.test.FaultyDataSource faulty = new dev.metering.test.FaultyDataSource(schema.dataSource());
+				QuotaLeases leases = leases(faulty, schema, Runnable::run);
+				QuotaEnforcementService service = service(leases, hard(1000, QuotaWindow.DAY), onUnknown);
+				QuotaDecision first = service.check("acme", METER, 1);
+				assertThat(first.allowed()).isTrue();
+				// The first lease (the initial chunk of 10 plus the 1 asked for) is held: 10 more pass
+				// without the database.
+				faulty.mode(dev.metering.test.FaultyDataSource.Mode.FAIL);
+				for (int i = 0; i < 10; i++) {
+					QuotaDecision held = service.check("acme", METER, 1);
+					assertThat(held.allowed()).isTrue();
+					assertThat(held.usageKnown()).isTrue();
+				}
+				QuotaDecision beyond = service.check("acme", METER, 1);
+				assertThat(beyond.usageKnown()).as(onUnknown.name()).isFalse();
+				assertThat(beyond.allowed()).as(onUnknown.name()).isEqualTo(onUnknown == OnUnknownUsage.ALLOW);
+				faulty.mode(dev.metering.test.FaultyDataSource.Mode.NORMAL);
+				this.clock.advance(Duration.ofSeconds(2));
+				QuotaDecision back = service.check("acme", METER, 1);
+				assertThat(back.allowed()).isTrue();
+				assertThat(back.usageKnown()).isTrue();
+			}
+		}
+	}
+
 	private BigDecimal granted(TestSchema schema, QuotaWindow window, Instant start) {
 		return schema.jdbc()
 			.queryForObject("SELECT granted FROM " + schema.prefix() + "quota_allocation WHERE scope_id = 'acme'"
@@ -160,12 +190,16 @@ class QuotaLeasesTests {
 	}
 
 	private QuotaEnforcementService service(QuotaLeases leases, QuotaPolicy policy) {
+		return service(leases, policy, OnUnknownUsage.ALLOW);
+	}
+
+	private QuotaEnforcementService service(QuotaLeases leases, QuotaPolicy policy, OnUnknownUsage onUnknown) {
 		ConfiguredQuotaDefinitions definitions = new ConfiguredQuotaDefinitions(Map.of("free", List.of(policy)),
 				Map.of(), "free");
 		LocalUsage local = new LocalUsage((scope, meter) -> false, leases);
 		LedgerReadings readings = new LedgerReadings(new InMemoryLedger(), local, Duration.ofSeconds(15), 1000,
 				Runnable::run);
-		return new QuotaEnforcementService(definitions, readings, local, leases, this.clock, OnUnknownUsage.ALLOW,
+		return new QuotaEnforcementService(definitions, readings, local, leases, this.clock, onUnknown,
 				(event) -> {
 				}, QuotaObserver.NONE);
 	}
