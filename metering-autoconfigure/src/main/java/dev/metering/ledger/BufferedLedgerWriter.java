@@ -85,7 +85,12 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	private volatile boolean stopping;
 
-	private volatile boolean stopped;
+	/**
+	 * Set before the last look at the buffer at shutdown: from then on an event is written on
+	 * the recording thread, and one that reached the buffer too late is taken back by its
+	 * recording thread, so none is left behind.
+	 */
+	private volatile boolean closing;
 
 	/** Set when the shutdown timeout has passed: the writer stops retrying. */
 	private volatile boolean abandoned;
@@ -101,7 +106,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	@Override
 	public boolean offer(UsageEvent event) {
-		if (this.stopped) {
+		if (this.closing) {
 			return writeAfterStop(event);
 		}
 		this.pending.incrementAndGet();
@@ -109,6 +114,11 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		this.listeners.forEach((listener) -> listener.accepted(event));
 		boolean accepted = this.buffer.offer(event) || (this.settings.overflow() == OverflowPolicy.BLOCK && offerBlocking(event));
 		if (accepted) {
+			if (this.closing && this.buffer.remove(event)) {
+				// Put in after the last drain may have passed: nobody else would write it.
+				completed(1);
+				return writeOnCaller(event);
+			}
 			this.recorded.increment();
 			return true;
 		}
@@ -133,6 +143,10 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	/** After shutdown there is no writer thread: write on the caller's thread, once. */
 	private boolean writeAfterStop(UsageEvent event) {
 		this.listeners.forEach((listener) -> listener.accepted(event));
+		return writeOnCaller(event);
+	}
+
+	private boolean writeOnCaller(UsageEvent event) {
 		try {
 			insert(List.of(event));
 			this.recorded.increment();
@@ -202,7 +216,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 				return;
 			}
 			this.stopping = false;
-			this.stopped = false;
+			this.closing = false;
 			this.abandoned = false;
 			Thread writer = new Thread(this::run, "metering-ledger-writer");
 			writer.setDaemon(true);
@@ -232,6 +246,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+		this.closing = true;
 		if (!this.abandoned) {
 			writeStragglers();
 		}
@@ -242,7 +257,6 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		}
 		synchronized (this.lifecycleMonitor) {
 			this.thread = null;
-			this.stopped = true;
 		}
 	}
 
@@ -276,20 +290,27 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		List<UsageEvent> batch = new ArrayList<>(this.settings.batchSize());
 		while (true) {
 			UsageEvent first;
-			try {
-				first = this.buffer.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
-			}
-			catch (InterruptedException ex) {
-				if (this.abandoned) {
+			if (this.stopping) {
+				// Done as soon as the buffer is empty once: under steady recording it may never stay
+				// empty for a poll's wait. What comes later is the straggler pass's or its recorder's.
+				first = this.buffer.poll();
+				if (first == null) {
 					return;
 				}
-				continue;
 			}
-			if (first == null) {
-				if (this.stopping) {
-					return;
+			else {
+				try {
+					first = this.buffer.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
 				}
-				continue;
+				catch (InterruptedException ex) {
+					if (this.abandoned) {
+						return;
+					}
+					continue;
+				}
+				if (first == null) {
+					continue;
+				}
 			}
 			batch.add(first);
 			fill(batch);
