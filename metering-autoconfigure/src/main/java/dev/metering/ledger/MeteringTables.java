@@ -28,6 +28,15 @@ public record MeteringTables(String prefix) {
 		return new MeteringTables(DEFAULT_PREFIX);
 	}
 
+	/**
+	 * The prefix of the names of constraints and indexes: the table prefix without its schema,
+	 * since those names live in their table's schema and may not be qualified.
+	 * @return the prefix after the last {@code .}
+	 */
+	public String namePrefix() {
+		return this.prefix.substring(this.prefix.lastIndexOf('.') + 1);
+	}
+
 	/** The append-only usage ledger. */
 	public String usageEvent() {
 		return this.prefix + "usage_event";
