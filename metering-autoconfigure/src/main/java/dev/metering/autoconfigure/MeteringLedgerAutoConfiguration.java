@@ -11,9 +11,9 @@ import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.JdbcUsageEventStore;
+import dev.metering.ledger.LedgerDatabase;
 import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.SqlDialect;
 import dev.metering.ledger.UsageEventStore;
 import dev.metering.ledger.WriterSettings;
 
@@ -61,7 +61,7 @@ public final class MeteringLedgerAutoConfiguration {
 			.withDriverPlatform(DatabaseDriver.MARIADB, "mysql");
 		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
 		settings.setSchemaLocations(StringUtils.hasText(jdbc.getPlatform())
-				? platformResolver.resolveAll(SqlDialect.forPlatform(jdbc.getPlatform()).platform(), jdbc.getSchema())
+				? platformResolver.resolveAll(LedgerDatabase.forPlatform(jdbc.getPlatform()).platform(), jdbc.getSchema())
 				: platformResolver.resolveAll(dataSource, jdbc.getSchema()));
 		settings.setMode(jdbc.getInitializeSchema());
 		return new MeteringSchemaInitializer(dataSource, settings, tables);
@@ -74,11 +74,11 @@ public final class MeteringLedgerAutoConfiguration {
 		return new JdbcUsageEventStore(dataSource, dialect(dataSource, properties), tables);
 	}
 
-	/** The configured dialect, or one detected from the DataSource on first use (not at start-up). */
-	static Supplier<SqlDialect> dialect(DataSource dataSource, MeteringProperties properties) {
+	/** The configured database, or the one detected from the DataSource on first use (not at start-up). */
+	static Supplier<LedgerDatabase> dialect(DataSource dataSource, MeteringProperties properties) {
 		String platform = properties.getJdbc().getPlatform();
-		return StringUtils.hasText(platform) ? () -> SqlDialect.forPlatform(platform)
-				: () -> SqlDialect.detect(dataSource);
+		return StringUtils.hasText(platform) ? () -> LedgerDatabase.forPlatform(platform)
+				: () -> LedgerDatabase.detect(dataSource);
 	}
 
 	@Bean

@@ -23,6 +23,22 @@ public record MeteringTables(String prefix) {
 		}
 	}
 
+	/**
+	 * The placeholder of the table prefix in the kit's statements, resolved once by
+	 * {@link #resolve(String)} when the class that runs them is built.
+	 */
+	public static final String PREFIX_PLACEHOLDER = "%PREFIX%";
+
+	/**
+	 * A statement written with {@link #PREFIX_PLACEHOLDER} before every table name, for these
+	 * tables.
+	 * @param sql the statement
+	 * @return the statement with this prefix
+	 */
+	public String resolve(String sql) {
+		return sql.replace(PREFIX_PLACEHOLDER, this.prefix);
+	}
+
 	/** The kit's tables with the default prefix. */
 	public static MeteringTables defaults() {
 		return new MeteringTables(DEFAULT_PREFIX);

@@ -44,6 +44,18 @@ class LedgerWriterShutdownRaceTests {
 				BufferedLedgerWriter writer = new BufferedLedgerWriter(LedgerWriterTests.store(schema,
 						schema.dataSource()), LedgerWriterTests.settings(50_000, Duration.ofMillis(20)),
 						Clock.systemUTC());
+				Thread stopper = Thread.currentThread();
+				writer.addListener(new LedgerWriteListener() {
+
+					@Override
+					public void writing(List<UsageEvent> batch) {
+						if (Thread.currentThread() == stopper) {
+							// Widens the shutdown's last write, the window in which events used to be lost.
+							LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+						}
+					}
+
+				});
 				writer.start();
 				hammerWhileStopping(writer, accepted, refused);
 				assertThat(writer.buffered()).as("events left in the buffer after stop").isZero();

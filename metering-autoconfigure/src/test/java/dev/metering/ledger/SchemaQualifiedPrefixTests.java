@@ -55,10 +55,10 @@ class SchemaQualifiedPrefixTests {
 			assertThat(store.insert(List.of(first, second), Instant.now())).isEqualTo(new InsertResult(2, 0));
 			assertThat(store.insert(List.of(first, second), Instant.now())).isEqualTo(new InsertResult(0, 2));
 
-			RollupJob job = new RollupJob(dataSource, () -> SqlDialect.detect(dataSource), tables,
+			RollupJob job = new RollupJob(dataSource, () -> LedgerDatabase.detect(dataSource), tables,
 					new RollupSettings(1_000, Duration.ofMinutes(5)), Clock.systemUTC());
 			assertThat(job.rollupNow().eventsFolded()).isEqualTo(2);
-			assertThat(new RollupUsageReader(dataSource, () -> SqlDialect.detect(dataSource), tables)
+			assertThat(new RollupUsageReader(dataSource, () -> LedgerDatabase.detect(dataSource), tables)
 				.tenantUsage("acme", "api.calls", hour, hour.plus(1, ChronoUnit.HOURS))).isEqualByComparingTo("5");
 
 			assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM " + tables.usageEvent(), Long.class)).isEqualTo(2);
