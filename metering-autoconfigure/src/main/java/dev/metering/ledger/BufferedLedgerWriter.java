@@ -28,7 +28,9 @@ import org.springframework.dao.DataIntegrityViolationException;
  * exponential backoff for as long as the database stays down, so no accepted event is lost
  * while the application runs; a retry never double-counts, because the store skips event ids
  * already written. A full buffer follows the {@link OverflowPolicy}; every drop is counted and
- * logged. Closing the context writes the buffer, waiting up to the shutdown timeout.
+ * logged. Closing the context writes the buffer, waiting up to the shutdown timeout; an event
+ * recorded while or after it closes is written on the recording thread, or refused ({@code false})
+ * when that write fails, never left in the buffer.
  */
 public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
@@ -140,7 +142,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		}
 	}
 
-	/** After shutdown there is no writer thread: write on the caller's thread, once. */
+	/** Once closing, the writer thread is gone or going: write on the caller's thread, once. */
 	private boolean writeAfterStop(UsageEvent event) {
 		this.listeners.forEach((listener) -> listener.accepted(event));
 		return writeOnCaller(event);
