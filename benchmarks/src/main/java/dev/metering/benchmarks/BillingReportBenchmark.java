@@ -31,7 +31,7 @@ import dev.metering.billing.TopUser;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.SqlDialect;
+import dev.metering.ledger.LedgerDatabase;
 import dev.metering.rollup.RollupJob;
 import dev.metering.rollup.RollupResult;
 import dev.metering.rollup.RollupSettings;
@@ -117,7 +117,7 @@ public final class BillingReportBenchmark {
 			System.out.printf("  inserted %,d rows (%.0f s)%n", to, seconds(start));
 		}
 		double insertSeconds = seconds(start);
-		Supplier<SqlDialect> dialect = () -> SqlDialect.forPlatform("postgresql");
+		Supplier<LedgerDatabase> dialect = () -> LedgerDatabase.forPlatform("postgresql");
 		RollupJob rollup = new RollupJob(dataSource, dialect, tables, new RollupSettings(500_000, Duration.ofMinutes(10)),
 				Clock.systemUTC());
 		start = System.nanoTime();
@@ -154,7 +154,7 @@ public final class BillingReportBenchmark {
 				new RollupUsageReader(dataSource, dialect, tables), dataSource, dialect, tables, RoundingMode.HALF_UP,
 				Duration.ofDays(35), Clock.systemUTC());
 		UsageSummaryService summaries = new UsageSummaryService(dataSource, dialect, tables);
-		SqlDialect sql = dialect.get();
+		LedgerDatabase sql = dialect.get();
 
 		BigDecimal[] ledgerSum = new BigDecimal[1];
 		List<Double> baseline = time(rounds, () -> ledgerSum[0] = jdbc.queryForObject("SELECT SUM(quantity) FROM "

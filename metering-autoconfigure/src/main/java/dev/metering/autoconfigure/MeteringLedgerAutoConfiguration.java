@@ -12,10 +12,10 @@ import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.EventSpool;
 import dev.metering.ledger.JdbcUsageEventStore;
+import dev.metering.ledger.LedgerDatabase;
 import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.ledger.SpoolSettings;
-import dev.metering.ledger.SqlDialect;
 import dev.metering.ledger.UsageEventStore;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -64,7 +64,7 @@ public final class MeteringLedgerAutoConfiguration {
 			.withDriverPlatform(DatabaseDriver.MARIADB, "mysql");
 		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
 		settings.setSchemaLocations(StringUtils.hasText(jdbc.getPlatform())
-				? platformResolver.resolveAll(SqlDialect.forPlatform(jdbc.getPlatform()).platform(), schema)
+				? platformResolver.resolveAll(LedgerDatabase.forPlatform(jdbc.getPlatform()).platform(), schema)
 				: platformResolver.resolveAll(dataSource, schema));
 		settings.setMode(jdbc.getInitializeSchema());
 		settings.setContinueOnError(jdbc.isContinueOnError());
@@ -78,11 +78,11 @@ public final class MeteringLedgerAutoConfiguration {
 		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables);
 	}
 
-	/** The configured dialect, or one detected from the DataSource on first use (not at start-up). */
-	static Supplier<SqlDialect> dialect(DataSource dataSource, MeteringJdbcProperties jdbc) {
+	/** The configured database, or the one detected from the DataSource on first use (not at start-up). */
+	static Supplier<LedgerDatabase> dialect(DataSource dataSource, MeteringJdbcProperties jdbc) {
 		String platform = jdbc.getPlatform();
-		return StringUtils.hasText(platform) ? () -> SqlDialect.forPlatform(platform)
-				: () -> SqlDialect.detect(dataSource);
+		return StringUtils.hasText(platform) ? () -> LedgerDatabase.forPlatform(platform)
+				: () -> LedgerDatabase.detect(dataSource);
 	}
 
 	@Bean

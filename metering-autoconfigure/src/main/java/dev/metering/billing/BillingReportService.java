@@ -13,7 +13,7 @@ import javax.sql.DataSource;
 
 import dev.metering.billing.BillingException.Reason;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.SqlDialect;
+import dev.metering.ledger.LedgerDatabase;
 import dev.metering.rollup.UsageReader;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -38,7 +38,7 @@ public class BillingReportService {
 
 	private final JdbcTemplate jdbc;
 
-	private final Supplier<SqlDialect> dialect;
+	private final Supplier<LedgerDatabase> dialect;
 
 	private final BillingSql sql;
 
@@ -61,7 +61,7 @@ public class BillingReportService {
 	 * @param clock the clock
 	 */
 	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
-			Supplier<SqlDialect> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
+			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
 			Clock clock) {
 		this.plans = plans;
 		this.pricing = pricing;
@@ -117,7 +117,7 @@ public class BillingReportService {
 	}
 
 	private List<String> attributedTenants(String billingScope, BillingPeriod period) {
-		SqlDialect dialect = this.dialect.get();
+		LedgerDatabase dialect = this.dialect.get();
 		Object from = dialect.timestamp(period.from());
 		Object to = dialect.timestamp(period.to());
 		return this.jdbc

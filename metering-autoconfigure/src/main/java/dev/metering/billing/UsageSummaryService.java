@@ -11,7 +11,7 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.SqlDialect;
+import dev.metering.ledger.LedgerDatabase;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.function.SingletonSupplier;
@@ -27,7 +27,7 @@ public class UsageSummaryService {
 
 	private final JdbcTemplate jdbc;
 
-	private final Supplier<SqlDialect> dialect;
+	private final Supplier<LedgerDatabase> dialect;
 
 	private final BillingSql sql;
 
@@ -37,7 +37,7 @@ public class UsageSummaryService {
 	 * @param dialect supplies the dialect (called once, on first use)
 	 * @param tables the table names
 	 */
-	public UsageSummaryService(DataSource dataSource, Supplier<SqlDialect> dialect, MeteringTables tables) {
+	public UsageSummaryService(DataSource dataSource, Supplier<LedgerDatabase> dialect, MeteringTables tables) {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.dialect = SingletonSupplier.of(dialect);
 		this.sql = new BillingSql(tables);
@@ -62,7 +62,7 @@ public class UsageSummaryService {
 			}
 			buckets.put(start, BigDecimal.ZERO);
 		}
-		SqlDialect dialect = this.dialect.get();
+		LedgerDatabase dialect = this.dialect.get();
 		Object from = dialect.timestamp(period.from());
 		Object to = dialect.timestamp(period.to());
 		long lowest = UnfoldedRows.lowestId(this.jdbc, this.sql);
@@ -91,7 +91,7 @@ public class UsageSummaryService {
 	 * @return the users
 	 */
 	public List<TopUser> topUsers(String tenant, String meter, BillingPeriod period, int limit) {
-		SqlDialect dialect = this.dialect.get();
+		LedgerDatabase dialect = this.dialect.get();
 		return this.jdbc.query(this.sql.topUsers,
 				(rs, n) -> new TopUser(rs.getString(1), rs.getBigDecimal(2), rs.getLong(3)), tenant, meter,
 				dialect.timestamp(period.from()), dialect.timestamp(period.to()), limit);

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.SqlDialect;
+import dev.metering.ledger.LedgerDatabase;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -28,11 +28,11 @@ final class DatabaseFold {
 
 	private final MeteringTables tables;
 
-	private final SqlDialect dialect;
+	private final LedgerDatabase dialect;
 
 	private final LedgerFoldSql sql;
 
-	DatabaseFold(JdbcTemplate jdbc, MeteringTables tables, SqlDialect dialect) {
+	DatabaseFold(JdbcTemplate jdbc, MeteringTables tables, LedgerDatabase dialect) {
 		this.jdbc = jdbc;
 		this.tables = tables;
 		this.dialect = dialect;

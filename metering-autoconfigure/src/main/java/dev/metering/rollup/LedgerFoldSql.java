@@ -64,7 +64,7 @@ abstract sealed class LedgerFoldSql {
 
 	/**
 	 * The fold SQL of a platform.
-	 * @param platform {@code postgresql}, {@code h2} or {@code mysql}, as {@code SqlDialect.platform()}
+	 * @param platform {@code postgresql}, {@code h2} or {@code mysql}, as {@code LedgerDatabase.platform()}
 	 * @return its SQL
 	 */
 	static LedgerFoldSql forPlatform(String platform) {
