@@ -30,6 +30,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
@@ -56,10 +57,10 @@ public final class MeteringApiAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ApiAccess meteringApiAccess(MeteringApiProperties api, MeteringWebProperties web,
-			ObjectProvider<TenantResolver> tenantResolver) {
+			ObjectProvider<TenantResolver> tenantResolver, ApplicationContext context) {
 		MeteringApiProperties.Auth auth = api.getAuth();
 		if (auth == MeteringApiProperties.Auth.AUTO) {
-			auth = ClassUtils.isPresent(SPRING_SECURITY_CLASS, MeteringApiAutoConfiguration.class.getClassLoader())
+			auth = ClassUtils.isPresent(SPRING_SECURITY_CLASS, context.getClassLoader())
 					? MeteringApiProperties.Auth.PRINCIPAL : MeteringApiProperties.Auth.API_KEY;
 		}
 		return switch (auth) {

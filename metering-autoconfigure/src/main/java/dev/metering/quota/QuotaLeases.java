@@ -146,7 +146,11 @@ public class QuotaLeases implements AutoCloseable {
 							: existing);
 		}
 		if (budget.limit.compareTo(limit) != 0) {
-			budget.limit = limit;
+			// The quota changed at runtime: what was leased under the old limit goes back, and a
+			// fresh budget asks the database under the new one (a refusal under the old one no
+			// longer stands; a budget held under a higher one must not be spent).
+			retire(budget);
+			return budget(key, limit, now);
 		}
 		return budget;
 	}
