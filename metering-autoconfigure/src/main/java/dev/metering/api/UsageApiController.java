@@ -2,6 +2,7 @@ package dev.metering.api;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -24,6 +25,8 @@ import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
+import dev.metering.rollup.UsageReader;
+import dev.metering.quota.PolicyUsage;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
 import jakarta.servlet.http.HttpServletRequest;
@@ -65,6 +68,8 @@ public class UsageApiController {
 
 	private final @Nullable QuotaEnforcementService quotas;
 
+	private final UsageReader usage;
+
 	private final @Nullable UsageEventValidator validator;
 
 	private final ApiSettings settings;
@@ -87,7 +92,8 @@ public class UsageApiController {
 	public UsageApiController(UsageRecorder recorder, ApiAccess access, TenantPlans tenants,
 			BillingReportService reports, UsageSummaryService summaries, RecordedEvents recorded,
 			@Nullable QuotaEnforcementService quotas, @Nullable UsageEventValidator validator, ApiSettings settings,
-			Clock clock) {
+			Clock clock, UsageReader usage) {
+		this.usage = usage;
 		this.recorder = recorder;
 		this.access = access;
 		this.tenants = tenants;
@@ -161,7 +167,7 @@ public class UsageApiController {
 		BillingPeriod range = period(period, from, to);
 		QuotaDecision quota = (this.quotas != null)
 				? this.quotas.checkRemaining(List.of(tenant), metric, this.clock.instant()) : null;
-		return ApiJson.summary(this.summaries.summary(tenant, metric, range, buckets), quota);
+		return ApiJson.summary(this.summaries.summary(tenant, metric, range, buckets), exact(quota));
 	}
 
 	/** A tenant's heaviest users of a metric in a period. */
@@ -194,7 +200,24 @@ public class UsageApiController {
 		checkPath(request, tenant, metric);
 		QuotaDecision decision = (this.quotas != null)
 				? this.quotas.checkRemaining(List.of(tenant), metric, this.clock.instant()) : null;
-		return ApiJson.quota(tenant, metric, decision);
+		return ApiJson.quota(tenant, metric, exact(decision));
+	}
+
+	/**
+	 * The decision with each policy's used and remaining as the ledger has them: a hard quota's
+	 * decision counts budget other instances hold as used, a status answer shows the usage.
+	 */
+	private @Nullable QuotaDecision exact(@Nullable QuotaDecision decision) {
+		if (decision == null) {
+			return null;
+		}
+		List<PolicyUsage> exact = decision.policies().stream().map((p) -> {
+			BigDecimal used = this.usage.tenantUsage(p.scope(), decision.meter(), p.windowStart(), p.reset());
+			BigDecimal remaining = p.limit().subtract(used).max(BigDecimal.ZERO).min(p.remaining());
+			return new PolicyUsage(p.policy(), p.scope(), used, remaining, p.windowStart(), p.reset(), p.exceeded());
+		}).toList();
+		return new QuotaDecision(decision.outcome(), decision.tenant(), decision.meter(), decision.quantity(),
+				decision.policy(), exact, decision.violatedPolicies(), decision.usageKnown(), decision.reservation());
 	}
 
 	/**

@@ -16,6 +16,7 @@ import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.rollup.UsageReader;
 import dev.metering.tenant.PrincipalTenantResolver;
 import dev.metering.tenant.TenantResolver;
 import org.apache.commons.logging.Log;
@@ -88,7 +89,7 @@ public final class MeteringApiAutoConfiguration {
 	UsageApiController meteringUsageApiController(UsageRecorder recorder, ApiAccess access, TenantPlans tenants,
 			BillingReportService reports, UsageSummaryService summaries, RecordedEvents recorded,
 			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<UsageEventValidator> validator,
-			MeteringApiProperties api, ObjectProvider<Clock> clock) {
+			MeteringApiProperties api, ObjectProvider<Clock> clock, UsageReader usage) {
 		ApiSettings settings;
 		try {
 			settings = new ApiSettings(api.getMaxBatchSize(), api.getMaxBodySize().toBytes(), api.getMaxTopUsers());
@@ -98,7 +99,7 @@ public final class MeteringApiAutoConfiguration {
 					+ ": max-batch-size, max-body-size and max-top-users");
 		}
 		return new UsageApiController(recorder, access, tenants, reports, summaries, recorded, quotas.getIfAvailable(),
-				validator.getIfAvailable(), settings, clock.getIfAvailable(Clock::systemUTC));
+				validator.getIfAvailable(), settings, clock.getIfAvailable(Clock::systemUTC), usage);
 	}
 
 	@Bean

@@ -115,12 +115,24 @@ class RequestPathFuzzTests {
 		try (Socket socket = new Socket("127.0.0.1", port)) {
 			socket.setSoTimeout(30_000);
 			OutputStream out = socket.getOutputStream();
-			out.write("GET /api/ping HTTP/1.1\r\nHost: localhost\r\nX-Tenant-Id: ".getBytes(StandardCharsets.US_ASCII));
-			out.write(tenant);
-			out.write("\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-			out.flush();
+			try {
+				out.write("GET /api/ping HTTP/1.1\r\nHost: localhost\r\nX-Tenant-Id: "
+					.getBytes(StandardCharsets.US_ASCII));
+				out.write(tenant);
+				out.write("\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+				out.flush();
+			}
+			catch (IOException ex) {
+				// Tomcat refused the header and closed the connection before it was all sent.
+			}
 			InputStream in = socket.getInputStream();
-			byte[] head = in.readNBytes(12);
+			byte[] head;
+			try {
+				head = in.readNBytes(12);
+			}
+			catch (IOException ex) {
+				return 400;
+			}
 			String statusLine = new String(head, StandardCharsets.US_ASCII);
 			if (!statusLine.startsWith("HTTP/1.1 ")) {
 				// Tomcat closed the connection on a malformed request without a status: not a kit failure.

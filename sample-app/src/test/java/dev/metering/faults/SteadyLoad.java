@@ -27,6 +27,9 @@ final class SteadyLoad implements AutoCloseable {
 
 	private final LongAdder failed = new LongAdder();
 
+	/** Requests answered with a status other than 2xx: what the app (and the kit) refused. */
+	private final LongAdder refused = new LongAdder();
+
 	private final AtomicLong lastAnswer = new AtomicLong(System.nanoTime());
 
 	private final AtomicLong longestSilence = new AtomicLong();
@@ -64,6 +67,7 @@ final class SteadyLoad implements AutoCloseable {
 				}
 				else {
 					this.failed.increment();
+					this.refused.increment();
 				}
 			}
 			catch (Exception ex) {
@@ -99,6 +103,11 @@ final class SteadyLoad implements AutoCloseable {
 
 	long answered() {
 		return this.answered.sum();
+	}
+
+	/** Failed requests that got a (non-2xx) answer; the rest failed in transport, without one. */
+	long refused() {
+		return this.refused.sum();
 	}
 
 	long failed() {
