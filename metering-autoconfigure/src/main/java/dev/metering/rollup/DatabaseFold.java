@@ -12,8 +12,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Folds a batch of new ledger rows in the database, inside the caller's transaction: the rows
- * are summed and added to the rollups and the per-user rollups by the database ({@link LedgerFoldSql}), never sent to
- * Java. When the rows above the watermark fill their id range, one range covers them; otherwise
+ * are summed and added to the rollups and the per-user rollups by the database
+ * ({@link LedgerFoldSql}), never sent to Java. When the rows above the watermark fill their id range, one range covers them; otherwise
  * their ids are read to open the gaps, and the contiguous ranges between the gaps are folded.
  * Each range holds only ids that exist, so the fold sums exactly the rows seen, whatever
  * commits meanwhile and whatever the transaction's isolation. On PostgreSQL the whole batch is
