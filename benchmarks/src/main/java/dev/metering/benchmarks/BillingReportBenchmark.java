@@ -133,6 +133,7 @@ public final class BillingReportBenchmark {
 		System.out.printf("  folded %,d events in %.1f s%n", folded, foldSeconds);
 		jdbc.execute("VACUUM ANALYZE " + tables.usageEvent());
 		jdbc.execute("VACUUM ANALYZE " + tables.usageRollup());
+		jdbc.execute("VACUUM ANALYZE " + tables.usageUserRollup());
 
 		PlanPricing pro = new PlanPricing("pro", Currency.getInstance("EUR"), new BigDecimal("49.00"),
 				List.of(new MeterPrice("api.calls", new BigDecimal("100000"), PricingModel.GRADUATED, null, null,
@@ -165,6 +166,21 @@ public final class BillingReportBenchmark {
 		List<Double> summaryTimes = time(rounds, () -> summaries.summary(TENANT, "api.calls", NOVEMBER, Granularity.DAY));
 		List<TopUser>[] top = new List[1];
 		List<Double> topTimes = time(rounds, () -> top[0] = summaries.topUsers(TENANT, "api.calls", NOVEMBER, 10));
+		// What top users was before the per-user rollups: a GROUP BY over the month's ledger rows.
+		String ledgerTopUsers = "SELECT e.user_id, SUM(e.quantity), COUNT(*) FROM " + tables.usageEvent()
+				+ " e WHERE e.tenant_id = ? AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
+				+ " AND e.user_id IS NOT NULL GROUP BY e.user_id ORDER BY SUM(e.quantity) DESC, e.user_id LIMIT 10";
+		List<String>[] ledgerTop = new List[1];
+		List<Double> ledgerTopTimes = time(rounds, () -> ledgerTop[0] = jdbc.query(ledgerTopUsers,
+				(rs, n) -> rs.getString(1) + "=" + rs.getBigDecimal(2).stripTrailingZeros().toPlainString() + "/"
+						+ rs.getLong(3),
+				TENANT, "api.calls", sql.timestamp(NOVEMBER.from()), sql.timestamp(NOVEMBER.to())));
+		List<String> rolledTop = top[0].stream()
+			.map((u) -> u.userId() + "=" + u.quantity().stripTrailingZeros().toPlainString() + "/" + u.events())
+			.toList();
+		if (!rolledTop.equals(ledgerTop[0])) {
+			throw new IllegalStateException("top users " + rolledTop + " != ledger " + ledgerTop[0]);
+		}
 
 		if (report[0].lines().get(0).charge().quantity().compareTo(ledgerSum[0]) != 0) {
 			throw new IllegalStateException("report quantity " + report[0].lines().get(0).charge().quantity()
@@ -182,14 +198,10 @@ public final class BillingReportBenchmark {
 		row("SUM of the month from the ledger (baseline)", baseline, base);
 		row("billing report (rollups + unfolded rows)", reportTimes, base);
 		row("usage summary per day", summaryTimes, base);
-		row("top 10 users (ledger, user index)", topTimes, base);
-		System.out.println();
-		System.out.println("Top-users plan:");
-		jdbc.queryForList("EXPLAIN (ANALYZE, BUFFERS) SELECT e.user_id, SUM(e.quantity), COUNT(*) FROM "
-				+ tables.usageEvent() + " e WHERE e.tenant_id = '" + TENANT + "' AND e.meter = 'api.calls' AND "
-				+ "e.occurred_at >= '2026-11-01T00:00:00Z' AND e.occurred_at < '2026-12-01T00:00:00Z' AND e.user_id IS "
-				+ "NOT NULL GROUP BY e.user_id ORDER BY SUM(e.quantity) DESC, e.user_id LIMIT 10", String.class)
-			.forEach((line) -> System.out.println("  " + line));
+		row("top 10 users (per-user rollups + unfolded rows)", topTimes, base);
+		row("top 10 users by GROUP BY over the ledger (before)", ledgerTopTimes, base);
+		System.out.printf("%nTop users equal the ledger's GROUP BY: yes; per-user rollup rows: %,d%n",
+				jdbc.queryForObject("SELECT COUNT(*) FROM " + tables.usageUserRollup(), Long.class));
 	}
 
 	private static List<Double> time(int rounds, Runnable read) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import dev.metering.admin.EffectiveQuotas.ExplainedQuota;
 import dev.metering.quota.ConfiguredQuotaDefinitions;
@@ -58,6 +59,32 @@ public class LayeredQuotaDefinitions implements QuotaDefinitionSource {
 	 */
 	public boolean isConfiguredPlan(String plan) {
 		return this.configured.plan(plan) != null;
+	}
+
+	/**
+	 * The plan in force for a tenant, without reading any quota: the database row's plan, else
+	 * the configured tenant's, else the default plan.
+	 * @param tenantId the tenant
+	 * @return the plan name, empty when the tenant has none
+	 */
+	public Optional<String> planOf(String tenantId) {
+		Optional<String> runtime = this.database.tenant(tenantId).map(TenantRow::plan);
+		if (runtime.isPresent()) {
+			return runtime;
+		}
+		TenantEntry entry = this.configured.tenant(tenantId);
+		return Optional.ofNullable((entry != null && entry.plan() != null) ? entry.plan() : this.configured.defaultPlan());
+	}
+
+	/**
+	 * Whether a tenant is known: configured, covered by the default plan, or given a row in the
+	 * database at runtime. Only the last needs a query.
+	 * @param tenantId the tenant
+	 * @return {@code true} when known
+	 */
+	public boolean isKnownTenant(String tenantId) {
+		return this.configured.tenant(tenantId) != null || this.configured.defaultPlan() != null
+				|| this.database.tenant(tenantId).isPresent();
 	}
 
 	/**

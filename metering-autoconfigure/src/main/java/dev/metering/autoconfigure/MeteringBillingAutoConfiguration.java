@@ -5,6 +5,7 @@ import java.time.Duration;
 
 import javax.sql.DataSource;
 
+import dev.metering.admin.LayeredQuotaDefinitions;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.InvalidBillingConfigurationException;
 import dev.metering.billing.PlanPricingSource;
@@ -23,11 +24,11 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 
 /**
- * Billing: plan prices from {@code metering.billing.plans}, tenants' plans from
- * {@code metering.tenants}, billing reports and usage summaries over the rollups. A wrong price
- * stops start-up naming the property.
+ * Billing: plan prices from {@code metering.billing.plans}, tenants' plans from the runtime
+ * definitions when they exist (else from {@code metering.tenants}), billing reports and usage
+ * summaries over the rollups. A wrong price stops start-up naming the property.
  */
-@AutoConfiguration(after = MeteringRollupAutoConfiguration.class)
+@AutoConfiguration(after = { MeteringRollupAutoConfiguration.class, MeteringAdminAutoConfiguration.class })
 @ConditionalOnBean({ UsageReader.class, MeteringTables.class })
 @ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({ MeteringBillingProperties.class, MeteringQuotaProperties.class, MeteringJdbcProperties.class,
@@ -36,8 +37,11 @@ public final class MeteringBillingAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	TenantPlans meteringTenantPlans(MeteringQuotaProperties properties) {
-		return new PropertiesTenantPlans(properties);
+	TenantPlans meteringTenantPlans(MeteringQuotaProperties properties,
+			ObjectProvider<LayeredQuotaDefinitions> runtimeDefinitions) {
+		// A plan assigned at runtime must be the plan the report prices with.
+		LayeredQuotaDefinitions layered = runtimeDefinitions.getIfUnique();
+		return (layered != null) ? new LayeredTenantPlans(layered) : new PropertiesTenantPlans(properties);
 	}
 
 	@Bean

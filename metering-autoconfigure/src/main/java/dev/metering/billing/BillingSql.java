@@ -37,9 +37,10 @@ final class BillingSql {
 	final String attributedTenants;
 
 	/**
-	 * The heaviest users of a tenant for a meter in {@code [from, to)}, from the ledger (the
-	 * rollups have no user). Served by the index {@code metering_usage_event_user_ix}.
-	 * Parameters: tenant, meter, from, to, limit. Selects (user, quantity, events).
+	 * The heaviest users of a tenant for a meter in {@code [from, to)} (whole hours): the per-user
+	 * hourly rollups plus the ledger rows not folded yet, so the scan follows users × hours, not
+	 * events. Parameters: tenant, meter, from, to, lowest unfolded id, tenant, meter, from, to,
+	 * rollup name, rollup name, limit. Selects (user, quantity, events).
 	 */
 	final String topUsers;
 
@@ -66,9 +67,13 @@ final class BillingSql {
 				+ " UNION SELECT e.tenant_id FROM " + event
 				+ " e WHERE e.id >= ? AND e.billing_scope_id = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
 				+ unfolded;
-		this.topUsers = "SELECT e.user_id, SUM(e.quantity), COUNT(*) FROM " + event
-				+ " e WHERE e.tenant_id = ? AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
-				+ " AND e.user_id IS NOT NULL GROUP BY e.user_id ORDER BY SUM(e.quantity) DESC, e.user_id LIMIT ?";
+		this.topUsers = "SELECT t.user_id, SUM(t.quantity), SUM(t.events) FROM (SELECT r.user_id, r.quantity,"
+				+ " r.event_count AS events FROM " + tables.usageUserRollup()
+				+ " r WHERE r.tenant_id = ? AND r.meter = ? AND r.period_start >= ? AND r.period_start < ?"
+				+ " UNION ALL SELECT e.user_id, e.quantity, 1 FROM " + event
+				+ " e WHERE e.id >= ? AND e.tenant_id = ? AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
+				+ " AND e.user_id IS NOT NULL" + unfolded
+				+ ") t GROUP BY t.user_id ORDER BY SUM(t.quantity) DESC, t.user_id LIMIT ?";
 		this.eventIdByIdempotencyKey = "SELECT e.event_id FROM " + event
 				+ " e WHERE e.tenant_id = ? AND e.idempotency_key = ?";
 	}

@@ -92,9 +92,12 @@ public class UsageSummaryService {
 	 */
 	public List<TopUser> topUsers(String tenant, String meter, BillingPeriod period, int limit) {
 		LedgerDatabase dialect = this.dialect.get();
+		Object from = dialect.timestamp(period.from());
+		Object to = dialect.timestamp(period.to());
+		long lowest = UnfoldedRows.lowestId(this.jdbc, this.sql);
 		return this.jdbc.query(this.sql.topUsers,
-				(rs, n) -> new TopUser(rs.getString(1), rs.getBigDecimal(2), rs.getLong(3)), tenant, meter,
-				dialect.timestamp(period.from()), dialect.timestamp(period.to()), limit);
+				(rs, n) -> new TopUser(rs.getString(1), rs.getBigDecimal(2), rs.getLong(3)), tenant, meter, from, to,
+				lowest, tenant, meter, from, to, BillingSql.ROLLUP, BillingSql.ROLLUP, limit);
 	}
 
 	private static Instant max(Instant a, Instant b) {

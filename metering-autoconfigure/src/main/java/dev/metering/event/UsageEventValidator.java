@@ -115,6 +115,33 @@ public class UsageEventValidator {
 		validateDimensions(event.dimensions());
 	}
 
+	/**
+	 * A principal name as the ledger can hold it: cut to {@link #MAX_USER_LENGTH} without
+	 * splitting a surrogate pair, NUL and unpaired surrogates replaced by U+FFFD. The user is a
+	 * detail of an event: a name no ledger can store must not keep the event from being recorded.
+	 * @param name the principal's name
+	 * @return the storable name, {@code null} when {@code name} is
+	 */
+	public static @Nullable String storableUser(@Nullable String name) {
+		if (name == null) {
+			return null;
+		}
+		StringBuilder user = new StringBuilder(Math.min(name.length(), MAX_USER_LENGTH));
+		for (int i = 0; i < name.length() && user.length() < MAX_USER_LENGTH; i++) {
+			char c = name.charAt(i);
+			if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+				if (user.length() + 2 > MAX_USER_LENGTH) {
+					break;
+				}
+				user.append(c).append(name.charAt(++i));
+			}
+			else {
+				user.append((c == '\u0000' || Character.isSurrogate(c)) ? '\uFFFD' : c);
+			}
+		}
+		return user.toString();
+	}
+
 	private void validateQuantity(BigDecimal quantity) {
 		if (quantity == null) {
 			throw new InvalidUsageEventException("quantity", "must not be null");

@@ -63,6 +63,11 @@ public record MeteringTables(String prefix) {
 		return this.prefix + "usage_rollup";
 	}
 
+	/** Hourly usage per user, folded with the rollups (top users). */
+	public String usageUserRollup() {
+		return this.prefix + "usage_user_rollup";
+	}
+
 	/** The rollup's progress: its watermark, one row per rollup. */
 	public String rollupState() {
 		return this.prefix + "rollup_state";

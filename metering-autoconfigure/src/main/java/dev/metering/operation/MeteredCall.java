@@ -65,6 +65,11 @@ final class MeteredCall {
 			throw new MeteredOperationException("@Metered on " + this.operation.describe() + ": " + attribute
 					+ " expression '" + expression.getExpressionString() + "' failed: " + ex.getMessage(), ex);
 		}
+		catch (RuntimeException ex) {
+			// SpEL rethrows what a method it calls throws (e.g. NumberFormatException) unwrapped.
+			throw new MeteredOperationException("@Metered on " + this.operation.describe() + ": " + attribute
+					+ " expression '" + expression.getExpressionString() + "' threw " + ex, ex);
+		}
 	}
 
 	MeteredOperationException failure(String attribute, String expression, String problem) {

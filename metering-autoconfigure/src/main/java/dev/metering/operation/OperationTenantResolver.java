@@ -43,8 +43,8 @@ public class OperationTenantResolver {
 	}
 
 	/**
-	 * The current request's principal name, cut to the ledger's width as the filter does: an
-	 * over-long name must not keep a completed call from being recorded.
+	 * The current request's principal name, made storable as the filter does: a name the
+	 * ledger cannot hold must not keep a completed call from being recorded.
 	 * @return the user, or {@code null}
 	 */
 	public @Nullable String currentUser() {
@@ -52,9 +52,7 @@ public class OperationTenantResolver {
 		if (request == null || request.getUserPrincipal() == null) {
 			return null;
 		}
-		String name = request.getUserPrincipal().getName();
-		return (name != null && name.length() > UsageEventValidator.MAX_USER_LENGTH)
-				? name.substring(0, UsageEventValidator.MAX_USER_LENGTH) : name;
+		return UsageEventValidator.storableUser(request.getUserPrincipal().getName());
 	}
 
 	private static @Nullable HttpServletRequest currentRequest() {

@@ -12,8 +12,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Folds a batch of new ledger rows in the database, inside the caller's transaction: the rows
- * are summed and added to the rollups by the database ({@link LedgerFoldSql}), never sent to
- * Java. When the rows above the watermark fill their id range, one range covers them; otherwise
+ * are summed and added to the rollups and the per-user rollups by the database
+ * ({@link LedgerFoldSql}), never sent to Java. When the rows above the watermark fill their id range, one range covers them; otherwise
  * their ids are read to open the gaps, and the contiguous ranges between the gaps are folded.
  * Each range holds only ids that exist, so the fold sums exactly the rows seen, whatever
  * commits meanwhile and whatever the transaction's isolation. On PostgreSQL the whole batch is
@@ -71,6 +71,21 @@ final class DatabaseFold {
 			highest = ranges.get(ranges.size() - 1)[1];
 			count = ranges.stream().mapToInt((range) -> (int) (range[1] - range[0] + 1)).sum();
 		}
+		foldRanges(ranges, now, true);
+		return new Folded(highest, count);
+	}
+
+	/**
+	 * Folds the rows of id ranges the caller read (the rows it summed in Java) into the per-user
+	 * rollups, which {@link RollupDialect#upsert} does not write.
+	 * @param ranges inclusive id ranges, every id of which exists
+	 * @param now the {@code updated_at} of the rows
+	 */
+	void foldUsers(List<long[]> ranges, Instant now) {
+		foldRanges(ranges, now, false);
+	}
+
+	private void foldRanges(List<long[]> ranges, Instant now, boolean withTenantRollups) {
 		Object updatedAt = this.dialect.timestamp(now);
 		for (int from = 0; from < ranges.size(); from += RANGES_PER_STATEMENT) {
 			List<long[]> chunk = ranges.subList(from, Math.min(ranges.size(), from + RANGES_PER_STATEMENT));
@@ -80,9 +95,11 @@ final class DatabaseFold {
 				args[1 + 2 * i] = chunk.get(i)[0];
 				args[2 + 2 * i] = chunk.get(i)[1];
 			}
-			this.jdbc.update(this.sql.foldRangesSql(this.tables, chunk.size()), args);
+			if (withTenantRollups) {
+				this.jdbc.update(this.sql.foldRangesSql(this.tables, chunk.size()), args);
+			}
+			this.jdbc.update(this.sql.foldUserRangesSql(this.tables, chunk.size()), args);
 		}
-		return new Folded(highest, count);
 	}
 
 	/** PostgreSQL: the batch read once, folded and its gaps found in one statement (one snapshot). */
@@ -100,7 +117,7 @@ final class DatabaseFold {
 				// Ids skipped over: not committed yet, or never to be. Wait for them.
 				gaps.open(gapStart, rs.getLong(4), now);
 			}
-		}, watermark, limit, this.dialect.timestamp(now), watermark, watermark);
+		}, watermark, limit, this.dialect.timestamp(now), this.dialect.timestamp(now), watermark, watermark);
 		return (countAndMax[0] == 0) ? new Folded(watermark, 0) : new Folded(countAndMax[1], (int) countAndMax[0]);
 	}
 

@@ -24,6 +24,9 @@ final class Fold {
 
 	private long events;
 
+	/** The runs of ids added, for the per-user rollups the database folds from them. */
+	private final List<long[]> idRanges = new ArrayList<>();
+
 	Fold(LedgerDatabase dialect) {
 		this.dialect = dialect;
 	}
@@ -41,11 +44,26 @@ final class Fold {
 		BigDecimal quantity = rs.getBigDecimal(5);
 		this.sums.computeIfAbsent(key, (k) -> new Sum()).add(quantity);
 		this.events++;
+		long[] last = this.idRanges.isEmpty() ? null : this.idRanges.get(this.idRanges.size() - 1);
+		if (last != null && id == last[1] + 1) {
+			last[1] = id;
+		}
+		else {
+			this.idRanges.add(new long[] { id, id });
+		}
 		return id;
 	}
 
 	long events() {
 		return this.events;
+	}
+
+	/**
+	 * The ids added, as inclusive ranges: every id of a range was added (a range never spans an
+	 * id that was not), so folding the ranges again reads exactly these rows.
+	 */
+	List<long[]> idRanges() {
+		return this.idRanges;
 	}
 
 	List<RollupDelta> deltas() {

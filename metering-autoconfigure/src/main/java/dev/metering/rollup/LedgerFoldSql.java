@@ -16,6 +16,10 @@ abstract sealed class LedgerFoldSql {
 	private static final String ROLLUP_COLUMNS = "tenant_id, meter, billing_scope_id, period_start, quantity, "
 			+ "event_count, updated_at";
 
+	/** The per-user rollup columns every platform's fold writes, in order. */
+	private static final String USER_ROLLUP_COLUMNS = "tenant_id, meter, period_start, user_id, quantity, "
+			+ "event_count, updated_at";
+
 	/**
 	 * How many rows follow a watermark (up to a limit) and the highest of their ids, from one
 	 * snapshot: when the count is the distance from the watermark to that id, the ids are
@@ -52,6 +56,24 @@ abstract sealed class LedgerFoldSql {
 				+ tables.usageEvent() + " WHERE " + where + " GROUP BY tenant_id, meter, billing_scope_id, "
 				+ hour("occurred_at"));
 	}
+
+	/**
+	 * Folds the ledger rows with a user whose ids lie in any of several inclusive ranges into the
+	 * per-user rollups: the same rows as {@link #foldRangesSql}, run in the same transaction.
+	 * @param tables the table names
+	 * @param ranges how many ranges
+	 * @return SQL with parameters updated_at, then start and end of each range
+	 */
+	String foldUserRangesSql(MeteringTables tables, int ranges) {
+		String where = String.join(" OR ", Collections.nCopies(ranges, "id BETWEEN ? AND ?"));
+		return userUpsert(tables, "SELECT tenant_id, meter, " + hour("occurred_at") + " AS period_start, user_id, "
+				+ "SUM(quantity) AS quantity, COUNT(*) AS event_count, " + now() + " AS updated_at FROM "
+				+ tables.usageEvent() + " WHERE (" + where + ") AND user_id IS NOT NULL GROUP BY tenant_id, meter, "
+				+ hour("occurred_at") + ", user_id");
+	}
+
+	/** Adds the rows of {@code sums} (user rollup columns, keys unique) to the per-user rollups. */
+	abstract String userUpsert(MeteringTables tables, String sums);
 
 	/** The start of the UTC hour of a timestamp column. */
 	abstract String hour(String column);
@@ -90,17 +112,20 @@ abstract sealed class LedgerFoldSql {
 
 		/**
 		 * One batch in one statement, so from one snapshot: the next rows above the watermark are
-		 * read once, summed into the rollups, and described by one row (count, highest id) plus
+		 * read once, summed into the rollups and the per-user rollups, and described by one row (count, highest id) plus
 		 * one row per run of ids skipped (gap start, gap end).
 		 * @param tables the table names
-		 * @return SQL with parameters watermark, limit, updated_at, watermark, watermark; selecting count,
+		 * @return SQL with parameters watermark, limit, updated_at, updated_at, watermark, watermark; selecting count,
 		 * highest id, gap start, gap end (the first two null on gap rows, the last two on the other)
 		 */
 		String foldBatchSql(MeteringTables tables) {
-			return "WITH n AS MATERIALIZED (SELECT id, tenant_id, meter, billing_scope_id, quantity, occurred_at FROM "
+			return "WITH n AS MATERIALIZED (SELECT id, tenant_id, meter, billing_scope_id, user_id, quantity, occurred_at FROM "
 					+ tables.usageEvent() + " WHERE id > ? ORDER BY id LIMIT ?), f AS ("
 					+ upsert(tables, "SELECT tenant_id, meter, billing_scope_id, " + hour("occurred_at")
 							+ ", SUM(quantity), COUNT(*), " + now() + " FROM n GROUP BY 1, 2, 3, 4")
+					+ "), u AS ("
+					+ userUpsert(tables, "SELECT tenant_id, meter, " + hour("occurred_at") + ", user_id, SUM(quantity), "
+							+ "COUNT(*), " + now() + " FROM n WHERE user_id IS NOT NULL GROUP BY 1, 2, 3, 4")
 					+ "), c AS (SELECT COUNT(*) AS rows, MAX(id) AS highest FROM n) SELECT rows, highest, NULL, NULL FROM c "
 					// Only when the ids do not fill the range up to the highest: a one-time filter.
 					+ "UNION ALL SELECT NULL, NULL, p + 1, id - 1 FROM (SELECT id, lag(id, 1, CAST(? AS bigint)) OVER "
@@ -122,6 +147,14 @@ abstract sealed class LedgerFoldSql {
 		String upsert(MeteringTables tables, String sums) {
 			return "INSERT INTO " + tables.usageRollup() + " AS r (" + ROLLUP_COLUMNS + ") " + sums
 					+ " ON CONFLICT (tenant_id, meter, billing_scope_id, period_start) DO UPDATE SET "
+					+ "quantity = r.quantity + EXCLUDED.quantity, event_count = r.event_count + EXCLUDED.event_count, "
+					+ "updated_at = EXCLUDED.updated_at";
+		}
+
+		@Override
+		String userUpsert(MeteringTables tables, String sums) {
+			return "INSERT INTO " + tables.usageUserRollup() + " AS r (" + USER_ROLLUP_COLUMNS + ") " + sums
+					+ " ON CONFLICT (tenant_id, meter, period_start, user_id) DO UPDATE SET "
 					+ "quantity = r.quantity + EXCLUDED.quantity, event_count = r.event_count + EXCLUDED.event_count, "
 					+ "updated_at = EXCLUDED.updated_at";
 		}
@@ -152,6 +185,17 @@ abstract sealed class LedgerFoldSql {
 					+ "v.billing_scope_id, v.period_start, v.quantity, v.event_count, v.updated_at)";
 		}
 
+		@Override
+		String userUpsert(MeteringTables tables, String sums) {
+			return "MERGE INTO " + tables.usageUserRollup() + " AS r USING (" + sums + ") AS v "
+					+ "ON r.tenant_id = v.tenant_id AND r.meter = v.meter AND r.period_start = v.period_start "
+					+ "AND r.user_id = v.user_id "
+					+ "WHEN MATCHED THEN UPDATE SET quantity = r.quantity + v.quantity, "
+					+ "event_count = r.event_count + v.event_count, updated_at = v.updated_at "
+					+ "WHEN NOT MATCHED THEN INSERT (" + USER_ROLLUP_COLUMNS + ") VALUES (v.tenant_id, v.meter, "
+					+ "v.period_start, v.user_id, v.quantity, v.event_count, v.updated_at)";
+		}
+
 	}
 
 	/**
@@ -176,6 +220,14 @@ abstract sealed class LedgerFoldSql {
 			return "INSERT INTO " + tables.usageRollup() + " (" + ROLLUP_COLUMNS + ") SELECT * FROM (" + sums
 					+ ") AS v ON DUPLICATE KEY UPDATE quantity = " + tables.usageRollup()
 					+ ".quantity + VALUES(quantity), event_count = " + tables.usageRollup()
+					+ ".event_count + VALUES(event_count), updated_at = VALUES(updated_at)";
+		}
+
+		@Override
+		String userUpsert(MeteringTables tables, String sums) {
+			return "INSERT INTO " + tables.usageUserRollup() + " (" + USER_ROLLUP_COLUMNS + ") SELECT * FROM (" + sums
+					+ ") AS v ON DUPLICATE KEY UPDATE quantity = " + tables.usageUserRollup()
+					+ ".quantity + VALUES(quantity), event_count = " + tables.usageUserRollup()
 					+ ".event_count + VALUES(event_count), updated_at = VALUES(updated_at)";
 		}
 

@@ -309,6 +309,7 @@ public class RollupJob {
 		boolean moved = rows.watermark() != watermark;
 		if (fold.events() > 0) {
 			this.dialect.get().upsert(this.jdbc, fold.deltas(), now);
+			new DatabaseFold(this.jdbc, this.tables, sql).foldUsers(fold.idRanges(), now);
 		}
 		long events = fold.events() + rows.foldedInDatabase();
 		writeGaps(sql, before, after);

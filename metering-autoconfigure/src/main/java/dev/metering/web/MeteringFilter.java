@@ -224,7 +224,7 @@ public class MeteringFilter extends OncePerRequestFilter {
 
 	private static @Nullable String userOf(HttpServletRequest request) {
 		String name = (request.getUserPrincipal() != null) ? request.getUserPrincipal().getName() : null;
-		return (name != null) ? truncate(name, UsageEventValidator.MAX_USER_LENGTH) : null;
+		return UsageEventValidator.storableUser(name);
 	}
 
 	private static String resourceOf(HttpServletRequest request, int status) {

@@ -96,8 +96,18 @@ CREATE TABLE IF NOT EXISTS metering_quota_audit (
     old_value   VARCHAR(2000),
     new_value   VARCHAR(2000)
 );
--- Top users of a tenant's meter in a period (billing): covers the query, so it reads no table rows.
-CREATE INDEX IF NOT EXISTS metering_usage_event_user_ix ON metering_usage_event (tenant_id, meter, occurred_at, user_id, quantity);
+-- Hourly usage per user (top users, billing): folded with the tenant rollups in the same transaction,
+-- so it equals the ledger's rows with a user up to the same watermark.
+CREATE TABLE IF NOT EXISTS metering_usage_user_rollup (
+    tenant_id    VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    period_start TIMESTAMPTZ NOT NULL,
+    user_id      VARCHAR(256)   NOT NULL,
+    quantity     NUMERIC(38, 9) NOT NULL,
+    event_count  BIGINT         NOT NULL,
+    updated_at   TIMESTAMPTZ NOT NULL,
+    CONSTRAINT metering_usage_user_rollup_pk PRIMARY KEY (tenant_id, meter, period_start, user_id)
+);
 -- Hard-quota budgets: how much of a (scope, meter, window) limit has been handed out to instances.
 -- Invariant: granted = ledger usage of the window + the unused part of every lease, as of the last
 -- reconciliation; a grant only ever raises granted while granted + chunk <= limit.

@@ -34,7 +34,7 @@ class DatabaseFoldTests {
 			List<UsageEvent> events = new ArrayList<>();
 			for (int i = 0; i < 60; i++) {
 				events.add(RollupJobTests.event("tenant-" + (i % 4), "meter-" + (i % 3), (i % 5) + ".125",
-						NOW.minus(Duration.ofMinutes(17L * i))));
+						NOW.minus(Duration.ofMinutes(17L * i)), (i % 7 == 0) ? null : "user-" + (i % 5)));
 			}
 			RollupJobTests.store(schema).insert(events.subList(0, 25), NOW);
 			try (Connection rolledBack = schema.dataSource().getConnection()) {
@@ -51,6 +51,7 @@ class DatabaseFoldTests {
 					new MutableClock(NOW), false)
 				.rollupNow();
 			Map<Key, Totals> javaRollups = RollupTruth.rollups(schema);
+			Map<Key, Totals> javaUserRollups = RollupTruth.userRollups(schema);
 			List<Map<String, Object>> javaGaps = gaps(schema);
 			Long javaWatermark = watermark(schema);
 			forgetRollups(schema);
@@ -62,6 +63,9 @@ class DatabaseFoldTests {
 			assertThat(inDatabase.eventsFolded()).isEqualTo(60);
 			assertThat(inDatabase.openGaps()).isEqualTo(1);
 			assertThat(RollupTruth.rollups(schema)).isEqualTo(javaRollups).isEqualTo(RollupTruth.ledger(schema));
+			assertThat(RollupTruth.userRollups(schema)).isNotEmpty()
+				.isEqualTo(javaUserRollups)
+				.isEqualTo(RollupTruth.userLedger(schema));
 			assertThat(gaps(schema)).isEqualTo(javaGaps);
 			assertThat(watermark(schema)).isEqualTo(javaWatermark);
 		}
@@ -80,6 +84,7 @@ class DatabaseFoldTests {
 
 	private static void forgetRollups(TestSchema schema) {
 		schema.jdbc().update("DELETE FROM " + schema.tables().usageRollup());
+		schema.jdbc().update("DELETE FROM " + schema.tables().usageUserRollup());
 		schema.jdbc().update("DELETE FROM " + schema.tables().rollupGap());
 		schema.jdbc().update("DELETE FROM " + schema.tables().rollupState());
 	}

@@ -146,6 +146,7 @@ class RollupConcurrencyTests {
 		UsageEvent event = UsageEvent.builder(tenant, "meter-" + random.nextInt(3))
 			.quantity(BigDecimal.valueOf(random.nextLong(1, 1_000_000_000_000L), 9))
 			.occurredAt(BASE.minusSeconds(random.nextLong(6 * 3600)))
+			.userId(random.nextInt(5) == 0 ? null : "user-" + random.nextInt(6))
 			.build();
 		return random.nextBoolean() ? event : event.withBillingScope("parent-" + random.nextInt(2));
 	}

@@ -20,6 +20,7 @@ import dev.metering.test.FailingDataSource;
 import dev.metering.test.MutableClock;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -260,14 +261,23 @@ class RollupJobTests {
 	}
 
 	static UsageEvent event(String tenant, String meter, String quantity, Instant occurredAt) {
-		return UsageEvent.builder(tenant, meter).quantity(new BigDecimal(quantity)).occurredAt(occurredAt).build();
+		return event(tenant, meter, quantity, occurredAt, null);
+	}
+
+	static UsageEvent event(String tenant, String meter, String quantity, Instant occurredAt, @Nullable String user) {
+		return UsageEvent.builder(tenant, meter)
+			.quantity(new BigDecimal(quantity))
+			.occurredAt(occurredAt)
+			.userId(user)
+			.build();
 	}
 
 	/** Events of three tenants and two meters spread over the last five hours. */
 	static List<UsageEvent> events(int count) {
 		List<UsageEvent> events = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
-			events.add(event("tenant-" + (i % 3), "meter-" + (i % 2), "1", NOW.minus(Duration.ofMinutes(7L * i % 300))));
+			events.add(event("tenant-" + (i % 3), "meter-" + (i % 2), "1", NOW.minus(Duration.ofMinutes(7L * i % 300)),
+					(i % 4 == 0) ? null : "user-" + (i % 5)));
 		}
 		return events;
 	}

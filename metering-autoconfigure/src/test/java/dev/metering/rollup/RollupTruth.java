@@ -17,7 +17,8 @@ import dev.metering.test.TestSchema;
 
 /**
  * The two sides the rollup tests compare: the ledger summed by (tenant, meter, scope, hour) in
- * Java, and the rollup table as it is.
+ * Java, and the rollup table as it is; likewise per (tenant, meter, user, hour) and the per-user
+ * rollup table.
  */
 final class RollupTruth {
 
@@ -55,6 +56,38 @@ final class RollupTruth {
 		return rows;
 	}
 
+	/** The ledger's rows with a user summed per (tenant, meter, user, UTC hour), keyed by "user " + id. */
+	static Map<Key, Totals> userLedger(TestSchema schema) {
+		LedgerDatabase sql = schema.dialect();
+		Map<Key, Totals> sums = new HashMap<>();
+		schema.jdbc()
+			.query("SELECT tenant_id, meter, user_id, occurred_at, quantity FROM " + schema.tables().usageEvent()
+					+ " WHERE user_id IS NOT NULL", (rs) -> {
+						Key key = new Key(rs.getString(1), rs.getString(2), "user " + rs.getString(3),
+								sql.readTimestamp(rs, 4).truncatedTo(ChronoUnit.HOURS));
+						sums.merge(key, new Totals(rs.getBigDecimal(5), 1), Totals::plus);
+					});
+		sums.replaceAll((key, totals) -> totals.normalized());
+		return sums;
+	}
+
+	/** The per-user rollup table, keyed as {@link #userLedger}. */
+	static Map<Key, Totals> userRollups(TestSchema schema) {
+		LedgerDatabase sql = schema.dialect();
+		Map<Key, Totals> rows = new HashMap<>();
+		schema.jdbc()
+			.query("SELECT tenant_id, meter, user_id, period_start, quantity, event_count FROM "
+					+ schema.tables().usageUserRollup(), (rs) -> {
+						Key key = new Key(rs.getString(1), rs.getString(2), "user " + rs.getString(3),
+								sql.readTimestamp(rs, 4));
+						Totals previous = rows.put(key, new Totals(rs.getBigDecimal(5), rs.getLong(6)).normalized());
+						if (previous != null) {
+							throw new AssertionError("Two user rollup rows for " + key);
+						}
+					});
+		return rows;
+	}
+
 	/** The rollup table with updated_at, to tell whether a run wrote anything. */
 	static Map<Key, String> rollupsWithUpdatedAt(TestSchema schema) {
 		LedgerDatabase sql = schema.dialect();
@@ -77,6 +110,9 @@ final class RollupTruth {
 	static Map<Key, String> differences(TestSchema schema) {
 		Map<Key, Totals> ledger = ledger(schema);
 		Map<Key, Totals> rollups = rollups(schema);
+		// The per-user rollups are folded in the same transactions: they must be exact as well.
+		ledger.putAll(userLedger(schema));
+		rollups.putAll(userRollups(schema));
 		Map<Key, String> differences = new TreeMap<>(Comparator.comparing(Key::toString));
 		Set<Key> keys = new HashSet<>(ledger.keySet());
 		keys.addAll(rollups.keySet());
