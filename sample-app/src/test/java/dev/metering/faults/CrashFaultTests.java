@@ -49,8 +49,9 @@ class CrashFaultTests {
 				assertThat(beforeRestart).as("the kill lost the buffer until the restart").isLessThan(load.answered());
 				assertThat(result.lost()).isZero();
 				assertThat(result.doubled()).isZero();
-				// A request in flight at the kill may be recorded without its answer arriving.
-				assertThat(result.unanswered()).isLessThanOrEqualTo(load.failed());
+				// A request in flight at the kill (one per client at most) may be recorded without its
+				// answer arriving; its client may see the error before or after the load stops counting.
+				assertThat(result.unanswered()).isLessThanOrEqualTo(CLIENTS);
 			}
 		}
 	}
