@@ -8,6 +8,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.LedgerReadings;
+import dev.metering.quota.LevelNamedQuotaDefinitions;
 import dev.metering.quota.LocalUsage;
 import dev.metering.quota.QuotaDefinitionSource;
 import dev.metering.quota.QuotaEnforcementService;
@@ -15,6 +16,7 @@ import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaObserver;
 import dev.metering.quota.QuotaWarningEvent;
 import dev.metering.rollup.UsageReader;
+import dev.metering.tenant.TenantDirectory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -54,8 +56,10 @@ public final class MeteringQuotaAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	CachedQuotaDefinitions meteringCachedQuotaDefinitions(QuotaDefinitionSource source,
-			MeteringQuotaProperties properties, QuotaRefreshThreads threads) {
-		return new CachedQuotaDefinitions(source, properties.getCache().getDefinitionsTtl(),
+			MeteringQuotaProperties properties, QuotaRefreshThreads threads, ObjectProvider<TenantDirectory> directory) {
+		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
+		// In a hierarchy, a policy's name says which level of the lineage it limits.
+		return new CachedQuotaDefinitions(new LevelNamedQuotaDefinitions(source, tenants::inHierarchy), properties.getCache().getDefinitionsTtl(),
 				properties.getCache().getMaximumDefinitionEntries(), threads.executor());
 	}
 
