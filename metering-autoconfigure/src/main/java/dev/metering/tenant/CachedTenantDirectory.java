@@ -1,7 +1,14 @@
 package dev.metering.tenant;
 
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 
@@ -18,7 +25,7 @@ public class CachedTenantDirectory implements TenantDirectory {
 
 	private final LoadingCache<String, TenantLineage> cache;
 
-	private final LoadingCache<Boolean, Set<String>> parents;
+	private final LoadingCache<Boolean, Map<String, List<String>>> children;
 
 	/**
 	 * Creates the directory.
@@ -35,25 +42,46 @@ public class CachedTenantDirectory implements TenantDirectory {
 			.refreshAfterWrite(ttl)
 			.executor(executor)
 			.build((tenantId) -> TenantHierarchy.lineage(tenantId, source::find, rules.maxDepth()));
-		this.parents = Caffeine.newBuilder()
+		this.children = Caffeine.newBuilder()
 			.refreshAfterWrite(ttl)
 			.executor(executor)
-			.build((all) -> parentsOf(source));
+			.build((all) -> childrenOf(source));
 	}
 
-	private static Set<String> parentsOf(TenantDefinitionSource source) {
-		Set<String> parents = new HashSet<>();
+	private static Map<String, List<String>> childrenOf(TenantDefinitionSource source) {
+		Map<String, List<String>> children = new HashMap<>();
 		for (TenantDefinition definition : source.all()) {
 			if (definition.parentId() != null) {
-				parents.add(definition.parentId());
+				children.computeIfAbsent(definition.parentId(), (parent) -> new ArrayList<>())
+					.add(definition.tenantId());
 			}
 		}
-		return Set.copyOf(parents);
+		children.replaceAll((parent, ids) -> List.copyOf(ids));
+		return Map.copyOf(children);
 	}
 
 	@Override
 	public boolean inHierarchy(String tenantId) {
-		return lineageOf(tenantId).scopes().size() > 1 || this.parents.get(Boolean.TRUE).contains(tenantId);
+		return lineageOf(tenantId).scopes().size() > 1 || this.children.get(Boolean.TRUE).containsKey(tenantId);
+	}
+
+	@Override
+	public Set<String> subtreeOf(String scope) {
+		Map<String, List<String>> children = this.children.get(Boolean.TRUE);
+		if (!children.containsKey(scope)) {
+			return Set.of(scope);
+		}
+		Set<String> subtree = new LinkedHashSet<>();
+		Deque<String> pending = new ArrayDeque<>();
+		pending.add(scope);
+		while (!pending.isEmpty()) {
+			String next = pending.poll();
+			// A set guards against a cycle in rows changed behind the kit's back.
+			if (subtree.add(next)) {
+				pending.addAll(children.getOrDefault(next, List.of()));
+			}
+		}
+		return Collections.unmodifiableSet(subtree);
 	}
 
 	@Override
@@ -66,7 +94,7 @@ public class CachedTenantDirectory implements TenantDirectory {
 	 */
 	public void invalidateAll() {
 		this.cache.invalidateAll();
-		this.parents.invalidateAll();
+		this.children.invalidateAll();
 	}
 
 }

@@ -1,5 +1,7 @@
 package dev.metering.tenant;
 
+import java.util.Set;
+
 import dev.metering.event.BillingAttribution;
 
 /**
@@ -24,6 +26,15 @@ public interface TenantDirectory extends BillingAttribution {
 	 */
 	default boolean inHierarchy(String tenantId) {
 		return lineageOf(tenantId).scopes().size() > 1;
+	}
+
+	/**
+	 * A scope and every tenant below it: whose usage counts against the scope's quotas.
+	 * @param scope the scope
+	 * @return the scope first, then its descendants
+	 */
+	default Set<String> subtreeOf(String scope) {
+		return Set.of(scope);
 	}
 
 	@Override
