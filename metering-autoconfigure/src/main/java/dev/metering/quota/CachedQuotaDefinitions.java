@@ -44,4 +44,17 @@ public class CachedQuotaDefinitions implements QuotaDefinitionSource {
 		return !quotasOf(scope).policies(meter).isEmpty();
 	}
 
+	/**
+	 * Forgets the definitions of one scope: its next use loads them again (a runtime change).
+	 * @param scope the scope
+	 */
+	public void evict(String scope) {
+		this.cache.invalidate(scope);
+	}
+
+	/** Forgets every definition (a plan changed, or invalidations may have been missed). */
+	public void evictAll() {
+		this.cache.invalidateAll();
+	}
+
 }

@@ -57,6 +57,32 @@ public final class ConfiguredQuotaDefinitions implements QuotaDefinitionSource {
 	}
 
 	/**
+	 * The configured quotas of a plan, for sources that layer other definitions over these.
+	 * @param plan the plan name
+	 * @return its quotas, or {@code null} when no such plan is configured
+	 */
+	public @Nullable List<QuotaPolicy> plan(String plan) {
+		return this.plans.get(plan);
+	}
+
+	/**
+	 * The configured entry of a tenant, for sources that layer other definitions over these.
+	 * @param tenant the tenant id
+	 * @return its entry, or {@code null} when it is not configured
+	 */
+	public @Nullable TenantEntry tenant(String tenant) {
+		return this.tenants.get(tenant);
+	}
+
+	/**
+	 * The configured default plan.
+	 * @return the plan of tenants without one, or {@code null} for none
+	 */
+	public @Nullable String defaultPlan() {
+		return this.defaultPlan;
+	}
+
+	/**
 	 * One configured tenant.
 	 *
 	 * @param plan its plan, or {@code null} for the default plan

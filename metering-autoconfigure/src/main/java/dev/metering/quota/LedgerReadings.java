@@ -74,6 +74,15 @@ public class LedgerReadings {
 		this.cache.invalidateAll();
 	}
 
+	/**
+	 * Forgets every reading of one scope, so its next check reads the ledger (a runtime quota
+	 * change of that scope).
+	 * @param scope the scope
+	 */
+	public void invalidateScope(String scope) {
+		this.cache.asMap().keySet().removeIf((key) -> key.scope().equals(scope));
+	}
+
 	private Reading read(Key key) {
 		Reading reading = null;
 		for (int attempt = 0; attempt < ATTEMPTS; attempt++) {

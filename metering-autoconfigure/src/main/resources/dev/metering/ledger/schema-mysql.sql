@@ -46,3 +46,53 @@ CREATE TABLE IF NOT EXISTS metering_rollup_gap (
     first_seen_at DATETIME(6) NOT NULL,
     PRIMARY KEY (name, gap_start)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Runtime quota definitions (a row wins over application.yml for the same plan/tenant, meter and window).
+CREATE TABLE IF NOT EXISTS metering_plan (
+    name        VARCHAR(64)  NOT NULL,
+    description VARCHAR(512),
+    created_at  DATETIME(6)    NOT NULL,
+    updated_at  DATETIME(6)    NOT NULL,
+    CONSTRAINT metering_plan_pk PRIMARY KEY (name)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+CREATE TABLE IF NOT EXISTS metering_plan_quota (
+    plan           VARCHAR(64)    NOT NULL,
+    meter          VARCHAR(128)   NOT NULL,
+    quota_window   VARCHAR(8)     NOT NULL,
+    quota_limit    DECIMAL(38, 9) NOT NULL,
+    enforcement    VARCHAR(8)     NOT NULL,
+    soft_threshold DOUBLE,
+    updated_at     DATETIME(6)    NOT NULL,
+    CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, quota_window)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Tenants: plan and exempt (NULL = as configured), parent and billing attribution (tenant hierarchies).
+CREATE TABLE IF NOT EXISTS metering_tenant (
+    tenant_id           VARCHAR(128) NOT NULL,
+    parent_id           VARCHAR(128),
+    billing_attribution VARCHAR(128),
+    plan                VARCHAR(64),
+    exempt              BOOLEAN,
+    created_at          DATETIME(6)    NOT NULL,
+    updated_at          DATETIME(6)    NOT NULL,
+    CONSTRAINT metering_tenant_pk PRIMARY KEY (tenant_id)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+CREATE TABLE IF NOT EXISTS metering_tenant_quota (
+    tenant_id      VARCHAR(128)   NOT NULL,
+    meter          VARCHAR(128)   NOT NULL,
+    quota_window   VARCHAR(8)     NOT NULL,
+    quota_limit    DECIMAL(38, 9) NOT NULL,
+    enforcement    VARCHAR(8)     NOT NULL,
+    soft_threshold DOUBLE,
+    updated_at     DATETIME(6)    NOT NULL,
+    CONSTRAINT metering_tenant_quota_pk PRIMARY KEY (tenant_id, meter, quota_window)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Who changed which runtime definition when, old value -> new value (NULL = absent).
+CREATE TABLE IF NOT EXISTS metering_quota_audit (
+    id          BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    changed_at  DATETIME(6)    NOT NULL,
+    actor       VARCHAR(256)  NOT NULL,
+    action      VARCHAR(32)   NOT NULL,
+    target      VARCHAR(512)  NOT NULL,
+    old_value   VARCHAR(2000),
+    new_value   VARCHAR(2000)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -1,0 +1,232 @@
+package dev.metering.admin;
+
+import java.math.BigDecimal;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import javax.sql.DataSource;
+
+import dev.metering.ledger.MeteringTables;
+import dev.metering.quota.Enforcement;
+import dev.metering.quota.QuotaWindow;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.util.function.SingletonSupplier;
+
+/**
+ * The runtime definitions' tables: plans, plan quotas, tenants, tenant quotas and the audit
+ * trail. Writes run in the caller's transaction ({@link MeteringAdmin} holds it).
+ */
+public class JdbcRuntimeDefinitions {
+
+	private final JdbcTemplate jdbc;
+
+	private final SingletonSupplier<RuntimeDefinitionSql> sql;
+
+	private final RowMapper<QuotaRow> quotaRows = (rs, n) -> quotaRow(rs);
+
+	/**
+	 * Creates the store.
+	 * @param dataSource the database
+	 * @param tables the table names
+	 * @param platform {@code postgresql}, {@code h2} or {@code mysql}, asked on first use
+	 */
+	public JdbcRuntimeDefinitions(DataSource dataSource, MeteringTables tables, Supplier<String> platform) {
+		this.jdbc = new JdbcTemplate(dataSource);
+		this.sql = SingletonSupplier.of(() -> new RuntimeDefinitionSql(tables, platform.get()));
+	}
+
+	/**
+	 * Whether the database holds a plan.
+	 * @param plan the plan name
+	 * @return {@code true} when it has a row
+	 */
+	public boolean hasPlan(String plan) {
+		return !this.jdbc.queryForList(this.sql.obtain().selectPlan, plan).isEmpty();
+	}
+
+	/**
+	 * The plans of the database.
+	 * @return plan names, sorted
+	 */
+	public List<String> planNames() {
+		return this.jdbc.query(this.sql.obtain().selectPlans, (rs, n) -> rs.getString(1));
+	}
+
+	/**
+	 * The quotas the database gives a plan.
+	 * @param plan the plan name
+	 * @return its rows, by meter and window
+	 */
+	public List<QuotaRow> planQuotas(String plan) {
+		return this.jdbc.query(this.sql.obtain().selectPlanQuotas, this.quotaRows, plan);
+	}
+
+	Optional<QuotaRow> planQuota(String plan, String meter, QuotaWindow window) {
+		return this.jdbc.query(this.sql.obtain().selectPlanQuota, this.quotaRows, plan, meter, window.id()).stream().findFirst();
+	}
+
+	/**
+	 * The database's row of a tenant.
+	 * @param tenantId the tenant
+	 * @return its row, empty when it has none
+	 */
+	public Optional<TenantRow> tenant(String tenantId) {
+		return this.jdbc
+			.query(this.sql.obtain().selectTenant,
+					(rs, n) -> new TenantRow(rs.getString(1), rs.getString(2), nullableBoolean(rs, 3), rs.getString(4),
+							rs.getString(5)),
+					tenantId)
+			.stream()
+			.findFirst();
+	}
+
+	/**
+	 * The quotas the database gives a tenant of its own.
+	 * @param tenantId the tenant
+	 * @return its rows, by meter and window
+	 */
+	public List<QuotaRow> tenantQuotas(String tenantId) {
+		return this.jdbc.query(this.sql.obtain().selectTenantQuotas, this.quotaRows, tenantId);
+	}
+
+	Optional<QuotaRow> tenantQuota(String tenantId, String meter, QuotaWindow window) {
+		return this.jdbc.query(this.sql.obtain().selectTenantQuota, this.quotaRows, tenantId, meter, window.id())
+			.stream()
+			.findFirst();
+	}
+
+	long tenantsOnPlan(String plan) {
+		Long count = this.jdbc.queryForObject(this.sql.obtain().countTenantsOnPlan, Long.class, plan);
+		return (count != null) ? count : 0;
+	}
+
+	void insertPlan(String plan, @Nullable String description, Instant now) {
+		this.jdbc.update(this.sql.obtain().insertPlan, plan, description, ts(now), ts(now));
+	}
+
+	void deletePlan(String plan) {
+		this.jdbc.update(this.sql.obtain().deletePlanQuotas, plan);
+		this.jdbc.update(this.sql.obtain().deletePlan, plan);
+	}
+
+	void savePlanQuota(String plan, QuotaRow row, boolean exists, Instant now) {
+		if (exists) {
+			this.jdbc.update(this.sql.obtain().updatePlanQuota, row.limit(), row.enforcement().id(), row.softThreshold(),
+					ts(now), plan, row.meter(), row.window().id());
+		}
+		else {
+			this.jdbc.update(this.sql.obtain().insertPlanQuota, plan, row.meter(), row.window().id(), row.limit(),
+					row.enforcement().id(), row.softThreshold(), ts(now));
+		}
+	}
+
+	void deletePlanQuota(String plan, String meter, QuotaWindow window) {
+		this.jdbc.update(this.sql.obtain().deletePlanQuota, plan, meter, window.id());
+	}
+
+	void saveTenant(TenantRow row, boolean exists, Instant now) {
+		if (exists) {
+			this.jdbc.update(this.sql.obtain().updateTenant, row.plan(), row.exempt(), row.parentId(), row.billingAttribution(),
+					ts(now), row.tenantId());
+		}
+		else {
+			this.jdbc.update(this.sql.obtain().insertTenant, row.tenantId(), row.plan(), row.exempt(), row.parentId(),
+					row.billingAttribution(), ts(now), ts(now));
+		}
+	}
+
+	void deleteTenant(String tenantId) {
+		this.jdbc.update(this.sql.obtain().deleteTenantQuotas, tenantId);
+		this.jdbc.update(this.sql.obtain().deleteTenant, tenantId);
+	}
+
+	void saveTenantQuota(String tenantId, QuotaRow row, boolean exists, Instant now) {
+		if (exists) {
+			this.jdbc.update(this.sql.obtain().updateTenantQuota, row.limit(), row.enforcement().id(), row.softThreshold(),
+					ts(now), tenantId, row.meter(), row.window().id());
+		}
+		else {
+			this.jdbc.update(this.sql.obtain().insertTenantQuota, tenantId, row.meter(), row.window().id(), row.limit(),
+					row.enforcement().id(), row.softThreshold(), ts(now));
+		}
+	}
+
+	void deleteTenantQuota(String tenantId, String meter, QuotaWindow window) {
+		this.jdbc.update(this.sql.obtain().deleteTenantQuota, tenantId, meter, window.id());
+	}
+
+	void audit(Instant at, String actor, String action, String target, @Nullable String oldValue,
+			@Nullable String newValue) {
+		this.jdbc.update(this.sql.obtain().insertAudit, ts(at), actor, action, target, oldValue, newValue);
+	}
+
+	/**
+	 * The audit trail of targets starting with a prefix, newest first.
+	 * @param targetPrefix e.g. {@code tenant:acme} or {@code plan:} ({@code %} and {@code _} are
+	 * matched literally)
+	 * @param limit the most entries
+	 * @return the entries
+	 */
+	public List<AuditEntry> audit(String targetPrefix, int limit) {
+		String pattern = targetPrefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+		JdbcTemplate bounded = new JdbcTemplate(this.jdbc.getDataSource());
+		bounded.setMaxRows(limit);
+		return bounded.query(this.sql.obtain().selectAudit,
+				(rs, n) -> new AuditEntry(rs.getLong(1), this.sql.obtain().readTimestamp(rs, 2), rs.getString(3),
+						rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7)),
+				pattern);
+	}
+
+	/**
+	 * Ledger rows above the rollup's watermark.
+	 * @param rollupName the rollup's name in the state table
+	 * @return the lag in ledger ids, 0 when everything is folded
+	 */
+	public long rollupLag(String rollupName) {
+		Long lag = this.jdbc.queryForObject(this.sql.obtain().rollupLag, Long.class, rollupName);
+		return (lag != null) ? Math.max(0, lag) : 0;
+	}
+
+	/**
+	 * Whether the ledger can be written: a connection that is not read-only reaches its table.
+	 * @return {@code true} when it can
+	 */
+	public boolean ledgerWritable() {
+		Boolean writable = this.jdbc.execute((java.sql.Connection connection) -> {
+			if (connection.isReadOnly()) {
+				return false;
+			}
+			try (var statement = connection.prepareStatement(this.sql.obtain().ledgerProbe)) {
+				statement.executeQuery().close();
+			}
+			return true;
+		});
+		return Boolean.TRUE.equals(writable);
+	}
+
+	private Object ts(Instant instant) {
+		return this.sql.obtain().timestamp(instant);
+	}
+
+	private static QuotaRow quotaRow(ResultSet rs) throws SQLException {
+		BigDecimal limit = rs.getBigDecimal(3);
+		double value = rs.getDouble(5);
+		Double threshold = rs.wasNull() ? null : value;
+		return new QuotaRow(rs.getString(1), QuotaWindow.of(rs.getString(2)), limit.stripTrailingZeros(),
+				Enforcement.of(rs.getString(4)), threshold);
+	}
+
+	private static @Nullable Boolean nullableBoolean(ResultSet rs, int column) throws SQLException {
+		boolean value = rs.getBoolean(column);
+		return rs.wasNull() ? null : value;
+	}
+
+}

@@ -1,0 +1,125 @@
+package dev.metering.admin;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.metering.admin.EffectiveQuotas.ExplainedQuota;
+import dev.metering.quota.ConfiguredQuotaDefinitions;
+import dev.metering.quota.ConfiguredQuotaDefinitions.TenantEntry;
+import dev.metering.quota.QuotaDefinitionSource;
+import dev.metering.quota.QuotaPolicy;
+import dev.metering.quota.QuotaWindow;
+import dev.metering.quota.TenantQuotas;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Quota definitions of the database layered over those of the configuration: a database row
+ * for the same plan or tenant, meter and window wins; a tenant row's plan and exempt flag win
+ * when set. As in the configuration, a tenant's own quota replaces its plan's quota of the same
+ * meter and window. Every value's origin is kept ({@link #explain(String)}).
+ */
+public class LayeredQuotaDefinitions implements QuotaDefinitionSource {
+
+	private final ConfiguredQuotaDefinitions configured;
+
+	private final JdbcRuntimeDefinitions database;
+
+	/**
+	 * Creates the layered definitions.
+	 * @param configured the definitions of {@code application.yml}
+	 * @param database the runtime definitions' tables
+	 */
+	public LayeredQuotaDefinitions(ConfiguredQuotaDefinitions configured, JdbcRuntimeDefinitions database) {
+		this.configured = configured;
+		this.database = database;
+	}
+
+	@Override
+	public TenantQuotas quotasOf(String scope) {
+		return explain(scope).toTenantQuotas();
+	}
+
+	/**
+	 * Whether a plan exists in the configuration or the database.
+	 * @param plan the plan name
+	 * @return {@code true} when it does
+	 */
+	public boolean planExists(String plan) {
+		return this.configured.plan(plan) != null || this.database.hasPlan(plan);
+	}
+
+	/**
+	 * Whether a plan is defined in the configuration.
+	 * @param plan the plan name
+	 * @return {@code true} when {@code metering.plans} has it
+	 */
+	public boolean isConfiguredPlan(String plan) {
+		return this.configured.plan(plan) != null;
+	}
+
+	/**
+	 * The effective quotas of a tenant, each with its origin.
+	 * @param tenantId the tenant
+	 * @return its quotas
+	 */
+	public EffectiveQuotas explain(String tenantId) {
+		TenantEntry entry = this.configured.tenant(tenantId);
+		TenantRow row = this.database.tenant(tenantId).orElse(null);
+		String plan;
+		DefinitionOrigin planOrigin;
+		if (row != null && row.plan() != null) {
+			plan = row.plan();
+			planOrigin = DefinitionOrigin.DATABASE;
+		}
+		else if (entry != null && entry.plan() != null) {
+			plan = entry.plan();
+			planOrigin = DefinitionOrigin.CONFIGURATION;
+		}
+		else {
+			plan = this.configured.defaultPlan();
+			planOrigin = (plan != null) ? DefinitionOrigin.DEFAULT_PLAN : DefinitionOrigin.NONE;
+		}
+		boolean exempt;
+		DefinitionOrigin exemptOrigin;
+		if (row != null && row.exempt() != null) {
+			exempt = row.exempt();
+			exemptOrigin = DefinitionOrigin.DATABASE;
+		}
+		else {
+			exempt = entry != null && entry.exempt();
+			exemptOrigin = exempt ? DefinitionOrigin.CONFIGURATION : DefinitionOrigin.NONE;
+		}
+		Map<String, ExplainedQuota> planQuotas = new LinkedHashMap<>();
+		if (plan != null) {
+			List<QuotaPolicy> configuredPlan = this.configured.plan(plan);
+			put(planQuotas, (configuredPlan != null) ? configuredPlan : List.of(), "plan",
+					DefinitionOrigin.CONFIGURATION);
+			put(planQuotas, policies(plan, this.database.planQuotas(plan)), "plan", DefinitionOrigin.DATABASE);
+		}
+		Map<String, ExplainedQuota> tenantQuotas = new LinkedHashMap<>();
+		put(tenantQuotas, (entry != null) ? entry.quotas() : List.of(), "tenant", DefinitionOrigin.CONFIGURATION);
+		put(tenantQuotas, policies(tenantId, this.database.tenantQuotas(tenantId)), "tenant", DefinitionOrigin.DATABASE);
+		planQuotas.putAll(tenantQuotas);
+		return new EffectiveQuotas(tenantId, plan, planOrigin, exempt, exemptOrigin,
+				new ArrayList<>(planQuotas.values()));
+	}
+
+	private static List<QuotaPolicy> policies(String owner, List<QuotaRow> rows) {
+		return rows.stream().map((row) -> row.toPolicy(owner)).toList();
+	}
+
+	private static void put(Map<String, ExplainedQuota> quotas, List<QuotaPolicy> policies, String level,
+			DefinitionOrigin origin) {
+		for (QuotaPolicy policy : policies) {
+			quotas.put(key(policy.meter(), policy.window()), new ExplainedQuota(policy, level, origin));
+		}
+	}
+
+	static String key(String meter, @Nullable QuotaWindow window) {
+		return meter + "/" + ((window != null) ? window.id() : "");
+	}
+
+}

@@ -1,0 +1,66 @@
+package dev.metering.autoconfigure;
+
+import dev.metering.admin.MeteringAdmin;
+import dev.metering.admin.web.AdminApiSettings;
+import dev.metering.admin.web.MeteringAdminRoutes;
+import dev.metering.quota.InvalidQuotaConfigurationException;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
+import org.springframework.web.servlet.function.RouterFunction;
+import org.springframework.web.servlet.function.ServerResponse;
+
+/**
+ * The admin REST API ({@code metering.admin.web.enabled=true}): mounted under the base path,
+ * protected by an authority (Spring Security) or a static API key. Without Spring Security and
+ * without a key the application does not start: never an open admin API by accident.
+ */
+@AutoConfiguration(after = MeteringAdminAutoConfiguration.class)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass({ RouterFunction.class, JsonMapper.class })
+@ConditionalOnBean(MeteringAdmin.class)
+@ConditionalOnBooleanProperty("metering.admin.web.enabled")
+public final class MeteringAdminWebAutoConfiguration {
+
+	private static final String SECURITY_CONTEXT = "org.springframework.security.core.context.SecurityContextHolder";
+
+	@Bean
+	@ConditionalOnMissingBean
+	MeteringAdminRoutes meteringAdminRoutes(MeteringAdmin admin, MeteringAdminProperties properties,
+			ResourceLoader resourceLoader) {
+		MeteringAdminProperties.Web web = properties.getWeb();
+		boolean security = ClassUtils.isPresent(SECURITY_CONTEXT, resourceLoader.getClassLoader());
+		String apiKey = StringUtils.hasText(web.getApiKey()) ? web.getApiKey() : null;
+		if (!security && apiKey == null) {
+			throw new InvalidQuotaConfigurationException("metering.admin.web.api-key", null,
+					"the admin REST API is enabled without Spring Security: set an API key (or add Spring Security "
+							+ "and grant the authority " + web.getAuthority() + "), or disable metering.admin.web.enabled");
+		}
+		if (apiKey != null && apiKey.length() < 16) {
+			throw new InvalidQuotaConfigurationException("metering.admin.web.api-key", "(hidden)",
+					"use at least 16 characters");
+		}
+		String basePath = web.getBasePath();
+		if (!StringUtils.hasText(basePath) || !basePath.startsWith("/") || basePath.endsWith("/")) {
+			throw new InvalidQuotaConfigurationException("metering.admin.web.base-path", basePath,
+					"a path starting with '/' and not ending with one, e.g. /metering/admin");
+		}
+		return new MeteringAdminRoutes(admin, new AdminApiSettings(basePath, web.getAuthority(), apiKey,
+				web.getMaxBodySize().toBytes()), security);
+	}
+
+	@Bean
+	RouterFunction<ServerResponse> meteringAdminRouterFunction(MeteringAdminRoutes routes) {
+		return routes.routes();
+	}
+
+}

@@ -1,0 +1,117 @@
+package dev.metering.autoconfigure;
+
+import javax.sql.DataSource;
+
+import dev.metering.ledger.MeteringTables;
+import dev.metering.quota.CachedQuotaDefinitions;
+import dev.metering.quota.InvalidQuotaConfigurationException;
+import dev.metering.quota.LedgerReadings;
+import dev.metering.quota.bus.InProcessInvalidationBus;
+import dev.metering.quota.bus.PostgresInvalidationBus;
+import dev.metering.quota.bus.QuotaCacheInvalidator;
+import dev.metering.quota.bus.QuotaInvalidationBus;
+import dev.metering.quota.bus.RedisInvalidationBus;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
+
+/**
+ * The quota invalidation bus ({@code metering.bus.type}): evicts the quota caches of every
+ * instance when a runtime definition changes.
+ */
+@AutoConfiguration(after = MeteringQuotaAutoConfiguration.class,
+		afterName = "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration")
+@ConditionalOnBean(CachedQuotaDefinitions.class)
+@ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
+@EnableConfigurationProperties({ MeteringBusProperties.class, MeteringJdbcProperties.class })
+public final class MeteringBusAutoConfiguration {
+
+	private static final String PG_CONNECTION = "org.postgresql.PGConnection";
+
+	@Bean
+	@ConditionalOnMissingBean
+	QuotaCacheInvalidator meteringQuotaCacheInvalidator(CachedQuotaDefinitions definitions,
+			ObjectProvider<LedgerReadings> readings) {
+		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable());
+	}
+
+	/** Redis pub/sub, when a RedisConnectionFactory is configured and the type is auto or redis. */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(RedisConnectionFactory.class)
+	@ConditionalOnBean(RedisConnectionFactory.class)
+	@Conditional(OnRedisBusCondition.class)
+	static class RedisBusConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		QuotaInvalidationBus meteringQuotaInvalidationBus(MeteringBusProperties bus, MeteringTables tables,
+				RedisConnectionFactory connectionFactory, QuotaCacheInvalidator invalidator) {
+			return new RedisInvalidationBus(connectionFactory, channel(bus, tables), invalidator,
+					bus.getInitialBackoff(), bus.getMaximumBackoff());
+		}
+
+	}
+
+	static final class OnRedisBusCondition extends AnyNestedCondition {
+
+		OnRedisBusCondition() {
+			super(ConfigurationPhase.REGISTER_BEAN);
+		}
+
+		@ConditionalOnProperty(name = "metering.bus.type", havingValue = "auto", matchIfMissing = true)
+		static class Auto {
+
+		}
+
+		@ConditionalOnProperty(name = "metering.bus.type", havingValue = "redis")
+		static class Redis {
+
+		}
+
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	QuotaInvalidationBus meteringQuotaInvalidationBus(MeteringBusProperties bus, MeteringJdbcProperties jdbc,
+			MeteringTables tables, ObjectProvider<DataSource> dataSource, QuotaCacheInvalidator invalidator) {
+		MeteringBusProperties.BusType type = bus.getType();
+		if (type == MeteringBusProperties.BusType.NONE) {
+			return new InProcessInvalidationBus(invalidator, "none");
+		}
+		if (type == MeteringBusProperties.BusType.REDIS) {
+			throw new InvalidQuotaConfigurationException("metering.bus.type", "redis",
+					"needs spring-data-redis on the classpath and a RedisConnectionFactory bean");
+		}
+		DataSource database = dataSource.getIfUnique();
+		boolean postgres = database != null && ClassUtils.isPresent(PG_CONNECTION, getClass().getClassLoader())
+				&& "postgresql".equals(MeteringLedgerAutoConfiguration.dialect(database, jdbc).get().platform());
+		if (type == MeteringBusProperties.BusType.POSTGRES && !postgres) {
+			throw new InvalidQuotaConfigurationException("metering.bus.type", "postgres",
+					"needs a PostgreSQL DataSource and the PostgreSQL JDBC driver");
+		}
+		if (postgres && type != MeteringBusProperties.BusType.IN_PROCESS) {
+			return new PostgresInvalidationBus(database, channel(bus, tables), invalidator, bus.getInitialBackoff(),
+					bus.getMaximumBackoff());
+		}
+		return new InProcessInvalidationBus(invalidator);
+	}
+
+	static String channel(MeteringBusProperties bus, MeteringTables tables) {
+		return StringUtils.hasText(bus.getChannel()) ? bus.getChannel()
+				: tables.prefix().replace('.', '_') + "quota_changes";
+	}
+
+}

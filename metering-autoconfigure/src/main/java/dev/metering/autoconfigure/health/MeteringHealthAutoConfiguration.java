@@ -1,0 +1,49 @@
+package dev.metering.autoconfigure.health;
+
+import dev.metering.admin.JdbcRuntimeDefinitions;
+import dev.metering.admin.MeteringStatus;
+import dev.metering.autoconfigure.MeteringAdminAutoConfiguration;
+import dev.metering.autoconfigure.MeteringBusAutoConfiguration;
+import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
+import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.quota.bus.QuotaInvalidationBus;
+import dev.metering.rollup.RollupJob;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * The {@code metering} health indicator, when Spring Boot's health support is on the classpath
+ * ({@code management.health.metering.enabled=false} turns it off).
+ */
+@AutoConfiguration(after = { MeteringAdminAutoConfiguration.class, MeteringRollupAutoConfiguration.class,
+		MeteringBusAutoConfiguration.class })
+@ConditionalOnClass(AbstractHealthIndicator.class)
+@ConditionalOnBean(JdbcRuntimeDefinitions.class)
+@EnableConfigurationProperties(MeteringHealthProperties.class)
+public final class MeteringHealthAutoConfiguration {
+
+	// The indicator's conditions sit on the methods: the class is skipped first without health support.
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnEnabledHealthIndicator("metering")
+	MeteringStatus meteringStatus(JdbcRuntimeDefinitions database, ObjectProvider<BufferedLedgerWriter> writer,
+			ObjectProvider<RollupJob> rollup, ObjectProvider<QuotaInvalidationBus> bus) {
+		return new MeteringStatus(database, writer.getIfAvailable(), rollup.getIfAvailable(), bus.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(name = "meteringHealthIndicator")
+	@ConditionalOnEnabledHealthIndicator("metering")
+	MeteringHealthIndicator meteringHealthIndicator(MeteringStatus status, MeteringHealthProperties properties) {
+		return new MeteringHealthIndicator(status, properties.getMaxWriterBacklog(), properties.getMaxRollupLag());
+	}
+
+}

@@ -1,0 +1,64 @@
+package dev.metering.autoconfigure.health;
+
+import dev.metering.admin.MeteringStatus;
+import dev.metering.quota.bus.BusState;
+
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+
+/**
+ * The kit's health: down when the ledger cannot be written, the writer's backlog or the
+ * rollup's lag is over its threshold, or the invalidation bus is disconnected (changes then
+ * reach other instances only by cache expiry).
+ */
+public class MeteringHealthIndicator extends AbstractHealthIndicator {
+
+	private final MeteringStatus status;
+
+	private final long maxWriterBacklog;
+
+	private final long maxRollupLag;
+
+	/**
+	 * Creates the indicator.
+	 * @param status the operational state
+	 * @param maxWriterBacklog the most buffered events that are healthy
+	 * @param maxRollupLag the most unfolded ledger rows that are healthy
+	 */
+	public MeteringHealthIndicator(MeteringStatus status, long maxWriterBacklog, long maxRollupLag) {
+		super("Metering health check failed");
+		this.status = status;
+		this.maxWriterBacklog = maxWriterBacklog;
+		this.maxRollupLag = maxRollupLag;
+	}
+
+	@Override
+	protected void doHealthCheck(Health.Builder builder) {
+		boolean up = true;
+		boolean writable = this.status.ledgerWritable();
+		builder.withDetail("ledgerWritable", writable);
+		up &= writable;
+		Long backlog = this.status.writerBacklog();
+		if (backlog != null) {
+			builder.withDetail("writerBacklog", backlog);
+			up &= backlog <= this.maxWriterBacklog;
+		}
+		Long lag = this.status.rollupLag();
+		if (lag != null) {
+			builder.withDetail("rollupLag", lag);
+			up &= lag <= this.maxRollupLag;
+		}
+		BusState bus = this.status.bus();
+		if (bus != null) {
+			builder.withDetail("bus", MeteringStatus.busDetails(bus));
+			up &= bus.connected();
+		}
+		if (up) {
+			builder.up();
+		}
+		else {
+			builder.down();
+		}
+	}
+
+}

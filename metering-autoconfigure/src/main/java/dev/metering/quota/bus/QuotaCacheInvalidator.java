@@ -1,0 +1,44 @@
+package dev.metering.quota.bus;
+
+import java.util.function.Consumer;
+
+import dev.metering.quota.CachedQuotaDefinitions;
+import dev.metering.quota.LedgerReadings;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Applies invalidations to this instance's caches: a tenant's definitions and usage readings, or
+ * every definition when a plan changed (any tenant may be on it). Usage readings of other
+ * tenants stay: a plan change does not change usage.
+ */
+public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
+
+	private final CachedQuotaDefinitions definitions;
+
+	private final @Nullable LedgerReadings readings;
+
+	/**
+	 * Creates the invalidator.
+	 * @param definitions the definitions cache
+	 * @param readings the usage readings cache, or {@code null} without one
+	 */
+	public QuotaCacheInvalidator(CachedQuotaDefinitions definitions, @Nullable LedgerReadings readings) {
+		this.definitions = definitions;
+		this.readings = readings;
+	}
+
+	@Override
+	public void accept(QuotaInvalidation invalidation) {
+		switch (invalidation.kind()) {
+			case TENANT -> {
+				this.definitions.evict(invalidation.id());
+				if (this.readings != null) {
+					this.readings.invalidateScope(invalidation.id());
+				}
+			}
+			case PLAN, ALL -> this.definitions.evictAll();
+		}
+	}
+
+}
