@@ -2,6 +2,7 @@ package dev.metering.autoconfigure;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Function;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 
@@ -9,12 +10,14 @@ import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.LedgerReadings;
 import dev.metering.quota.LevelNamedQuotaDefinitions;
+import dev.metering.quota.LineageWriteListener;
 import dev.metering.quota.LocalUsage;
 import dev.metering.quota.QuotaDefinitionSource;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaObserver;
 import dev.metering.quota.QuotaWarningEvent;
+import dev.metering.rollup.SubtreeUsageReader;
 import dev.metering.rollup.UsageReader;
 import dev.metering.tenant.TenantDirectory;
 
@@ -65,18 +68,21 @@ public final class MeteringQuotaAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LocalUsage meteringLocalUsage(CachedQuotaDefinitions definitions, ObjectProvider<BufferedLedgerWriter> writer) {
+	LocalUsage meteringLocalUsage(CachedQuotaDefinitions definitions, ObjectProvider<BufferedLedgerWriter> writer,
+			ObjectProvider<TenantDirectory> directory) {
 		LocalUsage local = new LocalUsage(definitions::hasQuota);
 		// Without the kit's writer, this instance's unwritten usage is seen only through readings.
-		writer.ifAvailable((w) -> w.addListener(local));
+		// In a hierarchy, each event also counts at every ancestor: an ancestor's usage is its subtree's.
+		writer.ifAvailable((w) -> w.addListener(
+				new LineageWriteListener(local, ancestors(directory.getIfAvailable(() -> TenantDirectory.FLAT)))));
 		return local;
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	LedgerReadings meteringLedgerReadings(UsageReader reader, LocalUsage local, MeteringQuotaProperties properties,
-			QuotaRefreshThreads threads) {
-		return new LedgerReadings(reader, local, properties.getCache().getUsageTtl(),
+			QuotaRefreshThreads threads, ObjectProvider<TenantDirectory> directory) {
+		return new LedgerReadings(subtree(reader, directory), local, properties.getCache().getUsageTtl(),
 				properties.getCache().getMaximumUsageEntries(), threads.executor());
 	}
 
@@ -89,6 +95,20 @@ public final class MeteringQuotaAutoConfiguration {
 		return new QuotaEnforcementService(definitions::quotasOf, readings, local,
 				clock.getIfAvailable(Clock::systemUTC), properties.getQuota().getOnUnknownUsage(), events,
 				observer);
+	}
+
+	/** A tenant's ancestors, nearest first. */
+	private static Function<String, List<String>> ancestors(TenantDirectory directory) {
+		return (tenant) -> {
+			List<String> scopes = directory.lineageOf(tenant).scopes();
+			return scopes.subList(1, scopes.size());
+		};
+	}
+
+	/** Usage of a scope as quotas read it: its whole subtree's. */
+	private static UsageReader subtree(UsageReader reader, ObjectProvider<TenantDirectory> directory) {
+		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
+		return new SubtreeUsageReader(reader, tenants::subtreeOf);
 	}
 
 	/** Every observer bean, looked up once on first use: observers may be created after the service. */
