@@ -154,6 +154,34 @@ class TenantHierarchyMeteringTests {
 	}
 
 	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void anAncestorsQuotaCountsItsWholeSubtreeFromTheLedger(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			runner(schema).run((context) -> {
+				for (int i = 0; i < 3; i++) {
+					assertThat(request(context, "project-a").getStatus()).isEqualTo(200);
+				}
+				flush(context);
+				context.getBean(RollupJob.class).rollupNow();
+			});
+			// Another instance (or a restart) knows nothing locally: org-1's usage comes from the ledger.
+			runner(schema).run((context) -> {
+				assertThat(request(context, "org-1").getStatus()).isEqualTo(200);
+				assertThat(request(context, "project-b").getStatus()).isEqualTo(200);
+				assertThat(request(context, "project-b").getStatus()).isEqualTo(200);
+				MockHttpServletResponse denied = request(context, "project-b");
+				assertThat(denied.getStatus()).isEqualTo(429);
+				assertThat(denied.getContentAsString())
+					.contains("\"violated-policies\":[\"org-1/business-http.requests-day\"]");
+				assertThat(denied.getHeader("RateLimit-Policy")).contains("\"org-1/business-http.requests-day\";q=6");
+				assertThat(request(context, "project-a").getStatus()).isEqualTo(429);
+				flush(context);
+				assertThat(schema.eventCount()).isEqualTo(6);
+			});
+		}
+	}
+
+	@ParameterizedTest
 	@EnumSource(value = TestDatabase.class, names = "H2")
 	void theTenantsOwnQuotaDeniesNamingItsLevelAndEveryLevelIsListed(TestDatabase database) {
 		try (TestSchema schema = database.newSchema()) {
