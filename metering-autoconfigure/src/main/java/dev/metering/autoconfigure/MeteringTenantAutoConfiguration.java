@@ -4,6 +4,8 @@ import java.util.concurrent.ForkJoinPool;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import dev.metering.admin.JdbcRuntimeDefinitions;
+import dev.metering.admin.JdbcTenantDefinitions;
 import dev.metering.tenant.CachedTenantDirectory;
 import dev.metering.tenant.InMemoryTenantDefinitions;
 import dev.metering.tenant.TenantDefinitionSource;
@@ -39,8 +41,12 @@ public final class MeteringTenantAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	TenantDirectory meteringTenantDirectory(TenantDefinitionSource source, MeteringQuotaProperties properties,
-			MeteringHierarchyProperties hierarchy, ObjectProvider<InMemoryTenantDefinitions> editable) {
+	TenantDirectory meteringTenantDirectory(TenantDefinitionSource configured, MeteringQuotaProperties properties,
+			MeteringHierarchyProperties hierarchy, ObjectProvider<InMemoryTenantDefinitions> editable,
+			ObjectProvider<JdbcRuntimeDefinitions> runtime) {
+		// With the runtime definitions, a tenant row's fields win over the configured ones.
+		JdbcRuntimeDefinitions rows = runtime.getIfUnique();
+		TenantDefinitionSource source = (rows != null) ? new JdbcTenantDefinitions(rows, configured) : configured;
 		CachedTenantDirectory directory = new CachedTenantDirectory(source, TenantPropertiesMapper.rules(hierarchy),
 				properties.getCache().getDefinitionsTtl(), hierarchy.getMaximumEntries(), ForkJoinPool.commonPool());
 		// A change through the editor can move a whole subtree: every cached lineage is dropped.

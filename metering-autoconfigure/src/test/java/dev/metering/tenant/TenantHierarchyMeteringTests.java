@@ -13,6 +13,7 @@ import jakarta.servlet.Filter;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import dev.metering.autoconfigure.MeteringAdminAutoConfiguration;
 import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
 import dev.metering.autoconfigure.MeteringOperationAutoConfiguration;
 import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
@@ -56,7 +57,8 @@ class TenantHierarchyMeteringTests {
 
 	private static WebApplicationContextRunner runner(TestSchema schema) {
 		return new WebApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(MeteringTenantAutoConfiguration.class, MeteringLedgerAutoConfiguration.class,
+			.withConfiguration(AutoConfigurations.of(MeteringTenantAutoConfiguration.class,
+					MeteringLedgerAutoConfiguration.class, MeteringAdminAutoConfiguration.class,
 					MeteringRollupAutoConfiguration.class, MeteringQuotaAutoConfiguration.class,
 					MeteringWebAutoConfiguration.class, MeteringOperationAutoConfiguration.class))
 			.withBean(DataSource.class, () -> new DelegatingDataSource(schema.dataSource()))
@@ -177,6 +179,36 @@ class TenantHierarchyMeteringTests {
 				assertThat(request(context, "project-a").getStatus()).isEqualTo(429);
 				flush(context);
 				assertThat(schema.eventCount()).isEqualTo(6);
+			});
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void aTenantRowsFieldsWinOverTheConfiguredOnes(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			String table = schema.prefix() + "tenant";
+			Object now = schema.dialect().timestamp(Instant.now());
+			schema.jdbc()
+				.update("INSERT INTO " + table + " (tenant_id, parent_id, billing_attribution, plan, exempt, created_at, "
+						+ "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", "project-d", "org-1", "org-1", null, null, now, now);
+			schema.jdbc()
+				.update("INSERT INTO " + table + " (tenant_id, parent_id, billing_attribution, plan, exempt, created_at, "
+						+ "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", "project-b", null, null, null, true, now, now);
+			runner(schema).run((context) -> {
+				TenantDirectory directory = context.getBean(TenantDirectory.class);
+				assertThat(directory.lineageOf("project-d").scopes()).containsExactly("project-d", "org-1", "reseller-x");
+				assertThat(directory.billingScopeOf("project-d")).isEqualTo("org-1");
+				assertThat(directory.subtreeOf("org-1")).containsExactlyInAnyOrder("org-1", "project-a", "project-b",
+						"project-d");
+				// The row sets only exempt: the configured parent stays, and the exempt tenant is never checked.
+				assertThat(directory.lineageOf("project-b").scopes()).containsExactly("project-b", "org-1", "reseller-x");
+				assertThat(directory.lineageOf("project-b").checkedScopes()).isEmpty();
+				request(context, "project-d");
+				flush(context);
+				assertThat(schema.jdbc()
+					.queryForObject("SELECT billing_scope_id FROM " + schema.tables().usageEvent(), String.class))
+					.isEqualTo("org-1");
 			});
 		}
 	}
