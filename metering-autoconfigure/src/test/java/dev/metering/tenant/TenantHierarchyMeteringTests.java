@@ -24,6 +24,7 @@ import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.operation.Metered;
+import dev.metering.quota.QuotaExceededException;
 import dev.metering.quota.QuotaWarningEvent;
 import dev.metering.rollup.RollupJob;
 import dev.metering.rollup.RollupTruth;
@@ -41,6 +42,7 @@ import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * A three-level tree ({@code reseller-x} → {@code org-1} → {@code project-a}, {@code project-b})
@@ -230,6 +232,26 @@ class TenantHierarchyMeteringTests {
 				assertThat(allowed.getHeader("RateLimit-Policy")).contains("\"org-1/business-http.requests-day\";q=6")
 					.contains("\"reseller-x/reseller-http.requests-day\";q=100");
 			});
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(value = TestDatabase.class, names = "H2")
+	void meteredOperationsOfTheProjectsShareTheOrganisationsQuota(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			runner(schema).withPropertyValues("metering.tenants.org-1.quotas[0].meter=reports.generated",
+					"metering.tenants.org-1.quotas[0].limit=2", "metering.tenants.org-1.quotas[0].window=day")
+				.run((context) -> {
+					Reports reports = context.getBean(Reports.class);
+					reports.generate("project-a");
+					reports.generate("project-b");
+					assertThatExceptionOfType(QuotaExceededException.class)
+						.isThrownBy(() -> reports.generate("project-a"))
+						.satisfies((ex) -> assertThat(ex.getDecision().violatedPolicies())
+							.containsExactly("org-1-reports.generated-day"));
+					flush(context);
+					assertThat(schema.eventCount()).isEqualTo(2);
+				});
 		}
 	}
 
