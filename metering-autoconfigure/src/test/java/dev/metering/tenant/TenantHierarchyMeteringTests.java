@@ -13,7 +13,10 @@ import jakarta.servlet.Filter;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import dev.metering.admin.MeteringAdmin;
+import dev.metering.admin.TenantChange;
 import dev.metering.autoconfigure.MeteringAdminAutoConfiguration;
+import dev.metering.autoconfigure.MeteringBusAutoConfiguration;
 import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
 import dev.metering.autoconfigure.MeteringOperationAutoConfiguration;
 import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
@@ -62,7 +65,8 @@ class TenantHierarchyMeteringTests {
 			.withConfiguration(AutoConfigurations.of(MeteringTenantAutoConfiguration.class,
 					MeteringLedgerAutoConfiguration.class, MeteringAdminAutoConfiguration.class,
 					MeteringRollupAutoConfiguration.class, MeteringQuotaAutoConfiguration.class,
-					MeteringWebAutoConfiguration.class, MeteringOperationAutoConfiguration.class))
+					MeteringWebAutoConfiguration.class, MeteringOperationAutoConfiguration.class,
+					MeteringBusAutoConfiguration.class))
 			.withBean(DataSource.class, () -> new DelegatingDataSource(schema.dataSource()))
 			.withBean(Reports.class)
 			.withBean(Warnings.class)
@@ -211,6 +215,22 @@ class TenantHierarchyMeteringTests {
 				assertThat(schema.jdbc()
 					.queryForObject("SELECT billing_scope_id FROM " + schema.tables().usageEvent(), String.class))
 					.isEqualTo("org-1");
+			});
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(value = TestDatabase.class, names = "H2")
+	void anExemptionSetThroughTheAdminApiReachesTheDirectoryAtOnce(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			runner(schema).run((context) -> {
+				TenantDirectory directory = context.getBean(TenantDirectory.class);
+				assertThat(directory.lineageOf("project-b").checkedScopes()).containsExactly("project-b", "org-1",
+						"reseller-x");
+
+				context.getBean(MeteringAdmin.class).putTenant("ops", "project-b", new TenantChange(null, true));
+
+				assertThat(directory.lineageOf("project-b").checkedScopes()).isEmpty();
 			});
 		}
 	}
