@@ -59,10 +59,12 @@ public final class MeteringQuotaAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	CachedQuotaDefinitions meteringCachedQuotaDefinitions(QuotaDefinitionSource source,
-			MeteringQuotaProperties properties, QuotaRefreshThreads threads, ObjectProvider<TenantDirectory> directory) {
+			MeteringQuotaProperties properties, QuotaRefreshThreads threads,
+			ObjectProvider<TenantDirectory> directory) {
 		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
 		// In a hierarchy, a policy's name says which level of the lineage it limits.
-		return new CachedQuotaDefinitions(new LevelNamedQuotaDefinitions(source, tenants::inHierarchy), properties.getCache().getDefinitionsTtl(),
+		QuotaDefinitionSource named = new LevelNamedQuotaDefinitions(source, tenants::inHierarchy);
+		return new CachedQuotaDefinitions(named, properties.getCache().getDefinitionsTtl(),
 				properties.getCache().getMaximumDefinitionEntries(), threads.executor());
 	}
 

@@ -35,11 +35,17 @@ public final class LevelNamedQuotaDefinitions implements QuotaDefinitionSource {
 			return quotas;
 		}
 		Map<String, List<QuotaPolicy>> named = new LinkedHashMap<>();
-		quotas.byMeter().forEach((meter, policies) -> named.put(meter, policies.stream()
-			.map((policy) -> policy.name().startsWith(scope + "-") ? policy : new QuotaPolicy(scope + "/" + policy.name(),
-					policy.meter(), policy.limit(), policy.window(), policy.enforcement(), policy.softThreshold()))
-			.toList()));
+		quotas.byMeter()
+			.forEach((meter, policies) -> named.put(meter, policies.stream().map((policy) -> named(scope, policy)).toList()));
 		return new TenantQuotas(quotas.scope(), quotas.exempt(), named);
+	}
+
+	private static QuotaPolicy named(String scope, QuotaPolicy policy) {
+		if (policy.name().startsWith(scope + "-")) {
+			return policy;
+		}
+		return new QuotaPolicy(scope + "/" + policy.name(), policy.meter(), policy.limit(), policy.window(),
+				policy.enforcement(), policy.softThreshold());
 	}
 
 }

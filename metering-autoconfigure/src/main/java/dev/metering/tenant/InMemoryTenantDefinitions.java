@@ -84,7 +84,8 @@ public class InMemoryTenantDefinitions implements TenantDefinitionSource, Tenant
 		if (replacement == null && !current.containsKey(tenantId)) {
 			return false;
 		}
-		this.definitions = Collections.unmodifiableMap(TenantHierarchy.change(current, tenantId, replacement, this.rules));
+		Map<String, TenantDefinition> changed = TenantHierarchy.change(current, tenantId, replacement, this.rules);
+		this.definitions = Collections.unmodifiableMap(changed);
 		this.listeners.forEach(Runnable::run);
 		return true;
 	}

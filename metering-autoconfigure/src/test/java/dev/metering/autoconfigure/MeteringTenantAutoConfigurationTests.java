@@ -69,8 +69,10 @@ class MeteringTenantAutoConfigurationTests {
 	@ParameterizedTest
 	@CsvSource(delimiter = '|', value = {
 			"metering.tenants.project-a.parent=org-9 | metering.tenants.project-a.parent | no such tenant",
-			"metering.tenants.org-1.parent=project-a | metering.tenants.org-1.parent | a cycle: org-1 -> project-a -> org-1",
-			"metering.tenants.project-b.billing-attribution=org-2 | metering.tenants.project-b.billing-attribution | not in the tenant's lineage",
+			"metering.tenants.org-1.parent=project-a | metering.tenants.org-1.parent "
+					+ "| a cycle: org-1 -> project-a -> org-1",
+			"metering.tenants.project-b.billing-attribution=org-2 | metering.tenants.project-b.billing-attribution "
+					+ "| not in the tenant's lineage",
 			"metering.hierarchy.max-depth=1 | metering.tenants.project-a.parent | more than 1 levels" })
 	void aWrongHierarchyStopsStartUpNamingTheProperty(String setting, String property, String reason) {
 		this.runner.withPropertyValues(setting).run((context) -> {
