@@ -1,8 +1,10 @@
 package dev.metering.benchmarks;
 
 import java.time.Instant;
+import java.util.stream.Collectors;
 
 import dev.metering.event.UsageEvent;
+import dev.metering.ledger.EventColumn;
 import dev.metering.ledger.PostgresCopyText;
 
 /**
@@ -12,11 +14,13 @@ import dev.metering.ledger.PostgresCopyText;
 final class CopyText {
 
 	/** The ledger's columns in the order of the full rows ({@link #appendRow} with a recorded-at). */
-	static final String LEDGER_COLUMNS = PostgresCopyText.COLUMNS;
+	static final String LEDGER_COLUMNS = EventColumn.names();
 
 	/** The columns of the staging rows ({@link #appendRow} without a recorded-at). */
-	static final String STAGING_COLUMNS = "event_id, idempotency_key, tenant_id, billing_scope_id, meter, quantity, "
-			+ "occurred_at, user_id, resource, source, dimensions";
+	static final String STAGING_COLUMNS = EventColumn.ALL.stream()
+		.filter((column) -> column != EventColumn.RECORDED_AT)
+		.map(EventColumn::columnName)
+		.collect(Collectors.joining(", "));
 
 	private CopyText() {
 	}

@@ -6,20 +6,20 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Collections;
 import java.util.List;
 
 import javax.sql.DataSource;
 
-import dev.metering.event.DimensionsJson;
 import dev.metering.event.UsageEvent;
+import dev.metering.ledger.EventColumn;
 import dev.metering.ledger.InsertResult;
 import dev.metering.ledger.JdbcUsageEventStore;
+import dev.metering.ledger.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.SqlDialect;
 import dev.metering.ledger.UsageEventStore;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -41,7 +41,7 @@ enum PostgresStrategy {
 	KIT("the kit: JdbcUsageEventStore + PostgresSqlDialect (optimistic COPY; look-up of existing keys only after a unique violation)", false) {
 		@Override
 		UsageEventStore store(DataSource dataSource, MeteringTables tables) {
-			return new JdbcUsageEventStore(dataSource, () -> SqlDialect.forPlatform("postgresql"), tables);
+			return new JdbcUsageEventStore(dataSource, () -> LedgerDatabase.POSTGRESQL, tables);
 		}
 	},
 
@@ -49,8 +49,9 @@ enum PostgresStrategy {
 	UNNEST("INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING", false) {
 		@Override
 		UsageEventStore store(DataSource dataSource, MeteringTables tables) {
-			// The kit's own fallback path (used without pgjdbc), not a copy of it.
-			return new JdbcUsageEventStore(dataSource, SqlDialect::postgresqlWithoutCopy, tables);
+			// The kit's own fallback path, not a copy of it: the kit takes it when its connections do
+			// not unwrap to pgjdbc's, as with another driver.
+			return new JdbcUsageEventStore(WithoutPgjdbc.of(dataSource), () -> LedgerDatabase.POSTGRESQL, tables);
 		}
 	},
 
@@ -181,31 +182,16 @@ enum PostgresStrategy {
 	}
 
 	static String singleRowInsert(MeteringTables tables) {
-		return "INSERT INTO " + tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") "
-				+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS jsonb)) ON CONFLICT DO NOTHING";
+		return "INSERT INTO " + tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") VALUES ("
+				+ String.join(", ", Collections.nCopies(EventColumn.ALL.size(), "?")) + ") ON CONFLICT DO NOTHING";
 	}
 
 	static void bindBatch(PreparedStatement statement, List<UsageEvent> events, Instant recordedAt)
 			throws SQLException {
-		OffsetDateTime recorded = OffsetDateTime.ofInstant(recordedAt, ZoneOffset.UTC);
 		for (UsageEvent event : events) {
-			statement.setObject(1, event.eventId());
-			statement.setString(2, event.idempotencyKey());
-			statement.setString(3, event.tenantId());
-			statement.setString(4, event.billingScopeId());
-			statement.setString(5, event.meter());
-			statement.setBigDecimal(6, event.quantity());
-			statement.setObject(7, OffsetDateTime.ofInstant(event.occurredAt(), ZoneOffset.UTC));
-			statement.setObject(8, recorded);
-			statement.setString(9, event.userId());
-			statement.setString(10, event.resource());
-			statement.setString(11, event.source().id());
-			String dimensions = DimensionsJson.encode(event.dimensions());
-			if (dimensions != null) {
-				statement.setString(12, dimensions);
-			}
-			else {
-				statement.setNull(12, Types.VARCHAR);
+			int p = 1;
+			for (EventColumn column : EventColumn.ALL) {
+				column.bind(statement, p++, event, recordedAt, LedgerDatabase.POSTGRESQL);
 			}
 			statement.addBatch();
 		}

@@ -11,15 +11,18 @@ import dev.metering.event.UsageEventSink;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.ledger.EventSpool;
 import dev.metering.ledger.JdbcUsageEventStore;
+import dev.metering.ledger.LedgerDatabase;
 import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.SqlDialect;
+import dev.metering.ledger.SpoolSettings;
 import dev.metering.ledger.UsageEventStore;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
@@ -43,7 +46,7 @@ import org.springframework.util.StringUtils;
 @ConditionalOnSingleCandidate(DataSource.class)
 @ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({ MeteringJdbcProperties.class, MeteringLedgerProperties.class,
-		MeteringWriterProperties.class })
+		MeteringWriterProperties.class, SpoolProperties.class })
 public final class MeteringLedgerAutoConfiguration {
 
 	@Bean
@@ -62,7 +65,7 @@ public final class MeteringLedgerAutoConfiguration {
 			.withDriverPlatform(DatabaseDriver.MARIADB, "mysql");
 		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
 		settings.setSchemaLocations(StringUtils.hasText(jdbc.getPlatform())
-				? platformResolver.resolveAll(SqlDialect.forPlatform(jdbc.getPlatform()).platform(), schema)
+				? platformResolver.resolveAll(LedgerDatabase.forPlatform(jdbc.getPlatform()).platform(), schema)
 				: platformResolver.resolveAll(dataSource, schema));
 		settings.setMode(jdbc.getInitializeSchema());
 		settings.setContinueOnError(jdbc.isContinueOnError());
@@ -76,11 +79,11 @@ public final class MeteringLedgerAutoConfiguration {
 		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables);
 	}
 
-	/** The configured dialect, or one detected from the DataSource on first use (not at start-up). */
-	static Supplier<SqlDialect> dialect(DataSource dataSource, MeteringJdbcProperties jdbc) {
+	/** The configured database, or the one detected from the DataSource on first use (not at start-up). */
+	static Supplier<LedgerDatabase> dialect(DataSource dataSource, MeteringJdbcProperties jdbc) {
 		String platform = jdbc.getPlatform();
-		return StringUtils.hasText(platform) ? () -> SqlDialect.forPlatform(platform)
-				: () -> SqlDialect.detect(dataSource);
+		return StringUtils.hasText(platform) ? () -> LedgerDatabase.forPlatform(platform)
+				: () -> LedgerDatabase.detect(dataSource);
 	}
 
 	@Bean
@@ -88,6 +91,17 @@ public final class MeteringLedgerAutoConfiguration {
 	BufferedLedgerWriter meteringLedgerWriter(UsageEventStore store, MeteringWriterProperties writer,
 			ObjectProvider<Clock> clock) {
 		return new BufferedLedgerWriter(store, writer.toSettings(), clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(BufferedLedgerWriter.class)
+	@ConditionalOnBooleanProperty("metering.writer.spool.enabled")
+	EventSpool meteringEventSpool(BufferedLedgerWriter writer, SpoolProperties spool,
+			MeteringWriterProperties writerProperties) {
+		return new EventSpool(writer,
+				new SpoolSettings(spool.getDirectory(), Math.toIntExact(spool.getSegmentSize().toBytes()),
+						spool.getMaxSize().toBytes(), spool.getFsyncInterval(), writerProperties.getShutdownTimeout()));
 	}
 
 	@Bean

@@ -1,12 +1,16 @@
 package dev.metering.autoconfigure;
 
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.Function;
 
+import javax.sql.DataSource;
+
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.LedgerReadings;
 import dev.metering.quota.LevelNamedQuotaDefinitions;
@@ -15,6 +19,7 @@ import dev.metering.quota.LocalUsage;
 import dev.metering.quota.QuotaDefinitionSource;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaDecision;
+import dev.metering.quota.QuotaLeases;
 import dev.metering.quota.QuotaObserver;
 import dev.metering.quota.QuotaWarningEvent;
 import dev.metering.rollup.SubtreeUsageReader;
@@ -30,6 +35,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.util.function.SingletonSupplier;
 
 /**
@@ -71,8 +77,12 @@ public final class MeteringQuotaAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	LocalUsage meteringLocalUsage(CachedQuotaDefinitions definitions, ObjectProvider<BufferedLedgerWriter> writer,
+			ObjectProvider<QuotaLeases> leases, ObjectProvider<Clock> clock,
 			ObjectProvider<TenantDirectory> directory) {
-		LocalUsage local = new LocalUsage(definitions::hasQuota);
+		QuotaLeases leased = leases.getIfAvailable();
+		// With leases, hard quotas need no local usage: only soft and monitor ones are tracked.
+		LocalUsage local = new LocalUsage((leased != null) ? definitions::hasReadingQuota : definitions::hasQuota,
+				leased, clock.getIfAvailable(Clock::systemUTC));
 		// Without the kit's writer, this instance's unwritten usage is seen only through readings.
 		// In a hierarchy, each event also counts at every ancestor: an ancestor's usage is its subtree's.
 		writer.ifAvailable((w) -> w.addListener(
@@ -91,10 +101,10 @@ public final class MeteringQuotaAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	QuotaEnforcementService meteringQuotaEnforcementService(CachedQuotaDefinitions definitions,
-			LedgerReadings readings, LocalUsage local, MeteringQuotaProperties properties, ObjectProvider<Clock> clock,
-			ApplicationEventPublisher events, ObjectProvider<QuotaObserver> observers) {
+			LedgerReadings readings, LocalUsage local, ObjectProvider<QuotaLeases> leases, MeteringQuotaProperties properties,
+			ObjectProvider<Clock> clock, ApplicationEventPublisher events, ObjectProvider<QuotaObserver> observers) {
 		QuotaObserver observer = composite(observers);
-		return new QuotaEnforcementService(definitions::quotasOf, readings, local,
+		return new QuotaEnforcementService(definitions::quotasOf, readings, local, leases.getIfAvailable(),
 				clock.getIfAvailable(Clock::systemUTC), properties.getQuota().getOnUnknownUsage(), events,
 				observer);
 	}
@@ -113,6 +123,33 @@ public final class MeteringQuotaAutoConfiguration {
 		return new SubtreeUsageReader(reader, tenants::subtreeOf);
 	}
 
+	/** Hard quotas leased from the kit's database: needs the kit's tables (a single DataSource). */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean({ DataSource.class, MeteringTables.class })
+	@ConditionalOnBooleanProperty(name = "metering.quota.lease.enabled", matchIfMissing = true)
+	@EnableConfigurationProperties(MeteringQuotaLeaseProperties.class)
+	static class LeaseConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		QuotaLeases meteringQuotaLeases(DataSource dataSource, MeteringTables tables, UsageReader reader,
+				MeteringQuotaLeaseProperties properties, ObjectProvider<Clock> clock, QuotaRefreshThreads threads,
+				ObjectProvider<QuotaObserver> observers, ObjectProvider<TenantDirectory> directory) {
+			// A scope's budget is reconciled against its whole subtree's usage.
+			return QuotaLeases.create(dataSource, tables, subtree(reader, directory),
+					clock.getIfAvailable(Clock::systemUTC),
+					properties.toSettings(), threads.executor(), composite(observers));
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		QuotaLeaseMaintenance meteringQuotaLeaseMaintenance(QuotaLeases leases,
+				MeteringQuotaLeaseProperties properties) {
+			return new QuotaLeaseMaintenance(leases, properties.getMaintenanceInterval());
+		}
+
+	}
+
 	/** Every observer bean, looked up once on first use: observers may be created after the service. */
 	private static QuotaObserver composite(ObjectProvider<QuotaObserver> observers) {
 		SingletonSupplier<List<QuotaObserver>> all = SingletonSupplier.of(() -> observers.orderedStream().toList());
@@ -129,6 +166,34 @@ public final class MeteringQuotaAutoConfiguration {
 			public void warned(QuotaWarningEvent event) {
 				for (QuotaObserver observer : all.obtain()) {
 					observer.warned(event);
+				}
+			}
+
+			@Override
+			public void leaseGranted(BigDecimal amount) {
+				for (QuotaObserver observer : all.obtain()) {
+					observer.leaseGranted(amount);
+				}
+			}
+
+			@Override
+			public void leaseReturned(BigDecimal amount) {
+				for (QuotaObserver observer : all.obtain()) {
+					observer.leaseReturned(amount);
+				}
+			}
+
+			@Override
+			public void leaseExpired(BigDecimal amount) {
+				for (QuotaObserver observer : all.obtain()) {
+					observer.leaseExpired(amount);
+				}
+			}
+
+			@Override
+			public void leaseRoundTrip() {
+				for (QuotaObserver observer : all.obtain()) {
+					observer.leaseRoundTrip();
 				}
 			}
 

@@ -158,6 +158,8 @@ public class UsageEventValidator {
 			if (entry.getValue() == null) {
 				throw new InvalidUsageEventException("dimensions", "value of '" + entry.getKey() + "' must not be null");
 			}
+			requireStorable("dimensions", entry.getKey());
+			requireStorable("dimensions", entry.getValue());
 		}
 		// No dimensions encode to null (a NULL column): nothing to measure.
 		String json = DimensionsJson.encode(dimensions);
@@ -178,6 +180,32 @@ public class UsageEventValidator {
 		if (value != null && value.length() > max) {
 			throw new InvalidUsageEventException(field,
 					"must be at most " + max + " characters, was " + value.length());
+		}
+		requireStorable(field, value);
+	}
+
+	/**
+	 * Refuses text no ledger can store as given: U+0000 (PostgreSQL text cannot hold it) and
+	 * unpaired surrogates (not Unicode: encoders replace them with '?', silently changing the value).
+	 */
+	private static void requireStorable(String field, String value) {
+		if (value == null) {
+			return;
+		}
+		for (int i = 0; i < value.length(); i++) {
+			char c = value.charAt(i);
+			if (c == '\u0000') {
+				throw new InvalidUsageEventException(field, "must not contain the NUL character (U+0000)");
+			}
+			if (Character.isSurrogate(c)) {
+				boolean paired = Character.isHighSurrogate(c) && i + 1 < value.length()
+						&& Character.isLowSurrogate(value.charAt(i + 1));
+				if (!paired) {
+					throw new InvalidUsageEventException(field,
+							"must be valid Unicode: unpaired surrogate at index " + i);
+				}
+				i++;
+			}
 		}
 	}
 

@@ -28,7 +28,9 @@ import org.springframework.dao.DataIntegrityViolationException;
  * exponential backoff for as long as the database stays down, so no accepted event is lost
  * while the application runs; a retry never double-counts, because the store skips event ids
  * already written. A full buffer follows the {@link OverflowPolicy}; every drop is counted and
- * logged. Closing the context writes the buffer, waiting up to the shutdown timeout.
+ * logged. Closing the context writes the buffer, waiting up to the shutdown timeout; an event
+ * recorded while or after it closes is written on the recording thread, or refused ({@code false})
+ * when that write fails, never left in the buffer.
  */
 public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
@@ -85,12 +87,20 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	private volatile boolean stopping;
 
-	private volatile boolean stopped;
+	/**
+	 * Set before the last look at the buffer at shutdown: from then on an event is written on
+	 * the recording thread, and one that reached the buffer too late is taken back by its
+	 * recording thread, so none is left behind.
+	 */
+	private volatile boolean closing;
 
 	/** Set when the shutdown timeout has passed: the writer stops retrying. */
 	private volatile boolean abandoned;
 
 	private volatile int flushRequests;
+
+	/** Set by an {@link EventSpool} once started: it takes every event first. */
+	private volatile EventSpool spool;
 
 	public BufferedLedgerWriter(UsageEventStore store, WriterSettings settings, Clock clock) {
 		this.store = store;
@@ -101,14 +111,23 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	@Override
 	public boolean offer(UsageEvent event) {
-		if (this.stopped) {
+		if (this.closing) {
 			return writeAfterStop(event);
+		}
+		EventSpool spool = this.spool;
+		if (spool != null && spool.offer(event)) {
+			return true;
 		}
 		this.pending.incrementAndGet();
 		// Before the buffer: once in it, the writer may commit the event at any moment.
 		this.listeners.forEach((listener) -> listener.accepted(event));
 		boolean accepted = this.buffer.offer(event) || (this.settings.overflow() == OverflowPolicy.BLOCK && offerBlocking(event));
 		if (accepted) {
+			if (this.closing && this.buffer.remove(event)) {
+				// Put in after the last drain may have passed: nobody else would write it.
+				completed(1);
+				return writeOnCaller(event);
+			}
 			this.recorded.increment();
 			return true;
 		}
@@ -130,9 +149,44 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		}
 	}
 
-	/** After shutdown there is no writer thread: write on the caller's thread, once. */
+	void attach(EventSpool spool) {
+		this.spool = spool;
+	}
+
+	/** For the spool: counts an event as accepted before it is {@linkplain #enqueue queued}. */
+	void accept(UsageEvent event) {
+		this.pending.incrementAndGet();
+		this.listeners.forEach((listener) -> listener.accepted(event));
+		this.recorded.increment();
+	}
+
+	/** For the spool: queues an {@linkplain #accept accepted} event if there is room now. */
+	boolean enqueue(UsageEvent event) {
+		return this.buffer.offer(event);
+	}
+
+	/** For the spool: queues an {@linkplain #accept accepted} event, waiting for room. */
+	boolean enqueue(UsageEvent event, long timeoutNanos) {
+		try {
+			return this.buffer.offer(event, timeoutNanos, TimeUnit.NANOSECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	boolean isStopping() {
+		return this.stopping;
+	}
+
+	/** Once closing, the writer thread is gone or going: write on the caller's thread, once. */
 	private boolean writeAfterStop(UsageEvent event) {
 		this.listeners.forEach((listener) -> listener.accepted(event));
+		return writeOnCaller(event);
+	}
+
+	private boolean writeOnCaller(UsageEvent event) {
 		try {
 			insert(List.of(event));
 			this.recorded.increment();
@@ -202,7 +256,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 				return;
 			}
 			this.stopping = false;
-			this.stopped = false;
+			this.closing = false;
 			this.abandoned = false;
 			Thread writer = new Thread(this::run, "metering-ledger-writer");
 			writer.setDaemon(true);
@@ -232,6 +286,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
+		this.closing = true;
 		if (!this.abandoned) {
 			writeStragglers();
 		}
@@ -242,7 +297,6 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		}
 		synchronized (this.lifecycleMonitor) {
 			this.thread = null;
-			this.stopped = true;
 		}
 	}
 
@@ -276,20 +330,27 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		List<UsageEvent> batch = new ArrayList<>(this.settings.batchSize());
 		while (true) {
 			UsageEvent first;
-			try {
-				first = this.buffer.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
-			}
-			catch (InterruptedException ex) {
-				if (this.abandoned) {
+			if (this.stopping) {
+				// Done as soon as the buffer is empty once: under steady recording it may never stay
+				// empty for a poll's wait. What comes later is the straggler pass's or its recorder's.
+				first = this.buffer.poll();
+				if (first == null) {
 					return;
 				}
-				continue;
 			}
-			if (first == null) {
-				if (this.stopping) {
-					return;
+			else {
+				try {
+					first = this.buffer.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
 				}
-				continue;
+				catch (InterruptedException ex) {
+					if (this.abandoned) {
+						return;
+					}
+					continue;
+				}
+				if (first == null) {
+					continue;
+				}
 			}
 			batch.add(first);
 			fill(batch);

@@ -15,8 +15,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.function.SingletonSupplier;
 
 /**
- * The ledger over spring-jdbc. The dialect is found lazily, on the first write, so building the
- * store never touches the database.
+ * The ledger over spring-jdbc. The database is found lazily, on the first write, so building the
+ * store never touches it.
  */
 public class JdbcUsageEventStore implements UsageEventStore {
 
@@ -26,28 +26,38 @@ public class JdbcUsageEventStore implements UsageEventStore {
 
 	private final Supplier<SqlDialect> dialect;
 
-	private final MeteringTables tables;
-
 	/**
-	 * A store that detects its dialect from the DataSource.
+	 * A store that detects its database from the DataSource.
 	 * @param dataSource the application's DataSource
 	 * @param tables the table names
 	 */
 	public JdbcUsageEventStore(DataSource dataSource, MeteringTables tables) {
-		this(dataSource, () -> SqlDialect.detect(dataSource), tables);
+		this(dataSource, () -> LedgerDatabase.detect(dataSource), tables);
 	}
 
 	/**
-	 * A store with a known dialect.
+	 * A store on a known database.
 	 * @param dataSource the application's DataSource
-	 * @param dialect supplies the dialect (called once)
+	 * @param database supplies the database (called once, on the first write)
 	 * @param tables the table names
 	 */
-	public JdbcUsageEventStore(DataSource dataSource, Supplier<SqlDialect> dialect, MeteringTables tables) {
+	public JdbcUsageEventStore(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables) {
+		this(dataSource, SingletonSupplier.of(() -> SqlDialect.of(database.get(), tables)));
+	}
+
+	/**
+	 * A store with a given dialect (tests of one dialect's paths).
+	 * @param dataSource the DataSource
+	 * @param dialect the dialect
+	 */
+	JdbcUsageEventStore(DataSource dataSource, SqlDialect dialect) {
+		this(dataSource, () -> dialect);
+	}
+
+	private JdbcUsageEventStore(DataSource dataSource, Supplier<SqlDialect> dialect) {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-		this.dialect = SingletonSupplier.of(dialect);
-		this.tables = tables;
+		this.dialect = dialect;
 	}
 
 	@Override
@@ -57,7 +67,7 @@ public class JdbcUsageEventStore implements UsageEventStore {
 		}
 		SqlDialect sql = this.dialect.get();
 		try {
-			return this.transaction.execute((status) -> sql.insertEvents(this.jdbc, this.tables, events, recordedAt));
+			return this.transaction.execute((status) -> sql.insertEvents(this.jdbc, events, recordedAt));
 		}
 		catch (DuplicateKeyException ex) {
 			// Another writer inserted one of these keys between our check and our insert (possible
@@ -71,7 +81,7 @@ public class JdbcUsageEventStore implements UsageEventStore {
 		for (UsageEvent event : events) {
 			try {
 				total = total.plus(this.transaction
-					.execute((status) -> sql.insertEvents(this.jdbc, this.tables, List.of(event), recordedAt)));
+					.execute((status) -> sql.insertEvents(this.jdbc, List.of(event), recordedAt)));
 			}
 			catch (DuplicateKeyException ex) {
 				total = total.plus(new InsertResult(0, 1));

@@ -6,6 +6,8 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
@@ -19,12 +21,22 @@ import org.springframework.util.StreamUtils;
  * Creates the kit's tables with Spring Boot's database-initialization machinery
  * ({@code metering.jdbc.initialize-schema = embedded | always | never}), as Spring Session JDBC
  * and Spring Batch do. The shipped scripts name every table and index with {@code metering_};
- * a different {@link MeteringTables#prefix()} is substituted as the scripts are read.
+ * a different {@link MeteringTables#prefix()} is substituted as the scripts are read: in table
+ * names the whole prefix, in constraint and index names the prefix without its schema
+ * ({@link MeteringTables#namePrefix()}), which no database accepts qualified.
  */
 public class MeteringSchemaInitializer extends DataSourceScriptDatabaseInitializer {
 
 	/** Where the shipped scripts live; {@code @@platform@@} is postgresql, h2 or mysql. */
 	public static final String DEFAULT_SCHEMA_LOCATION = "classpath:dev/metering/ledger/schema-@@platform@@.sql";
+
+	/**
+	 * The default prefix, with the keyword before it when it starts a constraint or index name
+	 * (group 1; MySQL's inline keys included) rather than a table name.
+	 */
+	private static final Pattern PREFIXED_NAME = Pattern
+		.compile("(?i)(\\b(?:CONSTRAINT|KEY|INDEX(?:\\s+IF\\s+NOT\\s+EXISTS)?)\\s+)?"
+				+ Pattern.quote(MeteringTables.DEFAULT_PREFIX));
 
 	private final MeteringTables tables;
 
@@ -53,12 +65,24 @@ public class MeteringSchemaInitializer extends DataSourceScriptDatabaseInitializ
 		try {
 			Charset encoding = (scripts.getEncoding() != null) ? scripts.getEncoding() : StandardCharsets.UTF_8;
 			String sql = StreamUtils.copyToString(script.getInputStream(), encoding);
-			String replaced = sql.replace(MeteringTables.DEFAULT_PREFIX, this.tables.prefix());
+			String replaced = withPrefix(sql, this.tables);
 			return new ByteArrayResource(replaced.getBytes(encoding), script.getDescription());
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not read metering schema script " + script, ex);
 		}
+	}
+
+	/**
+	 * A script written for the default prefix, for other tables.
+	 * @param sql the script
+	 * @param tables the tables it is for
+	 * @return the script with the tables' prefixes
+	 */
+	static String withPrefix(String sql, MeteringTables tables) {
+		return PREFIXED_NAME.matcher(sql)
+			.replaceAll((match) -> Matcher.quoteReplacement((match.group(1) != null)
+					? match.group(1) + tables.namePrefix() : tables.prefix()));
 	}
 
 }

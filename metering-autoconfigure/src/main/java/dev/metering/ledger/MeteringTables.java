@@ -23,9 +23,34 @@ public record MeteringTables(String prefix) {
 		}
 	}
 
+	/**
+	 * The placeholder of the table prefix in the kit's statements, resolved once by
+	 * {@link #resolve(String)} when the class that runs them is built.
+	 */
+	public static final String PREFIX_PLACEHOLDER = "%PREFIX%";
+
+	/**
+	 * A statement written with {@link #PREFIX_PLACEHOLDER} before every table name, for these
+	 * tables.
+	 * @param sql the statement
+	 * @return the statement with this prefix
+	 */
+	public String resolve(String sql) {
+		return sql.replace(PREFIX_PLACEHOLDER, this.prefix);
+	}
+
 	/** The kit's tables with the default prefix. */
 	public static MeteringTables defaults() {
 		return new MeteringTables(DEFAULT_PREFIX);
+	}
+
+	/**
+	 * The prefix of the names of constraints and indexes: the table prefix without its schema,
+	 * since those names live in their table's schema and may not be qualified.
+	 * @return the prefix after the last {@code .}
+	 */
+	public String namePrefix() {
+		return this.prefix.substring(this.prefix.lastIndexOf('.') + 1);
 	}
 
 	/** The append-only usage ledger. */

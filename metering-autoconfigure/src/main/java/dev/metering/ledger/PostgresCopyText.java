@@ -1,6 +1,7 @@
 package dev.metering.ledger;
 
-import dev.metering.event.DimensionsJson;
+import java.time.Instant;
+
 import dev.metering.event.UsageEvent;
 import org.jspecify.annotations.Nullable;
 
@@ -8,12 +9,9 @@ import org.jspecify.annotations.Nullable;
  * Ledger rows in PostgreSQL's {@code COPY ... FROM STDIN} text format: tab-separated,
  * {@code \N} for null, backslash escapes for backslash, tab, newline and carriage return (the
  * JSON of dimensions may hold a backslash, so escaping is not optional). Columns in the order of
- * {@link SqlDialect#EVENT_COLUMNS}.
+ * {@link EventColumn}.
  */
 public final class PostgresCopyText {
-
-	/** The ledger columns of a full row, in order. */
-	public static final String COLUMNS = SqlDialect.EVENT_COLUMNS;
 
 	private PostgresCopyText() {
 	}
@@ -22,29 +20,34 @@ public final class PostgresCopyText {
 	 * Appends one row.
 	 * @param out where to append
 	 * @param event the event
-	 * @param recordedAt the {@code recorded_at} value (ISO-8601), or {@code null} to leave the
-	 * column out (a staging table without it)
+	 * @param recordedAt the {@code recorded_at} value (ISO-8601, formatted once per batch), or
+	 * {@code null} to leave the column out (a staging table without it)
 	 */
 	public static void appendRow(StringBuilder out, UsageEvent event, @Nullable String recordedAt) {
-		out.append(event.eventId()).append('\t');
-		appendValue(out, event.idempotencyKey()).append('\t');
-		appendValue(out, event.tenantId()).append('\t');
-		appendValue(out, event.billingScopeId()).append('\t');
-		appendValue(out, event.meter()).append('\t');
-		out.append(event.quantity().toPlainString()).append('\t');
-		out.append(event.occurredAt()).append('\t');
-		if (recordedAt != null) {
-			out.append(recordedAt).append('\t');
+		boolean first = true;
+		for (EventColumn column : EventColumn.ALL) {
+			if (column == EventColumn.RECORDED_AT && recordedAt == null) {
+				continue;
+			}
+			if (!first) {
+				out.append('\t');
+			}
+			first = false;
+			String text = (column == EventColumn.RECORDED_AT) ? recordedAt : column.text(event, Instant.EPOCH);
+			if (column.type().isFreeText()) {
+				appendEscaped(out, text);
+			}
+			else {
+				out.append((text != null) ? text : "\\N");
+			}
 		}
-		appendValue(out, event.userId()).append('\t');
-		appendValue(out, event.resource()).append('\t');
-		appendValue(out, event.source().id()).append('\t');
-		appendValue(out, DimensionsJson.encode(event.dimensions())).append('\n');
+		out.append('\n');
 	}
 
-	private static StringBuilder appendValue(StringBuilder out, @Nullable String value) {
+	private static void appendEscaped(StringBuilder out, @Nullable String value) {
 		if (value == null) {
-			return out.append("\\N");
+			out.append("\\N");
+			return;
 		}
 		for (int i = 0; i < value.length(); i++) {
 			char c = value.charAt(i);
@@ -56,7 +59,6 @@ public final class PostgresCopyText {
 				default -> out.append(c);
 			}
 		}
-		return out;
 	}
 
 }

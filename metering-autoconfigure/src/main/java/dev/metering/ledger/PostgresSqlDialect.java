@@ -8,15 +8,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
-import dev.metering.event.DimensionsJson;
 import dev.metering.event.UsageEvent;
 import org.postgresql.PGConnection;
 import org.postgresql.PGStatement;
@@ -50,44 +48,64 @@ final class PostgresSqlDialect extends SqlDialect {
 	private static final boolean PGJDBC_PRESENT = ClassUtils.isPresent("org.postgresql.PGConnection",
 			PostgresSqlDialect.class.getClassLoader());
 
+	/**
+	 * Which of a batch's keys the ledger holds already. Each key probes its unique index through a
+	 * LATERAL ... LIMIT 1, a shape the planner can only run as index look-ups. The plainer
+	 * "event_id = ANY (?)" or a join with unnest was planned, for a 5,000-event batch against
+	 * 1,000,000 rows, as a sequential scan or a hash of the whole ledger (0.4 to 2 s a batch
+	 * instead of 30 ms).
+	 */
+	private static final String FIND_EXISTING = "SELECT x.id, NULL, NULL FROM unnest(CAST(? AS uuid[])) AS x(id) "
+			+ "CROSS JOIN LATERAL (SELECT 1 FROM %PREFIX%usage_event e WHERE e.event_id = x.id LIMIT 1) AS hit "
+			+ "UNION ALL SELECT NULL, x.t, x.k FROM unnest(CAST(? AS varchar[]), CAST(? AS varchar[])) AS x(t, k) "
+			+ "CROSS JOIN LATERAL (SELECT 1 FROM %PREFIX%usage_event e "
+			+ "WHERE e.tenant_id = x.t AND e.idempotency_key = x.k LIMIT 1) AS hit";
+
+	private static final String COPY_EVENTS = "COPY %PREFIX%usage_event (" + EventColumn.names() + ") FROM STDIN";
+
+	/** One text array per column, in {@link EventColumn} order. */
+	private static final String INSERT_UNNEST = "INSERT INTO %PREFIX%usage_event (" + EventColumn.names()
+			+ ") SELECT * FROM unnest(" + EventColumn.ALL.stream()
+				.map((column) -> "CAST(? AS " + arrayType(column.type()) + ")")
+				.collect(Collectors.joining(", "))
+			+ ") ON CONFLICT DO NOTHING";
+
 	private final boolean copy;
 
-	PostgresSqlDialect() {
-		this(true);
-	}
+	private final String findExisting;
+
+	private final String copyEvents;
+
+	private final String insertUnnest;
 
 	/**
 	 * A dialect that may be told not to COPY.
+	 * @param tables the table names
 	 * @param copy whether to write by COPY when the driver allows it ({@code false} only for
 	 * tests of the other path)
 	 */
-	PostgresSqlDialect(boolean copy) {
+	PostgresSqlDialect(MeteringTables tables, boolean copy) {
 		this.copy = copy && PGJDBC_PRESENT;
+		this.findExisting = tables.resolve(FIND_EXISTING);
+		this.copyEvents = tables.resolve(COPY_EVENTS);
+		this.insertUnnest = tables.resolve(INSERT_UNNEST);
 	}
 
 	@Override
-	public String platform() {
-		return "postgresql";
-	}
-
-	@Override
-	public InsertResult insertEvents(JdbcTemplate jdbc, MeteringTables tables, List<UsageEvent> events,
-			Instant recordedAt) {
+	InsertResult insertEvents(JdbcTemplate jdbc, List<UsageEvent> events, Instant recordedAt) {
 		InsertResult result = jdbc.execute((Connection connection) -> (this.copy && PgCopy.supports(connection))
-				? insertByCopy(connection, tables, events, recordedAt) : insertByUnnest(connection, tables, events,
-						recordedAt));
+				? insertByCopy(connection, events, recordedAt) : insertByUnnest(connection, events, recordedAt));
 		return (result != null) ? result : new InsertResult(0, events.size());
 	}
 
-	private static InsertResult insertByCopy(Connection connection, MeteringTables tables, List<UsageEvent> events,
-			Instant recordedAt) throws SQLException {
+	private InsertResult insertByCopy(Connection connection, List<UsageEvent> events, Instant recordedAt)
+			throws SQLException {
 		// Optimistic first: a batch almost never repeats what the ledger holds (only retries and
 		// replays do), so COPY it without looking anything up, and look up only when the COPY
 		// hits a unique index.
 		Savepoint savepoint = connection.getAutoCommit() ? null : connection.setSavepoint();
 		try {
-			long copied = copy(connection, tables, withoutRepeats(events, new HashSet<>(), new HashSet<>()),
-					recordedAt);
+			long copied = copy(connection, withoutRepeats(events, new HashSet<>(), new HashSet<>()), recordedAt);
 			if (savepoint != null) {
 				connection.releaseSavepoint(savepoint);
 			}
@@ -103,8 +121,8 @@ final class PostgresSqlDialect extends SqlDialect {
 		}
 		Set<UUID> ids = new HashSet<>(events.size() * 2);
 		Set<List<String>> keys = new HashSet<>();
-		findExisting(connection, tables, events, ids, keys);
-		long copied = copy(connection, tables, withoutRepeats(events, ids, keys), recordedAt);
+		findExisting(connection, events, ids, keys);
+		long copied = copy(connection, withoutRepeats(events, ids, keys), recordedAt);
 		return new InsertResult((int) copied, events.size() - (int) copied);
 	}
 
@@ -128,8 +146,7 @@ final class PostgresSqlDialect extends SqlDialect {
 		return fresh;
 	}
 
-	private static long copy(Connection connection, MeteringTables tables, List<UsageEvent> events,
-			Instant recordedAt) throws SQLException {
+	private long copy(Connection connection, List<UsageEvent> events, Instant recordedAt) throws SQLException {
 		if (events.isEmpty()) {
 			return 0;
 		}
@@ -138,22 +155,12 @@ final class PostgresSqlDialect extends SqlDialect {
 		for (UsageEvent event : events) {
 			PostgresCopyText.appendRow(rows, event, recorded);
 		}
-		return PgCopy.copyIn(connection, "COPY " + tables.usageEvent() + " (" + EVENT_COLUMNS + ") FROM STDIN",
-				rows.toString().getBytes(StandardCharsets.UTF_8));
+		return PgCopy.copyIn(connection, this.copyEvents, rows.toString().getBytes(StandardCharsets.UTF_8));
 	}
 
 	/** Adds to {@code ids} and {@code keys} what of the batch the ledger already holds, in one query. */
-	private static void findExisting(Connection connection, MeteringTables tables, List<UsageEvent> events,
-			Set<UUID> ids, Set<List<String>> keys) throws SQLException {
-		// Each key probes its unique index through a LATERAL ... LIMIT 1, a shape the planner can
-		// only run as index look-ups. The plainer "event_id = ANY (?)" or a join with unnest was
-		// planned, for a 5,000-event batch against 1,000,000 rows, as a sequential scan or a hash of
-		// the whole ledger (0.4 to 2 s a batch instead of 30 ms).
-		String sql = "SELECT x.id, NULL, NULL FROM unnest(CAST(? AS uuid[])) AS x(id) CROSS JOIN LATERAL "
-				+ "(SELECT 1 FROM " + tables.usageEvent() + " e WHERE e.event_id = x.id LIMIT 1) AS hit "
-				+ "UNION ALL SELECT NULL, x.t, x.k FROM unnest(CAST(? AS varchar[]), CAST(? AS varchar[])) AS x(t, k) "
-				+ "CROSS JOIN LATERAL (SELECT 1 FROM " + tables.usageEvent()
-				+ " e WHERE e.tenant_id = x.t AND e.idempotency_key = x.k LIMIT 1) AS hit";
+	private void findExisting(Connection connection, List<UsageEvent> events, Set<UUID> ids, Set<List<String>> keys)
+			throws SQLException {
 		String[] eventIds = new String[events.size()];
 		List<String> keyTenants = new ArrayList<>();
 		List<String> keyValues = new ArrayList<>();
@@ -168,7 +175,7 @@ final class PostgresSqlDialect extends SqlDialect {
 		Array[] arrays = { connection.createArrayOf("text", eventIds),
 				connection.createArrayOf("text", keyTenants.toArray()),
 				connection.createArrayOf("text", keyValues.toArray()) };
-		try (PreparedStatement statement = connection.prepareStatement(sql)) {
+		try (PreparedStatement statement = connection.prepareStatement(this.findExisting)) {
 			PgCopy.planEachExecution(statement);
 			for (int i = 0; i < arrays.length; i++) {
 				statement.setArray(i + 1, arrays[i]);
@@ -192,36 +199,22 @@ final class PostgresSqlDialect extends SqlDialect {
 		}
 	}
 
-	private static InsertResult insertByUnnest(Connection connection, MeteringTables tables, List<UsageEvent> events,
-			Instant recordedAt) throws SQLException {
-		String sql = "INSERT INTO " + tables.usageEvent() + " (" + EVENT_COLUMNS + ") "
-				+ "SELECT e, k, t, b, m, q, o, CAST(? AS timestamptz), u, r, s, d FROM unnest("
-				+ "CAST(? AS uuid[]), CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), "
-				+ "CAST(? AS varchar[]), CAST(? AS numeric[]), CAST(? AS timestamptz[]), CAST(? AS varchar[]), "
-				+ "CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS jsonb[])) AS x(e, k, t, b, m, q, o, u, r, s, d) "
-				+ "ON CONFLICT DO NOTHING";
+	private InsertResult insertByUnnest(Connection connection, List<UsageEvent> events, Instant recordedAt)
+			throws SQLException {
 		int size = events.size();
-		String[][] columns = new String[11][size];
+		List<EventColumn> columns = EventColumn.ALL;
+		String[][] values = new String[columns.size()][size];
 		for (int i = 0; i < size; i++) {
 			UsageEvent event = events.get(i);
-			columns[0][i] = event.eventId().toString();
-			columns[1][i] = event.idempotencyKey();
-			columns[2][i] = event.tenantId();
-			columns[3][i] = event.billingScopeId();
-			columns[4][i] = event.meter();
-			columns[5][i] = event.quantity().toPlainString();
-			columns[6][i] = event.occurredAt().toString();
-			columns[7][i] = event.userId();
-			columns[8][i] = event.resource();
-			columns[9][i] = event.source().id();
-			columns[10][i] = DimensionsJson.encode(event.dimensions());
+			for (int c = 0; c < values.length; c++) {
+				values[c][i] = columns.get(c).text(event, recordedAt);
+			}
 		}
-		try (PreparedStatement statement = connection.prepareStatement(sql)) {
-			statement.setObject(1, OffsetDateTime.ofInstant(recordedAt, ZoneOffset.UTC));
-			Array[] arrays = new Array[columns.length];
-			for (int c = 0; c < columns.length; c++) {
-				arrays[c] = connection.createArrayOf("text", columns[c]);
-				statement.setArray(c + 2, arrays[c]);
+		try (PreparedStatement statement = connection.prepareStatement(this.insertUnnest)) {
+			Array[] arrays = new Array[values.length];
+			for (int c = 0; c < values.length; c++) {
+				arrays[c] = connection.createArrayOf("text", values[c]);
+				statement.setArray(c + 1, arrays[c]);
 			}
 			try {
 				int rows = statement.executeUpdate();
@@ -233,6 +226,16 @@ final class PostgresSqlDialect extends SqlDialect {
 				}
 			}
 		}
+	}
+
+	private static String arrayType(EventColumn.Type type) {
+		return switch (type) {
+			case UUID -> "uuid[]";
+			case TEXT -> "varchar[]";
+			case DECIMAL -> "numeric[]";
+			case TIMESTAMP -> "timestamptz[]";
+			case JSON -> "jsonb[]";
+		};
 	}
 
 	/**
@@ -278,61 +281,6 @@ final class PostgresSqlDialect extends SqlDialect {
 			}
 		}
 
-	}
-
-	/** Rollup rows per upsert statement: one round trip each, arrays well inside the protocol's limits. */
-	private static final int ROLLUPS_PER_STATEMENT = 5_000;
-
-	@Override
-	public void insertRollupStateIfAbsent(JdbcTemplate jdbc, MeteringTables tables, String name, Instant now) {
-		jdbc.update("INSERT INTO " + tables.rollupState() + " (name, watermark, updated_at) VALUES (?, 0, ?) "
-				+ "ON CONFLICT DO NOTHING", name, timestamp(now));
-	}
-
-	/**
-	 * One {@code INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE} per chunk, so a run
-	 * that touches thousands of hours costs a handful of round trips.
-	 */
-	@Override
-	public void upsertRollups(JdbcTemplate jdbc, MeteringTables tables, List<RollupDelta> deltas, Instant now) {
-		String sql = "INSERT INTO " + tables.usageRollup() + " AS r (" + ROLLUP_COLUMNS + ") "
-				+ "SELECT t, m, b, p, q, c, CAST(? AS timestamptz) FROM unnest(CAST(? AS varchar[]), "
-				+ "CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS timestamptz[]), CAST(? AS numeric[]), "
-				+ "CAST(? AS bigint[])) AS x(t, m, b, p, q, c) "
-				+ "ON CONFLICT (tenant_id, meter, billing_scope_id, period_start) DO UPDATE SET "
-				+ "quantity = r.quantity + EXCLUDED.quantity, event_count = r.event_count + EXCLUDED.event_count, "
-				+ "updated_at = EXCLUDED.updated_at";
-		for (int from = 0; from < deltas.size(); from += ROLLUPS_PER_STATEMENT) {
-			List<RollupDelta> chunk = deltas.subList(from, Math.min(deltas.size(), from + ROLLUPS_PER_STATEMENT));
-			String[][] columns = new String[6][chunk.size()];
-			for (int i = 0; i < chunk.size(); i++) {
-				RollupDelta delta = chunk.get(i);
-				columns[0][i] = delta.tenantId();
-				columns[1][i] = delta.meter();
-				columns[2][i] = delta.billingScopeId();
-				columns[3][i] = delta.periodStart().toString();
-				columns[4][i] = delta.quantity().toPlainString();
-				columns[5][i] = Long.toString(delta.eventCount());
-			}
-			jdbc.execute((Connection connection) -> {
-				try (PreparedStatement statement = connection.prepareStatement(sql)) {
-					statement.setObject(1, OffsetDateTime.ofInstant(now, ZoneOffset.UTC));
-					Array[] arrays = new Array[columns.length];
-					for (int c = 0; c < columns.length; c++) {
-						arrays[c] = connection.createArrayOf("text", columns[c]);
-						statement.setArray(c + 2, arrays[c]);
-					}
-					try {
-						return statement.executeUpdate();
-					}
-					finally {
-						for (Array array : arrays) {
-							array.free();
-						}
-					}
-				}
-			});
-		}
 	}
 
 }

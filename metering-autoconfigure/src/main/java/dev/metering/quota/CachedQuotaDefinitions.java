@@ -57,4 +57,20 @@ public class CachedQuotaDefinitions implements QuotaDefinitionSource {
 		this.cache.invalidateAll();
 	}
 
+	/**
+	 * Whether a scope has a soft or monitor quota on a meter: what is decided on ledger readings
+	 * when hard quotas are leased.
+	 * @param scope the scope
+	 * @param meter the meter
+	 * @return {@code true} when a check of the meter would consult a reading
+	 */
+	public boolean hasReadingQuota(String scope, String meter) {
+		for (QuotaPolicy policy : quotasOf(scope).policies(meter)) {
+			if (policy.enforcement() != Enforcement.HARD) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 }

@@ -28,6 +28,9 @@ public class LedgerReadings {
 
 	private static final int ATTEMPTS = 3;
 
+	/** A bound on one read of the ledger (three attempts), for how long local usage is kept. */
+	private static final Duration MAXIMUM_READ = Duration.ofMinutes(1);
+
 	/** The longest a read waits for the writer's batch in flight to finish before it starts. */
 	private static final long WAIT_FOR_WRITER_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
@@ -51,10 +54,13 @@ public class LedgerReadings {
 		// An idle reading is dropped after a while, a window that has ended is never read again.
 		Duration idle = ttl.multipliedBy(20).compareTo(Duration.ofMinutes(10)) > 0 ? ttl.multipliedBy(20)
 				: Duration.ofMinutes(10);
+		// Never served older than 'idle' either: local usage keeps what such a reading lacks only that long.
+		local.retainCommittedFor(idle.plus(MAXIMUM_READ));
 		this.cache = Caffeine.newBuilder()
 			.maximumSize(maximumSize)
 			.refreshAfterWrite(ttl)
 			.expireAfterAccess(idle)
+			.expireAfterWrite(idle)
 			.executor(executor)
 			.build(this::read);
 	}

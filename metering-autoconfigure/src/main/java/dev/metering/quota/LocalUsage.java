@@ -11,6 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiPredicate;
 
+import org.jspecify.annotations.Nullable;
+
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.LedgerWriteListener;
 
@@ -36,36 +38,97 @@ public class LocalUsage implements LedgerWriteListener {
 
 	private final BiPredicate<String, String> hasQuota;
 
+	private final @Nullable QuotaLeases leases;
+
+	private static final long SWEEP_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+
+	private final java.util.function.LongSupplier ticker;
+
+	private final java.time.Clock clock;
+
+	private final AtomicLong lastSweepNanos;
+
+	private volatile long retainCommittedNanos = java.util.concurrent.TimeUnit.MINUTES.toNanos(11);
+
 	/**
 	 * Creates the tracker.
 	 * @param hasQuota whether a (scope, meter) has a quota: only those are tracked
 	 */
 	public LocalUsage(BiPredicate<String, String> hasQuota) {
+		this(hasQuota, null);
+	}
+
+	/**
+	 * Creates the tracker.
+	 * @param hasQuota whether a (scope, meter) has a quota decided on ledger readings: only those
+	 * are tracked
+	 * @param leases the hard-quota budgets, told about usage recorded without a reservation and
+	 * about committed usage; {@code null} without leases
+	 */
+	public LocalUsage(BiPredicate<String, String> hasQuota, @Nullable QuotaLeases leases) {
+		this(hasQuota, leases, java.time.Clock.systemUTC());
+	}
+
+	/**
+	 * Creates the tracker.
+	 * @param hasQuota whether a (scope, meter) has a quota decided on ledger readings
+	 * @param leases the hard-quota budgets, or {@code null}
+	 * @param clock the clock of the enforcement service, to tell which warned windows ended
+	 */
+	public LocalUsage(BiPredicate<String, String> hasQuota, @Nullable QuotaLeases leases, java.time.Clock clock) {
+		this(hasQuota, leases, System::nanoTime, clock);
+	}
+
+	LocalUsage(BiPredicate<String, String> hasQuota, @Nullable QuotaLeases leases,
+			java.util.function.LongSupplier ticker, java.time.Clock clock) {
 		this.hasQuota = hasQuota;
+		this.leases = leases;
+		this.ticker = ticker;
+		this.clock = clock;
+		this.lastSweepNanos = new AtomicLong(ticker.getAsLong());
 	}
 
 	@Override
 	public void accepted(UsageEvent event) {
+		Reservation reservation = Reservation.recording();
+		long hour = MeterUsage.hourOf(event.occurredAt());
+		boolean covered = false;
 		if (this.hasQuota.test(event.tenantId(), event.meter()) && this.tracked.add(event.eventId())) {
-			MeterUsage usage = meter(event.tenantId(), event.meter());
-			long hour = MeterUsage.hourOf(event.occurredAt());
-			synchronized (usage) {
-				usage.addLocal(hour, event.quantity());
-				// The call's reservation becomes this local usage in the same step.
-				Reservation reservation = Reservation.recording();
-				if (reservation != null) {
-					reservation.convert(usage, hour, event.quantity());
+			while (true) {
+				MeterUsage usage = meter(event.tenantId(), event.meter());
+				synchronized (usage) {
+					if (usage.retired) {
+						continue;
+					}
+					usage.addLocal(hour, event.quantity());
+					// The call's reservation becomes this local usage in the same step.
+					if (reservation != null) {
+						covered = reservation.convert(event.tenantId(), event.meter(), hour, event.quantity());
+					}
+					break;
 				}
 			}
+		}
+		else if (reservation != null) {
+			covered = reservation.convert(event.tenantId(), event.meter(), hour, event.quantity());
+		}
+		if (!covered && this.leases != null) {
+			this.leases.unreserved(event);
 		}
 	}
 
 	@Override
 	public void discarded(UsageEvent event) {
 		if (this.tracked.remove(event.eventId())) {
-			MeterUsage usage = meter(event.tenantId(), event.meter());
-			synchronized (usage) {
-				usage.removeLocal(MeterUsage.hourOf(event.occurredAt()), event.quantity());
+			while (true) {
+				MeterUsage usage = meter(event.tenantId(), event.meter());
+				synchronized (usage) {
+					if (usage.retired) {
+						continue;
+					}
+					usage.removeLocal(MeterUsage.hourOf(event.occurredAt()), event.quantity());
+					break;
+				}
 			}
 		}
 	}
@@ -77,6 +140,11 @@ public class LocalUsage implements LedgerWriteListener {
 
 	@Override
 	public void written(List<UsageEvent> batch) {
+		if (this.leases != null) {
+			for (UsageEvent event : batch) {
+				this.leases.committed(event);
+			}
+		}
 		// Label the batch with the sequence value it gets below; a reading that starts after the
 		// increment (and sees no write in flight) contains it.
 		long label = this.sequence.get() + 1;
@@ -89,14 +157,64 @@ public class LocalUsage implements LedgerWriteListener {
 					.merge(MeterUsage.hourOf(event.occurredAt()), event.quantity(), BigDecimal::add);
 			}
 		}
+		long now = this.ticker.getAsLong();
 		committed.forEach((key, hours) -> {
-			MeterUsage usage = meter(key.scope(), key.meter());
-			synchronized (usage) {
-				hours.forEach((hour, quantity) -> usage.commit(hour, quantity, label));
+			while (true) {
+				MeterUsage usage = meter(key.scope(), key.meter());
+				synchronized (usage) {
+					if (usage.retired) {
+						continue;
+					}
+					hours.forEach((hour, quantity) -> usage.commit(hour, quantity, label, now));
+					break;
+				}
 			}
 		});
 		this.sequence.incrementAndGet();
 		this.writesInFlight.decrementAndGet();
+		// The writer thread keeps the state bounded: at most one sweep a minute.
+		long last = this.lastSweepNanos.get();
+		if (now - last > SWEEP_INTERVAL_NANOS && this.lastSweepNanos.compareAndSet(last, now)) {
+			sweep();
+		}
+	}
+
+	/**
+	 * Drops what no check needs any more, so the state is bounded by the (scope, meter) pairs in
+	 * use rather than every one ever seen: committed events older than the oldest reading that
+	 * can still be served (such readings contain them), and the records of pairs with nothing in
+	 * flight and no warning of an open window. The writer runs it once a minute.
+	 */
+	public void sweep() {
+		long now = this.ticker.getAsLong();
+		long committedBefore = now - this.retainCommittedNanos;
+		long nowMillis = this.clock.millis();
+		for (Map.Entry<Key, MeterUsage> entry : this.meters.entrySet()) {
+			MeterUsage usage = entry.getValue();
+			synchronized (usage) {
+				if (!usage.retired && usage.sweep(committedBefore, nowMillis)) {
+					usage.retired = true;
+					this.meters.remove(entry.getKey(), usage);
+				}
+			}
+		}
+	}
+
+	/**
+	 * How long committed events are kept: at least the age of the oldest reading
+	 * {@link LedgerReadings} may serve, plus the longest read.
+	 * @param retain the retention
+	 */
+	void retainCommittedFor(java.time.Duration retain) {
+		this.retainCommittedNanos = retain.toNanos();
+	}
+
+	/**
+	 * The (scope, meter) pairs this instance keeps usage of, for tests and diagnostics.
+	 * @return the number of pairs
+	 */
+	public int trackedMeters() {
+		return this.meters.size();
 	}
 
 	@Override

@@ -19,14 +19,18 @@ import java.util.TreeMap;
  * number, kept until every reading in use is known to contain them.</li>
  * </ul>
  * Every method must be called holding this object's monitor: the enforcement service holds it
- * across its read-compare-reserve, which makes the reservation atomic.
+ * across its read-compare-reserve, which makes the reservation atomic. A holder of the monitor
+ * that finds {@link #retired} set looks the object up again ({@link LocalUsage#meter}).
  */
 final class MeterUsage {
 
 	private final NavigableMap<Long, Hour> hours = new TreeMap<>();
 
-	/** The window start of the last warning published per policy name. */
-	private final Map<String, Instant> warned = new HashMap<>();
+	/** The window of the last warning published per policy name. */
+	private final Map<String, QuotaWindow.Bounds> warned = new HashMap<>();
+
+	/** Set when the sweep dropped this object from {@link LocalUsage}: callers look it up again. */
+	boolean retired;
 
 	void addLocal(long hour, BigDecimal quantity) {
 		hour(hour).local = hour(hour).local.add(quantity);
@@ -39,7 +43,7 @@ final class MeterUsage {
 	}
 
 	/** Moves a committed event from local to committed, atomically for any concurrent check. */
-	void commit(long hour, BigDecimal quantity, long sequence) {
+	void commit(long hour, BigDecimal quantity, long sequence, long nowNanos) {
 		Hour h = hour(hour);
 		h.local = h.local.subtract(quantity);
 		Committed last = h.committed.peekLast();
@@ -47,8 +51,28 @@ final class MeterUsage {
 			last.quantity = last.quantity.add(quantity);
 		}
 		else {
-			h.committed.addLast(new Committed(sequence, quantity));
+			h.committed.addLast(new Committed(sequence, quantity, nowNanos));
 		}
+	}
+
+	/**
+	 * Forgets committed events older than every reading that can still be served (those contain
+	 * them), and tells whether nothing is left worth keeping.
+	 * @param committedBeforeNanos events committed before this are in every servable reading
+	 * @param nowMillis the present, to tell which warned windows have ended
+	 * @return whether this object holds nothing any more
+	 */
+	boolean sweep(long committedBeforeNanos, long nowMillis) {
+		Iterator<Map.Entry<Long, Hour>> entries = this.hours.entrySet().iterator();
+		while (entries.hasNext()) {
+			Hour h = entries.next().getValue();
+			h.committed.removeIf((c) -> c.committedAtNanos - committedBeforeNanos < 0);
+			if (h.isEmpty()) {
+				entries.remove();
+			}
+		}
+		this.warned.values().removeIf((bounds) -> bounds.end().toEpochMilli() <= nowMillis);
+		return this.hours.isEmpty() && this.warned.isEmpty();
 	}
 
 	void reserve(long hour, BigDecimal quantity) {
@@ -122,9 +146,9 @@ final class MeterUsage {
 	 * Whether this is the first warning of a policy in the window starting at {@code windowStart};
 	 * marks it as given.
 	 */
-	boolean firstWarning(String policy, Instant windowStart) {
-		Instant previous = this.warned.put(policy, windowStart);
-		return !windowStart.equals(previous);
+	boolean firstWarning(String policy, Instant windowStart, Instant windowEnd) {
+		QuotaWindow.Bounds previous = this.warned.put(policy, new QuotaWindow.Bounds(windowStart, windowEnd));
+		return previous == null || !windowStart.equals(previous.start());
 	}
 
 	boolean isEmpty() {
@@ -164,11 +188,14 @@ final class MeterUsage {
 
 		final long sequence;
 
+		final long committedAtNanos;
+
 		BigDecimal quantity;
 
-		Committed(long sequence, BigDecimal quantity) {
+		Committed(long sequence, BigDecimal quantity, long committedAtNanos) {
 			this.sequence = sequence;
 			this.quantity = quantity;
+			this.committedAtNanos = committedAtNanos;
 		}
 
 	}

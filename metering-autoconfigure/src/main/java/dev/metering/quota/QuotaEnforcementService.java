@@ -50,9 +50,9 @@ public class QuotaEnforcementService {
 
 	private final QuotaDefinitionSource definitions;
 
-	private final LedgerReadings readings;
+	private final ReadingCheck readingCheck;
 
-	private final LocalUsage local;
+	private final @Nullable QuotaLeases leases;
 
 	private final Clock clock;
 
@@ -74,9 +74,27 @@ public class QuotaEnforcementService {
 	 */
 	public QuotaEnforcementService(QuotaDefinitionSource definitions, LedgerReadings readings, LocalUsage local,
 			Clock clock, OnUnknownUsage onUnknownUsage, ApplicationEventPublisher events, QuotaObserver observer) {
+		this(definitions, readings, local, null, clock, onUnknownUsage, events, observer);
+	}
+
+	/**
+	 * Creates the service with hard quotas admitted from leased budgets.
+	 * @param definitions the quota definitions (cached)
+	 * @param readings ledger usage readings
+	 * @param local this instance's usage not in the readings
+	 * @param leases hard-quota budgets leased from the database, {@code null} to decide hard
+	 * quotas on readings as soft ones (exact on one instance only)
+	 * @param clock the clock that places checks in windows
+	 * @param onUnknownUsage what to do when a reading cannot be taken
+	 * @param events where warning events go
+	 * @param observer metrics
+	 */
+	public QuotaEnforcementService(QuotaDefinitionSource definitions, LedgerReadings readings, LocalUsage local,
+			@Nullable QuotaLeases leases, Clock clock, OnUnknownUsage onUnknownUsage,
+			ApplicationEventPublisher events, QuotaObserver observer) {
 		this.definitions = definitions;
-		this.readings = readings;
-		this.local = local;
+		this.readingCheck = new ReadingCheck(readings, local, onUnknownUsage);
+		this.leases = leases;
 		this.clock = clock;
 		this.onUnknownUsage = onUnknownUsage;
 		this.events = events;
@@ -187,113 +205,70 @@ public class QuotaEnforcementService {
 
 	private ScopeCheck checkScope(String scope, String meter, BigDecimal quantity, Instant at,
 			List<QuotaPolicy> policies, boolean requireRemaining) {
-		int n = policies.size();
-		LedgerReadings.Reading[] readings = new LedgerReadings.Reading[n];
-		Instant[] starts = new Instant[n];
-		Instant[] ends = new Instant[n];
-		boolean known = true;
-		for (int i = 0; i < n; i++) {
-			QuotaPolicy policy = policies.get(i);
-			QuotaWindow.Bounds bounds = policy.window().bounds(at);
-			starts[i] = bounds.start();
-			ends[i] = bounds.end();
-			try {
-				// Outside the monitor: a cold miss reads the database, and must not hold others up.
-				readings[i] = this.readings.get(new LedgerReadings.Key(scope, meter, policy.window(), starts[i]));
-			}
-			catch (RuntimeException ex) {
-				known = false;
-				if (logger.isWarnEnabled()) {
-					logger.warn("Usage of '" + scope + "', meter '" + meter + "' could not be read (" + ex.getMessage()
-							+ "); metering.quota.on-unknown-usage=" + this.onUnknownUsage.name().toLowerCase());
-				}
-			}
+		if (this.leases == null) {
+			return this.readingCheck.check(scope, meter, quantity, at, policies, requireRemaining, false);
 		}
-		long hour = MeterUsage.hourOf(at);
-		List<PolicyUsage> usages = new ArrayList<>(n);
-		List<PolicyUsage> violated = new ArrayList<>(1);
-		List<QuotaWarningEvent> warnings = new ArrayList<>(0);
-		boolean warn = false;
-		boolean reserve;
-		MeterUsage usage = this.local.meter(scope, meter);
-		synchronized (usage) {
-			BigDecimal[] used = new BigDecimal[n];
-			for (int i = 0; i < n; i++) {
-				LedgerReadings.Reading reading = readings[i];
-				BigDecimal ledger = (reading != null) ? reading.value() : BigDecimal.ZERO;
-				long sequence = (reading != null) ? reading.sequence() : -1;
-				used[i] = ledger.add(usage.unread(epochHour(starts[i]), epochHour(ends[i]), sequence));
-				QuotaPolicy policy = policies.get(i);
-				// Unknown usage never denies here: under 'deny' the caller denies the whole call.
-				if (policy.enforcement() == Enforcement.HARD && reading != null
-						&& exceeds(used[i], quantity, policy.limit(), requireRemaining)) {
-					violated.add(state(policy, scope, used[i], starts[i], ends[i], true));
-				}
+		List<QuotaPolicy> rest = new ArrayList<>(0);
+		List<PolicyUsage> usages = new ArrayList<>(policies.size());
+		List<PolicyUsage> violated = new ArrayList<>(0);
+		List<QuotaLeases.Take> takes = new ArrayList<>(1);
+		boolean known = true;
+		for (QuotaPolicy policy : policies) {
+			if (policy.enforcement() != Enforcement.HARD) {
+				rest.add(policy);
+				continue;
 			}
-			reserve = violated.isEmpty() && (known || this.onUnknownUsage == OnUnknownUsage.ALLOW);
-			if (reserve) {
-				usage.reserve(hour, quantity);
-				for (int i = 0; i < n; i++) {
-					QuotaPolicy policy = policies.get(i);
-					BigDecimal after = used[i].add(quantity);
-					boolean exceeded = after.compareTo(policy.limit()) > 0;
-					usages.add(state(policy, scope, after, starts[i], ends[i], exceeded));
-					boolean pastWarning = readings[i] != null && (policy.softThreshold() != null
-							|| policy.enforcement() != Enforcement.HARD) && after.compareTo(policy.warnAt()) > 0;
-					if (pastWarning) {
-						warn |= policy.enforcement() != Enforcement.MONITOR;
-						if (usage.firstWarning(policy.name(), starts[i])) {
-							warnings.add(new QuotaWarningEvent(scope, meter, policy, after, policy.limit(), starts[i],
-									ends[i]));
-						}
+			if (!violated.isEmpty() || (!known && this.onUnknownUsage == OnUnknownUsage.DENY)) {
+				continue;
+			}
+			QuotaWindow.Bounds bounds = policy.window().bounds(at);
+			QuotaLeases.Take take = this.leases.take(scope, meter, policy, bounds.start(), quantity, requireRemaining);
+			BigDecimal used = policy.limit().subtract(take.remaining()).max(BigDecimal.ZERO);
+			switch (take.result()) {
+				case TAKEN -> {
+					takes.add(take);
+					usages.add(ReadingCheck.state(policy, scope, used, bounds.start(), bounds.end(), false));
+				}
+				case SHORT -> {
+					PolicyUsage state = ReadingCheck.state(policy, scope, used, bounds.start(), bounds.end(), true);
+					usages.add(state);
+					violated.add(state);
+				}
+				case UNKNOWN -> {
+					known = false;
+					if (logger.isWarnEnabled()) {
+						logger.warn("No lease of '" + scope + "', meter '" + meter
+								+ "' and the database could not grant one; metering.quota.on-unknown-usage="
+								+ this.onUnknownUsage.name().toLowerCase());
+					}
+					usages.add(ReadingCheck.state(policy, scope, used, bounds.start(), bounds.end(), false));
+					if (this.onUnknownUsage == OnUnknownUsage.ALLOW && !requireRemaining) {
+						// Admitted beyond the leases: counted, so the next grant owns up to it.
+						take.budget().debit(quantity);
+						takes.add(take);
 					}
 				}
 			}
-			else {
-				for (int i = 0; i < n; i++) {
-					usages.add(state(policies.get(i), scope, used[i], starts[i], ends[i],
-							used[i].add(quantity).compareTo(policies.get(i).limit()) > 0));
-				}
-			}
-			prune(usage, readings, starts, ends);
 		}
-		Reservation.Part part = reserve ? new Reservation.Part(usage, hour, quantity) : null;
-		return new ScopeCheck(usages, violated, known, part, warnings, warn);
-	}
-
-	private static boolean exceeds(BigDecimal used, BigDecimal quantity, BigDecimal limit, boolean requireRemaining) {
-		return requireRemaining ? used.compareTo(limit) >= 0 : used.add(quantity).compareTo(limit) > 0;
-	}
-
-	/**
-	 * Forgets what the readings of this check contain. Checks are for the present (the filter
-	 * passes the request's start), so a window's reading is consulted for all of its hours until
-	 * the window ends; a later window's reading is always newer.
-	 */
-	private static void prune(MeterUsage usage, LedgerReadings.Reading[] readings, Instant[] starts, Instant[] ends) {
-		int n = readings.length;
-		long[] from = new long[n];
-		long[] to = new long[n];
-		long[] sequences = new long[n];
-		for (int i = 0; i < n; i++) {
-			if (readings[i] == null) {
-				return;
-			}
-			from[i] = epochHour(starts[i]);
-			to[i] = epochHour(ends[i]);
-			sequences[i] = readings[i].sequence();
+		boolean denied = !violated.isEmpty() || (!known && this.onUnknownUsage == OnUnknownUsage.DENY);
+		ScopeCheck onReadings = rest.isEmpty() ? null
+				: this.readingCheck.check(scope, meter, quantity, at, rest, requireRemaining, denied);
+		Reservation.Part readingPart = (onReadings != null) ? onReadings.reservation() : null;
+		if (onReadings != null) {
+			usages.addAll(onReadings.usages());
+			known &= onReadings.known();
 		}
-		usage.prune(from, to, sequences);
-	}
-
-	private static long epochHour(Instant instant) {
-		return MeterUsage.hourOf(instant);
-	}
-
-	private static PolicyUsage state(QuotaPolicy policy, String scope, BigDecimal used, Instant start, Instant end,
-			boolean exceeded) {
-		BigDecimal remaining = policy.limit().subtract(used).max(BigDecimal.ZERO);
-		return new PolicyUsage(policy, scope, used, remaining, start, end, exceeded);
+		if (denied || (!known && this.onUnknownUsage == OnUnknownUsage.DENY)) {
+			for (QuotaLeases.Take take : takes) {
+				this.leases.giveBack(take.budget(), take.quantity());
+			}
+			takes.clear();
+		}
+		Reservation.Part part = (takes.isEmpty() && readingPart == null) ? null
+				: new Reservation.Part(scope, meter, (readingPart != null) ? readingPart.usage : null,
+						MeterUsage.hourOf(at), quantity, List.copyOf(takes), this.leases);
+		return new ScopeCheck(usages, violated, known, part,
+				(onReadings != null) ? onReadings.warnings() : List.of(), onReadings != null && onReadings.warn());
 	}
 
 	private static PolicyUsage latestReset(List<PolicyUsage> violated) {
@@ -318,8 +293,5 @@ public class QuotaEnforcementService {
 		return least;
 	}
 
-	private record ScopeCheck(List<PolicyUsage> usages, List<PolicyUsage> violated, boolean known,
-			Reservation.@Nullable Part reservation, List<QuotaWarningEvent> warnings, boolean warn) {
-	}
 
 }

@@ -24,4 +24,30 @@ public interface QuotaObserver {
 	default void warned(QuotaWarningEvent event) {
 	}
 
+	/**
+	 * A hard-quota lease was granted to this instance.
+	 * @param amount the amount granted
+	 */
+	default void leaseGranted(java.math.BigDecimal amount) {
+	}
+
+	/**
+	 * Unused budget was given back by this instance (idle, window ended, rate dropped, shutdown).
+	 * @param amount the amount returned
+	 */
+	default void leaseReturned(java.math.BigDecimal amount) {
+	}
+
+	/**
+	 * Expired leases (of an instance that stopped without giving back) were reconciled with the
+	 * ledger and their unused part returned to the pool.
+	 * @param amount the amount reclaimed
+	 */
+	default void leaseExpired(java.math.BigDecimal amount) {
+	}
+
+	/** One database round trip of the lease machinery (a statement or a transaction of a few). */
+	default void leaseRoundTrip() {
+	}
+
 }

@@ -55,9 +55,7 @@ public final class Reservation {
 	public void release() {
 		for (Part part : this.parts) {
 			if (part.done.compareAndSet(false, true)) {
-				synchronized (part.usage) {
-					part.usage.release(part.hour, part.quantity);
-				}
+				part.giveBack();
 			}
 		}
 	}
@@ -76,34 +74,72 @@ public final class Reservation {
 	}
 
 	/**
-	 * Turns the part matching an accepted event into local usage; the caller holds the usage's
-	 * monitor and has just added the event as local.
+	 * Turns the part matching an accepted event into used quota: its hard-quota budget stays
+	 * taken, and its reservation in the local usage (if any) becomes the event's local usage; the
+	 * caller has just added the event as local.
+	 * @return whether a part matched
 	 */
-	boolean convert(MeterUsage usage, long hour, BigDecimal quantity) {
+	boolean convert(String scope, String meter, long hour, BigDecimal quantity) {
 		for (Part part : this.parts) {
-			if (part.usage == usage && part.hour == hour && part.quantity.compareTo(quantity) == 0
-					&& part.done.compareAndSet(false, true)) {
-				usage.release(hour, quantity);
+			if (part.hour == hour && part.quantity.compareTo(quantity) == 0 && part.scope.equals(scope)
+					&& part.meter.equals(meter) && part.done.compareAndSet(false, true)) {
+				MeterUsage usage = part.usage;
+				if (usage != null) {
+					synchronized (usage) {
+						usage.release(hour, quantity);
+					}
+				}
 				return true;
 			}
 		}
 		return false;
 	}
 
+	/**
+	 * What one scope of the lineage holds: a reservation in its local usage (for quotas decided
+	 * on ledger readings) and/or quantities taken from its hard-quota budgets.
+	 */
 	static final class Part {
 
-		final MeterUsage usage;
+		final String scope;
+
+		final String meter;
+
+		final @Nullable MeterUsage usage;
 
 		final long hour;
 
 		final BigDecimal quantity;
 
+		final List<QuotaLeases.Take> takes;
+
+		final @Nullable QuotaLeases leases;
+
 		final AtomicBoolean done = new AtomicBoolean();
 
-		Part(MeterUsage usage, long hour, BigDecimal quantity) {
+		Part(String scope, String meter, @Nullable MeterUsage usage, long hour, BigDecimal quantity,
+				List<QuotaLeases.Take> takes, @Nullable QuotaLeases leases) {
+			this.scope = scope;
+			this.meter = meter;
 			this.usage = usage;
 			this.hour = hour;
 			this.quantity = quantity;
+			this.takes = takes;
+			this.leases = leases;
+		}
+
+		void giveBack() {
+			MeterUsage usage = this.usage;
+			if (usage != null) {
+				synchronized (usage) {
+					usage.release(this.hour, this.quantity);
+				}
+			}
+			if (this.leases != null) {
+				for (QuotaLeases.Take take : this.takes) {
+					this.leases.giveBack(take.budget(), take.quantity());
+				}
+			}
 		}
 
 	}

@@ -10,8 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.metering.ledger.RollupDelta;
-import dev.metering.ledger.SqlDialect;
+import dev.metering.ledger.LedgerDatabase;
 
 /**
  * Sums the ledger rows of one batch by (tenant, meter, billing scope, UTC hour), so each rollup
@@ -19,18 +18,18 @@ import dev.metering.ledger.SqlDialect;
  */
 final class Fold {
 
-	private final SqlDialect dialect;
+	private final LedgerDatabase dialect;
 
 	private final Map<Key, Sum> sums = new HashMap<>();
 
 	private long events;
 
-	Fold(SqlDialect dialect) {
+	Fold(LedgerDatabase dialect) {
 		this.dialect = dialect;
 	}
 
 	/**
-	 * Adds the current row of a result set of {@code SqlDialect.FOLD_COLUMNS}.
+	 * Adds the current row of a result set of {@link RollupJob#FOLD_COLUMNS}.
 	 * @param rs the result set
 	 * @return the row's ledger id
 	 * @throws SQLException when the driver fails

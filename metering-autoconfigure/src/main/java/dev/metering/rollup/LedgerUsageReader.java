@@ -2,13 +2,13 @@ package dev.metering.rollup;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
-import dev.metering.ledger.LedgerScopeColumn;
+import dev.metering.ledger.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.SqlDialect;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.function.SingletonSupplier;
@@ -21,14 +21,24 @@ public class LedgerUsageReader implements UsageReader {
 
 	private final JdbcTemplate jdbc;
 
-	private final Supplier<SqlDialect> dialect;
+	/** The ledger's quantity of one tenant or billing scope and meter over {@code [from, to)}. */
+	static final String SUM_LEDGER = "SELECT COALESCE(SUM(quantity), 0) FROM %PREFIX%usage_event "
+			+ "WHERE %SCOPE% = ? AND meter = ? AND occurred_at >= ? AND occurred_at < ?";
 
-	private final MeteringTables tables;
+	private final Supplier<LedgerDatabase> database;
 
-	public LedgerUsageReader(DataSource dataSource, Supplier<SqlDialect> dialect, MeteringTables tables) {
+	private final Map<LedgerScopeColumn, String> sumLedger;
+
+	/**
+	 * A reader over the ledger of a DataSource.
+	 * @param dataSource the DataSource
+	 * @param database supplies the database (called once, on the first read)
+	 * @param tables the table names
+	 */
+	public LedgerUsageReader(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables) {
 		this.jdbc = new JdbcTemplate(dataSource);
-		this.dialect = SingletonSupplier.of(dialect);
-		this.tables = tables;
+		this.database = SingletonSupplier.of(database);
+		this.sumLedger = LedgerScopeColumn.resolve(SUM_LEDGER, tables);
 	}
 
 	@Override
@@ -42,8 +52,8 @@ public class LedgerUsageReader implements UsageReader {
 	}
 
 	private BigDecimal sum(LedgerScopeColumn column, String id, String meter, Instant from, Instant to) {
-		SqlDialect sql = this.dialect.get();
-		BigDecimal sum = this.jdbc.queryForObject(sql.sumLedgerSql(this.tables, column), BigDecimal.class, id, meter,
+		LedgerDatabase sql = this.database.get();
+		BigDecimal sum = this.jdbc.queryForObject(this.sumLedger.get(column), BigDecimal.class, id, meter,
 				sql.timestamp(from), sql.timestamp(to));
 		return (sum != null) ? sum : BigDecimal.ZERO;
 	}

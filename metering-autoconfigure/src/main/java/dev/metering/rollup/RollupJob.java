@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -20,8 +21,8 @@ import javax.sql.DataSource;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import dev.metering.ledger.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.SqlDialect;
 
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.dao.PessimisticLockingFailureException;
@@ -44,8 +45,11 @@ import org.springframework.util.function.SingletonSupplier;
  * batch of all instances runs at a time and reads the progress the previous one committed; it
  * folds the rows in open gaps and the next {@code batchSize} rows above the watermark (primary-key
  * range scans: cost follows the new rows, never the ledger's size), upserts the sums, rewrites
- * the gaps and moves the watermark. The upserts and the progress commit together or not at
- * all, so a run that dies half-way counts nothing, and the next run redoes its work.
+ * the gaps and moves the watermark. The new rows are summed by the database
+ * ({@link DatabaseFold}: an {@code INSERT ... SELECT ... GROUP BY} upsert over the id ranges the
+ * batch saw; the rows are never sent to Java); rows found in gaps are few and are summed in Java.
+ * The upserts and the progress commit together or not at all, so a run that dies half-way counts
+ * nothing, and the next run redoes its work.
  */
 public class RollupJob {
 
@@ -60,13 +64,67 @@ public class RollupJob {
 
 	private static final Log logger = LogFactory.getLog(RollupJob.class);
 
+	/** The ledger columns a batch reads, in the order {@link Fold#add} takes them. */
+	static final String FOLD_COLUMNS = "id, tenant_id, meter, billing_scope_id, quantity, occurred_at";
+
+	/** Locks the progress row until the transaction ends: one batch of all instances at a time. */
+	private static final String LOCK_STATE = "SELECT watermark FROM %PREFIX%rollup_state WHERE name = ? FOR UPDATE";
+
+	/**
+	 * The open gaps, read as a locking read so that every database returns the latest committed
+	 * rows (not an older snapshot) once the progress row is locked.
+	 */
+	private static final String LOCK_GAPS = "SELECT gap_start, gap_end, first_seen_at FROM %PREFIX%rollup_gap "
+			+ "WHERE name = ? FOR UPDATE";
+
+	/**
+	 * The next ledger rows above the watermark, by id: an index range scan of the primary key, so
+	 * its cost follows the rows returned, never the size of the ledger.
+	 */
+	private static final String NEW_LEDGER_ROWS = "SELECT " + FOLD_COLUMNS + " FROM %PREFIX%usage_event "
+			+ "WHERE id > ? ORDER BY id LIMIT ?";
+
+	/** The ledger rows of one inclusive id range; a recheck of gaps unites several. */
+	private static final String LEDGER_ROWS_IN_RANGE = "SELECT " + FOLD_COLUMNS + " FROM %PREFIX%usage_event "
+			+ "WHERE id BETWEEN ? AND ?";
+
+	private static final String DELETE_GAP = "DELETE FROM %PREFIX%rollup_gap WHERE name = ? AND gap_start = ?";
+
+	private static final String INSERT_GAP = "INSERT INTO %PREFIX%rollup_gap (name, gap_start, gap_end, "
+			+ "first_seen_at) VALUES (?, ?, ?, ?)";
+
+	private static final String UPDATE_STATE = "UPDATE %PREFIX%rollup_state SET watermark = ?, updated_at = ? "
+			+ "WHERE name = ?";
+
+	/** When the lowest ledger row above the watermark was recorded: how long unfolded events wait. */
+	private static final String OLDEST_UNFOLDED = "SELECT recorded_at FROM %PREFIX%usage_event WHERE id > ? "
+			+ "ORDER BY id LIMIT 1";
+
 	private final JdbcTemplate jdbc;
 
 	private final TransactionTemplate transaction;
 
-	private final Supplier<SqlDialect> dialect;
+	private final Supplier<LedgerDatabase> database;
+
+	private final Supplier<RollupDialect> dialect;
 
 	private final MeteringTables tables;
+
+	private final String lockState;
+
+	private final String lockGaps;
+
+	private final String newLedgerRows;
+
+	private final String ledgerRowsInRange;
+
+	private final String deleteGap;
+
+	private final String insertGap;
+
+	private final String updateState;
+
+	private final String oldestUnfoldedRow;
 
 	private final RollupSettings settings;
 
@@ -91,20 +149,38 @@ public class RollupJob {
 
 	private volatile boolean stateCreated;
 
+	/** False only to measure the former in-Java fold of new rows against the fold in the database. */
+	private final boolean foldInDatabase;
+
 	/**
 	 * A job over the ledger of a DataSource.
 	 * @param dataSource the DataSource of the ledger
-	 * @param dialect supplies the dialect (called once, on the first run)
+	 * @param database supplies the database (called once, on the first run)
 	 * @param tables the table names
 	 * @param settings batch size and gap timeout
 	 * @param clock the clock of gap ages and lag
 	 */
-	public RollupJob(DataSource dataSource, Supplier<SqlDialect> dialect, MeteringTables tables,
+	public RollupJob(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables,
 			RollupSettings settings, Clock clock) {
+		this(dataSource, database, tables, settings, clock, true);
+	}
+
+	RollupJob(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables, RollupSettings settings,
+			Clock clock, boolean foldInDatabase) {
+		this.foldInDatabase = foldInDatabase;
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-		this.dialect = SingletonSupplier.of(dialect);
+		this.database = SingletonSupplier.of(database);
+		this.dialect = SingletonSupplier.of(() -> RollupDialect.of(this.database.get(), tables));
 		this.tables = tables;
+		this.lockState = tables.resolve(LOCK_STATE);
+		this.lockGaps = tables.resolve(LOCK_GAPS);
+		this.newLedgerRows = tables.resolve(NEW_LEDGER_ROWS);
+		this.ledgerRowsInRange = tables.resolve(LEDGER_ROWS_IN_RANGE);
+		this.deleteGap = tables.resolve(DELETE_GAP);
+		this.insertGap = tables.resolve(INSERT_GAP);
+		this.updateState = tables.resolve(UPDATE_STATE);
+		this.oldestUnfoldedRow = tables.resolve(OLDEST_UNFOLDED);
 		this.settings = settings;
 		this.clock = clock;
 	}
@@ -121,7 +197,7 @@ public class RollupJob {
 		this.runLock.lock();
 		long started = System.nanoTime();
 		try {
-			SqlDialect sql = this.dialect.get();
+			LedgerDatabase sql = this.database.get();
 			long folded = 0;
 			int batches = 0;
 			int expired = 0;
@@ -173,7 +249,7 @@ public class RollupJob {
 		return lag.isNegative() ? Duration.ZERO : lag;
 	}
 
-	private Batch foldBatchWithRetry(SqlDialect sql) {
+	private Batch foldBatchWithRetry(LedgerDatabase sql) {
 		for (int attempt = 1;; attempt++) {
 			try {
 				if (!this.stateCreated) {
@@ -199,9 +275,9 @@ public class RollupJob {
 		}
 	}
 
-	private void createState(SqlDialect sql) {
+	private void createState(LedgerDatabase sql) {
 		try {
-			sql.insertRollupStateIfAbsent(this.jdbc, this.tables, NAME, this.clock.instant());
+			this.dialect.get().insertStateIfAbsent(this.jdbc, NAME, this.clock.instant());
 		}
 		catch (DuplicateKeyException ex) {
 			// Another instance created it first: what we wanted.
@@ -210,14 +286,14 @@ public class RollupJob {
 	}
 
 	/** One transaction; null when the progress row does not exist (deleted since this job created it). */
-	private Batch foldBatch(SqlDialect sql) {
-		List<Long> locked = this.jdbc.queryForList(sql.lockRollupStateSql(this.tables), Long.class, NAME);
+	private Batch foldBatch(LedgerDatabase sql) {
+		List<Long> locked = this.jdbc.queryForList(this.lockState, Long.class, NAME);
 		if (locked.isEmpty()) {
 			this.stateCreated = false;
 			return null;
 		}
 		long watermark = locked.get(0);
-		List<IdGap> before = new ArrayList<>(this.jdbc.query(sql.lockRollupGapsSql(this.tables),
+		List<IdGap> before = new ArrayList<>(this.jdbc.query(this.lockGaps,
 				(rs, n) -> new IdGap(rs.getLong(1), rs.getLong(2), sql.readTimestamp(rs, 3)), NAME));
 		// Sorted in Java (the locking read has no ORDER BY) to compare with the sorted gaps after.
 		before.sort(Comparator.comparingLong(IdGap::start));
@@ -226,23 +302,25 @@ public class RollupJob {
 		GapSet gaps = new GapSet(before);
 		Fold fold = new Fold(sql);
 		recheckGaps(sql, before, fold, gaps);
-		NewRows rows = foldNewRows(sql, watermark, fold, gaps, now);
+		NewRows rows = this.foldInDatabase ? foldNewRowsInDatabase(sql, watermark, gaps, now)
+				: foldNewRows(sql, watermark, fold, gaps, now);
 		gaps.expire(now, this.settings.gapTimeout());
 		List<IdGap> after = gaps.gaps();
 		boolean moved = rows.watermark() != watermark;
 		if (fold.events() > 0) {
-			sql.upsertRollups(this.jdbc, this.tables, fold.deltas(), now);
+			this.dialect.get().upsert(this.jdbc, fold.deltas(), now);
 		}
+		long events = fold.events() + rows.foldedInDatabase();
 		writeGaps(sql, before, after);
-		if (moved || fold.events() > 0 || !after.equals(before)) {
+		if (moved || events > 0 || !after.equals(before)) {
 			// Last, so a failure anywhere above leaves the previous progress in place.
-			this.jdbc.update(sql.updateRollupStateSql(this.tables), rows.watermark(), sql.timestamp(now), NAME);
+			this.jdbc.update(this.updateState, rows.watermark(), sql.timestamp(now), NAME);
 		}
-		return new Batch(fold.events(), rows.watermark(), after.size(), gaps.expired(),
+		return new Batch(events, rows.watermark(), after.size(), gaps.expired(),
 				rows.count() >= this.settings.batchSize());
 	}
 
-	private void recheckGaps(SqlDialect sql, List<IdGap> before, Fold fold, GapSet gaps) {
+	private void recheckGaps(LedgerDatabase sql, List<IdGap> before, Fold fold, GapSet gaps) {
 		for (int from = 0; from < before.size(); from += RANGES_PER_STATEMENT) {
 			List<IdGap> chunk = before.subList(from, Math.min(before.size(), from + RANGES_PER_STATEMENT));
 			Object[] args = new Object[chunk.size() * 2];
@@ -250,17 +328,17 @@ public class RollupJob {
 				args[2 * i] = chunk.get(i).start();
 				args[2 * i + 1] = chunk.get(i).end();
 			}
-			this.jdbc.query(sql.ledgerRowsInRangesSql(this.tables, chunk.size()), (rs) -> {
+			this.jdbc.query(String.join(" UNION ALL ", Collections.nCopies(chunk.size(), this.ledgerRowsInRange)), (rs) -> {
 				gaps.fill(fold.add(rs));
 			}, args);
 		}
 	}
 
-	private NewRows foldNewRows(SqlDialect sql, long watermark, Fold fold, GapSet gaps, Instant now) {
+	private NewRows foldNewRows(LedgerDatabase sql, long watermark, Fold fold, GapSet gaps, Instant now) {
 		int limit = this.settings.batchSize();
 		NewRows rows = new NewRows(watermark);
 		this.jdbc.query((connection) -> {
-			PreparedStatement statement = connection.prepareStatement(sql.newLedgerRowsSql(this.tables));
+			PreparedStatement statement = connection.prepareStatement(this.newLedgerRows);
 			statement.setLong(1, watermark);
 			statement.setInt(2, limit);
 			statement.setFetchSize(Math.min(limit, 5_000));
@@ -276,7 +354,15 @@ public class RollupJob {
 		return rows;
 	}
 
-	private void writeGaps(SqlDialect sql, List<IdGap> before, List<IdGap> after) {
+	private NewRows foldNewRowsInDatabase(LedgerDatabase sql, long watermark, GapSet gaps, Instant now) {
+		DatabaseFold.Folded folded = new DatabaseFold(this.jdbc, this.tables, sql).foldAbove(watermark,
+				this.settings.batchSize(), gaps, now);
+		NewRows rows = new NewRows(watermark);
+		rows.seenInDatabase(folded.watermark(), folded.count());
+		return rows;
+	}
+
+	private void writeGaps(LedgerDatabase sql, List<IdGap> before, List<IdGap> after) {
 		Set<IdGap> kept = new HashSet<>(after);
 		Set<IdGap> old = new HashSet<>(before);
 		List<Object[]> deletes = new ArrayList<>();
@@ -293,15 +379,15 @@ public class RollupJob {
 		}
 		// Deletes first: a shrunk gap keeps its start, the primary key.
 		if (!deletes.isEmpty()) {
-			this.jdbc.batchUpdate(sql.deleteRollupGapSql(this.tables), deletes);
+			this.jdbc.batchUpdate(this.deleteGap, deletes);
 		}
 		if (!inserts.isEmpty()) {
-			this.jdbc.batchUpdate(sql.insertRollupGapSql(this.tables), inserts);
+			this.jdbc.batchUpdate(this.insertGap, inserts);
 		}
 	}
 
-	private Instant oldestUnfolded(SqlDialect sql, long watermark) {
-		List<Instant> oldest = this.jdbc.query(sql.oldestUnfoldedSql(this.tables),
+	private Instant oldestUnfolded(LedgerDatabase sql, long watermark) {
+		List<Instant> oldest = this.jdbc.query(this.oldestUnfoldedRow,
 				(rs, n) -> sql.readTimestamp(rs, 1), watermark);
 		return oldest.isEmpty() ? null : oldest.get(0);
 	}
@@ -313,6 +399,8 @@ public class RollupJob {
 
 		private int count;
 
+		private long foldedInDatabase;
+
 		NewRows(long watermark) {
 			this.watermark = watermark;
 		}
@@ -320,6 +408,16 @@ public class RollupJob {
 		void seen(long id) {
 			this.watermark = id;
 			this.count++;
+		}
+
+		void seenInDatabase(long highest, int count) {
+			this.watermark = highest;
+			this.count += count;
+			this.foldedInDatabase += count;
+		}
+
+		long foldedInDatabase() {
+			return this.foldedInDatabase;
 		}
 
 		long watermark() {

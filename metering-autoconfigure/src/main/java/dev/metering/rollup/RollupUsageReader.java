@@ -4,13 +4,13 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
-import dev.metering.ledger.LedgerScopeColumn;
+import dev.metering.ledger.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.SqlDialect;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.function.SingletonSupplier;
@@ -29,20 +29,45 @@ public class RollupUsageReader implements UsageReader {
 
 	private final JdbcTemplate jdbc;
 
-	private final Supplier<SqlDialect> dialect;
+	/**
+	 * Usage of whole hours as rollups plus the ledger rows the rollup has not folded yet (above
+	 * its watermark or in one of its gaps), in one statement, so that both parts come from the
+	 * same snapshot and a run committing meanwhile can neither hide a row nor count it twice.
+	 * Parameters: id, meter, from, to (rollups); lowestUnfolded (a lower bound of every unfolded
+	 * id, which lets the database scan the primary key), id, meter, from, to, name, name (ledger).
+	 */
+	private static final String SUM_ROLLUPS_AND_UNFOLDED = "SELECT COALESCE((SELECT SUM(r.quantity) FROM "
+			+ "%PREFIX%usage_rollup r WHERE r.%SCOPE% = ? AND r.meter = ? AND r.period_start >= ? "
+			+ "AND r.period_start < ?), 0) + COALESCE((SELECT SUM(e.quantity) FROM %PREFIX%usage_event e "
+			+ "WHERE e.id >= ? AND e.%SCOPE% = ? AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ? "
+			+ "AND (e.id > COALESCE((SELECT s.watermark FROM %PREFIX%rollup_state s WHERE s.name = ?), 0) "
+			+ "OR EXISTS (SELECT 1 FROM %PREFIX%rollup_gap g WHERE g.name = ? "
+			+ "AND e.id BETWEEN g.gap_start AND g.gap_end))), 0)";
 
-	private final MeteringTables tables;
+	/** A rollup's watermark and the start of its lowest open gap (null when none), without locking. */
+	private static final String PROGRESS = "SELECT s.watermark, (SELECT MIN(g.gap_start) FROM %PREFIX%rollup_gap g "
+			+ "WHERE g.name = s.name) FROM %PREFIX%rollup_state s WHERE s.name = ?";
+
+	private final Supplier<LedgerDatabase> database;
+
+	private final Map<LedgerScopeColumn, String> sumRollupsAndUnfolded;
+
+	private final Map<LedgerScopeColumn, String> sumLedger;
+
+	private final String progress;
 
 	/**
 	 * A reader over the rollups and ledger of a DataSource.
 	 * @param dataSource the DataSource
-	 * @param dialect supplies the dialect (called once, on the first read)
+	 * @param database supplies the database (called once, on the first read)
 	 * @param tables the table names
 	 */
-	public RollupUsageReader(DataSource dataSource, Supplier<SqlDialect> dialect, MeteringTables tables) {
+	public RollupUsageReader(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables) {
 		this.jdbc = new JdbcTemplate(dataSource);
-		this.dialect = SingletonSupplier.of(dialect);
-		this.tables = tables;
+		this.database = SingletonSupplier.of(database);
+		this.sumRollupsAndUnfolded = LedgerScopeColumn.resolve(SUM_ROLLUPS_AND_UNFOLDED, tables);
+		this.sumLedger = LedgerScopeColumn.resolve(LedgerUsageReader.SUM_LEDGER, tables);
+		this.progress = tables.resolve(PROGRESS);
 	}
 
 	@Override
@@ -59,7 +84,7 @@ public class RollupUsageReader implements UsageReader {
 		if (!from.isBefore(to)) {
 			return BigDecimal.ZERO;
 		}
-		SqlDialect sql = this.dialect.get();
+		LedgerDatabase sql = this.database.get();
 		Instant firstHour = ceilHour(from);
 		Instant endHour = to.truncatedTo(ChronoUnit.HOURS);
 		if (!firstHour.isBefore(endHour)) {
@@ -76,11 +101,11 @@ public class RollupUsageReader implements UsageReader {
 		return total;
 	}
 
-	private BigDecimal wholeHours(SqlDialect sql, LedgerScopeColumn column, String id, String meter, Instant from,
+	private BigDecimal wholeHours(LedgerDatabase sql, LedgerScopeColumn column, String id, String meter, Instant from,
 			Instant to) {
 		Object start = sql.timestamp(from);
 		Object end = sql.timestamp(to);
-		BigDecimal sum = this.jdbc.queryForObject(sql.sumRollupsAndUnfoldedSql(this.tables, column), BigDecimal.class,
+		BigDecimal sum = this.jdbc.queryForObject(this.sumRollupsAndUnfolded.get(column), BigDecimal.class,
 				id, meter, start, end, lowestUnfoldedId(sql), id, meter, start, end, RollupJob.NAME, RollupJob.NAME);
 		return (sum != null) ? sum : BigDecimal.ZERO;
 	}
@@ -91,8 +116,8 @@ public class RollupUsageReader implements UsageReader {
 	 * sums reads the exact progress itself; this bound only lets the database scan the primary
 	 * key from there instead of the whole window's ledger rows.
 	 */
-	private long lowestUnfoldedId(SqlDialect sql) {
-		List<Long> lowest = this.jdbc.query(sql.rollupProgressSql(this.tables), (rs, n) -> {
+	private long lowestUnfoldedId(LedgerDatabase sql) {
+		List<Long> lowest = this.jdbc.query(this.progress, (rs, n) -> {
 			long next = rs.getLong(1) + 1;
 			long gap = rs.getLong(2);
 			return rs.wasNull() ? next : Math.min(next, gap);
@@ -100,9 +125,9 @@ public class RollupUsageReader implements UsageReader {
 		return lowest.isEmpty() ? 0 : lowest.get(0);
 	}
 
-	private BigDecimal ledger(SqlDialect sql, LedgerScopeColumn column, String id, String meter, Instant from,
+	private BigDecimal ledger(LedgerDatabase sql, LedgerScopeColumn column, String id, String meter, Instant from,
 			Instant to) {
-		BigDecimal sum = this.jdbc.queryForObject(sql.sumLedgerSql(this.tables, column), BigDecimal.class, id, meter,
+		BigDecimal sum = this.jdbc.queryForObject(this.sumLedger.get(column), BigDecimal.class, id, meter,
 				sql.timestamp(from), sql.timestamp(to));
 		return (sum != null) ? sum : BigDecimal.ZERO;
 	}

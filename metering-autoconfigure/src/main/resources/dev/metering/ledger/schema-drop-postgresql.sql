@@ -8,3 +8,5 @@ DROP TABLE IF EXISTS metering_plan_quota;
 DROP TABLE IF EXISTS metering_tenant;
 DROP TABLE IF EXISTS metering_tenant_quota;
 DROP TABLE IF EXISTS metering_quota_audit;
+DROP TABLE IF EXISTS metering_quota_lease;
+DROP TABLE IF EXISTS metering_quota_allocation;

@@ -96,3 +96,30 @@ CREATE TABLE IF NOT EXISTS metering_quota_audit (
     old_value   VARCHAR(2000),
     new_value   VARCHAR(2000)
 );
+-- Top users of a tenant's meter in a period (billing): covers the query, so it reads no table rows.
+CREATE INDEX IF NOT EXISTS metering_usage_event_user_ix ON metering_usage_event (tenant_id, meter, occurred_at, user_id, quantity);
+-- Hard-quota budgets: how much of a (scope, meter, window) limit has been handed out to instances.
+-- Invariant: granted = ledger usage of the window + the unused part of every lease, as of the last
+-- reconciliation; a grant only ever raises granted while granted + chunk <= limit.
+CREATE TABLE IF NOT EXISTS metering_quota_allocation (
+    scope_id     VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    window_kind  VARCHAR(8)     NOT NULL,
+    window_start BIGINT         NOT NULL,
+    granted      NUMERIC(38, 9) NOT NULL,
+    version      BIGINT         NOT NULL,
+    CONSTRAINT metering_quota_allocation_pk PRIMARY KEY (scope_id, meter, window_kind, window_start)
+);
+-- One instance's share of an allocation: amount granted to it in total, the part of it the instance
+-- reported as committed to the ledger, and when the lease lapses unless renewed (epoch millis).
+CREATE TABLE IF NOT EXISTS metering_quota_lease (
+    scope_id     VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    window_kind  VARCHAR(8)     NOT NULL,
+    window_start BIGINT         NOT NULL,
+    instance_id  VARCHAR(64)    NOT NULL,
+    amount       NUMERIC(38, 9) NOT NULL,
+    committed    NUMERIC(38, 9) NOT NULL,
+    expires_at   BIGINT         NOT NULL,
+    CONSTRAINT metering_quota_lease_pk PRIMARY KEY (scope_id, meter, window_kind, window_start, instance_id)
+);

@@ -119,7 +119,7 @@ class MeteringRollupAutoConfigurationTests {
 
 		@Bean
 		UsageReader myUsageReader(javax.sql.DataSource dataSource) {
-			return new LedgerUsageReader(dataSource, () -> dev.metering.ledger.SqlDialect.forPlatform("h2"),
+			return new LedgerUsageReader(dataSource, () -> dev.metering.ledger.LedgerDatabase.H2,
 					dev.metering.ledger.MeteringTables.defaults());
 		}
 

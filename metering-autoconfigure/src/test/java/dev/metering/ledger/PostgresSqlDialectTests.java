@@ -33,8 +33,8 @@ class PostgresSqlDialectTests {
 	@ValueSource(booleans = { true, false })
 	void skipsRepeatsInsideAndAcrossBatchesWithExactCounts(boolean copy) {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
-			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), () -> new PostgresSqlDialect(copy),
-					schema.tables());
+			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(),
+					new PostgresSqlDialect(schema.tables(), copy));
 			UsageEvent a = event("acme", null);
 			UsageEvent b = event("acme", null);
 
@@ -54,8 +54,8 @@ class PostgresSqlDialectTests {
 	@ValueSource(booleans = { true, false })
 	void keepsCharactersThatCopyEscapes(boolean copy) {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
-			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), () -> new PostgresSqlDialect(copy),
-					schema.tables());
+			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(),
+					new PostgresSqlDialect(schema.tables(), copy));
 			String awkward = "back\\slash\ttab\nnew line\r\\N \"quoted\" ünïcödé";
 			UsageEvent event = UsageEvent.builder("acme", "http.requests")
 				.occurredAt(NOW)
@@ -81,8 +81,8 @@ class PostgresSqlDialectTests {
 	@Test
 	void skipsAnEventAnotherWriterCommitsBetweenLookUpAndCopy() throws Exception {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
-			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), PostgresSqlDialect::new,
-					schema.tables());
+			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(),
+					new PostgresSqlDialect(schema.tables(), true));
 			UsageEvent contested = event("acme", null);
 			UsageEvent other = event("acme", null);
 			try (Connection rival = schema.dataSource().getConnection()) {

@@ -41,15 +41,16 @@ import org.postgresql.copy.CopyIn;
  * mvn -q -B -o -pl metering-autoconfigure test-compile org.codehaus.mojo:exec-maven-plugin:3.5.1:java \
  *     -Dexec.classpathScope=test -Dexec.mainClass=dev.metering.rollup.RollupBenchmark
  * </pre>
- * Optional arguments: new rows, the two ledger sizes, rounds, batch size (defaults
- * {@code 1000000 1000000 10000000 3} and the default {@code metering.rollup.batch-size}).
+ * Optional arguments: new rows, the two ledger sizes (0 for the second: one ledger only), rounds,
+ * batch size, tenants, meters, and which fold ({@code database}, {@code java} or {@code both}, each
+ * measured in the same run, alternating); defaults {@code 1000000 1000000 10000000 3}, the default
+ * {@code metering.rollup.batch-size}, {@code 1000 5 both}. The request meter's shape, few rollup
+ * keys per batch: {@code 10 1}.
  */
 public final class RollupBenchmark {
 
 	private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx",
 			Locale.ROOT);
-
-	private static final int TENANTS = 1_000;
 
 	private static final String[] METERS = { "http.requests", "api.calls", "exports.rows", "storage.gb", "emails" };
 
@@ -69,36 +70,64 @@ public final class RollupBenchmark {
 		long large = (args.length > 2) ? Long.parseLong(args[2]) : 10_000_000;
 		int rounds = (args.length > 3) ? Integer.parseInt(args[3]) : 3;
 		int batchSize = (args.length > 4) ? Integer.parseInt(args[4]) : RollupSettings.defaults().batchSize();
+		Shape shape = new Shape((args.length > 5) ? Integer.parseInt(args[5]) : 1_000,
+				(args.length > 6) ? Integer.parseInt(args[6]) : METERS.length);
+		boolean[] inDatabase = ((args.length > 7) ? args[7] : "both").equals("both") ? new boolean[] { true, false }
+				: new boolean[] { args[7].equals("database") };
 		RollupSettings settings = new RollupSettings(batchSize, RollupSettings.defaults().gapTimeout());
-		System.out.printf("Rollup fold benchmark: %,d new rows over ledgers of %,d and %,d folded rows; batch size "
-				+ "%,d; %d rounds; Java %s, %d processors%n", newRows, small, large,
-				batchSize, rounds, Runtime.version(),
+		System.out.printf("Rollup fold benchmark: %,d new rows over ledgers of %,d and %,d folded rows; %,d tenants, "
+				+ "%d meters; batch size %,d; %d rounds; Java %s, %d processors%n", newRows, small, large,
+				shape.tenants(), shape.meters(), batchSize, rounds, Runtime.version(),
 				Runtime.getRuntime().availableProcessors());
-		try (Ledger smallLedger = new Ledger(small, newRows, settings);
-				Ledger largeLedger = new Ledger(large, newRows, settings)) {
-			System.out.printf("loaded: %,d-row ledger in %.0f s, %,d-row ledger in %.0f s%n", small,
-					smallLedger.loadSeconds, large, largeLedger.loadSeconds);
-			Fold warmUp = smallLedger.fold();
-			System.out.printf("warm-up fold over %,d rows: %.2f s%n", small, warmUp.seconds());
-			double[] smallTimes = new double[rounds];
-			double[] largeTimes = new double[rounds];
-			for (int round = 0; round < rounds; round++) {
-				Fold overSmall = smallLedger.fold();
-				Fold overLarge = largeLedger.fold();
-				smallTimes[round] = overSmall.seconds();
-				largeTimes[round] = overLarge.seconds();
-				System.out.printf("round %d: over %,d rows %.2f s, over %,d rows %.2f s (%,d events, %,d rollup rows "
-						+ "upserted, %d batches each)%n", round + 1, small, overSmall.seconds(), large,
-						overLarge.seconds(), overSmall.folded(), overSmall.upserted(), overSmall.batches());
+		try (Ledger smallLedger = new Ledger(small, newRows, settings, shape);
+				Ledger largeLedger = (large > 0) ? new Ledger(large, newRows, settings, shape) : null) {
+			Ledger[] ledgers = (largeLedger != null) ? new Ledger[] { smallLedger, largeLedger }
+					: new Ledger[] { smallLedger };
+			for (Ledger ledger : ledgers) {
+				System.out.printf("loaded: %,d-row ledger in %.0f s%n", ledger.foldedRows, ledger.loadSeconds);
 			}
-			double smallMedian = median(smallTimes);
-			double largeMedian = median(largeTimes);
-			System.out.printf("median fold of %,d new rows: over %,d rows %.2f s (%,.0f events/s), over %,d rows "
-					+ "%.2f s (%,.0f events/s)%n", newRows, small, smallMedian, newRows / smallMedian, large,
-					largeMedian, newRows / largeMedian);
-			System.out.printf("ratio (%,d-row ledger / %,d-row ledger): %.2f%n", large, small,
-					largeMedian / smallMedian);
+			for (boolean database : inDatabase) {
+				Fold warmUp = smallLedger.fold(database);
+				System.out.printf("warm-up fold (%s) over %,d rows: %.2f s%n", strategy(database), small,
+						warmUp.seconds());
+			}
+			double[][][] times = new double[ledgers.length][inDatabase.length][rounds];
+			for (int round = 0; round < rounds; round++) {
+				for (int l = 0; l < ledgers.length; l++) {
+					for (int k = 0; k < inDatabase.length; k++) {
+						// The order of the strategies alternates from round to round.
+						int s = (k + round) % inDatabase.length;
+						Fold fold = ledgers[l].fold(inDatabase[s]);
+						times[l][s][round] = fold.seconds();
+						System.out.printf("round %d: %s fold over %,d rows %.2f s (%,.0f events/s; %,d events, %,d "
+								+ "rollup rows upserted, %d batches)%n", round + 1, strategy(inDatabase[s]),
+								ledgers[l].foldedRows, fold.seconds(), fold.folded() / fold.seconds(), fold.folded(),
+								fold.upserted(), fold.batches());
+					}
+				}
+			}
+			double[][] medians = new double[ledgers.length][inDatabase.length];
+			for (int l = 0; l < ledgers.length; l++) {
+				for (int s = 0; s < inDatabase.length; s++) {
+					medians[l][s] = median(times[l][s]);
+					System.out.printf("median %s fold of %,d new rows over %,d rows: %.2f s (%,.0f events/s)%n",
+							strategy(inDatabase[s]), newRows, ledgers[l].foldedRows, medians[l][s],
+							newRows / medians[l][s]);
+				}
+				if (inDatabase.length == 2) {
+					System.out.printf("rate of the database fold / the Java fold over %,d rows: %.2f%n",
+							ledgers[l].foldedRows, medians[l][1] / medians[l][0]);
+				}
+			}
+			if (ledgers.length == 2) {
+				System.out.printf("ratio (%,d-row ledger / %,d-row ledger, %s fold): %.2f%n", large, small,
+						strategy(inDatabase[0]), medians[1][0] / medians[0][0]);
+			}
 		}
+	}
+
+	private static String strategy(boolean inDatabase) {
+		return inDatabase ? "database" : "java";
 	}
 
 	private static double median(double[] values) {
@@ -123,19 +152,22 @@ public final class RollupBenchmark {
 
 		private final double loadSeconds;
 
-		Ledger(long foldedRows, int newRows, RollupSettings settings) throws Exception {
+		private final long foldedRows;
+
+		Ledger(long foldedRows, int newRows, RollupSettings settings, Shape shape) throws Exception {
+			this.foldedRows = foldedRows;
 			this.newRows = newRows;
 			this.settings = settings;
 			this.snapshot = this.schema.prefix() + "bench_snapshot";
 			long start = System.nanoTime();
 			long[] sequence = { 0 };
-			copy(this.schema, foldedRows, sequence, Duration.ofDays(30));
+			copy(this.schema, foldedRows, sequence, Duration.ofDays(30), shape);
 			alreadyFolded(this.schema);
 			Long folded = this.schema.jdbc()
 				.queryForObject("SELECT watermark FROM " + this.schema.tables().rollupState() + " WHERE name = ?",
 						Long.class, RollupJob.NAME);
 			this.watermark = (folded != null) ? folded : 0;
-			copy(this.schema, newRows, sequence, NEW_SPREAD);
+			copy(this.schema, newRows, sequence, NEW_SPREAD, shape);
 			this.schema.jdbc()
 				.update("CREATE TABLE " + this.snapshot + " AS SELECT * FROM " + this.schema.tables().usageRollup()
 						+ " WHERE period_start >= ?", this.schema.dialect().timestamp(NEW_HOURS));
@@ -144,10 +176,10 @@ public final class RollupBenchmark {
 			this.loadSeconds = (System.nanoTime() - start) / 1e9;
 		}
 
-		Fold fold() {
+		Fold fold(boolean inDatabase) {
 			this.schema.jdbc().execute("CHECKPOINT");
 			RollupJob job = new RollupJob(this.schema.dataSource(), this.schema::dialect, this.schema.tables(),
-					this.settings, Clock.systemUTC());
+					this.settings, Clock.systemUTC(), inDatabase);
 			Instant started = Instant.now();
 			long start = System.nanoTime();
 			RollupResult result = job.rollupNow();
@@ -208,7 +240,8 @@ public final class RollupBenchmark {
 	}
 
 	/** Appends rows with COPY: tenants and meters at random, occurred-at spread over {@code spread}. */
-	private static void copy(TestSchema schema, long rows, long[] sequence, Duration spread) throws Exception {
+	private static void copy(TestSchema schema, long rows, long[] sequence, Duration spread, Shape shape)
+			throws Exception {
 		SplittableRandom random = new SplittableRandom(rows ^ sequence[0]);
 		String recorded = TIMESTAMP.format(OffsetDateTime.ofInstant(NOW, ZoneOffset.UTC));
 		String sql = "COPY " + schema.tables().usageEvent() + " (event_id, tenant_id, billing_scope_id, meter, "
@@ -218,8 +251,9 @@ public final class RollupBenchmark {
 			StringBuilder chunk = new StringBuilder(1 << 20);
 			for (long i = 0; i < rows; i++) {
 				long n = ++sequence[0];
-				String tenant = "tenant-" + random.nextInt(TENANTS);
-				String scope = (random.nextInt(4) == 0) ? "parent-" + random.nextInt(TENANTS / 10) : tenant;
+				String tenant = "tenant-" + random.nextInt(shape.tenants());
+				String scope = (random.nextInt(4) == 0) ? "parent-" + random.nextInt(Math.max(1, shape.tenants() / 10))
+						: tenant;
 				Instant occurred = NOW.minusMillis(random.nextLong(spread.toMillis()));
 				// Time-ordered event ids, as UUID v7 are: the unique index grows at its end.
 				chunk.append(new UUID(0x0190_0000_0000_7000L, n))
@@ -228,7 +262,7 @@ public final class RollupBenchmark {
 					.append(',')
 					.append(scope)
 					.append(',')
-					.append(METERS[random.nextInt(METERS.length)])
+					.append(METERS[random.nextInt(shape.meters())])
 					.append(',')
 					.append(random.nextInt(1, 1_000_000))
 					.append(".25,")
@@ -246,6 +280,11 @@ public final class RollupBenchmark {
 			copy.writeToCopy(bytes, 0, bytes.length);
 			copy.endCopy();
 		}
+	}
+
+	/** How many tenants and meters the rows spread over: the number of rollup keys per batch. */
+	private record Shape(int tenants, int meters) {
+
 	}
 
 	private record Fold(long folded, long upserted, int batches, double seconds) {

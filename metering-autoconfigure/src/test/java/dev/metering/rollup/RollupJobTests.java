@@ -12,6 +12,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 
 import dev.metering.event.UsageEvent;
+import dev.metering.ledger.EventColumn;
 import dev.metering.ledger.JdbcUsageEventStore;
 import dev.metering.rollup.RollupTruth.Key;
 import dev.metering.rollup.RollupTruth.Totals;
@@ -248,9 +249,14 @@ class RollupJobTests {
 
 	/** Inserts on a connection the caller commits or rolls back. */
 	static void insertOn(Connection connection, TestSchema schema, UsageEvent event) {
-		schema.dialect()
-			.insertEvents(new JdbcTemplate(new SingleConnectionDataSource(connection, true)), schema.tables(),
-					List.of(event), NOW);
+		String sql = "INSERT INTO " + schema.tables().usageEvent() + " (" + EventColumn.names() + ") VALUES ("
+				+ String.join(", ", java.util.Collections.nCopies(EventColumn.ALL.size(), "?")) + ")";
+		new JdbcTemplate(new SingleConnectionDataSource(connection, true)).update(sql, (statement) -> {
+			int p = 1;
+			for (EventColumn column : EventColumn.ALL) {
+				column.bind(statement, p++, event, NOW, schema.dialect());
+			}
+		});
 	}
 
 	static UsageEvent event(String tenant, String meter, String quantity, Instant occurredAt) {

@@ -12,7 +12,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
-import dev.metering.ledger.SqlDialect;
+import dev.metering.ledger.LedgerDatabase;
 import dev.metering.test.TestSchema;
 
 /**
@@ -26,7 +26,7 @@ public final class RollupTruth {
 
 	/** The ledger's SUM(quantity) and COUNT(*) per (tenant, meter, billing scope, UTC hour). */
 	static Map<Key, Totals> ledger(TestSchema schema) {
-		SqlDialect sql = schema.dialect();
+		LedgerDatabase sql = schema.dialect();
 		Map<Key, Totals> sums = new HashMap<>();
 		schema.jdbc()
 			.query("SELECT tenant_id, meter, billing_scope_id, occurred_at, quantity FROM "
@@ -41,7 +41,7 @@ public final class RollupTruth {
 
 	/** The rollup table. */
 	static Map<Key, Totals> rollups(TestSchema schema) {
-		SqlDialect sql = schema.dialect();
+		LedgerDatabase sql = schema.dialect();
 		Map<Key, Totals> rows = new HashMap<>();
 		schema.jdbc()
 			.query("SELECT tenant_id, meter, billing_scope_id, period_start, quantity, event_count FROM "
@@ -57,7 +57,7 @@ public final class RollupTruth {
 
 	/** The rollup table with updated_at, to tell whether a run wrote anything. */
 	static Map<Key, String> rollupsWithUpdatedAt(TestSchema schema) {
-		SqlDialect sql = schema.dialect();
+		LedgerDatabase sql = schema.dialect();
 		Map<Key, String> rows = new HashMap<>();
 		schema.jdbc()
 			.query("SELECT tenant_id, meter, billing_scope_id, period_start, quantity, event_count, updated_at FROM "

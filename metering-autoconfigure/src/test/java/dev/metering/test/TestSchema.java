@@ -6,7 +6,7 @@ import javax.sql.DataSource;
 
 import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.SqlDialect;
+import dev.metering.ledger.LedgerDatabase;
 
 import org.springframework.boot.sql.init.DatabaseInitializationMode;
 import org.springframework.boot.sql.init.DatabaseInitializationSettings;
@@ -64,8 +64,8 @@ public final class TestSchema implements AutoCloseable {
 		return this.jdbc;
 	}
 
-	public SqlDialect dialect() {
-		return SqlDialect.forPlatform(this.database.platform());
+	public LedgerDatabase dialect() {
+		return LedgerDatabase.forPlatform(this.database.platform());
 	}
 
 	/** Rows in the usage ledger. */

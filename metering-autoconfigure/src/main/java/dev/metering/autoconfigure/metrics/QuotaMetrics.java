@@ -1,5 +1,6 @@
 package dev.metering.autoconfigure.metrics;
 
+import java.math.BigDecimal;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -22,7 +23,11 @@ import org.jspecify.annotations.Nullable;
  * <li>{@code metering.quota.denials}: calls rejected (429), by enforcement {@code hard};</li>
  * <li>{@code metering.quota.exceeded}: checks over a policy's limit, by that policy's enforcement
  * (hard: denied; soft and monitor: proceeded over the limit);</li>
- * <li>{@code metering.quota.warnings}: warning events (once per scope, policy and window).</li>
+ * <li>{@code metering.quota.warnings}: warning events (once per scope, policy and window);</li>
+ * <li>{@code metering.quota.lease.granted}, {@code .returned}, {@code .expired}: amounts of hard
+ * quota leased to this instance, given back by it, and reclaimed from expired leases of others;</li>
+ * <li>{@code metering.quota.lease.round-trips}: database round trips of the lease machinery (a lease
+ * request, renewal or return is one).</li>
  * </ul>
  */
 public class QuotaMetrics implements MeterBinder, QuotaObserver {
@@ -60,6 +65,38 @@ public class QuotaMetrics implements MeterBinder, QuotaObserver {
 		}
 	}
 
+	@Override
+	public void leaseGranted(BigDecimal amount) {
+		Counters c = this.counters;
+		if (c != null) {
+			c.leaseGranted.increment(amount.doubleValue());
+		}
+	}
+
+	@Override
+	public void leaseReturned(BigDecimal amount) {
+		Counters c = this.counters;
+		if (c != null) {
+			c.leaseReturned.increment(amount.doubleValue());
+		}
+	}
+
+	@Override
+	public void leaseExpired(BigDecimal amount) {
+		Counters c = this.counters;
+		if (c != null) {
+			c.leaseExpired.increment(amount.doubleValue());
+		}
+	}
+
+	@Override
+	public void leaseRoundTrip() {
+		Counters c = this.counters;
+		if (c != null) {
+			c.leaseRoundTrips.increment();
+		}
+	}
+
 	private static final class Counters {
 
 		final Map<Enforcement, Counter> checks;
@@ -70,6 +107,14 @@ public class QuotaMetrics implements MeterBinder, QuotaObserver {
 
 		final Counter denials;
 
+		final Counter leaseGranted;
+
+		final Counter leaseReturned;
+
+		final Counter leaseExpired;
+
+		final Counter leaseRoundTrips;
+
 		Counters(MeterRegistry registry) {
 			this.checks = byEnforcement(registry, "metering.quota.checks", "Quota checks of calls with a quota");
 			this.exceeded = byEnforcement(registry, "metering.quota.exceeded", "Checks over a quota's limit");
@@ -78,6 +123,18 @@ public class QuotaMetrics implements MeterBinder, QuotaObserver {
 			this.denials = Counter.builder("metering.quota.denials")
 				.description("Calls rejected by a hard quota")
 				.tag("enforcement", Enforcement.HARD.id())
+				.register(registry);
+			this.leaseGranted = Counter.builder("metering.quota.lease.granted")
+				.description("Hard quota leased to this instance")
+				.register(registry);
+			this.leaseReturned = Counter.builder("metering.quota.lease.returned")
+				.description("Unused hard quota this instance gave back")
+				.register(registry);
+			this.leaseExpired = Counter.builder("metering.quota.lease.expired")
+				.description("Unused hard quota reclaimed from expired leases")
+				.register(registry);
+			this.leaseRoundTrips = Counter.builder("metering.quota.lease.round-trips")
+				.description("Database round trips for hard quota leases")
 				.register(registry);
 		}
 

@@ -1,4 +1,4 @@
-package dev.metering.ledger;
+package dev.metering.rollup;
 
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -13,7 +13,7 @@ import java.time.Instant;
  * @param quantity the quantity to add
  * @param eventCount the events to add
  */
-public record RollupDelta(String tenantId, String meter, String billingScopeId, Instant periodStart,
+record RollupDelta(String tenantId, String meter, String billingScopeId, Instant periodStart,
 		BigDecimal quantity, long eventCount) {
 
 }

@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# The load harness of docs/BENCHMARKS.md ("Load run"): the packaged sample app on the local
+# PostgreSQL, driven by wrk, set-up after set-up, two rounds in alternating order. Per set-up and
+# round it reports req/s, p99, app CPU per request (whole process, and by thread group), PostgreSQL
+# CPU per request (the backends of this run's database), ledger rows against responses, and the
+# JFR monitor waits of at least 10 ms (all, and those with a kit class in the stack).
+#
+# Build first (the harness builds nothing):  mvn -q package -DskipTests
+# Run:                                       benchmarks/load/run.sh [set-up ...]
+# Set-ups (default all, in this order): off on quota tenants1000 newtenant twoinstances
+#
+# Settings come from the environment (defaults in brackets):
+#   DURATION [15] WARMUP [5] seconds per measured round / warm-up; ROUNDS [2]
+#   CONNECTIONS [32] THREADS [2] of wrk; PORT [18181] PORT2 [18182]
+#   PG_HOST [127.0.0.1] PG_PORT [5432] PG_USER [postgres]: a fresh database is created per run and dropped after
+#   TENANT_HEADER [X-Tenant-Id]: the header the app reads the tenant from
+#   APP_PROPS: more --name=value arguments for every app start (e.g. what a tenant-forgery guard needs)
+#   JAVA_OPTS [-Xms1g -Xmx1g]; JAR [sample-app/target/sample-app-0.1.0-SNAPSHOT.jar]
+#   TWO_LIMIT [2000] the hard daily limit (raise it on a fast machine so it is reached mid-run) of the two-instance set-up; TWO_DURATION [10] its seconds
+#   OUT [benchmarks/load/target/run-<time>]: logs, JFR recordings and results.md
+#   PROFILE [unset]: 1 to record with the JDK's 'profile' settings (execution and allocation samples, deeper
+#     stacks; more overhead, so not for the figures) and write <set-up>-r<round>.breakdown.txt (jfr_breakdown.py)
+# Every request loop is bounded by wrk's duration; only 127.0.0.1 is ever addressed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+HERE=benchmarks/load
+
+DURATION=${DURATION:-15}
+WARMUP=${WARMUP:-5}
+ROUNDS=${ROUNDS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+PORT=${PORT:-18181}
+PORT2=${PORT2:-18182}
+PG_HOST=${PG_HOST:-127.0.0.1}
+PG_PORT=${PG_PORT:-5432}
+PG_USER=${PG_USER:-postgres}
+TENANT_HEADER=${TENANT_HEADER:-X-Tenant-Id}
+APP_PROPS=${APP_PROPS:-}
+JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g}
+JAR=${JAR:-sample-app/target/sample-app-0.1.0-SNAPSHOT.jar}
+TWO_LIMIT=${TWO_LIMIT:-2000}
+TWO_DURATION=${TWO_DURATION:-10}
+OUT=${OUT:-$HERE/target/run-$(date -u +%Y%m%d-%H%M%S)}
+SETUPS=(${*:-off on quota tenants1000 newtenant twoinstances})
+
+# A hard monthly quota nobody reaches: the check runs on every request, it never denies.
+BENCH_PLAN=(--metering.plans.bench.quotas[0].meter=http.requests --metering.plans.bench.quotas[0].limit=1000000000000
+	--metering.plans.bench.quotas[0].window=month --metering.plans.bench.quotas[0].enforcement=hard)
+
+if [[ ! -f $JAR ]]; then
+	echo "No $JAR: build it first with 'mvn -q package -DskipTests'" >&2
+	exit 1
+fi
+if ! command -v wrk > /dev/null; then
+	apt-get update -qq && apt-get install -y -qq wrk > /dev/null
+fi
+PSQL=(psql -X -q -t -A -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER")
+JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+mkdir -p "$OUT"
+DB=metering_load_$(date -u +%H%M%S)_$$
+"${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"
+APPS=()
+cleanup() {
+	for pid in "${APPS[@]}"; do kill "$pid" 2> /dev/null || true; done
+	for pid in "${APPS[@]}"; do wait "$pid" 2> /dev/null || true; done
+	[[ -n ${KEEP_DB:-} ]] || "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" || true
+}
+trap cleanup EXIT
+# The JFR settings: the JDK's default (or profile) ones with monitor waits recorded from 10 ms.
+if [[ -n ${PROFILE:-} ]]; then
+	JAVA_OPTS="$JAVA_OPTS -XX:FlightRecorderOptions:stackdepth=256"
+	JFC=profile.jfc
+else
+	JFC=default.jfc
+fi
+sed '/name="jdk.JavaMonitorEnter"/,/<\/event>/ s/>20 ms</>10 ms</' "$JAVA_HOME/lib/jfr/$JFC" > "$OUT/monitor.jfc"
+
+start_app() { # name port prefix props...
+	local name=$1 port=$2 prefix=$3
+	shift 3
+	# shellcheck disable=SC2086
+	java $JAVA_OPTS -jar "$JAR" --server.port="$port" --spring.profiles.active=postgres \
+		--spring.datasource.url="jdbc:postgresql://$PG_HOST:$PG_PORT/$DB" --spring.datasource.username="$PG_USER" \
+		--metering.jdbc.table-prefix="$prefix" $APP_PROPS "$@" > "$OUT/$name.log" 2>&1 &
+	APPS+=($!)
+	STARTED=$!
+	for _ in $(seq 1 180); do
+		if [[ $(curl -s -o /dev/null -w '%{http_code}' -H "$TENANT_HEADER: probe" "http://127.0.0.1:$port/api/ping") == 200 ]]; then
+			return 0
+		fi
+		kill -0 "$STARTED" 2> /dev/null || { echo "$name did not start: see $OUT/$name.log" >&2; exit 1; }
+		sleep 0.5
+	done
+	echo "$name did not answer in 90 s: see $OUT/$name.log" >&2
+	exit 1
+}
+
+stop_app() { # pid: graceful, so the writer drains its buffer into the ledger
+	kill -TERM "$1"
+	wait "$1" || true
+	local remaining=()
+	for pid in "${APPS[@]}"; do [[ $pid == "$1" ]] || remaining+=("$pid"); done
+	APPS=("${remaining[@]}")
+}
+
+ticks() { # pid: utime + stime of a process
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+thread_ticks() { # pid: "group ticks" per thread group of a JVM
+	for stat in /proc/"$1"/task/*/stat; do cat "$stat" 2> /dev/null || true; done | awk '{
+		name = substr($0, index($0, "(") + 1); name = substr(name, 1, match(name, /\) [A-Z] /) - 1)
+		rest = substr($0, match($0, /\) [A-Z] /) + 2); split(rest, f, " ")
+		group = "other"
+		if (name ~ /^http-nio/) group = "request"
+		else if (name ~ /^metering-ledger/) group = "writer"
+		else if (name ~ /^metering-/) group = "kit-other"
+		else if (name ~ /^(GC Thread|G1 |VM Thread|VM Periodic)/) group = "gc-vm"
+		else if (name ~ /^C[12] Compiler/) group = "jit"
+		else if (name ~ /^(JFR|Attach)/) group = "jfr"
+		sum[group] += f[12] + f[13]
+	} END { for (g in sum) print g, sum[g] }'
+}
+
+pg_ticks() { # CPU of the PostgreSQL backends connected to this run's database
+	local total=0 pid
+	for pid in $(pgrep -x postgres || true); do
+		# Backends of other databases come and go meanwhile: a vanished one is skipped.
+		if { tr '\0' ' ' < "/proc/$pid/cmdline"; } 2> /dev/null | grep -q " $DB "; then
+			total=$((total + $(ticks "$pid" 2> /dev/null || echo 0)))
+		fi
+	done
+	echo "$total"
+}
+
+group_us() { # before-file after-file requests: "group=µs/request ..." of the thread groups
+	awk -v requests="$3" -v tick="$TICK_US" 'NR == FNR { before[$1] = $2; next }
+		{ d = $2 - before[$1]; if (d > 0) printf "%s=%.1f ", $1, d * tick / requests }' "$1" "$2"
+}
+
+monitor_waits() { # recording: "waits ≥10 ms (total s) / with a kit class in the stack (total s)"
+	jfr print --events jdk.JavaMonitorEnter "$1" | awk '
+		function seconds(v, u) { return u == "s" ? v : u == "ms" ? v / 1e3 : u == "us" ? v / 1e6 : u == "ns" ? v / 1e9 : v * 60 }
+		/^jdk.JavaMonitorEnter/ { inside = 1; kit = 0; d = 0 }
+		inside && $1 == "duration" { d = seconds($3, $4) }
+		inside && /dev\.metering\./ { kit = 1 }
+		inside && /^}/ { inside = 0; if (d >= 0.010) { all++; allt += d; if (kit) { k++; kt += d } } }
+		END { printf "%d (%.1f s) / kit %d (%.1f s)", all, allt, k, kt }'
+}
+
+wrk_field() { # wrk-output field
+	case $2 in
+		rps) awk '/^Requests\/sec/ { print $2 }' "$1" ;;
+		p99) awk '$1 == "99%" { print $2 }' "$1" ;;
+		requests) awk '/requests in/ { print $1 }' "$1" ;;
+		non2xx) awk '/Non-2xx/ { print $NF }' "$1" | grep . || echo 0 ;;
+	esac
+}
+
+ledger_rows() { # prefix [condition]
+	"${PSQL[@]}" -d "$DB" -c "SELECT COUNT(*) FROM ${1}usage_event WHERE tenant_id <> 'probe' ${2:-}" 2> /dev/null || echo "-"
+}
+
+RESULTS=$OUT/results.md
+{
+	echo "Load run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS, ${DURATION} s measured after ${WARMUP} s warm-up, database $DB"
+	echo
+	echo "| set-up | round | req/s | p99 | app CPU µs/req | PostgreSQL CPU µs/req | app CPU by thread group (µs/req) | ledger rows / responses | non-2xx | JFR monitor waits ≥ 10 ms | load avg |"
+	echo "|---|---|---:|---:|---:|---:|---|---|---:|---|---|"
+} > "$RESULTS"
+
+run_single() { # setup round
+	local setup=$1 round=$2 prefix="${1}_r${2}_" script=() header=(-H "$TENANT_HEADER: acme") props=()
+	case $setup in
+		off) props=(--metering.enabled=false) ;;
+		on) props=(--metering.quota.enabled=false) ;;
+		quota) props=("${BENCH_PLAN[@]}" --metering.tenants.acme.plan=bench) ;;
+		tenants1000) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
+			script=(-s "$HERE/tenants.lua") header=() ;;
+		newtenant) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
+			script=(-s "$HERE/new-tenant.lua") header=() ;;
+		*) echo "unknown set-up $setup" >&2; exit 1 ;;
+	esac
+	local args=()
+	case $setup in
+		tenants1000) args=(-- 1000 "$TENANT_HEADER") ;;
+		newtenant) args=(-- "$TENANT_HEADER" "r$round") ;;
+	esac
+	local name="$setup-r$round"
+	start_app "$name" "$PORT" "$prefix" "${props[@]}"
+	local pid=$STARTED
+	local warm_args=("${args[@]}")
+	[[ $setup == newtenant ]] && warm_args=(-- "$TENANT_HEADER" "w$round")
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${header[@]}" "${script[@]}" "http://127.0.0.1:$PORT/api/ping" "${warm_args[@]}" > "$OUT/$name.warmup.txt"
+	jcmd "$pid" JFR.start name=round settings="$PWD/$OUT/monitor.jfc" > /dev/null
+	local app0 pg0 load
+	thread_ticks "$pid" > "$OUT/$name.threads0"
+	app0=$(ticks "$pid"); pg0=$(pg_ticks)
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${header[@]}" "${script[@]}" "http://127.0.0.1:$PORT/api/ping" "${args[@]}" > "$OUT/$name.wrk.txt"
+	local app1 pg1
+	app1=$(ticks "$pid"); pg1=$(pg_ticks)
+	thread_ticks "$pid" > "$OUT/$name.threads1"
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	jcmd "$pid" JFR.stop name=round filename="$PWD/$OUT/$name.jfr" > /dev/null
+	stop_app "$pid"
+	local requests rps p99 non2xx warm rows
+	requests=$(wrk_field "$OUT/$name.wrk.txt" requests)
+	warm=$(wrk_field "$OUT/$name.warmup.txt" requests)
+	rps=$(wrk_field "$OUT/$name.wrk.txt" rps)
+	p99=$(wrk_field "$OUT/$name.wrk.txt" p99)
+	non2xx=$(wrk_field "$OUT/$name.wrk.txt" non2xx)
+	rows=$([[ $setup == off ]] && echo "-" || ledger_rows "$prefix")
+	printf '| %s | %s | %s | %s | %.1f | %.1f | %s | %s / %s | %s | %s | %s |\n' "$setup" "$round" "$rps" "$p99" \
+		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
+		"$(group_us "$OUT/$name.threads0" "$OUT/$name.threads1" "$requests")" "$rows" "$((warm + requests))" "$non2xx" \
+		"$(monitor_waits "$OUT/$name.jfr")" "$load" | tee -a "$RESULTS"
+	if [[ -n ${PROFILE:-} ]]; then
+		python3 "$HERE/jfr_breakdown.py" "$OUT/$name.jfr" "$requests" > "$OUT/$name.breakdown.txt"
+	fi
+}
+
+run_two() { # round: two instances, one database, one tenant, a hard daily limit reached mid-run
+	local round=$1 prefix="two_r${1}_"
+	local props=(--metering.plans.two.quotas[0].meter=http.requests --metering.plans.two.quotas[0].limit="$TWO_LIMIT"
+		--metering.plans.two.quotas[0].window=day --metering.plans.two.quotas[0].enforcement=hard
+		--metering.tenants.shared.plan=two)
+	start_app "two-a-r$round" "$PORT" "$prefix" "${props[@]}"
+	local a=$STARTED
+	start_app "two-b-r$round" "$PORT2" "$prefix" "${props[@]}"
+	local b=$STARTED
+	local half=$((CONNECTIONS / 2))
+	wrk -t1 -c"$half" -d"${WARMUP}s" -H "$TENANT_HEADER: warm" "http://127.0.0.1:$PORT/api/ping" > "$OUT/two-a-r$round.warmup.txt" &
+	local warm_a=$!
+	wrk -t1 -c"$half" -d"${WARMUP}s" -H "$TENANT_HEADER: warm" "http://127.0.0.1:$PORT2/api/ping" > "$OUT/two-b-r$round.warmup.txt"
+	wait "$warm_a"
+	jcmd "$a" JFR.start name=round settings="$PWD/$OUT/monitor.jfc" > /dev/null
+	jcmd "$b" JFR.start name=round settings="$PWD/$OUT/monitor.jfc" > /dev/null
+	local app0 pg0
+	app0=$(($(ticks "$a") + $(ticks "$b"))); pg0=$(pg_ticks)
+	wrk -t1 -c"$half" -d"${TWO_DURATION}s" --latency -H "$TENANT_HEADER: shared" -s "$HERE/count-status.lua" "http://127.0.0.1:$PORT/api/ping" > "$OUT/two-a-r$round.wrk.txt" &
+	local wrk_a=$!
+	wrk -t1 -c"$half" -d"${TWO_DURATION}s" --latency -H "$TENANT_HEADER: shared" -s "$HERE/count-status.lua" "http://127.0.0.1:$PORT2/api/ping" > "$OUT/two-b-r$round.wrk.txt"
+	wait "$wrk_a"
+	local app1 pg1 load
+	app1=$(($(ticks "$a") + $(ticks "$b"))); pg1=$(pg_ticks)
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	jcmd "$a" JFR.stop name=round filename="$PWD/$OUT/two-a-r$round.jfr" > /dev/null
+	jcmd "$b" JFR.stop name=round filename="$PWD/$OUT/two-b-r$round.jfr" > /dev/null
+	stop_app "$a"
+	stop_app "$b"
+	local ok=0 denied=0 requests=0 rps=0 f
+	for f in "$OUT/two-a-r$round.wrk.txt" "$OUT/two-b-r$round.wrk.txt"; do
+		ok=$((ok + $(awk '$1 == "status" && $2 == 200 { n = $3 } END { print n + 0 }' "$f")))
+		denied=$((denied + $(awk '$1 == "status" && $2 == 429 { n = $3 } END { print n + 0 }' "$f")))
+		requests=$((requests + $(wrk_field "$f" requests)))
+		rps=$(echo "$rps + $(wrk_field "$f" rps)" | bc -l)
+	done
+	local rows
+	rows=$(ledger_rows "$prefix" "AND tenant_id = 'shared' AND meter = 'http.requests'")
+	printf '| two instances, limit %s | %s | %.0f (sum) | %s / %s | %.1f | %.1f | allowed (200) %s, denied (429) %s, of %s | ledger rows of the tenant %s | %s | a: %s; b: %s | %s |\n' \
+		"$TWO_LIMIT" "$round" "$rps" "$(wrk_field "$OUT/two-a-r$round.wrk.txt" p99)" "$(wrk_field "$OUT/two-b-r$round.wrk.txt" p99)" \
+		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
+		"$ok" "$denied" "$requests" "$rows" "$((requests - ok - denied))" \
+		"$(monitor_waits "$OUT/two-a-r$round.jfr")" "$(monitor_waits "$OUT/two-b-r$round.jfr")" "$load" | tee -a "$RESULTS"
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+	order=("${SETUPS[@]}")
+	if ((round % 2 == 0)); then # alternate: every other round runs the set-ups in reverse order
+		order=()
+		for ((i = ${#SETUPS[@]} - 1; i >= 0; i--)); do order+=("${SETUPS[i]}"); done
+	fi
+	for setup in "${order[@]}"; do
+		if [[ $setup == twoinstances ]]; then run_two "$round"; else run_single "$setup" "$round"; fi
+	done
+done
+echo
+echo "Results: $RESULTS (logs and JFR recordings beside it)"

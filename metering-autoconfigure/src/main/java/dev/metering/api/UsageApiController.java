@@ -1,0 +1,337 @@
+package dev.metering.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import dev.metering.billing.BillingPeriod;
+import dev.metering.billing.BillingReport;
+import dev.metering.billing.BillingReportCsv;
+import dev.metering.billing.BillingReportService;
+import dev.metering.billing.Granularity;
+import dev.metering.billing.RecordedEvents;
+import dev.metering.billing.TenantPlans;
+import dev.metering.billing.UsageSummaryService;
+import dev.metering.event.UsageEvent;
+import dev.metering.event.UsageEventValidator;
+import dev.metering.event.UsageRecorder;
+import dev.metering.rollup.UsageReader;
+import dev.metering.quota.PolicyUsage;
+import dev.metering.quota.QuotaDecision;
+import dev.metering.quota.QuotaEnforcementService;
+import jakarta.servlet.http.HttpServletRequest;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.util.MimeTypeUtils;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The usage HTTP API under {@code metering.api.base-path} (default {@code /api}): events
+ * ingest, usage summaries, top users, quota status and billing reports. Input is checked
+ * whole before anything is recorded; every refusal is problem+json naming the field.
+ */
+@RestController
+@RequestMapping("${metering.api.base-path:/api}")
+public class UsageApiController {
+
+	private static final MediaType TEXT_CSV = MediaType.parseMediaType("text/csv");
+
+	private final UsageRecorder recorder;
+
+	private final ApiAccess access;
+
+	private final TenantPlans tenants;
+
+	private final BillingReportService reports;
+
+	private final UsageSummaryService summaries;
+
+	private final RecordedEvents recorded;
+
+	private final @Nullable QuotaEnforcementService quotas;
+
+	private final UsageReader usage;
+
+	private final @Nullable UsageEventValidator validator;
+
+	private final ApiSettings settings;
+
+	private final Clock clock;
+
+	/**
+	 * The API.
+	 * @param recorder records ingested events (source {@code api})
+	 * @param access who may act for which tenant
+	 * @param tenants the known tenants and their plans
+	 * @param reports billing reports
+	 * @param summaries usage summaries and top users
+	 * @param recorded looks up retried idempotency keys
+	 * @param quotas quota status, {@code null} without quota enforcement
+	 * @param validator checks events as the recorder will, {@code null} to leave it to the recorder
+	 * @param settings the limits
+	 * @param clock the clock
+	 */
+	public UsageApiController(UsageRecorder recorder, ApiAccess access, TenantPlans tenants,
+			BillingReportService reports, UsageSummaryService summaries, RecordedEvents recorded,
+			@Nullable QuotaEnforcementService quotas, @Nullable UsageEventValidator validator, ApiSettings settings,
+			Clock clock, UsageReader usage) {
+		this.usage = usage;
+		this.recorder = recorder;
+		this.access = access;
+		this.tenants = tenants;
+		this.reports = reports;
+		this.summaries = summaries;
+		this.recorded = recorded;
+		this.quotas = quotas;
+		this.validator = validator;
+		this.settings = settings;
+		this.clock = clock;
+	}
+
+	/**
+	 * Records one event or a batch: 201 when something new was recorded, 200 when every event
+	 * was a retry of an idempotency key already in the ledger (its first id is returned).
+	 */
+	@PostMapping("/events")
+	public ResponseEntity<Map<String, Object>> events(HttpServletRequest request) {
+		EventJson.Parsed parsed = EventJson.read(body(request), this.settings.maxBatchSize(), this.validator);
+		Set<String> seen = new LinkedHashSet<>();
+		for (int i = 0; i < parsed.events().size(); i++) {
+			String tenant = parsed.events().get(i).tenantId();
+			if (seen.add(tenant)) {
+				this.access.authorize(request, tenant);
+				if (!this.tenants.isKnown(tenant)) {
+					throw ApiException.badRequest((parsed.batch() ? "[" + i + "]." : "") + "tenant_id",
+							"unknown tenant '" + tenant + "'");
+				}
+			}
+		}
+		List<UsageEvent> fresh = new ArrayList<>();
+		List<Map<String, Object>> results = new ArrayList<>();
+		for (UsageEvent event : parsed.events()) {
+			UUID existing = (event.idempotencyKey() != null)
+					? this.recorded.byIdempotencyKey(event.tenantId(), event.idempotencyKey()).orElse(null) : null;
+			Map<String, Object> result = new LinkedHashMap<>();
+			result.put("id", (existing != null) ? existing.toString() : event.eventId().toString());
+			result.put("status", (existing != null) ? "duplicate" : "recorded");
+			results.add(result);
+			if (existing == null) {
+				fresh.add(event);
+			}
+		}
+		if (!fresh.isEmpty()) {
+			this.recorder.recordAll(fresh);
+		}
+		HttpStatus status = fresh.isEmpty() ? HttpStatus.OK : HttpStatus.CREATED;
+		Map<String, Object> json = parsed.batch() ? new LinkedHashMap<>() : results.get(0);
+		if (parsed.batch()) {
+			json.put("recorded", fresh.size());
+			json.put("duplicates", results.size() - fresh.size());
+			json.put("events", results);
+		}
+		return ResponseEntity.status(status).body(json);
+	}
+
+	/** A tenant's usage of a metric per hour, day or month, and its quotas' current windows. */
+	@GetMapping("/usage/{tenant}/{metric}")
+	public Map<String, Object> usage(HttpServletRequest request, @PathVariable String tenant,
+			@PathVariable String metric, @RequestParam(required = false) @Nullable String period,
+			@RequestParam(required = false) @Nullable String from, @RequestParam(required = false) @Nullable String to,
+			@RequestParam(required = false, defaultValue = "day") String granularity) {
+		checkPath(request, tenant, metric);
+		Granularity buckets;
+		try {
+			buckets = Granularity.of(granularity);
+		}
+		catch (IllegalArgumentException ex) {
+			throw ApiException.badRequest("granularity", ex.getMessage());
+		}
+		BillingPeriod range = period(period, from, to);
+		QuotaDecision quota = (this.quotas != null)
+				? this.quotas.checkRemaining(List.of(tenant), metric, this.clock.instant()) : null;
+		return ApiJson.summary(this.summaries.summary(tenant, metric, range, buckets), exact(quota));
+	}
+
+	/** A tenant's heaviest users of a metric in a period. */
+	@GetMapping("/usage/{tenant}/{metric}/top-users")
+	public Map<String, Object> topUsers(HttpServletRequest request, @PathVariable String tenant,
+			@PathVariable String metric, @RequestParam(required = false) @Nullable String period,
+			@RequestParam(required = false) @Nullable String from, @RequestParam(required = false) @Nullable String to,
+			@RequestParam(required = false) @Nullable String limit) {
+		checkPath(request, tenant, metric);
+		int max = 10;
+		if (limit != null) {
+			try {
+				max = Integer.parseInt(limit.trim());
+			}
+			catch (NumberFormatException ex) {
+				throw ApiException.badRequest("limit", "must be an integer, was '" + limit + "'");
+			}
+			if (max < 1 || max > this.settings.maxTopUsers()) {
+				throw ApiException.badRequest("limit", "must be in 1.." + this.settings.maxTopUsers() + ", was " + max);
+			}
+		}
+		BillingPeriod range = period(period, from, to);
+		return ApiJson.topUsers(tenant, metric, range, this.summaries.topUsers(tenant, metric, range, max));
+	}
+
+	/** Every quota of a tenant's metric: limit, used, remaining, window, reset, enforcement. */
+	@GetMapping("/quota/{tenant}/{metric}")
+	public Map<String, Object> quota(HttpServletRequest request, @PathVariable String tenant,
+			@PathVariable String metric) {
+		checkPath(request, tenant, metric);
+		QuotaDecision decision = (this.quotas != null)
+				? this.quotas.checkRemaining(List.of(tenant), metric, this.clock.instant()) : null;
+		return ApiJson.quota(tenant, metric, exact(decision));
+	}
+
+	/**
+	 * The decision with each policy's used and remaining as the ledger has them: a hard quota's
+	 * decision counts budget other instances hold as used, a status answer shows the usage.
+	 */
+	private @Nullable QuotaDecision exact(@Nullable QuotaDecision decision) {
+		if (decision == null) {
+			return null;
+		}
+		List<PolicyUsage> exact = decision.policies().stream().map((p) -> {
+			BigDecimal used = this.usage.tenantUsage(p.scope(), decision.meter(), p.windowStart(), p.reset());
+			BigDecimal remaining = p.limit().subtract(used).max(BigDecimal.ZERO).min(p.remaining());
+			return new PolicyUsage(p.policy(), p.scope(), used, remaining, p.windowStart(), p.reset(), p.exceeded());
+		}).toList();
+		return new QuotaDecision(decision.outcome(), decision.tenant(), decision.meter(), decision.quantity(),
+				decision.policy(), exact, decision.violatedPolicies(), decision.usageKnown(), decision.reservation());
+	}
+
+	/**
+	 * The billing report of a tenant (or billing scope) for a period: JSON, or CSV with
+	 * {@code Accept: text/csv}.
+	 */
+	@PostMapping("/billing-report")
+	public ResponseEntity<?> billingReport(HttpServletRequest request) {
+		ReportJson.Request asked = ReportJson.read(body(request));
+		this.access.authorize(request, asked.billingScope());
+		BillingPeriod period = period(asked.period(), asked.from(), asked.to());
+		BillingReport report = this.reports.report(asked.billingScope(), period);
+		if (wantsCsv(request)) {
+			return ResponseEntity.ok().contentType(TEXT_CSV).body(BillingReportCsv.write(report));
+		}
+		return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(ApiJson.report(report));
+	}
+
+	private void checkPath(HttpServletRequest request, String tenant, String metric) {
+		if (tenant.isBlank() || tenant.length() > UsageEventValidator.MAX_ID_LENGTH) {
+			throw ApiException.badRequest("tenant", "must be 1.." + UsageEventValidator.MAX_ID_LENGTH + " characters");
+		}
+		if (!UsageEventValidator.isValidMeterName(metric)) {
+			throw ApiException.badRequest("metric", "'" + metric
+					+ "' must match [a-z0-9][a-z0-9._-]* (lower-case letters, digits, '.', '_' and '-')");
+		}
+		this.access.authorize(request, tenant);
+		if (!this.tenants.isKnown(tenant)) {
+			throw new ApiException(HttpStatus.NOT_FOUND, "tenant", "unknown tenant '" + tenant + "'");
+		}
+	}
+
+	private BillingPeriod period(@Nullable String period, @Nullable String from, @Nullable String to) {
+		if (period != null && (from != null || to != null)) {
+			throw ApiException.badRequest("period", "give either period or from and to, not both");
+		}
+		if (period != null) {
+			try {
+				return BillingPeriod.parseMonth(period.trim());
+			}
+			catch (IllegalArgumentException ex) {
+				throw ApiException.badRequest("period", ex.getMessage());
+			}
+		}
+		if (from == null && to == null) {
+			return BillingPeriod.monthOf(this.clock.instant());
+		}
+		if (from == null || to == null) {
+			throw ApiException.badRequest((from == null) ? "from" : "to", "from and to go together");
+		}
+		Instant start = instant("from", from);
+		Instant end = instant("to", to);
+		try {
+			return new BillingPeriod(start, end);
+		}
+		catch (IllegalArgumentException ex) {
+			throw ApiException.badRequest("from", ex.getMessage());
+		}
+	}
+
+	private static Instant instant(String field, String value) {
+		try {
+			return java.time.OffsetDateTime.parse(value.trim()).toInstant();
+		}
+		catch (DateTimeParseException ex) {
+			throw ApiException.badRequest(field, "must be an ISO-8601 date-time on a whole hour, e.g. "
+					+ "2026-11-01T00:00:00Z, was '" + value + "'");
+		}
+	}
+
+	private byte[] body(HttpServletRequest request) {
+		long max = this.settings.maxBodyBytes();
+		if (request.getContentLengthLong() > max) {
+			throw tooLarge(max);
+		}
+		try (InputStream in = request.getInputStream()) {
+			byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
+			if (body.length > max) {
+				throw tooLarge(max);
+			}
+			return body;
+		}
+		catch (IOException ex) {
+			throw ApiException.badRequest("body", "could not read the request body: " + ex.getMessage());
+		}
+	}
+
+	private static ApiException tooLarge(long max) {
+		return new ApiException(HttpStatus.CONTENT_TOO_LARGE, "body",
+				"the body is larger than " + max + " bytes (metering.api.max-body-size)");
+	}
+
+	private static boolean wantsCsv(HttpServletRequest request) {
+		String accept = request.getHeader("Accept");
+		if (accept == null) {
+			return false;
+		}
+		List<MediaType> types;
+		try {
+			types = MediaType.parseMediaTypes(accept);
+		}
+		catch (IllegalArgumentException ex) {
+			return false;
+		}
+		MimeTypeUtils.sortBySpecificity(types);
+		for (MediaType type : types) {
+			if (type.equalsTypeAndSubtype(TEXT_CSV)) {
+				return true;
+			}
+			if (type.isCompatibleWith(MediaType.APPLICATION_JSON)) {
+				return false;
+			}
+		}
+		return false;
+	}
+
+}

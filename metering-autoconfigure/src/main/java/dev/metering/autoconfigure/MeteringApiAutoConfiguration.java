@@ -1,0 +1,111 @@
+package dev.metering.autoconfigure;
+
+import java.time.Clock;
+
+import dev.metering.api.ApiAccess;
+import dev.metering.api.ApiKeyAccess;
+import dev.metering.api.ApiSettings;
+import dev.metering.api.TenantPrincipalAccess;
+import dev.metering.api.UsageApiController;
+import dev.metering.api.UsageApiExceptionHandler;
+import dev.metering.billing.BillingReportService;
+import dev.metering.billing.InvalidBillingConfigurationException;
+import dev.metering.billing.RecordedEvents;
+import dev.metering.billing.TenantPlans;
+import dev.metering.billing.UsageSummaryService;
+import dev.metering.event.UsageEventValidator;
+import dev.metering.event.UsageRecorder;
+import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.rollup.UsageReader;
+import dev.metering.tenant.PrincipalTenantResolver;
+import dev.metering.tenant.TenantResolver;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.util.ClassUtils;
+import org.springframework.util.StringUtils;
+import org.springframework.web.servlet.DispatcherServlet;
+
+/**
+ * The usage HTTP API, mounted only with {@code metering.api.enabled=true}. Without Spring
+ * Security it requires {@code metering.api.api-key} and refuses to start without one, unless
+ * {@code metering.api.auth=local} says this is a local, open installation.
+ */
+@AutoConfiguration(after = { MeteringBillingAutoConfiguration.class, MeteringQuotaAutoConfiguration.class,
+		MeteringWebAutoConfiguration.class })
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnClass({ DispatcherServlet.class, JsonMapper.class })
+@ConditionalOnBooleanProperty(name = "metering.api.enabled")
+@ConditionalOnBean({ UsageRecorder.class, BillingReportService.class })
+@EnableConfigurationProperties({ MeteringApiProperties.class, MeteringWebProperties.class })
+public final class MeteringApiAutoConfiguration {
+
+	private static final Log logger = LogFactory.getLog(MeteringApiAutoConfiguration.class);
+
+	static final String SPRING_SECURITY_CLASS = "org.springframework.security.core.context.SecurityContextHolder";
+
+	@Bean
+	@ConditionalOnMissingBean
+	ApiAccess meteringApiAccess(MeteringApiProperties api, MeteringWebProperties web,
+			ObjectProvider<TenantResolver> tenantResolver, ApplicationContext context) {
+		MeteringApiProperties.Auth auth = api.getAuth();
+		if (auth == MeteringApiProperties.Auth.AUTO) {
+			auth = ClassUtils.isPresent(SPRING_SECURITY_CLASS, context.getClassLoader())
+					? MeteringApiProperties.Auth.PRINCIPAL : MeteringApiProperties.Auth.API_KEY;
+		}
+		return switch (auth) {
+			case LOCAL -> {
+				logger.warn("The usage API at " + api.getBasePath() + " is open to anyone (metering.api.auth=local): "
+						+ "use it for local development only");
+				yield ApiAccess.anyone();
+			}
+			case API_KEY -> {
+				if (!StringUtils.hasText(api.getApiKey())) {
+					throw new InvalidBillingConfigurationException("metering.api.api-key",
+							"the usage API needs an API key without Spring Security; set it, or set "
+									+ "metering.api.auth=local for a local installation");
+				}
+				yield new ApiKeyAccess(api.getApiKeyHeader(), api.getApiKey());
+			}
+			case PRINCIPAL -> new TenantPrincipalAccess(tenantResolver.getIfAvailable(
+					() -> new PrincipalTenantResolver(web.getTenantClaim())), api.getAdminRole());
+			case AUTO -> throw new IllegalStateException("resolved above");
+		};
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UsageApiController meteringUsageApiController(UsageRecorder recorder, ApiAccess access, TenantPlans tenants,
+			BillingReportService reports, UsageSummaryService summaries, RecordedEvents recorded,
+			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<UsageEventValidator> validator,
+			MeteringApiProperties api, ObjectProvider<Clock> clock, UsageReader usage) {
+		ApiSettings settings;
+		try {
+			settings = new ApiSettings(api.getMaxBatchSize(), api.getMaxBodySize().toBytes(), api.getMaxTopUsers());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidBillingConfigurationException("metering.api", ex.getMessage()
+					+ ": max-batch-size, max-body-size and max-top-users");
+		}
+		return new UsageApiController(recorder, access, tenants, reports, summaries, recorded, quotas.getIfAvailable(),
+				validator.getIfAvailable(), settings, clock.getIfAvailable(Clock::systemUTC), usage);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UsageApiExceptionHandler meteringUsageApiExceptionHandler() {
+		return new UsageApiExceptionHandler();
+	}
+
+}

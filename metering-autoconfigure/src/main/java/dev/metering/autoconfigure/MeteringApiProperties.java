@@ -1,0 +1,155 @@
+package dev.metering.autoconfigure;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * The usage HTTP API, under {@code metering.api}: events ingest, usage, quota status and
+ * billing reports. Off by default.
+ */
+@ConfigurationProperties("metering.api")
+public class MeteringApiProperties {
+
+	/**
+	 * Whether to mount the usage HTTP API.
+	 */
+	private boolean enabled;
+
+	/**
+	 * Path the API's routes are mounted under.
+	 */
+	private String basePath = "/api";
+
+	/**
+	 * Who may call the API. 'auto': the caller's tenant when Spring Security is present, else
+	 * the API key. 'local' lets anyone call it, for local development only.
+	 */
+	private Auth auth = Auth.AUTO;
+
+	/**
+	 * The key callers send in the API key header (auth 'api-key', or 'auto' without Spring
+	 * Security). Required then: the application does not start without it.
+	 */
+	private String apiKey;
+
+	/**
+	 * Request header that carries the API key.
+	 */
+	private String apiKeyHeader = "X-Api-Key";
+
+	/**
+	 * Role that may read and write any tenant (auth 'principal'), as the servlet request's
+	 * isUserInRole checks it (Spring Security adds its 'ROLE_' prefix).
+	 */
+	private String adminRole = "METERING_ADMIN";
+
+	/**
+	 * Most events one POST to /events may carry.
+	 */
+	private int maxBatchSize = 1000;
+
+	/**
+	 * Largest request body accepted; larger ones get 413.
+	 */
+	private DataSize maxBodySize = DataSize.ofMegabytes(1);
+
+	/**
+	 * Most users the top-users route returns.
+	 */
+	private int maxTopUsers = 100;
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public String getBasePath() {
+		return this.basePath;
+	}
+
+	public void setBasePath(String basePath) {
+		this.basePath = basePath;
+	}
+
+	public Auth getAuth() {
+		return this.auth;
+	}
+
+	public void setAuth(Auth auth) {
+		this.auth = auth;
+	}
+
+	public String getApiKey() {
+		return this.apiKey;
+	}
+
+	public void setApiKey(String apiKey) {
+		this.apiKey = apiKey;
+	}
+
+	public String getApiKeyHeader() {
+		return this.apiKeyHeader;
+	}
+
+	public void setApiKeyHeader(String apiKeyHeader) {
+		this.apiKeyHeader = apiKeyHeader;
+	}
+
+	public String getAdminRole() {
+		return this.adminRole;
+	}
+
+	public void setAdminRole(String adminRole) {
+		this.adminRole = adminRole;
+	}
+
+	public int getMaxBatchSize() {
+		return this.maxBatchSize;
+	}
+
+	public void setMaxBatchSize(int maxBatchSize) {
+		this.maxBatchSize = maxBatchSize;
+	}
+
+	public DataSize getMaxBodySize() {
+		return this.maxBodySize;
+	}
+
+	public void setMaxBodySize(DataSize maxBodySize) {
+		this.maxBodySize = maxBodySize;
+	}
+
+	public int getMaxTopUsers() {
+		return this.maxTopUsers;
+	}
+
+	public void setMaxTopUsers(int maxTopUsers) {
+		this.maxTopUsers = maxTopUsers;
+	}
+
+	/**
+	 * How callers of the API are authorised.
+	 */
+	public enum Auth {
+
+		/** The caller's tenant when Spring Security is present, otherwise the API key. */
+		AUTO,
+
+		/**
+		 * The caller's tenant (as the kit's TenantResolver resolves it) must be the tenant of
+		 * the path or body, unless the caller has the admin role.
+		 */
+		PRINCIPAL,
+
+		/** Every call must carry the configured API key; the key may act for any tenant. */
+		API_KEY,
+
+		/** No check: for local development only (the sample app's local mode). */
+		LOCAL
+
+	}
+
+}

@@ -1,0 +1,85 @@
+package dev.metering.autoconfigure;
+
+import java.time.Clock;
+import java.time.Duration;
+
+import javax.sql.DataSource;
+
+import dev.metering.billing.BillingReportService;
+import dev.metering.billing.InvalidBillingConfigurationException;
+import dev.metering.billing.PlanPricingSource;
+import dev.metering.billing.RecordedEvents;
+import dev.metering.billing.TenantPlans;
+import dev.metering.billing.UsageSummaryService;
+import dev.metering.ledger.MeteringTables;
+import dev.metering.rollup.UsageReader;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Billing: plan prices from {@code metering.billing.plans}, tenants' plans from
+ * {@code metering.tenants}, billing reports and usage summaries over the rollups. A wrong price
+ * stops start-up naming the property.
+ */
+@AutoConfiguration(after = MeteringRollupAutoConfiguration.class)
+@ConditionalOnBean({ UsageReader.class, MeteringTables.class })
+@ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
+@EnableConfigurationProperties({ MeteringBillingProperties.class, MeteringQuotaProperties.class, MeteringJdbcProperties.class,
+		MeteringLedgerProperties.class })
+public final class MeteringBillingAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	TenantPlans meteringTenantPlans(MeteringQuotaProperties properties) {
+		return new PropertiesTenantPlans(properties);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PlanPricingSource meteringPlanPricingSource(MeteringBillingProperties properties) {
+		return BillingPropertiesMapper.pricing(properties);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	BillingReportService meteringBillingReportService(TenantPlans plans, PlanPricingSource pricing,
+			UsageReader usage, DataSource dataSource, MeteringJdbcProperties jdbc, MeteringLedgerProperties ledger,
+			MeteringBillingProperties billing, MeteringTables tables, ObjectProvider<Clock> clock) {
+		return new BillingReportService(plans, pricing, usage, dataSource,
+				MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables, billing.getRoundingMode(),
+				closeAfter(ledger, billing), clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	/** The close may not be shorter than the late window: a late event could then change a closed report. */
+	static Duration closeAfter(MeteringLedgerProperties ledger, MeteringBillingProperties billing) {
+		Duration lateWindow = ledger.getLateWindow();
+		Duration closeAfter = (billing.getCloseAfter() != null) ? billing.getCloseAfter() : lateWindow;
+		if (closeAfter.compareTo(lateWindow) < 0) {
+			throw new InvalidBillingConfigurationException("metering.billing.close-after",
+					"must not be shorter than metering.ledger.late-window (" + lateWindow
+							+ "), or late events would change closed reports; was " + closeAfter);
+		}
+		return closeAfter;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UsageSummaryService meteringUsageSummaryService(DataSource dataSource, MeteringJdbcProperties jdbc,
+			MeteringTables tables) {
+		return new UsageSummaryService(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc),
+				tables);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RecordedEvents meteringRecordedEvents(DataSource dataSource, MeteringTables tables) {
+		return new RecordedEvents(dataSource, tables);
+	}
+
+}

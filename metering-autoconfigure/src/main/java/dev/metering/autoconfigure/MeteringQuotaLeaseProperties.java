@@ -1,0 +1,127 @@
+package dev.metering.autoconfigure;
+
+import java.time.Duration;
+
+import dev.metering.quota.LeaseSettings;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * How hard quotas are leased from the database: each instance holds budgets taken from a shared
+ * allocation row per (tenant, meter, window), so no number of instances passes a hard limit.
+ */
+@ConfigurationProperties("metering.quota.lease")
+public class MeteringQuotaLeaseProperties {
+
+	/**
+	 * Whether hard quotas are admitted from budgets leased from the database (exact across
+	 * instances). When off, hard quotas are decided on cached ledger readings like soft ones:
+	 * exact on one instance only.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * How long a lease lasts unless its instance renews it. An instance killed without giving
+	 * its budget back makes the unused part available to the others after this.
+	 */
+	private Duration expiry = Duration.ofSeconds(30);
+
+	/** How long a chunk should last at the instance's measured rate of a tenant's requests. */
+	private Duration chunkDuration = Duration.ofSeconds(2);
+
+	/** The first chunk an instance asks for in a window, before it knows the rate. */
+	private long initialChunk = 10;
+
+	/** An instance gives a budget back after this long without a check of it. */
+	private Duration idleReturn = Duration.ofSeconds(60);
+
+	/** The wait before asking the database again after it refused a chunk or failed. */
+	private Duration retryInterval = Duration.ofSeconds(1);
+
+	/**
+	 * The longest a check waits for a lease (the first of a window, or the next when the budget
+	 * ran out); then metering.quota.on-unknown-usage decides.
+	 */
+	private Duration requestTimeout = Duration.ofSeconds(2);
+
+	/** How often leases are renewed and unneeded budgets given back (at most a third of the expiry). */
+	private Duration maintenanceInterval = Duration.ofSeconds(5);
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Duration getExpiry() {
+		return this.expiry;
+	}
+
+	public void setExpiry(Duration expiry) {
+		this.expiry = expiry;
+	}
+
+	public Duration getChunkDuration() {
+		return this.chunkDuration;
+	}
+
+	public void setChunkDuration(Duration chunkDuration) {
+		this.chunkDuration = chunkDuration;
+	}
+
+	public long getInitialChunk() {
+		return this.initialChunk;
+	}
+
+	public void setInitialChunk(long initialChunk) {
+		this.initialChunk = initialChunk;
+	}
+
+	public Duration getIdleReturn() {
+		return this.idleReturn;
+	}
+
+	public void setIdleReturn(Duration idleReturn) {
+		this.idleReturn = idleReturn;
+	}
+
+	public Duration getRetryInterval() {
+		return this.retryInterval;
+	}
+
+	public void setRetryInterval(Duration retryInterval) {
+		this.retryInterval = retryInterval;
+	}
+
+	public Duration getRequestTimeout() {
+		return this.requestTimeout;
+	}
+
+	public void setRequestTimeout(Duration requestTimeout) {
+		this.requestTimeout = requestTimeout;
+	}
+
+	public Duration getMaintenanceInterval() {
+		return this.maintenanceInterval;
+	}
+
+	public void setMaintenanceInterval(Duration maintenanceInterval) {
+		this.maintenanceInterval = maintenanceInterval;
+	}
+
+	LeaseSettings toSettings() {
+		if (this.expiry.isNegative() || this.expiry.isZero()) {
+			throw new dev.metering.quota.InvalidQuotaConfigurationException("metering.quota.lease.expiry",
+					this.expiry.toString(), "must be positive");
+		}
+		if (this.initialChunk < 1) {
+			throw new dev.metering.quota.InvalidQuotaConfigurationException("metering.quota.lease.initial-chunk",
+					Long.toString(this.initialChunk), "must be at least 1");
+		}
+		return new LeaseSettings(this.expiry, this.chunkDuration, java.math.BigDecimal.valueOf(this.initialChunk),
+				this.idleReturn, this.retryInterval, this.requestTimeout);
+	}
+
+}

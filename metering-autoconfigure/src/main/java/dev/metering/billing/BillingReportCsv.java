@@ -1,0 +1,68 @@
+package dev.metering.billing;
+
+import java.math.BigDecimal;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Writes a {@link BillingReport} as CSV (RFC 4180): one row per meter line, then the base fee
+ * and the subtotal. Amounts keep the currency's scale; quantities are written plain.
+ */
+public final class BillingReportCsv {
+
+	private static final String HEADER = "billing_scope,plan,period_start,period_end,meter,quantity,included,"
+			+ "billable,model,unit_price,package_size,amount,currency\r\n";
+
+	private BillingReportCsv() {
+	}
+
+	/**
+	 * The report as CSV.
+	 * @param report the report
+	 * @return CSV text with a header row and CRLF line ends
+	 */
+	public static String write(BillingReport report) {
+		StringBuilder csv = new StringBuilder(HEADER);
+		for (BillingReport.Line line : report.lines()) {
+			MeterPrice price = line.price();
+			MeterPrice.Charge charge = line.charge();
+			row(csv, report, line.meter(), plain(charge.quantity()), plain(charge.included()), plain(charge.billable()),
+					price.model().name().toLowerCase(java.util.Locale.ROOT),
+					(price.unitPrice() != null) ? price.unitPrice().toPlainString() : "",
+					plain(price.packageSize()), charge.amount().toPlainString());
+		}
+		row(csv, report, "base_fee", "", "", "", "", "", "", report.baseFee().toPlainString());
+		row(csv, report, "subtotal", "", "", "", "", "", "", report.subtotal().toPlainString());
+		return csv.toString();
+	}
+
+	private static void row(StringBuilder csv, BillingReport report, String... fields) {
+		field(csv, report.billingScope()).append(',');
+		field(csv, report.plan()).append(',');
+		csv.append(report.period().from()).append(',').append(report.period().to()).append(',');
+		for (String field : fields) {
+			field(csv, field).append(',');
+		}
+		csv.append(report.currency().getCurrencyCode()).append("\r\n");
+	}
+
+	private static StringBuilder field(StringBuilder csv, String value) {
+		if (value.indexOf(',') < 0 && value.indexOf('"') < 0 && value.indexOf('\n') < 0 && value.indexOf('\r') < 0) {
+			return csv.append(value);
+		}
+		return csv.append('"').append(value.replace("\"", "\"\"")).append('"');
+	}
+
+	/**
+	 * A quantity without trailing zeros or exponent.
+	 * @param value the value, or {@code null}
+	 * @return its plain text, empty for {@code null}
+	 */
+	public static String plain(@Nullable BigDecimal value) {
+		if (value == null) {
+			return "";
+		}
+		return (value.signum() == 0) ? "0" : value.stripTrailingZeros().toPlainString();
+	}
+
+}

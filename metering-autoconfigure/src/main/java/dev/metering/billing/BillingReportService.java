@@ -1,0 +1,140 @@
+package dev.metering.billing;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+import javax.sql.DataSource;
+
+import dev.metering.billing.BillingException.Reason;
+import dev.metering.ledger.MeteringTables;
+import dev.metering.ledger.LedgerDatabase;
+import dev.metering.rollup.UsageReader;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.util.function.SingletonSupplier;
+
+/**
+ * Computes {@link BillingReport}s: each priced meter's usage billed to the scope in the period,
+ * read through the {@link UsageReader} (rollups plus unfolded ledger rows), priced with the
+ * scope's plan.
+ * <p>
+ * Late events: a period closes {@code close-after} after its end, and {@code close-after} is
+ * never shorter than the ledger's late window ({@code metering.ledger.late-window}), so the
+ * ledger rejects every event of a closed period: a closed period's report never changes.
+ */
+public class BillingReportService {
+
+	private final TenantPlans plans;
+
+	private final PlanPricingSource pricing;
+
+	private final UsageReader usage;
+
+	private final JdbcTemplate jdbc;
+
+	private final Supplier<LedgerDatabase> dialect;
+
+	private final BillingSql sql;
+
+	private final RoundingMode rounding;
+
+	private final Duration closeAfter;
+
+	private final Clock clock;
+
+	/**
+	 * A report service.
+	 * @param plans the tenants' plans
+	 * @param pricing the plans' prices
+	 * @param usage reads usage from the rollups
+	 * @param dataSource the kit's DataSource (for the attributed tenants)
+	 * @param dialect supplies the dialect (called once, on first use)
+	 * @param tables the table names
+	 * @param rounding how line amounts are rounded to the currency's scale
+	 * @param closeAfter how long after its end a period closes
+	 * @param clock the clock
+	 */
+	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
+			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
+			Clock clock) {
+		this.plans = plans;
+		this.pricing = pricing;
+		this.usage = usage;
+		this.jdbc = new JdbcTemplate(dataSource);
+		this.dialect = SingletonSupplier.of(dialect);
+		this.sql = new BillingSql(tables);
+		this.rounding = rounding;
+		this.closeAfter = closeAfter;
+		this.clock = clock;
+	}
+
+	/**
+	 * The report of a billing scope for a period.
+	 * @param billingScope the paying tenant
+	 * @param period the period
+	 * @return the report
+	 * @throws BillingException when the scope is unknown or has no priced plan
+	 */
+	public BillingReport report(String billingScope, BillingPeriod period) {
+		if (!this.plans.isKnown(billingScope)) {
+			throw new BillingException("tenant_id", Reason.UNKNOWN_TENANT, "unknown tenant '" + billingScope + "'");
+		}
+		String plan = this.plans.planOf(billingScope)
+			.orElseThrow(() -> new BillingException("tenant_id", Reason.NOT_PRICED,
+					"tenant '" + billingScope + "' has no plan"));
+		PlanPricing prices = this.pricing.pricingOf(plan)
+			.orElseThrow(() -> new BillingException("tenant_id", Reason.NOT_PRICED,
+					"plan '" + plan + "' of tenant '" + billingScope + "' has no prices (metering.billing.plans)"));
+		return report(billingScope, prices, period);
+	}
+
+	/**
+	 * The report of a billing scope for a period at the given prices.
+	 * @param billingScope the paying tenant
+	 * @param prices the plan's prices
+	 * @param period the period
+	 * @return the report
+	 */
+	public BillingReport report(String billingScope, PlanPricing prices, BillingPeriod period) {
+		List<BillingReport.Line> lines = new ArrayList<>();
+		BigDecimal subtotal = prices.baseFee().setScale(prices.scale(), this.rounding);
+		for (MeterPrice price : prices.prices()) {
+			BigDecimal quantity = this.usage.billingScopeUsage(billingScope, price.meter(), period.from(), period.to());
+			MeterPrice.Charge charge = price.charge(quantity, prices.scale(), this.rounding);
+			lines.add(new BillingReport.Line(price, charge));
+			subtotal = subtotal.add(charge.amount());
+		}
+		Instant closesAt = period.to().plus(this.closeAfter);
+		return new BillingReport(billingScope, prices.plan(), prices.currency(), period, lines,
+				prices.baseFee().setScale(prices.scale(), this.rounding), subtotal,
+				attributedTenants(billingScope, period), !this.clock.instant().isBefore(closesAt), closesAt);
+	}
+
+	private List<String> attributedTenants(String billingScope, BillingPeriod period) {
+		LedgerDatabase dialect = this.dialect.get();
+		Object from = dialect.timestamp(period.from());
+		Object to = dialect.timestamp(period.to());
+		return this.jdbc
+			.queryForList(this.sql.attributedTenants, String.class, billingScope, from, to,
+					UnfoldedRows.lowestId(this.jdbc, this.sql), billingScope, from, to, BillingSql.ROLLUP,
+					BillingSql.ROLLUP)
+			.stream()
+			.sorted()
+			.toList();
+	}
+
+	/**
+	 * The rounding mode of line amounts.
+	 * @return the rounding mode
+	 */
+	public RoundingMode getRounding() {
+		return this.rounding;
+	}
+
+}

@@ -1,0 +1,76 @@
+package dev.metering.billing;
+
+import dev.metering.ledger.MeteringTables;
+import dev.metering.rollup.RollupJob;
+
+/**
+ * Every statement the billing package runs, written once for H2, PostgreSQL and MySQL/MariaDB
+ * (they use only SQL the three share), with the table prefix resolved once here. Timestamps
+ * are bound with the dialect's {@code timestamp(Instant)}.
+ * <p>
+ * Reads that must equal the ledger combine the rollups with the ledger rows the rollup job
+ * has not folded yet (above its watermark, or in an open gap) in one statement, so both parts
+ * see the same snapshot, as {@code RollupUsageReader} does.
+ */
+final class BillingSql {
+
+	/** The rollup whose progress the reads follow. */
+	static final String ROLLUP = RollupJob.NAME;
+
+	/**
+	 * The rollup's watermark and lowest open gap, to bound the scan of unfolded rows.
+	 * Parameter: rollup name.
+	 */
+	final String rollupProgress;
+
+	/**
+	 * A tenant's hourly rollup rows and unfolded ledger rows of one meter in {@code [from, to)}
+	 * (whole hours). Parameters: tenant, meter, from, to, lowest unfolded id, tenant, meter,
+	 * from, to, rollup name, rollup name. Selects (instant, quantity).
+	 */
+	final String tenantHoursAndUnfolded;
+
+	/**
+	 * The tenants whose usage is billed to a scope in {@code [from, to)}. Parameters: scope,
+	 * from, to, lowest unfolded id, scope, from, to, rollup name, rollup name.
+	 */
+	final String attributedTenants;
+
+	/**
+	 * The heaviest users of a tenant for a meter in {@code [from, to)}, from the ledger (the
+	 * rollups have no user). Served by the index {@code metering_usage_event_user_ix}.
+	 * Parameters: tenant, meter, from, to, limit. Selects (user, quantity, events).
+	 */
+	final String topUsers;
+
+	/**
+	 * The event id a tenant's idempotency key was recorded under. Parameters: tenant, key.
+	 */
+	final String eventIdByIdempotencyKey;
+
+	BillingSql(MeteringTables tables) {
+		String event = tables.usageEvent();
+		String rollup = tables.usageRollup();
+		String unfolded = " AND (e.id > COALESCE((SELECT s.watermark FROM " + tables.rollupState()
+				+ " s WHERE s.name = ?), 0) OR EXISTS (SELECT 1 FROM " + tables.rollupGap()
+				+ " g WHERE g.name = ? AND e.id BETWEEN g.gap_start AND g.gap_end))";
+		this.rollupProgress = "SELECT s.watermark, (SELECT MIN(g.gap_start) FROM " + tables.rollupGap()
+				+ " g WHERE g.name = s.name) FROM " + tables.rollupState() + " s WHERE s.name = ?";
+		this.tenantHoursAndUnfolded = "SELECT r.period_start, r.quantity FROM " + rollup
+				+ " r WHERE r.tenant_id = ? AND r.meter = ? AND r.period_start >= ? AND r.period_start < ?"
+				+ " UNION ALL SELECT e.occurred_at, e.quantity FROM " + event
+				+ " e WHERE e.id >= ? AND e.tenant_id = ? AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
+				+ unfolded;
+		this.attributedTenants = "SELECT r.tenant_id FROM " + rollup
+				+ " r WHERE r.billing_scope_id = ? AND r.period_start >= ? AND r.period_start < ?"
+				+ " UNION SELECT e.tenant_id FROM " + event
+				+ " e WHERE e.id >= ? AND e.billing_scope_id = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
+				+ unfolded;
+		this.topUsers = "SELECT e.user_id, SUM(e.quantity), COUNT(*) FROM " + event
+				+ " e WHERE e.tenant_id = ? AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
+				+ " AND e.user_id IS NOT NULL GROUP BY e.user_id ORDER BY SUM(e.quantity) DESC, e.user_id LIMIT ?";
+		this.eventIdByIdempotencyKey = "SELECT e.event_id FROM " + event
+				+ " e WHERE e.tenant_id = ? AND e.idempotency_key = ?";
+	}
+
+}

@@ -1,0 +1,26 @@
+package dev.metering.billing;
+
+import java.util.Optional;
+
+/**
+ * Which plan a tenant (or billing scope) is on, and whether the kit knows it. The kit's
+ * implementation reads {@code metering.tenants.<tenant>.plan} and {@code metering.default-plan};
+ * declare a bean of this type when plans live elsewhere.
+ */
+public interface TenantPlans {
+
+	/**
+	 * The plan of a tenant.
+	 * @param tenant the tenant id
+	 * @return the plan name, empty when the tenant has none
+	 */
+	Optional<String> planOf(String tenant);
+
+	/**
+	 * Whether a tenant is known: configured, or covered by a default plan.
+	 * @param tenant the tenant id
+	 * @return {@code true} when known
+	 */
+	boolean isKnown(String tenant);
+
+}

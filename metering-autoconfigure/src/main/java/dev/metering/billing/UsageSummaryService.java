@@ -1,0 +1,104 @@
+package dev.metering.billing;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+import javax.sql.DataSource;
+
+import dev.metering.ledger.MeteringTables;
+import dev.metering.ledger.LedgerDatabase;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.util.function.SingletonSupplier;
+
+/**
+ * Usage summaries (totals per hour, day or month) from the hourly rollups plus the ledger rows
+ * not folded yet, read in one statement; and a tenant's top users, from the ledger.
+ */
+public class UsageSummaryService {
+
+	/** The most buckets one summary may have, so a request cannot ask for a million rows. */
+	public static final int MAX_BUCKETS = 2_000;
+
+	private final JdbcTemplate jdbc;
+
+	private final Supplier<LedgerDatabase> dialect;
+
+	private final BillingSql sql;
+
+	/**
+	 * A summary service.
+	 * @param dataSource the kit's DataSource
+	 * @param dialect supplies the dialect (called once, on first use)
+	 * @param tables the table names
+	 */
+	public UsageSummaryService(DataSource dataSource, Supplier<LedgerDatabase> dialect, MeteringTables tables) {
+		this.jdbc = new JdbcTemplate(dataSource);
+		this.dialect = SingletonSupplier.of(dialect);
+		this.sql = new BillingSql(tables);
+	}
+
+	/**
+	 * A tenant's usage of a meter over a period, in buckets.
+	 * @param tenant the tenant
+	 * @param meter the meter
+	 * @param period the range, on whole hours
+	 * @param granularity the bucket size
+	 * @return the summary
+	 * @throws BillingException when the range has more than {@link #MAX_BUCKETS} buckets
+	 */
+	public UsageSummary summary(String tenant, String meter, BillingPeriod period, Granularity granularity) {
+		TreeMap<Instant, BigDecimal> buckets = new TreeMap<>();
+		for (Instant start = granularity.start(period.from()); start.isBefore(period.to()); start = granularity
+			.next(start)) {
+			if (buckets.size() == MAX_BUCKETS) {
+				throw new BillingException("granularity", BillingException.Reason.INVALID,
+						"more than " + MAX_BUCKETS + " buckets: use a coarser granularity or a shorter range");
+			}
+			buckets.put(start, BigDecimal.ZERO);
+		}
+		LedgerDatabase dialect = this.dialect.get();
+		Object from = dialect.timestamp(period.from());
+		Object to = dialect.timestamp(period.to());
+		long lowest = UnfoldedRows.lowestId(this.jdbc, this.sql);
+		this.jdbc.query(this.sql.tenantHoursAndUnfolded, (rs) -> {
+			Instant at = dialect.readTimestamp(rs, 1);
+			buckets.merge(granularity.start(at), rs.getBigDecimal(2), BigDecimal::add);
+		}, tenant, meter, from, to, lowest, tenant, meter, from, to, BillingSql.ROLLUP, BillingSql.ROLLUP);
+		List<UsageSummary.Bucket> result = new ArrayList<>(buckets.size());
+		BigDecimal total = BigDecimal.ZERO;
+		for (Map.Entry<Instant, BigDecimal> bucket : buckets.entrySet()) {
+			Instant start = max(bucket.getKey(), period.from());
+			Instant next = granularity.next(bucket.getKey());
+			Instant end = next.isAfter(period.to()) ? period.to() : next;
+			result.add(new UsageSummary.Bucket(start, end, bucket.getValue()));
+			total = total.add(bucket.getValue());
+		}
+		return new UsageSummary(tenant, meter, period, granularity, result, total);
+	}
+
+	/**
+	 * A tenant's heaviest users of a meter in a period, heaviest first (ties by user id).
+	 * @param tenant the tenant
+	 * @param meter the meter
+	 * @param period the period
+	 * @param limit the most users to return, at least 1
+	 * @return the users
+	 */
+	public List<TopUser> topUsers(String tenant, String meter, BillingPeriod period, int limit) {
+		LedgerDatabase dialect = this.dialect.get();
+		return this.jdbc.query(this.sql.topUsers,
+				(rs, n) -> new TopUser(rs.getString(1), rs.getBigDecimal(2), rs.getLong(3)), tenant, meter,
+				dialect.timestamp(period.from()), dialect.timestamp(period.to()), limit);
+	}
+
+	private static Instant max(Instant a, Instant b) {
+		return a.isAfter(b) ? a : b;
+	}
+
+}

@@ -1,0 +1,381 @@
+package dev.metering.ledger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import dev.metering.event.UsageEvent;
+
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * A durable spool in front of the {@link BufferedLedgerWriter}: every event the writer accepts
+ * is first appended to a memory-mapped segment file, and a segment is deleted only once all of
+ * its events have committed. Segments left by a crashed run are replayed at start through the
+ * writer (idempotent by event id). When the writer's buffer is full, events stay on disk only
+ * and a drain thread feeds them to the writer in order as it makes room: requests never wait,
+ * and nothing is dropped until {@code max-size} is spent.
+ */
+public class EventSpool implements LedgerWriteListener, SmartLifecycle {
+
+	private static final Log logger = LogFactory.getLog(EventSpool.class);
+
+	private final BufferedLedgerWriter writer;
+
+	private final SpoolSettings settings;
+
+	private final ReentrantLock lock = new ReentrantLock();
+
+	private final Condition overflowStarted = this.lock.newCondition();
+
+	private final ConcurrentSkipListMap<Long, SpoolSegment> segments = new ConcurrentSkipListMap<>();
+
+	/** Events handed to the writer, by id: the segment each resolves when it commits. */
+	private final Map<UUID, SpoolSegment> inFlight = new ConcurrentHashMap<>();
+
+	private final LongAdder spooled = new LongAdder();
+
+	private final LongAdder overflowed = new LongAdder();
+
+	private final LongAdder replayed = new LongAdder();
+
+	private final LongAdder full = new LongAdder();
+
+	private final RateLimitedLog fullLog = new RateLimitedLog(logger, Duration.ofSeconds(10));
+
+	private volatile long unreadableBytes;
+
+	private SpoolSegment active;
+
+	/** Guarded by the lock: events are on disk that the writer has not been given yet. */
+	private volatile boolean overflowing;
+
+	private SpoolSegment cursorSegment;
+
+	private int cursorOffset;
+
+	private volatile boolean running;
+
+	private Thread drainer;
+
+	private Thread syncer;
+
+	private SpoolDirectory directory;
+
+	public EventSpool(BufferedLedgerWriter writer, SpoolSettings settings) {
+		this.writer = writer;
+		this.settings = settings;
+	}
+
+	@Override
+	public void start() {
+		this.lock.lock();
+		try {
+			if (this.running) {
+				return;
+			}
+			open();
+			this.running = true;
+		}
+		finally {
+			this.lock.unlock();
+		}
+		this.writer.addListener(this);
+		this.drainer = daemon("metering-spool-drain", this::drain);
+		if (this.settings.fsyncInterval() != null) {
+			this.syncer = daemon("metering-spool-fsync", this::syncPeriodically);
+		}
+		this.writer.attach(this);
+	}
+
+	private void open() {
+		this.directory = SpoolDirectory.lock(this.settings.directory());
+		SpoolDirectory.Recovered recovered = this.directory.recover();
+		this.unreadableBytes = recovered.unreadableBytes();
+		recovered.segments().forEach((segment) -> this.segments.put(segment.sequence, segment));
+		this.active = SpoolSegment.create(this.directory.path, recovered.lastSequence() + 1,
+				this.settings.segmentSize());
+		this.segments.put(this.active.sequence, this.active);
+		if (!recovered.segments().isEmpty()) {
+			startOverflow(recovered.segments().get(0), SpoolSegment.FIRST_RECORD);
+		}
+	}
+
+	/**
+	 * Appends an event and hands it to the writer, or leaves it on disk for the drain thread when
+	 * the writer's buffer is full or older events are still on disk.
+	 * @param event a validated event
+	 * @return {@code false} when the spool cannot take it (stopped, or its disk budget spent):
+	 * the writer then applies its overflow policy
+	 */
+	boolean offer(UsageEvent event) {
+		if (!this.running) {
+			return false;
+		}
+		byte[] record = SpoolRecordCodec.encode(event);
+		this.lock.lock();
+		try {
+			SpoolSegment segment = segmentWithRoom(record.length);
+			if (segment == null) {
+				return false;
+			}
+			int offset = segment.append(record);
+			segment.unresolved.incrementAndGet();
+			this.spooled.increment();
+			this.writer.accept(event);
+			if (!this.overflowing) {
+				this.inFlight.put(event.eventId(), segment);
+				if (this.writer.enqueue(event)) {
+					return true;
+				}
+				this.inFlight.remove(event.eventId());
+				startOverflow(segment, offset);
+			}
+			this.overflowed.increment();
+			return true;
+		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	private SpoolSegment segmentWithRoom(int recordLength) {
+		if (!this.running) {
+			return null;
+		}
+		if (this.active.readable() + recordLength <= this.settings.segmentSize()) {
+			return this.active;
+		}
+		if (recordLength > this.settings.segmentSize() - SpoolSegment.FIRST_RECORD
+				|| (this.segments.size() + 1L) * this.settings.segmentSize() > this.settings.maxSize()) {
+			this.full.increment();
+			this.fullLog.warn(() -> "Metering spool full (" + this.segments.size() + " segments, "
+					+ "metering.writer.spool.max-size " + this.settings.maxSize() + " bytes): events go to the "
+					+ "in-memory buffer only, " + this.full.sum() + " since start");
+			return null;
+		}
+		SpoolSegment previous = this.active;
+		this.active = SpoolSegment.create(this.settings.directory(), previous.sequence + 1, this.settings.segmentSize());
+		this.segments.put(this.active.sequence, this.active);
+		previous.seal();
+		deleteIfResolved(previous);
+		return this.active;
+	}
+
+	private void startOverflow(SpoolSegment segment, int offset) {
+		this.overflowing = true;
+		this.cursorSegment = segment;
+		this.cursorOffset = offset;
+		this.overflowStarted.signalAll();
+	}
+
+	/** The drain thread: feeds the writer from disk, in order, while there is a backlog. */
+	private void drain() {
+		while (this.running) {
+			SpoolSegment segment;
+			int offset;
+			this.lock.lock();
+			try {
+				while (this.running && !this.overflowing) {
+					this.overflowStarted.await(100, TimeUnit.MILLISECONDS);
+				}
+				segment = this.cursorSegment;
+				offset = this.cursorOffset;
+			}
+			catch (InterruptedException ex) {
+				continue;
+			}
+			finally {
+				this.lock.unlock();
+			}
+			while (this.running && this.overflowing) {
+				if (offset < segment.readable()) {
+					UsageEvent event = segment.read(offset);
+					if (!handOver(segment, event)) {
+						return;
+					}
+					offset = segment.recordEnd(offset);
+					continue;
+				}
+				this.lock.lock();
+				try {
+					if (offset < segment.readable()) {
+						continue;
+					}
+					if (segment == this.active) {
+						// Caught up: appends go straight to the writer again, so this cursor is stale.
+						this.overflowing = false;
+						break;
+					}
+					else {
+						segment = this.segments.higherEntry(segment.sequence).getValue();
+						offset = SpoolSegment.FIRST_RECORD;
+					}
+				}
+				finally {
+					this.lock.unlock();
+				}
+			}
+		}
+	}
+
+	/** Waits for buffer space; {@code false} if the spool stops first (the event stays on disk). */
+	private boolean handOver(SpoolSegment segment, UsageEvent event) {
+		if (segment.replayed) {
+			this.writer.accept(event);
+			this.replayed.increment();
+		}
+		this.inFlight.put(event.eventId(), segment);
+		while (!this.writer.enqueue(event, TimeUnit.MILLISECONDS.toNanos(100))) {
+			if (!this.running) {
+				this.inFlight.remove(event.eventId());
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private void syncPeriodically() {
+		long interval = this.settings.fsyncInterval().toNanos();
+		while (this.running) {
+			try {
+				TimeUnit.NANOSECONDS.sleep(interval);
+			}
+			catch (InterruptedException ex) {
+				// stopping: a last sync below
+			}
+			sync();
+		}
+	}
+
+	/** Forces every live segment to the device. */
+	void sync() {
+		this.segments.values().forEach(SpoolSegment::force);
+	}
+
+	@Override
+	public void written(List<UsageEvent> batch) {
+		for (UsageEvent event : batch) {
+			resolve(event);
+		}
+	}
+
+	@Override
+	public void discarded(UsageEvent event) {
+		// Refused by the database: no replay can fix it. Abandoned at shutdown: keep it for the next run.
+		if (!this.writer.isStopping()) {
+			resolve(event);
+		}
+	}
+
+	private void resolve(UsageEvent event) {
+		SpoolSegment segment = this.inFlight.remove(event.eventId());
+		if (segment != null) {
+			segment.unresolved.decrementAndGet();
+			deleteIfResolved(segment);
+		}
+	}
+
+	private void deleteIfResolved(SpoolSegment segment) {
+		if (segment.deleteIfResolved()) {
+			this.segments.remove(segment.sequence, segment);
+		}
+	}
+
+	/**
+	 * Waits until no event is waiting on disk only and the writer has written everything.
+	 * @param timeout the longest to wait
+	 * @return whether that happened in time
+	 */
+	public boolean flush(Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (this.overflowing) {
+			if (System.nanoTime() > deadline) {
+				return false;
+			}
+			sleep(5);
+		}
+		return this.writer.flush(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+	}
+
+	/**
+	 * The spool's counters.
+	 * @return a snapshot
+	 */
+	public SpoolStats stats() {
+		return new SpoolStats(this.spooled.sum(), this.overflowed.sum(), this.replayed.sum(), this.full.sum(),
+				this.unreadableBytes, this.segments.size(), this.overflowing);
+	}
+
+	@Override
+	public void stop() {
+		long deadline = System.nanoTime() + this.settings.drainTimeout().toNanos();
+		while (this.running && this.overflowing && System.nanoTime() < deadline) {
+			sleep(10);
+		}
+		this.lock.lock();
+		try {
+			if (!this.running) {
+				return;
+			}
+			this.running = false;
+			this.overflowStarted.signalAll();
+		}
+		finally {
+			this.lock.unlock();
+		}
+		join(this.drainer);
+		if (this.syncer != null) {
+			this.syncer.interrupt();
+			join(this.syncer);
+		}
+		this.directory.close();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	/** Starts after the writer, so replay has a writer to feed; stops before it. */
+	@Override
+	public int getPhase() {
+		return BufferedLedgerWriter.PHASE + 1;
+	}
+
+	private static Thread daemon(String name, Runnable task) {
+		Thread thread = new Thread(task, name);
+		thread.setDaemon(true);
+		thread.start();
+		return thread;
+	}
+
+	private static void join(Thread thread) {
+		try {
+			thread.join(TimeUnit.SECONDS.toMillis(10));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}

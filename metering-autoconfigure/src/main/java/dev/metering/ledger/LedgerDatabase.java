@@ -1,0 +1,121 @@
+package dev.metering.ledger;
+
+import java.sql.DatabaseMetaData;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
+import javax.sql.DataSource;
+
+import org.springframework.boot.jdbc.DatabaseDriver;
+import org.springframework.jdbc.support.JdbcUtils;
+import org.springframework.jdbc.support.MetaDataAccessException;
+
+/**
+ * The databases the kit keeps its ledger in, and the one thing besides their insert and upsert
+ * statements that differs between them: how a timestamp column is bound and read.
+ */
+public enum LedgerDatabase {
+
+	/** PostgreSQL: {@code timestamptz}, bound as a UTC {@code OffsetDateTime}. */
+	POSTGRESQL("postgresql"),
+
+	/** H2: {@code TIMESTAMP WITH TIME ZONE}, bound as a UTC {@code OffsetDateTime}. */
+	H2("h2"),
+
+	/** MySQL and MariaDB: UTC in {@code DATETIME(6)}, bound as a {@code LocalDateTime}. */
+	MYSQL("mysql") {
+
+		@Override
+		public Object timestamp(Instant instant) {
+			return LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+		}
+
+		@Override
+		public Instant readTimestamp(ResultSet rs, int column) throws SQLException {
+			return rs.getObject(column, LocalDateTime.class).toInstant(ZoneOffset.UTC);
+		}
+
+	};
+
+	private final String platform;
+
+	LedgerDatabase(String platform) {
+		this.platform = platform;
+	}
+
+	/**
+	 * The platform name of this database's schema scripts ({@code schema-<platform>.sql}).
+	 * @return {@code postgresql}, {@code h2} or {@code mysql}
+	 */
+	public String platform() {
+		return this.platform;
+	}
+
+	/**
+	 * The JDBC value of an instant for this database's timestamp columns.
+	 * @param instant the instant
+	 * @return an {@code OffsetDateTime} in UTC, or for MySQL a UTC {@code LocalDateTime}
+	 */
+	public Object timestamp(Instant instant) {
+		return OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
+	}
+
+	/**
+	 * Reads a timestamp column as an instant.
+	 * @param rs the result set
+	 * @param column the column index
+	 * @return the instant
+	 * @throws SQLException when the driver fails
+	 */
+	public Instant readTimestamp(ResultSet rs, int column) throws SQLException {
+		return rs.getObject(column, OffsetDateTime.class).toInstant();
+	}
+
+	/**
+	 * The database of a Spring Boot platform name ({@code postgresql}, {@code h2}, {@code mysql},
+	 * {@code mariadb}: the ids of Boot's {@link DatabaseDriver}).
+	 * @param platform the platform name
+	 * @return the database
+	 * @throws IllegalArgumentException for a database the kit does not support
+	 */
+	public static LedgerDatabase forPlatform(String platform) {
+		for (DatabaseDriver driver : DatabaseDriver.values()) {
+			if (driver.getId().equalsIgnoreCase(platform)) {
+				return of(driver, platform);
+			}
+		}
+		return of(DatabaseDriver.UNKNOWN, platform);
+	}
+
+	/**
+	 * The database behind a DataSource, from the product name in its JDBC metadata.
+	 * @param dataSource the DataSource
+	 * @return the database
+	 * @throws IllegalArgumentException for a database the kit does not support
+	 */
+	public static LedgerDatabase detect(DataSource dataSource) {
+		try {
+			String product = JdbcUtils.extractDatabaseMetaData(dataSource, DatabaseMetaData::getDatabaseProductName);
+			return of(DatabaseDriver.fromProductName(product), product);
+		}
+		catch (MetaDataAccessException ex) {
+			throw new IllegalStateException("Could not tell which database the metering kit writes to; "
+					+ "set metering.jdbc.platform", ex);
+		}
+	}
+
+	private static LedgerDatabase of(DatabaseDriver driver, String name) {
+		return switch (driver) {
+			case POSTGRESQL -> POSTGRESQL;
+			case H2 -> H2;
+			case MYSQL, MARIADB -> MYSQL;
+			default -> throw new IllegalArgumentException("The metering kit supports PostgreSQL, H2, MySQL and "
+					+ "MariaDB; '" + name + "' is not one of them (metering.jdbc.platform)");
+		};
+	}
+
+}

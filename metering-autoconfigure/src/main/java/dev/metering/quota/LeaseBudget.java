@@ -1,0 +1,155 @@
+package dev.metering.quota;
+
+import java.math.BigDecimal;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.DoubleAdder;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * This instance's budget of one hard quota window: what is left of its leases, admitted from
+ * with a compare-and-set on one immutable {@link State}, never a lock.
+ */
+final class LeaseBudget {
+
+	/** The state of a budget that was given back: a check that meets it looks the budget up again. */
+	static final State RETIRED = new State(BigDecimal.ZERO, BigDecimal.ZERO);
+
+	final LeaseKey key;
+
+	/** {@code null} until the first grant (or refusal) is known. */
+	final AtomicReference<@Nullable State> state = new AtomicReference<>();
+
+	/** Set while a lease request for this budget is queued or running. */
+	final AtomicBoolean requested = new AtomicBoolean();
+
+	/** Completed when the queued lease request is done. */
+	volatile CompletableFuture<Void> request = CompletableFuture.completedFuture(null);
+
+	volatile BigDecimal limit;
+
+	/** Below this much left, the next chunk is asked for in the background. */
+	volatile BigDecimal lowWater = BigDecimal.ZERO;
+
+	/** The largest quantity a check waits for, so a lease request asks for at least that. */
+	final AtomicReference<BigDecimal> needed = new AtomicReference<>(BigDecimal.ZERO);
+
+	/** When this instance's lease lapses unless renewed (epoch millis of the clock), 0 without lease. */
+	volatile long expiresAtMillis;
+
+	/** No lease request before this (epoch millis) after one was refused or failed. */
+	volatile long retryAtMillis;
+
+	/** Whether the last lease request failed (the database could not be asked). */
+	volatile boolean unknown;
+
+	/** Usage admitted since {@link #rateSinceNanos}, for the chunk size. */
+	final DoubleAdder consumed = new DoubleAdder();
+
+	volatile long rateSinceNanos;
+
+	/** Admitted units per second, as measured at the last lease request. */
+	volatile double rate;
+
+	volatile long lastUseNanos;
+
+	/** What this instance committed to the ledger in this window. */
+	final AtomicReference<BigDecimal> committed = new AtomicReference<>(BigDecimal.ZERO);
+
+	LeaseBudget(LeaseKey key, BigDecimal limit, long nowNanos) {
+		this.key = key;
+		this.limit = limit;
+		this.rateSinceNanos = nowNanos;
+		this.lastUseNanos = nowNanos;
+	}
+
+	/**
+	 * Takes {@code quantity} if that much is left.
+	 * @return the state after the take, or {@code null} when not enough is left, no lease is
+	 * known yet, or the budget was retired
+	 */
+	@Nullable State take(BigDecimal quantity) {
+		while (true) {
+			State s = this.state.get();
+			if (s == null || s == RETIRED || s.available().compareTo(quantity) < 0) {
+				return null;
+			}
+			State next = new State(s.available().subtract(quantity), s.unallocated());
+			if (this.state.compareAndSet(s, next)) {
+				this.consumed.add(quantity.doubleValue());
+				return next;
+			}
+		}
+	}
+
+	/** Adds to what is left: a released reservation or a new grant. */
+	boolean add(BigDecimal quantity, @Nullable BigDecimal unallocated) {
+		while (true) {
+			State s = this.state.get();
+			if (s == RETIRED) {
+				return false;
+			}
+			BigDecimal available = (s != null) ? s.available() : BigDecimal.ZERO;
+			BigDecimal free = (unallocated != null) ? unallocated : (s != null) ? s.unallocated() : BigDecimal.ZERO;
+			if (this.state.compareAndSet(s, new State(available.add(quantity), free))) {
+				return true;
+			}
+		}
+	}
+
+	/** Counts usage taken without a reservation: what is left may go below zero. */
+	void debit(BigDecimal quantity) {
+		add(quantity.negate(), null);
+		this.consumed.add(quantity.doubleValue());
+	}
+
+	/**
+	 * Empties the budget.
+	 * @param retire whether the budget is done for (later checks use a new one)
+	 * @return what was left (negative: used beyond the leases), or {@code null} when already retired
+	 */
+	@Nullable BigDecimal drain(boolean retire) {
+		while (true) {
+			State s = this.state.get();
+			if (s == RETIRED) {
+				return null;
+			}
+			State next = retire ? RETIRED
+					: new State(BigDecimal.ZERO, (s != null) ? s.unallocated() : BigDecimal.ZERO);
+			if (this.state.compareAndSet(s, next)) {
+				return (s != null) ? s.available() : BigDecimal.ZERO;
+			}
+		}
+	}
+
+	/** Takes back what is above {@code keep}, for returning it. */
+	BigDecimal trimTo(BigDecimal keep) {
+		while (true) {
+			State s = this.state.get();
+			if (s == null || s == RETIRED || s.available().compareTo(keep) <= 0) {
+				return BigDecimal.ZERO;
+			}
+			if (this.state.compareAndSet(s, new State(keep, s.unallocated()))) {
+				return s.available().subtract(keep);
+			}
+		}
+	}
+
+	/**
+	 * What a budget holds.
+	 *
+	 * @param available what this instance may still admit
+	 * @param unallocated what of the limit no instance held at the last lease request
+	 */
+	record State(BigDecimal available, BigDecimal unallocated) {
+
+		/** What is left for the scope as well as this instance knows it. */
+		BigDecimal remaining() {
+			return this.available.add(this.unallocated).max(BigDecimal.ZERO);
+		}
+
+	}
+
+}

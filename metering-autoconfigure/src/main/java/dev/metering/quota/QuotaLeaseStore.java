@@ -1,0 +1,210 @@
+package dev.metering.quota;
+
+import java.math.BigDecimal;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.metering.ledger.MeteringTables;
+
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The SQL of hard-quota leases, in one place. Every statement is the same on H2, PostgreSQL and
+ * MySQL/MariaDB (times are epoch numbers, amounts exact decimals, no upserts), so no dialect part
+ * is needed; the table prefix is resolved once.
+ * <p>
+ * Invariants: an allocation's {@code granted} only rises through {@link #grant}, whose update
+ * holds {@code granted + amount <= limit}, so the sum of leases never passes the limit. It falls
+ * through {@link #giveBack} (unused budget an instance no longer needs) and is recomputed by
+ * {@link #reconcile} from the ledger when a lease has expired. Every change of {@code granted}
+ * bumps {@code version}, so a reconciliation that raced with a grant or a return fails instead of
+ * overwriting it.
+ */
+final class QuotaLeaseStore {
+
+	private static final String KEY = "scope_id = ? AND meter = ? AND window_kind = ? AND window_start = ?";
+
+	private final JdbcTemplate jdbc;
+
+	private final TransactionTemplate transactions;
+
+	private final String selectAllocation;
+
+	private final String insertAllocation;
+
+	private final String grantAllocation;
+
+	private final String changeAllocation;
+
+	private final String replaceAllocation;
+
+	private final String addToLease;
+
+	private final String insertLease;
+
+	private final String renewLease;
+
+	private final String selectLeases;
+
+	private final String deleteExpiredLease;
+
+	QuotaLeaseStore(DataSource dataSource, MeteringTables tables) {
+		this.jdbc = new JdbcTemplate(dataSource);
+		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		String allocation = tables.prefix() + "quota_allocation";
+		String lease = tables.prefix() + "quota_lease";
+		this.selectAllocation = "SELECT granted, version FROM " + allocation + " WHERE " + KEY;
+		this.insertAllocation = "INSERT INTO " + allocation
+				+ " (scope_id, meter, window_kind, window_start, granted, version) VALUES (?, ?, ?, ?, ?, 0)";
+		this.grantAllocation = "UPDATE " + allocation + " SET granted = granted + ?, version = version + 1 WHERE "
+				+ KEY + " AND granted + ? <= ?";
+		this.changeAllocation = "UPDATE " + allocation + " SET granted = granted + ?, version = version + 1 WHERE "
+				+ KEY;
+		this.replaceAllocation = "UPDATE " + allocation + " SET granted = ?, version = version + 1 WHERE " + KEY
+				+ " AND version = ?";
+		this.addToLease = "UPDATE " + lease + " SET amount = amount + ?, expires_at = ? WHERE " + KEY
+				+ " AND instance_id = ?";
+		this.insertLease = "INSERT INTO " + lease
+				+ " (scope_id, meter, window_kind, window_start, instance_id, amount, committed, expires_at)"
+				+ " VALUES (?, ?, ?, ?, ?, ?, 0, ?)";
+		this.renewLease = "UPDATE " + lease + " SET committed = ?, expires_at = ? WHERE " + KEY
+				+ " AND instance_id = ? AND expires_at >= ?";
+		this.selectLeases = "SELECT instance_id, amount, committed, expires_at FROM " + lease + " WHERE " + KEY;
+		this.deleteExpiredLease = "DELETE FROM " + lease + " WHERE " + KEY + " AND instance_id = ? AND expires_at < ?";
+	}
+
+	/** The allocation of a window, or {@code null} when no instance has asked for it yet. */
+	@Nullable Allocation allocation(LeaseKey key) {
+		List<Allocation> rows = this.jdbc.query(this.selectAllocation,
+				(rs, n) -> new Allocation(rs.getBigDecimal(1), rs.getLong(2)), key.scope(), key.meter(),
+				key.window().id(), key.startSecond());
+		return rows.isEmpty() ? null : rows.get(0);
+	}
+
+	/**
+	 * Creates a window's allocation starting from what the ledger already holds for it.
+	 * @return {@code false} when another instance created it first
+	 */
+	boolean create(LeaseKey key, BigDecimal ledgerUsage) {
+		try {
+			this.jdbc.update(this.insertAllocation, key.scope(), key.meter(), key.window().id(), key.startSecond(),
+					ledgerUsage);
+			return true;
+		}
+		catch (DataIntegrityViolationException ex) {
+			return false;
+		}
+	}
+
+	/**
+	 * Grants {@code amount} to an instance if the limit allows it, extending its lease.
+	 * @return whether it was granted
+	 */
+	boolean grant(LeaseKey key, String instance, BigDecimal amount, BigDecimal limit, long expiresAtMillis) {
+		Boolean granted = this.transactions.execute((status) -> {
+			int updated = this.jdbc.update(this.grantAllocation, amount, key.scope(), key.meter(), key.window().id(),
+					key.startSecond(), amount, limit);
+			if (updated == 0) {
+				return false;
+			}
+			addToLease(key, instance, amount, expiresAtMillis);
+			return true;
+		});
+		return Boolean.TRUE.equals(granted);
+	}
+
+	/**
+	 * Gives unused budget back (or, negative, owns up to usage taken beyond the lease).
+	 */
+	void giveBack(LeaseKey key, String instance, BigDecimal amount, long expiresAtMillis) {
+		this.transactions.executeWithoutResult((status) -> {
+			this.jdbc.update(this.changeAllocation, amount.negate(), key.scope(), key.meter(), key.window().id(),
+					key.startSecond());
+			addToLease(key, instance, amount.negate(), expiresAtMillis);
+		});
+	}
+
+	private void addToLease(LeaseKey key, String instance, BigDecimal amount, long expiresAtMillis) {
+		int leased = this.jdbc.update(this.addToLease, amount, expiresAtMillis, key.scope(), key.meter(),
+				key.window().id(), key.startSecond(), instance);
+		if (leased == 0) {
+			this.jdbc.update(this.insertLease, key.scope(), key.meter(), key.window().id(), key.startSecond(), instance,
+					amount, expiresAtMillis);
+		}
+	}
+
+	/**
+	 * Extends a lease that has not lapsed and reports what of it is committed to the ledger.
+	 * @return {@code false} when the lease lapsed (and may have been reclaimed)
+	 */
+	boolean renew(LeaseKey key, String instance, BigDecimal committed, long expiresAtMillis, long nowMillis) {
+		return this.jdbc.update(this.renewLease, committed, expiresAtMillis, key.scope(), key.meter(),
+				key.window().id(), key.startSecond(), instance, nowMillis) == 1;
+	}
+
+	/**
+	 * Reclaims the unused part of expired leases. The allocation becomes the ledger's usage of the
+	 * window plus what every live lease may still use ({@code amount - committed}, as last
+	 * reported). Leases are read before the ledger: a unit a live instance reported as committed
+	 * is then in the ledger read, and one it did not report is counted in its lease, so nothing is
+	 * counted zero times (a unit may be counted twice until the next reconciliation: under, never
+	 * over, the limit).
+	 * @param ledger reads the window's ledger usage
+	 * @return the amount reclaimed (zero when no lease had expired or the reconciliation raced)
+	 */
+	BigDecimal reconcile(LeaseKey key, long nowMillis, java.util.function.Supplier<BigDecimal> ledger) {
+		Allocation allocation = allocation(key);
+		if (allocation == null) {
+			return BigDecimal.ZERO;
+		}
+		List<Lease> leases = this.jdbc.query(this.selectLeases,
+				(rs, n) -> new Lease(rs.getString(1), rs.getBigDecimal(2), rs.getBigDecimal(3), rs.getLong(4)),
+				key.scope(), key.meter(), key.window().id(), key.startSecond());
+		List<Lease> expired = leases.stream().filter((l) -> l.expiresAt() < nowMillis).toList();
+		if (expired.isEmpty()) {
+			return BigDecimal.ZERO;
+		}
+		BigDecimal reconciled = ledger.get();
+		for (Lease lease : leases) {
+			if (lease.expiresAt() >= nowMillis) {
+				reconciled = reconciled.add(lease.amount().subtract(lease.committed()).max(BigDecimal.ZERO));
+			}
+		}
+		BigDecimal target = reconciled;
+		Boolean done = this.transactions.execute((status) -> {
+			for (Lease lease : expired) {
+				if (this.jdbc.update(this.deleteExpiredLease, key.scope(), key.meter(), key.window().id(),
+						key.startSecond(), lease.instance(), nowMillis) != 1) {
+					status.setRollbackOnly();
+					return false;
+				}
+			}
+			if (this.jdbc.update(this.replaceAllocation, target, key.scope(), key.meter(), key.window().id(),
+					key.startSecond(), allocation.version()) != 1) {
+				status.setRollbackOnly();
+				return false;
+			}
+			return true;
+		});
+		return Boolean.TRUE.equals(done) ? allocation.granted().subtract(target).max(BigDecimal.ZERO) : BigDecimal.ZERO;
+	}
+
+	/**
+	 * A window's allocation.
+	 *
+	 * @param granted handed out to instances, or used
+	 * @param version bumped by every change
+	 */
+	record Allocation(BigDecimal granted, long version) {
+	}
+
+	private record Lease(String instance, BigDecimal amount, BigDecimal committed, long expiresAt) {
+	}
+
+}

@@ -1,0 +1,141 @@
+package dev.metering.rollup;
+
+import java.sql.PreparedStatement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.metering.ledger.MeteringTables;
+import dev.metering.ledger.LedgerDatabase;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Folds a batch of new ledger rows in the database, inside the caller's transaction: the rows
+ * are summed and added to the rollups by the database ({@link LedgerFoldSql}), never sent to
+ * Java. When the rows above the watermark fill their id range, one range covers them; otherwise
+ * their ids are read to open the gaps, and the contiguous ranges between the gaps are folded.
+ * Each range holds only ids that exist, so the fold sums exactly the rows seen, whatever
+ * commits meanwhile and whatever the transaction's isolation. On PostgreSQL the whole batch is
+ * one statement instead: one snapshot reads the rows once, folds them and reports their gaps.
+ */
+final class DatabaseFold {
+
+	/** Id ranges per fold statement (two parameters each). */
+	private static final int RANGES_PER_STATEMENT = 100;
+
+	private final JdbcTemplate jdbc;
+
+	private final MeteringTables tables;
+
+	private final LedgerDatabase dialect;
+
+	private final LedgerFoldSql sql;
+
+	DatabaseFold(JdbcTemplate jdbc, MeteringTables tables, LedgerDatabase dialect) {
+		this.jdbc = jdbc;
+		this.tables = tables;
+		this.dialect = dialect;
+		this.sql = LedgerFoldSql.forPlatform(dialect.platform());
+	}
+
+	/**
+	 * Folds up to {@code limit} rows above the watermark, opening a gap for each run of ids skipped.
+	 * @param watermark the highest id looked at so far
+	 * @param limit the most rows to fold
+	 * @param gaps the open gaps, to add the new ones to
+	 * @param now the {@code updated_at} of the rollups and the first-seen time of new gaps
+	 * @return the highest id folded (the watermark when none) and how many rows
+	 */
+	Folded foldAbove(long watermark, int limit, GapSet gaps, Instant now) {
+		if (this.sql instanceof LedgerFoldSql.Postgres postgres) {
+			return foldAboveInOneStatement(postgres, watermark, limit, gaps, now);
+		}
+		long[] countAndMax = this.jdbc.queryForObject(this.sql.countNewRowsSql(this.tables),
+				(rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }, watermark, limit);
+		if (countAndMax == null || countAndMax[0] == 0) {
+			return new Folded(watermark, 0);
+		}
+		int count = (int) countAndMax[0];
+		List<long[]> ranges;
+		long highest;
+		if (countAndMax[1] - watermark == count) {
+			ranges = List.<long[]>of(new long[] { watermark + 1, countAndMax[1] });
+			highest = countAndMax[1];
+		}
+		else {
+			ranges = contiguousRanges(watermark, limit, gaps, now);
+			if (ranges.isEmpty()) {
+				return new Folded(watermark, 0);
+			}
+			highest = ranges.get(ranges.size() - 1)[1];
+			count = ranges.stream().mapToInt((range) -> (int) (range[1] - range[0] + 1)).sum();
+		}
+		Object updatedAt = this.dialect.timestamp(now);
+		for (int from = 0; from < ranges.size(); from += RANGES_PER_STATEMENT) {
+			List<long[]> chunk = ranges.subList(from, Math.min(ranges.size(), from + RANGES_PER_STATEMENT));
+			Object[] args = new Object[1 + chunk.size() * 2];
+			args[0] = updatedAt;
+			for (int i = 0; i < chunk.size(); i++) {
+				args[1 + 2 * i] = chunk.get(i)[0];
+				args[2 + 2 * i] = chunk.get(i)[1];
+			}
+			this.jdbc.update(this.sql.foldRangesSql(this.tables, chunk.size()), args);
+		}
+		return new Folded(highest, count);
+	}
+
+	/** PostgreSQL: the batch read once, folded and its gaps found in one statement (one snapshot). */
+	private Folded foldAboveInOneStatement(LedgerFoldSql.Postgres postgres, long watermark, int limit, GapSet gaps,
+			Instant now) {
+		this.jdbc.execute(LedgerFoldSql.Postgres.WORK_MEM);
+		long[] countAndMax = new long[2];
+		this.jdbc.query(postgres.foldBatchSql(this.tables), (rs) -> {
+			long gapStart = rs.getLong(3);
+			if (rs.wasNull()) {
+				countAndMax[0] = rs.getLong(1);
+				countAndMax[1] = rs.getLong(2);
+			}
+			else {
+				// Ids skipped over: not committed yet, or never to be. Wait for them.
+				gaps.open(gapStart, rs.getLong(4), now);
+			}
+		}, watermark, limit, this.dialect.timestamp(now), watermark, watermark);
+		return (countAndMax[0] == 0) ? new Folded(watermark, 0) : new Folded(countAndMax[1], (int) countAndMax[0]);
+	}
+
+	/** Reads the ids above the watermark; each run of ids is a range, each skip a new gap. */
+	private List<long[]> contiguousRanges(long watermark, int limit, GapSet gaps, Instant now) {
+		List<long[]> ranges = new ArrayList<>();
+		this.jdbc.query((connection) -> {
+			PreparedStatement statement = connection.prepareStatement(this.sql.newIdsSql(this.tables));
+			statement.setLong(1, watermark);
+			statement.setInt(2, limit);
+			statement.setFetchSize(Math.min(limit, 5_000));
+			return statement;
+		}, (rs) -> {
+			long id = rs.getLong(1);
+			long previous = ranges.isEmpty() ? watermark : ranges.get(ranges.size() - 1)[1];
+			if (id == previous + 1 && !ranges.isEmpty()) {
+				ranges.get(ranges.size() - 1)[1] = id;
+				return;
+			}
+			if (id > previous + 1) {
+				// Ids skipped over: not committed yet, or never to be. Wait for them.
+				gaps.open(previous + 1, id - 1, now);
+			}
+			ranges.add(new long[] { id, id });
+		});
+		return ranges;
+	}
+
+	/**
+	 * What one fold did.
+	 * @param watermark the highest id folded, or the old watermark when none
+	 * @param count how many rows were folded
+	 */
+	record Folded(long watermark, int count) {
+
+	}
+
+}

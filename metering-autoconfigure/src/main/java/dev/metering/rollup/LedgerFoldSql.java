@@ -1,0 +1,184 @@
+package dev.metering.rollup;
+
+import java.util.Collections;
+
+import dev.metering.ledger.MeteringTables;
+
+/**
+ * The SQL of the rollup's fold in the database, one form per platform: sums of ledger rows by
+ * (tenant, meter, billing scope, UTC hour) over id ranges, added to the rollup rows in the same
+ * statement. Statements are built from the validated {@link MeteringTables} names and a count of
+ * ranges only, never from input.
+ */
+abstract sealed class LedgerFoldSql {
+
+	/** The rollup columns every platform's fold writes, in order. */
+	private static final String ROLLUP_COLUMNS = "tenant_id, meter, billing_scope_id, period_start, quantity, "
+			+ "event_count, updated_at";
+
+	/**
+	 * How many rows follow a watermark (up to a limit) and the highest of their ids, from one
+	 * snapshot: when the count is the distance from the watermark to that id, the ids are
+	 * contiguous and no gap needs looking for.
+	 * @param tables the table names
+	 * @return SQL with parameters watermark and limit, selecting the count and the highest id
+	 */
+	String countNewRowsSql(MeteringTables tables) {
+		return "SELECT COUNT(*), MAX(id) FROM (SELECT id FROM " + tables.usageEvent()
+				+ " WHERE id > ? ORDER BY id LIMIT ?) n";
+	}
+
+	/**
+	 * The ids of the next rows above a watermark: a primary-key range scan that reads no other column.
+	 * @param tables the table names
+	 * @return SQL with parameters watermark and limit, selecting id
+	 */
+	String newIdsSql(MeteringTables tables) {
+		return "SELECT id FROM " + tables.usageEvent() + " WHERE id > ? ORDER BY id LIMIT ?";
+	}
+
+	/**
+	 * Folds the ledger rows whose ids lie in any of several inclusive ranges into the rollups.
+	 * Every id of each range must be known to exist, so the statement reads exactly the rows the
+	 * caller saw whatever its snapshot.
+	 * @param tables the table names
+	 * @param ranges how many ranges
+	 * @return SQL with parameters updated_at, then start and end of each range
+	 */
+	String foldRangesSql(MeteringTables tables, int ranges) {
+		String where = String.join(" OR ", Collections.nCopies(ranges, "id BETWEEN ? AND ?"));
+		return upsert(tables, "SELECT tenant_id, meter, billing_scope_id, " + hour("occurred_at")
+				+ " AS period_start, SUM(quantity) AS quantity, COUNT(*) AS event_count, " + now() + " AS updated_at FROM "
+				+ tables.usageEvent() + " WHERE " + where + " GROUP BY tenant_id, meter, billing_scope_id, "
+				+ hour("occurred_at"));
+	}
+
+	/** The start of the UTC hour of a timestamp column. */
+	abstract String hour(String column);
+
+	/** The placeholder of the {@code updated_at} parameter. */
+	abstract String now();
+
+	/** Adds the rows of {@code sums} (rollup columns, keys unique) to the rollups. */
+	abstract String upsert(MeteringTables tables, String sums);
+
+	/**
+	 * The fold SQL of a platform.
+	 * @param platform {@code postgresql}, {@code h2} or {@code mysql}, as {@code LedgerDatabase.platform()}
+	 * @return its SQL
+	 */
+	static LedgerFoldSql forPlatform(String platform) {
+		return switch (platform) {
+			case "postgresql" -> new Postgres();
+			case "h2" -> new H2();
+			case "mysql" -> new MySql();
+			default -> throw new IllegalArgumentException("No rollup fold SQL for '" + platform + "'");
+		};
+	}
+
+	/**
+	 * {@code INSERT ... SELECT ... GROUP BY ... ON CONFLICT DO UPDATE}; and the whole batch in one
+	 * statement ({@link #foldBatchSql}).
+	 */
+	static final class Postgres extends LedgerFoldSql {
+
+		/**
+		 * Memory for the fold's grouping, for this transaction only: with the default 4 MB the
+		 * planner sorts the batch on disk where a hash table of its keys fits in memory.
+		 */
+		static final String WORK_MEM = "SET LOCAL work_mem = '64MB'";
+
+		/**
+		 * One batch in one statement, so from one snapshot: the next rows above the watermark are
+		 * read once, summed into the rollups, and described by one row (count, highest id) plus
+		 * one row per run of ids skipped (gap start, gap end).
+		 * @param tables the table names
+		 * @return SQL with parameters watermark, limit, updated_at, watermark, watermark; selecting count,
+		 * highest id, gap start, gap end (the first two null on gap rows, the last two on the other)
+		 */
+		String foldBatchSql(MeteringTables tables) {
+			return "WITH n AS MATERIALIZED (SELECT id, tenant_id, meter, billing_scope_id, quantity, occurred_at FROM "
+					+ tables.usageEvent() + " WHERE id > ? ORDER BY id LIMIT ?), f AS ("
+					+ upsert(tables, "SELECT tenant_id, meter, billing_scope_id, " + hour("occurred_at")
+							+ ", SUM(quantity), COUNT(*), " + now() + " FROM n GROUP BY 1, 2, 3, 4")
+					+ "), c AS (SELECT COUNT(*) AS rows, MAX(id) AS highest FROM n) SELECT rows, highest, NULL, NULL FROM c "
+					// Only when the ids do not fill the range up to the highest: a one-time filter.
+					+ "UNION ALL SELECT NULL, NULL, p + 1, id - 1 FROM (SELECT id, lag(id, 1, CAST(? AS bigint)) OVER "
+					+ "(ORDER BY id) AS p FROM n WHERE (SELECT rows FROM c) <> (SELECT highest FROM c) - CAST(? AS bigint)) g "
+					+ "WHERE id > p + 1";
+		}
+
+		@Override
+		String hour(String column) {
+			return "date_trunc('hour', " + column + ", 'UTC')";
+		}
+
+		@Override
+		String now() {
+			return "CAST(? AS timestamptz)";
+		}
+
+		@Override
+		String upsert(MeteringTables tables, String sums) {
+			return "INSERT INTO " + tables.usageRollup() + " AS r (" + ROLLUP_COLUMNS + ") " + sums
+					+ " ON CONFLICT (tenant_id, meter, billing_scope_id, period_start) DO UPDATE SET "
+					+ "quantity = r.quantity + EXCLUDED.quantity, event_count = r.event_count + EXCLUDED.event_count, "
+					+ "updated_at = EXCLUDED.updated_at";
+		}
+
+	}
+
+	/** {@code MERGE INTO ... USING (SELECT ... GROUP BY ...)}. */
+	static final class H2 extends LedgerFoldSql {
+
+		@Override
+		String hour(String column) {
+			return "DATE_TRUNC(HOUR, " + column + " AT TIME ZONE 'UTC')";
+		}
+
+		@Override
+		String now() {
+			return "CAST(? AS TIMESTAMP WITH TIME ZONE)";
+		}
+
+		@Override
+		String upsert(MeteringTables tables, String sums) {
+			return "MERGE INTO " + tables.usageRollup() + " AS r USING (" + sums + ") AS v "
+					+ "ON r.tenant_id = v.tenant_id AND r.meter = v.meter AND r.billing_scope_id = v.billing_scope_id "
+					+ "AND r.period_start = v.period_start "
+					+ "WHEN MATCHED THEN UPDATE SET quantity = r.quantity + v.quantity, "
+					+ "event_count = r.event_count + v.event_count, updated_at = v.updated_at "
+					+ "WHEN NOT MATCHED THEN INSERT (" + ROLLUP_COLUMNS + ") VALUES (v.tenant_id, v.meter, "
+					+ "v.billing_scope_id, v.period_start, v.quantity, v.event_count, v.updated_at)";
+		}
+
+	}
+
+	/**
+	 * {@code INSERT ... SELECT ... ON DUPLICATE KEY UPDATE} over a derived table (so the update's
+	 * column names cannot be taken for the grouped query's); {@code VALUES(column)} as MariaDB
+	 * needs it. Timestamps are UTC {@code DATETIME}s.
+	 */
+	static final class MySql extends LedgerFoldSql {
+
+		@Override
+		String hour(String column) {
+			return "CAST(DATE_FORMAT(" + column + ", '%Y-%m-%d %H:00:00') AS DATETIME(6))";
+		}
+
+		@Override
+		String now() {
+			return "CAST(? AS DATETIME(6))";
+		}
+
+		@Override
+		String upsert(MeteringTables tables, String sums) {
+			return "INSERT INTO " + tables.usageRollup() + " (" + ROLLUP_COLUMNS + ") SELECT * FROM (" + sums
+					+ ") AS v ON DUPLICATE KEY UPDATE quantity = " + tables.usageRollup()
+					+ ".quantity + VALUES(quantity), event_count = " + tables.usageRollup()
+					+ ".event_count + VALUES(event_count), updated_at = VALUES(updated_at)";
+		}
+
+	}
+
+}

@@ -1,0 +1,241 @@
+package dev.metering.quota;
+
+import java.io.PrintWriter;
+import java.lang.reflect.Proxy;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.sql.DataSource;
+
+import dev.metering.test.MutableClock;
+import dev.metering.test.TestDatabase;
+import dev.metering.test.TestSchema;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The lease machinery of one instance on real databases: round trips per admitted request,
+ * cold tenants, window roll-over.
+ */
+class QuotaLeasesTests {
+
+	private static final String METER = "http.requests";
+
+	private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:15:00Z"));
+
+	private final AtomicLong nanos = new AtomicLong();
+
+	private final AtomicInteger roundTrips = new AtomicInteger();
+
+	private final QuotaObserver counting = new QuotaObserver() {
+
+		@Override
+		public void leaseRoundTrip() {
+			QuotaLeasesTests.this.roundTrips.incrementAndGet();
+		}
+
+	};
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void aSteadyThousandRequestsASecondCostAtMostOneRoundTripPerHundredAdmitted(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			QuotaLeases leases = leases(schema.dataSource(), schema, Runnable::run);
+			QuotaEnforcementService service = service(leases, hard(1_000_000_000L, QuotaWindow.DAY));
+			int admitted = 0;
+			// 30 seconds at 1,000 requests a second, maintenance every 5 seconds as scheduled.
+			for (int i = 0; i < 30_000; i++) {
+				this.nanos.addAndGet(1_000_000);
+				this.clock.advance(Duration.ofMillis(1));
+				if (service.check("acme", METER, 1).allowed()) {
+					admitted++;
+				}
+				if (i % 5_000 == 4_999) {
+					leases.maintain();
+				}
+			}
+			assertThat(admitted).isEqualTo(30_000);
+			System.out.println(database + ": " + this.roundTrips.get() + " lease round trips for " + admitted
+					+ " admitted requests at 1,000/s");
+			assertThat(this.roundTrips.get() * 100).isLessThanOrEqualTo(admitted);
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void concurrentColdChecksShareOneConnectionAndAreCoalesced(TestDatabase database) throws Exception {
+		try (TestSchema schema = database.newSchema()) {
+			AtomicInteger open = new AtomicInteger();
+			AtomicInteger mostOpen = new AtomicInteger();
+			DataSource counted = countingConnections(schema.dataSource(), open, mostOpen);
+			AtomicInteger drains = new AtomicInteger();
+			ExecutorService background = Executors.newFixedThreadPool(2);
+			QuotaLeases leases = leases(counted, schema, (task) -> {
+				drains.incrementAndGet();
+				background.execute(task);
+			});
+			QuotaEnforcementService service = service(leases, hard(100, QuotaWindow.DAY));
+			int tenants = 300;
+			ExecutorService clients = Executors.newFixedThreadPool(32);
+			try {
+				List<Future<QuotaDecision>> decisions = new ArrayList<>();
+				for (int t = 0; t < tenants; t++) {
+					String tenant = "cold-" + t;
+					decisions.add(clients.submit(() -> service.check(tenant, METER, 1)));
+				}
+				for (Future<QuotaDecision> decision : decisions) {
+					assertThat(decision.get().allowed()).isTrue();
+					assertThat(decision.get().usageKnown()).isTrue();
+				}
+			}
+			finally {
+				clients.shutdownNow();
+				background.shutdownNow();
+			}
+			// Request threads never hold a connection: the one drainer does, one at a time.
+			assertThat(mostOpen.get()).isEqualTo(1);
+			assertThat(drains.get()).isLessThan(tenants);
+			assertThat(leases.budgetCount()).isEqualTo(tenants);
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void aNewWindowStartsFromZeroWhileTheOldOneNeverPassesItsLimit(TestDatabase database) {
+		for (QuotaWindow window : QuotaWindow.values()) {
+			try (TestSchema schema = database.newSchema()) {
+				this.clock.set(Instant.parse("2026-11-30T23:59:50Z"));
+				QuotaLeases leases = leases(schema.dataSource(), schema, Runnable::run);
+				QuotaEnforcementService service = service(leases, hard(10, window));
+				Instant old = this.clock.instant();
+				for (int i = 0; i < 7; i++) {
+					assertThat(service.check("acme", METER, 1).allowed()).isTrue();
+				}
+				// The old window's lease is still held as the clock passes the boundary.
+				this.clock.set(window.end(window.start(old)));
+				for (int i = 0; i < 10; i++) {
+					assertThat(service.check("acme", METER, 1).allowed()).as(window + " new window, " + i).isTrue();
+				}
+				assertThat(service.check("acme", METER, 1).allowed()).isFalse();
+				List<String> lineage = List.of("acme");
+				int late = 0;
+				for (int i = 0; i < 5; i++) {
+					if (service.check(lineage, METER, BigDecimal.ONE, old).allowed()) {
+						late++;
+					}
+				}
+				assertThat(late).as(window + " old window").isEqualTo(3);
+				leases.maintain();
+				// Maintenance gave the ended window back: its allocation never passed the limit.
+				assertThat(granted(schema, window, window.start(old))).isLessThanOrEqualTo(new BigDecimal("10"));
+			}
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void duringAnOutageTheLeasesHeldKeepAdmittingThenOnUnknownUsageDecides(TestDatabase database) {
+		for (OnUnknownUsage onUnknown : OnUnknownUsage.values()) {
+			try (TestSchema schema = database.newSchema()) {
+				dev.metering.test.FaultyDataSource faulty = new dev.metering.test.FaultyDataSource(schema.dataSource());
+				QuotaLeases leases = leases(faulty, schema, Runnable::run);
+				QuotaEnforcementService service = service(leases, hard(1000, QuotaWindow.DAY), onUnknown);
+				QuotaDecision first = service.check("acme", METER, 1);
+				assertThat(first.allowed()).isTrue();
+				// The first lease (the initial chunk of 10 plus the 1 asked for) is held: 10 more pass
+				// without the database.
+				faulty.mode(dev.metering.test.FaultyDataSource.Mode.FAIL);
+				for (int i = 0; i < 10; i++) {
+					QuotaDecision held = service.check("acme", METER, 1);
+					assertThat(held.allowed()).isTrue();
+					assertThat(held.usageKnown()).isTrue();
+				}
+				QuotaDecision beyond = service.check("acme", METER, 1);
+				assertThat(beyond.usageKnown()).as(onUnknown.name()).isFalse();
+				assertThat(beyond.allowed()).as(onUnknown.name()).isEqualTo(onUnknown == OnUnknownUsage.ALLOW);
+				faulty.mode(dev.metering.test.FaultyDataSource.Mode.NORMAL);
+				this.clock.advance(Duration.ofSeconds(2));
+				QuotaDecision back = service.check("acme", METER, 1);
+				assertThat(back.allowed()).isTrue();
+				assertThat(back.usageKnown()).isTrue();
+			}
+		}
+	}
+
+	private BigDecimal granted(TestSchema schema, QuotaWindow window, Instant start) {
+		return schema.jdbc()
+			.queryForObject("SELECT granted FROM " + schema.prefix() + "quota_allocation WHERE scope_id = 'acme'"
+					+ " AND window_kind = ? AND window_start = ?", BigDecimal.class, window.id(),
+					start.getEpochSecond());
+	}
+
+	private QuotaLeases leases(DataSource dataSource, TestSchema schema, java.util.concurrent.Executor executor) {
+		return new QuotaLeases(new QuotaLeaseStore(dataSource, schema.tables()),
+				new InMemoryLedger(), this.clock, this.nanos::get, LeaseSettings.defaults(),
+				executor, this.counting);
+	}
+
+	private QuotaEnforcementService service(QuotaLeases leases, QuotaPolicy policy) {
+		return service(leases, policy, OnUnknownUsage.ALLOW);
+	}
+
+	private QuotaEnforcementService service(QuotaLeases leases, QuotaPolicy policy, OnUnknownUsage onUnknown) {
+		ConfiguredQuotaDefinitions definitions = new ConfiguredQuotaDefinitions(Map.of("free", List.of(policy)),
+				Map.of(), "free");
+		LocalUsage local = new LocalUsage((scope, meter) -> false, leases);
+		LedgerReadings readings = new LedgerReadings(new InMemoryLedger(), local, Duration.ofSeconds(15), 1000,
+				Runnable::run);
+		return new QuotaEnforcementService(definitions, readings, local, leases, this.clock, onUnknown,
+				(event) -> {
+				}, QuotaObserver.NONE);
+	}
+
+	private static QuotaPolicy hard(long limit, QuotaWindow window) {
+		return new QuotaPolicy("free-" + METER + "-" + window.id(), METER, BigDecimal.valueOf(limit), window,
+				Enforcement.HARD, null);
+	}
+
+	private static DataSource countingConnections(DataSource target, AtomicInteger open, AtomicInteger mostOpen) {
+		return new DelegatingDataSource(target) {
+
+			@Override
+			public Connection getConnection() throws java.sql.SQLException {
+				Connection connection = super.getConnection();
+				mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+				return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(),
+						new Class<?>[] { Connection.class }, (proxy, method, args) -> {
+							if (method.getName().equals("close")) {
+								open.decrementAndGet();
+							}
+							try {
+								return method.invoke(connection, args);
+							}
+							catch (java.lang.reflect.InvocationTargetException ex) {
+								throw ex.getCause();
+							}
+						});
+			}
+
+			@Override
+			public PrintWriter getLogWriter() {
+				return null;
+			}
+
+		};
+	}
+
+}

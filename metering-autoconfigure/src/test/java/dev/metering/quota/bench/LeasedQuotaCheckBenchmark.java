@@ -1,0 +1,149 @@
+package dev.metering.quota.bench;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import dev.metering.quota.CachedQuotaDefinitions;
+import dev.metering.quota.ConfiguredQuotaDefinitions;
+import dev.metering.quota.Enforcement;
+import dev.metering.quota.LeaseSettings;
+import dev.metering.quota.LedgerReadings;
+import dev.metering.quota.LocalUsage;
+import dev.metering.quota.OnUnknownUsage;
+import dev.metering.quota.QuotaDecision;
+import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.quota.QuotaLeases;
+import dev.metering.quota.QuotaObserver;
+import dev.metering.quota.QuotaPolicy;
+import dev.metering.quota.QuotaWindow;
+import dev.metering.rollup.UsageReader;
+import dev.metering.test.TestDatabase;
+import dev.metering.test.TestSchema;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A warm hard-quota check admitted from a leased budget (H2 in memory holds the allocation), next
+ * to the same hard quota decided on readings under the (tenant, meter) monitor and to a meter
+ * without quota, in one run. Each operation checks one unit and releases it. Not a test: run it
+ * with {@code org.openjdk.jmh.Main} on the test classpath.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+@State(Scope.Benchmark)
+public class LeasedQuotaCheckBenchmark {
+
+	private static final String METER = "http.requests";
+
+	private static final List<String> LINEAGE = List.of("acme");
+
+	private TestSchema schema;
+
+	private QuotaLeases leases;
+
+	private QuotaEnforcementService leased;
+
+	private QuotaEnforcementService onReadings;
+
+	private Instant now;
+
+	@Setup
+	public void setUp() {
+		Clock clock = Clock.systemUTC();
+		List<QuotaPolicy> free = List.of(new QuotaPolicy("free-http.requests-month", METER,
+				new BigDecimal("1000000000000"), QuotaWindow.MONTH, Enforcement.HARD, null));
+		CachedQuotaDefinitions definitions = new CachedQuotaDefinitions(
+				new ConfiguredQuotaDefinitions(Map.of("free", free), Map.of(), "free"), Duration.ofSeconds(30), 10_000,
+				Runnable::run);
+		UsageReader ledger = new UsageReader() {
+
+			@Override
+			public BigDecimal tenantUsage(String tenantId, String meter, Instant from, Instant to) {
+				return BigDecimal.valueOf(12_345);
+			}
+
+			@Override
+			public BigDecimal billingScopeUsage(String billingScopeId, String meter, Instant from, Instant to) {
+				return BigDecimal.valueOf(12_345);
+			}
+
+		};
+		this.schema = TestDatabase.H2.newSchema();
+		this.leases = QuotaLeases.create(this.schema.dataSource(), this.schema.tables(), ledger, clock,
+				LeaseSettings.defaults(), Runnable::run, QuotaObserver.NONE);
+		LocalUsage leasedLocal = new LocalUsage(definitions::hasReadingQuota, this.leases, clock);
+		this.leased = new QuotaEnforcementService(definitions::quotasOf,
+				new LedgerReadings(ledger, leasedLocal, Duration.ofSeconds(15), 10_000, Runnable::run), leasedLocal,
+				this.leases, clock, OnUnknownUsage.ALLOW, (event) -> {
+				}, QuotaObserver.NONE);
+		LocalUsage local = new LocalUsage(definitions::hasQuota);
+		this.onReadings = new QuotaEnforcementService(definitions::quotasOf,
+				new LedgerReadings(ledger, local, Duration.ofSeconds(15), 10_000, Runnable::run), local, clock,
+				OnUnknownUsage.ALLOW, (event) -> {
+				}, QuotaObserver.NONE);
+		this.now = clock.instant();
+		this.leased.check(LINEAGE, METER, BigDecimal.ONE, this.now).reservation().release();
+		this.onReadings.check(LINEAGE, METER, BigDecimal.ONE, this.now).reservation().release();
+	}
+
+	@TearDown
+	public void tearDown() {
+		this.leases.close();
+		this.schema.close();
+	}
+
+	/** A hard quota admitted by compare-and-set from the leased budget, then released. */
+	@Benchmark
+	public QuotaDecision leasedHardCheck() {
+		QuotaDecision decision = this.leased.check(LINEAGE, METER, BigDecimal.ONE, this.now);
+		decision.reservation().release();
+		return decision;
+	}
+
+	/** The same from two threads on the same tenant. */
+	@Benchmark
+	@Threads(2)
+	public QuotaDecision leasedHardCheckTwoThreadsSameTenant() {
+		return leasedHardCheck();
+	}
+
+	/** The same hard quota decided on readings under the (tenant, meter) monitor, then released. */
+	@Benchmark
+	public QuotaDecision readingsHardCheck() {
+		QuotaDecision decision = this.onReadings.check(LINEAGE, METER, BigDecimal.ONE, this.now);
+		decision.reservation().release();
+		return decision;
+	}
+
+	/** The same on readings from two threads on the same tenant: the monitor is contended. */
+	@Benchmark
+	@Threads(2)
+	public QuotaDecision readingsHardCheckTwoThreadsSameTenant() {
+		return readingsHardCheck();
+	}
+
+	/** A meter without a quota: the floor of what enforcement costs. */
+	@Benchmark
+	public QuotaDecision unlimitedMeter() {
+		return this.leased.check(LINEAGE, "exports.rows", BigDecimal.ONE, this.now);
+	}
+
+}
