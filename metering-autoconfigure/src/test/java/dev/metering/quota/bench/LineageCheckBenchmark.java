@@ -11,12 +11,14 @@ import java.util.concurrent.TimeUnit;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.ConfiguredQuotaDefinitions;
 import dev.metering.quota.Enforcement;
+import dev.metering.quota.LeaseSettings;
 import dev.metering.quota.LedgerReadings;
 import dev.metering.quota.LevelNamedQuotaDefinitions;
 import dev.metering.quota.LocalUsage;
 import dev.metering.quota.OnUnknownUsage;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.quota.QuotaLeases;
 import dev.metering.quota.QuotaObserver;
 import dev.metering.quota.QuotaPolicy;
 import dev.metering.quota.QuotaWindow;
@@ -27,6 +29,8 @@ import dev.metering.tenant.InMemoryTenantDefinitions;
 import dev.metering.tenant.TenantDefinition;
 import dev.metering.tenant.TenantDirectory;
 import dev.metering.tenant.TenantHierarchyRules;
+import dev.metering.test.TestDatabase;
+import dev.metering.test.TestSchema;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -36,13 +40,14 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A warm check as the filter makes it (lineage from the tenant directory, then the check of every
  * level, then the release) for a flat tenant and through a three-level lineage, in one run. Every
- * quota-carrying level has the same plan: a monthly hard quota and a daily soft one, far from
- * their limits. Not a test: run it with {@code org.openjdk.jmh.Main} on the test classpath (see
+ * quota-carrying level has the same plan: a monthly hard quota (from a leased budget) and a daily
+ * soft one (on readings), far from their limits. Not a test: run it with {@code org.openjdk.jmh.Main} on the test classpath (see
  * docs/BENCHMARKS.md).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -60,6 +65,16 @@ public class LineageCheckBenchmark {
 	private QuotaEnforcementService service;
 
 	private Instant now;
+
+	private TestSchema schema;
+
+	private QuotaLeases leases;
+
+	@TearDown
+	public void tearDown() {
+		this.leases.close();
+		this.schema.close();
+	}
 
 	@Setup
 	public void setUp() {
@@ -88,7 +103,6 @@ public class LineageCheckBenchmark {
 		CachedQuotaDefinitions definitions = new CachedQuotaDefinitions(
 				new LevelNamedQuotaDefinitions(configured, this.directory::inHierarchy), Duration.ofSeconds(30), 10_000,
 				Runnable::run);
-		LocalUsage local = new LocalUsage(definitions::hasQuota);
 		UsageReader ledger = new UsageReader() {
 
 			@Override
@@ -102,10 +116,15 @@ public class LineageCheckBenchmark {
 			}
 
 		};
-		LedgerReadings readings = new LedgerReadings(new SubtreeUsageReader(ledger, this.directory::subtreeOf), local,
-				Duration.ofSeconds(15), 10_000, Runnable::run);
-		this.service = new QuotaEnforcementService(definitions::quotasOf, readings, local, clock, OnUnknownUsage.ALLOW,
-				(event) -> {
+		UsageReader subtrees = new SubtreeUsageReader(ledger, this.directory::subtreeOf);
+		// Hard quotas from budgets leased from the database (H2 in memory), as the auto-configuration does.
+		this.schema = TestDatabase.H2.newSchema();
+		this.leases = QuotaLeases.create(this.schema.dataSource(), this.schema.tables(), subtrees, clock,
+				LeaseSettings.defaults(), Runnable::run, QuotaObserver.NONE);
+		LocalUsage local = new LocalUsage(definitions::hasReadingQuota, this.leases, clock);
+		LedgerReadings readings = new LedgerReadings(subtrees, local, Duration.ofSeconds(15), 10_000, Runnable::run);
+		this.service = new QuotaEnforcementService(definitions::quotasOf, readings, local, this.leases, clock,
+				OnUnknownUsage.ALLOW, (event) -> {
 				}, QuotaObserver.NONE);
 		this.now = clock.instant();
 		for (String tenant : List.of("acme", "project-a", "project-b")) {
