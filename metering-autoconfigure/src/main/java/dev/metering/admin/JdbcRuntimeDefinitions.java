@@ -89,6 +89,15 @@ public class JdbcRuntimeDefinitions {
 	}
 
 	/**
+	 * The database's rows of tenants that name a parent: the hierarchy's edges.
+	 * @return the rows
+	 */
+	public List<TenantRow> tenantsWithParent() {
+		return this.jdbc.query(this.sql.obtain().selectTenantsWithParent, (rs, n) -> new TenantRow(rs.getString(1),
+				rs.getString(2), nullableBoolean(rs, 3), rs.getString(4), rs.getString(5)));
+	}
+
+	/**
 	 * The quotas the database gives a tenant of its own.
 	 * @param tenantId the tenant
 	 * @return its rows, by meter and window

@@ -44,6 +44,8 @@ final class RuntimeDefinitionSql {
 
 	final String selectTenant;
 
+	final String selectTenantsWithParent;
+
 	final String insertTenant;
 
 	final String updateTenant;
@@ -95,6 +97,8 @@ final class RuntimeDefinitionSql {
 		this.countTenantsOnPlan = "SELECT COUNT(*) FROM " + tenant + " WHERE plan = ?";
 		this.selectTenant = "SELECT tenant_id, plan, exempt, parent_id, billing_attribution FROM " + tenant
 				+ " WHERE tenant_id = ?";
+		this.selectTenantsWithParent = "SELECT tenant_id, plan, exempt, parent_id, billing_attribution FROM " + tenant
+				+ " WHERE parent_id IS NOT NULL";
 		this.insertTenant = "INSERT INTO " + tenant + " (tenant_id, plan, exempt, parent_id, billing_attribution, "
 				+ "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 		this.updateTenant = "UPDATE " + tenant + " SET plan = ?, exempt = ?, parent_id = ?, billing_attribution = ?, "

@@ -11,6 +11,8 @@ import dev.metering.quota.bus.PostgresInvalidationBus;
 import dev.metering.quota.bus.QuotaCacheInvalidator;
 import dev.metering.quota.bus.QuotaInvalidationBus;
 import dev.metering.quota.bus.RedisInvalidationBus;
+import dev.metering.tenant.CachedTenantDirectory;
+import dev.metering.tenant.TenantDirectory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -44,8 +46,11 @@ public final class MeteringBusAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	QuotaCacheInvalidator meteringQuotaCacheInvalidator(CachedQuotaDefinitions definitions,
-			ObjectProvider<LedgerReadings> readings) {
-		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable());
+			ObjectProvider<LedgerReadings> readings, ObjectProvider<TenantDirectory> directory) {
+		TenantDirectory tenants = directory.getIfAvailable();
+		Runnable hierarchyChanged = (tenants instanceof CachedTenantDirectory cached) ? cached::invalidateAll : () -> {
+		};
+		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable(), hierarchyChanged);
 	}
 
 	/** Redis pub/sub, when a RedisConnectionFactory is configured and the type is auto or redis. */

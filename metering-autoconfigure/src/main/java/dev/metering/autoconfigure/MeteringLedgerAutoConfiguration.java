@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
+import dev.metering.event.BillingAttribution;
 import dev.metering.event.DefaultUsageRecorder;
 import dev.metering.event.UsageEventSink;
 import dev.metering.event.UsageEventValidator;
@@ -112,8 +113,9 @@ public final class MeteringLedgerAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	UsageRecorder meteringUsageRecorder(UsageEventValidator validator, UsageEventSink sink) {
-		return new DefaultUsageRecorder(validator, sink);
+	UsageRecorder meteringUsageRecorder(UsageEventValidator validator, UsageEventSink sink,
+			ObjectProvider<BillingAttribution> attribution) {
+		return new DefaultUsageRecorder(validator, sink, attribution.getIfUnique(() -> BillingAttribution.SELF));
 	}
 
 	static final class OnMeteringDatabaseInitializationCondition extends OnDatabaseInitializationCondition {

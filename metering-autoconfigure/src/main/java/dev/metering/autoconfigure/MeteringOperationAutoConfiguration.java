@@ -12,6 +12,7 @@ import dev.metering.operation.MeteredOperationObserver;
 import dev.metering.operation.MeteredOperationSource;
 import dev.metering.operation.OperationTenantResolver;
 import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.tenant.TenantDirectory;
 import dev.metering.tenant.TenantResolver;
 import dev.metering.web.MeteredHandlerInterceptor;
 import org.aopalliance.intercept.MethodInterceptor;
@@ -58,7 +59,7 @@ public final class MeteringOperationAutoConfiguration {
 			ObjectProvider<UsageRecorder> recorder, ObjectProvider<TenantResolver> tenantResolver,
 			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<MeteringQuotaProperties> properties,
 			ObjectProvider<Clock> clock, ObjectProvider<UsageEventValidator> validator,
-			ObjectProvider<MeteredOperationObserver> observers) {
+			ObjectProvider<MeteredOperationObserver> observers, ObjectProvider<TenantDirectory> directory) {
 		MeteredOperationSource source = operations.getObject();
 		// Everything else is looked up when the first @Metered bean is proxied, not while
 		// post-processors are being registered.
@@ -75,7 +76,7 @@ public final class MeteringOperationAutoConfiguration {
 							observers.orderedStream().forEach((observer) -> observer.unrecorded(operation, cause));
 						}
 
-					}));
+					}, directory.getIfAvailable(() -> TenantDirectory.FLAT)));
 		});
 	}
 
@@ -89,10 +90,12 @@ public final class MeteringOperationAutoConfiguration {
 		@ConditionalOnMissingBean
 		MeteredHandlerInterceptor meteredHandlerInterceptor(MeteredOperationSource operations,
 				QuotaEnforcementService quotas, ObjectProvider<TenantResolver> tenantResolver,
-				MeteringQuotaProperties properties, ObjectProvider<Clock> clock) {
+				MeteringQuotaProperties properties, ObjectProvider<Clock> clock,
+				ObjectProvider<TenantDirectory> directory) {
 			return new MeteredHandlerInterceptor(operations, quotas,
 					new OperationTenantResolver(tenantResolver.getIfUnique()),
-					properties.getQuota().getProblemType(), clock.getIfAvailable(Clock::systemUTC));
+					properties.getQuota().getProblemType(), clock.getIfAvailable(Clock::systemUTC),
+					directory.getIfAvailable(() -> TenantDirectory.FLAT));
 		}
 
 		@Bean

@@ -3,6 +3,7 @@ package dev.metering.autoconfigure;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Function;
 
 import javax.sql.DataSource;
 
@@ -12,6 +13,8 @@ import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.LedgerReadings;
+import dev.metering.quota.LevelNamedQuotaDefinitions;
+import dev.metering.quota.LineageWriteListener;
 import dev.metering.quota.LocalUsage;
 import dev.metering.quota.QuotaDefinitionSource;
 import dev.metering.quota.QuotaEnforcementService;
@@ -19,7 +22,9 @@ import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaLeases;
 import dev.metering.quota.QuotaObserver;
 import dev.metering.quota.QuotaWarningEvent;
+import dev.metering.rollup.SubtreeUsageReader;
 import dev.metering.rollup.UsageReader;
+import dev.metering.tenant.TenantDirectory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -60,29 +65,36 @@ public final class MeteringQuotaAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	CachedQuotaDefinitions meteringCachedQuotaDefinitions(QuotaDefinitionSource source,
-			MeteringQuotaProperties properties, QuotaRefreshThreads threads) {
-		return new CachedQuotaDefinitions(source, properties.getCache().getDefinitionsTtl(),
+			MeteringQuotaProperties properties, QuotaRefreshThreads threads,
+			ObjectProvider<TenantDirectory> directory) {
+		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
+		// In a hierarchy, a policy's name says which level of the lineage it limits.
+		QuotaDefinitionSource named = new LevelNamedQuotaDefinitions(source, tenants::inHierarchy);
+		return new CachedQuotaDefinitions(named, properties.getCache().getDefinitionsTtl(),
 				properties.getCache().getMaximumDefinitionEntries(), threads.executor());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	LocalUsage meteringLocalUsage(CachedQuotaDefinitions definitions, ObjectProvider<BufferedLedgerWriter> writer,
-			ObjectProvider<QuotaLeases> leases, ObjectProvider<Clock> clock) {
+			ObjectProvider<QuotaLeases> leases, ObjectProvider<Clock> clock,
+			ObjectProvider<TenantDirectory> directory) {
 		QuotaLeases leased = leases.getIfAvailable();
 		// With leases, hard quotas need no local usage: only soft and monitor ones are tracked.
 		LocalUsage local = new LocalUsage((leased != null) ? definitions::hasReadingQuota : definitions::hasQuota,
 				leased, clock.getIfAvailable(Clock::systemUTC));
 		// Without the kit's writer, this instance's unwritten usage is seen only through readings.
-		writer.ifAvailable((w) -> w.addListener(local));
+		// In a hierarchy, each event also counts at every ancestor: an ancestor's usage is its subtree's.
+		writer.ifAvailable((w) -> w.addListener(
+				new LineageWriteListener(local, ancestors(directory.getIfAvailable(() -> TenantDirectory.FLAT)))));
 		return local;
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	LedgerReadings meteringLedgerReadings(UsageReader reader, LocalUsage local, MeteringQuotaProperties properties,
-			QuotaRefreshThreads threads) {
-		return new LedgerReadings(reader, local, properties.getCache().getUsageTtl(),
+			QuotaRefreshThreads threads, ObjectProvider<TenantDirectory> directory) {
+		return new LedgerReadings(subtree(reader, directory), local, properties.getCache().getUsageTtl(),
 				properties.getCache().getMaximumUsageEntries(), threads.executor());
 	}
 
@@ -97,6 +109,20 @@ public final class MeteringQuotaAutoConfiguration {
 				observer);
 	}
 
+	/** A tenant's ancestors, nearest first. */
+	private static Function<String, List<String>> ancestors(TenantDirectory directory) {
+		return (tenant) -> {
+			List<String> scopes = directory.lineageOf(tenant).scopes();
+			return scopes.subList(1, scopes.size());
+		};
+	}
+
+	/** Usage of a scope as quotas read it: its whole subtree's. */
+	private static UsageReader subtree(UsageReader reader, ObjectProvider<TenantDirectory> directory) {
+		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
+		return new SubtreeUsageReader(reader, tenants::subtreeOf);
+	}
+
 	/** Hard quotas leased from the kit's database: needs the kit's tables (a single DataSource). */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnBean({ DataSource.class, MeteringTables.class })
@@ -108,8 +134,10 @@ public final class MeteringQuotaAutoConfiguration {
 		@ConditionalOnMissingBean
 		QuotaLeases meteringQuotaLeases(DataSource dataSource, MeteringTables tables, UsageReader reader,
 				MeteringQuotaLeaseProperties properties, ObjectProvider<Clock> clock, QuotaRefreshThreads threads,
-				ObjectProvider<QuotaObserver> observers) {
-			return QuotaLeases.create(dataSource, tables, reader, clock.getIfAvailable(Clock::systemUTC),
+				ObjectProvider<QuotaObserver> observers, ObjectProvider<TenantDirectory> directory) {
+			// A scope's budget is reconciled against its whole subtree's usage.
+			return QuotaLeases.create(dataSource, tables, subtree(reader, directory),
+					clock.getIfAvailable(Clock::systemUTC),
 					properties.toSettings(), threads.executor(), composite(observers));
 		}
 

@@ -36,7 +36,7 @@ public class MeteringQuotaProperties {
 
 	/**
 	 * Tenants by id: their plan, their own quotas (which replace the plan's quota of the same
-	 * meter and window), or exemption.
+	 * meter and window), exemption, parent and billing attribution.
 	 */
 	private Map<String, Tenant> tenants = new LinkedHashMap<>();
 
@@ -113,8 +113,27 @@ public class MeteringQuotaProperties {
 
 		/**
 		 * Whether the tenant is exempt: its usage is recorded, but it is never blocked or warned.
+		 * An exempt parent's own quotas are not enforced; its descendants stay limited unless
+		 * 'exempt-descendants' is set.
 		 */
 		private boolean exempt;
+
+		/**
+		 * Whether every tenant below this one is exempt as well.
+		 */
+		private boolean exemptDescendants;
+
+		/**
+		 * The tenant's parent, a tenant under 'metering.tenants': its usage then counts against
+		 * the quotas of every ancestor too. Unset: a root.
+		 */
+		private @Nullable String parent;
+
+		/**
+		 * Who pays for the tenant's usage: the billing scope its events are recorded with, the
+		 * tenant's parent or any ancestor. Unset: the tenant pays itself.
+		 */
+		private @Nullable String billingAttribution;
 
 		public @Nullable String getPlan() {
 			return this.plan;
@@ -138,6 +157,30 @@ public class MeteringQuotaProperties {
 
 		public void setExempt(boolean exempt) {
 			this.exempt = exempt;
+		}
+
+		public boolean isExemptDescendants() {
+			return this.exemptDescendants;
+		}
+
+		public void setExemptDescendants(boolean exemptDescendants) {
+			this.exemptDescendants = exemptDescendants;
+		}
+
+		public @Nullable String getParent() {
+			return this.parent;
+		}
+
+		public void setParent(@Nullable String parent) {
+			this.parent = parent;
+		}
+
+		public @Nullable String getBillingAttribution() {
+			return this.billingAttribution;
+		}
+
+		public void setBillingAttribution(@Nullable String billingAttribution) {
+			this.billingAttribution = billingAttribution;
 		}
 
 	}

@@ -5,6 +5,7 @@ import java.time.Clock;
 import jakarta.servlet.DispatcherType;
 
 import dev.metering.event.UsageRecorder;
+import dev.metering.tenant.TenantDirectory;
 import dev.metering.tenant.TenantResolver;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.web.MeteringFilter;
@@ -49,7 +50,8 @@ public final class MeteringWebAutoConfiguration {
 	@ConditionalOnMissingBean(name = FILTER_REGISTRATION_BEAN_NAME)
 	FilterRegistrationBean<MeteringFilter> meteringFilterRegistration(UsageRecorder recorder,
 			TenantResolver tenantResolver, MeteringWebProperties web, MeteringQuotaProperties properties,
-			ObjectProvider<Clock> clock, ObjectProvider<QuotaEnforcementService> quotas) {
+			ObjectProvider<Clock> clock, ObjectProvider<QuotaEnforcementService> quotas,
+			ObjectProvider<TenantDirectory> directory) {
 		MeteringFilter.MeteringFilterSettings settings = new MeteringFilter.MeteringFilterSettings(
 				web.getRequestMeter(), web.getInclude(), web.getExclude(), web.getAnonymous().getPolicy(),
 				web.getAnonymous().getTenant());
@@ -60,7 +62,8 @@ public final class MeteringWebAutoConfiguration {
 						StringUtils.hasText(quota.getRejectedMeter()) ? quota.getRejectedMeter() : null)
 				: null;
 		MeteringFilter filter = new MeteringFilter(recorder, tenantResolver, settings,
-				clock.getIfAvailable(Clock::systemUTC), quotaService, quotaSettings);
+				clock.getIfAvailable(Clock::systemUTC), quotaService, quotaSettings,
+				directory.getIfAvailable(() -> TenantDirectory.FLAT));
 		FilterRegistrationBean<MeteringFilter> registration = new FilterRegistrationBean<>(filter);
 		registration.setName("meteringFilter");
 		registration.setOrder(web.getFilterOrder());

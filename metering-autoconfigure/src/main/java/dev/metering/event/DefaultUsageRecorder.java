@@ -4,7 +4,11 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Validates events and hands them to a {@link UsageEventSink}.
+ * Validates events, writes their billing scope, and hands them to a {@link UsageEventSink}.
+ * <p>
+ * An event billed to its own tenant (the builder's default) gets the tenant's
+ * {@link BillingAttribution} as it is recorded, so past events keep the payer of their time when a
+ * tenant is later re-parented. An event that names another billing scope keeps it.
  */
 public class DefaultUsageRecorder implements UsageRecorder {
 
@@ -12,22 +16,43 @@ public class DefaultUsageRecorder implements UsageRecorder {
 
 	private final UsageEventSink sink;
 
+	private final BillingAttribution attribution;
+
 	public DefaultUsageRecorder(UsageEventValidator validator, UsageEventSink sink) {
+		this(validator, sink, BillingAttribution.SELF);
+	}
+
+	/**
+	 * Creates a recorder.
+	 * @param validator checks every event
+	 * @param sink where valid events go
+	 * @param attribution who pays for each tenant's usage
+	 */
+	public DefaultUsageRecorder(UsageEventValidator validator, UsageEventSink sink, BillingAttribution attribution) {
 		this.validator = validator;
 		this.sink = sink;
+		this.attribution = attribution;
 	}
 
 	@Override
 	public void record(UsageEvent event) {
 		this.validator.validate(event);
-		this.sink.offer(event);
+		this.sink.offer(attributed(event));
 	}
 
 	@Override
 	public void recordAll(Collection<UsageEvent> events) {
 		List<UsageEvent> batch = List.copyOf(events);
 		batch.forEach(this.validator::validate);
-		batch.forEach(this.sink::offer);
+		batch.stream().map(this::attributed).toList().forEach(this.sink::offer);
+	}
+
+	private UsageEvent attributed(UsageEvent event) {
+		if (!event.billingScopeId().equals(event.tenantId())) {
+			return event;
+		}
+		String scope = this.attribution.billingScopeOf(event.tenantId());
+		return scope.equals(event.tenantId()) ? event : event.withBillingScope(scope);
 	}
 
 }

@@ -21,6 +21,7 @@ import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaExceededException;
 import dev.metering.quota.Reservation;
+import dev.metering.tenant.TenantDirectory;
 
 import org.springframework.aop.support.AopUtils;
 import org.springframework.expression.Expression;
@@ -61,6 +62,8 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 
 	private final MeteredOperationObserver observer;
 
+	private final TenantDirectory directory;
+
 	/**
 	 * An interceptor that records without enforcing.
 	 * @param operations the parsed operations
@@ -87,6 +90,26 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 	public MeteredMethodInterceptor(MeteredOperationSource operations, UsageRecorder recorder,
 			OperationTenantResolver tenants, @Nullable QuotaEnforcementService quotas, @Nullable URI problemType,
 			Clock clock, @Nullable UsageEventValidator validator, MeteredOperationObserver observer) {
+		this(operations, recorder, tenants, quotas, problemType, clock, validator, observer, TenantDirectory.FLAT);
+	}
+
+	/**
+	 * An interceptor that enforces quotas at every level of a tenant's lineage.
+	 * @param operations the parsed operations
+	 * @param recorder where events go
+	 * @param tenants the current request's tenant and user
+	 * @param quotas the enforcement service, or {@code null} not to enforce
+	 * @param problemType the problem type of {@link QuotaExceededException}, or {@code null} for the default
+	 * @param clock the clock placing calls in quota windows
+	 * @param validator checks a call's event before the call, or {@code null} for the ledger's limits
+	 * @param observer told about completed calls that could not be recorded
+	 * @param directory the lineage of each tenant
+	 */
+	public MeteredMethodInterceptor(MeteredOperationSource operations, UsageRecorder recorder,
+			OperationTenantResolver tenants, @Nullable QuotaEnforcementService quotas, @Nullable URI problemType,
+			Clock clock, @Nullable UsageEventValidator validator, MeteredOperationObserver observer,
+			TenantDirectory directory) {
+		this.directory = directory;
 		this.operations = operations;
 		this.recorder = recorder;
 		this.tenants = tenants;
@@ -180,9 +203,12 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 		if (preChecked != null) {
 			return preChecked;
 		}
-		QuotaDecision decision = (quantity != null)
-				? this.quotas.check(List.of(tenant), operation.meter(), quantity, now)
-				: this.quotas.checkRemaining(List.of(tenant), operation.meter(), now);
+		List<String> scopes = this.directory.lineageOf(tenant).checkedScopes();
+		if (scopes.isEmpty()) {
+			return Reservation.NONE;
+		}
+		QuotaDecision decision = (quantity != null) ? this.quotas.check(scopes, operation.meter(), quantity, now)
+				: this.quotas.checkRemaining(scopes, operation.meter(), now);
 		if (!decision.allowed()) {
 			throw new QuotaExceededException(decision, this.problemType, now);
 		}

@@ -1,5 +1,6 @@
 package dev.metering.web;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
@@ -15,6 +16,7 @@ import dev.metering.operation.OperationTenantResolver;
 import dev.metering.operation.PreCheckedCall;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.tenant.TenantDirectory;
 
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerInterceptor;
@@ -39,8 +41,25 @@ public class MeteredHandlerInterceptor implements HandlerInterceptor {
 
 	private final Clock clock;
 
+	private final TenantDirectory directory;
+
 	public MeteredHandlerInterceptor(MeteredOperationSource operations, QuotaEnforcementService quotas,
 			OperationTenantResolver tenants, URI problemType, Clock clock) {
+		this(operations, quotas, tenants, problemType, clock, TenantDirectory.FLAT);
+	}
+
+	/**
+	 * Creates an interceptor that checks every level of a tenant's lineage.
+	 * @param operations the parsed operations
+	 * @param quotas the enforcement service
+	 * @param tenants the current request's tenant
+	 * @param problemType the type of the 429 problem
+	 * @param clock the clock
+	 * @param directory the lineage of each tenant
+	 */
+	public MeteredHandlerInterceptor(MeteredOperationSource operations, QuotaEnforcementService quotas,
+			OperationTenantResolver tenants, URI problemType, Clock clock, TenantDirectory directory) {
+		this.directory = directory;
 		this.operations = operations;
 		this.quotas = quotas;
 		this.tenants = tenants;
@@ -61,9 +80,17 @@ public class MeteredHandlerInterceptor implements HandlerInterceptor {
 			return true;
 		}
 		Instant now = this.clock.instant();
-		QuotaDecision decision = (operation.constantQuantity() != null)
-				? this.quotas.check(List.of(tenant), operation.meter(), operation.constantQuantity(), now)
-				: this.quotas.checkRemaining(List.of(tenant), operation.meter(), now);
+		List<String> scopes = this.directory.lineageOf(tenant).checkedScopes();
+		BigDecimal quantity = operation.constantQuantity();
+		QuotaDecision decision;
+		if (scopes.isEmpty()) {
+			decision = QuotaDecision.unlimited(tenant, operation.meter(),
+					(quantity != null) ? quantity : BigDecimal.ZERO);
+		}
+		else {
+			decision = (quantity != null) ? this.quotas.check(scopes, operation.meter(), quantity, now)
+					: this.quotas.checkRemaining(scopes, operation.meter(), now);
+		}
 		QuotaResponses.addRateLimitFields(decision, response, now);
 		if (!decision.allowed()) {
 			QuotaResponses.writeRejection(decision, this.problemType, response, now);

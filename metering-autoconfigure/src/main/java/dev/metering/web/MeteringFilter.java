@@ -24,6 +24,7 @@ import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaExceededException;
 import dev.metering.quota.Reservation;
 import dev.metering.tenant.ResolvedTenant;
+import dev.metering.tenant.TenantDirectory;
 import dev.metering.tenant.TenantResolver;
 
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -74,6 +75,8 @@ public class MeteringFilter extends OncePerRequestFilter {
 
 	private final @Nullable QuotaEnforcementSettings quotaSettings;
 
+	private final TenantDirectory directory;
+
 	public MeteringFilter(UsageRecorder recorder, TenantResolver tenantResolver, MeteringFilterSettings settings,
 			Clock clock) {
 		this(recorder, tenantResolver, settings, clock, null, null);
@@ -90,6 +93,23 @@ public class MeteringFilter extends OncePerRequestFilter {
 	 */
 	public MeteringFilter(UsageRecorder recorder, TenantResolver tenantResolver, MeteringFilterSettings settings,
 			Clock clock, @Nullable QuotaEnforcementService quotas, @Nullable QuotaEnforcementSettings quotaSettings) {
+		this(recorder, tenantResolver, settings, clock, quotas, quotaSettings, TenantDirectory.FLAT);
+	}
+
+	/**
+	 * Creates a filter that enforces quotas at every level of a tenant's lineage.
+	 * @param recorder where request events go
+	 * @param tenantResolver tells the tenant of a request
+	 * @param settings what to meter
+	 * @param clock the clock
+	 * @param quotas the enforcement service, or {@code null} to meter only
+	 * @param quotaSettings how to enforce, required with {@code quotas}
+	 * @param directory the lineage of each tenant
+	 */
+	public MeteringFilter(UsageRecorder recorder, TenantResolver tenantResolver, MeteringFilterSettings settings,
+			Clock clock, @Nullable QuotaEnforcementService quotas, @Nullable QuotaEnforcementSettings quotaSettings,
+			TenantDirectory directory) {
+		this.directory = directory;
 		this.recorder = recorder;
 		this.tenantResolver = tenantResolver;
 		this.settings = settings;
@@ -145,8 +165,11 @@ public class MeteringFilter extends OncePerRequestFilter {
 	 */
 	private boolean enforce(String tenant, Instant started, HttpServletRequest request, HttpServletResponse response)
 			throws IOException {
-		QuotaDecision decision = this.quotas.check(List.of(tenant), this.settings.requestMeter(), BigDecimal.ONE,
-				started);
+		// Every level of the lineage must be within its quotas; an exempt tenant is never checked.
+		List<String> scopes = this.directory.lineageOf(tenant).checkedScopes();
+		QuotaDecision decision = scopes.isEmpty()
+				? QuotaDecision.unlimited(tenant, this.settings.requestMeter(), BigDecimal.ONE)
+				: this.quotas.check(scopes, this.settings.requestMeter(), BigDecimal.ONE, started);
 		request.setAttribute(DECISION_ATTRIBUTE, decision);
 		QuotaResponses.setRateLimitFields(decision, response, this.clock.instant());
 		if (decision.allowed()) {

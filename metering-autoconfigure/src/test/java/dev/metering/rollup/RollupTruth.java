@@ -20,7 +20,7 @@ import dev.metering.test.TestSchema;
  * Java, and the rollup table as it is; likewise per (tenant, meter, user, hour) and the per-user
  * rollup table.
  */
-final class RollupTruth {
+public final class RollupTruth {
 
 	private RollupTruth() {
 	}
@@ -107,7 +107,7 @@ final class RollupTruth {
 	 * @param schema the tables
 	 * @return ledger and rollup totals of every key where they differ
 	 */
-	static Map<Key, String> differences(TestSchema schema) {
+	public static Map<Key, String> differences(TestSchema schema) {
 		Map<Key, Totals> ledger = ledger(schema);
 		Map<Key, Totals> rollups = rollups(schema);
 		// The per-user rollups are folded in the same transactions: they must be exact as well.
@@ -124,11 +124,47 @@ final class RollupTruth {
 		return differences;
 	}
 
-	record Key(String tenantId, String meter, String billingScopeId, Instant hour) {
+	/**
+	 * Both sides summed per (billing scope, meter), the way bills read them: empty when the
+	 * rollups grouped by billing scope equal the ledger.
+	 * @param schema the tables
+	 * @return ledger and rollup totals of every (billing scope, meter) where they differ
+	 */
+	public static Map<String, String> billingScopeDifferences(TestSchema schema) {
+		Map<String, Totals> ledger = byBillingScope(ledger(schema));
+		Map<String, Totals> rollups = byBillingScope(rollups(schema));
+		Map<String, String> differences = new TreeMap<>();
+		Set<String> keys = new HashSet<>(ledger.keySet());
+		keys.addAll(rollups.keySet());
+		for (String key : keys) {
+			if (!Objects.equals(ledger.get(key), rollups.get(key))) {
+				differences.put(key, "ledger " + ledger.get(key) + " rollup " + rollups.get(key));
+			}
+		}
+		return differences;
+	}
+
+	/**
+	 * The ledger's totals per (billing scope, meter), as {@code scope/meter}.
+	 * @param schema the tables
+	 * @return the totals
+	 */
+	public static Map<String, Totals> ledgerByBillingScope(TestSchema schema) {
+		return byBillingScope(ledger(schema));
+	}
+
+	private static Map<String, Totals> byBillingScope(Map<Key, Totals> rows) {
+		Map<String, Totals> sums = new TreeMap<>();
+		rows.forEach((key, totals) -> sums.merge(key.billingScopeId() + "/" + key.meter(), totals, Totals::plus));
+		sums.replaceAll((key, totals) -> totals.normalized());
+		return sums;
+	}
+
+	public record Key(String tenantId, String meter, String billingScopeId, Instant hour) {
 
 	}
 
-	record Totals(BigDecimal quantity, long count) {
+	public record Totals(BigDecimal quantity, long count) {
 
 		Totals plus(Totals other) {
 			return new Totals(this.quantity.add(other.quantity), this.count + other.count);

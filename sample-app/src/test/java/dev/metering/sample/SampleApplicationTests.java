@@ -93,6 +93,35 @@ class SampleApplicationTests {
 			.isEqualTo("reports.generate");
 	}
 
+	@Test
+	void theOrganisationsProjectsAreBilledByTheirAttribution() throws Exception {
+		assertThat(get("/api/ping", "acme-web").statusCode()).isEqualTo(200);
+		assertThat(get("/api/ping", "acme-mobile").statusCode()).isEqualTo(200);
+		assertThat(get("/api/ping", "acme-corp").statusCode()).isEqualTo(200);
+
+		assertThat(this.writer.flush(Duration.ofSeconds(30))).isTrue();
+		assertThat(this.jdbc.queryForList(
+				"SELECT tenant_id, billing_scope_id FROM metering_usage_event ORDER BY tenant_id"))
+			.extracting((row) -> row.get("TENANT_ID") + "->" + row.get("BILLING_SCOPE_ID"))
+			.containsExactly("acme-corp->acme-corp", "acme-mobile->acme-mobile", "acme-web->acme-corp");
+	}
+
+	@Test
+	void theProjectsShareTheOrganisationsReportQuota() throws Exception {
+		assertThat(postReport("acme-web", 60).statusCode()).isEqualTo(201);
+		HttpResponse<String> refused = postReport("acme-mobile", 50);
+		assertThat(refused.statusCode()).isEqualTo(429);
+		assertThat(refused.body()).contains("acme-corp/team-reports.pages-month");
+		assertThat(postReport("acme-mobile", 40).statusCode()).isEqualTo(201);
+
+		assertThat(this.writer.flush(Duration.ofSeconds(30))).isTrue();
+		assertThat(this.jdbc.queryForList("SELECT tenant_id, billing_scope_id, quantity FROM metering_usage_event "
+				+ "WHERE meter = 'reports.pages' ORDER BY tenant_id"))
+			.extracting((row) -> row.get("TENANT_ID") + "->" + row.get("BILLING_SCOPE_ID") + ":"
+					+ ((java.math.BigDecimal) row.get("QUANTITY")).intValue())
+			.containsExactly("acme-mobile->acme-mobile:40", "acme-web->acme-corp:60");
+	}
+
 	private HttpResponse<String> postReport(String tenant, int pages) throws Exception {
 		return this.http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/api/reports"))
 			.header("X-Tenant-Id", tenant)
@@ -102,8 +131,12 @@ class SampleApplicationTests {
 	}
 
 	private HttpResponse<String> get(String path) throws Exception {
+		return get(path, "acme");
+	}
+
+	private HttpResponse<String> get(String path, String tenant) throws Exception {
 		return this.http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path))
-			.header("X-Tenant-Id", "acme")
+			.header("X-Tenant-Id", tenant)
 			.build(), HttpResponse.BodyHandlers.ofString());
 	}
 

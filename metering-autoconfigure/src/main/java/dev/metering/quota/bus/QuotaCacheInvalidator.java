@@ -18,14 +18,30 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 
 	private final @Nullable LedgerReadings readings;
 
+	private final Runnable hierarchyChanged;
+
 	/**
 	 * Creates the invalidator.
 	 * @param definitions the definitions cache
 	 * @param readings the usage readings cache, or {@code null} without one
 	 */
 	public QuotaCacheInvalidator(CachedQuotaDefinitions definitions, @Nullable LedgerReadings readings) {
+		this(definitions, readings, () -> {
+		});
+	}
+
+	/**
+	 * Creates the invalidator.
+	 * @param definitions the definitions cache
+	 * @param readings the usage readings cache, or {@code null} without one
+	 * @param hierarchyChanged clears the tenant lineages: a tenant's change can move its subtree or
+	 * change its exemption
+	 */
+	public QuotaCacheInvalidator(CachedQuotaDefinitions definitions, @Nullable LedgerReadings readings,
+			Runnable hierarchyChanged) {
 		this.definitions = definitions;
 		this.readings = readings;
+		this.hierarchyChanged = hierarchyChanged;
 	}
 
 	@Override
@@ -39,6 +55,7 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 			}
 			case PLAN, ALL -> this.definitions.evictAll();
 		}
+		this.hierarchyChanged.run();
 	}
 
 }

@@ -1,0 +1,115 @@
+package dev.metering.autoconfigure;
+
+import java.io.InputStream;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import dev.metering.event.UsageEvent;
+import dev.metering.event.UsageRecorder;
+import dev.metering.event.UsageEventSink;
+import dev.metering.tenant.TenantDefinition;
+import dev.metering.tenant.TenantDirectory;
+import dev.metering.tenant.TenantHierarchyEditor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.io.InputStreamResource;
+import org.springframework.core.io.support.PropertiesLoaderUtils;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The hierarchy from {@code metering.tenants}: the directory and editor beans, the recorder
+ * writing billing scopes, and start-up failures naming the property of a wrong hierarchy.
+ */
+class MeteringTenantAutoConfigurationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+				MeteringTenantAutoConfiguration.class, MeteringLedgerAutoConfiguration.class))
+		.withPropertyValues("spring.datasource.url=jdbc:h2:mem:tenant-autoconfig;DB_CLOSE_DELAY=-1",
+				"metering.jdbc.table-prefix=tenant_autoconfig_", "metering.tenants.org-1.plan=business",
+				"metering.tenants.org-2.plan=business", "metering.tenants.project-a.parent=org-1",
+				"metering.tenants.project-a.billing-attribution=org-1", "metering.tenants.project-b.parent=org-1");
+
+	@Test
+	void theDirectoryResolvesLineagesFromTheProperties() {
+		this.runner.run((context) -> {
+			TenantDirectory directory = context.getBean(TenantDirectory.class);
+			assertThat(directory.lineageOf("project-a").scopes()).containsExactly("project-a", "org-1");
+			assertThat(directory.billingScopeOf("project-a")).isEqualTo("org-1");
+			assertThat(directory.billingScopeOf("project-b")).isEqualTo("project-b");
+			assertThat(context.getBean(TenantHierarchyEditor.class).definitionOf("project-b"))
+				.contains(TenantDefinition.of("project-b", "org-1"));
+		});
+	}
+
+	@Test
+	void theRecorderWritesTheBillingScopeOfTheDirectoryAtRecordTime() {
+		List<UsageEvent> offered = new ArrayList<>();
+		this.runner.withBean(UsageEventSink.class, () -> offered::add).run((context) -> {
+			UsageRecorder recorder = context.getBean(UsageRecorder.class);
+			recorder.record(UsageEvent.builder("project-a", "api.calls").build());
+			context.getBean(TenantHierarchyEditor.class).define(TenantDefinition.of("project-a", "org-2"));
+			assertThat(context.getBean(TenantDirectory.class).billingScopeOf("project-a")).isEqualTo("project-a");
+			recorder.record(UsageEvent.builder("project-a", "api.calls").build());
+
+			assertThat(offered).extracting(UsageEvent::billingScopeId).containsExactly("org-1", "project-a");
+		});
+	}
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', value = {
+			"metering.tenants.project-a.parent=org-9 | metering.tenants.project-a.parent | no such tenant",
+			"metering.tenants.org-1.parent=project-a | metering.tenants.org-1.parent "
+					+ "| a cycle: org-1 -> project-a -> org-1",
+			"metering.tenants.project-b.billing-attribution=org-2 | metering.tenants.project-b.billing-attribution "
+					+ "| not in the tenant's lineage",
+			"metering.hierarchy.max-depth=1 | metering.tenants.project-a.parent | more than 1 levels" })
+	void aWrongHierarchyStopsStartUpNamingTheProperty(String setting, String property, String reason) {
+		this.runner.withPropertyValues(setting).run((context) -> {
+			assertThat(context).hasFailed();
+			FailureAnalysis analysis = new InvalidTenantHierarchyFailureAnalyzer().analyze(context.getStartupFailure());
+			assertThat(analysis).isNotNull();
+			assertThat(analysis.getDescription()).contains("Property: " + property).contains(reason);
+			assertThat(analysis.getAction()).contains(property);
+		});
+	}
+
+	@Test
+	void aPayerOutsideTheLineageStartsWhenAllowed() {
+		this.runner
+			.withPropertyValues("metering.tenants.project-b.billing-attribution=org-2",
+					"metering.hierarchy.allow-billing-outside-lineage=true")
+			.run((context) -> assertThat(context.getBean(TenantDirectory.class).billingScopeOf("project-b"))
+				.isEqualTo("org-2"));
+	}
+
+	@Test
+	void theFailureAnalyzerIsRegistered() throws Exception {
+		List<String> analyzers = new ArrayList<>();
+		for (URL url : Collections.list(getClass().getClassLoader().getResources("META-INF/spring.factories"))) {
+			try (InputStream in = url.openStream()) {
+				String names = PropertiesLoaderUtils.loadProperties(new InputStreamResource(in))
+					.getProperty(FailureAnalyzer.class.getName(), "");
+				analyzers.addAll(List.of(names.split(",")));
+			}
+		}
+		assertThat(analyzers).contains(InvalidTenantHierarchyFailureAnalyzer.class.getName());
+	}
+
+	@Test
+	void backsOffWhenMeteringIsDisabled() {
+		this.runner.withPropertyValues("metering.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(TenantDirectory.class));
+	}
+
+}
