@@ -42,7 +42,7 @@ import org.springframework.util.function.SingletonSupplier;
 @ConditionalOnClass(Caffeine.class)
 @ConditionalOnBean(UsageReader.class)
 @ConditionalOnBooleanProperty(name = { "metering.enabled", "metering.quota.enabled" }, matchIfMissing = true)
-@EnableConfigurationProperties(MeteringQuotaProperties.class)
+@EnableConfigurationProperties({ MeteringQuotaProperties.class, MeteringCacheProperties.class })
 public final class MeteringQuotaAutoConfiguration {
 
 	@Bean
@@ -60,9 +60,9 @@ public final class MeteringQuotaAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	CachedQuotaDefinitions meteringCachedQuotaDefinitions(QuotaDefinitionSource source,
-			MeteringQuotaProperties properties, QuotaRefreshThreads threads) {
-		return new CachedQuotaDefinitions(source, properties.getCache().getDefinitionsTtl(),
-				properties.getCache().getMaximumDefinitionEntries(), threads.executor());
+			MeteringCacheProperties cache, QuotaRefreshThreads threads) {
+		return new CachedQuotaDefinitions(source, cache.getDefinitionsTtl(), cache.getMaximumDefinitionEntries(),
+				threads.executor());
 	}
 
 	@Bean
@@ -80,10 +80,10 @@ public final class MeteringQuotaAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LedgerReadings meteringLedgerReadings(UsageReader reader, LocalUsage local, MeteringQuotaProperties properties,
+	LedgerReadings meteringLedgerReadings(UsageReader reader, LocalUsage local, MeteringCacheProperties cache,
 			QuotaRefreshThreads threads) {
-		return new LedgerReadings(reader, local, properties.getCache().getUsageTtl(),
-				properties.getCache().getMaximumUsageEntries(), threads.executor());
+		return new LedgerReadings(reader, local, cache.getUsageTtl(), cache.getMaximumUsageEntries(),
+				threads.executor());
 	}
 
 	@Bean
