@@ -275,10 +275,10 @@ public class QuotaLeases implements AutoCloseable {
 	}
 
 	/**
-	 * Budgets held, for tests and diagnostics.
+	 * Budgets held.
 	 * @return the number of windows this instance holds a budget of
 	 */
-	public int budgetCount() {
+	int budgetCount() {
 		return this.budgets.size();
 	}
 
