@@ -136,9 +136,32 @@ public class QuotaLeases implements AutoCloseable {
 							: existing);
 		}
 		if (budget.limit.compareTo(limit) != 0) {
-			budget.limit = limit;
+			limitChanged(budget, limit);
 		}
 		return budget;
+	}
+
+	/**
+	 * A limit changed at runtime (an upgrade, a cut-off): what no instance holds moves by the
+	 * difference, a lowered limit empties the budget, and a refusal under the old limit no longer
+	 * holds off asking the database.
+	 */
+	private void limitChanged(LeaseBudget budget, BigDecimal limit) {
+		BigDecimal previous = budget.limit;
+		budget.limit = limit;
+		LeaseBudget.State s = budget.state.get();
+		if (s != null && s != LeaseBudget.RETIRED) {
+			budget.add(BigDecimal.ZERO, s.unallocated().add(limit.subtract(previous)).max(BigDecimal.ZERO));
+		}
+		if (limit.compareTo(previous) < 0) {
+			// Lowered: what this instance holds may be above the new limit, so it goes back and the
+			// database decides the next take against the new limit.
+			BigDecimal held = budget.drain(false);
+			if (held != null && held.signum() > 0 && budget.expiresAtMillis != 0) {
+				this.executor.execute(() -> this.grants.giveBack(budget, held));
+			}
+		}
+		budget.retryAtMillis = 0;
 	}
 
 	/** A lease that lapsed without renewal no longer entitles this instance to anything. */
