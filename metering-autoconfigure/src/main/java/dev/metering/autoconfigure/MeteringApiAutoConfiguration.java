@@ -31,6 +31,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 import org.springframework.web.servlet.DispatcherServlet;
@@ -56,10 +57,11 @@ public final class MeteringApiAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ApiAccess meteringApiAccess(MeteringApiProperties api, MeteringWebProperties web,
-			ObjectProvider<TenantResolver> tenantResolver) {
+			ObjectProvider<TenantResolver> tenantResolver, ResourceLoader resourceLoader) {
 		MeteringApiProperties.Auth auth = api.getAuth();
 		if (auth == MeteringApiProperties.Auth.AUTO) {
-			auth = ClassUtils.isPresent(SPRING_SECURITY_CLASS, MeteringApiAutoConfiguration.class.getClassLoader())
+			// The context's class loader, as conditions use: what the application sees, not this jar.
+			auth = ClassUtils.isPresent(SPRING_SECURITY_CLASS, resourceLoader.getClassLoader())
 					? MeteringApiProperties.Auth.PRINCIPAL : MeteringApiProperties.Auth.API_KEY;
 		}
 		return switch (auth) {
