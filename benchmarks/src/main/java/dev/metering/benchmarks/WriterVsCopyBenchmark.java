@@ -68,7 +68,7 @@ public final class WriterVsCopyBenchmark {
 
 	private static final String DEFAULT_URL = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
 
-	private static final String COPY = "COPY";
+	static final String COPY = "COPY";
 
 	private final Map<String, String> options;
 
@@ -128,7 +128,7 @@ public final class WriterVsCopyBenchmark {
 		Runtime.getRuntime().addShutdownHook(dropOnExit);
 		try {
 			createTable();
-			printEnvironment(eventCount, rounds, producers, batchSizes);
+			WriterVsCopyReport.printEnvironment(this.jdbc, this.tables, eventCount, rounds, producers, batchSizes);
 
 			List<UsageEvent> events = BenchmarkEvents.generate(eventCount, intOption("tenants", 500), 42);
 			System.out.printf("Generated %,d events (%,d with an idempotency key)%n%n", events.size(),
@@ -166,7 +166,7 @@ public final class WriterVsCopyBenchmark {
 					System.out.printf(Locale.ROOT, "  %-26s %,12.0f rows/s%n", configuration, perSecond);
 				}
 			}
-			printSummary(results, exact, strategies);
+			WriterVsCopyReport.printSummary(results, exact, strategies);
 		}
 		finally {
 			dropTable();
@@ -284,58 +284,6 @@ public final class WriterVsCopyBenchmark {
 		System.out.printf("Exact counts with duplicates, %-17s %s (reported %s then %s; table holds %d of 5)%n",
 				strategy + ":", exact ? "yes" : "NO", first, second, rows);
 		return exact;
-	}
-
-	private void printSummary(Map<String, List<Double>> results, Map<PostgresStrategy, Boolean> exact,
-			List<PostgresStrategy> strategies) {
-		double copyMedian = median(results.get(COPY));
-		System.out.println();
-		System.out.println("| Configuration | Events/s (median) | Min | Max | Ratio to COPY | Exact count |");
-		System.out.println("|---|---:|---:|---:|---:|---|");
-		for (Map.Entry<String, List<Double>> entry : results.entrySet()) {
-			List<Double> values = entry.getValue();
-			double median = median(values);
-			String name = entry.getKey();
-			String exactCount = "yes";
-			String label = "COPY of the same rows (baseline)";
-			if (!COPY.equals(name)) {
-				String[] parts = name.split(" @");
-				PostgresStrategy strategy = PostgresStrategy.valueOf(parts[0]);
-				exactCount = exact.get(strategy) ? "yes" : "no";
-				label = strategy.name().toLowerCase(Locale.ROOT) + ", batch " + parts[1];
-			}
-			System.out.printf(Locale.ROOT, "| %s | %,.0f | %,.0f | %,.0f | %.0f%% | %s |%n", label, median,
-					values.stream().mapToDouble(Double::doubleValue).min().orElse(0),
-					values.stream().mapToDouble(Double::doubleValue).max().orElse(0), 100 * median / copyMedian,
-					exactCount);
-		}
-		System.out.println();
-		for (PostgresStrategy strategy : strategies) {
-			System.out.println("  " + strategy.name().toLowerCase(Locale.ROOT) + ": " + strategy.description());
-		}
-	}
-
-	private static double median(List<Double> values) {
-		double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-		int middle = sorted.length / 2;
-		return (sorted.length % 2 == 1) ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-	}
-
-	private void printEnvironment(int eventCount, int rounds, int producers, List<Integer> batchSizes) {
-		System.out.println("Writer vs COPY, PostgreSQL");
-		System.out.println("  server:    " + this.jdbc.queryForObject("SELECT version()", String.class));
-		System.out.println("  settings:  shared_buffers=" + setting("shared_buffers") + ", synchronous_commit="
-				+ setting("synchronous_commit") + ", max_wal_size=" + setting("max_wal_size"));
-		System.out.println("  jvm:       " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
-				+ ", " + Runtime.getRuntime().availableProcessors() + " processors, max heap "
-				+ Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
-		System.out.println("  table:     " + this.tables.usageEvent());
-		System.out.printf("  run:       %,d events, %d rounds, %d producer threads, batch sizes %s%n", eventCount,
-				rounds, producers, batchSizes);
-	}
-
-	private String setting(String name) {
-		return this.jdbc.queryForObject("SHOW " + name, String.class);
 	}
 
 	private void createTable() {

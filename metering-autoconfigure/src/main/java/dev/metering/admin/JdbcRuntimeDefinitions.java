@@ -78,7 +78,7 @@ public class JdbcRuntimeDefinitions {
 	 * @param tenantId the tenant
 	 * @return its row, empty when it has none
 	 */
-	public Optional<TenantRow> tenant(String tenantId) {
+	Optional<TenantRow> tenant(String tenantId) {
 		return this.jdbc
 			.query(this.sql.obtain().selectTenant,
 					(rs, n) -> new TenantRow(rs.getString(1), rs.getString(2), nullableBoolean(rs, 3), rs.getString(4),

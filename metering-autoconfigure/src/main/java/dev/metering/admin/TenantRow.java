@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * @param parentId its parent tenant (tenant hierarchies), or {@code null}
  * @param billingAttribution who pays for its usage (tenant hierarchies), or {@code null}
  */
-public record TenantRow(String tenantId, @Nullable String plan, @Nullable Boolean exempt, @Nullable String parentId,
+record TenantRow(String tenantId, @Nullable String plan, @Nullable Boolean exempt, @Nullable String parentId,
 		@Nullable String billingAttribution) {
 
 	/** The audit trail's text of this row. */

@@ -31,8 +31,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
 import org.springframework.web.servlet.DispatcherServlet;
@@ -58,10 +58,11 @@ public final class MeteringApiAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ApiAccess meteringApiAccess(MeteringApiProperties api, MeteringWebProperties web,
-			ObjectProvider<TenantResolver> tenantResolver, ApplicationContext context) {
+			ObjectProvider<TenantResolver> tenantResolver, ResourceLoader resourceLoader) {
 		MeteringApiProperties.Auth auth = api.getAuth();
 		if (auth == MeteringApiProperties.Auth.AUTO) {
-			auth = ClassUtils.isPresent(SPRING_SECURITY_CLASS, context.getClassLoader())
+			// The context's class loader, as conditions use: what the application sees, not this jar.
+			auth = ClassUtils.isPresent(SPRING_SECURITY_CLASS, resourceLoader.getClassLoader())
 					? MeteringApiProperties.Auth.PRINCIPAL : MeteringApiProperties.Auth.API_KEY;
 		}
 		return switch (auth) {

@@ -47,7 +47,7 @@ import org.springframework.util.function.SingletonSupplier;
 @ConditionalOnClass(Caffeine.class)
 @ConditionalOnBean(UsageReader.class)
 @ConditionalOnBooleanProperty(name = { "metering.enabled", "metering.quota.enabled" }, matchIfMissing = true)
-@EnableConfigurationProperties(MeteringQuotaProperties.class)
+@EnableConfigurationProperties({ MeteringQuotaProperties.class, MeteringCacheProperties.class })
 public final class MeteringQuotaAutoConfiguration {
 
 	@Bean
@@ -65,13 +65,12 @@ public final class MeteringQuotaAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	CachedQuotaDefinitions meteringCachedQuotaDefinitions(QuotaDefinitionSource source,
-			MeteringQuotaProperties properties, QuotaRefreshThreads threads,
-			ObjectProvider<TenantDirectory> directory) {
+			MeteringCacheProperties cache, QuotaRefreshThreads threads, ObjectProvider<TenantDirectory> directory) {
 		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
 		// In a hierarchy, a policy's name says which level of the lineage it limits.
 		QuotaDefinitionSource named = new LevelNamedQuotaDefinitions(source, tenants::inHierarchy);
-		return new CachedQuotaDefinitions(named, properties.getCache().getDefinitionsTtl(),
-				properties.getCache().getMaximumDefinitionEntries(), threads.executor());
+		return new CachedQuotaDefinitions(named, cache.getDefinitionsTtl(), cache.getMaximumDefinitionEntries(),
+				threads.executor());
 	}
 
 	@Bean
@@ -92,10 +91,10 @@ public final class MeteringQuotaAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	LedgerReadings meteringLedgerReadings(UsageReader reader, LocalUsage local, MeteringQuotaProperties properties,
+	LedgerReadings meteringLedgerReadings(UsageReader reader, LocalUsage local, MeteringCacheProperties cache,
 			QuotaRefreshThreads threads, ObjectProvider<TenantDirectory> directory) {
-		return new LedgerReadings(subtree(reader, directory), local, properties.getCache().getUsageTtl(),
-				properties.getCache().getMaximumUsageEntries(), threads.executor());
+		return new LedgerReadings(subtree(reader, directory), local, cache.getUsageTtl(), cache.getMaximumUsageEntries(),
+				threads.executor());
 	}
 
 	@Bean

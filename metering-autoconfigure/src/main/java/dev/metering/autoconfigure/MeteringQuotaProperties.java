@@ -17,8 +17,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Quotas: plans, tenants, the default plan ({@code metering.plans}, {@code metering.tenants},
- * {@code metering.default-plan}), enforcement ({@code metering.quota}) and its caches
- * ({@code metering.cache}).
+ * {@code metering.default-plan}), and enforcement ({@code metering.quota}); the caches are
+ * {@link MeteringCacheProperties}.
  */
 @ConfigurationProperties("metering")
 public class MeteringQuotaProperties {
@@ -39,8 +39,6 @@ public class MeteringQuotaProperties {
 	 * meter and window), exemption, parent and billing attribution.
 	 */
 	private Map<String, Tenant> tenants = new LinkedHashMap<>();
-
-	private final Cache cache = new Cache();
 
 	private final Quota quota = new Quota();
 
@@ -66,10 +64,6 @@ public class MeteringQuotaProperties {
 
 	public void setTenants(Map<String, Tenant> tenants) {
 		this.tenants = tenants;
-	}
-
-	public Cache getCache() {
-		return this.cache;
 	}
 
 	public Quota getQuota() {
@@ -255,67 +249,6 @@ public class MeteringQuotaProperties {
 
 		public void setSoftThreshold(@Nullable Double softThreshold) {
 			this.softThreshold = softThreshold;
-		}
-
-	}
-
-	/**
-	 * The caches that keep quota enforcement off the database on the request path.
-	 */
-	public static class Cache {
-
-		/**
-		 * How long quota definitions are used before they are reloaded in the background.
-		 */
-		private Duration definitionsTtl = Duration.ofSeconds(30);
-
-		/**
-		 * The most tenants whose quota definitions are kept in memory.
-		 */
-		private long maximumDefinitionEntries = 10_000;
-
-		/**
-		 * How long a ledger usage reading is used before it is refreshed in the background. This
-		 * instance's own usage is counted at once; the TTL bounds how late other instances' usage
-		 * is seen.
-		 */
-		private Duration usageTtl = Duration.ofSeconds(15);
-
-		/**
-		 * The most usage readings (tenant, meter, window) kept in memory.
-		 */
-		private long maximumUsageEntries = 100_000;
-
-		public Duration getDefinitionsTtl() {
-			return this.definitionsTtl;
-		}
-
-		public void setDefinitionsTtl(Duration definitionsTtl) {
-			this.definitionsTtl = definitionsTtl;
-		}
-
-		public long getMaximumDefinitionEntries() {
-			return this.maximumDefinitionEntries;
-		}
-
-		public void setMaximumDefinitionEntries(long maximumDefinitionEntries) {
-			this.maximumDefinitionEntries = maximumDefinitionEntries;
-		}
-
-		public Duration getUsageTtl() {
-			return this.usageTtl;
-		}
-
-		public void setUsageTtl(Duration usageTtl) {
-			this.usageTtl = usageTtl;
-		}
-
-		public long getMaximumUsageEntries() {
-			return this.maximumUsageEntries;
-		}
-
-		public void setMaximumUsageEntries(long maximumUsageEntries) {
-			this.maximumUsageEntries = maximumUsageEntries;
 		}
 
 	}

@@ -28,7 +28,7 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(before = { MeteringLedgerAutoConfiguration.class, MeteringQuotaAutoConfiguration.class })
 @ConditionalOnClass(Caffeine.class)
 @ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
-@EnableConfigurationProperties({ MeteringQuotaProperties.class, MeteringHierarchyProperties.class })
+@EnableConfigurationProperties({ MeteringQuotaProperties.class, MeteringCacheProperties.class, MeteringHierarchyProperties.class })
 public final class MeteringTenantAutoConfiguration {
 
 	@Bean
@@ -41,14 +41,14 @@ public final class MeteringTenantAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	TenantDirectory meteringTenantDirectory(TenantDefinitionSource configured, MeteringQuotaProperties properties,
+	TenantDirectory meteringTenantDirectory(TenantDefinitionSource configured, MeteringCacheProperties cache,
 			MeteringHierarchyProperties hierarchy, ObjectProvider<InMemoryTenantDefinitions> editable,
 			ObjectProvider<JdbcRuntimeDefinitions> runtime) {
 		// With the runtime definitions, a tenant row's fields win over the configured ones.
 		JdbcRuntimeDefinitions rows = runtime.getIfUnique();
 		TenantDefinitionSource source = (rows != null) ? new JdbcTenantDefinitions(rows, configured) : configured;
 		CachedTenantDirectory directory = new CachedTenantDirectory(source, TenantPropertiesMapper.rules(hierarchy),
-				properties.getCache().getDefinitionsTtl(), hierarchy.getMaximumEntries(), ForkJoinPool.commonPool());
+				cache.getDefinitionsTtl(), hierarchy.getMaximumEntries(), ForkJoinPool.commonPool());
 		// A change through the editor can move a whole subtree: every cached lineage is dropped.
 		editable.ifAvailable((definitions) -> definitions.onChange(directory::invalidateAll));
 		return directory;

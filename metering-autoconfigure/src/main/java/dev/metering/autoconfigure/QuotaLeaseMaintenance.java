@@ -13,7 +13,7 @@ import org.springframework.beans.factory.DisposableBean;
  * Renews this instance's leases and gives unneeded budgets back on a schedule, and gives
  * everything back when the application context closes.
  */
-public final class QuotaLeaseMaintenance implements DisposableBean {
+final class QuotaLeaseMaintenance implements DisposableBean {
 
 	private final QuotaLeases leases;
 

@@ -13,7 +13,7 @@ import org.springframework.beans.factory.DisposableBean;
  * The threads that refresh the quota caches in the background. Deliberately not an
  * {@link Executor} bean, which would make Spring Boot back off its own task executor.
  */
-public final class QuotaRefreshThreads implements DisposableBean {
+final class QuotaRefreshThreads implements DisposableBean {
 
 	private final ExecutorService executor;
 

@@ -31,19 +31,4 @@ public enum UsageSource {
 		return this.id;
 	}
 
-	/**
-	 * The source stored under the given identifier.
-	 * @param id a value of the ledger's {@code source} column
-	 * @return the source
-	 * @throws IllegalArgumentException for an unknown identifier
-	 */
-	public static UsageSource fromId(String id) {
-		for (UsageSource source : values()) {
-			if (source.id.equals(id)) {
-				return source;
-			}
-		}
-		throw new IllegalArgumentException("Unknown usage source '" + id + "'");
-	}
-
 }

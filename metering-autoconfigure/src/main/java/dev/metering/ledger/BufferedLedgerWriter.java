@@ -4,12 +4,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -18,7 +15,6 @@ import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventSink;
 
 import org.springframework.context.SmartLifecycle;
-import org.springframework.dao.DataIntegrityViolationException;
 
 /**
  * Takes events from recording threads into a bounded buffer and writes them to the ledger from
@@ -42,46 +38,24 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	private static final Log logger = LogFactory.getLog(BufferedLedgerWriter.class);
 
-	private static final long IDLE_POLL_MILLIS = 100;
-
-	private static final long FILL_POLL_MILLIS = 5;
-
-	private final UsageEventStore store;
-
 	private final WriterSettings settings;
 
-	private final Clock clock;
-
-	private final BlockingQueue<UsageEvent> buffer;
+	private final WriterBuffer buffer;
 
 	/** Accepted but not yet written (buffered plus the batch in flight). */
 	private final AtomicLong pending = new AtomicLong();
 
 	private final Object progress = new Object();
 
-	private final LongAdder recorded = new LongAdder();
-
-	private final LongAdder written = new LongAdder();
-
-	private final LongAdder duplicates = new LongAdder();
-
-	private final LongAdder dropped = new LongAdder();
-
-	private final LongAdder rejected = new LongAdder();
-
-	private final LongAdder retries = new LongAdder();
-
-	private final LongAdder batches = new LongAdder();
-
-	private final LongAdder batchNanos = new LongAdder();
+	private final WriterCounters counters = new WriterCounters();
 
 	private final RateLimitedLog dropLog = new RateLimitedLog(logger, Duration.ofSeconds(10));
-
-	private final RateLimitedLog retryLog = new RateLimitedLog(logger, Duration.ofSeconds(10));
 
 	private final Object lifecycleMonitor = new Object();
 
 	private final List<LedgerWriteListener> listeners = new CopyOnWriteArrayList<>();
+
+	private final LedgerBatchInserter inserter;
 
 	private volatile Thread thread;
 
@@ -103,10 +77,9 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	private volatile EventSpool spool;
 
 	public BufferedLedgerWriter(UsageEventStore store, WriterSettings settings, Clock clock) {
-		this.store = store;
 		this.settings = settings;
-		this.clock = clock;
-		this.buffer = new ArrayBlockingQueue<>(settings.capacity());
+		this.inserter = new LedgerBatchInserter(store, settings, clock, this.listeners, this.counters);
+		this.buffer = new WriterBuffer(settings);
 	}
 
 	@Override
@@ -121,32 +94,22 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		this.pending.incrementAndGet();
 		// Before the buffer: once in it, the writer may commit the event at any moment.
 		this.listeners.forEach((listener) -> listener.accepted(event));
-		boolean accepted = this.buffer.offer(event) || (this.settings.overflow() == OverflowPolicy.BLOCK && offerBlocking(event));
+		boolean accepted = this.buffer.offer(event) || (this.settings.overflow() == OverflowPolicy.BLOCK && this.buffer.offer(event, this.settings.blockTimeout().toNanos()));
 		if (accepted) {
 			if (this.closing && this.buffer.remove(event)) {
 				// Put in after the last drain may have passed: nobody else would write it.
 				completed(1);
 				return writeOnCaller(event);
 			}
-			this.recorded.increment();
+			this.counters.recorded.increment();
 			return true;
 		}
 		this.listeners.forEach((listener) -> listener.discarded(event));
 		completed(1);
-		this.dropped.increment();
+		this.counters.dropped.increment();
 		this.dropLog.warn(() -> "Metering buffer full (" + this.settings.capacity() + " events, metering.writer.capacity): "
-				+ "dropped events, " + this.dropped.sum() + " in all since start");
+				+ "dropped events, " + this.counters.dropped.sum() + " in all since start");
 		return false;
-	}
-
-	private boolean offerBlocking(UsageEvent event) {
-		try {
-			return this.buffer.offer(event, this.settings.blockTimeout().toNanos(), TimeUnit.NANOSECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return false;
-		}
 	}
 
 	void attach(EventSpool spool) {
@@ -157,7 +120,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	void accept(UsageEvent event) {
 		this.pending.incrementAndGet();
 		this.listeners.forEach((listener) -> listener.accepted(event));
-		this.recorded.increment();
+		this.counters.recorded.increment();
 	}
 
 	/** For the spool: queues an {@linkplain #accept accepted} event if there is room now. */
@@ -167,13 +130,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	/** For the spool: queues an {@linkplain #accept accepted} event, waiting for room. */
 	boolean enqueue(UsageEvent event, long timeoutNanos) {
-		try {
-			return this.buffer.offer(event, timeoutNanos, TimeUnit.NANOSECONDS);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return false;
-		}
+		return this.buffer.offer(event, timeoutNanos);
 	}
 
 	boolean isStopping() {
@@ -189,12 +146,12 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	private boolean writeOnCaller(UsageEvent event) {
 		try {
 			insert(List.of(event));
-			this.recorded.increment();
+			this.counters.recorded.increment();
 			return true;
 		}
 		catch (RuntimeException ex) {
 			this.listeners.forEach((listener) -> listener.discarded(event));
-			this.dropped.increment();
+			this.counters.dropped.increment();
 			logger.error("Metering writer has stopped and could not write an event of tenant '" + event.tenantId()
 					+ "', meter '" + event.meter() + "': dropped", ex);
 			return false;
@@ -236,9 +193,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	 * @return a snapshot
 	 */
 	public WriterStats stats() {
-		return new WriterStats(this.recorded.sum(), this.written.sum(), this.duplicates.sum(), this.dropped.sum(),
-				this.rejected.sum(), this.retries.sum(), Math.max(0, this.pending.get()), this.batches.sum(),
-				this.batchNanos.sum());
+		return this.counters.snapshot(Math.max(0, this.pending.get()));
 	}
 
 	/**
@@ -340,7 +295,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 			}
 			else {
 				try {
-					first = this.buffer.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
+					first = this.buffer.pollIdle();
 				}
 				catch (InterruptedException ex) {
 					if (this.abandoned) {
@@ -353,7 +308,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 				}
 			}
 			batch.add(first);
-			fill(batch);
+			this.buffer.fill(batch, () -> this.stopping || this.flushRequests > 0);
 			write(batch);
 			batch.clear();
 			if (this.abandoned) {
@@ -362,97 +317,12 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		}
 	}
 
-	/** Adds to the batch until it is full or the flush interval has passed since its first event. */
-	private void fill(List<UsageEvent> batch) {
-		int batchSize = this.settings.batchSize();
-		long deadline = System.nanoTime() + this.settings.flushInterval().toNanos();
-		while (batch.size() < batchSize) {
-			this.buffer.drainTo(batch, batchSize - batch.size());
-			if (batch.size() >= batchSize || this.stopping || this.flushRequests > 0) {
-				return;
-			}
-			long remaining = deadline - System.nanoTime();
-			if (remaining <= 0) {
-				return;
-			}
-			try {
-				UsageEvent next = this.buffer.poll(Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(FILL_POLL_MILLIS)),
-						TimeUnit.NANOSECONDS);
-				if (next != null) {
-					batch.add(next);
-				}
-			}
-			catch (InterruptedException ex) {
-				return;
-			}
-		}
-	}
-
 	private void write(List<UsageEvent> batch) {
-		long backoff = this.settings.initialBackoff().toNanos();
-		while (true) {
-			long start = System.nanoTime();
-			try {
-				insert(batch);
-				this.batches.increment();
-				this.batchNanos.add(System.nanoTime() - start);
-				completed(batch.size());
-				return;
-			}
-			catch (DataIntegrityViolationException ex) {
-				// Not a duplicate (the store skips those): a row the database refuses, which no retry
-				// can fix. Find it by writing one at a time so the rest of the batch still lands.
-				if (batch.size() > 1) {
-					for (UsageEvent event : batch) {
-						write(List.of(event));
-					}
-					return;
-				}
-				this.rejected.increment();
-				this.listeners.forEach((listener) -> listener.discarded(batch.get(0)));
-				completed(1);
-				logger.error("Metering ledger refused an event (tenant '" + batch.get(0).tenantId() + "', meter '"
-						+ batch.get(0).meter() + "', id " + batch.get(0).eventId() + "): not written", ex);
-				return;
-			}
-			catch (RuntimeException ex) {
-				if (this.abandoned) {
-					batch.forEach((event) -> this.listeners.forEach((listener) -> listener.discarded(event)));
-					return;
-				}
-				this.retries.increment();
-				long wait = backoff;
-				this.retryLog.warn(() -> "Metering ledger write failed (" + ex.getMessage() + "); retrying "
-						+ batch.size() + " events in " + Duration.ofNanos(wait).toMillis() + " ms, " + this.pending.get()
-						+ " waiting");
-				try {
-					TimeUnit.NANOSECONDS.sleep(wait);
-				}
-				catch (InterruptedException interrupted) {
-					if (this.abandoned) {
-						batch.forEach((event) -> this.listeners.forEach((listener) -> listener.discarded(event)));
-						return;
-					}
-				}
-				backoff = Math.min(backoff * 2, this.settings.maxBackoff().toNanos());
-			}
-		}
+		this.inserter.write(batch, () -> this.abandoned, this::completed, this.pending::get);
 	}
 
-	/** One insert transaction, announced to the listeners before it starts and after it ends. */
 	private void insert(List<UsageEvent> batch) {
-		List<UsageEvent> events = List.copyOf(batch);
-		this.listeners.forEach((listener) -> listener.writing(events));
-		InsertResult result;
-		try {
-			result = this.store.insert(events, this.clock.instant());
-		}
-		catch (RuntimeException | Error ex) {
-			this.listeners.forEach((listener) -> listener.failed(events));
-			throw ex;
-		}
-		account(result);
-		this.listeners.forEach((listener) -> listener.written(events));
+		this.inserter.insert(batch);
 	}
 
 	/**
@@ -469,11 +339,6 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	 */
 	public void removeListener(LedgerWriteListener listener) {
 		this.listeners.remove(listener);
-	}
-
-	private void account(InsertResult result) {
-		this.written.add(result.inserted());
-		this.duplicates.add(result.duplicates());
 	}
 
 	private void completed(int events) {

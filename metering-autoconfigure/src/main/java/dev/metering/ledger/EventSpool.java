@@ -91,9 +91,9 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 			this.lock.unlock();
 		}
 		this.writer.addListener(this);
-		this.drainer = daemon("metering-spool-drain", this::drain);
+		this.drainer = SpoolThreads.daemon("metering-spool-drain", this::drain);
 		if (this.settings.fsyncInterval() != null) {
-			this.syncer = daemon("metering-spool-fsync", this::syncPeriodically);
+			this.syncer = SpoolThreads.daemon("metering-spool-fsync", this::syncPeriodically);
 		}
 		this.writer.attach(this);
 	}
@@ -303,7 +303,7 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 			if (System.nanoTime() > deadline) {
 				return false;
 			}
-			sleep(5);
+			SpoolThreads.sleep(5);
 		}
 		return this.writer.flush(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
 	}
@@ -321,7 +321,7 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 	public void stop() {
 		long deadline = System.nanoTime() + this.settings.drainTimeout().toNanos();
 		while (this.running && this.overflowing && System.nanoTime() < deadline) {
-			sleep(10);
+			SpoolThreads.sleep(10);
 		}
 		this.lock.lock();
 		try {
@@ -334,10 +334,10 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 		finally {
 			this.lock.unlock();
 		}
-		join(this.drainer);
+		SpoolThreads.join(this.drainer);
 		if (this.syncer != null) {
 			this.syncer.interrupt();
-			join(this.syncer);
+			SpoolThreads.join(this.syncer);
 		}
 		this.directory.close();
 	}
@@ -351,31 +351,6 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 	@Override
 	public int getPhase() {
 		return BufferedLedgerWriter.PHASE + 1;
-	}
-
-	private static Thread daemon(String name, Runnable task) {
-		Thread thread = new Thread(task, name);
-		thread.setDaemon(true);
-		thread.start();
-		return thread;
-	}
-
-	private static void join(Thread thread) {
-		try {
-			thread.join(TimeUnit.SECONDS.toMillis(10));
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
-	}
-
-	private static void sleep(long millis) {
-		try {
-			Thread.sleep(millis);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-		}
 	}
 
 }

@@ -75,8 +75,8 @@ public class LedgerReadings {
 		return this.cache.get(key);
 	}
 
-	/** Forgets every reading, for tests and after bulk changes to the ledger. */
-	public void invalidateAll() {
+	/** Forgets every reading: the next check of each key reads the ledger again. */
+	void invalidateAll() {
 		this.cache.invalidateAll();
 	}
 

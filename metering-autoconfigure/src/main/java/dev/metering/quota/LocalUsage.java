@@ -239,10 +239,11 @@ public class LocalUsage implements LedgerWriteListener {
 	}
 
 	/**
-	 * Events accepted and not yet committed or discarded, for tests and diagnostics.
+	 * Events accepted and not yet committed or discarded (what the bound on tracked events
+	 * counts against).
 	 * @return the number of tracked events
 	 */
-	public int trackedEvents() {
+	int trackedEvents() {
 		return this.tracked.size();
 	}
 

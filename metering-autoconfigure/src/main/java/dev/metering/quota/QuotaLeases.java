@@ -1,16 +1,13 @@
 package dev.metering.quota;
 
 import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 import org.apache.commons.logging.Log;
@@ -37,12 +34,6 @@ public class QuotaLeases implements AutoCloseable {
 
 	private static final BigDecimal TWO = BigDecimal.valueOf(2);
 
-	private static final BigDecimal SHARE_OF_REST = BigDecimal.valueOf(4);
-
-	private final QuotaLeaseStore store;
-
-	private final UsageReader reader;
-
 	private final Clock clock;
 
 	private final LongSupplier ticker;
@@ -51,25 +42,24 @@ public class QuotaLeases implements AutoCloseable {
 
 	private final Executor executor;
 
-	private final QuotaObserver observer;
+	private final LeaseChunks chunks;
 
-	private final String instance = UUID.randomUUID().toString();
+	private final LeaseGrants grants;
+
+	private final LeaseRequestQueue requests;
 
 	private final ConcurrentHashMap<LeaseKey, LeaseBudget> budgets = new ConcurrentHashMap<>();
 
-	private final ConcurrentLinkedQueue<LeaseBudget> pending = new ConcurrentLinkedQueue<>();
-
-	private final AtomicBoolean draining = new AtomicBoolean();
-
 	QuotaLeases(QuotaLeaseStore store, UsageReader reader, Clock clock, LongSupplier ticker, LeaseSettings settings,
 			Executor executor, QuotaObserver observer) {
-		this.store = store;
-		this.reader = reader;
 		this.clock = clock;
 		this.ticker = ticker;
 		this.settings = settings;
 		this.executor = executor;
-		this.observer = observer;
+		this.chunks = new LeaseChunks(settings, ticker);
+		this.grants = new LeaseGrants(store, reader, clock, settings, observer, this.chunks,
+				UUID.randomUUID().toString());
+		this.requests = new LeaseRequestQueue(executor, this.grants::refill);
 	}
 
 	/**
@@ -146,13 +136,32 @@ public class QuotaLeases implements AutoCloseable {
 							: existing);
 		}
 		if (budget.limit.compareTo(limit) != 0) {
-			// The quota changed at runtime: what was leased under the old limit goes back, and a
-			// fresh budget asks the database under the new one (a refusal under the old one no
-			// longer stands; a budget held under a higher one must not be spent).
-			retire(budget);
-			return budget(key, limit, now);
+			limitChanged(budget, limit);
 		}
 		return budget;
+	}
+
+	/**
+	 * A limit changed at runtime (an upgrade, a cut-off): what no instance holds moves by the
+	 * difference, a lowered limit empties the budget, and a refusal under the old limit no longer
+	 * holds off asking the database.
+	 */
+	private void limitChanged(LeaseBudget budget, BigDecimal limit) {
+		BigDecimal previous = budget.limit;
+		budget.limit = limit;
+		LeaseBudget.State s = budget.state.get();
+		if (s != null && s != LeaseBudget.RETIRED) {
+			budget.add(BigDecimal.ZERO, s.unallocated().add(limit.subtract(previous)).max(BigDecimal.ZERO));
+		}
+		if (limit.compareTo(previous) < 0) {
+			// Lowered: what this instance holds may be above the new limit, so it goes back and the
+			// database decides the next take against the new limit.
+			BigDecimal held = budget.drain(false);
+			if (held != null && held.signum() > 0 && budget.expiresAtMillis != 0) {
+				this.executor.execute(() -> this.grants.giveBack(budget, held));
+			}
+		}
+		budget.retryAtMillis = 0;
 	}
 
 	/** A lease that lapsed without renewal no longer entitles this instance to anything. */
@@ -174,7 +183,7 @@ public class QuotaLeases implements AutoCloseable {
 	void giveBack(LeaseBudget budget, BigDecimal quantity) {
 		if (!budget.add(quantity, null) && quantity.signum() > 0) {
 			// Retired meanwhile: its remainder was returned already, so return this part on its own.
-			this.executor.execute(() -> giveBackToStore(budget, quantity));
+			this.executor.execute(() -> this.grants.giveBack(budget, quantity));
 		}
 	}
 
@@ -227,157 +236,7 @@ public class QuotaLeases implements AutoCloseable {
 	}
 
 	private CompletableFuture<Void> request(LeaseBudget budget, BigDecimal wanted) {
-		if (wanted.signum() > 0) {
-			budget.needed.accumulateAndGet(wanted, BigDecimal::max);
-		}
-		if (budget.requested.compareAndSet(false, true)) {
-			budget.request = new CompletableFuture<>();
-			this.pending.add(budget);
-			drainSoon();
-		}
-		return budget.request;
-	}
-
-	private void drainSoon() {
-		if (this.draining.compareAndSet(false, true)) {
-			try {
-				this.executor.execute(this::drain);
-			}
-			catch (RuntimeException ex) {
-				this.draining.set(false);
-				throw ex;
-			}
-		}
-	}
-
-	/** Works off every queued lease request on one thread, then looks again for late arrivals. */
-	private void drain() {
-		try {
-			LeaseBudget budget;
-			while ((budget = this.pending.poll()) != null) {
-				CompletableFuture<Void> done = budget.request;
-				try {
-					refill(budget);
-				}
-				finally {
-					budget.requested.set(false);
-					done.complete(null);
-				}
-			}
-		}
-		finally {
-			this.draining.set(false);
-		}
-		if (!this.pending.isEmpty()) {
-			drainSoon();
-		}
-	}
-
-	private void refill(LeaseBudget budget) {
-		LeaseKey key = budget.key;
-		try {
-			LeaseBudget.State s = budget.state.get();
-			if (s == LeaseBudget.RETIRED) {
-				return;
-			}
-			BigDecimal limit = budget.limit;
-			BigDecimal unallocated = (s != null) ? s.unallocated() : null;
-			if (unallocated == null) {
-				unallocated = limit.subtract(allocation(key));
-			}
-			// Owe what was used beyond the leases, and cover what a waiting check needs.
-			BigDecimal available = (s != null) ? s.available() : BigDecimal.ZERO;
-			BigDecimal needed = budget.needed.getAndSet(BigDecimal.ZERO);
-			BigDecimal deficit = needed.subtract(available).max(available.negate()).max(BigDecimal.ZERO);
-			BigDecimal granted = grant(budget, limit, unallocated, deficit);
-			if (granted == null) {
-				// Refused at the last read of the allocation: reclaim expired leases, then try once more.
-				BigDecimal reclaimed = this.store.reconcile(key, this.clock.millis(),
-						() -> this.reader.tenantUsage(key.scope(), key.meter(), key.start(), key.end()));
-				this.observer.leaseRoundTrip();
-				if (reclaimed.signum() > 0) {
-					this.observer.leaseExpired(reclaimed);
-					granted = grant(budget, limit, limit.subtract(allocation(key)), deficit);
-				}
-			}
-			budget.unknown = false;
-			if (granted == null) {
-				budget.retryAtMillis = this.clock.millis() + this.settings.retryInterval().toMillis();
-				BigDecimal free = limit.subtract(allocation(key)).max(BigDecimal.ZERO);
-				budget.add(BigDecimal.ZERO, free);
-			}
-		}
-		catch (RuntimeException ex) {
-			budget.unknown = true;
-			budget.retryAtMillis = this.clock.millis() + this.settings.retryInterval().toMillis();
-			if (logger.isWarnEnabled()) {
-				logger.warn("Could not lease quota of '" + key.scope() + "', meter '" + key.meter() + "' ("
-						+ ex.getMessage() + "); admitting from the leases held");
-			}
-		}
-	}
-
-	/** The granted amount of a window's allocation, creating it from the ledger when new. */
-	private BigDecimal allocation(LeaseKey key) {
-		QuotaLeaseStore.Allocation allocation = this.store.allocation(key);
-		this.observer.leaseRoundTrip();
-		if (allocation == null) {
-			BigDecimal used = this.reader.tenantUsage(key.scope(), key.meter(), key.start(), key.end());
-			this.store.create(key, used);
-			this.observer.leaseRoundTrip();
-			allocation = this.store.allocation(key);
-			this.observer.leaseRoundTrip();
-		}
-		return (allocation != null) ? allocation.granted() : BigDecimal.ZERO;
-	}
-
-	/** Asks for a chunk, and once more for what is left when someone else took part of it. */
-	private @Nullable BigDecimal grant(LeaseBudget budget, BigDecimal limit, BigDecimal unallocated,
-			BigDecimal deficit) {
-		BigDecimal amount = chunk(budget, deficit, unallocated);
-		for (int attempt = 0; attempt < 2 && amount.signum() > 0; attempt++) {
-			long expires = this.clock.millis() + this.settings.expiry().toMillis();
-			boolean granted = this.store.grant(budget.key, this.instance, amount, limit, expires);
-			this.observer.leaseRoundTrip();
-			if (granted) {
-				budget.expiresAtMillis = expires;
-				measureRate(budget);
-				if (!budget.add(amount, unallocated.subtract(amount).max(BigDecimal.ZERO))) {
-					giveBackToStore(budget, amount);
-					return BigDecimal.ZERO;
-				}
-				// Ask for the next chunk when half of this one is left.
-				budget.lowWater = amount.divide(TWO, 0, RoundingMode.UP);
-				this.observer.leaseGranted(amount);
-				return amount;
-			}
-			unallocated = limit.subtract(allocation(budget.key));
-			amount = chunk(budget, deficit, unallocated);
-		}
-		return null;
-	}
-
-	/**
-	 * A chunk: what the measured rate uses in {@code chunk-duration} (at least the initial chunk),
-	 * at most a quarter of what no instance holds (so others are not starved near the limit), and
-	 * at least what the deficit needs.
-	 */
-	private BigDecimal chunk(LeaseBudget budget, BigDecimal deficit, BigDecimal unallocated) {
-		double perChunk = budget.rate * this.settings.chunkDuration().toMillis() / 1000.0;
-		BigDecimal wanted = BigDecimal.valueOf(Math.ceil(perChunk)).max(this.settings.initialChunk());
-		BigDecimal share = unallocated.divide(SHARE_OF_REST, 0, RoundingMode.UP).max(BigDecimal.ONE);
-		BigDecimal chunk = wanted.min(share).min(unallocated.subtract(deficit).max(BigDecimal.ZERO));
-		return chunk.add(deficit);
-	}
-
-	private void measureRate(LeaseBudget budget) {
-		long now = this.ticker.getAsLong();
-		long elapsed = now - budget.rateSinceNanos;
-		if (elapsed >= TimeUnit.MILLISECONDS.toNanos(100)) {
-			double consumed = budget.consumed.sumThenReset();
-			budget.rate = consumed * 1e9 / elapsed;
-			budget.rateSinceNanos = now;
-		}
+		return this.requests.request(budget, wanted);
 	}
 
 	/**
@@ -399,26 +258,16 @@ public class QuotaLeases implements AutoCloseable {
 				}
 				long expires = budget.expiresAtMillis;
 				if (expires != 0 && expires - nowMillis < renewBefore) {
-					long next = nowMillis + this.settings.expiry().toMillis();
-					boolean renewed = this.store.renew(budget.key, this.instance, budget.committed.get(), next,
-							nowMillis);
-					this.observer.leaseRoundTrip();
-					if (renewed) {
-						budget.expiresAtMillis = next;
-					}
-					else {
-						budget.expiresAtMillis = 0;
-						budget.drain(false);
-					}
+					this.grants.renew(budget, nowMillis);
 				}
 				LeaseBudget.State s = budget.state.get();
 				if (s != null && s != LeaseBudget.RETIRED) {
-					measureRate(budget);
-					BigDecimal keep = chunk(budget, BigDecimal.ZERO, s.available().add(s.unallocated()))
+					this.chunks.measureRate(budget);
+					BigDecimal keep = this.chunks.chunk(budget, BigDecimal.ZERO, s.available().add(s.unallocated()))
 						.multiply(TWO);
 					BigDecimal excess = budget.trimTo(keep);
 					if (excess.signum() > 0) {
-						giveBackToStore(budget, excess);
+						this.grants.giveBack(budget, excess);
 					}
 				}
 			}
@@ -436,22 +285,7 @@ public class QuotaLeases implements AutoCloseable {
 		this.budgets.remove(budget.key, budget);
 		BigDecimal left = budget.drain(true);
 		if (left != null && left.signum() != 0 && budget.expiresAtMillis != 0) {
-			giveBackToStore(budget, left);
-		}
-	}
-
-	private void giveBackToStore(LeaseBudget budget, BigDecimal amount) {
-		try {
-			long expires = Math.max(budget.expiresAtMillis, this.clock.millis());
-			this.store.giveBack(budget.key, this.instance, amount, expires);
-			this.observer.leaseRoundTrip();
-			if (amount.signum() > 0) {
-				this.observer.leaseReturned(amount);
-			}
-		}
-		catch (RuntimeException ex) {
-			// The lease expires and a reconciliation returns it to the others.
-			logger.warn("Could not give back quota of '" + budget.key.scope() + "': " + ex.getMessage());
+			this.grants.giveBack(budget, left);
 		}
 	}
 
@@ -464,10 +298,10 @@ public class QuotaLeases implements AutoCloseable {
 	}
 
 	/**
-	 * Budgets held, for tests and diagnostics.
+	 * Budgets held.
 	 * @return the number of windows this instance holds a budget of
 	 */
-	public int budgetCount() {
+	int budgetCount() {
 		return this.budgets.size();
 	}
 

@@ -32,7 +32,7 @@ final class Fold {
 	}
 
 	/**
-	 * Adds the current row of a result set of {@link RollupJob#FOLD_COLUMNS}.
+	 * Adds the current row of a result set of {@link RollupStatements#FOLD_COLUMNS}.
 	 * @param rs the result set
 	 * @return the row's ledger id
 	 * @throws SQLException when the driver fails

@@ -64,42 +64,6 @@ public class RollupJob {
 
 	private static final Log logger = LogFactory.getLog(RollupJob.class);
 
-	/** The ledger columns a batch reads, in the order {@link Fold#add} takes them. */
-	static final String FOLD_COLUMNS = "id, tenant_id, meter, billing_scope_id, quantity, occurred_at";
-
-	/** Locks the progress row until the transaction ends: one batch of all instances at a time. */
-	private static final String LOCK_STATE = "SELECT watermark FROM %PREFIX%rollup_state WHERE name = ? FOR UPDATE";
-
-	/**
-	 * The open gaps, read as a locking read so that every database returns the latest committed
-	 * rows (not an older snapshot) once the progress row is locked.
-	 */
-	private static final String LOCK_GAPS = "SELECT gap_start, gap_end, first_seen_at FROM %PREFIX%rollup_gap "
-			+ "WHERE name = ? FOR UPDATE";
-
-	/**
-	 * The next ledger rows above the watermark, by id: an index range scan of the primary key, so
-	 * its cost follows the rows returned, never the size of the ledger.
-	 */
-	private static final String NEW_LEDGER_ROWS = "SELECT " + FOLD_COLUMNS + " FROM %PREFIX%usage_event "
-			+ "WHERE id > ? ORDER BY id LIMIT ?";
-
-	/** The ledger rows of one inclusive id range; a recheck of gaps unites several. */
-	private static final String LEDGER_ROWS_IN_RANGE = "SELECT " + FOLD_COLUMNS + " FROM %PREFIX%usage_event "
-			+ "WHERE id BETWEEN ? AND ?";
-
-	private static final String DELETE_GAP = "DELETE FROM %PREFIX%rollup_gap WHERE name = ? AND gap_start = ?";
-
-	private static final String INSERT_GAP = "INSERT INTO %PREFIX%rollup_gap (name, gap_start, gap_end, "
-			+ "first_seen_at) VALUES (?, ?, ?, ?)";
-
-	private static final String UPDATE_STATE = "UPDATE %PREFIX%rollup_state SET watermark = ?, updated_at = ? "
-			+ "WHERE name = ?";
-
-	/** When the lowest ledger row above the watermark was recorded: how long unfolded events wait. */
-	private static final String OLDEST_UNFOLDED = "SELECT recorded_at FROM %PREFIX%usage_event WHERE id > ? "
-			+ "ORDER BY id LIMIT 1";
-
 	private final JdbcTemplate jdbc;
 
 	private final TransactionTemplate transaction;
@@ -110,21 +74,7 @@ public class RollupJob {
 
 	private final MeteringTables tables;
 
-	private final String lockState;
-
-	private final String lockGaps;
-
-	private final String newLedgerRows;
-
-	private final String ledgerRowsInRange;
-
-	private final String deleteGap;
-
-	private final String insertGap;
-
-	private final String updateState;
-
-	private final String oldestUnfoldedRow;
+	private final RollupStatements statements;
 
 	private final RollupSettings settings;
 
@@ -173,14 +123,7 @@ public class RollupJob {
 		this.database = SingletonSupplier.of(database);
 		this.dialect = SingletonSupplier.of(() -> RollupDialect.of(this.database.get(), tables));
 		this.tables = tables;
-		this.lockState = tables.resolve(LOCK_STATE);
-		this.lockGaps = tables.resolve(LOCK_GAPS);
-		this.newLedgerRows = tables.resolve(NEW_LEDGER_ROWS);
-		this.ledgerRowsInRange = tables.resolve(LEDGER_ROWS_IN_RANGE);
-		this.deleteGap = tables.resolve(DELETE_GAP);
-		this.insertGap = tables.resolve(INSERT_GAP);
-		this.updateState = tables.resolve(UPDATE_STATE);
-		this.oldestUnfoldedRow = tables.resolve(OLDEST_UNFOLDED);
+		this.statements = RollupStatements.of(tables);
 		this.settings = settings;
 		this.clock = clock;
 	}
@@ -287,13 +230,13 @@ public class RollupJob {
 
 	/** One transaction; null when the progress row does not exist (deleted since this job created it). */
 	private Batch foldBatch(LedgerDatabase sql) {
-		List<Long> locked = this.jdbc.queryForList(this.lockState, Long.class, NAME);
+		List<Long> locked = this.jdbc.queryForList(this.statements.lockState(), Long.class, NAME);
 		if (locked.isEmpty()) {
 			this.stateCreated = false;
 			return null;
 		}
 		long watermark = locked.get(0);
-		List<IdGap> before = new ArrayList<>(this.jdbc.query(this.lockGaps,
+		List<IdGap> before = new ArrayList<>(this.jdbc.query(this.statements.lockGaps(),
 				(rs, n) -> new IdGap(rs.getLong(1), rs.getLong(2), sql.readTimestamp(rs, 3)), NAME));
 		// Sorted in Java (the locking read has no ORDER BY) to compare with the sorted gaps after.
 		before.sort(Comparator.comparingLong(IdGap::start));
@@ -315,7 +258,7 @@ public class RollupJob {
 		writeGaps(sql, before, after);
 		if (moved || events > 0 || !after.equals(before)) {
 			// Last, so a failure anywhere above leaves the previous progress in place.
-			this.jdbc.update(this.updateState, rows.watermark(), sql.timestamp(now), NAME);
+			this.jdbc.update(this.statements.updateState(), rows.watermark(), sql.timestamp(now), NAME);
 		}
 		return new Batch(events, rows.watermark(), after.size(), gaps.expired(),
 				rows.count() >= this.settings.batchSize());
@@ -329,7 +272,7 @@ public class RollupJob {
 				args[2 * i] = chunk.get(i).start();
 				args[2 * i + 1] = chunk.get(i).end();
 			}
-			this.jdbc.query(String.join(" UNION ALL ", Collections.nCopies(chunk.size(), this.ledgerRowsInRange)), (rs) -> {
+			this.jdbc.query(String.join(" UNION ALL ", Collections.nCopies(chunk.size(), this.statements.ledgerRowsInRange())), (rs) -> {
 				gaps.fill(fold.add(rs));
 			}, args);
 		}
@@ -339,7 +282,7 @@ public class RollupJob {
 		int limit = this.settings.batchSize();
 		NewRows rows = new NewRows(watermark);
 		this.jdbc.query((connection) -> {
-			PreparedStatement statement = connection.prepareStatement(this.newLedgerRows);
+			PreparedStatement statement = connection.prepareStatement(this.statements.newLedgerRows());
 			statement.setLong(1, watermark);
 			statement.setInt(2, limit);
 			statement.setFetchSize(Math.min(limit, 5_000));
@@ -380,55 +323,17 @@ public class RollupJob {
 		}
 		// Deletes first: a shrunk gap keeps its start, the primary key.
 		if (!deletes.isEmpty()) {
-			this.jdbc.batchUpdate(this.deleteGap, deletes);
+			this.jdbc.batchUpdate(this.statements.deleteGap(), deletes);
 		}
 		if (!inserts.isEmpty()) {
-			this.jdbc.batchUpdate(this.insertGap, inserts);
+			this.jdbc.batchUpdate(this.statements.insertGap(), inserts);
 		}
 	}
 
 	private Instant oldestUnfolded(LedgerDatabase sql, long watermark) {
-		List<Instant> oldest = this.jdbc.query(this.oldestUnfoldedRow,
+		List<Instant> oldest = this.jdbc.query(this.statements.oldestUnfoldedRow(),
 				(rs, n) -> sql.readTimestamp(rs, 1), watermark);
 		return oldest.isEmpty() ? null : oldest.get(0);
-	}
-
-	/** The new rows of one batch as they stream by: how many, and the highest id. */
-	private static final class NewRows {
-
-		private long watermark;
-
-		private int count;
-
-		private long foldedInDatabase;
-
-		NewRows(long watermark) {
-			this.watermark = watermark;
-		}
-
-		void seen(long id) {
-			this.watermark = id;
-			this.count++;
-		}
-
-		void seenInDatabase(long highest, int count) {
-			this.watermark = highest;
-			this.count += count;
-			this.foldedInDatabase += count;
-		}
-
-		long foldedInDatabase() {
-			return this.foldedInDatabase;
-		}
-
-		long watermark() {
-			return this.watermark;
-		}
-
-		int count() {
-			return this.count;
-		}
-
 	}
 
 	private record Batch(long events, long watermark, int openGaps, int expiredGaps, boolean more) {

@@ -52,9 +52,6 @@ public class MeteringFilter extends OncePerRequestFilter {
 
 	private static final String RESERVATION_ATTRIBUTE = MeteringFilter.class.getName() + ".reservation";
 
-	/** Request attribute holding the quota decision of the request, when quotas are enforced. */
-	public static final String DECISION_ATTRIBUTE = MeteringFilter.class.getName() + ".decision";
-
 
 	/** Resource of a request that no handler matched: the raw path is never recorded. */
 	public static final String UNMATCHED = "UNMATCHED";
@@ -170,7 +167,6 @@ public class MeteringFilter extends OncePerRequestFilter {
 		QuotaDecision decision = scopes.isEmpty()
 				? QuotaDecision.unlimited(tenant, this.settings.requestMeter(), BigDecimal.ONE)
 				: this.quotas.check(scopes, this.settings.requestMeter(), BigDecimal.ONE, started);
-		request.setAttribute(DECISION_ATTRIBUTE, decision);
 		QuotaResponses.setRateLimitFields(decision, response, this.clock.instant());
 		if (decision.allowed()) {
 			request.setAttribute(RESERVATION_ATTRIBUTE, decision.reservation());

@@ -1,22 +1,32 @@
 package dev.metering.architecture;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.jspecify.annotations.NullMarked;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Every package of the kit's main code is {@code @NullMarked}, and the packages form no cycle:
  * a package (a subpackage counts as its own) may depend on another only if that one does not
- * depend back on it, directly or through others.
+ * depend back on it, directly or through others. The public types are exactly the pinned public
+ * API ({@code public-api.txt}, described in README's "Public API" and "Replacing beans").
  */
 class PackageStructureTests {
 
@@ -39,6 +49,39 @@ class PackageStructureTests {
 	@Test
 	void packagesAreFreeOfCycles() {
 		slices().matching("dev.metering.(**)").should().beFreeOfCycles().check(mainClasses);
+	}
+
+	@Test
+	void publicTypesAreThePinnedPublicApi() throws IOException {
+		Set<String> publicTypes = mainClasses.stream()
+			.filter((type) -> type.isTopLevelClass() && type.getModifiers().contains(JavaModifier.PUBLIC))
+			.filter((type) -> !type.getSimpleName().equals("package-info"))
+			.map((type) -> type.getName().substring("dev.metering.".length()))
+			.collect(Collectors.toCollection(TreeSet::new));
+		Set<String> pinned = pinnedPublicApi();
+		assertThat(publicTypes).as("public types (left) against public-api.txt: make a type package-private "
+				+ "or, if users need it, add it there and to README").containsExactlyInAnyOrderElementsOf(pinned);
+	}
+
+	@Test
+	void autoConfigurationsArePublicAndFinal() {
+		classes().that()
+			.areAnnotatedWith(AutoConfiguration.class)
+			.should()
+			.bePublic()
+			.andShould()
+			.haveModifier(JavaModifier.FINAL)
+			.check(mainClasses);
+	}
+
+	private static Set<String> pinnedPublicApi() throws IOException {
+		try (BufferedReader reader = new BufferedReader(new InputStreamReader(
+				PackageStructureTests.class.getResourceAsStream("public-api.txt"), StandardCharsets.UTF_8))) {
+			return reader.lines()
+				.map(String::strip)
+				.filter((line) -> !line.isEmpty() && !line.startsWith("#"))
+				.collect(Collectors.toCollection(TreeSet::new));
+		}
 	}
 
 }

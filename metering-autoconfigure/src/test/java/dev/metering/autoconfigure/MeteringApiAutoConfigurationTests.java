@@ -64,9 +64,12 @@ class MeteringApiAutoConfigurationTests {
 		this.runner.withPropertyValues("metering.api.enabled=true", "metering.api.api-key=k")
 			.withClassLoader(new FilteredClassLoader("org.springframework.security"))
 			.run((context) -> {
-			assertThat(context).hasSingleBean(UsageApiController.class);
-			assertThat(context.getBean(ApiAccess.class)).isInstanceOf(ApiKeyAccess.class);
-		});
+				assertThat(context).hasSingleBean(UsageApiController.class);
+				assertThat(context.getBean(ApiAccess.class)).isInstanceOf(ApiKeyAccess.class);
+			});
+		// With Spring Security the caller's tenant decides, key or not ('auto').
+		this.runner.withPropertyValues("metering.api.enabled=true", "metering.api.api-key=k")
+			.run((context) -> assertThat(context.getBean(ApiAccess.class)).isInstanceOf(TenantPrincipalAccess.class));
 		this.runner.withPropertyValues("metering.api.enabled=true", "metering.api.auth=local")
 			.run((context) -> assertThat(context).hasSingleBean(UsageApiController.class));
 		this.runner.withPropertyValues("metering.api.enabled=true", "metering.api.auth=principal")

@@ -105,7 +105,7 @@ class MeteringQuotaAutoConfigurationTests {
 				assertThat(maximumSize(context.getBean(LedgerReadings.class))).isEqualTo(7);
 			});
 		this.runner.run((context) -> assertThat(maximumSize(context.getBean(CachedQuotaDefinitions.class)))
-			.isEqualTo(new MeteringQuotaProperties().getCache().getMaximumDefinitionEntries()));
+			.isEqualTo(new MeteringCacheProperties().getMaximumDefinitionEntries()));
 	}
 
 	@Test

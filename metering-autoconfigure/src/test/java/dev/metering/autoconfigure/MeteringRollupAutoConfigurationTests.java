@@ -1,13 +1,13 @@
 package dev.metering.autoconfigure;
 
 import dev.metering.autoconfigure.metrics.MeteringMetricsAutoConfiguration;
-import dev.metering.autoconfigure.metrics.RollupMetrics;
 import dev.metering.rollup.LedgerUsageReader;
 import dev.metering.rollup.RollupJob;
 import dev.metering.rollup.RollupScheduler;
 import dev.metering.rollup.RollupUsageReader;
 import dev.metering.rollup.UsageReader;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -92,7 +92,7 @@ class MeteringRollupAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(MeteringMetricsAutoConfiguration.class))
 			.run((context) -> {
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
-				context.getBean(RollupMetrics.class).bindTo(registry);
+				context.getBean("meteringRollupMetrics", MeterBinder.class).bindTo(registry);
 				context.getBean(RollupJob.class).rollupNow();
 				assertThat(registry.get("metering.rollup.run").functionTimer().count()).isEqualTo(1);
 				assertThat(registry.get("metering.rollup.events.folded").functionCounter().count()).isZero();

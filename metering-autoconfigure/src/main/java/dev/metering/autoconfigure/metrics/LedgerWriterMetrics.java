@@ -14,11 +14,11 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 /**
  * Micrometer meters of the ledger writer. No tenant ids in tags: their number is unbounded.
  */
-public class LedgerWriterMetrics implements MeterBinder {
+class LedgerWriterMetrics implements MeterBinder {
 
 	private final BufferedLedgerWriter writer;
 
-	public LedgerWriterMetrics(BufferedLedgerWriter writer) {
+	LedgerWriterMetrics(BufferedLedgerWriter writer) {
 		this.writer = writer;
 	}
 

@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * {@code metering.operations.unrecorded}, tagged by {@code meter} (meters are declared in code,
  * so their number is bounded; tenant ids are never tags).
  */
-public class OperationMetrics implements MeterBinder, MeteredOperationObserver {
+class OperationMetrics implements MeterBinder, MeteredOperationObserver {
 
 	private volatile @Nullable MeterRegistry registry;
 

@@ -30,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * request, renewal or return is one).</li>
  * </ul>
  */
-public class QuotaMetrics implements MeterBinder, QuotaObserver {
+class QuotaMetrics implements MeterBinder, QuotaObserver {
 
 	private volatile @Nullable Counters counters;
 

@@ -12,11 +12,11 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 /**
  * Micrometer meters of the rollup job. No tenant ids in tags: their number is unbounded.
  */
-public class RollupMetrics implements MeterBinder {
+class RollupMetrics implements MeterBinder {
 
 	private final RollupJob job;
 
-	public RollupMetrics(RollupJob job) {
+	RollupMetrics(RollupJob job) {
 		this.job = job;
 	}
 

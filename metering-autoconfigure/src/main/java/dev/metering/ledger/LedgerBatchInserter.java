@@ -1,0 +1,124 @@
+package dev.metering.ledger;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import dev.metering.event.UsageEvent;
+
+import org.springframework.dao.DataIntegrityViolationException;
+
+/**
+ * Writes batches of the buffered ledger writer: one insert transaction each, announced to the
+ * listeners, retried with capped exponential backoff while the database is down, and split into
+ * single events when the database refuses a row so the rest of the batch still lands.
+ */
+final class LedgerBatchInserter {
+
+	private static final Log logger = LogFactory.getLog(BufferedLedgerWriter.class);
+
+	private final UsageEventStore store;
+
+	private final WriterSettings settings;
+
+	private final Clock clock;
+
+	private final List<LedgerWriteListener> listeners;
+
+	private final WriterCounters counters;
+
+	private final RateLimitedLog retryLog = new RateLimitedLog(logger, Duration.ofSeconds(10));
+
+	LedgerBatchInserter(UsageEventStore store, WriterSettings settings, Clock clock,
+			List<LedgerWriteListener> listeners, WriterCounters counters) {
+		this.store = store;
+		this.settings = settings;
+		this.clock = clock;
+		this.listeners = listeners;
+		this.counters = counters;
+	}
+
+	/**
+	 * Writes a batch, retrying until it is written or {@code abandoned} says to give up.
+	 * @param completed told how many events are done (written, skipped, or refused)
+	 * @param pending how many events wait, for the retry log
+	 */
+	void write(List<UsageEvent> batch, BooleanSupplier abandoned, IntConsumer completed, LongSupplier pending) {
+		long backoff = this.settings.initialBackoff().toNanos();
+		while (true) {
+			long start = System.nanoTime();
+			try {
+				insert(batch);
+				this.counters.batches.increment();
+				this.counters.batchNanos.add(System.nanoTime() - start);
+				completed.accept(batch.size());
+				return;
+			}
+			catch (DataIntegrityViolationException ex) {
+				// Not a duplicate (the store skips those): a row the database refuses, which no retry
+				// can fix. Find it by writing one at a time so the rest of the batch still lands.
+				if (batch.size() > 1) {
+					for (UsageEvent event : batch) {
+						write(List.of(event), abandoned, completed, pending);
+					}
+					return;
+				}
+				this.counters.rejected.increment();
+				this.listeners.forEach((listener) -> listener.discarded(batch.get(0)));
+				completed.accept(1);
+				logger.error("Metering ledger refused an event (tenant '" + batch.get(0).tenantId() + "', meter '"
+						+ batch.get(0).meter() + "', id " + batch.get(0).eventId() + "): not written", ex);
+				return;
+			}
+			catch (RuntimeException ex) {
+				if (abandoned.getAsBoolean()) {
+					discard(batch);
+					return;
+				}
+				this.counters.retries.increment();
+				long wait = backoff;
+				this.retryLog.warn(() -> "Metering ledger write failed (" + ex.getMessage() + "); retrying "
+						+ batch.size() + " events in " + Duration.ofNanos(wait).toMillis() + " ms, "
+						+ pending.getAsLong() + " waiting");
+				try {
+					TimeUnit.NANOSECONDS.sleep(wait);
+				}
+				catch (InterruptedException interrupted) {
+					if (abandoned.getAsBoolean()) {
+						discard(batch);
+						return;
+					}
+				}
+				backoff = Math.min(backoff * 2, this.settings.maxBackoff().toNanos());
+			}
+		}
+	}
+
+	private void discard(List<UsageEvent> batch) {
+		batch.forEach((event) -> this.listeners.forEach((listener) -> listener.discarded(event)));
+	}
+
+	/** One insert transaction, announced to the listeners before it starts and after it ends. */
+	void insert(List<UsageEvent> batch) {
+		List<UsageEvent> events = List.copyOf(batch);
+		this.listeners.forEach((listener) -> listener.writing(events));
+		InsertResult result;
+		try {
+			result = this.store.insert(events, this.clock.instant());
+		}
+		catch (RuntimeException | Error ex) {
+			this.listeners.forEach((listener) -> listener.failed(events));
+			throw ex;
+		}
+		this.counters.account(result);
+		this.listeners.forEach((listener) -> listener.written(events));
+	}
+
+}

@@ -1,0 +1,36 @@
+package dev.metering.ledger;
+
+import java.util.concurrent.TimeUnit;
+
+/** The spool's daemon threads: started, joined and slept on without leaking interrupts. */
+final class SpoolThreads {
+
+	private SpoolThreads() {
+	}
+
+	static Thread daemon(String name, Runnable task) {
+		Thread thread = new Thread(task, name);
+		thread.setDaemon(true);
+		thread.start();
+		return thread;
+	}
+
+	static void join(Thread thread) {
+		try {
+			thread.join(TimeUnit.SECONDS.toMillis(10));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}
