@@ -23,6 +23,17 @@ public class DefaultUsageRecorder implements UsageRecorder {
 		this.sink.offer(event);
 	}
 
+	/**
+	 * Records an event the kit built itself (the request meter's), checking only what came from
+	 * the caller: see {@link UsageEventValidator#validateCallerFields(UsageEvent)}.
+	 * @param event an event built by the kit
+	 * @throws InvalidUsageEventException naming the first invalid field
+	 */
+	public void recordBuiltByKit(UsageEvent event) {
+		this.validator.validateCallerFields(event);
+		this.sink.offer(event);
+	}
+
 	@Override
 	public void recordAll(Collection<UsageEvent> events) {
 		List<UsageEvent> batch = List.copyOf(events);
