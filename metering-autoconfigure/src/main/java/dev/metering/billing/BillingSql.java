@@ -38,7 +38,7 @@ final class BillingSql {
 
 	/**
 	 * The heaviest users of a tenant for a meter in {@code [from, to)}, from the ledger (the
-	 * rollups have no user). Served by the index {@code metering_usage_event_tenant_ix}.
+	 * rollups have no user). Served by the index {@code metering_usage_event_user_ix}.
 	 * Parameters: tenant, meter, from, to, limit. Selects (user, quantity, events).
 	 */
 	final String topUsers;
