@@ -144,6 +144,29 @@ class UsageEventValidatorTests {
 	}
 
 	@Test
+	void kitBuiltEventsGetTheWholeValidationOfAnApplicationsOwnValidator() {
+		UsageEventValidator strict = new UsageEventValidator(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(35),
+				BigDecimal.TEN) {
+
+			@Override
+			public void validate(UsageEvent event) {
+				super.validate(event);
+				if (event.userId() == null) {
+					throw new InvalidUsageEventException("userId", "must be known here");
+				}
+			}
+
+		};
+		List<UsageEvent> sunk = new ArrayList<>();
+		DefaultUsageRecorder recorder = new DefaultUsageRecorder(strict, sunk::add);
+
+		assertThatExceptionOfType(InvalidUsageEventException.class)
+			.isThrownBy(() -> recorder.recordBuiltByKit(UsageEvent.builder("acme", "http.requests").occurredAt(NOW).build()))
+			.satisfies((ex) -> assertThat(ex.getField()).isEqualTo("userId"));
+		assertThat(sunk).isEmpty();
+	}
+
+	@Test
 	void dimensionsJsonLengthIsMeasuredAsEncoded() {
 		List<Map<String, String>> maps = List.of(Map.of(), Map.of("status", "200"),
 				Map.of("q\"uote", "back\\slash"), Map.of("ctl", "a\u0001b\n\r\t"),
