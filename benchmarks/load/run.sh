@@ -17,6 +17,8 @@
 #   APP_PROPS: more --name=value arguments for every app start (e.g. what a tenant-forgery guard needs)
 #   JAVA_OPTS [-Xms1g -Xmx1g]; JAR [sample-app/target/sample-app-0.1.0-SNAPSHOT.jar]
 #   TWO_LIMIT [2000] the hard daily limit (raise it on a fast machine so it is reached mid-run) of the two-instance set-up; TWO_DURATION [10] its seconds
+#   BASE_JAR [unset]: a second app jar (e.g. the code before a change); a set-up named <set-up>-base (off-base,
+#     on-base, quota-base, ...) runs <set-up> on it, so before and after alternate in one run
 #   OUT [benchmarks/load/target/run-<time>]: logs, JFR recordings and results.md
 #   PROFILE [unset]: 1 to record with the JDK's 'profile' settings (execution and allocation samples, deeper
 #     stacks; more overhead, so not for the figures) and write <set-up>-r<round>.breakdown.txt (jfr_breakdown.py)
@@ -81,7 +83,7 @@ start_app() { # name port prefix props...
 	local name=$1 port=$2 prefix=$3
 	shift 3
 	# shellcheck disable=SC2086
-	java $JAVA_OPTS -jar "$JAR" --server.port="$port" --spring.profiles.active=postgres \
+	java $JAVA_OPTS -jar "${APP_JAR:-$JAR}" --server.port="$port" --spring.profiles.active=postgres \
 		--spring.datasource.url="jdbc:postgresql://$PG_HOST:$PG_PORT/$DB" --spring.datasource.username="$PG_USER" \
 		--metering.jdbc.table-prefix="$prefix" $APP_PROPS "$@" > "$OUT/$name.log" 2>&1 &
 	APPS+=($!)
@@ -172,8 +174,12 @@ RESULTS=$OUT/results.md
 } > "$RESULTS"
 
 run_single() { # setup round
-	local setup=$1 round=$2 prefix="${1}_r${2}_" script=() header=(-H "$TENANT_HEADER: acme") props=()
-	case $setup in
+	local setup=$1 round=$2 prefix="${1//-/_}_r${2}_" script=() header=(-H "$TENANT_HEADER: acme") props=()
+	APP_JAR=$JAR
+	if [[ $setup == *-base ]]; then
+		APP_JAR=${BASE_JAR:?"set-up $setup needs BASE_JAR"}
+	fi
+	case ${setup%-base} in
 		off) props=(--metering.enabled=false) ;;
 		on) props=(--metering.quota.enabled=false) ;;
 		quota) props=("${BENCH_PLAN[@]}" --metering.tenants.acme.plan=bench) ;;
@@ -184,7 +190,7 @@ run_single() { # setup round
 		*) echo "unknown set-up $setup" >&2; exit 1 ;;
 	esac
 	local args=()
-	case $setup in
+	case ${setup%-base} in
 		tenants1000) args=(-- 1000 "$TENANT_HEADER") ;;
 		newtenant) args=(-- "$TENANT_HEADER" "r$round") ;;
 	esac
@@ -192,7 +198,7 @@ run_single() { # setup round
 	start_app "$name" "$PORT" "$prefix" "${props[@]}"
 	local pid=$STARTED
 	local warm_args=("${args[@]}")
-	[[ $setup == newtenant ]] && warm_args=(-- "$TENANT_HEADER" "w$round")
+	[[ ${setup%-base} == newtenant ]] && warm_args=(-- "$TENANT_HEADER" "w$round")
 	wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${header[@]}" "${script[@]}" "http://127.0.0.1:$PORT/api/ping" "${warm_args[@]}" > "$OUT/$name.warmup.txt"
 	jcmd "$pid" JFR.start name=round settings="$PWD/$OUT/monitor.jfc" > /dev/null
 	local app0 pg0 load
@@ -211,7 +217,7 @@ run_single() { # setup round
 	rps=$(wrk_field "$OUT/$name.wrk.txt" rps)
 	p99=$(wrk_field "$OUT/$name.wrk.txt" p99)
 	non2xx=$(wrk_field "$OUT/$name.wrk.txt" non2xx)
-	rows=$([[ $setup == off ]] && echo "-" || ledger_rows "$prefix")
+	rows=$([[ ${setup%-base} == off ]] && echo "-" || ledger_rows "$prefix")
 	printf '| %s | %s | %s | %s | %.1f | %.1f | %s | %s / %s | %s | %s | %s |\n' "$setup" "$round" "$rps" "$p99" \
 		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
 		"$(group_us "$OUT/$name.threads0" "$OUT/$name.threads1" "$requests")" "$rows" "$((warm + requests))" "$non2xx" \

@@ -40,6 +40,24 @@ public class DefaultUsageRecorder implements UsageRecorder {
 		this.sink.offer(attributed(event));
 	}
 
+	/**
+	 * Records an event the kit built itself (the request meter's), checking only what came from
+	 * the caller (see {@link UsageEventValidator#validateCallerFields(UsageEvent)}), unless the
+	 * validator is a subclass: that one gets {@link UsageEventValidator#validate(UsageEvent)}.
+	 * @param event an event built by the kit
+	 * @throws InvalidUsageEventException naming the first invalid field
+	 */
+	public void recordBuiltByKit(UsageEvent event) {
+		if (this.validator.getClass() == UsageEventValidator.class) {
+			this.validator.validateCallerFields(event);
+		}
+		else {
+			// The application's own validator may add rules of its own: it sees every event.
+			this.validator.validate(event);
+		}
+		this.sink.offer(attributed(event));
+	}
+
 	@Override
 	public void recordAll(Collection<UsageEvent> events) {
 		List<UsageEvent> batch = List.copyOf(events);

@@ -38,6 +38,22 @@ public final class DimensionsJson {
 	}
 
 	/**
+	 * The length of what {@link #encode(Map)} returns, without building it.
+	 * @param dimensions names and values
+	 * @return the number of characters of the JSON text, 0 for an empty map (encoded as {@code null})
+	 */
+	public static int encodedLength(Map<String, String> dimensions) {
+		if (dimensions == null || dimensions.isEmpty()) {
+			return 0;
+		}
+		int length = 2 + 2 * dimensions.size() - 1;
+		for (Map.Entry<String, String> entry : dimensions.entrySet()) {
+			length += stringLength(entry.getKey()) + stringLength(entry.getValue());
+		}
+		return length;
+	}
+
+	/**
 	 * Decodes what {@link #encode(Map)} wrote (any flat JSON object of strings).
 	 * @param json the JSON text, may be {@code null}
 	 * @return the names and values, in order
@@ -88,6 +104,21 @@ public final class DimensionsJson {
 			}
 		}
 		json.append('"');
+	}
+
+	/** The length of the literal {@link #appendString} appends. */
+	private static int stringLength(String value) {
+		int length = 2 + value.length();
+		for (int i = 0; i < value.length(); i++) {
+			char c = value.charAt(i);
+			if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+				length += 1;
+			}
+			else if (c < 0x20) {
+				length += 5;
+			}
+		}
+		return length;
 	}
 
 	private static final class Parser {

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
@@ -30,7 +31,21 @@ public record UsageEvent(UUID eventId, String tenantId, String billingScopeId, S
 
 	public UsageEvent {
 		dimensions = (dimensions == null || dimensions.isEmpty()) ? Map.of()
+				: isSingleStorableEntry(dimensions) ? Map.copyOf(dimensions)
 				: Collections.unmodifiableMap(new LinkedHashMap<>(dimensions));
+	}
+
+	/**
+	 * Whether the map holds one entry that {@link Map#copyOf} takes (no null name or value,
+	 * which the validator reports by field): one entry has no order to keep, and copying a map
+	 * of {@link Map#of} is free, which the request path relies on.
+	 */
+	private static boolean isSingleStorableEntry(Map<String, String> dimensions) {
+		if (dimensions.size() != 1) {
+			return false;
+		}
+		Map.Entry<String, String> entry = dimensions.entrySet().iterator().next();
+		return entry.getKey() != null && entry.getValue() != null;
 	}
 
 	/**
@@ -79,7 +94,10 @@ public record UsageEvent(UUID eventId, String tenantId, String billingScopeId, S
 
 		private @Nullable String idempotencyKey;
 
-		private Map<String, String> dimensions = new LinkedHashMap<>();
+		/** Not copied until {@link #dimension} adds to it: the event copies it anyway. */
+		private Map<String, String> dimensions = Map.of();
+
+		private boolean dimensionsOwned;
 
 		private Builder(String tenantId, String meter) {
 			this.tenantId = tenantId;
@@ -145,12 +163,18 @@ public record UsageEvent(UUID eventId, String tenantId, String billingScopeId, S
 		}
 
 		public Builder dimension(String name, String value) {
+			if (!this.dimensionsOwned) {
+				this.dimensions = new LinkedHashMap<>(this.dimensions);
+				this.dimensionsOwned = true;
+			}
 			this.dimensions.put(name, value);
 			return this;
 		}
 
 		public Builder dimensions(Map<String, String> dimensions) {
-			this.dimensions = new LinkedHashMap<>(dimensions);
+			// A copy, as always; one of a Map.of map is the map itself (the request path's case).
+			this.dimensionsOwned = !isSingleStorableEntry(Objects.requireNonNull(dimensions, "dimensions"));
+			this.dimensions = this.dimensionsOwned ? new LinkedHashMap<>(dimensions) : Map.copyOf(dimensions);
 			return this;
 		}
 

@@ -142,6 +142,33 @@ public class UsageEventValidator {
 		return user.toString();
 	}
 
+	/**
+	 * Checks only the fields of an event the kit built itself that come from the caller: the
+	 * tenant and the user (a request's header or principal). Everything else of such an event is
+	 * valid by construction (a meter name checked once at start-up, quantity one, occurred now,
+	 * a route template checked when first seen, a numeric status), so it is not checked again on
+	 * every request. Events recorded through {@link UsageRecorder} by the application get
+	 * {@link #validate(UsageEvent)}.
+	 * @param event an event built by the kit
+	 * @throws InvalidUsageEventException naming the first invalid field
+	 */
+	public void validateCallerFields(UsageEvent event) {
+		requireId("tenantId", event.tenantId());
+		if (event.billingScopeId() != event.tenantId()) {
+			requireId("billingScopeId", event.billingScopeId());
+		}
+		maxLength("userId", event.userId(), MAX_USER_LENGTH);
+	}
+
+	/**
+	 * Checks a resource name once, for a caller that reuses it for many events.
+	 * @param resource a resource name, such as a route template
+	 * @throws InvalidUsageEventException if no ledger can store it
+	 */
+	public static void validateResource(String resource) {
+		maxLength("resource", resource, MAX_RESOURCE_LENGTH);
+	}
+
 	private void validateQuantity(BigDecimal quantity) {
 		if (quantity == null) {
 			throw new InvalidUsageEventException("quantity", "must not be null");
@@ -188,9 +215,7 @@ public class UsageEventValidator {
 			requireStorable("dimensions", entry.getKey());
 			requireStorable("dimensions", entry.getValue());
 		}
-		// No dimensions encode to null (a NULL column): nothing to measure.
-		String json = DimensionsJson.encode(dimensions);
-		if (json != null && json.length() > MAX_DIMENSIONS_JSON_LENGTH) {
+		if (DimensionsJson.encodedLength(dimensions) > MAX_DIMENSIONS_JSON_LENGTH) {
 			throw new InvalidUsageEventException("dimensions",
 					"must encode to at most " + MAX_DIMENSIONS_JSON_LENGTH + " characters of JSON");
 		}

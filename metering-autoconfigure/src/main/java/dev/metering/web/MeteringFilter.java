@@ -14,6 +14,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.metering.event.DefaultUsageRecorder;
 import dev.metering.event.InvalidUsageEventException;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
@@ -67,6 +68,8 @@ public class MeteringFilter extends OncePerRequestFilter {
 	private final RequestMatcher matcher;
 
 	private final Clock clock;
+
+	private final RequestResources resources = new RequestResources();
 
 	private final @Nullable QuotaEnforcementService quotas;
 
@@ -220,12 +223,26 @@ public class MeteringFilter extends OncePerRequestFilter {
 		}
 		Object started = request.getAttribute(STARTED_ATTRIBUTE);
 		int status = (failed && response.getStatus() < 400) ? 500 : response.getStatus();
-		record(UsageEvent.builder(tenantId, this.settings.requestMeter())
-			.occurredAt((started instanceof Instant instant) ? instant : this.clock.instant())
-			.userId(userOf(request))
-			.resource(resourceOf(request, status))
-			.source(UsageSource.HTTP)
-			.dimension("status", Integer.toString(status)));
+		try {
+			UsageEvent event = UsageEvent.builder(tenantId, this.settings.requestMeter())
+				.occurredAt((started instanceof Instant instant) ? instant : this.clock.instant())
+				.userId(userOf(request))
+				.resource(resourceOf(request, status))
+				.source(UsageSource.HTTP)
+				.dimensions(RequestResources.statusDimensions(status))
+				.build();
+			// Built here from checked parts: only the caller's tenant and user are checked again,
+			// unless the application replaced the recorder (then it gets every event as usual).
+			if (this.recorder.getClass() == DefaultUsageRecorder.class) {
+				((DefaultUsageRecorder) this.recorder).recordBuiltByKit(event);
+			}
+			else {
+				this.recorder.record(event);
+			}
+		}
+		catch (InvalidUsageEventException ex) {
+			notMetered(ex);
+		}
 	}
 
 	private void record(UsageEvent.Builder event) {
@@ -233,11 +250,15 @@ public class MeteringFilter extends OncePerRequestFilter {
 			this.recorder.record(event.build());
 		}
 		catch (InvalidUsageEventException ex) {
-			// A tenant id or user name the ledger cannot hold: the request was served, so say why
-			// it was not metered, but do not fail it.
-			if (logger.isWarnEnabled()) {
-				logger.warn("Request not metered: " + ex.getMessage());
-			}
+			notMetered(ex);
+		}
+	}
+
+	private static void notMetered(InvalidUsageEventException ex) {
+		// A tenant id or user name the ledger cannot hold: the request was served, so say why
+		// it was not metered, but do not fail it.
+		if (logger.isWarnEnabled()) {
+			logger.warn("Request not metered: " + ex.getMessage());
 		}
 	}
 
@@ -246,13 +267,13 @@ public class MeteringFilter extends OncePerRequestFilter {
 		return UsageEventValidator.storableUser(name);
 	}
 
-	private static String resourceOf(HttpServletRequest request, int status) {
+	private String resourceOf(HttpServletRequest request, int status) {
 		Object pattern = request.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
 		// Spring Boot maps /** to static resources, so a path nothing serves still "matches" it.
 		boolean missingResource = status == 404 && request
 			.getAttribute(HandlerMapping.BEST_MATCHING_HANDLER_ATTRIBUTE) instanceof ResourceHttpRequestHandler;
 		String route = (pattern != null && !missingResource) ? pattern.toString() : UNMATCHED;
-		return truncate(request.getMethod() + " " + route, UsageEventValidator.MAX_RESOURCE_LENGTH);
+		return this.resources.resource(request.getMethod(), route);
 	}
 
 	private static String truncate(String value, int max) {

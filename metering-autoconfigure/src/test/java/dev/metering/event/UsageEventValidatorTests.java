@@ -6,7 +6,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -106,6 +109,95 @@ class UsageEventValidatorTests {
 		assertThatExceptionOfType(InvalidUsageEventException.class)
 			.isThrownBy(() -> recorder.record(events.get(1)));
 		assertThat(sunk).isEmpty();
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("invalidCallerFields")
+	void kitBuiltEventsAreRefusedForWhatTheCallerSent(String field, UsageEvent event) {
+		List<UsageEvent> sunk = new ArrayList<>();
+		DefaultUsageRecorder recorder = new DefaultUsageRecorder(this.validator, sunk::add);
+
+		assertThatExceptionOfType(InvalidUsageEventException.class).isThrownBy(() -> recorder.recordBuiltByKit(event))
+			.satisfies((ex) -> assertThat(ex.getField()).isEqualTo(field));
+		assertThat(sunk).isEmpty();
+	}
+
+	static Stream<Arguments> invalidCallerFields() {
+		return Stream.of(Arguments.of("tenantId", UsageEvent.builder(" ", "http.requests").build()),
+				Arguments.of("tenantId", UsageEvent.builder("t".repeat(129), "http.requests").build()),
+				Arguments.of("tenantId", UsageEvent.builder("ac\u0000me", "http.requests").build()),
+				Arguments.of("tenantId", UsageEvent.builder("ac\uD800me", "http.requests").build()),
+				Arguments.of("billingScopeId", UsageEvent.builder("acme", "http.requests").billingScopeId("").build()),
+				Arguments.of("userId", UsageEvent.builder("acme", "http.requests").userId("u".repeat(257)).build()),
+				Arguments.of("userId", UsageEvent.builder("acme", "http.requests").userId("\u0000").build()));
+	}
+
+	@Test
+	void kitBuiltEventsWithValidCallerFieldsAreRecorded() {
+		List<UsageEvent> sunk = new ArrayList<>();
+		DefaultUsageRecorder recorder = new DefaultUsageRecorder(this.validator, sunk::add);
+		UsageEvent event = UsageEvent.builder("acme", "http.requests").userId("ann").build();
+
+		recorder.recordBuiltByKit(event);
+
+		assertThat(sunk).containsExactly(event);
+	}
+
+	@Test
+	void kitBuiltEventsGetTheWholeValidationOfAnApplicationsOwnValidator() {
+		UsageEventValidator strict = new UsageEventValidator(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofDays(35),
+				BigDecimal.TEN) {
+
+			@Override
+			public void validate(UsageEvent event) {
+				super.validate(event);
+				if (event.userId() == null) {
+					throw new InvalidUsageEventException("userId", "must be known here");
+				}
+			}
+
+		};
+		List<UsageEvent> sunk = new ArrayList<>();
+		DefaultUsageRecorder recorder = new DefaultUsageRecorder(strict, sunk::add);
+
+		assertThatExceptionOfType(InvalidUsageEventException.class)
+			.isThrownBy(() -> recorder.recordBuiltByKit(UsageEvent.builder("acme", "http.requests").occurredAt(NOW).build()))
+			.satisfies((ex) -> assertThat(ex.getField()).isEqualTo("userId"));
+		assertThat(sunk).isEmpty();
+	}
+
+	@Test
+	void dimensionsJsonLengthIsMeasuredAsEncoded() {
+		List<Map<String, String>> maps = List.of(Map.of(), Map.of("status", "200"),
+				Map.of("q\"uote", "back\\slash"), Map.of("ctl", "a\u0001b\n\r\t"),
+				new LinkedHashMap<>(Map.of("a", "1", "b", "2", "c", "\u00e9\uD83D\uDE00")));
+		for (Map<String, String> map : maps) {
+			String json = DimensionsJson.encode(map);
+			assertThat(DimensionsJson.encodedLength(map)).as("%s", map).isEqualTo((json != null) ? json.length() : 0);
+		}
+	}
+
+	@Test
+	void dimensionsJustUnderAndOverTheJsonLimit() {
+		// {"big":"..."} is 10 characters around the value.
+		UsageEvent fits = UsageEvent.builder("acme", "tokens").occurredAt(NOW).dimension("big", "x".repeat(3990)).build();
+		UsageEvent over = UsageEvent.builder("acme", "tokens").occurredAt(NOW).dimension("big", "\"".repeat(1996)).build();
+		assertThatNoException().isThrownBy(() -> this.validator.validate(fits));
+		assertThatExceptionOfType(InvalidUsageEventException.class).isThrownBy(() -> this.validator.validate(over))
+			.satisfies((ex) -> assertThat(ex.getField()).isEqualTo("dimensions"));
+	}
+
+	@Test
+	void aBuilderCopiesTheDimensionsItIsGiven() {
+		Map<String, String> one = new HashMap<>(Map.of("status", "200"));
+		UsageEvent.Builder builder = UsageEvent.builder("acme", "tokens").dimensions(one);
+		one.put("status", "500");
+		UsageEvent event = builder.dimension("region", "eu").build();
+
+		assertThat(event.dimensions()).containsExactly(Map.entry("status", "200"),
+				Map.entry("region", "eu"));
+		Map<String, String> shared = Map.of("status", "200");
+		assertThat(UsageEvent.builder("acme", "tokens").dimensions(shared).build().dimensions()).isSameAs(shared);
 	}
 
 }
