@@ -117,7 +117,8 @@ final class DatabaseFold {
 				// Ids skipped over: not committed yet, or never to be. Wait for them.
 				gaps.open(gapStart, rs.getLong(4), now);
 			}
-		}, watermark, limit, this.dialect.timestamp(now), this.dialect.timestamp(now), watermark, watermark);
+		}, watermark, limit, this.dialect.timestamp(now), this.dialect.timestamp(now), watermark, watermark,
+				watermark);
 		return (countAndMax[0] == 0) ? new Folded(watermark, 0) : new Folded(countAndMax[1], (int) countAndMax[0]);
 	}
 

@@ -112,30 +112,42 @@ abstract sealed class LedgerFoldSql {
 
 		/**
 		 * One batch in one statement, so from one snapshot: the next rows above the watermark are
-		 * read once, summed into the rollups and the per-user rollups, and described by one row (count, highest id) plus
-		 * one row per run of ids skipped (gap start, gap end).
+		 * read once and summed once, by their finest key (tenant, meter, billing scope, hour, user),
+		 * into a CTE of a few rows per key; both upserts, the count and the highest id read that
+		 * CTE, not the rows. The result is one row (count, highest id) plus one row per run of ids
+		 * skipped (gap start, gap end). The gaps are searched, by a second read of the ids up to the
+		 * highest (in the same snapshot, so the same rows), only when the ids do not fill that range.
 		 * @param tables the table names
-		 * @return SQL with parameters watermark, limit, updated_at, updated_at, watermark, watermark; selecting count,
-		 * highest id, gap start, gap end (the first two null on gap rows, the last two on the other)
+		 * @return SQL with parameters watermark, limit, updated_at, updated_at, watermark, watermark, watermark;
+		 * selecting count, highest id, gap start, gap end (the first two null on gap rows, the last two on the other)
 		 */
 		String foldBatchSql(MeteringTables tables) {
-			return "WITH n AS MATERIALIZED (SELECT id, tenant_id, meter, billing_scope_id, user_id, quantity, occurred_at FROM "
-					+ tables.usageEvent() + " WHERE id > ? ORDER BY id LIMIT ?), f AS ("
-					+ upsert(tables, "SELECT tenant_id, meter, billing_scope_id, " + hour("occurred_at")
-							+ ", SUM(quantity), COUNT(*), " + now() + " FROM n GROUP BY 1, 2, 3, 4")
+			return "WITH a AS MATERIALIZED (SELECT tenant_id, meter, billing_scope_id, " + hour("occurred_at")
+					+ " AS period_start, user_id, SUM(quantity) AS quantity, COUNT(*) AS event_count, MAX(id) AS highest "
+					+ "FROM (SELECT id, tenant_id, meter, billing_scope_id, user_id, quantity, occurred_at FROM "
+					+ tables.usageEvent() + " WHERE id > ? ORDER BY id LIMIT ?) n GROUP BY 1, 2, 3, 4, 5), f AS ("
+					+ upsert(tables, "SELECT tenant_id, meter, billing_scope_id, period_start, SUM(quantity), "
+							+ "CAST(SUM(event_count) AS bigint), " + now() + " FROM a GROUP BY 1, 2, 3, 4")
 					+ "), u AS ("
-					+ userUpsert(tables, "SELECT tenant_id, meter, " + hour("occurred_at") + ", user_id, SUM(quantity), "
-							+ "COUNT(*), " + now() + " FROM n WHERE user_id IS NOT NULL GROUP BY 1, 2, 3, 4")
-					+ "), c AS (SELECT COUNT(*) AS rows, MAX(id) AS highest FROM n) SELECT rows, highest, NULL, NULL FROM c "
+					+ userUpsert(tables, "SELECT tenant_id, meter, period_start, user_id, SUM(quantity), "
+							+ "CAST(SUM(event_count) AS bigint), " + now()
+							+ " FROM a WHERE user_id IS NOT NULL GROUP BY 1, 2, 3, 4")
+					+ "), c AS (SELECT CAST(SUM(event_count) AS bigint) AS rows, MAX(highest) AS highest FROM a) "
+					+ "SELECT rows, highest, NULL, NULL FROM c "
 					// Only when the ids do not fill the range up to the highest: a one-time filter.
 					+ "UNION ALL SELECT NULL, NULL, p + 1, id - 1 FROM (SELECT id, lag(id, 1, CAST(? AS bigint)) OVER "
-					+ "(ORDER BY id) AS p FROM n WHERE (SELECT rows FROM c) <> (SELECT highest FROM c) - CAST(? AS bigint)) g "
-					+ "WHERE id > p + 1";
+					+ "(ORDER BY id) AS p FROM " + tables.usageEvent() + " WHERE id > ? AND id <= (SELECT highest FROM c) "
+					+ "AND (SELECT rows FROM c) <> (SELECT highest FROM c) - CAST(? AS bigint)) g WHERE id > p + 1";
 		}
 
+		/**
+		 * The UTC hour by integer arithmetic ({@code date_bin}, PostgreSQL 14+) from an origin before
+		 * any timestamp of the ledger: the same hour as {@code date_trunc('hour', column, 'UTC')},
+		 * without a time-zone conversion per row (which cost about a third of a batch).
+		 */
 		@Override
 		String hour(String column) {
-			return "date_trunc('hour', " + column + ", 'UTC')";
+			return "date_bin('1 hour', " + column + ", TIMESTAMPTZ '0001-01-01 00:00:00+00')";
 		}
 
 		@Override
