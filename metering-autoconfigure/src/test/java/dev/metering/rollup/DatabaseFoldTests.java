@@ -44,7 +44,17 @@ class DatabaseFoldTests {
 				RollupJobTests.insertOn(rolledBack, schema, RollupJobTests.event("ghost", "meter-0", "1000", NOW));
 				rolledBack.rollback();
 			}
-			RollupJobTests.store(schema).insert(events.subList(25, 60), NOW);
+			// One tenant, meter, hour and user under two billing scopes: one per-user rollup row.
+			for (int i = 0; i < 4; i++) {
+				UsageEvent event = RollupJobTests.event("tenant-1", "meter-1", "2.5", NOW.minusSeconds(i), "user-1");
+				events.add((i % 2 == 0) ? event : event.withBillingScope("parent-1"));
+			}
+			// Hours before 1970 and at the edges of an hour.
+			events.add(RollupJobTests.event("tenant-2", "meter-0", "1", Instant.parse("1969-12-31T23:59:59.999999Z")));
+			events.add(RollupJobTests.event("tenant-2", "meter-0", "1", Instant.parse("1900-03-01T00:00:00Z"), "u"));
+			events.add(RollupJobTests.event("tenant-2", "meter-0", "1", Instant.parse("2026-11-23T17:00:00Z")));
+			events.add(RollupJobTests.event("tenant-2", "meter-0", "1", Instant.parse("2026-11-23T16:59:59.999999Z")));
+			RollupJobTests.store(schema).insert(events.subList(25, events.size()), NOW);
 			RollupSettings settings = new RollupSettings(11, Duration.ofMinutes(10));
 
 			RollupResult inJava = new RollupJob(schema.dataSource(), schema::dialect, schema.tables(), settings,
@@ -60,7 +70,7 @@ class DatabaseFoldTests {
 				.rollupNow();
 
 			assertThat(inDatabase).isEqualTo(inJava);
-			assertThat(inDatabase.eventsFolded()).isEqualTo(60);
+			assertThat(inDatabase.eventsFolded()).isEqualTo(68);
 			assertThat(inDatabase.openGaps()).isEqualTo(1);
 			assertThat(RollupTruth.rollups(schema)).isEqualTo(javaRollups).isEqualTo(RollupTruth.ledger(schema));
 			assertThat(RollupTruth.userRollups(schema)).isNotEmpty()

@@ -2,6 +2,9 @@ package dev.metering.rollup;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,6 +22,8 @@ import java.util.UUID;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.postgresql.PGConnection;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 import org.postgresql.copy.CopyIn;
 
 /**
@@ -43,8 +48,9 @@ import org.postgresql.copy.CopyIn;
  * </pre>
  * Optional arguments: new rows, the two ledger sizes (0 for the second: one ledger only), rounds,
  * batch size, tenants, meters, and which fold ({@code database}, {@code java} or {@code both}, each
- * measured in the same run, alternating); defaults {@code 1000000 1000000 10000000 3}, the default
- * {@code metering.rollup.batch-size}, {@code 1000 5 both}. The request meter's shape, few rollup
+ * measured in the same run, alternating), and the Java fold's batch size (to measure it at its former
+ * default while the database fold runs at another); defaults {@code 1000000 1000000 10000000 3}, the default
+ * {@code metering.rollup.batch-size}, {@code 1000 5 both}, the same batch size. The request meter's shape, few rollup
  * keys per batch: {@code 10 1}.
  */
 public final class RollupBenchmark {
@@ -55,6 +61,9 @@ public final class RollupBenchmark {
 	private static final String[] METERS = { "http.requests", "api.calls", "exports.rows", "storage.gb", "emails" };
 
 	private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+
+	/** {@code getconf CLK_TCK} on Linux. */
+	private static final double TICKS_PER_SECOND = 100;
 
 	private static final Duration NEW_SPREAD = Duration.ofHours(2);
 
@@ -74,13 +83,16 @@ public final class RollupBenchmark {
 				(args.length > 6) ? Integer.parseInt(args[6]) : METERS.length);
 		boolean[] inDatabase = ((args.length > 7) ? args[7] : "both").equals("both") ? new boolean[] { true, false }
 				: new boolean[] { args[7].equals("database") };
+		// The Java fold's own batch size (default: the same), to compare with it at its former default.
+		int javaBatchSize = (args.length > 8) ? Integer.parseInt(args[8]) : batchSize;
 		RollupSettings settings = new RollupSettings(batchSize, RollupSettings.defaults().gapTimeout());
+		RollupSettings javaSettings = new RollupSettings(javaBatchSize, RollupSettings.defaults().gapTimeout());
 		System.out.printf("Rollup fold benchmark: %,d new rows over ledgers of %,d and %,d folded rows; %,d tenants, "
-				+ "%d meters; batch size %,d; %d rounds; Java %s, %d processors%n", newRows, small, large,
-				shape.tenants(), shape.meters(), batchSize, rounds, Runtime.version(),
+				+ "%d meters; batch size %,d (Java fold: %,d); %d rounds; Java %s, %d processors%n", newRows, small,
+				large, shape.tenants(), shape.meters(), batchSize, javaBatchSize, rounds, Runtime.version(),
 				Runtime.getRuntime().availableProcessors());
-		try (Ledger smallLedger = new Ledger(small, newRows, settings, shape);
-				Ledger largeLedger = (large > 0) ? new Ledger(large, newRows, settings, shape) : null) {
+		try (Ledger smallLedger = new Ledger(small, newRows, settings, javaSettings, shape);
+				Ledger largeLedger = (large > 0) ? new Ledger(large, newRows, settings, javaSettings, shape) : null) {
 			Ledger[] ledgers = (largeLedger != null) ? new Ledger[] { smallLedger, largeLedger }
 					: new Ledger[] { smallLedger };
 			for (Ledger ledger : ledgers) {
@@ -92,6 +104,8 @@ public final class RollupBenchmark {
 						warmUp.seconds());
 			}
 			double[][][] times = new double[ledgers.length][inDatabase.length][rounds];
+			// CPU seconds of this JVM plus the fold's PostgreSQL backend: what load distorts least.
+			double[][][] cpu = new double[ledgers.length][inDatabase.length][rounds];
 			for (int round = 0; round < rounds; round++) {
 				for (int l = 0; l < ledgers.length; l++) {
 					for (int k = 0; k < inDatabase.length; k++) {
@@ -99,24 +113,30 @@ public final class RollupBenchmark {
 						int s = (k + round) % inDatabase.length;
 						Fold fold = ledgers[l].fold(inDatabase[s]);
 						times[l][s][round] = fold.seconds();
+						cpu[l][s][round] = fold.cpuSeconds() + fold.databaseCpuSeconds();
 						System.out.printf("round %d: %s fold over %,d rows %.2f s (%,.0f events/s; %,d events, %,d "
-								+ "rollup rows upserted, %d batches)%n", round + 1, strategy(inDatabase[s]),
+								+ "rollup rows upserted, %d batches); CPU: JVM %.2f s + PostgreSQL backend %.2f s "
+								+ "= %.2f s (%.2f µs/event)%n", round + 1, strategy(inDatabase[s]),
 								ledgers[l].foldedRows, fold.seconds(), fold.folded() / fold.seconds(), fold.folded(),
-								fold.upserted(), fold.batches());
+								fold.upserted(), fold.batches(), fold.cpuSeconds(), fold.databaseCpuSeconds(),
+								cpu[l][s][round], cpu[l][s][round] * 1e6 / fold.folded());
 					}
 				}
 			}
 			double[][] medians = new double[ledgers.length][inDatabase.length];
+			double[][] cpuMedians = new double[ledgers.length][inDatabase.length];
 			for (int l = 0; l < ledgers.length; l++) {
 				for (int s = 0; s < inDatabase.length; s++) {
 					medians[l][s] = median(times[l][s]);
-					System.out.printf("median %s fold of %,d new rows over %,d rows: %.2f s (%,.0f events/s)%n",
-							strategy(inDatabase[s]), newRows, ledgers[l].foldedRows, medians[l][s],
-							newRows / medians[l][s]);
+					cpuMedians[l][s] = median(cpu[l][s]);
+					System.out.printf("median %s fold of %,d new rows over %,d rows: %.2f s (%,.0f events/s); "
+							+ "CPU %.2f s (%.2f µs/event)%n", strategy(inDatabase[s]), newRows, ledgers[l].foldedRows,
+							medians[l][s], newRows / medians[l][s], cpuMedians[l][s], cpuMedians[l][s] * 1e6 / newRows);
 				}
 				if (inDatabase.length == 2) {
-					System.out.printf("rate of the database fold / the Java fold over %,d rows: %.2f%n",
-							ledgers[l].foldedRows, medians[l][1] / medians[l][0]);
+					System.out.printf("rate of the database fold / the Java fold over %,d rows: %.2f (elapsed), "
+							+ "%.2f (CPU)%n", ledgers[l].foldedRows, medians[l][1] / medians[l][0],
+							cpuMedians[l][1] / cpuMedians[l][0]);
 				}
 			}
 			if (ledgers.length == 2) {
@@ -146,6 +166,8 @@ public final class RollupBenchmark {
 
 		private final RollupSettings settings;
 
+		private final RollupSettings javaSettings;
+
 		private final String snapshot;
 
 		private final long watermark;
@@ -154,10 +176,12 @@ public final class RollupBenchmark {
 
 		private final long foldedRows;
 
-		Ledger(long foldedRows, int newRows, RollupSettings settings, Shape shape) throws Exception {
+		Ledger(long foldedRows, int newRows, RollupSettings settings, RollupSettings javaSettings, Shape shape)
+				throws Exception {
 			this.foldedRows = foldedRows;
 			this.newRows = newRows;
 			this.settings = settings;
+			this.javaSettings = javaSettings;
 			this.snapshot = this.schema.prefix() + "bench_snapshot";
 			long start = System.nanoTime();
 			long[] sequence = { 0 };
@@ -176,20 +200,34 @@ public final class RollupBenchmark {
 			this.loadSeconds = (System.nanoTime() - start) / 1e9;
 		}
 
-		Fold fold(boolean inDatabase) {
+		Fold fold(boolean inDatabase) throws Exception {
 			this.schema.jdbc().execute("CHECKPOINT");
-			RollupJob job = new RollupJob(this.schema.dataSource(), this.schema::dialect, this.schema.tables(),
-					this.settings, Clock.systemUTC(), inDatabase);
+			RollupResult result;
+			double seconds;
+			double cpuSeconds;
+			double databaseCpuSeconds;
 			Instant started = Instant.now();
-			long start = System.nanoTime();
-			RollupResult result = job.rollupNow();
-			double seconds = (System.nanoTime() - start) / 1e9;
+			try (Connection connection = this.schema.dataSource().getConnection()) {
+				// One connection, so one PostgreSQL backend whose CPU time /proc counts.
+				SingleConnectionDataSource single = new SingleConnectionDataSource(connection, true);
+				Integer pid = new JdbcTemplate(single).queryForObject("SELECT pg_backend_pid()", Integer.class);
+				RollupJob job = new RollupJob(single, this.schema::dialect, this.schema.tables(),
+						inDatabase ? this.settings : this.javaSettings, Clock.systemUTC(), inDatabase);
+				long backendBefore = backendCpuTicks(pid);
+				long processBefore = processCpuNanos();
+				long start = System.nanoTime();
+				result = job.rollupNow();
+				seconds = (System.nanoTime() - start) / 1e9;
+				cpuSeconds = (processCpuNanos() - processBefore) / 1e9;
+				databaseCpuSeconds = (backendCpuTicks(pid) - backendBefore) / TICKS_PER_SECOND;
+			}
 			check(this.schema, result, this.newRows);
 			Long upserted = this.schema.jdbc()
 				.queryForObject("SELECT COUNT(*) FROM " + this.schema.tables().usageRollup() + " WHERE updated_at >= ?",
 						Long.class, this.schema.dialect().timestamp(started.minusSeconds(1)));
 			rewind();
-			return new Fold(result.eventsFolded(), (upserted != null) ? upserted : 0, result.batches(), seconds);
+			return new Fold(result.eventsFolded(), (upserted != null) ? upserted : 0, result.batches(), seconds,
+					cpuSeconds, databaseCpuSeconds);
 		}
 
 		/** Back to before the fold: the new rows' hours as they were, the watermark below the new rows. */
@@ -287,7 +325,25 @@ public final class RollupBenchmark {
 
 	}
 
-	private record Fold(long folded, long upserted, int batches, double seconds) {
+	/** CPU time of this JVM (all its threads: the fold's, GC, JIT). */
+	private static long processCpuNanos() {
+		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+			.getProcessCpuTime();
+	}
+
+	/** User plus system CPU time of a local PostgreSQL backend, in clock ticks ({@code /proc/<pid>/stat}). */
+	private static long backendCpuTicks(Integer pid) throws Exception {
+		if (pid == null) {
+			return 0;
+		}
+		String stat = Files.readString(Path.of("/proc", pid.toString(), "stat"));
+		String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+		// Fields 14 and 15 of stat(5), counted from the state (field 3) here.
+		return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+	}
+
+	private record Fold(long folded, long upserted, int batches, double seconds, double cpuSeconds,
+			double databaseCpuSeconds) {
 
 	}
 
