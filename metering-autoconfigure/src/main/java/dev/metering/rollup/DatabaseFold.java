@@ -105,7 +105,7 @@ final class DatabaseFold {
 	/** PostgreSQL: the batch read once, folded and its gaps found in one statement (one snapshot). */
 	private Folded foldAboveInOneStatement(LedgerFoldSql.Postgres postgres, long watermark, int limit, GapSet gaps,
 			Instant now) {
-		this.jdbc.execute(LedgerFoldSql.Postgres.WORK_MEM);
+		this.jdbc.execute(LedgerFoldSql.Postgres.PLANNER_SETTINGS);
 		long[] countAndMax = new long[2];
 		this.jdbc.query(postgres.foldBatchSql(this.tables), (rs) -> {
 			long gapStart = rs.getLong(3);
