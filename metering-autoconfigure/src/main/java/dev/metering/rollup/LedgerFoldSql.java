@@ -106,10 +106,11 @@ abstract sealed class LedgerFoldSql {
 
 		/**
 		 * Planner settings for this transaction only, in one round trip. The batch is grouped by
-		 * hashing: with the default 4 MB the planner sorted a 50,000-row batch on disk, and whatever
-		 * the memory it sorts a large batch (it must take every row after the {@code LIMIT} for a key
-		 * of its own, so the hash table looks too large), where the real keys are few (a few
-		 * hundred bytes each) and a hash table that outgrows its memory spills to disk anyway.
+		 * hashing: with the default 4 MB the planner sorted a 50,000-row batch on disk, and at any
+		 * memory it sorts a 250,000-row batch (it cannot know the keys of the rows a {@code LIMIT}
+		 * takes, so it counts a key per row and the hash table looks too large), where the real keys
+		 * are far fewer (a few hundred bytes each) and a hash table that outgrows its memory spills
+		 * to disk anyway. No other statement of the batch's transaction sorts.
 		 */
 		static final String PLANNER_SETTINGS = "SELECT set_config('work_mem', '64MB', true), "
 				+ "set_config('enable_sort', 'off', true)";
