@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
@@ -117,6 +118,64 @@ public final class TenantHierarchy {
 					"would break tenant '" + ex.getTenantId() + "': " + ex.getReason());
 		}
 		return changed;
+	}
+
+	/**
+	 * Rows over valid defaults, keeping only the rows that leave the hierarchy valid: a row that
+	 * makes a tenant's definition wrong (its own, or one below it) is dropped, and that tenant falls
+	 * back to its default (or is undefined without one). Rows written behind the kit's back cannot
+	 * break the rest of the hierarchy this way.
+	 * @param defaults valid definitions, by id (the configuration)
+	 * @param rows definitions that win over the defaults, by id
+	 * @param rules what the hierarchy allows
+	 * @param rejected told of each dropped row, with why
+	 * @return the valid definitions, by id
+	 */
+	public static Map<String, TenantDefinition> overlay(Map<String, TenantDefinition> defaults,
+			Map<String, TenantDefinition> rows, TenantHierarchyRules rules,
+			Consumer<InvalidTenantHierarchyException> rejected) {
+		Map<String, TenantDefinition> pending = new LinkedHashMap<>(rows);
+		while (true) {
+			Map<String, TenantDefinition> merged = new LinkedHashMap<>(defaults);
+			merged.putAll(pending);
+			Map<String, InvalidTenantHierarchyException> culprits = new LinkedHashMap<>();
+			for (TenantDefinition definition : merged.values()) {
+				try {
+					validate(definition, merged, rules);
+				}
+				catch (InvalidTenantHierarchyException ex) {
+					String culprit = culprit(definition, merged, pending);
+					if (culprit == null) {
+						// Only defaults in the way: cannot happen with valid defaults; keep them alone.
+						pending.keySet().forEach((id) -> culprits.putIfAbsent(id, ex));
+						break;
+					}
+					culprits.putIfAbsent(culprit, (culprit.equals(definition.tenantId())) ? ex
+							: new InvalidTenantHierarchyException(culprit, "parent", pending.get(culprit).parentId(),
+									"breaks tenant '" + ex.getTenantId() + "': " + ex.getReason()));
+				}
+			}
+			if (culprits.isEmpty()) {
+				return merged;
+			}
+			culprits.forEach((id, ex) -> {
+				pending.remove(id);
+				rejected.accept(ex);
+			});
+		}
+	}
+
+	/** The nearest tenant of a lineage, the tenant first, whose definition comes from a row. */
+	private static @Nullable String culprit(TenantDefinition tenant, Map<String, TenantDefinition> merged,
+			Map<String, TenantDefinition> rows) {
+		Set<String> seen = new LinkedHashSet<>();
+		for (TenantDefinition at = tenant; at != null && seen.add(at.tenantId()); at = (at.parentId() != null)
+				? merged.get(at.parentId()) : null) {
+			if (rows.containsKey(at.tenantId())) {
+				return at.tenantId();
+			}
+		}
+		return null;
 	}
 
 	/**
