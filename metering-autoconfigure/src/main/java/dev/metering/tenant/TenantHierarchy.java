@@ -140,20 +140,25 @@ public final class TenantHierarchy {
 			merged.putAll(pending);
 			Map<String, InvalidTenantHierarchyException> culprits = new LinkedHashMap<>();
 			for (TenantDefinition definition : merged.values()) {
-				try {
-					validate(definition, merged, rules);
+				InvalidTenantHierarchyException invalid = problem(definition, merged, rules);
+				if (invalid == null) {
+					continue;
 				}
-				catch (InvalidTenantHierarchyException ex) {
-					String culprit = culprit(definition, merged, pending);
-					if (culprit == null) {
-						// Only defaults in the way: cannot happen with valid defaults; keep them alone.
-						pending.keySet().forEach((id) -> culprits.putIfAbsent(id, ex));
-						break;
-					}
-					culprits.putIfAbsent(culprit, (culprit.equals(definition.tenantId())) ? ex
-							: new InvalidTenantHierarchyException(culprit, "parent", pending.get(culprit).parentId(),
-									"breaks tenant '" + ex.getTenantId() + "': " + ex.getReason()));
+				List<String> cycle = cycleThrough(definition, merged);
+				TenantDefinition parent = (definition.parentId() != null) ? merged.get(definition.parentId()) : null;
+				if (cycle.isEmpty() && parent != null && problem(parent, merged, rules) != null) {
+					// Wrong only because an ancestor is: that one is blamed.
+					continue;
 				}
+				String culprit = culprit(cycle.isEmpty() ? lineageIds(definition, merged) : cycle, pending);
+				if (culprit == null) {
+					// Only defaults in the way (they are valid on their own): leave every row out.
+					pending.keySet().forEach((id) -> culprits.putIfAbsent(id, invalid));
+					break;
+				}
+				culprits.putIfAbsent(culprit, culprit.equals(definition.tenantId()) ? invalid
+						: new InvalidTenantHierarchyException(culprit, "parent", pending.get(culprit).parentId(),
+								"breaks tenant '" + invalid.getTenantId() + "': " + invalid.getReason()));
 			}
 			if (culprits.isEmpty()) {
 				return merged;
@@ -165,14 +170,46 @@ public final class TenantHierarchy {
 		}
 	}
 
-	/** The nearest tenant of a lineage, the tenant first, whose definition comes from a row. */
-	private static @Nullable String culprit(TenantDefinition tenant, Map<String, TenantDefinition> merged,
-			Map<String, TenantDefinition> rows) {
+	private static @Nullable InvalidTenantHierarchyException problem(TenantDefinition definition,
+			Map<String, TenantDefinition> definitions, TenantHierarchyRules rules) {
+		try {
+			validate(definition, definitions, rules);
+			return null;
+		}
+		catch (InvalidTenantHierarchyException ex) {
+			return ex;
+		}
+	}
+
+	/** The tenant and its ancestors, up to the root, an unknown parent or a repeat. */
+	private static List<String> lineageIds(TenantDefinition tenant, Map<String, TenantDefinition> definitions) {
 		Set<String> seen = new LinkedHashSet<>();
-		for (TenantDefinition at = tenant; at != null && seen.add(at.tenantId()); at = (at.parentId() != null)
-				? merged.get(at.parentId()) : null) {
-			if (rows.containsKey(at.tenantId())) {
-				return at.tenantId();
+		for (TenantDefinition at = tenant; at != null && seen.add(at.tenantId());
+				at = (at.parentId() != null) ? definitions.get(at.parentId()) : null) {
+			// walks up
+		}
+		return List.copyOf(seen);
+	}
+
+	/** The cycle a tenant is on, starting with it; empty when it is on none. */
+	private static List<String> cycleThrough(TenantDefinition tenant, Map<String, TenantDefinition> definitions) {
+		List<String> path = new ArrayList<>();
+		Set<String> seen = new LinkedHashSet<>();
+		for (TenantDefinition at = tenant; at != null; at = (at.parentId() != null) ? definitions.get(at.parentId())
+				: null) {
+			if (!seen.add(at.tenantId())) {
+				return at.tenantId().equals(tenant.tenantId()) ? path : List.of();
+			}
+			path.add(at.tenantId());
+		}
+		return List.of();
+	}
+
+	/** The first tenant of a path whose definition comes from a row. */
+	private static @Nullable String culprit(List<String> path, Map<String, TenantDefinition> rows) {
+		for (String id : path) {
+			if (rows.containsKey(id)) {
+				return id;
 			}
 		}
 		return null;
