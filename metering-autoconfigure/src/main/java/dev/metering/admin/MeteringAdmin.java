@@ -173,7 +173,9 @@ public class MeteringAdmin {
 
 	/**
 	 * Sets a tenant's row: plan, exempt flag and its place in the hierarchy (parent, billing
-	 * attribution, exempt descendants), validated against the whole tenant hierarchy.
+	 * attribution, exempt descendants), validated against the whole tenant hierarchy. A
+	 * {@code null} plan or exempt flag is as configured; a {@code null} hierarchy field keeps what
+	 * the row said (as configured without a row).
 	 * @param actor who changes it
 	 * @param tenantId the tenant
 	 * @param change the row
@@ -184,14 +186,19 @@ public class MeteringAdmin {
 		if (change.plan() != null) {
 			requireText("plan", change.plan(), 64);
 		}
-		TenantRow row = new TenantRow(tenant, change.plan(), change.exempt(), scope("parent", change.parent()),
-				scope("billing-attribution", change.billingAttribution()), change.exemptDescendants());
+		@Nullable String parent = scope("parent", change.parent());
+		@Nullable String payer = scope("billing-attribution", change.billingAttribution());
 		try {
 			this.tenants.change(actor, "put-tenant", tenant, (old, current) -> {
 				if (change.plan() != null) {
 					requirePlan(change.plan(), "plan");
 				}
-				return Optional.of(row);
+				// Hierarchy fields left null keep the row's: changing a plan does not move the tenant.
+				return Optional.of(new TenantRow(tenant, change.plan(), change.exempt(),
+						(parent != null) ? parent : old.map(TenantRow::parentId).orElse(null),
+						(payer != null) ? payer : old.map(TenantRow::billingAttribution).orElse(null),
+						(change.exemptDescendants() != null) ? change.exemptDescendants()
+								: old.map(TenantRow::exemptDescendants).orElse(null)));
 			}, false);
 		}
 		catch (InvalidTenantHierarchyException ex) {

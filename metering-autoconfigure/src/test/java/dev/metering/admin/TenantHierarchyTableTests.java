@@ -156,6 +156,9 @@ class TenantHierarchyTableTests {
 			CachedTenantDirectory directory = fixture.directory(schema.dataSource());
 			assertThat(directory.lineageOf("project-e").scopes()).containsExactly("project-e", "org-1", "reseller-x");
 			assertThat(directory.billingScopeOf("project-e")).isEqualTo("reseller-x");
+			// Changing the plan keeps the row's place in the hierarchy.
+			fixture.admin.putTenant("bob", "project-e", new TenantChange("free", null));
+			assertThat(fixture.row("project-e")).isEqualTo("project-e|free|null|org-1|reseller-x|true");
 			// A plan-only change keeps the configured place in the hierarchy.
 			fixture.admin.putTenant("bob", "project-a", new TenantChange("free", null));
 			assertThat(directory.lineageOf("project-a").scopes()).containsExactly("project-a", "org-1", "reseller-x");
