@@ -16,6 +16,7 @@ import dev.metering.quota.QuotaWindow;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.util.function.SingletonSupplier;
@@ -79,22 +80,37 @@ public class JdbcRuntimeDefinitions {
 	 * @return its row, empty when it has none
 	 */
 	Optional<TenantRow> tenant(String tenantId) {
-		return this.jdbc
-			.query(this.sql.obtain().selectTenant,
-					(rs, n) -> new TenantRow(rs.getString(1), rs.getString(2), nullableBoolean(rs, 3), rs.getString(4),
-							rs.getString(5)),
-					tenantId)
-			.stream()
-			.findFirst();
+		return this.jdbc.query(this.sql.obtain().selectTenant, (rs, n) -> tenantRow(rs), tenantId).stream().findFirst();
 	}
 
 	/**
-	 * The database's rows of tenants that name a parent: the hierarchy's edges.
+	 * The database's rows that shape the hierarchy (a parent, a payer or an exemption), by tenant id.
 	 * @return the rows
 	 */
-	public List<TenantRow> tenantsWithParent() {
-		return this.jdbc.query(this.sql.obtain().selectTenantsWithParent, (rs, n) -> new TenantRow(rs.getString(1),
-				rs.getString(2), nullableBoolean(rs, 3), rs.getString(4), rs.getString(5)));
+	List<TenantRow> hierarchyTenants() {
+		return this.jdbc.query(this.sql.obtain().selectHierarchyTenants, (rs, n) -> tenantRow(rs));
+	}
+
+	/**
+	 * Creates the hierarchy's lock row if it is missing; outside a transaction.
+	 * @param now when
+	 */
+	void createHierarchyLock(Instant now) {
+		try {
+			this.jdbc.update(this.sql.obtain().insertHierarchyLock, ts(now));
+		}
+		catch (DuplicateKeyException ex) {
+			// There already.
+		}
+	}
+
+	/**
+	 * Locks the tenant hierarchy until the caller's transaction ends: another change waits.
+	 * @param now when
+	 * @return {@code false} when the lock row is missing ({@link #createHierarchyLock})
+	 */
+	boolean lockHierarchy(Instant now) {
+		return this.jdbc.update(this.sql.obtain().lockHierarchy, ts(now)) > 0;
 	}
 
 	/**
@@ -144,16 +160,20 @@ public class JdbcRuntimeDefinitions {
 	void saveTenant(TenantRow row, boolean exists, Instant now) {
 		if (exists) {
 			this.jdbc.update(this.sql.obtain().updateTenant, row.plan(), row.exempt(), row.parentId(), row.billingAttribution(),
-					ts(now), row.tenantId());
+					row.exemptDescendants(), ts(now), row.tenantId());
 		}
 		else {
 			this.jdbc.update(this.sql.obtain().insertTenant, row.tenantId(), row.plan(), row.exempt(), row.parentId(),
-					row.billingAttribution(), ts(now), ts(now));
+					row.billingAttribution(), row.exemptDescendants(), ts(now), ts(now));
 		}
 	}
 
 	void deleteTenant(String tenantId) {
 		this.jdbc.update(this.sql.obtain().deleteTenantQuotas, tenantId);
+		this.jdbc.update(this.sql.obtain().deleteTenant, tenantId);
+	}
+
+	void deleteTenantRow(String tenantId) {
 		this.jdbc.update(this.sql.obtain().deleteTenant, tenantId);
 	}
 
@@ -231,6 +251,11 @@ public class JdbcRuntimeDefinitions {
 		Double threshold = rs.wasNull() ? null : value;
 		return new QuotaRow(rs.getString(1), QuotaWindow.of(rs.getString(2)), limit.stripTrailingZeros(),
 				Enforcement.of(rs.getString(4)), threshold);
+	}
+
+	private static TenantRow tenantRow(ResultSet rs) throws SQLException {
+		return new TenantRow(rs.getString(1), rs.getString(2), nullableBoolean(rs, 3), rs.getString(4), rs.getString(5),
+				nullableBoolean(rs, 6));
 	}
 
 	private static @Nullable Boolean nullableBoolean(ResultSet rs, int column) throws SQLException {

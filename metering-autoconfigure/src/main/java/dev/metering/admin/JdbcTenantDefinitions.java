@@ -1,61 +1,119 @@
 package dev.metering.admin;
 
+import java.time.Duration;
 import java.util.Collection;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Optional;
-
-import org.jspecify.annotations.Nullable;
+import java.util.Set;
 
 import dev.metering.tenant.TenantDefinition;
 import dev.metering.tenant.TenantDefinitionSource;
+import dev.metering.tenant.TenantHierarchyRules;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Tenant definitions of the tenant table over the configured ones: for a tenant with a row, each
- * field the row sets (plan, exempt, parent, billing attribution) wins, and a field it leaves
- * {@code null} keeps the configured value. The directory caches what this reads.
+ * field the row sets (parent, billing attribution, plan, exempt, exempt descendants) wins, a field
+ * it leaves {@code null} keeps the configured value, and an empty parent or payer says "none".
+ * <p>
+ * The rows are read all at once and validated against the whole hierarchy: a row that would make
+ * it invalid (written by hand, past the kit's checks) is left out with a warning naming the tenant,
+ * that tenant keeps its configured definition, and the rest of the hierarchy works on. What was
+ * read serves until {@link #invalidate()} or for at most the given age; the directory caches
+ * lineages on top.
  */
 public class JdbcTenantDefinitions implements TenantDefinitionSource {
+
+	private static final Log logger = LogFactory.getLog(JdbcTenantDefinitions.class);
 
 	private final JdbcRuntimeDefinitions rows;
 
 	private final TenantDefinitionSource defaults;
 
+	private final TenantHierarchyRules rules;
+
+	private final long maxAgeNanos;
+
+	private volatile @Nullable Snapshot snapshot;
+
+	private volatile Set<String> rejected = Set.of();
+
 	/**
 	 * Creates the definitions.
 	 * @param rows the tenant table
 	 * @param defaults the configured definitions ({@code metering.tenants})
+	 * @param rules what the hierarchy allows
+	 * @param maxAge how long what was read serves before the table is read again
 	 */
-	public JdbcTenantDefinitions(JdbcRuntimeDefinitions rows, TenantDefinitionSource defaults) {
+	public JdbcTenantDefinitions(JdbcRuntimeDefinitions rows, TenantDefinitionSource defaults,
+			TenantHierarchyRules rules, Duration maxAge) {
 		this.rows = rows;
 		this.defaults = defaults;
+		this.rules = rules;
+		this.maxAgeNanos = maxAge.toNanos();
 	}
 
 	@Override
 	public @Nullable TenantDefinition find(String tenantId) {
-		TenantDefinition configured = this.defaults.find(tenantId);
-		Optional<TenantRow> row = this.rows.tenant(tenantId);
-		return row.isPresent() ? merge(row.get(), configured) : configured;
+		return snapshot().definitions().get(tenantId);
 	}
 
 	@Override
 	public Collection<TenantDefinition> all() {
-		Map<String, TenantDefinition> all = new LinkedHashMap<>();
-		this.defaults.all().forEach((definition) -> all.put(definition.tenantId(), definition));
-		for (TenantRow row : this.rows.tenantsWithParent()) {
-			all.put(row.tenantId(), merge(row, all.get(row.tenantId())));
-		}
-		return all.values();
+		return snapshot().definitions().values();
 	}
 
-	private static TenantDefinition merge(TenantRow row, @Nullable TenantDefinition configured) {
-		return new TenantDefinition(row.tenantId(),
-				(row.parentId() != null) ? row.parentId() : (configured != null) ? configured.parentId() : null,
-				(row.billingAttribution() != null) ? row.billingAttribution()
-						: (configured != null) ? configured.billingAttribution() : null,
-				(row.plan() != null) ? row.plan() : (configured != null) ? configured.plan() : null,
-				(row.exempt() != null) ? row.exempt() : (configured != null) && configured.exempt(),
-				(configured != null) && configured.exemptDescendants());
+	/**
+	 * Forgets what was read: the next look-up reads the table again.
+	 */
+	public void invalidate() {
+		this.snapshot = null;
+	}
+
+	private Snapshot snapshot() {
+		Snapshot current = this.snapshot;
+		if (current != null && System.nanoTime() - current.readAt() < this.maxAgeNanos) {
+			return current;
+		}
+		synchronized (this) {
+			Snapshot again = this.snapshot;
+			if (again != null && again != current) {
+				return again;
+			}
+			try {
+				Snapshot read = read();
+				this.snapshot = read;
+				return read;
+			}
+			catch (RuntimeException ex) {
+				if (current == null) {
+					throw ex;
+				}
+				logger.warn("Could not read the tenant table; the hierarchy read before serves on", ex);
+				Snapshot old = new Snapshot(current.definitions(), System.nanoTime());
+				this.snapshot = old;
+				return old;
+			}
+		}
+	}
+
+	private Snapshot read() {
+		long readAt = System.nanoTime();
+		Set<String> messages = new LinkedHashSet<>();
+		Map<String, TenantDefinition> definitions = TenantHierarchyChanges.effective(this.rows.hierarchyTenants(),
+				this.defaults, this.rules, (ex) -> messages.add(ex.getMessage()));
+		if (!messages.equals(this.rejected)) {
+			// Logged when they change, not at every read.
+			messages.forEach((message) -> logger.warn("Ignoring a row of the tenant table that would make the "
+					+ "hierarchy invalid; the tenant keeps its configured definition. " + message));
+			this.rejected = Set.copyOf(messages);
+		}
+		return new Snapshot(Map.copyOf(definitions), readAt);
+	}
+
+	private record Snapshot(Map<String, TenantDefinition> definitions, long readAt) {
 	}
 
 }

@@ -1,37 +1,40 @@
 package dev.metering.admin;
 
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
-import dev.metering.event.UsageEventValidator;
-import dev.metering.quota.Enforcement;
 import dev.metering.quota.QuotaWindow;
 import dev.metering.quota.bus.QuotaInvalidation;
 import dev.metering.quota.bus.QuotaInvalidationBus;
+import dev.metering.tenant.InMemoryTenantDefinitions;
+import dev.metering.tenant.InvalidTenantHierarchyException;
+import dev.metering.tenant.TenantDefinitionSource;
+import dev.metering.tenant.TenantHierarchyRules;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.transaction.support.TransactionOperations;
-import org.springframework.util.StringUtils;
+
+import static dev.metering.admin.AdminInput.requireMeter;
+import static dev.metering.admin.AdminInput.requirePlanName;
+import static dev.metering.admin.AdminInput.requireTenant;
+import static dev.metering.admin.AdminInput.requireText;
+import static dev.metering.admin.AdminInput.requireWindow;
+import static dev.metering.admin.AdminInput.scope;
+import static dev.metering.admin.AdminInput.validate;
 
 /**
- * Changes quotas at runtime: plans, plan quotas, tenant assignments and tenant overrides in the
- * database. Every change is validated first (an {@link InvalidDefinitionException} naming the
+ * Changes quotas at runtime: plans, plan quotas, tenant rows (plan, exemption, place in the tenant
+ * hierarchy) and tenant overrides in the database. Every change is validated first (an {@link InvalidDefinitionException} naming the
  * field, a {@link DefinitionNotFoundException} or a {@link DefinitionConflictException}, and
  * nothing changed), written with its audit entry in one transaction, and then published on the
  * invalidation bus so every instance evicts what it made stale.
  */
 public class MeteringAdmin {
-
-	private static final Pattern PLAN_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
-
-	private static final int MAX_TENANT_ID = 128;
 
 	private final JdbcRuntimeDefinitions store;
 
@@ -43,8 +46,10 @@ public class MeteringAdmin {
 
 	private final Clock clock;
 
+	private final TenantHierarchyChanges tenants;
+
 	/**
-	 * Creates the admin API.
+	 * Creates the admin API without configured tenants.
 	 * @param store the runtime definitions' tables
 	 * @param definitions the effective definitions (for existence checks and explanations)
 	 * @param transactions transactions on the store's database
@@ -53,11 +58,33 @@ public class MeteringAdmin {
 	 */
 	public MeteringAdmin(JdbcRuntimeDefinitions store, LayeredQuotaDefinitions definitions,
 			TransactionOperations transactions, QuotaInvalidationBus bus, Clock clock) {
+		this(store, definitions, transactions, bus, clock, new InMemoryTenantDefinitions(List.of(),
+				TenantHierarchyRules.DEFAULTS), TenantHierarchyRules.DEFAULTS, () -> {
+				});
+	}
+
+	/**
+	 * Creates the admin API.
+	 * @param store the runtime definitions' tables
+	 * @param definitions the effective definitions (for existence checks and explanations)
+	 * @param transactions transactions on the store's database
+	 * @param bus where changes are published
+	 * @param clock the audit trail's clock
+	 * @param configuredTenants the configured tenant definitions ({@code metering.tenants}) that
+	 * tenant rows are validated with
+	 * @param rules what the tenant hierarchy allows
+	 * @param hierarchyChanged clears this instance's tenant lineages after a tenant change
+	 */
+	public MeteringAdmin(JdbcRuntimeDefinitions store, LayeredQuotaDefinitions definitions,
+			TransactionOperations transactions, QuotaInvalidationBus bus, Clock clock,
+			TenantDefinitionSource configuredTenants, TenantHierarchyRules rules, Runnable hierarchyChanged) {
 		this.store = store;
 		this.definitions = definitions;
 		this.transactions = transactions;
 		this.bus = bus;
 		this.clock = clock;
+		this.tenants = new TenantHierarchyChanges(store, configuredTenants, rules, transactions, bus,
+				hierarchyChanged, clock);
 	}
 
 	/**
@@ -145,46 +172,59 @@ public class MeteringAdmin {
 	}
 
 	/**
-	 * Assigns a tenant its plan and exempt flag.
+	 * Sets a tenant's row: plan, exempt flag and its place in the hierarchy (parent, billing
+	 * attribution, exempt descendants), validated against the whole tenant hierarchy. A
+	 * {@code null} plan or exempt flag is as configured; a {@code null} hierarchy field keeps what
+	 * the row said (as configured without a row).
 	 * @param actor who changes it
 	 * @param tenantId the tenant
-	 * @param change the assignment
+	 * @param change the row
 	 */
 	public void putTenant(String actor, @Nullable String tenantId, TenantChange change) {
 		String tenant = requireTenant(tenantId);
+		requireText("actor", actor, 256);
 		if (change.plan() != null) {
 			requireText("plan", change.plan(), 64);
 		}
-		change(actor, QuotaInvalidation.tenant(tenant), (now) -> {
-			if (change.plan() != null) {
-				requirePlan(change.plan(), "plan");
-			}
-			Optional<TenantRow> old = this.store.tenant(tenant);
-			TenantRow row = new TenantRow(tenant, change.plan(), change.exempt(),
-					old.map(TenantRow::parentId).orElse(null), old.map(TenantRow::billingAttribution).orElse(null));
-			this.store.saveTenant(row, old.isPresent(), now);
-			this.store.audit(now, actor, "put-tenant", "tenant:" + tenant, old.map(TenantRow::describe).orElse(null),
-					row.describe());
-		});
+		@Nullable String parent = scope("parent", change.parent());
+		@Nullable String payer = scope("billing-attribution", change.billingAttribution());
+		try {
+			this.tenants.change(actor, "put-tenant", tenant, (old, current) -> {
+				if (change.plan() != null) {
+					requirePlan(change.plan(), "plan");
+				}
+				// Hierarchy fields left null keep the row's: changing a plan does not move the tenant.
+				return Optional.of(new TenantRow(tenant, change.plan(), change.exempt(),
+						(parent != null) ? parent : old.map(TenantRow::parentId).orElse(null),
+						(payer != null) ? payer : old.map(TenantRow::billingAttribution).orElse(null),
+						(change.exemptDescendants() != null) ? change.exemptDescendants()
+								: old.map(TenantRow::exemptDescendants).orElse(null)));
+			}, false);
+		}
+		catch (InvalidTenantHierarchyException ex) {
+			throw new InvalidDefinitionException(ex.getField(), ex.getValue(), ex.getMessage());
+		}
 	}
 
 	/**
 	 * Deletes a tenant's row and quota rows: its configured definitions apply again.
 	 * @param actor who changes it
 	 * @param tenantId the tenant
+	 * @throws DefinitionConflictException when the tenant would leave children without a parent
 	 */
 	public void deleteTenant(String actor, @Nullable String tenantId) {
 		String tenant = requireTenant(tenantId);
-		change(actor, QuotaInvalidation.tenant(tenant), (now) -> {
-			Optional<TenantRow> old = this.store.tenant(tenant);
-			List<QuotaRow> quotas = this.store.tenantQuotas(tenant);
-			if (old.isEmpty() && quotas.isEmpty()) {
-				throw new DefinitionNotFoundException("tenant '" + tenant + "' in the database");
-			}
-			this.store.deleteTenant(tenant);
-			this.store.audit(now, actor, "delete-tenant", "tenant:" + tenant,
-					old.map(TenantRow::describe).orElse("") + " quotas=" + quotas.size(), null);
-		});
+		requireText("actor", actor, 256);
+		boolean deleted;
+		try {
+			deleted = this.tenants.change(actor, "delete-tenant", tenant, (old, current) -> Optional.empty(), true);
+		}
+		catch (InvalidTenantHierarchyException ex) {
+			throw new DefinitionConflictException(ex.getMessage());
+		}
+		if (!deleted) {
+			throw new DefinitionNotFoundException("tenant '" + tenant + "' in the database");
+		}
 	}
 
 	/**
@@ -277,70 +317,8 @@ public class MeteringAdmin {
 		}
 	}
 
-	private static QuotaRow validate(QuotaChange change) {
-		String meter = requireMeter(change.meter());
-		QuotaWindow window = requireWindow(change.window());
-		BigDecimal limit = change.limit();
-		if (limit == null || limit.signum() < 0) {
-			throw new InvalidDefinitionException("limit", limit, "a limit is required and must not be negative");
-		}
-		if (limit.precision() - limit.scale() > 29 || limit.scale() > 9) {
-			throw new InvalidDefinitionException("limit", limit, "at most 29 digits before the point and 9 after");
-		}
-		Enforcement enforcement;
-		try {
-			enforcement = (change.enforcement() != null) ? Enforcement.of(change.enforcement()) : Enforcement.HARD;
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidDefinitionException("enforcement", change.enforcement(), "use hard, soft or monitor");
-		}
-		Double threshold = change.softThreshold();
-		if (threshold != null && !(threshold > 0 && threshold <= 1)) {
-			throw new InvalidDefinitionException("soft-threshold", threshold,
-					"a fraction of the limit greater than 0 and at most 1, e.g. 0.8");
-		}
-		return new QuotaRow(meter, window, limit.stripTrailingZeros(), enforcement, threshold);
-	}
-
-	private static String requireMeter(@Nullable String meter) {
-		if (meter == null || !UsageEventValidator.isValidMeterName(meter)) {
-			throw new InvalidDefinitionException("meter", meter,
-					"a meter name is required and must match [a-z0-9][a-z0-9._-]*");
-		}
-		return meter;
-	}
-
-	private static QuotaWindow requireWindow(@Nullable String window) {
-		try {
-			return QuotaWindow.of(window);
-		}
-		catch (IllegalArgumentException ex) {
-			throw new InvalidDefinitionException("window", window, "use hour, day or month (UTC calendar periods)");
-		}
-	}
-
-	private static String requirePlanName(@Nullable String plan) {
-		if (plan == null || !PLAN_NAME.matcher(plan).matches()) {
-			throw new InvalidDefinitionException("plan", plan,
-					"a plan name is required and must match [a-z0-9][a-z0-9._-]*, at most 64 characters");
-		}
-		return plan;
-	}
-
-	private static String requireTenant(@Nullable String tenantId) {
-		String tenant = requireText("tenant", tenantId, MAX_TENANT_ID);
-		if (tenant.chars().anyMatch(Character::isISOControl)) {
-			throw new InvalidDefinitionException("tenant", tenantId, "must not contain control characters");
-		}
-		return tenant;
-	}
-
-	private static String requireText(String field, @Nullable String value, int maxLength) {
-		if (!StringUtils.hasText(value) || value.length() > maxLength) {
-			throw new InvalidDefinitionException(field, value,
-					"required, at most " + maxLength + " characters");
-		}
-		return value;
+	TenantHierarchyChanges tenantChanges() {
+		return this.tenants;
 	}
 
 }

@@ -44,7 +44,11 @@ final class RuntimeDefinitionSql {
 
 	final String selectTenant;
 
-	final String selectTenantsWithParent;
+	final String selectHierarchyTenants;
+
+	final String lockHierarchy;
+
+	final String insertHierarchyLock;
 
 	final String insertTenant;
 
@@ -95,14 +99,20 @@ final class RuntimeDefinitionSql {
 		this.deletePlanQuota = "DELETE FROM " + planQuota + " WHERE plan = ? AND meter = ? AND quota_window = ?";
 		this.deletePlanQuotas = "DELETE FROM " + planQuota + " WHERE plan = ?";
 		this.countTenantsOnPlan = "SELECT COUNT(*) FROM " + tenant + " WHERE plan = ?";
-		this.selectTenant = "SELECT tenant_id, plan, exempt, parent_id, billing_attribution FROM " + tenant
-				+ " WHERE tenant_id = ?";
-		this.selectTenantsWithParent = "SELECT tenant_id, plan, exempt, parent_id, billing_attribution FROM " + tenant
-				+ " WHERE parent_id IS NOT NULL";
-		this.insertTenant = "INSERT INTO " + tenant + " (tenant_id, plan, exempt, parent_id, billing_attribution, "
-				+ "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+		String tenantColumns = "tenant_id, plan, exempt, parent_id, billing_attribution, exempt_descendants";
+		this.selectTenant = "SELECT " + tenantColumns + " FROM " + tenant + " WHERE tenant_id = ?";
+		// The rows the tenant directory reads: a row that sets only the plan does not shape the hierarchy.
+		this.selectHierarchyTenants = "SELECT " + tenantColumns + " FROM " + tenant + " WHERE parent_id IS NOT NULL "
+				+ "OR billing_attribution IS NOT NULL OR exempt IS NOT NULL OR exempt_descendants IS NOT NULL "
+				+ "ORDER BY tenant_id";
+		this.insertTenant = "INSERT INTO " + tenant + " (" + tenantColumns + ", created_at, updated_at) "
+				+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 		this.updateTenant = "UPDATE " + tenant + " SET plan = ?, exempt = ?, parent_id = ?, billing_attribution = ?, "
-				+ "updated_at = ? WHERE tenant_id = ?";
+				+ "exempt_descendants = ?, updated_at = ? WHERE tenant_id = ?";
+		String hierarchy = tables.prefix() + "tenant_hierarchy";
+		// Taken first by every tenant change: changes are validated and written one after the other.
+		this.lockHierarchy = "UPDATE " + hierarchy + " SET version = version + 1, updated_at = ? WHERE name = 'tenants'";
+		this.insertHierarchyLock = "INSERT INTO " + hierarchy + " (name, version, updated_at) VALUES ('tenants', 0, ?)";
 		this.deleteTenant = "DELETE FROM " + tenant + " WHERE tenant_id = ?";
 		this.selectTenantQuotas = "SELECT " + QUOTA_COLUMNS + " FROM " + tenantQuota
 				+ " WHERE tenant_id = ? ORDER BY meter, quota_window";

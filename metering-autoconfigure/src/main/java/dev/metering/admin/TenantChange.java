@@ -3,11 +3,31 @@ package dev.metering.admin;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A tenant's assignment to set, as given: {@link MeteringAdmin} validates each field. A
- * {@code null} leaves the configured value in force.
+ * A tenant's row to set, as given: {@link MeteringAdmin} validates each field. A {@code null}
+ * plan or exempt flag leaves the configured value ({@code metering.tenants}) in force; a
+ * {@code null} hierarchy field (parent, billing attribution, exempt descendants) keeps the row's
+ * current value, so changing a plan does not move the tenant (delete the row to return to the
+ * configured hierarchy).
  *
  * @param plan the plan, or {@code null} for the configured one (or the default plan)
  * @param exempt whether the tenant is never limited, or {@code null} for the configured value
+ * @param parent its parent tenant, {@code ""} for none (a root), or {@code null} to keep the
+ * row's (the configured one without a row)
+ * @param billingAttribution who pays for its usage (itself, its parent or an ancestor),
+ * {@code ""} for itself, or {@code null} to keep the row's
+ * @param exemptDescendants whether every tenant below it is exempt, or {@code null} to keep the
+ * row's
  */
-public record TenantChange(@Nullable String plan, @Nullable Boolean exempt) {
+public record TenantChange(@Nullable String plan, @Nullable Boolean exempt, @Nullable String parent,
+		@Nullable String billingAttribution, @Nullable Boolean exemptDescendants) {
+
+	/**
+	 * A plan and exempt flag; the tenant's place in the hierarchy stays.
+	 * @param plan the plan, or {@code null} for the configured one
+	 * @param exempt whether the tenant is never limited, or {@code null} for the configured value
+	 */
+	public TenantChange(@Nullable String plan, @Nullable Boolean exempt) {
+		this(plan, exempt, null, null, null);
+	}
+
 }

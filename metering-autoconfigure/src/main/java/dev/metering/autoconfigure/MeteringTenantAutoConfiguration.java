@@ -1,5 +1,6 @@
 package dev.metering.autoconfigure;
 
+import java.time.Duration;
 import java.util.concurrent.ForkJoinPool;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -10,6 +11,7 @@ import dev.metering.tenant.CachedTenantDirectory;
 import dev.metering.tenant.InMemoryTenantDefinitions;
 import dev.metering.tenant.TenantDefinitionSource;
 import dev.metering.tenant.TenantDirectory;
+import dev.metering.tenant.TenantHierarchyRules;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -21,8 +23,10 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * The tenant hierarchy: definitions from {@code metering.tenants} (parent, billing attribution,
- * exemption), changeable at runtime through the {@link dev.metering.tenant.TenantHierarchyEditor},
- * and the cached {@link TenantDirectory} of lineages. A wrong hierarchy stops start-up with a
+ * exemption), under the rows of the tenant table when the runtime definitions are on, changeable
+ * at runtime through the {@link dev.metering.tenant.TenantHierarchyEditor} (in memory here; the
+ * runtime definitions' editor writes the table), and the cached {@link TenantDirectory} of
+ * lineages. A wrong hierarchy stops start-up with a
  * message naming the property.
  */
 @AutoConfiguration(before = { MeteringLedgerAutoConfiguration.class, MeteringQuotaAutoConfiguration.class })
@@ -44,14 +48,39 @@ public final class MeteringTenantAutoConfiguration {
 	TenantDirectory meteringTenantDirectory(TenantDefinitionSource configured, MeteringCacheProperties cache,
 			MeteringHierarchyProperties hierarchy, ObjectProvider<InMemoryTenantDefinitions> editable,
 			ObjectProvider<JdbcRuntimeDefinitions> runtime) {
+		TenantHierarchyRules rules = TenantPropertiesMapper.rules(hierarchy);
 		// With the runtime definitions, a tenant row's fields win over the configured ones.
 		JdbcRuntimeDefinitions rows = runtime.getIfUnique();
-		TenantDefinitionSource source = (rows != null) ? new JdbcTenantDefinitions(rows, configured) : configured;
-		CachedTenantDirectory directory = new CachedTenantDirectory(source, TenantPropertiesMapper.rules(hierarchy),
-				cache.getDefinitionsTtl(), hierarchy.getMaximumEntries(), ForkJoinPool.commonPool());
+		CachedTenantDirectory directory;
+		if (rows != null) {
+			JdbcTenantDefinitions table = new JdbcTenantDefinitions(rows, configured, rules, cache.getDefinitionsTtl());
+			directory = new TableTenantDirectory(table, rules, cache.getDefinitionsTtl(), hierarchy.getMaximumEntries());
+		}
+		else {
+			directory = new CachedTenantDirectory(configured, rules, cache.getDefinitionsTtl(),
+					hierarchy.getMaximumEntries(), ForkJoinPool.commonPool());
+		}
 		// A change through the editor can move a whole subtree: every cached lineage is dropped.
 		editable.ifAvailable((definitions) -> definitions.onChange(directory::invalidateAll));
 		return directory;
+	}
+
+	/** Lineages over the tenant table: clearing them reads the table again too. */
+	static final class TableTenantDirectory extends CachedTenantDirectory {
+
+		private final JdbcTenantDefinitions table;
+
+		TableTenantDirectory(JdbcTenantDefinitions table, TenantHierarchyRules rules, Duration ttl, long maximumSize) {
+			super(table, rules, ttl, maximumSize, ForkJoinPool.commonPool());
+			this.table = table;
+		}
+
+		@Override
+		public void invalidateAll() {
+			this.table.invalidate();
+			super.invalidateAll();
+		}
+
 	}
 
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
@@ -117,6 +118,101 @@ public final class TenantHierarchy {
 					"would break tenant '" + ex.getTenantId() + "': " + ex.getReason());
 		}
 		return changed;
+	}
+
+	/**
+	 * Rows over valid defaults, keeping only the rows that leave the hierarchy valid: a row that
+	 * makes a tenant's definition wrong (its own, or one below it) is dropped, and that tenant falls
+	 * back to its default (or is undefined without one). Rows written behind the kit's back cannot
+	 * break the rest of the hierarchy this way.
+	 * @param defaults valid definitions, by id (the configuration)
+	 * @param rows definitions that win over the defaults, by id
+	 * @param rules what the hierarchy allows
+	 * @param rejected told of each dropped row, with why
+	 * @return the valid definitions, by id
+	 */
+	public static Map<String, TenantDefinition> overlay(Map<String, TenantDefinition> defaults,
+			Map<String, TenantDefinition> rows, TenantHierarchyRules rules,
+			Consumer<InvalidTenantHierarchyException> rejected) {
+		Map<String, TenantDefinition> pending = new LinkedHashMap<>(rows);
+		while (true) {
+			Map<String, TenantDefinition> merged = new LinkedHashMap<>(defaults);
+			merged.putAll(pending);
+			Map<String, InvalidTenantHierarchyException> culprits = new LinkedHashMap<>();
+			for (TenantDefinition definition : merged.values()) {
+				InvalidTenantHierarchyException invalid = problem(definition, merged, rules);
+				if (invalid == null) {
+					continue;
+				}
+				List<String> cycle = cycleThrough(definition, merged);
+				TenantDefinition parent = (definition.parentId() != null) ? merged.get(definition.parentId()) : null;
+				if (cycle.isEmpty() && parent != null && problem(parent, merged, rules) != null) {
+					// Wrong only because an ancestor is: that one is blamed.
+					continue;
+				}
+				String culprit = culprit(cycle.isEmpty() ? lineageIds(definition, merged) : cycle, pending);
+				if (culprit == null) {
+					// Only defaults in the way (they are valid on their own): leave every row out.
+					pending.keySet().forEach((id) -> culprits.putIfAbsent(id, invalid));
+					break;
+				}
+				culprits.putIfAbsent(culprit, culprit.equals(definition.tenantId()) ? invalid
+						: new InvalidTenantHierarchyException(culprit, "parent", pending.get(culprit).parentId(),
+								"breaks tenant '" + invalid.getTenantId() + "': " + invalid.getReason()));
+			}
+			if (culprits.isEmpty()) {
+				return merged;
+			}
+			culprits.forEach((id, ex) -> {
+				pending.remove(id);
+				rejected.accept(ex);
+			});
+		}
+	}
+
+	private static @Nullable InvalidTenantHierarchyException problem(TenantDefinition definition,
+			Map<String, TenantDefinition> definitions, TenantHierarchyRules rules) {
+		try {
+			validate(definition, definitions, rules);
+			return null;
+		}
+		catch (InvalidTenantHierarchyException ex) {
+			return ex;
+		}
+	}
+
+	/** The tenant and its ancestors, up to the root, an unknown parent or a repeat. */
+	private static List<String> lineageIds(TenantDefinition tenant, Map<String, TenantDefinition> definitions) {
+		Set<String> seen = new LinkedHashSet<>();
+		for (TenantDefinition at = tenant; at != null && seen.add(at.tenantId());
+				at = (at.parentId() != null) ? definitions.get(at.parentId()) : null) {
+			// walks up
+		}
+		return List.copyOf(seen);
+	}
+
+	/** The cycle a tenant is on, starting with it; empty when it is on none. */
+	private static List<String> cycleThrough(TenantDefinition tenant, Map<String, TenantDefinition> definitions) {
+		List<String> path = new ArrayList<>();
+		Set<String> seen = new LinkedHashSet<>();
+		for (TenantDefinition at = tenant; at != null; at = (at.parentId() != null) ? definitions.get(at.parentId())
+				: null) {
+			if (!seen.add(at.tenantId())) {
+				return at.tenantId().equals(tenant.tenantId()) ? path : List.of();
+			}
+			path.add(at.tenantId());
+		}
+		return List.of();
+	}
+
+	/** The first tenant of a path whose definition comes from a row. */
+	private static @Nullable String culprit(List<String> path, Map<String, TenantDefinition> rows) {
+		for (String id : path) {
+			if (rows.containsKey(id)) {
+				return id;
+			}
+		}
+		return null;
 	}
 
 	/**

@@ -8,6 +8,7 @@ DROP TABLE IF EXISTS metering_plan;
 DROP TABLE IF EXISTS metering_plan_quota;
 DROP TABLE IF EXISTS metering_tenant;
 DROP TABLE IF EXISTS metering_tenant_quota;
+DROP TABLE IF EXISTS metering_tenant_hierarchy;
 DROP TABLE IF EXISTS metering_quota_audit;
 DROP TABLE IF EXISTS metering_quota_lease;
 DROP TABLE IF EXISTS metering_quota_allocation;

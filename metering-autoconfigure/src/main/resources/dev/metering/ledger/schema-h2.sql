@@ -65,16 +65,25 @@ CREATE TABLE IF NOT EXISTS metering_plan_quota (
     updated_at     TIMESTAMP WITH TIME ZONE NOT NULL,
     CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, quota_window)
 );
--- Tenants: plan and exempt (NULL = as configured), parent and billing attribution (tenant hierarchies).
+-- Tenants: plan, exempt, parent, billing attribution, exempt descendants; NULL = as configured,
+-- '' in parent_id / billing_attribution = none (a root / pays for itself) whatever the configuration says.
 CREATE TABLE IF NOT EXISTS metering_tenant (
     tenant_id           VARCHAR(128) NOT NULL,
     parent_id           VARCHAR(128),
     billing_attribution VARCHAR(128),
     plan                VARCHAR(64),
     exempt              BOOLEAN,
+    exempt_descendants  BOOLEAN,
     created_at          TIMESTAMP WITH TIME ZONE NOT NULL,
     updated_at          TIMESTAMP WITH TIME ZONE NOT NULL,
     CONSTRAINT metering_tenant_pk PRIMARY KEY (tenant_id)
+);
+-- One row: tenant hierarchy changes lock it, so two concurrent changes are validated one after the other.
+CREATE TABLE IF NOT EXISTS metering_tenant_hierarchy (
+    name       VARCHAR(32) NOT NULL,
+    version    BIGINT      NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    CONSTRAINT metering_tenant_hierarchy_pk PRIMARY KEY (name)
 );
 CREATE TABLE IF NOT EXISTS metering_tenant_quota (
     tenant_id      VARCHAR(128)   NOT NULL,

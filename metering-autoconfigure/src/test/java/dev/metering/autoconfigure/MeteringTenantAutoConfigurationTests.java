@@ -6,9 +6,13 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
+import javax.sql.DataSource;
+
+import dev.metering.admin.JdbcTenantHierarchyEditor;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageRecorder;
 import dev.metering.event.UsageEventSink;
+import dev.metering.tenant.InMemoryTenantDefinitions;
 import dev.metering.tenant.TenantDefinition;
 import dev.metering.tenant.TenantDirectory;
 import dev.metering.tenant.TenantHierarchyEditor;
@@ -25,6 +29,7 @@ import org.springframework.core.io.InputStreamResource;
 import org.springframework.core.io.support.PropertiesLoaderUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.Mockito.mock;
 
 /**
  * The hierarchy from {@code metering.tenants}: the directory and editor beans, the recorder
@@ -50,6 +55,35 @@ class MeteringTenantAutoConfigurationTests {
 			assertThat(context.getBean(TenantHierarchyEditor.class).definitionOf("project-b"))
 				.contains(TenantDefinition.of("project-b", "org-1"));
 		});
+	}
+
+	@Test
+	void theEditorWritesTheTenantTableWithTheRuntimeDefinitionsAndBacksOffForTheApplications() {
+		this.runner.run((context) -> assertThat(context.getBean(TenantHierarchyEditor.class))
+			.isInstanceOf(InMemoryTenantDefinitions.class));
+		ApplicationContextRunner withTable = this.runner
+			.withConfiguration(AutoConfigurations.of(MeteringAdminAutoConfiguration.class))
+			.withPropertyValues("metering.jdbc.table-prefix=tenant_autoconfig_editor_",
+					"metering.plans.business.quotas[0].meter=api.calls", "metering.plans.business.quotas[0].limit=10",
+					"metering.plans.business.quotas[0].window=day");
+		withTable.run((context) -> {
+			assertThat(context.getBean(TenantHierarchyEditor.class)).isInstanceOf(JdbcTenantHierarchyEditor.class);
+			context.getBean(TenantHierarchyEditor.class).define(TenantDefinition.of("project-c", "org-2"));
+			assertThat(context.getBean(TenantDirectory.class).lineageOf("project-c").scopes())
+				.containsExactly("project-c", "org-2");
+			assertThat(context.getBean(DataSource.class).getConnection().createStatement()
+				.executeQuery("SELECT COUNT(*) FROM tenant_autoconfig_editor_tenant WHERE parent_id = 'org-2'"))
+				.satisfies((rs) -> {
+					assertThat(rs.next()).isTrue();
+					assertThat(rs.getInt(1)).isEqualTo(1);
+				});
+		});
+		TenantHierarchyEditor own = mock(TenantHierarchyEditor.class);
+		withTable.withBean(TenantHierarchyEditor.class, () -> own)
+			.run((context) -> assertThat(context).doesNotHaveBean(JdbcTenantHierarchyEditor.class));
+		withTable.withPropertyValues("metering.admin.enabled=false")
+			.run((context) -> assertThat(context.getBean(TenantHierarchyEditor.class))
+				.isInstanceOf(InMemoryTenantDefinitions.class));
 	}
 
 	@Test

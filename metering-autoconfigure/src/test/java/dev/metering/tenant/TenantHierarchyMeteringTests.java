@@ -13,6 +13,7 @@ import jakarta.servlet.Filter;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import dev.metering.admin.JdbcTenantHierarchyEditor;
 import dev.metering.admin.MeteringAdmin;
 import dev.metering.admin.TenantChange;
 import dev.metering.autoconfigure.MeteringAdminAutoConfiguration;
@@ -143,8 +144,14 @@ class TenantHierarchyMeteringTests {
 				request(context, "project-a");
 				flush(context);
 
-				context.getBean(TenantHierarchyEditor.class)
-					.define(TenantDefinition.of("project-a", "org-2").billedTo("org-2"));
+				// The editor of the runtime definitions: the move is a row of the tenant table.
+				TenantHierarchyEditor editor = context.getBean(TenantHierarchyEditor.class);
+				assertThat(editor).isInstanceOf(JdbcTenantHierarchyEditor.class);
+				editor.define(TenantDefinition.of("project-a", "org-2").billedTo("org-2"));
+				assertThat(schema.jdbc()
+					.queryForMap("SELECT parent_id, billing_attribution FROM " + schema.prefix()
+							+ "tenant WHERE tenant_id = 'project-a'")
+					.values()).containsExactly("org-2", "org-2");
 				request(context, "project-a");
 				context.getBean(Reports.class).generate("project-a");
 				flush(context);

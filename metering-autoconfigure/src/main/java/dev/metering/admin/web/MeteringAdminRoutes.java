@@ -34,7 +34,8 @@ public final class MeteringAdminRoutes {
 
 	private static final Set<String> QUOTA_FIELDS = Set.of("meter", "window", "limit", "enforcement", "soft_threshold");
 
-	private static final Set<String> TENANT_FIELDS = Set.of("plan", "exempt");
+	private static final Set<String> TENANT_FIELDS = Set.of("plan", "exempt", "parent", "billing_attribution",
+			"exempt_descendants");
 
 	private static final Set<String> PLAN_FIELDS = Set.of("name", "description");
 
@@ -72,7 +73,9 @@ public final class MeteringAdminRoutes {
 					Map<String, Object> body = this.json.readObject(r.servletRequest(), TENANT_FIELDS);
 					String tenant = r.pathVariable("tenant");
 					this.admin.putTenant(actor, tenant,
-							new TenantChange(AdminJson.string(body, "plan"), AdminJson.bool(body, "exempt")));
+							new TenantChange(AdminJson.string(body, "plan"), AdminJson.bool(body, "exempt"),
+									AdminJson.string(body, "parent"), AdminJson.string(body, "billing_attribution"),
+									AdminJson.bool(body, "exempt_descendants")));
 					return ok(AdminJson.explained(this.admin.explain(tenant)));
 				}))
 				.DELETE("/tenants/{tenant}", (r) -> handle(r, (actor) -> {

@@ -10,7 +10,9 @@ import dev.metering.autoconfigure.MeteringBusAutoConfiguration;
 import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
 import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
 import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
+import dev.metering.autoconfigure.MeteringTenantAutoConfiguration;
 import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.tenant.TenantDirectory;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.api.AfterEach;
@@ -120,7 +122,14 @@ class MeteringAdminRoutesTests {
 			"DELETE | /plans/free | | 404 | ",
 			"DELETE | /tenants/globex | | 404 | ",
 			"DELETE | /tenants/acme/quotas/api.calls/week | | 400 | window",
-			"GET | /audit?limit=0 | | 400 | limit" })
+			"GET | /audit?limit=0 | | 400 | limit",
+			"PUT | /tenants/project-b | {\"parent\":\"org-9\"} | 400 | parent",
+			"PUT | /tenants/org-1 | {\"parent\":\"project-a\"} | 400 | parent",
+			"PUT | /tenants/project-b | {\"parent\":\"org-1\",\"billing_attribution\":\"acme\"} | 400 | billing_attribution",
+			"PUT | /tenants/project-b | {\"parent\":\" \"} | 400 | parent",
+			"PUT | /tenants/project-b | {\"parent\":5} | 400 | parent",
+			"PUT | /tenants/project-b | {\"exempt_descendants\":\"yes\"} | 400 | exempt_descendants",
+			"PUT | /tenants/project-a | {\"parent\":\"project-a\"} | 400 | parent" })
 	void badInputIsAProblemNamingTheFieldAndChangesNothing(String method, String path, String body, int status,
 			String field) {
 		try (TestSchema schema = TestDatabase.H2.newSchema()) {
@@ -135,6 +144,33 @@ class MeteringAdminRoutesTests {
 					result.andExpect(jsonPath("$.field").value(field));
 				}
 				assertThat(allRows(schema)).isEqualTo(before);
+			});
+		}
+	}
+
+	@Test
+	void aTenantsPlaceInTheHierarchyIsSetAndDeleted() {
+		try (TestSchema schema = TestDatabase.H2.newSchema()) {
+			runner(schema).run((context) -> {
+				MockMvc mvc = mvc(context);
+				mvc.perform(key(HttpMethod.PUT, "/tenants/project-b",
+						"{\"parent\":\"org-1\",\"billing_attribution\":\"org-1\",\"exempt_descendants\":true}"))
+					.andExpect(status().isOk());
+				assertThat(schema.jdbc()
+					.queryForMap("SELECT parent_id, billing_attribution, exempt_descendants FROM " + schema.prefix()
+							+ "tenant WHERE tenant_id = 'project-b'")
+					.values()).extracting(String::valueOf).containsExactly("org-1", "org-1", "true");
+				TenantDirectory directory = context.getBean(TenantDirectory.class);
+				assertThat(directory.lineageOf("project-b").scopes()).containsExactly("project-b", "org-1");
+				assertThat(directory.billingScopeOf("project-b")).isEqualTo("org-1");
+				// "" makes a configured child a root.
+				mvc.perform(key(HttpMethod.PUT, "/tenants/project-a", "{\"parent\":\"\"}")).andExpect(status().isOk());
+				assertThat(directory.lineageOf("project-a").scopes()).containsExactly("project-a");
+				mvc.perform(key(HttpMethod.DELETE, "/tenants/project-a", null)).andExpect(status().isNoContent());
+				assertThat(directory.lineageOf("project-a").scopes()).containsExactly("project-a", "org-1");
+				mvc.perform(key(HttpMethod.GET, "/audit?target=tenant:project-b", null))
+					.andExpect(jsonPath("$[0].new_value")
+						.value("plan=null exempt=null parent=org-1 billing-attribution=org-1 exempt-descendants=true"));
 			});
 		}
 	}
@@ -198,7 +234,8 @@ class MeteringAdminRoutesTests {
 
 	private static WebApplicationContextRunner runner(TestSchema schema) {
 		return new WebApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(MeteringLedgerAutoConfiguration.class,
+			.withConfiguration(AutoConfigurations.of(MeteringTenantAutoConfiguration.class,
+					MeteringLedgerAutoConfiguration.class,
 					MeteringRollupAutoConfiguration.class, MeteringAdminAutoConfiguration.class,
 					MeteringQuotaAutoConfiguration.class, MeteringBusAutoConfiguration.class,
 					MeteringAdminWebAutoConfiguration.class))
@@ -207,7 +244,9 @@ class MeteringAdminRoutesTests {
 					"metering.jdbc.platform=h2", "metering.rollup.enabled=false", "metering.default-plan=free",
 					"metering.plans.free.quotas[0].meter=api.calls", "metering.plans.free.quotas[0].limit=100",
 					"metering.plans.free.quotas[0].window=day", "metering.admin.web.enabled=true",
-					"metering.admin.web.api-key=" + KEY);
+					"metering.admin.web.api-key=" + KEY, "metering.tenants.org-1.plan=free",
+					"metering.tenants.org-2.plan=free", "metering.tenants.project-a.parent=org-1",
+					"metering.tenants.project-c.parent=org-2");
 	}
 
 	private static MockMvc mvc(WebApplicationContext context) {

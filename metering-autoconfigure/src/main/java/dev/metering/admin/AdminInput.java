@@ -1,0 +1,106 @@
+package dev.metering.admin;
+
+import java.math.BigDecimal;
+import java.util.regex.Pattern;
+
+import dev.metering.event.UsageEventValidator;
+import dev.metering.quota.Enforcement;
+import dev.metering.quota.QuotaWindow;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.StringUtils;
+
+/**
+ * The checks of {@link MeteringAdmin}'s input: each throws {@link InvalidDefinitionException}
+ * naming the field.
+ */
+final class AdminInput {
+
+	private static final Pattern PLAN_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+
+	static final int MAX_TENANT_ID = 128;
+
+	private AdminInput() {
+	}
+
+	static QuotaRow validate(QuotaChange change) {
+		String meter = requireMeter(change.meter());
+		QuotaWindow window = requireWindow(change.window());
+		BigDecimal limit = change.limit();
+		if (limit == null || limit.signum() < 0) {
+			throw new InvalidDefinitionException("limit", limit, "a limit is required and must not be negative");
+		}
+		if (limit.precision() - limit.scale() > 29 || limit.scale() > 9) {
+			throw new InvalidDefinitionException("limit", limit, "at most 29 digits before the point and 9 after");
+		}
+		Enforcement enforcement;
+		try {
+			enforcement = (change.enforcement() != null) ? Enforcement.of(change.enforcement()) : Enforcement.HARD;
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidDefinitionException("enforcement", change.enforcement(), "use hard, soft or monitor");
+		}
+		Double threshold = change.softThreshold();
+		if (threshold != null && !(threshold > 0 && threshold <= 1)) {
+			throw new InvalidDefinitionException("soft-threshold", threshold,
+					"a fraction of the limit greater than 0 and at most 1, e.g. 0.8");
+		}
+		return new QuotaRow(meter, window, limit.stripTrailingZeros(), enforcement, threshold);
+	}
+
+	static String requireMeter(@Nullable String meter) {
+		if (meter == null || !UsageEventValidator.isValidMeterName(meter)) {
+			throw new InvalidDefinitionException("meter", meter,
+					"a meter name is required and must match [a-z0-9][a-z0-9._-]*");
+		}
+		return meter;
+	}
+
+	static QuotaWindow requireWindow(@Nullable String window) {
+		try {
+			return QuotaWindow.of(window);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidDefinitionException("window", window, "use hour, day or month (UTC calendar periods)");
+		}
+	}
+
+	static String requirePlanName(@Nullable String plan) {
+		if (plan == null || !PLAN_NAME.matcher(plan).matches()) {
+			throw new InvalidDefinitionException("plan", plan,
+					"a plan name is required and must match [a-z0-9][a-z0-9._-]*, at most 64 characters");
+		}
+		return plan;
+	}
+
+
+	/** A parent or payer: {@code null} (as configured), {@code ""} (none) or a tenant id. */
+	static @Nullable String scope(String field, @Nullable String value) {
+		if (value == null || value.isEmpty()) {
+			return value;
+		}
+		if (value.isBlank() || value.length() > MAX_TENANT_ID || value.chars().anyMatch(Character::isISOControl)) {
+			throw new InvalidDefinitionException(field, value,
+					"a tenant id (at most " + MAX_TENANT_ID + " characters), \"\" for none, or null for the configured one");
+		}
+		return value;
+	}
+
+	static String requireTenant(@Nullable String tenantId) {
+		String tenant = requireText("tenant", tenantId, MAX_TENANT_ID);
+		if (tenant.chars().anyMatch(Character::isISOControl)) {
+			throw new InvalidDefinitionException("tenant", tenantId, "must not contain control characters");
+		}
+		return tenant;
+	}
+
+	static String requireText(String field, @Nullable String value, int maxLength) {
+		if (!StringUtils.hasText(value) || value.length() > maxLength) {
+			throw new InvalidDefinitionException(field, value,
+					"required, at most " + maxLength + " characters");
+		}
+		return value;
+	}
+
+}
