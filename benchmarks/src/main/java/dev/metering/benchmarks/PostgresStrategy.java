@@ -1,6 +1,5 @@
 package dev.metering.benchmarks;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -137,13 +136,8 @@ enum PostgresStrategy {
 					try (Statement statement = connection.createStatement()) {
 						statement.execute(create);
 					}
-					StringBuilder rows = new StringBuilder(events.size() * 220);
-					for (UsageEvent event : events) {
-						CopyText.appendRow(rows, event, null);
-					}
-					byte[] bytes = rows.toString().getBytes(StandardCharsets.UTF_8);
 					CopyIn copyIn = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
-					copyIn.writeToCopy(bytes, 0, bytes.length);
+					CopyText.write(copyIn, events, null);
 					copyIn.endCopy();
 					try (PreparedStatement statement = connection.prepareStatement(insert)) {
 						statement.setObject(1, OffsetDateTime.ofInstant(recordedAt, ZoneOffset.UTC));
