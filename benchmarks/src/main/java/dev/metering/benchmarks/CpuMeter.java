@@ -40,13 +40,27 @@ final class CpuMeter {
 			gcMillis += Math.max(0, gc.getCollectionTime());
 		}
 		long[] backend = backendNanos();
-		return new Reading(System.nanoTime(), this.os.getProcessCpuTime(), backend[0], backend[1], gcs, gcMillis);
+		long[] walWriter = walWriterNanos();
+		return new Reading(System.nanoTime(), this.os.getProcessCpuTime(), backend[0], backend[1], walWriter[0], gcs,
+				gcMillis);
 	}
 
 	/** The backends' CPU and run-queue nanoseconds, or -1 each when not readable from here. */
 	private long[] backendNanos() {
-		List<Integer> pids = this.jdbc.queryForList(
-				"SELECT pid FROM pg_stat_activity WHERE application_name = ?", Integer.class, this.applicationName);
+		return schedstat(this.jdbc.queryForList("SELECT pid FROM pg_stat_activity WHERE application_name = ?",
+				Integer.class, this.applicationName));
+	}
+
+	/**
+	 * The WAL writer's CPU and run-queue nanoseconds: it writes and flushes WAL that the backends
+	 * do not flush themselves at commit, for every database of the server (other users' too).
+	 */
+	private long[] walWriterNanos() {
+		return schedstat(this.jdbc.queryForList("SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'",
+				Integer.class));
+	}
+
+	private static long[] schedstat(List<Integer> pids) {
 		long[] nanos = new long[2];
 		for (int pid : pids) {
 			try {
@@ -67,11 +81,12 @@ final class CpuMeter {
 	 * @param jvmCpuNanos this process's CPU time
 	 * @param backendCpuNanos the backends' CPU time, -1 when unknown
 	 * @param backendWaitNanos the backends' time runnable but waiting for a CPU, -1 when unknown
+	 * @param walWriterCpuNanos the WAL writer's CPU time, -1 when unknown
 	 * @param gcs garbage collections so far
 	 * @param gcMillis their accumulated time
 	 */
-	record Reading(long nanoTime, long jvmCpuNanos, long backendCpuNanos, long backendWaitNanos, long gcs,
-			long gcMillis) {
+	record Reading(long nanoTime, long jvmCpuNanos, long backendCpuNanos, long backendWaitNanos,
+			long walWriterCpuNanos, long gcs, long gcMillis) {
 
 		/** What happened between {@code before} and this reading, for {@code rows} rows. */
 		Cost since(Reading before, long rows) {
@@ -80,9 +95,11 @@ final class CpuMeter {
 			boolean known = this.backendCpuNanos >= 0 && before.backendCpuNanos >= 0;
 			double backend = known ? (this.backendCpuNanos - before.backendCpuNanos) * perRow : Double.NaN;
 			double waiting = known ? (double) (this.backendWaitNanos - before.backendWaitNanos) / wall : Double.NaN;
+			double walWriter = (this.walWriterCpuNanos >= 0 && before.walWriterCpuNanos >= 0)
+					? (this.walWriterCpuNanos - before.walWriterCpuNanos) * perRow : Double.NaN;
 			return new Cost(rows * 1e9 / wall, (this.jvmCpuNanos - before.jvmCpuNanos) * perRow, backend,
 					known ? (double) (this.backendCpuNanos - before.backendCpuNanos) / wall : Double.NaN, waiting,
-					this.gcs - before.gcs, this.gcMillis - before.gcMillis);
+					walWriter, this.gcs - before.gcs, this.gcMillis - before.gcMillis);
 		}
 
 	}
@@ -96,11 +113,13 @@ final class CpuMeter {
 	 * backends), NaN when unknown
 	 * @param backendWaitingForCpu the share they were runnable but waiting for a CPU; the rest of
 	 * {@code 1 - backendOnCpu - backendWaitingForCpu} (for one busy backend) they slept
+	 * @param walWriterMicrosPerRow the WAL writer's CPU per row (it serves other users too), NaN
+	 * when unknown
 	 * @param gcs collections during it
 	 * @param gcMillis their time
 	 */
 	record Cost(double perSecond, double jvmMicrosPerRow, double backendMicrosPerRow, double backendOnCpu,
-			double backendWaitingForCpu, long gcs, long gcMillis) {
+			double backendWaitingForCpu, double walWriterMicrosPerRow, long gcs, long gcMillis) {
 
 		/** The share of the wall time the (one busy) backend slept: waiting for the client, a lock or the disk. */
 		double backendAsleep() {

@@ -176,10 +176,10 @@ public final class WriterVsCopyBenchmark {
 					CpuMeter.Cost cost = measure(configuration, events, producers);
 					results.get(configuration).add(cost);
 					System.out.printf(Locale.ROOT,
-							"  %-26s %,12.0f rows/s   CPU per row: JVM %5.2f us, PostgreSQL backend %5.2f us; "
+							"  %-26s %,12.0f rows/s   CPU per row: JVM %5.2f us, PostgreSQL backend %5.2f us, WAL writer %4.2f us; "
 									+ "backend on CPU %3.0f%%, waiting for a CPU %3.0f%%, asleep %3.0f%% of the time; %d GCs, %d ms%n",
 							configuration, cost.perSecond(), cost.jvmMicrosPerRow(), cost.backendMicrosPerRow(),
-							100 * cost.backendOnCpu(), 100 * cost.backendWaitingForCpu(), 100 * cost.backendAsleep(),
+							cost.walWriterMicrosPerRow(), 100 * cost.backendOnCpu(), 100 * cost.backendWaitingForCpu(), 100 * cost.backendAsleep(),
 							cost.gcs(), cost.gcMillis());
 				}
 			}

@@ -26,7 +26,10 @@ import org.springframework.util.ClassUtils;
 /**
  * PostgreSQL. With the pgjdbc driver a batch is written by {@code COPY}: repeats inside the batch
  * are dropped here (the first occurrence wins, as with {@code ON CONFLICT DO NOTHING}) and the
- * rest is {@code COPY}ed straight into the ledger, under a savepoint. Only when that hits a unique
+ * rest is {@code COPY}ed straight into the ledger, under a savepoint, each row encoded as it
+ * streams ({@link PostgresCopyText}, 64 KiB at a time): the server inserts while the client
+ * encodes, where a batch encoded whole before sending left the server asleep for the encoding
+ * (docs/BENCHMARKS.md, issue 14). Only when that hits a unique
  * index (a retried or replayed batch) is the savepoint rolled back, one query finds which of the
  * batch's event ids and (tenant, idempotency key) pairs the ledger already holds, and the rest is
  * {@code COPY}ed. That measured fastest of the idempotent ways (docs/BENCHMARKS.md): COPY
