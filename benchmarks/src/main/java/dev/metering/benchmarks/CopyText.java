@@ -1,11 +1,15 @@
 package dev.metering.benchmarks;
 
+import java.sql.SQLException;
 import java.time.Instant;
+import java.util.List;
 import java.util.stream.Collectors;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.EventColumn;
 import dev.metering.ledger.PostgresCopyText;
+import org.jspecify.annotations.Nullable;
+import org.postgresql.copy.CopyIn;
 
 /**
  * COPY text rows for the baseline and the staging strategy: the kit's own encoding
@@ -13,10 +17,10 @@ import dev.metering.ledger.PostgresCopyText;
  */
 final class CopyText {
 
-	/** The ledger's columns in the order of the full rows ({@link #appendRow} with a recorded-at). */
+	/** The ledger's columns in the order of the full rows ({@link #write} with a recorded-at). */
 	static final String LEDGER_COLUMNS = EventColumn.names();
 
-	/** The columns of the staging rows ({@link #appendRow} without a recorded-at). */
+	/** The columns of the staging rows ({@link #write} without a recorded-at). */
 	static final String STAGING_COLUMNS = EventColumn.ALL.stream()
 		.filter((column) -> column != EventColumn.RECORDED_AT)
 		.map(EventColumn::columnName)
@@ -26,13 +30,18 @@ final class CopyText {
 	}
 
 	/**
-	 * Appends one row.
-	 * @param out where to append
-	 * @param event the event
+	 * COPYs events through the kit's encoder, in its chunks, into an open COPY.
+	 * @param copyIn the COPY
+	 * @param events the rows
 	 * @param recordedAt the recorded-at column, or {@code null} to leave the column out
+	 * @throws SQLException when the server fails
 	 */
-	static void appendRow(StringBuilder out, UsageEvent event, Instant recordedAt) {
-		PostgresCopyText.appendRow(out, event, (recordedAt != null) ? recordedAt.toString() : null);
+	static void write(CopyIn copyIn, List<UsageEvent> events, @Nullable Instant recordedAt) throws SQLException {
+		PostgresCopyText rows = new PostgresCopyText(copyIn::writeToCopy, recordedAt);
+		for (UsageEvent event : events) {
+			rows.appendRow(event);
+		}
+		rows.flush();
 	}
 
 }

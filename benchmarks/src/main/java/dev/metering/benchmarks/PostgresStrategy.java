@@ -1,16 +1,20 @@
 package dev.metering.benchmarks;
 
-import java.nio.charset.StandardCharsets;
+import java.io.ByteArrayOutputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 
 import javax.sql.DataSource;
 
@@ -20,6 +24,7 @@ import dev.metering.ledger.InsertResult;
 import dev.metering.ledger.JdbcUsageEventStore;
 import dev.metering.ledger.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
+import dev.metering.ledger.PostgresCopyText;
 import dev.metering.ledger.UsageEventStore;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -42,6 +47,44 @@ enum PostgresStrategy {
 		@Override
 		UsageEventStore store(DataSource dataSource, MeteringTables tables) {
 			return new JdbcUsageEventStore(dataSource, () -> LedgerDatabase.POSTGRESQL, tables);
+		}
+	},
+
+	/**
+	 * The kit's COPY path before it streamed (up to commit {@code 82efc4b}): under a savepoint,
+	 * repeats inside the batch dropped, the whole batch encoded first and then sent in one write,
+	 * so the server waits while the client encodes. Without the look-up after a unique violation:
+	 * measured for the effect of streaming only.
+	 */
+	WHOLE_BATCH("the kit's previous COPY: whole batch encoded, then sent (no look-up fallback)", false) {
+		@Override
+		UsageEventStore store(DataSource dataSource, MeteringTables tables) {
+			String copy = "COPY " + tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") FROM STDIN";
+			return new CandidateStore(dataSource) {
+				@Override
+				InsertResult insert(Connection connection, List<UsageEvent> events, Instant recordedAt)
+						throws SQLException {
+					Savepoint savepoint = connection.setSavepoint();
+					Set<UUID> ids = new HashSet<>(events.size() * 2);
+					Set<List<String>> keys = new HashSet<>();
+					ByteArrayOutputStream whole = new ByteArrayOutputStream(events.size() * 256);
+					PostgresCopyText rows = new PostgresCopyText(whole::write, recordedAt);
+					for (UsageEvent event : events) {
+						if (!ids.add(event.eventId()) || (event.idempotencyKey() != null
+								&& !keys.add(List.of(event.tenantId(), event.idempotencyKey())))) {
+							continue;
+						}
+						rows.appendRow(event);
+					}
+					rows.flush();
+					byte[] bytes = whole.toByteArray();
+					CopyIn copyIn = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
+					copyIn.writeToCopy(bytes, 0, bytes.length);
+					long copied = copyIn.endCopy();
+					connection.releaseSavepoint(savepoint);
+					return new InsertResult((int) copied, events.size() - (int) copied);
+				}
+			};
 		}
 	},
 
@@ -137,13 +180,8 @@ enum PostgresStrategy {
 					try (Statement statement = connection.createStatement()) {
 						statement.execute(create);
 					}
-					StringBuilder rows = new StringBuilder(events.size() * 220);
-					for (UsageEvent event : events) {
-						CopyText.appendRow(rows, event, null);
-					}
-					byte[] bytes = rows.toString().getBytes(StandardCharsets.UTF_8);
 					CopyIn copyIn = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
-					copyIn.writeToCopy(bytes, 0, bytes.length);
+					CopyText.write(copyIn, events, null);
 					copyIn.endCopy();
 					try (PreparedStatement statement = connection.prepareStatement(insert)) {
 						statement.setObject(1, OffsetDateTime.ofInstant(recordedAt, ZoneOffset.UTC));

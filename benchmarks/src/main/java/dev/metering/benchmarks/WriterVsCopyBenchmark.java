@@ -1,7 +1,8 @@
 package dev.metering.benchmarks;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.LongStream;
 
 import javax.sql.DataSource;
 
@@ -70,6 +72,11 @@ public final class WriterVsCopyBenchmark {
 
 	static final String COPY = "COPY";
 
+	/** The connections' application name, by which their server processes are found for their CPU time. */
+	private static final String APPLICATION_NAME = "writer-vs-copy-" + ProcessHandle.current().pid();
+
+	private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
 	private final Map<String, String> options;
 
 	private final String url;
@@ -81,6 +88,8 @@ public final class WriterVsCopyBenchmark {
 	private HikariDataSource rewriting;
 
 	private JdbcTemplate jdbc;
+
+	private CpuMeter cpu;
 
 	private WriterVsCopyBenchmark(Map<String, String> options) {
 		this.options = options;
@@ -123,6 +132,7 @@ public final class WriterVsCopyBenchmark {
 		this.rewriting = dataSource(this.url + (this.url.contains("?") ? "&" : "?") + "reWriteBatchedInserts=true",
 				"rewrite");
 		this.jdbc = new JdbcTemplate(this.plain);
+		this.cpu = new CpuMeter(this.jdbc, APPLICATION_NAME);
 		// Interrupted (Ctrl-C), the finally block below does not run: drop the table on the way out.
 		Thread dropOnExit = new Thread(this::dropTableDirectly);
 		Runtime.getRuntime().addShutdownHook(dropOnExit);
@@ -155,15 +165,22 @@ public final class WriterVsCopyBenchmark {
 			}
 			System.out.println();
 
-			Map<String, List<Double>> results = new LinkedHashMap<>();
+			Map<String, List<CpuMeter.Cost>> results = new LinkedHashMap<>();
 			configurations.forEach((configuration) -> results.put(configuration, new ArrayList<>()));
 			for (int round = 0; round < rounds; round++) {
-				System.out.printf("Round %d of %d%n", round + 1, rounds);
+				System.out.printf("Round %d of %d (1-minute load average %.2f)%n", round + 1, rounds,
+						ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 				for (int i = 0; i < configurations.size(); i++) {
+					// The order rotates, so each configuration runs first, and last, equally often.
 					String configuration = configurations.get((i + round) % configurations.size());
-					double perSecond = measure(configuration, events, producers);
-					results.get(configuration).add(perSecond);
-					System.out.printf(Locale.ROOT, "  %-26s %,12.0f rows/s%n", configuration, perSecond);
+					CpuMeter.Cost cost = measure(configuration, events, producers);
+					results.get(configuration).add(cost);
+					System.out.printf(Locale.ROOT,
+							"  %-26s %,12.0f rows/s   CPU per row: JVM %5.2f us, PostgreSQL backend %5.2f us, WAL writer %4.2f us; "
+									+ "backend on CPU %3.0f%%, waiting for a CPU %3.0f%%, asleep %3.0f%% of the time; %d GCs, %d ms%n",
+							configuration, cost.perSecond(), cost.jvmMicrosPerRow(), cost.backendMicrosPerRow(),
+							cost.walWriterMicrosPerRow(), 100 * cost.backendOnCpu(), 100 * cost.backendWaitingForCpu(), 100 * cost.backendAsleep(),
+							cost.gcs(), cost.gcMillis());
 				}
 			}
 			WriterVsCopyReport.printSummary(results, exact, strategies);
@@ -176,7 +193,7 @@ public final class WriterVsCopyBenchmark {
 		}
 	}
 
-	private double measure(String configuration, List<UsageEvent> events, int producers) throws Exception {
+	private CpuMeter.Cost measure(String configuration, List<UsageEvent> events, int producers) throws Exception {
 		reset();
 		if (COPY.equals(configuration)) {
 			return copy(events);
@@ -187,37 +204,24 @@ public final class WriterVsCopyBenchmark {
 	}
 
 	/** PostgreSQL's own bulk load of the same rows: the baseline. */
-	private double copy(List<UsageEvent> events) throws SQLException {
+	private CpuMeter.Cost copy(List<UsageEvent> events) throws SQLException {
 		Instant recordedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 		String sql = "COPY " + this.tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") FROM STDIN";
 		try (Connection connection = this.plain.getConnection()) {
 			connection.setAutoCommit(true);
-			long start = System.nanoTime();
+			CpuMeter.Reading before = this.cpu.read();
 			CopyIn copyIn = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
-			StringBuilder chunk = new StringBuilder(1 << 20);
-			for (UsageEvent event : events) {
-				CopyText.appendRow(chunk, event, recordedAt);
-				if (chunk.length() >= (1 << 20) - 1024) {
-					writeChunk(copyIn, chunk);
-				}
-			}
-			writeChunk(copyIn, chunk);
+			CopyText.write(copyIn, events, recordedAt);
 			long rows = copyIn.endCopy();
-			long elapsed = System.nanoTime() - start;
+			CpuMeter.Cost cost = this.cpu.read().since(before, events.size());
 			check(rows == events.size() && count() == events.size(),
 					"COPY wrote " + rows + " rows of " + events.size());
-			return events.size() * 1e9 / elapsed;
+			return cost;
 		}
 	}
 
-	private static void writeChunk(CopyIn copyIn, StringBuilder chunk) throws SQLException {
-		byte[] bytes = chunk.toString().getBytes(StandardCharsets.UTF_8);
-		copyIn.writeToCopy(bytes, 0, bytes.length);
-		chunk.setLength(0);
-	}
-
 	/** The kit's writer fed by producer threads, until every event is committed. */
-	private double write(PostgresStrategy strategy, int batchSize, List<UsageEvent> events, int producers)
+	private CpuMeter.Cost write(PostgresStrategy strategy, int batchSize, List<UsageEvent> events, int producers)
 			throws InterruptedException {
 		UsageEventStore store = strategy.store(dataSourceFor(strategy), this.tables);
 		// The buffer holds every event, so recording never blocks and the clock measures how fast
@@ -231,33 +235,44 @@ public final class WriterVsCopyBenchmark {
 		writer.start();
 		CountDownLatch go = new CountDownLatch(1);
 		List<Thread> threads = new ArrayList<>();
+		long[] producerCpu = new long[producers];
 		for (int p = 0; p < producers; p++) {
 			int first = p;
 			Thread thread = new Thread(() -> {
 				awaitQuietly(go);
+				long cpuBefore = THREADS.getCurrentThreadCpuTime();
 				// Interleaved slices: the buffer receives events roughly in time order, as from
 				// concurrent requests.
 				for (int i = first; i < events.size(); i += producers) {
 					recorder.record(events.get(i));
 				}
+				producerCpu[first] = THREADS.getCurrentThreadCpuTime() - cpuBefore;
 			}, "producer-" + p);
 			thread.start();
 			threads.add(thread);
 		}
-		long start = System.nanoTime();
+		CpuMeter.Reading before = this.cpu.read();
 		go.countDown();
 		for (Thread thread : threads) {
 			thread.join();
 		}
+		long producersDone = System.nanoTime();
 		boolean flushed = writer.flush(Duration.ofMinutes(10));
-		long elapsed = System.nanoTime() - start;
+		CpuMeter.Cost cost = this.cpu.read().since(before, events.size());
 		writer.stop();
 		WriterStats stats = writer.stats();
 		long rows = count();
 		check(flushed && stats.written() == events.size() && stats.duplicates() == 0 && stats.dropped() == 0
 				&& stats.rejected() == 0 && rows == events.size(),
 				strategy + " @" + batchSize + ": flushed " + flushed + ", " + stats + ", table holds " + rows);
-		return events.size() * 1e9 / elapsed;
+		long elapsed = Math.round(events.size() * 1e9 / cost.perSecond());
+		System.out.printf(Locale.ROOT,
+				"    (producers: %.2f us CPU/event, done after %.0f%% of the time; writer in batches %.0f%% of the time, "
+						+ "%d batches)%n",
+				LongStream.of(producerCpu).sum() * 1e-3 / events.size(),
+				100.0 * (producersDone - before.nanoTime()) / elapsed, 100.0 * stats.batchNanos() / elapsed,
+				stats.batches());
+		return cost;
 	}
 
 	/**
@@ -277,8 +292,16 @@ public final class WriterVsCopyBenchmark {
 			.idempotencyKey("k")
 			.build();
 		UsageEvent c = UsageEvent.builder("acme", "http.requests").occurredAt(now).build();
-		InsertResult first = store.insert(List.of(a, b, a, keyed, sameKey, otherTenant), now);
-		InsertResult second = store.insert(List.of(b, c), now);
+		InsertResult first;
+		InsertResult second;
+		try {
+			first = store.insert(List.of(a, b, a, keyed, sameKey, otherTenant), now);
+			second = store.insert(List.of(b, c), now);
+		}
+		catch (RuntimeException ex) {
+			System.out.printf("Exact counts with duplicates, %-17s NO (%s)%n", strategy + ":", ex.getMessage());
+			return false;
+		}
 		long rows = count();
 		boolean exact = first.equals(new InsertResult(4, 2)) && second.equals(new InsertResult(1, 1)) && rows == 5;
 		System.out.printf("Exact counts with duplicates, %-17s %s (reported %s then %s; table holds %d of 5)%n",
@@ -340,6 +363,7 @@ public final class WriterVsCopyBenchmark {
 		config.setJdbcUrl(url);
 		config.setMaximumPoolSize(2);
 		config.setPoolName("benchmark-" + name);
+		config.addDataSourceProperty("ApplicationName", APPLICATION_NAME);
 		return new HikariDataSource(config);
 	}
 

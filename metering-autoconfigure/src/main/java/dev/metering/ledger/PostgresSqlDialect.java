@@ -1,6 +1,5 @@
 package dev.metering.ledger;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,6 +17,7 @@ import java.util.stream.Collectors;
 import dev.metering.event.UsageEvent;
 import org.postgresql.PGConnection;
 import org.postgresql.PGStatement;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.copy.CopyIn;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -26,7 +26,10 @@ import org.springframework.util.ClassUtils;
 /**
  * PostgreSQL. With the pgjdbc driver a batch is written by {@code COPY}: repeats inside the batch
  * are dropped here (the first occurrence wins, as with {@code ON CONFLICT DO NOTHING}) and the
- * rest is {@code COPY}ed straight into the ledger, under a savepoint. Only when that hits a unique
+ * rest is {@code COPY}ed straight into the ledger, under a savepoint, each row encoded as it
+ * streams ({@link PostgresCopyText}, 64 KiB at a time): the server inserts while the client
+ * encodes, where a batch encoded whole before sending left the server asleep for the encoding
+ * (docs/BENCHMARKS.md, issue 14). Only when that hits a unique
  * index (a retried or replayed batch) is the savepoint rolled back, one query finds which of the
  * batch's event ids and (tenant, idempotency key) pairs the ledger already holds, and the rest is
  * {@code COPY}ed. That measured fastest of the idempotent ways (docs/BENCHMARKS.md): COPY
@@ -105,7 +108,7 @@ final class PostgresSqlDialect extends SqlDialect {
 		// hits a unique index.
 		Savepoint savepoint = connection.getAutoCommit() ? null : connection.setSavepoint();
 		try {
-			long copied = copy(connection, withoutRepeats(events, new HashSet<>(), new HashSet<>()), recordedAt);
+			long copied = copy(connection, events, new HashSet<>(events.size() * 2), new HashSet<>(), recordedAt);
 			if (savepoint != null) {
 				connection.releaseSavepoint(savepoint);
 			}
@@ -122,40 +125,38 @@ final class PostgresSqlDialect extends SqlDialect {
 		Set<UUID> ids = new HashSet<>(events.size() * 2);
 		Set<List<String>> keys = new HashSet<>();
 		findExisting(connection, events, ids, keys);
-		long copied = copy(connection, withoutRepeats(events, ids, keys), recordedAt);
+		long copied = copy(connection, events, ids, keys, recordedAt);
 		return new InsertResult((int) copied, events.size() - (int) copied);
 	}
 
 	/**
-	 * The events whose id and (tenant, key) are not in the given sets nor earlier in the batch:
-	 * the first occurrence wins, and a skipped event claims neither its id nor its key, as with
-	 * {@code ON CONFLICT DO NOTHING}.
+	 * COPYs the events whose id and (tenant, key) are not in the given sets nor earlier in the
+	 * batch, encoding them as they stream: the first occurrence wins, and a skipped event claims
+	 * neither its id nor its key, as with {@code ON CONFLICT DO NOTHING}.
+	 * @return the rows the server took
 	 */
-	private static List<UsageEvent> withoutRepeats(List<UsageEvent> events, Set<UUID> ids, Set<List<String>> keys) {
-		List<UsageEvent> fresh = new ArrayList<>(events.size());
-		for (UsageEvent event : events) {
-			if (ids.contains(event.eventId())) {
-				continue;
+	private long copy(Connection connection, List<UsageEvent> events, Set<UUID> ids, Set<List<String>> keys,
+			Instant recordedAt) throws SQLException {
+		PgCopy.Stream stream = new PgCopy.Stream(connection, this.copyEvents);
+		try {
+			PostgresCopyText rows = new PostgresCopyText(stream, recordedAt);
+			for (UsageEvent event : events) {
+				if (ids.contains(event.eventId())) {
+					continue;
+				}
+				if (event.idempotencyKey() != null && !keys.add(List.of(event.tenantId(), event.idempotencyKey()))) {
+					continue;
+				}
+				ids.add(event.eventId());
+				rows.appendRow(event);
 			}
-			if (event.idempotencyKey() != null && !keys.add(List.of(event.tenantId(), event.idempotencyKey()))) {
-				continue;
-			}
-			ids.add(event.eventId());
-			fresh.add(event);
+			rows.flush();
+			return stream.end();
 		}
-		return fresh;
-	}
-
-	private long copy(Connection connection, List<UsageEvent> events, Instant recordedAt) throws SQLException {
-		if (events.isEmpty()) {
-			return 0;
+		catch (SQLException | RuntimeException ex) {
+			stream.cancel(ex);
+			throw ex;
 		}
-		StringBuilder rows = new StringBuilder(events.size() * 256);
-		String recorded = recordedAt.toString();
-		for (UsageEvent event : events) {
-			PostgresCopyText.appendRow(rows, event, recorded);
-		}
-		return PgCopy.copyIn(connection, this.copyEvents, rows.toString().getBytes(StandardCharsets.UTF_8));
 	}
 
 	/** Adds to {@code ids} and {@code keys} what of the batch the ledger already holds, in one query. */
@@ -261,24 +262,47 @@ final class PostgresSqlDialect extends SqlDialect {
 			}
 		}
 
-		static long copyIn(Connection connection, String sql, byte[] rows) throws SQLException {
-			CopyIn copyIn = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
-			try {
-				copyIn.writeToCopy(rows, 0, rows.length);
-				return copyIn.endCopy();
+		/** One COPY, started with its first chunk, so a batch of repeats only sends nothing. */
+		static final class Stream implements PostgresCopyText.Sink {
+
+			private final Connection connection;
+
+			private final String sql;
+
+			private @Nullable CopyIn copyIn;
+
+			Stream(Connection connection, String sql) {
+				this.connection = connection;
+				this.sql = sql;
 			}
-			catch (SQLException | RuntimeException ex) {
-				// End the COPY so the connection takes the rollback that follows.
-				if (copyIn.isActive()) {
+
+			@Override
+			public void write(byte[] bytes, int offset, int length) throws SQLException {
+				CopyIn copy = this.copyIn;
+				if (copy == null) {
+					copy = this.connection.unwrap(PGConnection.class).getCopyAPI().copyIn(this.sql);
+					this.copyIn = copy;
+				}
+				copy.writeToCopy(bytes, offset, length);
+			}
+
+			long end() throws SQLException {
+				return (this.copyIn != null) ? this.copyIn.endCopy() : 0;
+			}
+
+			/** Ends a failed COPY so the connection takes the rollback that follows. */
+			void cancel(Exception failure) {
+				CopyIn copy = this.copyIn;
+				if (copy != null && copy.isActive()) {
 					try {
-						copyIn.cancelCopy();
+						copy.cancelCopy();
 					}
 					catch (SQLException cancel) {
-						ex.addSuppressed(cancel);
+						failure.addSuppressed(cancel);
 					}
 				}
-				throw ex;
 			}
+
 		}
 
 	}

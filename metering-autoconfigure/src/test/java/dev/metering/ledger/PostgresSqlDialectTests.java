@@ -106,6 +106,42 @@ class PostgresSqlDialectTests {
 		}
 	}
 
+	/**
+	 * A batch many COPY chunks long that repeats rows already written, first, in the middle and
+	 * last: the optimistic COPY fails while it is still streaming (or at its end), and the batch
+	 * is still written exactly once, with exact counts.
+	 */
+	@ParameterizedTest(name = "repeat at {0}")
+	@ValueSource(strings = { "first", "middle", "last" })
+	void skipsRepeatsOfALargeBatchWhereverTheCopyFails(String where) {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(),
+					new PostgresSqlDialect(schema.tables(), true));
+			List<UsageEvent> batch = new java.util.ArrayList<>();
+			for (int i = 0; i < 5_000; i++) {
+				batch.add(UsageEvent.builder("acme", "http.requests")
+					.occurredAt(NOW)
+					.resource("GET /api/projects/{id}")
+					.dimension("status", "200")
+					.idempotencyKey((i % 10 == 0) ? "key-" + i : null)
+					.build());
+			}
+			int at = switch (where) {
+				case "first" -> 0;
+				case "middle" -> 2_500;
+				default -> 4_999;
+			};
+			UsageEvent written = batch.get(at);
+			UsageEvent sameKey = UsageEvent.builder("acme", "http.requests").occurredAt(NOW).idempotencyKey("key-4990").build();
+			assertThat(store.insert(List.of(written, sameKey), NOW)).isEqualTo(new InsertResult(2, 0));
+
+			assertThat(store.insert(batch, NOW)).isEqualTo(new InsertResult(4_998, 2));
+			assertThat(schema.eventCount()).isEqualTo(5_000);
+			assertThat(store.insert(batch, NOW)).isEqualTo(new InsertResult(0, 5_000));
+			assertThat(schema.eventCount()).isEqualTo(5_000);
+		}
+	}
+
 	private static UsageEvent event(String tenant, String idempotencyKey) {
 		return UsageEvent.builder(tenant, "http.requests").occurredAt(NOW).idempotencyKey(idempotencyKey).build();
 	}
