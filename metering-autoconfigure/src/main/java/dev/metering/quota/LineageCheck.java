@@ -16,7 +16,7 @@ import org.springframework.context.ApplicationEventPublisher;
  */
 final class LineageCheck {
 
-	private PolicyUsage[] usages = new PolicyUsage[2];
+	private PolicyUsage[] usages = new PolicyUsage[4];
 
 	private int size;
 
@@ -167,7 +167,7 @@ final class LineageCheck {
 		return switch (size) {
 			case 1 -> List.of(usages[0]);
 			case 2 -> List.of(usages[0], usages[1]);
-			default -> List.copyOf(Arrays.asList(usages).subList(0, size));
+			default -> List.of(Arrays.copyOf(usages, size));
 		};
 	}
 

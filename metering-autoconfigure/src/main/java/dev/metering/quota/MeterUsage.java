@@ -109,6 +109,15 @@ final class MeterUsage {
 	 * {@code readingSequence} does not contain.
 	 */
 	BigDecimal unread(long fromHour, long toHour, long readingSequence) {
+		if (this.hours.isEmpty()) {
+			return BigDecimal.ZERO;
+		}
+		Hour only = this.lastHour;
+		if (only != null && this.hours.size() == 1) {
+			// The usual case: one hour in use, the one looked up last.
+			return (fromHour <= this.lastKey && this.lastKey < toHour) ? unread(only, BigDecimal.ZERO, readingSequence)
+					: BigDecimal.ZERO;
+		}
 		BigDecimal sum = BigDecimal.ZERO;
 		// The map holds a few recent hours: a scan of it costs less than a boxed sub-map view.
 		for (Map.Entry<Long, Hour> entry : this.hours.entrySet()) {
@@ -119,8 +128,14 @@ final class MeterUsage {
 			if (key >= toHour) {
 				break;
 			}
-			Hour h = entry.getValue();
-			sum = add(add(sum, h.local), h.reserved);
+			sum = unread(entry.getValue(), sum, readingSequence);
+		}
+		return sum;
+	}
+
+	private static BigDecimal unread(Hour h, BigDecimal sum, long readingSequence) {
+		sum = add(add(sum, h.local), h.reserved);
+		if (!h.committed.isEmpty()) {
 			for (Committed c : h.committed) {
 				if (c.sequence > readingSequence) {
 					sum = add(sum, c.quantity);

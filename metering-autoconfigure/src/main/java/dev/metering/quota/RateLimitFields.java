@@ -67,7 +67,8 @@ public final class RateLimitFields {
 	 */
 	public static String rateLimit(List<PolicyUsage> policies, Instant now) {
 		int n = policies.size();
-		StringBuilder field = new StringBuilder(48 * n);
+		// Sized for the quoted name and two 15-digit Integers, so one member never grows the buffer.
+		StringBuilder field = new StringBuilder((n == 1) ? item(policies.get(0)).name.length() + 40 : 72 * n);
 		for (int i = 0; i < n; i++) {
 			PolicyUsage usage = policies.get(i);
 			if (i > 0) {

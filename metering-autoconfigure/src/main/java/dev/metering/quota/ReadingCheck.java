@@ -87,7 +87,8 @@ final class ReadingCheck {
 			LedgerReadings.Reading reading = readings[i];
 			BigDecimal ledger = (reading != null) ? reading.value() : BigDecimal.ZERO;
 			long sequence = (reading != null) ? reading.sequence() : -1;
-			used[i] = ledger.add(usage.unread(epochHour(bounds[i].start()), epochHour(bounds[i].end()), sequence));
+			BigDecimal unread = usage.unread(epochHour(bounds[i].start()), epochHour(bounds[i].end()), sequence);
+			used[i] = (unread.signum() == 0) ? ledger : ledger.add(unread);
 			QuotaPolicy policy = policies[i];
 			// Unknown usage never denies here: under 'deny' the caller denies the whole call.
 			if (policy.enforcement() == Enforcement.HARD && reading != null
