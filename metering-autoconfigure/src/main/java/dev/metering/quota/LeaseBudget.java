@@ -92,11 +92,26 @@ final class LeaseBudget {
 				return false;
 			}
 			BigDecimal available = (s != null) ? s.available() : BigDecimal.ZERO;
-			BigDecimal free = (unallocated != null) ? unallocated : (s != null) ? s.unallocated() : BigDecimal.ZERO;
-			if (this.state.compareAndSet(s, new State(available.add(quantity), free))) {
+			BigDecimal free = (unallocated != null) ? plain(unallocated)
+					: (s != null) ? s.unallocated() : BigDecimal.ZERO;
+			if (this.state.compareAndSet(s, new State(plain(available.add(quantity)), free))) {
 				return true;
 			}
 		}
+	}
+
+	/**
+	 * A quantity without trailing zeros of its scale: the database's {@code NUMERIC(38, 9)} makes
+	 * a limit of 10^12 an unscaled 10^21, past a {@code long}, so every take on it would be
+	 * {@code BigInteger} arithmetic; as {@code 1000000000000} (scale 0) it is a {@code long}
+	 * inside the {@code BigDecimal}. The value is unchanged.
+	 */
+	static BigDecimal plain(BigDecimal value) {
+		if (value.scale() == 0) {
+			return value;
+		}
+		BigDecimal stripped = value.stripTrailingZeros();
+		return (stripped.scale() < 0) ? stripped.setScale(0) : stripped;
 	}
 
 	/** Counts usage taken without a reservation: what is left may go below zero. */

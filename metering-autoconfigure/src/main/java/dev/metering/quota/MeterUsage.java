@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What this instance knows about one scope's use of one meter beyond a ledger reading, by UTC
  * hour (hours tile days and months, so any window is a range of hours):
@@ -32,6 +34,14 @@ final class MeterUsage {
 	/** Set when the sweep dropped this object from {@link LocalUsage}: callers look it up again. */
 	boolean retired;
 
+	/** The hour looked up last (almost every call is for the current hour): skips the tree and the boxing. */
+	private long lastKey = Long.MIN_VALUE;
+
+	private @Nullable Hour lastHour;
+
+	/** Committed events held, over all hours: without any, there is nothing to prune. */
+	private int committedCount;
+
 	void addLocal(long hour, BigDecimal quantity) {
 		hour(hour).local = hour(hour).local.add(quantity);
 	}
@@ -52,6 +62,7 @@ final class MeterUsage {
 		}
 		else {
 			h.committed.addLast(new Committed(sequence, quantity, nowNanos));
+			this.committedCount++;
 		}
 	}
 
@@ -65,10 +76,14 @@ final class MeterUsage {
 	boolean sweep(long committedBeforeNanos, long nowMillis) {
 		Iterator<Map.Entry<Long, Hour>> entries = this.hours.entrySet().iterator();
 		while (entries.hasNext()) {
-			Hour h = entries.next().getValue();
+			Map.Entry<Long, Hour> entry = entries.next();
+			Hour h = entry.getValue();
+			int before = h.committed.size();
 			h.committed.removeIf((c) -> c.committedAtNanos - committedBeforeNanos < 0);
+			this.committedCount -= before - h.committed.size();
 			if (h.isEmpty()) {
 				entries.remove();
+				forget(entry.getKey());
 			}
 		}
 		this.warned.values().removeIf((bounds) -> bounds.end().toEpochMilli() <= nowMillis);
@@ -80,10 +95,13 @@ final class MeterUsage {
 		h.reserved = h.reserved.add(quantity);
 	}
 
+	/**
+	 * Gives a reservation back. The hour stays even when empty (the next check of the hour
+	 * reserves in it again); {@link #prune} and {@link #sweep} drop empty hours.
+	 */
 	void release(long hour, BigDecimal quantity) {
 		Hour h = hour(hour);
 		h.reserved = h.reserved.subtract(quantity);
-		dropIfEmpty(hour, h);
 	}
 
 	/**
@@ -91,12 +109,36 @@ final class MeterUsage {
 	 * {@code readingSequence} does not contain.
 	 */
 	BigDecimal unread(long fromHour, long toHour, long readingSequence) {
+		if (this.hours.isEmpty()) {
+			return BigDecimal.ZERO;
+		}
+		Hour only = this.lastHour;
+		if (only != null && this.hours.size() == 1) {
+			// The usual case: one hour in use, the one looked up last.
+			return (fromHour <= this.lastKey && this.lastKey < toHour) ? unread(only, BigDecimal.ZERO, readingSequence)
+					: BigDecimal.ZERO;
+		}
 		BigDecimal sum = BigDecimal.ZERO;
-		for (Hour h : this.hours.subMap(fromHour, true, toHour, false).values()) {
-			sum = sum.add(h.local).add(h.reserved);
+		// The map holds a few recent hours: a scan of it costs less than a boxed sub-map view.
+		for (Map.Entry<Long, Hour> entry : this.hours.entrySet()) {
+			long key = entry.getKey();
+			if (key < fromHour) {
+				continue;
+			}
+			if (key >= toHour) {
+				break;
+			}
+			sum = unread(entry.getValue(), sum, readingSequence);
+		}
+		return sum;
+	}
+
+	private static BigDecimal unread(Hour h, BigDecimal sum, long readingSequence) {
+		sum = add(add(sum, h.local), h.reserved);
+		if (!h.committed.isEmpty()) {
 			for (Committed c : h.committed) {
 				if (c.sequence > readingSequence) {
-					sum = sum.add(c.quantity);
+					sum = add(sum, c.quantity);
 				}
 			}
 		}
@@ -121,6 +163,7 @@ final class MeterUsage {
 			Map.Entry<Long, Hour> entry = entries.next();
 			long hour = entry.getKey();
 			Hour h = entry.getValue();
+			int before = h.committed.size();
 			if (hour < oldest) {
 				h.committed.clear();
 			}
@@ -136,8 +179,10 @@ final class MeterUsage {
 					h.committed.removeIf((c) -> c.sequence <= upTo);
 				}
 			}
+			this.committedCount -= before - h.committed.size();
 			if (h.isEmpty()) {
 				entries.remove();
+				forget(hour);
 			}
 		}
 	}
@@ -146,9 +191,18 @@ final class MeterUsage {
 	 * Whether this is the first warning of a policy in the window starting at {@code windowStart};
 	 * marks it as given.
 	 */
-	boolean firstWarning(String policy, Instant windowStart, Instant windowEnd) {
-		QuotaWindow.Bounds previous = this.warned.put(policy, new QuotaWindow.Bounds(windowStart, windowEnd));
-		return previous == null || !windowStart.equals(previous.start());
+	boolean firstWarning(String policy, QuotaWindow.Bounds window) {
+		QuotaWindow.Bounds previous = this.warned.get(policy);
+		if (previous != null && window.start().equals(previous.start())) {
+			return false;
+		}
+		this.warned.put(policy, window);
+		return true;
+	}
+
+	/** Whether committed events are held (what {@link #prune} would look at). */
+	boolean hasCommitted() {
+		return this.committedCount > 0;
 	}
 
 	boolean isEmpty() {
@@ -156,13 +210,33 @@ final class MeterUsage {
 	}
 
 	private Hour hour(long hour) {
-		return this.hours.computeIfAbsent(hour, (h) -> new Hour());
+		Hour h = this.lastHour;
+		if (h != null && this.lastKey == hour) {
+			return h;
+		}
+		h = this.hours.computeIfAbsent(hour, (k) -> new Hour());
+		this.lastKey = hour;
+		this.lastHour = h;
+		return h;
 	}
 
 	private void dropIfEmpty(long hour, Hour h) {
 		if (h.isEmpty()) {
 			this.hours.remove(hour);
+			forget(hour);
 		}
+	}
+
+	private void forget(long hour) {
+		if (this.lastKey == hour) {
+			this.lastHour = null;
+			this.lastKey = Long.MIN_VALUE;
+		}
+	}
+
+	/** A sum that skips adding zero (no new object for the usual empty parts). */
+	private static BigDecimal add(BigDecimal sum, BigDecimal value) {
+		return (value.signum() == 0) ? sum : (sum.signum() == 0) ? value : sum.add(value);
 	}
 
 	/** Seconds since the epoch of the UTC hour that contains an instant. */

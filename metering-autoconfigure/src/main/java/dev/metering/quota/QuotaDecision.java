@@ -95,7 +95,13 @@ public record QuotaDecision(Outcome outcome, String tenant, String meter, BigDec
 	 * @return the enforced policies
 	 */
 	public List<PolicyUsage> enforcedPolicies() {
-		return this.policies.stream().filter((p) -> p.policy().enforcement() != Enforcement.MONITOR).toList();
+		for (int i = 0; i < this.policies.size(); i++) {
+			if (this.policies.get(i).policy().enforcement() == Enforcement.MONITOR) {
+				return this.policies.stream().filter((p) -> p.policy().enforcement() != Enforcement.MONITOR).toList();
+			}
+		}
+		// No monitor quota among them (the usual case): the list itself, immutable, no copy.
+		return this.policies;
 	}
 
 	/**
@@ -104,8 +110,8 @@ public record QuotaDecision(Outcome outcome, String tenant, String meter, BigDec
 	 */
 	public @Nullable Enforcement strictestEnforcement() {
 		Enforcement strictest = null;
-		for (PolicyUsage usage : this.policies) {
-			Enforcement e = usage.policy().enforcement();
+		for (int i = 0; i < this.policies.size(); i++) {
+			Enforcement e = this.policies.get(i).policy().enforcement();
 			if (strictest == null || e.ordinal() < strictest.ordinal()) {
 				strictest = e;
 			}

@@ -143,55 +143,37 @@ public class QuotaEnforcementService {
 			throw new IllegalArgumentException("lineage must name at least the tenant");
 		}
 		String tenant = lineage.get(0);
-		List<PolicyUsage> all = new ArrayList<>();
-		List<PolicyUsage> violated = new ArrayList<>();
-		List<Reservation.Part> reserved = new ArrayList<>();
-		List<QuotaWarningEvent> warnings = new ArrayList<>();
-		boolean known = true;
-		boolean warn = false;
-		for (String scope : lineage) {
+		LineageCheck run = null;
+		for (int i = 0, n = lineage.size(); i < n; i++) {
+			String scope = lineage.get(i);
+			// A level without quotas costs this cached look-up, nothing more.
 			List<QuotaPolicy> policies = this.definitions.quotasOf(scope).policies(meter);
 			if (policies.isEmpty()) {
 				continue;
 			}
-			ScopeCheck result = checkScope(scope, meter, quantity, at, policies, requireRemaining);
-			all.addAll(result.usages());
-			known &= result.known();
-			if (!result.known() && this.onUnknownUsage == OnUnknownUsage.DENY) {
-				violated.addAll(result.usages());
+			if (run == null) {
+				run = new LineageCheck();
+			}
+			run.beginScope();
+			Reservation.Part part = checkScope(run, MeterPolicies.of(scope, meter, policies), quantity, at,
+					requireRemaining);
+			if (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY) {
+				run.violateScope();
 				break;
 			}
-			if (!result.violated().isEmpty()) {
-				violated.addAll(result.violated());
+			if (run.violated()) {
 				break;
 			}
-			if (result.reservation() != null) {
-				reserved.add(result.reservation());
+			if (part != null) {
+				run.reserve(part);
 			}
-			warnings.addAll(result.warnings());
-			warn |= result.warn();
 		}
-		QuotaDecision decision;
-		if (all.isEmpty()) {
-			decision = QuotaDecision.unlimited(tenant, meter, quantity);
+		if (run == null) {
+			return QuotaDecision.unlimited(tenant, meter, quantity);
 		}
-		else if (!violated.isEmpty()) {
-			Reservation taken = new Reservation(reserved);
-			taken.release();
-			decision = new QuotaDecision(QuotaDecision.Outcome.DENY, tenant, meter, quantity, latestReset(violated),
-					all, violated.stream().map((p) -> p.policy().name()).toList(), known, Reservation.NONE);
-		}
-		else {
-			decision = new QuotaDecision(warn ? QuotaDecision.Outcome.WARN : QuotaDecision.Outcome.ALLOW, tenant, meter,
-					quantity, leastRemaining(all), all, List.of(), known, new Reservation(reserved));
-		}
-		if (!all.isEmpty()) {
-			this.observer.checked(decision);
-		}
-		for (QuotaWarningEvent warning : warnings) {
-			this.observer.warned(warning);
-			this.events.publishEvent(warning);
-		}
+		QuotaDecision decision = run.decide(tenant, meter, quantity);
+		this.observer.checked(decision);
+		run.publish(this.observer, this.events);
 		return decision;
 	}
 
@@ -203,95 +185,97 @@ public class QuotaEnforcementService {
 		return this.clock;
 	}
 
-	private ScopeCheck checkScope(String scope, String meter, BigDecimal quantity, Instant at,
-			List<QuotaPolicy> policies, boolean requireRemaining) {
-		if (this.leases == null) {
-			return this.readingCheck.check(scope, meter, quantity, at, policies, requireRemaining, false);
+	/**
+	 * Checks one scope into {@code run}: hard quotas from the leased budgets, the others on readings.
+	 * @return what the scope holds for the call, {@code null} when nothing (or denied)
+	 */
+	private Reservation.@Nullable Part checkScope(LineageCheck run, MeterPolicies plan, BigDecimal quantity,
+			Instant at, boolean requireRemaining) {
+		QuotaLeases leases = this.leases;
+		if (leases == null) {
+			return this.readingCheck.check(run, plan, plan.all, quantity, at, requireRemaining,
+					false);
 		}
-		List<QuotaPolicy> rest = new ArrayList<>(0);
-		List<PolicyUsage> usages = new ArrayList<>(policies.size());
-		List<PolicyUsage> violated = new ArrayList<>(0);
-		List<QuotaLeases.Take> takes = new ArrayList<>(1);
-		boolean known = true;
-		for (QuotaPolicy policy : policies) {
-			if (policy.enforcement() != Enforcement.HARD) {
-				rest.add(policy);
-				continue;
-			}
-			if (!violated.isEmpty() || (!known && this.onUnknownUsage == OnUnknownUsage.DENY)) {
+		QuotaLeases.Take taken = null;
+		List<QuotaLeases.Take> more = null;
+		boolean violated = false;
+		for (QuotaPolicy policy : plan.hard) {
+			if (violated || (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY)) {
 				continue;
 			}
 			QuotaWindow.Bounds bounds = policy.window().bounds(at);
-			QuotaLeases.Take take = this.leases.take(scope, meter, policy, bounds.start(), quantity, requireRemaining);
-			BigDecimal used = policy.limit().subtract(take.remaining()).max(BigDecimal.ZERO);
+			QuotaLeases.Take take = leases.take(plan.leaseKey(policy, bounds.start()), policy, quantity,
+					requireRemaining);
+			boolean keep = false;
 			switch (take.result()) {
 				case TAKEN -> {
-					takes.add(take);
-					usages.add(ReadingCheck.state(policy, scope, used, bounds.start(), bounds.end(), false));
+					keep = true;
+					run.add(leased(policy, plan.scope, take, bounds, false));
 				}
 				case SHORT -> {
-					PolicyUsage state = ReadingCheck.state(policy, scope, used, bounds.start(), bounds.end(), true);
-					usages.add(state);
-					violated.add(state);
+					PolicyUsage state = leased(policy, plan.scope, take, bounds, true);
+					run.add(state);
+					run.violate(state);
+					violated = true;
 				}
 				case UNKNOWN -> {
-					known = false;
+					run.unknown();
 					if (logger.isWarnEnabled()) {
-						logger.warn("No lease of '" + scope + "', meter '" + meter
+						logger.warn("No lease of '" + plan.scope + "', meter '" + plan.meter
 								+ "' and the database could not grant one; metering.quota.on-unknown-usage="
 								+ this.onUnknownUsage.name().toLowerCase());
 					}
-					usages.add(ReadingCheck.state(policy, scope, used, bounds.start(), bounds.end(), false));
+					run.add(leased(policy, plan.scope, take, bounds, false));
 					if (this.onUnknownUsage == OnUnknownUsage.ALLOW && !requireRemaining) {
 						// Admitted beyond the leases: counted, so the next grant owns up to it.
 						take.budget().debit(quantity);
-						takes.add(take);
+						keep = true;
 					}
 				}
 			}
-		}
-		boolean denied = !violated.isEmpty() || (!known && this.onUnknownUsage == OnUnknownUsage.DENY);
-		ScopeCheck onReadings = rest.isEmpty() ? null
-				: this.readingCheck.check(scope, meter, quantity, at, rest, requireRemaining, denied);
-		Reservation.Part readingPart = (onReadings != null) ? onReadings.reservation() : null;
-		if (onReadings != null) {
-			usages.addAll(onReadings.usages());
-			known &= onReadings.known();
-		}
-		if (denied || (!known && this.onUnknownUsage == OnUnknownUsage.DENY)) {
-			for (QuotaLeases.Take take : takes) {
-				this.leases.giveBack(take.budget(), take.quantity());
-			}
-			takes.clear();
-		}
-		Reservation.Part part = (takes.isEmpty() && readingPart == null) ? null
-				: new Reservation.Part(scope, meter, (readingPart != null) ? readingPart.usage : null,
-						MeterUsage.hourOf(at), quantity, List.copyOf(takes), this.leases);
-		return new ScopeCheck(usages, violated, known, part,
-				(onReadings != null) ? onReadings.warnings() : List.of(), onReadings != null && onReadings.warn());
-	}
-
-	private static PolicyUsage latestReset(List<PolicyUsage> violated) {
-		PolicyUsage latest = violated.get(0);
-		for (PolicyUsage p : violated) {
-			if (p.reset().isAfter(latest.reset())) {
-				latest = p;
+			if (keep) {
+				if (taken == null) {
+					taken = take;
+				}
+				else {
+					if (more == null) {
+						more = new ArrayList<>(2);
+						more.add(taken);
+					}
+					more.add(take);
+				}
 			}
 		}
-		return latest;
-	}
-
-	private static PolicyUsage leastRemaining(List<PolicyUsage> all) {
-		PolicyUsage least = null;
-		for (PolicyUsage p : all) {
-			boolean enforced = p.policy().enforcement() != Enforcement.MONITOR;
-			if (least == null || (enforced && (least.policy().enforcement() == Enforcement.MONITOR
-					|| p.remaining().compareTo(least.remaining()) < 0))) {
-				least = p;
+		boolean denied = violated || (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY);
+		Reservation.Part readingPart = (plan.onReadings.length == 0) ? null
+				: this.readingCheck.check(run, plan, plan.onReadings, quantity, at, requireRemaining, denied);
+		if (denied || (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY)) {
+			if (more != null) {
+				for (QuotaLeases.Take take : more) {
+					leases.giveBack(take.budget(), take.quantity());
+				}
 			}
+			else if (taken != null) {
+				leases.giveBack(taken.budget(), taken.quantity());
+			}
+			return null;
 		}
-		return least;
+		if (taken == null) {
+			return readingPart;
+		}
+		List<QuotaLeases.Take> takes = (more != null) ? List.copyOf(more) : List.of(taken);
+		return new Reservation.Part(plan.scope, plan.meter, (readingPart != null) ? readingPart.usage : null,
+				MeterUsage.hourOf(at), quantity, takes, leases);
 	}
 
+	/** A hard policy's state from its take: what is left as this instance knows it. */
+	private static PolicyUsage leased(QuotaPolicy policy, String scope, QuotaLeases.Take take,
+			QuotaWindow.Bounds bounds, boolean exceeded) {
+		BigDecimal limit = policy.limit();
+		BigDecimal left = take.remaining();
+		BigDecimal remaining = (left.compareTo(limit) > 0) ? limit : left;
+		BigDecimal used = (remaining == limit) ? BigDecimal.ZERO : limit.subtract(remaining);
+		return new PolicyUsage(policy, scope, used, remaining, bounds.start(), bounds.end(), exceeded);
+	}
 
 }

@@ -85,7 +85,14 @@ public class QuotaLeases implements AutoCloseable {
 	 */
 	Take take(String scope, String meter, QuotaPolicy policy, Instant windowStart, BigDecimal quantity,
 			boolean requireRemaining) {
-		LeaseKey key = new LeaseKey(scope, meter, policy.window(), windowStart);
+		return take(new LeaseKey(scope, meter, policy.window(), windowStart), policy, quantity, requireRemaining);
+	}
+
+	/**
+	 * Takes a quantity of one hard policy's window, named by its key (which a check caches per window).
+	 * @param requireRemaining take nothing, only require that something is left
+	 */
+	Take take(LeaseKey key, QuotaPolicy policy, BigDecimal quantity, boolean requireRemaining) {
 		long now = this.ticker.getAsLong();
 		long deadline = now + this.settings.requestTimeout().toNanos();
 		BigDecimal wanted = requireRemaining ? BigDecimal.ZERO : quantity;

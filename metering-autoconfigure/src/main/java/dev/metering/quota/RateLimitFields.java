@@ -26,6 +26,15 @@ public final class RateLimitFields {
 	/** The largest Integer of RFC 9651 (15 digits). */
 	private static final long MAX_INTEGER = 999_999_999_999_999L;
 
+	private static final BigDecimal MAX_DECIMAL = BigDecimal.valueOf(MAX_INTEGER);
+
+	/**
+	 * The members of recently used (policy, window) pairs, by the policy's identity: a small
+	 * direct-mapped table, so a hot policy's name is quoted and its member built once, not per
+	 * response. A miss (another policy in the slot) just builds the member again.
+	 */
+	private static final Item[] items = new Item[256];
+
 	private RateLimitFields() {
 	}
 
@@ -35,16 +44,17 @@ public final class RateLimitFields {
 	 * @return the value, empty when there is no policy
 	 */
 	public static String policy(List<PolicyUsage> policies) {
-		StringBuilder field = new StringBuilder();
-		for (PolicyUsage usage : policies) {
-			if (!field.isEmpty()) {
+		int n = policies.size();
+		if (n == 1) {
+			// The common case: the member is built once per (policy, window) and reused.
+			return item(policies.get(0)).member;
+		}
+		StringBuilder field = new StringBuilder(48 * n);
+		for (int i = 0; i < n; i++) {
+			if (i > 0) {
 				field.append(", ");
 			}
-			field.append(string(usage.policy().name()))
-				.append(";q=")
-				.append(integer(usage.limit()))
-				.append(";w=")
-				.append(clamp(Duration.between(usage.windowStart(), usage.reset()).toSeconds()));
+			field.append(item(policies.get(i)).member);
 		}
 		return field.toString();
 	}
@@ -56,12 +66,15 @@ public final class RateLimitFields {
 	 * @return the value, empty when there is no policy
 	 */
 	public static String rateLimit(List<PolicyUsage> policies, Instant now) {
-		StringBuilder field = new StringBuilder();
-		for (PolicyUsage usage : policies) {
-			if (!field.isEmpty()) {
+		int n = policies.size();
+		// Sized for the quoted name and two 15-digit Integers, so one member never grows the buffer.
+		StringBuilder field = new StringBuilder((n == 1) ? item(policies.get(0)).name.length() + 40 : 72 * n);
+		for (int i = 0; i < n; i++) {
+			PolicyUsage usage = policies.get(i);
+			if (i > 0) {
 				field.append(", ");
 			}
-			field.append(string(usage.policy().name()))
+			field.append(item(usage).name)
 				.append(";r=")
 				.append(integer(usage.remaining()))
 				.append(";t=")
@@ -83,21 +96,43 @@ public final class RateLimitFields {
 
 	/** Whole seconds from now until an instant, rounded up, never negative. */
 	static long secondsUntil(Instant now, Instant until) {
-		Duration left = Duration.between(now, until);
-		if (left.isNegative()) {
+		long seconds = until.getEpochSecond() - now.getEpochSecond();
+		int nanos = until.getNano() - now.getNano();
+		if (nanos < 0) {
+			seconds--;
+			nanos += 1_000_000_000;
+		}
+		if (seconds < 0) {
 			return 0;
 		}
-		long seconds = left.getSeconds() + ((left.getNano() > 0) ? 1 : 0);
-		return clamp(seconds);
+		return clamp(seconds + ((nanos > 0) ? 1 : 0));
 	}
 
 	/** A non-negative quantity as an RFC 9651 Integer: rounded down, clamped to 15 digits. */
 	static long integer(BigDecimal value) {
-		BigDecimal floor = value.setScale(0, RoundingMode.FLOOR);
-		if (floor.signum() < 0) {
+		if (value.signum() <= 0) {
 			return 0;
 		}
-		return (floor.compareTo(BigDecimal.valueOf(MAX_INTEGER)) > 0) ? MAX_INTEGER : floor.longValueExact();
+		// setScale(0) of a whole number (scale 0) is the number itself: no allocation.
+		BigDecimal floor = (value.scale() == 0) ? value : value.setScale(0, RoundingMode.FLOOR);
+		return (floor.compareTo(MAX_DECIMAL) > 0) ? MAX_INTEGER : floor.longValueExact();
+	}
+
+	/** The cached parts of a policy's members, built when the slot holds another policy or window. */
+	private static Item item(PolicyUsage usage) {
+		QuotaPolicy policy = usage.policy();
+		int slot = System.identityHashCode(policy) & (items.length - 1);
+		Item item = items[slot];
+		if (item == null || item.policy != policy || !item.windowStart.equals(usage.windowStart())
+				|| !item.reset.equals(usage.reset())) {
+			String name = string(policy.name());
+			String member = name + ";q=" + integer(policy.limit()) + ";w="
+					+ clamp(Duration.between(usage.windowStart(), usage.reset()).toSeconds());
+			item = new Item(policy, usage.windowStart(), usage.reset(), name, member);
+			// Racy on purpose: an Item is immutable (final fields), a lost update costs one rebuild.
+			items[slot] = item;
+		}
+		return item;
 	}
 
 	private static long clamp(long value) {
@@ -123,6 +158,12 @@ public final class RateLimitFields {
 			}
 		}
 		return quoted.append('"').toString();
+	}
+
+	/**
+	 * A policy's quoted name and its {@code RateLimit-Policy} member for one window.
+	 */
+	private record Item(QuotaPolicy policy, Instant windowStart, Instant reset, String name, String member) {
 	}
 
 }

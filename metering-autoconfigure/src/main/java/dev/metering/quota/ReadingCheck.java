@@ -2,11 +2,11 @@ package dev.metering.quota;
 
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The check of one scope's quotas on cached ledger readings plus this instance's local usage,
@@ -30,23 +30,24 @@ final class ReadingCheck {
 	}
 
 	/**
-	 * Checks the policies and, unless {@code denied} already or one of them denies, reserves.
+	 * Checks the policies of one scope into {@code run} and, unless {@code denied} already or one
+	 * of them denies, reserves.
+	 * @return what the scope holds for the call, {@code null} when nothing
 	 */
-	ScopeCheck check(String scope, String meter, BigDecimal quantity, Instant at, List<QuotaPolicy> policies,
-			boolean requireRemaining, boolean denied) {
-		int n = policies.size();
+	Reservation.@Nullable Part check(LineageCheck run, MeterPolicies plan, QuotaPolicy[] policies, BigDecimal quantity,
+			Instant at, boolean requireRemaining, boolean denied) {
+		String scope = plan.scope;
+		String meter = plan.meter;
+		int n = policies.length;
 		LedgerReadings.Reading[] readings = new LedgerReadings.Reading[n];
-		Instant[] starts = new Instant[n];
-		Instant[] ends = new Instant[n];
+		QuotaWindow.Bounds[] bounds = new QuotaWindow.Bounds[n];
 		boolean known = true;
 		for (int i = 0; i < n; i++) {
-			QuotaPolicy policy = policies.get(i);
-			QuotaWindow.Bounds bounds = policy.window().bounds(at);
-			starts[i] = bounds.start();
-			ends[i] = bounds.end();
+			QuotaPolicy policy = policies[i];
+			bounds[i] = policy.window().bounds(at);
 			try {
 				// Outside the monitor: a cold miss reads the database, and must not hold others up.
-				readings[i] = this.readings.get(new LedgerReadings.Key(scope, meter, policy.window(), starts[i]));
+				readings[i] = this.readings.get(plan.readingKey(policy, bounds[i].start()));
 			}
 			catch (RuntimeException ex) {
 				known = false;
@@ -56,61 +57,70 @@ final class ReadingCheck {
 				}
 			}
 		}
-		long hour = MeterUsage.hourOf(at);
-		List<PolicyUsage> usages = new ArrayList<>(n);
-		List<PolicyUsage> violated = new ArrayList<>(1);
-		List<QuotaWarningEvent> warnings = new ArrayList<>(0);
-		boolean warn = false;
-		boolean reserve;
-		MeterUsage usage = this.local.meter(scope, meter);
-		synchronized (usage) {
-			if (usage.retired) {
-				// Swept away between the look-up and the monitor: start over on the live one.
-				return check(scope, meter, quantity, at, policies, requireRemaining, denied);
-			}
-			BigDecimal[] used = new BigDecimal[n];
-			for (int i = 0; i < n; i++) {
-				LedgerReadings.Reading reading = readings[i];
-				BigDecimal ledger = (reading != null) ? reading.value() : BigDecimal.ZERO;
-				long sequence = (reading != null) ? reading.sequence() : -1;
-				used[i] = ledger.add(usage.unread(epochHour(starts[i]), epochHour(ends[i]), sequence));
-				QuotaPolicy policy = policies.get(i);
-				// Unknown usage never denies here: under 'deny' the caller denies the whole call.
-				if (policy.enforcement() == Enforcement.HARD && reading != null
-						&& exceeds(used[i], quantity, policy.limit(), requireRemaining)) {
-					violated.add(state(policy, scope, used[i], starts[i], ends[i], true));
-				}
-			}
-			reserve = !denied && violated.isEmpty() && (known || this.onUnknownUsage == OnUnknownUsage.ALLOW);
-			if (reserve) {
-				usage.reserve(hour, quantity);
-				for (int i = 0; i < n; i++) {
-					QuotaPolicy policy = policies.get(i);
-					BigDecimal after = used[i].add(quantity);
-					boolean exceeded = after.compareTo(policy.limit()) > 0;
-					usages.add(state(policy, scope, after, starts[i], ends[i], exceeded));
-					boolean pastWarning = readings[i] != null && (policy.softThreshold() != null
-							|| policy.enforcement() != Enforcement.HARD) && after.compareTo(policy.warnAt()) > 0;
-					if (pastWarning) {
-						warn |= policy.enforcement() != Enforcement.MONITOR;
-						if (usage.firstWarning(policy.name(), starts[i], ends[i])) {
-							warnings.add(new QuotaWarningEvent(scope, meter, policy, after, policy.limit(), starts[i],
-									ends[i]));
-						}
-					}
-				}
-			}
-			else {
-				for (int i = 0; i < n; i++) {
-					usages.add(state(policies.get(i), scope, used[i], starts[i], ends[i],
-							used[i].add(quantity).compareTo(policies.get(i).limit()) > 0));
-				}
-			}
-			prune(usage, readings, starts, ends);
+		if (!known) {
+			run.unknown();
 		}
-		Reservation.Part part = reserve
-				? new Reservation.Part(scope, meter, usage, hour, quantity, List.of(), null) : null;
-		return new ScopeCheck(usages, violated, known, part, warnings, warn);
+		long hour = MeterUsage.hourOf(at);
+		while (true) {
+			MeterUsage usage = this.local.meter(scope, meter);
+			synchronized (usage) {
+				if (usage.retired) {
+					// Swept away between the look-up and the monitor: start over on the live one.
+					continue;
+				}
+				boolean reserve = decide(run, plan, policies, usage, readings, bounds, quantity, hour, requireRemaining,
+						denied || !(known || this.onUnknownUsage == OnUnknownUsage.ALLOW));
+				prune(usage, readings, bounds);
+				return reserve ? new Reservation.Part(scope, meter, usage, hour, quantity, List.of(), null) : null;
+			}
+		}
+	}
+
+	/** The read-compare-reserve, under the monitor; {@code true} when reserved. */
+	private static boolean decide(LineageCheck run, MeterPolicies plan, QuotaPolicy[] policies, MeterUsage usage,
+			LedgerReadings.Reading[] readings, QuotaWindow.Bounds[] bounds, BigDecimal quantity, long hour,
+			boolean requireRemaining, boolean denied) {
+		int n = policies.length;
+		BigDecimal[] used = new BigDecimal[n];
+		boolean violated = false;
+		for (int i = 0; i < n; i++) {
+			LedgerReadings.Reading reading = readings[i];
+			BigDecimal ledger = (reading != null) ? reading.value() : BigDecimal.ZERO;
+			long sequence = (reading != null) ? reading.sequence() : -1;
+			BigDecimal unread = usage.unread(epochHour(bounds[i].start()), epochHour(bounds[i].end()), sequence);
+			used[i] = (unread.signum() == 0) ? ledger : ledger.add(unread);
+			QuotaPolicy policy = policies[i];
+			// Unknown usage never denies here: under 'deny' the caller denies the whole call.
+			if (policy.enforcement() == Enforcement.HARD && reading != null
+					&& exceeds(used[i], quantity, policy.limit(), requireRemaining)) {
+				violated = true;
+				run.violate(state(policy, plan.scope, used[i], bounds[i], true));
+			}
+		}
+		if (denied || violated) {
+			for (int i = 0; i < n; i++) {
+				run.add(state(policies[i], plan.scope, used[i], bounds[i],
+						used[i].add(quantity).compareTo(policies[i].limit()) > 0));
+			}
+			return false;
+		}
+		usage.reserve(hour, quantity);
+		for (int i = 0; i < n; i++) {
+			QuotaPolicy policy = policies[i];
+			BigDecimal after = used[i].add(quantity);
+			run.add(state(policy, plan.scope, after, bounds[i], after.compareTo(policy.limit()) > 0));
+			boolean pastWarning = readings[i] != null
+					&& (policy.softThreshold() != null || policy.enforcement() != Enforcement.HARD)
+					&& after.compareTo(plan.warnAt(policy)) > 0;
+			if (pastWarning) {
+				run.warn |= policy.enforcement() != Enforcement.MONITOR;
+				if (usage.firstWarning(policy.name(), bounds[i])) {
+					run.warning(new QuotaWarningEvent(plan.scope, plan.meter, policy, after, policy.limit(),
+							bounds[i].start(), bounds[i].end()));
+				}
+			}
+		}
+		return true;
 	}
 
 	private static boolean exceeds(BigDecimal used, BigDecimal quantity, BigDecimal limit, boolean requireRemaining) {
@@ -120,9 +130,13 @@ final class ReadingCheck {
 	/**
 	 * Forgets what the readings of this check contain. Checks are for the present (the filter
 	 * passes the request's start), so a window's reading is consulted for all of its hours until
-	 * the window ends; a later window's reading is always newer.
+	 * the window ends; a later window's reading is always newer. Nothing to do while this
+	 * instance has no committed events the readings may contain.
 	 */
-	private static void prune(MeterUsage usage, LedgerReadings.Reading[] readings, Instant[] starts, Instant[] ends) {
+	private static void prune(MeterUsage usage, LedgerReadings.Reading[] readings, QuotaWindow.Bounds[] bounds) {
+		if (!usage.hasCommitted()) {
+			return;
+		}
 		int n = readings.length;
 		long[] from = new long[n];
 		long[] to = new long[n];
@@ -131,8 +145,8 @@ final class ReadingCheck {
 			if (readings[i] == null) {
 				return;
 			}
-			from[i] = epochHour(starts[i]);
-			to[i] = epochHour(ends[i]);
+			from[i] = epochHour(bounds[i].start());
+			to[i] = epochHour(bounds[i].end());
 			sequences[i] = readings[i].sequence();
 		}
 		usage.prune(from, to, sequences);
@@ -142,10 +156,12 @@ final class ReadingCheck {
 		return MeterUsage.hourOf(instant);
 	}
 
-	static PolicyUsage state(QuotaPolicy policy, String scope, BigDecimal used, Instant start, Instant end,
+	static PolicyUsage state(QuotaPolicy policy, String scope, BigDecimal used, QuotaWindow.Bounds bounds,
 			boolean exceeded) {
-		BigDecimal remaining = policy.limit().subtract(used).max(BigDecimal.ZERO);
-		return new PolicyUsage(policy, scope, used, remaining, start, end, exceeded);
+		BigDecimal limit = policy.limit();
+		BigDecimal remaining = (used.compareTo(limit) >= 0) ? BigDecimal.ZERO
+				: (used.signum() == 0) ? limit : limit.subtract(used);
+		return new PolicyUsage(policy, scope, used, remaining, bounds.start(), bounds.end(), exceeded);
 	}
 
 }

@@ -1,5 +1,6 @@
 package dev.metering.quota;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -13,7 +14,10 @@ import java.util.Map;
 public record TenantQuotas(String scope, boolean exempt, Map<String, List<QuotaPolicy>> byMeter) {
 
 	public TenantQuotas {
-		byMeter = Map.copyOf(byMeter);
+		// Each meter's policies carry what a check would otherwise work out per call.
+		Map<String, List<QuotaPolicy>> lists = new HashMap<>(byMeter.size() * 2);
+		byMeter.forEach((meter, policies) -> lists.put(meter, MeterPolicies.of(scope, meter, policies)));
+		byMeter = Map.copyOf(lists);
 	}
 
 	/**

@@ -170,7 +170,8 @@ public class MeteringFilter extends OncePerRequestFilter {
 		QuotaDecision decision = scopes.isEmpty()
 				? QuotaDecision.unlimited(tenant, this.settings.requestMeter(), BigDecimal.ONE)
 				: this.quotas.check(scopes, this.settings.requestMeter(), BigDecimal.ONE, started);
-		QuotaResponses.setRateLimitFields(decision, response, this.clock.instant());
+		// As of the check: the request's start, not a second clock read.
+		QuotaResponses.setRateLimitFields(decision, response, started);
 		if (decision.allowed()) {
 			request.setAttribute(RESERVATION_ATTRIBUTE, decision.reservation());
 			return true;

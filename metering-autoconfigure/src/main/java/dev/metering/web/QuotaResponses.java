@@ -4,9 +4,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 
 import jakarta.servlet.http.HttpServletResponse;
 
+import dev.metering.quota.PolicyUsage;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaExceededException;
 import dev.metering.quota.RateLimitFields;
@@ -25,9 +27,13 @@ final class QuotaResponses {
 
 	/** Sets {@code RateLimit-Policy} and {@code RateLimit} when the decision has enforced policies. */
 	static void setRateLimitFields(QuotaDecision decision, HttpServletResponse response, Instant now) {
-		if (decision.usageKnown() && !decision.enforcedPolicies().isEmpty()) {
-			response.setHeader(RateLimitFields.POLICY, RateLimitFields.policy(decision.enforcedPolicies()));
-			response.setHeader(RateLimitFields.RATE_LIMIT, RateLimitFields.rateLimit(decision.enforcedPolicies(), now));
+		if (!decision.usageKnown()) {
+			return;
+		}
+		List<PolicyUsage> enforced = decision.enforcedPolicies();
+		if (!enforced.isEmpty()) {
+			response.setHeader(RateLimitFields.POLICY, RateLimitFields.policy(enforced));
+			response.setHeader(RateLimitFields.RATE_LIMIT, RateLimitFields.rateLimit(enforced, now));
 		}
 	}
 
@@ -37,9 +43,13 @@ final class QuotaResponses {
 	 * operation shows both.
 	 */
 	static void addRateLimitFields(QuotaDecision decision, HttpServletResponse response, Instant now) {
-		if (decision.usageKnown() && !decision.enforcedPolicies().isEmpty()) {
-			append(response, RateLimitFields.POLICY, RateLimitFields.policy(decision.enforcedPolicies()));
-			append(response, RateLimitFields.RATE_LIMIT, RateLimitFields.rateLimit(decision.enforcedPolicies(), now));
+		if (!decision.usageKnown()) {
+			return;
+		}
+		List<PolicyUsage> enforced = decision.enforcedPolicies();
+		if (!enforced.isEmpty()) {
+			append(response, RateLimitFields.POLICY, RateLimitFields.policy(enforced));
+			append(response, RateLimitFields.RATE_LIMIT, RateLimitFields.rateLimit(enforced, now));
 		}
 	}
 

@@ -68,6 +68,48 @@ class RateLimitFieldsTests {
 	}
 
 	@Test
+	void theCachedMemberOfAPolicyFollowsItsWindow() {
+		// One policy object in two months of different lengths: the member is cached per window.
+		QuotaPolicy month = policy("free-http.requests-month", 1000, QuotaWindow.MONTH);
+		Instant february = Instant.parse("2027-02-01T00:00:00Z");
+		Instant march = Instant.parse("2027-03-01T00:00:00Z");
+		Instant april = Instant.parse("2027-04-01T00:00:00Z");
+		for (int i = 0; i < 3; i++) {
+			assertThat(RateLimitFields.policy(List.of(new PolicyUsage(month, "free", BigDecimal.ONE,
+					BigDecimal.valueOf(999), february, march, false)))).endsWith(";w=" + 28 * 86400);
+			assertThat(RateLimitFields.policy(List.of(new PolicyUsage(month, "free", BigDecimal.ONE,
+					BigDecimal.valueOf(999), march, april, false)))).endsWith(";w=" + 31 * 86400);
+		}
+	}
+
+	@Test
+	void policiesOfTheSameNameKeepTheirOwnLimits() {
+		// A changed definition is a new policy object under the old name: never the old member.
+		QuotaPolicy before = policy("free-http.requests-month", 1000, QuotaWindow.MONTH);
+		QuotaPolicy after = policy("free-http.requests-month", 5000, QuotaWindow.MONTH);
+		PolicyUsage old = new PolicyUsage(before, "free", BigDecimal.ONE, BigDecimal.valueOf(999), START, RESET, false);
+		PolicyUsage raised = new PolicyUsage(after, "free", BigDecimal.ONE, BigDecimal.valueOf(4999), START, RESET,
+				false);
+		assertThat(RateLimitFields.policy(List.of(old))).isEqualTo("\"free-http.requests-month\";q=1000;w=2592000");
+		assertThat(RateLimitFields.policy(List.of(raised))).isEqualTo("\"free-http.requests-month\";q=5000;w=2592000");
+		assertThat(RateLimitFields.policy(List.of(old, raised)))
+			.isEqualTo("\"free-http.requests-month\";q=1000;w=2592000, \"free-http.requests-month\";q=5000;w=2592000");
+		assertThat(RateLimitFields.rateLimit(List.of(raised), RESET.minusSeconds(10)))
+			.isEqualTo("\"free-http.requests-month\";r=4999;t=10");
+	}
+
+	@Test
+	void secondsUntilRoundsUpAndNeverGoesBelowZero() {
+		Instant reset = Instant.parse("2026-12-01T00:00:00Z");
+		assertThat(RateLimitFields.secondsUntil(reset.minusNanos(1), reset)).isEqualTo(1);
+		assertThat(RateLimitFields.secondsUntil(reset.minusMillis(2500), reset)).isEqualTo(3);
+		assertThat(RateLimitFields.secondsUntil(reset.minusSeconds(7), reset)).isEqualTo(7);
+		assertThat(RateLimitFields.secondsUntil(reset, reset)).isZero();
+		assertThat(RateLimitFields.secondsUntil(reset.plusMillis(300), reset)).isZero();
+		assertThat(RateLimitFields.secondsUntil(reset.plusSeconds(5), reset)).isZero();
+	}
+
+	@Test
 	void parserRejectsWhatTheRfcRejects() {
 		assertThatIllegalArgumentException().isThrownBy(() -> StructuredFields.parseList("\"a\";q=1,"));
 		assertThatIllegalArgumentException().isThrownBy(() -> StructuredFields.parseList("\"a\";Q=1"));

@@ -15,12 +15,14 @@ import dev.metering.quota.LeaseSettings;
 import dev.metering.quota.LedgerReadings;
 import dev.metering.quota.LocalUsage;
 import dev.metering.quota.OnUnknownUsage;
+import dev.metering.quota.PolicyUsage;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaLeases;
 import dev.metering.quota.QuotaObserver;
 import dev.metering.quota.QuotaPolicy;
 import dev.metering.quota.QuotaWindow;
+import dev.metering.quota.RateLimitFields;
 import dev.metering.rollup.UsageReader;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
@@ -36,6 +38,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * A warm hard-quota check admitted from a leased budget (H2 in memory holds the allocation), next
@@ -116,6 +119,20 @@ public class LeasedQuotaCheckBenchmark {
 		QuotaDecision decision = this.leased.check(LINEAGE, METER, BigDecimal.ONE, this.now);
 		decision.reservation().release();
 		return decision;
+	}
+
+	/**
+	 * The hard check as the filter makes it on every request: the check, the {@code RateLimit-Policy}
+	 * and {@code RateLimit} fields of its enforced policies, the release.
+	 */
+	@Benchmark
+	public void leasedHardCheckWithFields(Blackhole blackhole) {
+		QuotaDecision decision = this.leased.check(LINEAGE, METER, BigDecimal.ONE, this.now);
+		List<PolicyUsage> enforced = decision.enforcedPolicies();
+		blackhole.consume(RateLimitFields.policy(enforced));
+		blackhole.consume(RateLimitFields.rateLimit(enforced, this.now));
+		decision.reservation().release();
+		blackhole.consume(decision);
 	}
 
 	/** The same from two threads on the same tenant. */

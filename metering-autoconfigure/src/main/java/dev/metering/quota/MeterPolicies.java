@@ -1,0 +1,129 @@
+package dev.metering.quota;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.AbstractList;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.RandomAccess;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The policies of one (scope, meter), as {@link TenantQuotas#policies} hands them out: an
+ * immutable list that also carries what a check would otherwise work out on every call: the
+ * split into hard and reading-decided policies, each policy's warning level, and the cache keys
+ * (lease budget, ledger reading) of the current window. Built once per definition load, so a
+ * definition changed at runtime (a new {@link TenantQuotas}) brings new ones at once.
+ */
+final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAccess {
+
+	private static final QuotaPolicy[] NONE = new QuotaPolicy[0];
+
+	final String scope;
+
+	final String meter;
+
+	/** Every policy, in order. */
+	final QuotaPolicy[] all;
+
+	/** The hard policies, admitted from leased budgets when leases are on. */
+	final QuotaPolicy[] hard;
+
+	/** The soft and monitor policies: always decided on ledger readings. */
+	final QuotaPolicy[] onReadings;
+
+	/** Each policy's warning level ({@link QuotaPolicy#warnAt()}), by index in {@link #all}. */
+	private final BigDecimal[] warnAt;
+
+	/** The keys of the window each policy is in now, by index in {@link #all}; replaced at roll-over. */
+	private final @Nullable WindowKeys[] keys;
+
+	MeterPolicies(String scope, String meter, List<QuotaPolicy> policies) {
+		this.scope = scope;
+		this.meter = meter;
+		this.all = policies.toArray(NONE);
+		List<QuotaPolicy> hard = new ArrayList<>();
+		List<QuotaPolicy> rest = new ArrayList<>();
+		this.warnAt = new BigDecimal[this.all.length];
+		this.keys = new WindowKeys[this.all.length];
+		for (int i = 0; i < this.all.length; i++) {
+			QuotaPolicy policy = Objects.requireNonNull(this.all[i], "policy");
+			((policy.enforcement() == Enforcement.HARD) ? hard : rest).add(policy);
+			this.warnAt[i] = policy.warnAt();
+		}
+		this.hard = hard.toArray(NONE);
+		this.onReadings = rest.toArray(NONE);
+	}
+
+	@Override
+	public QuotaPolicy get(int index) {
+		return this.all[index];
+	}
+
+	@Override
+	public int size() {
+		return this.all.length;
+	}
+
+	/** The warning level of a policy of this list (computed once). */
+	BigDecimal warnAt(QuotaPolicy policy) {
+		int i = indexOf(policy);
+		return (i >= 0) ? this.warnAt[i] : policy.warnAt();
+	}
+
+	/** The lease key of a policy's window that starts at {@code start}, cached for the window. */
+	LeaseKey leaseKey(QuotaPolicy policy, Instant start) {
+		return keys(policy, start).lease;
+	}
+
+	/** The reading key of a policy's window that starts at {@code start}, cached for the window. */
+	LedgerReadings.Key readingKey(QuotaPolicy policy, Instant start) {
+		return keys(policy, start).reading;
+	}
+
+	private WindowKeys keys(QuotaPolicy policy, Instant start) {
+		int i = indexOf(policy);
+		WindowKeys keys = (i >= 0) ? this.keys[i] : null;
+		if (keys == null || !keys.start.equals(start)) {
+			keys = new WindowKeys(start, new LeaseKey(this.scope, this.meter, policy.window(), start),
+					new LedgerReadings.Key(this.scope, this.meter, policy.window(), start));
+			if (i >= 0) {
+				// A racy publication of an immutable object: at worst another thread builds its own.
+				this.keys[i] = keys;
+			}
+		}
+		return keys;
+	}
+
+	@Override
+	public int indexOf(Object o) {
+		for (int i = 0; i < this.all.length; i++) {
+			if (this.all[i] == o) {
+				return i;
+			}
+		}
+		return super.indexOf(o);
+	}
+
+	/** Whether this list belongs to a (scope, meter): a source may hand out quotas under another scope. */
+	boolean isOf(String scope, String meter) {
+		return this.scope.equals(scope) && this.meter.equals(meter);
+	}
+
+	/**
+	 * The policies of a scope's meter with their precomputed parts: those of the definitions
+	 * when they are a {@link MeterPolicies} of that (scope, meter), else built for this call.
+	 */
+	static MeterPolicies of(String scope, String meter, List<QuotaPolicy> policies) {
+		if (policies instanceof MeterPolicies known && known.isOf(scope, meter)) {
+			return known;
+		}
+		return new MeterPolicies(scope, meter, policies);
+	}
+
+	private record WindowKeys(Instant start, LeaseKey lease, LedgerReadings.Key reading) {
+	}
+
+}
