@@ -34,7 +34,7 @@ public class JdbcTenantDefinitions implements TenantDefinitionSource {
 	@Override
 	public @Nullable TenantDefinition find(String tenantId) {
 		TenantDefinition configured = this.defaults.find(tenantId);
-		Optional<TenantRow> row = this.rows.tenant(tenantId);
+		Optional<TenantRow> row = this.rows.reads().tenant(tenantId);
 		return row.isPresent() ? merge(row.get(), configured) : configured;
 	}
 

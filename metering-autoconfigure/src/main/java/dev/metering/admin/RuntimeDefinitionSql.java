@@ -46,6 +46,9 @@ final class RuntimeDefinitionSql {
 
 	final String selectTenantsWithParent;
 
+	/** Every tenant with a tenant row or a tenant quota row. */
+	final String selectTenantsWithRows;
+
 	final String insertTenant;
 
 	final String updateTenant;
@@ -99,6 +102,7 @@ final class RuntimeDefinitionSql {
 				+ " WHERE tenant_id = ?";
 		this.selectTenantsWithParent = "SELECT tenant_id, plan, exempt, parent_id, billing_attribution FROM " + tenant
 				+ " WHERE parent_id IS NOT NULL";
+		this.selectTenantsWithRows = "SELECT tenant_id FROM " + tenant + " UNION SELECT tenant_id FROM " + tenantQuota;
 		this.insertTenant = "INSERT INTO " + tenant + " (tenant_id, plan, exempt, parent_id, billing_attribution, "
 				+ "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 		this.updateTenant = "UPDATE " + tenant + " SET plan = ?, exempt = ?, parent_id = ?, billing_attribution = ?, "
