@@ -72,16 +72,22 @@ final class LeaseGrants {
 				(seen.add(budget.key) ? live : alone).add(budget);
 			}
 		}
-		try {
-			alone.addAll(grantAll(live));
-		}
-		catch (TransientDataAccessException ex) {
-			// A deadlock or lock timeout between instances' batches: one by one, in the budgets' order.
-			alone.addAll(live);
-		}
-		catch (RuntimeException ex) {
-			for (LeaseBudget budget : live) {
-				failed(budget, ex);
+		// Parts of one statement's rows each: what a part was granted is applied before the next
+		// part asks, so a part that fails loses nothing another part was granted.
+		int rows = LeaseBatchStore.ROWS_PER_STATEMENT;
+		for (int from = 0; from < live.size(); from += rows) {
+			List<LeaseBudget> part = live.subList(from, Math.min(live.size(), from + rows));
+			try {
+				alone.addAll(grantAll(part));
+			}
+			catch (TransientDataAccessException ex) {
+				// A deadlock or lock timeout between instances' batches: one by one instead.
+				alone.addAll(part);
+			}
+			catch (RuntimeException ex) {
+				for (LeaseBudget budget : part) {
+					failed(budget, ex);
+				}
 			}
 		}
 		for (LeaseBudget budget : alone) {
@@ -115,8 +121,15 @@ final class LeaseGrants {
 			grants.add(new LeaseBatchStore.BatchGrant(budget.key, amount, budget.limit));
 		}
 		long expires = this.clock.millis() + this.settings.expiry().toMillis();
-		Map<LeaseKey, BigDecimal> granted = grants.isEmpty() ? Map.of()
-				: this.store.batches().grantAll(grants, this.instance, expires);
+		Map<LeaseKey, BigDecimal> granted;
+		try {
+			granted = grants.isEmpty() ? Map.of() : this.store.batches().grantAll(grants, this.instance, expires);
+		}
+		catch (RuntimeException ex) {
+			// Nothing of it was granted (one transaction): the waiting checks' needs stay asked for.
+			needs.forEach((budget, needed) -> budget.needed.accumulateAndGet(needed, BigDecimal::max));
+			throw ex;
+		}
 		if (!grants.isEmpty()) {
 			this.observer.leaseRoundTrip();
 		}
