@@ -3,9 +3,12 @@ package dev.metering.admin;
 import java.math.BigDecimal;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -33,15 +36,52 @@ public class JdbcRuntimeDefinitions {
 
 	private final RowMapper<QuotaRow> quotaRows = (rs, n) -> quotaRow(rs);
 
+	private final CachedDefinitionReads reads;
+
 	/**
-	 * Creates the store.
+	 * Creates the store, its cached reads serving 30 seconds.
 	 * @param dataSource the database
 	 * @param tables the table names
 	 * @param platform {@code postgresql}, {@code h2} or {@code mysql}, asked on first use
 	 */
 	public JdbcRuntimeDefinitions(DataSource dataSource, MeteringTables tables, Supplier<String> platform) {
+		this(dataSource, tables, platform, Duration.ofSeconds(30));
+	}
+
+	/**
+	 * Creates the store.
+	 * @param dataSource the database
+	 * @param tables the table names
+	 * @param platform {@code postgresql}, {@code h2} or {@code mysql}, asked on first use
+	 * @param ttl how long the reads enforcement makes of tenants it has not seen (which tenants
+	 * have rows, a plan's quotas) serve before they are reloaded ({@code metering.cache.definitions-ttl})
+	 */
+	public JdbcRuntimeDefinitions(DataSource dataSource, MeteringTables tables, Supplier<String> platform,
+			Duration ttl) {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.sql = SingletonSupplier.of(() -> new RuntimeDefinitionSql(tables, platform.get()));
+		this.reads = new CachedDefinitionReads(this, ttl);
+	}
+
+	/** What enforcement reads, cached: which tenants have rows, and plans' quotas. */
+	CachedDefinitionReads reads() {
+		return this.reads;
+	}
+
+	/**
+	 * Forgets the cached reads (which tenants have rows, plans' quotas): called on every
+	 * invalidation the bus delivers.
+	 */
+	public void forgetCachedReads() {
+		this.reads.forget();
+	}
+
+	/** Every tenant with a row or a tenant quota, or {@code null} when there are more than {@code most}. */
+	@Nullable Set<String> tenantsWithRows(int most) {
+		JdbcTemplate bounded = new JdbcTemplate(this.jdbc.getDataSource());
+		bounded.setMaxRows(most + 1);
+		List<String> ids = bounded.query(this.sql.obtain().selectTenantsWithRows, (rs, n) -> rs.getString(1));
+		return (ids.size() > most) ? null : Set.copyOf(new HashSet<>(ids));
 	}
 
 	/**

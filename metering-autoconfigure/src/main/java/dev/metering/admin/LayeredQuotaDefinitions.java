@@ -68,7 +68,7 @@ public class LayeredQuotaDefinitions implements QuotaDefinitionSource {
 	 * @return the plan name, empty when the tenant has none
 	 */
 	public Optional<String> planOf(String tenantId) {
-		Optional<String> runtime = this.database.tenant(tenantId).map(TenantRow::plan);
+		Optional<String> runtime = this.database.reads().tenant(tenantId).map(TenantRow::plan);
 		if (runtime.isPresent()) {
 			return runtime;
 		}
@@ -84,7 +84,7 @@ public class LayeredQuotaDefinitions implements QuotaDefinitionSource {
 	 */
 	public boolean isKnownTenant(String tenantId) {
 		return this.configured.tenant(tenantId) != null || this.configured.defaultPlan() != null
-				|| this.database.tenant(tenantId).isPresent();
+				|| this.database.reads().tenant(tenantId).isPresent();
 	}
 
 	/**
@@ -94,7 +94,7 @@ public class LayeredQuotaDefinitions implements QuotaDefinitionSource {
 	 */
 	public EffectiveQuotas explain(String tenantId) {
 		TenantEntry entry = this.configured.tenant(tenantId);
-		TenantRow row = this.database.tenant(tenantId).orElse(null);
+		TenantRow row = this.database.reads().tenant(tenantId).orElse(null);
 		String plan;
 		DefinitionOrigin planOrigin;
 		if (row != null && row.plan() != null) {
@@ -124,11 +124,11 @@ public class LayeredQuotaDefinitions implements QuotaDefinitionSource {
 			List<QuotaPolicy> configuredPlan = this.configured.plan(plan);
 			put(planQuotas, (configuredPlan != null) ? configuredPlan : List.of(), "plan",
 					DefinitionOrigin.CONFIGURATION);
-			put(planQuotas, policies(plan, this.database.planQuotas(plan)), "plan", DefinitionOrigin.DATABASE);
+			put(planQuotas, policies(plan, this.database.reads().planQuotas(plan)), "plan", DefinitionOrigin.DATABASE);
 		}
 		Map<String, ExplainedQuota> tenantQuotas = new LinkedHashMap<>();
 		put(tenantQuotas, (entry != null) ? entry.quotas() : List.of(), "tenant", DefinitionOrigin.CONFIGURATION);
-		put(tenantQuotas, policies(tenantId, this.database.tenantQuotas(tenantId)), "tenant", DefinitionOrigin.DATABASE);
+		put(tenantQuotas, policies(tenantId, this.database.reads().tenantQuotas(tenantId)), "tenant", DefinitionOrigin.DATABASE);
 		planQuotas.putAll(tenantQuotas);
 		return new EffectiveQuotas(tenantId, plan, planOrigin, exempt, exemptOrigin,
 				new ArrayList<>(planQuotas.values()));

@@ -308,6 +308,8 @@ public class MeteringAdmin {
 		catch (DuplicateKeyException ex) {
 			throw new DefinitionConflictException("A concurrent change of the same definition won; retry");
 		}
+		// What this instance keeps of the tables is stale now, whatever bus (if any) carries the change.
+		this.store.forgetCachedReads();
 		this.bus.publish(invalidation);
 	}
 

@@ -50,6 +50,9 @@ final class RuntimeDefinitionSql {
 
 	final String insertHierarchyLock;
 
+	/** Every tenant with a tenant row or a tenant quota row. */
+	final String selectTenantsWithRows;
+
 	final String insertTenant;
 
 	final String updateTenant;
@@ -107,6 +110,7 @@ final class RuntimeDefinitionSql {
 				+ "ORDER BY tenant_id";
 		this.insertTenant = "INSERT INTO " + tenant + " (" + tenantColumns + ", created_at, updated_at) "
 				+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+		this.selectTenantsWithRows = "SELECT tenant_id FROM " + tenant + " UNION SELECT tenant_id FROM " + tenantQuota;
 		this.updateTenant = "UPDATE " + tenant + " SET plan = ?, exempt = ?, parent_id = ?, billing_attribution = ?, "
 				+ "exempt_descendants = ?, updated_at = ? WHERE tenant_id = ?";
 		String hierarchy = tables.prefix() + "tenant_hierarchy";

@@ -43,15 +43,16 @@ import org.springframework.transaction.support.TransactionTemplate;
 @ConditionalOnBooleanProperty(name = { "metering.enabled", "metering.quota.enabled", "metering.admin.enabled" },
 		matchIfMissing = true)
 @EnableConfigurationProperties({ MeteringAdminProperties.class, MeteringJdbcProperties.class, MeteringQuotaProperties.class,
-		MeteringHierarchyProperties.class })
+		MeteringHierarchyProperties.class, MeteringCacheProperties.class })
 public final class MeteringAdminAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
 	JdbcRuntimeDefinitions meteringRuntimeDefinitions(DataSource dataSource, MeteringJdbcProperties jdbc,
-			MeteringTables tables) {
+			MeteringTables tables, MeteringCacheProperties cache) {
 		return new JdbcRuntimeDefinitions(dataSource, tables,
-				() -> MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc).get().platform());
+				() -> MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc).get().platform(),
+				cache.getDefinitionsTtl());
 	}
 
 	@Bean

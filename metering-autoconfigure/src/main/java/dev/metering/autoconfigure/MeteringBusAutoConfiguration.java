@@ -2,6 +2,7 @@ package dev.metering.autoconfigure;
 
 import javax.sql.DataSource;
 
+import dev.metering.admin.JdbcRuntimeDefinitions;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.InvalidQuotaConfigurationException;
@@ -46,9 +47,19 @@ public final class MeteringBusAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	QuotaCacheInvalidator meteringQuotaCacheInvalidator(CachedQuotaDefinitions definitions,
-			ObjectProvider<LedgerReadings> readings, ObjectProvider<TenantDirectory> directory) {
+			ObjectProvider<LedgerReadings> readings, ObjectProvider<TenantDirectory> directory,
+			ObjectProvider<JdbcRuntimeDefinitions> runtime) {
 		TenantDirectory tenants = directory.getIfAvailable();
-		Runnable hierarchyChanged = (tenants instanceof CachedTenantDirectory cached) ? cached::invalidateAll : () -> {
+		JdbcRuntimeDefinitions rows = runtime.getIfUnique();
+		Runnable hierarchyChanged = () -> {
+			// What enforcement keeps of the tables (which tenants have rows, plans' quotas) first,
+			// so the lineages and definitions reloaded next read the change.
+			if (rows != null) {
+				rows.forgetCachedReads();
+			}
+			if (tenants instanceof CachedTenantDirectory cached) {
+				cached.invalidateAll();
+			}
 		};
 		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable(), hierarchyChanged);
 	}

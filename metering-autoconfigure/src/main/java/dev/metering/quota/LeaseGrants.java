@@ -3,6 +3,14 @@ package dev.metering.quota;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -10,9 +18,18 @@ import org.jspecify.annotations.Nullable;
 
 import dev.metering.rollup.UsageReader;
 
+import org.springframework.dao.TransientDataAccessException;
+
 /**
  * The database side of one instance's leases: grants chunks into budgets, reclaims expired
  * leases of others when refused, renews, and gives budget back. Every round trip is counted.
+ * <p>
+ * A batch of lease requests ({@link #refillAll}) is served with a fixed number of statements
+ * whatever its size: one read of the allocations of the windows this instance knows nothing of,
+ * one grouped ledger read per (meter, window) and one multi-row insert for the windows no
+ * instance has asked for yet, and one conditional multi-row grant (update, read of what it
+ * granted, lease upsert). A budget the batch could not serve (refused at its limit, or nothing
+ * to ask for) takes the one-window path ({@link #refill}), which reclaims expired leases.
  */
 final class LeaseGrants {
 
@@ -43,6 +60,164 @@ final class LeaseGrants {
 		this.observer = observer;
 		this.chunks = chunks;
 		this.instance = instance;
+	}
+
+	/** Serves a batch of lease requests together; what the batch cannot serve goes one by one. */
+	void refillAll(List<LeaseBudget> budgets) {
+		List<LeaseBudget> live = new ArrayList<>(budgets.size());
+		List<LeaseBudget> alone = new ArrayList<>();
+		Set<LeaseKey> seen = new HashSet<>();
+		for (LeaseBudget budget : budgets) {
+			if (budget.state.get() != LeaseBudget.RETIRED) {
+				(seen.add(budget.key) ? live : alone).add(budget);
+			}
+		}
+		// Parts of one statement's rows each: what a part was granted is applied before the next
+		// part asks, so a part that fails loses nothing another part was granted.
+		int rows = LeaseBatchStore.ROWS_PER_STATEMENT;
+		for (int from = 0; from < live.size(); from += rows) {
+			List<LeaseBudget> part = live.subList(from, Math.min(live.size(), from + rows));
+			try {
+				alone.addAll(grantAll(part));
+			}
+			catch (TransientDataAccessException ex) {
+				// A deadlock or lock timeout between instances' batches: one by one instead.
+				alone.addAll(part);
+			}
+			catch (RuntimeException ex) {
+				for (LeaseBudget budget : part) {
+					failed(budget, ex);
+				}
+			}
+		}
+		for (LeaseBudget budget : alone) {
+			refill(budget);
+		}
+	}
+
+	/** @return the budgets the batch did not serve, their needs put back */
+	private List<LeaseBudget> grantAll(List<LeaseBudget> budgets) {
+		if (budgets.isEmpty()) {
+			return List.of();
+		}
+		Map<LeaseKey, BigDecimal> unallocated = unallocatedOf(budgets);
+		List<LeaseBudget> rest = new ArrayList<>();
+		Map<LeaseBudget, BigDecimal> needs = new HashMap<>();
+		Map<LeaseKey, LeaseBudget> asking = new LinkedHashMap<>();
+		List<LeaseBatchStore.BatchGrant> grants = new ArrayList<>();
+		for (LeaseBudget budget : budgets) {
+			LeaseBudget.State s = budget.state.get();
+			BigDecimal available = (s != null) ? s.available() : BigDecimal.ZERO;
+			BigDecimal needed = budget.needed.getAndSet(BigDecimal.ZERO);
+			needs.put(budget, needed);
+			BigDecimal deficit = needed.subtract(available).max(available.negate()).max(BigDecimal.ZERO);
+			BigDecimal free = unallocated.get(budget.key);
+			BigDecimal amount = this.chunks.chunk(budget, deficit, free);
+			if (s == LeaseBudget.RETIRED || amount.signum() <= 0 || amount.compareTo(free) > 0) {
+				rest.add(budget);
+				continue;
+			}
+			asking.put(budget.key, budget);
+			grants.add(new LeaseBatchStore.BatchGrant(budget.key, amount, budget.limit));
+		}
+		long expires = this.clock.millis() + this.settings.expiry().toMillis();
+		Map<LeaseKey, BigDecimal> granted;
+		try {
+			granted = grants.isEmpty() ? Map.of() : this.store.batches().grantAll(grants, this.instance, expires);
+		}
+		catch (RuntimeException ex) {
+			// Nothing of it was granted (one transaction): the waiting checks' needs stay asked for.
+			needs.forEach((budget, needed) -> budget.needed.accumulateAndGet(needed, BigDecimal::max));
+			throw ex;
+		}
+		if (!grants.isEmpty()) {
+			this.observer.leaseRoundTrip();
+		}
+		for (LeaseBatchStore.BatchGrant grant : grants) {
+			LeaseBudget budget = asking.get(grant.key());
+			BigDecimal after = granted.get(grant.key());
+			if (after == null) {
+				rest.add(budget);
+				continue;
+			}
+			budget.unknown = false;
+			budget.expiresAtMillis = expires;
+			this.chunks.measureRate(budget);
+			if (!budget.add(grant.amount(), budget.limit.subtract(after).max(BigDecimal.ZERO))) {
+				giveBack(budget, grant.amount());
+				continue;
+			}
+			budget.lowWater = grant.amount().divide(TWO, 0, RoundingMode.UP);
+			this.observer.leaseGranted(grant.amount());
+		}
+		for (LeaseBudget budget : rest) {
+			budget.needed.accumulateAndGet(needs.getOrDefault(budget, BigDecimal.ZERO), BigDecimal::max);
+		}
+		return rest;
+	}
+
+	/**
+	 * What no instance holds of each budget's window: as last known for a warm budget; for a
+	 * cold one read in one statement, and for a window no instance asked for yet created from
+	 * one grouped ledger read per (meter, window).
+	 */
+	private Map<LeaseKey, BigDecimal> unallocatedOf(List<LeaseBudget> budgets) {
+		Map<LeaseKey, BigDecimal> unallocated = new HashMap<>();
+		List<LeaseKey> cold = new ArrayList<>();
+		Map<LeaseKey, LeaseBudget> byKey = new HashMap<>();
+		for (LeaseBudget budget : budgets) {
+			LeaseBudget.State s = budget.state.get();
+			byKey.put(budget.key, budget);
+			if (s != null && s != LeaseBudget.RETIRED) {
+				unallocated.put(budget.key, s.unallocated());
+			}
+			else {
+				cold.add(budget.key);
+			}
+		}
+		if (cold.isEmpty()) {
+			return unallocated;
+		}
+		Map<LeaseKey, QuotaLeaseStore.Allocation> found = this.store.batches().allocations(cold);
+		this.observer.leaseRoundTrip();
+		Map<Window, List<LeaseKey>> missing = new LinkedHashMap<>();
+		for (LeaseKey key : cold) {
+			QuotaLeaseStore.Allocation allocation = found.get(key);
+			if (allocation != null) {
+				unallocated.put(key, byKey.get(key).limit.subtract(allocation.granted()));
+			}
+			else {
+				missing.computeIfAbsent(new Window(key.meter(), key.start(), key.end()), (w) -> new ArrayList<>())
+					.add(key);
+			}
+		}
+		if (missing.isEmpty()) {
+			return unallocated;
+		}
+		Map<LeaseKey, BigDecimal> used = new LinkedHashMap<>();
+		missing.forEach((window, keys) -> {
+			Map<String, BigDecimal> usages = this.reader.tenantUsages(keys.stream().map(LeaseKey::scope).toList(),
+					window.meter(), window.start(), window.end());
+			keys.forEach((key) -> used.put(key, usages.getOrDefault(key.scope(), BigDecimal.ZERO)));
+		});
+		this.store.batches().createAll(used);
+		this.observer.leaseRoundTrip();
+		// A window another instance created meanwhile may have less left: its grant is refused and
+		// goes the one-window way, which reads the allocation again.
+		used.forEach((key, usage) -> unallocated.put(key, byKey.get(key).limit.subtract(usage)));
+		return unallocated;
+	}
+
+	private void failed(LeaseBudget budget, RuntimeException ex) {
+		budget.unknown = true;
+		budget.retryAtMillis = this.clock.millis() + this.settings.retryInterval().toMillis();
+		if (logger.isWarnEnabled()) {
+			logger.warn("Could not lease quota of '" + budget.key.scope() + "', meter '" + budget.key.meter() + "' ("
+					+ ex.getMessage() + "); admitting from the leases held");
+		}
+	}
+
+	private record Window(String meter, Instant start, Instant end) {
 	}
 
 	/** One lease request: a chunk for the budget, or what is free when refused; unknown on failure. */
@@ -81,12 +256,7 @@ final class LeaseGrants {
 			}
 		}
 		catch (RuntimeException ex) {
-			budget.unknown = true;
-			budget.retryAtMillis = this.clock.millis() + this.settings.retryInterval().toMillis();
-			if (logger.isWarnEnabled()) {
-				logger.warn("Could not lease quota of '" + key.scope() + "', meter '" + key.meter() + "' ("
-						+ ex.getMessage() + "); admitting from the leases held");
-			}
+			failed(budget, ex);
 		}
 	}
 

@@ -2,17 +2,20 @@ package dev.metering.quota;
 
 import java.math.BigDecimal;
 import java.util.List;
+import java.util.Map;
 
 import javax.sql.DataSource;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.metering.ledger.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
 
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * The SQL of hard-quota leases, in one place. Every statement is the same on H2, PostgreSQL and
@@ -24,7 +27,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * through {@link #giveBack} (unused budget an instance no longer needs) and is recomputed by
  * {@link #reconcile} from the ledger when a lease has expired. Every change of {@code granted}
  * bumps {@code version}, so a reconciliation that raced with a grant or a return fails instead of
- * overwriting it.
+ * overwriting it. A batch grant is the same conditional update for each of its windows (one
+ * statement joined to the windows' amounts and limits), so it keeps the invariant row by row.
  */
 final class QuotaLeaseStore {
 
@@ -54,9 +58,14 @@ final class QuotaLeaseStore {
 
 	private final String deleteExpiredLease;
 
+	private final LeaseBatchStore batches;
+
 	QuotaLeaseStore(DataSource dataSource, MeteringTables tables) {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		this.batches = new LeaseBatchStore(this.jdbc, this.transactions,
+				SingletonSupplier.of(() -> new LeaseBatchSql(tables, LedgerDatabase.detect(dataSource).platform())),
+				this::create);
 		String allocation = tables.prefix() + "quota_allocation";
 		String lease = tables.prefix() + "quota_lease";
 		this.selectAllocation = "SELECT granted, version FROM " + allocation + " WHERE " + KEY;
@@ -193,6 +202,11 @@ final class QuotaLeaseStore {
 			return true;
 		});
 		return Boolean.TRUE.equals(done) ? allocation.granted().subtract(target).max(BigDecimal.ZERO) : BigDecimal.ZERO;
+	}
+
+	/** The multi-row statements of a batch of windows. */
+	LeaseBatchStore batches() {
+		return this.batches;
 	}
 
 	/**

@@ -23,8 +23,8 @@ import dev.metering.rollup.UsageReader;
  * A check takes its quantity from the budget with a compare-and-set and never waits, except for
  * the first check of a window (no lease yet) or when the budget is short: then it waits, holding
  * no connection, for a lease request. Lease requests of every budget go through one queue that
- * a single drainer works off, so concurrent cold checks of many tenants share one connection and
- * one thread instead of taking one each. A budget asks for its next chunk in the background when
+ * a single drainer works off in batches, so concurrent cold checks of many tenants share one
+ * connection, one thread and a fixed number of statements per batch instead of taking one each. A budget asks for its next chunk in the background when
  * half of a chunk at its current rate is left. {@link #maintain()} renews leases, gives back
  * idle, ended and oversized budgets, and {@link #close()} gives everything back.
  */
@@ -59,7 +59,7 @@ public class QuotaLeases implements AutoCloseable {
 		this.chunks = new LeaseChunks(settings, ticker);
 		this.grants = new LeaseGrants(store, reader, clock, settings, observer, this.chunks,
 				UUID.randomUUID().toString());
-		this.requests = new LeaseRequestQueue(executor, this.grants::refill);
+		this.requests = new LeaseRequestQueue(executor, this.grants::refillAll);
 	}
 
 	/**
@@ -302,6 +302,11 @@ public class QuotaLeases implements AutoCloseable {
 		for (LeaseBudget budget : this.budgets.values()) {
 			retire(budget);
 		}
+	}
+
+	/** The queue of lease requests (for tests). */
+	LeaseRequestQueue requests() {
+		return this.requests;
 	}
 
 	/**

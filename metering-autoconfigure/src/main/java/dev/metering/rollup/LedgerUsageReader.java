@@ -2,6 +2,10 @@ package dev.metering.rollup;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -25,7 +29,16 @@ public class LedgerUsageReader implements UsageReader {
 	static final String SUM_LEDGER = "SELECT COALESCE(SUM(quantity), 0) FROM %PREFIX%usage_event "
 			+ "WHERE %SCOPE% = ? AND meter = ? AND occurred_at >= ? AND occurred_at < ?";
 
+	/** The same sum for many tenants, one row per tenant with rows ({@code %IDS%}: a list of parameters). */
+	static final String SUM_LEDGER_BY_TENANT = "SELECT tenant_id, SUM(quantity) FROM %PREFIX%usage_event "
+			+ "WHERE tenant_id IN (%IDS%) AND meter = ? AND occurred_at >= ? AND occurred_at < ? GROUP BY tenant_id";
+
+	/** Tenants per grouped statement. */
+	static final int TENANTS_PER_STATEMENT = 500;
+
 	private final Supplier<LedgerDatabase> database;
+
+	private final String sumByTenant;
 
 	private final Map<LedgerScopeColumn, String> sumLedger;
 
@@ -39,6 +52,51 @@ public class LedgerUsageReader implements UsageReader {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.database = SingletonSupplier.of(database);
 		this.sumLedger = LedgerScopeColumn.resolve(SUM_LEDGER, tables);
+		this.sumByTenant = tables.resolve(SUM_LEDGER_BY_TENANT);
+	}
+
+	/** One grouped statement per {@value #TENANTS_PER_STATEMENT} tenants. */
+	@Override
+	public Map<String, BigDecimal> tenantUsages(Collection<String> tenantIds, String meter, Instant from, Instant to) {
+		Map<String, BigDecimal> usages = zeros(tenantIds);
+		LedgerDatabase sql = this.database.get();
+		for (List<String> part : partition(tenantIds)) {
+			List<Object> args = new ArrayList<>(part);
+			args.add(meter);
+			args.add(sql.timestamp(from));
+			args.add(sql.timestamp(to));
+			addGrouped(this.jdbc, this.sumByTenant.replace("%IDS%", parameters(part.size())), args, usages);
+		}
+		return usages;
+	}
+
+	static Map<String, BigDecimal> zeros(Collection<String> tenantIds) {
+		Map<String, BigDecimal> usages = new LinkedHashMap<>();
+		tenantIds.forEach((tenantId) -> usages.put(tenantId, BigDecimal.ZERO));
+		return usages;
+	}
+
+	static List<List<String>> partition(Collection<String> tenantIds) {
+		List<String> all = List.copyOf(tenantIds);
+		List<List<String>> parts = new ArrayList<>();
+		for (int from = 0; from < all.size(); from += TENANTS_PER_STATEMENT) {
+			parts.add(all.subList(from, Math.min(all.size(), from + TENANTS_PER_STATEMENT)));
+		}
+		return parts;
+	}
+
+	static String parameters(int count) {
+		return String.join(", ", java.util.Collections.nCopies(count, "?"));
+	}
+
+	/** Adds the (tenant, sum) rows of a grouped statement to the usages. */
+	static void addGrouped(JdbcTemplate jdbc, String sql, List<Object> args, Map<String, BigDecimal> usages) {
+		jdbc.query(sql, (rs) -> {
+			BigDecimal sum = rs.getBigDecimal(2);
+			if (sum != null) {
+				usages.merge(rs.getString(1), sum, BigDecimal::add);
+			}
+		}, args.toArray());
 	}
 
 	@Override

@@ -3,6 +3,8 @@ package dev.metering.rollup;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -44,6 +46,20 @@ public class RollupUsageReader implements UsageReader {
 			+ "OR EXISTS (SELECT 1 FROM %PREFIX%rollup_gap g WHERE g.name = ? "
 			+ "AND e.id BETWEEN g.gap_start AND g.gap_end))), 0)";
 
+	/**
+	 * {@link #SUM_ROLLUPS_AND_UNFOLDED} for many tenants in one statement (one snapshot), one row
+	 * per tenant with usage. Parameters: the tenants ({@code %IDS%}), meter, from, to (rollups);
+	 * lowestUnfolded, the tenants, meter, from, to, name, name (ledger).
+	 */
+	private static final String SUM_ROLLUPS_AND_UNFOLDED_BY_TENANT = "SELECT x.tenant_id, SUM(x.quantity) FROM ("
+			+ "SELECT r.tenant_id, r.quantity FROM %PREFIX%usage_rollup r WHERE r.tenant_id IN (%IDS%) "
+			+ "AND r.meter = ? AND r.period_start >= ? AND r.period_start < ? UNION ALL "
+			+ "SELECT e.tenant_id, e.quantity FROM %PREFIX%usage_event e WHERE e.id >= ? AND e.tenant_id IN (%IDS%) "
+			+ "AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ? "
+			+ "AND (e.id > COALESCE((SELECT s.watermark FROM %PREFIX%rollup_state s WHERE s.name = ?), 0) "
+			+ "OR EXISTS (SELECT 1 FROM %PREFIX%rollup_gap g WHERE g.name = ? "
+			+ "AND e.id BETWEEN g.gap_start AND g.gap_end))) x GROUP BY x.tenant_id";
+
 	/** A rollup's watermark and the start of its lowest open gap (null when none), without locking. */
 	private static final String PROGRESS = "SELECT s.watermark, (SELECT MIN(g.gap_start) FROM %PREFIX%rollup_gap g "
 			+ "WHERE g.name = s.name) FROM %PREFIX%rollup_state s WHERE s.name = ?";
@@ -55,6 +71,10 @@ public class RollupUsageReader implements UsageReader {
 	private final Map<LedgerScopeColumn, String> sumLedger;
 
 	private final String progress;
+
+	private final String sumByTenant;
+
+	private final String sumLedgerByTenant;
 
 	/**
 	 * A reader over the rollups and ledger of a DataSource.
@@ -68,6 +88,61 @@ public class RollupUsageReader implements UsageReader {
 		this.sumRollupsAndUnfolded = LedgerScopeColumn.resolve(SUM_ROLLUPS_AND_UNFOLDED, tables);
 		this.sumLedger = LedgerScopeColumn.resolve(LedgerUsageReader.SUM_LEDGER, tables);
 		this.progress = tables.resolve(PROGRESS);
+		this.sumByTenant = tables.resolve(SUM_ROLLUPS_AND_UNFOLDED_BY_TENANT);
+		this.sumLedgerByTenant = tables.resolve(LedgerUsageReader.SUM_LEDGER_BY_TENANT);
+	}
+
+	/**
+	 * The usages of many tenants with the statements one tenant takes, each grouped by tenant
+	 * ({@value LedgerUsageReader#TENANTS_PER_STATEMENT} tenants a statement).
+	 */
+	@Override
+	public Map<String, BigDecimal> tenantUsages(Collection<String> tenantIds, String meter, Instant from,
+			Instant to) {
+		Map<String, BigDecimal> usages = LedgerUsageReader.zeros(tenantIds);
+		if (!from.isBefore(to) || tenantIds.isEmpty()) {
+			return usages;
+		}
+		LedgerDatabase sql = this.database.get();
+		Instant firstHour = ceilHour(from);
+		Instant endHour = to.truncatedTo(ChronoUnit.HOURS);
+		for (List<String> part : LedgerUsageReader.partition(tenantIds)) {
+			if (!firstHour.isBefore(endHour)) {
+				ledgerByTenant(sql, part, meter, from, to, usages);
+				continue;
+			}
+			String ids = LedgerUsageReader.parameters(part.size());
+			List<Object> args = new ArrayList<>(part.size() * 2 + 9);
+			args.addAll(part);
+			args.add(meter);
+			args.add(sql.timestamp(firstHour));
+			args.add(sql.timestamp(endHour));
+			args.add(lowestUnfoldedId(sql));
+			args.addAll(part);
+			args.add(meter);
+			args.add(sql.timestamp(firstHour));
+			args.add(sql.timestamp(endHour));
+			args.add(RollupJob.NAME);
+			args.add(RollupJob.NAME);
+			LedgerUsageReader.addGrouped(this.jdbc, this.sumByTenant.replace("%IDS%", ids), args, usages);
+			if (from.isBefore(firstHour)) {
+				ledgerByTenant(sql, part, meter, from, firstHour, usages);
+			}
+			if (endHour.isBefore(to)) {
+				ledgerByTenant(sql, part, meter, endHour, to, usages);
+			}
+		}
+		return usages;
+	}
+
+	private void ledgerByTenant(LedgerDatabase sql, List<String> tenants, String meter, Instant from, Instant to,
+			Map<String, BigDecimal> usages) {
+		List<Object> args = new ArrayList<>(tenants);
+		args.add(meter);
+		args.add(sql.timestamp(from));
+		args.add(sql.timestamp(to));
+		LedgerUsageReader.addGrouped(this.jdbc,
+				this.sumLedgerByTenant.replace("%IDS%", LedgerUsageReader.parameters(tenants.size())), args, usages);
 	}
 
 	@Override

@@ -3,6 +3,10 @@ package dev.metering.rollup;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -33,6 +37,28 @@ public final class SubtreeUsageReader implements UsageReader {
 			total = total.add(this.reader.tenantUsage(tenant, meter, from, to));
 		}
 		return total;
+	}
+
+	/** Reads every tenant of every scope's subtree in one batch of the reader, then sums by scope. */
+	@Override
+	public Map<String, BigDecimal> tenantUsages(Collection<String> tenantIds, String meter, Instant from, Instant to) {
+		Map<String, Collection<String>> subtrees = new LinkedHashMap<>();
+		Set<String> all = new LinkedHashSet<>();
+		for (String scope : tenantIds) {
+			Collection<String> subtree = this.subtreeOf.apply(scope);
+			subtrees.put(scope, subtree);
+			all.addAll(subtree);
+		}
+		Map<String, BigDecimal> each = this.reader.tenantUsages(all, meter, from, to);
+		Map<String, BigDecimal> usages = new LinkedHashMap<>();
+		subtrees.forEach((scope, subtree) -> {
+			BigDecimal total = BigDecimal.ZERO;
+			for (String tenant : subtree) {
+				total = total.add(each.getOrDefault(tenant, BigDecimal.ZERO));
+			}
+			usages.put(scope, total);
+		});
+		return usages;
 	}
 
 	@Override

@@ -46,6 +46,8 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 
 	@Override
 	public void accept(QuotaInvalidation invalidation) {
+		// First what the reloads below read from (the hierarchy, and what is kept of the tables).
+		this.hierarchyChanged.run();
 		switch (invalidation.kind()) {
 			case TENANT -> {
 				this.definitions.evict(invalidation.id());
@@ -55,7 +57,6 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 			}
 			case PLAN, ALL -> this.definitions.evictAll();
 		}
-		this.hierarchyChanged.run();
 	}
 
 }

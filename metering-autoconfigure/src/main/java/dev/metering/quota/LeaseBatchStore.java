@@ -1,0 +1,185 @@
+package dev.metering.quota;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
+
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.function.SingletonSupplier;
+
+/**
+ * The batch part of {@link QuotaLeaseStore}: many windows' allocations read, created and granted
+ * with a fixed number of statements ({@link LeaseBatchSql}), up to {@link #ROWS_PER_STATEMENT}
+ * windows a statement. Same invariants: a grant raises {@code granted} of a window only while
+ * {@code granted + amount <= limit}, and changes its {@code version}.
+ */
+final class LeaseBatchStore {
+
+	/** Rows per multi-row statement: a batch of more windows takes one more statement per this many. */
+	static final int ROWS_PER_STATEMENT = 200;
+
+	private final JdbcTemplate jdbc;
+
+	private final TransactionTemplate transactions;
+
+	private final SingletonSupplier<LeaseBatchSql> batchSql;
+
+	private final BiConsumer<LeaseKey, BigDecimal> create;
+
+	LeaseBatchStore(JdbcTemplate jdbc, TransactionTemplate transactions, SingletonSupplier<LeaseBatchSql> batchSql,
+			BiConsumer<LeaseKey, BigDecimal> create) {
+		this.jdbc = jdbc;
+		this.transactions = transactions;
+		this.batchSql = batchSql;
+		this.create = create;
+	}
+
+	/**
+	 * The allocations of many windows, {@link #ROWS_PER_STATEMENT} windows a statement.
+	 * @return the allocation by window, without the windows no instance has asked for yet
+	 */
+	Map<LeaseKey, QuotaLeaseStore.Allocation> allocations(List<LeaseKey> keys) {
+		Map<LeaseKey, QuotaLeaseStore.Allocation> found = new HashMap<>();
+		for (List<LeaseKey> part : partition(keys)) {
+			Map<RowKey, LeaseKey> byRow = byRow(part);
+			List<Object> args = new ArrayList<>(part.size() * 4);
+			part.forEach((key) -> addKey(args, key));
+			this.jdbc.query(this.batchSql.obtain().selectAllocations(part.size()), (rs) -> {
+				LeaseKey key = byRow.get(new RowKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+				if (key != null) {
+					found.put(key, new QuotaLeaseStore.Allocation(rs.getBigDecimal(5), rs.getLong(6)));
+				}
+			}, args.toArray());
+		}
+		return found;
+	}
+
+	/**
+	 * Creates the allocations of many new windows, each starting from the ledger's usage; a
+	 * window another instance created first keeps its row.
+	 * @param ledgerUsage the ledger's usage by new window
+	 */
+	void createAll(Map<LeaseKey, BigDecimal> ledgerUsage) {
+		List<LeaseKey> keys = new ArrayList<>(ledgerUsage.keySet());
+		for (List<LeaseKey> part : partition(keys)) {
+			List<Object> args = new ArrayList<>(part.size() * 5);
+			for (LeaseKey key : part) {
+				addKey(args, key);
+				args.add(ledgerUsage.get(key));
+			}
+			try {
+				this.jdbc.update(this.batchSql.obtain().insertAllocations(part.size()), args.toArray());
+			}
+			catch (DataIntegrityViolationException ex) {
+				// H2's merge can race with another instance's insert: create them one by one.
+				part.forEach((key) -> this.create.accept(key, ledgerUsage.get(key)));
+			}
+		}
+	}
+
+	/**
+	 * Grants many windows their amounts in one transaction: each is granted only if its limit
+	 * allows it (the same condition as {@link QuotaLeaseStore#grant}), and granted ones extend this instance's
+	 * lease. The statements do not depend on how many windows there are (up to
+	 * {@link #ROWS_PER_STATEMENT}): the conditional update, the read of what it updated, the
+	 * lease upsert.
+	 * @return the allocation's granted amount after the grant, for each window that was granted
+	 */
+	Map<LeaseKey, BigDecimal> grantAll(List<BatchGrant> grants, String instance, long expiresAtMillis) {
+		Map<LeaseKey, BigDecimal> granted = new HashMap<>();
+		List<LeaseKey> keys = grants.stream().map(BatchGrant::key).toList();
+		Map<LeaseKey, BatchGrant> byKey = new HashMap<>();
+		grants.forEach((grant) -> byKey.put(grant.key(), grant));
+		for (List<LeaseKey> part : partition(keys)) {
+			this.transactions.executeWithoutResult((status) -> grantPart(part, byKey, instance, expiresAtMillis, granted));
+		}
+		return granted;
+	}
+
+	private void grantPart(List<LeaseKey> part, Map<LeaseKey, BatchGrant> byKey, String instance, long expiresAtMillis,
+			Map<LeaseKey, BigDecimal> granted) {
+		LeaseBatchSql sql = this.batchSql.obtain();
+		// A token no other change of the rows produces (they add one): the rows carrying it are ours.
+		long token = ThreadLocalRandom.current().nextLong(1L << 40, Long.MAX_VALUE / 2);
+		List<Object> args = new ArrayList<>(part.size() * 6 + 1);
+		if (sql.tokenFirst()) {
+			args.add(token);
+		}
+		for (LeaseKey key : part) {
+			BatchGrant grant = byKey.get(key);
+			addKey(args, key);
+			args.add(grant.amount());
+			args.add(grant.limit());
+		}
+		if (!sql.tokenFirst()) {
+			args.add(token);
+		}
+		if (this.jdbc.update(sql.grantAllocations(part.size()), args.toArray()) == 0) {
+			return;
+		}
+		Map<RowKey, LeaseKey> byRow = byRow(part);
+		List<Object> keyArgs = new ArrayList<>(part.size() * 4 + 1);
+		part.forEach((key) -> addKey(keyArgs, key));
+		keyArgs.add(token);
+		List<LeaseKey> ours = new ArrayList<>();
+		this.jdbc.query(sql.selectGranted(part.size()), (rs) -> {
+			LeaseKey key = byRow.get(new RowKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+			if (key != null) {
+				ours.add(key);
+				granted.put(key, rs.getBigDecimal(5));
+			}
+		}, keyArgs.toArray());
+		if (ours.isEmpty()) {
+			return;
+		}
+		List<Object> leaseArgs = new ArrayList<>(ours.size() * 7);
+		for (LeaseKey key : ours) {
+			addKey(leaseArgs, key);
+			leaseArgs.add(instance);
+			leaseArgs.add(byKey.get(key).amount());
+			leaseArgs.add(expiresAtMillis);
+		}
+		this.jdbc.update(sql.upsertLeases(ours.size()), leaseArgs.toArray());
+	}
+
+	private static void addKey(List<Object> args, LeaseKey key) {
+		args.add(key.scope());
+		args.add(key.meter());
+		args.add(key.window().id());
+		args.add(key.startSecond());
+	}
+
+	private static Map<RowKey, LeaseKey> byRow(List<LeaseKey> keys) {
+		Map<RowKey, LeaseKey> byRow = new HashMap<>();
+		keys.forEach((key) -> byRow.put(new RowKey(key.scope(), key.meter(), key.window().id(), key.startSecond()), key));
+		return byRow;
+	}
+
+	private static List<List<LeaseKey>> partition(List<LeaseKey> keys) {
+		List<List<LeaseKey>> parts = new ArrayList<>();
+		for (int from = 0; from < keys.size(); from += ROWS_PER_STATEMENT) {
+			parts.add(keys.subList(from, Math.min(keys.size(), from + ROWS_PER_STATEMENT)));
+		}
+		return parts;
+	}
+
+	/**
+	 * One window's part of a batch grant.
+	 *
+	 * @param key the window
+	 * @param amount what to grant
+	 * @param limit the limit the allocation must stay within
+	 */
+	record BatchGrant(LeaseKey key, BigDecimal amount, BigDecimal limit) {
+	}
+
+	private record RowKey(String scope, String meter, String kind, long start) {
+	}
+
+}

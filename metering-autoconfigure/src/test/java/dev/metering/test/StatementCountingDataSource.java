@@ -1,0 +1,94 @@
+package dev.metering.test;
+
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+
+/**
+ * A DataSource that counts the statements prepared or created on its connections (each is one
+ * round trip or more: JdbcTemplate runs every statement it prepares), keeps their SQL, and
+ * tracks how many connections are open at once.
+ */
+public class StatementCountingDataSource extends DelegatingDataSource {
+
+	private final ConcurrentLinkedQueue<String> statements = new ConcurrentLinkedQueue<>();
+
+	private final AtomicInteger open = new AtomicInteger();
+
+	private final AtomicInteger mostOpen = new AtomicInteger();
+
+	public StatementCountingDataSource(DataSource target) {
+		super(target);
+	}
+
+	@Override
+	public Connection getConnection() throws SQLException {
+		Connection connection = super.getConnection();
+		this.mostOpen.accumulateAndGet(this.open.incrementAndGet(), Math::max);
+		return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] { Connection.class },
+				(proxy, method, args) -> {
+					String name = method.getName();
+					if (name.equals("close") && !connection.isClosed()) {
+						this.open.decrementAndGet();
+					}
+					if (name.startsWith("prepare") || name.equals("createStatement")) {
+						this.statements.add((args != null && args.length > 0 && args[0] instanceof String sql) ? sql
+								: name);
+					}
+					try {
+						return method.invoke(connection, args);
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getCause();
+					}
+				});
+	}
+
+	/** Statements since the last reset. */
+	public List<String> statements() {
+		return List.copyOf(this.statements);
+	}
+
+	/** Statements since the last reset that are not the ledger writer's inserts of events. */
+	public List<String> statementsBesidesLedgerWrites() {
+		return this.statements.stream()
+			.filter((sql) -> !isLedgerWrite(sql.toUpperCase(Locale.ROOT)))
+			.toList();
+	}
+
+	private static boolean isLedgerWrite(String sql) {
+		return sql.startsWith("COPY") || ((sql.startsWith("INSERT") || sql.startsWith("MERGE"))
+				&& sql.substring(0, Math.min(sql.length(), 80)).contains("USAGE_EVENT"));
+	}
+
+	/** The statements, each cut to its first 110 characters, one a line, for a readable assertion message. */
+	public static String shortened(List<String> statements) {
+		return String.join("\n", statements.stream().map((sql) -> sql.substring(0, Math.min(110, sql.length()))).toList());
+	}
+
+	/** The most connections that were open at once since the last reset. */
+	public int mostOpen() {
+		return this.mostOpen.get();
+	}
+
+	public void reset() {
+		this.statements.clear();
+		this.mostOpen.set(this.open.get());
+	}
+
+	@Override
+	public PrintWriter getLogWriter() {
+		return null;
+	}
+
+}
