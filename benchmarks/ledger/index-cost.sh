@@ -6,9 +6,11 @@
 # and report the backend's CPU (utime + stime from /proc/<pid>/stat) per row. Rounds alternate
 # the order of the variants. Only 127.0.0.1 is addressed; the scratch database is dropped after.
 # Run: benchmarks/ledger/index-cost.sh   (ROWS [200000] BATCH [20000] ROUNDS [2] TENANTS [1000])
-# VARIANTS [main no-secondary tenant-time brin-time main-text-dimensions main-null-dimensions]: which tables
+# VARIANTS [main no-secondary tenant-time brin-time partial-idempotency partial-idempotency-brin main-null-dimensions]:
+#   which tables (also main-text-dimensions, schema, no-user-ix, no-tenant-ix, text-dimensions, null-dimensions)
 #   (main = the schema of main: primary key, both unique constraints, tenant_ix; the others differ from it in
-#   one thing; schema, no-user-ix and no-tenant-ix are the older two-index schema's variants)
+#   one thing; partial-idempotency keeps rows without an idempotency key out of the (tenant, key) unique index;
+#   schema, no-user-ix, no-tenant-ix, text- and null-dimensions are the older two-index schema's variants)
 # READS=1: after the last round, for every variant, the ledger reads that would use the tenant index, timed by
 #   EXPLAIN (ANALYZE) (median of READ_REPEAT [5] executions, after VACUUM ANALYZE): a 10-minute part of an hour of
 #   one tenant (LedgerUsageReader / the ends of a window that is not hour-aligned) and the unfolded tail of one
@@ -35,9 +37,11 @@ table() { # name dimensions-type extra-indexes...
 		tenant_id VARCHAR(128) NOT NULL, billing_scope_id VARCHAR(128) NOT NULL, meter VARCHAR(128) NOT NULL,
 		quantity NUMERIC(38, 9) NOT NULL, occurred_at TIMESTAMPTZ NOT NULL, recorded_at TIMESTAMPTZ NOT NULL,
 		user_id VARCHAR(256), resource VARCHAR(512), source VARCHAR(16) NOT NULL, dimensions $type,
-		CONSTRAINT ${name}_event_id_uk UNIQUE (event_id), CONSTRAINT ${name}_idempotency_uk UNIQUE (tenant_id, idempotency_key));"
+		CONSTRAINT ${name}_event_id_uk UNIQUE (event_id)$([[ " $* " == *" partial-idempotency "* ]] || echo ", CONSTRAINT ${name}_idempotency_uk UNIQUE (tenant_id, idempotency_key)"));"
 	for index in "$@"; do
 		case $index in
+			# The same uniqueness (NULL keys never conflict), but rows without a key are not in the index.
+			partial-idempotency) echo "CREATE UNIQUE INDEX ${name}_idempotency_uk ON $name (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL;" ;;
 			tenant) echo "CREATE INDEX ${name}_tenant_ix ON $name (tenant_id, meter, occurred_at);" ;;
 			user) echo "CREATE INDEX ${name}_user_ix ON $name (tenant_id, meter, occurred_at, user_id, quantity);" ;;
 			tenant-time) echo "CREATE INDEX ${name}_tenant_time_ix ON $name (tenant_id, occurred_at);" ;;
@@ -59,10 +63,12 @@ variant_sql() {
 		brin-time) table t_brin_time JSONB brin-time ;;
 		main-text-dimensions) table t_main_text_dimensions TEXT tenant ;;
 		main-null-dimensions) table t_main_null_dimensions JSONB tenant ;;
+		partial-idempotency) table t_partial_idempotency JSONB tenant partial-idempotency ;;
+		partial-idempotency-brin) table t_partial_idempotency_brin JSONB brin-time partial-idempotency ;;
 	esac
 }
 
-read -r -a VARIANTS <<< "${VARIANTS:-main no-secondary tenant-time brin-time main-text-dimensions main-null-dimensions}"
+read -r -a VARIANTS <<< "${VARIANTS:-main no-secondary tenant-time brin-time partial-idempotency partial-idempotency-brin main-null-dimensions}"
 echo "| variant | round | rows | PostgreSQL CPU µs/row | load avg |"
 echo "|---|---:|---:|---:|---:|"
 for round in $(seq 1 "$ROUNDS"); do
@@ -79,7 +85,7 @@ for round in $(seq 1 "$ROUNDS"); do
 "
 		for ((start = 0; start < ROWS; start += BATCH)); do
 			sql+="INSERT INTO $name (event_id, tenant_id, billing_scope_id, meter, quantity, occurred_at, recorded_at, user_id, resource, source, dimensions)
-SELECT (lpad(to_hex(i), 12, '0') || '-7000-8000-' || lpad(to_hex(i * 7919 % 4294967296), 12, '0'))::uuid, 't' || (i % $TENANTS), 't' || (i % $TENANTS),
+SELECT (lpad(to_hex(i), 12, '0') || '-7000-8000-' || lpad(to_hex(i::bigint * 7919 % 4294967296), 12, '0'))::uuid, 't' || (i % $TENANTS), 't' || (i % $TENANTS),
  'http.requests', 1, now() + i * interval '1 millisecond', now(), 'user-' || (i % 50), 'GET /api/projects/{id}', 'HTTP', $dims
 FROM generate_series($start, $((start + BATCH - 1))) i;
 "
