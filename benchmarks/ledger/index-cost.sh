@@ -6,11 +6,23 @@
 # and report the backend's CPU (utime + stime from /proc/<pid>/stat) per row. Rounds alternate
 # the order of the variants. Only 127.0.0.1 is addressed; the scratch database is dropped after.
 # Run: benchmarks/ledger/index-cost.sh   (ROWS [200000] BATCH [20000] ROUNDS [2] TENANTS [1000])
+# VARIANTS [main no-secondary tenant-time brin-time partial-idempotency partial-idempotency-brin main-null-dimensions]:
+#   which tables (also main-text-dimensions, schema, no-user-ix, no-tenant-ix, text-dimensions, null-dimensions)
+#   (main = the schema of main: primary key, both unique constraints, tenant_ix; the others differ from it in
+#   one thing; partial-idempotency keeps rows without an idempotency key out of the (tenant, key) unique index;
+#   schema, no-user-ix, no-tenant-ix, text- and null-dimensions are the older two-index schema's variants)
+# READS=1: after the last round, for every variant, the ledger reads that would use the tenant index, timed by
+#   EXPLAIN (ANALYZE) (median of READ_REPEAT [5] executions, after VACUUM ANALYZE): a 10-minute part of an hour of
+#   one tenant (LedgerUsageReader / the ends of a window that is not hour-aligned) and the unfolded tail of one
+#   tenant above an id bound (RollupUsageReader: the rows the rollup has not folded yet). Use ROWS of 1,000,000+.
 set -euo pipefail
 ROWS=${ROWS:-200000}
 BATCH=${BATCH:-20000}
 ROUNDS=${ROUNDS:-2}
 TENANTS=${TENANTS:-1000}
+READS=${READS:-}
+READ_REPEAT=${READ_REPEAT:-5}
+TAIL=${TAIL:-20000}
 PSQL=(psql -X -q -t -A -h 127.0.0.1 -U postgres)
 DB=metering_index_cost_$$
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"
@@ -25,11 +37,15 @@ table() { # name dimensions-type extra-indexes...
 		tenant_id VARCHAR(128) NOT NULL, billing_scope_id VARCHAR(128) NOT NULL, meter VARCHAR(128) NOT NULL,
 		quantity NUMERIC(38, 9) NOT NULL, occurred_at TIMESTAMPTZ NOT NULL, recorded_at TIMESTAMPTZ NOT NULL,
 		user_id VARCHAR(256), resource VARCHAR(512), source VARCHAR(16) NOT NULL, dimensions $type,
-		CONSTRAINT ${name}_event_id_uk UNIQUE (event_id), CONSTRAINT ${name}_idempotency_uk UNIQUE (tenant_id, idempotency_key));"
+		CONSTRAINT ${name}_event_id_uk UNIQUE (event_id)$([[ " $* " == *" partial-idempotency "* ]] || echo ", CONSTRAINT ${name}_idempotency_uk UNIQUE (tenant_id, idempotency_key)"));"
 	for index in "$@"; do
 		case $index in
+			# The same uniqueness (NULL keys never conflict), but rows without a key are not in the index.
+			partial-idempotency) echo "CREATE UNIQUE INDEX ${name}_idempotency_uk ON $name (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL;" ;;
 			tenant) echo "CREATE INDEX ${name}_tenant_ix ON $name (tenant_id, meter, occurred_at);" ;;
 			user) echo "CREATE INDEX ${name}_user_ix ON $name (tenant_id, meter, occurred_at, user_id, quantity);" ;;
+			tenant-time) echo "CREATE INDEX ${name}_tenant_time_ix ON $name (tenant_id, occurred_at);" ;;
+			brin-time) echo "CREATE INDEX ${name}_time_brin ON $name USING brin (occurred_at);" ;;
 		esac
 	done
 }
@@ -42,10 +58,17 @@ variant_sql() {
 		no-secondary) table t_no_secondary JSONB ;;
 		text-dimensions) table t_text_dimensions TEXT tenant user ;;
 		null-dimensions) table t_null_dimensions JSONB tenant user ;;
+		main) table t_main JSONB tenant ;;
+		tenant-time) table t_tenant_time JSONB tenant-time ;;
+		brin-time) table t_brin_time JSONB brin-time ;;
+		main-text-dimensions) table t_main_text_dimensions TEXT tenant ;;
+		main-null-dimensions) table t_main_null_dimensions JSONB tenant ;;
+		partial-idempotency) table t_partial_idempotency JSONB tenant partial-idempotency ;;
+		partial-idempotency-brin) table t_partial_idempotency_brin JSONB brin-time partial-idempotency ;;
 	esac
 }
 
-VARIANTS=(schema no-user-ix no-tenant-ix no-secondary text-dimensions null-dimensions)
+read -r -a VARIANTS <<< "${VARIANTS:-main no-secondary tenant-time brin-time partial-idempotency partial-idempotency-brin main-null-dimensions}"
 echo "| variant | round | rows | PostgreSQL CPU µs/row | load avg |"
 echo "|---|---:|---:|---:|---:|"
 for round in $(seq 1 "$ROUNDS"); do
@@ -54,7 +77,7 @@ for round in $(seq 1 "$ROUNDS"); do
 	for variant in "${order[@]}"; do
 		name=t_${variant//-/_}
 		dims="'{\"status\": \"200\"}'"
-		[[ $variant == null-dimensions ]] && dims=NULL
+		[[ $variant == *null-dimensions ]] && dims=NULL
 		sql=$(variant_sql "$variant")
 		sql+="SELECT pg_backend_pid() AS backend \\gset
 \\setenv BACKEND :backend
@@ -62,7 +85,7 @@ for round in $(seq 1 "$ROUNDS"); do
 "
 		for ((start = 0; start < ROWS; start += BATCH)); do
 			sql+="INSERT INTO $name (event_id, tenant_id, billing_scope_id, meter, quantity, occurred_at, recorded_at, user_id, resource, source, dimensions)
-SELECT (lpad(to_hex(i), 12, '0') || '-7000-8000-' || lpad(to_hex(i * 7919 % 4294967296), 12, '0'))::uuid, 't' || (i % $TENANTS), 't' || (i % $TENANTS),
+SELECT (lpad(to_hex(i), 12, '0') || '-7000-8000-' || lpad(to_hex(i::bigint * 7919 % 4294967296), 12, '0'))::uuid, 't' || (i % $TENANTS), 't' || (i % $TENANTS),
  'http.requests', 1, now() + i * interval '1 millisecond', now(), 'user-' || (i % 50), 'GET /api/projects/{id}', 'HTTP', $dims
 FROM generate_series($start, $((start + BATCH - 1))) i;
 "
@@ -75,3 +98,28 @@ FROM generate_series($start, $((start + BATCH - 1))) i;
 	done
 done
 rm -f /tmp/index-cost-$$.*
+
+read_ms() { # table sql: median execution time (ms) of READ_REPEAT runs of EXPLAIN ANALYZE, and the plan's first node
+	local times=() plan
+	for _ in $(seq 1 "$READ_REPEAT"); do
+		times+=("$("${PSQL[@]}" -d "$DB" -c "EXPLAIN (ANALYZE, FORMAT JSON) $2" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Execution Time"])')")
+	done
+	plan=$("${PSQL[@]}" -d "$DB" -c "EXPLAIN $2" | grep -o -E '(Index Only Scan|Index Scan|Bitmap Index Scan|Seq Scan|Parallel Seq Scan) (using [a-z_]+ )?on [a-z_]+|Bitmap Index Scan on [a-z_]+' | head -2 | tr '\n' ';')
+	printf '%s ms (%s)' "$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(((READ_REPEAT + 1) / 2))p")" "$plan"
+}
+
+if [[ -n $READS ]]; then
+	echo
+	echo "Reads of tenant t7 ($ROWS rows, $TENANTS tenants; rows one millisecond apart from the load's start):"
+	echo "| variant | partial hour (10 min, one tenant) | unfolded tail (last $TAIL ids, one tenant) | load avg |"
+	echo "|---|---|---|---:|"
+	for variant in "${VARIANTS[@]}"; do
+		name=t_${variant//-/_}
+		"${PSQL[@]}" -d "$DB" -c "VACUUM ANALYZE $name" > /dev/null
+		start=$("${PSQL[@]}" -d "$DB" -c "SELECT min(occurred_at) FROM $name")
+		maxid=$("${PSQL[@]}" -d "$DB" -c "SELECT max(id) FROM $name")
+		partial="SELECT COALESCE(SUM(quantity), 0) FROM $name WHERE tenant_id = 't7' AND meter = 'http.requests' AND occurred_at >= TIMESTAMPTZ '$start' + interval '1 minute' AND occurred_at < TIMESTAMPTZ '$start' + interval '11 minutes'"
+		tail="SELECT COALESCE(SUM(quantity), 0) FROM $name WHERE id >= $((maxid - TAIL)) AND tenant_id = 't7' AND meter = 'http.requests' AND occurred_at >= TIMESTAMPTZ '$start' AND occurred_at < TIMESTAMPTZ '$start' + interval '30 days'"
+		printf '| %s | %s | %s | %s |\n' "$variant" "$(read_ms "$name" "$partial")" "$(read_ms "$name" "$tail")" "$(cut -d' ' -f1 /proc/loadavg)"
+	done
+fi

@@ -12,6 +12,7 @@ controller that the filter wraps. Kit samples are listed by the top-most kit met
 Allocation (jdk.ObjectAllocationSample, each sample weighted by the bytes it stands for) is split
 the same way and given in bytes per request.
 """
+import json
 import re
 import subprocess
 import sys
@@ -66,6 +67,25 @@ def kit_method(frames):
     return None
 
 
+def exact_allocation(recording):
+    """Bytes allocated per thread group over the recording, exactly: jdk.ThreadAllocationStatistics
+    gives each thread's running total at the recording's start and end (and every chunk)."""
+    text = subprocess.run(["jfr", "print", "--json", "--events", "jdk.ThreadAllocationStatistics", recording],
+                          check=True, capture_output=True, text=True).stdout
+    first, last, names = {}, {}, {}
+    for event in json.loads(text)["recording"]["events"]:
+        values = event["values"]
+        thread = values["thread"]
+        tid = thread["javaThreadId"]
+        names[tid] = thread.get("javaName") or thread.get("osName") or ""
+        first[tid] = min(first.get(tid, values["allocated"]), values["allocated"])
+        last[tid] = max(last.get(tid, 0), values["allocated"])
+    totals = Counter()
+    for tid, name in names.items():
+        totals[group(name)] += last[tid] - first[tid]
+    return totals
+
+
 def main():
     recording, requests = sys.argv[1], int(sys.argv[2])
     samples, kit, kit_leaf, leaf = Counter(), Counter(), Counter(), Counter()
@@ -102,6 +122,10 @@ def main():
     print("request threads, all samples, by leaf package:")
     for package, n in leaf.most_common(12):
         print(f"    {n:6,}  {package}")
+    print("allocation, exact (jdk.ThreadAllocationStatistics: each thread's total at the recording's start and end), "
+          "bytes per request:")
+    for g, b in exact_allocation(recording).most_common():
+        print(f"  {g:10s} {b / requests:10,.0f}")
     print("allocation (estimated from weighted samples), bytes per request:")
     for g, b in allocated.most_common():
         print(f"  {g:10s} {b / requests:10,.0f}")

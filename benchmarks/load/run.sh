@@ -10,7 +10,11 @@
 # Set-ups (default all, in this order): off on quota tenants1000 newtenant twoinstances
 #
 # Settings come from the environment (defaults in brackets):
-#   DURATION [15] WARMUP [5] seconds per measured round / warm-up; ROUNDS [2]
+#   DURATION [15] seconds per measured round; ROUNDS [2]
+#   WARMUP [5] seconds per warm-up slice: the app is driven in slices until its JIT compiler threads used at most
+#     JIT_QUIET [2] % of its CPU in the last slice, at least MIN_WARMUP [20] and at most MAX_WARMUP [120] seconds.
+#     A fixed short warm-up measured the JIT instead of the app: a fresh JVM still spent 5-10x its steady CPU per
+#     request after 20 s at load 20, and set-ups compared at different points of their warm-up.
 #   CONNECTIONS [32] THREADS [2] of wrk; PORT [18181] PORT2 [18182]
 #   PG_HOST [127.0.0.1] PG_PORT [5432] PG_USER [postgres]: a fresh database is created per run and dropped after
 #   TENANT_HEADER [X-Tenant-Id]: the header the app reads the tenant from
@@ -29,6 +33,9 @@ HERE=benchmarks/load
 
 DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-5}
+JIT_QUIET=${JIT_QUIET:-2}
+MIN_WARMUP=${MIN_WARMUP:-20}
+MAX_WARMUP=${MAX_WARMUP:-120}
 ROUNDS=${ROUNDS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
@@ -61,6 +68,7 @@ PSQL=(psql -X -q -t -A -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER")
 JAVA_HOME=${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")}
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd) # absolute: jcmd resolves paths in the app's directory
 DB=metering_load_$(date -u +%H%M%S)_$$
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"
 APPS=()
@@ -126,6 +134,18 @@ thread_ticks() { # pid: "group ticks" per thread group of a JVM
 	} END { for (g in sum) print g, sum[g] }'
 }
 
+jfr_warm() { # pid: a recording with the round's settings through the warm-up, discarded after the round
+	# Starting JFR instruments JDK classes (socket and file events), which throws away their compiled
+	# code: started only for the measured window, it sent a warm app back to interpreted code
+	# (20,100 -> 188 req/s). Started before the warm-up, that happens while warming; the round's
+	# own recording then changes nothing.
+	jcmd "$1" JFR.start name=warm settings="$OUT/monitor.jfc" disk=false > /dev/null
+}
+
+jit_ticks() { # pid: CPU ticks of the JIT compiler threads
+	thread_ticks "$1" | awk '$1 == "jit" { n = $2 } END { print n + 0 }'
+}
+
 pg_ticks() { # CPU of the PostgreSQL backends connected to this run's database
 	local total=0 pid
 	for pid in $(pgrep -x postgres || true); do
@@ -156,7 +176,7 @@ wrk_field() { # wrk-output field
 	case $2 in
 		rps) awk '/^Requests\/sec/ { print $2 }' "$1" ;;
 		p99) awk '$1 == "99%" { print $2 }' "$1" ;;
-		requests) awk '/requests in/ { print $1 }' "$1" ;;
+		requests) awk '/requests in/ { n += $1 } END { print n + 0 }' "$1" ;; # summed over warm-up slices
 		non2xx) awk '/Non-2xx/ { print $NF }' "$1" | grep . || echo 0 ;;
 	esac
 }
@@ -167,10 +187,10 @@ ledger_rows() { # prefix [condition]
 
 RESULTS=$OUT/results.md
 {
-	echo "Load run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS, ${DURATION} s measured after ${WARMUP} s warm-up, database $DB"
+	echo "Load run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS, ${DURATION} s measured after warm-up slices of ${WARMUP} s until the JIT threads took ≤ ${JIT_QUIET} % of the app CPU (${MIN_WARMUP}–${MAX_WARMUP} s), database $DB"
 	echo
-	echo "| set-up | round | req/s | p99 | app CPU µs/req | PostgreSQL CPU µs/req | app CPU by thread group (µs/req) | ledger rows / responses | non-2xx | JFR monitor waits ≥ 10 ms | load avg |"
-	echo "|---|---|---:|---:|---:|---:|---|---|---:|---|---|"
+	echo "| set-up | round | req/s | p99 | app CPU µs/req | PostgreSQL CPU µs/req | app CPU by thread group (µs/req) | ledger rows / responses | non-2xx | JFR monitor waits ≥ 10 ms | warm-up s | load avg |"
+	echo "|---|---|---:|---:|---:|---:|---|---|---:|---|---:|---|"
 } > "$RESULTS"
 
 run_single() { # setup round
@@ -197,10 +217,22 @@ run_single() { # setup round
 	local name="$setup-r$round"
 	start_app "$name" "$PORT" "$prefix" "${props[@]}"
 	local pid=$STARTED
-	local warm_args=("${args[@]}")
-	[[ ${setup%-base} == newtenant ]] && warm_args=(-- "$TENANT_HEADER" "w$round")
-	wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${header[@]}" "${script[@]}" "http://127.0.0.1:$PORT/api/ping" "${warm_args[@]}" > "$OUT/$name.warmup.txt"
-	jcmd "$pid" JFR.start name=round settings="$PWD/$OUT/monitor.jfc" > /dev/null
+	local warm_args=("${args[@]}") slice=0 warmed=0 jit0 jit1 all0 all1
+	: > "$OUT/$name.warmup.txt"
+	jfr_warm "$pid"
+	while :; do # warm-up slices until the JIT compiler threads go quiet (see WARMUP in the header)
+		slice=$((slice + 1))
+		[[ ${setup%-base} == newtenant ]] && warm_args=(-- "$TENANT_HEADER" "w${round}s$slice")
+		jit0=$(jit_ticks "$pid"); all0=$(ticks "$pid")
+		wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${header[@]}" "${script[@]}" "http://127.0.0.1:$PORT/api/ping" "${warm_args[@]}" >> "$OUT/$name.warmup.txt"
+		jit1=$(jit_ticks "$pid"); all1=$(ticks "$pid")
+		warmed=$((warmed + WARMUP))
+		echo "warm-up slice $slice: jit $((jit1 - jit0)) of $((all1 - all0)) ticks" >> "$OUT/$name.warmup.txt"
+		if ((warmed >= MIN_WARMUP && (jit1 - jit0) * 100 <= JIT_QUIET * (all1 - all0))) || ((warmed >= MAX_WARMUP)); then
+			break
+		fi
+	done
+	jcmd "$pid" JFR.start name=round settings="$OUT/monitor.jfc" > /dev/null
 	local app0 pg0 load
 	thread_ticks "$pid" > "$OUT/$name.threads0"
 	app0=$(ticks "$pid"); pg0=$(pg_ticks)
@@ -209,7 +241,8 @@ run_single() { # setup round
 	app1=$(ticks "$pid"); pg1=$(pg_ticks)
 	thread_ticks "$pid" > "$OUT/$name.threads1"
 	load=$(cut -d' ' -f1 /proc/loadavg)
-	jcmd "$pid" JFR.stop name=round filename="$PWD/$OUT/$name.jfr" > /dev/null
+	jcmd "$pid" JFR.stop name=round filename="$OUT/$name.jfr" > /dev/null
+	jcmd "$pid" JFR.stop name=warm > /dev/null
 	stop_app "$pid"
 	local requests rps p99 non2xx warm rows
 	requests=$(wrk_field "$OUT/$name.wrk.txt" requests)
@@ -218,10 +251,10 @@ run_single() { # setup round
 	p99=$(wrk_field "$OUT/$name.wrk.txt" p99)
 	non2xx=$(wrk_field "$OUT/$name.wrk.txt" non2xx)
 	rows=$([[ ${setup%-base} == off ]] && echo "-" || ledger_rows "$prefix")
-	printf '| %s | %s | %s | %s | %.1f | %.1f | %s | %s / %s | %s | %s | %s |\n' "$setup" "$round" "$rps" "$p99" \
+	printf '| %s | %s | %s | %s | %.1f | %.1f | %s | %s / %s | %s | %s | %s | %s |\n' "$setup" "$round" "$rps" "$p99" \
 		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
 		"$(group_us "$OUT/$name.threads0" "$OUT/$name.threads1" "$requests")" "$rows" "$((warm + requests))" "$non2xx" \
-		"$(monitor_waits "$OUT/$name.jfr")" "$load" | tee -a "$RESULTS"
+		"$(monitor_waits "$OUT/$name.jfr")" "$warmed" "$load" | tee -a "$RESULTS"
 	if [[ -n ${PROFILE:-} ]]; then
 		python3 "$HERE/jfr_breakdown.py" "$OUT/$name.jfr" "$requests" > "$OUT/$name.breakdown.txt"
 	fi
@@ -237,12 +270,14 @@ run_two() { # round: two instances, one database, one tenant, a hard daily limit
 	start_app "two-b-r$round" "$PORT2" "$prefix" "${props[@]}"
 	local b=$STARTED
 	local half=$((CONNECTIONS / 2))
+	jfr_warm "$a"
+	jfr_warm "$b"
 	wrk -t1 -c"$half" -d"${WARMUP}s" -H "$TENANT_HEADER: warm" "http://127.0.0.1:$PORT/api/ping" > "$OUT/two-a-r$round.warmup.txt" &
 	local warm_a=$!
 	wrk -t1 -c"$half" -d"${WARMUP}s" -H "$TENANT_HEADER: warm" "http://127.0.0.1:$PORT2/api/ping" > "$OUT/two-b-r$round.warmup.txt"
 	wait "$warm_a"
-	jcmd "$a" JFR.start name=round settings="$PWD/$OUT/monitor.jfc" > /dev/null
-	jcmd "$b" JFR.start name=round settings="$PWD/$OUT/monitor.jfc" > /dev/null
+	jcmd "$a" JFR.start name=round settings="$OUT/monitor.jfc" > /dev/null
+	jcmd "$b" JFR.start name=round settings="$OUT/monitor.jfc" > /dev/null
 	local app0 pg0
 	app0=$(($(ticks "$a") + $(ticks "$b"))); pg0=$(pg_ticks)
 	wrk -t1 -c"$half" -d"${TWO_DURATION}s" --latency -H "$TENANT_HEADER: shared" -s "$HERE/count-status.lua" "http://127.0.0.1:$PORT/api/ping" > "$OUT/two-a-r$round.wrk.txt" &
@@ -252,8 +287,10 @@ run_two() { # round: two instances, one database, one tenant, a hard daily limit
 	local app1 pg1 load
 	app1=$(($(ticks "$a") + $(ticks "$b"))); pg1=$(pg_ticks)
 	load=$(cut -d' ' -f1 /proc/loadavg)
-	jcmd "$a" JFR.stop name=round filename="$PWD/$OUT/two-a-r$round.jfr" > /dev/null
-	jcmd "$b" JFR.stop name=round filename="$PWD/$OUT/two-b-r$round.jfr" > /dev/null
+	jcmd "$a" JFR.stop name=round filename="$OUT/two-a-r$round.jfr" > /dev/null
+	jcmd "$b" JFR.stop name=round filename="$OUT/two-b-r$round.jfr" > /dev/null
+	jcmd "$a" JFR.stop name=warm > /dev/null
+	jcmd "$b" JFR.stop name=warm > /dev/null
 	stop_app "$a"
 	stop_app "$b"
 	local ok=0 denied=0 requests=0 rps=0 f
@@ -265,11 +302,11 @@ run_two() { # round: two instances, one database, one tenant, a hard daily limit
 	done
 	local rows
 	rows=$(ledger_rows "$prefix" "AND tenant_id = 'shared' AND meter = 'http.requests'")
-	printf '| two instances, limit %s | %s | %.0f (sum) | %s / %s | %.1f | %.1f | allowed (200) %s, denied (429) %s, of %s | ledger rows of the tenant %s | %s | a: %s; b: %s | %s |\n' \
+	printf '| two instances, limit %s | %s | %.0f (sum) | %s / %s | %.1f | %.1f | allowed (200) %s, denied (429) %s, of %s | ledger rows of the tenant %s | %s | a: %s; b: %s | %s | %s |\n' \
 		"$TWO_LIMIT" "$round" "$rps" "$(wrk_field "$OUT/two-a-r$round.wrk.txt" p99)" "$(wrk_field "$OUT/two-b-r$round.wrk.txt" p99)" \
 		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
 		"$ok" "$denied" "$requests" "$rows" "$((requests - ok - denied))" \
-		"$(monitor_waits "$OUT/two-a-r$round.jfr")" "$(monitor_waits "$OUT/two-b-r$round.jfr")" "$load" | tee -a "$RESULTS"
+		"$(monitor_waits "$OUT/two-a-r$round.jfr")" "$(monitor_waits "$OUT/two-b-r$round.jfr")" "$WARMUP" "$load" | tee -a "$RESULTS"
 }
 
 for round in $(seq 1 "$ROUNDS"); do

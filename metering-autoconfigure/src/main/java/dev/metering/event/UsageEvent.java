@@ -30,22 +30,29 @@ public record UsageEvent(UUID eventId, String tenantId, String billingScopeId, S
 		@Nullable String idempotencyKey, Map<String, String> dimensions) {
 
 	public UsageEvent {
+		Map<String, String> single;
 		dimensions = (dimensions == null || dimensions.isEmpty()) ? Map.of()
-				: isSingleStorableEntry(dimensions) ? Map.copyOf(dimensions)
+				: ((single = singleEntryCopy(dimensions)) != null) ? single
 				: Collections.unmodifiableMap(new LinkedHashMap<>(dimensions));
 	}
 
 	/**
-	 * Whether the map holds one entry that {@link Map#copyOf} takes (no null name or value,
-	 * which the validator reports by field): one entry has no order to keep, and copying a map
-	 * of {@link Map#of} is free, which the request path relies on.
+	 * An immutable copy of a map of one entry, or {@code null} when it has more or a null name or
+	 * value (which the validator reports by field): one entry has no order to keep, and the copy
+	 * of a {@link Map#of} map is the map itself, which the request path relies on. Looking at the
+	 * entry first would cost an entry set and an iterator per call; {@link Map#copyOf} refuses
+	 * the null instead.
 	 */
-	private static boolean isSingleStorableEntry(Map<String, String> dimensions) {
+	private static @Nullable Map<String, String> singleEntryCopy(Map<String, String> dimensions) {
 		if (dimensions.size() != 1) {
-			return false;
+			return null;
 		}
-		Map.Entry<String, String> entry = dimensions.entrySet().iterator().next();
-		return entry.getKey() != null && entry.getValue() != null;
+		try {
+			return Map.copyOf(dimensions);
+		}
+		catch (NullPointerException ex) {
+			return null;
+		}
 	}
 
 	/**
@@ -173,8 +180,9 @@ public record UsageEvent(UUID eventId, String tenantId, String billingScopeId, S
 
 		public Builder dimensions(Map<String, String> dimensions) {
 			// A copy, as always; one of a Map.of map is the map itself (the request path's case).
-			this.dimensionsOwned = !isSingleStorableEntry(Objects.requireNonNull(dimensions, "dimensions"));
-			this.dimensions = this.dimensionsOwned ? new LinkedHashMap<>(dimensions) : Map.copyOf(dimensions);
+			Map<String, String> single = singleEntryCopy(Objects.requireNonNull(dimensions, "dimensions"));
+			this.dimensionsOwned = single == null;
+			this.dimensions = (single != null) ? single : new LinkedHashMap<>(dimensions);
 			return this;
 		}
 

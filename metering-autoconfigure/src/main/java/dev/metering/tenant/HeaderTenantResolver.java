@@ -28,7 +28,9 @@ public class HeaderTenantResolver implements TenantResolver {
 	@Override
 	public @Nullable String resolveTenant(HttpServletRequest request) {
 		String tenant = request.getHeader(this.headerName);
-		if (tenant == null || tenant.isBlank() || !this.trustedProxies.isTrusted(request.getRemoteAddr())) {
+		// The client's address is asked for only when it decides something.
+		if (tenant == null || tenant.isBlank()
+				|| (!this.trustedProxies.trustsAll() && !this.trustedProxies.isTrusted(request.getRemoteAddr()))) {
 			return null;
 		}
 		return tenant.trim();

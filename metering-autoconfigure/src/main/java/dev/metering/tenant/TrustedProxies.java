@@ -44,6 +44,11 @@ public final class TrustedProxies {
 		return new TrustedProxies(List.copyOf(blocks), false);
 	}
 
+	/** Whether every client is trusted, whatever its address. */
+	boolean trustsAll() {
+		return this.all;
+	}
+
 	/**
 	 * Whether a client address is trusted.
 	 * @param address the client's IP address, as {@code ServletRequest.getRemoteAddr()} gives it

@@ -77,6 +77,8 @@ public class MeteringFilter extends OncePerRequestFilter {
 
 	private final TenantDirectory directory;
 
+	private volatile @Nullable String alreadyFilteredAttributeName;
+
 	public MeteringFilter(UsageRecorder recorder, TenantResolver tenantResolver, MeteringFilterSettings settings,
 			Clock clock) {
 		this(recorder, tenantResolver, settings, clock, null, null);
@@ -130,13 +132,30 @@ public class MeteringFilter extends OncePerRequestFilter {
 		return !this.matcher.matches(request);
 	}
 
+	/**
+	 * The attribute {@link OncePerRequestFilter} marks a request with: built once, where the base
+	 * class concatenates the filter's name anew on every request.
+	 */
+	@Override
+	protected String getAlreadyFilteredAttributeName() {
+		String name = this.alreadyFilteredAttributeName;
+		if (name == null) {
+			name = super.getAlreadyFilteredAttributeName();
+			this.alreadyFilteredAttributeName = name;
+		}
+		return name;
+	}
+
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
+		// The start and the tenant stay in locals; request attributes only carry them over to the
+		// async dispatch that completes the request (and the tenant to the @Metered interceptors).
+		Instant started = null;
+		String tenant = null;
 		if (!isAsyncDispatch(request)) {
-			Instant started = this.clock.instant();
-			request.setAttribute(STARTED_ATTRIBUTE, started);
-			String tenant = tenantOf(request);
+			started = this.clock.instant();
+			tenant = tenantOf(request);
 			if (tenant != null) {
 				ResolvedTenant.set(request, tenant);
 				if (this.quotas != null && !enforce(tenant, started, request, response)) {
@@ -154,7 +173,11 @@ public class MeteringFilter extends OncePerRequestFilter {
 		}
 		finally {
 			if (!isAsyncStarted(request)) {
-				complete(request, response, failed);
+				complete(request, response, failed, started, tenant);
+			}
+			else if (started != null) {
+				// Read by the async dispatch, which the container starts only after this one returns.
+				request.setAttribute(STARTED_ATTRIBUTE, started);
 			}
 		}
 	}
@@ -195,16 +218,30 @@ public class MeteringFilter extends OncePerRequestFilter {
 		}
 	}
 
-	private void complete(HttpServletRequest request, HttpServletResponse response, boolean failed) {
+	/**
+	 * Records the request once its last dispatch is done.
+	 * @param started when the request started, {@code null} on an async dispatch (then read from the request)
+	 * @param tenant the tenant resolved on this dispatch, {@code null} on an async dispatch or without one
+	 */
+	private void complete(HttpServletRequest request, HttpServletResponse response, boolean failed,
+			@Nullable Instant started, @Nullable String tenant) {
 		boolean failure = failed || response.getStatus() >= 500;
 		boolean record = !(failure && this.quotaSettings != null && this.quotaSettings.releaseOnFailure());
-		Reservation reservation = (request.getAttribute(RESERVATION_ATTRIBUTE) instanceof Reservation held) ? held
-				: Reservation.NONE;
+		Reservation reservation = (this.quotas != null
+				&& request.getAttribute(RESERVATION_ATTRIBUTE) instanceof Reservation held) ? held : Reservation.NONE;
+		if (reservation == Reservation.NONE) {
+			// Nothing reserved, nothing to convert or give back: no recording context needed (the
+			// filter runs once per request, so there is no outer reservation this would hide).
+			if (record) {
+				recordRequest(request, response, failed, started, tenant);
+			}
+			return;
+		}
 		// The reserved quota becomes the recorded event as the writer accepts it, and is given
 		// back when nothing is recorded.
 		reservation.recordWith(() -> {
 			if (record) {
-				recordRequest(request, response, failed);
+				recordRequest(request, response, failed, started, tenant);
 			}
 		});
 	}
@@ -217,16 +254,18 @@ public class MeteringFilter extends OncePerRequestFilter {
 		return tenant;
 	}
 
-	private void recordRequest(HttpServletRequest request, HttpServletResponse response, boolean failed) {
-		String tenantId = ResolvedTenant.of(request);
+	private void recordRequest(HttpServletRequest request, HttpServletResponse response, boolean failed,
+			@Nullable Instant started, @Nullable String tenant) {
+		String tenantId = (tenant != null) ? tenant : ResolvedTenant.of(request);
 		if (tenantId == null) {
 			return;
 		}
-		Object started = request.getAttribute(STARTED_ATTRIBUTE);
+		Instant occurredAt = (started != null) ? started
+				: (request.getAttribute(STARTED_ATTRIBUTE) instanceof Instant instant) ? instant : this.clock.instant();
 		int status = (failed && response.getStatus() < 400) ? 500 : response.getStatus();
 		try {
 			UsageEvent event = UsageEvent.builder(tenantId, this.settings.requestMeter())
-				.occurredAt((started instanceof Instant instant) ? instant : this.clock.instant())
+				.occurredAt(occurredAt)
 				.userId(userOf(request))
 				.resource(resourceOf(request, status))
 				.source(UsageSource.HTTP)
@@ -275,10 +314,6 @@ public class MeteringFilter extends OncePerRequestFilter {
 			.getAttribute(HandlerMapping.BEST_MATCHING_HANDLER_ATTRIBUTE) instanceof ResourceHttpRequestHandler;
 		String route = (pattern != null && !missingResource) ? pattern.toString() : UNMATCHED;
 		return this.resources.resource(request.getMethod(), route);
-	}
-
-	private static String truncate(String value, int max) {
-		return (value.length() > max) ? value.substring(0, max) : value;
 	}
 
 	/**

@@ -116,7 +116,13 @@ class MeteringFilterIntegrationTests {
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(response.body()).isEqualTo("async-7");
 		assertThat(rows()).singleElement()
-			.satisfies((row) -> assertThat(row).containsEntry("resource", "GET /api/async/{id}"));
+			.satisfies((row) -> assertThat(row).containsEntry("resource", "GET /api/async/{id}")
+				.containsEntry("tenant_id", "acme"));
+		// The event occurred when the request started (carried over to the async dispatch), not
+		// when the async dispatch completed it.
+		java.time.OffsetDateTime occurredAt = this.jdbc.queryForObject("SELECT occurred_at FROM metering_usage_event",
+				java.time.OffsetDateTime.class);
+		assertThat(occurredAt.toInstant()).isBefore(this.controller.asyncRan);
 	}
 
 	@Test
@@ -198,6 +204,8 @@ class MeteringFilterIntegrationTests {
 
 		final AtomicInteger calls = new AtomicInteger();
 
+		volatile java.time.Instant asyncRan = java.time.Instant.MIN;
+
 		@GetMapping("/api/projects/{id}")
 		Map<String, Object> project(@PathVariable long id) {
 			this.calls.incrementAndGet();
@@ -208,6 +216,7 @@ class MeteringFilterIntegrationTests {
 		Callable<String> async(@PathVariable long id) {
 			return () -> {
 				Thread.sleep(50);
+				this.asyncRan = java.time.Instant.now();
 				return "async-" + id;
 			};
 		}
