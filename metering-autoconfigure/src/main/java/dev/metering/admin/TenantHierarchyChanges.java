@@ -146,6 +146,9 @@ final class TenantHierarchyChanges {
 		if (!Boolean.TRUE.equals(written)) {
 			return false;
 		}
+		// What enforcement cached of the tables (which tenants have rows) is stale on this instance
+		// whatever bus carries the change.
+		this.store.forgetCachedReads();
 		this.hierarchyChanged.run();
 		// The tenant's definitions, and the subtree readings and level names of its old and new ancestors.
 		touched.forEach((scope) -> this.bus.publish(QuotaInvalidation.tenant(scope)));

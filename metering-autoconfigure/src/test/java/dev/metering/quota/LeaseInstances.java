@@ -47,6 +47,9 @@ final class LeaseInstances {
 			.withBean(Clock.class, () -> clock)
 			.withPropertyValues("metering.jdbc.table-prefix=" + schema.prefix(), "metering.jdbc.initialize-schema=never",
 					"metering.rollup.enabled=false", "metering.default-plan=free",
+					// Exactness holds while the database answers: on a saturated machine a lease request can
+					// take longer than the default 2 s, and an unanswered one is decided by on-unknown-usage.
+					"metering.quota.lease.request-timeout=60s",
 					"metering.plans.free.quotas[0].meter=" + METER, "metering.plans.free.quotas[0].limit=" + limit,
 					"metering.plans.free.quotas[0].window=" + window, "metering.plans.free.quotas[0].enforcement=hard")
 			.withPropertyValues(more);

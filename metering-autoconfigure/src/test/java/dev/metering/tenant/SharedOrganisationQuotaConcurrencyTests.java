@@ -62,6 +62,7 @@ class SharedOrganisationQuotaConcurrencyTests {
 				.withPropertyValues("metering.jdbc.table-prefix=" + schema.prefix(),
 						"metering.jdbc.initialize-schema=never", "metering.web.tenant-source=header",
 						"metering.web.trusted-proxies=127.0.0.1", "metering.writer.flush-interval=10ms",
+						"metering.quota.lease.request-timeout=60s",
 						"metering.rollup.initial-delay=1h", "metering.tenants.org-1.quotas[0].meter=http.requests",
 						"metering.tenants.org-1.quotas[0].limit=100", "metering.tenants.org-1.quotas[0].window=day",
 						"metering.tenants.project-a.parent=org-1", "metering.tenants.project-a.billing-attribution=org-1",
