@@ -14,9 +14,13 @@ CREATE TABLE IF NOT EXISTS metering_usage_event (
     resource         VARCHAR(512),
     source           VARCHAR(16)    NOT NULL,
     dimensions       JSONB,
-    CONSTRAINT metering_usage_event_event_id_uk UNIQUE (event_id),
-    CONSTRAINT metering_usage_event_idempotency_uk UNIQUE (tenant_id, idempotency_key)
+    CONSTRAINT metering_usage_event_event_id_uk UNIQUE (event_id)
 );
+-- Partial: the same uniqueness (two NULL keys never conflict), but the rows without a key (every
+-- request event) are not in it, which saves a B-tree insert per row (docs/BENCHMARKS.md, issue 14).
+-- A ledger created by an earlier version keeps its UNIQUE constraint of this name, which holds too.
+CREATE UNIQUE INDEX IF NOT EXISTS metering_usage_event_idempotency_uk ON metering_usage_event (tenant_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS metering_usage_event_tenant_ix ON metering_usage_event (tenant_id, meter, occurred_at);
 
 -- Hourly rollups: a projection of the ledger, one row per tenant, meter, billing scope and UTC hour.
