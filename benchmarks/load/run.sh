@@ -3,7 +3,8 @@
 # PostgreSQL, driven by wrk, set-up after set-up, two rounds in alternating order. Per set-up and
 # round it reports req/s, p99, app CPU per request (whole process, and by thread group), PostgreSQL
 # CPU per request (the backends of this run's database), ledger rows against responses, and the
-# JFR monitor waits of at least 10 ms (all, and those with a kit class in the stack).
+# events the writer dropped (buffer full; actuator "metering" endpoint) and the JFR monitor waits of at least
+# 10 ms (all, and those with a kit class in the stack).
 #
 # Build first (the harness builds nothing):  mvn -q package -DskipTests
 # Run:                                       benchmarks/load/run.sh [set-up ...]
@@ -181,6 +182,14 @@ wrk_field() { # wrk-output field
 	esac
 }
 
+writer_dropped() { # port: events the app's writer dropped because its buffer was full (actuator "metering" endpoint)
+	curl -s "http://127.0.0.1:$1/actuator/metering" | python3 -c 'import json, sys
+try:
+	print(json.load(sys.stdin)["writer"]["dropped"])
+except Exception:
+	print("?")'
+}
+
 ledger_rows() { # prefix [condition]
 	"${PSQL[@]}" -d "$DB" -c "SELECT COUNT(*) FROM ${1}usage_event WHERE tenant_id <> 'probe' ${2:-}" 2> /dev/null || echo "-"
 }
@@ -189,8 +198,8 @@ RESULTS=$OUT/results.md
 {
 	echo "Load run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS, ${DURATION} s measured after warm-up slices of ${WARMUP} s until the JIT threads took ≤ ${JIT_QUIET} % of the app CPU (${MIN_WARMUP}–${MAX_WARMUP} s), database $DB"
 	echo
-	echo "| set-up | round | req/s | p99 | app CPU µs/req | PostgreSQL CPU µs/req | app CPU by thread group (µs/req) | ledger rows / responses | non-2xx | JFR monitor waits ≥ 10 ms | warm-up s | load avg |"
-	echo "|---|---|---:|---:|---:|---:|---|---|---:|---|---:|---|"
+	echo "| set-up | round | req/s | p99 | app CPU µs/req | PostgreSQL CPU µs/req | app CPU by thread group (µs/req) | ledger rows / responses | dropped | non-2xx | JFR monitor waits ≥ 10 ms | warm-up s | load avg |"
+	echo "|---|---|---:|---:|---:|---:|---|---|---:|---:|---|---:|---|"
 } > "$RESULTS"
 
 run_single() { # setup round
@@ -243,6 +252,8 @@ run_single() { # setup round
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	jcmd "$pid" JFR.stop name=round filename="$OUT/$name.jfr" > /dev/null
 	jcmd "$pid" JFR.stop name=warm > /dev/null
+	local dropped
+	dropped=$([[ ${setup%-base} == off ]] && echo "-" || writer_dropped "$PORT")
 	stop_app "$pid"
 	local requests rps p99 non2xx warm rows
 	requests=$(wrk_field "$OUT/$name.wrk.txt" requests)
@@ -251,9 +262,9 @@ run_single() { # setup round
 	p99=$(wrk_field "$OUT/$name.wrk.txt" p99)
 	non2xx=$(wrk_field "$OUT/$name.wrk.txt" non2xx)
 	rows=$([[ ${setup%-base} == off ]] && echo "-" || ledger_rows "$prefix")
-	printf '| %s | %s | %s | %s | %.1f | %.1f | %s | %s / %s | %s | %s | %s | %s |\n' "$setup" "$round" "$rps" "$p99" \
+	printf '| %s | %s | %s | %s | %.1f | %.1f | %s | %s / %s | %s | %s | %s | %s | %s |\n' "$setup" "$round" "$rps" "$p99" \
 		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
-		"$(group_us "$OUT/$name.threads0" "$OUT/$name.threads1" "$requests")" "$rows" "$((warm + requests))" "$non2xx" \
+		"$(group_us "$OUT/$name.threads0" "$OUT/$name.threads1" "$requests")" "$rows" "$((warm + requests))" "$dropped" "$non2xx" \
 		"$(monitor_waits "$OUT/$name.jfr")" "$warmed" "$load" | tee -a "$RESULTS"
 	if [[ -n ${PROFILE:-} ]]; then
 		python3 "$HERE/jfr_breakdown.py" "$OUT/$name.jfr" "$requests" > "$OUT/$name.breakdown.txt"
