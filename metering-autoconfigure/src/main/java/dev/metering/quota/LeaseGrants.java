@@ -305,15 +305,30 @@ final class LeaseGrants {
 	 * instance after it lapsed).
 	 */
 	void renew(LeaseBudget budget, long nowMillis) {
-		long next = nowMillis + this.settings.expiry().toMillis();
-		boolean renewed = this.store.renew(budget.key, this.instance, budget.committed.get(), next, nowMillis);
-		this.observer.leaseRoundTrip();
-		if (renewed) {
-			budget.expiresAtMillis = next;
+		renewAll(List.of(budget), nowMillis);
+	}
+
+	/** {@link #renew} of many budgets, in JDBC batches. */
+	void renewAll(List<LeaseBudget> budgets, long nowMillis) {
+		if (budgets.isEmpty()) {
+			return;
 		}
-		else {
-			budget.expiresAtMillis = 0;
-			budget.drain(false);
+		long next = nowMillis + this.settings.expiry().toMillis();
+		List<QuotaLeaseStore.Renewal> renewals = new ArrayList<>(budgets.size());
+		for (LeaseBudget budget : budgets) {
+			renewals.add(new QuotaLeaseStore.Renewal(budget.key, budget.committed.get(), next));
+		}
+		boolean[] renewed = this.store.renewAll(renewals, this.instance, nowMillis);
+		this.observer.leaseRoundTrip();
+		for (int i = 0; i < renewed.length; i++) {
+			LeaseBudget budget = budgets.get(i);
+			if (renewed[i]) {
+				budget.expiresAtMillis = next;
+			}
+			else {
+				budget.expiresAtMillis = 0;
+				budget.drain(false);
+			}
 		}
 	}
 

@@ -3,6 +3,10 @@ package dev.metering.quota;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -255,6 +259,8 @@ public class QuotaLeases implements AutoCloseable {
 		long nowMillis = this.clock.millis();
 		long nowNanos = this.ticker.getAsLong();
 		long renewBefore = this.settings.expiry().toMillis() * 2 / 3;
+		List<LeaseBudget> live = new ArrayList<>();
+		List<LeaseBudget> due = new ArrayList<>();
 		for (LeaseBudget budget : this.budgets.values()) {
 			try {
 				boolean ended = !nowOrBefore(budget.key.end(), nowMillis);
@@ -263,10 +269,31 @@ public class QuotaLeases implements AutoCloseable {
 					retire(budget);
 					continue;
 				}
+				live.add(budget);
 				long expires = budget.expiresAtMillis;
 				if (expires != 0 && expires - nowMillis < renewBefore) {
-					this.grants.renew(budget, nowMillis);
+					due.add(budget);
 				}
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Lease maintenance of '" + budget.key.scope() + "' failed: " + ex.getMessage());
+			}
+		}
+		// Renewed before anything is trimmed: a lease found lapsed is drained, so none of it is given back.
+		Set<LeaseBudget> unrenewed = Set.of();
+		try {
+			this.grants.renewAll(due, nowMillis);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Lease renewal of " + due.size() + " budgets failed: " + ex.getMessage());
+			// Whether these leases lapsed is unknown: none of them gives anything back this time.
+			unrenewed = new HashSet<>(due);
+		}
+		for (LeaseBudget budget : live) {
+			if (unrenewed.contains(budget)) {
+				continue;
+			}
+			try {
 				LeaseBudget.State s = budget.state.get();
 				if (s != null && s != LeaseBudget.RETIRED) {
 					this.chunks.measureRate(budget);

@@ -176,6 +176,53 @@ class QuotaLeasesTests {
 		}
 	}
 
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void maintenanceRenewsManyLeasesInBatchesAndDrainsTheOneThatLapsed(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			AtomicInteger open = new AtomicInteger();
+			AtomicInteger mostOpen = new AtomicInteger();
+			AtomicInteger opened = new AtomicInteger();
+			DataSource counted = countingConnections(schema.dataSource(), open, mostOpen);
+			DataSource countingOpens = new DelegatingDataSource(counted) {
+
+				@Override
+				public Connection getConnection() throws java.sql.SQLException {
+					opened.incrementAndGet();
+					return super.getConnection();
+				}
+
+			};
+			QuotaLeases leases = leases(countingOpens, schema, Runnable::run);
+			QuotaEnforcementService service = service(leases, hard(100, QuotaWindow.DAY));
+			int tenants = QuotaLeaseStore.RENEWALS_PER_BATCH + 100;
+			for (int t = 0; t < tenants; t++) {
+				assertThat(service.check("tenant-" + t, METER, 1).allowed()).isTrue();
+			}
+			// Another instance reclaimed one lease after it lapsed.
+			schema.jdbc().update("DELETE FROM " + schema.prefix() + "quota_lease WHERE scope_id = 'tenant-7'");
+			this.clock.advance(Duration.ofSeconds(11));
+			this.nanos.addAndGet(Duration.ofSeconds(11).toNanos());
+			long renewedUntil = this.clock.millis() + LeaseSettings.defaults().expiry().toMillis();
+			opened.set(0);
+
+			leases.maintain();
+
+			assertThat(opened.get()).as("connections for %d renewals", tenants).isLessThanOrEqualTo(2);
+			assertThat(schema.jdbc()
+				.queryForObject("SELECT COUNT(*) FROM " + schema.prefix() + "quota_lease WHERE expires_at = ?",
+						Long.class, renewedUntil))
+				.isEqualTo(tenants - 1);
+			// The lapsed lease's budget was drained: its next check asks the database again.
+			int before = this.roundTrips.get();
+			assertThat(service.check("tenant-7", METER, 1).allowed()).isTrue();
+			assertThat(this.roundTrips.get()).isGreaterThan(before);
+			before = this.roundTrips.get();
+			assertThat(service.check("tenant-8", METER, 1).allowed()).isTrue();
+			assertThat(this.roundTrips.get()).isEqualTo(before);
+		}
+	}
+
 	private BigDecimal granted(TestSchema schema, QuotaWindow window, Instant start) {
 		return schema.jdbc()
 			.queryForObject("SELECT granted FROM " + schema.prefix() + "quota_allocation WHERE scope_id = 'acme'"
