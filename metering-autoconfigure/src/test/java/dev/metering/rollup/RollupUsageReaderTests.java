@@ -103,4 +103,43 @@ class RollupUsageReaderTests {
 		return events;
 	}
 
+
+	/**
+	 * The grouped read of a batch of tenants (the cold lease path) is planned for each execution on
+	 * PostgreSQL: run first while the tables were empty, a server-prepared statement kept a generic
+	 * plan that scanned the whole scope index of the rollups once they had grown (before ANALYZE).
+	 */
+	@org.junit.jupiter.api.Test
+	void aGroupedReadOfManyTenantsLooksUpTheRollupsAfterTheyGrewFromEmpty() {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema();
+				com.zaxxer.hikari.HikariDataSource one = TestDatabase.POSTGRESQL.newDataSource(1)) {
+			UsageReader reader = new RollupUsageReader(one, schema::dialect, schema.tables());
+			List<String> tenants = java.util.stream.IntStream.range(0, 20).mapToObj((i) -> "new-" + i).toList();
+			Instant from = NOW.truncatedTo(ChronoUnit.DAYS);
+			// Enough executions for pgjdbc to server-prepare and PostgreSQL to choose a generic plan.
+			for (int i = 0; i < 12; i++) {
+				reader.tenantUsages(tenants, "api.calls", from, NOW);
+			}
+			schema.jdbc()
+				.update("INSERT INTO " + schema.prefix() + "usage_rollup (tenant_id, meter, billing_scope_id, "
+						+ "period_start, quantity, event_count, updated_at) SELECT 'other-' || i, 'api.calls', "
+						+ "'other-' || i, CAST(? AS timestamptz), 1, 1, now() FROM generate_series(1, 20000) i",
+						java.sql.Timestamp.from(from.plus(1, ChronoUnit.HOURS)));
+			org.springframework.jdbc.core.JdbcTemplate sameBackend = new org.springframework.jdbc.core.JdbcTemplate(one);
+			long before = scopeIndexTuplesRead(sameBackend, schema);
+
+			assertThat(reader.tenantUsages(tenants, "api.calls", from, NOW).values())
+				.allMatch((usage) -> usage.signum() == 0);
+
+			assertThat(scopeIndexTuplesRead(sameBackend, schema) - before).isLessThan(1_000);
+		}
+	}
+
+	private static long scopeIndexTuplesRead(org.springframework.jdbc.core.JdbcTemplate jdbc, TestSchema schema) {
+		jdbc.queryForList("SELECT pg_stat_force_next_flush()");
+		Long read = jdbc.queryForObject("SELECT COALESCE(SUM(idx_tup_read), 0) FROM pg_stat_user_indexes "
+				+ "WHERE indexrelname = ?", Long.class, schema.prefix() + "usage_rollup_scope_ix");
+		return (read != null) ? read : 0;
+	}
+
 }
