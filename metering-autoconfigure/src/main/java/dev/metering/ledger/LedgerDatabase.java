@@ -1,6 +1,7 @@
 package dev.metering.ledger;
 
 import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -11,6 +12,8 @@ import java.time.ZoneOffset;
 import javax.sql.DataSource;
 
 import org.springframework.boot.jdbc.DatabaseDriver;
+import org.springframework.jdbc.core.ArgumentPreparedStatementSetter;
+import org.springframework.jdbc.core.PreparedStatementCreator;
 import org.springframework.jdbc.support.JdbcUtils;
 import org.springframework.jdbc.support.MetaDataAccessException;
 
@@ -73,6 +76,25 @@ public enum LedgerDatabase {
 	 */
 	public Instant readTimestamp(ResultSet rs, int column) throws SQLException {
 		return rs.getObject(column, OffsetDateTime.class).toInstant();
+	}
+
+	/**
+	 * A statement that PostgreSQL plans for each execution, with its values and the tables as they
+	 * are then, instead of a generic plan cached by a server-prepared statement (with pgjdbc; any
+	 * other driver or database prepares it as usual). For statements run once per batch, whose
+	 * plan depends on the tables' size: a plan cached while the kit's tables were new and empty
+	 * scanned them whole once they had grown, until the first ANALYZE.
+	 * @param sql the statement
+	 * @param args its parameters
+	 * @return a creator for {@code JdbcTemplate}
+	 */
+	public static PreparedStatementCreator plannedEachExecution(String sql, Object... args) {
+		return (connection) -> {
+			PreparedStatement statement = connection.prepareStatement(sql);
+			PlannedEachExecution.apply(statement);
+			new ArgumentPreparedStatementSetter(args).setValues(statement);
+			return statement;
+		};
 	}
 
 	/**

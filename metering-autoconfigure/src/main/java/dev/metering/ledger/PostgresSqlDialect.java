@@ -16,7 +16,6 @@ import java.util.stream.Collectors;
 
 import dev.metering.event.UsageEvent;
 import org.postgresql.PGConnection;
-import org.postgresql.PGStatement;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.copy.CopyIn;
 
@@ -177,7 +176,11 @@ final class PostgresSqlDialect extends SqlDialect {
 				connection.createArrayOf("text", keyTenants.toArray()),
 				connection.createArrayOf("text", keyValues.toArray()) };
 		try (PreparedStatement statement = connection.prepareStatement(this.findExisting)) {
-			PgCopy.planEachExecution(statement);
+			// Planned for each batch with its values and the ledger as it is now: server-prepared, it
+			// soon ran a cached generic plan made for another state of the ledger (after a truncation,
+			// in the benchmark), and 5,000-event batches ran at a fifth of their speed. Planning costs
+			// milliseconds a batch (15 ms for 5,000 keys, measured on a loaded machine).
+			PlannedEachExecution.apply(statement);
 			for (int i = 0; i < arrays.length; i++) {
 				statement.setArray(i + 1, arrays[i]);
 			}
@@ -247,19 +250,6 @@ final class PostgresSqlDialect extends SqlDialect {
 
 		static boolean supports(Connection connection) throws SQLException {
 			return connection.isWrapperFor(PGConnection.class);
-		}
-
-		/**
-		 * Keeps the driver from server-preparing the look-up, so the server plans it for each batch
-		 * with the batch's values and the ledger as it is now. Server-prepared, it soon runs a cached
-		 * generic plan made for another state of the ledger (after a truncation, in the benchmark):
-		 * 5,000-event batches then ran at a fifth of their speed in two rounds of three. Planning
-		 * costs milliseconds a batch (15 ms for 5,000 keys, measured on a loaded machine).
-		 */
-		static void planEachExecution(PreparedStatement statement) throws SQLException {
-			if (statement.isWrapperFor(PGStatement.class)) {
-				statement.unwrap(PGStatement.class).setPrepareThreshold(0);
-			}
 		}
 
 		/** One COPY, started with its first chunk, so a batch of repeats only sends nothing. */

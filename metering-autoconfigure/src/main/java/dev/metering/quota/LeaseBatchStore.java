@@ -8,8 +8,11 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 
+import dev.metering.ledger.LedgerDatabase;
+
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.function.SingletonSupplier;
 
@@ -50,12 +53,13 @@ final class LeaseBatchStore {
 			Map<RowKey, LeaseKey> byRow = byRow(part);
 			List<Object> args = new ArrayList<>(part.size() * 4);
 			part.forEach((key) -> addKey(args, key));
-			this.jdbc.query(this.batchSql.obtain().selectAllocations(part.size()), (rs) -> {
+			this.jdbc.query(LedgerDatabase.plannedEachExecution(this.batchSql.obtain().selectAllocations(part.size()),
+					args.toArray()), (RowCallbackHandler) (rs) -> {
 				LeaseKey key = byRow.get(new RowKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
 				if (key != null) {
 					found.put(key, new QuotaLeaseStore.Allocation(rs.getBigDecimal(5), rs.getLong(6)));
 				}
-			}, args.toArray());
+			});
 		}
 		return found;
 	}
@@ -120,7 +124,8 @@ final class LeaseBatchStore {
 		if (!sql.tokenFirst()) {
 			args.add(token);
 		}
-		if (this.jdbc.update(sql.grantAllocations(part.size()), args.toArray()) == 0) {
+		if (this.jdbc.update(LedgerDatabase.plannedEachExecution(sql.grantAllocations(part.size()),
+				args.toArray())) == 0) {
 			return;
 		}
 		Map<RowKey, LeaseKey> byRow = byRow(part);
@@ -128,13 +133,14 @@ final class LeaseBatchStore {
 		part.forEach((key) -> addKey(keyArgs, key));
 		keyArgs.add(token);
 		List<LeaseKey> ours = new ArrayList<>();
-		this.jdbc.query(sql.selectGranted(part.size()), (rs) -> {
+		this.jdbc.query(LedgerDatabase.plannedEachExecution(sql.selectGranted(part.size()), keyArgs.toArray()),
+				(RowCallbackHandler) (rs) -> {
 			LeaseKey key = byRow.get(new RowKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
 			if (key != null) {
 				ours.add(key);
 				granted.put(key, rs.getBigDecimal(5));
 			}
-		}, keyArgs.toArray());
+		});
 		if (ours.isEmpty()) {
 			return;
 		}
@@ -145,7 +151,7 @@ final class LeaseBatchStore {
 			leaseArgs.add(byKey.get(key).amount());
 			leaseArgs.add(expiresAtMillis);
 		}
-		this.jdbc.update(sql.upsertLeases(ours.size()), leaseArgs.toArray());
+		this.jdbc.update(LedgerDatabase.plannedEachExecution(sql.upsertLeases(ours.size()), leaseArgs.toArray()));
 	}
 
 	private static void addKey(List<Object> args, LeaseKey key) {

@@ -1,7 +1,6 @@
 package dev.metering.rollup;
 
 import java.math.BigDecimal;
-import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -15,7 +14,6 @@ import javax.sql.DataSource;
 import dev.metering.ledger.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
 
-import org.springframework.jdbc.core.ArgumentPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.util.function.SingletonSupplier;
@@ -94,12 +92,7 @@ public class LedgerUsageReader implements UsageReader {
 
 	/** Adds the (tenant, sum) rows of a grouped statement to the usages. */
 	static void addGrouped(JdbcTemplate jdbc, String sql, List<Object> args, Map<String, BigDecimal> usages) {
-		jdbc.query((connection) -> {
-			PreparedStatement statement = connection.prepareStatement(sql);
-			PlannedEachExecution.apply(statement);
-			new ArgumentPreparedStatementSetter(args.toArray()).setValues(statement);
-			return statement;
-		}, (RowCallbackHandler) (rs) -> {
+		jdbc.query(LedgerDatabase.plannedEachExecution(sql, args.toArray()), (RowCallbackHandler) (rs) -> {
 			BigDecimal sum = rs.getBigDecimal(2);
 			if (sum != null) {
 				usages.merge(rs.getString(1), sum, BigDecimal::add);

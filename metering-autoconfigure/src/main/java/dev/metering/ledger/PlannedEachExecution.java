@@ -1,4 +1,4 @@
-package dev.metering.rollup;
+package dev.metering.ledger;
 
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -15,6 +15,7 @@ import org.springframework.util.ClassUtils;
  * scan of the rollups' scope index (9 ms a statement, growing with every tenant) instead of look-ups
  * of the primary key (docs/BENCHMARKS.md, new tenant per request). For the statements run once per
  * batch, whose parameter count varies anyway; other drivers' statements are left as they are.
+ * Reached through {@link LedgerDatabase#plannedEachExecution}.
  */
 final class PlannedEachExecution {
 
