@@ -112,7 +112,8 @@ class DatabaseFaultTests {
 
 		assertThat(result.lost()).isZero();
 		assertThat(result.doubled()).isZero();
-		assertThat(result.unanswered()).isZero();
+		// A row without its answer only for a request whose connection broke on the client's side.
+		assertThat(result.unanswered()).isLessThanOrEqualTo(load.torn());
 		assertThat(load.refused()).as("requests answered with an error status").isZero();
 		// A client connection torn down under a loaded machine is not the app's answer; a handful at most.
 		assertThat(load.failed()).isLessThanOrEqualTo(Math.max(2, load.answered() / 1_000));

@@ -30,6 +30,9 @@ final class SteadyLoad implements AutoCloseable {
 	/** Requests answered with a status other than 2xx: what the app (and the kit) refused. */
 	private final LongAdder refused = new LongAdder();
 
+	/** Requests whose answer was lost in transport, the last ones (while stopping) included. */
+	private final LongAdder torn = new LongAdder();
+
 	private final AtomicLong lastAnswer = new AtomicLong(System.nanoTime());
 
 	private final AtomicLong longestSilence = new AtomicLong();
@@ -71,6 +74,8 @@ final class SteadyLoad implements AutoCloseable {
 				}
 			}
 			catch (Exception ex) {
+				// The app may have answered (and recorded) it: the connection broke on the way back.
+				this.torn.increment();
 				if (this.running) {
 					this.failed.increment();
 					sleep(20);
@@ -112,6 +117,14 @@ final class SteadyLoad implements AutoCloseable {
 
 	long failed() {
 		return this.failed.sum();
+	}
+
+	/**
+	 * Requests that failed in transport, counted while stopping too: each may have been answered
+	 * and recorded by the app, its answer lost on the way back.
+	 */
+	long torn() {
+		return this.torn.sum();
 	}
 
 	Duration longestSilence() {
