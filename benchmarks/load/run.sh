@@ -316,7 +316,7 @@ run_two() { # round: two instances, one database, one tenant, a hard daily limit
 	done
 	local rows
 	rows=$(ledger_rows "$prefix" "AND tenant_id = 'shared' AND meter = 'http.requests'")
-	printf '| two instances, limit %s | %s | %.0f (sum) | %s / %s | %.1f | %.1f | allowed (200) %s, denied (429) %s, of %s | ledger rows of the tenant %s | %s | a: %s; b: %s | %s | %s |\n' \
+	printf '| two instances, limit %s | %s | %.0f (sum) | %s / %s | %.1f | %.1f | allowed (200) %s, denied (429) %s, of %s | ledger rows of the tenant %s | – | %s | a: %s; b: %s | %s | %s |\n' \
 		"$TWO_LIMIT" "$round" "$rps" "$(wrk_field "$OUT/two-a-r$round.wrk.txt" p99)" "$(wrk_field "$OUT/two-b-r$round.wrk.txt" p99)" \
 		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
 		"$ok" "$denied" "$requests" "$rows" "$((requests - ok - denied))" \
