@@ -301,14 +301,9 @@ final class LeaseGrants {
 	}
 
 	/**
-	 * Renews the budget's lease, or drains the budget when the lease is gone (reclaimed by another
-	 * instance after it lapsed).
+	 * Renews the budgets' leases in JDBC batches, and drains each budget whose lease is gone
+	 * (reclaimed by another instance after it lapsed).
 	 */
-	void renew(LeaseBudget budget, long nowMillis) {
-		renewAll(List.of(budget), nowMillis);
-	}
-
-	/** {@link #renew} of many budgets, in JDBC batches. */
 	void renewAll(List<LeaseBudget> budgets, long nowMillis) {
 		if (budgets.isEmpty()) {
 			return;
