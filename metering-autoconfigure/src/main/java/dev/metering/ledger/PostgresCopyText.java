@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.UUID;
 
 import dev.metering.event.DimensionsJson;
@@ -36,6 +38,9 @@ public final class PostgresCopyText {
 	private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
 	/** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the years {@link Instant#toString()} writes with four digits. */
+	/** The columns in COPY order, as an array: iterating {@link EventColumn#ALL} cost an iterator per row. */
+	private static final EventColumn[] COLUMNS = EventColumn.ALL.toArray(new EventColumn[0]);
+
 	private static final long MIN_SECONDS = -62_167_219_200L;
 
 	private static final long MAX_SECONDS = 253_402_300_799L;
@@ -49,6 +54,10 @@ public final class PostgresCopyText {
 	private int length;
 
 	private long rows;
+
+	private @Nullable Map<String, String> lastDimensions;
+
+	private byte[] lastDimensionsText = new byte[0];
 
 	/**
 	 * An encoder of one COPY's rows.
@@ -66,7 +75,7 @@ public final class PostgresCopyText {
 		if (recordedAt != null) {
 			byte[] text = new byte[40];
 			int end = writeInstant(text, 0, recordedAt);
-			this.recordedAt = java.util.Arrays.copyOf(text, end);
+			this.recordedAt = Arrays.copyOf(text, end);
 		}
 		else {
 			this.recordedAt = null;
@@ -80,7 +89,7 @@ public final class PostgresCopyText {
 	 */
 	public void appendRow(UsageEvent event) throws SQLException {
 		boolean first = true;
-		for (EventColumn column : EventColumn.ALL) {
+		for (EventColumn column : COLUMNS) {
 			if (column == EventColumn.RECORDED_AT && this.recordedAt == null) {
 				continue;
 			}
@@ -100,7 +109,7 @@ public final class PostgresCopyText {
 				case USER_ID -> putText(event.userId());
 				case RESOURCE -> putText(event.resource());
 				case SOURCE -> putText(event.source().id());
-				case DIMENSIONS -> putText(event.dimensions().isEmpty() ? null : DimensionsJson.encode(event.dimensions()));
+				case DIMENSIONS -> putDimensions(event.dimensions());
 			}
 		}
 		put((byte) '\n');
@@ -184,10 +193,50 @@ public final class PostgresCopyText {
 
 	private void putLong(long value) throws SQLException {
 		ensure(20);
-		String digits = Long.toString(value);
-		for (int i = 0; i < digits.length(); i++) {
-			this.buffer[this.length++] = (byte) digits.charAt(i);
+		byte[] out = this.buffer;
+		if (value < 0) {
+			if (value == Long.MIN_VALUE) {
+				putAscii(Long.toString(value));
+				return;
+			}
+			out[this.length++] = '-';
+			value = -value;
 		}
+		int digits = 1;
+		for (long rest = value / 10; rest > 0; rest /= 10) {
+			digits++;
+		}
+		int at = this.length + digits;
+		do {
+			out[--at] = (byte) ('0' + (int) (value % 10));
+			value /= 10;
+		}
+		while (value > 0);
+		this.length += digits;
+	}
+
+	/**
+	 * The dimensions as escaped JSON text. Events share their map when they share its content
+	 * (the request filter keeps one immutable map per status, and an event's map is never
+	 * changed), so the last map's text is kept and written again when the next row has the same map.
+	 */
+	private void putDimensions(Map<String, String> dimensions) throws SQLException {
+		if (dimensions.isEmpty()) {
+			putBytes(NULL);
+			return;
+		}
+		if (dimensions == this.lastDimensions) {
+			putBytes(this.lastDimensionsText);
+			return;
+		}
+		String json = DimensionsJson.encode(dimensions);
+		// Room for the text at its longest (3 UTF-8 bytes a char, each escaped), so that no chunk
+		// is handed on while it is written and it can be copied from the buffer.
+		ensure(6 * json.length());
+		int start = this.length;
+		putText(json);
+		this.lastDimensions = dimensions;
+		this.lastDimensionsText = Arrays.copyOfRange(this.buffer, start, this.length);
 	}
 
 	/** Text known to be ASCII without characters to escape (numbers). */

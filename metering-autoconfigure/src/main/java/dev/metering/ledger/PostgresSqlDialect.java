@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import dev.metering.event.UsageEvent;
@@ -23,12 +24,17 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.ClassUtils;
 
 /**
- * PostgreSQL. With the pgjdbc driver a batch is written by {@code COPY}: repeats inside the batch
- * are dropped here (the first occurrence wins, as with {@code ON CONFLICT DO NOTHING}) and the
- * rest is {@code COPY}ed straight into the ledger, under a savepoint, each row encoded as it
+ * PostgreSQL. With the pgjdbc driver a batch is written by {@code COPY}: repeated (tenant,
+ * idempotency key) pairs inside the batch are dropped here (the first occurrence wins, as with
+ * {@code ON CONFLICT DO NOTHING}) and the rest is {@code COPY}ed straight into the ledger, under a
+ * savepoint, each row encoded as it
  * streams ({@link PostgresCopyText}, 64 KiB at a time): the server inserts while the client
  * encodes, where a batch encoded whole before sending left the server asleep for the encoding
- * (docs/BENCHMARKS.md, issue 14). Only when that hits a unique
+ * (docs/BENCHMARKS.md, issue 14). A repeated event id inside the batch is not looked for: a set
+ * of 20,000 ids cost a quarter of the writer's CPU, for repeats that only retries and replays make;
+ * one makes the COPY hit the unique index like a repeat of a stored event, and after such a batch
+ * the next {@value #ID_WATCH_BATCHES} batches drop repeated ids before COPYing, so a source
+ * of many repeats does not take the slow path batch after batch. Only when the COPY hits a unique
  * index (a retried or replayed batch) is the savepoint rolled back, one query finds which of the
  * batch's event ids and (tenant, idempotency key) pairs the ledger already holds, and the rest is
  * {@code COPY}ed. That measured fastest of the idempotent ways (docs/BENCHMARKS.md): COPY
@@ -72,7 +78,13 @@ final class PostgresSqlDialect extends SqlDialect {
 				.collect(Collectors.joining(", "))
 			+ ") ON CONFLICT DO NOTHING";
 
+	/** Batches that drop repeated event ids before COPY after a COPY hit a unique index. */
+	static final int ID_WATCH_BATCHES = 64;
+
 	private final boolean copy;
+
+	/** Batches left that drop repeated event ids before COPY. */
+	private final AtomicInteger idWatchBatches = new AtomicInteger();
 
 	private final String findExisting;
 
@@ -106,8 +118,10 @@ final class PostgresSqlDialect extends SqlDialect {
 		// replays do), so COPY it without looking anything up, and look up only when the COPY
 		// hits a unique index.
 		Savepoint savepoint = connection.getAutoCommit() ? null : connection.setSavepoint();
+		boolean watchIds = this.idWatchBatches.getAndUpdate((left) -> Math.max(0, left - 1)) > 0;
 		try {
-			long copied = copy(connection, events, new HashSet<>(events.size() * 2), new HashSet<>(), recordedAt);
+			long copied = copy(connection, events, watchIds ? new HashSet<>(events.size() * 2) : null,
+					new HashSet<>(), recordedAt);
 			if (savepoint != null) {
 				connection.releaseSavepoint(savepoint);
 			}
@@ -117,6 +131,7 @@ final class PostgresSqlDialect extends SqlDialect {
 			if (!UNIQUE_VIOLATION.equals(ex.getSQLState())) {
 				throw ex;
 			}
+			this.idWatchBatches.set(ID_WATCH_BATCHES);
 			if (savepoint != null) {
 				connection.rollback(savepoint);
 			}
@@ -131,22 +146,25 @@ final class PostgresSqlDialect extends SqlDialect {
 	/**
 	 * COPYs the events whose id and (tenant, key) are not in the given sets nor earlier in the
 	 * batch, encoding them as they stream: the first occurrence wins, and a skipped event claims
-	 * neither its id nor its key, as with {@code ON CONFLICT DO NOTHING}.
+	 * neither its id nor its key, as with {@code ON CONFLICT DO NOTHING}. Without a set of ids,
+	 * repeated ids are left for the unique index to refuse.
 	 * @return the rows the server took
 	 */
-	private long copy(Connection connection, List<UsageEvent> events, Set<UUID> ids, Set<List<String>> keys,
-			Instant recordedAt) throws SQLException {
+	private long copy(Connection connection, List<UsageEvent> events, @Nullable Set<UUID> ids,
+			Set<List<String>> keys, Instant recordedAt) throws SQLException {
 		PgCopy.Stream stream = new PgCopy.Stream(connection, this.copyEvents);
 		try {
 			PostgresCopyText rows = new PostgresCopyText(stream, recordedAt);
 			for (UsageEvent event : events) {
-				if (ids.contains(event.eventId())) {
+				List<String> key = (event.idempotencyKey() != null) ? List.of(event.tenantId(), event.idempotencyKey())
+						: null;
+				// The key first, then one add for the id, so a skipped event claims neither.
+				if ((key != null && keys.contains(key)) || (ids != null && !ids.add(event.eventId()))) {
 					continue;
 				}
-				if (event.idempotencyKey() != null && !keys.add(List.of(event.tenantId(), event.idempotencyKey()))) {
-					continue;
+				if (key != null) {
+					keys.add(key);
 				}
-				ids.add(event.eventId());
 				rows.appendRow(event);
 			}
 			rows.flush();

@@ -10,7 +10,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -89,6 +91,35 @@ class UsageEventValidatorTests {
 		assertThatNoException().isThrownBy(() -> this.validator.validate(event));
 		assertThatNoException().isThrownBy(() -> this.validator
 			.validate(UsageEvent.builder("acme", "tokens").quantity(0).occurredAt(NOW.minus(Duration.ofDays(35))).build()));
+	}
+
+	@Test
+	void meterNamesAreValidExactlyWhenTheyMatchTheDocumentedPattern() {
+		Pattern documented = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
+		char[] alphabet = "az09._-AZ /\u00e9\u0000".toCharArray();
+		SplittableRandom random = new SplittableRandom(11);
+		for (int i = 0; i < 100_000; i++) {
+			char[] name = new char[random.nextInt(0, 6)];
+			for (int c = 0; c < name.length; c++) {
+				name[c] = alphabet[random.nextInt(alphabet.length)];
+			}
+			String meter = new String(name);
+			boolean valid = documented.matcher(meter).matches();
+			assertThat(UsageEventValidator.isValidMeterName(meter)).as("'%s'", meter).isEqualTo(valid);
+			if (!meter.isEmpty()) {
+				UsageEvent event = UsageEvent.builder("acme", meter).occurredAt(NOW).build();
+				if (valid) {
+					assertThatNoException().isThrownBy(() -> this.validator.validate(event));
+				}
+				else {
+					assertThatExceptionOfType(InvalidUsageEventException.class)
+						.isThrownBy(() -> this.validator.validate(event))
+						.satisfies((ex) -> assertThat(ex.getField()).isEqualTo("meter"));
+				}
+			}
+		}
+		assertThat(UsageEventValidator.isValidMeterName("m".repeat(128))).isTrue();
+		assertThat(UsageEventValidator.isValidMeterName("m".repeat(129))).isFalse();
 	}
 
 	@Test
