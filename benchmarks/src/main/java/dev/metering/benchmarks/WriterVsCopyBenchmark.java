@@ -317,22 +317,41 @@ public final class WriterVsCopyBenchmark {
 		new MeteringSchemaInitializer(this.plain, settings, this.tables).initializeDatabase();
 	}
 
+	/** Drops every table the schema script created under this run's prefix, not only the ledger. */
 	private void dropTable() {
-		try {
-			this.jdbc.execute("DROP TABLE IF EXISTS " + this.tables.usageEvent());
+		try (Connection connection = this.plain.getConnection()) {
+			dropTables(connection);
 		}
-		catch (RuntimeException ex) {
-			System.err.println("Could not drop " + this.tables.usageEvent() + ": " + ex.getMessage());
+		catch (SQLException | RuntimeException ex) {
+			System.err.println("Could not drop the tables " + this.tables.namePrefix() + "*: " + ex.getMessage());
 		}
 	}
 
 	private void dropTableDirectly() {
-		try (Connection connection = DriverManager.getConnection(this.url);
-				Statement statement = connection.createStatement()) {
-			statement.execute("DROP TABLE IF EXISTS " + this.tables.usageEvent());
+		try (Connection connection = DriverManager.getConnection(this.url)) {
+			dropTables(connection);
 		}
 		catch (SQLException ex) {
-			System.err.println("Could not drop " + this.tables.usageEvent() + ": " + ex.getMessage());
+			System.err.println("Could not drop the tables " + this.tables.namePrefix() + "*: " + ex.getMessage());
+		}
+	}
+
+	private void dropTables(Connection connection) throws SQLException {
+		List<String> names = new ArrayList<>();
+		try (var query = connection.prepareStatement(
+				"SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND starts_with(tablename, ?)")) {
+			query.setString(1, this.tables.namePrefix());
+			try (var rows = query.executeQuery()) {
+				while (rows.next()) {
+					names.add(rows.getString(1));
+				}
+			}
+		}
+		try (Statement statement = connection.createStatement()) {
+			for (String name : names) {
+				// Names read back from the catalogue under this run's own prefix, quoted as identifiers.
+				statement.execute("DROP TABLE IF EXISTS \"" + name.replace("\"", "\"\"") + "\" CASCADE");
+			}
 		}
 	}
 
