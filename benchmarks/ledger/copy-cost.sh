@@ -7,6 +7,7 @@
 # local server's database "test" (tables t_*, dropped after) and /tmp/rows.copy.
 # Run: benchmarks/ledger/copy-cost.sh   (ROWS [300000] ROUNDS [5] TENANTS [10])
 P=(psql -X -q -t -A -h 127.0.0.1 -U postgres -d test)
+. "$(dirname "$0")/copy-ticks.sh"
 ROWS=${ROWS:-300000}; ROUNDS=${ROUNDS:-5}; TENANTS=${TENANTS:-10}
 "${P[@]}" -c "COPY (SELECT gen_random_uuid(), NULL, 'tenant-'||(i%$TENANTS), 'tenant-'||(i%$TENANTS), 'http.requests', 1, now() + i * interval '50 microseconds', now(), NULL, 'GET /api/ping', 'request', '{\"status\": \"200\"}' FROM generate_series(1,$ROWS) i) TO '/tmp/rows.copy'"
 mk() { # name collate partial
@@ -17,16 +18,7 @@ mk() { # name collate partial
   true
 }
 run() { # name collate partial -> ticks
-  "${P[@]}" <<SQL
-$(mk $1 "$2" $3)
-CHECKPOINT;
-\o /tmp/pid.txt
-SELECT pg_backend_pid();
-\o
-\! sed 's/.*) //' /proc/\$(cat /tmp/pid.txt)/stat | awk '{print \$12+\$13}' > /tmp/t0.txt
-COPY $1 (event_id, idempotency_key, tenant_id, billing_scope_id, meter, quantity, occurred_at, recorded_at, user_id, resource, source, dimensions) FROM '/tmp/rows.copy';
-\! echo \$(( \$(sed 's/.*) //' /proc/\$(cat /tmp/pid.txt)/stat | awk '{print \$12+\$13}') - \$(cat /tmp/t0.txt) ))
-SQL
+  copy_ticks "$(mk $1 "$2" $3)" $1 /tmp/rows.copy
 }
 VARIANTS=("main||" "collate-c|COLLATE \"C\"|" "partial||partial" "collate-c+partial|COLLATE \"C\"|partial" ${EXTRA:-})
 : > /tmp/copycost.res
