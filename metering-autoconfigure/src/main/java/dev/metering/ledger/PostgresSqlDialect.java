@@ -156,14 +156,14 @@ final class PostgresSqlDialect extends SqlDialect {
 		try {
 			PostgresCopyText rows = new PostgresCopyText(stream, recordedAt);
 			for (UsageEvent event : events) {
-				List<String> key = (event.idempotencyKey() != null) ? List.of(event.tenantId(), event.idempotencyKey())
-						: null;
-				// The key first, then one add for the id, so a skipped event claims neither.
-				if ((key != null && keys.contains(key)) || (ids != null && !ids.add(event.eventId()))) {
+				if (ids != null && ids.contains(event.eventId())) {
 					continue;
 				}
-				if (key != null) {
-					keys.add(key);
+				if (event.idempotencyKey() != null && !keys.add(List.of(event.tenantId(), event.idempotencyKey()))) {
+					continue;
+				}
+				if (ids != null) {
+					ids.add(event.eventId());
 				}
 				rows.appendRow(event);
 			}
