@@ -24,7 +24,7 @@ import dev.metering.ledger.InsertResult;
 import dev.metering.ledger.JdbcUsageEventStore;
 import dev.metering.ledger.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.PostgresCopyText;
+import dev.metering.ledger.PostgresCopyBinary;
 import dev.metering.ledger.UsageEventStore;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -59,7 +59,7 @@ enum PostgresStrategy {
 	WHOLE_BATCH("the kit's previous COPY: whole batch encoded, then sent (no look-up fallback)", false) {
 		@Override
 		UsageEventStore store(DataSource dataSource, MeteringTables tables) {
-			String copy = "COPY " + tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") FROM STDIN";
+			String copy = "COPY " + tables.usageEvent() + " (" + CopyRows.LEDGER_COLUMNS + ") FROM STDIN (FORMAT binary)";
 			return new CandidateStore(dataSource) {
 				@Override
 				InsertResult insert(Connection connection, List<UsageEvent> events, Instant recordedAt)
@@ -68,7 +68,7 @@ enum PostgresStrategy {
 					Set<UUID> ids = new HashSet<>(events.size() * 2);
 					Set<List<String>> keys = new HashSet<>();
 					ByteArrayOutputStream whole = new ByteArrayOutputStream(events.size() * 256);
-					PostgresCopyText rows = new PostgresCopyText(whole::write, recordedAt);
+					PostgresCopyBinary rows = new PostgresCopyBinary(whole::write, recordedAt);
 					for (UsageEvent event : events) {
 						if (!ids.add(event.eventId()) || (event.idempotencyKey() != null
 								&& !keys.add(List.of(event.tenantId(), event.idempotencyKey())))) {
@@ -76,7 +76,11 @@ enum PostgresStrategy {
 						}
 						rows.appendRow(event);
 					}
-					rows.flush();
+					rows.finish();
+					if (rows.rows() == 0) {
+						connection.releaseSavepoint(savepoint);
+						return new InsertResult(0, events.size());
+					}
 					byte[] bytes = whole.toByteArray();
 					CopyIn copyIn = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
 					copyIn.writeToCopy(bytes, 0, bytes.length);
@@ -168,8 +172,8 @@ enum PostgresStrategy {
 					+ "idempotency_key varchar(200), tenant_id varchar(128), billing_scope_id varchar(128), "
 					+ "meter varchar(128), quantity numeric(38, 9), occurred_at timestamptz, user_id varchar(256), "
 					+ "resource varchar(512), source varchar(16), dimensions jsonb) ON COMMIT DELETE ROWS";
-			String copy = "COPY metering_bench_stage (" + CopyText.STAGING_COLUMNS + ") FROM STDIN";
-			String insert = "INSERT INTO " + tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") "
+			String copy = "COPY metering_bench_stage (" + CopyRows.STAGING_COLUMNS + ") FROM STDIN (FORMAT binary)";
+			String insert = "INSERT INTO " + tables.usageEvent() + " (" + CopyRows.LEDGER_COLUMNS + ") "
 					+ "SELECT event_id, idempotency_key, tenant_id, billing_scope_id, meter, quantity, occurred_at, "
 					+ "CAST(? AS timestamptz), user_id, resource, source, dimensions FROM metering_bench_stage "
 					+ "ON CONFLICT DO NOTHING";
@@ -181,7 +185,7 @@ enum PostgresStrategy {
 						statement.execute(create);
 					}
 					CopyIn copyIn = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(copy);
-					CopyText.write(copyIn, events, null);
+					CopyRows.write(copyIn, events, null);
 					copyIn.endCopy();
 					try (PreparedStatement statement = connection.prepareStatement(insert)) {
 						statement.setObject(1, OffsetDateTime.ofInstant(recordedAt, ZoneOffset.UTC));
@@ -220,7 +224,7 @@ enum PostgresStrategy {
 	}
 
 	static String singleRowInsert(MeteringTables tables) {
-		return "INSERT INTO " + tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") VALUES ("
+		return "INSERT INTO " + tables.usageEvent() + " (" + CopyRows.LEDGER_COLUMNS + ") VALUES ("
 				+ String.join(", ", Collections.nCopies(EventColumn.ALL.size(), "?")) + ") ON CONFLICT DO NOTHING";
 	}
 

@@ -58,7 +58,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * (validation included) into a {@link BufferedLedgerWriter} whose buffer holds them all, so the
  * background thread never waits for producers; the clock runs from the first record until
  * {@link BufferedLedgerWriter#flush(Duration)} returns, i.e. until the last event is committed.
- * COPY: one {@code COPY ... FROM STDIN} of all rows through pgjdbc's {@code CopyManager},
+ * COPY: one {@code COPY ... FROM STDIN (FORMAT binary)} of all rows through pgjdbc's {@code CopyManager},
  * encoding rows as it streams them, timed until the server has committed it.
  * <p>
  * Arguments, each {@code name=value}, all optional: {@code url} (default the local server,
@@ -206,12 +206,12 @@ public final class WriterVsCopyBenchmark {
 	/** PostgreSQL's own bulk load of the same rows: the baseline. */
 	private CpuMeter.Cost copy(List<UsageEvent> events) throws SQLException {
 		Instant recordedAt = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-		String sql = "COPY " + this.tables.usageEvent() + " (" + CopyText.LEDGER_COLUMNS + ") FROM STDIN";
+		String sql = "COPY " + this.tables.usageEvent() + " (" + CopyRows.LEDGER_COLUMNS + ") FROM STDIN (FORMAT binary)";
 		try (Connection connection = this.plain.getConnection()) {
 			connection.setAutoCommit(true);
 			CpuMeter.Reading before = this.cpu.read();
 			CopyIn copyIn = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
-			CopyText.write(copyIn, events, recordedAt);
+			CopyRows.write(copyIn, events, recordedAt);
 			long rows = copyIn.endCopy();
 			CpuMeter.Cost cost = this.cpu.read().since(before, events.size());
 			check(rows == events.size() && count() == events.size(),

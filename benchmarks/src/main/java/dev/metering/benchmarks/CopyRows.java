@@ -7,15 +7,15 @@ import java.util.stream.Collectors;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.EventColumn;
-import dev.metering.ledger.PostgresCopyText;
+import dev.metering.ledger.PostgresCopyBinary;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.copy.CopyIn;
 
 /**
- * COPY text rows for the baseline and the staging strategy: the kit's own encoding
- * ({@link PostgresCopyText}), so the baseline COPYs exactly the bytes the kit would.
+ * COPY rows (binary format) for the baseline and the staging strategy: the kit's own encoding
+ * ({@link PostgresCopyBinary}), so the baseline COPYs exactly the bytes the kit would.
  */
-final class CopyText {
+final class CopyRows {
 
 	/** The ledger's columns in the order of the full rows ({@link #write} with a recorded-at). */
 	static final String LEDGER_COLUMNS = EventColumn.names();
@@ -26,7 +26,7 @@ final class CopyText {
 		.map(EventColumn::columnName)
 		.collect(Collectors.joining(", "));
 
-	private CopyText() {
+	private CopyRows() {
 	}
 
 	/**
@@ -37,11 +37,11 @@ final class CopyText {
 	 * @throws SQLException when the server fails
 	 */
 	static void write(CopyIn copyIn, List<UsageEvent> events, @Nullable Instant recordedAt) throws SQLException {
-		PostgresCopyText rows = new PostgresCopyText(copyIn::writeToCopy, recordedAt);
+		PostgresCopyBinary rows = new PostgresCopyBinary(copyIn::writeToCopy, recordedAt);
 		for (UsageEvent event : events) {
 			rows.appendRow(event);
 		}
-		rows.flush();
+		rows.finish();
 	}
 
 }
