@@ -76,6 +76,9 @@ public final class PostgresCopyBinary {
 
 	private final long recordedAt;
 
+	/** The base-10,000 digits of a whole-number quantity: one array for every row. */
+	private final int[] wholeDigits = new int[5];
+
 	private byte[] buffer;
 
 	private int length;
@@ -347,7 +350,7 @@ public final class PostgresCopyBinary {
 	private void putWholeNumber(long value) throws SQLException {
 		boolean negative = value < 0;
 		long rest = Math.abs(value);
-		int[] groups = new int[5];
+		int[] groups = this.wholeDigits;
 		int count = 0;
 		while (rest > 0) {
 			groups[count++] = (int) (rest % 10_000);
