@@ -33,7 +33,7 @@ public class MeteringRollupProperties {
 	 * written per event) and hold the rollup's progress lock longer. The database sums a batch
 	 * by hashing its distinct rollup keys, so its memory follows the keys, not the rows.
 	 */
-	private int batchSize = 250_000;
+	private int batchSize = 1_000_000;
 
 	/**
 	 * How long a ledger id missing below the rollup's watermark (its transaction had not

@@ -66,7 +66,8 @@ public class RollupJob {
 
 	private final JdbcTemplate jdbc;
 
-	private final TransactionTemplate transaction;
+	/** Built on the first run, when the database (and so the fold's isolation) is known. */
+	private final Supplier<TransactionTemplate> transaction;
 
 	private final Supplier<LedgerDatabase> database;
 
@@ -119,8 +120,12 @@ public class RollupJob {
 			Clock clock, boolean foldInDatabase) {
 		this.foldInDatabase = foldInDatabase;
 		this.jdbc = new JdbcTemplate(dataSource);
-		this.transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		this.database = SingletonSupplier.of(database);
+		this.transaction = SingletonSupplier.of(() -> {
+			TransactionTemplate template = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+			template.setIsolationLevel(LedgerFoldSql.forPlatform(this.database.get().platform()).isolationLevel());
+			return template;
+		});
 		this.dialect = SingletonSupplier.of(() -> RollupDialect.of(this.database.get(), tables));
 		this.tables = tables;
 		this.statements = RollupStatements.of(tables);
@@ -199,7 +204,7 @@ public class RollupJob {
 					// In a transaction of its own: on PostgreSQL a duplicate key would abort the batch's.
 					createState(sql);
 				}
-				Batch batch = this.transaction.execute((status) -> foldBatch(sql));
+				Batch batch = this.transaction.get().execute((status) -> foldBatch(sql));
 				if (batch != null) {
 					return batch;
 				}

@@ -20,9 +20,9 @@ public record RollupSettings(int batchSize, Duration gapTimeout) {
 		}
 	}
 
-	/** The kit's defaults: batches of 250,000 rows, gaps waited for 10 minutes. */
+	/** The kit's defaults: batches of 1,000,000 rows, gaps waited for 10 minutes. */
 	public static RollupSettings defaults() {
-		return new RollupSettings(250_000, Duration.ofMinutes(10));
+		return new RollupSettings(1_000_000, Duration.ofMinutes(10));
 	}
 
 }

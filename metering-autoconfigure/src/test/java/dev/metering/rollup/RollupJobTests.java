@@ -2,14 +2,21 @@ package dev.metering.rollup;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.EventColumn;
@@ -32,7 +39,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The rollup job on every real database: sums per hour, idempotent runs, late events, ids that
- * commit out of order, gaps that never fill, and a run that dies half-way.
+ * commit out of order, gaps that never fill, a run that dies half-way, and a writer that never
+ * waits for a batch in progress.
  */
 class RollupJobTests {
 
@@ -227,6 +235,68 @@ class RollupJobTests {
 			assertThat(RollupTruth.differences(schema)).isEmpty();
 			assertThat(job.stats().failures()).isEqualTo(2);
 		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void theWriterDoesNotWaitForAFoldBatchInProgress(TestDatabase database) throws Exception {
+		try (TestSchema schema = database.newSchema(); HikariDataSource own = database.newDataSource(2)) {
+			RollupJob job = job(schema, new MutableClock(NOW), RollupSettings.defaults());
+			store(schema).insert(List.of(event("acme", "api.calls", "1", NOW)), NOW);
+			job.rollupNow();
+			// Two rows: the batch reads an id range (InnoDB looks a single id up as a key, locking only it).
+			store(schema).insert(List.of(event("acme", "api.calls", "10", NOW), event("acme", "api.calls", "20", NOW)),
+					NOW);
+			ExecutorService executor = Executors.newSingleThreadExecutor();
+			try (Connection blocker = own.getConnection(); Connection writer = own.getConnection()) {
+				// Holds the rollup row the next batch adds to: the batch stops there, its ledger reads done.
+				blocker.setAutoCommit(false);
+				try (Statement statement = blocker.createStatement()) {
+					statement.executeUpdate("UPDATE " + schema.tables().usageRollup() + " SET event_count = event_count");
+				}
+				Future<RollupResult> batch = executor.submit(job::rollupNow);
+				awaitLockWait(schema, batch);
+				try (Statement statement = writer.createStatement()) {
+					statement.execute(switch (database) {
+						case H2 -> "SET LOCK_TIMEOUT 2000";
+						case POSTGRESQL -> "SET lock_timeout = '2s'";
+						case MARIADB -> "SET SESSION innodb_lock_wait_timeout = 2";
+					});
+				}
+
+				// Fails with a lock timeout if the batch holds locks on the ledger's newest rows.
+				insertOn(writer, schema, event("acme", "api.calls", "100", NOW));
+
+				blocker.rollback();
+				assertThat(batch.get(60, TimeUnit.SECONDS).eventsFolded()).isEqualTo(2);
+			}
+			finally {
+				executor.shutdownNow();
+			}
+			assertThat(job.rollupNow().eventsFolded()).isEqualTo(1);
+			assertThat(RollupTruth.differences(schema)).isEmpty();
+		}
+	}
+
+	/** Until the batch's rollup upsert waits for a lock (the blocker's row). */
+	private static void awaitLockWait(TestSchema schema, Future<?> batch) throws InterruptedException {
+		String sql = switch (schema.database()) {
+			case H2 -> "SELECT COUNT(*) FROM INFORMATION_SCHEMA.SESSIONS WHERE BLOCKER_ID IS NOT NULL "
+					+ "AND EXECUTING_STATEMENT LIKE ?";
+			case POSTGRESQL -> "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?";
+			// A statement of a two-row batch that has run for 200 ms is waiting.
+			case MARIADB -> "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' "
+					+ "AND TIME_MS > 200 AND INFO LIKE ?";
+		};
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (!batch.isDone() && System.nanoTime() < deadline) {
+			Long waiting = schema.jdbc().queryForObject(sql, Long.class, "%INTO " + schema.tables().usageRollup() + " %");
+			if (waiting != null && waiting > 0) {
+				return;
+			}
+			Thread.sleep(20);
+		}
+		throw new IllegalStateException("The fold batch never waited for the rollup row (done: " + batch.isDone() + ")");
 	}
 
 	/** The progress row, written only when a run changed something. */
