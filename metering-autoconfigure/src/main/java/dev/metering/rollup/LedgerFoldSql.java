@@ -1,9 +1,14 @@
 package dev.metering.rollup;
 
 import java.util.Collections;
+import java.util.Map;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import dev.metering.ledger.MeteringTables;
 
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.TransactionDefinition;
 
 /**
@@ -77,9 +82,10 @@ abstract sealed class LedgerFoldSql {
 	/**
 	 * The isolation of a fold batch's transaction. The fold needs no lock on the ledger rows it
 	 * reads: it sums only id ranges it has seen whole, and ledger rows never change.
+	 * @param jdbc the ledger's database, for settings the choice depends on (asked once per job)
 	 * @return a {@link TransactionDefinition} isolation constant
 	 */
-	int isolationLevel() {
+	int isolationLevel(JdbcTemplate jdbc) {
 		return TransactionDefinition.ISOLATION_DEFAULT;
 	}
 
@@ -235,15 +241,31 @@ abstract sealed class LedgerFoldSql {
 	 */
 	static final class MySql extends LedgerFoldSql {
 
+		private static final Log logger = LogFactory.getLog(MySql.class);
+
 		/**
 		 * Read committed: at InnoDB's default, repeatable read, {@code INSERT ... SELECT} locks
 		 * every ledger row it reads and the gap after the last (the end of the table), so each of
 		 * the writer's inserts waited for the batch to commit. At read committed the rows are read
-		 * from a snapshot, as on PostgreSQL, and lock nothing.
+		 * from a snapshot, as on PostgreSQL, and lock nothing. Except with statement-based binary
+		 * logging, which refuses InnoDB writes at read committed: there the batch keeps the
+		 * server's isolation (and its locks), with a warning.
 		 */
 		@Override
-		int isolationLevel() {
-			return TransactionDefinition.ISOLATION_READ_COMMITTED;
+		int isolationLevel(JdbcTemplate jdbc) {
+			Map<String, Object> logging = jdbc.queryForMap("SELECT @@log_bin AS log_bin, @@binlog_format AS format");
+			boolean binaryLog = logging.get("log_bin") instanceof Number on && on.intValue() != 0;
+			if (readCommittedLogs(binaryLog, String.valueOf(logging.get("format")))) {
+				return TransactionDefinition.ISOLATION_READ_COMMITTED;
+			}
+			logger.warn("binlog_format is STATEMENT: rollup batches run at the server's isolation, where InnoDB "
+					+ "holds the writer's ledger inserts until each batch commits; set binlog_format to ROW or MIXED");
+			return TransactionDefinition.ISOLATION_DEFAULT;
+		}
+
+		/** Whether the server can log a read committed batch: not with statement-based binary logging. */
+		static boolean readCommittedLogs(boolean binaryLog, String binlogFormat) {
+			return !binaryLog || !"STATEMENT".equalsIgnoreCase(binlogFormat);
 		}
 
 		@Override

@@ -123,7 +123,8 @@ public class RollupJob {
 		this.database = SingletonSupplier.of(database);
 		this.transaction = SingletonSupplier.of(() -> {
 			TransactionTemplate template = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-			template.setIsolationLevel(LedgerFoldSql.forPlatform(this.database.get().platform()).isolationLevel());
+			template.setIsolationLevel(
+					LedgerFoldSql.forPlatform(this.database.get().platform()).isolationLevel(this.jdbc));
 			return template;
 		});
 		this.dialect = SingletonSupplier.of(() -> RollupDialect.of(this.database.get(), tables));
