@@ -34,6 +34,7 @@ import org.springframework.boot.sql.autoconfigure.init.OnDatabaseInitializationC
 import org.springframework.boot.sql.init.DatabaseInitializationSettings;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.StringUtils;
 
@@ -75,8 +76,10 @@ public final class MeteringLedgerAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UsageEventStore meteringUsageEventStore(DataSource dataSource, MeteringJdbcProperties jdbc,
-			MeteringTables tables) {
-		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables);
+			MeteringTables tables, Environment environment) {
+		// Batch sums serve the rollup only: an instance that runs none writes none.
+		boolean rollup = environment.getProperty("metering.rollup.enabled", Boolean.class, true);
+		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables, rollup);
 	}
 
 	/** The configured database, or the one detected from the DataSource on first use (not at start-up). */

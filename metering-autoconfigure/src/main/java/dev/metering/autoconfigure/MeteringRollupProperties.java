@@ -31,7 +31,9 @@ public class MeteringRollupProperties {
 	 * The most new ledger rows folded in one transaction; a run loops until it has caught up.
 	 * Larger batches sum more events into each rollup row before writing it (fewer rollup rows
 	 * written per event) and hold the rollup's progress lock longer. The database sums a batch
-	 * by hashing its distinct rollup keys, so its memory follows the keys, not the rows.
+	 * by hashing its distinct rollup keys, so its memory follows the keys, not the rows. On
+	 * PostgreSQL, writer batches folded from their sums count their rows toward it, and a
+	 * transaction takes at least one such batch whole.
 	 */
 	private int batchSize = 1_000_000;
 

@@ -42,7 +42,21 @@ public class JdbcUsageEventStore implements UsageEventStore {
 	 * @param tables the table names
 	 */
 	public JdbcUsageEventStore(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables) {
-		this(dataSource, SingletonSupplier.of(() -> SqlDialect.of(database.get(), tables)));
+		this(dataSource, database, tables, true);
+	}
+
+	/**
+	 * A store on a known database that may be told not to write batch sums.
+	 * @param dataSource the application's DataSource
+	 * @param database supplies the database (called once, on the first write)
+	 * @param tables the table names
+	 * @param batchSums whether each batch also writes its sums by rollup key, where the database
+	 * has a table for them (PostgreSQL), for the rollup to fold instead of the batch's rows; an
+	 * application that runs no rollup on any instance has no use for them
+	 */
+	public JdbcUsageEventStore(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables,
+			boolean batchSums) {
+		this(dataSource, SingletonSupplier.of(() -> SqlDialect.of(database.get(), tables, batchSums)));
 	}
 
 	/**

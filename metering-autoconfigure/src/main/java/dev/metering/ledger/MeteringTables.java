@@ -58,6 +58,11 @@ public record MeteringTables(String prefix) {
 		return this.prefix + "usage_event";
 	}
 
+	/** Sums of ledger batches by rollup key, written with the batch, for the rollup to fold (PostgreSQL). */
+	public String usageEventSum() {
+		return this.prefix + "usage_event_sum";
+	}
+
 	/** Hourly rollups of the ledger. */
 	public String usageRollup() {
 		return this.prefix + "usage_rollup";

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +44,14 @@ import org.springframework.util.ClassUtils;
  * the keys between the look-up and the second COPY makes it fail with a unique violation, and
  * {@link JdbcUsageEventStore} then writes that batch row by row, each row skipping only itself.
  * <p>
+ * When the ledger has a sum table ({@code metering_usage_event_sum}, schema-postgresql.sql) and
+ * sums are wanted (the rollup runs), a COPYed batch takes its ids from the ledger's identity
+ * sequence first, one round trip, and COPYs them with the rows; when those ids are one
+ * contiguous run and the batch has at least {@value LedgerBatchSums#ROWS_PER_KEY} rows per rollup
+ * key, its sums by key go into the sum table with the run's first and last id, in the same
+ * transaction. The rollup folds such a run from its sums without reading its rows
+ * ({@code dev.metering.rollup.DatabaseFold}); a batch without sums is folded from its rows.
+ * <p>
  * Without pgjdbc (another driver, or a connection that does not unwrap to it) a batch is one
  * {@code INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING}, whose update count is
  * exact as well.
@@ -71,6 +80,21 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	private static final String COPY_EVENTS = "COPY %PREFIX%usage_event (" + EventColumn.names() + ") FROM STDIN (FORMAT binary)";
 
+	private static final String COPY_EVENTS_WITH_IDS = "COPY %PREFIX%usage_event (id, " + EventColumn.names()
+			+ ") FROM STDIN (FORMAT binary)";
+
+	/** Whether the sum table exists, and the sequence of the ledger's ids (null when none). */
+	private static final String FIND_SUM_TARGET = "SELECT to_regclass(?) IS NOT NULL, pg_get_serial_sequence(?, 'id')";
+
+	/** The next ids of a sequence; the sequence found once (OFFSET 0 keeps the look-up out of the per-row call). */
+	private static final String NEXT_IDS = "SELECT nextval(s.seq) FROM (SELECT CAST(? AS regclass) AS seq OFFSET 0) s "
+			+ "CROSS JOIN generate_series(1, ?)";
+
+	private static final String INSERT_SUMS = "INSERT INTO %PREFIX%usage_event_sum (first_id, last_id, tenant_id, "
+			+ "meter, billing_scope_id, period_start, user_id, quantity, event_count) SELECT CAST(? AS bigint), "
+			+ "CAST(? AS bigint), * FROM unnest(CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), "
+			+ "CAST(? AS timestamptz[]), CAST(? AS varchar[]), CAST(? AS numeric[]), CAST(? AS bigint[]))";
+
 	/** One text array per column, in {@link EventColumn} order. */
 	private static final String INSERT_UNNEST = "INSERT INTO %PREFIX%usage_event (" + EventColumn.names()
 			+ ") SELECT * FROM unnest(" + EventColumn.ALL.stream()
@@ -83,6 +107,12 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	private final boolean copy;
 
+	/** Whether to write batch sums when the ledger has a sum table. */
+	private final boolean sums;
+
+	/** The ledger's id sequence when sums are written, found on the first COPY; empty when they are not. */
+	private volatile @Nullable Optional<String> sumSequence;
+
 	/** Batches left that drop repeated event ids before COPY. */
 	private final AtomicInteger idWatchBatches = new AtomicInteger();
 
@@ -92,17 +122,28 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	private final String insertUnnest;
 
+	private final String copyEventsWithIds;
+
+	private final String insertSums;
+
+	private final MeteringTables tables;
+
 	/**
 	 * A dialect that may be told not to COPY.
 	 * @param tables the table names
 	 * @param copy whether to write by COPY when the driver allows it ({@code false} only for
 	 * tests of the other path)
+	 * @param sums whether to write batch sums when the ledger has a sum table
 	 */
-	PostgresSqlDialect(MeteringTables tables, boolean copy) {
+	PostgresSqlDialect(MeteringTables tables, boolean copy, boolean sums) {
 		this.copy = copy && PGJDBC_PRESENT;
+		this.sums = sums;
+		this.tables = tables;
 		this.findExisting = tables.resolve(FIND_EXISTING);
 		this.copyEvents = tables.resolve(COPY_EVENTS);
+		this.copyEventsWithIds = tables.resolve(COPY_EVENTS_WITH_IDS);
 		this.insertUnnest = tables.resolve(INSERT_UNNEST);
+		this.insertSums = tables.resolve(INSERT_SUMS);
 	}
 
 	@Override
@@ -114,18 +155,21 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	private InsertResult insertByCopy(Connection connection, List<UsageEvent> events, Instant recordedAt)
 			throws SQLException {
+		String sequence = sumSequence(connection);
+		long[] rowIds = (sequence != null) ? nextIds(connection, sequence, events.size()) : null;
 		// Optimistic first: a batch almost never repeats what the ledger holds (only retries and
 		// replays do), so COPY it without looking anything up, and look up only when the COPY
 		// hits a unique index.
 		Savepoint savepoint = connection.getAutoCommit() ? null : connection.setSavepoint();
 		boolean watchIds = this.idWatchBatches.getAndUpdate((left) -> Math.max(0, left - 1)) > 0;
+		LedgerBatchSums sums = sumsOf(rowIds);
+		long copied = -1;
 		try {
-			long copied = copy(connection, events, watchIds ? new HashSet<>(events.size() * 2) : null,
-					new HashSet<>(), recordedAt);
+			copied = copy(connection, events, watchIds ? new HashSet<>(events.size() * 2) : null,
+					new HashSet<>(), recordedAt, rowIds, sums);
 			if (savepoint != null) {
 				connection.releaseSavepoint(savepoint);
 			}
-			return new InsertResult((int) copied, events.size() - (int) copied);
 		}
 		catch (SQLException ex) {
 			if (!UNIQUE_VIOLATION.equals(ex.getSQLState())) {
@@ -136,26 +180,109 @@ final class PostgresSqlDialect extends SqlDialect {
 				connection.rollback(savepoint);
 			}
 		}
-		Set<UUID> ids = new HashSet<>(events.size() * 2);
-		Set<List<String>> keys = new HashSet<>();
-		findExisting(connection, events, ids, keys);
-		long copied = copy(connection, events, ids, keys, recordedAt);
+		if (copied < 0) {
+			Set<UUID> ids = new HashSet<>(events.size() * 2);
+			Set<List<String>> keys = new HashSet<>();
+			findExisting(connection, events, ids, keys);
+			sums = sumsOf(rowIds);
+			copied = copy(connection, events, ids, keys, recordedAt, rowIds, sums);
+		}
+		writeSums(connection, rowIds, sums, copied);
 		return new InsertResult((int) copied, events.size() - (int) copied);
+	}
+
+	/**
+	 * Sums for a batch whose ids are one run (the usual case; another writer's allocation at the
+	 * same moment can interleave), else none.
+	 */
+	private static @Nullable LedgerBatchSums sumsOf(long @Nullable [] rowIds) {
+		if (rowIds == null || rowIds.length == 0 || rowIds[rowIds.length - 1] - rowIds[0] != rowIds.length - 1) {
+			return null;
+		}
+		return new LedgerBatchSums();
+	}
+
+	/**
+	 * The ledger's id sequence if sums are to be written, found once: null without a sum table
+	 * (a ledger created before it, with the schema left to the application) or an id sequence.
+	 */
+	private @Nullable String sumSequence(Connection connection) throws SQLException {
+		Optional<String> sequence = this.sumSequence;
+		if (sequence == null) {
+			sequence = Optional.empty();
+			if (this.sums) {
+				try (PreparedStatement statement = connection.prepareStatement(FIND_SUM_TARGET)) {
+					statement.setString(1, this.tables.usageEventSum());
+					statement.setString(2, this.tables.usageEvent());
+					try (ResultSet found = statement.executeQuery()) {
+						if (found.next() && found.getBoolean(1)) {
+							sequence = Optional.ofNullable(found.getString(2));
+						}
+					}
+				}
+			}
+			this.sumSequence = sequence;
+		}
+		return sequence.orElse(null);
+	}
+
+	/** The next {@code count} ids of the ledger's sequence, in the order the sequence gave them. */
+	private long[] nextIds(Connection connection, String sequence, int count) throws SQLException {
+		long[] ids = new long[count];
+		try (PreparedStatement statement = connection.prepareStatement(NEXT_IDS)) {
+			statement.setString(1, sequence);
+			statement.setInt(2, count);
+			try (ResultSet next = statement.executeQuery()) {
+				for (int i = 0; i < count && next.next(); i++) {
+					ids[i] = next.getLong(1);
+				}
+			}
+		}
+		return ids;
+	}
+
+	/** Writes a batch's sums with its id run, when it has any worth writing. */
+	private void writeSums(Connection connection, long @Nullable [] rowIds, @Nullable LedgerBatchSums sums,
+			long copied) throws SQLException {
+		if (rowIds == null || sums == null || sums.rows() != copied || !sums.worthWriting()) {
+			return;
+		}
+		String[][] columns = sums.columns();
+		Array[] arrays = new Array[columns.length];
+		try (PreparedStatement statement = connection.prepareStatement(this.insertSums)) {
+			statement.setLong(1, rowIds[0]);
+			statement.setLong(2, rowIds[rowIds.length - 1]);
+			for (int c = 0; c < columns.length; c++) {
+				arrays[c] = connection.createArrayOf("text", columns[c]);
+				statement.setArray(c + 3, arrays[c]);
+			}
+			statement.executeUpdate();
+		}
+		finally {
+			for (Array array : arrays) {
+				if (array != null) {
+					array.free();
+				}
+			}
+		}
 	}
 
 	/**
 	 * COPYs the events whose id and (tenant, key) are not in the given sets nor earlier in the
 	 * batch, encoding them as they stream: the first occurrence wins, and a skipped event claims
 	 * neither its id nor its key, as with {@code ON CONFLICT DO NOTHING}. Without a set of ids,
-	 * repeated ids are left for the unique index to refuse.
+	 * repeated ids are left for the unique index to refuse. With row ids, each event is COPYed
+	 * with its own (a skipped event leaves its id unused) and added to the sums, if any.
 	 * @return the rows the server took
 	 */
 	private long copy(Connection connection, List<UsageEvent> events, @Nullable Set<UUID> ids,
-			Set<List<String>> keys, Instant recordedAt) throws SQLException {
-		PgCopy.Stream stream = new PgCopy.Stream(connection, this.copyEvents);
+			Set<List<String>> keys, Instant recordedAt, long @Nullable [] rowIds, @Nullable LedgerBatchSums sums)
+			throws SQLException {
+		PgCopy.Stream stream = new PgCopy.Stream(connection, (rowIds != null) ? this.copyEventsWithIds : this.copyEvents);
 		try {
 			PostgresCopyBinary rows = new PostgresCopyBinary(stream, recordedAt);
-			for (UsageEvent event : events) {
+			for (int i = 0; i < events.size(); i++) {
+				UsageEvent event = events.get(i);
 				if (ids != null && ids.contains(event.eventId())) {
 					continue;
 				}
@@ -165,7 +292,15 @@ final class PostgresSqlDialect extends SqlDialect {
 				if (ids != null) {
 					ids.add(event.eventId());
 				}
-				rows.appendRow(event);
+				if (rowIds != null) {
+					rows.appendRow(event, rowIds[i]);
+					if (sums != null) {
+						sums.add(event);
+					}
+				}
+				else {
+					rows.appendRow(event);
+				}
 			}
 			rows.finish();
 			return stream.end();

@@ -31,8 +31,19 @@ abstract sealed class SqlDialect permits PostgresSqlDialect, H2SqlDialect, MySql
 	 * @return the dialect
 	 */
 	static SqlDialect of(LedgerDatabase database, MeteringTables tables) {
+		return of(database, tables, true);
+	}
+
+	/**
+	 * The dialect of a database.
+	 * @param database the database
+	 * @param tables the table names
+	 * @param batchSums whether to write batch sums for the rollup where the database has a sum table
+	 * @return the dialect
+	 */
+	static SqlDialect of(LedgerDatabase database, MeteringTables tables, boolean batchSums) {
 		return switch (database) {
-			case POSTGRESQL -> new PostgresSqlDialect(tables, true);
+			case POSTGRESQL -> new PostgresSqlDialect(tables, true, batchSums);
 			case H2 -> new H2SqlDialect(tables);
 			case MYSQL -> new MySqlSqlDialect(tables);
 		};

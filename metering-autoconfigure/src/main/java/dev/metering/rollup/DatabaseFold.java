@@ -24,6 +24,9 @@ final class DatabaseFold {
 	/** Id ranges per fold statement (two parameters each). */
 	private static final int RANGES_PER_STATEMENT = 100;
 
+	/** Runs of batch sums looked at per fold: a batch of the writer each. */
+	private static final int SUM_RUNS = 10_000;
+
 	private final JdbcTemplate jdbc;
 
 	private final MeteringTables tables;
@@ -45,16 +48,17 @@ final class DatabaseFold {
 	 * @param limit the most rows to fold
 	 * @param gaps the open gaps, to add the new ones to
 	 * @param now the {@code updated_at} of the rollups and the first-seen time of new gaps
+	 * @param sums whether the ledger has batch sums to fold (PostgreSQL)
 	 * @return the highest id folded (the watermark when none) and how many rows
 	 */
-	Folded foldAbove(long watermark, int limit, GapSet gaps, Instant now) {
+	Folded foldAbove(long watermark, int limit, GapSet gaps, Instant now, boolean sums) {
 		if (this.sql instanceof LedgerFoldSql.Postgres postgres) {
-			return foldAboveInOneStatement(postgres, watermark, limit, gaps, now);
+			return foldAboveInPostgres(postgres, watermark, limit, gaps, now, sums);
 		}
 		long[] countAndMax = this.jdbc.queryForObject(this.sql.countNewRowsSql(this.tables),
 				(rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }, watermark, limit);
 		if (countAndMax == null || countAndMax[0] == 0) {
-			return new Folded(watermark, 0);
+			return new Folded(watermark, 0, false);
 		}
 		int count = (int) countAndMax[0];
 		List<long[]> ranges;
@@ -66,13 +70,13 @@ final class DatabaseFold {
 		else {
 			ranges = contiguousRanges(watermark, limit, gaps, now);
 			if (ranges.isEmpty()) {
-				return new Folded(watermark, 0);
+				return new Folded(watermark, 0, false);
 			}
 			highest = ranges.get(ranges.size() - 1)[1];
 			count = ranges.stream().mapToInt((range) -> (int) (range[1] - range[0] + 1)).sum();
 		}
 		foldRanges(ranges, now, true);
-		return new Folded(highest, count);
+		return new Folded(highest, count, false);
 	}
 
 	/**
@@ -102,10 +106,45 @@ final class DatabaseFold {
 		}
 	}
 
-	/** PostgreSQL: the batch read once, folded and its gaps found in one statement (one snapshot). */
-	private Folded foldAboveInOneStatement(LedgerFoldSql.Postgres postgres, long watermark, int limit, GapSet gaps,
-			Instant now) {
+	/**
+	 * PostgreSQL: the id runs that batch sums cover are folded from their sums; the ids before the
+	 * first such run (or all, when there are none) are read once, folded and their gaps found in
+	 * one statement (one snapshot). One of the two per call: the run of sums that starts right
+	 * after the watermark, or the rows up to the next run of sums.
+	 * <p>
+	 * Exact because a run's sums commit with its rows and cover ids that no other batch takes: a
+	 * run is folded from its sums only while every id of it is above the watermark, and the
+	 * watermark then moves past it; ids below the watermark (in gaps) are only ever folded from
+	 * rows, and sums of runs that start below it are deleted unused.
+	 */
+	private Folded foldAboveInPostgres(LedgerFoldSql.Postgres postgres, long watermark, int limit, GapSet gaps,
+			Instant now, boolean sums) {
 		this.jdbc.execute(LedgerFoldSql.Postgres.PLANNER_SETTINGS);
+		long bound = Long.MAX_VALUE;
+		if (sums) {
+			List<long[]> runs = this.jdbc.query(postgres.sumRunsSql(this.tables),
+					(rs, n) -> new long[] { rs.getLong(1), rs.getLong(2), rs.getLong(3) }, watermark, SUM_RUNS);
+			long end = watermark;
+			long count = 0;
+			long lastFirst = 0;
+			for (long[] run : runs) {
+				if (run[0] != end + 1 || (count > 0 && count + run[2] > limit)) {
+					break;
+				}
+				end = run[1];
+				count += run[2];
+				lastFirst = run[0];
+			}
+			if (end > watermark) {
+				Long folded = this.jdbc.queryForObject(postgres.foldSumsSql(this.tables), Long.class, watermark + 1,
+						lastFirst, this.dialect.timestamp(now), this.dialect.timestamp(now));
+				this.jdbc.update(postgres.deleteSumsSql(this.tables), end);
+				return new Folded(end, (folded != null) ? folded.intValue() : 0, true);
+			}
+			if (!runs.isEmpty()) {
+				bound = runs.get(0)[0] - 1;
+			}
+		}
 		long[] countAndMax = new long[2];
 		this.jdbc.query(postgres.foldBatchSql(this.tables), (rs) -> {
 			long gapStart = rs.getLong(3);
@@ -117,9 +156,21 @@ final class DatabaseFold {
 				// Ids skipped over: not committed yet, or never to be. Wait for them.
 				gaps.open(gapStart, rs.getLong(4), now);
 			}
-		}, watermark, limit, this.dialect.timestamp(now), this.dialect.timestamp(now), watermark, watermark,
+		}, watermark, bound, limit, this.dialect.timestamp(now), this.dialect.timestamp(now), watermark, watermark,
 				watermark);
-		return (countAndMax[0] == 0) ? new Folded(watermark, 0) : new Folded(countAndMax[1], (int) countAndMax[0]);
+		int count = (int) countAndMax[0];
+		long highest = (count == 0) ? watermark : countAndMax[1];
+		boolean bounded = bound != Long.MAX_VALUE;
+		if (bounded && count < limit && highest < bound) {
+			// Every visible row before the next run of sums was read: the ids left are not committed
+			// yet, or never to be (rolled back, or skipped by a batch), and wait in a gap.
+			gaps.open(highest + 1, bound, now);
+			highest = bound;
+		}
+		if (sums && highest > watermark) {
+			this.jdbc.update(postgres.deleteSumsSql(this.tables), highest);
+		}
+		return new Folded(highest, count, bounded);
 	}
 
 	/** Reads the ids above the watermark; each run of ids is a range, each skip a new gap. */
@@ -149,10 +200,12 @@ final class DatabaseFold {
 
 	/**
 	 * What one fold did.
-	 * @param watermark the highest id folded, or the old watermark when none
+	 * @param watermark the highest id folded or given up to a gap, or the old watermark when none
 	 * @param count how many rows were folded
+	 * @param more whether ids beyond the watermark wait for the next fold whatever the count (the
+	 * fold stopped at a run of batch sums, or folded one)
 	 */
-	record Folded(long watermark, int count) {
+	record Folded(long watermark, int count, boolean more) {
 
 	}
 

@@ -142,14 +142,15 @@ abstract sealed class LedgerFoldSql {
 		 * skipped (gap start, gap end). The gaps are searched, by a second read of the ids up to the
 		 * highest (in the same snapshot, so the same rows), only when the ids do not fill that range.
 		 * @param tables the table names
-		 * @return SQL with parameters watermark, limit, updated_at, updated_at, watermark, watermark, watermark;
-		 * selecting count, highest id, gap start, gap end (the first two null on gap rows, the last two on the other)
+		 * @return SQL with parameters watermark, highest id to read, limit, updated_at, updated_at, watermark,
+		 * watermark, watermark; selecting count, highest id, gap start, gap end (the first two null on gap
+		 * rows, the last two on the other)
 		 */
 		String foldBatchSql(MeteringTables tables) {
 			return "WITH a AS MATERIALIZED (SELECT tenant_id, meter, billing_scope_id, " + hour("occurred_at")
 					+ " AS period_start, user_id, SUM(quantity) AS quantity, COUNT(*) AS event_count, MAX(id) AS highest "
 					+ "FROM (SELECT id, tenant_id, meter, billing_scope_id, user_id, quantity, occurred_at FROM "
-					+ tables.usageEvent() + " WHERE id > ? ORDER BY id LIMIT ?) n GROUP BY 1, 2, 3, 4, 5), f AS ("
+					+ tables.usageEvent() + " WHERE id > ? AND id <= ? ORDER BY id LIMIT ?) n GROUP BY 1, 2, 3, 4, 5), f AS ("
 					+ upsert(tables, "SELECT tenant_id, meter, billing_scope_id, period_start, SUM(quantity), "
 							+ "CAST(SUM(event_count) AS bigint), " + now() + " FROM a GROUP BY 1, 2, 3, 4")
 					+ "), u AS ("
@@ -162,6 +163,54 @@ abstract sealed class LedgerFoldSql {
 					+ "UNION ALL SELECT NULL, NULL, p + 1, id - 1 FROM (SELECT id, lag(id, 1, CAST(? AS bigint)) OVER "
 					+ "(ORDER BY id) AS p FROM " + tables.usageEvent() + " WHERE id > ? AND id <= (SELECT highest FROM c) "
 					+ "AND (SELECT rows FROM c) <> (SELECT highest FROM c) - CAST(? AS bigint)) g WHERE id > p + 1";
+		}
+
+		/**
+		 * Whether the ledger has a sum table (schema-postgresql.sql): a ledger created before it, with
+		 * the schema left to the application, may not.
+		 * @return SQL with parameter the sum table's name, selecting a boolean
+		 */
+		String sumTableExistsSql() {
+			return "SELECT to_regclass(?) IS NOT NULL";
+		}
+
+		/**
+		 * The id runs of the next batch sums above a watermark, lowest first, with their row counts.
+		 * @param tables the table names
+		 * @return SQL with parameters watermark and limit, selecting first id, last id and row count
+		 */
+		String sumRunsSql(MeteringTables tables) {
+			return "SELECT first_id, last_id, CAST(SUM(event_count) AS bigint) FROM " + tables.usageEventSum()
+					+ " WHERE first_id > ? GROUP BY first_id, last_id ORDER BY first_id LIMIT ?";
+		}
+
+		/**
+		 * Folds the batch sums of the runs starting in an id range into the rollups and the per-user
+		 * rollups, as {@link #foldBatchSql} folds rows.
+		 * @param tables the table names
+		 * @return SQL with parameters lowest first id, highest first id, updated_at, updated_at;
+		 * selecting the row count folded
+		 */
+		String foldSumsSql(MeteringTables tables) {
+			return "WITH a AS MATERIALIZED (SELECT tenant_id, meter, billing_scope_id, period_start, user_id, "
+					+ "quantity, event_count FROM " + tables.usageEventSum() + " WHERE first_id BETWEEN ? AND ?), f AS ("
+					+ upsert(tables, "SELECT tenant_id, meter, billing_scope_id, period_start, SUM(quantity), "
+							+ "CAST(SUM(event_count) AS bigint), " + now() + " FROM a GROUP BY 1, 2, 3, 4")
+					+ "), u AS ("
+					+ userUpsert(tables, "SELECT tenant_id, meter, period_start, user_id, SUM(quantity), "
+							+ "CAST(SUM(event_count) AS bigint), " + now()
+							+ " FROM a WHERE user_id IS NOT NULL GROUP BY 1, 2, 3, 4")
+					+ ") SELECT CAST(COALESCE(SUM(event_count), 0) AS bigint) FROM a";
+		}
+
+		/**
+		 * Deletes the batch sums of runs starting at or below a watermark: folded, or folded from
+		 * their rows instead.
+		 * @param tables the table names
+		 * @return SQL with parameter the watermark
+		 */
+		String deleteSumsSql(MeteringTables tables) {
+			return "DELETE FROM " + tables.usageEventSum() + " WHERE first_id <= ?";
 		}
 
 		/**

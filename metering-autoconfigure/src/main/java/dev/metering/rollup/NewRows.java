@@ -9,6 +9,8 @@ final class NewRows {
 
 	private long foldedInDatabase;
 
+	private boolean more;
+
 	NewRows(long watermark) {
 		this.watermark = watermark;
 	}
@@ -18,10 +20,16 @@ final class NewRows {
 		this.count++;
 	}
 
-	void seenInDatabase(long highest, int count) {
+	void seenInDatabase(long highest, int count, boolean more) {
 		this.watermark = highest;
 		this.count += count;
 		this.foldedInDatabase += count;
+		this.more |= more;
+	}
+
+	/** Whether ids beyond the watermark wait for the next batch, however many rows this one had. */
+	boolean more() {
+		return this.more;
 	}
 
 	long foldedInDatabase() {

@@ -47,7 +47,8 @@ import org.springframework.util.function.SingletonSupplier;
  * range scans: cost follows the new rows, never the ledger's size), upserts the sums, rewrites
  * the gaps and moves the watermark. The new rows are summed by the database
  * ({@link DatabaseFold}: an {@code INSERT ... SELECT ... GROUP BY} upsert over the id ranges the
- * batch saw; the rows are never sent to Java); rows found in gaps are few and are summed in Java.
+ * batch saw; the rows are never sent to Java), or on PostgreSQL from the sums the writer wrote with
+ * them, where it did; rows found in gaps are few and are summed in Java.
  * The upserts and the progress commit together or not at all, so a run that dies half-way counts
  * nothing, and the next run redoes its work.
  */
@@ -76,6 +77,9 @@ public class RollupJob {
 	private final MeteringTables tables;
 
 	private final RollupStatements statements;
+
+	/** Whether the ledger has batch sums to fold: a PostgreSQL ledger with a sum table (asked once). */
+	private final Supplier<Boolean> sums;
 
 	private final RollupSettings settings;
 
@@ -128,6 +132,10 @@ public class RollupJob {
 			return template;
 		});
 		this.dialect = SingletonSupplier.of(() -> RollupDialect.of(this.database.get(), tables));
+		this.sums = SingletonSupplier.of(() -> LedgerFoldSql.forPlatform(this.database.get().platform())
+				instanceof LedgerFoldSql.Postgres postgres
+				&& Boolean.TRUE.equals(this.jdbc.queryForObject(postgres.sumTableExistsSql(), Boolean.class,
+						tables.usageEventSum())));
 		this.tables = tables;
 		this.statements = RollupStatements.of(tables);
 		this.settings = settings;
@@ -267,7 +275,7 @@ public class RollupJob {
 			this.jdbc.update(this.statements.updateState(), rows.watermark(), sql.timestamp(now), NAME);
 		}
 		return new Batch(events, rows.watermark(), after.size(), gaps.expired(),
-				rows.count() >= this.settings.batchSize());
+				rows.more() || rows.count() >= this.settings.batchSize());
 	}
 
 	private void recheckGaps(LedgerDatabase sql, List<IdGap> before, Fold fold, GapSet gaps) {
@@ -306,9 +314,9 @@ public class RollupJob {
 
 	private NewRows foldNewRowsInDatabase(LedgerDatabase sql, long watermark, GapSet gaps, Instant now) {
 		DatabaseFold.Folded folded = new DatabaseFold(this.jdbc, this.tables, sql).foldAbove(watermark,
-				this.settings.batchSize(), gaps, now);
+				this.settings.batchSize(), gaps, now, this.sums.get());
 		NewRows rows = new NewRows(watermark);
-		rows.seenInDatabase(folded.watermark(), folded.count());
+		rows.seenInDatabase(folded.watermark(), folded.count(), folded.more());
 		return rows;
 	}
 

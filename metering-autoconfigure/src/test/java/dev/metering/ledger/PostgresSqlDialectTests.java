@@ -34,7 +34,7 @@ class PostgresSqlDialectTests {
 	void skipsRepeatsInsideAndAcrossBatchesWithExactCounts(boolean copy) {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
 			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(),
-					new PostgresSqlDialect(schema.tables(), copy));
+					new PostgresSqlDialect(schema.tables(), copy, true));
 			UsageEvent a = event("acme", null);
 			UsageEvent b = event("acme", null);
 
@@ -55,7 +55,7 @@ class PostgresSqlDialectTests {
 	void keepsCharactersThatCopyEscapes(boolean copy) {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
 			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(),
-					new PostgresSqlDialect(schema.tables(), copy));
+					new PostgresSqlDialect(schema.tables(), copy, true));
 			String awkward = "back\\slash\ttab\nnew line\r\\N \"quoted\" ünïcödé";
 			UsageEvent event = UsageEvent.builder("acme", "http.requests")
 				.occurredAt(NOW)
@@ -82,7 +82,7 @@ class PostgresSqlDialectTests {
 	void skipsAnEventAnotherWriterCommitsBetweenLookUpAndCopy() throws Exception {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
 			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(),
-					new PostgresSqlDialect(schema.tables(), true));
+					new PostgresSqlDialect(schema.tables(), true, true));
 			UsageEvent contested = event("acme", null);
 			UsageEvent other = event("acme", null);
 			try (Connection rival = schema.dataSource().getConnection()) {
@@ -116,7 +116,7 @@ class PostgresSqlDialectTests {
 	void skipsRepeatsOfALargeBatchWhereverTheCopyFails(String where) {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
 			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(),
-					new PostgresSqlDialect(schema.tables(), true));
+					new PostgresSqlDialect(schema.tables(), true, true));
 			List<UsageEvent> batch = new java.util.ArrayList<>();
 			for (int i = 0; i < 5_000; i++) {
 				batch.add(UsageEvent.builder("acme", "http.requests")

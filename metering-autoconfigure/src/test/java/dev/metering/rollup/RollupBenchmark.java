@@ -13,12 +13,16 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
 
+import dev.metering.event.UsageEvent;
+import dev.metering.ledger.JdbcUsageEventStore;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.postgresql.PGConnection;
@@ -51,7 +55,9 @@ import org.postgresql.copy.CopyIn;
  * measured in the same run, alternating), and the Java fold's batch size (to measure it at its former
  * default while the database fold runs at another); defaults {@code 1000000 1000000 10000000 3}, the default
  * {@code metering.rollup.batch-size}, {@code 1000 5 both}, the same batch size. The request meter's shape, few rollup
- * keys per batch: {@code 10 1}.
+ * keys per batch: {@code 10 1}. A tenth argument above 0 writes the new rows through the kit's store
+ * in batches of that size, as the writer does, so with their batch sums where a batch has few keys
+ * (the folded part is COPYed as before).
  */
 public final class RollupBenchmark {
 
@@ -85,14 +91,18 @@ public final class RollupBenchmark {
 				: new boolean[] { args[7].equals("database") };
 		// The Java fold's own batch size (default: the same), to compare with it at its former default.
 		int javaBatchSize = (args.length > 8) ? Integer.parseInt(args[8]) : batchSize;
+		// Above 0: the new rows are written by the kit's store in batches of this size, with their sums.
+		int writerBatch = (args.length > 9) ? Integer.parseInt(args[9]) : 0;
 		RollupSettings settings = new RollupSettings(batchSize, RollupSettings.defaults().gapTimeout());
 		RollupSettings javaSettings = new RollupSettings(javaBatchSize, RollupSettings.defaults().gapTimeout());
 		System.out.printf("Rollup fold benchmark: %,d new rows over ledgers of %,d and %,d folded rows; %,d tenants, "
-				+ "%d meters; batch size %,d (Java fold: %,d); %d rounds; Java %s, %d processors%n", newRows, small,
-				large, shape.tenants(), shape.meters(), batchSize, javaBatchSize, rounds, Runtime.version(),
-				Runtime.getRuntime().availableProcessors());
-		try (Ledger smallLedger = new Ledger(small, newRows, settings, javaSettings, shape);
-				Ledger largeLedger = (large > 0) ? new Ledger(large, newRows, settings, javaSettings, shape) : null) {
+				+ "%d meters; batch size %,d (Java fold: %,d); new rows %s; %d rounds; Java %s, %d processors%n",
+				newRows, small, large, shape.tenants(), shape.meters(), batchSize, javaBatchSize,
+				(writerBatch > 0) ? String.format("by the kit's store in batches of %,d", writerBatch) : "by COPY",
+				rounds, Runtime.version(), Runtime.getRuntime().availableProcessors());
+		try (Ledger smallLedger = new Ledger(small, newRows, settings, javaSettings, shape, writerBatch);
+				Ledger largeLedger = (large > 0)
+						? new Ledger(large, newRows, settings, javaSettings, shape, writerBatch) : null) {
 			Ledger[] ledgers = (largeLedger != null) ? new Ledger[] { smallLedger, largeLedger }
 					: new Ledger[] { smallLedger };
 			for (Ledger ledger : ledgers) {
@@ -176,8 +186,8 @@ public final class RollupBenchmark {
 
 		private final long foldedRows;
 
-		Ledger(long foldedRows, int newRows, RollupSettings settings, RollupSettings javaSettings, Shape shape)
-				throws Exception {
+		Ledger(long foldedRows, int newRows, RollupSettings settings, RollupSettings javaSettings, Shape shape,
+				int writerBatch) throws Exception {
 			this.foldedRows = foldedRows;
 			this.newRows = newRows;
 			this.settings = settings;
@@ -191,10 +201,20 @@ public final class RollupBenchmark {
 				.queryForObject("SELECT watermark FROM " + this.schema.tables().rollupState() + " WHERE name = ?",
 						Long.class, RollupJob.NAME);
 			this.watermark = (folded != null) ? folded : 0;
-			copy(this.schema, newRows, sequence, NEW_SPREAD, shape);
+			if (writerBatch > 0) {
+				write(this.schema, newRows, writerBatch, shape);
+			}
+			else {
+				copy(this.schema, newRows, sequence, NEW_SPREAD, shape);
+			}
 			this.schema.jdbc()
 				.update("CREATE TABLE " + this.snapshot + " AS SELECT * FROM " + this.schema.tables().usageRollup()
 						+ " WHERE period_start >= ?", this.schema.dialect().timestamp(NEW_HOURS));
+			this.schema.jdbc()
+				.update("CREATE TABLE " + this.snapshot + "_sums AS SELECT * FROM " + this.schema.tables().usageEventSum());
+			Long sums = this.schema.jdbc()
+				.queryForObject("SELECT COUNT(*) FROM " + this.schema.tables().usageEventSum(), Long.class);
+			System.out.printf("batch sums of the new rows: %,d%n", sums);
 			this.schema.jdbc().execute("VACUUM ANALYZE " + this.schema.tables().usageEvent());
 			this.schema.jdbc().execute("VACUUM ANALYZE " + this.schema.tables().usageRollup());
 			this.loadSeconds = (System.nanoTime() - start) / 1e9;
@@ -240,12 +260,16 @@ public final class RollupBenchmark {
 				.update("UPDATE " + this.schema.tables().rollupState() + " SET watermark = ? WHERE name = ?",
 						this.watermark, RollupJob.NAME);
 			this.schema.jdbc().update("DELETE FROM " + this.schema.tables().rollupGap());
+			this.schema.jdbc().update("DELETE FROM " + this.schema.tables().usageEventSum());
+			this.schema.jdbc()
+				.update("INSERT INTO " + this.schema.tables().usageEventSum() + " SELECT * FROM " + this.snapshot + "_sums");
 			this.schema.jdbc().execute("VACUUM ANALYZE " + rollup);
 		}
 
 		@Override
 		public void close() {
 			this.schema.jdbc().execute("DROP TABLE IF EXISTS " + this.snapshot);
+			this.schema.jdbc().execute("DROP TABLE IF EXISTS " + this.snapshot + "_sums");
 			this.schema.close();
 		}
 
@@ -274,6 +298,30 @@ public final class RollupBenchmark {
 		if (((BigDecimal) ledger.get("q")).compareTo((BigDecimal) rollups.get("q")) != 0
 				|| ((Number) ledger.get("c")).longValue() != ((Number) rollups.get("c")).longValue()) {
 			throw new IllegalStateException("Rollups " + rollups + " differ from the ledger " + ledger);
+		}
+	}
+
+	/**
+	 * Appends the new rows as the writer does, through the kit's store in batches (so with their
+	 * batch sums where a batch has few keys): the same shape as {@link #copy}, over the last two hours.
+	 */
+	private static void write(TestSchema schema, int rows, int batchSize, Shape shape) {
+		SplittableRandom random = new SplittableRandom(rows);
+		JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), schema::dialect, schema.tables());
+		List<UsageEvent> batch = new ArrayList<>(batchSize);
+		for (int i = 0; i < rows; i++) {
+			String tenant = "tenant-" + random.nextInt(shape.tenants());
+			String scope = (random.nextInt(4) == 0) ? "parent-" + random.nextInt(Math.max(1, shape.tenants() / 10))
+					: tenant;
+			batch.add(UsageEvent.builder(tenant, METERS[random.nextInt(shape.meters())])
+				.billingScopeId(scope)
+				.quantity(new BigDecimal(random.nextInt(1, 1_000_000) + ".25"))
+				.occurredAt(NOW.minusMillis(random.nextLong(NEW_SPREAD.toMillis())))
+				.build());
+			if (batch.size() == batchSize || i == rows - 1) {
+				store.insert(batch, NOW);
+				batch.clear();
+			}
 		}
 	}
 

@@ -1,0 +1,125 @@
+package dev.metering.ledger;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+import dev.metering.event.UsageEvent;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The sums of one ledger batch by the rollups' finest key (tenant, meter, billing scope, UTC hour,
+ * user), computed while the batch is COPYed and written in its transaction, so that the rollup
+ * can fold the batch's sums instead of reading its rows ({@code metering_usage_event_sum}).
+ * Each value is what the ledger stores: quantities rounded to the column's nine places as
+ * {@code numeric(38, 9)} rounds them, hours of the instant as {@code timestamptz} stores it
+ * (rounded to the microsecond), so a sum equals the sum of its rows in the database.
+ */
+final class LedgerBatchSums {
+
+	/**
+	 * Keys per row at most: a batch of more keys writes no sums, since they would cost the
+	 * writer more than they save the fold (the fold then reads the batch's rows).
+	 */
+	static final int ROWS_PER_KEY = 4;
+
+	/** The ledger's quantity scale. */
+	private static final int QUANTITY_SCALE = 9;
+
+	/** A sum at or above this no longer fits {@code numeric(38, 9)}: 10^29. */
+	private static final BigDecimal TOO_LARGE = BigDecimal.TEN.pow(38 - QUANTITY_SCALE);
+
+	private static final long MICROS_PER_HOUR = 3_600_000_000L;
+
+	/** Seconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch (a whole number of hours). */
+	private static final long POSTGRES_EPOCH_SECONDS = 946_684_800L;
+
+	private final Map<Key, Sum> sums = new HashMap<>();
+
+	private long rows;
+
+	/** Adds one row the batch writes. */
+	void add(UsageEvent event) {
+		long micros = PostgresCopyBinary.postgresMicros(event.occurredAt());
+		Key key = new Key(event.tenantId(), event.meter(), event.billingScopeId(),
+				Math.floorDiv(micros, MICROS_PER_HOUR), event.userId());
+		BigDecimal quantity = event.quantity();
+		if (quantity.scale() > QUANTITY_SCALE) {
+			quantity = quantity.setScale(QUANTITY_SCALE, RoundingMode.HALF_UP);
+		}
+		Sum sum = this.sums.get(key);
+		if (sum == null) {
+			this.sums.put(key, new Sum(quantity));
+		}
+		else {
+			sum.add(quantity);
+		}
+		this.rows++;
+	}
+
+	/** The rows added. */
+	long rows() {
+		return this.rows;
+	}
+
+	/**
+	 * Whether the sums are worth writing: some rows, at least {@value #ROWS_PER_KEY} rows per key,
+	 * and every sum within the column's range (a larger one would fail the batch, where the rows
+	 * alone fail only the rollup).
+	 */
+	boolean worthWriting() {
+		if (this.rows == 0 || this.sums.size() * (long) ROWS_PER_KEY > this.rows) {
+			return false;
+		}
+		for (Sum sum : this.sums.values()) {
+			if (sum.quantity.abs().compareTo(TOO_LARGE) >= 0) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/** The sums as parallel text arrays, in the order of the sum table's columns after the id range. */
+	String[][] columns() {
+		int size = this.sums.size();
+		String[][] columns = new String[7][size];
+		int i = 0;
+		for (Map.Entry<Key, Sum> entry : this.sums.entrySet()) {
+			Key key = entry.getKey();
+			columns[0][i] = key.tenant();
+			columns[1][i] = key.meter();
+			columns[2][i] = key.scope();
+			columns[3][i] = Instant.ofEpochSecond(POSTGRES_EPOCH_SECONDS + key.hour() * 3_600).toString();
+			columns[4][i] = key.user();
+			columns[5][i] = entry.getValue().quantity.toPlainString();
+			columns[6][i] = Long.toString(entry.getValue().count);
+			i++;
+		}
+		return columns;
+	}
+
+	/** The hour is counted from PostgreSQL's epoch, in hours. */
+	private record Key(String tenant, String meter, String scope, long hour, @Nullable String user) {
+
+	}
+
+	private static final class Sum {
+
+		private BigDecimal quantity;
+
+		private long count = 1;
+
+		Sum(BigDecimal quantity) {
+			this.quantity = quantity;
+		}
+
+		void add(BigDecimal more) {
+			this.quantity = this.quantity.add(more);
+			this.count++;
+		}
+
+	}
+
+}

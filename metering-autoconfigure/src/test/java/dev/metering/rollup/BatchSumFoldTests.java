@@ -1,0 +1,300 @@
+package dev.metering.rollup;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.metering.event.UsageEvent;
+import dev.metering.ledger.InsertResult;
+import dev.metering.ledger.JdbcUsageEventStore;
+import dev.metering.test.MutableClock;
+import dev.metering.test.TestDatabase;
+import dev.metering.test.TestSchema;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.jdbc.datasource.DelegatingDataSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Batch sums on PostgreSQL: a COPYed batch writes its sums by rollup key with the id run its rows
+ * took, the rollup folds a run from its sums instead of its rows, and the rollups stay exact
+ * whatever mixes with them: batches without sums, rows written by other means, batches that
+ * commit late or roll back, and fold batches that end inside a run.
+ */
+class BatchSumFoldTests {
+
+	private static final Instant NOW = Instant.parse("2026-12-04T10:20:00Z");
+
+	@Test
+	void aBatchWritesItsSumsWithTheIdRunOfItsRows() {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			List<UsageEvent> events = new ArrayList<>();
+			for (int i = 0; i < 200; i++) {
+				events.add(RollupJobTests.event((i % 2 == 0) ? "acme" : "globex", "api.calls", "1.0000000005",
+						NOW.minusSeconds(i)));
+			}
+
+			RollupJobTests.store(schema).insert(events, NOW);
+
+			Map<String, Object> ids = schema.jdbc()
+				.queryForMap("SELECT MIN(id) AS first, MAX(id) AS last FROM " + schema.tables().usageEvent());
+			List<Map<String, Object>> sums = schema.jdbc()
+				.queryForList("SELECT first_id, last_id, tenant_id, period_start, user_id, quantity, event_count FROM "
+						+ schema.tables().usageEventSum() + " ORDER BY tenant_id");
+			assertThat(sums).hasSize(2);
+			for (Map<String, Object> sum : sums) {
+				assertThat(sum.get("first_id")).isEqualTo(ids.get("first"));
+				assertThat(sum.get("last_id")).isEqualTo(ids.get("last"));
+				assertThat(sum.get("event_count")).isEqualTo(100L);
+				assertThat(sum.get("user_id")).isNull();
+				// Each row stores 1.000000001 (nine places, rounded half up), so the sum is of those.
+				assertThat((BigDecimal) sum.get("quantity")).isEqualByComparingTo("100.0000001");
+				assertThat(sum.get("period_start").toString()).startsWith("2026-12-04");
+			}
+			assertThat(sums).extracting((sum) -> sum.get("tenant_id")).containsExactly("acme", "globex");
+		}
+	}
+
+	@Test
+	void theFoldAddsABatchsSumsWithoutReadingItsRows() {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			RollupJobTests.store(schema).insert(sameKey(120, "acme"), NOW);
+			// Only the sums can carry this into the rollup.
+			schema.jdbc().update("UPDATE " + schema.tables().usageEventSum() + " SET quantity = quantity + 1000");
+			RollupJob job = RollupJobTests.job(schema, new MutableClock(NOW), RollupSettings.defaults());
+
+			RollupResult result = job.rollupNow();
+
+			assertThat(result.eventsFolded()).isEqualTo(120);
+			assertThat(schema.jdbc()
+				.queryForObject("SELECT quantity FROM " + schema.tables().usageRollup() + " WHERE tenant_id = 'acme'",
+						BigDecimal.class)).isEqualByComparingTo("1120");
+			assertThat(sumRows(schema)).isZero();
+		}
+	}
+
+	@Test
+	void aBatchOfManyKeysWritesNoSums() {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			List<UsageEvent> events = new ArrayList<>();
+			for (int i = 0; i < 40; i++) {
+				events.add(RollupJobTests.event("tenant-" + (i % 20), "api.calls", "2", NOW));
+			}
+
+			RollupJobTests.store(schema).insert(events, NOW);
+			RollupJobTests.job(schema, new MutableClock(NOW), RollupSettings.defaults()).rollupNow();
+
+			assertThat(sumRows(schema)).isZero();
+			assertThat(RollupTruth.differences(schema)).isEmpty();
+		}
+	}
+
+	@Test
+	void aStoreToldNotToWritesNoSums() {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			new JdbcUsageEventStore(schema.dataSource(), schema::dialect, schema.tables(), false)
+				.insert(sameKey(100, "acme"), NOW);
+
+			assertThat(sumRows(schema)).isZero();
+			assertThat(schema.eventCount()).isEqualTo(100);
+		}
+	}
+
+	@Test
+	void theSumsOfARetriedBatchCountOnlyTheRowsItAdded() {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			JdbcUsageEventStore store = RollupJobTests.store(schema);
+			List<UsageEvent> first = sameKey(100, "acme");
+			store.insert(first, NOW);
+			List<UsageEvent> retried = new ArrayList<>(first.subList(0, 50));
+			retried.addAll(sameKey(100, "acme"));
+
+			InsertResult result = store.insert(retried, NOW);
+
+			assertThat(result.inserted()).isEqualTo(100);
+			assertThat(schema.jdbc()
+				.queryForObject("SELECT SUM(event_count) FROM " + schema.tables().usageEventSum(), Long.class))
+				.isEqualTo(200);
+			RollupResult folded = RollupJobTests.job(schema, new MutableClock(NOW), RollupSettings.defaults())
+				.rollupNow();
+			assertThat(folded.eventsFolded()).isEqualTo(200);
+			assertThat(RollupTruth.differences(schema)).isEmpty();
+		}
+	}
+
+	/**
+	 * The property: whatever the order of batches with and without sums, rows inserted by other
+	 * means, batches that commit after later ones or roll back, and folds of a random batch size
+	 * by two jobs on their own pools, the rollups end equal to the ledger and no sums are left.
+	 */
+	@Test
+	void rollupsStayExactWhateverMixesWithBatchSums() throws Exception {
+		for (long seed = 1; seed <= 12; seed++) {
+			Random random = new Random(seed);
+			try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema();
+					HikariDataSource other = TestDatabase.POSTGRESQL.newDataSource(2)) {
+				MutableClock clock = new MutableClock(NOW);
+				RollupSettings settings = new RollupSettings(1 + random.nextInt(400), Duration.ofMinutes(10));
+				RollupJob[] jobs = { RollupJobTests.job(schema, clock, settings),
+						RollupJobTests.job(schema, other, clock, settings) };
+				JdbcUsageEventStore store = RollupJobTests.store(schema);
+				JdbcUsageEventStore noSums = new JdbcUsageEventStore(schema.dataSource(), schema::dialect,
+						schema.tables(), false);
+				List<HeldBatch> held = new ArrayList<>();
+				for (int step = 0; step < 40; step++) {
+					int choice = random.nextInt(10);
+					if (choice < 4) {
+						store.insert(batch(random), NOW);
+					}
+					else if (choice == 4) {
+						noSums.insert(batch(random), NOW);
+					}
+					else if (choice == 5) {
+						try (Connection connection = schema.dataSource().getConnection()) {
+							RollupJobTests.insertOn(connection, schema, batch(random).get(0));
+						}
+					}
+					else if (choice == 6 && held.size() < 3) {
+						held.add(new HeldBatch(schema, batch(random), random.nextInt(4) != 0));
+					}
+					else if (choice == 7 && !held.isEmpty()) {
+						held.remove(random.nextInt(held.size())).release();
+					}
+					else {
+						jobs[random.nextInt(2)].rollupNow();
+					}
+				}
+				for (HeldBatch batch : held) {
+					batch.release();
+				}
+				jobs[0].rollupNow();
+				// Ids of batches rolled back: their gaps give up after the timeout.
+				clock.advance(Duration.ofMinutes(11));
+				jobs[1].rollupNow();
+				store.insert(sameKey(10, "last"), NOW);
+				jobs[0].rollupNow();
+
+				assertThat(RollupTruth.differences(schema)).as("seed %d", seed).isEmpty();
+				assertThat(sumRows(schema)).as("seed %d", seed).isZero();
+			}
+		}
+	}
+
+	/** Few keys (sums) or many (none), a user on some, over two hours. */
+	private static List<UsageEvent> batch(Random random) {
+		int size = 1 + random.nextInt(300);
+		int tenants = random.nextBoolean() ? 1 + random.nextInt(3) : 50;
+		List<UsageEvent> events = new ArrayList<>();
+		for (int i = 0; i < size; i++) {
+			events.add(RollupJobTests.event("tenant-" + random.nextInt(tenants), "meter-" + random.nextInt(2),
+					Integer.toString(1 + random.nextInt(5)) + ".5", NOW.minusSeconds(random.nextInt(7200)),
+					random.nextInt(3) == 0 ? "user-" + random.nextInt(3) : null));
+		}
+		return events;
+	}
+
+	private static List<UsageEvent> sameKey(int count, String tenant) {
+		List<UsageEvent> events = new ArrayList<>();
+		for (int i = 0; i < count; i++) {
+			events.add(RollupJobTests.event(tenant, "api.calls", "1", NOW));
+		}
+		return events;
+	}
+
+	private static long sumRows(TestSchema schema) {
+		Long rows = schema.jdbc().queryForObject("SELECT COUNT(*) FROM " + schema.tables().usageEventSum(), Long.class);
+		return (rows != null) ? rows : 0;
+	}
+
+	/**
+	 * A batch written by the kit's store on a thread of its own, whose commit waits until
+	 * released and then commits or rolls back: a writer's transaction still in flight while
+	 * later batches commit and the rollup runs.
+	 */
+	private static final class HeldBatch {
+
+		private final CountDownLatch release = new CountDownLatch(1);
+
+		private final CountDownLatch committing = new CountDownLatch(1);
+
+		private final CompletableFuture<Void> done;
+
+		HeldBatch(TestSchema schema, List<UsageEvent> events, boolean commit) throws InterruptedException {
+			DataSource held = new HeldCommitDataSource(schema.dataSource(), this.committing, this.release, commit);
+			JdbcUsageEventStore store = new JdbcUsageEventStore(held, schema::dialect, schema.tables());
+			this.done = CompletableFuture.runAsync(() -> {
+				try {
+					store.insert(events, NOW);
+				}
+				catch (RuntimeException ex) {
+					if (commit) {
+						throw ex;
+					}
+				}
+			});
+			assertThat(this.committing.await(10, TimeUnit.SECONDS)).isTrue();
+		}
+
+		void release() throws Exception {
+			this.release.countDown();
+			this.done.get(10, TimeUnit.SECONDS);
+		}
+
+	}
+
+	/** Connections whose commit waits for a latch, then commits or rolls back. */
+	private static final class HeldCommitDataSource extends DelegatingDataSource {
+
+		private final CountDownLatch committing;
+
+		private final CountDownLatch release;
+
+		private final boolean commit;
+
+		HeldCommitDataSource(DataSource target, CountDownLatch committing, CountDownLatch release, boolean commit) {
+			super(target);
+			this.committing = committing;
+			this.release = release;
+			this.commit = commit;
+		}
+
+		@Override
+		public Connection getConnection() throws SQLException {
+			Connection connection = super.getConnection();
+			return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] { Connection.class },
+					(proxy, method, args) -> {
+						if (method.getName().equals("commit")) {
+							this.committing.countDown();
+							this.release.await(30, TimeUnit.SECONDS);
+							if (!this.commit) {
+								connection.rollback();
+								throw new SQLException("rolled back by the test");
+							}
+						}
+						try {
+							return method.invoke(connection, args);
+						}
+						catch (InvocationTargetException ex) {
+							throw ex.getCause();
+						}
+					});
+		}
+
+	}
+
+}
