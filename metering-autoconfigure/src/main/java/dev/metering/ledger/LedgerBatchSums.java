@@ -38,10 +38,27 @@ final class LedgerBatchSums {
 
 	private final Map<Key, Sum> sums = new HashMap<>();
 
+	/** More keys than this and the sums are not worth writing: adding stops. */
+	private final int maxKeys;
+
 	private long rows;
+
+	private boolean abandoned;
+
+	/**
+	 * Sums of a batch.
+	 * @param events the batch's events (its rows at most)
+	 */
+	LedgerBatchSums(int events) {
+		this.maxKeys = events / ROWS_PER_KEY;
+	}
 
 	/** Adds one row the batch writes. */
 	void add(UsageEvent event) {
+		this.rows++;
+		if (this.abandoned) {
+			return;
+		}
 		long micros = PostgresCopyBinary.postgresMicros(event.occurredAt());
 		Key key = new Key(event.tenantId(), event.meter(), event.billingScopeId(),
 				Math.floorDiv(micros, MICROS_PER_HOUR), event.userId());
@@ -51,12 +68,17 @@ final class LedgerBatchSums {
 		}
 		Sum sum = this.sums.get(key);
 		if (sum == null) {
+			if (this.sums.size() == this.maxKeys) {
+				// Too many keys for the batch's rows, whatever follows: spare the rest the work.
+				this.abandoned = true;
+				this.sums.clear();
+				return;
+			}
 			this.sums.put(key, new Sum(quantity));
 		}
 		else {
 			sum.add(quantity);
 		}
-		this.rows++;
 	}
 
 	/** The rows added. */
@@ -70,7 +92,7 @@ final class LedgerBatchSums {
 	 * alone fail only the rollup).
 	 */
 	boolean worthWriting() {
-		if (this.rows == 0 || this.sums.size() * (long) ROWS_PER_KEY > this.rows) {
+		if (this.abandoned || this.rows == 0 || this.sums.size() * (long) ROWS_PER_KEY > this.rows) {
 			return false;
 		}
 		for (Sum sum : this.sums.values()) {

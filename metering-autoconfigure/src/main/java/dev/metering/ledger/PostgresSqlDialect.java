@@ -45,11 +45,12 @@ import org.springframework.util.ClassUtils;
  * {@link JdbcUsageEventStore} then writes that batch row by row, each row skipping only itself.
  * <p>
  * When the ledger has a sum table ({@code metering_usage_event_sum}, schema-postgresql.sql) and
- * sums are wanted (the rollup runs), a COPYed batch takes its ids from the ledger's identity
- * sequence first, one round trip, and COPYs them with the rows; when those ids are one
- * contiguous run and the batch has at least {@value LedgerBatchSums#ROWS_PER_KEY} rows per rollup
- * key, its sums by key go into the sum table with the run's first and last id, in the same
- * transaction. The rollup folds such a run from its sums without reading its rows
+ * sums are wanted (the rollup runs), a COPYed batch first takes as many ids from the ledger's
+ * identity sequence as it has events, in one round trip that returns only the lowest and the
+ * highest. When they are one run (the usual case) the rows are COPYed with them and, when the
+ * batch has at least {@value LedgerBatchSums#ROWS_PER_KEY} rows per rollup key, its sums by key
+ * go into the sum table with the run's first and last id, in the same transaction; otherwise
+ * the rows take ids of their own, as without sums. The rollup folds such a run from its sums without reading its rows
  * ({@code dev.metering.rollup.DatabaseFold}); a batch without sums is folded from its rows.
  * <p>
  * Without pgjdbc (another driver, or a connection that does not unwrap to it) a batch is one
@@ -86,9 +87,13 @@ final class PostgresSqlDialect extends SqlDialect {
 	/** Whether the sum table exists, and the sequence of the ledger's ids (null when none). */
 	private static final String FIND_SUM_TARGET = "SELECT to_regclass(?) IS NOT NULL, pg_get_serial_sequence(?, 'id')";
 
-	/** The next ids of a sequence; the sequence found once (OFFSET 0 keeps the look-up out of the per-row call). */
-	private static final String NEXT_IDS = "SELECT nextval(s.seq) FROM (SELECT CAST(? AS regclass) AS seq OFFSET 0) s "
-			+ "CROSS JOIN generate_series(1, ?)";
+	/**
+	 * Takes the next ids of a sequence and selects the lowest and the highest: a run when they
+	 * are as far apart as the count. The sequence is looked up once (OFFSET 0 keeps the look-up
+	 * out of the per-row call).
+	 */
+	private static final String NEXT_IDS = "SELECT MIN(n), MAX(n) FROM (SELECT nextval(s.seq) AS n FROM "
+			+ "(SELECT CAST(? AS regclass) AS seq OFFSET 0) s CROSS JOIN generate_series(1, ?)) ids";
 
 	private static final String INSERT_SUMS = "INSERT INTO %PREFIX%usage_event_sum (first_id, last_id, tenant_id, "
 			+ "meter, billing_scope_id, period_start, user_id, quantity, event_count) SELECT CAST(? AS bigint), "
@@ -104,6 +109,9 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	/** Batches that drop repeated event ids before COPY after a COPY hit a unique index. */
 	static final int ID_WATCH_BATCHES = 64;
+
+	/** No id run: the rows take ids from the sequence as they are inserted. */
+	private static final long NO_ID_RUN = Long.MIN_VALUE;
 
 	private final boolean copy;
 
@@ -156,17 +164,17 @@ final class PostgresSqlDialect extends SqlDialect {
 	private InsertResult insertByCopy(Connection connection, List<UsageEvent> events, Instant recordedAt)
 			throws SQLException {
 		String sequence = sumSequence(connection);
-		long[] rowIds = (sequence != null) ? nextIds(connection, sequence, events.size()) : null;
+		long firstId = (sequence != null) ? nextIdRun(connection, sequence, events.size()) : NO_ID_RUN;
 		// Optimistic first: a batch almost never repeats what the ledger holds (only retries and
 		// replays do), so COPY it without looking anything up, and look up only when the COPY
 		// hits a unique index.
 		Savepoint savepoint = connection.getAutoCommit() ? null : connection.setSavepoint();
 		boolean watchIds = this.idWatchBatches.getAndUpdate((left) -> Math.max(0, left - 1)) > 0;
-		LedgerBatchSums sums = sumsOf(rowIds);
 		long copied = -1;
+		LedgerBatchSums sums = sumsOf(firstId, events.size());
 		try {
 			copied = copy(connection, events, watchIds ? new HashSet<>(events.size() * 2) : null,
-					new HashSet<>(), recordedAt, rowIds, sums);
+					new HashSet<>(), recordedAt, firstId, sums);
 			if (savepoint != null) {
 				connection.releaseSavepoint(savepoint);
 			}
@@ -184,22 +192,16 @@ final class PostgresSqlDialect extends SqlDialect {
 			Set<UUID> ids = new HashSet<>(events.size() * 2);
 			Set<List<String>> keys = new HashSet<>();
 			findExisting(connection, events, ids, keys);
-			sums = sumsOf(rowIds);
-			copied = copy(connection, events, ids, keys, recordedAt, rowIds, sums);
+			sums = sumsOf(firstId, events.size());
+			copied = copy(connection, events, ids, keys, recordedAt, firstId, sums);
 		}
-		writeSums(connection, rowIds, sums, copied);
+		writeSums(connection, firstId, events.size(), sums, copied);
 		return new InsertResult((int) copied, events.size() - (int) copied);
 	}
 
-	/**
-	 * Sums for a batch whose ids are one run (the usual case; another writer's allocation at the
-	 * same moment can interleave), else none.
-	 */
-	private static @Nullable LedgerBatchSums sumsOf(long @Nullable [] rowIds) {
-		if (rowIds == null || rowIds.length == 0 || rowIds[rowIds.length - 1] - rowIds[0] != rowIds.length - 1) {
-			return null;
-		}
-		return new LedgerBatchSums();
+	/** Sums for a batch with an id run, else none. */
+	private static @Nullable LedgerBatchSums sumsOf(long firstId, int events) {
+		return (firstId != NO_ID_RUN) ? new LedgerBatchSums(events) : null;
 	}
 
 	/**
@@ -226,32 +228,35 @@ final class PostgresSqlDialect extends SqlDialect {
 		return sequence.orElse(null);
 	}
 
-	/** The next {@code count} ids of the ledger's sequence, in the order the sequence gave them. */
-	private long[] nextIds(Connection connection, String sequence, int count) throws SQLException {
-		long[] ids = new long[count];
+	/**
+	 * Takes the next {@code count} ids of the ledger's sequence: the first of them when they are
+	 * one run (the usual case; another writer taking ids at the same moment can interleave), else
+	 * {@link #NO_ID_RUN}, and the batch's rows take ids of their own as without sums (the ones
+	 * taken here stay unused, like those of a rolled-back batch).
+	 */
+	private long nextIdRun(Connection connection, String sequence, int count) throws SQLException {
 		try (PreparedStatement statement = connection.prepareStatement(NEXT_IDS)) {
 			statement.setString(1, sequence);
 			statement.setInt(2, count);
 			try (ResultSet next = statement.executeQuery()) {
-				for (int i = 0; i < count && next.next(); i++) {
-					ids[i] = next.getLong(1);
-				}
+				next.next();
+				long first = next.getLong(1);
+				return (next.getLong(2) - first == count - 1) ? first : NO_ID_RUN;
 			}
 		}
-		return ids;
 	}
 
 	/** Writes a batch's sums with its id run, when it has any worth writing. */
-	private void writeSums(Connection connection, long @Nullable [] rowIds, @Nullable LedgerBatchSums sums,
+	private void writeSums(Connection connection, long firstId, int events, @Nullable LedgerBatchSums sums,
 			long copied) throws SQLException {
-		if (rowIds == null || sums == null || sums.rows() != copied || !sums.worthWriting()) {
+		if (firstId == NO_ID_RUN || sums == null || sums.rows() != copied || !sums.worthWriting()) {
 			return;
 		}
 		String[][] columns = sums.columns();
 		Array[] arrays = new Array[columns.length];
 		try (PreparedStatement statement = connection.prepareStatement(this.insertSums)) {
-			statement.setLong(1, rowIds[0]);
-			statement.setLong(2, rowIds[rowIds.length - 1]);
+			statement.setLong(1, firstId);
+			statement.setLong(2, firstId + events - 1);
 			for (int c = 0; c < columns.length; c++) {
 				arrays[c] = connection.createArrayOf("text", columns[c]);
 				statement.setArray(c + 3, arrays[c]);
@@ -271,14 +276,16 @@ final class PostgresSqlDialect extends SqlDialect {
 	 * COPYs the events whose id and (tenant, key) are not in the given sets nor earlier in the
 	 * batch, encoding them as they stream: the first occurrence wins, and a skipped event claims
 	 * neither its id nor its key, as with {@code ON CONFLICT DO NOTHING}. Without a set of ids,
-	 * repeated ids are left for the unique index to refuse. With row ids, each event is COPYed
-	 * with its own (a skipped event leaves its id unused) and added to the sums, if any.
+	 * repeated ids are left for the unique index to refuse. With an id run, the batch's event at
+	 * index i is COPYed with id {@code firstId + i} (a skipped event leaves its id unused) and
+	 * added to the sums, if any.
 	 * @return the rows the server took
 	 */
 	private long copy(Connection connection, List<UsageEvent> events, @Nullable Set<UUID> ids,
-			Set<List<String>> keys, Instant recordedAt, long @Nullable [] rowIds, @Nullable LedgerBatchSums sums)
+			Set<List<String>> keys, Instant recordedAt, long firstId, @Nullable LedgerBatchSums sums)
 			throws SQLException {
-		PgCopy.Stream stream = new PgCopy.Stream(connection, (rowIds != null) ? this.copyEventsWithIds : this.copyEvents);
+		boolean withIds = firstId != NO_ID_RUN;
+		PgCopy.Stream stream = new PgCopy.Stream(connection, withIds ? this.copyEventsWithIds : this.copyEvents);
 		try {
 			PostgresCopyBinary rows = new PostgresCopyBinary(stream, recordedAt);
 			for (int i = 0; i < events.size(); i++) {
@@ -292,8 +299,8 @@ final class PostgresSqlDialect extends SqlDialect {
 				if (ids != null) {
 					ids.add(event.eventId());
 				}
-				if (rowIds != null) {
-					rows.appendRow(event, rowIds[i]);
+				if (withIds) {
+					rows.appendRow(event, firstId + i);
 					if (sums != null) {
 						sums.add(event);
 					}

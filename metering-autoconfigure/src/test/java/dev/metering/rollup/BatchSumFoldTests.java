@@ -71,6 +71,26 @@ class BatchSumFoldTests {
 	}
 
 	@Test
+	void sumsTakeTheHourAndTheQuantityTheLedgerStores() {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			// timestamptz rounds this to 11:00:00.000000, so the row belongs to the hour of 11:00.
+			Instant roundsUp = Instant.parse("2026-12-04T10:59:59.9999996Z");
+			List<UsageEvent> events = new ArrayList<>();
+			for (int i = 0; i < 8; i++) {
+				events.add(RollupJobTests.event("acme", "api.calls", "0.1234567895", roundsUp));
+			}
+			RollupJobTests.store(schema).insert(events, NOW);
+
+			assertThat(schema.jdbc()
+				.queryForObject("SELECT COUNT(*) FROM " + schema.tables().usageEventSum()
+						+ " WHERE period_start = TIMESTAMPTZ '2026-12-04 11:00:00+00' AND quantity = 0.987654320", Long.class))
+				.isEqualTo(1);
+			RollupJobTests.job(schema, new MutableClock(NOW), RollupSettings.defaults()).rollupNow();
+			assertThat(RollupTruth.differences(schema)).isEmpty();
+		}
+	}
+
+	@Test
 	void theFoldAddsABatchsSumsWithoutReadingItsRows() {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
 			RollupJobTests.store(schema).insert(sameKey(120, "acme"), NOW);
