@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.metering.event.UsageEvent;
@@ -11,7 +12,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The sums of one ledger batch by the rollups' finest key (tenant, meter, billing scope, UTC hour,
- * user), computed while the batch is COPYed and written in its transaction, so that the rollup
+ * user), computed before the batch is COPYed and written in its transaction, so that the rollup
  * can fold the batch's sums instead of reading its rows ({@code metering_usage_event_sum}).
  * Each value is what the ledger stores: quantities rounded to the column's nine places as
  * {@code numeric(38, 9)} rounds them, hours of the instant as {@code timestamptz} stores it
@@ -20,10 +21,11 @@ import org.jspecify.annotations.Nullable;
 final class LedgerBatchSums {
 
 	/**
-	 * Keys per row at most: a batch of more keys writes no sums, since they would cost the
-	 * writer more than they save the fold (the fold then reads the batch's rows).
+	 * Rows per key at least: a batch of fewer writes no sums (the fold reads its rows). A sum
+	 * row costs its writing and its fold about what a dozen ledger rows cost the fold to read
+	 * (docs/BENCHMARKS.md, issue 14): below this the sums would cost more than they save.
 	 */
-	static final int ROWS_PER_KEY = 4;
+	static final int ROWS_PER_KEY = 16;
 
 	/** The ledger's quantity scale. */
 	private static final int QUANTITY_SCALE = 9;
@@ -45,20 +47,28 @@ final class LedgerBatchSums {
 
 	private boolean abandoned;
 
-	/**
-	 * Sums of a batch.
-	 * @param events the batch's events (its rows at most)
-	 */
-	LedgerBatchSums(int events) {
+	private LedgerBatchSums(int events) {
 		this.maxKeys = events / ROWS_PER_KEY;
 	}
 
-	/** Adds one row the batch writes. */
-	void add(UsageEvent event) {
-		this.rows++;
-		if (this.abandoned) {
-			return;
+	/**
+	 * The sums of a batch's events, if worth writing.
+	 * @param events the batch
+	 * @return the sums, or null when the batch has too many keys for its rows (or a sum too large)
+	 */
+	static @Nullable LedgerBatchSums of(List<UsageEvent> events) {
+		LedgerBatchSums sums = new LedgerBatchSums(events.size());
+		for (UsageEvent event : events) {
+			sums.add(event);
+			if (sums.abandoned) {
+				return null;
+			}
 		}
+		return sums.worthWriting() ? sums : null;
+	}
+
+	private void add(UsageEvent event) {
+		this.rows++;
 		long micros = PostgresCopyBinary.postgresMicros(event.occurredAt());
 		Key key = new Key(event.tenantId(), event.meter(), event.billingScopeId(),
 				Math.floorDiv(micros, MICROS_PER_HOUR), event.userId());
@@ -81,7 +91,7 @@ final class LedgerBatchSums {
 		}
 	}
 
-	/** The rows added. */
+	/** The rows summed: the batch's events. */
 	long rows() {
 		return this.rows;
 	}
@@ -91,7 +101,7 @@ final class LedgerBatchSums {
 	 * and every sum within the column's range (a larger one would fail the batch, where the rows
 	 * alone fail only the rollup).
 	 */
-	boolean worthWriting() {
+	private boolean worthWriting() {
 		if (this.abandoned || this.rows == 0 || this.sums.size() * (long) ROWS_PER_KEY > this.rows) {
 			return false;
 		}

@@ -18,8 +18,7 @@ import org.jspecify.annotations.Nullable;
  * header, then per row the field count and each field as a length and the type's binary form
  * ({@code uuid} 16 bytes, text as UTF-8, {@code numeric} in base-10000 digits, {@code timestamptz}
  * as microseconds since 2000-01-01 UTC, {@code jsonb} as a version byte and the JSON text), then a
- * trailer. Columns in the order of {@link EventColumn}, after the ledger id when the caller
- * assigns the ids ({@link #appendRow(UsageEvent, long)}).
+ * trailer. Columns in the order of {@link EventColumn}.
  * <p>
  * Binary because the server then parses nothing: the text format made it read every UUID, number
  * and timestamp from its digits, which measured about a fifth of its CPU per ledger row
@@ -118,26 +117,6 @@ public final class PostgresCopyBinary {
 			putBytes(HEADER);
 		}
 		putShort(this.fieldCount);
-		appendFields(event);
-	}
-
-	/**
-	 * Appends one row with its ledger id first, for a COPY whose column list starts with
-	 * {@code id}, handing the buffer to the sink when it is full.
-	 * @param event the event
-	 * @param id the row's id
-	 * @throws SQLException when the sink fails
-	 */
-	public void appendRow(UsageEvent event, long id) throws SQLException {
-		if (this.rows == 0) {
-			putBytes(HEADER);
-		}
-		putShort((short) (this.fieldCount + 1));
-		putInt8(id);
-		appendFields(event);
-	}
-
-	private void appendFields(UsageEvent event) throws SQLException {
 		for (EventColumn column : COLUMNS) {
 			switch (column) {
 				case EVENT_ID -> putUuid(event.eventId());
@@ -146,10 +125,10 @@ public final class PostgresCopyBinary {
 				case BILLING_SCOPE_ID -> putText(event.billingScopeId());
 				case METER -> putText(event.meter());
 				case QUANTITY -> putNumeric(event.quantity());
-				case OCCURRED_AT -> putInt8(postgresMicros(event.occurredAt()));
+				case OCCURRED_AT -> putTimestamp(postgresMicros(event.occurredAt()));
 				case RECORDED_AT -> {
 					if (this.withRecordedAt) {
-						putInt8(this.recordedAt);
+						putTimestamp(this.recordedAt);
 					}
 				}
 				case USER_ID -> putText(event.userId());
@@ -185,7 +164,7 @@ public final class PostgresCopyBinary {
 	 * fraction below a microsecond is rounded as the text input rounds it (the fraction read as a
 	 * double, times a million, {@code rint}), so both forms store the same value.
 	 */
-	public static long postgresMicros(Instant instant) {
+	static long postgresMicros(Instant instant) {
 		long seconds = instant.getEpochSecond() - POSTGRES_EPOCH_SECONDS;
 		if (seconds < MIN_POSTGRES_SECONDS || seconds >= END_POSTGRES_SECONDS) {
 			return OUT_OF_RANGE;
@@ -263,8 +242,7 @@ public final class PostgresCopyBinary {
 		this.length = writeLong(this.buffer, at, id.getLeastSignificantBits());
 	}
 
-	/** An 8-byte field: a {@code timestamptz} in microseconds, or a {@code bigint}. */
-	private void putInt8(long micros) throws SQLException {
+	private void putTimestamp(long micros) throws SQLException {
 		ensure(12);
 		int at = writeInt(this.buffer, this.length, 8);
 		this.length = writeLong(this.buffer, at, micros);

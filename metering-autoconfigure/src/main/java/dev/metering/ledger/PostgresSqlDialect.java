@@ -45,13 +45,16 @@ import org.springframework.util.ClassUtils;
  * {@link JdbcUsageEventStore} then writes that batch row by row, each row skipping only itself.
  * <p>
  * When the ledger has a sum table ({@code metering_usage_event_sum}, schema-postgresql.sql) and
- * sums are wanted (the rollup runs), a COPYed batch first takes as many ids from the ledger's
- * identity sequence as it has events, in one round trip that returns only the lowest and the
- * highest. When they are one run (the usual case) the rows are COPYed with them and, when the
- * batch has at least {@value LedgerBatchSums#ROWS_PER_KEY} rows per rollup key, its sums by key
- * go into the sum table with the run's first and last id, in the same transaction; otherwise
- * the rows take ids of their own, as without sums. The rollup folds such a run from its sums without reading its rows
- * ({@code dev.metering.rollup.DatabaseFold}); a batch without sums is folded from its rows.
+ * sums are wanted (the rollup runs), a batch of at least {@value LedgerBatchSums#ROWS_PER_KEY}
+ * rows per rollup key also writes its sums by key into the sum table, in its transaction, with
+ * the run of ids its rows took: before the COPY it takes one id from the ledger's identity
+ * sequence, and if the sequence's value after the COPY is that id plus the rows COPYed, no other
+ * session took an id meanwhile and the run from that id (unused) to the last is this batch's
+ * alone. The server checks that in the statement that writes the sums, which writes none
+ * otherwise (another writer took ids at the same moment). The rollup folds such a run from its
+ * sums without reading its rows ({@code dev.metering.rollup.DatabaseFold}); a batch without sums
+ * is folded from its rows. A batch that took the slow path (a unique violation) writes no sums:
+ * its first COPY took ids no one can count.
  * <p>
  * Without pgjdbc (another driver, or a connection that does not unwrap to it) a batch is one
  * {@code INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING}, whose update count is
@@ -81,24 +84,21 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	private static final String COPY_EVENTS = "COPY %PREFIX%usage_event (" + EventColumn.names() + ") FROM STDIN (FORMAT binary)";
 
-	private static final String COPY_EVENTS_WITH_IDS = "COPY %PREFIX%usage_event (id, " + EventColumn.names()
-			+ ") FROM STDIN (FORMAT binary)";
-
 	/** Whether the sum table exists, and the sequence of the ledger's ids (null when none). */
 	private static final String FIND_SUM_TARGET = "SELECT to_regclass(?) IS NOT NULL, pg_get_serial_sequence(?, 'id')";
 
-	/**
-	 * Takes the next ids of a sequence and selects the lowest and the highest: a run when they
-	 * are as far apart as the count. The sequence is looked up once (OFFSET 0 keeps the look-up
-	 * out of the per-row call).
-	 */
-	private static final String NEXT_IDS = "SELECT MIN(n), MAX(n) FROM (SELECT nextval(s.seq) AS n FROM "
-			+ "(SELECT CAST(? AS regclass) AS seq OFFSET 0) s CROSS JOIN generate_series(1, ?)) ids";
+	private static final String NEXT_ID = "SELECT nextval(CAST(? AS regclass))";
 
-	private static final String INSERT_SUMS = "INSERT INTO %PREFIX%usage_event_sum (first_id, last_id, tenant_id, "
-			+ "meter, billing_scope_id, period_start, user_id, quantity, event_count) SELECT CAST(? AS bigint), "
-			+ "CAST(? AS bigint), * FROM unnest(CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), "
-			+ "CAST(? AS timestamptz[]), CAST(? AS varchar[]), CAST(? AS numeric[]), CAST(? AS bigint[]))";
+	/**
+	 * Writes a batch's sums with its id run, from the id taken before its COPY to the sequence's
+	 * value now, only when the run holds exactly that id and the rows COPYed.
+	 */
+	private static final String INSERT_SUMS = "WITH run AS (SELECT CAST(? AS bigint) AS first_id, "
+			+ "currval(CAST(? AS regclass)) AS last_id) INSERT INTO %PREFIX%usage_event_sum (first_id, last_id, "
+			+ "tenant_id, meter, billing_scope_id, period_start, user_id, quantity, event_count) SELECT run.first_id, "
+			+ "run.last_id, s.* FROM run, unnest(CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), "
+			+ "CAST(? AS timestamptz[]), CAST(? AS varchar[]), CAST(? AS numeric[]), CAST(? AS bigint[])) AS s "
+			+ "WHERE run.last_id - run.first_id = ?";
 
 	/** One text array per column, in {@link EventColumn} order. */
 	private static final String INSERT_UNNEST = "INSERT INTO %PREFIX%usage_event (" + EventColumn.names()
@@ -109,9 +109,6 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	/** Batches that drop repeated event ids before COPY after a COPY hit a unique index. */
 	static final int ID_WATCH_BATCHES = 64;
-
-	/** No id run: the rows take ids from the sequence as they are inserted. */
-	private static final long NO_ID_RUN = Long.MIN_VALUE;
 
 	private final boolean copy;
 
@@ -130,8 +127,6 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	private final String insertUnnest;
 
-	private final String copyEventsWithIds;
-
 	private final String insertSums;
 
 	private final MeteringTables tables;
@@ -149,7 +144,6 @@ final class PostgresSqlDialect extends SqlDialect {
 		this.tables = tables;
 		this.findExisting = tables.resolve(FIND_EXISTING);
 		this.copyEvents = tables.resolve(COPY_EVENTS);
-		this.copyEventsWithIds = tables.resolve(COPY_EVENTS_WITH_IDS);
 		this.insertUnnest = tables.resolve(INSERT_UNNEST);
 		this.insertSums = tables.resolve(INSERT_SUMS);
 	}
@@ -163,21 +157,27 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	private InsertResult insertByCopy(Connection connection, List<UsageEvent> events, Instant recordedAt)
 			throws SQLException {
-		String sequence = sumSequence(connection);
-		long firstId = (sequence != null) ? nextIdRun(connection, sequence, events.size()) : NO_ID_RUN;
+		// Sums first, so that a batch not worth them takes no id: an id taken and left unused
+		// would wait in a rollup gap until the gap timeout.
+		String sequence = (events.size() >= LedgerBatchSums.ROWS_PER_KEY) ? sumSequence(connection) : null;
+		LedgerBatchSums sums = (sequence != null) ? LedgerBatchSums.of(events) : null;
+		long before = (sums != null) ? nextId(connection, sequence) : 0;
 		// Optimistic first: a batch almost never repeats what the ledger holds (only retries and
 		// replays do), so COPY it without looking anything up, and look up only when the COPY
 		// hits a unique index.
 		Savepoint savepoint = connection.getAutoCommit() ? null : connection.setSavepoint();
 		boolean watchIds = this.idWatchBatches.getAndUpdate((left) -> Math.max(0, left - 1)) > 0;
-		long copied = -1;
-		LedgerBatchSums sums = sumsOf(firstId, events.size());
 		try {
-			copied = copy(connection, events, watchIds ? new HashSet<>(events.size() * 2) : null,
-					new HashSet<>(), recordedAt, firstId, sums);
+			long copied = copy(connection, events, watchIds ? new HashSet<>(events.size() * 2) : null,
+					new HashSet<>(), recordedAt);
 			if (savepoint != null) {
 				connection.releaseSavepoint(savepoint);
 			}
+			if (sums != null && sequence != null && sums.rows() == copied) {
+				// Not when the batch dropped repeats of its own: the sums counted them.
+				writeSums(connection, sequence, before, sums, copied);
+			}
+			return new InsertResult((int) copied, events.size() - (int) copied);
 		}
 		catch (SQLException ex) {
 			if (!UNIQUE_VIOLATION.equals(ex.getSQLState())) {
@@ -188,20 +188,11 @@ final class PostgresSqlDialect extends SqlDialect {
 				connection.rollback(savepoint);
 			}
 		}
-		if (copied < 0) {
-			Set<UUID> ids = new HashSet<>(events.size() * 2);
-			Set<List<String>> keys = new HashSet<>();
-			findExisting(connection, events, ids, keys);
-			sums = sumsOf(firstId, events.size());
-			copied = copy(connection, events, ids, keys, recordedAt, firstId, sums);
-		}
-		writeSums(connection, firstId, events.size(), sums, copied);
+		Set<UUID> ids = new HashSet<>(events.size() * 2);
+		Set<List<String>> keys = new HashSet<>();
+		findExisting(connection, events, ids, keys);
+		long copied = copy(connection, events, ids, keys, recordedAt);
 		return new InsertResult((int) copied, events.size() - (int) copied);
-	}
-
-	/** Sums for a batch with an id run, else none. */
-	private static @Nullable LedgerBatchSums sumsOf(long firstId, int events) {
-		return (firstId != NO_ID_RUN) ? new LedgerBatchSums(events) : null;
 	}
 
 	/**
@@ -228,39 +219,34 @@ final class PostgresSqlDialect extends SqlDialect {
 		return sequence.orElse(null);
 	}
 
-	/**
-	 * Takes the next {@code count} ids of the ledger's sequence: the first of them when they are
-	 * one run (the usual case; another writer taking ids at the same moment can interleave), else
-	 * {@link #NO_ID_RUN}, and the batch's rows take ids of their own as without sums (the ones
-	 * taken here stay unused, like those of a rolled-back batch).
-	 */
-	private long nextIdRun(Connection connection, String sequence, int count) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement(NEXT_IDS)) {
+	/** Takes the next id of the ledger's sequence. */
+	private long nextId(Connection connection, String sequence) throws SQLException {
+		try (PreparedStatement statement = connection.prepareStatement(NEXT_ID)) {
 			statement.setString(1, sequence);
-			statement.setInt(2, count);
 			try (ResultSet next = statement.executeQuery()) {
 				next.next();
-				long first = next.getLong(1);
-				return (next.getLong(2) - first == count - 1) ? first : NO_ID_RUN;
+				return next.getLong(1);
 			}
 		}
 	}
 
-	/** Writes a batch's sums with its id run, when it has any worth writing. */
-	private void writeSums(Connection connection, long firstId, int events, @Nullable LedgerBatchSums sums,
-			long copied) throws SQLException {
-		if (firstId == NO_ID_RUN || sums == null || sums.rows() != copied || !sums.worthWriting()) {
-			return;
-		}
+	/**
+	 * Writes a batch's sums with the run of ids from the one taken before its COPY
+	 * to the sequence's value now, if the rows COPYed took all the ids between (the statement
+	 * checks).
+	 */
+	private void writeSums(Connection connection, String sequence, long before, LedgerBatchSums sums, long copied)
+			throws SQLException {
 		String[][] columns = sums.columns();
 		Array[] arrays = new Array[columns.length];
 		try (PreparedStatement statement = connection.prepareStatement(this.insertSums)) {
-			statement.setLong(1, firstId);
-			statement.setLong(2, firstId + events - 1);
+			statement.setLong(1, before);
+			statement.setString(2, sequence);
 			for (int c = 0; c < columns.length; c++) {
 				arrays[c] = connection.createArrayOf("text", columns[c]);
 				statement.setArray(c + 3, arrays[c]);
 			}
+			statement.setLong(3 + columns.length, copied);
 			statement.executeUpdate();
 		}
 		finally {
@@ -276,20 +262,15 @@ final class PostgresSqlDialect extends SqlDialect {
 	 * COPYs the events whose id and (tenant, key) are not in the given sets nor earlier in the
 	 * batch, encoding them as they stream: the first occurrence wins, and a skipped event claims
 	 * neither its id nor its key, as with {@code ON CONFLICT DO NOTHING}. Without a set of ids,
-	 * repeated ids are left for the unique index to refuse. With an id run, the batch's event at
-	 * index i is COPYed with id {@code firstId + i} (a skipped event leaves its id unused) and
-	 * added to the sums, if any.
+	 * repeated ids are left for the unique index to refuse.
 	 * @return the rows the server took
 	 */
 	private long copy(Connection connection, List<UsageEvent> events, @Nullable Set<UUID> ids,
-			Set<List<String>> keys, Instant recordedAt, long firstId, @Nullable LedgerBatchSums sums)
-			throws SQLException {
-		boolean withIds = firstId != NO_ID_RUN;
-		PgCopy.Stream stream = new PgCopy.Stream(connection, withIds ? this.copyEventsWithIds : this.copyEvents);
+			Set<List<String>> keys, Instant recordedAt) throws SQLException {
+		PgCopy.Stream stream = new PgCopy.Stream(connection, this.copyEvents);
 		try {
 			PostgresCopyBinary rows = new PostgresCopyBinary(stream, recordedAt);
-			for (int i = 0; i < events.size(); i++) {
-				UsageEvent event = events.get(i);
+			for (UsageEvent event : events) {
 				if (ids != null && ids.contains(event.eventId())) {
 					continue;
 				}
@@ -299,15 +280,7 @@ final class PostgresSqlDialect extends SqlDialect {
 				if (ids != null) {
 					ids.add(event.eventId());
 				}
-				if (withIds) {
-					rows.appendRow(event, firstId + i);
-					if (sums != null) {
-						sums.add(event);
-					}
-				}
-				else {
-					rows.appendRow(event);
-				}
+				rows.appendRow(event);
 			}
 			rows.finish();
 			return stream.end();
