@@ -150,14 +150,8 @@ abstract sealed class LedgerFoldSql {
 			return "WITH a AS MATERIALIZED (SELECT tenant_id, meter, billing_scope_id, " + hour("occurred_at")
 					+ " AS period_start, user_id, SUM(quantity) AS quantity, COUNT(*) AS event_count, MAX(id) AS highest "
 					+ "FROM (SELECT id, tenant_id, meter, billing_scope_id, user_id, quantity, occurred_at FROM "
-					+ tables.usageEvent() + " WHERE id > ? AND id <= ? ORDER BY id LIMIT ?) n GROUP BY 1, 2, 3, 4, 5), f AS ("
-					+ upsert(tables, "SELECT tenant_id, meter, billing_scope_id, period_start, SUM(quantity), "
-							+ "CAST(SUM(event_count) AS bigint), " + now() + " FROM a GROUP BY 1, 2, 3, 4")
-					+ "), u AS ("
-					+ userUpsert(tables, "SELECT tenant_id, meter, period_start, user_id, SUM(quantity), "
-							+ "CAST(SUM(event_count) AS bigint), " + now()
-							+ " FROM a WHERE user_id IS NOT NULL GROUP BY 1, 2, 3, 4")
-					+ "), c AS (SELECT CAST(SUM(event_count) AS bigint) AS rows, MAX(highest) AS highest FROM a) "
+					+ tables.usageEvent() + " WHERE id > ? AND id <= ? ORDER BY id LIMIT ?) n GROUP BY 1, 2, 3, 4, 5), "
+					+ upsertsOfA(tables) + ", c AS (SELECT CAST(SUM(event_count) AS bigint) AS rows, MAX(highest) AS highest FROM a) "
 					+ "SELECT rows, highest, NULL, NULL FROM c "
 					// Only when the ids do not fill the range up to the highest: a one-time filter.
 					+ "UNION ALL SELECT NULL, NULL, p + 1, id - 1 FROM (SELECT id, lag(id, 1, CAST(? AS bigint)) OVER "
@@ -193,14 +187,22 @@ abstract sealed class LedgerFoldSql {
 		 */
 		String foldSumsSql(MeteringTables tables) {
 			return "WITH a AS MATERIALIZED (SELECT tenant_id, meter, billing_scope_id, period_start, user_id, "
-					+ "quantity, event_count FROM " + tables.usageEventSum() + " WHERE first_id BETWEEN ? AND ?), f AS ("
-					+ upsert(tables, "SELECT tenant_id, meter, billing_scope_id, period_start, SUM(quantity), "
-							+ "CAST(SUM(event_count) AS bigint), " + now() + " FROM a GROUP BY 1, 2, 3, 4")
-					+ "), u AS ("
+					+ "quantity, event_count FROM " + tables.usageEventSum() + " WHERE first_id BETWEEN ? AND ?), "
+					+ upsertsOfA(tables) + " SELECT CAST(COALESCE(SUM(event_count), 0) AS bigint) FROM a";
+		}
+
+		/**
+		 * The two upserts of a fold statement, as CTEs {@code f} and {@code u}, from a CTE {@code a}
+		 * of sums by (tenant, meter, billing scope, hour, user).
+		 * @return SQL with parameters updated_at, updated_at
+		 */
+		private String upsertsOfA(MeteringTables tables) {
+			return "f AS (" + upsert(tables, "SELECT tenant_id, meter, billing_scope_id, period_start, SUM(quantity), "
+					+ "CAST(SUM(event_count) AS bigint), " + now() + " FROM a GROUP BY 1, 2, 3, 4") + "), u AS ("
 					+ userUpsert(tables, "SELECT tenant_id, meter, period_start, user_id, SUM(quantity), "
 							+ "CAST(SUM(event_count) AS bigint), " + now()
 							+ " FROM a WHERE user_id IS NOT NULL GROUP BY 1, 2, 3, 4")
-					+ ") SELECT CAST(COALESCE(SUM(event_count), 0) AS bigint) FROM a";
+					+ ")";
 		}
 
 		/**

@@ -3,15 +3,12 @@ package dev.metering.rollup;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.math.BigDecimal;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -22,6 +19,11 @@ import dev.metering.test.TestSchema;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+
+import static dev.metering.rollup.RollupBenchmark.TICKS_PER_SECOND;
+import static dev.metering.rollup.RollupBenchmark.backendCpuTicks;
+import static dev.metering.rollup.RollupBenchmark.median;
+import static dev.metering.rollup.RollupBenchmark.processCpuNanos;
 
 /**
  * Not a test: what batch sums cost and save in all, writer and rollup together, on PostgreSQL.
@@ -35,9 +37,6 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
  * defaults {@code 300000 1500 10 0 3}.
  */
 public final class BatchSumCostBenchmark {
-
-	/** {@code getconf CLK_TCK} on Linux. */
-	private static final double TICKS_PER_SECOND = 100;
 
 	private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -125,28 +124,6 @@ public final class BatchSumCostBenchmark {
 				.build());
 		}
 		return events;
-	}
-
-	private static double median(double[] values) {
-		double[] sorted = values.clone();
-		Arrays.sort(sorted);
-		int middle = sorted.length / 2;
-		return (sorted.length % 2 == 1) ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-	}
-
-	private static long processCpuNanos() {
-		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-			.getProcessCpuTime();
-	}
-
-	/** User plus system CPU time of a local PostgreSQL backend, in clock ticks ({@code /proc/<pid>/stat}). */
-	private static long backendCpuTicks(Integer pid) throws Exception {
-		if (pid == null) {
-			return 0;
-		}
-		String stat = Files.readString(Path.of("/proc", pid.toString(), "stat"));
-		String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-		return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
 	}
 
 }

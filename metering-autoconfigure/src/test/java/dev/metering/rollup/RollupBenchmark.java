@@ -69,7 +69,7 @@ public final class RollupBenchmark {
 	private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
 	/** {@code getconf CLK_TCK} on Linux. */
-	private static final double TICKS_PER_SECOND = 100;
+	static final double TICKS_PER_SECOND = 100;
 
 	private static final Duration NEW_SPREAD = Duration.ofHours(2);
 
@@ -160,7 +160,7 @@ public final class RollupBenchmark {
 		return inDatabase ? "database" : "java";
 	}
 
-	private static double median(double[] values) {
+	static double median(double[] values) {
 		double[] sorted = values.clone();
 		Arrays.sort(sorted);
 		int middle = sorted.length / 2;
@@ -374,13 +374,13 @@ public final class RollupBenchmark {
 	}
 
 	/** CPU time of this JVM (all its threads: the fold's, GC, JIT). */
-	private static long processCpuNanos() {
+	static long processCpuNanos() {
 		return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
 			.getProcessCpuTime();
 	}
 
 	/** User plus system CPU time of a local PostgreSQL backend, in clock ticks ({@code /proc/<pid>/stat}). */
-	private static long backendCpuTicks(Integer pid) throws Exception {
+	static long backendCpuTicks(Integer pid) throws Exception {
 		if (pid == null) {
 			return 0;
 		}
