@@ -27,6 +27,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.jdbc.DatabaseDriver;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.init.PlatformPlaceholderDatabaseDriverResolver;
@@ -77,9 +78,10 @@ public final class MeteringLedgerAutoConfiguration {
 	@ConditionalOnMissingBean
 	UsageEventStore meteringUsageEventStore(DataSource dataSource, MeteringJdbcProperties jdbc,
 			MeteringTables tables, Environment environment) {
-		// Batch sums serve the rollup only: an instance that runs none writes none.
-		boolean rollup = environment.getProperty("metering.rollup.enabled", Boolean.class, true);
-		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables, rollup);
+		// A property of the rollup's (MeteringRollupProperties#batchSums), bound here because the
+		// store is the ledger's.
+		boolean batchSums = Binder.get(environment).bind("metering.rollup.batch-sums", Boolean.class).orElse(true);
+		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables, batchSums);
 	}
 
 	/** The configured database, or the one detected from the DataSource on first use (not at start-up). */

@@ -44,12 +44,29 @@ public class MeteringRollupProperties {
 	 */
 	private Duration gapTimeout = Duration.ofMinutes(10);
 
+	/**
+	 * Whether the writer also writes each batch's sums by rollup key (PostgreSQL, batches of at
+	 * least 16 rows per key), for the rollup to fold instead of the batch's rows. Independent of
+	 * {@code enabled}: an instance that writes may leave the folding to another instance or to
+	 * calls of {@code RollupJob.rollupNow()}. Turn it off only where nothing ever folds the ledger:
+	 * the sums are deleted when folded.
+	 */
+	private boolean batchSums = true;
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
 
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
+	}
+
+	public boolean isBatchSums() {
+		return this.batchSums;
+	}
+
+	public void setBatchSums(boolean batchSums) {
+		this.batchSums = batchSums;
 	}
 
 	public Duration getInterval() {

@@ -1,11 +1,21 @@
 package dev.metering.autoconfigure;
 
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.sql.DataSource;
+
 import dev.metering.autoconfigure.metrics.MeteringMetricsAutoConfiguration;
+import dev.metering.event.UsageEvent;
+import dev.metering.ledger.UsageEventStore;
 import dev.metering.rollup.LedgerUsageReader;
 import dev.metering.rollup.RollupJob;
 import dev.metering.rollup.RollupScheduler;
 import dev.metering.rollup.RollupUsageReader;
 import dev.metering.rollup.UsageReader;
+import dev.metering.test.TestDatabase;
+import dev.metering.test.TestSchema;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -17,6 +27,7 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
@@ -24,7 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The rollup's auto-configuration: its beans, that each backs off for a user's own, the
- * {@code metering.rollup.enabled} switch, the scheduler it runs on, and its meters.
+ * {@code metering.rollup.enabled} switch, the scheduler it runs on, its meters, and the
+ * {@code metering.rollup.batch-sums} switch of the writer's batch sums.
  */
 class MeteringRollupAutoConfigurationTests {
 
@@ -67,6 +79,32 @@ class MeteringRollupAutoConfigurationTests {
 			assertThat(context).doesNotHaveBean(RollupScheduler.class).hasSingleBean(RollupJob.class);
 			assertThat(context.getBean(UsageReader.class)).isInstanceOf(RollupUsageReader.class);
 		});
+	}
+
+	@Test
+	void theStoreWritesBatchSumsUnlessToldNotTo() {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			ApplicationContextRunner postgres = new ApplicationContextRunner()
+				.withConfiguration(AutoConfigurations.of(MeteringLedgerAutoConfiguration.class,
+						MeteringRollupAutoConfiguration.class))
+				// Not the pool itself, which the context would close.
+				.withBean(DataSource.class, () -> new DelegatingDataSource(schema.dataSource()))
+				.withPropertyValues("metering.jdbc.table-prefix=" + schema.prefix(), "metering.rollup.enabled=false");
+			List<UsageEvent> events = new ArrayList<>();
+			for (int i = 0; i < 40; i++) {
+				events.add(UsageEvent.builder("acme", "http.requests").build());
+			}
+			String sumRows = "SELECT COUNT(*) FROM " + schema.tables().usageEventSum();
+			// Written with the rollup's timer off: another instance, or the application, may fold.
+			postgres.run((context) -> context.getBean(UsageEventStore.class).insert(events, Instant.now()));
+			assertThat(schema.jdbc().queryForObject(sumRows, Long.class)).isEqualTo(1);
+			postgres.withPropertyValues("metering.rollup.batch-sums=false")
+				.run((context) -> context.getBean(UsageEventStore.class).insert(
+						events.stream().map((event) -> UsageEvent.builder("acme", "http.requests").build()).toList(),
+						Instant.now()));
+			assertThat(schema.jdbc().queryForObject(sumRows, Long.class)).isEqualTo(1);
+			assertThat(schema.eventCount()).isEqualTo(80);
+		}
 	}
 
 	@Test
