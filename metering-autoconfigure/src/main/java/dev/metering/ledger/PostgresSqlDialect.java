@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import dev.metering.event.UsageEvent;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.postgresql.PGConnection;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.copy.CopyIn;
@@ -62,6 +64,8 @@ import org.springframework.util.ClassUtils;
  */
 final class PostgresSqlDialect extends SqlDialect {
 
+	private static final Log logger = LogFactory.getLog(PostgresSqlDialect.class);
+
 	/** SQLSTATE of a unique index violation. */
 	private static final String UNIQUE_VIOLATION = "23505";
 
@@ -84,8 +88,16 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	private static final String COPY_EVENTS = "COPY %PREFIX%usage_event (" + EventColumn.names() + ") FROM STDIN (FORMAT binary)";
 
-	/** Whether the sum table exists, and the sequence of the ledger's ids (null when none). */
-	private static final String FIND_SUM_TARGET = "SELECT to_regclass(?) IS NOT NULL, pg_get_serial_sequence(?, 'id')";
+	/**
+	 * Whether the sum table exists, the sequence of the ledger's ids (null when none), and whether
+	 * this role may insert into the one and take ids from the other (a role that inserts ledger
+	 * rows needs neither privilege for them). The privilege functions take an oid, so a missing
+	 * table or sequence gives null, not an error.
+	 */
+	private static final String FIND_SUM_TARGET = "SELECT sums IS NOT NULL, seq, "
+			+ "COALESCE(has_table_privilege(CAST(sums AS oid), 'INSERT') AND has_sequence_privilege("
+			+ "CAST(to_regclass(seq) AS oid), 'USAGE'), false) FROM (SELECT to_regclass(?) AS sums, "
+			+ "pg_get_serial_sequence(?, 'id') AS seq) t";
 
 	private static final String NEXT_ID = "SELECT nextval(CAST(? AS regclass))";
 
@@ -208,8 +220,15 @@ final class PostgresSqlDialect extends SqlDialect {
 					statement.setString(1, this.tables.usageEventSum());
 					statement.setString(2, this.tables.usageEvent());
 					try (ResultSet found = statement.executeQuery()) {
-						if (found.next() && found.getBoolean(1)) {
-							sequence = Optional.ofNullable(found.getString(2));
+						if (found.next() && found.getBoolean(1) && found.getString(2) != null) {
+							if (found.getBoolean(3)) {
+								sequence = Optional.of(found.getString(2));
+							}
+							else {
+								logger.warn("Batch sums are off: this database role may not insert into "
+										+ this.tables.usageEventSum() + " or take ids from " + found.getString(2)
+										+ " (USAGE); the rollup folds the ledger's rows instead");
+							}
 						}
 					}
 				}

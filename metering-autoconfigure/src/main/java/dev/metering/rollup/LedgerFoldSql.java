@@ -160,12 +160,14 @@ abstract sealed class LedgerFoldSql {
 		}
 
 		/**
-		 * Whether the ledger has a sum table (schema-postgresql.sql): a ledger created before it, with
-		 * the schema left to the application, may not.
+		 * Whether the ledger has a sum table (schema-postgresql.sql) that this role may read and
+		 * delete from: a ledger created before it, with the schema left to the application, may
+		 * not have one. Null-safe: the privilege functions get a null oid for a missing table.
 		 * @return SQL with parameter the sum table's name, selecting a boolean
 		 */
-		String sumTableExistsSql() {
-			return "SELECT to_regclass(?) IS NOT NULL";
+		String sumTableUsableSql() {
+			return "SELECT COALESCE(has_table_privilege(CAST(t AS oid), 'SELECT') AND has_table_privilege(CAST(t AS oid), "
+					+ "'DELETE'), false) FROM (SELECT to_regclass(?) AS t) s";
 		}
 
 		/**

@@ -78,7 +78,7 @@ public class RollupJob {
 
 	private final RollupStatements statements;
 
-	/** Whether the ledger has batch sums to fold: a PostgreSQL ledger with a sum table (asked once). */
+	/** Whether there are batch sums to fold: PostgreSQL, a sum table this role may use (asked once). */
 	private final Supplier<Boolean> sums;
 
 	private final RollupSettings settings;
@@ -134,7 +134,7 @@ public class RollupJob {
 		this.dialect = SingletonSupplier.of(() -> RollupDialect.of(this.database.get(), tables));
 		this.sums = SingletonSupplier.of(() -> LedgerFoldSql.forPlatform(this.database.get().platform())
 				instanceof LedgerFoldSql.Postgres postgres
-				&& Boolean.TRUE.equals(this.jdbc.queryForObject(postgres.sumTableExistsSql(), Boolean.class,
+				&& Boolean.TRUE.equals(this.jdbc.queryForObject(postgres.sumTableUsableSql(), Boolean.class,
 						tables.usageEventSum())));
 		this.tables = tables;
 		this.statements = RollupStatements.of(tables);

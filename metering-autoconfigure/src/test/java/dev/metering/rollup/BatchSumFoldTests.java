@@ -21,10 +21,12 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.InsertResult;
 import dev.metering.ledger.JdbcUsageEventStore;
+import dev.metering.ledger.MeteringTables;
 import dev.metering.test.MutableClock;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 
@@ -158,6 +160,43 @@ class BatchSumFoldTests {
 				.rollupNow();
 			assertThat(result.eventsFolded()).isEqualTo(101);
 			assertThat(RollupTruth.differences(schema)).isEmpty();
+		}
+	}
+
+	@Test
+	void aRoleWithoutPrivilegesOnTheSumsWritesAndFoldsWithoutThem() throws Exception {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			String role = schema.prefix() + "app";
+			MeteringTables tables = schema.tables();
+			String url;
+			try (Connection connection = schema.dataSource().getConnection()) {
+				url = connection.getMetaData().getURL();
+			}
+			// What an application role is often given: its tables, not the sequence or the sum table.
+			schema.jdbc().execute("CREATE ROLE " + role + " LOGIN");
+			try {
+				schema.jdbc().execute("GRANT SELECT, INSERT ON " + tables.usageEvent() + " TO " + role);
+				schema.jdbc().execute("GRANT SELECT, INSERT, UPDATE ON " + tables.usageRollup() + ", "
+						+ tables.usageUserRollup() + ", " + tables.rollupState() + " TO " + role);
+				schema.jdbc().execute("GRANT SELECT, INSERT, UPDATE, DELETE ON " + tables.rollupGap() + " TO " + role);
+				PGSimpleDataSource restricted = new PGSimpleDataSource();
+				restricted.setUrl(url);
+				restricted.setUser(role);
+
+				InsertResult written = new JdbcUsageEventStore(restricted, schema::dialect, tables)
+					.insert(sameKey(100, "acme"), NOW);
+				RollupResult folded = RollupJobTests.job(schema, restricted, new MutableClock(NOW),
+						RollupSettings.defaults()).rollupNow();
+
+				assertThat(written.inserted()).isEqualTo(100);
+				assertThat(sumRows(schema)).isZero();
+				assertThat(folded.eventsFolded()).isEqualTo(100);
+				assertThat(RollupTruth.differences(schema)).isEmpty();
+			}
+			finally {
+				schema.jdbc().execute("DROP OWNED BY " + role);
+				schema.jdbc().execute("DROP ROLE " + role);
+			}
 		}
 	}
 
