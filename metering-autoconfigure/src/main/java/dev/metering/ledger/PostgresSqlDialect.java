@@ -173,25 +173,39 @@ final class PostgresSqlDialect extends SqlDialect {
 		// would wait in a rollup gap until the gap timeout.
 		String sequence = (events.size() >= LedgerBatchSums.ROWS_PER_KEY) ? sumSequence(connection) : null;
 		LedgerBatchSums sums = (sequence != null) ? LedgerBatchSums.of(events) : null;
-		long before = (sums != null) ? nextId(connection, sequence) : 0;
 		// Optimistic first: a batch almost never repeats what the ledger holds (only retries and
 		// replays do), so COPY it without looking anything up, and look up only when the COPY
 		// hits a unique index.
 		Savepoint savepoint = connection.getAutoCommit() ? null : connection.setSavepoint();
 		boolean watchIds = this.idWatchBatches.getAndUpdate((left) -> Math.max(0, left - 1)) > 0;
+		boolean inSums = false;
 		try {
+			long before = 0;
+			if (sums != null) {
+				inSums = true;
+				before = nextId(connection, sequence);
+				inSums = false;
+			}
 			long copied = copy(connection, events, watchIds ? new HashSet<>(events.size() * 2) : null,
 					new HashSet<>(), recordedAt);
+			if (sums != null && sums.rows() == copied) {
+				// Not when the batch dropped repeats of its own: the sums counted them.
+				inSums = true;
+				writeSums(connection, sequence, before, sums, copied);
+				inSums = false;
+			}
 			if (savepoint != null) {
 				connection.releaseSavepoint(savepoint);
-			}
-			if (sums != null && sequence != null && sums.rows() == copied) {
-				// Not when the batch dropped repeats of its own: the sums counted them.
-				writeSums(connection, sequence, before, sums, copied);
 			}
 			return new InsertResult((int) copied, events.size() - (int) copied);
 		}
 		catch (SQLException ex) {
+			if (inSums && savepoint != null) {
+				// The sums must never cost the ledger its batch: the batch again, without them.
+				connection.rollback(savepoint);
+				turnSumsOff(ex);
+				return insertByCopy(connection, events, recordedAt);
+			}
 			if (!UNIQUE_VIOLATION.equals(ex.getSQLState())) {
 				throw ex;
 			}
@@ -236,6 +250,13 @@ final class PostgresSqlDialect extends SqlDialect {
 			this.sumSequence = sequence;
 		}
 		return sequence.orElse(null);
+	}
+
+	/** After a statement of the batch sums failed (a table or a privilege gone): none until restart. */
+	private void turnSumsOff(SQLException failure) {
+		this.sumSequence = Optional.empty();
+		logger.warn("Batch sums are off until restart: writing them failed (" + failure.getMessage()
+				+ "); the batch was written without them, and the rollup folds the ledger's rows instead");
 	}
 
 	/** Takes the next id of the ledger's sequence. */

@@ -130,14 +130,15 @@ class BatchSumFoldTests {
 	@Test
 	void aBatchWhoseIdsInterleaveWithAnotherWritersWritesNoSums() throws Exception {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
-			// Between the id the batch takes first and its COPY, another session takes the next id.
+			// Between the id the batch takes first and its COPY (which starts by unwrapping the
+			// connection to pgjdbc's), another session takes the next id.
 			DataSource interleaving = new DelegatingDataSource(schema.dataSource()) {
 				@Override
 				public Connection getConnection() throws SQLException {
 					Connection connection = super.getConnection();
 					return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(),
 							new Class<?>[] { Connection.class }, (proxy, method, args) -> {
-								if (method.getName().equals("setSavepoint")) {
+								if (method.getName().equals("unwrap")) {
 									try (Connection other = schema.dataSource().getConnection()) {
 										RollupJobTests.insertOn(other, schema, sameKey(1, "other").get(0));
 									}
@@ -197,6 +198,24 @@ class BatchSumFoldTests {
 				schema.jdbc().execute("DROP OWNED BY " + role);
 				schema.jdbc().execute("DROP ROLE " + role);
 			}
+		}
+	}
+
+	@Test
+	void aBatchWhoseSumsFailIsWrittenWithoutThemAndSoAreTheNext() {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			JdbcUsageEventStore store = RollupJobTests.store(schema);
+			store.insert(sameKey(100, "acme"), NOW);
+			assertThat(sumRows(schema)).isEqualTo(1);
+			// Gone after the store found it: its next insert of sums fails.
+			schema.jdbc().execute("DROP TABLE " + schema.tables().usageEventSum());
+
+			InsertResult second = store.insert(sameKey(100, "acme"), NOW);
+			InsertResult third = store.insert(sameKey(100, "acme"), NOW);
+
+			assertThat(second.inserted()).isEqualTo(100);
+			assertThat(third.inserted()).isEqualTo(100);
+			assertThat(schema.eventCount()).isEqualTo(300);
 		}
 	}
 
