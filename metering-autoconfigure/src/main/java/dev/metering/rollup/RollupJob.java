@@ -23,6 +23,7 @@ import org.apache.commons.logging.LogFactory;
 
 import dev.metering.ledger.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.dao.PessimisticLockingFailureException;
@@ -78,8 +79,11 @@ public class RollupJob {
 
 	private final RollupStatements statements;
 
-	/** Whether there are batch sums to fold: PostgreSQL, a sum table this role may use (asked once). */
-	private final Supplier<Boolean> sums;
+	/**
+	 * Whether there are batch sums to fold: PostgreSQL, a sum table this role may use. Asked on
+	 * the first run, and again after a failed one (the table may have gone).
+	 */
+	private volatile @Nullable Boolean sums;
 
 	private final RollupSettings settings;
 
@@ -132,10 +136,6 @@ public class RollupJob {
 			return template;
 		});
 		this.dialect = SingletonSupplier.of(() -> RollupDialect.of(this.database.get(), tables));
-		this.sums = SingletonSupplier.of(() -> LedgerFoldSql.forPlatform(this.database.get().platform())
-				instanceof LedgerFoldSql.Postgres postgres
-				&& Boolean.TRUE.equals(this.jdbc.queryForObject(postgres.sumTableUsableSql(), Boolean.class,
-						tables.usageEventSum())));
 		this.tables = tables;
 		this.statements = RollupStatements.of(tables);
 		this.settings = settings;
@@ -176,6 +176,7 @@ public class RollupJob {
 		}
 		catch (RuntimeException ex) {
 			this.failures.incrementAndGet();
+			this.sums = null;
 			throw ex;
 		}
 		finally {
@@ -314,10 +315,21 @@ public class RollupJob {
 
 	private NewRows foldNewRowsInDatabase(LedgerDatabase sql, long watermark, GapSet gaps, Instant now) {
 		DatabaseFold.Folded folded = new DatabaseFold(this.jdbc, this.tables, sql).foldAbove(watermark,
-				this.settings.batchSize(), gaps, now, this.sums.get());
+				this.settings.batchSize(), gaps, now, sums());
 		NewRows rows = new NewRows(watermark);
 		rows.seenInDatabase(folded.watermark(), folded.count(), folded.more());
 		return rows;
+	}
+
+	private boolean sums() {
+		Boolean sums = this.sums;
+		if (sums == null) {
+			sums = LedgerFoldSql.forPlatform(this.database.get().platform()) instanceof LedgerFoldSql.Postgres postgres
+					&& Boolean.TRUE.equals(this.jdbc.queryForObject(postgres.sumTableUsableSql(), Boolean.class,
+							this.tables.usageEventSum()));
+			this.sums = sums;
+		}
+		return sums;
 	}
 
 	private void writeGaps(LedgerDatabase sql, List<IdGap> before, List<IdGap> after) {

@@ -31,6 +31,7 @@ import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Batch sums on PostgreSQL: a COPYed batch writes its sums by rollup key with the id run its rows
@@ -216,6 +217,22 @@ class BatchSumFoldTests {
 			assertThat(second.inserted()).isEqualTo(100);
 			assertThat(third.inserted()).isEqualTo(100);
 			assertThat(schema.eventCount()).isEqualTo(300);
+		}
+	}
+
+	@Test
+	void aRollupWhoseSumTableWentFailsOneRunAndThenFoldsTheRows() {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			RollupJob job = RollupJobTests.job(schema, new MutableClock(NOW), RollupSettings.defaults());
+			job.rollupNow();
+			RollupJobTests.store(schema).insert(sameKey(100, "acme"), NOW);
+			schema.jdbc().execute("DROP TABLE " + schema.tables().usageEventSum());
+
+			assertThatExceptionOfType(RuntimeException.class).isThrownBy(job::rollupNow);
+			RollupResult result = job.rollupNow();
+
+			assertThat(result.eventsFolded()).isEqualTo(100);
+			assertThat(RollupTruth.differences(schema)).isEmpty();
 		}
 	}
 
