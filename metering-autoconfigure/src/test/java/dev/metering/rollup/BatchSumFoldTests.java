@@ -136,21 +136,13 @@ class BatchSumFoldTests {
 			DataSource interleaving = new DelegatingDataSource(schema.dataSource()) {
 				@Override
 				public Connection getConnection() throws SQLException {
-					Connection connection = super.getConnection();
-					return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(),
-							new Class<?>[] { Connection.class }, (proxy, method, args) -> {
-								if (method.getName().equals("unwrap")) {
-									try (Connection other = schema.dataSource().getConnection()) {
-										RollupJobTests.insertOn(other, schema, sameKey(1, "other").get(0));
-									}
-								}
-								try {
-									return method.invoke(connection, args);
-								}
-								catch (InvocationTargetException ex) {
-									throw ex.getCause();
-								}
-							});
+					return intercepted(super.getConnection(), (method) -> {
+						if (method.equals("unwrap")) {
+							try (Connection other = schema.dataSource().getConnection()) {
+								RollupJobTests.insertOn(other, schema, sameKey(1, "other").get(0));
+							}
+						}
+					});
 				}
 			};
 
@@ -418,24 +410,38 @@ class BatchSumFoldTests {
 		@Override
 		public Connection getConnection() throws SQLException {
 			Connection connection = super.getConnection();
-			return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] { Connection.class },
-					(proxy, method, args) -> {
-						if (method.getName().equals("commit")) {
-							this.committing.countDown();
-							this.release.await(30, TimeUnit.SECONDS);
-							if (!this.commit) {
-								connection.rollback();
-								throw new SQLException("rolled back by the test");
-							}
-						}
-						try {
-							return method.invoke(connection, args);
-						}
-						catch (InvocationTargetException ex) {
-							throw ex.getCause();
-						}
-					});
+			return intercepted(connection, (method) -> {
+				if (method.equals("commit")) {
+					this.committing.countDown();
+					this.release.await(30, TimeUnit.SECONDS);
+					if (!this.commit) {
+						connection.rollback();
+						throw new SQLException("rolled back by the test");
+					}
+				}
+			});
 		}
+
+	}
+
+	/** A connection that runs a hook before each call, by the method's name; the hook may throw instead. */
+	private static Connection intercepted(Connection connection, BeforeCall hook) {
+		return (Connection) Proxy.newProxyInstance(BatchSumFoldTests.class.getClassLoader(),
+				new Class<?>[] { Connection.class }, (proxy, method, args) -> {
+					hook.before(method.getName());
+					try {
+						return method.invoke(connection, args);
+					}
+					catch (InvocationTargetException ex) {
+						throw ex.getCause();
+					}
+				});
+	}
+
+	@FunctionalInterface
+	private interface BeforeCall {
+
+		void before(String method) throws Exception;
 
 	}
 
