@@ -93,21 +93,27 @@ class PostgresCopyBinaryTests {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
 			String staging = schema.prefix() + "staging";
 			schema.jdbc().execute("CREATE TABLE " + staging + " (LIKE " + schema.tables().usageEvent() + ")");
-			schema.jdbc().execute("ALTER TABLE " + staging + " DROP COLUMN recorded_at, DROP COLUMN id");
-			String columns = EventColumn.names().replace(", recorded_at", "");
-			try (Connection connection = schema.dataSource().getConnection()) {
-				var copy = connection.unwrap(PGConnection.class)
-					.getCopyAPI()
-					.copyIn("COPY " + staging + " (" + columns + ") FROM STDIN (FORMAT binary)");
-				PostgresCopyBinary rows = new PostgresCopyBinary(copy::writeToCopy, null);
-				for (UsageEvent event : events) {
-					rows.appendRow(event);
+			try {
+				schema.jdbc().execute("ALTER TABLE " + staging + " DROP COLUMN recorded_at, DROP COLUMN id");
+				String columns = EventColumn.names().replace(", recorded_at", "");
+				try (Connection connection = schema.dataSource().getConnection()) {
+					var copy = connection.unwrap(PGConnection.class)
+						.getCopyAPI()
+						.copyIn("COPY " + staging + " (" + columns + ") FROM STDIN (FORMAT binary)");
+					PostgresCopyBinary rows = new PostgresCopyBinary(copy::writeToCopy, null);
+					for (UsageEvent event : events) {
+						rows.appendRow(event);
+					}
+					rows.finish();
+					assertThat(copy.endCopy()).isEqualTo(events.size());
 				}
-				rows.finish();
-				assertThat(copy.endCopy()).isEqualTo(events.size());
+				assertThat(schema.jdbc().queryForObject("SELECT count(DISTINCT event_id) FROM " + staging, Long.class))
+					.isEqualTo(events.size());
 			}
-			assertThat(schema.jdbc().queryForObject("SELECT count(DISTINCT event_id) FROM " + staging, Long.class))
-				.isEqualTo(events.size());
+			finally {
+				// Not one of the kit's tables, so the schema's drop script leaves it.
+				schema.jdbc().execute("DROP TABLE IF EXISTS " + staging);
+			}
 		}
 	}
 
