@@ -27,7 +27,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.jdbc.DatabaseDriver;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.init.PlatformPlaceholderDatabaseDriverResolver;
@@ -35,7 +34,6 @@ import org.springframework.boot.sql.autoconfigure.init.OnDatabaseInitializationC
 import org.springframework.boot.sql.init.DatabaseInitializationSettings;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
-import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.StringUtils;
 
@@ -48,7 +46,7 @@ import org.springframework.util.StringUtils;
 @ConditionalOnSingleCandidate(DataSource.class)
 @ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({ MeteringJdbcProperties.class, MeteringLedgerProperties.class,
-		MeteringWriterProperties.class, SpoolProperties.class })
+		MeteringWriterProperties.class, SpoolProperties.class, MeteringRollupProperties.class })
 public final class MeteringLedgerAutoConfiguration {
 
 	@Bean
@@ -77,11 +75,8 @@ public final class MeteringLedgerAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UsageEventStore meteringUsageEventStore(DataSource dataSource, MeteringJdbcProperties jdbc,
-			MeteringTables tables, Environment environment) {
-		// A property of the rollup's (MeteringRollupProperties#batchSums), bound here because the
-		// store is the ledger's.
-		boolean batchSums = Binder.get(environment).bind("metering.rollup.batch-sums", Boolean.class).orElse(true);
-		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables, batchSums);
+			MeteringTables tables, MeteringRollupProperties rollup) {
+		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables, rollup.isBatchSums());
 	}
 
 	/** The configured database, or the one detected from the DataSource on first use (not at start-up). */

@@ -43,11 +43,10 @@ final class LedgerBatchSums {
 	/** More keys than this and the sums are not worth writing: adding stops. */
 	private final int maxKeys;
 
-	private long rows;
-
-	private boolean abandoned;
+	private final int rows;
 
 	private LedgerBatchSums(int events) {
+		this.rows = events;
 		this.maxKeys = events / ROWS_PER_KEY;
 	}
 
@@ -59,16 +58,16 @@ final class LedgerBatchSums {
 	static @Nullable LedgerBatchSums of(List<UsageEvent> events) {
 		LedgerBatchSums sums = new LedgerBatchSums(events.size());
 		for (UsageEvent event : events) {
-			sums.add(event);
-			if (sums.abandoned) {
+			if (!sums.add(event)) {
+				// Too many keys for the batch's rows, whatever follows: spare the rest the work.
 				return null;
 			}
 		}
-		return sums.worthWriting() ? sums : null;
+		return sums.withinRange() ? sums : null;
 	}
 
-	private void add(UsageEvent event) {
-		this.rows++;
+	/** Adds an event; false when it is a key too many. */
+	private boolean add(UsageEvent event) {
 		long micros = PostgresCopyBinary.postgresMicros(event.occurredAt());
 		Key key = new Key(event.tenantId(), event.meter(), event.billingScopeId(),
 				Math.floorDiv(micros, MICROS_PER_HOUR), event.userId());
@@ -79,16 +78,14 @@ final class LedgerBatchSums {
 		Sum sum = this.sums.get(key);
 		if (sum == null) {
 			if (this.sums.size() == this.maxKeys) {
-				// Too many keys for the batch's rows, whatever follows: spare the rest the work.
-				this.abandoned = true;
-				this.sums.clear();
-				return;
+				return false;
 			}
 			this.sums.put(key, new Sum(quantity));
 		}
 		else {
 			sum.add(quantity);
 		}
+		return true;
 	}
 
 	/** The rows summed: the batch's events. */
@@ -97,14 +94,10 @@ final class LedgerBatchSums {
 	}
 
 	/**
-	 * Whether the sums are worth writing: some rows, at least {@value #ROWS_PER_KEY} rows per key,
-	 * and every sum within the column's range (a larger one would fail the batch, where the rows
-	 * alone fail only the rollup).
+	 * Whether every sum fits the column: a larger one would fail the batch, where the rows alone
+	 * fail only the rollup.
 	 */
-	private boolean worthWriting() {
-		if (this.abandoned || this.rows == 0 || this.sums.size() * (long) ROWS_PER_KEY > this.rows) {
-			return false;
-		}
+	private boolean withinRange() {
 		for (Sum sum : this.sums.values()) {
 			if (sum.quantity.abs().compareTo(TOO_LARGE) >= 0) {
 				return false;

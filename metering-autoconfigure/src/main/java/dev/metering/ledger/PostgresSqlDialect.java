@@ -47,7 +47,7 @@ import org.springframework.util.ClassUtils;
  * {@link JdbcUsageEventStore} then writes that batch row by row, each row skipping only itself.
  * <p>
  * When the ledger has a sum table ({@code metering_usage_event_sum}, schema-postgresql.sql) and
- * sums are wanted (the rollup runs), a batch of at least {@value LedgerBatchSums#ROWS_PER_KEY}
+ * sums are wanted ({@code metering.rollup.batch-sums}), a batch of at least {@value LedgerBatchSums#ROWS_PER_KEY}
  * rows per rollup key also writes its sums by key into the sum table, in its transaction, with
  * the run of ids its rows took: before the COPY it takes one id from the ledger's identity
  * sequence, and if the sequence's value after the COPY is that id plus the rows COPYed, no other

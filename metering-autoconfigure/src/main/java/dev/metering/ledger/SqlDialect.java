@@ -28,16 +28,6 @@ abstract sealed class SqlDialect permits PostgresSqlDialect, H2SqlDialect, MySql
 	 * The dialect of a database.
 	 * @param database the database
 	 * @param tables the table names
-	 * @return the dialect
-	 */
-	static SqlDialect of(LedgerDatabase database, MeteringTables tables) {
-		return of(database, tables, true);
-	}
-
-	/**
-	 * The dialect of a database.
-	 * @param database the database
-	 * @param tables the table names
 	 * @param batchSums whether to write batch sums for the rollup where the database has a sum table
 	 * @return the dialect
 	 */
