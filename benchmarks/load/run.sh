@@ -2,9 +2,11 @@
 # The load harness of docs/BENCHMARKS.md ("Load run"): the packaged sample app on the local
 # PostgreSQL, driven by wrk, set-up after set-up, two rounds in alternating order. Per set-up and
 # round it reports req/s, p99, app CPU per request (whole process, and by thread group), PostgreSQL
-# CPU per request (the backends of this run's database), ledger rows against responses, the events
-# the writer dropped (buffer full: actuator "metering" endpoint, else the writer's log) and the JFR
-# monitor waits of at least 10 ms (all, and those with a kit class in the stack).
+# CPU per request (the backends of this run's database), the whole machine's CPU per request
+# (PostgreSQL's other processes, and the rest: wrk and the kernel) with its idle and stolen time,
+# ledger rows against responses, the events the writer dropped (buffer full: actuator "metering"
+# endpoint, else the writer's log) and the JFR monitor waits of at least 10 ms (all, and those with
+# a kit class in the stack).
 #
 # Build first (the harness builds nothing):  mvn -q package -DskipTests
 # Run:                                       benchmarks/load/run.sh [set-up ...]
@@ -158,6 +160,29 @@ pg_ticks() { # CPU of the PostgreSQL backends connected to this run's database
 	echo "$total"
 }
 
+pg_all_ticks() { # CPU of every PostgreSQL process: backends of any database, WAL writer, checkpointer, autovacuum
+	local total=0 pid
+	for pid in $(pgrep -x postgres || true); do
+		total=$((total + $(ticks "$pid" 2> /dev/null || echo 0)))
+	done
+	echo "$total"
+}
+
+machine_ticks() { # "busy idle steal" ticks of the whole machine (all cores) from /proc/stat
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6, $9 }' /proc/stat
+}
+
+machine_us() { # before after pg-other-ticks app-ticks pg-ticks requests: where the machine's time went
+	# Busy is every core's non-idle time; what is neither the app nor PostgreSQL is wrk, the
+	# kernel's work for the sockets and whatever else ran. Idle and steal (the hypervisor's) in %.
+	local b0 i0 s0 b1 i1 s1
+	read -r b0 i0 s0 <<< "$1"
+	read -r b1 i1 s1 <<< "$2"
+	awk -v b="$((b1 - b0))" -v i="$((i1 - i0))" -v s="$((s1 - s0))" -v pgo="$3" -v app="$4" -v pg="$5" -v n="$6" -v t="$TICK_US" \
+		'BEGIN { printf "%.1f (PostgreSQL other %.1f, rest %.1f); idle %.0f %%, steal %.0f %%", b * t / n, pgo * t / n,
+			(b - app - pg - pgo) * t / n, 100 * i / (b + i + s), 100 * s / (b + i + s) }'
+}
+
 group_us() { # before-file after-file requests: "group=µs/request ..." of the thread groups
 	awk -v requests="$3" -v tick="$TICK_US" 'NR == FNR { before[$1] = $2; next }
 		{ d = $2 - before[$1]; if (d > 0) printf "%s=%.1f ", $1, d * tick / requests }' "$1" "$2"
@@ -201,8 +226,8 @@ RESULTS=$OUT/results.md
 {
 	echo "Load run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS, ${DURATION} s measured after warm-up slices of ${WARMUP} s until the JIT threads took ≤ ${JIT_QUIET} % of the app CPU (${MIN_WARMUP}–${MAX_WARMUP} s), database $DB"
 	echo
-	echo "| set-up | round | req/s | p99 | app CPU µs/req | PostgreSQL CPU µs/req | app CPU by thread group (µs/req) | ledger rows / responses | dropped | non-2xx | JFR monitor waits ≥ 10 ms | warm-up s | load avg |"
-	echo "|---|---|---:|---:|---:|---:|---|---|---:|---:|---|---:|---|"
+	echo "| set-up | round | req/s | p99 | app CPU µs/req | PostgreSQL CPU µs/req | app CPU by thread group (µs/req) | machine CPU µs/req | ledger rows / responses | dropped | non-2xx | JFR monitor waits ≥ 10 ms | warm-up s | load avg |"
+	echo "|---|---|---:|---:|---:|---:|---|---|---|---:|---:|---|---:|---|"
 } > "$RESULTS"
 
 run_single() { # setup round
@@ -245,12 +270,12 @@ run_single() { # setup round
 		fi
 	done
 	jcmd "$pid" JFR.start name=round settings="$OUT/monitor.jfc" > /dev/null
-	local app0 pg0 load
+	local app0 pg0 pga0 m0 load
 	thread_ticks "$pid" > "$OUT/$name.threads0"
-	app0=$(ticks "$pid"); pg0=$(pg_ticks)
+	app0=$(ticks "$pid"); pg0=$(pg_ticks); pga0=$(pg_all_ticks); m0=$(machine_ticks)
 	wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${header[@]}" "${script[@]}" "http://127.0.0.1:$PORT/api/ping" "${args[@]}" > "$OUT/$name.wrk.txt"
-	local app1 pg1
-	app1=$(ticks "$pid"); pg1=$(pg_ticks)
+	local app1 pg1 pga1 m1
+	m1=$(machine_ticks); app1=$(ticks "$pid"); pg1=$(pg_ticks); pga1=$(pg_all_ticks)
 	thread_ticks "$pid" > "$OUT/$name.threads1"
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	jcmd "$pid" JFR.stop name=round filename="$OUT/$name.jfr" > /dev/null
@@ -265,9 +290,11 @@ run_single() { # setup round
 	p99=$(wrk_field "$OUT/$name.wrk.txt" p99)
 	non2xx=$(wrk_field "$OUT/$name.wrk.txt" non2xx)
 	rows=$([[ ${setup%-base} == off ]] && echo "-" || ledger_rows "$prefix")
-	printf '| %s | %s | %s | %s | %.1f | %.1f | %s | %s / %s | %s | %s | %s | %s | %s |\n' "$setup" "$round" "$rps" "$p99" \
+	printf '| %s | %s | %s | %s | %.1f | %.1f | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' "$setup" "$round" "$rps" "$p99" \
 		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
-		"$(group_us "$OUT/$name.threads0" "$OUT/$name.threads1" "$requests")" "$rows" "$((warm + requests))" "$dropped" "$non2xx" \
+		"$(group_us "$OUT/$name.threads0" "$OUT/$name.threads1" "$requests")" \
+		"$(machine_us "$m0" "$m1" "$(((pga1 - pga0) - (pg1 - pg0)))" "$((app1 - app0))" "$((pg1 - pg0))" "$requests")" \
+		"$rows" "$((warm + requests))" "$dropped" "$non2xx" \
 		"$(monitor_waits "$OUT/$name.jfr")" "$warmed" "$load" | tee -a "$RESULTS"
 	if [[ -n ${PROFILE:-} ]]; then
 		python3 "$HERE/jfr_breakdown.py" "$OUT/$name.jfr" "$requests" > "$OUT/$name.breakdown.txt"
@@ -316,7 +343,7 @@ run_two() { # round: two instances, one database, one tenant, a hard daily limit
 	done
 	local rows
 	rows=$(ledger_rows "$prefix" "AND tenant_id = 'shared' AND meter = 'http.requests'")
-	printf '| two instances, limit %s | %s | %.0f (sum) | %s / %s | %.1f | %.1f | allowed (200) %s, denied (429) %s, of %s | ledger rows of the tenant %s | – | %s | a: %s; b: %s | %s | %s |\n' \
+	printf '| two instances, limit %s | %s | %.0f (sum) | %s / %s | %.1f | %.1f | allowed (200) %s, denied (429) %s, of %s | – | ledger rows of the tenant %s | – | %s | a: %s; b: %s | %s | %s |\n' \
 		"$TWO_LIMIT" "$round" "$rps" "$(wrk_field "$OUT/two-a-r$round.wrk.txt" p99)" "$(wrk_field "$OUT/two-b-r$round.wrk.txt" p99)" \
 		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
 		"$ok" "$denied" "$requests" "$rows" "$((requests - ok - denied))" \

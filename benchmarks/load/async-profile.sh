@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Where the app's CPU goes with the kit on (or off): async-profiler's CPU samples of the packaged
+# sample app on the local PostgreSQL under wrk, after a warm-up, then kit_share.py's split of the
+# samples (the kit's own frames on the request threads, the writer thread, everything else).
+# async-profiler comes from Maven Central (tools.profiler:async-profiler, linux-x64); the app loads
+# it for the measured window only (jcmd JVMTI.agent_load), so the warm-up runs unprofiled.
+#
+# Build first:  mvn -q package -DskipTests
+# Run:          benchmarks/load/async-profile.sh [on|off]   (default on)
+# Settings: WARMUP [40] and DURATION [20] seconds, CONNECTIONS [32], PORT [18190], PG_HOST/PG_PORT/PG_USER,
+#   TENANT_HEADER [X-Tenant-Id], JAR, OUT [benchmarks/load/target/profile-<time>]
+# Every request loop is bounded by wrk's duration; only 127.0.0.1 is addressed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SETUP=${1:-on}
+WARMUP=${WARMUP:-40}
+DURATION=${DURATION:-20}
+CONNECTIONS=${CONNECTIONS:-32}
+PORT=${PORT:-18190}
+PG_HOST=${PG_HOST:-127.0.0.1}
+PG_PORT=${PG_PORT:-5432}
+PG_USER=${PG_USER:-postgres}
+TENANT_HEADER=${TENANT_HEADER:-X-Tenant-Id}
+JAR=${JAR:-sample-app/target/sample-app-0.1.0-SNAPSHOT.jar}
+OUT=${OUT:-benchmarks/load/target/profile-$(date -u +%Y%m%d-%H%M%S)}
+AP_VERSION=4.1
+
+[[ -f $JAR ]] || { echo "No $JAR: build it first with 'mvn -q package -DskipTests'" >&2; exit 1; }
+command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
+AP_JAR=$HOME/.m2/repository/tools/profiler/async-profiler/$AP_VERSION/async-profiler-$AP_VERSION-linux-x64.jar
+[[ -f $AP_JAR ]] || mvn -q dependency:get -Dartifact="tools.profiler:async-profiler:$AP_VERSION:jar:linux-x64"
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+unzip -o -q -j "$AP_JAR" 'linux-x64/libasyncProfiler.so' -d "$OUT"
+
+case $SETUP in
+	on) PROPS=(--metering.quota.enabled=false) ;;
+	off) PROPS=(--metering.enabled=false) ;;
+	*) echo "set-up is on or off" >&2; exit 1 ;;
+esac
+PSQL=(psql -X -q -t -A -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres)
+DB=metering_profile_$(date -u +%H%M%S)_$$
+"${PSQL[@]}" -c "CREATE DATABASE $DB"
+APP=
+cleanup() {
+	[[ -z $APP ]] || { kill "$APP" 2> /dev/null || true; wait "$APP" 2> /dev/null || true; }
+	"${PSQL[@]}" -c "DROP DATABASE IF EXISTS $DB" || true
+}
+trap cleanup EXIT
+java -Xms1g -Xmx1g -jar "$JAR" --server.port="$PORT" --spring.profiles.active=postgres \
+	--spring.datasource.url="jdbc:postgresql://$PG_HOST:$PG_PORT/$DB" --spring.datasource.username="$PG_USER" \
+	"${PROPS[@]}" > "$OUT/$SETUP.log" 2>&1 &
+APP=$!
+for _ in $(seq 1 180); do
+	[[ $(curl -s -o /dev/null -w '%{http_code}' -H "$TENANT_HEADER: probe" "http://127.0.0.1:$PORT/api/ping") == 200 ]] && break
+	kill -0 "$APP" 2> /dev/null || { echo "the app did not start: see $OUT/$SETUP.log" >&2; exit 1; }
+	sleep 0.5
+done
+wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -H "$TENANT_HEADER: acme" "http://127.0.0.1:$PORT/api/ping" > "$OUT/$SETUP.warmup.txt"
+# jcmd reads name=value as its own option: the agent's options go in quotes.
+jcmd "$APP" JVMTI.agent_load "$OUT/libasyncProfiler.so" "\"start,event=cpu,interval=1ms,file=$OUT/$SETUP.collapsed,collapsed\"" > /dev/null
+wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "$TENANT_HEADER: acme" "http://127.0.0.1:$PORT/api/ping" > "$OUT/$SETUP.wrk.txt"
+jcmd "$APP" JVMTI.agent_load "$OUT/libasyncProfiler.so" "\"stop,file=$OUT/$SETUP.collapsed,collapsed\"" > /dev/null
+REQUESTS=$(awk '/requests in/ { print $1 }' "$OUT/$SETUP.wrk.txt")
+python3 benchmarks/load/kit_share.py "$OUT/$SETUP.collapsed" | tee "$OUT/$SETUP.share.txt"
+echo "requests: $REQUESTS ($(awk '/^Requests\/sec/ { print $2 }' "$OUT/$SETUP.wrk.txt")/s); samples and recording in $OUT"
