@@ -174,10 +174,14 @@ public final class PostgresCopyBinary {
 		return seconds * 1_000_000L + micros;
 	}
 
-	/** {@code rint(strtod(".nnnnnnnnn") * 1000000)}: how the text input rounds a fraction of nine digits. */
-	private static long roundedMicros(int nanos) {
-		String fraction = "0." + Integer.toString(1_000_000_000 + nanos).substring(1);
-		return (long) Math.rint(Double.parseDouble(fraction) * 1_000_000);
+	/**
+	 * {@code rint(strtod(".nnnnnnnnn") * 1000000)}: how the text input rounds a fraction of nine
+	 * digits. strtod gives the double nearest the fraction, and so does dividing the nanoseconds by
+	 * a billion (both exact, and IEEE division rounds to nearest), without a string per instant:
+	 * the writer encodes two instants a row, and most clocks give nanoseconds.
+	 */
+	static long roundedMicros(int nanos) {
+		return (long) Math.rint(nanos / 1e9 * 1_000_000);
 	}
 
 	private void flush() throws SQLException {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageSource;
@@ -115,6 +116,49 @@ class PostgresCopyBinaryTests {
 				schema.jdbc().execute("DROP TABLE IF EXISTS " + staging);
 			}
 		}
+	}
+
+	/**
+	 * The encoder rounds a fraction below a microsecond without the text (no string per instant):
+	 * the same as reading its nine digits as a double, for every half-way fraction and a few
+	 * million others, and the same as PostgreSQL's own text input for thousands of them.
+	 */
+	@Test
+	void roundsBelowAMicrosecondAsTheTextInput() {
+		SplittableRandom random = new SplittableRandom(3);
+		for (int micros = 0; micros < 1_000_000; micros++) {
+			int halfWay = micros * 1_000 + 500;
+			assertThat(PostgresCopyBinary.roundedMicros(halfWay)).as("nanos %d", halfWay).isEqualTo(readAsText(halfWay));
+		}
+		for (int i = 0; i < 3_000_000; i++) {
+			int nanos = random.nextInt(1_000_000_000);
+			assertThat(PostgresCopyBinary.roundedMicros(nanos)).as("nanos %d", nanos).isEqualTo(readAsText(nanos));
+		}
+		List<Integer> nanos = new ArrayList<>();
+		for (int i = 0; i < 10_000; i++) {
+			nanos.add(random.nextInt(1_000_000) * 1_000 + 500);
+			nanos.add(random.nextInt(1_000_000_000));
+		}
+		nanos.addAll(List.of(500, 1_500, 499, 501, 999_999_500, 999_999_499, 999_999_999, 1, 123_456_500));
+		String fractions = nanos.stream()
+			.map((n) -> Integer.toString(1_000_000_000 + n).substring(1))
+			.collect(Collectors.joining(","));
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema()) {
+			List<Long> server = schema.jdbc()
+				.queryForList("SELECT (extract(epoch FROM ('2000-01-01 00:00:00.' || f)::timestamp - '2000-01-01'::timestamp) "
+						+ "* 1000000)::bigint FROM unnest(string_to_array(?, ',')) WITH ORDINALITY AS u(f, n) ORDER BY n",
+						Long.class, fractions);
+			assertThat(server).hasSize(nanos.size());
+			for (int i = 0; i < nanos.size(); i++) {
+				assertThat(PostgresCopyBinary.roundedMicros(nanos.get(i))).as("nanos %d", nanos.get(i))
+					.isEqualTo(server.get(i));
+			}
+		}
+	}
+
+	/** The former encoding, and the text input's reading: the nine digits as a double, times a million, rint. */
+	private static long readAsText(int nanos) {
+		return (long) Math.rint(Double.parseDouble("0." + Integer.toString(1_000_000_000 + nanos).substring(1)) * 1_000_000);
 	}
 
 	@ParameterizedTest(name = "{0}")
