@@ -241,7 +241,7 @@ public final class WriterVsCopyBenchmark {
 		// receives the events in time order up to a swap between producers, as from concurrent
 		// requests (each builds its event, and so its time-ordered id, just before recording it).
 		// Fixed slices per producer let one run thousands of events ahead of the other, and the
-		// ledger's indexes then took two insertion fronts (0.5 us/row more of PostgreSQL's CPU,
+		// ledger's indexes then took two insertion fronts (0.2-0.5 us/row more of PostgreSQL's CPU,
 		// docs/BENCHMARKS.md), which no server's requests produce.
 		AtomicInteger cursor = new AtomicInteger();
 		for (int p = 0; p < producers; p++) {
