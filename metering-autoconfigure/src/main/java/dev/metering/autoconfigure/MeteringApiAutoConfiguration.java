@@ -18,7 +18,6 @@ import dev.metering.event.UsageRecorder;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.rollup.UsageReader;
 import dev.metering.tenant.PrincipalTenantResolver;
-import dev.metering.tenant.TenantResolver;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -48,7 +47,7 @@ import org.springframework.web.servlet.DispatcherServlet;
 @ConditionalOnClass({ DispatcherServlet.class, JsonMapper.class })
 @ConditionalOnBooleanProperty(name = "metering.api.enabled")
 @ConditionalOnBean({ UsageRecorder.class, BillingReportService.class })
-@EnableConfigurationProperties({ MeteringApiProperties.class, MeteringWebProperties.class })
+@EnableConfigurationProperties({ MeteringApiProperties.class, MeteringWebProperties.class, MeteringAdminProperties.class })
 public final class MeteringApiAutoConfiguration {
 
 	private static final Log logger = LogFactory.getLog(MeteringApiAutoConfiguration.class);
@@ -57,8 +56,8 @@ public final class MeteringApiAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ApiAccess meteringApiAccess(MeteringApiProperties api, MeteringWebProperties web,
-			ObjectProvider<TenantResolver> tenantResolver, ResourceLoader resourceLoader) {
+	ApiAccess meteringApiAccess(MeteringApiProperties api, MeteringWebProperties web, MeteringAdminProperties admin,
+			ResourceLoader resourceLoader) {
 		MeteringApiProperties.Auth auth = api.getAuth();
 		if (auth == MeteringApiProperties.Auth.AUTO) {
 			// The context's class loader, as conditions use: what the application sees, not this jar.
@@ -79,8 +78,11 @@ public final class MeteringApiAutoConfiguration {
 				}
 				yield new ApiKeyAccess(api.getApiKeyHeader(), api.getApiKey());
 			}
-			case PRINCIPAL -> new TenantPrincipalAccess(tenantResolver.getIfAvailable(
-					() -> new PrincipalTenantResolver(web.getTenantClaim())), api.getAdminRole());
+			// The caller's own tenant comes from its authentication, never from the application's
+			// TenantResolver, which may read what the client sends; one admin authority for both APIs.
+			case PRINCIPAL -> new TenantPrincipalAccess(
+					new PrincipalTenantResolver(web.getTenantClaim(), web.getTenantAuthorityPrefix()),
+					admin.getWeb().getAuthority());
 			case AUTO -> throw new IllegalStateException("resolved above");
 		};
 	}

@@ -30,7 +30,7 @@ final class TenantResolvers {
 
 	static TenantResolver of(MeteringWebProperties web, @Nullable ClassLoader classLoader) {
 		return switch (source(web, classLoader)) {
-			case PRINCIPAL -> new PrincipalTenantResolver(web.getTenantClaim());
+			case PRINCIPAL -> new PrincipalTenantResolver(web.getTenantClaim(), web.getTenantAuthorityPrefix());
 			case HEADER -> new HeaderTenantResolver(web.getTenantHeader(), trustedProxies(web));
 		};
 	}
