@@ -128,6 +128,12 @@ public class UsageEventValidator {
 			if (event.idempotencyKey().isBlank()) {
 				throw new InvalidUsageEventException("idempotencyKey", "must not be blank when present");
 			}
+			String key = event.idempotencyKey();
+			if (Character.isWhitespace(key.charAt(0)) || Character.isWhitespace(key.charAt(key.length() - 1))) {
+				// MySQL and MariaDB compare 'k' and 'k ' as one key: refused everywhere, never
+				// taken here and dropped as a duplicate there.
+				throw new InvalidUsageEventException("idempotencyKey", "must not start or end with whitespace");
+			}
 			maxLength("idempotencyKey", event.idempotencyKey(), MAX_IDEMPOTENCY_KEY_LENGTH);
 		}
 		validateDimensions(event.dimensions());
