@@ -185,6 +185,22 @@ public class UsageEventValidator {
 	}
 
 	/**
+	 * Whether a tenant or billing scope id can be stored in the ledger: not blank, at most
+	 * {@link #MAX_ID_LENGTH} characters, no NUL and no unpaired surrogate.
+	 * @param value the id
+	 * @return true when an event may carry it
+	 */
+	public static boolean isStorableId(@Nullable String value) {
+		try {
+			requireId("tenantId", value);
+			return true;
+		}
+		catch (InvalidUsageEventException ex) {
+			return false;
+		}
+	}
+
+	/**
 	 * Checks a resource name once, for a caller that reuses it for many events.
 	 * @param resource a resource name, such as a route template
 	 * @throws InvalidUsageEventException if no ledger can store it

@@ -27,6 +27,14 @@ public class HeaderTenantResolver implements TenantResolver {
 		this.trustedProxies = trustedProxies;
 	}
 
+	/**
+	 * The header naming the tenant.
+	 * @return the header name
+	 */
+	public String headerName() {
+		return this.headerName;
+	}
+
 	@Override
 	public @Nullable String resolveTenant(HttpServletRequest request) {
 		String tenant = request.getHeader(this.headerName);
