@@ -11,7 +11,6 @@ import dev.metering.api.UsageApiExceptionHandler;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.InvalidBillingConfigurationException;
 import dev.metering.billing.RecordedEvents;
-import dev.metering.billing.TenantPlans;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
@@ -89,7 +88,7 @@ public final class MeteringApiAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	UsageApiController meteringUsageApiController(UsageRecorder recorder, ApiAccess access, TenantPlans tenants,
+	UsageApiController meteringUsageApiController(UsageRecorder recorder, ApiAccess access,
 			BillingReportService reports, UsageSummaryService summaries, RecordedEvents recorded,
 			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<UsageEventValidator> validator,
 			MeteringApiProperties api, ObjectProvider<Clock> clock, UsageReader usage) {
@@ -101,7 +100,7 @@ public final class MeteringApiAutoConfiguration {
 			throw new InvalidBillingConfigurationException("metering.api", ex.getMessage()
 					+ ": max-batch-size, max-body-size and max-top-users");
 		}
-		return new UsageApiController(recorder, access, tenants, reports, summaries, recorded, quotas.getIfAvailable(),
+		return new UsageApiController(recorder, access, reports, summaries, recorded, quotas.getIfAvailable(),
 				validator.getIfAvailable(), settings, clock.getIfAvailable(Clock::systemUTC), usage);
 	}
 
