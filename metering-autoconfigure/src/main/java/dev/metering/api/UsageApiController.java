@@ -20,7 +20,6 @@ import dev.metering.billing.BillingReportCsv;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.Granularity;
 import dev.metering.billing.RecordedEvents;
-import dev.metering.billing.TenantPlans;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
@@ -58,8 +57,6 @@ public class UsageApiController {
 
 	private final ApiAccess access;
 
-	private final TenantPlans tenants;
-
 	private final BillingReportService reports;
 
 	private final UsageSummaryService summaries;
@@ -80,7 +77,6 @@ public class UsageApiController {
 	 * The API.
 	 * @param recorder records ingested events (source {@code api})
 	 * @param access who may act for which tenant
-	 * @param tenants the known tenants and their plans
 	 * @param reports billing reports
 	 * @param summaries usage summaries and top users
 	 * @param recorded looks up retried idempotency keys
@@ -89,14 +85,13 @@ public class UsageApiController {
 	 * @param settings the limits
 	 * @param clock the clock
 	 */
-	public UsageApiController(UsageRecorder recorder, ApiAccess access, TenantPlans tenants,
-			BillingReportService reports, UsageSummaryService summaries, RecordedEvents recorded,
+	public UsageApiController(UsageRecorder recorder, ApiAccess access, BillingReportService reports,
+			UsageSummaryService summaries, RecordedEvents recorded,
 			@Nullable QuotaEnforcementService quotas, @Nullable UsageEventValidator validator, ApiSettings settings,
 			Clock clock, UsageReader usage) {
 		this.usage = usage;
 		this.recorder = recorder;
 		this.access = access;
-		this.tenants = tenants;
 		this.reports = reports;
 		this.summaries = summaries;
 		this.recorded = recorded;
@@ -116,12 +111,10 @@ public class UsageApiController {
 		Set<String> seen = new LinkedHashSet<>();
 		for (int i = 0; i < parsed.events().size(); i++) {
 			String tenant = parsed.events().get(i).tenantId();
+			// No tenant needs registering: one the kit has no plan for is recorded like any
+			// other (as the filter, @Metered and UsageRecorder do), unlimited and unpriced.
 			if (seen.add(tenant)) {
 				this.access.authorize(request, tenant);
-				if (!this.tenants.isKnown(tenant)) {
-					throw ApiException.badRequest((parsed.batch() ? "[" + i + "]." : "") + "tenant_id",
-							"unknown tenant '" + tenant + "'");
-				}
 			}
 		}
 		List<UsageEvent> fresh = new ArrayList<>();
@@ -245,9 +238,6 @@ public class UsageApiController {
 					+ "' must match [a-z0-9][a-z0-9._-]* (lower-case letters, digits, '.', '_' and '-')");
 		}
 		this.access.authorize(request, tenant);
-		if (!this.tenants.isKnown(tenant)) {
-			throw new ApiException(HttpStatus.NOT_FOUND, "tenant", "unknown tenant '" + tenant + "'");
-		}
 	}
 
 	private BillingPeriod period(@Nullable String period, @Nullable String from, @Nullable String to) {

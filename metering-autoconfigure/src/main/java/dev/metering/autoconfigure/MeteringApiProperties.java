@@ -38,12 +38,6 @@ public class MeteringApiProperties {
 	private String apiKeyHeader = "X-Api-Key";
 
 	/**
-	 * Role that may read and write any tenant (auth 'principal'), as the servlet request's
-	 * isUserInRole checks it (Spring Security adds its 'ROLE_' prefix).
-	 */
-	private String adminRole = "METERING_ADMIN";
-
-	/**
 	 * Most events one POST to /events may carry.
 	 */
 	private int maxBatchSize = 1000;
@@ -98,14 +92,6 @@ public class MeteringApiProperties {
 		this.apiKeyHeader = apiKeyHeader;
 	}
 
-	public String getAdminRole() {
-		return this.adminRole;
-	}
-
-	public void setAdminRole(String adminRole) {
-		this.adminRole = adminRole;
-	}
-
 	public int getMaxBatchSize() {
 		return this.maxBatchSize;
 	}
@@ -139,8 +125,9 @@ public class MeteringApiProperties {
 		AUTO,
 
 		/**
-		 * The caller's tenant (as the kit's TenantResolver resolves it) must be the tenant of
-		 * the path or body, unless the caller has the admin role.
+		 * The caller's tenant (its token's tenant-claim or its TENANT_ authority, never request
+		 * input) must be the tenant of the path or body, unless the caller holds the admin
+		 * authority (metering.admin.web.authority).
 		 */
 		PRINCIPAL,
 

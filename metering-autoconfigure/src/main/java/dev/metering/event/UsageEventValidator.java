@@ -128,6 +128,12 @@ public class UsageEventValidator {
 			if (event.idempotencyKey().isBlank()) {
 				throw new InvalidUsageEventException("idempotencyKey", "must not be blank when present");
 			}
+			String key = event.idempotencyKey();
+			if (Character.isWhitespace(key.charAt(0)) || Character.isWhitespace(key.charAt(key.length() - 1))) {
+				// MySQL and MariaDB compare 'k' and 'k ' as one key: refused everywhere, never
+				// taken here and dropped as a duplicate there.
+				throw new InvalidUsageEventException("idempotencyKey", "must not start or end with whitespace");
+			}
 			maxLength("idempotencyKey", event.idempotencyKey(), MAX_IDEMPOTENCY_KEY_LENGTH);
 		}
 		validateDimensions(event.dimensions());
@@ -176,6 +182,22 @@ public class UsageEventValidator {
 			requireId("billingScopeId", event.billingScopeId());
 		}
 		maxLength("userId", event.userId(), MAX_USER_LENGTH);
+	}
+
+	/**
+	 * Whether a tenant or billing scope id can be stored in the ledger: not blank, at most
+	 * {@link #MAX_ID_LENGTH} characters, no NUL and no unpaired surrogate.
+	 * @param value the id
+	 * @return true when an event may carry it
+	 */
+	public static boolean isStorableId(@Nullable String value) {
+		try {
+			requireId("tenantId", value);
+			return true;
+		}
+		catch (InvalidUsageEventException ex) {
+			return false;
+		}
 	}
 
 	/**
