@@ -6,6 +6,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.TokenStreamContext;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -44,7 +45,9 @@ final class BoundedJson {
 			return mapper.readTree(parser);
 		}
 		catch (JacksonException ex) {
-			throw ApiException.badRequest(field(parser.streamReadContext()),
+			// A value over a limit names its field; anything else (a cut-off body) is the body's fault.
+			String field = (ex instanceof StreamConstraintsException) ? field(parser.streamReadContext()) : "body";
+			throw ApiException.badRequest(field,
 					"malformed JSON: " + UsageEventValidator.abbreviate(ex.getOriginalMessage()));
 		}
 		catch (NumberFormatException ex) {

@@ -20,6 +20,7 @@ import dev.metering.event.UsageEventValidator;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.TokenStreamContext;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
@@ -68,7 +69,10 @@ final class AdminJson {
 			parsed = this.mapper.readValue(parser, Object.class);
 		}
 		catch (JacksonException ex) {
-			throw new InvalidDefinitionException(field(parser), null,
+			// A value over a limit or not a number (NaN) names its field; a cut-off body is the body's fault.
+			boolean value = ex instanceof StreamConstraintsException
+					|| String.valueOf(ex.getOriginalMessage()).startsWith("Non-standard token");
+			throw new InvalidDefinitionException(value ? field(parser) : "body", null,
 					"malformed JSON: " + UsageEventValidator.abbreviate(ex.getOriginalMessage()));
 		}
 		catch (NumberFormatException ex) {
