@@ -46,7 +46,9 @@ class HostileNumbersHeapTests {
 
 	@Test
 	void sixtyFourClientsOfHostileNumbersCostNoMemoryAndStopNoWriter() throws Exception {
-		try (ChildApp app = new ChildApp("hostile-numbers", List.of("-Xmx256m"),
+		// A log of this run only: ChildApp appends to its log.
+		String name = "hostile-numbers-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+		try (ChildApp app = new ChildApp(name, List.of("-Xmx256m"),
 				List.of("metering.writer.flush-interval=20ms", "metering.rollup.enabled=false",
 						"logging.level.dev.metering.web=ERROR"))) {
 			URI events = URI.create("http://127.0.0.1:" + app.port + "/api/events");
