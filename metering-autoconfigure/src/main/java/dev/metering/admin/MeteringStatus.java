@@ -65,6 +65,14 @@ public class MeteringStatus {
 	}
 
 	/**
+	 * Errors (out of memory, stack overflow) the writer caught while writing and survived.
+	 * @return the count since start, or {@code null} without the kit's writer
+	 */
+	public @Nullable Long writerErrors() {
+		return (this.writer != null) ? this.writer.stats().errors() : null;
+	}
+
+	/**
 	 * Whether the ledger can be written.
 	 * @return {@code true} when it can
 	 */
@@ -88,6 +96,7 @@ public class MeteringStatus {
 			writer.put("dropped", stats.dropped());
 			writer.put("rejected", stats.rejected());
 			writer.put("retries", stats.retries());
+			writer.put("errors", stats.errors());
 			status.put("writer", writer);
 		}
 		if (this.rollup != null) {

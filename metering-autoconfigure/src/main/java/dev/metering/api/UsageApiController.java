@@ -176,7 +176,8 @@ public class UsageApiController {
 				max = Integer.parseInt(limit.trim());
 			}
 			catch (NumberFormatException ex) {
-				throw ApiException.badRequest("limit", "must be an integer, was '" + limit + "'");
+				throw ApiException.badRequest("limit",
+						"must be an integer, was '" + UsageEventValidator.abbreviate(limit) + "'");
 			}
 			if (max < 1 || max > this.settings.maxTopUsers()) {
 				throw ApiException.badRequest("limit", "must be in 1.." + this.settings.maxTopUsers() + ", was " + max);
@@ -234,7 +235,7 @@ public class UsageApiController {
 			throw ApiException.badRequest("tenant", "must be 1.." + UsageEventValidator.MAX_ID_LENGTH + " characters");
 		}
 		if (!UsageEventValidator.isValidMeterName(metric)) {
-			throw ApiException.badRequest("metric", "'" + metric
+			throw ApiException.badRequest("metric", "'" + UsageEventValidator.abbreviate(metric)
 					+ "' must match [a-z0-9][a-z0-9._-]* (lower-case letters, digits, '.', '_' and '-')");
 		}
 		this.access.authorize(request, tenant);
@@ -274,7 +275,7 @@ public class UsageApiController {
 		}
 		catch (DateTimeParseException ex) {
 			throw ApiException.badRequest(field, "must be an ISO-8601 date-time on a whole hour, e.g. "
-					+ "2026-11-01T00:00:00Z, was '" + value + "'");
+					+ "2026-11-01T00:00:00Z, was '" + UsageEventValidator.abbreviate(value) + "'");
 		}
 	}
 

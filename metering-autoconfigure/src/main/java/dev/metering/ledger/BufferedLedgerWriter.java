@@ -51,6 +51,8 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	private final RateLimitedLog dropLog = new RateLimitedLog(logger, Duration.ofSeconds(10));
 
+	private final RateLimitedLog errorLog = new RateLimitedLog(logger, Duration.ofSeconds(10));
+
 	private final Object lifecycleMonitor = new Object();
 
 	private final List<LedgerWriteListener> listeners = new CopyOnWriteArrayList<>();
@@ -284,13 +286,35 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	private void run() {
 		List<UsageEvent> batch = new ArrayList<>(this.settings.batchSize());
 		while (true) {
+			try {
+				if (!nextBatch(batch)) {
+					return;
+				}
+			}
+			catch (Throwable ex) {
+				// Whatever escapes a batch (an Error while filling it): the events taken stay in
+				// the batch and are written next round; the thread must not end with them.
+				this.counters.errors.increment();
+				this.errorLog.warn(() -> "Metering writer caught " + ex.getClass().getName() + " (" + batch.size()
+						+ " events in hand, kept and retried); " + this.counters.errors.sum() + " errors since start");
+				pause();
+			}
+		}
+	}
+
+	/**
+	 * Takes a batch (unless one is still in hand) and writes it.
+	 * @return {@code false} when the writer is done
+	 */
+	private boolean nextBatch(List<UsageEvent> batch) {
+		if (batch.isEmpty()) {
 			UsageEvent first;
 			if (this.stopping) {
 				// Done as soon as the buffer is empty once: under steady recording it may never stay
 				// empty for a poll's wait. What comes later is the straggler pass's or its recorder's.
 				first = this.buffer.poll();
 				if (first == null) {
-					return;
+					return false;
 				}
 			}
 			else {
@@ -298,22 +322,26 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 					first = this.buffer.pollIdle();
 				}
 				catch (InterruptedException ex) {
-					if (this.abandoned) {
-						return;
-					}
-					continue;
+					return !this.abandoned;
 				}
 				if (first == null) {
-					continue;
+					return true;
 				}
 			}
 			batch.add(first);
 			this.buffer.fill(batch, () -> this.stopping || this.flushRequests > 0);
-			write(batch);
-			batch.clear();
-			if (this.abandoned) {
-				return;
-			}
+		}
+		write(batch);
+		batch.clear();
+		return !this.abandoned;
+	}
+
+	private void pause() {
+		try {
+			TimeUnit.NANOSECONDS.sleep(this.settings.initialBackoff().toNanos());
+		}
+		catch (InterruptedException ex) {
+			// The loop looks at the stop flags next.
 		}
 	}
 

@@ -77,16 +77,21 @@ final class LedgerBatchInserter {
 						+ batch.get(0).meter() + "', id " + batch.get(0).eventId() + "): not written", ex);
 				return;
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
+				// An Error (OutOfMemoryError, StackOverflowError from a driver) is retried like an
+				// outage: the batch stays in hand, the thread lives on.
+				if (ex instanceof Error) {
+					this.counters.errors.increment();
+				}
 				if (abandoned.getAsBoolean()) {
 					discard(batch);
 					return;
 				}
 				this.counters.retries.increment();
 				long wait = backoff;
-				this.retryLog.warn(() -> "Metering ledger write failed (" + ex.getMessage() + "); retrying "
-						+ batch.size() + " events in " + Duration.ofNanos(wait).toMillis() + " ms, "
-						+ pending.getAsLong() + " waiting");
+				this.retryLog.warn(() -> "Metering ledger write failed (" + ex.getClass().getName() + ": "
+						+ ex.getMessage() + "); retrying " + batch.size() + " events in "
+						+ Duration.ofNanos(wait).toMillis() + " ms, " + pending.getAsLong() + " waiting");
 				try {
 					TimeUnit.NANOSECONDS.sleep(wait);
 				}

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.metering.event.UsageEventValidator;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -119,8 +120,14 @@ public class QuotaEnforcementService {
 	 * @param quantity the quantity the call will use
 	 * @param at when the call happens (the instant its usage event will carry)
 	 * @return the decision; release its reservation once the usage is recorded or the call fails
+	 * @throws IllegalArgumentException for a quantity no ledger holds (negative, more than 9
+	 * decimals, 10^29 or more), refused before any arithmetic
 	 */
 	public QuotaDecision check(List<String> lineage, String meter, BigDecimal quantity, Instant at) {
+		String problem = UsageEventValidator.quantityProblem(quantity);
+		if (problem != null) {
+			throw new IllegalArgumentException("quantity " + problem);
+		}
 		return check(lineage, meter, quantity, at, false);
 	}
 

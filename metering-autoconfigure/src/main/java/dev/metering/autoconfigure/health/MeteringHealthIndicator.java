@@ -43,6 +43,11 @@ public class MeteringHealthIndicator extends AbstractHealthIndicator {
 			builder.withDetail("writerBacklog", backlog);
 			up &= backlog <= this.maxWriterBacklog;
 		}
+		Long errors = this.status.writerErrors();
+		if (errors != null) {
+			// A count, not the up/down state: the writer kept its events and went on after each.
+			builder.withDetail("writerErrors", errors);
+		}
 		Long lag = this.status.rollupLag();
 		if (lag != null) {
 			builder.withDetail("rollupLag", lag);

@@ -33,6 +33,8 @@ class LedgerWriterMetrics implements MeterBinder {
 		counter(registry, "metering.events.rejected", "Events the database refused as invalid data",
 				WriterStats::rejected);
 		counter(registry, "metering.writer.retries", "Failed ledger writes that were retried", WriterStats::retries);
+		counter(registry, "metering.writer.errors", "Errors (out of memory, stack overflow) the writer survived",
+				WriterStats::errors);
 		Gauge.builder("metering.writer.buffer.size", this.writer, BufferedLedgerWriter::buffered)
 			.description("Events waiting to be written to the ledger")
 			.baseUnit("events")
