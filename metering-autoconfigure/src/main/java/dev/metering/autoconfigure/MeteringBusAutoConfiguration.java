@@ -7,6 +7,7 @@ import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.quota.LedgerReadings;
+import dev.metering.quota.QuotaLeases;
 import dev.metering.quota.bus.InProcessInvalidationBus;
 import dev.metering.quota.bus.PostgresInvalidationBus;
 import dev.metering.quota.bus.QuotaCacheInvalidator;
@@ -48,7 +49,7 @@ public final class MeteringBusAutoConfiguration {
 	@ConditionalOnMissingBean
 	QuotaCacheInvalidator meteringQuotaCacheInvalidator(CachedQuotaDefinitions definitions,
 			ObjectProvider<LedgerReadings> readings, ObjectProvider<TenantDirectory> directory,
-			ObjectProvider<JdbcRuntimeDefinitions> runtime) {
+			ObjectProvider<JdbcRuntimeDefinitions> runtime, ObjectProvider<QuotaLeases> leases) {
 		TenantDirectory tenants = directory.getIfAvailable();
 		JdbcRuntimeDefinitions rows = runtime.getIfUnique();
 		Runnable hierarchyChanged = () -> {
@@ -61,7 +62,10 @@ public final class MeteringBusAutoConfiguration {
 				cached.invalidateAll();
 			}
 		};
-		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable(), hierarchyChanged);
+		QuotaLeases leased = leases.getIfUnique();
+		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable(), hierarchyChanged,
+				(leased != null) ? leased::scopeChanged : (scope) -> {
+				});
 	}
 
 	/** Redis pub/sub, when a RedisConnectionFactory is configured and the type is auto or redis. */

@@ -323,6 +323,36 @@ public class QuotaLeases implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * A scope's subtree changed (a tenant moved in or out, or its quotas changed): this instance
+	 * gives back what it holds of the scope's budgets, and the allocations of the scope's open
+	 * windows are derived again from the ledger as the subtree is now, so the next lease of any
+	 * instance is granted against the usage of the tenants under the scope now, not of those it
+	 * had when the window's allocation was created.
+	 * @param scope the scope whose budgets are stale
+	 */
+	public void scopeChanged(String scope) {
+		List<LeaseBudget> held = new ArrayList<>();
+		for (LeaseBudget budget : this.budgets.values()) {
+			if (budget.key.scope().equals(scope) && budget.expiresAtMillis != 0) {
+				held.add(budget);
+			}
+		}
+		try {
+			// What of the leases is in the ledger, so the allocation derived next counts it once.
+			this.grants.renewAll(held, this.clock.millis());
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Lease renewal of '" + scope + "' failed: " + ex.getMessage());
+		}
+		for (LeaseBudget budget : this.budgets.values()) {
+			if (budget.key.scope().equals(scope)) {
+				retire(budget);
+			}
+		}
+		this.grants.rederive(scope);
+	}
+
 	/** Gives every budget back, at shutdown. */
 	@Override
 	public void close() {

@@ -20,6 +20,8 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 
 	private final Runnable hierarchyChanged;
 
+	private final Consumer<String> scopeChanged;
+
 	/**
 	 * Creates the invalidator.
 	 * @param definitions the definitions cache
@@ -39,9 +41,25 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 	 */
 	public QuotaCacheInvalidator(CachedQuotaDefinitions definitions, @Nullable LedgerReadings readings,
 			Runnable hierarchyChanged) {
+		this(definitions, readings, hierarchyChanged, (scope) -> {
+		});
+	}
+
+	/**
+	 * Creates the invalidator.
+	 * @param definitions the definitions cache
+	 * @param readings the usage readings cache, or {@code null} without one
+	 * @param hierarchyChanged clears the tenant lineages: a tenant's change can move its subtree or
+	 * change its exemption
+	 * @param scopeChanged told of every tenant invalidated after the caches: the hard-quota leases
+	 * of a scope whose subtree may have changed are derived again
+	 */
+	public QuotaCacheInvalidator(CachedQuotaDefinitions definitions, @Nullable LedgerReadings readings,
+			Runnable hierarchyChanged, Consumer<String> scopeChanged) {
 		this.definitions = definitions;
 		this.readings = readings;
 		this.hierarchyChanged = hierarchyChanged;
+		this.scopeChanged = scopeChanged;
 	}
 
 	@Override
@@ -54,6 +72,7 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 				if (this.readings != null) {
 					this.readings.invalidateScope(invalidation.id());
 				}
+				this.scopeChanged.accept(invalidation.id());
 			}
 			case PLAN, ALL -> this.definitions.evictAll();
 		}
