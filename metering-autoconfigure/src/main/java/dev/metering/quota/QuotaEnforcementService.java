@@ -260,6 +260,9 @@ public class QuotaEnforcementService {
 			}
 			return null;
 		}
+		if (plan.hardWarned.length > 0) {
+			this.readingCheck.warn(run, plan, plan.hardWarned, quantity, at);
+		}
 		if (taken == null) {
 			return readingPart;
 		}
