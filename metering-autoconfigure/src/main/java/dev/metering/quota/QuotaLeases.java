@@ -199,6 +199,16 @@ public class QuotaLeases implements AutoCloseable {
 	}
 
 	/**
+	 * What is left of a window as this instance's budget knows it, without asking the database.
+	 * @return {@code null} when this instance holds no live budget of the window
+	 */
+	@Nullable BigDecimal known(LeaseKey key) {
+		LeaseBudget budget = this.budgets.get(key);
+		LeaseBudget.State s = (budget != null) ? budget.state.get() : null;
+		return (s == null || s == LeaseBudget.RETIRED || budget.unknown) ? null : s.remaining();
+	}
+
+	/**
 	 * Counts usage recorded without a check's reservation (or admitted while the database could
 	 * not be asked) against the budgets of its windows.
 	 * @param event the accepted event

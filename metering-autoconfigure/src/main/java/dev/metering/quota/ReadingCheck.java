@@ -113,6 +113,29 @@ final class ReadingCheck {
 		}
 	}
 
+	/**
+	 * A policy's state on its reading and what this instance recorded that the reading does not
+	 * contain, for a status read: nothing reserved, nothing warned.
+	 * @return {@code null} when the reading cannot be taken
+	 */
+	@Nullable PolicyUsage status(MeterPolicies plan, QuotaPolicy policy, QuotaWindow.Bounds bounds) {
+		LedgerReadings.Reading reading;
+		try {
+			reading = this.readings.get(plan.readingKey(policy, bounds.start()));
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+		BigDecimal used = reading.value();
+		MeterUsage usage = this.local.existing(plan.scope, plan.meter);
+		if (usage != null) {
+			synchronized (usage) {
+				used = used.add(usage.unread(epochHour(bounds.start()), epochHour(bounds.end()), reading.sequence()));
+			}
+		}
+		return state(policy, plan.scope, used, bounds, used.compareTo(policy.limit()) >= 0);
+	}
+
 	/** The read-compare-reserve, under the monitor; {@code true} when reserved. */
 	private static boolean decide(LineageCheck run, MeterPolicies plan, QuotaPolicy[] policies, MeterUsage usage,
 			LedgerReadings.Reading[] readings, QuotaWindow.Bounds[] bounds, BigDecimal quantity, long hour,
