@@ -62,10 +62,8 @@ public final class MeteringBusAutoConfiguration {
 				cached.invalidateAll();
 			}
 		};
-		QuotaLeases leased = leases.getIfUnique();
 		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable(), hierarchyChanged,
-				(leased != null) ? leased::scopeChanged : (scope) -> {
-				});
+				leases.getIfUnique());
 	}
 
 	/** Redis pub/sub, when a RedisConnectionFactory is configured and the type is auto or redis. */

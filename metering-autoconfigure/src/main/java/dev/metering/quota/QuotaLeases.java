@@ -334,14 +334,13 @@ public class QuotaLeases implements AutoCloseable {
 	}
 
 	/**
-	 * A scope's subtree changed (a tenant moved in or out, or its quotas changed): this instance
-	 * gives back what it holds of the scope's budgets, and the allocations of the scope's open
-	 * windows are derived again from the ledger as the subtree is now, so the next lease of any
-	 * instance is granted against the usage of the tenants under the scope now, not of those it
-	 * had when the window's allocation was created.
+	 * A scope's subtree may change (a tenant moves in or out, or its quotas change): this
+	 * instance reports what of its leases of the scope is in the ledger and gives back what it
+	 * holds, so it admits nothing more of the scope without a new lease. Call it before the
+	 * lineages are reloaded, then {@link #rederive(String)} after.
 	 * @param scope the scope whose budgets are stale
 	 */
-	public void scopeChanged(String scope) {
+	public void release(String scope) {
 		List<LeaseBudget> held = new ArrayList<>();
 		for (LeaseBudget budget : this.budgets.values()) {
 			if (budget.key.scope().equals(scope) && budget.expiresAtMillis != 0) {
@@ -360,6 +359,16 @@ public class QuotaLeases implements AutoCloseable {
 				retire(budget);
 			}
 		}
+	}
+
+	/**
+	 * Derives the allocations of the scope's open windows again from the ledger as its subtree
+	 * is now (read through this instance's lineages, so after they were reloaded), so the next
+	 * lease of any instance is granted against the usage of the tenants under the scope now, not
+	 * of those it had when the window's allocation was created.
+	 * @param scope the scope whose subtree changed
+	 */
+	public void rederive(String scope) {
 		this.grants.rederive(scope);
 	}
 

@@ -4,6 +4,7 @@ import java.util.function.Consumer;
 
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.LedgerReadings;
+import dev.metering.quota.QuotaLeases;
 
 import org.jspecify.annotations.Nullable;
 
@@ -20,7 +21,7 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 
 	private final Runnable hierarchyChanged;
 
-	private final Consumer<String> scopeChanged;
+	private final @Nullable QuotaLeases leases;
 
 	/**
 	 * Creates the invalidator.
@@ -41,8 +42,7 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 	 */
 	public QuotaCacheInvalidator(CachedQuotaDefinitions definitions, @Nullable LedgerReadings readings,
 			Runnable hierarchyChanged) {
-		this(definitions, readings, hierarchyChanged, (scope) -> {
-		});
+		this(definitions, readings, hierarchyChanged, null);
 	}
 
 	/**
@@ -51,19 +51,24 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 	 * @param readings the usage readings cache, or {@code null} without one
 	 * @param hierarchyChanged clears the tenant lineages: a tenant's change can move its subtree or
 	 * change its exemption
-	 * @param scopeChanged told of every tenant invalidated after the caches: the hard-quota leases
-	 * of a scope whose subtree may have changed are derived again
+	 * @param leases the hard-quota leases, whose budgets and allocations of an invalidated tenant
+	 * (its subtree may have changed) are given back and derived again; {@code null} without leases
 	 */
 	public QuotaCacheInvalidator(CachedQuotaDefinitions definitions, @Nullable LedgerReadings readings,
-			Runnable hierarchyChanged, Consumer<String> scopeChanged) {
+			Runnable hierarchyChanged, @Nullable QuotaLeases leases) {
 		this.definitions = definitions;
 		this.readings = readings;
 		this.hierarchyChanged = hierarchyChanged;
-		this.scopeChanged = scopeChanged;
+		this.leases = leases;
 	}
 
 	@Override
 	public void accept(QuotaInvalidation invalidation) {
+		QuotaLeases leases = (invalidation.kind() == QuotaInvalidation.Kind.TENANT) ? this.leases : null;
+		if (leases != null) {
+			// Before the new lineages are seen: no check admits from a budget of the old subtree after.
+			leases.release(invalidation.id());
+		}
 		// First what the reloads below read from (the hierarchy, and what is kept of the tables).
 		this.hierarchyChanged.run();
 		switch (invalidation.kind()) {
@@ -72,7 +77,9 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 				if (this.readings != null) {
 					this.readings.invalidateScope(invalidation.id());
 				}
-				this.scopeChanged.accept(invalidation.id());
+				if (leases != null) {
+					leases.rederive(invalidation.id());
+				}
 			}
 			case PLAN, ALL -> this.definitions.evictAll();
 		}
