@@ -1,5 +1,7 @@
 package dev.metering.autoconfigure;
 
+import java.util.List;
+
 import javax.sql.DataSource;
 
 import dev.metering.admin.JdbcRuntimeDefinitions;
@@ -63,7 +65,7 @@ public final class MeteringBusAutoConfiguration {
 			}
 		};
 		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable(), hierarchyChanged,
-				leases.getIfUnique());
+				leases.getIfUnique(), (tenants != null) ? (scope) -> tenants.lineageOf(scope).scopes() : List::of);
 	}
 
 	/** Redis pub/sub, when a RedisConnectionFactory is configured and the type is auto or redis. */

@@ -1,6 +1,8 @@
 package dev.metering.quota.bus;
 
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.LedgerReadings;
@@ -22,6 +24,8 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 	private final Runnable hierarchyChanged;
 
 	private final @Nullable QuotaLeases leases;
+
+	private final Function<String, List<String>> lineageOf;
 
 	/**
 	 * Creates the invalidator.
@@ -56,10 +60,26 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 	 */
 	public QuotaCacheInvalidator(CachedQuotaDefinitions definitions, @Nullable LedgerReadings readings,
 			Runnable hierarchyChanged, @Nullable QuotaLeases leases) {
+		this(definitions, readings, hierarchyChanged, leases, List::of);
+	}
+
+	/**
+	 * Creates the invalidator.
+	 * @param definitions the definitions cache
+	 * @param readings the usage readings cache, or {@code null} without one
+	 * @param hierarchyChanged clears the tenant lineages
+	 * @param leases the hard-quota leases, or {@code null} without leases
+	 * @param lineageOf a scope's lineage as this instance knows it (the scope first): the leases
+	 * of an invalidated scope's ancestors are given back with its own, since a tenant moved under
+	 * the scope counts at them too
+	 */
+	public QuotaCacheInvalidator(CachedQuotaDefinitions definitions, @Nullable LedgerReadings readings,
+			Runnable hierarchyChanged, @Nullable QuotaLeases leases, Function<String, List<String>> lineageOf) {
 		this.definitions = definitions;
 		this.readings = readings;
 		this.hierarchyChanged = hierarchyChanged;
 		this.leases = leases;
+		this.lineageOf = lineageOf;
 	}
 
 	@Override
@@ -67,7 +87,14 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 		QuotaLeases leases = (invalidation.kind() == QuotaInvalidation.Kind.TENANT) ? this.leases : null;
 		if (leases != null) {
 			// Before the new lineages are seen: no check admits from a budget of the old subtree after.
+			// A change publishes the new parent first, so its ancestors are released here before any
+			// lineage under it is.
 			leases.release(invalidation.id());
+			for (String ancestor : this.lineageOf.apply(invalidation.id())) {
+				if (!ancestor.equals(invalidation.id())) {
+					leases.release(ancestor);
+				}
+			}
 		}
 		// First what the reloads below read from (the hierarchy, and what is kept of the tables).
 		this.hierarchyChanged.run();
