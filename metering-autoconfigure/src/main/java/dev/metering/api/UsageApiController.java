@@ -159,7 +159,7 @@ public class UsageApiController {
 		}
 		BillingPeriod range = period(period, from, to);
 		QuotaDecision quota = (this.quotas != null)
-				? this.quotas.checkRemaining(List.of(tenant), metric, this.clock.instant()) : null;
+				? this.quotas.status(List.of(tenant), metric, this.clock.instant()) : null;
 		return ApiJson.summary(this.summaries.summary(tenant, metric, range, buckets), exact(quota));
 	}
 
@@ -193,7 +193,7 @@ public class UsageApiController {
 			@PathVariable String metric) {
 		checkPath(request, tenant, metric);
 		QuotaDecision decision = (this.quotas != null)
-				? this.quotas.checkRemaining(List.of(tenant), metric, this.clock.instant()) : null;
+				? this.quotas.status(List.of(tenant), metric, this.clock.instant()) : null;
 		return ApiJson.quota(tenant, metric, exact(decision));
 	}
 

@@ -6,9 +6,10 @@ import java.util.List;
 /**
  * Validates events, writes their billing scope, and hands them to a {@link UsageEventSink}.
  * <p>
- * An event billed to its own tenant (the builder's default) gets the tenant's
+ * An event built without a billing scope (the builder's default) gets the tenant's
  * {@link BillingAttribution} as it is recorded, so past events keep the payer of their time when a
- * tenant is later re-parented. An event that names another billing scope keeps it.
+ * tenant is later re-parented. An event built with {@code billingScopeId(...)} keeps it, the
+ * tenant itself included.
  */
 public class DefaultUsageRecorder implements UsageRecorder {
 
@@ -66,7 +67,8 @@ public class DefaultUsageRecorder implements UsageRecorder {
 	}
 
 	private UsageEvent attributed(UsageEvent event) {
-		if (!event.billingScopeId().equals(event.tenantId())) {
+		// The builder's default is the tenant's own instance: any other one was set on purpose.
+		if (event.billingScopeId() != event.tenantId()) {
 			return event;
 		}
 		String scope = this.attribution.billingScopeOf(event.tenantId());

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventSink;
@@ -79,8 +80,21 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	private volatile EventSpool spool;
 
 	public BufferedLedgerWriter(UsageEventStore store, WriterSettings settings, Clock clock) {
+		this(store, settings, clock, null);
+	}
+
+	/**
+	 * Creates a writer that refuses, when it writes, events older than the late window: an event
+	 * may wait in the buffer, in retries or in the spool past the window recording checked.
+	 * @param store the ledger
+	 * @param settings batching, waiting and retries
+	 * @param clock the clock of {@code recorded_at} and of the late window
+	 * @param lateWindow how old an event may be when written, {@code null} for any age
+	 */
+	public BufferedLedgerWriter(UsageEventStore store, WriterSettings settings, Clock clock,
+			@Nullable Duration lateWindow) {
 		this.settings = settings;
-		this.inserter = new LedgerBatchInserter(store, settings, clock, this.listeners, this.counters);
+		this.inserter = new LedgerBatchInserter(store, settings, clock, this.listeners, this.counters, lateWindow);
 		this.buffer = new WriterBuffer(settings);
 	}
 

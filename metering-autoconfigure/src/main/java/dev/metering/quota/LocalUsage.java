@@ -234,6 +234,11 @@ public class LocalUsage implements LedgerWriteListener {
 		return this.writesInFlight.get();
 	}
 
+	/** The record of a (scope, meter) if this instance keeps one: a status read creates none. */
+	@Nullable MeterUsage existing(String scope, String meter) {
+		return this.meters.get(new Key(scope, meter));
+	}
+
 	MeterUsage meter(String scope, String meter) {
 		return this.meters.computeIfAbsent(new Key(scope, meter), (k) -> new MeterUsage());
 	}
