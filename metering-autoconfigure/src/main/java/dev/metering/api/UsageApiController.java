@@ -24,6 +24,7 @@ import dev.metering.billing.TenantPlans;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
+import dev.metering.event.UsageNotRecordedException;
 import dev.metering.event.UsageRecorder;
 import dev.metering.rollup.UsageReader;
 import dev.metering.quota.PolicyUsage;
@@ -108,10 +109,12 @@ public class UsageApiController {
 
 	/**
 	 * Records one event or a batch: 201 when something new was recorded, 200 when every event
-	 * was a retry of an idempotency key already in the ledger (its first id is returned).
+	 * was a retry of an idempotency key already in the ledger (its first id is returned), 503
+	 * with {@code Retry-After} when the kit could not take every event (see
+	 * {@link UsageApiExceptionHandler#notRecorded}).
 	 */
 	@PostMapping("/events")
-	public ResponseEntity<Map<String, Object>> events(HttpServletRequest request) {
+	public ResponseEntity<?> events(HttpServletRequest request) {
 		EventJson.Parsed parsed = EventJson.read(body(request), this.settings.maxBatchSize(), this.validator);
 		Set<String> seen = new LinkedHashSet<>();
 		for (int i = 0; i < parsed.events().size(); i++) {
@@ -125,6 +128,7 @@ public class UsageApiController {
 			}
 		}
 		List<UsageEvent> fresh = new ArrayList<>();
+		List<Integer> freshIndexes = new ArrayList<>();
 		List<Map<String, Object>> results = new ArrayList<>();
 		for (UsageEvent event : parsed.events()) {
 			UUID existing = (event.idempotencyKey() != null)
@@ -134,11 +138,18 @@ public class UsageApiController {
 			result.put("status", (existing != null) ? "duplicate" : "recorded");
 			results.add(result);
 			if (existing == null) {
+				freshIndexes.add(results.size() - 1);
 				fresh.add(event);
 			}
 		}
 		if (!fresh.isEmpty()) {
-			this.recorder.recordAll(fresh);
+			try {
+				this.recorder.recordAll(fresh);
+			}
+			catch (UsageNotRecordedException ex) {
+				return UsageApiExceptionHandler.notRecorded(ex.recorded(), fresh.size() - ex.recorded(),
+						results.size() - fresh.size(), freshIndexes.get(ex.recorded()));
+			}
 		}
 		HttpStatus status = fresh.isEmpty() ? HttpStatus.OK : HttpStatus.CREATED;
 		Map<String, Object> json = parsed.batch() ? new LinkedHashMap<>() : results.get(0);

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventSink;
@@ -73,6 +74,10 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	private volatile int flushRequests;
 
+	private volatile long lastDropNanos;
+
+	private volatile boolean everDropped;
+
 	/** Set by an {@link EventSpool} once started: it takes every event first. */
 	private volatile EventSpool spool;
 
@@ -106,7 +111,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		}
 		this.listeners.forEach((listener) -> listener.discarded(event));
 		completed(1);
-		this.counters.dropped.increment();
+		dropped();
 		this.dropLog.warn(() -> "Metering buffer full (" + this.settings.capacity() + " events, metering.writer.capacity): "
 				+ "dropped events, " + this.counters.dropped.sum() + " in all since start");
 		return false;
@@ -151,7 +156,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		}
 		catch (RuntimeException ex) {
 			this.listeners.forEach((listener) -> listener.discarded(event));
-			this.counters.dropped.increment();
+			dropped();
 			logger.error("Metering writer has stopped and could not write an event of tenant '" + event.tenantId()
 					+ "', meter '" + event.meter() + "': dropped", ex);
 			return false;
@@ -339,6 +344,20 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	 */
 	public void removeListener(LedgerWriteListener listener) {
 		this.listeners.remove(listener);
+	}
+
+	private void dropped() {
+		this.counters.dropped.increment();
+		this.lastDropNanos = System.nanoTime();
+		this.everDropped = true;
+	}
+
+	/**
+	 * How long ago the writer last dropped an event (buffer full, or stopped and unable to write it).
+	 * @return the time since the last drop, or {@code null} if none was dropped since start
+	 */
+	public @Nullable Duration sinceLastDrop() {
+		return this.everDropped ? Duration.ofNanos(System.nanoTime() - this.lastDropNanos) : null;
 	}
 
 	private void completed(int events) {
