@@ -128,6 +128,18 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		this.counters.recorded.increment();
 	}
 
+	/** For the spool: counts an event as accepted onto disk only, behind older ones there. */
+	void spool(UsageEvent event) {
+		this.pending.incrementAndGet();
+		this.listeners.forEach((listener) -> listener.spooled(event));
+		this.counters.recorded.increment();
+	}
+
+	/** For the spool: a {@linkplain #spool spooled} event is about to be {@linkplain #enqueue queued}. */
+	void unspool(UsageEvent event) {
+		this.listeners.forEach((listener) -> listener.unspooled(event));
+	}
+
 	/** For the spool: queues an {@linkplain #accept accepted} event if there is room now. */
 	boolean enqueue(UsageEvent event) {
 		return this.buffer.offer(event);

@@ -29,7 +29,11 @@ public class LocalUsage implements LedgerWriteListener {
 
 	private final ConcurrentHashMap<Key, MeterUsage> meters = new ConcurrentHashMap<>();
 
-	/** Events counted as local, so each is uncounted exactly once whatever the definitions do meanwhile. */
+	/**
+	 * Events counted as local, so each is uncounted exactly once whatever the definitions do
+	 * meanwhile: only events in the writer's memory (its capacity and a batch); events on the
+	 * spool's disk are counted without an entry (see {@link #spooled}).
+	 */
 	private final Set<UUID> tracked = ConcurrentHashMap.newKeySet();
 
 	private final AtomicLong sequence = new AtomicLong();
@@ -114,6 +118,55 @@ public class LocalUsage implements LedgerWriteListener {
 		}
 		if (!covered && this.leases != null) {
 			this.leases.unreserved(event);
+		}
+	}
+
+	/**
+	 * Counts an event on the spool's disk only in its hour's local usage, with nothing kept per
+	 * event: every spooled event is counted, whatever the definitions say, so that
+	 * {@link #unspooled} knows without asking what was counted.
+	 */
+	@Override
+	public void spooled(UsageEvent event) {
+		Reservation reservation = Reservation.recording();
+		long hour = MeterUsage.hourOf(event.occurredAt());
+		boolean covered = false;
+		while (true) {
+			MeterUsage usage = meter(event.tenantId(), event.meter());
+			synchronized (usage) {
+				if (usage.retired) {
+					continue;
+				}
+				usage.addLocal(hour, event.quantity());
+				if (reservation != null) {
+					covered = reservation.convert(event.tenantId(), event.meter(), hour, event.quantity());
+				}
+				break;
+			}
+		}
+		if (!covered && this.leases != null) {
+			this.leases.unreserved(event);
+		}
+	}
+
+	/**
+	 * A spooled event, counted as local when it was spooled, is tracked from here on as an
+	 * accepted one. A copy of an id already tracked is counted once, as {@link #accepted} does.
+	 */
+	@Override
+	public void unspooled(UsageEvent event) {
+		if (this.tracked.add(event.eventId())) {
+			return;
+		}
+		while (true) {
+			MeterUsage usage = meter(event.tenantId(), event.meter());
+			synchronized (usage) {
+				if (usage.retired) {
+					continue;
+				}
+				usage.removeLocal(MeterUsage.hourOf(event.occurredAt()), event.quantity());
+				break;
+			}
 		}
 	}
 
