@@ -50,10 +50,42 @@ class LineageSpoolTests {
 
 		assertThat(lineage.spooledTenants()).isZero();
 		assertThat(lineage.eventsInFlight()).isZero();
+		assertThat(local.spooledMeters()).isZero();
 		assertThat(local.trackedEvents()).isZero();
 		for (String scope : List.of("team", "org-a", "org-b", "org-c")) {
 			assertThat(unread(local, scope)).as(scope).isEqualByComparingTo("0");
 		}
+	}
+
+	@Test
+	void aQuotaAddedWhileEventsWaitOnDiskUncountsOnlyWhatWasCounted() {
+		java.util.concurrent.atomic.AtomicBoolean quota = new java.util.concurrent.atomic.AtomicBoolean(false);
+		LocalUsage local = new LocalUsage((scope, meter) -> quota.get());
+		List<UsageEvent> events = new ArrayList<>();
+		for (int i = 0; i < 300; i++) {
+			// No quota for the first 100, one for the next 100, none again, then one.
+			quota.set(i >= 100 && i < 200 || i >= 250);
+			UsageEvent event = UsageEvent.builder("team", METER).build();
+			events.add(event);
+			local.spooled(event);
+		}
+		assertThat(unread(local, "team")).isEqualByComparingTo("150");
+		assertThat(local.spooledMeters()).isOne();
+
+		quota.set(true);
+		for (int from = 0; from < events.size(); from += 50) {
+			List<UsageEvent> batch = events.subList(from, from + 50);
+			BigDecimal before = unread(local, "team");
+			batch.forEach(local::unspooled);
+			// Leaving the disk changes nothing of what is counted.
+			assertThat(unread(local, "team")).isEqualByComparingTo(before);
+			local.writing(batch);
+			local.written(batch);
+		}
+
+		assertThat(local.spooledMeters()).isZero();
+		assertThat(local.trackedEvents()).isZero();
+		assertThat(unread(local, "team")).isEqualByComparingTo("0");
 	}
 
 	private static BigDecimal unread(LocalUsage local, String scope) {

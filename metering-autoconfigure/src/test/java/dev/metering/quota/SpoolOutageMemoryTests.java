@@ -73,6 +73,7 @@ class SpoolOutageMemoryTests {
 			assertThat(local.trackedEvents()).isLessThanOrEqualTo(2 * (CAPACITY + BATCH + 1));
 			assertThat(lineage.eventsInFlight()).isLessThanOrEqualTo(CAPACITY + BATCH + 1);
 			assertThat(lineage.spooledTenants()).isLessThanOrEqualTo(TEAMS);
+			assertThat(local.spooledMeters()).isLessThanOrEqualTo(TEAMS + 1);
 			// Every event waiting, in memory or on disk, counts for its team and for the parent.
 			assertThat(unread(local, "org")).isEqualByComparingTo("300000");
 			for (int team = 0; team < TEAMS; team++) {
@@ -85,6 +86,7 @@ class SpoolOutageMemoryTests {
 			assertThat(local.trackedEvents()).isZero();
 			assertThat(lineage.eventsInFlight()).isZero();
 			assertThat(lineage.spooledTenants()).isZero();
+			assertThat(local.spooledMeters()).isZero();
 			// All in the ledger now: a reading taken after the last commit has it all, nothing is added twice.
 			assertThat(unread(local, "org")).isEqualByComparingTo("0");
 			assertThat(spool.stats().segments()).isOne();
