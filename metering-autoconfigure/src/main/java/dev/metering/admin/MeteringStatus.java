@@ -1,5 +1,6 @@
 package dev.metering.admin;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -46,6 +47,22 @@ public class MeteringStatus {
 	 */
 	public @Nullable Long writerBacklog() {
 		return (this.writer != null) ? this.writer.stats().buffered() : null;
+	}
+
+	/**
+	 * Events the writer dropped since start: refused for a full buffer, or not written after it stopped.
+	 * @return the count, or {@code null} without the kit's writer
+	 */
+	public @Nullable Long writerDropped() {
+		return (this.writer != null) ? this.writer.stats().dropped() : null;
+	}
+
+	/**
+	 * How long ago the writer last dropped an event.
+	 * @return the time, or {@code null} without the kit's writer or without a drop
+	 */
+	public @Nullable Duration sinceLastDrop() {
+		return (this.writer != null) ? this.writer.sinceLastDrop() : null;
 	}
 
 	/**

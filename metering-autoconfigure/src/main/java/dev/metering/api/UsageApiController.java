@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -23,6 +24,7 @@ import dev.metering.billing.RecordedEvents;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
+import dev.metering.event.UsageNotRecordedException;
 import dev.metering.event.UsageRecorder;
 import dev.metering.rollup.UsageReader;
 import dev.metering.quota.PolicyUsage;
@@ -61,7 +63,7 @@ public class UsageApiController {
 
 	private final UsageSummaryService summaries;
 
-	private final RecordedEvents recorded;
+	private final IdempotencyLookup idempotency;
 
 	private final @Nullable QuotaEnforcementService quotas;
 
@@ -94,7 +96,7 @@ public class UsageApiController {
 		this.access = access;
 		this.reports = reports;
 		this.summaries = summaries;
-		this.recorded = recorded;
+		this.idempotency = new IdempotencyLookup(recorded, settings.idempotencyLookupTimeout());
 		this.quotas = quotas;
 		this.validator = validator;
 		this.settings = settings;
@@ -103,10 +105,14 @@ public class UsageApiController {
 
 	/**
 	 * Records one event or a batch: 201 when something new was recorded, 200 when every event
-	 * was a retry of an idempotency key already in the ledger (its first id is returned).
+	 * was a retry of an idempotency key already in the ledger (its first id is returned), 202
+	 * when the ledger could not be asked in time which keys it holds (see
+	 * {@link IdempotencyLookup}: the events are taken, status {@code accepted}), 503
+	 * with {@code Retry-After} when the kit could not take every event (see
+	 * {@link UsageApiExceptionHandler#notRecorded}).
 	 */
 	@PostMapping("/events")
-	public ResponseEntity<Map<String, Object>> events(HttpServletRequest request) {
+	public ResponseEntity<?> events(HttpServletRequest request) {
 		EventJson.Parsed parsed = EventJson.read(body(request), this.settings.maxBatchSize(), this.validator);
 		Set<String> seen = new LinkedHashSet<>();
 		for (int i = 0; i < parsed.events().size(); i++) {
@@ -117,27 +123,43 @@ public class UsageApiController {
 				this.access.authorize(request, tenant);
 			}
 		}
+		// One bounded look-up for the whole request, off this thread: never a query per event,
+		// never a wait for the database's connection timeout.
+		Optional<Map<IdempotencyLookup.Key, UUID>> known = this.idempotency.recorded(parsed.events());
 		List<UsageEvent> fresh = new ArrayList<>();
+		List<Integer> freshIndexes = new ArrayList<>();
 		List<Map<String, Object>> results = new ArrayList<>();
+		int unchecked = 0;
 		for (UsageEvent event : parsed.events()) {
-			UUID existing = (event.idempotencyKey() != null)
-					? this.recorded.byIdempotencyKey(event.tenantId(), event.idempotencyKey()).orElse(null) : null;
+			boolean keyed = event.idempotencyKey() != null;
+			UUID existing = (keyed && known.isPresent())
+					? known.get().get(new IdempotencyLookup.Key(event.tenantId(), event.idempotencyKey())) : null;
+			String outcome = (existing != null) ? "duplicate" : (keyed && known.isEmpty()) ? "accepted" : "recorded";
 			Map<String, Object> result = new LinkedHashMap<>();
 			result.put("id", (existing != null) ? existing.toString() : event.eventId().toString());
-			result.put("status", (existing != null) ? "duplicate" : "recorded");
+			result.put("status", outcome);
 			results.add(result);
 			if (existing == null) {
+				freshIndexes.add(results.size() - 1);
 				fresh.add(event);
+				unchecked += "accepted".equals(outcome) ? 1 : 0;
 			}
 		}
 		if (!fresh.isEmpty()) {
-			this.recorder.recordAll(fresh);
+			try {
+				this.recorder.recordAll(fresh);
+			}
+			catch (UsageNotRecordedException ex) {
+				return UsageApiExceptionHandler.notRecorded(ex.recorded(), fresh.size() - ex.recorded(),
+						results.size() - fresh.size(), freshIndexes.get(ex.recorded()));
+			}
 		}
-		HttpStatus status = fresh.isEmpty() ? HttpStatus.OK : HttpStatus.CREATED;
+		HttpStatus status = fresh.isEmpty() ? HttpStatus.OK : (unchecked > 0) ? HttpStatus.ACCEPTED : HttpStatus.CREATED;
 		Map<String, Object> json = parsed.batch() ? new LinkedHashMap<>() : results.get(0);
 		if (parsed.batch()) {
-			json.put("recorded", fresh.size());
+			json.put("recorded", fresh.size() - unchecked);
 			json.put("duplicates", results.size() - fresh.size());
+			json.put("accepted", unchecked);
 			json.put("events", results);
 		}
 		return ResponseEntity.status(status).body(json);

@@ -94,11 +94,12 @@ public final class MeteringApiAutoConfiguration {
 			MeteringApiProperties api, ObjectProvider<Clock> clock, UsageReader usage) {
 		ApiSettings settings;
 		try {
-			settings = new ApiSettings(api.getMaxBatchSize(), api.getMaxBodySize().toBytes(), api.getMaxTopUsers());
+			settings = new ApiSettings(api.getMaxBatchSize(), api.getMaxBodySize().toBytes(), api.getMaxTopUsers(),
+					api.getIdempotencyLookupTimeout());
 		}
 		catch (IllegalArgumentException ex) {
 			throw new InvalidBillingConfigurationException("metering.api", ex.getMessage()
-					+ ": max-batch-size, max-body-size and max-top-users");
+					+ ": max-batch-size, max-body-size, max-top-users and idempotency-lookup-timeout");
 		}
 		return new UsageApiController(recorder, access, reports, summaries, recorded, quotas.getIfAvailable(),
 				validator.getIfAvailable(), settings, clock.getIfAvailable(Clock::systemUTC), usage);

@@ -1,5 +1,7 @@
 package dev.metering.autoconfigure;
 
+import java.time.Duration;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
@@ -51,6 +53,21 @@ public class MeteringApiProperties {
 	 * Most users the top-users route returns.
 	 */
 	private int maxTopUsers = 100;
+
+	/**
+	 * The longest POST /events waits for the ledger to say which of its idempotency keys are
+	 * already recorded. After it (a database outage), the events are accepted into the buffer
+	 * unchecked and answered 202: the ledger still keeps each key once.
+	 */
+	private Duration idempotencyLookupTimeout = Duration.ofMillis(500);
+
+	public Duration getIdempotencyLookupTimeout() {
+		return this.idempotencyLookupTimeout;
+	}
+
+	public void setIdempotencyLookupTimeout(Duration idempotencyLookupTimeout) {
+		this.idempotencyLookupTimeout = idempotencyLookupTimeout;
+	}
 
 	public boolean isEnabled() {
 		return this.enabled;

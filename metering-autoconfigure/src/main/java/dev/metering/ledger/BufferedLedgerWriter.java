@@ -76,6 +76,10 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	private volatile int flushRequests;
 
+	private volatile long lastDropNanos;
+
+	private volatile boolean everDropped;
+
 	/** Set by an {@link EventSpool} once started: it takes every event first. */
 	private volatile EventSpool spool;
 
@@ -122,7 +126,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		}
 		this.listeners.forEach((listener) -> listener.discarded(event));
 		completed(1);
-		this.counters.dropped.increment();
+		dropped();
 		this.dropLog.warn(() -> "Metering buffer full (" + this.settings.capacity() + " events, metering.writer.capacity): "
 				+ "dropped events, " + this.counters.dropped.sum() + " in all since start");
 		return false;
@@ -137,6 +141,18 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		this.pending.incrementAndGet();
 		this.listeners.forEach((listener) -> listener.accepted(event));
 		this.counters.recorded.increment();
+	}
+
+	/** For the spool: counts an event as accepted onto disk only, behind older ones there. */
+	void spool(UsageEvent event) {
+		this.pending.incrementAndGet();
+		this.listeners.forEach((listener) -> listener.spooled(event));
+		this.counters.recorded.increment();
+	}
+
+	/** For the spool: a {@linkplain #spool spooled} event is about to be {@linkplain #enqueue queued}. */
+	void unspool(UsageEvent event) {
+		this.listeners.forEach((listener) -> listener.unspooled(event));
 	}
 
 	/** For the spool: queues an {@linkplain #accept accepted} event if there is room now. */
@@ -167,7 +183,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		}
 		catch (RuntimeException ex) {
 			this.listeners.forEach((listener) -> listener.discarded(event));
-			this.counters.dropped.increment();
+			dropped();
 			logger.error("Metering writer has stopped and could not write an event of tenant '" + event.tenantId()
 					+ "', meter '" + event.meter() + "': dropped", ex);
 			return false;
@@ -381,6 +397,20 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	 */
 	public void removeListener(LedgerWriteListener listener) {
 		this.listeners.remove(listener);
+	}
+
+	private void dropped() {
+		this.counters.dropped.increment();
+		this.lastDropNanos = System.nanoTime();
+		this.everDropped = true;
+	}
+
+	/**
+	 * How long ago the writer last dropped an event (buffer full, or stopped and unable to write it).
+	 * @return the time since the last drop, or {@code null} if none was dropped since start
+	 */
+	public @Nullable Duration sinceLastDrop() {
+		return this.everDropped ? Duration.ofNanos(System.nanoTime() - this.lastDropNanos) : null;
 	}
 
 	private void completed(int events) {

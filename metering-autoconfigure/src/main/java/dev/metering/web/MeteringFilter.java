@@ -21,6 +21,7 @@ import org.jspecify.annotations.Nullable;
 import dev.metering.event.DefaultUsageRecorder;
 import dev.metering.event.InvalidUsageEventException;
 import dev.metering.event.UsageEvent;
+import dev.metering.event.UsageNotRecordedException;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.event.UsageSource;
@@ -304,6 +305,9 @@ public class MeteringFilter extends OncePerRequestFilter {
 		catch (InvalidUsageEventException ex) {
 			notMetered(ex);
 		}
+		catch (UsageNotRecordedException ex) {
+			// The request was served: the writer counted and logged the drop (metric and health).
+		}
 	}
 
 	private void record(UsageEvent.Builder event) {
@@ -312,6 +316,9 @@ public class MeteringFilter extends OncePerRequestFilter {
 		}
 		catch (InvalidUsageEventException ex) {
 			notMetered(ex);
+		}
+		catch (UsageNotRecordedException ex) {
+			// Counted and logged by the writer, as above.
 		}
 	}
 

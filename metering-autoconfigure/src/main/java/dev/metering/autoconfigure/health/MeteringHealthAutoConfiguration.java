@@ -55,7 +55,8 @@ public final class MeteringHealthAutoConfiguration {
 	@ConditionalOnMissingBean(name = "meteringHealthIndicator")
 	@ConditionalOnEnabledHealthIndicator("metering")
 	MeteringHealthIndicator meteringHealthIndicator(MeteringStatus status, MeteringHealthProperties properties) {
-		return new MeteringHealthIndicator(status, properties.getMaxWriterBacklog(), properties.getMaxRollupLag());
+		return new MeteringHealthIndicator(status, properties.getMaxWriterBacklog(), properties.getMaxRollupLag(),
+				properties.getDropWindow());
 	}
 
 }

@@ -28,7 +28,7 @@ class LedgerWriterMetrics implements MeterBinder {
 		counter(registry, "metering.events.written", "Events inserted into the ledger", WriterStats::written);
 		counter(registry, "metering.events.duplicates", "Events skipped as already in the ledger",
 				WriterStats::duplicates);
-		counter(registry, "metering.events.dropped", "Events dropped because the buffer was full",
+		counter(registry, "metering.events.dropped", "Events dropped: buffer full, or the writer stopped and could not write them",
 				WriterStats::dropped);
 		counter(registry, "metering.events.rejected", "Events the database refused as invalid data",
 				WriterStats::rejected);

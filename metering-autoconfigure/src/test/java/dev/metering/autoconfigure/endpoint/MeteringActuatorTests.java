@@ -120,6 +120,37 @@ class MeteringActuatorTests {
 	}
 
 	@Test
+	void anEventTheWriterDroppedIsCountedAndShownInHealth() {
+		try (TestSchema schema = TestDatabase.H2.newSchema()) {
+			runner(schema).withPropertyValues("metering.writer.capacity=1", "metering.writer.overflow=drop")
+				.run((context) -> {
+					BufferedLedgerWriter writer = context.getBean(BufferedLedgerWriter.class);
+					long dropped = 0;
+					// One event fills the buffer: offered faster than one-row batches are written, some are dropped.
+					for (int i = 0; i < 100_000 && dropped == 0; i++) {
+						writer.offer(dev.metering.event.UsageEvent.builder("acme", "api.calls").build());
+						dropped = writer.stats().dropped();
+					}
+					assertThat(dropped).isPositive();
+					var health = context.getBean(MeteringHealthIndicator.class).health(true);
+					assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+					assertThat(health.getDetails()).containsEntry("droppedEvents", dropped);
+				});
+			runner(schema).withPropertyValues("metering.writer.capacity=1", "metering.writer.overflow=drop",
+					"metering.health.drop-window=0s")
+				.run((context) -> {
+					BufferedLedgerWriter writer = context.getBean(BufferedLedgerWriter.class);
+					for (int i = 0; i < 100_000 && writer.stats().dropped() == 0; i++) {
+						writer.offer(dev.metering.event.UsageEvent.builder("acme", "api.calls").build());
+					}
+					assertThat(writer.stats().dropped()).isPositive();
+					assertThat(context.getBean(MeteringHealthIndicator.class).health(true).getStatus())
+						.isEqualTo(Status.UP);
+				});
+		}
+	}
+
+	@Test
 	void healthIsUpWhenEverythingIsWithinItsThresholdsAndDownOtherwise() {
 		try (TestSchema schema = TestDatabase.H2.newSchema()) {
 			runner(schema).run((context) -> {
