@@ -31,7 +31,8 @@ final class AdminInput {
 		if (limit == null || limit.signum() < 0) {
 			throw new InvalidDefinitionException("limit", limit, "a limit is required and must not be negative");
 		}
-		if (limit.precision() - limit.scale() > 29 || limit.scale() > 9) {
+		// The ledger's bounds, checked without expanding the number (1e2147483647 is valid JSON).
+		if (UsageEventValidator.quantityProblem(limit) != null) {
 			throw new InvalidDefinitionException("limit", limit, "at most 29 digits before the point and 9 after");
 		}
 		Enforcement enforcement;

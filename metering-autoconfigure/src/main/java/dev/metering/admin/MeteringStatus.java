@@ -1,5 +1,6 @@
 package dev.metering.admin;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -49,6 +50,22 @@ public class MeteringStatus {
 	}
 
 	/**
+	 * Events the writer dropped since start: refused for a full buffer, or not written after it stopped.
+	 * @return the count, or {@code null} without the kit's writer
+	 */
+	public @Nullable Long writerDropped() {
+		return (this.writer != null) ? this.writer.stats().dropped() : null;
+	}
+
+	/**
+	 * How long ago the writer last dropped an event.
+	 * @return the time, or {@code null} without the kit's writer or without a drop
+	 */
+	public @Nullable Duration sinceLastDrop() {
+		return (this.writer != null) ? this.writer.sinceLastDrop() : null;
+	}
+
+	/**
 	 * Ledger rows the rollup has not folded yet.
 	 * @return the lag, or {@code null} without the rollup
 	 */
@@ -62,6 +79,14 @@ public class MeteringStatus {
 	 */
 	public @Nullable BusState bus() {
 		return (this.bus != null) ? this.bus.state() : null;
+	}
+
+	/**
+	 * Errors (out of memory, stack overflow) the writer caught while writing and survived.
+	 * @return the count since start, or {@code null} without the kit's writer
+	 */
+	public @Nullable Long writerErrors() {
+		return (this.writer != null) ? this.writer.stats().errors() : null;
 	}
 
 	/**
@@ -88,6 +113,7 @@ public class MeteringStatus {
 			writer.put("dropped", stats.dropped());
 			writer.put("rejected", stats.rejected());
 			writer.put("retries", stats.retries());
+			writer.put("errors", stats.errors());
 			status.put("writer", writer);
 		}
 		if (this.rollup != null) {

@@ -125,8 +125,13 @@ final class TenantHierarchyChanges {
 				.map((row) -> row.over(configuredDefinition))
 				.orElse(configuredDefinition);
 			Map<String, TenantDefinition> changed = TenantHierarchy.change(current, tenantId, definition, this.rules);
-			touched.addAll(TenantHierarchy.lineage(tenantId, current::get, this.rules.maxDepth()).scopes());
-			touched.addAll(TenantHierarchy.lineage(tenantId, changed::get, this.rules.maxDepth()).scopes());
+			// The new ancestors first: an instance gives back its budgets of an invalidated scope and
+			// of that scope's ancestors before it sees any new lineage, so none admits from them after.
+			List<String> before = TenantHierarchy.lineage(tenantId, current::get, this.rules.maxDepth()).scopes();
+			List<String> after = TenantHierarchy.lineage(tenantId, changed::get, this.rules.maxDepth()).scopes();
+			touched.addAll(after.subList(1, after.size()));
+			touched.addAll(before.subList(1, before.size()));
+			touched.add(tenantId);
 			if (replacement.isPresent()) {
 				this.store.saveTenant(replacement.get(), old.isPresent(), now);
 			}

@@ -14,7 +14,6 @@ import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageSource;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.JacksonException;
 import tools.jackson.core.json.JsonReadFeature;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -28,7 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class EventJson {
 
 	// Floats as BigDecimal keep 0.1 exact; NaN and Infinity parse so they can be refused by name.
-	private static final JsonMapper MAPPER = JsonMapper.builder()
+	private static final JsonMapper MAPPER = JsonMapper.builder(BoundedJson.factory())
 		.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
 		.enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
 		.build();
@@ -44,13 +43,7 @@ final class EventJson {
 	 * @return the events and whether the body was an array
 	 */
 	static Parsed read(byte[] body, int maxBatchSize, @Nullable UsageEventValidator validator) {
-		JsonNode root;
-		try {
-			root = MAPPER.readTree(body);
-		}
-		catch (JacksonException ex) {
-			throw ApiException.badRequest("body", "malformed JSON: " + ex.getOriginalMessage());
-		}
+		JsonNode root = BoundedJson.readTree(MAPPER, body);
 		if (root == null || root.isMissingNode()) {
 			throw ApiException.badRequest("body", "an event object or an array of events is required");
 		}
@@ -84,7 +77,7 @@ final class EventJson {
 		String tenant = requiredString(node, "tenant_id", prefix);
 		String metric = requiredString(node, "metric", prefix);
 		if (!UsageEventValidator.isValidMeterName(metric)) {
-			throw ApiException.badRequest(prefix + "metric", "'" + metric
+			throw ApiException.badRequest(prefix + "metric", "'" + UsageEventValidator.abbreviate(metric)
 					+ "' must match [a-z0-9][a-z0-9._-]* (lower-case letters, digits, '.', '_' and '-')");
 		}
 		BigDecimal quantity = quantity(node, prefix);
@@ -126,8 +119,10 @@ final class EventJson {
 			throw ApiException.badRequest(prefix + "quantity", "must be a finite number, was " + value.doubleValue());
 		}
 		BigDecimal quantity = value.decimalValue();
-		if (quantity.signum() < 0) {
-			throw ApiException.badRequest(prefix + "quantity", "must not be negative, was " + quantity.toPlainString());
+		// Before anything else looks at it: 1e999999999 is 11 bytes of JSON and a billion digits written out.
+		String problem = UsageEventValidator.quantityProblem(quantity);
+		if (problem != null) {
+			throw ApiException.badRequest(prefix + "quantity", problem);
 		}
 		return quantity;
 	}
@@ -138,7 +133,8 @@ final class EventJson {
 		}
 		catch (DateTimeParseException ex) {
 			throw ApiException.badRequest(prefix + "timestamp",
-					"must be an ISO-8601 date-time with offset, e.g. 2026-11-23T18:20:00Z, was '" + value + "'");
+					"must be an ISO-8601 date-time with offset, e.g. 2026-11-23T18:20:00Z, was '"
+							+ UsageEventValidator.abbreviate(value) + "'");
 		}
 	}
 
@@ -150,7 +146,7 @@ final class EventJson {
 		for (Map.Entry<String, JsonNode> entry : metadata.properties()) {
 			JsonNode value = entry.getValue();
 			if (!value.isValueNode() || value.isNull()) {
-				throw ApiException.badRequest(prefix + "metadata." + entry.getKey(),
+				throw ApiException.badRequest(prefix + "metadata." + UsageEventValidator.abbreviate(entry.getKey()),
 						"must be a string, number or boolean");
 			}
 			dimensions.put(entry.getKey(), value.asString());

@@ -2,7 +2,6 @@ package dev.metering.api;
 
 import dev.metering.event.UsageEventValidator;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -13,19 +12,13 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class ReportJson {
 
-	private static final JsonMapper MAPPER = JsonMapper.builder().build();
+	private static final JsonMapper MAPPER = JsonMapper.builder(BoundedJson.factory()).build();
 
 	private ReportJson() {
 	}
 
 	static Request read(byte[] body) {
-		JsonNode root;
-		try {
-			root = MAPPER.readTree(body);
-		}
-		catch (JacksonException ex) {
-			throw ApiException.badRequest("body", "malformed JSON: " + ex.getOriginalMessage());
-		}
+		JsonNode root = BoundedJson.readTree(MAPPER, body);
 		if (root == null || !root.isObject()) {
 			throw ApiException.badRequest("body", "must be an object with tenant_id");
 		}

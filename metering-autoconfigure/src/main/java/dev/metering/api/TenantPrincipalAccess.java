@@ -1,45 +1,70 @@
 package dev.metering.api;
 
-import dev.metering.tenant.TenantResolver;
+import java.security.Principal;
+
+import dev.metering.tenant.PrincipalTenantResolver;
 import jakarta.servlet.http.HttpServletRequest;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.util.ClassUtils;
 
 /**
- * The caller must be authenticated, and its tenant (as the kit's {@link TenantResolver}
- * resolves it) must be the tenant it reads or writes, unless it has the admin role. Works with
- * Spring Security through the servlet request it wraps ({@code getUserPrincipal},
- * {@code isUserInRole}), so the kit needs no compile-time dependency on it.
+ * The caller must be authenticated, and its own tenant must be the tenant it reads or writes,
+ * unless it holds the admin authority. The caller's tenant is what its authentication vouches
+ * for (a token claim or a {@code TENANT_<id>} authority, see {@link PrincipalTenantResolver}),
+ * never the application's request {@code TenantResolver}, which may read a header or a host
+ * name the client chose. Works with Spring Security's request wrapper, whose
+ * {@code getUserPrincipal} is the {@code Authentication}.
  */
 public final class TenantPrincipalAccess implements ApiAccess {
 
-	private final TenantResolver tenants;
+	private static final String AUTHENTICATION = "org.springframework.security.core.Authentication";
 
-	private final String adminRole;
+	private final PrincipalTenantResolver tenants;
+
+	private final String adminAuthority;
 
 	/**
 	 * A tenant check.
-	 * @param tenants resolves the caller's tenant
-	 * @param adminRole the role that may act for any tenant
+	 * @param tenants reads the caller's tenant from its authentication
+	 * @param adminAuthority the granted authority that may act for any tenant (exactly, no
+	 * {@code ROLE_} prefix added), the admin API's
 	 */
-	public TenantPrincipalAccess(TenantResolver tenants, String adminRole) {
+	public TenantPrincipalAccess(PrincipalTenantResolver tenants, String adminAuthority) {
 		this.tenants = tenants;
-		this.adminRole = adminRole;
+		this.adminAuthority = adminAuthority;
 	}
 
 	@Override
 	public void authorize(HttpServletRequest request, String tenant) {
-		if (request.getUserPrincipal() == null) {
+		Principal principal = request.getUserPrincipal();
+		if (principal == null) {
 			throw new ApiException(HttpStatus.UNAUTHORIZED, "tenant_id", "authentication is required");
 		}
-		if (request.isUserInRole(this.adminRole)) {
+		if (hasAuthority(principal, this.adminAuthority)) {
 			return;
 		}
-		String own = this.tenants.resolveTenant(request);
-		if (!tenant.equals(own)) {
+		if (!tenant.equals(this.tenants.tenantOf(principal))) {
 			throw new ApiException(HttpStatus.FORBIDDEN, "tenant_id",
 					"the caller may not act for tenant '" + tenant + "'");
 		}
+	}
+
+	private static boolean hasAuthority(Principal principal, String authority) {
+		return ClassUtils.isPresent(AUTHENTICATION, principal.getClass().getClassLoader())
+				&& SecurityAuthorities.has(principal, authority);
+	}
+
+	/** Spring Security, touched only when it is on the classpath. */
+	private static final class SecurityAuthorities {
+
+		static boolean has(Principal principal, String authority) {
+			return principal instanceof org.springframework.security.core.Authentication authentication
+					&& authentication.isAuthenticated() && authentication.getAuthorities()
+						.stream()
+						.anyMatch((granted) -> authority.equals(granted.getAuthority()));
+		}
+
 	}
 
 }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -20,10 +21,10 @@ import dev.metering.billing.BillingReportCsv;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.Granularity;
 import dev.metering.billing.RecordedEvents;
-import dev.metering.billing.TenantPlans;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
+import dev.metering.event.UsageNotRecordedException;
 import dev.metering.event.UsageRecorder;
 import dev.metering.rollup.UsageReader;
 import dev.metering.quota.PolicyUsage;
@@ -58,13 +59,11 @@ public class UsageApiController {
 
 	private final ApiAccess access;
 
-	private final TenantPlans tenants;
-
 	private final BillingReportService reports;
 
 	private final UsageSummaryService summaries;
 
-	private final RecordedEvents recorded;
+	private final IdempotencyLookup idempotency;
 
 	private final @Nullable QuotaEnforcementService quotas;
 
@@ -80,7 +79,6 @@ public class UsageApiController {
 	 * The API.
 	 * @param recorder records ingested events (source {@code api})
 	 * @param access who may act for which tenant
-	 * @param tenants the known tenants and their plans
 	 * @param reports billing reports
 	 * @param summaries usage summaries and top users
 	 * @param recorded looks up retried idempotency keys
@@ -89,17 +87,16 @@ public class UsageApiController {
 	 * @param settings the limits
 	 * @param clock the clock
 	 */
-	public UsageApiController(UsageRecorder recorder, ApiAccess access, TenantPlans tenants,
-			BillingReportService reports, UsageSummaryService summaries, RecordedEvents recorded,
+	public UsageApiController(UsageRecorder recorder, ApiAccess access, BillingReportService reports,
+			UsageSummaryService summaries, RecordedEvents recorded,
 			@Nullable QuotaEnforcementService quotas, @Nullable UsageEventValidator validator, ApiSettings settings,
 			Clock clock, UsageReader usage) {
 		this.usage = usage;
 		this.recorder = recorder;
 		this.access = access;
-		this.tenants = tenants;
 		this.reports = reports;
 		this.summaries = summaries;
-		this.recorded = recorded;
+		this.idempotency = new IdempotencyLookup(recorded, settings.idempotencyLookupTimeout());
 		this.quotas = quotas;
 		this.validator = validator;
 		this.settings = settings;
@@ -108,43 +105,61 @@ public class UsageApiController {
 
 	/**
 	 * Records one event or a batch: 201 when something new was recorded, 200 when every event
-	 * was a retry of an idempotency key already in the ledger (its first id is returned).
+	 * was a retry of an idempotency key already in the ledger (its first id is returned), 202
+	 * when the ledger could not be asked in time which keys it holds (see
+	 * {@link IdempotencyLookup}: the events are taken, status {@code accepted}), 503
+	 * with {@code Retry-After} when the kit could not take every event (see
+	 * {@link UsageApiExceptionHandler#notRecorded}).
 	 */
 	@PostMapping("/events")
-	public ResponseEntity<Map<String, Object>> events(HttpServletRequest request) {
+	public ResponseEntity<?> events(HttpServletRequest request) {
 		EventJson.Parsed parsed = EventJson.read(body(request), this.settings.maxBatchSize(), this.validator);
 		Set<String> seen = new LinkedHashSet<>();
 		for (int i = 0; i < parsed.events().size(); i++) {
 			String tenant = parsed.events().get(i).tenantId();
+			// No tenant needs registering: one the kit has no plan for is recorded like any
+			// other (as the filter, @Metered and UsageRecorder do), unlimited and unpriced.
 			if (seen.add(tenant)) {
 				this.access.authorize(request, tenant);
-				if (!this.tenants.isKnown(tenant)) {
-					throw ApiException.badRequest((parsed.batch() ? "[" + i + "]." : "") + "tenant_id",
-							"unknown tenant '" + tenant + "'");
-				}
 			}
 		}
+		// One bounded look-up for the whole request, off this thread: never a query per event,
+		// never a wait for the database's connection timeout.
+		Optional<Map<IdempotencyLookup.Key, UUID>> known = this.idempotency.recorded(parsed.events());
 		List<UsageEvent> fresh = new ArrayList<>();
+		List<Integer> freshIndexes = new ArrayList<>();
 		List<Map<String, Object>> results = new ArrayList<>();
+		int unchecked = 0;
 		for (UsageEvent event : parsed.events()) {
-			UUID existing = (event.idempotencyKey() != null)
-					? this.recorded.byIdempotencyKey(event.tenantId(), event.idempotencyKey()).orElse(null) : null;
+			boolean keyed = event.idempotencyKey() != null;
+			UUID existing = (keyed && known.isPresent())
+					? known.get().get(new IdempotencyLookup.Key(event.tenantId(), event.idempotencyKey())) : null;
+			String outcome = (existing != null) ? "duplicate" : (keyed && known.isEmpty()) ? "accepted" : "recorded";
 			Map<String, Object> result = new LinkedHashMap<>();
 			result.put("id", (existing != null) ? existing.toString() : event.eventId().toString());
-			result.put("status", (existing != null) ? "duplicate" : "recorded");
+			result.put("status", outcome);
 			results.add(result);
 			if (existing == null) {
+				freshIndexes.add(results.size() - 1);
 				fresh.add(event);
+				unchecked += "accepted".equals(outcome) ? 1 : 0;
 			}
 		}
 		if (!fresh.isEmpty()) {
-			this.recorder.recordAll(fresh);
+			try {
+				this.recorder.recordAll(fresh);
+			}
+			catch (UsageNotRecordedException ex) {
+				return UsageApiExceptionHandler.notRecorded(ex.recorded(), fresh.size() - ex.recorded(),
+						results.size() - fresh.size(), freshIndexes.get(ex.recorded()));
+			}
 		}
-		HttpStatus status = fresh.isEmpty() ? HttpStatus.OK : HttpStatus.CREATED;
+		HttpStatus status = fresh.isEmpty() ? HttpStatus.OK : (unchecked > 0) ? HttpStatus.ACCEPTED : HttpStatus.CREATED;
 		Map<String, Object> json = parsed.batch() ? new LinkedHashMap<>() : results.get(0);
 		if (parsed.batch()) {
-			json.put("recorded", fresh.size());
+			json.put("recorded", fresh.size() - unchecked);
 			json.put("duplicates", results.size() - fresh.size());
+			json.put("accepted", unchecked);
 			json.put("events", results);
 		}
 		return ResponseEntity.status(status).body(json);
@@ -166,7 +181,7 @@ public class UsageApiController {
 		}
 		BillingPeriod range = period(period, from, to);
 		QuotaDecision quota = (this.quotas != null)
-				? this.quotas.checkRemaining(List.of(tenant), metric, this.clock.instant()) : null;
+				? this.quotas.status(List.of(tenant), metric, this.clock.instant()) : null;
 		return ApiJson.summary(this.summaries.summary(tenant, metric, range, buckets), exact(quota));
 	}
 
@@ -183,7 +198,8 @@ public class UsageApiController {
 				max = Integer.parseInt(limit.trim());
 			}
 			catch (NumberFormatException ex) {
-				throw ApiException.badRequest("limit", "must be an integer, was '" + limit + "'");
+				throw ApiException.badRequest("limit",
+						"must be an integer, was '" + UsageEventValidator.abbreviate(limit) + "'");
 			}
 			if (max < 1 || max > this.settings.maxTopUsers()) {
 				throw ApiException.badRequest("limit", "must be in 1.." + this.settings.maxTopUsers() + ", was " + max);
@@ -199,7 +215,7 @@ public class UsageApiController {
 			@PathVariable String metric) {
 		checkPath(request, tenant, metric);
 		QuotaDecision decision = (this.quotas != null)
-				? this.quotas.checkRemaining(List.of(tenant), metric, this.clock.instant()) : null;
+				? this.quotas.status(List.of(tenant), metric, this.clock.instant()) : null;
 		return ApiJson.quota(tenant, metric, exact(decision));
 	}
 
@@ -241,13 +257,10 @@ public class UsageApiController {
 			throw ApiException.badRequest("tenant", "must be 1.." + UsageEventValidator.MAX_ID_LENGTH + " characters");
 		}
 		if (!UsageEventValidator.isValidMeterName(metric)) {
-			throw ApiException.badRequest("metric", "'" + metric
+			throw ApiException.badRequest("metric", "'" + UsageEventValidator.abbreviate(metric)
 					+ "' must match [a-z0-9][a-z0-9._-]* (lower-case letters, digits, '.', '_' and '-')");
 		}
 		this.access.authorize(request, tenant);
-		if (!this.tenants.isKnown(tenant)) {
-			throw new ApiException(HttpStatus.NOT_FOUND, "tenant", "unknown tenant '" + tenant + "'");
-		}
 	}
 
 	private BillingPeriod period(@Nullable String period, @Nullable String from, @Nullable String to) {
@@ -284,7 +297,7 @@ public class UsageApiController {
 		}
 		catch (DateTimeParseException ex) {
 			throw ApiException.badRequest(field, "must be an ISO-8601 date-time on a whole hour, e.g. "
-					+ "2026-11-01T00:00:00Z, was '" + value + "'");
+					+ "2026-11-01T00:00:00Z, was '" + UsageEventValidator.abbreviate(value) + "'");
 		}
 	}
 

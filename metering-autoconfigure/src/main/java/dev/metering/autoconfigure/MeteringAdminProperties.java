@@ -51,7 +51,9 @@ public class MeteringAdminProperties {
 		private String basePath = "/metering/admin";
 
 		/**
-		 * The authority an authenticated caller needs (with Spring Security).
+		 * The granted authority (exactly as granted: no 'ROLE_' prefix is added) an
+		 * authenticated caller needs (with Spring Security). The one admin rule: it also lets a
+		 * caller of the usage API act for any tenant.
 		 */
 		private String authority = "METERING_ADMIN";
 

@@ -4,6 +4,8 @@ import dev.metering.admin.MeteringAdmin;
 import dev.metering.admin.web.AdminApiSettings;
 import dev.metering.admin.web.MeteringAdminRoutes;
 import dev.metering.quota.InvalidQuotaConfigurationException;
+import dev.metering.web.MeteringFilter;
+import jakarta.servlet.Filter;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -12,7 +14,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
@@ -30,6 +34,9 @@ import org.springframework.web.servlet.function.ServerResponse;
 @ConditionalOnBean(MeteringAdmin.class)
 @ConditionalOnBooleanProperty("metering.admin.web.enabled")
 public final class MeteringAdminWebAutoConfiguration {
+
+	/** Bean name of the filter guarding the metering Actuator endpoint; declare one to replace it. */
+	public static final String ENDPOINT_FILTER_BEAN_NAME = "meteringEndpointAccessFilter";
 
 	private static final String SECURITY_CONTEXT = "org.springframework.security.core.context.SecurityContextHolder";
 
@@ -61,6 +68,24 @@ public final class MeteringAdminWebAutoConfiguration {
 	@Bean
 	RouterFunction<ServerResponse> meteringAdminRouterFunction(MeteringAdminRoutes routes) {
 		return routes.routes();
+	}
+
+	/**
+	 * The metering Actuator endpoint shows any tenant's usage: with the admin API on, it answers
+	 * only the callers the admin API accepts. Runs after Spring Security's filter chain, so the
+	 * principal is known.
+	 */
+	@Bean(ENDPOINT_FILTER_BEAN_NAME)
+	@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
+	@ConditionalOnMissingBean(name = ENDPOINT_FILTER_BEAN_NAME)
+	FilterRegistrationBean<Filter> meteringEndpointAccessFilter(MeteringAdminRoutes routes, Environment environment) {
+		String basePath = environment.getProperty("management.endpoints.web.base-path", "/actuator");
+		String endpoint = (basePath.endsWith("/") ? basePath : basePath + "/") + "metering";
+		FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(routes.accessFilter());
+		registration.setName("meteringEndpointAccessFilter");
+		registration.addUrlPatterns(endpoint, endpoint + "/*");
+		registration.setOrder(MeteringFilter.DEFAULT_ORDER - 1);
+		return registration;
 	}
 
 }

@@ -11,14 +11,12 @@ import dev.metering.api.UsageApiExceptionHandler;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.InvalidBillingConfigurationException;
 import dev.metering.billing.RecordedEvents;
-import dev.metering.billing.TenantPlans;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.rollup.UsageReader;
 import dev.metering.tenant.PrincipalTenantResolver;
-import dev.metering.tenant.TenantResolver;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -48,7 +46,7 @@ import org.springframework.web.servlet.DispatcherServlet;
 @ConditionalOnClass({ DispatcherServlet.class, JsonMapper.class })
 @ConditionalOnBooleanProperty(name = "metering.api.enabled")
 @ConditionalOnBean({ UsageRecorder.class, BillingReportService.class })
-@EnableConfigurationProperties({ MeteringApiProperties.class, MeteringWebProperties.class })
+@EnableConfigurationProperties({ MeteringApiProperties.class, MeteringWebProperties.class, MeteringAdminProperties.class })
 public final class MeteringApiAutoConfiguration {
 
 	private static final Log logger = LogFactory.getLog(MeteringApiAutoConfiguration.class);
@@ -57,8 +55,8 @@ public final class MeteringApiAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ApiAccess meteringApiAccess(MeteringApiProperties api, MeteringWebProperties web,
-			ObjectProvider<TenantResolver> tenantResolver, ResourceLoader resourceLoader) {
+	ApiAccess meteringApiAccess(MeteringApiProperties api, MeteringWebProperties web, MeteringAdminProperties admin,
+			ResourceLoader resourceLoader) {
 		MeteringApiProperties.Auth auth = api.getAuth();
 		if (auth == MeteringApiProperties.Auth.AUTO) {
 			// The context's class loader, as conditions use: what the application sees, not this jar.
@@ -79,27 +77,31 @@ public final class MeteringApiAutoConfiguration {
 				}
 				yield new ApiKeyAccess(api.getApiKeyHeader(), api.getApiKey());
 			}
-			case PRINCIPAL -> new TenantPrincipalAccess(tenantResolver.getIfAvailable(
-					() -> new PrincipalTenantResolver(web.getTenantClaim())), api.getAdminRole());
+			// The caller's own tenant comes from its authentication, never from the application's
+			// TenantResolver, which may read what the client sends; one admin authority for both APIs.
+			case PRINCIPAL -> new TenantPrincipalAccess(
+					new PrincipalTenantResolver(web.getTenantClaim(), web.getTenantAuthorityPrefix()),
+					admin.getWeb().getAuthority());
 			case AUTO -> throw new IllegalStateException("resolved above");
 		};
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	UsageApiController meteringUsageApiController(UsageRecorder recorder, ApiAccess access, TenantPlans tenants,
+	UsageApiController meteringUsageApiController(UsageRecorder recorder, ApiAccess access,
 			BillingReportService reports, UsageSummaryService summaries, RecordedEvents recorded,
 			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<UsageEventValidator> validator,
 			MeteringApiProperties api, ObjectProvider<Clock> clock, UsageReader usage) {
 		ApiSettings settings;
 		try {
-			settings = new ApiSettings(api.getMaxBatchSize(), api.getMaxBodySize().toBytes(), api.getMaxTopUsers());
+			settings = new ApiSettings(api.getMaxBatchSize(), api.getMaxBodySize().toBytes(), api.getMaxTopUsers(),
+					api.getIdempotencyLookupTimeout());
 		}
 		catch (IllegalArgumentException ex) {
 			throw new InvalidBillingConfigurationException("metering.api", ex.getMessage()
-					+ ": max-batch-size, max-body-size and max-top-users");
+					+ ": max-batch-size, max-body-size, max-top-users and idempotency-lookup-timeout");
 		}
-		return new UsageApiController(recorder, access, tenants, reports, summaries, recorded, quotas.getIfAvailable(),
+		return new UsageApiController(recorder, access, reports, summaries, recorded, quotas.getIfAvailable(),
 				validator.getIfAvailable(), settings, clock.getIfAvailable(Clock::systemUTC), usage);
 	}
 

@@ -1,5 +1,7 @@
 package dev.metering.autoconfigure;
 
+import java.time.Duration;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 
@@ -38,12 +40,6 @@ public class MeteringApiProperties {
 	private String apiKeyHeader = "X-Api-Key";
 
 	/**
-	 * Role that may read and write any tenant (auth 'principal'), as the servlet request's
-	 * isUserInRole checks it (Spring Security adds its 'ROLE_' prefix).
-	 */
-	private String adminRole = "METERING_ADMIN";
-
-	/**
 	 * Most events one POST to /events may carry.
 	 */
 	private int maxBatchSize = 1000;
@@ -57,6 +53,21 @@ public class MeteringApiProperties {
 	 * Most users the top-users route returns.
 	 */
 	private int maxTopUsers = 100;
+
+	/**
+	 * The longest POST /events waits for the ledger to say which of its idempotency keys are
+	 * already recorded. After it (a database outage), the events are accepted into the buffer
+	 * unchecked and answered 202: the ledger still keeps each key once.
+	 */
+	private Duration idempotencyLookupTimeout = Duration.ofMillis(500);
+
+	public Duration getIdempotencyLookupTimeout() {
+		return this.idempotencyLookupTimeout;
+	}
+
+	public void setIdempotencyLookupTimeout(Duration idempotencyLookupTimeout) {
+		this.idempotencyLookupTimeout = idempotencyLookupTimeout;
+	}
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -98,14 +109,6 @@ public class MeteringApiProperties {
 		this.apiKeyHeader = apiKeyHeader;
 	}
 
-	public String getAdminRole() {
-		return this.adminRole;
-	}
-
-	public void setAdminRole(String adminRole) {
-		this.adminRole = adminRole;
-	}
-
 	public int getMaxBatchSize() {
 		return this.maxBatchSize;
 	}
@@ -139,8 +142,9 @@ public class MeteringApiProperties {
 		AUTO,
 
 		/**
-		 * The caller's tenant (as the kit's TenantResolver resolves it) must be the tenant of
-		 * the path or body, unless the caller has the admin role.
+		 * The caller's tenant (its token's tenant-claim or its TENANT_ authority, never request
+		 * input) must be the tenant of the path or body, unless the caller holds the admin
+		 * authority (metering.admin.web.authority).
 		 */
 		PRINCIPAL,
 

@@ -1,5 +1,7 @@
 package dev.metering.autoconfigure;
 
+import java.util.List;
+
 import javax.sql.DataSource;
 
 import dev.metering.admin.JdbcRuntimeDefinitions;
@@ -7,6 +9,7 @@ import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.quota.LedgerReadings;
+import dev.metering.quota.QuotaLeases;
 import dev.metering.quota.bus.InProcessInvalidationBus;
 import dev.metering.quota.bus.PostgresInvalidationBus;
 import dev.metering.quota.bus.QuotaCacheInvalidator;
@@ -48,7 +51,7 @@ public final class MeteringBusAutoConfiguration {
 	@ConditionalOnMissingBean
 	QuotaCacheInvalidator meteringQuotaCacheInvalidator(CachedQuotaDefinitions definitions,
 			ObjectProvider<LedgerReadings> readings, ObjectProvider<TenantDirectory> directory,
-			ObjectProvider<JdbcRuntimeDefinitions> runtime) {
+			ObjectProvider<JdbcRuntimeDefinitions> runtime, ObjectProvider<QuotaLeases> leases) {
 		TenantDirectory tenants = directory.getIfAvailable();
 		JdbcRuntimeDefinitions rows = runtime.getIfUnique();
 		Runnable hierarchyChanged = () -> {
@@ -61,7 +64,8 @@ public final class MeteringBusAutoConfiguration {
 				cached.invalidateAll();
 			}
 		};
-		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable(), hierarchyChanged);
+		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable(), hierarchyChanged,
+				leases.getIfUnique(), (tenants != null) ? (scope) -> tenants.lineageOf(scope).scopes() : List::of);
 	}
 
 	/** Redis pub/sub, when a RedisConnectionFactory is configured and the type is auto or redis. */

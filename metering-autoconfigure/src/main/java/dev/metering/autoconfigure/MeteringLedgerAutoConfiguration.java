@@ -89,8 +89,9 @@ public final class MeteringLedgerAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(UsageEventSink.class)
 	BufferedLedgerWriter meteringLedgerWriter(UsageEventStore store, MeteringWriterProperties writer,
-			ObjectProvider<Clock> clock) {
-		return new BufferedLedgerWriter(store, writer.toSettings(), clock.getIfAvailable(Clock::systemUTC));
+			MeteringLedgerProperties ledger, ObjectProvider<Clock> clock) {
+		return new BufferedLedgerWriter(store, writer.toSettings(), clock.getIfAvailable(Clock::systemUTC),
+				ledger.getLateWindow());
 	}
 
 	@Bean

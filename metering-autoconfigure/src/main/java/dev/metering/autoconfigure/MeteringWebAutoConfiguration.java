@@ -21,7 +21,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.tomcat.TomcatContextCustomizer;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.util.StringUtils;
 import org.springframework.web.servlet.DispatcherServlet;
@@ -42,8 +45,21 @@ public final class MeteringWebAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	TenantResolver meteringTenantResolver(MeteringWebProperties web, ResourceLoader resourceLoader) {
-		return TenantResolvers.of(web, resourceLoader.getClassLoader());
+	TenantResolver meteringTenantResolver(MeteringWebProperties web, ResourceLoader resourceLoader,
+			Environment environment) {
+		return TenantResolvers.of(web, resourceLoader.getClassLoader(), environment);
+	}
+
+	/** Keeps the connection's peer address before Tomcat's RemoteIpValve replaces it. */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(name = { TenantResolvers.TOMCAT_CONTEXT_CUSTOMIZER, TenantResolvers.TOMCAT_VALVE })
+	static class TomcatPeerAddress {
+
+		@Bean
+		TomcatContextCustomizer meteringPeerAddressCustomizer() {
+			return (context) -> context.getPipeline().addValve(new PeerAddressValve());
+		}
+
 	}
 
 	@Bean(FILTER_REGISTRATION_BEAN_NAME)

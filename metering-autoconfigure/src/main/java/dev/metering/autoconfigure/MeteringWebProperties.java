@@ -3,6 +3,7 @@ package dev.metering.autoconfigure;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.metering.tenant.PrincipalTenantResolver;
 import dev.metering.web.AnonymousPolicy;
 import dev.metering.web.MeteringFilter;
 import org.jspecify.annotations.Nullable;
@@ -38,7 +39,7 @@ public class MeteringWebProperties {
 
 	/**
 	 * Where the tenant of a request comes from: 'principal' (the authenticated principal's
-	 * tenant-claim, or its name) or 'header' (tenant-header, believed only from
+	 * tenant-claim, or its one authority starting with tenant-authority-prefix) or 'header' (tenant-header, believed only from
 	 * trusted-proxies). Unset: 'principal' when Spring Security is on the classpath, else
 	 * 'header'.
 	 */
@@ -53,6 +54,13 @@ public class MeteringWebProperties {
 	 * The token claim naming the tenant, when tenant-source is 'principal'.
 	 */
 	private String tenantClaim = "tenant";
+
+	/**
+	 * Prefix of the granted authority naming the principal's tenant ('TENANT_acme' is tenant
+	 * 'acme'), read when the principal has no tenant-claim. The principal's name is never taken
+	 * as its tenant. Also what the usage API checks a caller's own tenant against.
+	 */
+	private String tenantAuthorityPrefix = PrincipalTenantResolver.DEFAULT_AUTHORITY_PREFIX;
 
 	/**
 	 * Client addresses whose tenant header is believed, as CIDR blocks or single addresses
@@ -131,6 +139,14 @@ public class MeteringWebProperties {
 
 	public void setTenantClaim(String tenantClaim) {
 		this.tenantClaim = tenantClaim;
+	}
+
+	public String getTenantAuthorityPrefix() {
+		return this.tenantAuthorityPrefix;
+	}
+
+	public void setTenantAuthorityPrefix(String tenantAuthorityPrefix) {
+		this.tenantAuthorityPrefix = tenantAuthorityPrefix;
 	}
 
 	public List<String> getTrustedProxies() {

@@ -12,6 +12,8 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.cloud.CloudPlatform;
+import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 
 /**
@@ -28,11 +30,42 @@ final class TenantResolvers {
 	private TenantResolvers() {
 	}
 
-	static TenantResolver of(MeteringWebProperties web, @Nullable ClassLoader classLoader) {
+	static final String TOMCAT_CONTEXT_CUSTOMIZER = "org.springframework.boot.tomcat.TomcatContextCustomizer";
+
+	static final String TOMCAT_VALVE = "org.apache.catalina.valves.ValveBase";
+
+	static TenantResolver of(MeteringWebProperties web, @Nullable ClassLoader classLoader, Environment environment) {
 		return switch (source(web, classLoader)) {
-			case PRINCIPAL -> new PrincipalTenantResolver(web.getTenantClaim());
-			case HEADER -> new HeaderTenantResolver(web.getTenantHeader(), trustedProxies(web));
+			case PRINCIPAL -> new PrincipalTenantResolver(web.getTenantClaim(), web.getTenantAuthorityPrefix());
+			case HEADER -> {
+				TrustedProxies proxies = trustedProxies(web);
+				if (!web.getTrustedProxies().isEmpty() && !web.isTrustAllClients()) {
+					checkPeerAddressIsKnown(environment, classLoader);
+				}
+				yield new HeaderTenantResolver(web.getTenantHeader(), proxies);
+			}
 		};
+	}
+
+	/**
+	 * With the server's own forwarded-header handling, the remote address is what a client's
+	 * header says; only on Tomcat does the kit keep the connection's peer address. Elsewhere
+	 * trusted proxies could be impersonated, so the application does not start.
+	 */
+	private static void checkPeerAddressIsKnown(Environment environment, @Nullable ClassLoader classLoader) {
+		String strategy = environment.getProperty("server.forward-headers-strategy");
+		CloudPlatform platform = CloudPlatform.getActive(environment);
+		boolean nativeHeaders = "native".equalsIgnoreCase(strategy)
+				|| (strategy == null && platform != null && platform.isUsingForwardHeaders());
+		boolean tomcat = ClassUtils.isPresent(TOMCAT_CONTEXT_CUSTOMIZER, classLoader)
+				&& ClassUtils.isPresent(TOMCAT_VALVE, classLoader);
+		if (nativeHeaders && !tomcat) {
+			throw new InvalidConfigurationPropertyValueException("server.forward-headers-strategy",
+					(strategy != null) ? strategy : "native (" + platform + ")",
+					"the server applies X-Forwarded-For to the remote address before the kit sees it, so a client "
+							+ "could pose as one of metering.web.trusted-proxies; the kit reads the peer address "
+							+ "only on Tomcat. Use 'framework' or 'none', or resolve tenants from the principal");
+		}
 	}
 
 	static TenantSource source(MeteringWebProperties web, @Nullable ClassLoader classLoader) {

@@ -54,7 +54,8 @@ public record BillingPeriod(Instant from, Instant to) {
 			return month(YearMonth.parse(month));
 		}
 		catch (DateTimeParseException ex) {
-			throw new IllegalArgumentException("must be a month as yyyy-MM, was '" + month + "'");
+			String shown = (month.length() > 32) ? month.substring(0, 32) + "... (" + month.length() + " characters)" : month;
+			throw new IllegalArgumentException("must be a month as yyyy-MM, was '" + shown + "'");
 		}
 	}
 

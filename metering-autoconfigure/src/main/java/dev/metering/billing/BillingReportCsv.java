@@ -1,17 +1,21 @@
 package dev.metering.billing;
 
 import java.math.BigDecimal;
+import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a {@link BillingReport} as CSV (RFC 4180): one row per meter line, then the base fee
- * and the subtotal. Amounts keep the currency's scale; quantities are written plain.
+ * and the subtotal. Amounts keep the currency's scale; quantities are written plain. A text cell
+ * a spreadsheet would run as a formula is written as text.
  */
 public final class BillingReportCsv {
 
 	private static final String HEADER = "billing_scope,plan,period_start,period_end,meter,quantity,included,"
 			+ "billable,model,unit_price,package_size,amount,currency\r\n";
+
+	private static final Pattern NUMBER = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
 
 	private BillingReportCsv() {
 	}
@@ -47,10 +51,26 @@ public final class BillingReportCsv {
 	}
 
 	private static StringBuilder field(StringBuilder csv, String value) {
+		if (isFormula(value)) {
+			// OWASP's CSV injection advice: a leading apostrophe makes a spreadsheet read text.
+			return csv.append("\"'").append(value.replace("\"", "\"\"")).append('"');
+		}
 		if (value.indexOf(',') < 0 && value.indexOf('"') < 0 && value.indexOf('\n') < 0 && value.indexOf('\r') < 0) {
 			return csv.append(value);
 		}
 		return csv.append('"').append(value.replace("\"", "\"\"")).append('"');
+	}
+
+	/**
+	 * Whether a spreadsheet would take the cell for a formula: it starts with {@code =},
+	 * {@code +}, {@code -}, {@code @}, a tab or a carriage return, and is not a number the report
+	 * wrote (an amount may be negative).
+	 */
+	private static boolean isFormula(String value) {
+		if (value.isEmpty() || "=+-@\t\r".indexOf(value.charAt(0)) < 0) {
+			return false;
+		}
+		return !NUMBER.matcher(value).matches();
 	}
 
 	/**

@@ -79,12 +79,10 @@ public class BillingReportService {
 	 * @param billingScope the paying tenant
 	 * @param period the period
 	 * @return the report
-	 * @throws BillingException when the scope is unknown or has no priced plan
+	 * @throws BillingException when the scope has no priced plan
 	 */
 	public BillingReport report(String billingScope, BillingPeriod period) {
-		if (!this.plans.isKnown(billingScope)) {
-			throw new BillingException("tenant_id", Reason.UNKNOWN_TENANT, "unknown tenant '" + billingScope + "'");
-		}
+		// A tenant the configuration does not list is still metered: what it lacks is a plan.
 		String plan = this.plans.planOf(billingScope)
 			.orElseThrow(() -> new BillingException("tenant_id", Reason.NOT_PRICED,
 					"tenant '" + billingScope + "' has no plan"));

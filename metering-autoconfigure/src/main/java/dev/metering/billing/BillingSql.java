@@ -49,6 +49,8 @@ final class BillingSql {
 	 */
 	final String eventIdByIdempotencyKey;
 
+	private final String eventIdsByIdempotencyKeys;
+
 	BillingSql(MeteringTables tables) {
 		String event = tables.usageEvent();
 		String rollup = tables.usageRollup();
@@ -76,6 +78,18 @@ final class BillingSql {
 				+ ") t GROUP BY t.user_id ORDER BY SUM(t.quantity) DESC, t.user_id LIMIT ?";
 		this.eventIdByIdempotencyKey = "SELECT e.event_id FROM " + event
 				+ " e WHERE e.tenant_id = ? AND e.idempotency_key = ?";
+		this.eventIdsByIdempotencyKeys = "SELECT e.idempotency_key, e.event_id FROM " + event
+				+ " e WHERE e.tenant_id = ? AND e.idempotency_key IN (";
+	}
+
+	/**
+	 * The ids of a tenant's events recorded under any of {@code keys} idempotency keys: the
+	 * tenant, then the keys as parameters.
+	 * @param keys how many keys (placeholders only: never the keys themselves)
+	 * @return the statement
+	 */
+	String eventIdsByIdempotencyKeys(int keys) {
+		return this.eventIdsByIdempotencyKeys + String.join(", ", java.util.Collections.nCopies(keys, "?")) + ")";
 	}
 
 }

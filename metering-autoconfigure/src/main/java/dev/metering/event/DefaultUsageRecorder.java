@@ -6,9 +6,10 @@ import java.util.List;
 /**
  * Validates events, writes their billing scope, and hands them to a {@link UsageEventSink}.
  * <p>
- * An event billed to its own tenant (the builder's default) gets the tenant's
+ * An event built without a billing scope (the builder's default) gets the tenant's
  * {@link BillingAttribution} as it is recorded, so past events keep the payer of their time when a
- * tenant is later re-parented. An event that names another billing scope keeps it.
+ * tenant is later re-parented. An event built with {@code billingScopeId(...)} keeps it, the
+ * tenant itself included.
  */
 public class DefaultUsageRecorder implements UsageRecorder {
 
@@ -37,7 +38,7 @@ public class DefaultUsageRecorder implements UsageRecorder {
 	@Override
 	public void record(UsageEvent event) {
 		this.validator.validate(event);
-		this.sink.offer(attributed(event));
+		offer(attributed(event));
 	}
 
 	/**
@@ -46,6 +47,7 @@ public class DefaultUsageRecorder implements UsageRecorder {
 	 * validator is a subclass: that one gets {@link UsageEventValidator#validate(UsageEvent)}.
 	 * @param event an event built by the kit
 	 * @throws InvalidUsageEventException naming the first invalid field
+	 * @throws UsageNotRecordedException if the kit could not take the event
 	 */
 	public void recordBuiltByKit(UsageEvent event) {
 		if (this.validator.getClass() == UsageEventValidator.class) {
@@ -55,18 +57,32 @@ public class DefaultUsageRecorder implements UsageRecorder {
 			// The application's own validator may add rules of its own: it sees every event.
 			this.validator.validate(event);
 		}
-		this.sink.offer(attributed(event));
+		offer(attributed(event));
 	}
 
 	@Override
 	public void recordAll(Collection<UsageEvent> events) {
 		List<UsageEvent> batch = List.copyOf(events);
 		batch.forEach(this.validator::validate);
-		batch.stream().map(this::attributed).toList().forEach(this.sink::offer);
+		List<UsageEvent> attributed = batch.stream().map(this::attributed).toList();
+		for (int i = 0; i < attributed.size(); i++) {
+			// Stop at the first refusal: the recorded ones are then the first i, which a caller can
+			// tell apart from the rest without a list of ids.
+			if (!this.sink.offer(attributed.get(i))) {
+				throw new UsageNotRecordedException(i, attributed.size() - i);
+			}
+		}
+	}
+
+	private void offer(UsageEvent event) {
+		if (!this.sink.offer(event)) {
+			throw new UsageNotRecordedException(0, 1);
+		}
 	}
 
 	private UsageEvent attributed(UsageEvent event) {
-		if (!event.billingScopeId().equals(event.tenantId())) {
+		// The builder's default is the tenant's own instance: any other one was set on purpose.
+		if (event.billingScopeId() != event.tenantId()) {
 			return event;
 		}
 		String scope = this.attribution.billingScopeOf(event.tenantId());

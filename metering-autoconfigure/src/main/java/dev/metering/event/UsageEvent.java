@@ -117,7 +117,10 @@ public record UsageEvent(UUID eventId, String tenantId, String billingScopeId, S
 		}
 
 		public Builder billingScopeId(String billingScopeId) {
-			this.billingScopeId = billingScopeId;
+			// The default is the tenant's own String instance; one set here is never that instance,
+			// so the recorder can tell "billed to itself on purpose" from "not said".
+			this.billingScopeId = (billingScopeId != null && billingScopeId.equals(this.tenantId))
+					? new String(billingScopeId) : billingScopeId;
 			return this;
 		}
 

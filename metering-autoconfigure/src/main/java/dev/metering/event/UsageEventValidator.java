@@ -29,6 +29,18 @@ public class UsageEventValidator {
 	/** Decimal places the ledger keeps; more would be silently rounded, so they are refused. */
 	public static final int MAX_QUANTITY_SCALE = 9;
 
+	/** Digits before the point the ledger's {@code NUMERIC(38, 9)} holds. */
+	public static final int MAX_QUANTITY_INTEGER_DIGITS = 29;
+
+	/** Most digits a quantity may be written with, trailing zeros included. */
+	public static final int MAX_QUANTITY_DIGITS = 64;
+
+	/** 10^64 < 2^213: more bits in the unscaled value means more than 64 digits. */
+	private static final int MAX_QUANTITY_BITS = 213;
+
+	/** Longest excerpt of caller input a message quotes. */
+	private static final int MAX_EXCERPT = 64;
+
 	/** How far ahead of this instance's clock an event may claim to have happened. */
 	public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(5);
 
@@ -114,7 +126,7 @@ public class UsageEventValidator {
 		requireId("billingScopeId", event.billingScopeId());
 		requireId("meter", event.meter());
 		if (!matchesMeterName(event.meter())) {
-			throw new InvalidUsageEventException("meter", "'" + event.meter()
+			throw new InvalidUsageEventException("meter", "'" + abbreviate(event.meter())
 					+ "' must match [a-z0-9][a-z0-9._-]* (lower-case letters, digits, '.', '_' and '-')");
 		}
 		validateQuantity(event.quantity());
@@ -127,6 +139,12 @@ public class UsageEventValidator {
 		if (event.idempotencyKey() != null) {
 			if (event.idempotencyKey().isBlank()) {
 				throw new InvalidUsageEventException("idempotencyKey", "must not be blank when present");
+			}
+			String key = event.idempotencyKey();
+			if (Character.isWhitespace(key.charAt(0)) || Character.isWhitespace(key.charAt(key.length() - 1))) {
+				// MySQL and MariaDB compare 'k' and 'k ' as one key: refused everywhere, never
+				// taken here and dropped as a duplicate there.
+				throw new InvalidUsageEventException("idempotencyKey", "must not start or end with whitespace");
 			}
 			maxLength("idempotencyKey", event.idempotencyKey(), MAX_IDEMPOTENCY_KEY_LENGTH);
 		}
@@ -179,6 +197,22 @@ public class UsageEventValidator {
 	}
 
 	/**
+	 * Whether a tenant or billing scope id can be stored in the ledger: not blank, at most
+	 * {@link #MAX_ID_LENGTH} characters, no NUL and no unpaired surrogate.
+	 * @param value the id
+	 * @return true when an event may carry it
+	 */
+	public static boolean isStorableId(@Nullable String value) {
+		try {
+			requireId("tenantId", value);
+			return true;
+		}
+		catch (InvalidUsageEventException ex) {
+			return false;
+		}
+	}
+
+	/**
 	 * Checks a resource name once, for a caller that reuses it for many events.
 	 * @param resource a resource name, such as a route template
 	 * @throws InvalidUsageEventException if no ledger can store it
@@ -191,17 +225,79 @@ public class UsageEventValidator {
 		if (quantity == null) {
 			throw new InvalidUsageEventException("quantity", "must not be null");
 		}
-		if (quantity.signum() < 0) {
-			throw new InvalidUsageEventException("quantity", "must not be negative, was " + quantity.toPlainString());
+		String problem = quantityProblem(quantity);
+		if (problem != null) {
+			throw new InvalidUsageEventException("quantity", problem);
 		}
+		// Both numbers are bounded now, so comparing them cannot expand either.
 		if (quantity.compareTo(this.maxQuantity) > 0) {
-			throw new InvalidUsageEventException("quantity", "must be at most " + this.maxQuantity.toPlainString()
-					+ " (metering.ledger.max-quantity), was " + quantity.toPlainString());
+			throw new InvalidUsageEventException("quantity", "must be at most " + abbreviate(this.maxQuantity)
+					+ " (metering.ledger.max-quantity), was " + abbreviate(quantity));
 		}
-		if (quantity.scale() > MAX_QUANTITY_SCALE && quantity.stripTrailingZeros().scale() > MAX_QUANTITY_SCALE) {
-			throw new InvalidUsageEventException("quantity",
-					"must have at most " + MAX_QUANTITY_SCALE + " decimal places, was " + quantity.toPlainString());
+	}
+
+	/**
+	 * Why a number is no quantity the ledger can hold, or {@code null} when it is one: negative,
+	 * written with more than {@value #MAX_QUANTITY_DIGITS} digits, more than
+	 * {@value #MAX_QUANTITY_SCALE} decimal places, or 10^29 or more. Looks only at the sign, the
+	 * scale and the unscaled value's bit length before anything else, so {@code 1e999999999}
+	 * costs what {@code 1} costs: call it before any arithmetic on a number from outside.
+	 * @param quantity a number from a caller
+	 * @return what is wrong with it, for a message, or {@code null}
+	 */
+	public static @Nullable String quantityProblem(BigDecimal quantity) {
+		if (quantity.signum() < 0) {
+			return "must not be negative, was " + abbreviate(quantity);
 		}
+		if (quantity.unscaledValue().bitLength() > MAX_QUANTITY_BITS) {
+			return "must have at most " + MAX_QUANTITY_DIGITS + " digits, was " + abbreviate(quantity);
+		}
+		long scale = quantity.scale();
+		if (quantity.signum() == 0) {
+			return (scale < -MAX_QUANTITY_INTEGER_DIGITS || scale > MAX_QUANTITY_DIGITS)
+					? "zero must be written with at most " + MAX_QUANTITY_DIGITS + " digits and no exponent above "
+							+ MAX_QUANTITY_INTEGER_DIGITS + ", was " + abbreviate(quantity)
+					: null;
+		}
+		if (quantity.precision() - scale > MAX_QUANTITY_INTEGER_DIGITS) {
+			return "must be less than 1E+" + MAX_QUANTITY_INTEGER_DIGITS + ", was " + abbreviate(quantity);
+		}
+		// At most 64 digits: stripping zeros is cheap, and 1.50000000000 is 1.5.
+		if (scale > MAX_QUANTITY_SCALE && quantity.stripTrailingZeros().scale() > MAX_QUANTITY_SCALE) {
+			return "must have at most " + MAX_QUANTITY_SCALE + " decimal places, was " + abbreviate(quantity);
+		}
+		return null;
+	}
+
+	/**
+	 * A number as a message may quote it: plain when short, else in scientific notation, else
+	 * only its size. Never expands the number ({@code toPlainString()} of {@code 1e999999999} is a
+	 * billion characters).
+	 * @param number any number
+	 * @return at most about 80 characters
+	 */
+	public static String abbreviate(BigDecimal number) {
+		int bits = number.unscaledValue().bitLength();
+		if (bits > MAX_QUANTITY_BITS) {
+			return "a number of about " + (long) Math.ceil(bits * Math.log10(2)) + " digits";
+		}
+		int scale = number.scale();
+		return (scale >= -MAX_QUANTITY_DIGITS && scale <= MAX_QUANTITY_DIGITS) ? number.toPlainString()
+				: number.toString();
+	}
+
+	/**
+	 * Caller text as a message may quote it: its first {@value #MAX_EXCERPT} characters and its
+	 * length when longer, so a refusal of a megabyte value is not a megabyte itself.
+	 * @param text any text
+	 * @return at most about 100 characters
+	 */
+	public static String abbreviate(@Nullable String text) {
+		if (text == null || text.length() <= MAX_EXCERPT) {
+			return String.valueOf(text);
+		}
+		int end = Character.isHighSurrogate(text.charAt(MAX_EXCERPT - 1)) ? MAX_EXCERPT - 1 : MAX_EXCERPT;
+		return text.substring(0, end) + "... (" + text.length() + " characters)";
 	}
 
 	private void validateOccurredAt(Instant occurredAt) {
@@ -228,7 +324,7 @@ public class UsageEventValidator {
 				throw new InvalidUsageEventException("dimensions", "names must not be blank");
 			}
 			if (entry.getValue() == null) {
-				throw new InvalidUsageEventException("dimensions", "value of '" + entry.getKey() + "' must not be null");
+				throw new InvalidUsageEventException("dimensions", "value of '" + abbreviate(entry.getKey()) + "' must not be null");
 			}
 			requireStorable("dimensions", entry.getKey());
 			requireStorable("dimensions", entry.getValue());

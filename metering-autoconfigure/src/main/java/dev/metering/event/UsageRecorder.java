@@ -6,6 +6,10 @@ import java.util.Collection;
  * The API an application calls to record usage. Recording validates the event and hands it to
  * a bounded buffer; it never waits for the database. A written event is in the ledger exactly
  * once: a repeated event id, or a repeated idempotency key of the same tenant, is skipped.
+ * <p>
+ * An event the kit cannot take (the buffer is full, the spool's disk budget is spent, the writer
+ * has stopped) is never silently lost: recording throws {@link UsageNotRecordedException}, an
+ * unchecked exception, so existing callers compile unchanged; catch it to retry or report.
  */
 public interface UsageRecorder {
 
@@ -13,13 +17,18 @@ public interface UsageRecorder {
 	 * Records one event.
 	 * @param event the event
 	 * @throws InvalidUsageEventException if the event is invalid; nothing is recorded
+	 * @throws UsageNotRecordedException if the kit could not take the event; it is not recorded
 	 */
 	void record(UsageEvent event);
 
 	/**
 	 * Records several events. All are validated first: if one is invalid, none is recorded.
+	 * They are then taken in order until the kit cannot take one: that one and the rest are not
+	 * recorded.
 	 * @param events the events
 	 * @throws InvalidUsageEventException naming the first invalid field
+	 * @throws UsageNotRecordedException if the kit could not take them all, saying how many of
+	 * the first ones it took
 	 */
 	void recordAll(Collection<UsageEvent> events);
 

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventSink;
@@ -51,6 +52,8 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	private final RateLimitedLog dropLog = new RateLimitedLog(logger, Duration.ofSeconds(10));
 
+	private final RateLimitedLog errorLog = new RateLimitedLog(logger, Duration.ofSeconds(10));
+
 	private final Object lifecycleMonitor = new Object();
 
 	private final List<LedgerWriteListener> listeners = new CopyOnWriteArrayList<>();
@@ -73,12 +76,29 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	private volatile int flushRequests;
 
+	private volatile long lastDropNanos;
+
+	private volatile boolean everDropped;
+
 	/** Set by an {@link EventSpool} once started: it takes every event first. */
 	private volatile EventSpool spool;
 
 	public BufferedLedgerWriter(UsageEventStore store, WriterSettings settings, Clock clock) {
+		this(store, settings, clock, null);
+	}
+
+	/**
+	 * Creates a writer that refuses, when it writes, events older than the late window: an event
+	 * may wait in the buffer, in retries or in the spool past the window recording checked.
+	 * @param store the ledger
+	 * @param settings batching, waiting and retries
+	 * @param clock the clock of {@code recorded_at} and of the late window
+	 * @param lateWindow how old an event may be when written, {@code null} for any age
+	 */
+	public BufferedLedgerWriter(UsageEventStore store, WriterSettings settings, Clock clock,
+			@Nullable Duration lateWindow) {
 		this.settings = settings;
-		this.inserter = new LedgerBatchInserter(store, settings, clock, this.listeners, this.counters);
+		this.inserter = new LedgerBatchInserter(store, settings, clock, this.listeners, this.counters, lateWindow);
 		this.buffer = new WriterBuffer(settings);
 	}
 
@@ -106,7 +126,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		}
 		this.listeners.forEach((listener) -> listener.discarded(event));
 		completed(1);
-		this.counters.dropped.increment();
+		dropped();
 		this.dropLog.warn(() -> "Metering buffer full (" + this.settings.capacity() + " events, metering.writer.capacity): "
 				+ "dropped events, " + this.counters.dropped.sum() + " in all since start");
 		return false;
@@ -121,6 +141,18 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		this.pending.incrementAndGet();
 		this.listeners.forEach((listener) -> listener.accepted(event));
 		this.counters.recorded.increment();
+	}
+
+	/** For the spool: counts an event as accepted onto disk only, behind older ones there. */
+	void spool(UsageEvent event) {
+		this.pending.incrementAndGet();
+		this.listeners.forEach((listener) -> listener.spooled(event));
+		this.counters.recorded.increment();
+	}
+
+	/** For the spool: a {@linkplain #spool spooled} event is about to be {@linkplain #enqueue queued}. */
+	void unspool(UsageEvent event) {
+		this.listeners.forEach((listener) -> listener.unspooled(event));
 	}
 
 	/** For the spool: queues an {@linkplain #accept accepted} event if there is room now. */
@@ -151,7 +183,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		}
 		catch (RuntimeException ex) {
 			this.listeners.forEach((listener) -> listener.discarded(event));
-			this.counters.dropped.increment();
+			dropped();
 			logger.error("Metering writer has stopped and could not write an event of tenant '" + event.tenantId()
 					+ "', meter '" + event.meter() + "': dropped", ex);
 			return false;
@@ -284,13 +316,35 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	private void run() {
 		List<UsageEvent> batch = new ArrayList<>(this.settings.batchSize());
 		while (true) {
+			try {
+				if (!nextBatch(batch)) {
+					return;
+				}
+			}
+			catch (Throwable ex) {
+				// Whatever escapes a batch (an Error while filling it): the events taken stay in
+				// the batch and are written next round; the thread must not end with them.
+				this.counters.errors.increment();
+				this.errorLog.warn(() -> "Metering writer caught " + ex.getClass().getName() + " (" + batch.size()
+						+ " events in hand, kept and retried); " + this.counters.errors.sum() + " errors since start");
+				pause();
+			}
+		}
+	}
+
+	/**
+	 * Takes a batch (unless one is still in hand) and writes it.
+	 * @return {@code false} when the writer is done
+	 */
+	private boolean nextBatch(List<UsageEvent> batch) {
+		if (batch.isEmpty()) {
 			UsageEvent first;
 			if (this.stopping) {
 				// Done as soon as the buffer is empty once: under steady recording it may never stay
 				// empty for a poll's wait. What comes later is the straggler pass's or its recorder's.
 				first = this.buffer.poll();
 				if (first == null) {
-					return;
+					return false;
 				}
 			}
 			else {
@@ -298,22 +352,26 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 					first = this.buffer.pollIdle();
 				}
 				catch (InterruptedException ex) {
-					if (this.abandoned) {
-						return;
-					}
-					continue;
+					return !this.abandoned;
 				}
 				if (first == null) {
-					continue;
+					return true;
 				}
 			}
 			batch.add(first);
 			this.buffer.fill(batch, () -> this.stopping || this.flushRequests > 0);
-			write(batch);
-			batch.clear();
-			if (this.abandoned) {
-				return;
-			}
+		}
+		write(batch);
+		batch.clear();
+		return !this.abandoned;
+	}
+
+	private void pause() {
+		try {
+			TimeUnit.NANOSECONDS.sleep(this.settings.initialBackoff().toNanos());
+		}
+		catch (InterruptedException ex) {
+			// The loop looks at the stop flags next.
 		}
 	}
 
@@ -339,6 +397,20 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	 */
 	public void removeListener(LedgerWriteListener listener) {
 		this.listeners.remove(listener);
+	}
+
+	private void dropped() {
+		this.counters.dropped.increment();
+		this.lastDropNanos = System.nanoTime();
+		this.everDropped = true;
+	}
+
+	/**
+	 * How long ago the writer last dropped an event (buffer full, or stopped and unable to write it).
+	 * @return the time since the last drop, or {@code null} if none was dropped since start
+	 */
+	public @Nullable Duration sinceLastDrop() {
+		return this.everDropped ? Duration.ofNanos(System.nanoTime() - this.lastDropNanos) : null;
 	}
 
 	private void completed(int events) {

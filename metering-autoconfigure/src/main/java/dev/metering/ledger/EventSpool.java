@@ -13,6 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.UsageEvent;
 
@@ -40,8 +41,12 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 
 	private final ConcurrentSkipListMap<Long, SpoolSegment> segments = new ConcurrentSkipListMap<>();
 
-	/** Events handed to the writer, by id: the segment each resolves when it commits. */
-	private final Map<UUID, SpoolSegment> inFlight = new ConcurrentHashMap<>();
+	/**
+	 * Events handed to the writer (at most its capacity and a batch), by id: the segments that
+	 * carry them, one per copy, resolved one per copy as they commit. An id recorded twice has
+	 * two carriers, so neither segment is left unresolved.
+	 */
+	private final Map<UUID, Carriers> inFlight = new ConcurrentHashMap<>();
 
 	private final LongAdder spooled = new LongAdder();
 
@@ -63,6 +68,14 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 	private SpoolSegment cursorSegment;
 
 	private int cursorOffset;
+
+	/**
+	 * Guarded by the lock: the record at which the current backlog started, when its event had
+	 * been accepted (not spooled) before the buffer turned out full; {@code null} otherwise.
+	 */
+	private SpoolSegment acceptedSegment;
+
+	private int acceptedOffset;
 
 	private volatile boolean running;
 
@@ -132,14 +145,21 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 			int offset = segment.append(record);
 			segment.unresolved.incrementAndGet();
 			this.spooled.increment();
-			this.writer.accept(event);
 			if (!this.overflowing) {
-				this.inFlight.put(event.eventId(), segment);
+				this.writer.accept(event);
+				carry(event, segment);
 				if (this.writer.enqueue(event)) {
 					return true;
 				}
-				this.inFlight.remove(event.eventId());
+				uncarry(event, segment);
+				// Accepted already: the drain hands it over without announcing it as unspooled.
+				this.acceptedSegment = segment;
+				this.acceptedOffset = offset;
 				startOverflow(segment, offset);
+			}
+			else {
+				// Behind a backlog on disk: listeners keep nothing per event until it leaves the disk.
+				this.writer.spool(event);
 			}
 			this.overflowed.increment();
 			return true;
@@ -172,6 +192,14 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 		return this.active;
 	}
 
+	private void carry(UsageEvent event, SpoolSegment segment) {
+		this.inFlight.compute(event.eventId(), (id, carriers) -> new Carriers(segment, carriers));
+	}
+
+	private void uncarry(UsageEvent event, SpoolSegment segment) {
+		this.inFlight.computeIfPresent(event.eventId(), (id, carriers) -> carriers.without(segment));
+	}
+
 	private void startOverflow(SpoolSegment segment, int offset) {
 		this.overflowing = true;
 		this.cursorSegment = segment;
@@ -184,6 +212,8 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 		while (this.running) {
 			SpoolSegment segment;
 			int offset;
+			SpoolSegment acceptedSegment;
+			int acceptedOffset;
 			this.lock.lock();
 			try {
 				while (this.running && !this.overflowing) {
@@ -191,6 +221,9 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 				}
 				segment = this.cursorSegment;
 				offset = this.cursorOffset;
+				acceptedSegment = this.acceptedSegment;
+				acceptedOffset = this.acceptedOffset;
+				this.acceptedSegment = null;
 			}
 			catch (InterruptedException ex) {
 				continue;
@@ -201,7 +234,8 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 			while (this.running && this.overflowing) {
 				if (offset < segment.readable()) {
 					UsageEvent event = segment.read(offset);
-					if (!handOver(segment, event)) {
+					boolean accepted = segment == acceptedSegment && offset == acceptedOffset;
+					if (!handOver(segment, event, accepted)) {
 						return;
 					}
 					offset = segment.recordEnd(offset);
@@ -230,15 +264,18 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 	}
 
 	/** Waits for buffer space; {@code false} if the spool stops first (the event stays on disk). */
-	private boolean handOver(SpoolSegment segment, UsageEvent event) {
+	private boolean handOver(SpoolSegment segment, UsageEvent event, boolean accepted) {
 		if (segment.replayed) {
 			this.writer.accept(event);
 			this.replayed.increment();
 		}
-		this.inFlight.put(event.eventId(), segment);
+		else if (!accepted) {
+			this.writer.unspool(event);
+		}
+		carry(event, segment);
 		while (!this.writer.enqueue(event, TimeUnit.MILLISECONDS.toNanos(100))) {
 			if (!this.running) {
-				this.inFlight.remove(event.eventId());
+				uncarry(event, segment);
 				return false;
 			}
 		}
@@ -279,7 +316,12 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 	}
 
 	private void resolve(UsageEvent event) {
-		SpoolSegment segment = this.inFlight.remove(event.eventId());
+		SpoolSegment[] released = new SpoolSegment[1];
+		this.inFlight.computeIfPresent(event.eventId(), (id, carriers) -> {
+			released[0] = carriers.segment();
+			return carriers.rest();
+		});
+		SpoolSegment segment = released[0];
 		if (segment != null) {
 			segment.unresolved.decrementAndGet();
 			deleteIfResolved(segment);
@@ -351,6 +393,21 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 	@Override
 	public int getPhase() {
 		return BufferedLedgerWriter.PHASE + 1;
+	}
+
+	/**
+	 * The segments carrying copies of one event id, oldest copy last: almost always one. Any copy
+	 * committing puts the id in the ledger, so it may resolve any carrier.
+	 */
+	private record Carriers(SpoolSegment segment, @Nullable Carriers rest) {
+
+		@Nullable Carriers without(SpoolSegment carrier) {
+			if (this.segment == carrier) {
+				return this.rest;
+			}
+			return (this.rest != null) ? new Carriers(this.segment, this.rest.without(carrier)) : this;
+		}
+
 	}
 
 }

@@ -2,6 +2,8 @@ package dev.metering.ledger;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -10,6 +12,7 @@ import java.util.function.LongSupplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.UsageEvent;
 
@@ -36,13 +39,18 @@ final class LedgerBatchInserter {
 
 	private final RateLimitedLog retryLog = new RateLimitedLog(logger, Duration.ofSeconds(10));
 
+	private final RateLimitedLog lateLog = new RateLimitedLog(logger, Duration.ofSeconds(10));
+
+	private final @Nullable Duration lateWindow;
+
 	LedgerBatchInserter(UsageEventStore store, WriterSettings settings, Clock clock,
-			List<LedgerWriteListener> listeners, WriterCounters counters) {
+			List<LedgerWriteListener> listeners, WriterCounters counters, @Nullable Duration lateWindow) {
 		this.store = store;
 		this.settings = settings;
 		this.clock = clock;
 		this.listeners = listeners;
 		this.counters = counters;
+		this.lateWindow = lateWindow;
 	}
 
 	/**
@@ -77,16 +85,21 @@ final class LedgerBatchInserter {
 						+ batch.get(0).meter() + "', id " + batch.get(0).eventId() + "): not written", ex);
 				return;
 			}
-			catch (RuntimeException ex) {
+			catch (RuntimeException | Error ex) {
+				// An Error (OutOfMemoryError, StackOverflowError from a driver) is retried like an
+				// outage: the batch stays in hand, the thread lives on.
+				if (ex instanceof Error) {
+					this.counters.errors.increment();
+				}
 				if (abandoned.getAsBoolean()) {
 					discard(batch);
 					return;
 				}
 				this.counters.retries.increment();
 				long wait = backoff;
-				this.retryLog.warn(() -> "Metering ledger write failed (" + ex.getMessage() + "); retrying "
-						+ batch.size() + " events in " + Duration.ofNanos(wait).toMillis() + " ms, "
-						+ pending.getAsLong() + " waiting");
+				this.retryLog.warn(() -> "Metering ledger write failed (" + ex.getClass().getName() + ": "
+						+ ex.getMessage() + "); retrying " + batch.size() + " events in "
+						+ Duration.ofNanos(wait).toMillis() + " ms, " + pending.getAsLong() + " waiting");
 				try {
 					TimeUnit.NANOSECONDS.sleep(wait);
 				}
@@ -101,17 +114,52 @@ final class LedgerBatchInserter {
 		}
 	}
 
+	/**
+	 * The events still within the late window now: recording checked it, but an event can wait
+	 * in the buffer, a retry or the spool past it, and its period may have closed meanwhile
+	 * (close-after is at least the late window). Those are refused here, as recording would now.
+	 */
+	private List<UsageEvent> withinLateWindow(List<UsageEvent> batch, Instant now) {
+		if (this.lateWindow == null) {
+			return List.copyOf(batch);
+		}
+		Instant oldest = now.minus(this.lateWindow);
+		List<UsageEvent> kept = null;
+		for (int i = 0, n = batch.size(); i < n; i++) {
+			UsageEvent event = batch.get(i);
+			if (!event.occurredAt().isBefore(oldest)) {
+				if (kept != null) {
+					kept.add(event);
+				}
+				continue;
+			}
+			if (kept == null) {
+				kept = new ArrayList<>(batch.subList(0, i));
+			}
+			this.counters.rejected.increment();
+			this.listeners.forEach((listener) -> listener.discarded(event));
+			this.lateLog.warn(() -> "Metering refused an event older than metering.ledger.late-window when written "
+					+ "(tenant '" + event.tenantId() + "', occurred " + event.occurredAt() + "): its period may be closed; "
+					+ this.counters.rejected.sum() + " refused in all since start");
+		}
+		return (kept != null) ? List.copyOf(kept) : List.copyOf(batch);
+	}
+
 	private void discard(List<UsageEvent> batch) {
 		batch.forEach((event) -> this.listeners.forEach((listener) -> listener.discarded(event)));
 	}
 
 	/** One insert transaction, announced to the listeners before it starts and after it ends. */
 	void insert(List<UsageEvent> batch) {
-		List<UsageEvent> events = List.copyOf(batch);
+		Instant now = this.clock.instant();
+		List<UsageEvent> events = withinLateWindow(batch, now);
+		if (events.isEmpty()) {
+			return;
+		}
 		this.listeners.forEach((listener) -> listener.writing(events));
 		InsertResult result;
 		try {
-			result = this.store.insert(events, this.clock.instant());
+			result = this.store.insert(events, now);
 		}
 		catch (RuntimeException | Error ex) {
 			this.listeners.forEach((listener) -> listener.failed(events));

@@ -11,8 +11,15 @@ import dev.metering.event.UsageEvent;
  * <p>
  * Callbacks run on the recording thread ({@link #accepted}, and {@link #discarded} for a full
  * buffer) or on the writer thread (the rest); they must be quick and must not throw.
- * For one event the order is: {@code accepted}, then any number of {@code writing}/{@code failed}
- * pairs, then {@code writing}/{@code written} or {@code discarded}.
+ * For one event the order is: {@code accepted} (or {@code spooled}, later {@code unspooled}), then
+ * any number of {@code writing}/{@code failed} pairs, then {@code writing}/{@code written} or
+ * {@code discarded}.
+ * <p>
+ * Events waiting in memory are bounded by the writer's capacity, so a listener may keep state per
+ * event from {@code accepted} on. Events on disk only (the {@link EventSpool}'s backlog during an
+ * outage) are not: a spool holds millions. A listener must keep no state per event between
+ * {@link #spooled} and {@link #unspooled}; both are called in the same order, one event at a time,
+ * so what it needs to know of each can be kept as counts per run of alike events.
  */
 public interface LedgerWriteListener {
 
@@ -21,6 +28,26 @@ public interface LedgerWriteListener {
 	 * @param event the event
 	 */
 	default void accepted(UsageEvent event) {
+	}
+
+	/**
+	 * An event was accepted onto the spool's disk only, behind others waiting there; called on the
+	 * recording thread, before it returns. It reaches the buffer later, announced by
+	 * {@link #unspooled}, in the order of these calls. The default treats it as
+	 * {@link #accepted}.
+	 * @param event the event
+	 */
+	default void spooled(UsageEvent event) {
+		accepted(event);
+	}
+
+	/**
+	 * A {@linkplain #spooled spooled} event leaves the disk for the buffer, before the writer can
+	 * see it; called on the spool's drain thread, in the order of the {@link #spooled} calls.
+	 * From here on, state per event is bounded again.
+	 * @param event the event, read back from disk (equal to the spooled one, not the same object)
+	 */
+	default void unspooled(UsageEvent event) {
 	}
 
 	/**

@@ -21,6 +21,8 @@ final class WriterCounters {
 
 	final LongAdder batchNanos = new LongAdder();
 
+	final LongAdder errors = new LongAdder();
+
 	void account(InsertResult result) {
 		this.written.add(result.inserted());
 		this.duplicates.add(result.duplicates());
@@ -28,7 +30,7 @@ final class WriterCounters {
 
 	WriterStats snapshot(long buffered) {
 		return new WriterStats(this.recorded.sum(), this.written.sum(), this.duplicates.sum(), this.dropped.sum(),
-				this.rejected.sum(), this.retries.sum(), buffered, this.batches.sum(), this.batchNanos.sum());
+				this.rejected.sum(), this.retries.sum(), buffered, this.batches.sum(), this.batchNanos.sum(), this.errors.sum());
 	}
 
 }

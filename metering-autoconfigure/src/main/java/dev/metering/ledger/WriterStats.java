@@ -13,8 +13,10 @@ package dev.metering.ledger;
  * @param buffered events waiting in the buffer or in the batch being written
  * @param batches batches written
  * @param batchNanos total time spent writing batches, in nanoseconds
+ * @param errors {@link Error}s (out of memory, stack overflow) the writer caught while writing,
+ * after which it kept the events and carried on
  */
 public record WriterStats(long recorded, long written, long duplicates, long dropped, long rejected, long retries,
-		long buffered, long batches, long batchNanos) {
+		long buffered, long batches, long batchNanos, long errors) {
 
 }

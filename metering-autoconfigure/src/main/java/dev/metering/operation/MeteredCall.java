@@ -2,6 +2,7 @@ package dev.metering.operation;
 
 import java.lang.reflect.Method;
 
+import dev.metering.event.UsageEventValidator;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.expression.MethodBasedEvaluationContext;
@@ -48,11 +49,13 @@ final class MeteredCall {
 		java.math.BigDecimal quantity = toDecimal(value);
 		if (quantity == null) {
 			throw failure("quantity", this.operation.quantitySource(),
-					"gave " + ((value != null) ? value.getClass().getSimpleName() + " " + value : "null")
+					"gave " + ((value != null) ? value.getClass().getSimpleName() + " " + UsageEventValidator.abbreviate(String.valueOf(value)) : "null")
 							+ ", not a number");
 		}
-		if (quantity.signum() < 0) {
-			throw failure("quantity", this.operation.quantitySource(), "gave a negative number " + quantity);
+		// Bounded before anything compares or adds it: the application's number may be 1e999999999.
+		String problem = UsageEventValidator.quantityProblem(quantity);
+		if (problem != null) {
+			throw failure("quantity", this.operation.quantitySource(), "gave an invalid quantity: " + problem);
 		}
 		return quantity;
 	}

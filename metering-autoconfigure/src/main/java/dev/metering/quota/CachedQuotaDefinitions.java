@@ -66,7 +66,7 @@ public class CachedQuotaDefinitions implements QuotaDefinitionSource {
 	 */
 	public boolean hasReadingQuota(String scope, String meter) {
 		for (QuotaPolicy policy : quotasOf(scope).policies(meter)) {
-			if (policy.enforcement() != Enforcement.HARD) {
+			if (policy.enforcement() != Enforcement.HARD || policy.softThreshold() != null) {
 				return true;
 			}
 		}

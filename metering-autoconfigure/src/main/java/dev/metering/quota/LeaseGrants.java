@@ -301,6 +301,36 @@ final class LeaseGrants {
 	}
 
 	/**
+	 * Derives the allocations of a scope's open windows again from the ledger (see
+	 * {@link QuotaLeaseStore#rederive}); a failure is logged and leaves them as they were.
+	 */
+	void rederive(String scope) {
+		Instant now = this.clock.instant();
+		try {
+			List<LeaseKey> keys = this.store.allocationsOf(scope, QuotaWindow.MONTH.bounds(now).start());
+			this.observer.leaseRoundTrip();
+			for (LeaseKey key : keys) {
+				if (!key.end().isAfter(now)) {
+					continue;
+				}
+				// A grant or a return between its reads and its write makes it retry.
+				for (int attempt = 0; attempt < 5; attempt++) {
+					boolean done = this.store.rederive(key, this.clock.millis(),
+							() -> this.reader.tenantUsage(key.scope(), key.meter(), key.start(), key.end()));
+					this.observer.leaseRoundTrip();
+					if (done) {
+						break;
+					}
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not derive the quota allocations of '" + scope + "' again (" + ex.getMessage()
+					+ "); until a reconciliation they count the subtree it had");
+		}
+	}
+
+	/**
 	 * Renews the budgets' leases in JDBC batches, and drains each budget whose lease is gone
 	 * (reclaimed by another instance after it lapsed).
 	 */

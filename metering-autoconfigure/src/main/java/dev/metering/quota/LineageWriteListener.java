@@ -1,7 +1,9 @@
 package dev.metering.quota;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -18,7 +20,9 @@ import dev.metering.ledger.LedgerWriteListener;
  * so the delegate ({@link LocalUsage}) tracks, reserves and commits the ancestor's share exactly
  * as it does the tenant's own, by the same rules. The ancestors are fixed when the event is
  * accepted and kept until it is written or discarded, so a hierarchy change in between cannot make
- * a copy committed that was never counted.
+ * a copy committed that was never counted. For an event on the spool's disk only they are kept as
+ * counts per run of a tenant's events with the same ancestors, so a long outage costs memory per
+ * tenant and hierarchy change, not per event.
  */
 public final class LineageWriteListener implements LedgerWriteListener {
 
@@ -26,7 +30,15 @@ public final class LineageWriteListener implements LedgerWriteListener {
 
 	private final Function<String, List<String>> ancestorsOf;
 
+	/** Ancestors of events in the writer's memory (bounded by its capacity), by event id. */
 	private final Map<UUID, List<String>> inFlight = new ConcurrentHashMap<>();
+
+	/**
+	 * Ancestors of events on the spool's disk only, per tenant as runs of events that had the same
+	 * ancestors: spooled and unspooled in the same order, so the oldest run is the next
+	 * unspooled event's. A run per hierarchy change, not an entry per event.
+	 */
+	private final Map<String, ArrayDeque<Run>> spooled = new HashMap<>();
 
 	/**
 	 * Creates the listener.
@@ -48,6 +60,72 @@ public final class LineageWriteListener implements LedgerWriteListener {
 		for (String ancestor : ancestors) {
 			this.delegate.accepted(scoped(event, ancestor));
 		}
+	}
+
+	@Override
+	public void spooled(UsageEvent event) {
+		List<String> ancestors = this.ancestorsOf.apply(event.tenantId());
+		synchronized (this.spooled) {
+			ArrayDeque<Run> runs = this.spooled.computeIfAbsent(event.tenantId(), (tenant) -> new ArrayDeque<>(1));
+			Run last = runs.peekLast();
+			if (last != null && last.ancestors.equals(ancestors)) {
+				last.events++;
+			}
+			else {
+				runs.addLast(new Run(ancestors));
+			}
+		}
+		this.delegate.spooled(event);
+		for (String ancestor : ancestors) {
+			this.delegate.spooled(scoped(event, ancestor));
+		}
+	}
+
+	@Override
+	public void unspooled(UsageEvent event) {
+		List<String> ancestors;
+		synchronized (this.spooled) {
+			ArrayDeque<Run> runs = this.spooled.get(event.tenantId());
+			Run first = (runs != null) ? runs.peekFirst() : null;
+			if (first == null) {
+				// Not announced as spooled to this listener (added later): its lineage now.
+				ancestors = this.ancestorsOf.apply(event.tenantId());
+			}
+			else {
+				ancestors = first.ancestors;
+				if (--first.events == 0) {
+					runs.pollFirst();
+					if (runs.isEmpty()) {
+						this.spooled.remove(event.tenantId());
+					}
+				}
+			}
+		}
+		if (!ancestors.isEmpty()) {
+			this.inFlight.put(event.eventId(), ancestors);
+		}
+		this.delegate.unspooled(event);
+		for (String ancestor : ancestors) {
+			this.delegate.unspooled(scoped(event, ancestor));
+		}
+	}
+
+	/**
+	 * Tenants with events on the spool's disk only, for tests and diagnostics.
+	 * @return the number of tenants
+	 */
+	int spooledTenants() {
+		synchronized (this.spooled) {
+			return this.spooled.size();
+		}
+	}
+
+	/**
+	 * Events in the writer's memory with ancestors, for tests and diagnostics.
+	 * @return the number of events
+	 */
+	int eventsInFlight() {
+		return this.inFlight.size();
 	}
 
 	@Override
@@ -98,6 +176,18 @@ public final class LineageWriteListener implements LedgerWriteListener {
 		UUID id = UUID.nameUUIDFromBytes((event.eventId() + "/" + scope).getBytes(StandardCharsets.UTF_8));
 		return new UsageEvent(id, scope, event.billingScopeId(), event.meter(), event.quantity(), event.occurredAt(),
 				event.userId(), event.resource(), event.source(), event.idempotencyKey(), event.dimensions());
+	}
+
+	private static final class Run {
+
+		final List<String> ancestors;
+
+		int events = 1;
+
+		Run(List<String> ancestors) {
+			this.ancestors = ancestors;
+		}
+
 	}
 
 }

@@ -1,6 +1,7 @@
 package dev.metering.quota;
 
 import java.math.BigDecimal;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +30,18 @@ public class LocalUsage implements LedgerWriteListener {
 
 	private final ConcurrentHashMap<Key, MeterUsage> meters = new ConcurrentHashMap<>();
 
-	/** Events counted as local, so each is uncounted exactly once whatever the definitions do meanwhile. */
+	/**
+	 * Events counted as local, so each is uncounted exactly once whatever the definitions do
+	 * meanwhile: only events in the writer's memory (its capacity and a batch); for events on the
+	 * spool's disk, see {@link #spooled}.
+	 */
 	private final Set<UUID> tracked = ConcurrentHashMap.newKeySet();
+
+	/**
+	 * Whether spooled events were counted, as runs per (scope, meter) in the order they were
+	 * spooled: a run per change of the definitions, not an entry per event.
+	 */
+	private final Map<Key, ArrayDeque<SpooledRun>> spooled = new HashMap<>();
 
 	private final AtomicLong sequence = new AtomicLong();
 
@@ -114,6 +125,99 @@ public class LocalUsage implements LedgerWriteListener {
 		}
 		if (!covered && this.leases != null) {
 			this.leases.unreserved(event);
+		}
+	}
+
+	/**
+	 * Counts an event on the spool's disk only as {@link #accepted} does, without an entry per
+	 * event: whether it was counted is kept as runs of a (scope, meter)'s spooled events alike in
+	 * that, which {@link #unspooled} reads in the same order.
+	 */
+	@Override
+	public void spooled(UsageEvent event) {
+		Reservation reservation = Reservation.recording();
+		long hour = MeterUsage.hourOf(event.occurredAt());
+		boolean counted = this.hasQuota.test(event.tenantId(), event.meter());
+		boolean covered = false;
+		if (counted) {
+			while (true) {
+				MeterUsage usage = meter(event.tenantId(), event.meter());
+				synchronized (usage) {
+					if (usage.retired) {
+						continue;
+					}
+					usage.addLocal(hour, event.quantity());
+					if (reservation != null) {
+						covered = reservation.convert(event.tenantId(), event.meter(), hour, event.quantity());
+					}
+					break;
+				}
+			}
+		}
+		else if (reservation != null) {
+			covered = reservation.convert(event.tenantId(), event.meter(), hour, event.quantity());
+		}
+		synchronized (this.spooled) {
+			ArrayDeque<SpooledRun> runs = this.spooled.computeIfAbsent(new Key(event.tenantId(), event.meter()),
+					(key) -> new ArrayDeque<>(1));
+			SpooledRun last = runs.peekLast();
+			if (last != null && last.counted == counted) {
+				last.events++;
+			}
+			else {
+				runs.addLast(new SpooledRun(counted));
+			}
+		}
+		if (!covered && this.leases != null) {
+			this.leases.unreserved(event);
+		}
+	}
+
+	/**
+	 * A spooled event leaves the disk: one counted when spooled is tracked from here on as an
+	 * accepted one (a copy of an id already tracked is counted once, as {@link #accepted} does).
+	 */
+	@Override
+	public void unspooled(UsageEvent event) {
+		Key key = new Key(event.tenantId(), event.meter());
+		boolean counted;
+		synchronized (this.spooled) {
+			ArrayDeque<SpooledRun> runs = this.spooled.get(key);
+			SpooledRun first = (runs != null) ? runs.peekFirst() : null;
+			if (first == null) {
+				// Not announced as spooled to this listener: nothing was counted.
+				return;
+			}
+			counted = first.counted;
+			if (--first.events == 0) {
+				runs.pollFirst();
+				if (runs.isEmpty()) {
+					this.spooled.remove(key);
+				}
+			}
+		}
+		if (!counted || this.tracked.add(event.eventId())) {
+			return;
+		}
+		while (true) {
+			MeterUsage usage = meter(event.tenantId(), event.meter());
+			synchronized (usage) {
+				if (usage.retired) {
+					continue;
+				}
+				usage.removeLocal(MeterUsage.hourOf(event.occurredAt()), event.quantity());
+				break;
+			}
+		}
+	}
+
+	/**
+	 * The (scope, meter) pairs with events on the spool's disk only, for tests and diagnostics.
+	 * @return the number of pairs
+	 */
+	int spooledMeters() {
+		synchronized (this.spooled) {
+			return this.spooled.size();
 		}
 	}
 
@@ -234,6 +338,11 @@ public class LocalUsage implements LedgerWriteListener {
 		return this.writesInFlight.get();
 	}
 
+	/** The record of a (scope, meter) if this instance keeps one: a status read creates none. */
+	@Nullable MeterUsage existing(String scope, String meter) {
+		return this.meters.get(new Key(scope, meter));
+	}
+
 	MeterUsage meter(String scope, String meter) {
 		return this.meters.computeIfAbsent(new Key(scope, meter), (k) -> new MeterUsage());
 	}
@@ -248,6 +357,18 @@ public class LocalUsage implements LedgerWriteListener {
 	}
 
 	private record Key(String scope, String meter) {
+	}
+
+	private static final class SpooledRun {
+
+		final boolean counted;
+
+		int events = 1;
+
+		SpooledRun(boolean counted) {
+			this.counted = counted;
+		}
+
 	}
 
 }

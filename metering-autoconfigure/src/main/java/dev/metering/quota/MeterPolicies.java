@@ -34,6 +34,9 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 	/** The soft and monitor policies: always decided on ledger readings. */
 	final QuotaPolicy[] onReadings;
 
+	/** The hard policies with a soft threshold: their leases decide, their warning is on readings. */
+	final QuotaPolicy[] hardWarned;
+
 	/** Each policy's warning level ({@link QuotaPolicy#warnAt()}), by index in {@link #all}. */
 	private final BigDecimal[] warnAt;
 
@@ -46,15 +49,20 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		this.all = policies.toArray(NONE);
 		List<QuotaPolicy> hard = new ArrayList<>();
 		List<QuotaPolicy> rest = new ArrayList<>();
+		List<QuotaPolicy> hardWarned = new ArrayList<>();
 		this.warnAt = new BigDecimal[this.all.length];
 		this.keys = new WindowKeys[this.all.length];
 		for (int i = 0; i < this.all.length; i++) {
 			QuotaPolicy policy = Objects.requireNonNull(this.all[i], "policy");
 			((policy.enforcement() == Enforcement.HARD) ? hard : rest).add(policy);
+			if (policy.enforcement() == Enforcement.HARD && policy.softThreshold() != null) {
+				hardWarned.add(policy);
+			}
 			this.warnAt[i] = policy.warnAt();
 		}
 		this.hard = hard.toArray(NONE);
 		this.onReadings = rest.toArray(NONE);
+		this.hardWarned = hardWarned.toArray(NONE);
 	}
 
 	@Override

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.metering.event.UsageEventValidator;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -119,8 +120,14 @@ public class QuotaEnforcementService {
 	 * @param quantity the quantity the call will use
 	 * @param at when the call happens (the instant its usage event will carry)
 	 * @return the decision; release its reservation once the usage is recorded or the call fails
+	 * @throws IllegalArgumentException for a quantity no ledger holds (negative, more than 9
+	 * decimals, 10^29 or more), refused before any arithmetic
 	 */
 	public QuotaDecision check(List<String> lineage, String meter, BigDecimal quantity, Instant at) {
+		String problem = UsageEventValidator.quantityProblem(quantity);
+		if (problem != null) {
+			throw new IllegalArgumentException("quantity " + problem);
+		}
 		return check(lineage, meter, quantity, at, false);
 	}
 
@@ -135,6 +142,59 @@ public class QuotaEnforcementService {
 	 */
 	public QuotaDecision checkRemaining(List<String> lineage, String meter, Instant at) {
 		return check(lineage, meter, BigDecimal.ZERO, at, true);
+	}
+
+	/**
+	 * The state of every quota of a lineage's meter, for a status read (an endpoint, the usage
+	 * API): it reserves nothing, asks for no lease, publishes no warning and is not counted as a
+	 * check or a denial. A hard quota shows what this instance's budget knows when it holds one,
+	 * else its ledger reading (cached, or read now); denied when a hard quota has nothing left.
+	 * @param lineage the scopes, the tenant first, then its ancestors
+	 * @param meter the meter
+	 * @param at the instant whose windows are shown
+	 * @return the state, with no reservation
+	 */
+	public QuotaDecision status(List<String> lineage, String meter, Instant at) {
+		if (lineage.isEmpty()) {
+			throw new IllegalArgumentException("lineage must name at least the tenant");
+		}
+		LineageCheck run = null;
+		for (String scope : lineage) {
+			List<QuotaPolicy> policies = this.definitions.quotasOf(scope).policies(meter);
+			if (policies.isEmpty()) {
+				continue;
+			}
+			if (run == null) {
+				run = new LineageCheck();
+			}
+			run.beginScope();
+			MeterPolicies plan = MeterPolicies.of(scope, meter, policies);
+			for (QuotaPolicy policy : plan.all) {
+				QuotaWindow.Bounds bounds = policy.window().bounds(at);
+				PolicyUsage state = null;
+				if (this.leases != null && policy.enforcement() == Enforcement.HARD) {
+					BigDecimal left = this.leases.known(plan.leaseKey(policy, bounds.start()));
+					if (left != null) {
+						state = leased(policy, scope, left, bounds);
+					}
+				}
+				if (state == null) {
+					state = this.readingCheck.status(plan, policy, bounds);
+				}
+				if (state == null) {
+					run.unknown();
+					continue;
+				}
+				run.add(state);
+				if (state.exceeded() && policy.enforcement() == Enforcement.HARD) {
+					run.violate(state);
+				}
+			}
+		}
+		if (run == null) {
+			return QuotaDecision.unlimited(lineage.get(0), meter, BigDecimal.ZERO);
+		}
+		return run.decide(lineage.get(0), meter, BigDecimal.ZERO);
 	}
 
 	private QuotaDecision check(List<String> lineage, String meter, BigDecimal quantity, Instant at,
@@ -260,6 +320,9 @@ public class QuotaEnforcementService {
 			}
 			return null;
 		}
+		if (plan.hardWarned.length > 0) {
+			this.readingCheck.warn(run, plan, plan.hardWarned, quantity, at);
+		}
 		if (taken == null) {
 			return readingPart;
 		}
@@ -271,8 +334,16 @@ public class QuotaEnforcementService {
 	/** A hard policy's state from its take: what is left as this instance knows it. */
 	private static PolicyUsage leased(QuotaPolicy policy, String scope, QuotaLeases.Take take,
 			QuotaWindow.Bounds bounds, boolean exceeded) {
+		return leased(policy, scope, take.remaining(), bounds, exceeded);
+	}
+
+	private static PolicyUsage leased(QuotaPolicy policy, String scope, BigDecimal left, QuotaWindow.Bounds bounds) {
+		return leased(policy, scope, left, bounds, left.signum() <= 0);
+	}
+
+	private static PolicyUsage leased(QuotaPolicy policy, String scope, BigDecimal left, QuotaWindow.Bounds bounds,
+			boolean exceeded) {
 		BigDecimal limit = policy.limit();
-		BigDecimal left = take.remaining();
 		BigDecimal remaining = (left.compareTo(limit) > 0) ? limit : left;
 		BigDecimal used = (remaining == limit) ? BigDecimal.ZERO : limit.subtract(remaining);
 		return new PolicyUsage(policy, scope, used, remaining, bounds.start(), bounds.end(), exceeded);

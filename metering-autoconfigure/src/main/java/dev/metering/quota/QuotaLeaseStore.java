@@ -62,6 +62,8 @@ final class QuotaLeaseStore {
 
 	private final String deleteExpiredLease;
 
+	private final String selectScopeAllocations;
+
 	private final LeaseBatchStore batches;
 
 	QuotaLeaseStore(DataSource dataSource, MeteringTables tables) {
@@ -90,6 +92,8 @@ final class QuotaLeaseStore {
 				+ " AND instance_id = ? AND expires_at >= ?";
 		this.selectLeases = "SELECT instance_id, amount, committed, expires_at FROM " + lease + " WHERE " + KEY;
 		this.deleteExpiredLease = "DELETE FROM " + lease + " WHERE " + KEY + " AND instance_id = ? AND expires_at < ?";
+		this.selectScopeAllocations = "SELECT meter, window_kind, window_start FROM " + allocation
+				+ " WHERE scope_id = ? AND window_start >= ?";
 	}
 
 	/** The allocation of a window, or {@code null} when no instance has asked for it yet. */
@@ -211,6 +215,37 @@ final class QuotaLeaseStore {
 	 * @return the amount reclaimed (zero when no lease had expired or the reconciliation raced)
 	 */
 	BigDecimal reconcile(LeaseKey key, long nowMillis, java.util.function.Supplier<BigDecimal> ledger) {
+		BigDecimal reclaimed = recompute(key, nowMillis, ledger, true);
+		return (reclaimed != null) ? reclaimed : BigDecimal.ZERO;
+	}
+
+	/**
+	 * Recomputes an allocation from the ledger as {@link #reconcile} does, whether or not a lease
+	 * expired: after the scope's subtree changed (a tenant moved in or out), the usage it was
+	 * created with no longer is the subtree's.
+	 * @param ledger reads the window's ledger usage of the scope's subtree as it is now
+	 * @return {@code false} when it raced with a grant or a return (nothing changed then)
+	 */
+	boolean rederive(LeaseKey key, long nowMillis, java.util.function.Supplier<BigDecimal> ledger) {
+		return recompute(key, nowMillis, ledger, false) != null;
+	}
+
+	/**
+	 * The allocations of a scope's windows that start at or after {@code since}.
+	 * @param scope the scope
+	 * @param since the earliest window start
+	 * @return their keys
+	 */
+	List<LeaseKey> allocationsOf(String scope, java.time.Instant since) {
+		return this.jdbc.query(this.selectScopeAllocations,
+				(rs, n) -> new LeaseKey(scope, rs.getString(1), QuotaWindow.of(rs.getString(2)),
+						java.time.Instant.ofEpochSecond(rs.getLong(3))),
+				scope, since.getEpochSecond());
+	}
+
+	/** @return what was reclaimed, {@code null} when nothing was written */
+	private @Nullable BigDecimal recompute(LeaseKey key, long nowMillis, java.util.function.Supplier<BigDecimal> ledger,
+			boolean onlyWhenExpired) {
 		Allocation allocation = allocation(key);
 		if (allocation == null) {
 			return BigDecimal.ZERO;
@@ -219,8 +254,8 @@ final class QuotaLeaseStore {
 				(rs, n) -> new Lease(rs.getString(1), rs.getBigDecimal(2), rs.getBigDecimal(3), rs.getLong(4)),
 				key.scope(), key.meter(), key.window().id(), key.startSecond());
 		List<Lease> expired = leases.stream().filter((l) -> l.expiresAt() < nowMillis).toList();
-		if (expired.isEmpty()) {
-			return BigDecimal.ZERO;
+		if (expired.isEmpty() && onlyWhenExpired) {
+			return null;
 		}
 		BigDecimal reconciled = ledger.get();
 		for (Lease lease : leases) {
@@ -244,7 +279,7 @@ final class QuotaLeaseStore {
 			}
 			return true;
 		});
-		return Boolean.TRUE.equals(done) ? allocation.granted().subtract(target).max(BigDecimal.ZERO) : BigDecimal.ZERO;
+		return Boolean.TRUE.equals(done) ? allocation.granted().subtract(target).max(BigDecimal.ZERO) : null;
 	}
 
 	/** The multi-row statements of a batch of windows. */

@@ -199,6 +199,16 @@ public class QuotaLeases implements AutoCloseable {
 	}
 
 	/**
+	 * What is left of a window as this instance's budget knows it, without asking the database.
+	 * @return {@code null} when this instance holds no live budget of the window
+	 */
+	@Nullable BigDecimal known(LeaseKey key) {
+		LeaseBudget budget = this.budgets.get(key);
+		LeaseBudget.State s = (budget != null) ? budget.state.get() : null;
+		return (s == null || s == LeaseBudget.RETIRED || budget.unknown) ? null : s.remaining();
+	}
+
+	/**
 	 * Counts usage recorded without a check's reservation (or admitted while the database could
 	 * not be asked) against the budgets of its windows.
 	 * @param event the accepted event
@@ -321,6 +331,45 @@ public class QuotaLeases implements AutoCloseable {
 		if (left != null && left.signum() != 0 && budget.expiresAtMillis != 0) {
 			this.grants.giveBack(budget, left);
 		}
+	}
+
+	/**
+	 * A scope's subtree may change (a tenant moves in or out, or its quotas change): this
+	 * instance reports what of its leases of the scope is in the ledger and gives back what it
+	 * holds, so it admits nothing more of the scope without a new lease. Call it before the
+	 * lineages are reloaded, then {@link #rederive(String)} after.
+	 * @param scope the scope whose budgets are stale
+	 */
+	public void release(String scope) {
+		List<LeaseBudget> held = new ArrayList<>();
+		for (LeaseBudget budget : this.budgets.values()) {
+			if (budget.key.scope().equals(scope) && budget.expiresAtMillis != 0) {
+				held.add(budget);
+			}
+		}
+		try {
+			// What of the leases is in the ledger, so the allocation derived next counts it once.
+			this.grants.renewAll(held, this.clock.millis());
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Lease renewal of '" + scope + "' failed: " + ex.getMessage());
+		}
+		for (LeaseBudget budget : this.budgets.values()) {
+			if (budget.key.scope().equals(scope)) {
+				retire(budget);
+			}
+		}
+	}
+
+	/**
+	 * Derives the allocations of the scope's open windows again from the ledger as its subtree
+	 * is now (read through this instance's lineages, so after they were reloaded), so the next
+	 * lease of any instance is granted against the usage of the tenants under the scope now, not
+	 * of those it had when the window's allocation was created.
+	 * @param scope the scope whose subtree changed
+	 */
+	public void rederive(String scope) {
+		this.grants.rederive(scope);
 	}
 
 	/** Gives every budget back, at shutdown. */

@@ -76,6 +76,66 @@ final class ReadingCheck {
 		}
 	}
 
+	/**
+	 * The warning of hard policies whose leases admitted the call: usage as the readings and this
+	 * instance know it, past the soft threshold, warns once per window. A reading that cannot be
+	 * taken warns nothing: the leases decided already.
+	 */
+	void warn(LineageCheck run, MeterPolicies plan, QuotaPolicy[] policies, BigDecimal quantity, Instant at) {
+		for (QuotaPolicy policy : policies) {
+			QuotaWindow.Bounds bounds = policy.window().bounds(at);
+			LedgerReadings.Reading reading;
+			try {
+				reading = this.readings.get(plan.readingKey(policy, bounds.start()));
+			}
+			catch (RuntimeException ex) {
+				continue;
+			}
+			while (true) {
+				MeterUsage usage = this.local.meter(plan.scope, plan.meter);
+				synchronized (usage) {
+					if (usage.retired) {
+						continue;
+					}
+					BigDecimal after = reading.value()
+						.add(usage.unread(epochHour(bounds.start()), epochHour(bounds.end()), reading.sequence()))
+						.add(quantity);
+					if (after.compareTo(plan.warnAt(policy)) > 0) {
+						run.warn = true;
+						if (usage.firstWarning(policy.name(), bounds)) {
+							run.warning(new QuotaWarningEvent(plan.scope, plan.meter, policy, after, policy.limit(),
+									bounds.start(), bounds.end()));
+						}
+					}
+					break;
+				}
+			}
+		}
+	}
+
+	/**
+	 * A policy's state on its reading and what this instance recorded that the reading does not
+	 * contain, for a status read: nothing reserved, nothing warned.
+	 * @return {@code null} when the reading cannot be taken
+	 */
+	@Nullable PolicyUsage status(MeterPolicies plan, QuotaPolicy policy, QuotaWindow.Bounds bounds) {
+		LedgerReadings.Reading reading;
+		try {
+			reading = this.readings.get(plan.readingKey(policy, bounds.start()));
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+		BigDecimal used = reading.value();
+		MeterUsage usage = this.local.existing(plan.scope, plan.meter);
+		if (usage != null) {
+			synchronized (usage) {
+				used = used.add(usage.unread(epochHour(bounds.start()), epochHour(bounds.end()), reading.sequence()));
+			}
+		}
+		return state(policy, plan.scope, used, bounds, used.compareTo(policy.limit()) >= 0);
+	}
+
 	/** The read-compare-reserve, under the monitor; {@code true} when reserved. */
 	private static boolean decide(LineageCheck run, MeterPolicies plan, QuotaPolicy[] policies, MeterUsage usage,
 			LedgerReadings.Reading[] readings, QuotaWindow.Bounds[] bounds, BigDecimal quantity, long hour,

@@ -10,11 +10,17 @@ import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 /**
- * The tenant of the authenticated principal: a claim of the token ({@code metering.web.tenant-claim},
- * default {@code tenant}) when the principal carries claims (a Spring Security JWT or OIDC
- * user), otherwise the principal's name. Unauthenticated requests have no tenant.
+ * The tenant of the authenticated principal, read only from what its authentication vouches for:
+ * a claim of the token ({@code metering.web.tenant-claim}, default {@code tenant}) when the
+ * principal carries claims (a Spring Security JWT or OIDC user), else a granted authority
+ * {@code TENANT_<id>} ({@code metering.web.tenant-authority-prefix}) when it holds exactly one.
+ * Never the principal's name: where users choose their names, one could pick another tenant's
+ * id. Unauthenticated requests, and principals with neither, have no tenant.
  */
 public class PrincipalTenantResolver implements TenantResolver {
+
+	/** The default prefix of the authority that names a principal's tenant. */
+	public static final String DEFAULT_AUTHORITY_PREFIX = "TENANT_";
 
 	private static final String AUTHENTICATION = "org.springframework.security.core.Authentication";
 
@@ -22,23 +28,55 @@ public class PrincipalTenantResolver implements TenantResolver {
 
 	private final String claim;
 
+	private final String authorityPrefix;
+
+	/**
+	 * A resolver with the default authority prefix.
+	 * @param claim the token claim naming the tenant
+	 */
 	public PrincipalTenantResolver(String claim) {
+		this(claim, DEFAULT_AUTHORITY_PREFIX);
+	}
+
+	/**
+	 * A resolver.
+	 * @param claim the token claim naming the tenant
+	 * @param authorityPrefix the prefix of the granted authority naming the tenant, not blank
+	 */
+	public PrincipalTenantResolver(String claim, String authorityPrefix) {
+		if (authorityPrefix == null || authorityPrefix.isBlank()) {
+			throw new IllegalArgumentException("the tenant authority prefix must not be blank");
+		}
 		this.claim = claim;
+		this.authorityPrefix = authorityPrefix;
 	}
 
 	@Override
 	public @Nullable String resolveTenant(HttpServletRequest request) {
-		Principal principal = request.getUserPrincipal();
+		return tenantOf(request.getUserPrincipal());
+	}
+
+	/**
+	 * The tenant an authenticated principal belongs to.
+	 * @param principal the principal, {@code null} when unauthenticated
+	 * @return the tenant of its claim or authority, {@code null} when it has none
+	 */
+	public @Nullable String tenantOf(@Nullable Principal principal) {
 		if (principal == null) {
 			return null;
 		}
 		Object claims = claimsOf(principal);
 		if (claims != null) {
 			Object value = claimValue(claims);
-			return (value != null && !value.toString().isBlank()) ? value.toString() : null;
+			if (value != null && !value.toString().isBlank()) {
+				return value.toString();
+			}
 		}
-		String name = principal.getName();
-		return (name == null || name.isBlank()) ? null : name;
+		ClassLoader loader = principal.getClass().getClassLoader();
+		if (ClassUtils.isPresent(AUTHENTICATION, loader)) {
+			return SecurityAuthorities.tenantOf(principal, this.authorityPrefix);
+		}
+		return null;
 	}
 
 	/** The object holding the token's claims, if any; reflective so Spring Security stays optional. */
@@ -65,6 +103,30 @@ public class PrincipalTenantResolver implements TenantResolver {
 	private @Nullable Object claimValue(Object claims) {
 		Method getClaim = ReflectionUtils.findMethod(claims.getClass(), "getClaim", String.class);
 		return (getClaim != null) ? ReflectionUtils.invokeMethod(getClaim, claims, this.claim) : null;
+	}
+
+	/** Spring Security, touched only when it is on the classpath. */
+	private static final class SecurityAuthorities {
+
+		static @Nullable String tenantOf(Principal principal, String prefix) {
+			if (!(principal instanceof org.springframework.security.core.Authentication authentication)
+					|| !authentication.isAuthenticated()) {
+				return null;
+			}
+			String tenant = null;
+			for (org.springframework.security.core.GrantedAuthority granted : authentication.getAuthorities()) {
+				String authority = granted.getAuthority();
+				if (authority != null && authority.startsWith(prefix) && authority.length() > prefix.length()) {
+					if (tenant != null) {
+						// Two tenants: which one a request is for cannot be told, so neither.
+						return null;
+					}
+					tenant = authority.substring(prefix.length());
+				}
+			}
+			return tenant;
+		}
+
 	}
 
 }

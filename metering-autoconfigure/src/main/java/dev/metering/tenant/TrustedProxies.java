@@ -5,6 +5,8 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletRequestWrapper;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,6 +46,31 @@ public final class TrustedProxies {
 		return new TrustedProxies(List.copyOf(blocks), false);
 	}
 
+	/**
+	 * Request attribute holding the address of the connection's peer, set by the container
+	 * before anything reads forwarded headers (the kit's Tomcat valve).
+	 */
+	public static final String PEER_ADDRESS_ATTRIBUTE = TrustedProxies.class.getName() + ".peerAddress";
+
+	/**
+	 * The address of the connection's peer: never what a forwarded header claims. Spring's
+	 * {@code ForwardedHeaderFilter} (and any other wrapper) rewrites the remote address of the
+	 * request it wraps, so the innermost request is asked; Tomcat's {@code RemoteIpValve}
+	 * rewrites even that one, so the peer address the kit's valve kept comes first.
+	 * @param request the request
+	 * @return the peer's IP address
+	 */
+	public static @Nullable String peerAddress(ServletRequest request) {
+		if (request.getAttribute(PEER_ADDRESS_ATTRIBUTE) instanceof String peer) {
+			return peer;
+		}
+		ServletRequest innermost = request;
+		while (innermost instanceof ServletRequestWrapper wrapper) {
+			innermost = wrapper.getRequest();
+		}
+		return innermost.getRemoteAddr();
+	}
+
 	/** Whether every client is trusted, whatever its address. */
 	boolean trustsAll() {
 		return this.all;
@@ -51,7 +78,7 @@ public final class TrustedProxies {
 
 	/**
 	 * Whether a client address is trusted.
-	 * @param address the client's IP address, as {@code ServletRequest.getRemoteAddr()} gives it
+	 * @param address the client's IP address, as {@link #peerAddress} gives it
 	 * @return true when the address is within a block (or every client is trusted)
 	 */
 	public boolean isTrusted(@Nullable String address) {

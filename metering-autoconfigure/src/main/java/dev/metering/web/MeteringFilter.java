@@ -1,10 +1,14 @@
 package dev.metering.web;
 
 import java.io.IOException;
+import java.net.URI;
 import java.time.Clock;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -17,6 +21,7 @@ import org.jspecify.annotations.Nullable;
 import dev.metering.event.DefaultUsageRecorder;
 import dev.metering.event.InvalidUsageEventException;
 import dev.metering.event.UsageEvent;
+import dev.metering.event.UsageNotRecordedException;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.event.UsageSource;
@@ -24,10 +29,14 @@ import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaExceededException;
 import dev.metering.quota.Reservation;
+import dev.metering.tenant.HeaderTenantResolver;
 import dev.metering.tenant.ResolvedTenant;
 import dev.metering.tenant.TenantDirectory;
 import dev.metering.tenant.TenantResolver;
 
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.HandlerMapping;
 import org.springframework.web.servlet.resource.ResourceHttpRequestHandler;
@@ -76,6 +85,14 @@ public class MeteringFilter extends OncePerRequestFilter {
 	private final @Nullable QuotaEnforcementSettings quotaSettings;
 
 	private final TenantDirectory directory;
+
+	private static final URI ABOUT_BLANK = URI.create("about:blank");
+
+	private static final long WARNING_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
+
+	private final AtomicLong nextWarning = new AtomicLong(Long.MIN_VALUE);
+
+	private final AtomicLong refusedTenants = new AtomicLong();
 
 	private volatile @Nullable String alreadyFilteredAttributeName;
 
@@ -156,6 +173,11 @@ public class MeteringFilter extends OncePerRequestFilter {
 		if (!isAsyncDispatch(request)) {
 			started = this.clock.instant();
 			tenant = tenantOf(request);
+			if (tenant != null && !UsageEventValidator.isStorableId(tenant)) {
+				// Served, it could be neither metered nor limited: refused instead, and said rarely.
+				refuseTenant(response);
+				return;
+			}
 			if (tenant != null) {
 				ResolvedTenant.set(request, tenant);
 				if (this.quotas != null && !enforce(tenant, started, request, response)) {
@@ -283,6 +305,9 @@ public class MeteringFilter extends OncePerRequestFilter {
 		catch (InvalidUsageEventException ex) {
 			notMetered(ex);
 		}
+		catch (UsageNotRecordedException ex) {
+			// The request was served: the writer counted and logged the drop (metric and health).
+		}
 	}
 
 	private void record(UsageEvent.Builder event) {
@@ -292,13 +317,40 @@ public class MeteringFilter extends OncePerRequestFilter {
 		catch (InvalidUsageEventException ex) {
 			notMetered(ex);
 		}
+		catch (UsageNotRecordedException ex) {
+			// Counted and logged by the writer, as above.
+		}
 	}
 
-	private static void notMetered(InvalidUsageEventException ex) {
-		// A tenant id or user name the ledger cannot hold: the request was served, so say why
-		// it was not metered, but do not fail it.
-		if (logger.isWarnEnabled()) {
-			logger.warn("Request not metered: " + ex.getMessage());
+	private void refuseTenant(HttpServletResponse response) throws IOException {
+		String field = (this.tenantResolver instanceof HeaderTenantResolver header) ? header.headerName() : "tenant";
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, "the tenant must be 1.."
+				+ UsageEventValidator.MAX_ID_LENGTH + " characters of valid Unicode without NUL");
+		problem.setType(ABOUT_BLANK);
+		problem.setProperty("field", field);
+		response.setStatus(HttpStatus.BAD_REQUEST.value());
+		response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+		response.setCharacterEncoding("UTF-8");
+		response.getWriter().write(ProblemJson.write(problem));
+		long refused = this.refusedTenants.incrementAndGet();
+		warnRarely(() -> "Refused " + refused + " request(s) so far with a tenant (" + field
+				+ ") the ledger cannot hold: longer than " + UsageEventValidator.MAX_ID_LENGTH
+				+ " characters or not valid text");
+	}
+
+	private void notMetered(InvalidUsageEventException ex) {
+		// A user name or tenant id the ledger cannot hold: the request was served, so say why
+		// it was not metered, but do not fail it, nor flood the log.
+		warnRarely(() -> "Request not metered: " + ex.getMessage());
+	}
+
+	/** A warning at most once a minute, so a client repeating a bad request cannot flood the log. */
+	private void warnRarely(Supplier<String> message) {
+		long now = System.nanoTime();
+		long next = this.nextWarning.get();
+		if ((next == Long.MIN_VALUE || now - next >= 0) && this.nextWarning.compareAndSet(next, now + WARNING_INTERVAL_NANOS)
+				&& logger.isWarnEnabled()) {
+			logger.warn(message.get());
 		}
 	}
 

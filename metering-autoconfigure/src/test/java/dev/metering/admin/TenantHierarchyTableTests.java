@@ -65,8 +65,9 @@ class TenantHierarchyTableTests {
 			Fixture fixture = new Fixture(schema, schema.dataSource());
 			fixture.editor.define(TenantDefinition.of("project-c", "org-2").billedTo("org-2"));
 			assertThat(fixture.row("project-c")).isEqualTo("project-c|null|false|org-2|org-2|false");
-			assertThat(fixture.published).containsExactly(QuotaInvalidation.tenant("project-c"),
-					QuotaInvalidation.tenant("org-2"), QuotaInvalidation.tenant("reseller-x"));
+			// The new ancestors first (their leases are given back before any new lineage is seen), the tenant last.
+			assertThat(fixture.published).containsExactly(QuotaInvalidation.tenant("org-2"),
+					QuotaInvalidation.tenant("reseller-x"), QuotaInvalidation.tenant("project-c"));
 			assertThat(fixture.hierarchyChanged).hasValue(1);
 
 			fixture.published.clear();

@@ -1,18 +1,28 @@
 package dev.metering.api;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 
 import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.tenant.TenantResolver;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.ResultMatcher;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
-import org.springframework.test.web.servlet.request.RequestPostProcessor;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.context.WebApplicationContext;
 
@@ -23,90 +33,155 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 /**
- * With the caller's tenant as the rule (what Spring Security's presence selects): a caller of
- * one tenant is refused another tenant's routes with 403 and writes nothing there; the admin
- * role may act for any tenant; an anonymous caller gets 401. The principal and its roles come
- * through the servlet request, as Spring Security's request wrapper provides them.
+ * With the caller's tenant as the rule (what Spring Security's presence selects), for every way
+ * the application resolves request tenants (header, principal, its own resolver): the caller's
+ * own tenant comes from its authentication (the {@code TENANT_<id>} authority), never from the
+ * request, so a caller of one tenant is refused another tenant's routes with 403 whatever
+ * headers it sends, and a user name equal to another tenant's id gives no rights. The admin
+ * authority {@code METERING_ADMIN} acts for any tenant; an anonymous caller gets 401. The
+ * principal is Spring Security's {@code Authentication}, as its request wrapper provides it.
  */
 @SpringBootTest(classes = UsageApiTests.TestApplication.class,
 		properties = { "spring.datasource.url=jdbc:h2:mem:usage-api-access-tests;DB_CLOSE_DELAY=-1",
 				"metering.writer.flush-interval=10ms", "metering.rollup.enabled=false", "metering.api.enabled=true",
-				"metering.api.auth=principal", "metering.web.tenant-source=principal", "metering.default-plan=pro",
+				"metering.api.auth=principal", "metering.default-plan=pro",
 				"metering.plans.pro.quotas[0].meter=api.calls", "metering.plans.pro.quotas[0].limit=1000",
 				"metering.billing.plans.pro.currency=EUR", "metering.billing.plans.pro.prices[0].meter=api.calls",
 				"metering.billing.plans.pro.prices[0].unit-price=0.01" })
 class UsageApiTenantAccessTests {
 
-	@Autowired
-	private WebApplicationContext context;
+	@Nested
+	@TestPropertySource(properties = { "metering.web.tenant-source=header", "metering.web.trust-all-clients=true" })
+	class HeaderTenants extends Cases {
 
-	@Autowired
-	private BufferedLedgerWriter writer;
-
-	@Autowired
-	private JdbcTemplate jdbc;
-
-	private MockMvc mvc;
-
-	@BeforeEach
-	void setUp() {
-		this.mvc = MockMvcBuilders.webAppContextSetup(this.context).build();
-		this.jdbc.update("DELETE FROM metering_usage_event");
 	}
 
-	@Test
-	void aCallerActsForItsOwnTenantOnly() throws Exception {
-		this.mvc.perform(as("acme", events("acme"))).andExpect(status().isCreated());
-		this.mvc.perform(as("acme", events("globex")))
-			.andExpect(status().isForbidden())
-			.andExpect(jsonPath("$.field").value("tenant_id"));
-		// A batch with one foreign event is refused whole.
-		this.mvc.perform(as("acme", post("/api/events").contentType(MediaType.APPLICATION_JSON)
-			.content("[" + event("acme") + "," + event("globex") + "]"))).andExpect(status().isForbidden());
-		this.mvc.perform(as("acme", get("/api/usage/globex/api.calls"))).andExpect(status().isForbidden());
-		this.mvc.perform(as("acme", get("/api/usage/globex/api.calls/top-users"))).andExpect(status().isForbidden());
-		this.mvc.perform(as("acme", get("/api/quota/globex/api.calls"))).andExpect(status().isForbidden());
-		this.mvc.perform(as("acme", post("/api/billing-report").contentType(MediaType.APPLICATION_JSON)
-			.content("{\"tenant_id\":\"globex\"}"))).andExpect(status().isForbidden());
-		this.mvc.perform(as("acme", get("/api/usage/acme/api.calls"))).andExpect(status().isOk());
-		this.mvc.perform(as("acme", post("/api/billing-report").contentType(MediaType.APPLICATION_JSON)
-			.content("{\"tenant_id\":\"acme\"}"))).andExpect(status().isOk());
-		assertThat(this.writer.flush(Duration.ofSeconds(10))).isTrue();
-		assertThat(this.jdbc.queryForList("SELECT tenant_id FROM metering_usage_event", String.class))
-			.containsExactly("acme");
+	@Nested
+	@TestPropertySource(properties = "metering.web.tenant-source=principal")
+	class PrincipalTenants extends Cases {
+
 	}
 
-	@Test
-	void theAdminRoleActsForAnyTenant() throws Exception {
-		RequestPostProcessor admin = (request) -> {
-			request.addUserRole("METERING_ADMIN");
-			return request;
-		};
-		this.mvc.perform(as("operator", events("globex")).with(admin)).andExpect(status().isCreated());
-		this.mvc.perform(as("operator", get("/api/quota/globex/api.calls")).with(admin)).andExpect(status().isOk());
-		assertThat(this.writer.flush(Duration.ofSeconds(10))).isTrue();
-		assertThat(this.jdbc.queryForList("SELECT tenant_id FROM metering_usage_event", String.class))
-			.containsExactly("globex");
+	@Nested
+	@Import(HeaderReadingResolver.class)
+	class OwnResolver extends Cases {
+
 	}
 
-	@Test
-	void anAnonymousCallerIsUnauthorized() throws Exception {
-		this.mvc.perform(events("acme")).andExpect(status().isUnauthorized());
-		this.mvc.perform(get("/api/usage/acme/api.calls")).andExpect(status().isUnauthorized());
-		assertThat(this.writer.flush(Duration.ofSeconds(10))).isTrue();
-		assertThat(this.jdbc.queryForObject("SELECT COUNT(*) FROM metering_usage_event", Long.class)).isZero();
+	abstract static class Cases {
+
+		@Autowired
+		private WebApplicationContext context;
+
+		@Autowired
+		private BufferedLedgerWriter writer;
+
+		@Autowired
+		private JdbcTemplate jdbc;
+
+		private MockMvc mvc;
+
+		@BeforeEach
+		void setUp() {
+			this.mvc = MockMvcBuilders.webAppContextSetup(this.context).build();
+			this.jdbc.update("DELETE FROM metering_usage_event");
+		}
+
+		@Test
+		void aCallerOfOneTenantIsRefusedEveryRouteOfAnotherWhateverHeadersItSends() throws Exception {
+			UsernamePasswordAuthenticationToken alice = user("alice", "TENANT_acme");
+			for (MockHttpServletRequestBuilder request : routes("globex")) {
+				this.mvc.perform(forged(request).principal(alice))
+					.andExpect(status().isForbidden())
+					.andExpect(jsonPath("$.field").exists());
+			}
+			// A batch with one foreign event is refused whole.
+			this.mvc.perform(forged(post("/api/events")).principal(alice)
+				.contentType(MediaType.APPLICATION_JSON)
+				.content("[" + event("acme") + "," + event("globex") + "]")).andExpect(status().isForbidden());
+			for (MockHttpServletRequestBuilder request : routes("acme")) {
+				this.mvc.perform(forged(request).principal(alice)).andExpect(success());
+			}
+			assertThat(ledgerTenants()).containsExactly("acme");
+		}
+
+		@Test
+		void aUserNameEqualToAnotherTenantGivesNoRightsOverIt() throws Exception {
+			UsernamePasswordAuthenticationToken globexByName = user("globex", "ROLE_USER");
+			for (MockHttpServletRequestBuilder request : routes("globex")) {
+				this.mvc.perform(request.principal(globexByName)).andExpect(status().isForbidden());
+			}
+			assertThat(ledgerTenants()).isEmpty();
+		}
+
+		@Test
+		void theAdminAuthorityActsForAnyTenantAndARoleOfTheSameNameDoesNot() throws Exception {
+			for (MockHttpServletRequestBuilder request : routes("globex")) {
+				this.mvc.perform(request.principal(user("operator", "METERING_ADMIN"))).andExpect(success());
+			}
+			for (MockHttpServletRequestBuilder request : routes("globex")) {
+				this.mvc.perform(request.principal(user("operator", "ROLE_METERING_ADMIN")))
+					.andExpect(status().isForbidden());
+			}
+			assertThat(ledgerTenants()).containsExactly("globex");
+		}
+
+		@Test
+		void anAnonymousCallerIsUnauthorized() throws Exception {
+			for (MockHttpServletRequestBuilder request : routes("acme")) {
+				this.mvc.perform(forged(request)).andExpect(status().isUnauthorized());
+			}
+			assertThat(ledgerTenants()).isEmpty();
+		}
+
+		/** Every usage route, for one tenant. */
+		private static List<MockHttpServletRequestBuilder> routes(String tenant) {
+			return Arrays.asList(post("/api/events").contentType(MediaType.APPLICATION_JSON).content(event(tenant)),
+					get("/api/usage/" + tenant + "/api.calls"), get("/api/usage/" + tenant + "/api.calls/top-users"),
+					get("/api/quota/" + tenant + "/api.calls"),
+					post("/api/billing-report").contentType(MediaType.APPLICATION_JSON)
+						.content("{\"tenant_id\":\"" + tenant + "\"}"));
+		}
+
+		/** Every header a caller could try to name the other tenant or a trusted address with. */
+		private static MockHttpServletRequestBuilder forged(MockHttpServletRequestBuilder request) {
+			return request.header("X-Tenant-Id", "globex")
+				.header("X-Forwarded-For", "10.9.9.9")
+				.header("Forwarded", "for=10.9.9.9")
+				.header("X-Api-Key", "anything");
+		}
+
+		private static ResultMatcher success() {
+			return (result) -> assertThat(result.getResponse().getStatus()).as(result.getResponse().getContentAsString())
+				.isBetween(200, 299);
+		}
+
+		private static UsernamePasswordAuthenticationToken user(String name, String... authorities) {
+			return UsernamePasswordAuthenticationToken.authenticated(name, null,
+					Arrays.stream(authorities).map(SimpleGrantedAuthority::new).toList());
+		}
+
+		private static String event(String tenant) {
+			return "{\"tenant_id\":\"" + tenant + "\",\"metric\":\"api.calls\",\"quantity\":1,\"user_id\":\"u-1\"}";
+		}
+
+		private List<String> ledgerTenants() {
+			assertThat(this.writer.flush(Duration.ofSeconds(10))).isTrue();
+			return this.jdbc.queryForList("SELECT tenant_id FROM metering_usage_event WHERE meter = 'api.calls'",
+					String.class);
+		}
+
 	}
 
-	private static MockHttpServletRequestBuilder as(String user, MockHttpServletRequestBuilder request) {
-		return request.principal(() -> user);
-	}
+	/** An application's own resolver that, like a subdomain, reads what the client sends. */
+	@TestConfiguration(proxyBeanMethods = false)
+	static class HeaderReadingResolver {
 
-	private static MockHttpServletRequestBuilder events(String tenant) {
-		return post("/api/events").contentType(MediaType.APPLICATION_JSON).content(event(tenant));
-	}
+		@Bean
+		TenantResolver headerReadingResolver() {
+			return (request) -> request.getHeader("X-Tenant-Id");
+		}
 
-	private static String event(String tenant) {
-		return "{\"tenant_id\":\"" + tenant + "\",\"metric\":\"api.calls\",\"quantity\":1,\"user_id\":\"u-1\"}";
 	}
 
 }

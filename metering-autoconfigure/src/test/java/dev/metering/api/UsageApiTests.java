@@ -142,9 +142,6 @@ class UsageApiTests {
 				Arguments.of("malformed JSON", "{\"tenant_id\":\"acme\",", "body"),
 				Arguments.of("not an object", "\"acme\"", "body"),
 				Arguments.of("empty batch", "[]", "body"),
-				Arguments.of("unknown tenant",
-						"{\"tenant_id\":\"nobody\",\"metric\":\"api.calls\",\"quantity\":1,\"user_id\":\"u\"}",
-						"tenant_id"),
 				Arguments.of("oversized batch", "[" + String.join(",", java.util.Collections.nCopies(6,
 						event("acme", "1", "u"))) + "]", "body"),
 				Arguments.of("one bad event spoils the batch", "[" + event("acme", "1", "u") + "," + event("acme", "2", "u")
@@ -234,11 +231,8 @@ class UsageApiTests {
 				Arguments.of("/api/usage/acme/api.calls?from=2026-11-01T00:00:00Z", 400, "to"),
 				Arguments.of("/api/usage/acme/api.calls?from=soon&to=2026-11-02T00:00:00Z", 400, "from"),
 				Arguments.of("/api/usage/acme/API Calls", 400, "metric"),
-				Arguments.of("/api/usage/nobody/api.calls", 404, "tenant"),
 				Arguments.of("/api/usage/acme/api.calls/top-users?limit=0", 400, "limit"),
 				Arguments.of("/api/usage/acme/api.calls/top-users?limit=ten", 400, "limit"),
-				Arguments.of("/api/usage/nobody/api.calls/top-users", 404, "tenant"),
-				Arguments.of("/api/quota/nobody/api.calls", 404, "tenant"),
 				Arguments.of("/api/quota/acme/Bad!", 400, "metric"));
 	}
 
@@ -328,7 +322,7 @@ class UsageApiTests {
 				Arguments.of("{\"tenant_id\":\"acme\",\"period\":11}", 400, "period"),
 				Arguments.of("{\"tenant_id\":\"acme\",\"period\":\"November\"}", 400, "period"),
 				Arguments.of("{\"tenant_id\":\"acme\"", 400, "body"), Arguments.of("[]", 400, "body"),
-				Arguments.of("{\"tenant_id\":\"nobody\"}", 404, "tenant_id"));
+				Arguments.of("{\"tenant_id\":\"nobody\"}", 422, "tenant_id"));
 	}
 
 	@ParameterizedTest(name = "{0}")
@@ -355,6 +349,26 @@ class UsageApiTests {
 	private static String event(String tenant, String quantity, String user, Instant at) {
 		return "{\"tenant_id\":\"" + tenant + "\",\"metric\":\"api.calls\",\"quantity\":" + quantity
 				+ ",\"user_id\":\"" + user + "\",\"timestamp\":\"" + at + "\"}";
+	}
+
+	@Test
+	void aTenantTheConfigurationDoesNotListIsRecordedAndReadLikeAnyOther() throws Exception {
+		postEvents("{\"tenant_id\":\"newco\",\"metric\":\"api.calls\",\"quantity\":3,\"user_id\":\"u\"}")
+			.andExpect(status().isCreated());
+		flush();
+		this.mvc.perform(get("/api/usage/newco/api.calls").header(KEY, "s3cret"))
+			.andExpect(status().isOk())
+			.andExpect(jsonPath("$.total").value(3));
+		this.mvc.perform(get("/api/quota/newco/api.calls").header(KEY, "s3cret"))
+			.andExpect(status().isOk())
+			.andExpect(jsonPath("$.allowed").value(true))
+			.andExpect(jsonPath("$.policies").isEmpty());
+		// Metered, unlimited, and unpriced: it has no plan to bill it by.
+		this.mvc.perform(post("/api/billing-report").header(KEY, "s3cret")
+			.contentType(MediaType.APPLICATION_JSON)
+			.content("{\"tenant_id\":\"newco\"}"))
+			.andExpect(status().is(422))
+			.andExpect(jsonPath("$.field").value("tenant_id"));
 	}
 
 	private void flush() {

@@ -3,6 +3,8 @@ package dev.metering.autoconfigure;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.tomcat.TomcatContextCustomizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -59,6 +61,27 @@ class TenantHeaderTrustTests extends AbstractMeteringAutoConfigurationTests {
 				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
 				.hasMessageContaining("metering.web.trusted-proxies[1]")
 				.hasMessageContaining("gateway.internal"));
+	}
+
+	@Test
+	void withTheServersOwnForwardedHeadersAndNoWayToReadThePeerAddressStartUpStops() {
+		this.webRunner.withClassLoader(new FilteredClassLoader(TomcatContextCustomizer.class))
+			.withPropertyValues("metering.web.tenant-source=header", "metering.web.trusted-proxies=10.0.0.0/8",
+					"server.forward-headers-strategy=native")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.isInstanceOf(InvalidConfigurationPropertyValueException.class)
+				.hasMessageContaining("server.forward-headers-strategy"));
+		// Spring's ForwardedHeaderFilter only wraps the request: the peer address is still known.
+		this.webRunner.withClassLoader(new FilteredClassLoader(TomcatContextCustomizer.class))
+			.withPropertyValues("metering.web.tenant-source=header", "metering.web.trusted-proxies=10.0.0.0/8",
+					"server.forward-headers-strategy=framework")
+			.run((context) -> assertThat(context).hasNotFailed());
+		this.webRunner
+			.withPropertyValues("metering.web.tenant-source=header", "metering.web.trusted-proxies=10.0.0.0/8",
+					"server.forward-headers-strategy=native")
+			.run((context) -> assertThat(context).hasNotFailed().hasBean("meteringPeerAddressCustomizer"));
 	}
 
 }

@@ -1,24 +1,33 @@
 package dev.metering.billing;
 
 import java.math.BigDecimal;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.util.List;
 
+import javax.sql.DataSource;
+
+import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
 import dev.metering.event.DefaultUsageRecorder;
 import dev.metering.event.InvalidUsageEventException;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
+import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.JdbcUsageEventStore;
 import dev.metering.rollup.RollupJob;
 import dev.metering.rollup.RollupSettings;
+import dev.metering.test.FaultyDataSource;
 import dev.metering.test.MutableClock;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -77,6 +86,43 @@ class ClosedPeriodTests {
 			assertThat(closed.subtotal()).isEqualTo(late.subtotal());
 			assertThat(schema.eventCount()).isEqualTo(2);
 		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void anEventBufferedThroughAnOutageIsRefusedOnceItsPeriodHasClosed(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			FaultyDataSource faulty = new FaultyDataSource(schema.dataSource());
+			Instant closesAt = NOVEMBER.to().plus(LATE_WINDOW);
+			MutableClock clock = new MutableClock(closesAt.minusSeconds(60));
+			new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(MeteringLedgerAutoConfiguration.class))
+				.withBean(DataSource.class, () -> faulty)
+				.withBean(Clock.class, () -> clock)
+				.withPropertyValues("metering.jdbc.table-prefix=" + schema.prefix(),
+						"metering.jdbc.initialize-schema=never", "metering.jdbc.platform=" + platform(database),
+						"metering.writer.retry.initial-backoff=10ms", "metering.writer.retry.max-backoff=50ms")
+				.run((context) -> {
+					BufferedLedgerWriter writer = context.getBean(BufferedLedgerWriter.class);
+					faulty.mode(FaultyDataSource.Mode.FAIL);
+					// Within the late window when recorded; the database is down until after the close.
+					context.getBean(UsageRecorder.class).record(event("700", "2026-11-30T23:59:00Z"));
+					Thread.sleep(200);
+					clock.set(closesAt.plusSeconds(1));
+					faulty.mode(FaultyDataSource.Mode.NORMAL);
+					assertThat(writer.flush(Duration.ofSeconds(20))).isTrue();
+
+					assertThat(schema.eventCount()).isZero();
+					assertThat(writer.stats().rejected()).isEqualTo(1);
+				});
+		}
+	}
+
+	private static String platform(TestDatabase database) {
+		return switch (database) {
+			case H2 -> "h2";
+			case POSTGRESQL -> "postgresql";
+			case MARIADB -> "mariadb";
+		};
 	}
 
 	private static UsageEvent event(String quantity, String occurredAt) {

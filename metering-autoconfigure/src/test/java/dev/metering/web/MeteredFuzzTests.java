@@ -137,6 +137,27 @@ class MeteredFuzzTests {
 	}
 
 	@Test
+	void numbersBuiltToBeExpandedAreRefusedBeforeTheCallQuicklyWithAShortMessage() {
+		BigInteger digits = BigInteger.TEN.pow(100_000).subtract(BigInteger.ONE);
+		List<Object> hostile = List.of(new BigDecimal("1e999999999"), new BigDecimal("-1e999999999"),
+				new BigDecimal("1e-999999999"), new BigDecimal("1e2147483647"), new BigDecimal("0e-999999999"),
+				new BigDecimal(digits), new BigDecimal(digits, 999_999_999), digits, digits.negate());
+		for (Object value : hostile) {
+			int before = this.recorder.events.size();
+			for (int warm = 0; warm < 3; warm++) {
+				catchThrowable(() -> this.service.byValue("acme", value));
+			}
+			long start = System.nanoTime();
+			Throwable failure = catchThrowable(() -> this.service.byValue("acme", value));
+			long micros = (System.nanoTime() - start) / 1_000;
+			assertThat(failure).isInstanceOf(MeteredOperationException.class);
+			assertThat(failure.getMessage()).hasSizeLessThan(1024);
+			assertThat(micros).as("microseconds to refuse").isLessThan(10_000);
+			assertThat(this.recorder.events).hasSize(before);
+		}
+	}
+
+	@Test
 	void principalNamesOfEveryShapeNeverFailAndAreRecordedAsStorableUsers() throws Exception {
 		Random random = new Random(1303);
 		for (int i = 0; i < CASES; i++) {

@@ -28,12 +28,23 @@ final class ChildApp implements AutoCloseable {
 	private final Process process;
 
 	ChildApp(String name, List<String> properties) throws IOException {
+		this(name, List.of("-Xmx512m"), properties);
+	}
+
+	/**
+	 * Starts the app.
+	 * @param name the log file's name
+	 * @param jvmOptions options of the child JVM, such as its heap size
+	 * @param properties Spring properties, without the leading dashes
+	 */
+	ChildApp(String name, List<String> jvmOptions, List<String> properties) throws IOException {
 		this.port = freePort();
 		Path logs = Path.of("target", "faults");
 		Files.createDirectories(logs);
 		this.log = logs.resolve(name + ".log");
-		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-				"-Xmx512m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+		List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+		command.addAll(jvmOptions);
+		command.addAll(List.of("-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
 				SampleApplication.class.getName(), "--server.port=" + this.port, "--spring.main.banner-mode=off"));
 		properties.forEach((property) -> command.add("--" + property));
 		this.process = new ProcessBuilder(command).redirectErrorStream(true)

@@ -16,13 +16,15 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The sample app with its admin API behind the configured key, as the README's curl uses it:
- * cutting a tenant to 0 denies its next request; the metering endpoint and health show it.
+ * The sample app started as the README says to turn the admin API on (profile {@code admin}, a
+ * key of one's own in {@code METERING_ADMIN_KEY}): cutting a tenant to 0 denies its next request;
+ * the metering endpoint, behind the same key, and health show it.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+		properties = { "spring.profiles.active=admin", "METERING_ADMIN_KEY=" + RuntimeQuotaSampleTests.KEY })
 class RuntimeQuotaSampleTests {
 
-	private static final String KEY = "local-admin-key-change-me";
+	static final String KEY = "a-key-of-the-operators-own-0123";
 
 	private static final String TENANT = "runtime-sample";
 
@@ -68,10 +70,17 @@ class RuntimeQuotaSampleTests {
 
 	@Test
 	void actuatorShowsTheTenantsQuotasAndTheKitsHealth() throws Exception {
-		HttpResponse<String> quotas = send(HttpRequest.newBuilder(uri("/actuator/metering/demo-free")).GET());
+		for (String path : new String[] { "/actuator/metering", "/actuator/metering/demo-free" }) {
+			assertThat(send(HttpRequest.newBuilder(uri(path)).GET()).statusCode()).as(path).isEqualTo(401);
+			assertThat(send(HttpRequest.newBuilder(uri(path)).header("X-Metering-Admin-Key", "wrong").GET())
+				.statusCode()).as(path).isEqualTo(401);
+		}
+		HttpResponse<String> quotas = send(
+				HttpRequest.newBuilder(uri("/actuator/metering/demo-free")).header("X-Metering-Admin-Key", KEY).GET());
 		assertThat(quotas.statusCode()).isEqualTo(200);
 		assertThat(quotas.body()).contains("\"plan\":\"free\"", "\"origin\":\"CONFIGURATION\"", "\"remaining\"");
-		HttpResponse<String> state = send(HttpRequest.newBuilder(uri("/actuator/metering")).GET());
+		HttpResponse<String> state = send(
+				HttpRequest.newBuilder(uri("/actuator/metering")).header("X-Metering-Admin-Key", KEY).GET());
 		assertThat(state.body()).contains("\"writer\"", "\"rollup\"", "\"transport\":\"in-process\"");
 		HttpResponse<String> health = send(HttpRequest.newBuilder(uri("/actuator/health")).GET());
 		assertThat(health.body()).containsPattern(

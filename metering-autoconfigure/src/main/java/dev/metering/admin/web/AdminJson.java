@@ -16,7 +16,13 @@ import dev.metering.admin.InvalidDefinitionException;
 import dev.metering.admin.QuotaRow;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
+import dev.metering.event.UsageEventValidator;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.TokenStreamContext;
+import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -26,7 +32,11 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class AdminJson {
 
-	private final JsonMapper mapper = JsonMapper.builder()
+	// Numbers of at most 100 characters (a limit has at most 38 digits) and shallow bodies: the
+	// parse itself stays cheap whatever is sent.
+	private final JsonMapper mapper = JsonMapper.builder(JsonFactory.builder()
+			.streamReadConstraints(StreamReadConstraints.builder().maxNumberLength(100).maxNestingDepth(16).build())
+			.build())
 		.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
 		.enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
 		.build();
@@ -54,11 +64,20 @@ final class AdminJson {
 			throw new BodyTooLargeException(this.maxBodyBytes);
 		}
 		Object parsed;
-		try {
-			parsed = this.mapper.readValue(body, Object.class);
+		JsonParser parser = this.mapper.createParser(body);
+		try (parser) {
+			parsed = this.mapper.readValue(parser, Object.class);
 		}
 		catch (JacksonException ex) {
-			throw new InvalidDefinitionException("body", null, "malformed JSON: " + ex.getOriginalMessage());
+			// A value over a limit or not a number (NaN) names its field; a cut-off body is the body's fault.
+			boolean value = ex instanceof StreamConstraintsException
+					|| String.valueOf(ex.getOriginalMessage()).startsWith("Non-standard token");
+			throw new InvalidDefinitionException(value ? field(parser) : "body", null,
+					"malformed JSON: " + UsageEventValidator.abbreviate(ex.getOriginalMessage()));
+		}
+		catch (NumberFormatException ex) {
+			// A short number BigDecimal still refuses: an exponent beyond an int (1e9999999999).
+			throw new InvalidDefinitionException(field(parser), null, "a number out of range");
 		}
 		if (!(parsed instanceof Map<?, ?> map)) {
 			throw new InvalidDefinitionException("body", null, "a JSON object is required");
@@ -67,11 +86,22 @@ final class AdminJson {
 		map.forEach((key, value) -> {
 			String name = String.valueOf(key);
 			if (!allowed.contains(name)) {
-				throw new InvalidDefinitionException(name, value, "unknown field; known: " + String.join(", ", allowed));
+				throw new InvalidDefinitionException(UsageEventValidator.abbreviate(name), value,
+						"unknown field; known: " + String.join(", ", allowed));
 			}
 			fields.put(name, value);
 		});
 		return fields;
+	}
+
+	/** The top-level field the parser was in when it failed, or {@code body}. */
+	private static String field(JsonParser parser) {
+		TokenStreamContext context = parser.streamReadContext();
+		while (context != null && context.getParent() != null && !context.getParent().inRoot()) {
+			context = context.getParent();
+		}
+		String name = (context != null && context.inObject()) ? context.currentName() : null;
+		return (name != null) ? UsageEventValidator.abbreviate(name) : "body";
 	}
 
 	static @Nullable String string(Map<String, Object> body, String field) {

@@ -1,5 +1,6 @@
 package dev.metering.admin.web;
 
+import java.io.IOException;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,12 +12,18 @@ import dev.metering.admin.InvalidDefinitionException;
 import dev.metering.admin.MeteringAdmin;
 import dev.metering.admin.QuotaChange;
 import dev.metering.admin.TenantChange;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.function.RouterFunction;
 import org.springframework.web.servlet.function.RouterFunctions;
 import org.springframework.web.servlet.function.ServerRequest;
@@ -167,7 +174,39 @@ public final class MeteringAdminRoutes {
 		}
 	}
 
-	private ServerResponse problem(HttpStatus status, String detail, @Nullable String field) {
+	/**
+	 * A servlet filter that lets through only the callers this API accepts (its key, or with
+	 * Spring Security the admin authority): the metering Actuator endpoint, which shows any
+	 * tenant's usage, is guarded by the same rule.
+	 * @return the filter
+	 */
+	public Filter accessFilter() {
+		return new OncePerRequestFilter() {
+
+			@Override
+			protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
+					FilterChain chain) throws ServletException, IOException {
+				try {
+					MeteringAdminRoutes.this.access.authorize(request);
+				}
+				catch (AdminAccessDeniedException ex) {
+					HttpStatus status = HttpStatus.valueOf(ex.status());
+					response.setStatus(status.value());
+					response.setContentType(PROBLEM.toString());
+					response.setCharacterEncoding("UTF-8");
+					if (status == HttpStatus.UNAUTHORIZED) {
+						response.setHeader("WWW-Authenticate", "ApiKey header=\"" + AdminApiSettings.API_KEY_HEADER + "\"");
+					}
+					response.getWriter().write(MeteringAdminRoutes.this.json.write(problemBody(status, ex.getMessage(), null)));
+					return;
+				}
+				chain.doFilter(request, response);
+			}
+
+		};
+	}
+
+	private static Map<String, Object> problemBody(HttpStatus status, String detail, @Nullable String field) {
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("type", "about:blank");
 		body.put("title", status.getReasonPhrase());
@@ -176,6 +215,11 @@ public final class MeteringAdminRoutes {
 		if (field != null) {
 			body.put("field", field);
 		}
+		return body;
+	}
+
+	private ServerResponse problem(HttpStatus status, String detail, @Nullable String field) {
+		Map<String, Object> body = problemBody(status, detail, field);
 		ServerResponse.BodyBuilder builder = ServerResponse.status(status).contentType(PROBLEM);
 		if (status == HttpStatus.UNAUTHORIZED) {
 			builder.header("WWW-Authenticate", "ApiKey header=\"" + AdminApiSettings.API_KEY_HEADER + "\"");

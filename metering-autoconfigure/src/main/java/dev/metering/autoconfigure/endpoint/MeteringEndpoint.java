@@ -96,7 +96,7 @@ public class MeteringEndpoint {
 		if (this.quotas == null || exempt) {
 			return null;
 		}
-		QuotaDecision decision = this.quotas.checkRemaining(List.of(tenant), meter, this.clock.instant());
+		QuotaDecision decision = this.quotas.status(List.of(tenant), meter, this.clock.instant());
 		return decision.policies()
 			.stream()
 			.filter((usage) -> usage.policy().name().equals(policyName))

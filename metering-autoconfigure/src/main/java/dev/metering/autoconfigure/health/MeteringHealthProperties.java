@@ -1,5 +1,7 @@
 package dev.metering.autoconfigure.health;
 
+import java.time.Duration;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -17,6 +19,20 @@ public class MeteringHealthProperties {
 	 * The most ledger rows not yet folded into rollups before health is down.
 	 */
 	private long maxRollupLag = 100_000;
+
+	/**
+	 * How long health stays down after the ledger writer dropped an event (buffer full, or
+	 * stopped and unable to write it).
+	 */
+	private Duration dropWindow = Duration.ofMinutes(1);
+
+	public Duration getDropWindow() {
+		return this.dropWindow;
+	}
+
+	public void setDropWindow(Duration dropWindow) {
+		this.dropWindow = dropWindow;
+	}
 
 	public long getMaxWriterBacklog() {
 		return this.maxWriterBacklog;

@@ -28,11 +28,13 @@ class LedgerWriterMetrics implements MeterBinder {
 		counter(registry, "metering.events.written", "Events inserted into the ledger", WriterStats::written);
 		counter(registry, "metering.events.duplicates", "Events skipped as already in the ledger",
 				WriterStats::duplicates);
-		counter(registry, "metering.events.dropped", "Events dropped because the buffer was full",
+		counter(registry, "metering.events.dropped", "Events dropped: buffer full, or the writer stopped and could not write them",
 				WriterStats::dropped);
 		counter(registry, "metering.events.rejected", "Events the database refused as invalid data",
 				WriterStats::rejected);
 		counter(registry, "metering.writer.retries", "Failed ledger writes that were retried", WriterStats::retries);
+		counter(registry, "metering.writer.errors", "Errors (out of memory, stack overflow) the writer survived",
+				WriterStats::errors);
 		Gauge.builder("metering.writer.buffer.size", this.writer, BufferedLedgerWriter::buffered)
 			.description("Events waiting to be written to the ledger")
 			.baseUnit("events")

@@ -49,7 +49,11 @@ final class ConnectionStatus {
 			this.since = Instant.now();
 		}
 		this.connected = false;
-		this.lastError = error.getClass().getSimpleName() + ": " + error.getMessage();
+		// Health details are shown to whoever may read them: the message (host names, user
+		// names, a URL with its password) stays in the log, the state names the failure only.
+		String name = error.getClass().getSimpleName();
+		this.lastError = (error instanceof java.sql.SQLException sql && sql.getSQLState() != null)
+				? name + " (SQL state " + sql.getSQLState() + ")" : name;
 	}
 
 	void received() {

@@ -1,9 +1,11 @@
 package dev.metering.autoconfigure.endpoint;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
@@ -17,6 +19,11 @@ import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
 import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
 import dev.metering.autoconfigure.health.MeteringHealthAutoConfiguration;
 import dev.metering.autoconfigure.health.MeteringHealthIndicator;
+import dev.metering.event.UsageEvent;
+import dev.metering.event.UsageRecorder;
+import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.ledger.JdbcUsageEventStore;
+import dev.metering.ledger.UsageEventStore;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.bus.BusState;
 import dev.metering.quota.bus.QuotaInvalidation;
@@ -82,6 +89,64 @@ class MeteringActuatorTests {
 				assertThat((Map<String, Object>) state.get("bus")).containsEntry("transport", "in-process")
 					.containsEntry("connected", true);
 			});
+		}
+	}
+
+	@Test
+	void anErrorTheWriterSurvivedIsCountedInHealthAndTheEndpoint() {
+		try (TestSchema schema = TestDatabase.H2.newSchema()) {
+			AtomicBoolean armed = new AtomicBoolean(true);
+			runner(schema).withBean(UsageEventStore.class, () -> {
+				JdbcUsageEventStore jdbc = new JdbcUsageEventStore(schema.dataSource(), schema::dialect, schema.tables());
+				return (events, at) -> {
+					if (armed.getAndSet(false)) {
+						throw new OutOfMemoryError("Java heap space (injected)");
+					}
+					return jdbc.insert(events, at);
+				};
+			}).withPropertyValues("metering.writer.retry.initial-backoff=10ms").run((context) -> {
+				UsageEvent event = UsageEvent.builder("acme", "api.calls").build();
+				context.getBean(UsageRecorder.class).record(event);
+				BufferedLedgerWriter writer = context.getBean(BufferedLedgerWriter.class);
+				assertThat(writer.flush(Duration.ofSeconds(30))).isTrue();
+				assertThat(schema.eventCount()).isEqualTo(1);
+				assertThat(context.getBean(MeteringHealthIndicator.class).health(true).getDetails())
+					.containsEntry("writerErrors", 1L);
+				assertThat(context.getBean(MeteringEndpoint.class).metering().get("writer"))
+					.asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.MAP)
+					.containsEntry("errors", 1L);
+			});
+		}
+	}
+
+	@Test
+	void anEventTheWriterDroppedIsCountedAndShownInHealth() {
+		try (TestSchema schema = TestDatabase.H2.newSchema()) {
+			runner(schema).withPropertyValues("metering.writer.capacity=1", "metering.writer.overflow=drop")
+				.run((context) -> {
+					BufferedLedgerWriter writer = context.getBean(BufferedLedgerWriter.class);
+					long dropped = 0;
+					// One event fills the buffer: offered faster than one-row batches are written, some are dropped.
+					for (int i = 0; i < 100_000 && dropped == 0; i++) {
+						writer.offer(dev.metering.event.UsageEvent.builder("acme", "api.calls").build());
+						dropped = writer.stats().dropped();
+					}
+					assertThat(dropped).isPositive();
+					var health = context.getBean(MeteringHealthIndicator.class).health(true);
+					assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+					assertThat(health.getDetails()).containsEntry("droppedEvents", dropped);
+				});
+			runner(schema).withPropertyValues("metering.writer.capacity=1", "metering.writer.overflow=drop",
+					"metering.health.drop-window=0s")
+				.run((context) -> {
+					BufferedLedgerWriter writer = context.getBean(BufferedLedgerWriter.class);
+					for (int i = 0; i < 100_000 && writer.stats().dropped() == 0; i++) {
+						writer.offer(dev.metering.event.UsageEvent.builder("acme", "api.calls").build());
+					}
+					assertThat(writer.stats().dropped()).isPositive();
+					assertThat(context.getBean(MeteringHealthIndicator.class).health(true).getStatus())
+						.isEqualTo(Status.UP);
+				});
 		}
 	}
 
