@@ -31,12 +31,16 @@ final class CachedDefinitionReads {
 	private final LoadingCache<String, List<QuotaRow>> planQuotas;
 
 	CachedDefinitionReads(JdbcRuntimeDefinitions rows, Duration ttl) {
+		this(rows, ttl, MAXIMUM_INDEXED);
+	}
+
+	CachedDefinitionReads(JdbcRuntimeDefinitions rows, Duration ttl, int maximumIndexed) {
 		this.rows = rows;
 		Duration expiry = ttl.multipliedBy(2);
 		this.tenantsWithRows = Caffeine.newBuilder()
 			.refreshAfterWrite(ttl)
 			.expireAfterWrite(expiry)
-			.build((all) -> Optional.ofNullable(rows.tenantsWithRows(MAXIMUM_INDEXED)));
+			.build((all) -> Optional.ofNullable(rows.tenantsWithRows(maximumIndexed)));
 		this.planQuotas = Caffeine.newBuilder()
 			.maximumSize(10_000)
 			.refreshAfterWrite(ttl)

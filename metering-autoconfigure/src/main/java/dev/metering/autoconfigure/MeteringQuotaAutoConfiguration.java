@@ -144,7 +144,7 @@ public final class MeteringQuotaAutoConfiguration {
 		@ConditionalOnMissingBean
 		QuotaLeaseMaintenance meteringQuotaLeaseMaintenance(QuotaLeases leases,
 				MeteringQuotaLeaseProperties properties) {
-			return new QuotaLeaseMaintenance(leases, properties.getMaintenanceInterval());
+			return new QuotaLeaseMaintenance(leases, properties.validatedMaintenanceInterval());
 		}
 
 	}

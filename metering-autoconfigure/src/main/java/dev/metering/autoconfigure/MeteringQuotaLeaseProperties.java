@@ -120,8 +120,23 @@ public class MeteringQuotaLeaseProperties {
 			throw new dev.metering.quota.InvalidQuotaConfigurationException("metering.quota.lease.initial-chunk",
 					Long.toString(this.initialChunk), "must be at least 1");
 		}
+		validatedMaintenanceInterval();
 		return new LeaseSettings(this.expiry, this.chunkDuration, java.math.BigDecimal.valueOf(this.initialChunk),
 				this.idleReturn, this.retryInterval, this.requestTimeout);
+	}
+
+	/** The maintenance interval, which must leave a lease at least three renewals before it expires. */
+	Duration validatedMaintenanceInterval() {
+		if (this.maintenanceInterval.isNegative() || this.maintenanceInterval.isZero()) {
+			throw new dev.metering.quota.InvalidQuotaConfigurationException(
+					"metering.quota.lease.maintenance-interval", this.maintenanceInterval.toString(), "must be positive");
+		}
+		if (this.maintenanceInterval.multipliedBy(3).compareTo(this.expiry) > 0) {
+			throw new dev.metering.quota.InvalidQuotaConfigurationException(
+					"metering.quota.lease.maintenance-interval", this.maintenanceInterval.toString(),
+					"must be at most a third of metering.quota.lease.expiry (" + this.expiry + ")");
+		}
+		return this.maintenanceInterval;
 	}
 
 }

@@ -2,18 +2,25 @@ package dev.metering.ledger;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLWarning;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 
 import dev.metering.event.UsageEvent;
 
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * MySQL and MariaDB: multi-row {@code INSERT IGNORE}, whose affected-row count is exactly the
- * rows inserted. Timestamps are stored as UTC in {@code DATETIME(6)}. Events are validated before
- * they get here, so IGNORE only ever skips duplicate keys.
+ * rows inserted. Timestamps are stored as UTC in {@code DATETIME(6)}. IGNORE is there to skip
+ * duplicate keys, but it also turns data errors (a value too long, out of range) into warnings
+ * and stores the row changed: such a warning fails the statement, so the row is refused as on
+ * the other databases.
  */
 final class MySqlSqlDialect extends SqlDialect {
 
@@ -24,6 +31,12 @@ final class MySqlSqlDialect extends SqlDialect {
 			+ ") VALUES ";
 
 	private static final String ROW = "(" + String.join(", ", Collections.nCopies(EventColumn.ALL.size(), "?")) + ")";
+
+	/**
+	 * Warnings that mean a row was stored other than as given: column cannot be null, out of
+	 * range, data truncated, incorrect value, too long. Duplicate keys (1062) are what IGNORE is for.
+	 */
+	private static final Set<Integer> DATA_ERRORS = Set.of(1048, 1264, 1265, 1292, 1366, 1406);
 
 	private final String insertEvents;
 
@@ -49,12 +62,23 @@ final class MySqlSqlDialect extends SqlDialect {
 							column.bind(statement, p++, event, recordedAt, LedgerDatabase.MYSQL);
 						}
 					}
-					return statement.executeUpdate();
+					int rows = statement.executeUpdate();
+					refuseDataErrors(statement.getWarnings());
+					return rows;
 				}
 			});
 			inserted += (count != null) ? count : 0;
 		}
 		return new InsertResult(inserted, events.size() - inserted);
+	}
+
+	/** Fails the insert (and so its transaction) when IGNORE stored a row changed. */
+	private static void refuseDataErrors(@Nullable SQLWarning warning) {
+		for (SQLWarning w = warning; w != null; w = w.getNextWarning()) {
+			if (DATA_ERRORS.contains(w.getErrorCode())) {
+				throw new DataIntegrityViolationException("Ledger row refused: " + w.getMessage());
+			}
+		}
 	}
 
 	private String insertSql(int rows) {

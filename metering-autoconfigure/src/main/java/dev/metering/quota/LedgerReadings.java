@@ -9,6 +9,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
+import com.github.benmanes.caffeine.cache.Ticker;
 
 import dev.metering.rollup.UsageReader;
 
@@ -49,6 +50,11 @@ public class LedgerReadings {
 	 * @param executor runs background refreshes
 	 */
 	public LedgerReadings(UsageReader reader, LocalUsage local, Duration ttl, long maximumSize, Executor executor) {
+		this(reader, local, ttl, maximumSize, executor, Ticker.systemTicker());
+	}
+
+	LedgerReadings(UsageReader reader, LocalUsage local, Duration ttl, long maximumSize, Executor executor,
+			Ticker ticker) {
 		this.reader = reader;
 		this.local = local;
 		// An idle reading is dropped after a while, a window that has ended is never read again.
@@ -62,6 +68,7 @@ public class LedgerReadings {
 			.expireAfterAccess(idle)
 			.expireAfterWrite(idle)
 			.executor(executor)
+			.ticker(ticker)
 			.build(this::read);
 	}
 

@@ -91,7 +91,9 @@ public class PrincipalTenantResolver implements TenantResolver {
 		}
 		if (ClassUtils.isPresent(AUTHENTICATION, loader)
 				&& ClassUtils.resolveClassName(AUTHENTICATION, loader).isInstance(principal)) {
-			Method getPrincipal = ReflectionUtils.findMethod(principal.getClass(), "getPrincipal");
+			// Looked up on the public interface: the authentication's own class may not be public.
+			Method getPrincipal = ReflectionUtils.findMethod(ClassUtils.resolveClassName(AUTHENTICATION, loader),
+					"getPrincipal");
 			Object inner = (getPrincipal != null) ? ReflectionUtils.invokeMethod(getPrincipal, principal) : null;
 			if (claimAccessor.isInstance(inner)) {
 				return inner;
@@ -101,7 +103,8 @@ public class PrincipalTenantResolver implements TenantResolver {
 	}
 
 	private @Nullable Object claimValue(Object claims) {
-		Method getClaim = ReflectionUtils.findMethod(claims.getClass(), "getClaim", String.class);
+		Class<?> claimAccessor = ClassUtils.resolveClassName(CLAIM_ACCESSOR, claims.getClass().getClassLoader());
+		Method getClaim = ReflectionUtils.findMethod(claimAccessor, "getClaim", String.class);
 		return (getClaim != null) ? ReflectionUtils.invokeMethod(getClaim, claims, this.claim) : null;
 	}
 

@@ -83,7 +83,9 @@ class MeteringQuotaAutoConfigurationTests {
 			"metering.tenants.acme.plan=gold | metering.tenants.acme.plan | no such plan",
 			"metering.tenants.acme.quotas[0].meter=x | metering.tenants.acme.quotas[0].limit | limit is required",
 			"metering.quota.on-unknown-usage=maybe | metering.quota.on-unknown-usage | allow or deny",
-			"metering.quota.problem-type=not a uri | metering.quota.problem-type | must be a URI" })
+			"metering.quota.problem-type=not a uri | metering.quota.problem-type | must be a URI",
+			"metering.quota.lease.maintenance-interval=11s | metering.quota.lease.maintenance-interval | at most a third of metering.quota.lease.expiry",
+			"metering.quota.lease.maintenance-interval=0s | metering.quota.lease.maintenance-interval | must be positive" })
 	void aWrongSettingStopsStartUpNamingTheProperty(String setting, String property, String reason) {
 		this.runner.withPropertyValues(setting).run((context) -> {
 			assertThat(context).hasFailed();

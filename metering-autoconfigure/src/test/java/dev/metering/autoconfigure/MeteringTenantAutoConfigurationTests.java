@@ -8,7 +8,9 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
+import dev.metering.admin.AuditEntry;
 import dev.metering.admin.JdbcTenantHierarchyEditor;
+import dev.metering.admin.MeteringAdmin;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageRecorder;
 import dev.metering.event.UsageEventSink;
@@ -27,6 +29,8 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.io.InputStreamResource;
 import org.springframework.core.io.support.PropertiesLoaderUtils;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.core.context.SecurityContextHolder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
@@ -84,6 +88,31 @@ class MeteringTenantAutoConfigurationTests {
 		withTable.withPropertyValues("metering.admin.enabled=false")
 			.run((context) -> assertThat(context.getBean(TenantHierarchyEditor.class))
 				.isInstanceOf(InMemoryTenantDefinitions.class));
+	}
+
+	@Test
+	void theEditorsAuditActorIsTheAuthenticatedPrincipalElseApplication() {
+		this.runner.withConfiguration(AutoConfigurations.of(MeteringAdminAutoConfiguration.class))
+			.withPropertyValues("metering.jdbc.table-prefix=tenant_autoconfig_actor_",
+					"metering.plans.business.quotas[0].meter=api.calls", "metering.plans.business.quotas[0].limit=10",
+					"metering.plans.business.quotas[0].window=day")
+			.run((context) -> {
+				TenantHierarchyEditor editor = context.getBean(TenantHierarchyEditor.class);
+				MeteringAdmin admin = context.getBean(MeteringAdmin.class);
+				editor.define(TenantDefinition.of("project-c", "org-2"));
+				assertThat(admin.audit("tenant:project-c", 10)).extracting(AuditEntry::actor)
+					.containsExactly("application");
+				SecurityContextHolder.getContext()
+					.setAuthentication(UsernamePasswordAuthenticationToken.authenticated("carol", null, List.of()));
+				try {
+					editor.reparent("project-c", "org-1");
+				}
+				finally {
+					SecurityContextHolder.clearContext();
+				}
+				assertThat(admin.audit("tenant:project-c", 10)).extracting(AuditEntry::actor)
+					.containsExactly("carol", "application");
+			});
 	}
 
 	@Test

@@ -1,9 +1,12 @@
 package dev.metering.autoconfigure;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.tomcat.TomcatContextCustomizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A tenant header is believed only from trusted proxies: a forged header from anywhere else is
  * never recorded or enforced as the tenant it names.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class TenantHeaderTrustTests extends AbstractMeteringAutoConfigurationTests {
 
 	@Test
@@ -33,13 +37,21 @@ class TenantHeaderTrustTests extends AbstractMeteringAutoConfigurationTests {
 	}
 
 	@Test
-	void withNoTrustedProxyEveryHeaderIsIgnored() {
+	void withNoTrustedProxyEveryHeaderIsIgnoredAndStartUpWarns(CapturedOutput output) {
 		this.webRunner.withPropertyValues(acmeQuota("http.requests", 0, "day"))
 			.withPropertyValues("metering.web.tenant-source=header")
 			.run((context) -> {
+				assertThat(output).contains("The tenant comes from the X-Tenant-Id header, but no client is trusted")
+					.contains("metering.web.trusted-proxies");
 				assertThat(MeteringConditionsTests.request(context, "acme", "127.0.0.1").getStatus()).isEqualTo(200);
 				assertThat(MeteringConditionsTests.ledgerRows(context, "acme")).isZero();
 			});
+	}
+
+	@Test
+	void aTrustedProxyListStartsWithoutThatWarning(CapturedOutput output) {
+		this.webRunner.withPropertyValues("metering.web.tenant-source=header", "metering.web.trusted-proxies=10.0.0.0/8")
+			.run((context) -> assertThat(output).doesNotContain("no client is trusted"));
 	}
 
 	@Test

@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
 import java.util.function.IntFunction;
 
 import javax.sql.DataSource;
@@ -75,6 +76,18 @@ final class LeaseInstances {
 	 */
 	static int send(int requests, int clients, String tenant, IntFunction<ConfigurableApplicationContext> target)
 			throws Exception {
+		return sendEach(requests, clients, target, (i) -> tenant, LeaseInstances::request);
+	}
+
+	/**
+	 * Sends {@code requests} requests from {@code clients} threads, request {@code i} of the tenant
+	 * {@code tenantOf.apply(i)} to the instance {@code target.apply(i)} (skipped when that returns
+	 * {@code null}), each made by {@code requester}.
+	 * @return the number allowed
+	 */
+	static int sendEach(int requests, int clients, IntFunction<ConfigurableApplicationContext> target,
+			IntFunction<String> tenantOf, BiPredicate<ConfigurableApplicationContext, String> requester)
+			throws Exception {
 		ExecutorService pool = Executors.newFixedThreadPool(clients);
 		AtomicInteger next = new AtomicInteger();
 		AtomicInteger allowed = new AtomicInteger();
@@ -85,7 +98,7 @@ final class LeaseInstances {
 					int i;
 					while ((i = next.getAndIncrement()) < requests) {
 						ConfigurableApplicationContext context = target.apply(i);
-						if (context != null && request(context, tenant)) {
+						if (context != null && requester.test(context, tenantOf.apply(i))) {
 							allowed.incrementAndGet();
 						}
 					}

@@ -1,0 +1,171 @@
+package dev.metering.quota;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.metering.test.MutableClock;
+import dev.metering.test.TestDatabase;
+import dev.metering.test.TestSchema;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What an instance's hard-quota budget gives back to the shared allocation, and how much it asks
+ * for: unused budget returns when idle, when its window ends and beyond two chunks at the current
+ * rate, and a chunk is at most a quarter of what no instance holds.
+ */
+class LeaseBudgetReturnTests {
+
+	private static final String METER = "http.requests";
+
+	private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:15:00Z"));
+
+	private final AtomicLong nanos = new AtomicLong();
+
+	private final AtomicReference<BigDecimal> returned = new AtomicReference<>(BigDecimal.ZERO);
+
+	private final QuotaObserver observer = new QuotaObserver() {
+
+		@Override
+		public void leaseReturned(BigDecimal amount) {
+			LeaseBudgetReturnTests.this.returned.accumulateAndGet(amount, BigDecimal::add);
+		}
+
+	};
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void anIdleBudgetIsGivenBack(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			QuotaLeases leases = leases(schema);
+			QuotaEnforcementService service = service(leases, hard(1000, QuotaWindow.DAY));
+			assertThat(service.check("acme", METER, 1).allowed()).isTrue();
+			assertThat(granted(schema, QuotaWindow.DAY)).isGreaterThan(BigDecimal.ONE);
+
+			this.nanos.addAndGet(Duration.ofSeconds(59).toNanos());
+			leases.maintain();
+			assertThat(granted(schema, QuotaWindow.DAY)).as("not idle yet").isGreaterThan(BigDecimal.ONE);
+
+			this.nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+			leases.maintain();
+			assertThat(granted(schema, QuotaWindow.DAY)).isEqualByComparingTo("1");
+			assertThat(this.returned.get()).isPositive();
+			assertThat(leases.budgetCount()).isZero();
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void aBudgetIsGivenBackWhenItsWindowEnds(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			this.clock.set(Instant.parse("2026-11-23T10:59:50Z"));
+			QuotaLeases leases = leases(schema);
+			QuotaEnforcementService service = service(leases, hard(1000, QuotaWindow.HOUR));
+			assertThat(service.check("acme", METER, 1).allowed()).isTrue();
+			BigDecimal held = granted(schema, QuotaWindow.HOUR).subtract(BigDecimal.ONE);
+			assertThat(held).isPositive();
+
+			this.clock.set(Instant.parse("2026-11-23T11:00:00Z"));
+			leases.maintain();
+
+			assertThat(granted(schema, QuotaWindow.HOUR)).isEqualByComparingTo("1");
+			assertThat(this.returned.get()).isEqualByComparingTo(held);
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void aBudgetOverTwoChunksAtItsCurrentRateGivesTheExcessBack(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			QuotaLeases leases = leases(schema);
+			QuotaEnforcementService service = service(leases, hard(1_000_000, QuotaWindow.DAY));
+			// A second at 1,000 checks a second: chunks of 2 s at that rate, 2,000 each.
+			int admitted = 0;
+			for (int i = 0; i < 1000; i++) {
+				this.nanos.addAndGet(1_000_000);
+				if (service.check("acme", METER, 1).allowed()) {
+					admitted++;
+				}
+			}
+			assertThat(admitted).isEqualTo(1000);
+			BigDecimal used = BigDecimal.valueOf(admitted);
+			assertThat(granted(schema, QuotaWindow.DAY).subtract(used)).as("held at 1,000/s").isGreaterThan(BigDecimal.valueOf(100));
+
+			// Quiet for 20 s (short of idle-return), maintenance as scheduled: the rate falls to zero
+			// and a chunk to the initial 10.
+			for (int i = 0; i < 4; i++) {
+				this.nanos.addAndGet(Duration.ofSeconds(5).toNanos());
+				leases.maintain();
+			}
+
+			BigDecimal held = granted(schema, QuotaWindow.DAY).subtract(used);
+			assertThat(held).isPositive().isLessThanOrEqualTo(BigDecimal.valueOf(20));
+			assertThat(leases.budgetCount()).isEqualTo(1);
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void aChunkIsAtMostAQuarterOfWhatNoInstanceHolds(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			QuotaLeases first = leases(schema);
+			QuotaLeases second = leases(schema);
+			QuotaEnforcementService one = service(first, hard(20, QuotaWindow.DAY));
+			QuotaEnforcementService two = service(second, hard(20, QuotaWindow.DAY));
+
+			// 20 free: the unit asked for plus a chunk of 5 (not the initial 10).
+			assertThat(one.check("acme", METER, 1).allowed()).isTrue();
+			assertThat(granted(schema, QuotaWindow.DAY)).isEqualByComparingTo("6");
+			// 14 free: the unit plus 4.
+			assertThat(two.check("acme", METER, 1).allowed()).isTrue();
+			assertThat(granted(schema, QuotaWindow.DAY)).isEqualByComparingTo("11");
+
+			// Near the limit the chunks shrink to single units, and the two together admit exactly 20.
+			int admitted = 2;
+			// A second apart (retry-interval), well within the leases' expiry.
+			for (int i = 0; i < 24; i++) {
+				this.clock.advance(Duration.ofSeconds(1));
+				if (((i % 2 == 0) ? one : two).check("acme", METER, 1).allowed()) {
+					admitted++;
+				}
+			}
+			assertThat(granted(schema, QuotaWindow.DAY)).isLessThanOrEqualTo(BigDecimal.valueOf(20));
+			assertThat(admitted).isEqualTo(20);
+		}
+	}
+
+	private BigDecimal granted(TestSchema schema, QuotaWindow window) {
+		return schema.jdbc()
+			.queryForObject("SELECT granted FROM " + schema.prefix() + "quota_allocation WHERE scope_id = 'acme'"
+					+ " AND window_kind = ?", BigDecimal.class, window.id());
+	}
+
+	private QuotaLeases leases(TestSchema schema) {
+		return new QuotaLeases(new QuotaLeaseStore(schema.dataSource(), schema.tables()), new InMemoryLedger(),
+				this.clock, this.nanos::get, LeaseSettings.defaults(), Runnable::run, this.observer);
+	}
+
+	private QuotaEnforcementService service(QuotaLeases leases, QuotaPolicy policy) {
+		ConfiguredQuotaDefinitions definitions = new ConfiguredQuotaDefinitions(Map.of("free", List.of(policy)),
+				Map.of(), "free");
+		LocalUsage local = new LocalUsage((scope, meter) -> false, leases);
+		LedgerReadings readings = new LedgerReadings(new InMemoryLedger(), local, Duration.ofSeconds(15), 1000,
+				Runnable::run);
+		return new QuotaEnforcementService(definitions, readings, local, leases, this.clock, OnUnknownUsage.ALLOW,
+				(event) -> {
+				}, QuotaObserver.NONE);
+	}
+
+	private static QuotaPolicy hard(long limit, QuotaWindow window) {
+		return new QuotaPolicy("free-" + METER + "-" + window.id(), METER, BigDecimal.valueOf(limit), window,
+				Enforcement.HARD, null);
+	}
+
+}
