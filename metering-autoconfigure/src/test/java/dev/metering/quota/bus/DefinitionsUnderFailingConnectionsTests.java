@@ -15,6 +15,7 @@ import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
 import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
 import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
 import dev.metering.autoconfigure.MeteringTenantAutoConfiguration;
+import dev.metering.autoconfigure.metrics.MeteringMetricsAutoConfiguration;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.QuotaPolicy;
 import dev.metering.test.FaultyDataSource;
@@ -22,6 +23,9 @@ import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import dev.metering.tenant.CachedTenantDirectory;
 import dev.metering.tenant.TenantDirectory;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -142,30 +146,37 @@ class DefinitionsUnderFailingConnectionsTests {
 	void evictedAndColdDefinitionsNeverFailACheck(TestDatabase database) throws Exception {
 		try (TestSchema schema = database.newSchema(); HikariDataSource dataSource = database.newDataSource(4)) {
 			FaultyDataSource faulty = new FaultyDataSource(dataSource);
-			runner(schema, faulty, "metering.bus.type=in-process").run((instance) -> {
-				define(instance);
-				assertThat(check(instance, "acme")).isEqualTo(ALLOW);
-				TenantDirectory directory = instance.getBean(TenantDirectory.class);
-				assertThat(directory.lineageOf("acme").scopes()).containsExactly("acme", "org");
+			runner(schema, faulty, "metering.bus.type=in-process")
+				.withConfiguration(AutoConfigurations.of(MeteringMetricsAutoConfiguration.class))
+				.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+				.run((instance) -> {
+					MeterRegistry registry = instance.getBean(MeterRegistry.class);
+					instance.getBean("meteringDefinitionCacheMetrics", MeterBinder.class).bindTo(registry);
+					define(instance);
+					assertThat(check(instance, "acme")).isEqualTo(ALLOW);
+					TenantDirectory directory = instance.getBean(TenantDirectory.class);
+					assertThat(directory.lineageOf("acme").scopes()).containsExactly("acme", "org");
 
-				faulty.mode(FaultyDataSource.Mode.FAIL);
-				bus(instance).publish(QuotaInvalidation.tenant("acme"));
-				assertThat(check(instance, "acme")).isEqualTo(ALLOW);
-				assertThat(directory.lineageOf("acme").scopes()).containsExactly("acme", "org");
-				bus(instance).publish(QuotaInvalidation.plan("pro"));
-				assertThat(check(instance, "acme")).isEqualTo(ALLOW);
-				assertThat(limitOf(instance, "acme")).isEqualByComparingTo("1000");
-				assertThat(check(instance, "newcomer")).isEqualTo(ALLOW);
-				assertThat(limitOf(instance, "newcomer")).isEqualByComparingTo("0");
-				assertThat(directory.lineageOf("newcomer").scopes()).containsExactly("newcomer");
-				assertThat(faulty.refusedCalls()).isPositive();
-				assertThat(loadFailures(instance)).isPositive();
+					faulty.mode(FaultyDataSource.Mode.FAIL);
+					bus(instance).publish(QuotaInvalidation.tenant("acme"));
+					assertThat(check(instance, "acme")).isEqualTo(ALLOW);
+					assertThat(directory.lineageOf("acme").scopes()).containsExactly("acme", "org");
+					bus(instance).publish(QuotaInvalidation.plan("pro"));
+					assertThat(check(instance, "acme")).isEqualTo(ALLOW);
+					assertThat(limitOf(instance, "acme")).isEqualByComparingTo("1000");
+					assertThat(check(instance, "newcomer")).isEqualTo(ALLOW);
+					assertThat(limitOf(instance, "newcomer")).isEqualByComparingTo("0");
+					assertThat(directory.lineageOf("newcomer").scopes()).containsExactly("newcomer");
+					assertThat(faulty.refusedCalls()).isPositive();
+					assertThat(loadFailures(instance)).isPositive();
+					assertThat(registry.get("metering.definitions.load.failures").tag("cache", "quota").functionCounter()
+						.count()).isPositive();
 
-				faulty.mode(FaultyDataSource.Mode.NORMAL);
-				admin(instance).putTenantQuota("support", "acme",
-						new QuotaChange(TwoInstances.METER, "day", BigDecimal.ZERO, null, null));
-				assertThat(check(instance, "acme")).isEqualTo(DENY);
-			});
+					faulty.mode(FaultyDataSource.Mode.NORMAL);
+					admin(instance).putTenantQuota("support", "acme",
+							new QuotaChange(TwoInstances.METER, "day", BigDecimal.ZERO, null, null));
+					assertThat(check(instance, "acme")).isEqualTo(DENY);
+				});
 		}
 	}
 
