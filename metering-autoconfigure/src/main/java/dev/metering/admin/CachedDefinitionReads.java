@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
+import com.github.benmanes.caffeine.cache.CacheLoader;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 
@@ -13,8 +16,8 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
  * a query per tenant: the set of tenants that have any row (a tenant row or a tenant quota) is
  * read in one statement and kept, so a tenant outside it is answered "no rows" from memory; a
  * plan's quotas are kept per plan. Both serve for the definitions TTL and are reloaded in the
- * background after it; every invalidation on the bus (and every change made through the kit,
- * which publishes one after its commit) forgets them at once. Above
+ * background after it; every change made through the kit (which publishes an invalidation after
+ * its commit) forgets them at once, and a reconnected bus reads them again in the background. Above
  * {@value #MAXIMUM_INDEXED} tenants with rows the set is not kept and each tenant is read alone.
  * <p>
  * The admin's writes read the tables directly, never through this.
@@ -40,12 +43,38 @@ final class CachedDefinitionReads {
 		this.tenantsWithRows = Caffeine.newBuilder()
 			.refreshAfterWrite(ttl)
 			.expireAfterWrite(expiry)
-			.build((all) -> Optional.ofNullable(rows.tenantsWithRows(maximumIndexed)));
+			.build(keepingOnFailedReload((all) -> Optional.ofNullable(rows.tenantsWithRows(maximumIndexed))));
 		this.planQuotas = Caffeine.newBuilder()
 			.maximumSize(10_000)
 			.refreshAfterWrite(ttl)
 			.expireAfterWrite(expiry)
-			.build(rows::planQuotas);
+			.build(keepingOnFailedReload(rows::planQuotas));
+	}
+
+	/**
+	 * A background reload that fails keeps the value (the quota definitions above log and count
+	 * failures); a load on the caller's thread that fails throws, so the definitions read from it
+	 * fall back to what they held and are read again soon.
+	 */
+	private static <K, V> CacheLoader<K, V> keepingOnFailedReload(Function<K, V> read) {
+		return new CacheLoader<>() {
+
+			@Override
+			public V load(K key) {
+				return read.apply(key);
+			}
+
+			@Override
+			public V reload(K key, V oldValue) {
+				try {
+					return read.apply(key);
+				}
+				catch (RuntimeException ex) {
+					return oldValue;
+				}
+			}
+
+		};
 	}
 
 	Optional<TenantRow> tenant(String tenantId) {
@@ -68,6 +97,12 @@ final class CachedDefinitionReads {
 	void forget() {
 		this.tenantsWithRows.invalidateAll();
 		this.planQuotas.invalidateAll();
+	}
+
+	/** Reads what is held again in the background; it serves meanwhile, and on if a read fails. */
+	CompletableFuture<Void> refresh() {
+		return CompletableFuture.allOf(this.tenantsWithRows.refresh(Boolean.TRUE),
+				this.planQuotas.refreshAll(List.copyOf(this.planQuotas.asMap().keySet())));
 	}
 
 }

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -70,10 +71,19 @@ public class JdbcRuntimeDefinitions {
 
 	/**
 	 * Forgets the cached reads (which tenants have rows, plans' quotas): called on every
-	 * invalidation the bus delivers.
+	 * invalidation of a change the bus delivers.
 	 */
 	public void forgetCachedReads() {
 		this.reads.forget();
+	}
+
+	/**
+	 * Reads the cached reads again in the background, serving them meanwhile and on if the reads
+	 * fail: called when invalidations may have been missed (the bus reconnected).
+	 * @return completes when the reads are done
+	 */
+	public CompletableFuture<Void> refreshCachedReads() {
+		return this.reads.refresh();
 	}
 
 	/** Every tenant with a row or a tenant quota, or {@code null} when there are more than {@code most}. */

@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.metering.tenant.TenantDefinition;
 import dev.metering.tenant.TenantDefinitionSource;
@@ -21,12 +23,17 @@ import org.jspecify.annotations.Nullable;
  * The rows are read all at once and validated against the whole hierarchy: a row that would make
  * it invalid (written by hand, past the kit's checks) is left out with a warning naming the tenant,
  * that tenant keeps its configured definition, and the rest of the hierarchy works on. What was
- * read serves until {@link #invalidate()} or for at most the given age; the directory caches
- * lineages on top.
+ * read serves until {@link #invalidate()} or for at most the given age, and on while the table
+ * cannot be read; the directory caches lineages on top.
  */
 public class JdbcTenantDefinitions implements TenantDefinitionSource {
 
 	private static final Log logger = LogFactory.getLog(JdbcTenantDefinitions.class);
+
+	/** The read time of a snapshot invalidated by a change: read again at the next look-up. */
+	private static final long STALE = Long.MIN_VALUE;
+
+	private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
 	private final JdbcRuntimeDefinitions rows;
 
@@ -39,6 +46,9 @@ public class JdbcTenantDefinitions implements TenantDefinitionSource {
 	private volatile @Nullable Snapshot snapshot;
 
 	private volatile Set<String> rejected = Set.of();
+
+	/** Counts invalidations: a read that began before one is not kept. */
+	private final AtomicLong generation = new AtomicLong();
 
 	/**
 	 * Creates the definitions.
@@ -66,34 +76,72 @@ public class JdbcTenantDefinitions implements TenantDefinitionSource {
 	}
 
 	/**
-	 * Forgets what was read: the next look-up reads the table again.
+	 * Marks what was read stale: the next look-up reads the table again, and should that read
+	 * fail, what was read before serves on.
 	 */
 	public void invalidate() {
-		this.snapshot = null;
+		synchronized (this.generation) {
+			this.generation.incrementAndGet();
+			Snapshot current = this.snapshot;
+			if (current != null) {
+				this.snapshot = new Snapshot(current.definitions(), STALE);
+			}
+		}
+	}
+
+	/**
+	 * Reads the table again on this thread (changes may have been missed); what was read before
+	 * serves until then, and on if the read fails.
+	 */
+	public void refresh() {
+		long generation = this.generation.get();
+		try {
+			Snapshot read = read();
+			synchronized (this.generation) {
+				// A change invalidated meanwhile: this read may predate it, the next look-up reads again.
+				if (this.generation.get() == generation) {
+					this.snapshot = read;
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not read the tenant table; the hierarchy read before serves on: " + ex);
+		}
 	}
 
 	private Snapshot snapshot() {
 		Snapshot current = this.snapshot;
-		if (current != null && System.nanoTime() - current.readAt() < this.maxAgeNanos) {
+		if (current != null && current.readAt() != STALE && System.nanoTime() - current.readAt() < this.maxAgeNanos) {
 			return current;
 		}
 		synchronized (this) {
 			Snapshot again = this.snapshot;
-			if (again != null && again != current) {
+			if (again != null && again != current && again.readAt() != STALE) {
 				return again;
 			}
+			long generation = this.generation.get();
 			try {
 				Snapshot read = read();
-				this.snapshot = read;
+				synchronized (this.generation) {
+					if (this.generation.get() == generation) {
+						this.snapshot = read;
+					}
+				}
 				return read;
 			}
 			catch (RuntimeException ex) {
-				if (current == null) {
+				if (again == null) {
 					throw ex;
 				}
-				logger.warn("Could not read the tenant table; the hierarchy read before serves on", ex);
-				Snapshot old = new Snapshot(current.definitions(), System.nanoTime());
-				this.snapshot = old;
+				logger.warn("Could not read the tenant table; the hierarchy read before serves on: " + ex);
+				// Read again soon, not at every look-up.
+				long retryAt = System.nanoTime() - this.maxAgeNanos + Math.min(this.maxAgeNanos, RETRY_NANOS);
+				Snapshot old = new Snapshot(again.definitions(), (retryAt == STALE) ? retryAt + 1 : retryAt);
+				synchronized (this.generation) {
+					if (this.generation.get() == generation) {
+						this.snapshot = old;
+					}
+				}
 				return old;
 			}
 		}

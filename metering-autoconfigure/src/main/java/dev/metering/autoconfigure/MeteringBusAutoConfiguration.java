@@ -1,6 +1,8 @@
 package dev.metering.autoconfigure;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -64,8 +66,20 @@ public final class MeteringBusAutoConfiguration {
 				cached.invalidateAll();
 			}
 		};
+		// Changes may have been missed: what is kept of the tables and the lineages are read again
+		// first, then the quota definitions read from them; everything held serves meanwhile.
+		Supplier<CompletableFuture<Void>> refreshAll = () -> {
+			CompletableFuture<Void> reads = (rows != null) ? rows.refreshCachedReads()
+					: CompletableFuture.completedFuture(null);
+			CompletableFuture<Void> lineages = (tenants instanceof CachedTenantDirectory cached) ? cached.refreshAll()
+					: CompletableFuture.completedFuture(null);
+			return CompletableFuture.allOf(reads, lineages)
+				.handle((done, ex) -> null)
+				.thenCompose((done) -> definitions.refreshAll());
+		};
 		return new QuotaCacheInvalidator(definitions, readings.getIfAvailable(), hierarchyChanged,
-				leases.getIfUnique(), (tenants != null) ? (scope) -> tenants.lineageOf(scope).scopes() : List::of);
+				leases.getIfUnique(), (tenants != null) ? (scope) -> tenants.lineageOf(scope).scopes() : List::of,
+				refreshAll);
 	}
 
 	/** Redis pub/sub, when a RedisConnectionFactory is configured and the type is auto or redis. */

@@ -65,12 +65,16 @@ public final class MeteringQuotaAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	CachedQuotaDefinitions meteringCachedQuotaDefinitions(QuotaDefinitionSource source,
-			MeteringCacheProperties cache, QuotaRefreshThreads threads, ObjectProvider<TenantDirectory> directory) {
+			MeteringQuotaProperties properties, MeteringCacheProperties cache, QuotaRefreshThreads threads,
+			ObjectProvider<TenantDirectory> directory) {
 		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
 		// In a hierarchy, a policy's name says which level of the lineage it limits.
 		QuotaDefinitionSource named = new LevelNamedQuotaDefinitions(source, tenants::inHierarchy);
-		return new CachedQuotaDefinitions(named, cache.getDefinitionsTtl(), cache.getMaximumDefinitionEntries(),
-				threads.executor());
+		// When the source cannot be read for a scope never read, its configured definitions decide.
+		QuotaDefinitionSource configured = new LevelNamedQuotaDefinitions(QuotaPropertiesMapper.definitions(properties),
+				tenants::inHierarchy);
+		return new CachedQuotaDefinitions(named, configured, cache.getDefinitionsTtl(),
+				cache.getMaximumDefinitionEntries(), threads.executor());
 	}
 
 	@Bean

@@ -1,6 +1,7 @@
 package dev.metering.autoconfigure;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ForkJoinPool;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -54,7 +55,8 @@ public final class MeteringTenantAutoConfiguration {
 		CachedTenantDirectory directory;
 		if (rows != null) {
 			JdbcTenantDefinitions table = new JdbcTenantDefinitions(rows, configured, rules, cache.getDefinitionsTtl());
-			directory = new TableTenantDirectory(table, rules, cache.getDefinitionsTtl(), hierarchy.getMaximumEntries());
+			directory = new TableTenantDirectory(table, configured, rules, cache.getDefinitionsTtl(),
+					hierarchy.getMaximumEntries());
 		}
 		else {
 			directory = new CachedTenantDirectory(configured, rules, cache.getDefinitionsTtl(),
@@ -70,9 +72,17 @@ public final class MeteringTenantAutoConfiguration {
 
 		private final JdbcTenantDefinitions table;
 
-		TableTenantDirectory(JdbcTenantDefinitions table, TenantHierarchyRules rules, Duration ttl, long maximumSize) {
-			super(table, rules, ttl, maximumSize, ForkJoinPool.commonPool());
+		TableTenantDirectory(JdbcTenantDefinitions table, TenantDefinitionSource configured, TenantHierarchyRules rules,
+				Duration ttl, long maximumSize) {
+			super(table, configured, rules, ttl, maximumSize, ForkJoinPool.commonPool());
 			this.table = table;
+		}
+
+		@Override
+		public CompletableFuture<Void> refreshAll() {
+			// The lineages are read from the table: it is read again first.
+			return CompletableFuture.runAsync(this.table::refresh, ForkJoinPool.commonPool())
+				.thenCompose((done) -> super.refreshAll());
 		}
 
 		@Override

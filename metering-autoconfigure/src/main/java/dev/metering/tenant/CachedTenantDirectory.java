@@ -10,22 +10,27 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.metering.cache.FallbackCache;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * Lineages through a Caffeine cache: a warm lineage is served from memory; one older than the
  * TTL ({@code metering.cache.definitions-ttl}) is reloaded from the source in the background
  * while the old one keeps serving. A change made through the kit's editor clears the cache at
- * once, since it can move a whole subtree.
+ * once, since it can move a whole subtree. A load on the request thread that fails (the database
+ * unreachable right after such a change) never fails the request: the lineage last read serves,
+ * else the one of the configured definitions, and it is read again in the background shortly
+ * after.
  */
 public class CachedTenantDirectory implements TenantDirectory {
 
-	private final LoadingCache<String, TenantLineage> cache;
+	private final FallbackCache<String, TenantLineage> cache;
 
-	private final LoadingCache<Boolean, Map<String, List<String>>> children;
+	private final FallbackCache<Boolean, Map<String, List<String>>> children;
 
 	/**
 	 * Creates the directory.
@@ -37,15 +42,28 @@ public class CachedTenantDirectory implements TenantDirectory {
 	 */
 	public CachedTenantDirectory(TenantDefinitionSource source, TenantHierarchyRules rules, Duration ttl,
 			long maximumSize, Executor executor) {
-		this.cache = Caffeine.newBuilder()
-			.maximumSize(maximumSize)
-			.refreshAfterWrite(ttl)
-			.executor(executor)
-			.build((tenantId) -> TenantHierarchy.lineage(tenantId, source::find, rules.maxDepth()));
-		this.children = Caffeine.newBuilder()
-			.refreshAfterWrite(ttl)
-			.executor(executor)
-			.build((all) -> childrenOf(source));
+		this(source, null, rules, ttl, maximumSize, executor);
+	}
+
+	/**
+	 * Creates the directory.
+	 * @param source where tenant definitions come from
+	 * @param configured the definitions a tenant never read gets when the source fails (those of
+	 * the configuration), or {@code null} to let that failure through
+	 * @param rules the most levels a lineage is followed
+	 * @param ttl how long a lineage serves before it is reloaded
+	 * @param maximumSize the most lineages kept
+	 * @param executor runs background reloads
+	 */
+	public CachedTenantDirectory(TenantDefinitionSource source, @Nullable TenantDefinitionSource configured,
+			TenantHierarchyRules rules, Duration ttl, long maximumSize, Executor executor) {
+		this.cache = new FallbackCache<>("tenant lineage",
+				(tenantId) -> TenantHierarchy.lineage(tenantId, source::find, rules.maxDepth()),
+				(configured != null)
+						? (tenantId) -> TenantHierarchy.lineage(tenantId, configured::find, rules.maxDepth()) : null,
+				ttl, maximumSize, executor);
+		this.children = new FallbackCache<>("tenant hierarchy", (all) -> childrenOf(source),
+				(configured != null) ? (all) -> childrenOf(configured) : null, ttl, 1, executor);
 	}
 
 	private static Map<String, List<String>> childrenOf(TenantDefinitionSource source) {
@@ -95,6 +113,23 @@ public class CachedTenantDirectory implements TenantDirectory {
 	public void invalidateAll() {
 		this.cache.invalidateAll();
 		this.children.invalidateAll();
+	}
+
+	/**
+	 * Reads every lineage held again in the background (changes may have been missed); each
+	 * serves until its reload is done, and on if it fails.
+	 * @return completes when every reload is done
+	 */
+	public CompletableFuture<Void> refreshAll() {
+		return CompletableFuture.allOf(this.children.refreshAll(), this.cache.refreshAll());
+	}
+
+	/**
+	 * How many reads of the hierarchy failed and were answered with what was held or configured.
+	 * @return the count
+	 */
+	public long loadFailures() {
+		return this.cache.loadFailures() + this.children.loadFailures();
 	}
 
 }

@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.List;
 
 import com.github.benmanes.caffeine.cache.Cache;
+import dev.metering.cache.FallbackCache;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.quota.LedgerReadings;
@@ -129,6 +130,9 @@ class MeteringQuotaAutoConfigurationTests {
 			if (Cache.class.isAssignableFrom(field.getType())) {
 				Cache<?, ?> cache = (Cache<?, ?>) ReflectionTestUtils.getField(holder, field.getName());
 				return cache.policy().eviction().orElseThrow().getMaximum();
+			}
+			if (field.getType() == FallbackCache.class) {
+				return maximumSize(ReflectionTestUtils.getField(holder, field.getName()));
 			}
 		}
 		throw new AssertionError("no Caffeine cache in " + holder.getClass());

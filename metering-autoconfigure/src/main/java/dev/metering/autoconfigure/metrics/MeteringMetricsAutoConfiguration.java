@@ -6,10 +6,14 @@ import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
 import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.operation.MeteredBeanPostProcessor;
+import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.rollup.RollupJob;
+import dev.metering.tenant.CachedTenantDirectory;
+import dev.metering.tenant.TenantDirectory;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -36,6 +40,15 @@ public final class MeteringMetricsAutoConfiguration {
 	@ConditionalOnBean(QuotaEnforcementService.class)
 	QuotaMetrics meteringQuotaMetrics() {
 		return new QuotaMetrics();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(CachedQuotaDefinitions.class)
+	DefinitionCacheMetrics meteringDefinitionCacheMetrics(CachedQuotaDefinitions definitions,
+			ObjectProvider<TenantDirectory> directory) {
+		return new DefinitionCacheMetrics(definitions,
+				(directory.getIfAvailable() instanceof CachedTenantDirectory cached) ? cached : null);
 	}
 
 	@Bean

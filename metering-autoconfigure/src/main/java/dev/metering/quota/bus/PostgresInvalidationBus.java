@@ -21,8 +21,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * PostgreSQL {@code LISTEN/NOTIFY}: one dedicated connection per instance listens on the channel,
  * publications go out with {@code pg_notify} on any pooled connection. A lost connection is
- * re-opened with backoff; after a reconnection every definition is evicted, since notifications
- * sent meanwhile are lost.
+ * re-opened with backoff; after a reconnection every definition held is read again in the
+ * background (serving until then), since notifications sent meanwhile are lost.
  */
 public class PostgresInvalidationBus implements QuotaInvalidationBus, SmartLifecycle {
 
@@ -143,7 +143,7 @@ public class PostgresInvalidationBus implements QuotaInvalidationBus, SmartLifec
 				}
 				this.backendPid = pg.getBackendPID();
 				if (this.status.connected()) {
-					logger.info("Quota invalidation bus reconnected to PostgreSQL; evicting every definition");
+					logger.info("Quota invalidation bus reconnected to PostgreSQL; reading every definition again");
 					this.receiver.accept(QuotaInvalidation.all());
 				}
 				backoff.reset();

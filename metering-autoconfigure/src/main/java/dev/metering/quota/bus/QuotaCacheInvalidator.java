@@ -1,8 +1,10 @@
 package dev.metering.quota.bus;
 
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.LedgerReadings;
@@ -13,7 +15,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Applies invalidations to this instance's caches: a tenant's definitions and usage readings, or
  * every definition when a plan changed (any tenant may be on it). Usage readings of other
- * tenants stay: a plan change does not change usage.
+ * tenants stay: a plan change does not change usage. When changes may have been missed (the bus
+ * reconnected), nothing is evicted: every definition held is read again in the background and
+ * serves until then, so the request path never waits for a database that may be failing.
  */
 public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 
@@ -26,6 +30,8 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 	private final @Nullable QuotaLeases leases;
 
 	private final Function<String, List<String>> lineageOf;
+
+	private final Supplier<? extends CompletionStage<?>> refreshAll;
 
 	/**
 	 * Creates the invalidator.
@@ -75,15 +81,37 @@ public class QuotaCacheInvalidator implements Consumer<QuotaInvalidation> {
 	 */
 	public QuotaCacheInvalidator(CachedQuotaDefinitions definitions, @Nullable LedgerReadings readings,
 			Runnable hierarchyChanged, @Nullable QuotaLeases leases, Function<String, List<String>> lineageOf) {
+		this(definitions, readings, hierarchyChanged, leases, lineageOf, definitions::refreshAll);
+	}
+
+	/**
+	 * Creates the invalidator.
+	 * @param definitions the definitions cache
+	 * @param readings the usage readings cache, or {@code null} without one
+	 * @param hierarchyChanged clears the tenant lineages
+	 * @param leases the hard-quota leases, or {@code null} without leases
+	 * @param lineageOf a scope's lineage as this instance knows it (the scope first)
+	 * @param refreshAll reads every definition held (what is kept of the tables, the lineages,
+	 * the quota definitions, in that order) again in the background when changes may have been
+	 * missed
+	 */
+	public QuotaCacheInvalidator(CachedQuotaDefinitions definitions, @Nullable LedgerReadings readings,
+			Runnable hierarchyChanged, @Nullable QuotaLeases leases, Function<String, List<String>> lineageOf,
+			Supplier<? extends CompletionStage<?>> refreshAll) {
 		this.definitions = definitions;
 		this.readings = readings;
 		this.hierarchyChanged = hierarchyChanged;
 		this.leases = leases;
 		this.lineageOf = lineageOf;
+		this.refreshAll = refreshAll;
 	}
 
 	@Override
 	public void accept(QuotaInvalidation invalidation) {
+		if (invalidation.kind() == QuotaInvalidation.Kind.ALL) {
+			this.refreshAll.get();
+			return;
+		}
 		QuotaLeases leases = (invalidation.kind() == QuotaInvalidation.Kind.TENANT) ? this.leases : null;
 		if (leases != null) {
 			// Before the new lineages are seen: no check admits from a budget of the old subtree after.

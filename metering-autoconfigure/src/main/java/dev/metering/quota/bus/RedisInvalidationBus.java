@@ -21,8 +21,8 @@ import org.springframework.util.backoff.ExponentialBackOff;
 /**
  * Redis pub/sub: a {@link RedisMessageListenerContainer} subscribes to the channel (it recovers
  * a lost subscription with backoff); publications go out with {@code PUBLISH}. Every
- * (re)subscription after the first evicts every definition, since messages sent meanwhile are
- * lost.
+ * (re)subscription after the first reads every definition held again in the background (serving
+ * until then), since messages sent meanwhile are lost.
  */
 public class RedisInvalidationBus implements QuotaInvalidationBus, SmartLifecycle {
 
@@ -117,7 +117,7 @@ public class RedisInvalidationBus implements QuotaInvalidationBus, SmartLifecycl
 		@Override
 		public void onChannelSubscribed(byte[] channel, long count) {
 			if (RedisInvalidationBus.this.status.connected()) {
-				logger.info("Quota invalidation bus resubscribed to Redis; evicting every definition");
+				logger.info("Quota invalidation bus resubscribed to Redis; reading every definition again");
 				RedisInvalidationBus.this.receiver.accept(QuotaInvalidation.all());
 			}
 		}
