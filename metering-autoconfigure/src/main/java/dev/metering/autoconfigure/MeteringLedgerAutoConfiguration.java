@@ -108,7 +108,7 @@ public final class MeteringLedgerAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UsageEventValidator meteringUsageEventValidator(MeteringLedgerProperties ledger, ObjectProvider<Clock> clock) {
-		return new UsageEventValidator(clock.getIfAvailable(Clock::systemUTC), ledger.getLateWindow(),
+		return UsageEventValidator.standard(clock.getIfAvailable(Clock::systemUTC), ledger.getLateWindow(),
 				ledger.getMaxQuantity());
 	}
 

@@ -37,27 +37,27 @@ public class DefaultUsageRecorder implements UsageRecorder {
 
 	@Override
 	public void record(UsageEvent event) {
+		record(event, HeldUsage.NONE);
+	}
+
+	@Override
+	public void record(UsageEvent event, HeldUsage held) {
 		this.validator.validate(event);
-		offer(attributed(event));
+		offer(attributed(event), held);
 	}
 
 	/**
-	 * Records an event the kit built itself (the request meter's), checking only what came from
-	 * the caller (see {@link UsageEventValidator#validateCallerFields(UsageEvent)}), unless the
-	 * validator is a subclass: that one gets {@link UsageEventValidator#validate(UsageEvent)}.
+	 * Records an event the kit built itself, checked as the validator says such an event needs
+	 * ({@link UsageEventValidator#validateBuiltByKit(UsageEvent)}).
 	 * @param event an event built by the kit
+	 * @param held the usage held for it
 	 * @throws InvalidUsageEventException naming the first invalid field
 	 * @throws UsageNotRecordedException if the kit could not take the event
 	 */
-	public void recordBuiltByKit(UsageEvent event) {
-		if (this.validator.getClass() == UsageEventValidator.class) {
-			this.validator.validateCallerFields(event);
-		}
-		else {
-			// The application's own validator may add rules of its own: it sees every event.
-			this.validator.validate(event);
-		}
-		offer(attributed(event));
+	@Override
+	public void recordBuiltByKit(UsageEvent event, HeldUsage held) {
+		this.validator.validateBuiltByKit(event);
+		offer(attributed(event), held);
 	}
 
 	@Override
@@ -74,8 +74,8 @@ public class DefaultUsageRecorder implements UsageRecorder {
 		}
 	}
 
-	private void offer(UsageEvent event) {
-		if (!this.sink.offer(event)) {
+	private void offer(UsageEvent event, HeldUsage held) {
+		if (!this.sink.offer(event, held)) {
 			throw new UsageNotRecordedException(0, 1);
 		}
 	}

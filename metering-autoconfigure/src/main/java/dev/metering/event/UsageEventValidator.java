@@ -56,16 +56,37 @@ public class UsageEventValidator {
 
 	private final BigDecimal maxQuantity;
 
+	/** Whether this validator holds the kit's rules only (see {@link #validateBuiltByKit}). */
+	private final boolean kitRulesOnly;
+
 	/**
-	 * A validator.
+	 * A validator, which an application may extend with rules of its own: it checks every event
+	 * in full, those the kit built included.
 	 * @param clock the clock that decides what "now" is
 	 * @param lateWindow how old an event may be
 	 * @param maxQuantity the largest quantity of one event; anything above is taken for a bug
 	 */
 	public UsageEventValidator(Clock clock, Duration lateWindow, BigDecimal maxQuantity) {
+		this(clock, lateWindow, maxQuantity, false);
+	}
+
+	private UsageEventValidator(Clock clock, Duration lateWindow, BigDecimal maxQuantity, boolean kitRulesOnly) {
 		this.clock = clock;
 		this.lateWindow = lateWindow;
 		this.maxQuantity = maxQuantity;
+		this.kitRulesOnly = kitRulesOnly;
+	}
+
+	/**
+	 * The kit's own validator: its rules and nothing more, so an event the kit built is checked
+	 * only for what came from the caller ({@link #validateBuiltByKit}).
+	 * @param clock the clock that decides what "now" is
+	 * @param lateWindow how old an event may be
+	 * @param maxQuantity the largest quantity of one event
+	 * @return a validator
+	 */
+	public static UsageEventValidator standard(Clock clock, Duration lateWindow, BigDecimal maxQuantity) {
+		return new UsageEventValidator(clock, lateWindow, maxQuantity, true);
 	}
 
 	/**
@@ -176,6 +197,24 @@ public class UsageEventValidator {
 			}
 		}
 		return user.toString();
+	}
+
+	/**
+	 * Checks an event the kit built itself (the metering filter's request event). A
+	 * {@linkplain #standard standard} validator holds only the kit's rules, which such an event
+	 * passes by construction but for its caller's fields, so it checks those
+	 * ({@link #validateCallerFields}); a validator made with the constructor, or a subclass, may
+	 * hold rules of the application's own and checks the event in full ({@link #validate}).
+	 * @param event an event built by the kit
+	 * @throws InvalidUsageEventException naming the first invalid field
+	 */
+	public void validateBuiltByKit(UsageEvent event) {
+		if (this.kitRulesOnly) {
+			validateCallerFields(event);
+		}
+		else {
+			validate(event);
+		}
 	}
 
 	/**

@@ -22,6 +22,37 @@ public interface UsageRecorder {
 	void record(UsageEvent event);
 
 	/**
+	 * Records one event with the usage held for it (a quota {@code Reservation}), which becomes
+	 * the event's usage as the kit takes the event. Whatever is not taken over stays held: the
+	 * holder releases it afterwards ({@code Reservation.record} does both).
+	 * <p>
+	 * The default records the event as {@link #record(UsageEvent)} does and leaves the held usage
+	 * to its holder: a recorder of the application's own that hands events on to the kit's should
+	 * pass the held usage on too, or a quota counts the event twice until the holder releases.
+	 * @param event the event
+	 * @param held the usage held for it
+	 * @throws InvalidUsageEventException if the event is invalid; nothing is recorded
+	 * @throws UsageNotRecordedException if the kit could not take the event; it is not recorded
+	 */
+	default void record(UsageEvent event, HeldUsage held) {
+		record(event);
+	}
+
+	/**
+	 * Records an event the kit built itself (the metering filter's request event), with the usage
+	 * held for it. The kit's recorder checks only what came from the caller when its validator
+	 * says that suffices ({@link UsageEventValidator#validateBuiltByKit}); the default checks the
+	 * event as {@link #record(UsageEvent, HeldUsage)} does.
+	 * @param event an event built by the kit
+	 * @param held the usage held for it
+	 * @throws InvalidUsageEventException naming the first invalid field
+	 * @throws UsageNotRecordedException if the kit could not take the event
+	 */
+	default void recordBuiltByKit(UsageEvent event, HeldUsage held) {
+		record(event, held);
+	}
+
+	/**
 	 * Records several events. All are validated first: if one is invalid, none is recorded.
 	 * They are then taken in order until the kit cannot take one: that one and the rest are not
 	 * recorded.

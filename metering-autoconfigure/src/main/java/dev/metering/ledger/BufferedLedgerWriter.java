@@ -12,6 +12,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.metering.event.HeldUsage;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventSink;
 
@@ -104,16 +105,25 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 
 	@Override
 	public boolean offer(UsageEvent event) {
+		return offer(event, HeldUsage.NONE);
+	}
+
+	/**
+	 * Takes an event with the usage held for it: the listeners get both as the event is accepted
+	 * (or spooled), on this thread.
+	 */
+	@Override
+	public boolean offer(UsageEvent event, HeldUsage held) {
 		if (this.closing) {
-			return writeAfterStop(event);
+			return writeAfterStop(event, held);
 		}
 		EventSpool spool = this.spool;
-		if (spool != null && spool.offer(event)) {
+		if (spool != null && spool.offer(event, held)) {
 			return true;
 		}
 		this.pending.incrementAndGet();
 		// Before the buffer: once in it, the writer may commit the event at any moment.
-		this.listeners.forEach((listener) -> listener.accepted(event));
+		this.listeners.forEach((listener) -> listener.accepted(event, held));
 		boolean accepted = this.buffer.offer(event) || (this.settings.overflow() == OverflowPolicy.BLOCK && this.buffer.offer(event, this.settings.blockTimeout().toNanos()));
 		if (accepted) {
 			if (this.closing && this.buffer.remove(event)) {
@@ -137,16 +147,16 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	}
 
 	/** For the spool: counts an event as accepted before it is {@linkplain #enqueue queued}. */
-	void accept(UsageEvent event) {
+	void accept(UsageEvent event, HeldUsage held) {
 		this.pending.incrementAndGet();
-		this.listeners.forEach((listener) -> listener.accepted(event));
+		this.listeners.forEach((listener) -> listener.accepted(event, held));
 		this.counters.recorded.increment();
 	}
 
 	/** For the spool: counts an event as accepted onto disk only, behind older ones there. */
-	void spool(UsageEvent event) {
+	void spool(UsageEvent event, HeldUsage held) {
 		this.pending.incrementAndGet();
-		this.listeners.forEach((listener) -> listener.spooled(event));
+		this.listeners.forEach((listener) -> listener.spooled(event, held));
 		this.counters.recorded.increment();
 	}
 
@@ -170,8 +180,8 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	}
 
 	/** Once closing, the writer thread is gone or going: write on the caller's thread, once. */
-	private boolean writeAfterStop(UsageEvent event) {
-		this.listeners.forEach((listener) -> listener.accepted(event));
+	private boolean writeAfterStop(UsageEvent event, HeldUsage held) {
+		this.listeners.forEach((listener) -> listener.accepted(event, held));
 		return writeOnCaller(event);
 	}
 

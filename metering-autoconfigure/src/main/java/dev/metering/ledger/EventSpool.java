@@ -15,6 +15,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.metering.event.HeldUsage;
 import dev.metering.event.UsageEvent;
 
 import org.springframework.context.SmartLifecycle;
@@ -128,10 +129,11 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 	 * Appends an event and hands it to the writer, or leaves it on disk for the drain thread when
 	 * the writer's buffer is full or older events are still on disk.
 	 * @param event a validated event
+	 * @param held the usage held for it, for the writer's listeners
 	 * @return {@code false} when the spool cannot take it (stopped, or its disk budget spent):
 	 * the writer then applies its overflow policy
 	 */
-	boolean offer(UsageEvent event) {
+	boolean offer(UsageEvent event, HeldUsage held) {
 		if (!this.running) {
 			return false;
 		}
@@ -146,7 +148,7 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 			segment.unresolved.incrementAndGet();
 			this.spooled.increment();
 			if (!this.overflowing) {
-				this.writer.accept(event);
+				this.writer.accept(event, held);
 				carry(event, segment);
 				if (this.writer.enqueue(event)) {
 					return true;
@@ -159,7 +161,7 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 			}
 			else {
 				// Behind a backlog on disk: listeners keep nothing per event until it leaves the disk.
-				this.writer.spool(event);
+				this.writer.spool(event, held);
 			}
 			this.overflowed.increment();
 			return true;
@@ -266,7 +268,7 @@ public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 	/** Waits for buffer space; {@code false} if the spool stops first (the event stays on disk). */
 	private boolean handOver(SpoolSegment segment, UsageEvent event, boolean accepted) {
 		if (segment.replayed) {
-			this.writer.accept(event);
+			this.writer.accept(event, HeldUsage.NONE);
 			this.replayed.increment();
 		}
 		else if (!accepted) {

@@ -2,6 +2,7 @@ package dev.metering.ledger;
 
 import java.util.List;
 
+import dev.metering.event.HeldUsage;
 import dev.metering.event.UsageEvent;
 
 /**
@@ -31,6 +32,17 @@ public interface LedgerWriteListener {
 	}
 
 	/**
+	 * An event is about to enter the buffer, with the usage its recorder held for it (a quota
+	 * reservation), which a listener counting the event takes over; called before the writer can
+	 * see it. The default ignores the held usage.
+	 * @param event the event
+	 * @param held the usage held for it, {@link HeldUsage#NONE} for none
+	 */
+	default void accepted(UsageEvent event, HeldUsage held) {
+		accepted(event);
+	}
+
+	/**
 	 * An event was accepted onto the spool's disk only, behind others waiting there; called on the
 	 * recording thread, before it returns. It reaches the buffer later, announced by
 	 * {@link #unspooled}, in the order of these calls. The default treats it as
@@ -39,6 +51,16 @@ public interface LedgerWriteListener {
 	 */
 	default void spooled(UsageEvent event) {
 		accepted(event);
+	}
+
+	/**
+	 * An event was accepted onto the spool's disk only, with the usage its recorder held for it;
+	 * see {@link #spooled(UsageEvent)}. The default ignores the held usage.
+	 * @param event the event
+	 * @param held the usage held for it, {@link HeldUsage#NONE} for none
+	 */
+	default void spooled(UsageEvent event, HeldUsage held) {
+		spooled(event);
 	}
 
 	/**

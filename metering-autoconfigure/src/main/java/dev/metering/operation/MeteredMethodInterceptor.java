@@ -128,9 +128,10 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 		if (operation == null) {
 			return invocation.proceed();
 		}
+		MeteredRequest request = this.tenants.currentRequest();
 		MeteredCall call = new MeteredCall(operation, target, operation.method(), invocation.getArguments());
-		Event event = prepare(call);
-		Reservation reservation = enforce(operation, event.tenant(), event.quantity(), event.at());
+		Event event = prepare(call, request);
+		Reservation reservation = enforce(operation, event, request);
 		Object result;
 		try {
 			result = invocation.proceed();
@@ -158,9 +159,9 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 	 * Evaluates what can be known before the call and validates the event it makes, so that
 	 * nothing but the {@code #result} quantity is left to fail after the call's work.
 	 */
-	private Event prepare(MeteredCall call) {
+	private Event prepare(MeteredCall call, @Nullable MeteredRequest request) {
 		MeteredOperation operation = call.operation();
-		String tenant = tenantOf(call);
+		String tenant = tenantOf(call, request);
 		BigDecimal quantity = operation.resultDependent() ? null : call.evaluateQuantity();
 		String idempotencyKey = call.evaluateString(operation.idempotencyKey(), "idempotencyKey");
 		Event event = new Event(tenant, quantity, idempotencyKey, this.clock.instant(), this.tenants.currentUser());
@@ -194,16 +195,24 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 		};
 	}
 
-	private Reservation enforce(MeteredOperation operation, String tenant, @Nullable BigDecimal quantity,
-			Instant now) {
+	/**
+	 * Checks the call's quota, or takes over the reservation the MVC interceptor made for it.
+	 * @param request the current request's metering state, if any
+	 */
+	private Reservation enforce(MeteredOperation operation, Event event, @Nullable MeteredRequest request) {
 		if (this.quotas == null || !operation.enforce()) {
 			return Reservation.NONE;
 		}
-		Reservation preChecked = PreCheckedCall.take(operation);
+		Reservation preChecked = (request != null) ? request.takePreChecked(operation) : null;
 		if (preChecked != null) {
 			return preChecked;
 		}
-		List<String> scopes = this.directory.lineageOf(tenant).checkedScopes();
+		String tenant = event.tenant();
+		BigDecimal quantity = event.quantity();
+		Instant now = event.at();
+		// The request's own tenant is checked at the levels the request's first check read.
+		List<String> scopes = ((request != null && request.tenant().equals(tenant))
+				? request.lineage(this.directory) : this.directory.lineageOf(tenant)).checkedScopes();
 		if (scopes.isEmpty()) {
 			return Reservation.NONE;
 		}
@@ -215,11 +224,11 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 		return decision.reservation();
 	}
 
-	private String tenantOf(MeteredCall call) {
+	private String tenantOf(MeteredCall call, @Nullable MeteredRequest request) {
 		MeteredOperation operation = call.operation();
 		Expression tenantExpression = operation.tenant();
 		String tenant = (tenantExpression != null) ? call.evaluateString(tenantExpression, "tenant")
-				: this.tenants.currentTenant();
+				: this.tenants.currentTenant(request);
 		if (tenant == null || tenant.isBlank()) {
 			throw (tenantExpression != null)
 					? call.failure("tenant", tenantExpression.getExpressionString(), "gave no tenant")
@@ -236,10 +245,15 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 	private @Nullable RuntimeException record(MeteredCall call, Event event, Reservation reservation) {
 		MeteredOperation operation = call.operation();
 		try {
-			reservation.recordWith(() -> {
+			try {
 				BigDecimal quantity = (event.quantity() != null) ? event.quantity() : call.evaluateQuantity();
-				this.recorder.record(event.toUsageEvent(operation, quantity));
-			});
+				// The reservation goes with the event: the writer's listeners take it over.
+				this.recorder.record(event.toUsageEvent(operation, quantity), reservation);
+			}
+			finally {
+				// Whatever the event did not take over (another hour, a failed recording) goes back.
+				reservation.release();
+			}
 			return null;
 		}
 		catch (RuntimeException ex) {

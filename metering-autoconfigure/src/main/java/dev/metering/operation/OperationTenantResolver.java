@@ -4,7 +4,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.UsageEventValidator;
-import dev.metering.tenant.ResolvedTenant;
 import dev.metering.tenant.TenantResolver;
 
 import org.springframework.util.ClassUtils;
@@ -14,7 +13,8 @@ import org.springframework.web.context.request.ServletRequestAttributes;
 
 /**
  * The tenant and user of the current HTTP request, for {@code @Metered} methods without a
- * tenant expression: what the metering filter resolved, else the {@link TenantResolver}.
+ * tenant expression: what the metering filter resolved (its {@link MeteredRequest}), else the
+ * {@link TenantResolver}.
  */
 public class OperationTenantResolver {
 
@@ -29,16 +29,40 @@ public class OperationTenantResolver {
 		this.tenantResolver = tenantResolver;
 	}
 
-	/** The current request's tenant, or {@code null} outside a request or without a tenant. */
-	public @Nullable String currentTenant() {
-		HttpServletRequest request = currentRequest();
-		if (request == null) {
+	/**
+	 * The current HTTP request's {@link MeteredRequest}.
+	 * @return the request's metering state, or {@code null} outside a request or when the kit
+	 * resolved no tenant for it
+	 */
+	public @Nullable MeteredRequest currentRequest() {
+		if (!SERVLET_PRESENT) {
 			return null;
 		}
-		String resolved = ResolvedTenant.of(request);
-		if (resolved != null) {
-			return resolved;
+		RequestAttributes attributes = RequestContextHolder.getRequestAttributes();
+		return (attributes != null && attributes.getAttribute(MeteredRequest.ATTRIBUTE,
+				RequestAttributes.SCOPE_REQUEST) instanceof MeteredRequest metered) ? metered : null;
+	}
+
+	/**
+	 * The current request's tenant.
+	 * @param metered the request's metering state, from {@link #currentRequest()}
+	 * @return its tenant, else the resolver's for the current request; {@code null} outside a
+	 * request or without a tenant
+	 */
+	public @Nullable String currentTenant(@Nullable MeteredRequest metered) {
+		if (metered != null) {
+			return metered.tenant();
 		}
+		HttpServletRequest request = currentServletRequest();
+		return (request != null) ? resolveTenant(request) : null;
+	}
+
+	/**
+	 * Asks the tenant resolver, for a request the metering filter resolved no tenant of.
+	 * @param request the request
+	 * @return the tenant, or {@code null}
+	 */
+	public @Nullable String resolveTenant(HttpServletRequest request) {
 		return (this.tenantResolver != null) ? this.tenantResolver.resolveTenant(request) : null;
 	}
 
@@ -48,14 +72,14 @@ public class OperationTenantResolver {
 	 * @return the user, or {@code null}
 	 */
 	public @Nullable String currentUser() {
-		HttpServletRequest request = currentRequest();
+		HttpServletRequest request = currentServletRequest();
 		if (request == null || request.getUserPrincipal() == null) {
 			return null;
 		}
 		return UsageEventValidator.storableUser(request.getUserPrincipal().getName());
 	}
 
-	private static @Nullable HttpServletRequest currentRequest() {
+	private static @Nullable HttpServletRequest currentServletRequest() {
 		if (!SERVLET_PRESENT) {
 			return null;
 		}

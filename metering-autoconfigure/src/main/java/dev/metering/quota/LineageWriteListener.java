@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
+import dev.metering.event.HeldUsage;
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.LedgerWriteListener;
 
@@ -52,18 +53,29 @@ public final class LineageWriteListener implements LedgerWriteListener {
 
 	@Override
 	public void accepted(UsageEvent event) {
+		accepted(event, HeldUsage.NONE);
+	}
+
+	/** Passes the usage held for the event on with the event and with each ancestor's copy. */
+	@Override
+	public void accepted(UsageEvent event, HeldUsage held) {
 		List<String> ancestors = this.ancestorsOf.apply(event.tenantId());
 		if (!ancestors.isEmpty()) {
 			this.inFlight.put(event.eventId(), ancestors);
 		}
-		this.delegate.accepted(event);
+		this.delegate.accepted(event, held);
 		for (String ancestor : ancestors) {
-			this.delegate.accepted(scoped(event, ancestor));
+			this.delegate.accepted(scoped(event, ancestor), held);
 		}
 	}
 
 	@Override
 	public void spooled(UsageEvent event) {
+		spooled(event, HeldUsage.NONE);
+	}
+
+	@Override
+	public void spooled(UsageEvent event, HeldUsage held) {
 		List<String> ancestors = this.ancestorsOf.apply(event.tenantId());
 		synchronized (this.spooled) {
 			ArrayDeque<Run> runs = this.spooled.computeIfAbsent(event.tenantId(), (tenant) -> new ArrayDeque<>(1));
@@ -75,9 +87,9 @@ public final class LineageWriteListener implements LedgerWriteListener {
 				runs.addLast(new Run(ancestors));
 			}
 		}
-		this.delegate.spooled(event);
+		this.delegate.spooled(event, held);
 		for (String ancestor : ancestors) {
-			this.delegate.spooled(scoped(event, ancestor));
+			this.delegate.spooled(scoped(event, ancestor), held);
 		}
 	}
 

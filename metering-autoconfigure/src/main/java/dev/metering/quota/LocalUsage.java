@@ -14,6 +14,7 @@ import java.util.function.BiPredicate;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.metering.event.HeldUsage;
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.LedgerWriteListener;
 
@@ -101,7 +102,15 @@ public class LocalUsage implements LedgerWriteListener {
 
 	@Override
 	public void accepted(UsageEvent event) {
-		Reservation reservation = Reservation.recording();
+		accepted(event, HeldUsage.NONE);
+	}
+
+	/**
+	 * Counts an accepted event as local and, in the same step, takes over what its call held for
+	 * it (the call's {@link Reservation}); usage nothing held is told to the leases.
+	 */
+	@Override
+	public void accepted(UsageEvent event, HeldUsage held) {
 		long hour = MeterUsage.hourOf(event.occurredAt());
 		boolean covered = false;
 		if (this.hasQuota.test(event.tenantId(), event.meter()) && this.tracked.add(event.eventId())) {
@@ -113,15 +122,13 @@ public class LocalUsage implements LedgerWriteListener {
 					}
 					usage.addLocal(hour, event.quantity());
 					// The call's reservation becomes this local usage in the same step.
-					if (reservation != null) {
-						covered = reservation.convert(event.tenantId(), event.meter(), hour, event.quantity());
-					}
+					covered = held.takeOver(event);
 					break;
 				}
 			}
 		}
-		else if (reservation != null) {
-			covered = reservation.convert(event.tenantId(), event.meter(), hour, event.quantity());
+		else {
+			covered = held.takeOver(event);
 		}
 		if (!covered && this.leases != null) {
 			this.leases.unreserved(event);
@@ -135,7 +142,11 @@ public class LocalUsage implements LedgerWriteListener {
 	 */
 	@Override
 	public void spooled(UsageEvent event) {
-		Reservation reservation = Reservation.recording();
+		spooled(event, HeldUsage.NONE);
+	}
+
+	@Override
+	public void spooled(UsageEvent event, HeldUsage held) {
 		long hour = MeterUsage.hourOf(event.occurredAt());
 		boolean counted = this.hasQuota.test(event.tenantId(), event.meter());
 		boolean covered = false;
@@ -147,15 +158,13 @@ public class LocalUsage implements LedgerWriteListener {
 						continue;
 					}
 					usage.addLocal(hour, event.quantity());
-					if (reservation != null) {
-						covered = reservation.convert(event.tenantId(), event.meter(), hour, event.quantity());
-					}
+					covered = held.takeOver(event);
 					break;
 				}
 			}
 		}
-		else if (reservation != null) {
-			covered = reservation.convert(event.tenantId(), event.meter(), hour, event.quantity());
+		else {
+			covered = held.takeOver(event);
 		}
 		synchronized (this.spooled) {
 			ArrayDeque<SpooledRun> runs = this.spooled.computeIfAbsent(new Key(event.tenantId(), event.meter()),

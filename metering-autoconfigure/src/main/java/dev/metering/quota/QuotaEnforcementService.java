@@ -34,7 +34,7 @@ import org.springframework.context.ApplicationEventPublisher;
  * <li>The check computes usage, compares with every hard limit and reserves the quantity while
  * holding the (scope, meter) monitor, so concurrent calls serialise on it and cannot pass a hard
  * limit together. The reservation stays until the call's event is accepted by the writer, and
- * then turns into local usage in the same monitor ({@link Reservation#recordWith}): the unit is
+ * then turns into local usage in the same monitor ({@link Reservation#takeOver}): the unit is
  * never counted twice or not at all; or it is given back when the call fails.</li>
  * <li>A write that failed but may have committed, a retried duplicate, or an idempotency-key
  * duplicate is counted again from memory: over-counted, never under-counted, until the next

@@ -6,22 +6,25 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.metering.event.HeldUsage;
+import dev.metering.event.UsageEvent;
+import dev.metering.event.UsageRecorder;
+
 /**
  * Quota an allowed call holds until its usage is recorded (or it fails and gives it back):
  * counted as used by every concurrent check, so they cannot overshoot a hard limit together.
  * <p>
- * Record the call's usage inside {@link #recordWith(Runnable)}: when the event reaches the ledger
- * writer, the reservation turns into the writer's local usage in one step under the same monitor
+ * Record the call's usage with {@link #record(UsageRecorder, UsageEvent)}: the reservation goes
+ * with the event, as its {@link HeldUsage}, to the ledger writer, whose {@link LocalUsage}
+ * {@linkplain #takeOver takes it over} as it counts the event, in one step under the same monitor
  * a check holds, so no check sees the unit twice or not at all. Whatever the recording did not
- * convert (an event of another meter or hour, a failed recording) is released afterwards.
+ * take over (an event of another meter or hour, a failed recording) is released afterwards.
  * {@link #release()} alone gives the quota back; releasing twice is harmless.
  */
-public final class Reservation {
+public final class Reservation implements HeldUsage {
 
 	/** Nothing reserved. */
 	public static final Reservation NONE = new Reservation(new Part[0]);
-
-	private static final ThreadLocal<Reservation> recording = new ThreadLocal<>();
 
 	private final Part[] parts;
 
@@ -40,23 +43,18 @@ public final class Reservation {
 	}
 
 	/**
-	 * Runs the recording of this call's usage, converting the reservation into the recorded
-	 * usage as the writer accepts the event, then releases what is left.
-	 * @param record records the call's event(s) through the {@code UsageRecorder}, on this thread
+	 * Records the call's event with this reservation, which becomes the event's usage as the
+	 * writer accepts it; then releases what is left.
+	 * @param recorder the recorder
+	 * @param event the call's event
+	 * @throws dev.metering.event.InvalidUsageEventException if the event is invalid
+	 * @throws dev.metering.event.UsageNotRecordedException if the kit could not take the event
 	 */
-	public void recordWith(Runnable record) {
-		Reservation previous = recording.get();
-		recording.set(this);
+	public void record(UsageRecorder recorder, UsageEvent event) {
 		try {
-			record.run();
+			recorder.record(event, this);
 		}
 		finally {
-			if (previous != null) {
-				recording.set(previous);
-			}
-			else {
-				recording.remove();
-			}
 			release();
 		}
 	}
@@ -83,9 +81,14 @@ public final class Reservation {
 		return false;
 	}
 
-	/** The reservation whose {@link #recordWith} runs on this thread, if any. */
-	static @Nullable Reservation recording() {
-		return recording.get();
+	/**
+	 * Turns the part held for the event's scope (its tenant), meter, hour and quantity into used
+	 * quota; see {@link #convert}. Called by {@link LocalUsage} as it counts the event.
+	 */
+	@Override
+	public boolean takeOver(UsageEvent event) {
+		return this.parts.length != 0
+				&& convert(event.tenantId(), event.meter(), MeterUsage.hourOf(event.occurredAt()), event.quantity());
 	}
 
 	/**

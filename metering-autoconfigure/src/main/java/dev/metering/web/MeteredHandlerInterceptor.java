@@ -12,10 +12,11 @@ import org.jspecify.annotations.Nullable;
 
 import dev.metering.operation.MeteredOperation;
 import dev.metering.operation.MeteredOperationSource;
+import dev.metering.operation.MeteredRequest;
 import dev.metering.operation.OperationTenantResolver;
-import dev.metering.operation.PreCheckedCall;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.quota.Reservation;
 import dev.metering.tenant.TenantDirectory;
 
 import org.springframework.web.method.HandlerMethod;
@@ -27,7 +28,7 @@ import org.springframework.web.servlet.HandlerInterceptor;
  * the filter. A constant quantity is checked and reserved here, and the method interceptor takes
  * the reservation over; a quantity over the arguments or {@code #result} is pre-checked for
  * something left of the quota here, and checked exactly by the method interceptor, still before
- * the method body runs.
+ * the method body runs. The request's {@link MeteredRequest} carries the reservation over.
  */
 public class MeteredHandlerInterceptor implements HandlerInterceptor {
 
@@ -75,12 +76,14 @@ public class MeteredHandlerInterceptor implements HandlerInterceptor {
 		if (operation == null || !operation.enforce() || operation.tenant() != null) {
 			return true;
 		}
-		String tenant = this.tenants.currentTenant();
+		MeteredRequest metered = MeteringFilter.meteredRequest(request);
+		String tenant = (metered != null) ? metered.tenant() : this.tenants.resolveTenant(request);
 		if (tenant == null) {
 			return true;
 		}
 		Instant now = this.clock.instant();
-		List<String> scopes = this.directory.lineageOf(tenant).checkedScopes();
+		List<String> scopes = ((metered != null) ? metered.lineage(this.directory) : this.directory.lineageOf(tenant))
+			.checkedScopes();
 		BigDecimal quantity = operation.constantQuantity();
 		QuotaDecision decision;
 		if (scopes.isEmpty()) {
@@ -96,8 +99,13 @@ public class MeteredHandlerInterceptor implements HandlerInterceptor {
 			QuotaResponses.writeRejection(decision, this.problemType, response, now);
 			return false;
 		}
-		if (operation.constantQuantity() != null) {
-			request.setAttribute(PreCheckedCall.ATTRIBUTE, new PreCheckedCall(operation, decision.reservation()));
+		if (quantity != null) {
+			if (metered == null) {
+				// A request the filter does not meter: the state starts here.
+				metered = new MeteredRequest(tenant, null, now, Reservation.NONE);
+				request.setAttribute(MeteredRequest.ATTRIBUTE, metered);
+			}
+			metered.preChecked(operation, decision.reservation());
 		}
 		return true;
 	}
@@ -106,9 +114,9 @@ public class MeteredHandlerInterceptor implements HandlerInterceptor {
 	public void afterCompletion(HttpServletRequest request, HttpServletResponse response, Object handler,
 			@Nullable Exception ex) {
 		// The handler never ran (argument binding failed, say): give its quota back.
-		if (request.getAttribute(PreCheckedCall.ATTRIBUTE) instanceof PreCheckedCall call) {
-			request.removeAttribute(PreCheckedCall.ATTRIBUTE);
-			call.reservation().release();
+		MeteredRequest metered = MeteringFilter.meteredRequest(request);
+		if (metered != null) {
+			metered.releasePreChecked();
 		}
 	}
 

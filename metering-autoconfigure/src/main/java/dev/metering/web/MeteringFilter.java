@@ -18,20 +18,20 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import dev.metering.event.DefaultUsageRecorder;
 import dev.metering.event.InvalidUsageEventException;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageNotRecordedException;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.event.UsageSource;
+import dev.metering.operation.MeteredRequest;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaExceededException;
 import dev.metering.quota.Reservation;
 import dev.metering.tenant.HeaderTenantResolver;
-import dev.metering.tenant.ResolvedTenant;
 import dev.metering.tenant.TenantDirectory;
+import dev.metering.tenant.TenantLineage;
 import dev.metering.tenant.TenantResolver;
 
 import org.springframework.http.HttpStatus;
@@ -49,6 +49,10 @@ import org.springframework.web.servlet.resource.ResourceHttpRequestHandler;
  * Registered for REQUEST and ASYNC dispatches with order {@link #DEFAULT_ORDER}, after Spring
  * Security's filter chain, so the authenticated principal is known. An async request is
  * recorded once, when its last dispatch completes.
+ * <p>
+ * A request with a tenant gets one {@link MeteredRequest} (tenant, lineage, start, the request
+ * meter's reservation), kept in a local through the chain and set as its one request attribute
+ * for the {@code @Metered} interceptors and an async dispatch.
  */
 public class MeteringFilter extends OncePerRequestFilter {
 
@@ -57,11 +61,6 @@ public class MeteringFilter extends OncePerRequestFilter {
 	 * set, and before Spring MVC.
 	 */
 	public static final int DEFAULT_ORDER = -90;
-
-	private static final String STARTED_ATTRIBUTE = MeteringFilter.class.getName() + ".started";
-
-	private static final String RESERVATION_ATTRIBUTE = MeteringFilter.class.getName() + ".reservation";
-
 
 	/** Resource of a request that no handler matched: the raw path is never recorded. */
 	public static final String UNMATCHED = "UNMATCHED";
@@ -166,23 +165,26 @@ public class MeteringFilter extends OncePerRequestFilter {
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
-		// The start and the tenant stay in locals; request attributes only carry them over to the
-		// async dispatch that completes the request (and the tenant to the @Metered interceptors).
-		Instant started = null;
-		String tenant = null;
-		if (!isAsyncDispatch(request)) {
-			started = this.clock.instant();
-			tenant = tenantOf(request);
-			if (tenant != null && !UsageEventValidator.isStorableId(tenant)) {
-				// Served, it could be neither metered nor limited: refused instead, and said rarely.
-				refuseTenant(response);
-				return;
-			}
+		MeteredRequest metered;
+		if (isAsyncDispatch(request)) {
+			metered = meteredRequest(request);
+		}
+		else {
+			Instant started = this.clock.instant();
+			String tenant = tenantOf(request);
+			metered = null;
 			if (tenant != null) {
-				ResolvedTenant.set(request, tenant);
-				if (this.quotas != null && !enforce(tenant, started, request, response)) {
+				if (!UsageEventValidator.isStorableId(tenant)) {
+					// Served, it could be neither metered nor limited: refused instead, and said rarely.
+					refuseTenant(response);
 					return;
 				}
+				metered = (this.quotas != null) ? enforce(tenant, started, request, response)
+						: new MeteredRequest(tenant, null, started, Reservation.NONE);
+				if (metered == null) {
+					return;
+				}
+				request.setAttribute(MeteredRequest.ATTRIBUTE, metered);
 			}
 		}
 		boolean failed = false;
@@ -194,35 +196,40 @@ public class MeteringFilter extends OncePerRequestFilter {
 			throw ex;
 		}
 		finally {
-			if (!isAsyncStarted(request)) {
-				complete(request, response, failed, started, tenant);
-			}
-			else if (started != null) {
-				// Read by the async dispatch, which the container starts only after this one returns.
-				request.setAttribute(STARTED_ATTRIBUTE, started);
+			if (metered != null && !isAsyncStarted(request)) {
+				complete(request, response, failed, metered);
 			}
 		}
 	}
 
 	/**
-	 * Checks the request meter; sets the RateLimit fields; writes the 429 when denied.
-	 * @return whether the request may proceed
+	 * The request's metering state, set by the filter on its first dispatch.
+	 * @param request the request
+	 * @return its {@link MeteredRequest}, or {@code null} for a request without a tenant or not metered
 	 */
-	private boolean enforce(String tenant, Instant started, HttpServletRequest request, HttpServletResponse response)
-			throws IOException {
+	static @Nullable MeteredRequest meteredRequest(HttpServletRequest request) {
+		return (request.getAttribute(MeteredRequest.ATTRIBUTE) instanceof MeteredRequest metered) ? metered : null;
+	}
+
+	/**
+	 * Checks the request meter; sets the RateLimit fields; writes the 429 when denied.
+	 * @return the request's state holding its reservation, or {@code null} when denied
+	 */
+	private @Nullable MeteredRequest enforce(String tenant, Instant started, HttpServletRequest request,
+			HttpServletResponse response) throws IOException {
 		// Every level of the lineage must be within its quotas; an exempt tenant is never checked.
-		List<String> scopes = this.directory.lineageOf(tenant).checkedScopes();
+		TenantLineage lineage = this.directory.lineageOf(tenant);
+		List<String> scopes = lineage.checkedScopes();
 		QuotaDecision decision = scopes.isEmpty()
 				? QuotaDecision.unlimited(tenant, this.settings.requestMeter(), BigDecimal.ONE)
 				: this.quotas.check(scopes, this.settings.requestMeter(), BigDecimal.ONE, started);
 		// As of the check: the request's start, not a second clock read.
 		QuotaResponses.setRateLimitFields(decision, response, started);
 		if (decision.allowed()) {
-			request.setAttribute(RESERVATION_ATTRIBUTE, decision.reservation());
-			return true;
+			return new MeteredRequest(tenant, lineage, started, decision.reservation());
 		}
 		reject(decision, tenant, started, request, response);
-		return false;
+		return null;
 	}
 
 	private void reject(QuotaDecision decision, String tenant, Instant started, HttpServletRequest request,
@@ -241,31 +248,21 @@ public class MeteringFilter extends OncePerRequestFilter {
 	}
 
 	/**
-	 * Records the request once its last dispatch is done.
-	 * @param started when the request started, {@code null} on an async dispatch (then read from the request)
-	 * @param tenant the tenant resolved on this dispatch, {@code null} on an async dispatch or without one
+	 * Records the request once its last dispatch is done, with the request meter's reservation,
+	 * which the recorded event takes over; what it did not take over is given back.
 	 */
 	private void complete(HttpServletRequest request, HttpServletResponse response, boolean failed,
-			@Nullable Instant started, @Nullable String tenant) {
+			MeteredRequest metered) {
 		boolean failure = failed || response.getStatus() >= 500;
 		boolean record = !(failure && this.quotaSettings != null && this.quotaSettings.releaseOnFailure());
-		Reservation reservation = (this.quotas != null
-				&& request.getAttribute(RESERVATION_ATTRIBUTE) instanceof Reservation held) ? held : Reservation.NONE;
-		if (reservation == Reservation.NONE) {
-			// Nothing reserved, nothing to convert or give back: no recording context needed (the
-			// filter runs once per request, so there is no outer reservation this would hide).
+		try {
 			if (record) {
-				recordRequest(request, response, failed, started, tenant);
+				recordRequest(request, response, failed, metered);
 			}
-			return;
 		}
-		// The reserved quota becomes the recorded event as the writer accepts it, and is given
-		// back when nothing is recorded.
-		reservation.recordWith(() -> {
-			if (record) {
-				recordRequest(request, response, failed, started, tenant);
-			}
-		});
+		finally {
+			metered.reservation().release();
+		}
 	}
 
 	private @Nullable String tenantOf(HttpServletRequest request) {
@@ -277,30 +274,19 @@ public class MeteringFilter extends OncePerRequestFilter {
 	}
 
 	private void recordRequest(HttpServletRequest request, HttpServletResponse response, boolean failed,
-			@Nullable Instant started, @Nullable String tenant) {
-		String tenantId = (tenant != null) ? tenant : ResolvedTenant.of(request);
-		if (tenantId == null) {
-			return;
-		}
-		Instant occurredAt = (started != null) ? started
-				: (request.getAttribute(STARTED_ATTRIBUTE) instanceof Instant instant) ? instant : this.clock.instant();
+			MeteredRequest metered) {
 		int status = (failed && response.getStatus() < 400) ? 500 : response.getStatus();
 		try {
-			UsageEvent event = UsageEvent.builder(tenantId, this.settings.requestMeter())
-				.occurredAt(occurredAt)
+			UsageEvent event = UsageEvent.builder(metered.tenant(), this.settings.requestMeter())
+				.occurredAt(metered.started())
 				.userId(userOf(request))
 				.resource(resourceOf(request, status))
 				.source(UsageSource.HTTP)
 				.dimensions(RequestResources.statusDimensions(status))
 				.build();
-			// Built here from checked parts: only the caller's tenant and user are checked again,
-			// unless the application replaced the recorder (then it gets every event as usual).
-			if (this.recorder.getClass() == DefaultUsageRecorder.class) {
-				((DefaultUsageRecorder) this.recorder).recordBuiltByKit(event);
-			}
-			else {
-				this.recorder.record(event);
-			}
+			// Built here from checked parts: the recorder's validator may check only the caller's
+			// tenant and user. The reservation goes with the event to the writer's listeners.
+			this.recorder.recordBuiltByKit(event, metered.reservation());
 		}
 		catch (InvalidUsageEventException ex) {
 			notMetered(ex);

@@ -4,11 +4,13 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaField;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -61,6 +63,24 @@ class PackageStructureTests {
 		Set<String> pinned = pinnedPublicApi();
 		assertThat(publicTypes).as("public types (left) against public-api.txt: make a type package-private "
 				+ "or, if users need it, add it there and to README").containsExactlyInAnyOrderElementsOf(pinned);
+	}
+
+	/**
+	 * Classes allowed a {@code ThreadLocal} field, each with the reason: state a reader cannot
+	 * follow by parameters or return values needs one written here.
+	 */
+	private static final Map<String, String> threadLocalFieldsAllowed = Map.of();
+
+	@Test
+	void noThreadLocalFieldsButWithAWrittenReason() {
+		Set<String> fields = mainClasses.stream()
+			.flatMap((type) -> type.getFields().stream())
+			.filter((field) -> field.getRawType().isAssignableTo(ThreadLocal.class))
+			.filter((field) -> !threadLocalFieldsAllowed.containsKey(field.getOwner().getName()))
+			.map(JavaField::getFullName)
+			.collect(Collectors.toCollection(TreeSet::new));
+		assertThat(fields).as("ThreadLocal fields in main code: pass the state as a parameter, or add the class "
+				+ "to threadLocalFieldsAllowed with the reason").isEmpty();
 	}
 
 	@Test

@@ -31,7 +31,7 @@ class UsageEventValidatorTests {
 
 	private static final Instant NOW = Instant.parse("2026-11-23T12:00:00Z");
 
-	private final UsageEventValidator validator = new UsageEventValidator(Clock.fixed(NOW, ZoneOffset.UTC),
+	private final UsageEventValidator validator = UsageEventValidator.standard(Clock.fixed(NOW, ZoneOffset.UTC),
 			Duration.ofDays(35), new BigDecimal("1000000000000"));
 
 	static Stream<Arguments> invalidEvents() {
@@ -148,7 +148,7 @@ class UsageEventValidatorTests {
 		List<UsageEvent> sunk = new ArrayList<>();
 		DefaultUsageRecorder recorder = new DefaultUsageRecorder(this.validator, sunk::add);
 
-		assertThatExceptionOfType(InvalidUsageEventException.class).isThrownBy(() -> recorder.recordBuiltByKit(event))
+		assertThatExceptionOfType(InvalidUsageEventException.class).isThrownBy(() -> recorder.recordBuiltByKit(event, HeldUsage.NONE))
 			.satisfies((ex) -> assertThat(ex.getField()).isEqualTo(field));
 		assertThat(sunk).isEmpty();
 	}
@@ -169,7 +169,7 @@ class UsageEventValidatorTests {
 		DefaultUsageRecorder recorder = new DefaultUsageRecorder(this.validator, sunk::add);
 		UsageEvent event = UsageEvent.builder("acme", "http.requests").userId("ann").build();
 
-		recorder.recordBuiltByKit(event);
+		recorder.recordBuiltByKit(event, HeldUsage.NONE);
 
 		assertThat(sunk).containsExactly(event);
 	}
@@ -192,9 +192,29 @@ class UsageEventValidatorTests {
 		DefaultUsageRecorder recorder = new DefaultUsageRecorder(strict, sunk::add);
 
 		assertThatExceptionOfType(InvalidUsageEventException.class)
-			.isThrownBy(() -> recorder.recordBuiltByKit(UsageEvent.builder("acme", "http.requests").occurredAt(NOW).build()))
+			.isThrownBy(() -> recorder.recordBuiltByKit(UsageEvent.builder("acme", "http.requests").occurredAt(NOW).build(), HeldUsage.NONE))
 			.satisfies((ex) -> assertThat(ex.getField()).isEqualTo("userId"));
 		assertThat(sunk).isEmpty();
+	}
+
+	@Test
+	void kitBuiltEventsGetTheWholeValidationOfAValidatorTheApplicationMade() {
+		Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+		UsageEvent tooOld = UsageEvent.builder("acme", "http.requests").occurredAt(NOW.minus(Duration.ofDays(40))).build();
+		List<UsageEvent> sunk = new ArrayList<>();
+		DefaultUsageRecorder own = new DefaultUsageRecorder(new UsageEventValidator(clock, Duration.ofDays(35),
+				BigDecimal.TEN), sunk::add);
+
+		assertThatExceptionOfType(InvalidUsageEventException.class)
+			.isThrownBy(() -> own.recordBuiltByKit(tooOld, HeldUsage.NONE))
+			.satisfies((ex) -> assertThat(ex.getField()).isEqualTo("occurredAt"));
+		assertThat(sunk).isEmpty();
+
+		// The kit's own validator leaves what the kit built to the kit: only the caller's fields.
+		DefaultUsageRecorder kits = new DefaultUsageRecorder(UsageEventValidator.standard(clock, Duration.ofDays(35),
+				BigDecimal.TEN), sunk::add);
+		kits.recordBuiltByKit(tooOld, HeldUsage.NONE);
+		assertThat(sunk).containsExactly(tooOld);
 	}
 
 	@Test

@@ -1,19 +1,23 @@
 package dev.metering.ledger;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.metering.event.HeldUsage;
 import dev.metering.event.UsageEvent;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import org.springframework.dao.DataAccessResourceFailureException;
 
@@ -89,6 +93,45 @@ class BufferedLedgerWriterListenerTests {
 			writer.offer(UsageEvent.builder("acme", "http.requests").build());
 			assertThat(listener.accepted).hasSize(2);
 			assertThat(listener.discarded).hasSize(1);
+		}
+	}
+
+	@Test
+	void theUsageHeldForAnEventTravelsWithItToTheListeners(@TempDir Path directory) {
+		try (TestSchema schema = TestDatabase.H2.newSchema()) {
+			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), schema::dialect, schema.tables());
+			WriterSettings settings = new WriterSettings(2, 1, Duration.ofMillis(10), OverflowPolicy.DROP,
+					Duration.ZERO, Duration.ofSeconds(5), Duration.ofMillis(10), Duration.ofMillis(50));
+			// not started: the buffer of two fills, then the spool keeps events on disk
+			BufferedLedgerWriter writer = new BufferedLedgerWriter(store, settings, Clock.systemUTC());
+			HeldUsage held = (event) -> true;
+			List<String> seen = Collections.synchronizedList(new ArrayList<>());
+			writer.addListener(new LedgerWriteListener() {
+
+				@Override
+				public void accepted(UsageEvent event, HeldUsage usage) {
+					seen.add("accepted " + event.meter() + ((usage == held) ? " held" : " none"));
+				}
+
+				@Override
+				public void spooled(UsageEvent event, HeldUsage usage) {
+					seen.add("spooled " + event.meter() + ((usage == held) ? " held" : " none"));
+				}
+
+			});
+			writer.offer(UsageEvent.builder("acme", "a").build(), held);
+			writer.offer(UsageEvent.builder("acme", "b").build());
+			EventSpool spool = new EventSpool(writer,
+					new SpoolSettings(directory, 64 * 1024, 1024L * 1024, null, Duration.ofMillis(100)));
+			spool.start();
+			try {
+				writer.offer(UsageEvent.builder("acme", "c").build(), held);
+				writer.offer(UsageEvent.builder("acme", "d").build(), held);
+			}
+			finally {
+				spool.stop();
+			}
+			assertThat(seen).containsExactly("accepted a held", "accepted b none", "accepted c held", "spooled d held");
 		}
 	}
 

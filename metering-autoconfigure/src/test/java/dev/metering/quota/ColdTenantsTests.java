@@ -187,7 +187,7 @@ class ColdTenantsTests {
 					if (decision.allowed()) {
 						allowed.computeIfAbsent(tenant, (t) -> new AtomicInteger()).incrementAndGet();
 						UsageEvent event = UsageEvent.builder(tenant, METER).occurredAt(at).build();
-						decision.reservation().recordWith(() -> recorder.record(event));
+						decision.reservation().record(recorder, event);
 					}
 					return null;
 				}));

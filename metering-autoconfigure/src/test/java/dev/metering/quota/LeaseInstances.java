@@ -65,7 +65,7 @@ final class LeaseInstances {
 		}
 		UsageRecorder recorder = context.getBean(UsageRecorder.class);
 		UsageEvent event = UsageEvent.builder(tenant, METER).occurredAt(quotas.getClock().instant()).build();
-		decision.reservation().recordWith(() -> recorder.record(event));
+		decision.reservation().record(recorder, event);
 		return true;
 	}
 

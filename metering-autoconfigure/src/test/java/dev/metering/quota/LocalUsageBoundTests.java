@@ -46,7 +46,8 @@ class LocalUsageBoundTests {
 			QuotaDecision decision = service.check("hot", METER, 1);
 			assertThat(decision.allowed()).isTrue();
 			UsageEvent event = UsageEvent.builder("hot", METER).occurredAt(this.clock.instant()).build();
-			decision.reservation().recordWith(() -> local.accepted(event));
+			local.accepted(event, decision.reservation());
+			decision.reservation().release();
 			if (i < 4) {
 				hotWritten.add(event);
 			}

@@ -56,7 +56,8 @@ final class QuotaFixture {
 	/** What the filter does after the controller: record the event, converting the reservation. */
 	UsageEvent record(QuotaDecision decision, String tenant) {
 		UsageEvent event = UsageEvent.builder(tenant, METER).occurredAt(this.clock.instant()).build();
-		decision.reservation().recordWith(() -> this.local.accepted(event));
+		this.local.accepted(event, decision.reservation());
+		decision.reservation().release();
 		return event;
 	}
 

@@ -135,7 +135,7 @@ class ReparentedLeaseInstancesTests {
 			if (decision.allowed()) {
 				UsageRecorder recorder = context.getBean(UsageRecorder.class);
 				UsageEvent event = UsageEvent.builder(tenant, METER).occurredAt(at).build();
-				decision.reservation().recordWith(() -> recorder.record(event));
+				decision.reservation().record(recorder, event);
 				allowed++;
 			}
 		}

@@ -180,8 +180,7 @@ final class SampleApp implements AutoCloseable {
 			QuotaDecision decision = QuotaExceededException
 				.requireAllowed(this.quotas.check(tenant, "exports.rows", 10), now);
 			decision.reservation()
-				.recordWith(() -> this.recorder
-					.record(UsageEvent.builder(tenant, "exports.rows").quantity(10).occurredAt(now).build()));
+				.record(this.recorder, UsageEvent.builder(tenant, "exports.rows").quantity(10).occurredAt(now).build());
 			return Map.of("rows", 10);
 		}
 

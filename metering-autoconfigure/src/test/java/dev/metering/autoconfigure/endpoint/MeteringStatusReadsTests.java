@@ -129,8 +129,7 @@ class MeteringStatusReadsTests {
 		}
 		UsageRecorder recorder = context.getBean(UsageRecorder.class);
 		decision.reservation()
-			.recordWith(() -> recorder
-				.record(UsageEvent.builder("acme", "api.calls").occurredAt(quotas.getClock().instant()).build()));
+			.record(recorder, UsageEvent.builder("acme", "api.calls").occurredAt(quotas.getClock().instant()).build());
 		return true;
 	}
 
