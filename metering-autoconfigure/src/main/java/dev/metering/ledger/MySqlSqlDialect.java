@@ -3,15 +3,17 @@ package dev.metering.ledger;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.List;
 
+import dev.metering.internal.sql.EventColumn;
+import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.MySqlSql;
 import dev.metering.event.UsageEvent;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * MySQL and MariaDB: multi-row {@code INSERT IGNORE}, whose affected-row count is exactly the
+ * MySQL and MariaDB: multi-row {@code INSERT IGNORE} ({@link MySqlSql#insertEvents}), whose affected-row count is exactly the
  * rows inserted. Timestamps are stored as UTC in {@code DATETIME(6)}. Events are validated before
  * they get here, so IGNORE only ever skips duplicate keys.
  */
@@ -20,19 +22,14 @@ final class MySqlSqlDialect extends SqlDialect {
 	/** Rows per statement: large enough to amortize the round trip, small enough for max_allowed_packet. */
 	private static final int ROWS_PER_STATEMENT = 500;
 
-	private static final String INSERT_EVENTS = "INSERT IGNORE INTO %PREFIX%usage_event (" + EventColumn.names()
-			+ ") VALUES ";
-
-	private static final String ROW = "(" + String.join(", ", Collections.nCopies(EventColumn.ALL.size(), "?")) + ")";
-
-	private final String insertEvents;
+	private final MySqlSql sql;
 
 	/** The statement of a full chunk, built once; shorter chunks (a batch's last) build their own. */
 	private final String insertFullChunk;
 
-	MySqlSqlDialect(MeteringTables tables) {
-		this.insertEvents = tables.resolve(INSERT_EVENTS);
-		this.insertFullChunk = insertSql(ROWS_PER_STATEMENT);
+	MySqlSqlDialect(MySqlSql sql) {
+		this.sql = sql;
+		this.insertFullChunk = sql.insertEvents(ROWS_PER_STATEMENT);
 	}
 
 	@Override
@@ -40,7 +37,7 @@ final class MySqlSqlDialect extends SqlDialect {
 		int inserted = 0;
 		for (int from = 0; from < events.size(); from += ROWS_PER_STATEMENT) {
 			List<UsageEvent> chunk = events.subList(from, Math.min(events.size(), from + ROWS_PER_STATEMENT));
-			String sql = (chunk.size() == ROWS_PER_STATEMENT) ? this.insertFullChunk : insertSql(chunk.size());
+			String sql = (chunk.size() == ROWS_PER_STATEMENT) ? this.insertFullChunk : this.sql.insertEvents(chunk.size());
 			Integer count = jdbc.execute((Connection connection) -> {
 				try (PreparedStatement statement = connection.prepareStatement(sql)) {
 					int p = 1;
@@ -55,10 +52,6 @@ final class MySqlSqlDialect extends SqlDialect {
 			inserted += (count != null) ? count : 0;
 		}
 		return new InsertResult(inserted, events.size() - inserted);
-	}
-
-	private String insertSql(int rows) {
-		return this.insertEvents + String.join(", ", Collections.nCopies(rows, ROW));
 	}
 
 }

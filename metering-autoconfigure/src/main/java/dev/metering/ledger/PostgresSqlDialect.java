@@ -14,13 +14,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 
 import dev.metering.event.UsageEvent;
+import dev.metering.internal.sql.EventColumn;
+import dev.metering.internal.sql.PlannedEachExecution;
+import dev.metering.internal.sql.PostgresSql;
+import dev.metering.internal.sql.TableNames;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.postgresql.PGConnection;
 import org.jspecify.annotations.Nullable;
+import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -73,52 +76,6 @@ final class PostgresSqlDialect extends SqlDialect {
 	private static final boolean PGJDBC_PRESENT = ClassUtils.isPresent("org.postgresql.PGConnection",
 			PostgresSqlDialect.class.getClassLoader());
 
-	/**
-	 * Which of a batch's keys the ledger holds already. Each key probes its unique index through a
-	 * LATERAL ... LIMIT 1, a shape the planner can only run as index look-ups. The plainer
-	 * "event_id = ANY (?)" or a join with unnest was planned, for a 5,000-event batch against
-	 * 1,000,000 rows, as a sequential scan or a hash of the whole ledger (0.4 to 2 s a batch
-	 * instead of 30 ms).
-	 */
-	private static final String FIND_EXISTING = "SELECT x.id, NULL, NULL FROM unnest(CAST(? AS uuid[])) AS x(id) "
-			+ "CROSS JOIN LATERAL (SELECT 1 FROM %PREFIX%usage_event e WHERE e.event_id = x.id LIMIT 1) AS hit "
-			+ "UNION ALL SELECT NULL, x.t, x.k FROM unnest(CAST(? AS varchar[]), CAST(? AS varchar[])) AS x(t, k) "
-			+ "CROSS JOIN LATERAL (SELECT 1 FROM %PREFIX%usage_event e "
-			+ "WHERE e.tenant_id = x.t AND e.idempotency_key = x.k LIMIT 1) AS hit";
-
-	private static final String COPY_EVENTS = "COPY %PREFIX%usage_event (" + EventColumn.names() + ") FROM STDIN (FORMAT binary)";
-
-	/**
-	 * Whether the sum table exists, the sequence of the ledger's ids (null when none), and whether
-	 * this role may insert into the one and take ids from the other (a role that inserts ledger
-	 * rows needs neither privilege for them). The privilege functions take an oid, so a missing
-	 * table or sequence gives null, not an error.
-	 */
-	private static final String FIND_SUM_TARGET = "SELECT sums IS NOT NULL, seq, "
-			+ "COALESCE(has_table_privilege(CAST(sums AS oid), 'INSERT') AND has_sequence_privilege("
-			+ "CAST(to_regclass(seq) AS oid), 'USAGE'), false) FROM (SELECT to_regclass(?) AS sums, "
-			+ "pg_get_serial_sequence(?, 'id') AS seq) t";
-
-	private static final String NEXT_ID = "SELECT nextval(CAST(? AS regclass))";
-
-	/**
-	 * Writes a batch's sums with its id run, from the id taken before its COPY to the sequence's
-	 * value now, only when the run holds exactly that id and the rows COPYed.
-	 */
-	private static final String INSERT_SUMS = "WITH run AS (SELECT CAST(? AS bigint) AS first_id, "
-			+ "currval(CAST(? AS regclass)) AS last_id) INSERT INTO %PREFIX%usage_event_sum (first_id, last_id, "
-			+ "tenant_id, meter, billing_scope_id, period_start, user_id, quantity, event_count) SELECT run.first_id, "
-			+ "run.last_id, s.* FROM run, unnest(CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), "
-			+ "CAST(? AS timestamptz[]), CAST(? AS varchar[]), CAST(? AS numeric[]), CAST(? AS bigint[])) AS s "
-			+ "WHERE run.last_id - run.first_id = ?";
-
-	/** One text array per column, in {@link EventColumn} order. */
-	private static final String INSERT_UNNEST = "INSERT INTO %PREFIX%usage_event (" + EventColumn.names()
-			+ ") SELECT * FROM unnest(" + EventColumn.ALL.stream()
-				.map((column) -> "CAST(? AS " + arrayType(column.type()) + ")")
-				.collect(Collectors.joining(", "))
-			+ ") ON CONFLICT DO NOTHING";
-
 	/** Batches that drop repeated event ids before COPY after a COPY hit a unique index. */
 	static final int ID_WATCH_BATCHES = 64;
 
@@ -133,13 +90,7 @@ final class PostgresSqlDialect extends SqlDialect {
 	/** Batches left that drop repeated event ids before COPY. */
 	private final AtomicInteger idWatchBatches = new AtomicInteger();
 
-	private final String findExisting;
-
-	private final String copyEvents;
-
-	private final String insertUnnest;
-
-	private final String insertSums;
+	private final PostgresSql sql;
 
 	private final MeteringTables tables;
 
@@ -154,10 +105,7 @@ final class PostgresSqlDialect extends SqlDialect {
 		this.copy = copy && PGJDBC_PRESENT;
 		this.sums = sums;
 		this.tables = tables;
-		this.findExisting = tables.resolve(FIND_EXISTING);
-		this.copyEvents = tables.resolve(COPY_EVENTS);
-		this.insertUnnest = tables.resolve(INSERT_UNNEST);
-		this.insertSums = tables.resolve(INSERT_SUMS);
+		this.sql = new PostgresSql(new TableNames(tables.prefix()));
 	}
 
 	@Override
@@ -230,7 +178,7 @@ final class PostgresSqlDialect extends SqlDialect {
 		if (sequence == null) {
 			sequence = Optional.empty();
 			if (this.sums) {
-				try (PreparedStatement statement = connection.prepareStatement(FIND_SUM_TARGET)) {
+				try (PreparedStatement statement = connection.prepareStatement(this.sql.findSumTarget())) {
 					statement.setString(1, this.tables.usageEventSum());
 					statement.setString(2, this.tables.usageEvent());
 					try (ResultSet found = statement.executeQuery()) {
@@ -261,7 +209,7 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	/** Takes the next id of the ledger's sequence. */
 	private long nextId(Connection connection, String sequence) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement(NEXT_ID)) {
+		try (PreparedStatement statement = connection.prepareStatement(this.sql.nextId())) {
 			statement.setString(1, sequence);
 			try (ResultSet next = statement.executeQuery()) {
 				next.next();
@@ -279,7 +227,7 @@ final class PostgresSqlDialect extends SqlDialect {
 			throws SQLException {
 		String[][] columns = sums.columns();
 		Array[] arrays = new Array[columns.length];
-		try (PreparedStatement statement = connection.prepareStatement(this.insertSums)) {
+		try (PreparedStatement statement = connection.prepareStatement(this.sql.insertSums())) {
 			statement.setLong(1, before);
 			statement.setString(2, sequence);
 			for (int c = 0; c < columns.length; c++) {
@@ -307,7 +255,7 @@ final class PostgresSqlDialect extends SqlDialect {
 	 */
 	private long copy(Connection connection, List<UsageEvent> events, @Nullable Set<UUID> ids,
 			Set<List<String>> keys, Instant recordedAt) throws SQLException {
-		PgCopy.Stream stream = new PgCopy.Stream(connection, this.copyEvents);
+		PgCopy.Stream stream = new PgCopy.Stream(connection, this.sql.copyEvents());
 		try {
 			PostgresCopyBinary rows = new PostgresCopyBinary(stream, recordedAt);
 			for (UsageEvent event : events) {
@@ -348,7 +296,7 @@ final class PostgresSqlDialect extends SqlDialect {
 		Array[] arrays = { connection.createArrayOf("text", eventIds),
 				connection.createArrayOf("text", keyTenants.toArray()),
 				connection.createArrayOf("text", keyValues.toArray()) };
-		try (PreparedStatement statement = connection.prepareStatement(this.findExisting)) {
+		try (PreparedStatement statement = connection.prepareStatement(this.sql.findExisting())) {
 			// Planned for each batch with its values and the ledger as it is now: server-prepared, it
 			// soon ran a cached generic plan made for another state of the ledger (after a truncation,
 			// in the benchmark), and 5,000-event batches ran at a fifth of their speed. Planning costs
@@ -387,7 +335,7 @@ final class PostgresSqlDialect extends SqlDialect {
 				values[c][i] = columns.get(c).text(event, recordedAt);
 			}
 		}
-		try (PreparedStatement statement = connection.prepareStatement(this.insertUnnest)) {
+		try (PreparedStatement statement = connection.prepareStatement(this.sql.insertUnnest())) {
 			Array[] arrays = new Array[values.length];
 			for (int c = 0; c < values.length; c++) {
 				arrays[c] = connection.createArrayOf("text", values[c]);
@@ -403,16 +351,6 @@ final class PostgresSqlDialect extends SqlDialect {
 				}
 			}
 		}
-	}
-
-	private static String arrayType(EventColumn.Type type) {
-		return switch (type) {
-			case UUID -> "uuid[]";
-			case TEXT -> "varchar[]";
-			case DECIMAL -> "numeric[]";
-			case TIMESTAMP -> "timestamptz[]";
-			case JSON -> "jsonb[]";
-		};
 	}
 
 	/**
