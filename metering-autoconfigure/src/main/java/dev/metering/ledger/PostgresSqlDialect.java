@@ -23,8 +23,6 @@ import dev.metering.internal.sql.TableNames;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.ClassUtils;
@@ -35,17 +33,15 @@ import org.springframework.util.ClassUtils;
  * {@code ON CONFLICT DO NOTHING}) and the rest is {@code COPY}ed straight into the ledger, under a
  * savepoint, in COPY's binary format (the server parses no digits: a fifth less of its CPU per
  * row than the text format), each row encoded as it streams ({@link PostgresCopyBinary}, 64 KiB
- * at a time): the server inserts while the client encodes, where a batch encoded whole before
- * sending left the server asleep for the encoding (docs/BENCHMARKS.md, issue 14). A repeated event id inside the batch is not looked for: a set
- * of 20,000 ids cost a quarter of the writer's CPU, for repeats that only retries and replays make;
- * one makes the COPY hit the unique index like a repeat of a stored event, and after such a batch
- * the next {@value #ID_WATCH_BATCHES} batches drop repeated ids before COPYing, so a source
- * of many repeats does not take the slow path batch after batch. Only when the COPY hits a unique
- * index (a retried or replayed batch) is the savepoint rolled back, one query finds which of the
- * batch's event ids and (tenant, idempotency key) pairs the ledger already holds, and the rest is
- * {@code COPY}ed. That measured fastest of the idempotent ways (docs/BENCHMARKS.md): COPY
- * inserts rows in bulk, where every {@code INSERT ... ON CONFLICT} pays for a speculative
- * insertion per row. The count is exact: the rows COPY reports. Another writer committing one of
+ * at a time), so the server inserts while the client encodes. A repeated event id inside the
+ * batch is not looked for (a set of the batch's ids cost a quarter of the writer's CPU, for
+ * repeats only retries and replays make): one makes the COPY hit the unique index like a repeat
+ * of a stored event, and the next {@value #ID_WATCH_BATCHES} batches then drop repeated ids
+ * before COPYing, so a source of many repeats does not take the slow path batch after batch.
+ * Only when the COPY hits a unique index (a retried or replayed batch) is the savepoint rolled
+ * back, one query finds which of the batch's event ids and (tenant, idempotency key) pairs the
+ * ledger already holds, and the rest is {@code COPY}ed: COPY inserts rows in bulk, where every
+ * {@code INSERT ... ON CONFLICT} pays for a speculative insertion per row. The count is exact: the rows COPY reports. Another writer committing one of
  * the keys between the look-up and the second COPY makes it fail with a unique violation, and
  * {@link JdbcUsageEventStore} then writes that batch row by row, each row skipping only itself.
  * <p>
@@ -297,10 +293,8 @@ final class PostgresSqlDialect extends SqlDialect {
 				connection.createArrayOf("text", keyTenants.toArray()),
 				connection.createArrayOf("text", keyValues.toArray()) };
 		try (PreparedStatement statement = connection.prepareStatement(this.sql.findExisting())) {
-			// Planned for each batch with its values and the ledger as it is now: server-prepared, it
-			// soon ran a cached generic plan made for another state of the ledger (after a truncation,
-			// in the benchmark), and 5,000-event batches ran at a fifth of their speed. Planning costs
-			// milliseconds a batch (15 ms for 5,000 keys, measured on a loaded machine).
+			// Planned for each batch with its values and the ledger as it is now: a cached generic plan
+			// made for another state of the ledger ran large batches at a fraction of their speed.
 			PlannedEachExecution.apply(statement);
 			for (int i = 0; i < arrays.length; i++) {
 				statement.setArray(i + 1, arrays[i]);
@@ -351,61 +345,6 @@ final class PostgresSqlDialect extends SqlDialect {
 				}
 			}
 		}
-	}
-
-	/**
-	 * pgjdbc's COPY API, in a class of its own so that the dialect loads, and falls back to
-	 * {@code unnest}, when pgjdbc is not on the classpath.
-	 */
-	private static final class PgCopy {
-
-		static boolean supports(Connection connection) throws SQLException {
-			return connection.isWrapperFor(PGConnection.class);
-		}
-
-		/** One COPY, started with its first chunk, so a batch of repeats only sends nothing. */
-		static final class Stream implements PostgresCopyBinary.Sink {
-
-			private final Connection connection;
-
-			private final String sql;
-
-			private @Nullable CopyIn copyIn;
-
-			Stream(Connection connection, String sql) {
-				this.connection = connection;
-				this.sql = sql;
-			}
-
-			@Override
-			public void write(byte[] bytes, int offset, int length) throws SQLException {
-				CopyIn copy = this.copyIn;
-				if (copy == null) {
-					copy = this.connection.unwrap(PGConnection.class).getCopyAPI().copyIn(this.sql);
-					this.copyIn = copy;
-				}
-				copy.writeToCopy(bytes, offset, length);
-			}
-
-			long end() throws SQLException {
-				return (this.copyIn != null) ? this.copyIn.endCopy() : 0;
-			}
-
-			/** Ends a failed COPY so the connection takes the rollback that follows. */
-			void cancel(Exception failure) {
-				CopyIn copy = this.copyIn;
-				if (copy != null && copy.isActive()) {
-					try {
-						copy.cancelCopy();
-					}
-					catch (SQLException cancel) {
-						failure.addSuppressed(cancel);
-					}
-				}
-			}
-
-		}
-
 	}
 
 }

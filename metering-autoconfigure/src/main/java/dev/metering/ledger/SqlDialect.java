@@ -3,7 +3,6 @@ package dev.metering.ledger;
 import java.time.Instant;
 import java.util.List;
 
-import dev.metering.internal.sql.EventColumn;
 import dev.metering.internal.sql.H2Sql;
 import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.internal.sql.MySqlSql;
