@@ -31,7 +31,7 @@ import dev.metering.billing.TopUser;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.rollup.RollupJob;
 import dev.metering.rollup.RollupResult;
 import dev.metering.rollup.RollupSettings;

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 import dev.metering.event.UsageEvent;
-import dev.metering.ledger.EventColumn;
+import dev.metering.internal.sql.EventColumn;
 import dev.metering.ledger.PostgresCopyBinary;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.copy.CopyIn;

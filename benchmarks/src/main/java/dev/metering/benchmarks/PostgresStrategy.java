@@ -19,10 +19,10 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import dev.metering.event.UsageEvent;
-import dev.metering.ledger.EventColumn;
+import dev.metering.internal.sql.EventColumn;
 import dev.metering.ledger.InsertResult;
 import dev.metering.ledger.JdbcUsageEventStore;
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.ledger.PostgresCopyBinary;
 import dev.metering.ledger.UsageEventStore;

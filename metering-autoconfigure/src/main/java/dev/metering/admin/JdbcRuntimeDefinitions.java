@@ -14,6 +14,9 @@ import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
+import dev.metering.internal.sql.DefinitionSql;
+import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.Enforcement;
 import dev.metering.quota.QuotaWindow;
@@ -33,7 +36,9 @@ public class JdbcRuntimeDefinitions {
 
 	private final JdbcTemplate jdbc;
 
-	private final SingletonSupplier<RuntimeDefinitionSql> sql;
+	private final DefinitionSql sql;
+
+	private final SingletonSupplier<LedgerDatabase> database;
 
 	private final RowMapper<QuotaRow> quotaRows = (rs, n) -> quotaRow(rs);
 
@@ -43,24 +48,25 @@ public class JdbcRuntimeDefinitions {
 	 * Creates the store, its cached reads serving 30 seconds.
 	 * @param dataSource the database
 	 * @param tables the table names
-	 * @param platform {@code postgresql}, {@code h2} or {@code mysql}, asked on first use
+	 * @param database the database, asked on first use
 	 */
-	public JdbcRuntimeDefinitions(DataSource dataSource, MeteringTables tables, Supplier<String> platform) {
-		this(dataSource, tables, platform, Duration.ofSeconds(30));
+	public JdbcRuntimeDefinitions(DataSource dataSource, MeteringTables tables, Supplier<LedgerDatabase> database) {
+		this(dataSource, tables, database, Duration.ofSeconds(30));
 	}
 
 	/**
 	 * Creates the store.
 	 * @param dataSource the database
 	 * @param tables the table names
-	 * @param platform {@code postgresql}, {@code h2} or {@code mysql}, asked on first use
+	 * @param database the database, asked on first use
 	 * @param ttl how long the reads enforcement makes of tenants it has not seen (which tenants
 	 * have rows, a plan's quotas) serve before they are reloaded ({@code metering.cache.definitions-ttl})
 	 */
-	public JdbcRuntimeDefinitions(DataSource dataSource, MeteringTables tables, Supplier<String> platform,
+	public JdbcRuntimeDefinitions(DataSource dataSource, MeteringTables tables, Supplier<LedgerDatabase> database,
 			Duration ttl) {
 		this.jdbc = new JdbcTemplate(dataSource);
-		this.sql = SingletonSupplier.of(() -> new RuntimeDefinitionSql(tables, platform.get()));
+		this.sql = new DefinitionSql(new TableNames(tables.prefix()));
+		this.database = SingletonSupplier.of(database);
 		this.reads = new CachedDefinitionReads(this, ttl);
 	}
 
@@ -90,7 +96,7 @@ public class JdbcRuntimeDefinitions {
 	@Nullable Set<String> tenantsWithRows(int most) {
 		JdbcTemplate bounded = new JdbcTemplate(this.jdbc.getDataSource());
 		bounded.setMaxRows(most + 1);
-		List<String> ids = bounded.query(this.sql.obtain().selectTenantsWithRows, (rs, n) -> rs.getString(1));
+		List<String> ids = bounded.query(this.sql.selectTenantsWithRows, (rs, n) -> rs.getString(1));
 		return (ids.size() > most) ? null : Set.copyOf(new HashSet<>(ids));
 	}
 
@@ -100,7 +106,7 @@ public class JdbcRuntimeDefinitions {
 	 * @return {@code true} when it has a row
 	 */
 	public boolean hasPlan(String plan) {
-		return !this.jdbc.queryForList(this.sql.obtain().selectPlan, plan).isEmpty();
+		return !this.jdbc.queryForList(this.sql.selectPlan, plan).isEmpty();
 	}
 
 	/**
@@ -108,7 +114,7 @@ public class JdbcRuntimeDefinitions {
 	 * @return plan names, sorted
 	 */
 	public List<String> planNames() {
-		return this.jdbc.query(this.sql.obtain().selectPlans, (rs, n) -> rs.getString(1));
+		return this.jdbc.query(this.sql.selectPlans, (rs, n) -> rs.getString(1));
 	}
 
 	/**
@@ -117,11 +123,11 @@ public class JdbcRuntimeDefinitions {
 	 * @return its rows, by meter and window
 	 */
 	public List<QuotaRow> planQuotas(String plan) {
-		return this.jdbc.query(this.sql.obtain().selectPlanQuotas, this.quotaRows, plan);
+		return this.jdbc.query(this.sql.selectPlanQuotas, this.quotaRows, plan);
 	}
 
 	Optional<QuotaRow> planQuota(String plan, String meter, QuotaWindow window) {
-		return this.jdbc.query(this.sql.obtain().selectPlanQuota, this.quotaRows, plan, meter, window.id()).stream().findFirst();
+		return this.jdbc.query(this.sql.selectPlanQuota, this.quotaRows, plan, meter, window.id()).stream().findFirst();
 	}
 
 	/**
@@ -130,7 +136,7 @@ public class JdbcRuntimeDefinitions {
 	 * @return its row, empty when it has none
 	 */
 	Optional<TenantRow> tenant(String tenantId) {
-		return this.jdbc.query(this.sql.obtain().selectTenant, (rs, n) -> tenantRow(rs), tenantId).stream().findFirst();
+		return this.jdbc.query(this.sql.selectTenant, (rs, n) -> tenantRow(rs), tenantId).stream().findFirst();
 	}
 
 	/**
@@ -138,7 +144,7 @@ public class JdbcRuntimeDefinitions {
 	 * @return the rows
 	 */
 	List<TenantRow> hierarchyTenants() {
-		return this.jdbc.query(this.sql.obtain().selectHierarchyTenants, (rs, n) -> tenantRow(rs));
+		return this.jdbc.query(this.sql.selectHierarchyTenants, (rs, n) -> tenantRow(rs));
 	}
 
 	/**
@@ -147,7 +153,7 @@ public class JdbcRuntimeDefinitions {
 	 */
 	void createHierarchyLock(Instant now) {
 		try {
-			this.jdbc.update(this.sql.obtain().insertHierarchyLock, ts(now));
+			this.jdbc.update(this.sql.insertHierarchyLock, ts(now));
 		}
 		catch (DuplicateKeyException ex) {
 			// There already.
@@ -160,7 +166,7 @@ public class JdbcRuntimeDefinitions {
 	 * @return {@code false} when the lock row is missing ({@link #createHierarchyLock})
 	 */
 	boolean lockHierarchy(Instant now) {
-		return this.jdbc.update(this.sql.obtain().lockHierarchy, ts(now)) > 0;
+		return this.jdbc.update(this.sql.lockHierarchy, ts(now)) > 0;
 	}
 
 	/**
@@ -169,82 +175,82 @@ public class JdbcRuntimeDefinitions {
 	 * @return its rows, by meter and window
 	 */
 	public List<QuotaRow> tenantQuotas(String tenantId) {
-		return this.jdbc.query(this.sql.obtain().selectTenantQuotas, this.quotaRows, tenantId);
+		return this.jdbc.query(this.sql.selectTenantQuotas, this.quotaRows, tenantId);
 	}
 
 	Optional<QuotaRow> tenantQuota(String tenantId, String meter, QuotaWindow window) {
-		return this.jdbc.query(this.sql.obtain().selectTenantQuota, this.quotaRows, tenantId, meter, window.id())
+		return this.jdbc.query(this.sql.selectTenantQuota, this.quotaRows, tenantId, meter, window.id())
 			.stream()
 			.findFirst();
 	}
 
 	long tenantsOnPlan(String plan) {
-		Long count = this.jdbc.queryForObject(this.sql.obtain().countTenantsOnPlan, Long.class, plan);
+		Long count = this.jdbc.queryForObject(this.sql.countTenantsOnPlan, Long.class, plan);
 		return (count != null) ? count : 0;
 	}
 
 	void insertPlan(String plan, @Nullable String description, Instant now) {
-		this.jdbc.update(this.sql.obtain().insertPlan, plan, description, ts(now), ts(now));
+		this.jdbc.update(this.sql.insertPlan, plan, description, ts(now), ts(now));
 	}
 
 	void deletePlan(String plan) {
-		this.jdbc.update(this.sql.obtain().deletePlanQuotas, plan);
-		this.jdbc.update(this.sql.obtain().deletePlan, plan);
+		this.jdbc.update(this.sql.deletePlanQuotas, plan);
+		this.jdbc.update(this.sql.deletePlan, plan);
 	}
 
 	void savePlanQuota(String plan, QuotaRow row, boolean exists, Instant now) {
 		if (exists) {
-			this.jdbc.update(this.sql.obtain().updatePlanQuota, row.limit(), row.enforcement().id(), row.softThreshold(),
+			this.jdbc.update(this.sql.updatePlanQuota, row.limit(), row.enforcement().id(), row.softThreshold(),
 					ts(now), plan, row.meter(), row.window().id());
 		}
 		else {
-			this.jdbc.update(this.sql.obtain().insertPlanQuota, plan, row.meter(), row.window().id(), row.limit(),
+			this.jdbc.update(this.sql.insertPlanQuota, plan, row.meter(), row.window().id(), row.limit(),
 					row.enforcement().id(), row.softThreshold(), ts(now));
 		}
 	}
 
 	void deletePlanQuota(String plan, String meter, QuotaWindow window) {
-		this.jdbc.update(this.sql.obtain().deletePlanQuota, plan, meter, window.id());
+		this.jdbc.update(this.sql.deletePlanQuota, plan, meter, window.id());
 	}
 
 	void saveTenant(TenantRow row, boolean exists, Instant now) {
 		if (exists) {
-			this.jdbc.update(this.sql.obtain().updateTenant, row.plan(), row.exempt(), row.parentId(), row.billingAttribution(),
+			this.jdbc.update(this.sql.updateTenant, row.plan(), row.exempt(), row.parentId(), row.billingAttribution(),
 					row.exemptDescendants(), ts(now), row.tenantId());
 		}
 		else {
-			this.jdbc.update(this.sql.obtain().insertTenant, row.tenantId(), row.plan(), row.exempt(), row.parentId(),
+			this.jdbc.update(this.sql.insertTenant, row.tenantId(), row.plan(), row.exempt(), row.parentId(),
 					row.billingAttribution(), row.exemptDescendants(), ts(now), ts(now));
 		}
 	}
 
 	void deleteTenant(String tenantId) {
-		this.jdbc.update(this.sql.obtain().deleteTenantQuotas, tenantId);
-		this.jdbc.update(this.sql.obtain().deleteTenant, tenantId);
+		this.jdbc.update(this.sql.deleteTenantQuotas, tenantId);
+		this.jdbc.update(this.sql.deleteTenant, tenantId);
 	}
 
 	void deleteTenantRow(String tenantId) {
-		this.jdbc.update(this.sql.obtain().deleteTenant, tenantId);
+		this.jdbc.update(this.sql.deleteTenant, tenantId);
 	}
 
 	void saveTenantQuota(String tenantId, QuotaRow row, boolean exists, Instant now) {
 		if (exists) {
-			this.jdbc.update(this.sql.obtain().updateTenantQuota, row.limit(), row.enforcement().id(), row.softThreshold(),
+			this.jdbc.update(this.sql.updateTenantQuota, row.limit(), row.enforcement().id(), row.softThreshold(),
 					ts(now), tenantId, row.meter(), row.window().id());
 		}
 		else {
-			this.jdbc.update(this.sql.obtain().insertTenantQuota, tenantId, row.meter(), row.window().id(), row.limit(),
+			this.jdbc.update(this.sql.insertTenantQuota, tenantId, row.meter(), row.window().id(), row.limit(),
 					row.enforcement().id(), row.softThreshold(), ts(now));
 		}
 	}
 
 	void deleteTenantQuota(String tenantId, String meter, QuotaWindow window) {
-		this.jdbc.update(this.sql.obtain().deleteTenantQuota, tenantId, meter, window.id());
+		this.jdbc.update(this.sql.deleteTenantQuota, tenantId, meter, window.id());
 	}
 
 	void audit(Instant at, String actor, String action, String target, @Nullable String oldValue,
 			@Nullable String newValue) {
-		this.jdbc.update(this.sql.obtain().insertAudit, ts(at), actor, action, target, oldValue, newValue);
+		this.jdbc.update(this.sql.insertAudit, ts(at), actor, action, target, oldValue, newValue);
 	}
 
 	/**
@@ -258,8 +264,8 @@ public class JdbcRuntimeDefinitions {
 		String pattern = targetPrefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
 		JdbcTemplate bounded = new JdbcTemplate(this.jdbc.getDataSource());
 		bounded.setMaxRows(limit);
-		return bounded.query(this.sql.obtain().selectAudit,
-				(rs, n) -> new AuditEntry(rs.getLong(1), this.sql.obtain().readTimestamp(rs, 2), rs.getString(3),
+		return bounded.query(this.sql.selectAudit,
+				(rs, n) -> new AuditEntry(rs.getLong(1), this.database.obtain().readTimestamp(rs, 2), rs.getString(3),
 						rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7)),
 				pattern);
 	}
@@ -270,7 +276,7 @@ public class JdbcRuntimeDefinitions {
 	 * @return the lag in ledger ids, 0 when everything is folded
 	 */
 	public long rollupLag(String rollupName) {
-		Long lag = this.jdbc.queryForObject(this.sql.obtain().rollupLag, Long.class, rollupName);
+		Long lag = this.jdbc.queryForObject(this.sql.rollupLag, Long.class, rollupName);
 		return (lag != null) ? Math.max(0, lag) : 0;
 	}
 
@@ -283,7 +289,7 @@ public class JdbcRuntimeDefinitions {
 			if (connection.isReadOnly()) {
 				return false;
 			}
-			try (var statement = connection.prepareStatement(this.sql.obtain().ledgerProbe)) {
+			try (var statement = connection.prepareStatement(this.sql.ledgerProbe)) {
 				statement.executeQuery().close();
 			}
 			return true;
@@ -292,7 +298,7 @@ public class JdbcRuntimeDefinitions {
 	}
 
 	private Object ts(Instant instant) {
-		return this.sql.obtain().timestamp(instant);
+		return this.database.obtain().timestamp(instant);
 	}
 
 	private static QuotaRow quotaRow(ResultSet rs) throws SQLException {

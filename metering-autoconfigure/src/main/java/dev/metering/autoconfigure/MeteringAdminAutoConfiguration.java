@@ -51,7 +51,7 @@ public final class MeteringAdminAutoConfiguration {
 	JdbcRuntimeDefinitions meteringRuntimeDefinitions(DataSource dataSource, MeteringJdbcProperties jdbc,
 			MeteringTables tables, MeteringCacheProperties cache) {
 		return new JdbcRuntimeDefinitions(dataSource, tables,
-				() -> MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc).get().platform(),
+				MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc),
 				cache.getDefinitionsTtl());
 	}
 

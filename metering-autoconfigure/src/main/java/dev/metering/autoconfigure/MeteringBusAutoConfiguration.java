@@ -7,6 +7,7 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 import dev.metering.admin.JdbcRuntimeDefinitions;
+import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.InvalidQuotaConfigurationException;
@@ -131,7 +132,7 @@ public final class MeteringBusAutoConfiguration {
 		}
 		DataSource database = dataSource.getIfUnique();
 		boolean postgres = database != null && ClassUtils.isPresent(PG_CONNECTION, getClass().getClassLoader())
-				&& "postgresql".equals(MeteringLedgerAutoConfiguration.dialect(database, jdbc).get().platform());
+				&& MeteringLedgerAutoConfiguration.dialect(database, jdbc).get() == LedgerDatabase.POSTGRESQL;
 		if (type == MeteringBusProperties.BusType.POSTGRES && !postgres) {
 			throw new InvalidQuotaConfigurationException("metering.bus.type", "postgres",
 					"needs a PostgreSQL DataSource and the PostgreSQL JDBC driver");

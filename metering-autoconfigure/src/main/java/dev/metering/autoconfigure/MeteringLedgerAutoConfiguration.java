@@ -13,7 +13,7 @@ import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.EventSpool;
 import dev.metering.ledger.JdbcUsageEventStore;
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.ledger.SpoolSettings;

@@ -11,9 +11,12 @@ import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
+import dev.metering.internal.sql.BillingSql;
+import dev.metering.internal.sql.TableNames;
+import dev.metering.rollup.RollupJob;
 import dev.metering.billing.BillingException.Reason;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.rollup.UsageReader;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -68,7 +71,7 @@ public class BillingReportService {
 		this.usage = usage;
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.dialect = SingletonSupplier.of(dialect);
-		this.sql = new BillingSql(tables);
+		this.sql = new BillingSql(new TableNames(tables.prefix()));
 		this.rounding = rounding;
 		this.closeAfter = closeAfter;
 		this.clock = clock;
@@ -120,8 +123,8 @@ public class BillingReportService {
 		Object to = dialect.timestamp(period.to());
 		return this.jdbc
 			.queryForList(this.sql.attributedTenants, String.class, billingScope, from, to,
-					UnfoldedRows.lowestId(this.jdbc, this.sql), billingScope, from, to, BillingSql.ROLLUP,
-					BillingSql.ROLLUP)
+					UnfoldedRows.lowestId(this.jdbc, this.sql), billingScope, from, to, RollupJob.NAME,
+					RollupJob.NAME)
 			.stream()
 			.sorted()
 			.toList();

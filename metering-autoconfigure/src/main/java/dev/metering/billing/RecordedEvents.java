@@ -12,6 +12,8 @@ import java.util.UUID;
 
 import javax.sql.DataSource;
 
+import dev.metering.internal.sql.BillingSql;
+import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
 
 import org.springframework.jdbc.core.ConnectionCallback;
@@ -36,7 +38,7 @@ public class RecordedEvents {
 	 */
 	public RecordedEvents(DataSource dataSource, MeteringTables tables) {
 		this.jdbc = new JdbcTemplate(dataSource);
-		this.sql = new BillingSql(tables);
+		this.sql = new BillingSql(new TableNames(tables.prefix()));
 	}
 
 	/**

@@ -2,6 +2,8 @@ package dev.metering.billing;
 
 import java.util.List;
 
+import dev.metering.internal.sql.BillingSql;
+import dev.metering.rollup.RollupJob;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -19,7 +21,7 @@ final class UnfoldedRows {
 			long next = rs.getLong(1) + 1;
 			long gap = rs.getLong(2);
 			return rs.wasNull() ? next : Math.min(next, gap);
-		}, BillingSql.ROLLUP);
+		}, RollupJob.NAME);
 		return lowest.isEmpty() ? 0 : lowest.get(0);
 	}
 

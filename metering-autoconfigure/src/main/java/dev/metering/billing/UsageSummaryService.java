@@ -10,8 +10,11 @@ import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
+import dev.metering.internal.sql.BillingSql;
+import dev.metering.internal.sql.TableNames;
+import dev.metering.rollup.RollupJob;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.LedgerDatabase;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.function.SingletonSupplier;
@@ -40,7 +43,7 @@ public class UsageSummaryService {
 	public UsageSummaryService(DataSource dataSource, Supplier<LedgerDatabase> dialect, MeteringTables tables) {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.dialect = SingletonSupplier.of(dialect);
-		this.sql = new BillingSql(tables);
+		this.sql = new BillingSql(new TableNames(tables.prefix()));
 	}
 
 	/**
@@ -69,7 +72,7 @@ public class UsageSummaryService {
 		this.jdbc.query(this.sql.tenantHoursAndUnfolded, (rs) -> {
 			Instant at = dialect.readTimestamp(rs, 1);
 			buckets.merge(granularity.start(at), rs.getBigDecimal(2), BigDecimal::add);
-		}, tenant, meter, from, to, lowest, tenant, meter, from, to, BillingSql.ROLLUP, BillingSql.ROLLUP);
+		}, tenant, meter, from, to, lowest, tenant, meter, from, to, RollupJob.NAME, RollupJob.NAME);
 		List<UsageSummary.Bucket> result = new ArrayList<>(buckets.size());
 		BigDecimal total = BigDecimal.ZERO;
 		for (Map.Entry<Instant, BigDecimal> bucket : buckets.entrySet()) {
@@ -97,7 +100,7 @@ public class UsageSummaryService {
 		long lowest = UnfoldedRows.lowestId(this.jdbc, this.sql);
 		return this.jdbc.query(this.sql.topUsers,
 				(rs, n) -> new TopUser(rs.getString(1), rs.getBigDecimal(2), rs.getLong(3)), tenant, meter, from, to,
-				lowest, tenant, meter, from, to, BillingSql.ROLLUP, BillingSql.ROLLUP, limit);
+				lowest, tenant, meter, from, to, RollupJob.NAME, RollupJob.NAME, limit);
 	}
 
 	private static Instant max(Instant a, Instant b) {

@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
+import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.event.UsageEvent;
 
 import org.springframework.dao.DuplicateKeyException;

@@ -1,6 +1,6 @@
 package dev.metering.ledger;
 
-import java.util.regex.Pattern;
+import dev.metering.internal.sql.TableNames;
 
 /**
  * The kit's table names under one prefix ({@code metering.jdbc.table-prefix}, default
@@ -14,20 +14,16 @@ public record MeteringTables(String prefix) {
 	/** The default prefix, and the one the shipped schema scripts use. */
 	public static final String DEFAULT_PREFIX = "metering_";
 
-	private static final Pattern SAFE_PREFIX = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*");
 
 	public MeteringTables {
-		if (prefix == null || !SAFE_PREFIX.matcher(prefix).matches()) {
-			throw new IllegalArgumentException("metering.jdbc.table-prefix must be letters, digits and '_' "
-					+ "(optionally 'schema.' first), was '" + prefix + "'");
-		}
+		TableNames.checkPrefix(prefix);
 	}
 
 	/**
 	 * The placeholder of the table prefix in the kit's statements, resolved once by
 	 * {@link #resolve(String)} when the class that runs them is built.
 	 */
-	public static final String PREFIX_PLACEHOLDER = "%PREFIX%";
+	public static final String PREFIX_PLACEHOLDER = TableNames.PREFIX_PLACEHOLDER;
 
 	/**
 	 * A statement written with {@link #PREFIX_PLACEHOLDER} before every table name, for these

@@ -4,19 +4,21 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLWarning;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 
+import dev.metering.internal.sql.EventColumn;
+import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.MySqlSql;
 import dev.metering.event.UsageEvent;
-
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.DataIntegrityViolationException;
+
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * MySQL and MariaDB: multi-row {@code INSERT IGNORE}, whose affected-row count is exactly the
+ * MySQL and MariaDB: multi-row {@code INSERT IGNORE} ({@link MySqlSql#insertEvents}), whose affected-row count is exactly the
  * rows inserted. Timestamps are stored as UTC in {@code DATETIME(6)}. IGNORE is there to skip
  * duplicate keys, but it also turns data errors (a value too long, out of range) into warnings
  * and stores the row changed: such a warning fails the statement, so the row is refused as on
@@ -27,25 +29,20 @@ final class MySqlSqlDialect extends SqlDialect {
 	/** Rows per statement: large enough to amortize the round trip, small enough for max_allowed_packet. */
 	private static final int ROWS_PER_STATEMENT = 500;
 
-	private static final String INSERT_EVENTS = "INSERT IGNORE INTO %PREFIX%usage_event (" + EventColumn.names()
-			+ ") VALUES ";
-
-	private static final String ROW = "(" + String.join(", ", Collections.nCopies(EventColumn.ALL.size(), "?")) + ")";
-
 	/**
 	 * Warnings that mean a row was stored other than as given: column cannot be null, out of
 	 * range, data truncated, incorrect value, too long. Duplicate keys (1062) are what IGNORE is for.
 	 */
 	private static final Set<Integer> DATA_ERRORS = Set.of(1048, 1264, 1265, 1292, 1366, 1406);
 
-	private final String insertEvents;
+	private final MySqlSql sql;
 
 	/** The statement of a full chunk, built once; shorter chunks (a batch's last) build their own. */
 	private final String insertFullChunk;
 
-	MySqlSqlDialect(MeteringTables tables) {
-		this.insertEvents = tables.resolve(INSERT_EVENTS);
-		this.insertFullChunk = insertSql(ROWS_PER_STATEMENT);
+	MySqlSqlDialect(MySqlSql sql) {
+		this.sql = sql;
+		this.insertFullChunk = sql.insertEvents(ROWS_PER_STATEMENT);
 	}
 
 	@Override
@@ -53,7 +50,7 @@ final class MySqlSqlDialect extends SqlDialect {
 		int inserted = 0;
 		for (int from = 0; from < events.size(); from += ROWS_PER_STATEMENT) {
 			List<UsageEvent> chunk = events.subList(from, Math.min(events.size(), from + ROWS_PER_STATEMENT));
-			String sql = (chunk.size() == ROWS_PER_STATEMENT) ? this.insertFullChunk : insertSql(chunk.size());
+			String sql = (chunk.size() == ROWS_PER_STATEMENT) ? this.insertFullChunk : this.sql.insertEvents(chunk.size());
 			Integer count = jdbc.execute((Connection connection) -> {
 				try (PreparedStatement statement = connection.prepareStatement(sql)) {
 					int p = 1;
@@ -79,10 +76,6 @@ final class MySqlSqlDialect extends SqlDialect {
 				throw new DataIntegrityViolationException("Ledger row refused: " + w.getMessage());
 			}
 		}
-	}
-
-	private String insertSql(int rows) {
-		return this.insertEvents + String.join(", ", Collections.nCopies(rows, ROW));
 	}
 
 }

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
 
+import dev.metering.internal.sql.EventColumn;
 import dev.metering.event.DimensionsJson;
 import dev.metering.event.UsageEvent;
 import org.jspecify.annotations.Nullable;

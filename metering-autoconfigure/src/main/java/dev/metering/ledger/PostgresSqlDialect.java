@@ -14,14 +14,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 
 import dev.metering.event.UsageEvent;
+import dev.metering.internal.sql.EventColumn;
+import dev.metering.internal.sql.PlannedEachExecution;
+import dev.metering.internal.sql.PostgresSql;
+import dev.metering.internal.sql.TableNames;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.postgresql.PGConnection;
 import org.jspecify.annotations.Nullable;
-import org.postgresql.copy.CopyIn;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.ClassUtils;
@@ -32,17 +33,15 @@ import org.springframework.util.ClassUtils;
  * {@code ON CONFLICT DO NOTHING}) and the rest is {@code COPY}ed straight into the ledger, under a
  * savepoint, in COPY's binary format (the server parses no digits: a fifth less of its CPU per
  * row than the text format), each row encoded as it streams ({@link PostgresCopyBinary}, 64 KiB
- * at a time): the server inserts while the client encodes, where a batch encoded whole before
- * sending left the server asleep for the encoding (docs/BENCHMARKS.md, issue 14). A repeated event id inside the batch is not looked for: a set
- * of 20,000 ids cost a quarter of the writer's CPU, for repeats that only retries and replays make;
- * one makes the COPY hit the unique index like a repeat of a stored event, and after such a batch
- * the next {@value #ID_WATCH_BATCHES} batches drop repeated ids before COPYing, so a source
- * of many repeats does not take the slow path batch after batch. Only when the COPY hits a unique
- * index (a retried or replayed batch) is the savepoint rolled back, one query finds which of the
- * batch's event ids and (tenant, idempotency key) pairs the ledger already holds, and the rest is
- * {@code COPY}ed. That measured fastest of the idempotent ways (docs/BENCHMARKS.md): COPY
- * inserts rows in bulk, where every {@code INSERT ... ON CONFLICT} pays for a speculative
- * insertion per row. The count is exact: the rows COPY reports. Another writer committing one of
+ * at a time), so the server inserts while the client encodes. A repeated event id inside the
+ * batch is not looked for (a set of the batch's ids cost a quarter of the writer's CPU, for
+ * repeats only retries and replays make): one makes the COPY hit the unique index like a repeat
+ * of a stored event, and the next {@value #ID_WATCH_BATCHES} batches then drop repeated ids
+ * before COPYing, so a source of many repeats does not take the slow path batch after batch.
+ * Only when the COPY hits a unique index (a retried or replayed batch) is the savepoint rolled
+ * back, one query finds which of the batch's event ids and (tenant, idempotency key) pairs the
+ * ledger already holds, and the rest is {@code COPY}ed: COPY inserts rows in bulk, where every
+ * {@code INSERT ... ON CONFLICT} pays for a speculative insertion per row. The count is exact: the rows COPY reports. Another writer committing one of
  * the keys between the look-up and the second COPY makes it fail with a unique violation, and
  * {@link JdbcUsageEventStore} then writes that batch row by row, each row skipping only itself.
  * <p>
@@ -73,52 +72,6 @@ final class PostgresSqlDialect extends SqlDialect {
 	private static final boolean PGJDBC_PRESENT = ClassUtils.isPresent("org.postgresql.PGConnection",
 			PostgresSqlDialect.class.getClassLoader());
 
-	/**
-	 * Which of a batch's keys the ledger holds already. Each key probes its unique index through a
-	 * LATERAL ... LIMIT 1, a shape the planner can only run as index look-ups. The plainer
-	 * "event_id = ANY (?)" or a join with unnest was planned, for a 5,000-event batch against
-	 * 1,000,000 rows, as a sequential scan or a hash of the whole ledger (0.4 to 2 s a batch
-	 * instead of 30 ms).
-	 */
-	private static final String FIND_EXISTING = "SELECT x.id, NULL, NULL FROM unnest(CAST(? AS uuid[])) AS x(id) "
-			+ "CROSS JOIN LATERAL (SELECT 1 FROM %PREFIX%usage_event e WHERE e.event_id = x.id LIMIT 1) AS hit "
-			+ "UNION ALL SELECT NULL, x.t, x.k FROM unnest(CAST(? AS varchar[]), CAST(? AS varchar[])) AS x(t, k) "
-			+ "CROSS JOIN LATERAL (SELECT 1 FROM %PREFIX%usage_event e "
-			+ "WHERE e.tenant_id = x.t AND e.idempotency_key = x.k LIMIT 1) AS hit";
-
-	private static final String COPY_EVENTS = "COPY %PREFIX%usage_event (" + EventColumn.names() + ") FROM STDIN (FORMAT binary)";
-
-	/**
-	 * Whether the sum table exists, the sequence of the ledger's ids (null when none), and whether
-	 * this role may insert into the one and take ids from the other (a role that inserts ledger
-	 * rows needs neither privilege for them). The privilege functions take an oid, so a missing
-	 * table or sequence gives null, not an error.
-	 */
-	private static final String FIND_SUM_TARGET = "SELECT sums IS NOT NULL, seq, "
-			+ "COALESCE(has_table_privilege(CAST(sums AS oid), 'INSERT') AND has_sequence_privilege("
-			+ "CAST(to_regclass(seq) AS oid), 'USAGE'), false) FROM (SELECT to_regclass(?) AS sums, "
-			+ "pg_get_serial_sequence(?, 'id') AS seq) t";
-
-	private static final String NEXT_ID = "SELECT nextval(CAST(? AS regclass))";
-
-	/**
-	 * Writes a batch's sums with its id run, from the id taken before its COPY to the sequence's
-	 * value now, only when the run holds exactly that id and the rows COPYed.
-	 */
-	private static final String INSERT_SUMS = "WITH run AS (SELECT CAST(? AS bigint) AS first_id, "
-			+ "currval(CAST(? AS regclass)) AS last_id) INSERT INTO %PREFIX%usage_event_sum (first_id, last_id, "
-			+ "tenant_id, meter, billing_scope_id, period_start, user_id, quantity, event_count) SELECT run.first_id, "
-			+ "run.last_id, s.* FROM run, unnest(CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), "
-			+ "CAST(? AS timestamptz[]), CAST(? AS varchar[]), CAST(? AS numeric[]), CAST(? AS bigint[])) AS s "
-			+ "WHERE run.last_id - run.first_id = ?";
-
-	/** One text array per column, in {@link EventColumn} order. */
-	private static final String INSERT_UNNEST = "INSERT INTO %PREFIX%usage_event (" + EventColumn.names()
-			+ ") SELECT * FROM unnest(" + EventColumn.ALL.stream()
-				.map((column) -> "CAST(? AS " + arrayType(column.type()) + ")")
-				.collect(Collectors.joining(", "))
-			+ ") ON CONFLICT DO NOTHING";
-
 	/** Batches that drop repeated event ids before COPY after a COPY hit a unique index. */
 	static final int ID_WATCH_BATCHES = 64;
 
@@ -133,13 +86,7 @@ final class PostgresSqlDialect extends SqlDialect {
 	/** Batches left that drop repeated event ids before COPY. */
 	private final AtomicInteger idWatchBatches = new AtomicInteger();
 
-	private final String findExisting;
-
-	private final String copyEvents;
-
-	private final String insertUnnest;
-
-	private final String insertSums;
+	private final PostgresSql sql;
 
 	private final MeteringTables tables;
 
@@ -154,10 +101,7 @@ final class PostgresSqlDialect extends SqlDialect {
 		this.copy = copy && PGJDBC_PRESENT;
 		this.sums = sums;
 		this.tables = tables;
-		this.findExisting = tables.resolve(FIND_EXISTING);
-		this.copyEvents = tables.resolve(COPY_EVENTS);
-		this.insertUnnest = tables.resolve(INSERT_UNNEST);
-		this.insertSums = tables.resolve(INSERT_SUMS);
+		this.sql = new PostgresSql(new TableNames(tables.prefix()));
 	}
 
 	@Override
@@ -230,7 +174,7 @@ final class PostgresSqlDialect extends SqlDialect {
 		if (sequence == null) {
 			sequence = Optional.empty();
 			if (this.sums) {
-				try (PreparedStatement statement = connection.prepareStatement(FIND_SUM_TARGET)) {
+				try (PreparedStatement statement = connection.prepareStatement(this.sql.findSumTarget())) {
 					statement.setString(1, this.tables.usageEventSum());
 					statement.setString(2, this.tables.usageEvent());
 					try (ResultSet found = statement.executeQuery()) {
@@ -261,7 +205,7 @@ final class PostgresSqlDialect extends SqlDialect {
 
 	/** Takes the next id of the ledger's sequence. */
 	private long nextId(Connection connection, String sequence) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement(NEXT_ID)) {
+		try (PreparedStatement statement = connection.prepareStatement(this.sql.nextId())) {
 			statement.setString(1, sequence);
 			try (ResultSet next = statement.executeQuery()) {
 				next.next();
@@ -279,7 +223,7 @@ final class PostgresSqlDialect extends SqlDialect {
 			throws SQLException {
 		String[][] columns = sums.columns();
 		Array[] arrays = new Array[columns.length];
-		try (PreparedStatement statement = connection.prepareStatement(this.insertSums)) {
+		try (PreparedStatement statement = connection.prepareStatement(this.sql.insertSums())) {
 			statement.setLong(1, before);
 			statement.setString(2, sequence);
 			for (int c = 0; c < columns.length; c++) {
@@ -307,7 +251,7 @@ final class PostgresSqlDialect extends SqlDialect {
 	 */
 	private long copy(Connection connection, List<UsageEvent> events, @Nullable Set<UUID> ids,
 			Set<List<String>> keys, Instant recordedAt) throws SQLException {
-		PgCopy.Stream stream = new PgCopy.Stream(connection, this.copyEvents);
+		PgCopy.Stream stream = new PgCopy.Stream(connection, this.sql.copyEvents());
 		try {
 			PostgresCopyBinary rows = new PostgresCopyBinary(stream, recordedAt);
 			for (UsageEvent event : events) {
@@ -348,11 +292,9 @@ final class PostgresSqlDialect extends SqlDialect {
 		Array[] arrays = { connection.createArrayOf("text", eventIds),
 				connection.createArrayOf("text", keyTenants.toArray()),
 				connection.createArrayOf("text", keyValues.toArray()) };
-		try (PreparedStatement statement = connection.prepareStatement(this.findExisting)) {
-			// Planned for each batch with its values and the ledger as it is now: server-prepared, it
-			// soon ran a cached generic plan made for another state of the ledger (after a truncation,
-			// in the benchmark), and 5,000-event batches ran at a fifth of their speed. Planning costs
-			// milliseconds a batch (15 ms for 5,000 keys, measured on a loaded machine).
+		try (PreparedStatement statement = connection.prepareStatement(this.sql.findExisting())) {
+			// Planned for each batch with its values and the ledger as it is now: a cached generic plan
+			// made for another state of the ledger ran large batches at a fraction of their speed.
 			PlannedEachExecution.apply(statement);
 			for (int i = 0; i < arrays.length; i++) {
 				statement.setArray(i + 1, arrays[i]);
@@ -387,7 +329,7 @@ final class PostgresSqlDialect extends SqlDialect {
 				values[c][i] = columns.get(c).text(event, recordedAt);
 			}
 		}
-		try (PreparedStatement statement = connection.prepareStatement(this.insertUnnest)) {
+		try (PreparedStatement statement = connection.prepareStatement(this.sql.insertUnnest())) {
 			Array[] arrays = new Array[values.length];
 			for (int c = 0; c < values.length; c++) {
 				arrays[c] = connection.createArrayOf("text", values[c]);
@@ -403,71 +345,6 @@ final class PostgresSqlDialect extends SqlDialect {
 				}
 			}
 		}
-	}
-
-	private static String arrayType(EventColumn.Type type) {
-		return switch (type) {
-			case UUID -> "uuid[]";
-			case TEXT -> "varchar[]";
-			case DECIMAL -> "numeric[]";
-			case TIMESTAMP -> "timestamptz[]";
-			case JSON -> "jsonb[]";
-		};
-	}
-
-	/**
-	 * pgjdbc's COPY API, in a class of its own so that the dialect loads, and falls back to
-	 * {@code unnest}, when pgjdbc is not on the classpath.
-	 */
-	private static final class PgCopy {
-
-		static boolean supports(Connection connection) throws SQLException {
-			return connection.isWrapperFor(PGConnection.class);
-		}
-
-		/** One COPY, started with its first chunk, so a batch of repeats only sends nothing. */
-		static final class Stream implements PostgresCopyBinary.Sink {
-
-			private final Connection connection;
-
-			private final String sql;
-
-			private @Nullable CopyIn copyIn;
-
-			Stream(Connection connection, String sql) {
-				this.connection = connection;
-				this.sql = sql;
-			}
-
-			@Override
-			public void write(byte[] bytes, int offset, int length) throws SQLException {
-				CopyIn copy = this.copyIn;
-				if (copy == null) {
-					copy = this.connection.unwrap(PGConnection.class).getCopyAPI().copyIn(this.sql);
-					this.copyIn = copy;
-				}
-				copy.writeToCopy(bytes, offset, length);
-			}
-
-			long end() throws SQLException {
-				return (this.copyIn != null) ? this.copyIn.endCopy() : 0;
-			}
-
-			/** Ends a failed COPY so the connection takes the rollback that follows. */
-			void cancel(Exception failure) {
-				CopyIn copy = this.copyIn;
-				if (copy != null && copy.isActive()) {
-					try {
-						copy.cancelCopy();
-					}
-					catch (SQLException cancel) {
-						failure.addSuppressed(cancel);
-					}
-				}
-			}
-
-		}
-
 	}
 
 }

@@ -3,14 +3,17 @@ package dev.metering.ledger;
 import java.time.Instant;
 import java.util.List;
 
+import dev.metering.internal.sql.H2Sql;
+import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.MySqlSql;
+import dev.metering.internal.sql.TableNames;
 import dev.metering.event.UsageEvent;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * How one database inserts a batch of events: the one ledger statement that differs between
- * databases. Each dialect builds its SQL once, from the validated {@link MeteringTables} names
- * and the {@link EventColumn} order, never from input.
+ * How one database inserts a batch of events: the ledger's statements differ between databases
+ * (they are in {@code dev.metering.internal.sql}), and so does how a batch is bound to them.
  */
 abstract sealed class SqlDialect permits PostgresSqlDialect, H2SqlDialect, MySqlSqlDialect {
 
@@ -34,8 +37,8 @@ abstract sealed class SqlDialect permits PostgresSqlDialect, H2SqlDialect, MySql
 	static SqlDialect of(LedgerDatabase database, MeteringTables tables, boolean batchSums) {
 		return switch (database) {
 			case POSTGRESQL -> new PostgresSqlDialect(tables, true, batchSums);
-			case H2 -> new H2SqlDialect(tables);
-			case MYSQL -> new MySqlSqlDialect(tables);
+			case H2 -> new H2SqlDialect(new H2Sql(new TableNames(tables.prefix())));
+			case MYSQL -> new MySqlSqlDialect(new MySqlSql(new TableNames(tables.prefix())));
 		};
 	}
 

@@ -8,7 +8,8 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.DatabaseSql;
+import dev.metering.internal.sql.LedgerDatabase;
 
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -18,7 +19,7 @@ import org.springframework.util.function.SingletonSupplier;
 
 /**
  * The batch part of {@link QuotaLeaseStore}: many windows' allocations read, created and granted
- * with a fixed number of statements ({@link LeaseBatchSql}), up to {@link #ROWS_PER_STATEMENT}
+ * with a fixed number of statements ({@link DatabaseSql}), up to {@link #ROWS_PER_STATEMENT}
  * windows a statement. Same invariants: a grant raises {@code granted} of a window only while
  * {@code granted + amount <= limit}, and changes its {@code version}.
  */
@@ -31,11 +32,11 @@ final class LeaseBatchStore {
 
 	private final TransactionTemplate transactions;
 
-	private final SingletonSupplier<LeaseBatchSql> batchSql;
+	private final SingletonSupplier<DatabaseSql> batchSql;
 
 	private final BiConsumer<LeaseKey, BigDecimal> create;
 
-	LeaseBatchStore(JdbcTemplate jdbc, TransactionTemplate transactions, SingletonSupplier<LeaseBatchSql> batchSql,
+	LeaseBatchStore(JdbcTemplate jdbc, TransactionTemplate transactions, SingletonSupplier<DatabaseSql> batchSql,
 			BiConsumer<LeaseKey, BigDecimal> create) {
 		this.jdbc = jdbc;
 		this.transactions = transactions;
@@ -108,7 +109,7 @@ final class LeaseBatchStore {
 
 	private void grantPart(List<LeaseKey> part, Map<LeaseKey, BatchGrant> byKey, String instance, long expiresAtMillis,
 			Map<LeaseKey, BigDecimal> granted) {
-		LeaseBatchSql sql = this.batchSql.obtain();
+		DatabaseSql sql = this.batchSql.obtain();
 		// A token no other change of the rows produces (they add one): the rows carrying it are ours.
 		long token = ThreadLocalRandom.current().nextLong(1L << 40, Long.MAX_VALUE / 2);
 		List<Object> args = new ArrayList<>(part.size() * 6 + 1);

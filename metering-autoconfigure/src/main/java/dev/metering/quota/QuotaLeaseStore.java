@@ -9,7 +9,9 @@ import javax.sql.DataSource;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.LeaseSql;
+import dev.metering.internal.sql.TableNames;
+import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
 
 import org.springframework.dao.DataIntegrityViolationException;
@@ -33,8 +35,6 @@ import org.springframework.util.function.SingletonSupplier;
  */
 final class QuotaLeaseStore {
 
-	private static final String KEY = "scope_id = ? AND meter = ? AND window_kind = ? AND window_start = ?";
-
 	/** Leases renewed per JDBC batch. */
 	static final int RENEWALS_PER_BATCH = 500;
 
@@ -42,27 +42,7 @@ final class QuotaLeaseStore {
 
 	private final TransactionTemplate transactions;
 
-	private final String selectAllocation;
-
-	private final String insertAllocation;
-
-	private final String grantAllocation;
-
-	private final String changeAllocation;
-
-	private final String replaceAllocation;
-
-	private final String addToLease;
-
-	private final String insertLease;
-
-	private final String renewLease;
-
-	private final String selectLeases;
-
-	private final String deleteExpiredLease;
-
-	private final String selectScopeAllocations;
+	private final LeaseSql sql;
 
 	private final LeaseBatchStore batches;
 
@@ -70,35 +50,14 @@ final class QuotaLeaseStore {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		this.batches = new LeaseBatchStore(this.jdbc, this.transactions,
-				SingletonSupplier.of(() -> new LeaseBatchSql(tables, LedgerDatabase.detect(dataSource).platform())),
+				SingletonSupplier.of(() -> LedgerDatabase.detect(dataSource).sql(tables.prefix())),
 				this::create);
-		String allocation = tables.prefix() + "quota_allocation";
-		String lease = tables.prefix() + "quota_lease";
-		this.selectAllocation = "SELECT granted, version FROM " + allocation + " WHERE " + KEY;
-		this.insertAllocation = "INSERT INTO " + allocation
-				+ " (scope_id, meter, window_kind, window_start, granted, version) VALUES (?, ?, ?, ?, ?, 0)";
-		this.grantAllocation = "UPDATE " + allocation + " SET granted = granted + ?, version = version + 1 WHERE "
-				+ KEY + " AND granted + ? <= ?";
-		this.changeAllocation = "UPDATE " + allocation + " SET granted = granted + ?, version = version + 1 WHERE "
-				+ KEY;
-		this.replaceAllocation = "UPDATE " + allocation + " SET granted = ?, version = version + 1 WHERE " + KEY
-				+ " AND version = ?";
-		this.addToLease = "UPDATE " + lease + " SET amount = amount + ?, expires_at = ? WHERE " + KEY
-				+ " AND instance_id = ?";
-		this.insertLease = "INSERT INTO " + lease
-				+ " (scope_id, meter, window_kind, window_start, instance_id, amount, committed, expires_at)"
-				+ " VALUES (?, ?, ?, ?, ?, ?, 0, ?)";
-		this.renewLease = "UPDATE " + lease + " SET committed = ?, expires_at = ? WHERE " + KEY
-				+ " AND instance_id = ? AND expires_at >= ?";
-		this.selectLeases = "SELECT instance_id, amount, committed, expires_at FROM " + lease + " WHERE " + KEY;
-		this.deleteExpiredLease = "DELETE FROM " + lease + " WHERE " + KEY + " AND instance_id = ? AND expires_at < ?";
-		this.selectScopeAllocations = "SELECT meter, window_kind, window_start FROM " + allocation
-				+ " WHERE scope_id = ? AND window_start >= ?";
+		this.sql = new LeaseSql(new TableNames(tables.prefix()));
 	}
 
 	/** The allocation of a window, or {@code null} when no instance has asked for it yet. */
 	@Nullable Allocation allocation(LeaseKey key) {
-		List<Allocation> rows = this.jdbc.query(this.selectAllocation,
+		List<Allocation> rows = this.jdbc.query(this.sql.selectAllocation,
 				(rs, n) -> new Allocation(rs.getBigDecimal(1), rs.getLong(2)), key.scope(), key.meter(),
 				key.window().id(), key.startSecond());
 		return rows.isEmpty() ? null : rows.get(0);
@@ -110,7 +69,7 @@ final class QuotaLeaseStore {
 	 */
 	boolean create(LeaseKey key, BigDecimal ledgerUsage) {
 		try {
-			this.jdbc.update(this.insertAllocation, key.scope(), key.meter(), key.window().id(), key.startSecond(),
+			this.jdbc.update(this.sql.insertAllocation, key.scope(), key.meter(), key.window().id(), key.startSecond(),
 					ledgerUsage);
 			return true;
 		}
@@ -125,7 +84,7 @@ final class QuotaLeaseStore {
 	 */
 	boolean grant(LeaseKey key, String instance, BigDecimal amount, BigDecimal limit, long expiresAtMillis) {
 		Boolean granted = this.transactions.execute((status) -> {
-			int updated = this.jdbc.update(this.grantAllocation, amount, key.scope(), key.meter(), key.window().id(),
+			int updated = this.jdbc.update(this.sql.grantAllocation, amount, key.scope(), key.meter(), key.window().id(),
 					key.startSecond(), amount, limit);
 			if (updated == 0) {
 				return false;
@@ -141,17 +100,17 @@ final class QuotaLeaseStore {
 	 */
 	void giveBack(LeaseKey key, String instance, BigDecimal amount, long expiresAtMillis) {
 		this.transactions.executeWithoutResult((status) -> {
-			this.jdbc.update(this.changeAllocation, amount.negate(), key.scope(), key.meter(), key.window().id(),
+			this.jdbc.update(this.sql.changeAllocation, amount.negate(), key.scope(), key.meter(), key.window().id(),
 					key.startSecond());
 			addToLease(key, instance, amount.negate(), expiresAtMillis);
 		});
 	}
 
 	private void addToLease(LeaseKey key, String instance, BigDecimal amount, long expiresAtMillis) {
-		int leased = this.jdbc.update(this.addToLease, amount, expiresAtMillis, key.scope(), key.meter(),
+		int leased = this.jdbc.update(this.sql.addToLease, amount, expiresAtMillis, key.scope(), key.meter(),
 				key.window().id(), key.startSecond(), instance);
 		if (leased == 0) {
-			this.jdbc.update(this.insertLease, key.scope(), key.meter(), key.window().id(), key.startSecond(), instance,
+			this.jdbc.update(this.sql.insertLease, key.scope(), key.meter(), key.window().id(), key.startSecond(), instance,
 					amount, expiresAtMillis);
 		}
 	}
@@ -161,7 +120,7 @@ final class QuotaLeaseStore {
 	 * @return {@code false} when the lease lapsed (and may have been reclaimed)
 	 */
 	boolean renew(LeaseKey key, String instance, BigDecimal committed, long expiresAtMillis, long nowMillis) {
-		return this.jdbc.update(this.renewLease, committed, expiresAtMillis, key.scope(), key.meter(),
+		return this.jdbc.update(this.sql.renewLease, committed, expiresAtMillis, key.scope(), key.meter(),
 				key.window().id(), key.startSecond(), instance, nowMillis) == 1;
 	}
 
@@ -175,7 +134,7 @@ final class QuotaLeaseStore {
 	 */
 	boolean[] renewAll(List<Renewal> renewals, String instance, long nowMillis) {
 		boolean[] renewed = new boolean[renewals.size()];
-		int[][] counts = this.jdbc.batchUpdate(this.renewLease, renewals, RENEWALS_PER_BATCH, (statement, renewal) -> {
+		int[][] counts = this.jdbc.batchUpdate(this.sql.renewLease, renewals, RENEWALS_PER_BATCH, (statement, renewal) -> {
 			LeaseKey key = renewal.key();
 			statement.setBigDecimal(1, renewal.committed());
 			statement.setLong(2, renewal.expiresAtMillis());
@@ -237,7 +196,7 @@ final class QuotaLeaseStore {
 	 * @return their keys
 	 */
 	List<LeaseKey> allocationsOf(String scope, java.time.Instant since) {
-		return this.jdbc.query(this.selectScopeAllocations,
+		return this.jdbc.query(this.sql.selectScopeAllocations,
 				(rs, n) -> new LeaseKey(scope, rs.getString(1), QuotaWindow.of(rs.getString(2)),
 						java.time.Instant.ofEpochSecond(rs.getLong(3))),
 				scope, since.getEpochSecond());
@@ -250,7 +209,7 @@ final class QuotaLeaseStore {
 		if (allocation == null) {
 			return BigDecimal.ZERO;
 		}
-		List<Lease> leases = this.jdbc.query(this.selectLeases,
+		List<Lease> leases = this.jdbc.query(this.sql.selectLeases,
 				(rs, n) -> new Lease(rs.getString(1), rs.getBigDecimal(2), rs.getBigDecimal(3), rs.getLong(4)),
 				key.scope(), key.meter(), key.window().id(), key.startSecond());
 		List<Lease> expired = leases.stream().filter((l) -> l.expiresAt() < nowMillis).toList();
@@ -266,13 +225,13 @@ final class QuotaLeaseStore {
 		BigDecimal target = reconciled;
 		Boolean done = this.transactions.execute((status) -> {
 			for (Lease lease : expired) {
-				if (this.jdbc.update(this.deleteExpiredLease, key.scope(), key.meter(), key.window().id(),
+				if (this.jdbc.update(this.sql.deleteExpiredLease, key.scope(), key.meter(), key.window().id(),
 						key.startSecond(), lease.instance(), nowMillis) != 1) {
 					status.setRollbackOnly();
 					return false;
 				}
 			}
-			if (this.jdbc.update(this.replaceAllocation, target, key.scope(), key.meter(), key.window().id(),
+			if (this.jdbc.update(this.sql.replaceAllocation, target, key.scope(), key.meter(), key.window().id(),
 					key.startSecond(), allocation.version()) != 1) {
 				status.setRollbackOnly();
 				return false;

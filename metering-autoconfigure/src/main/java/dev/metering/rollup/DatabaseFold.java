@@ -5,15 +5,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.DatabaseSql;
+import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.PostgresSql;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Folds a batch of new ledger rows in the database, inside the caller's transaction: the rows
  * are summed and added to the rollups and the per-user rollups by the database
- * ({@link LedgerFoldSql}), never sent to Java. When the rows above the watermark fill their id range, one range covers them; otherwise
+ * ({@link DatabaseSql}), never sent to Java. When the rows above the watermark fill their id range, one range covers them; otherwise
  * their ids are read to open the gaps, and the contiguous ranges between the gaps are folded.
  * Each range holds only ids that exist, so the fold sums exactly the rows seen, whatever
  * commits meanwhile and whatever the transaction's isolation. On PostgreSQL the whole batch is
@@ -29,17 +30,14 @@ final class DatabaseFold {
 
 	private final JdbcTemplate jdbc;
 
-	private final MeteringTables tables;
-
 	private final LedgerDatabase dialect;
 
-	private final LedgerFoldSql sql;
+	private final DatabaseSql sql;
 
-	DatabaseFold(JdbcTemplate jdbc, MeteringTables tables, LedgerDatabase dialect) {
+	DatabaseFold(JdbcTemplate jdbc, DatabaseSql sql) {
 		this.jdbc = jdbc;
-		this.tables = tables;
-		this.dialect = dialect;
-		this.sql = LedgerFoldSql.forPlatform(dialect.platform());
+		this.dialect = sql.database();
+		this.sql = sql;
 	}
 
 	/**
@@ -52,10 +50,10 @@ final class DatabaseFold {
 	 * @return the highest id folded (the watermark when none) and how many rows
 	 */
 	Folded foldAbove(long watermark, int limit, GapSet gaps, Instant now, boolean sums) {
-		if (this.sql instanceof LedgerFoldSql.Postgres postgres) {
+		if (this.sql instanceof PostgresSql postgres) {
 			return foldAboveInPostgres(postgres, watermark, limit, gaps, now, sums);
 		}
-		long[] countAndMax = this.jdbc.queryForObject(this.sql.countNewRowsSql(this.tables),
+		long[] countAndMax = this.jdbc.queryForObject(this.sql.countNewRowsSql(),
 				(rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }, watermark, limit);
 		if (countAndMax == null || countAndMax[0] == 0) {
 			return new Folded(watermark, 0, false);
@@ -100,9 +98,9 @@ final class DatabaseFold {
 				args[2 + 2 * i] = chunk.get(i)[1];
 			}
 			if (withTenantRollups) {
-				this.jdbc.update(this.sql.foldRangesSql(this.tables, chunk.size()), args);
+				this.jdbc.update(this.sql.foldRangesSql(chunk.size()), args);
 			}
-			this.jdbc.update(this.sql.foldUserRangesSql(this.tables, chunk.size()), args);
+			this.jdbc.update(this.sql.foldUserRangesSql(chunk.size()), args);
 		}
 	}
 
@@ -117,12 +115,12 @@ final class DatabaseFold {
 	 * watermark then moves past it; ids below the watermark (in gaps) are only ever folded from
 	 * rows, and sums of runs that start below it are deleted unused.
 	 */
-	private Folded foldAboveInPostgres(LedgerFoldSql.Postgres postgres, long watermark, int limit, GapSet gaps,
+	private Folded foldAboveInPostgres(PostgresSql postgres, long watermark, int limit, GapSet gaps,
 			Instant now, boolean sums) {
-		this.jdbc.execute(LedgerFoldSql.Postgres.PLANNER_SETTINGS);
+		this.jdbc.execute(postgres.plannerSettings());
 		long bound = Long.MAX_VALUE;
 		if (sums) {
-			List<long[]> runs = this.jdbc.query(postgres.sumRunsSql(this.tables),
+			List<long[]> runs = this.jdbc.query(postgres.sumRunsSql(),
 					(rs, n) -> new long[] { rs.getLong(1), rs.getLong(2), rs.getLong(3) }, watermark, SUM_RUNS);
 			long end = watermark;
 			long count = 0;
@@ -136,9 +134,9 @@ final class DatabaseFold {
 				lastFirst = run[0];
 			}
 			if (end > watermark) {
-				Long folded = this.jdbc.queryForObject(postgres.foldSumsSql(this.tables), Long.class, watermark + 1,
+				Long folded = this.jdbc.queryForObject(postgres.foldSumsSql(), Long.class, watermark + 1,
 						lastFirst, this.dialect.timestamp(now), this.dialect.timestamp(now));
-				this.jdbc.update(postgres.deleteSumsSql(this.tables), end);
+				this.jdbc.update(postgres.deleteSumsSql(), end);
 				return new Folded(end, (folded != null) ? folded.intValue() : 0, true);
 			}
 			if (!runs.isEmpty()) {
@@ -146,7 +144,7 @@ final class DatabaseFold {
 			}
 		}
 		long[] countAndMax = new long[2];
-		this.jdbc.query(postgres.foldBatchSql(this.tables), (rs) -> {
+		this.jdbc.query(postgres.foldBatchSql(), (rs) -> {
 			long gapStart = rs.getLong(3);
 			if (rs.wasNull()) {
 				countAndMax[0] = rs.getLong(1);
@@ -168,7 +166,7 @@ final class DatabaseFold {
 			highest = bound;
 		}
 		if (sums && highest > watermark) {
-			this.jdbc.update(postgres.deleteSumsSql(this.tables), highest);
+			this.jdbc.update(postgres.deleteSumsSql(), highest);
 		}
 		return new Folded(highest, count, bounded);
 	}
@@ -177,7 +175,7 @@ final class DatabaseFold {
 	private List<long[]> contiguousRanges(long watermark, int limit, GapSet gaps, Instant now) {
 		List<long[]> ranges = new ArrayList<>();
 		this.jdbc.query((connection) -> {
-			PreparedStatement statement = connection.prepareStatement(this.sql.newIdsSql(this.tables));
+			PreparedStatement statement = connection.prepareStatement(this.sql.newIdsSql());
 			statement.setLong(1, watermark);
 			statement.setInt(2, limit);
 			statement.setFetchSize(Math.min(limit, 5_000));

@@ -10,7 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.LedgerDatabase;
 
 /**
  * Sums the ledger rows of one batch by (tenant, meter, billing scope, UTC hour), so each rollup
@@ -32,7 +32,7 @@ final class Fold {
 	}
 
 	/**
-	 * Adds the current row of a result set of {@link RollupStatements#FOLD_COLUMNS}.
+	 * Adds the current row of a result set of {@code RollupSql.FOLD_COLUMNS}.
 	 * @param rs the result set
 	 * @return the row's ledger id
 	 * @throws SQLException when the driver fails

@@ -2,8 +2,8 @@ package dev.metering.rollup;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.Function;
 
-import dev.metering.ledger.MeteringTables;
 
 /**
  * The ledger columns usage can be summed by.
@@ -23,16 +23,14 @@ enum LedgerScopeColumn {
 	}
 
 	/**
-	 * A statement written with {@code %SCOPE%} for the column and the table-prefix placeholder,
-	 * resolved for each column.
-	 * @param sql the statement
-	 * @param tables the table names
+	 * A statement by column.
+	 * @param sql the statement of a column name
 	 * @return the statement by column
 	 */
-	static Map<LedgerScopeColumn, String> resolve(String sql, MeteringTables tables) {
+	static Map<LedgerScopeColumn, String> resolve(Function<String, String> sql) {
 		Map<LedgerScopeColumn, String> resolved = new EnumMap<>(LedgerScopeColumn.class);
 		for (LedgerScopeColumn column : values()) {
-			resolved.put(column, tables.resolve(sql).replace("%SCOPE%", column.column));
+			resolved.put(column, sql.apply(column.column));
 		}
 		return resolved;
 	}

@@ -11,7 +11,9 @@ import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.RollupSql;
+import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -26,20 +28,12 @@ public class LedgerUsageReader implements UsageReader {
 
 	private final JdbcTemplate jdbc;
 
-	/** The ledger's quantity of one tenant or billing scope and meter over {@code [from, to)}. */
-	static final String SUM_LEDGER = "SELECT COALESCE(SUM(quantity), 0) FROM %PREFIX%usage_event "
-			+ "WHERE %SCOPE% = ? AND meter = ? AND occurred_at >= ? AND occurred_at < ?";
-
-	/** The same sum for many tenants, one row per tenant with rows ({@code %IDS%}: a list of parameters). */
-	static final String SUM_LEDGER_BY_TENANT = "SELECT tenant_id, SUM(quantity) FROM %PREFIX%usage_event "
-			+ "WHERE tenant_id IN (%IDS%) AND meter = ? AND occurred_at >= ? AND occurred_at < ? GROUP BY tenant_id";
-
 	/** Tenants per grouped statement. */
 	static final int TENANTS_PER_STATEMENT = 500;
 
 	private final Supplier<LedgerDatabase> database;
 
-	private final String sumByTenant;
+	private final RollupSql sql;
 
 	private final Map<LedgerScopeColumn, String> sumLedger;
 
@@ -52,8 +46,8 @@ public class LedgerUsageReader implements UsageReader {
 	public LedgerUsageReader(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables) {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.database = SingletonSupplier.of(database);
-		this.sumLedger = LedgerScopeColumn.resolve(SUM_LEDGER, tables);
-		this.sumByTenant = tables.resolve(SUM_LEDGER_BY_TENANT);
+		this.sql = new RollupSql(new TableNames(tables.prefix()));
+		this.sumLedger = LedgerScopeColumn.resolve(this.sql::sumLedger);
 	}
 
 	/** One grouped statement per {@value #TENANTS_PER_STATEMENT} tenants. */
@@ -66,7 +60,7 @@ public class LedgerUsageReader implements UsageReader {
 			args.add(meter);
 			args.add(sql.timestamp(from));
 			args.add(sql.timestamp(to));
-			addGrouped(this.jdbc, this.sumByTenant.replace("%IDS%", parameters(part.size())), args, usages);
+			addGrouped(this.jdbc, this.sql.sumLedgerByTenant(part.size()), args, usages);
 		}
 		return usages;
 	}
@@ -84,10 +78,6 @@ public class LedgerUsageReader implements UsageReader {
 			parts.add(all.subList(from, Math.min(all.size(), from + TENANTS_PER_STATEMENT)));
 		}
 		return parts;
-	}
-
-	static String parameters(int count) {
-		return String.join(", ", java.util.Collections.nCopies(count, "?"));
 	}
 
 	/** Adds the (tenant, sum) rows of a grouped statement to the usages. */

@@ -5,25 +5,24 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.List;
 
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.H2Sql;
+import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.MySqlSql;
+import dev.metering.internal.sql.PostgresSql;
+import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
 
 import org.springframework.jdbc.core.BatchPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The rollup statements that differ between databases: creating the progress row unless it
- * exists, and adding deltas to rollup rows (an upsert). The rest of the rollup's SQL is the same
- * everywhere and lives with the class that runs it. Statements are resolved once, at creation.
+ * How each database runs the rollup statements that differ between databases (in
+ * {@code dev.metering.internal.sql}): creating the progress row unless it exists, and adding
+ * deltas to rollup rows (an upsert), bound as a JDBC batch, multi-row statements or arrays.
  */
 abstract sealed class RollupDialect {
-
-	/** The rollup columns every upsert binds, in order. */
-	static final String ROLLUP_COLUMNS = "tenant_id, meter, billing_scope_id, period_start, quantity, event_count, "
-			+ "updated_at";
 
 	/**
 	 * Creates a rollup's progress row (watermark 0) unless it exists. Another instance may create
@@ -44,38 +43,24 @@ abstract sealed class RollupDialect {
 	abstract void upsert(JdbcTemplate jdbc, List<RollupDelta> deltas, Instant now);
 
 	static RollupDialect of(LedgerDatabase database, MeteringTables tables) {
+		TableNames names = new TableNames(tables.prefix());
 		return switch (database) {
-			case POSTGRESQL -> new Postgres(tables);
-			case H2 -> new H2(tables);
-			case MYSQL -> new MySql(tables);
+			case POSTGRESQL -> new Postgres(new PostgresSql(names));
+			case H2 -> new H2(new H2Sql(names));
+			case MYSQL -> new MySql(new MySqlSql(names));
 		};
 	}
 
-	/** H2: a JDBC batch of {@code MERGE INTO ... USING (VALUES ...)}, H2's standard upsert. */
+	/** H2: a JDBC batch of one-row {@code MERGE}s. */
 	static final class H2 extends RollupDialect {
-
-		private static final String INSERT_STATE = "INSERT INTO %PREFIX%rollup_state (name, watermark, updated_at) "
-				+ "SELECT CAST(? AS VARCHAR), 0, CAST(? AS TIMESTAMP WITH TIME ZONE) FROM (VALUES (0)) AS one(x) "
-				+ "WHERE NOT EXISTS (SELECT 1 FROM %PREFIX%rollup_state WHERE name = CAST(? AS VARCHAR))";
-
-		private static final String UPSERT = "MERGE INTO %PREFIX%usage_rollup AS r USING (VALUES (CAST(? AS VARCHAR), "
-				+ "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMP WITH TIME ZONE), "
-				+ "CAST(? AS NUMERIC(38, 9)), CAST(? AS BIGINT), CAST(? AS TIMESTAMP WITH TIME ZONE))) "
-				+ "AS v(" + ROLLUP_COLUMNS + ") "
-				+ "ON r.tenant_id = v.tenant_id AND r.meter = v.meter AND r.billing_scope_id = v.billing_scope_id "
-				+ "AND r.period_start = v.period_start "
-				+ "WHEN MATCHED THEN UPDATE SET quantity = r.quantity + v.quantity, "
-				+ "event_count = r.event_count + v.event_count, updated_at = v.updated_at "
-				+ "WHEN NOT MATCHED THEN INSERT (" + ROLLUP_COLUMNS + ") VALUES (v.tenant_id, v.meter, "
-				+ "v.billing_scope_id, v.period_start, v.quantity, v.event_count, v.updated_at)";
 
 		private final String insertState;
 
 		private final String upsert;
 
-		H2(MeteringTables tables) {
-			this.insertState = tables.resolve(INSERT_STATE);
-			this.upsert = tables.resolve(UPSERT);
+		H2(H2Sql sql) {
+			this.insertState = sql.insertRollupState();
+			this.upsert = sql.upsertRollup();
 		}
 
 		@Override
@@ -103,29 +88,19 @@ abstract sealed class RollupDialect {
 
 	}
 
-	/**
-	 * MySQL and MariaDB: multi-row {@code INSERT ... ON DUPLICATE KEY UPDATE}. It uses
-	 * {@code VALUES(column)}, which MariaDB needs (it has no row alias) and MySQL 8 still accepts.
-	 */
+	/** MySQL and MariaDB: multi-row {@code INSERT ... ON DUPLICATE KEY UPDATE}. */
 	static final class MySql extends RollupDialect {
 
 		/** Rows per statement: large enough to amortize the round trip, small enough for max_allowed_packet. */
 		private static final int ROWS_PER_STATEMENT = 500;
 
-		private static final String INSERT_STATE = "INSERT IGNORE INTO %PREFIX%rollup_state (name, watermark, "
-				+ "updated_at) VALUES (?, 0, ?)";
-
-		private static final String UPSERT = "INSERT INTO %PREFIX%usage_rollup (" + ROLLUP_COLUMNS + ") VALUES %ROWS% "
-				+ "ON DUPLICATE KEY UPDATE quantity = quantity + VALUES(quantity), "
-				+ "event_count = event_count + VALUES(event_count), updated_at = VALUES(updated_at)";
-
 		private final String insertState;
 
-		private final String upsert;
+		private final MySqlSql sql;
 
-		MySql(MeteringTables tables) {
-			this.insertState = tables.resolve(INSERT_STATE);
-			this.upsert = tables.resolve(UPSERT);
+		MySql(MySqlSql sql) {
+			this.insertState = sql.insertRollupState();
+			this.sql = sql;
 		}
 
 		@Override
@@ -138,8 +113,7 @@ abstract sealed class RollupDialect {
 			Object updated = LedgerDatabase.MYSQL.timestamp(now);
 			for (int from = 0; from < deltas.size(); from += ROWS_PER_STATEMENT) {
 				List<RollupDelta> chunk = deltas.subList(from, Math.min(deltas.size(), from + ROWS_PER_STATEMENT));
-				String sql = this.upsert.replace("%ROWS%",
-						String.join(", ", Collections.nCopies(chunk.size(), "(?, ?, ?, ?, ?, ?, ?)")));
+				String sql = this.sql.upsertRollups(chunk.size());
 				jdbc.execute((Connection connection) -> {
 					try (PreparedStatement statement = connection.prepareStatement(sql)) {
 						int p = 1;
@@ -155,32 +129,21 @@ abstract sealed class RollupDialect {
 	}
 
 	/**
-	 * PostgreSQL: one {@code INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE} per
-	 * chunk, so a run that touches thousands of hours costs a handful of round trips.
+	 * PostgreSQL: one upsert from arrays per chunk, so a run that touches thousands of hours
+	 * costs a handful of round trips.
 	 */
 	static final class Postgres extends RollupDialect {
 
 		/** Rollup rows per upsert statement: one round trip each, arrays well inside the protocol's limits. */
 		private static final int ROWS_PER_STATEMENT = 5_000;
 
-		private static final String INSERT_STATE = "INSERT INTO %PREFIX%rollup_state (name, watermark, updated_at) "
-				+ "VALUES (?, 0, ?) ON CONFLICT DO NOTHING";
-
-		private static final String UPSERT = "INSERT INTO %PREFIX%usage_rollup AS r (" + ROLLUP_COLUMNS + ") "
-				+ "SELECT t, m, b, p, q, c, CAST(? AS timestamptz) FROM unnest(CAST(? AS varchar[]), "
-				+ "CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS timestamptz[]), CAST(? AS numeric[]), "
-				+ "CAST(? AS bigint[])) AS x(t, m, b, p, q, c) "
-				+ "ON CONFLICT (tenant_id, meter, billing_scope_id, period_start) DO UPDATE SET "
-				+ "quantity = r.quantity + EXCLUDED.quantity, event_count = r.event_count + EXCLUDED.event_count, "
-				+ "updated_at = EXCLUDED.updated_at";
-
 		private final String insertState;
 
 		private final String upsert;
 
-		Postgres(MeteringTables tables) {
-			this.insertState = tables.resolve(INSERT_STATE);
-			this.upsert = tables.resolve(UPSERT);
+		Postgres(PostgresSql sql) {
+			this.insertState = sql.insertRollupState();
+			this.upsert = sql.upsertRollups();
 		}
 
 		@Override
@@ -225,7 +188,7 @@ abstract sealed class RollupDialect {
 
 	}
 
-	/** Binds one delta's {@link #ROLLUP_COLUMNS} from {@code index}; returns the next index. */
+	/** Binds one delta's rollup columns from {@code index}; returns the next index. */
 	private static int bind(PreparedStatement statement, int index, RollupDelta delta, LedgerDatabase database,
 			Object updated) throws SQLException {
 		int p = index;

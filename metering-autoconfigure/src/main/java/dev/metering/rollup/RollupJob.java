@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -21,7 +20,11 @@ import javax.sql.DataSource;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.DatabaseSql;
+import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.PostgresSql;
+import dev.metering.internal.sql.RollupSql;
+import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
 import org.jspecify.annotations.Nullable;
 
@@ -33,7 +36,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.function.SingletonSupplier;
 
 /**
- * Folds ledger rows into hourly rollups ({@code metering_usage_rollup}), exactly once each.
+ * Folds ledger rows into hourly rollups ({@code metering_usage_rollup}), exactly once each. (Over
+ * 350 lines: one batch's steps, from the lock to the new watermark, share a transaction and read
+ * best in one class.)
  * <p>
  * Progress is a watermark (every ledger id up to it has been looked at) plus the open gaps: ids
  * at or below the watermark that were not visible when a run passed them. Identity ids are
@@ -77,7 +82,9 @@ public class RollupJob {
 
 	private final MeteringTables tables;
 
-	private final RollupStatements statements;
+	private final RollupSql statements;
+
+	private final SingletonSupplier<DatabaseSql> sql;
 
 	/**
 	 * Whether there are batch sums to fold: PostgreSQL, a sum table this role may use. Asked on
@@ -129,15 +136,15 @@ public class RollupJob {
 		this.foldInDatabase = foldInDatabase;
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.database = SingletonSupplier.of(database);
+		this.sql = SingletonSupplier.of(() -> this.database.get().sql(tables.prefix()));
 		this.transaction = SingletonSupplier.of(() -> {
 			TransactionTemplate template = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
-			template.setIsolationLevel(
-					LedgerFoldSql.forPlatform(this.database.get().platform()).isolationLevel(this.jdbc));
+			template.setIsolationLevel(this.sql.obtain().isolationLevel(this.jdbc));
 			return template;
 		});
 		this.dialect = SingletonSupplier.of(() -> RollupDialect.of(this.database.get(), tables));
 		this.tables = tables;
-		this.statements = RollupStatements.of(tables);
+		this.statements = new RollupSql(new TableNames(tables.prefix()));
 		this.settings = settings;
 		this.clock = clock;
 	}
@@ -267,7 +274,7 @@ public class RollupJob {
 		boolean moved = rows.watermark() != watermark;
 		if (fold.events() > 0) {
 			this.dialect.get().upsert(this.jdbc, fold.deltas(), now);
-			new DatabaseFold(this.jdbc, this.tables, sql).foldUsers(fold.idRanges(), now);
+			new DatabaseFold(this.jdbc, this.sql.obtain()).foldUsers(fold.idRanges(), now);
 		}
 		long events = fold.events() + rows.foldedInDatabase();
 		writeGaps(sql, before, after);
@@ -287,7 +294,7 @@ public class RollupJob {
 				args[2 * i] = chunk.get(i).start();
 				args[2 * i + 1] = chunk.get(i).end();
 			}
-			this.jdbc.query(String.join(" UNION ALL ", Collections.nCopies(chunk.size(), this.statements.ledgerRowsInRange())), (rs) -> {
+			this.jdbc.query(this.statements.ledgerRowsInRanges(chunk.size()), (rs) -> {
 				gaps.fill(fold.add(rs));
 			}, args);
 		}
@@ -314,7 +321,7 @@ public class RollupJob {
 	}
 
 	private NewRows foldNewRowsInDatabase(LedgerDatabase sql, long watermark, GapSet gaps, Instant now) {
-		DatabaseFold.Folded folded = new DatabaseFold(this.jdbc, this.tables, sql).foldAbove(watermark,
+		DatabaseFold.Folded folded = new DatabaseFold(this.jdbc, this.sql.obtain()).foldAbove(watermark,
 				this.settings.batchSize(), gaps, now, sums());
 		NewRows rows = new NewRows(watermark);
 		rows.seenInDatabase(folded.watermark(), folded.count(), folded.more());
@@ -324,7 +331,7 @@ public class RollupJob {
 	private boolean sums() {
 		Boolean sums = this.sums;
 		if (sums == null) {
-			sums = LedgerFoldSql.forPlatform(this.database.get().platform()) instanceof LedgerFoldSql.Postgres postgres
+			sums = this.sql.obtain() instanceof PostgresSql postgres
 					&& Boolean.TRUE.equals(this.jdbc.queryForObject(postgres.sumTableUsableSql(), Boolean.class,
 							this.tables.usageEventSum()));
 			this.sums = sums;

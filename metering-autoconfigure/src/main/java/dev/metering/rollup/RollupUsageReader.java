@@ -11,7 +11,9 @@ import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.RollupSql;
+import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -31,39 +33,6 @@ public class RollupUsageReader implements UsageReader {
 
 	private final JdbcTemplate jdbc;
 
-	/**
-	 * Usage of whole hours as rollups plus the ledger rows the rollup has not folded yet (above
-	 * its watermark or in one of its gaps), in one statement, so that both parts come from the
-	 * same snapshot and a run committing meanwhile can neither hide a row nor count it twice.
-	 * Parameters: id, meter, from, to (rollups); lowestUnfolded (a lower bound of every unfolded
-	 * id, which lets the database scan the primary key), id, meter, from, to, name, name (ledger).
-	 */
-	private static final String SUM_ROLLUPS_AND_UNFOLDED = "SELECT COALESCE((SELECT SUM(r.quantity) FROM "
-			+ "%PREFIX%usage_rollup r WHERE r.%SCOPE% = ? AND r.meter = ? AND r.period_start >= ? "
-			+ "AND r.period_start < ?), 0) + COALESCE((SELECT SUM(e.quantity) FROM %PREFIX%usage_event e "
-			+ "WHERE e.id >= ? AND e.%SCOPE% = ? AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ? "
-			+ "AND (e.id > COALESCE((SELECT s.watermark FROM %PREFIX%rollup_state s WHERE s.name = ?), 0) "
-			+ "OR EXISTS (SELECT 1 FROM %PREFIX%rollup_gap g WHERE g.name = ? "
-			+ "AND e.id BETWEEN g.gap_start AND g.gap_end))), 0)";
-
-	/**
-	 * {@link #SUM_ROLLUPS_AND_UNFOLDED} for many tenants in one statement (one snapshot), one row
-	 * per tenant with usage. Parameters: the tenants ({@code %IDS%}), meter, from, to (rollups);
-	 * lowestUnfolded, the tenants, meter, from, to, name, name (ledger).
-	 */
-	private static final String SUM_ROLLUPS_AND_UNFOLDED_BY_TENANT = "SELECT x.tenant_id, SUM(x.quantity) FROM ("
-			+ "SELECT r.tenant_id, r.quantity FROM %PREFIX%usage_rollup r WHERE r.tenant_id IN (%IDS%) "
-			+ "AND r.meter = ? AND r.period_start >= ? AND r.period_start < ? UNION ALL "
-			+ "SELECT e.tenant_id, e.quantity FROM %PREFIX%usage_event e WHERE e.id >= ? AND e.tenant_id IN (%IDS%) "
-			+ "AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ? "
-			+ "AND (e.id > COALESCE((SELECT s.watermark FROM %PREFIX%rollup_state s WHERE s.name = ?), 0) "
-			+ "OR EXISTS (SELECT 1 FROM %PREFIX%rollup_gap g WHERE g.name = ? "
-			+ "AND e.id BETWEEN g.gap_start AND g.gap_end))) x GROUP BY x.tenant_id";
-
-	/** A rollup's watermark and the start of its lowest open gap (null when none), without locking. */
-	private static final String PROGRESS = "SELECT s.watermark, (SELECT MIN(g.gap_start) FROM %PREFIX%rollup_gap g "
-			+ "WHERE g.name = s.name) FROM %PREFIX%rollup_state s WHERE s.name = ?";
-
 	private final Supplier<LedgerDatabase> database;
 
 	private final Map<LedgerScopeColumn, String> sumRollupsAndUnfolded;
@@ -72,9 +41,7 @@ public class RollupUsageReader implements UsageReader {
 
 	private final String progress;
 
-	private final String sumByTenant;
-
-	private final String sumLedgerByTenant;
+	private final RollupSql sql;
 
 	/**
 	 * A reader over the rollups and ledger of a DataSource.
@@ -85,11 +52,10 @@ public class RollupUsageReader implements UsageReader {
 	public RollupUsageReader(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables) {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.database = SingletonSupplier.of(database);
-		this.sumRollupsAndUnfolded = LedgerScopeColumn.resolve(SUM_ROLLUPS_AND_UNFOLDED, tables);
-		this.sumLedger = LedgerScopeColumn.resolve(LedgerUsageReader.SUM_LEDGER, tables);
-		this.progress = tables.resolve(PROGRESS);
-		this.sumByTenant = tables.resolve(SUM_ROLLUPS_AND_UNFOLDED_BY_TENANT);
-		this.sumLedgerByTenant = tables.resolve(LedgerUsageReader.SUM_LEDGER_BY_TENANT);
+		this.sql = new RollupSql(new TableNames(tables.prefix()));
+		this.sumRollupsAndUnfolded = LedgerScopeColumn.resolve(this.sql::sumRollupsAndUnfolded);
+		this.sumLedger = LedgerScopeColumn.resolve(this.sql::sumLedger);
+		this.progress = this.sql.progress();
 	}
 
 	/**
@@ -111,7 +77,6 @@ public class RollupUsageReader implements UsageReader {
 				ledgerByTenant(sql, part, meter, from, to, usages);
 				continue;
 			}
-			String ids = LedgerUsageReader.parameters(part.size());
 			List<Object> args = new ArrayList<>(part.size() * 2 + 9);
 			args.addAll(part);
 			args.add(meter);
@@ -124,7 +89,7 @@ public class RollupUsageReader implements UsageReader {
 			args.add(sql.timestamp(endHour));
 			args.add(RollupJob.NAME);
 			args.add(RollupJob.NAME);
-			LedgerUsageReader.addGrouped(this.jdbc, this.sumByTenant.replace("%IDS%", ids), args, usages);
+			LedgerUsageReader.addGrouped(this.jdbc, this.sql.sumRollupsAndUnfoldedByTenant(part.size()), args, usages);
 			if (from.isBefore(firstHour)) {
 				ledgerByTenant(sql, part, meter, from, firstHour, usages);
 			}
@@ -142,7 +107,7 @@ public class RollupUsageReader implements UsageReader {
 		args.add(sql.timestamp(from));
 		args.add(sql.timestamp(to));
 		LedgerUsageReader.addGrouped(this.jdbc,
-				this.sumLedgerByTenant.replace("%IDS%", LedgerUsageReader.parameters(tenants.size())), args, usages);
+				this.sql.sumLedgerByTenant(tenants.size()), args, usages);
 	}
 
 	@Override

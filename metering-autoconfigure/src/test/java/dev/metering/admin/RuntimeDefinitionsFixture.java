@@ -41,7 +41,7 @@ final class RuntimeDefinitionsFixture {
 
 	RuntimeDefinitionsFixture(TestSchema schema) {
 		this.schema = schema;
-		this.store = new JdbcRuntimeDefinitions(schema.dataSource(), schema.tables(), () -> schema.database().platform());
+		this.store = new JdbcRuntimeDefinitions(schema.dataSource(), schema.tables(), schema::dialect);
 		this.definitions = new LayeredQuotaDefinitions(configured(), this.store);
 		Consumer<QuotaInvalidation> receiver = this.published::add;
 		this.admin = new MeteringAdmin(this.store, this.definitions,

@@ -304,7 +304,7 @@ class TenantHierarchyTableTests {
 
 		Fixture(TestSchema schema, DataSource dataSource) {
 			this.schema = schema;
-			this.store = new JdbcRuntimeDefinitions(dataSource, schema.tables(), () -> schema.database().platform());
+			this.store = new JdbcRuntimeDefinitions(dataSource, schema.tables(), schema::dialect);
 			this.admin = new MeteringAdmin(this.store,
 					new LayeredQuotaDefinitions(RuntimeDefinitionsFixture.configured(), this.store),
 					new TransactionTemplate(new JdbcTransactionManager(dataSource)),
@@ -315,7 +315,7 @@ class TenantHierarchyTableTests {
 
 		CachedTenantDirectory directory(DataSource dataSource) {
 			JdbcRuntimeDefinitions rows = new JdbcRuntimeDefinitions(dataSource, this.schema.tables(),
-					() -> this.schema.database().platform());
+					this.schema::dialect);
 			return new CachedTenantDirectory(new JdbcTenantDefinitions(rows, this.configured, RULES, Duration.ZERO),
 					RULES, Duration.ofHours(1), 100, Runnable::run);
 		}

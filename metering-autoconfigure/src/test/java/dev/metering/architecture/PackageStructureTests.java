@@ -27,8 +27,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Every package of the kit's main code is {@code @NullMarked}, and the packages form no cycle:
  * a package (a subpackage counts as its own) may depend on another only if that one does not
- * depend back on it, directly or through others. The public types are exactly the pinned public
- * API ({@code public-api.txt}, described in README's "Public API" and "Replacing beans").
+ * depend back on it, directly or through others. The public types outside {@code internal}
+ * packages are exactly the pinned public API ({@code public-api.txt}, described in README's
+ * "Public API" and "Replacing beans"); an {@code internal} package is public for the kit's own
+ * packages only and never pinned.
  */
 class PackageStructureTests {
 
@@ -58,6 +60,7 @@ class PackageStructureTests {
 		Set<String> publicTypes = mainClasses.stream()
 			.filter((type) -> type.isTopLevelClass() && type.getModifiers().contains(JavaModifier.PUBLIC))
 			.filter((type) -> !type.getSimpleName().equals("package-info"))
+			.filter((type) -> !isInternal(type.getPackageName()))
 			.map((type) -> type.getName().substring("dev.metering.".length()))
 			.collect(Collectors.toCollection(TreeSet::new));
 		Set<String> pinned = pinnedPublicApi();
@@ -81,6 +84,17 @@ class PackageStructureTests {
 			.collect(Collectors.toCollection(TreeSet::new));
 		assertThat(fields).as("ThreadLocal fields in main code: pass the state as a parameter, or add the class "
 				+ "to threadLocalFieldsAllowed with the reason").isEmpty();
+	}
+
+	@Test
+	void internalPackagesAreNotInThePublicApi() throws IOException {
+		assertThat(pinnedPublicApi()).noneMatch((type) -> isInternal("dev.metering." + type));
+		assertThat(mainClasses.stream().map(JavaClass::getPackageName)).contains("dev.metering.internal.sql");
+	}
+
+	/** Whether a package is public for the kit's own packages only: one named {@code internal} or inside one. */
+	private static boolean isInternal(String packageName) {
+		return ("." + packageName + ".").contains(".internal.");
 	}
 
 	@Test

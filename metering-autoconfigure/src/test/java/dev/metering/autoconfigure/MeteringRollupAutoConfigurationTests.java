@@ -157,7 +157,7 @@ class MeteringRollupAutoConfigurationTests {
 
 		@Bean
 		UsageReader myUsageReader(javax.sql.DataSource dataSource) {
-			return new LedgerUsageReader(dataSource, () -> dev.metering.ledger.LedgerDatabase.H2,
+			return new LedgerUsageReader(dataSource, () -> dev.metering.internal.sql.LedgerDatabase.H2,
 					dev.metering.ledger.MeteringTables.defaults());
 		}
 

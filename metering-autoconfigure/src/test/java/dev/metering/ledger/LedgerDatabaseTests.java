@@ -1,5 +1,6 @@
 package dev.metering.ledger;
 
+import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.test.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

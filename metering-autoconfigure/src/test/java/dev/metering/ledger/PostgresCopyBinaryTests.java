@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import dev.metering.internal.sql.EventColumn;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageSource;
 import dev.metering.test.TestDatabase;

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
+import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.event.UsageEvent;
 import dev.metering.rollup.RollupJob;
 import dev.metering.rollup.RollupSettings;

@@ -2,6 +2,8 @@ package dev.metering.rollup;
 
 import java.util.Map;
 
+import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.MySqlSql;
 import dev.metering.test.TestDatabase;
 import org.junit.jupiter.api.Test;
 
@@ -18,11 +20,11 @@ class LedgerFoldSqlTests {
 
 	@Test
 	void readCommittedUnlessTheBinaryLogIsStatementBased() {
-		assertThat(LedgerFoldSql.MySql.readCommittedLogs(false, "STATEMENT")).isTrue();
-		assertThat(LedgerFoldSql.MySql.readCommittedLogs(true, "ROW")).isTrue();
-		assertThat(LedgerFoldSql.MySql.readCommittedLogs(true, "MIXED")).isTrue();
-		assertThat(LedgerFoldSql.MySql.readCommittedLogs(true, "STATEMENT")).isFalse();
-		assertThat(LedgerFoldSql.MySql.readCommittedLogs(true, "statement")).isFalse();
+		assertThat(MySqlSql.readCommittedLogs(false, "STATEMENT")).isTrue();
+		assertThat(MySqlSql.readCommittedLogs(true, "ROW")).isTrue();
+		assertThat(MySqlSql.readCommittedLogs(true, "MIXED")).isTrue();
+		assertThat(MySqlSql.readCommittedLogs(true, "STATEMENT")).isFalse();
+		assertThat(MySqlSql.readCommittedLogs(true, "statement")).isFalse();
 	}
 
 	@Test
@@ -32,7 +34,7 @@ class LedgerFoldSqlTests {
 		boolean statementLogged = ((Number) logging.get("log_bin")).intValue() != 0
 				&& "STATEMENT".equalsIgnoreCase(String.valueOf(logging.get("format")));
 
-		int isolation = LedgerFoldSql.forPlatform("mysql").isolationLevel(jdbc);
+		int isolation = LedgerDatabase.MYSQL.sql("metering_").isolationLevel(jdbc);
 
 		assertThat(isolation).isEqualTo(statementLogged ? TransactionDefinition.ISOLATION_DEFAULT
 				: TransactionDefinition.ISOLATION_READ_COMMITTED);
@@ -42,8 +44,8 @@ class LedgerFoldSqlTests {
 	void otherDatabasesKeepTheirOwnIsolation() {
 		JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.H2.dataSource());
 
-		assertThat(LedgerFoldSql.forPlatform("h2").isolationLevel(jdbc)).isEqualTo(TransactionDefinition.ISOLATION_DEFAULT);
-		assertThat(LedgerFoldSql.forPlatform("postgresql").isolationLevel(jdbc))
+		assertThat(LedgerDatabase.H2.sql("metering_").isolationLevel(jdbc)).isEqualTo(TransactionDefinition.ISOLATION_DEFAULT);
+		assertThat(LedgerDatabase.POSTGRESQL.sql("metering_").isolationLevel(jdbc))
 			.isEqualTo(TransactionDefinition.ISOLATION_DEFAULT);
 	}
 

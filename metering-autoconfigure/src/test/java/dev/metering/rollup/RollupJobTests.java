@@ -19,7 +19,7 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.metering.event.UsageEvent;
-import dev.metering.ledger.EventColumn;
+import dev.metering.internal.sql.EventColumn;
 import dev.metering.ledger.JdbcUsageEventStore;
 import dev.metering.rollup.RollupTruth.Key;
 import dev.metering.rollup.RollupTruth.Totals;

@@ -10,7 +10,7 @@ import dev.metering.autoconfigure.MeteringJdbcProperties;
 import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
 import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
 import dev.metering.ledger.BufferedLedgerWriter;
-import dev.metering.ledger.LedgerDatabase;
+import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.bus.QuotaInvalidationBus;
 import dev.metering.rollup.RollupJob;
@@ -46,8 +46,8 @@ public final class MeteringHealthAutoConfiguration {
 			MeteringTables tables, MeteringJdbcProperties jdbc, ObjectProvider<BufferedLedgerWriter> writer,
 			ObjectProvider<RollupJob> rollup, ObjectProvider<QuotaInvalidationBus> bus) {
 		JdbcRuntimeDefinitions kitTables = database.getIfUnique(() -> new JdbcRuntimeDefinitions(dataSource, tables,
-				() -> StringUtils.hasText(jdbc.getPlatform()) ? LedgerDatabase.forPlatform(jdbc.getPlatform()).platform()
-						: LedgerDatabase.detect(dataSource).platform()));
+				() -> StringUtils.hasText(jdbc.getPlatform()) ? LedgerDatabase.forPlatform(jdbc.getPlatform())
+						: LedgerDatabase.detect(dataSource)));
 		return new MeteringStatus(kitTables, writer.getIfAvailable(), rollup.getIfAvailable(), bus.getIfAvailable());
 	}
 

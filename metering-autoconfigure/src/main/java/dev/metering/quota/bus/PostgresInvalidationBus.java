@@ -9,6 +9,7 @@ import java.util.function.Consumer;
 
 import javax.sql.DataSource;
 
+import dev.metering.internal.sql.PostgresSql;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -61,9 +62,7 @@ public class PostgresInvalidationBus implements QuotaInvalidationBus, SmartLifec
 	 */
 	public PostgresInvalidationBus(DataSource dataSource, String channel, Consumer<QuotaInvalidation> receiver,
 			Duration initialBackoff, Duration maximumBackoff) {
-		if (!channel.matches("[A-Za-z_][A-Za-z0-9_]{0,62}")) {
-			throw new IllegalArgumentException("channel must be letters, digits and '_', was '" + channel + "'");
-		}
+		PostgresSql.listenSql(channel);
 		this.dataSource = dataSource;
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.channel = channel;
@@ -76,7 +75,7 @@ public class PostgresInvalidationBus implements QuotaInvalidationBus, SmartLifec
 	public void publish(QuotaInvalidation invalidation) {
 		this.receiver.accept(invalidation);
 		try {
-			this.jdbc.query("SELECT pg_notify(?, ?)", (rs) -> null, this.channel, invalidation.encode(this.origin));
+			this.jdbc.query(PostgresSql.notifySql(), (rs) -> null, this.channel, invalidation.encode(this.origin));
 		}
 		catch (RuntimeException ex) {
 			// The change is committed; other instances see it when their caches expire.
@@ -139,7 +138,7 @@ public class PostgresInvalidationBus implements QuotaInvalidationBus, SmartLifec
 				connection.setAutoCommit(true);
 				PGConnection pg = connection.unwrap(PGConnection.class);
 				try (Statement statement = connection.createStatement()) {
-					statement.execute("LISTEN \"" + this.channel + "\"");
+					statement.execute(PostgresSql.listenSql(this.channel));
 				}
 				this.backendPid = pg.getBackendPID();
 				if (this.status.connected()) {

@@ -1,4 +1,4 @@
-package dev.metering.ledger;
+package dev.metering.internal.sql;
 
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -17,7 +17,7 @@ import org.springframework.util.ClassUtils;
  * batch, whose parameter count varies anyway; other drivers' statements are left as they are.
  * Reached through {@link LedgerDatabase#plannedEachExecution}.
  */
-final class PlannedEachExecution {
+public final class PlannedEachExecution {
 
 	/** pgjdbc is an optional dependency of the kit. */
 	private static final boolean PGJDBC_PRESENT = ClassUtils.isPresent("org.postgresql.PGStatement",
@@ -26,7 +26,7 @@ final class PlannedEachExecution {
 	private PlannedEachExecution() {
 	}
 
-	static void apply(PreparedStatement statement) throws SQLException {
+	public static void apply(PreparedStatement statement) throws SQLException {
 		if (PGJDBC_PRESENT) {
 			Pgjdbc.apply(statement);
 		}

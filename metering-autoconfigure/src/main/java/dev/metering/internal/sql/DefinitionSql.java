@@ -1,92 +1,84 @@
-package dev.metering.admin;
-
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-
-import dev.metering.ledger.MeteringTables;
+package dev.metering.internal.sql;
 
 /**
- * All SQL of the runtime definitions, built once from the validated table prefix. The statements
- * are dialect-neutral; only timestamps differ: MySQL's {@code DATETIME(6)} holds a UTC
- * {@code LocalDateTime}, the others an {@code OffsetDateTime}.
+ * Every statement of the runtime definitions (plans, tenants, their quotas, the audit trail),
+ * the same on every database; timestamps are bound with {@link LedgerDatabase#timestamp}.
  */
-final class RuntimeDefinitionSql {
+public final class DefinitionSql {
 
 	private static final String QUOTA_COLUMNS = "meter, quota_window, quota_limit, enforcement, soft_threshold";
 
-	final String selectPlan;
+	public final String selectPlan;
 
-	final String selectPlans;
+	public final String selectPlans;
 
-	final String insertPlan;
+	public final String insertPlan;
 
-	final String updatePlan;
+	public final String updatePlan;
 
-	final String deletePlan;
+	public final String deletePlan;
 
-	final String selectPlanQuotas;
+	public final String selectPlanQuotas;
 
-	final String selectPlanQuota;
+	public final String selectPlanQuota;
 
-	final String insertPlanQuota;
+	public final String insertPlanQuota;
 
-	final String updatePlanQuota;
+	public final String updatePlanQuota;
 
-	final String deletePlanQuota;
+	public final String deletePlanQuota;
 
-	final String deletePlanQuotas;
+	public final String deletePlanQuotas;
 
-	final String countTenantsOnPlan;
+	public final String countTenantsOnPlan;
 
-	final String selectTenant;
+	public final String selectTenant;
 
-	final String selectHierarchyTenants;
+	public final String selectHierarchyTenants;
 
-	final String lockHierarchy;
+	public final String lockHierarchy;
 
-	final String insertHierarchyLock;
+	public final String insertHierarchyLock;
 
 	/** Every tenant with a tenant row or a tenant quota row. */
-	final String selectTenantsWithRows;
+	public final String selectTenantsWithRows;
 
-	final String insertTenant;
+	public final String insertTenant;
 
-	final String updateTenant;
+	public final String updateTenant;
 
-	final String deleteTenant;
+	public final String deleteTenant;
 
-	final String selectTenantQuotas;
+	public final String selectTenantQuotas;
 
-	final String selectTenantQuota;
+	public final String selectTenantQuota;
 
-	final String insertTenantQuota;
+	public final String insertTenantQuota;
 
-	final String updateTenantQuota;
+	public final String updateTenantQuota;
 
-	final String deleteTenantQuota;
+	public final String deleteTenantQuota;
 
-	final String deleteTenantQuotas;
+	public final String deleteTenantQuotas;
 
-	final String insertAudit;
+	public final String insertAudit;
 
-	final String selectAudit;
+	public final String selectAudit;
 
-	final String rollupLag;
+	public final String rollupLag;
 
-	final String ledgerProbe;
+	public final String ledgerProbe;
 
-	private final boolean localTimestamps;
-
-	RuntimeDefinitionSql(MeteringTables tables, String platform) {
-		String plan = tables.prefix() + "plan";
-		String planQuota = tables.prefix() + "plan_quota";
-		String tenant = tables.prefix() + "tenant";
-		String tenantQuota = tables.prefix() + "tenant_quota";
-		String audit = tables.prefix() + "quota_audit";
+	/**
+	 * The statements for a set of tables.
+	 * @param tables the table names
+	 */
+	public DefinitionSql(TableNames tables) {
+		String plan = tables.plan();
+		String planQuota = tables.planQuota();
+		String tenant = tables.tenant();
+		String tenantQuota = tables.tenantQuota();
+		String audit = tables.quotaAudit();
 		this.selectPlan = "SELECT description FROM " + plan + " WHERE name = ?";
 		this.selectPlans = "SELECT name, description FROM " + plan + " ORDER BY name";
 		this.insertPlan = "INSERT INTO " + plan + " (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)";
@@ -113,7 +105,7 @@ final class RuntimeDefinitionSql {
 		this.selectTenantsWithRows = "SELECT tenant_id FROM " + tenant + " UNION SELECT tenant_id FROM " + tenantQuota;
 		this.updateTenant = "UPDATE " + tenant + " SET plan = ?, exempt = ?, parent_id = ?, billing_attribution = ?, "
 				+ "exempt_descendants = ?, updated_at = ? WHERE tenant_id = ?";
-		String hierarchy = tables.prefix() + "tenant_hierarchy";
+		String hierarchy = tables.tenantHierarchy();
 		// Taken first by every tenant change: changes are validated and written one after the other.
 		this.lockHierarchy = "UPDATE " + hierarchy + " SET version = version + 1, updated_at = ? WHERE name = 'tenants'";
 		this.insertHierarchyLock = "INSERT INTO " + hierarchy + " (name, version, updated_at) VALUES ('tenants', 0, ?)";
@@ -136,17 +128,6 @@ final class RuntimeDefinitionSql {
 		this.rollupLag = "SELECT COALESCE(MAX(id), 0) - COALESCE((SELECT MAX(watermark) FROM " + tables.rollupState()
 				+ " WHERE name = ?), 0) FROM " + tables.usageEvent();
 		this.ledgerProbe = "SELECT COUNT(*) FROM " + tables.usageEvent() + " WHERE 1 = 0";
-		this.localTimestamps = "mysql".equals(platform);
-	}
-
-	Object timestamp(Instant instant) {
-		return this.localTimestamps ? LocalDateTime.ofInstant(instant, ZoneOffset.UTC)
-				: OffsetDateTime.ofInstant(instant, ZoneOffset.UTC);
-	}
-
-	Instant readTimestamp(ResultSet rs, int column) throws SQLException {
-		return this.localTimestamps ? rs.getObject(column, LocalDateTime.class).toInstant(ZoneOffset.UTC)
-				: rs.getObject(column, OffsetDateTime.class).toInstant();
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.metering.ledger;
+package dev.metering.internal.sql;
 
 import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
@@ -18,8 +18,8 @@ import org.springframework.jdbc.support.JdbcUtils;
 import org.springframework.jdbc.support.MetaDataAccessException;
 
 /**
- * The databases the kit keeps its ledger in, and the one thing besides their insert and upsert
- * statements that differs between them: how a timestamp column is bound and read.
+ * The databases the kit keeps its ledger in: which statements it runs on each ({@link #sql}),
+ * and how a timestamp column is bound and read.
  */
 public enum LedgerDatabase {
 
@@ -48,6 +48,20 @@ public enum LedgerDatabase {
 
 	LedgerDatabase(String platform) {
 		this.platform = platform;
+	}
+
+	/**
+	 * Every statement the kit runs on this database.
+	 * @param tablePrefix the table prefix ({@code MeteringTables.prefix()})
+	 * @return the statements
+	 */
+	public DatabaseSql sql(String tablePrefix) {
+		TableNames tables = new TableNames(tablePrefix);
+		return switch (this) {
+			case POSTGRESQL -> new PostgresSql(tables);
+			case H2 -> new H2Sql(tables);
+			case MYSQL -> new MySqlSql(tables);
+		};
 	}
 
 	/**

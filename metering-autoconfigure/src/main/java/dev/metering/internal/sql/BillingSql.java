@@ -1,40 +1,34 @@
-package dev.metering.billing;
-
-import dev.metering.ledger.MeteringTables;
-import dev.metering.rollup.RollupJob;
+package dev.metering.internal.sql;
 
 /**
- * Every statement the billing package runs, written once for H2, PostgreSQL and MySQL/MariaDB
- * (they use only SQL the three share), with the table prefix resolved once here. Timestamps
- * are bound with the dialect's {@code timestamp(Instant)}.
+ * Every statement of billing reports, usage summaries and idempotency look-ups, the same on
+ * every database (they use only SQL the three share). Timestamps are bound with
+ * {@link LedgerDatabase#timestamp}.
  * <p>
  * Reads that must equal the ledger combine the rollups with the ledger rows the rollup job
  * has not folded yet (above its watermark, or in an open gap) in one statement, so both parts
  * see the same snapshot, as {@code RollupUsageReader} does.
  */
-final class BillingSql {
-
-	/** The rollup whose progress the reads follow. */
-	static final String ROLLUP = RollupJob.NAME;
+public final class BillingSql {
 
 	/**
 	 * The rollup's watermark and lowest open gap, to bound the scan of unfolded rows.
 	 * Parameter: rollup name.
 	 */
-	final String rollupProgress;
+	public final String rollupProgress;
 
 	/**
 	 * A tenant's hourly rollup rows and unfolded ledger rows of one meter in {@code [from, to)}
 	 * (whole hours). Parameters: tenant, meter, from, to, lowest unfolded id, tenant, meter,
 	 * from, to, rollup name, rollup name. Selects (instant, quantity).
 	 */
-	final String tenantHoursAndUnfolded;
+	public final String tenantHoursAndUnfolded;
 
 	/**
 	 * The tenants whose usage is billed to a scope in {@code [from, to)}. Parameters: scope,
 	 * from, to, lowest unfolded id, scope, from, to, rollup name, rollup name.
 	 */
-	final String attributedTenants;
+	public final String attributedTenants;
 
 	/**
 	 * The heaviest users of a tenant for a meter in {@code [from, to)} (whole hours): the per-user
@@ -42,16 +36,20 @@ final class BillingSql {
 	 * events. Parameters: tenant, meter, from, to, lowest unfolded id, tenant, meter, from, to,
 	 * rollup name, rollup name, limit. Selects (user, quantity, events).
 	 */
-	final String topUsers;
+	public final String topUsers;
 
 	/**
 	 * The event id a tenant's idempotency key was recorded under. Parameters: tenant, key.
 	 */
-	final String eventIdByIdempotencyKey;
+	public final String eventIdByIdempotencyKey;
 
 	private final String eventIdsByIdempotencyKeys;
 
-	BillingSql(MeteringTables tables) {
+	/**
+	 * The statements for a set of tables.
+	 * @param tables the table names
+	 */
+	public BillingSql(TableNames tables) {
 		String event = tables.usageEvent();
 		String rollup = tables.usageRollup();
 		String unfolded = " AND (e.id > COALESCE((SELECT s.watermark FROM " + tables.rollupState()
@@ -88,8 +86,8 @@ final class BillingSql {
 	 * @param keys how many keys (placeholders only: never the keys themselves)
 	 * @return the statement
 	 */
-	String eventIdsByIdempotencyKeys(int keys) {
-		return this.eventIdsByIdempotencyKeys + String.join(", ", java.util.Collections.nCopies(keys, "?")) + ")";
+	public String eventIdsByIdempotencyKeys(int keys) {
+		return this.eventIdsByIdempotencyKeys + DatabaseSql.values(keys, "?") + ")";
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.metering.ledger;
+package dev.metering.internal.sql;
 
 import java.math.BigDecimal;
 import java.sql.PreparedStatement;

@@ -1,0 +1,117 @@
+package dev.metering.internal.sql;
+
+import java.util.regex.Pattern;
+
+/**
+ * The kit's table names under a prefix: the names every statement of this package is built
+ * from. The prefix is checked here too, so no statement is ever built from an unchecked one.
+ * @param prefix the table prefix ({@code metering.jdbc.table-prefix}), optionally schema-qualified
+ */
+public record TableNames(String prefix) {
+
+	private static final Pattern SAFE_PREFIX = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*");
+
+	/** What a statement written for any prefix puts where the prefix goes. */
+	public static final String PREFIX_PLACEHOLDER = "%PREFIX%";
+
+	/**
+	 * Checks a prefix.
+	 * @param prefix the prefix
+	 * @throws IllegalArgumentException unless it is letters, digits and '_', optionally {@code schema.} first
+	 */
+	public TableNames {
+		checkPrefix(prefix);
+	}
+
+	/**
+	 * Checks a table prefix: letters, digits and '_', optionally {@code schema.} first.
+	 * @param prefix the prefix
+	 * @throws IllegalArgumentException when it is anything else
+	 */
+	public static void checkPrefix(String prefix) {
+		if (prefix == null || !SAFE_PREFIX.matcher(prefix).matches()) {
+			throw new IllegalArgumentException("metering.jdbc.table-prefix must be letters, digits and '_' "
+					+ "(optionally 'schema.' first), was '" + prefix + "'");
+		}
+	}
+
+	/**
+	 * A statement written with {@link #PREFIX_PLACEHOLDER}, for this prefix.
+	 * @param sql the statement
+	 * @return the statement with the prefix in place
+	 */
+	public String resolve(String sql) {
+		return sql.replace(PREFIX_PLACEHOLDER, this.prefix);
+	}
+
+	/** @return the append-only usage ledger */
+	public String usageEvent() {
+		return this.prefix + "usage_event";
+	}
+
+	/** @return sums of ledger batches by rollup key, for the rollup to fold (PostgreSQL) */
+	public String usageEventSum() {
+		return this.prefix + "usage_event_sum";
+	}
+
+	/** @return the hourly rollups of the ledger */
+	public String usageRollup() {
+		return this.prefix + "usage_rollup";
+	}
+
+	/** @return the hourly usage per user */
+	public String usageUserRollup() {
+		return this.prefix + "usage_user_rollup";
+	}
+
+	/** @return the rollup's progress, one row per rollup */
+	public String rollupState() {
+		return this.prefix + "rollup_state";
+	}
+
+	/** @return ledger ids below the rollup's watermark that it has not seen yet */
+	public String rollupGap() {
+		return this.prefix + "rollup_gap";
+	}
+
+	/** @return how much of each hard limit's window is leased to instances */
+	public String quotaAllocation() {
+		return this.prefix + "quota_allocation";
+	}
+
+	/** @return the live leases, one row per instance and window */
+	public String quotaLease() {
+		return this.prefix + "quota_lease";
+	}
+
+	/** @return runtime plans */
+	public String plan() {
+		return this.prefix + "plan";
+	}
+
+	/** @return runtime plan quotas */
+	public String planQuota() {
+		return this.prefix + "plan_quota";
+	}
+
+	/** @return runtime tenant rows */
+	public String tenant() {
+		return this.prefix + "tenant";
+	}
+
+	/** @return runtime per-tenant quotas */
+	public String tenantQuota() {
+		return this.prefix + "tenant_quota";
+	}
+
+	/** @return the audit trail of runtime changes */
+	public String quotaAudit() {
+		return this.prefix + "quota_audit";
+	}
+
+	/** @return the row every tenant change locks first */
+	public String tenantHierarchy() {
+		return this.prefix + "tenant_hierarchy";
+	}
+
+}

@@ -1,0 +1,66 @@
+package dev.metering.ledger;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+import org.jspecify.annotations.Nullable;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+
+/**
+ * pgjdbc's COPY API for {@link PostgresSqlDialect}, in a class of its own so that the dialect
+ * loads, and falls back to {@code unnest}, when pgjdbc is not on the classpath.
+ */
+final class PgCopy {
+
+	private PgCopy() {
+	}
+
+	static boolean supports(Connection connection) throws SQLException {
+		return connection.isWrapperFor(PGConnection.class);
+	}
+
+	/** One COPY, started with its first chunk, so a batch of repeats only sends nothing. */
+	static final class Stream implements PostgresCopyBinary.Sink {
+
+		private final Connection connection;
+
+		private final String sql;
+
+		private @Nullable CopyIn copyIn;
+
+		Stream(Connection connection, String sql) {
+			this.connection = connection;
+			this.sql = sql;
+		}
+
+		@Override
+		public void write(byte[] bytes, int offset, int length) throws SQLException {
+			CopyIn copy = this.copyIn;
+			if (copy == null) {
+				copy = this.connection.unwrap(PGConnection.class).getCopyAPI().copyIn(this.sql);
+				this.copyIn = copy;
+			}
+			copy.writeToCopy(bytes, offset, length);
+		}
+
+		long end() throws SQLException {
+			return (this.copyIn != null) ? this.copyIn.endCopy() : 0;
+		}
+
+		/** Ends a failed COPY so the connection takes the rollback that follows. */
+		void cancel(Exception failure) {
+			CopyIn copy = this.copyIn;
+			if (copy != null && copy.isActive()) {
+				try {
+					copy.cancelCopy();
+				}
+				catch (SQLException cancel) {
+					failure.addSuppressed(cancel);
+				}
+			}
+		}
+
+	}
+
+}
