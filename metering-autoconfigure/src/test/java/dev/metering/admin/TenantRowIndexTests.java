@@ -27,7 +27,7 @@ class TenantRowIndexTests {
 			}
 			StatementCountingDataSource counted = new StatementCountingDataSource(schema.dataSource());
 			JdbcRuntimeDefinitions rows = new JdbcRuntimeDefinitions(counted, schema.tables(),
-					() -> schema.database().platform());
+					schema::dialect);
 
 			CachedDefinitionReads indexed = new CachedDefinitionReads(rows, Duration.ofMinutes(1), 3);
 			assertThat(indexed.tenant("t3")).hasValueSatisfying((row) -> assertThat(row.exempt()).isTrue());

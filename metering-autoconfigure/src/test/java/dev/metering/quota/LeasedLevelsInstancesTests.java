@@ -115,7 +115,7 @@ class LeasedLevelsInstancesTests {
 		}
 		UsageEvent event = UsageEvent.builder(tenant, METER).occurredAt(at).build();
 		UsageRecorder recorder = context.getBean(UsageRecorder.class);
-		decision.reservation().recordWith(() -> recorder.record(event));
+		decision.reservation().record(recorder, event);
 		return true;
 	}
 

@@ -54,7 +54,7 @@ class QuotaMetricsTests {
 			for (int i = 0; i < 4; i++) {
 				quotas.check("acme", "exports", 1)
 					.reservation()
-					.recordWith(() -> recorder.record(UsageEvent.builder("acme", "exports").build()));
+					.record(recorder, UsageEvent.builder("acme", "exports").build());
 			}
 			assertThat(registry.get("metering.quota.warnings").tag("enforcement", "soft").counter().count())
 				.isEqualTo(1);
