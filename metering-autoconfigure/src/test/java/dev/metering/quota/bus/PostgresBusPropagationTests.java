@@ -91,8 +91,10 @@ class PostgresBusPropagationTests {
 				assertThat(check(one, "acme")).isEqualTo(ALLOW);
 				// Instance 2 still serves its cached definitions: nothing told it.
 				assertThat(check(two, "acme")).isEqualTo(DENY);
-				Duration late = await(() -> check(two, "acme") == ALLOW, Duration.ofSeconds(5));
-				assertThat(late).isLessThan(Duration.ofSeconds(4));
+				// Twice the TTL (the cached rows, then the definitions built from them), plus the
+				// background reloads that a busy machine may delay by a fraction of a second.
+				Duration late = await(() -> check(two, "acme") == ALLOW, Duration.ofSeconds(10));
+				assertThat(late).isLessThan(Duration.ofSeconds(5));
 			}));
 		}
 	}
