@@ -14,10 +14,7 @@ import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageSource;
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.json.JsonReadFeature;
-import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reads the body of {@code POST /events}: one event object or an array of them, with the
@@ -25,12 +22,6 @@ import tools.jackson.databind.json.JsonMapper;
  * reported with its field, prefixed by its index in a batch ({@code [3].quantity}).
  */
 final class EventJson {
-
-	// Floats as BigDecimal keep 0.1 exact; NaN and Infinity parse so they can be refused by name.
-	private static final JsonMapper MAPPER = JsonMapper.builder(BoundedJson.factory())
-		.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-		.enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-		.build();
 
 	private EventJson() {
 	}
@@ -43,7 +34,7 @@ final class EventJson {
 	 * @return the events and whether the body was an array
 	 */
 	static Parsed read(byte[] body, int maxBatchSize, @Nullable UsageEventValidator validator) {
-		JsonNode root = BoundedJson.readTree(MAPPER, body);
+		JsonNode root = BoundedJson.readTree(body);
 		if (root == null || root.isMissingNode()) {
 			throw ApiException.badRequest("body", "an event object or an array of events is required");
 		}
