@@ -31,8 +31,9 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * {@code application/problem+json}: {@link ApiException} and the other
  * {@code ErrorResponseException}s as they are, Spring MVC's own exceptions as Spring renders
  * them, the kit's domain exceptions with a {@code field} member naming the input at fault, and
- * anything unexpected as a 500 that quotes nothing of it (it is logged). Applies to the kit's
- * controllers only, ahead of the application's own advice.
+ * anything unexpected as a 500 that quotes nothing of it (it is logged). Written as
+ * {@link ProblemBody}, so the application's JSON naming leaves RFC 9457's member names alone.
+ * Applies to the kit's controllers only, ahead of the application's own advice.
  */
 // The admin controller by package name: its package uses this one, so no class reference back.
 @RestControllerAdvice(assignableTypes = UsageApiController.class, basePackages = "dev.metering.admin.web")
@@ -104,6 +105,7 @@ public class MeteringApiExceptionHandler extends ResponseEntityExceptionHandler 
 			if (request instanceof ServletWebRequest servlet) {
 				problem.setInstance(instance(servlet.getRequest().getRequestURI()));
 			}
+			body = ProblemBody.of(problem);
 		}
 		return ResponseEntity.status(statusCode)
 			.headers(headers)

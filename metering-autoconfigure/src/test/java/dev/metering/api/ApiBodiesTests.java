@@ -5,6 +5,7 @@ import dev.metering.billing.BillingPeriod;
 import dev.metering.billing.Granularity;
 import dev.metering.billing.UsageSummaryService;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -15,6 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.test.context.TestPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.context.WebApplicationContext;
@@ -100,6 +102,34 @@ class ApiBodiesTests {
 	}
 
 	@Test
+	void theAdminApiChecksTheCallerBeforeItReadsTheBody() throws Exception {
+		this.mvc.perform(put("/metering/admin/tenants/acme/quotas").contentType(MediaType.APPLICATION_JSON)
+			.content("{\"limit\":"))
+			.andExpect(status().isUnauthorized())
+			.andExpect(header().string(HttpHeaders.WWW_AUTHENTICATE, "ApiKey header=\"X-Metering-Admin-Key\""))
+			.andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON));
+	}
+
+	@Test
+	void theAdminApiAnswersJsonWhateverTheCallerAccepts() throws Exception {
+		this.mvc.perform(get("/metering/admin/tenants/acme/quotas").header(AdminApiSettings.API_KEY_HEADER, ADMIN_KEY)
+			.accept(MediaType.parseMediaType("text/csv")))
+			.andExpect(status().isOk())
+			.andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_JSON))
+			.andExpect(jsonPath("$.tenant_id").value("acme"));
+	}
+
+	@Test
+	void theAdminApiTakesNoNumberAsAString() throws Exception {
+		this.mvc.perform(put("/metering/admin/tenants/acme/quotas").header(AdminApiSettings.API_KEY_HEADER, ADMIN_KEY)
+			.contentType(MediaType.APPLICATION_JSON)
+			.content("{\"meter\":\"api.calls\",\"window\":\"day\",\"limit\":\"5\"}"))
+			.andExpect(status().isBadRequest())
+			.andExpect(jsonPath("$.field").value("limit"))
+			.andExpect(jsonPath("$.detail").value("must be a number"));
+	}
+
+	@Test
 	void theAdminApiAnswersInSnakeCaseWithNulls() throws Exception {
 		this.mvc
 			.perform(put("/metering/admin/tenants/acme/quotas").header(AdminApiSettings.API_KEY_HEADER, ADMIN_KEY)
@@ -122,6 +152,36 @@ class ApiBodiesTests {
 			.andExpect(jsonPath("$.policies[0].next_unit_allowed").value(true))
 			.andExpect(jsonPath("$.policies[0].window_start").isString())
 			.andExpect(content().string(org.hamcrest.Matchers.containsString("\"limit\":1000,")));
+	}
+
+	/** An application that names its own JSON in another case: the kit's answers keep theirs. */
+	@Nested
+	@TestPropertySource(properties = "spring.jackson.property-naming-strategy=UPPER_CAMEL_CASE")
+	class UnderAnotherNamingStrategy {
+
+		@Test
+		void problemsKeepTheirMemberNames() throws Exception {
+			ApiBodiesTests.this.setUp();
+			ApiBodiesTests.this.mvc.perform(get("/api/quota/acme/API").header("Authorization", "Bearer t"))
+				.andExpect(status().isBadRequest())
+				.andExpect(jsonPath("$.status").value(400))
+				.andExpect(jsonPath("$.title").value("Bad Request"))
+				.andExpect(jsonPath("$.detail").isString())
+				.andExpect(jsonPath("$.field").value("metric"));
+			ApiBodiesTests.this.mvc.perform(put("/metering/admin/tenants/acme").header(AdminApiSettings.API_KEY_HEADER, ADMIN_KEY)
+				.contentType(MediaType.APPLICATION_JSON)
+				.content("{\"exempt\":\"true\"}"))
+				.andExpect(status().isBadRequest())
+				.andExpect(jsonPath("$.status").value(400))
+				.andExpect(jsonPath("$.field").value("exempt"));
+		}
+
+		@Test
+		void bodiesKeepTheirSnakeCase() throws Exception {
+			theUsageApiAnswersInSnakeCaseWithNulls();
+			theAdminApiAnswersInSnakeCaseWithNulls();
+		}
+
 	}
 
 	@SpringBootConfiguration
