@@ -1,6 +1,7 @@
 package dev.metering.api;
 
 import dev.metering.admin.web.AdminApiSettings;
+import jakarta.servlet.Filter;
 import dev.metering.billing.BillingPeriod;
 import dev.metering.billing.Granularity;
 import dev.metering.billing.UsageSummaryService;
@@ -12,6 +13,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -108,6 +110,18 @@ class ApiBodiesTests {
 			.andExpect(status().isUnauthorized())
 			.andExpect(header().string(HttpHeaders.WWW_AUTHENTICATE, "ApiKey header=\"X-Metering-Admin-Key\""))
 			.andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON));
+	}
+
+	@Test
+	void theMeteringEndpointRefusesOtherCallersWithTheAdminApisProblem() throws Exception {
+		Filter filter = this.context.getBean("meteringEndpointAccessFilter", FilterRegistrationBean.class).getFilter();
+		MockMvc guarded = MockMvcBuilders.webAppContextSetup(this.context).addFilters(filter).build();
+		guarded.perform(get("/actuator/metering"))
+			.andExpect(status().isUnauthorized())
+			.andExpect(header().string(HttpHeaders.WWW_AUTHENTICATE, "ApiKey header=\"X-Metering-Admin-Key\""))
+			.andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+			.andExpect(jsonPath("$.status").value(401))
+			.andExpect(jsonPath("$.detail").value("The admin API needs an authenticated caller"));
 	}
 
 	@Test
