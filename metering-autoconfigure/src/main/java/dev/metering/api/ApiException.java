@@ -1,5 +1,6 @@
 package dev.metering.api;
 
+import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.ErrorResponseException;
@@ -24,7 +25,7 @@ public class ApiException extends ErrorResponseException {
 	}
 
 	static ApiException badRequest(String field, String detail) {
-		return new ApiException(org.springframework.http.HttpStatus.BAD_REQUEST, field, detail);
+		return new ApiException(HttpStatus.BAD_REQUEST, field, detail);
 	}
 
 	private static ProblemDetail problem(HttpStatusCode status, String field, String detail) {

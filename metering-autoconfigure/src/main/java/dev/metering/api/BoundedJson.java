@@ -24,6 +24,7 @@ import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.cfg.CoercionAction;
 import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.cfg.MutableCoercionConfig;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.json.JsonMapper;
@@ -75,7 +76,7 @@ public final class BoundedJson {
 	private BoundedJson() {
 	}
 
-	private static void numbersOnly(tools.jackson.databind.cfg.MutableCoercionConfig number) {
+	private static void numbersOnly(MutableCoercionConfig number) {
 		number.setCoercion(CoercionInputShape.String, CoercionAction.Fail)
 			.setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail)
 			.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
