@@ -1,13 +1,10 @@
 package dev.metering.api;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +44,9 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * The usage HTTP API under {@code metering.api.base-path} (default {@code /api}): events
  * ingest, usage summaries, top users, quota status and billing reports. Input is checked
- * whole before anything is recorded; every refusal is problem+json naming the field.
+ * whole before anything is recorded; every refusal is an {@link ApiException} (problem+json
+ * naming the field, see {@link MeteringApiExceptionHandler}). Bodies are read with
+ * {@link BoundedJson}; answers are records in snake_case.
  */
 @RestController
 @RequestMapping("${metering.api.base-path:/api}")
@@ -109,10 +108,10 @@ public class UsageApiController {
 	 * when the ledger could not be asked in time which keys it holds (see
 	 * {@link IdempotencyLookup}: the events are taken, status {@code accepted}), 503
 	 * with {@code Retry-After} when the kit could not take every event (see
-	 * {@link UsageApiExceptionHandler#notRecorded}).
+	 * {@link EventsNotTakenException}).
 	 */
 	@PostMapping("/events")
-	public ResponseEntity<?> events(HttpServletRequest request) {
+	ResponseEntity<Object> events(HttpServletRequest request) {
 		EventJson.Parsed parsed = EventJson.read(body(request), this.settings.maxBatchSize(), this.validator);
 		Set<String> seen = new LinkedHashSet<>();
 		for (int i = 0; i < parsed.events().size(); i++) {
@@ -128,17 +127,15 @@ public class UsageApiController {
 		Optional<Map<IdempotencyLookup.Key, UUID>> known = this.idempotency.recorded(parsed.events());
 		List<UsageEvent> fresh = new ArrayList<>();
 		List<Integer> freshIndexes = new ArrayList<>();
-		List<Map<String, Object>> results = new ArrayList<>();
+		List<EventsBody.Result> results = new ArrayList<>();
 		int unchecked = 0;
 		for (UsageEvent event : parsed.events()) {
 			boolean keyed = event.idempotencyKey() != null;
 			UUID existing = (keyed && known.isPresent())
 					? known.get().get(new IdempotencyLookup.Key(event.tenantId(), event.idempotencyKey())) : null;
 			String outcome = (existing != null) ? "duplicate" : (keyed && known.isEmpty()) ? "accepted" : "recorded";
-			Map<String, Object> result = new LinkedHashMap<>();
-			result.put("id", (existing != null) ? existing.toString() : event.eventId().toString());
-			result.put("status", outcome);
-			results.add(result);
+			results.add(new EventsBody.Result((existing != null) ? existing.toString() : event.eventId().toString(),
+					outcome));
 			if (existing == null) {
 				freshIndexes.add(results.size() - 1);
 				fresh.add(event);
@@ -150,24 +147,20 @@ public class UsageApiController {
 				this.recorder.recordAll(fresh);
 			}
 			catch (UsageNotRecordedException ex) {
-				return UsageApiExceptionHandler.notRecorded(ex.recorded(), fresh.size() - ex.recorded(),
+				throw new EventsNotTakenException(ex.recorded(), fresh.size() - ex.recorded(),
 						results.size() - fresh.size(), freshIndexes.get(ex.recorded()));
 			}
 		}
 		HttpStatus status = fresh.isEmpty() ? HttpStatus.OK : (unchecked > 0) ? HttpStatus.ACCEPTED : HttpStatus.CREATED;
-		Map<String, Object> json = parsed.batch() ? new LinkedHashMap<>() : results.get(0);
-		if (parsed.batch()) {
-			json.put("recorded", fresh.size() - unchecked);
-			json.put("duplicates", results.size() - fresh.size());
-			json.put("accepted", unchecked);
-			json.put("events", results);
-		}
-		return ResponseEntity.status(status).body(json);
+		Object body = parsed.batch()
+				? new EventsBody(fresh.size() - unchecked, results.size() - fresh.size(), unchecked, results)
+				: results.get(0);
+		return ResponseEntity.status(status).body(body);
 	}
 
 	/** A tenant's usage of a metric per hour, day or month, and its quotas' current windows. */
 	@GetMapping("/usage/{tenant}/{metric}")
-	public Map<String, Object> usage(HttpServletRequest request, @PathVariable String tenant,
+	SummaryBody usage(HttpServletRequest request, @PathVariable String tenant,
 			@PathVariable String metric, @RequestParam(required = false) @Nullable String period,
 			@RequestParam(required = false) @Nullable String from, @RequestParam(required = false) @Nullable String to,
 			@RequestParam(required = false, defaultValue = "day") String granularity) {
@@ -182,12 +175,12 @@ public class UsageApiController {
 		BillingPeriod range = period(period, from, to);
 		QuotaDecision quota = (this.quotas != null)
 				? this.quotas.status(List.of(tenant), metric, this.clock.instant()) : null;
-		return ApiJson.summary(this.summaries.summary(tenant, metric, range, buckets), exact(quota));
+		return SummaryBody.of(this.summaries.summary(tenant, metric, range, buckets), exact(quota));
 	}
 
 	/** A tenant's heaviest users of a metric in a period. */
 	@GetMapping("/usage/{tenant}/{metric}/top-users")
-	public Map<String, Object> topUsers(HttpServletRequest request, @PathVariable String tenant,
+	TopUsersBody topUsers(HttpServletRequest request, @PathVariable String tenant,
 			@PathVariable String metric, @RequestParam(required = false) @Nullable String period,
 			@RequestParam(required = false) @Nullable String from, @RequestParam(required = false) @Nullable String to,
 			@RequestParam(required = false) @Nullable String limit) {
@@ -206,17 +199,17 @@ public class UsageApiController {
 			}
 		}
 		BillingPeriod range = period(period, from, to);
-		return ApiJson.topUsers(tenant, metric, range, this.summaries.topUsers(tenant, metric, range, max));
+		return TopUsersBody.of(tenant, metric, range, this.summaries.topUsers(tenant, metric, range, max));
 	}
 
 	/** Every quota of a tenant's metric: limit, used, remaining, window, reset, enforcement. */
 	@GetMapping("/quota/{tenant}/{metric}")
-	public Map<String, Object> quota(HttpServletRequest request, @PathVariable String tenant,
+	QuotaStatusBody quota(HttpServletRequest request, @PathVariable String tenant,
 			@PathVariable String metric) {
 		checkPath(request, tenant, metric);
 		QuotaDecision decision = (this.quotas != null)
 				? this.quotas.status(List.of(tenant), metric, this.clock.instant()) : null;
-		return ApiJson.quota(tenant, metric, exact(decision));
+		return QuotaStatusBody.of(tenant, metric, exact(decision));
 	}
 
 	/**
@@ -241,15 +234,16 @@ public class UsageApiController {
 	 * {@code Accept: text/csv}.
 	 */
 	@PostMapping("/billing-report")
-	public ResponseEntity<?> billingReport(HttpServletRequest request) {
-		ReportJson.Request asked = ReportJson.read(body(request));
-		this.access.authorize(request, asked.billingScope());
+	ResponseEntity<Object> billingReport(HttpServletRequest request) {
+		ReportRequest asked = BoundedJson.read(body(request), ReportRequest.class);
+		String scope = asked.billingScope();
+		this.access.authorize(request, scope);
 		BillingPeriod period = period(asked.period(), asked.from(), asked.to());
-		BillingReport report = this.reports.report(asked.billingScope(), period);
+		BillingReport report = this.reports.report(scope, period);
 		if (wantsCsv(request)) {
 			return ResponseEntity.ok().contentType(TEXT_CSV).body(BillingReportCsv.write(report));
 		}
-		return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(ApiJson.report(report));
+		return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(ReportBody.of(report));
 	}
 
 	private void checkPath(HttpServletRequest request, String tenant, String metric) {
@@ -302,25 +296,7 @@ public class UsageApiController {
 	}
 
 	private byte[] body(HttpServletRequest request) {
-		long max = this.settings.maxBodyBytes();
-		if (request.getContentLengthLong() > max) {
-			throw tooLarge(max);
-		}
-		try (InputStream in = request.getInputStream()) {
-			byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max + 1));
-			if (body.length > max) {
-				throw tooLarge(max);
-			}
-			return body;
-		}
-		catch (IOException ex) {
-			throw ApiException.badRequest("body", "could not read the request body: " + ex.getMessage());
-		}
-	}
-
-	private static ApiException tooLarge(long max) {
-		return new ApiException(HttpStatus.CONTENT_TOO_LARGE, "body",
-				"the body is larger than " + max + " bytes (metering.api.max-body-size)");
+		return BoundedJson.body(request, this.settings.maxBodyBytes(), "metering.api.max-body-size");
 	}
 
 	private static boolean wantsCsv(HttpServletRequest request) {

@@ -2,7 +2,8 @@ package dev.metering.autoconfigure;
 
 import dev.metering.admin.MeteringAdmin;
 import dev.metering.admin.web.AdminApiSettings;
-import dev.metering.admin.web.MeteringAdminRoutes;
+import dev.metering.admin.web.MeteringAdminController;
+import dev.metering.api.MeteringApiExceptionHandler;
 import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.web.MeteringFilter;
 import jakarta.servlet.Filter;
@@ -20,8 +21,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
-import org.springframework.web.servlet.function.RouterFunction;
-import org.springframework.web.servlet.function.ServerResponse;
+import org.springframework.web.servlet.DispatcherServlet;
 
 /**
  * The admin REST API ({@code metering.admin.web.enabled=true}): mounted under the base path,
@@ -30,7 +30,7 @@ import org.springframework.web.servlet.function.ServerResponse;
  */
 @AutoConfiguration(after = MeteringAdminAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-@ConditionalOnClass({ RouterFunction.class, JsonMapper.class })
+@ConditionalOnClass({ DispatcherServlet.class, JsonMapper.class })
 @ConditionalOnBean(MeteringAdmin.class)
 @ConditionalOnBooleanProperty("metering.admin.web.enabled")
 public final class MeteringAdminWebAutoConfiguration {
@@ -42,7 +42,7 @@ public final class MeteringAdminWebAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	MeteringAdminRoutes meteringAdminRoutes(MeteringAdmin admin, MeteringAdminProperties properties,
+	MeteringAdminController meteringAdminController(MeteringAdmin admin, MeteringAdminProperties properties,
 			ResourceLoader resourceLoader) {
 		MeteringAdminProperties.Web web = properties.getWeb();
 		boolean security = ClassUtils.isPresent(SECURITY_CONTEXT, resourceLoader.getClassLoader());
@@ -61,13 +61,15 @@ public final class MeteringAdminWebAutoConfiguration {
 			throw new InvalidQuotaConfigurationException("metering.admin.web.base-path", basePath,
 					"a path starting with '/' and not ending with one, e.g. /metering/admin");
 		}
-		return new MeteringAdminRoutes(admin, new AdminApiSettings(basePath, web.getAuthority(), apiKey,
+		return new MeteringAdminController(admin, new AdminApiSettings(basePath, web.getAuthority(), apiKey,
 				web.getMaxBodySize().toBytes()), security);
 	}
 
+	/** The admin API's problems; the usage API's configuration declares the same bean. */
 	@Bean
-	RouterFunction<ServerResponse> meteringAdminRouterFunction(MeteringAdminRoutes routes) {
-		return routes.routes();
+	@ConditionalOnMissingBean
+	MeteringApiExceptionHandler meteringApiExceptionHandler() {
+		return new MeteringApiExceptionHandler();
 	}
 
 	/**
@@ -78,10 +80,11 @@ public final class MeteringAdminWebAutoConfiguration {
 	@Bean(ENDPOINT_FILTER_BEAN_NAME)
 	@ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.annotation.Endpoint")
 	@ConditionalOnMissingBean(name = ENDPOINT_FILTER_BEAN_NAME)
-	FilterRegistrationBean<Filter> meteringEndpointAccessFilter(MeteringAdminRoutes routes, Environment environment) {
+	FilterRegistrationBean<Filter> meteringEndpointAccessFilter(MeteringAdminController admin,
+			Environment environment) {
 		String basePath = environment.getProperty("management.endpoints.web.base-path", "/actuator");
 		String endpoint = (basePath.endsWith("/") ? basePath : basePath + "/") + "metering";
-		FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(routes.accessFilter());
+		FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>(admin.accessFilter());
 		registration.setName("meteringEndpointAccessFilter");
 		registration.addUrlPatterns(endpoint, endpoint + "/*");
 		registration.setOrder(MeteringFilter.DEFAULT_ORDER - 1);

@@ -5,9 +5,9 @@ import java.time.Clock;
 import dev.metering.api.ApiAccess;
 import dev.metering.api.ApiKeyAccess;
 import dev.metering.api.ApiSettings;
+import dev.metering.api.MeteringApiExceptionHandler;
 import dev.metering.api.TenantPrincipalAccess;
 import dev.metering.api.UsageApiController;
-import dev.metering.api.UsageApiExceptionHandler;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.InvalidBillingConfigurationException;
 import dev.metering.billing.RecordedEvents;
@@ -107,8 +107,8 @@ public final class MeteringApiAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	UsageApiExceptionHandler meteringUsageApiExceptionHandler() {
-		return new UsageApiExceptionHandler();
+	MeteringApiExceptionHandler meteringApiExceptionHandler() {
+		return new MeteringApiExceptionHandler();
 	}
 
 }

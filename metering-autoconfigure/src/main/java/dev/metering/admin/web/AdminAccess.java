@@ -6,6 +6,8 @@ import java.security.MessageDigest;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.http.HttpStatus;
+
 /**
  * Decides who may call the admin API: a caller with the configured API key, or (with Spring
  * Security) an authenticated caller holding the admin authority. Everyone else gets 401 or 403.
@@ -34,12 +36,12 @@ final class AdminAccess {
 					this.settings.apiKey().getBytes(StandardCharsets.UTF_8))) {
 				return "api-key";
 			}
-			throw new AdminAccessDeniedException(401, "The admin API key is wrong");
+			throw new AdminAccessDeniedException(HttpStatus.UNAUTHORIZED, "The admin API key is wrong");
 		}
 		if (this.useSecurity) {
 			return SecurityAccess.authorize(this.settings.authority());
 		}
-		throw new AdminAccessDeniedException(401, "The admin API needs the " + AdminApiSettings.API_KEY_HEADER + " header");
+		throw new AdminAccessDeniedException(HttpStatus.UNAUTHORIZED, "The admin API needs the " + AdminApiSettings.API_KEY_HEADER + " header");
 	}
 
 	/** Spring Security, touched only when it is on the classpath. */
@@ -51,13 +53,13 @@ final class AdminAccess {
 				.getAuthentication();
 			if (authentication == null || !authentication.isAuthenticated()
 					|| authentication instanceof org.springframework.security.authentication.AnonymousAuthenticationToken) {
-				throw new AdminAccessDeniedException(401, "The admin API needs an authenticated caller");
+				throw new AdminAccessDeniedException(HttpStatus.UNAUTHORIZED, "The admin API needs an authenticated caller");
 			}
 			boolean granted = authentication.getAuthorities()
 				.stream()
 				.anyMatch((granted1) -> authority.equals(granted1.getAuthority()));
 			if (!granted) {
-				throw new AdminAccessDeniedException(403, "The admin API needs the authority " + authority);
+				throw new AdminAccessDeniedException(HttpStatus.FORBIDDEN, "The admin API needs the authority " + authority);
 			}
 			return name(authentication.getName());
 		}

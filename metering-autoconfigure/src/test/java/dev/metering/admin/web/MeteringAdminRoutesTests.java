@@ -21,8 +21,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.http.converter.autoconfigure.HttpMessageConvertersAutoConfiguration;
+import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -226,7 +229,7 @@ class MeteringAdminRoutesTests {
 					.rootCause()
 					.hasMessageContaining("metering.admin.web.api-key"));
 			runner(schema).withPropertyValues("metering.admin.web.enabled=false")
-				.run((context) -> assertThat(context).doesNotHaveBean(MeteringAdminRoutes.class));
+				.run((context) -> assertThat(context).doesNotHaveBean(MeteringAdminController.class));
 			runner(schema).withPropertyValues("metering.admin.web.api-key=short")
 				.run((context) -> assertThat(context).hasFailed());
 		}
@@ -238,7 +241,8 @@ class MeteringAdminRoutesTests {
 					MeteringLedgerAutoConfiguration.class,
 					MeteringRollupAutoConfiguration.class, MeteringAdminAutoConfiguration.class,
 					MeteringQuotaAutoConfiguration.class, MeteringBusAutoConfiguration.class,
-					MeteringAdminWebAutoConfiguration.class))
+					MeteringAdminWebAutoConfiguration.class, JacksonAutoConfiguration.class,
+					HttpMessageConvertersAutoConfiguration.class, WebMvcAutoConfiguration.class))
 			.withBean(DataSource.class, () -> new DelegatingDataSource(schema.dataSource()))
 			.withPropertyValues("metering.jdbc.table-prefix=" + schema.prefix(), "metering.jdbc.initialize-schema=never",
 					"metering.jdbc.platform=h2", "metering.rollup.enabled=false", "metering.default-plan=free",

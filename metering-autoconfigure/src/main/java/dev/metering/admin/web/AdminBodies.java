@@ -1,0 +1,146 @@
+package dev.metering.admin.web;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.annotation.JsonNaming;
+import dev.metering.admin.AuditEntry;
+import dev.metering.admin.EffectiveQuotas;
+import dev.metering.admin.QuotaRow;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The admin API's bodies: records in snake_case, nulls written, limits as plain numbers.
+ */
+final class AdminBodies {
+
+	private AdminBodies() {
+	}
+
+	/**
+	 * {@code POST /plans}.
+	 *
+	 * @param name the plan's name
+	 * @param description what it is for, or {@code null}
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	record PlanRequest(@Nullable String name, @Nullable String description) {
+	}
+
+	/**
+	 * A created plan.
+	 *
+	 * @param name its name
+	 */
+	record PlanCreated(String name) {
+	}
+
+	/**
+	 * The quotas in force for a tenant, each with where it came from.
+	 *
+	 * @param tenantId the tenant
+	 * @param plan its plan, or {@code null}
+	 * @param planOrigin where the plan came from
+	 * @param exempt whether it is never limited
+	 * @param exemptOrigin where that came from
+	 * @param quotas the policies in force
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	record Explained(String tenantId, @Nullable String plan, String planOrigin, boolean exempt, String exemptOrigin,
+			List<ExplainedQuota> quotas) {
+
+		static Explained of(EffectiveQuotas quotas) {
+			return new Explained(quotas.tenantId(), quotas.plan(), origin(quotas.planOrigin()), quotas.exempt(),
+					origin(quotas.exemptOrigin()), quotas.quotas()
+						.stream()
+						.map((quota) -> new ExplainedQuota(quota.policy().name(), quota.policy().meter(),
+								quota.policy().window().id(), plain(quota.policy().limit()),
+								quota.policy().enforcement().id(), quota.policy().softThreshold(), quota.level(),
+								origin(quota.origin())))
+						.toList());
+		}
+
+	}
+
+	/**
+	 * One policy in force.
+	 *
+	 * @param name the policy
+	 * @param meter its meter
+	 * @param window hour, day or month
+	 * @param limit the most usage per window
+	 * @param enforcement hard, soft or monitor
+	 * @param softThreshold the warning's fraction of the limit, or {@code null}
+	 * @param level {@code plan} or {@code tenant}
+	 * @param origin where it came from
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	record ExplainedQuota(String name, String meter, String window, BigDecimal limit, String enforcement,
+			@Nullable Double softThreshold, String level, String origin) {
+	}
+
+	/**
+	 * A quota of a plan.
+	 *
+	 * @param meter its meter
+	 * @param window hour, day or month
+	 * @param limit the most usage per window
+	 * @param enforcement hard, soft or monitor
+	 * @param softThreshold the warning's fraction of the limit, or {@code null}
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	record Quota(String meter, String window, BigDecimal limit, String enforcement, @Nullable Double softThreshold) {
+
+		static List<Quota> of(List<QuotaRow> rows) {
+			return rows.stream()
+				.map((row) -> new Quota(row.meter(), row.window().id(), plain(row.limit()), row.enforcement().id(),
+						row.softThreshold()))
+				.toList();
+		}
+
+	}
+
+	/**
+	 * One entry of the audit trail.
+	 *
+	 * @param id its id, increasing
+	 * @param changedAt when
+	 * @param actor who
+	 * @param action what
+	 * @param target which definition
+	 * @param oldValue the value before, or {@code null}
+	 * @param newValue the value after, or {@code null}
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	record Audit(long id, @JsonFormat(shape = JsonFormat.Shape.STRING) Instant changedAt, String actor,
+			String action, String target, @Nullable String oldValue, @Nullable String newValue) {
+
+		static List<Audit> of(List<AuditEntry> entries) {
+			return entries.stream()
+				.map((entry) -> new Audit(entry.id(), entry.changedAt(), entry.actor(), entry.action(), entry.target(),
+						entry.oldValue(), entry.newValue()))
+				.toList();
+		}
+
+	}
+
+	private static String origin(Enum<?> origin) {
+		return origin.name().toLowerCase(Locale.ROOT);
+	}
+
+	/** 1000, never 1E+3: a limit is stored without trailing zeros. */
+	private static BigDecimal plain(BigDecimal value) {
+		BigDecimal stripped = value.stripTrailingZeros();
+		return (stripped.scale() < 0) ? stripped.setScale(0) : stripped;
+	}
+
+}

@@ -1,0 +1,188 @@
+package dev.metering.admin.web;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+
+import dev.metering.admin.InvalidDefinitionException;
+import dev.metering.admin.MeteringAdmin;
+import dev.metering.admin.QuotaChange;
+import dev.metering.admin.TenantChange;
+import dev.metering.api.BoundedJson;
+import dev.metering.api.MeteringApiExceptionHandler;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.json.JacksonJsonHttpMessageConverter;
+import org.springframework.http.server.ServletServerHttpResponse;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * The admin REST API: the operations of {@link MeteringAdmin} under
+ * {@code metering.admin.web.base-path}, JSON in and out. Each call is authorized before its body
+ * is read; bodies are read with {@link BoundedJson}; every refusal is an RFC 9457 problem (400
+ * naming the field, 401, 403, 404, 409, 413, see {@link MeteringApiExceptionHandler}).
+ */
+@RestController
+@RequestMapping("${metering.admin.web.base-path:/metering/admin}")
+public class MeteringAdminController {
+
+	private final MeteringAdmin admin;
+
+	private final AdminAccess access;
+
+	private final long maxBodyBytes;
+
+	/**
+	 * Creates the API.
+	 * @param admin the admin operations
+	 * @param settings the authority, API key and body limit (the base path is the property's)
+	 * @param useSecurity whether callers without the API key are checked with Spring Security
+	 */
+	public MeteringAdminController(MeteringAdmin admin, AdminApiSettings settings, boolean useSecurity) {
+		this.admin = admin;
+		this.access = new AdminAccess(settings, useSecurity);
+		this.maxBodyBytes = settings.maxBodyBytes();
+	}
+
+	@GetMapping("/tenants/{tenant}/quotas")
+	ResponseEntity<AdminBodies.Explained> explain(HttpServletRequest request, @PathVariable String tenant) {
+		this.access.authorize(request);
+		return json(AdminBodies.Explained.of(this.admin.explain(tenant)));
+	}
+
+	@PutMapping("/tenants/{tenant}")
+	ResponseEntity<AdminBodies.Explained> putTenant(HttpServletRequest request, @PathVariable String tenant) {
+		String actor = this.access.authorize(request);
+		this.admin.putTenant(actor, tenant, read(request, TenantChange.class));
+		return json(AdminBodies.Explained.of(this.admin.explain(tenant)));
+	}
+
+	@DeleteMapping("/tenants/{tenant}")
+	ResponseEntity<Void> deleteTenant(HttpServletRequest request, @PathVariable String tenant) {
+		this.admin.deleteTenant(this.access.authorize(request), tenant);
+		return ResponseEntity.noContent().build();
+	}
+
+	@PutMapping("/tenants/{tenant}/quotas")
+	ResponseEntity<AdminBodies.Explained> putTenantQuota(HttpServletRequest request, @PathVariable String tenant) {
+		String actor = this.access.authorize(request);
+		this.admin.putTenantQuota(actor, tenant, read(request, QuotaChange.class));
+		return json(AdminBodies.Explained.of(this.admin.explain(tenant)));
+	}
+
+	@DeleteMapping("/tenants/{tenant}/quotas/{meter}/{window}")
+	ResponseEntity<Void> deleteTenantQuota(HttpServletRequest request, @PathVariable String tenant,
+			@PathVariable String meter, @PathVariable String window) {
+		this.admin.deleteTenantQuota(this.access.authorize(request), tenant, meter, window);
+		return ResponseEntity.noContent().build();
+	}
+
+	@PostMapping("/plans")
+	ResponseEntity<AdminBodies.PlanCreated> createPlan(HttpServletRequest request) {
+		String actor = this.access.authorize(request);
+		AdminBodies.PlanRequest plan = read(request, AdminBodies.PlanRequest.class);
+		this.admin.createPlan(actor, plan.name(), plan.description());
+		// The name is valid now (createPlan checked it): a path segment of [a-z0-9._-].
+		return ResponseEntity.created(URI.create(request.getRequestURI() + "/" + plan.name() + "/quotas"))
+			.contentType(MediaType.APPLICATION_JSON)
+			.body(new AdminBodies.PlanCreated(String.valueOf(plan.name())));
+	}
+
+	@DeleteMapping("/plans/{plan}")
+	ResponseEntity<Void> deletePlan(HttpServletRequest request, @PathVariable String plan) {
+		this.admin.deletePlan(this.access.authorize(request), plan);
+		return ResponseEntity.noContent().build();
+	}
+
+	@GetMapping("/plans/{plan}/quotas")
+	ResponseEntity<List<AdminBodies.Quota>> planQuotas(HttpServletRequest request, @PathVariable String plan) {
+		this.access.authorize(request);
+		return json(AdminBodies.Quota.of(this.admin.planQuotas(plan)));
+	}
+
+	@PutMapping("/plans/{plan}/quotas")
+	ResponseEntity<List<AdminBodies.Quota>> putPlanQuota(HttpServletRequest request, @PathVariable String plan) {
+		String actor = this.access.authorize(request);
+		this.admin.putPlanQuota(actor, plan, read(request, QuotaChange.class));
+		return json(AdminBodies.Quota.of(this.admin.planQuotas(plan)));
+	}
+
+	@DeleteMapping("/plans/{plan}/quotas/{meter}/{window}")
+	ResponseEntity<Void> deletePlanQuota(HttpServletRequest request, @PathVariable String plan,
+			@PathVariable String meter, @PathVariable String window) {
+		this.admin.deletePlanQuota(this.access.authorize(request), plan, meter, window);
+		return ResponseEntity.noContent().build();
+	}
+
+	@GetMapping("/audit")
+	ResponseEntity<List<AdminBodies.Audit>> audit(HttpServletRequest request, @RequestParam(defaultValue = "") String target,
+			@RequestParam(defaultValue = "100") String limit) {
+		this.access.authorize(request);
+		int max;
+		try {
+			max = Integer.parseInt(limit);
+		}
+		catch (NumberFormatException ex) {
+			throw new InvalidDefinitionException("limit", limit, "a whole number from 1 to 1000");
+		}
+		return json(AdminBodies.Audit.of(this.admin.audit(target, max)));
+	}
+
+	/** JSON whatever the caller accepts, as the admin API always answered: a change is never undone by a 406. */
+	private static <T> ResponseEntity<T> json(T body) {
+		return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(body);
+	}
+
+	/** The body, read only after the caller is authorized: no one else makes the kit parse. */
+	private <T> T read(HttpServletRequest request, Class<T> type) {
+		return BoundedJson.read(BoundedJson.body(request, this.maxBodyBytes, "metering.admin.web.max-body-size"), type);
+	}
+
+	/**
+	 * A servlet filter that lets through only the callers this API accepts (its key, or with
+	 * Spring Security the admin authority): the metering Actuator endpoint, which shows any
+	 * tenant's usage, is guarded by the same rule.
+	 * @return the filter
+	 */
+	public Filter accessFilter() {
+		AdminAccess access = this.access;
+		// Outside Spring MVC: the problem is written with Spring's converter, as MVC would write it.
+		JacksonJsonHttpMessageConverter converter = new JacksonJsonHttpMessageConverter();
+		return new OncePerRequestFilter() {
+
+			@Override
+			protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response,
+					FilterChain chain) throws ServletException, IOException {
+				try {
+					access.authorize(request);
+				}
+				catch (AdminAccessDeniedException ex) {
+					response.setStatus(ex.getStatusCode().value());
+					ex.getHeaders().forEach((name, values) -> values.forEach((value) -> response.addHeader(name, value)));
+					ProblemDetail problem = ex.getBody();
+					problem.setInstance(null);
+					converter.write(problem, MediaType.APPLICATION_PROBLEM_JSON, new ServletServerHttpResponse(response));
+					return;
+				}
+				chain.doFilter(request, response);
+			}
+
+		};
+	}
+
+}

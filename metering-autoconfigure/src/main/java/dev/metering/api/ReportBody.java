@@ -1,0 +1,101 @@
+package dev.metering.api;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.annotation.JsonNaming;
+import dev.metering.billing.BillingReport;
+import dev.metering.billing.MeterPrice;
+import dev.metering.billing.PriceTier;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code POST /billing-report}: a priced period. Money is a string with the currency's scale,
+ * so no client parses it into a binary float.
+ *
+ * @param tenantId the billing scope (the product's name for it)
+ * @param billingScopeId the billing scope
+ * @param plan its plan
+ * @param currency ISO 4217 code
+ * @param periodStart the period's start
+ * @param periodEnd the period's end
+ * @param lines one per priced meter
+ * @param baseFee the plan's fee
+ * @param subtotal base fee and lines
+ * @param tenants the tenants whose usage it bills
+ * @param closed whether the period is over and its usage final
+ * @param closesAt when it is
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.ALWAYS)
+record ReportBody(String tenantId, String billingScopeId, String plan, String currency,
+		@JsonFormat(shape = JsonFormat.Shape.STRING) Instant periodStart,
+		@JsonFormat(shape = JsonFormat.Shape.STRING) Instant periodEnd, List<Line> lines, String baseFee,
+		String subtotal, List<String> tenants, boolean closed,
+		@JsonFormat(shape = JsonFormat.Shape.STRING) Instant closesAt) {
+
+	static ReportBody of(BillingReport report) {
+		return new ReportBody(report.billingScope(), report.billingScope(), report.plan(),
+				report.currency().getCurrencyCode(), report.period().from(), report.period().to(),
+				report.lines().stream().map(Line::of).toList(), report.baseFee().toPlainString(),
+				report.subtotal().toPlainString(), report.tenants(), report.closed(), report.closesAt());
+	}
+
+	/**
+	 * One priced meter; the price fields its model has, the others left out.
+	 *
+	 * @param metric the meter
+	 * @param quantity its usage
+	 * @param included the usage the plan includes
+	 * @param billable the usage beyond it
+	 * @param overage whether there is any
+	 * @param model the pricing model
+	 * @param unitPrice the price per unit, for models with one
+	 * @param packageSize the units per package, for package pricing
+	 * @param tiers the tiers, for tiered pricing
+	 * @param amount what it costs
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	record Line(String metric, BigDecimal quantity, BigDecimal included, BigDecimal billable, boolean overage,
+			String model, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String unitPrice,
+			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable BigDecimal packageSize,
+			@JsonInclude(JsonInclude.Include.NON_EMPTY) List<Tier> tiers, String amount) {
+
+		static Line of(BillingReport.Line line) {
+			MeterPrice price = line.price();
+			MeterPrice.Charge charge = line.charge();
+			return new Line(line.meter(), Quantities.plain(charge.quantity()), Quantities.plain(price.included()),
+					Quantities.plain(charge.billable()), charge.billable().signum() > 0,
+					price.model().name().toLowerCase(Locale.ROOT),
+					(price.unitPrice() != null) ? price.unitPrice().toPlainString() : null,
+					(price.packageSize() != null) ? Quantities.plain(price.packageSize()) : null,
+					price.tiers().stream().map(Tier::of).toList(), charge.amount().toPlainString());
+		}
+
+	}
+
+	/**
+	 * One tier of a tiered price.
+	 *
+	 * @param upTo the tier's last unit, {@code null} for the last tier
+	 * @param unitPrice the price per unit in it
+	 * @param flatFee the fee for reaching it
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	record Tier(@Nullable BigDecimal upTo, String unitPrice, String flatFee) {
+
+		static Tier of(PriceTier tier) {
+			return new Tier((tier.upTo() != null) ? Quantities.plain(tier.upTo()) : null,
+					tier.unitPrice().toPlainString(), tier.flatFee().toPlainString());
+		}
+
+	}
+
+}
