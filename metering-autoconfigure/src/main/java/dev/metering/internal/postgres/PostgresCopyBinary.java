@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import dev.metering.internal.sql.EventColumn;
-import dev.metering.event.DimensionsJson;
+import dev.metering.internal.json.DimensionsJson;
 import dev.metering.event.UsageEvent;
 import org.jspecify.annotations.Nullable;
 
