@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.internal.sql.EventColumn;
-import dev.metering.ledger.PostgresCopyBinary;
+import dev.metering.internal.postgres.PostgresCopyBinary;
 import org.jspecify.annotations.Nullable;
 import org.postgresql.copy.CopyIn;
 

@@ -24,7 +24,7 @@ import dev.metering.ledger.InsertResult;
 import dev.metering.ledger.JdbcUsageEventStore;
 import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
-import dev.metering.ledger.PostgresCopyBinary;
+import dev.metering.internal.postgres.PostgresCopyBinary;
 import dev.metering.ledger.UsageEventStore;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;

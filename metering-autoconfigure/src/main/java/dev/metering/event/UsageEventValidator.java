@@ -8,6 +8,8 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.metering.internal.json.DimensionsJson;
+
 /**
  * The rules every event must pass before it is recorded. Each failure names the field.
  */

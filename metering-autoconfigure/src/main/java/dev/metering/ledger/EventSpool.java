@@ -17,6 +17,10 @@ import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.HeldUsage;
 import dev.metering.event.UsageEvent;
+import dev.metering.internal.spool.SpoolDirectory;
+import dev.metering.internal.spool.SpoolRecordCodec;
+import dev.metering.internal.spool.SpoolSegment;
+import dev.metering.internal.spool.SpoolThreads;
 
 import org.springframework.context.SmartLifecycle;
 

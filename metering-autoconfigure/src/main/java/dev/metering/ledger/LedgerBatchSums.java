@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.metering.event.UsageEvent;
+import dev.metering.internal.postgres.PostgresCopyBinary;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -16,6 +16,8 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.metering.event.UsageEvent;
+import dev.metering.internal.postgres.PgCopy;
+import dev.metering.internal.postgres.PostgresCopyBinary;
 import dev.metering.internal.sql.EventColumn;
 import dev.metering.internal.sql.PlannedEachExecution;
 import dev.metering.internal.sql.PostgresSql;

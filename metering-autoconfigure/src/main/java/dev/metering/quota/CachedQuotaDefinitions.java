@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
-import dev.metering.cache.FallbackCache;
+import dev.metering.internal.cache.FallbackCache;
 
 import org.jspecify.annotations.Nullable;
 

@@ -13,7 +13,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
-import dev.metering.cache.FallbackCache;
+import dev.metering.internal.cache.FallbackCache;
 
 import org.jspecify.annotations.Nullable;
 

@@ -5,7 +5,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.metering.event.DimensionsJson;
+import dev.metering.internal.json.DimensionsJson;
 
 import org.springframework.http.ProblemDetail;
 

@@ -68,14 +68,14 @@ class SqlHomeTests {
 
 	@Test
 	void homeIsBelowEveryPackageThatRunsSql() {
-		// Importable by ledger and everything above it: it may use only the event package of the kit.
+		// Importable by ledger and everything above it: it may use only the event package and the dimensions JSON.
 		for (JavaClass type : mainClasses) {
 			if (type.getPackageName().equals(HOME)) {
 				assertThat(type.getDirectDependenciesFromSelf())
 					.filteredOn((dependency) -> dependency.getTargetClass().getPackageName().startsWith("dev.metering"))
 					.allSatisfy((dependency) -> assertThat(dependency.getTargetClass().getPackageName())
 						.as(dependency.getDescription())
-						.isIn(HOME, "dev.metering.event"));
+						.isIn(HOME, "dev.metering.event", "dev.metering.internal.json"));
 			}
 		}
 	}

@@ -8,7 +8,7 @@ import java.util.Collections;
 import java.util.List;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import dev.metering.cache.FallbackCache;
+import dev.metering.internal.cache.FallbackCache;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.quota.LedgerReadings;

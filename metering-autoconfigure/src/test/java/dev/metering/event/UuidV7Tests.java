@@ -7,6 +7,8 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import dev.metering.internal.json.DimensionsJson;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class UuidV7Tests {

@@ -18,6 +18,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 import dev.metering.event.UsageEvent;
+import dev.metering.internal.spool.SpoolRecordCodec;
+import dev.metering.internal.spool.SpoolSegment;
 import dev.metering.test.FaultyDataSource;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;

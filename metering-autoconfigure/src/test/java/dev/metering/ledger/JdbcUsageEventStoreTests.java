@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import dev.metering.event.DimensionsJson;
+import dev.metering.internal.json.DimensionsJson;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageSource;
 import dev.metering.test.TestDatabase;

@@ -20,6 +20,7 @@ import dev.metering.event.InvalidUsageEventException;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageSource;
+import dev.metering.internal.spool.SpoolRecordCodec;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.api.Test;

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageSource;
+import dev.metering.internal.postgres.PostgresCopyBinary;
 
 /**
  * Not a test: the writer thread's own work per event, without a database. Request-meter events of

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.sql.DataSource;
 
-import dev.metering.event.DimensionsJson;
+import dev.metering.internal.json.DimensionsJson;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.test.FaultyDataSource;
 import org.junit.jupiter.api.AfterEach;

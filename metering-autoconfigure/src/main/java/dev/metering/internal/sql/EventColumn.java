@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-import dev.metering.event.DimensionsJson;
+import dev.metering.internal.json.DimensionsJson;
 import dev.metering.event.UsageEvent;
 import org.jspecify.annotations.Nullable;
 

@@ -1,4 +1,4 @@
-package dev.metering.ledger;
+package dev.metering.internal.postgres;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import dev.metering.internal.sql.EventColumn;
-import dev.metering.event.DimensionsJson;
+import dev.metering.internal.json.DimensionsJson;
 import dev.metering.event.UsageEvent;
 import org.jspecify.annotations.Nullable;
 
@@ -165,7 +165,7 @@ public final class PostgresCopyBinary {
 	 * fraction below a microsecond is rounded as the text input rounds it (the fraction read as a
 	 * double, times a million, {@code rint}), so both forms store the same value.
 	 */
-	static long postgresMicros(Instant instant) {
+	public static long postgresMicros(Instant instant) {
 		long seconds = instant.getEpochSecond() - POSTGRES_EPOCH_SECONDS;
 		if (seconds < MIN_POSTGRES_SECONDS || seconds >= END_POSTGRES_SECONDS) {
 			return OUT_OF_RANGE;

@@ -1,4 +1,4 @@
-package dev.metering.ledger;
+package dev.metering.internal.spool;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,11 +20,11 @@ import org.apache.commons.logging.LogFactory;
  * The spool's folder: locked for one process (the lock dies with it, so a killed instance never
  * blocks its restart), and the segments an earlier run left, checked record by record.
  */
-final class SpoolDirectory implements AutoCloseable {
+public final class SpoolDirectory implements AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(SpoolDirectory.class);
 
-	final Path path;
+	public final Path path;
 
 	private final FileChannel lockChannel;
 
@@ -42,7 +42,7 @@ final class SpoolDirectory implements AutoCloseable {
 	 * @return the locked directory
 	 * @throws IllegalStateException if another spool holds it
 	 */
-	static SpoolDirectory lock(Path path) {
+	public static SpoolDirectory lock(Path path) {
 		try {
 			Files.createDirectories(path);
 			FileChannel channel = FileChannel.open(path.resolve("lock"), StandardOpenOption.CREATE,
@@ -71,7 +71,7 @@ final class SpoolDirectory implements AutoCloseable {
 	 * ones are deleted, and a copy of every file with unreadable bytes is kept as {@code .corrupt}.
 	 * @return what was found
 	 */
-	Recovered recover() {
+	public Recovered recover() {
 		try {
 			List<Path> files;
 			try (Stream<Path> listing = Files.list(this.path)) {
@@ -131,7 +131,7 @@ final class SpoolDirectory implements AutoCloseable {
 	 * @param lastSequence the highest segment number seen (0 for none)
 	 * @param unreadableBytes bytes that were not valid records
 	 */
-	record Recovered(List<SpoolSegment> segments, long lastSequence, long unreadableBytes) {
+	public record Recovered(List<SpoolSegment> segments, long lastSequence, long unreadableBytes) {
 	}
 
 }

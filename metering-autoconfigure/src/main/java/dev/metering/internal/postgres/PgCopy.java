@@ -1,4 +1,4 @@
-package dev.metering.ledger;
+package dev.metering.internal.postgres;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -8,20 +8,20 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 
 /**
- * pgjdbc's COPY API for {@link PostgresSqlDialect}, in a class of its own so that the dialect
+ * pgjdbc's COPY API for {@code dev.metering.ledger.PostgresSqlDialect}, in a class of its own so that the dialect
  * loads, and falls back to {@code unnest}, when pgjdbc is not on the classpath.
  */
-final class PgCopy {
+public final class PgCopy {
 
 	private PgCopy() {
 	}
 
-	static boolean supports(Connection connection) throws SQLException {
+	public static boolean supports(Connection connection) throws SQLException {
 		return connection.isWrapperFor(PGConnection.class);
 	}
 
 	/** One COPY, started with its first chunk, so a batch of repeats only sends nothing. */
-	static final class Stream implements PostgresCopyBinary.Sink {
+	public static final class Stream implements PostgresCopyBinary.Sink {
 
 		private final Connection connection;
 
@@ -29,7 +29,7 @@ final class PgCopy {
 
 		private @Nullable CopyIn copyIn;
 
-		Stream(Connection connection, String sql) {
+		public Stream(Connection connection, String sql) {
 			this.connection = connection;
 			this.sql = sql;
 		}
@@ -44,12 +44,12 @@ final class PgCopy {
 			copy.writeToCopy(bytes, offset, length);
 		}
 
-		long end() throws SQLException {
+		public long end() throws SQLException {
 			return (this.copyIn != null) ? this.copyIn.endCopy() : 0;
 		}
 
 		/** Ends a failed COPY so the connection takes the rollback that follows. */
-		void cancel(Exception failure) {
+		public void cancel(Exception failure) {
 			CopyIn copy = this.copyIn;
 			if (copy != null && copy.isActive()) {
 				try {

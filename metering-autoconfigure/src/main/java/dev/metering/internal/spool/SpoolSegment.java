@@ -1,4 +1,4 @@
-package dev.metering.ledger;
+package dev.metering.internal.spool;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,22 +18,22 @@ import dev.metering.event.UsageEvent;
  * crash of the process without an {@code fsync}. Appends are serialized by the spool; reads of
  * complete records may run on other threads up to {@link #readable()}.
  */
-final class SpoolSegment {
+public final class SpoolSegment {
 
-	static final String SUFFIX = ".seg";
+	public static final String SUFFIX = ".seg";
 
 	/** Records start after the segment's magic number. */
-	static final int FIRST_RECORD = 4;
+	public static final int FIRST_RECORD = 4;
 
-	final long sequence;
+	public final long sequence;
 
-	final Path path;
+	public final Path path;
 
 	/** Read from a segment left by an earlier run: its events have not been accepted in this one. */
-	final boolean replayed;
+	public final boolean replayed;
 
 	/** Appended or replayed events not yet committed to the ledger. */
-	final AtomicInteger unresolved = new AtomicInteger();
+	public final AtomicInteger unresolved = new AtomicInteger();
 
 	private final MappedByteBuffer map;
 
@@ -50,7 +50,7 @@ final class SpoolSegment {
 		this.replayed = replayed;
 	}
 
-	static Path pathOf(Path directory, long sequence) {
+	public static Path pathOf(Path directory, long sequence) {
 		return directory.resolve(String.format("%020d", sequence) + SUFFIX);
 	}
 
@@ -61,7 +61,7 @@ final class SpoolSegment {
 	 * @param size the file's size in bytes
 	 * @return the segment, open for appends
 	 */
-	static SpoolSegment create(Path directory, long sequence, int size) {
+	public static SpoolSegment create(Path directory, long sequence, int size) {
 		Path path = pathOf(directory, sequence);
 		try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
 				StandardOpenOption.WRITE)) {
@@ -80,7 +80,7 @@ final class SpoolSegment {
 	 * @param sequence its number
 	 * @return the segment, sealed, readable up to the end of its valid records, and what was found
 	 */
-	static Scan open(Path path, long sequence) throws IOException {
+	public static Scan open(Path path, long sequence) throws IOException {
 		long size = Files.size(path);
 		if (size < FIRST_RECORD || size > Integer.MAX_VALUE) {
 			return new Scan(null, 0, 0, size);
@@ -152,7 +152,7 @@ final class SpoolSegment {
 	 * @param record header and payload
 	 * @return the record's offset, or -1 when the segment has no room for it
 	 */
-	int append(byte[] record) {
+	public int append(byte[] record) {
 		int offset = this.readable;
 		if (offset + record.length > this.map.capacity()) {
 			return -1;
@@ -168,29 +168,29 @@ final class SpoolSegment {
 	 * @param offset the record's offset
 	 * @return the event; the next record starts at {@code offset + HEADER_BYTES + length}
 	 */
-	UsageEvent read(int offset) {
+	public UsageEvent read(int offset) {
 		int length = this.map.getInt(offset);
 		return SpoolRecordCodec.decode(this.map.slice(offset + SpoolRecordCodec.HEADER_BYTES, length));
 	}
 
-	int recordEnd(int offset) {
+	public int recordEnd(int offset) {
 		return offset + SpoolRecordCodec.HEADER_BYTES + this.map.getInt(offset);
 	}
 
-	int readable() {
+	public int readable() {
 		return this.readable;
 	}
 
-	boolean sealed() {
+	public boolean sealed() {
 		return this.sealed;
 	}
 
-	void seal() {
+	public void seal() {
 		this.sealed = true;
 	}
 
 	/** Writes the mapping's dirty pages to the device ({@code fsync}). */
-	void force() {
+	public void force() {
 		if (!this.deleted.get()) {
 			this.map.force();
 		}
@@ -200,7 +200,7 @@ final class SpoolSegment {
 	 * Deletes the file once: when it is sealed and every one of its events is committed.
 	 * @return whether this call deleted it
 	 */
-	boolean deleteIfResolved() {
+	public boolean deleteIfResolved() {
 		if (!this.sealed || this.unresolved.get() != 0 || !this.deleted.compareAndSet(false, true)) {
 			return false;
 		}
@@ -213,7 +213,7 @@ final class SpoolSegment {
 		return true;
 	}
 
-	boolean deleted() {
+	public boolean deleted() {
 		return this.deleted.get();
 	}
 
@@ -226,7 +226,7 @@ final class SpoolSegment {
 	 * @param unreadableBytes bytes after them that are not a valid record (a torn append or
 	 * damage); 0 for a clean end
 	 */
-	record Scan(SpoolSegment segment, int records, int validBytes, long unreadableBytes) {
+	public record Scan(SpoolSegment segment, int records, int validBytes, long unreadableBytes) {
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.metering.event;
+package dev.metering.internal.json;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.metering.cache;
+package dev.metering.internal.cache;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.metering.ledger;
+package dev.metering.internal.postgres;
 
 import java.io.ByteArrayOutputStream;
 import java.io.StringReader;

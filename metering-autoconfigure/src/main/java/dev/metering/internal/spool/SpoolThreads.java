@@ -1,21 +1,21 @@
-package dev.metering.ledger;
+package dev.metering.internal.spool;
 
 import java.util.concurrent.TimeUnit;
 
 /** The spool's daemon threads: started, joined and slept on without leaking interrupts. */
-final class SpoolThreads {
+public final class SpoolThreads {
 
 	private SpoolThreads() {
 	}
 
-	static Thread daemon(String name, Runnable task) {
+	public static Thread daemon(String name, Runnable task) {
 		Thread thread = new Thread(task, name);
 		thread.setDaemon(true);
 		thread.start();
 		return thread;
 	}
 
-	static void join(Thread thread) {
+	public static void join(Thread thread) {
 		try {
 			thread.join(TimeUnit.SECONDS.toMillis(10));
 		}
@@ -24,7 +24,7 @@ final class SpoolThreads {
 		}
 	}
 
-	static void sleep(long millis) {
+	public static void sleep(long millis) {
 		try {
 			Thread.sleep(millis);
 		}

@@ -1,4 +1,4 @@
-package dev.metering.ledger;
+package dev.metering.internal.spool;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -20,13 +20,13 @@ import dev.metering.event.UsageSource;
  * pre-allocated, so the rest of the file is zeros); a record whose length or checksum does not
  * hold is a torn or corrupt tail.
  */
-final class SpoolRecordCodec {
+public final class SpoolRecordCodec {
 
 	/** Bytes before the payload: its length and its checksum. */
-	static final int HEADER_BYTES = 8;
+	public static final int HEADER_BYTES = 8;
 
 	/** Written first in each segment so a file of another format is never replayed. */
-	static final int SEGMENT_MAGIC = 0x4D53504C; // "MSPL"
+	public static final int SEGMENT_MAGIC = 0x4D53504C; // "MSPL"
 
 	private static final byte FORMAT_VERSION = 1;
 
@@ -38,7 +38,7 @@ final class SpoolRecordCodec {
 	 * @param event a validated event
 	 * @return the bytes to append
 	 */
-	static byte[] encode(UsageEvent event) {
+	public static byte[] encode(UsageEvent event) {
 		byte[][] strings = { utf8(event.tenantId()), utf8(event.billingScopeId()), utf8(event.meter()),
 				utf8(event.userId()), utf8(event.resource()), utf8(event.idempotencyKey()) };
 		BigInteger unscaled = event.quantity().unscaledValue();
@@ -90,7 +90,7 @@ final class SpoolRecordCodec {
 	 * @param expected the checksum of the header
 	 * @return whether they match
 	 */
-	static boolean checksumMatches(ByteBuffer buffer, int offset, int length, int expected) {
+	public static boolean checksumMatches(ByteBuffer buffer, int offset, int length, int expected) {
 		CRC32C crc = new CRC32C();
 		crc.update(buffer.slice(offset, length));
 		return (int) crc.getValue() == expected;
@@ -102,7 +102,7 @@ final class SpoolRecordCodec {
 	 * @return the event
 	 * @throws IllegalArgumentException if the payload is not a record of this format
 	 */
-	static UsageEvent decode(ByteBuffer payload) {
+	public static UsageEvent decode(ByteBuffer payload) {
 		try {
 			byte version = payload.get();
 			if (version != FORMAT_VERSION) {
