@@ -21,7 +21,7 @@ public class MeteringWriterProperties {
 
 	/**
 	 * The most events written to the ledger in one transaction. Large batches mean fewer
-	 * commits: 20,000 measured at 96% of PostgreSQL's own COPY rate (docs/BENCHMARKS.md).
+	 * commits, which brings the writer close to PostgreSQL's own COPY rate (docs/BENCHMARKS.md).
 	 */
 	private int batchSize = 20_000;
 

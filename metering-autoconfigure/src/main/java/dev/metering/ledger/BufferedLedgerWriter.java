@@ -29,6 +29,9 @@ import org.springframework.context.SmartLifecycle;
  * logged. Closing the context writes the buffer, waiting up to the shutdown timeout; an event
  * recorded while or after it closes is written on the recording thread, or refused ({@code false})
  * when that write fails, never left in the buffer.
+ * <p>
+ * Over 350 lines: the buffer, the writer thread's loop and the shutdown share the buffer's state
+ * and its ordering guarantees.
  */
 public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 

@@ -31,6 +31,8 @@ import org.springframework.context.SmartLifecycle;
  * writer (idempotent by event id). When the writer's buffer is full, events stay on disk only
  * and a drain thread feeds them to the writer in order as it makes room: requests never wait,
  * and nothing is dropped until {@code max-size} is spent.
+ * <p>
+ * Over 350 lines: append, drain, release and replay share the segment bookkeeping.
  */
 public class EventSpool implements LedgerWriteListener, SmartLifecycle {
 

@@ -24,7 +24,7 @@ final class LedgerBatchSums {
 	/**
 	 * Rows per key at least: a batch of fewer writes no sums (the fold reads its rows). A sum
 	 * row costs its writing and its fold about what a dozen ledger rows cost the fold to read
-	 * (docs/BENCHMARKS.md, issue 14): below this the sums would cost more than they save.
+	 * (docs/BENCHMARKS.md, "Rollup fold"): below this the sums would cost more than they save.
 	 */
 	static final int ROWS_PER_KEY = 16;
 

@@ -62,6 +62,9 @@ import org.springframework.util.ClassUtils;
  * Without pgjdbc (another driver, or a connection that does not unwrap to it) a batch is one
  * {@code INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING}, whose update count is
  * exact as well.
+ * <p>
+ * Over 350 lines: the ledger's write path on PostgreSQL (COPY under a savepoint, the look-up after
+ * a duplicate key, the batch sums) is one transaction's steps.
  */
 final class PostgresSqlDialect extends SqlDialect {
 

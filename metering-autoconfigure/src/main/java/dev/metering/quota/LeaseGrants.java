@@ -30,6 +30,9 @@ import org.springframework.dao.TransientDataAccessException;
  * instance has asked for yet, and one conditional multi-row grant (update, read of what it
  * granted, lease upsert). A budget the batch could not serve (refused at its limit, or nothing
  * to ask for) takes the one-window path ({@link #refill}), which reclaims expired leases.
+ * <p>
+ * Over 350 lines: every statement sequence of a lease (batch and one-window grants, reclaim,
+ * renewal, give-back) shares the round-trip accounting and the allocation rules.
  */
 final class LeaseGrants {
 

@@ -26,6 +26,9 @@ import dev.metering.ledger.LedgerWriteListener;
  * sequence number once its batch commits. The writer's sequence and the number of batches in
  * flight let {@link LedgerReadings} tell whether a database read saw a batch or not; see
  * {@link QuotaEnforcementService} for the whole argument.
+ * <p>
+ * Over 350 lines: its bookkeeping (accepted, spooled, committed, swept) shares one monitor, which a
+ * split would spread over classes.
  */
 public class LocalUsage implements LedgerWriteListener {
 

@@ -44,6 +44,9 @@ import org.springframework.context.ApplicationEventPublisher;
  * one-instance guarantee is what is exact. Lineage: every scope of the lineage (the tenant first)
  * is checked against its own quotas; reservations taken at earlier scopes are given back when a
  * later scope denies.
+ * <p>
+ * Over 350 lines: the one entry of every check, status read and reservation; the argument for their
+ * exactness is written here once.
  */
 public class QuotaEnforcementService {
 

@@ -31,6 +31,9 @@ import dev.metering.rollup.UsageReader;
  * connection, one thread and a fixed number of statements per batch instead of taking one each. A budget asks for its next chunk in the background when
  * half of a chunk at its current rate is left. {@link #maintain()} renews leases, gives back
  * idle, ended and oversized budgets, and {@link #close()} gives everything back.
+ * <p>
+ * Over 350 lines: a budget's life (check, refill, maintenance, give-back) shares the budgets and
+ * the one lease-request drainer.
  */
 public class QuotaLeases implements AutoCloseable {
 

@@ -36,9 +36,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.function.SingletonSupplier;
 
 /**
- * Folds ledger rows into hourly rollups ({@code metering_usage_rollup}), exactly once each. (Over
- * 350 lines: one batch's steps, from the lock to the new watermark, share a transaction and read
- * best in one class.)
+ * Folds ledger rows into hourly rollups ({@code metering_usage_rollup}), exactly once each.
+ * <p>
+ * Over 350 lines: one batch's steps, from the lock to the new watermark, share a transaction and
+ * read best in one class.
  * <p>
  * Progress is a watermark (every ledger id up to it has been looked at) plus the open gaps: ids
  * at or below the watermark that were not visible when a run passed them. Identity ids are

@@ -53,6 +53,9 @@ import org.springframework.web.servlet.resource.ResourceHttpRequestHandler;
  * A request with a tenant gets one {@link MeteredRequest} (tenant, lineage, start, the request
  * meter's reservation), kept in a local through the chain and set as its one request attribute
  * for the {@code @Metered} interceptors and an async dispatch.
+ * <p>
+ * Over 350 lines: a request's whole metering life (tenant, check, refusal, recording, async
+ * completion) reads best in the one filter.
  */
 public class MeteringFilter extends OncePerRequestFilter {
 

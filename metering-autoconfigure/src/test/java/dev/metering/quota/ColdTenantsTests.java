@@ -40,7 +40,7 @@ import static dev.metering.quota.LeaseInstances.instance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Many tenants seen for the first time at once (issue 9, "many cold tenants"): their lease
+ * Many tenants seen for the first time at once: their lease
  * requests are served in batches with a fixed number of statements per batch, the definitions
  * of a tenant without rows take no query, and every tenant's hard limit stays exact.
  */

@@ -22,8 +22,7 @@ import org.jspecify.annotations.Nullable;
  * trailer. Columns in the order of {@link EventColumn}.
  * <p>
  * Binary because the server then parses nothing: the text format made it read every UUID, number
- * and timestamp from its digits, which measured about a fifth of its CPU per ledger row
- * (docs/BENCHMARKS.md, issue 14). What the server stores is what the text format stored:
+ * and timestamp from its digits, a large share of its CPU per ledger row. What the server stores is what the text format stored:
  * {@code numeric(38, 9)} rounds a value the same way whichever form it comes in, and a timestamp's
  * fraction below a microsecond is rounded as {@code timestamptz}'s text input rounds it.
  * <p>
@@ -32,6 +31,9 @@ import org.jspecify.annotations.Nullable;
  * while the rest are still being encoded, and a batch never exists as a whole in memory (COPY
  * data messages need not end at a row's end). An encoder is for one thread and one COPY; a COPY
  * of no rows sends nothing at all.
+ * <p>
+ * Over 350 lines: the binary encoding of every ledger column type, each beside the text-format rule
+ * it must match.
  */
 public final class PostgresCopyBinary {
 
