@@ -45,10 +45,9 @@ import org.postgresql.copy.CopyIn;
  * ledger warms the JIT up first.
  * <p>
  * Uses the PostgreSQL of the tests ({@code METERING_TEST_POSTGRES_URL}, or 127.0.0.1:5432/test)
- * and drops its tables at the end. Run:
+ * and drops its tables at the end. Run ({@code CP} as in docs/BENCHMARKS.md):
  * <pre>
- * mvn -q -B -o -pl metering-autoconfigure test-compile org.codehaus.mojo:exec-maven-plugin:3.5.1:java \
- *     -Dexec.classpathScope=test -Dexec.mainClass=dev.metering.rollup.RollupBenchmark
+ * java -Xmx2g -cp "$CP" dev.metering.rollup.RollupBenchmark
  * </pre>
  * Optional arguments: new rows, the two ledger sizes (0 for the second: one ledger only), rounds,
  * batch size, tenants, meters, and which fold ({@code database}, {@code java} or {@code both}, each
