@@ -12,7 +12,7 @@ import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.quota.LedgerReadings;
-import dev.metering.quota.QuotaLeases;
+import dev.metering.quota.lease.QuotaLeases;
 import dev.metering.quota.bus.InProcessInvalidationBus;
 import dev.metering.quota.bus.PostgresInvalidationBus;
 import dev.metering.quota.bus.QuotaCacheInvalidator;

@@ -19,7 +19,7 @@ import dev.metering.quota.LocalUsage;
 import dev.metering.quota.QuotaDefinitionSource;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaDecision;
-import dev.metering.quota.QuotaLeases;
+import dev.metering.quota.lease.QuotaLeases;
 import dev.metering.quota.QuotaObserver;
 import dev.metering.quota.QuotaWarningEvent;
 import dev.metering.rollup.SubtreeUsageReader;
