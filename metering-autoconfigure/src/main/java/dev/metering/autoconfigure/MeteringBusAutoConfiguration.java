@@ -12,12 +12,12 @@ import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.quota.LedgerReadings;
-import dev.metering.quota.QuotaLeases;
 import dev.metering.quota.bus.InProcessInvalidationBus;
 import dev.metering.quota.bus.PostgresInvalidationBus;
 import dev.metering.quota.bus.QuotaCacheInvalidator;
 import dev.metering.quota.bus.QuotaInvalidationBus;
 import dev.metering.quota.bus.RedisInvalidationBus;
+import dev.metering.quota.lease.QuotaLeases;
 import dev.metering.tenant.CachedTenantDirectory;
 import dev.metering.tenant.TenantDirectory;
 

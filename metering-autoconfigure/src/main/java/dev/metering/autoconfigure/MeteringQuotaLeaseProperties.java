@@ -2,7 +2,7 @@ package dev.metering.autoconfigure;
 
 import java.time.Duration;
 
-import dev.metering.quota.LeaseSettings;
+import dev.metering.quota.lease.LeaseSettings;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 

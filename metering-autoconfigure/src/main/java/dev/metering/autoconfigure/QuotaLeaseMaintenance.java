@@ -5,7 +5,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import dev.metering.quota.QuotaLeases;
+import dev.metering.quota.lease.QuotaLeases;
 
 import org.springframework.beans.factory.DisposableBean;
 

@@ -53,7 +53,7 @@ public class LocalUsage implements LedgerWriteListener {
 
 	private final BiPredicate<String, String> hasQuota;
 
-	private final @Nullable QuotaLeases leases;
+	private final @Nullable HardQuotaBudgets leases;
 
 	private static final long SWEEP_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
 
@@ -80,7 +80,7 @@ public class LocalUsage implements LedgerWriteListener {
 	 * @param leases the hard-quota budgets, told about usage recorded without a reservation and
 	 * about committed usage; {@code null} without leases
 	 */
-	public LocalUsage(BiPredicate<String, String> hasQuota, @Nullable QuotaLeases leases) {
+	public LocalUsage(BiPredicate<String, String> hasQuota, @Nullable HardQuotaBudgets leases) {
 		this(hasQuota, leases, java.time.Clock.systemUTC());
 	}
 
@@ -90,11 +90,11 @@ public class LocalUsage implements LedgerWriteListener {
 	 * @param leases the hard-quota budgets, or {@code null}
 	 * @param clock the clock of the enforcement service, to tell which warned windows ended
 	 */
-	public LocalUsage(BiPredicate<String, String> hasQuota, @Nullable QuotaLeases leases, java.time.Clock clock) {
+	public LocalUsage(BiPredicate<String, String> hasQuota, @Nullable HardQuotaBudgets leases, java.time.Clock clock) {
 		this(hasQuota, leases, System::nanoTime, clock);
 	}
 
-	LocalUsage(BiPredicate<String, String> hasQuota, @Nullable QuotaLeases leases,
+	LocalUsage(BiPredicate<String, String> hasQuota, @Nullable HardQuotaBudgets leases,
 			java.util.function.LongSupplier ticker, java.time.Clock clock) {
 		this.hasQuota = hasQuota;
 		this.leases = leases;

@@ -82,7 +82,7 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 	}
 
 	/** The lease key of a policy's window that starts at {@code start}, cached for the window. */
-	LeaseKey leaseKey(QuotaPolicy policy, Instant start) {
+	HardQuotaBudgets.WindowKey leaseKey(QuotaPolicy policy, Instant start) {
 		return keys(policy, start).lease;
 	}
 
@@ -95,7 +95,7 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		int i = indexOf(policy);
 		WindowKeys keys = (i >= 0) ? this.keys[i] : null;
 		if (keys == null || !keys.start.equals(start)) {
-			keys = new WindowKeys(start, new LeaseKey(this.scope, this.meter, policy.window(), start),
+			keys = new WindowKeys(start, new HardQuotaBudgets.WindowKey(this.scope, this.meter, policy.window(), start),
 					new LedgerReadings.Key(this.scope, this.meter, policy.window(), start));
 			if (i >= 0) {
 				// A racy publication of an immutable object: at worst another thread builds its own.
@@ -131,7 +131,7 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		return new MeterPolicies(scope, meter, policies);
 	}
 
-	private record WindowKeys(Instant start, LeaseKey lease, LedgerReadings.Key reading) {
+	private record WindowKeys(Instant start, HardQuotaBudgets.WindowKey lease, LedgerReadings.Key reading) {
 	}
 
 }

@@ -56,7 +56,7 @@ public class QuotaEnforcementService {
 
 	private final ReadingCheck readingCheck;
 
-	private final @Nullable QuotaLeases leases;
+	private final @Nullable HardQuotaBudgets leases;
 
 	private final Clock clock;
 
@@ -94,7 +94,7 @@ public class QuotaEnforcementService {
 	 * @param observer metrics
 	 */
 	public QuotaEnforcementService(QuotaDefinitionSource definitions, LedgerReadings readings, LocalUsage local,
-			@Nullable QuotaLeases leases, Clock clock, OnUnknownUsage onUnknownUsage,
+			@Nullable HardQuotaBudgets leases, Clock clock, OnUnknownUsage onUnknownUsage,
 			ApplicationEventPublisher events, QuotaObserver observer) {
 		this.definitions = definitions;
 		this.readingCheck = new ReadingCheck(readings, local, onUnknownUsage);
@@ -254,20 +254,20 @@ public class QuotaEnforcementService {
 	 */
 	private Reservation.@Nullable Part checkScope(LineageCheck run, MeterPolicies plan, BigDecimal quantity,
 			Instant at, boolean requireRemaining) {
-		QuotaLeases leases = this.leases;
+		HardQuotaBudgets leases = this.leases;
 		if (leases == null) {
 			return this.readingCheck.check(run, plan, plan.all, quantity, at, requireRemaining,
 					false);
 		}
-		QuotaLeases.Take taken = null;
-		List<QuotaLeases.Take> more = null;
+		HardQuotaBudgets.Take taken = null;
+		List<HardQuotaBudgets.Take> more = null;
 		boolean violated = false;
 		for (QuotaPolicy policy : plan.hard) {
 			if (violated || (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY)) {
 				continue;
 			}
 			QuotaWindow.Bounds bounds = policy.window().bounds(at);
-			QuotaLeases.Take take = leases.take(plan.leaseKey(policy, bounds.start()), policy, quantity,
+			HardQuotaBudgets.Take take = leases.take(plan.leaseKey(policy, bounds.start()), policy, quantity,
 					requireRemaining);
 			boolean keep = false;
 			switch (take.result()) {
@@ -314,7 +314,7 @@ public class QuotaEnforcementService {
 				: this.readingCheck.check(run, plan, plan.onReadings, quantity, at, requireRemaining, denied);
 		if (denied || (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY)) {
 			if (more != null) {
-				for (QuotaLeases.Take take : more) {
+				for (HardQuotaBudgets.Take take : more) {
 					leases.giveBack(take.budget(), take.quantity());
 				}
 			}
@@ -329,13 +329,13 @@ public class QuotaEnforcementService {
 		if (taken == null) {
 			return readingPart;
 		}
-		List<QuotaLeases.Take> takes = (more != null) ? List.copyOf(more) : List.of(taken);
+		List<HardQuotaBudgets.Take> takes = (more != null) ? List.copyOf(more) : List.of(taken);
 		return new Reservation.Part(plan.scope, plan.meter, (readingPart != null) ? readingPart.usage : null,
 				MeterUsage.hourOf(at), quantity, takes, leases);
 	}
 
 	/** A hard policy's state from its take: what is left as this instance knows it. */
-	private static PolicyUsage leased(QuotaPolicy policy, String scope, QuotaLeases.Take take,
+	private static PolicyUsage leased(QuotaPolicy policy, String scope, HardQuotaBudgets.Take take,
 			QuotaWindow.Bounds bounds, boolean exceeded) {
 		return leased(policy, scope, take.remaining(), bounds, exceeded);
 	}

@@ -129,9 +129,9 @@ public final class Reservation implements HeldUsage {
 
 		final BigDecimal quantity;
 
-		final List<QuotaLeases.Take> takes;
+		final List<HardQuotaBudgets.Take> takes;
 
-		final @Nullable QuotaLeases leases;
+		final @Nullable HardQuotaBudgets leases;
 
 		private static final AtomicIntegerFieldUpdater<Part> DONE = AtomicIntegerFieldUpdater.newUpdater(Part.class,
 				"done");
@@ -140,7 +140,7 @@ public final class Reservation implements HeldUsage {
 		volatile int done;
 
 		Part(String scope, String meter, @Nullable MeterUsage usage, long hour, BigDecimal quantity,
-				List<QuotaLeases.Take> takes, @Nullable QuotaLeases leases) {
+				List<HardQuotaBudgets.Take> takes, @Nullable HardQuotaBudgets leases) {
 			this.scope = scope;
 			this.meter = meter;
 			this.usage = usage;
@@ -163,7 +163,7 @@ public final class Reservation implements HeldUsage {
 				}
 			}
 			if (this.leases != null) {
-				for (QuotaLeases.Take take : this.takes) {
+				for (HardQuotaBudgets.Take take : this.takes) {
 					this.leases.giveBack(take.budget(), take.quantity());
 				}
 			}

@@ -14,7 +14,7 @@ import dev.metering.rollup.UsageReader;
  * A ledger in memory for unit tests of enforcement: committed events, summed exactly like the
  * {@link UsageReader} contract says. It can be made to fail like a database that is down.
  */
-final class InMemoryLedger implements UsageReader {
+public final class InMemoryLedger implements UsageReader {
 
 	private final List<UsageEvent> rows = new ArrayList<>();
 

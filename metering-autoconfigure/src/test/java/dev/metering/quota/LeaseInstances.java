@@ -31,15 +31,15 @@ import org.springframework.context.ConfigurableApplicationContext;
  * Application instances of the kit on one database: each its own context on its own
  * {@link DataSource} (pool), as separate processes would be, sharing the test's clock.
  */
-final class LeaseInstances {
+public final class LeaseInstances {
 
-	static final String METER = "http.requests";
+	public static final String METER = "http.requests";
 
 	private LeaseInstances() {
 	}
 
 	/** A runner of one instance over a schema with a hard quota of the free plan. */
-	static ApplicationContextRunner instance(TestSchema schema, DataSource dataSource, Clock clock, long limit,
+	public static ApplicationContextRunner instance(TestSchema schema, DataSource dataSource, Clock clock, long limit,
 			String window, String... more) {
 		return new ApplicationContextRunner()
 			.withConfiguration(AutoConfigurations.of(MeteringLedgerAutoConfiguration.class,
@@ -115,7 +115,7 @@ final class LeaseInstances {
 		return allowed.get();
 	}
 
-	static void flush(ConfigurableApplicationContext context) {
+	public static void flush(ConfigurableApplicationContext context) {
 		if (!context.getBean(BufferedLedgerWriter.class).flush(Duration.ofSeconds(20))) {
 			throw new IllegalStateException("writer did not flush");
 		}

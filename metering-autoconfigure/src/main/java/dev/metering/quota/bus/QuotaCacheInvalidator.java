@@ -8,7 +8,7 @@ import java.util.function.Supplier;
 
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.LedgerReadings;
-import dev.metering.quota.QuotaLeases;
+import dev.metering.quota.lease.QuotaLeases;
 
 import org.jspecify.annotations.Nullable;
 

@@ -6,7 +6,7 @@ import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageRecorder;
 import dev.metering.quota.QuotaEnforcementService;
-import dev.metering.quota.QuotaLeases;
+import dev.metering.quota.lease.QuotaLeases;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

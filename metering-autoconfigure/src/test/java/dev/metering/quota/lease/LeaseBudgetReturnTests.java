@@ -1,4 +1,4 @@
-package dev.metering.quota;
+package dev.metering.quota.lease;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -8,6 +8,16 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.metering.quota.ConfiguredQuotaDefinitions;
+import dev.metering.quota.Enforcement;
+import dev.metering.quota.InMemoryLedger;
+import dev.metering.quota.LedgerReadings;
+import dev.metering.quota.LocalUsage;
+import dev.metering.quota.OnUnknownUsage;
+import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.quota.QuotaObserver;
+import dev.metering.quota.QuotaPolicy;
+import dev.metering.quota.QuotaWindow;
 import dev.metering.test.MutableClock;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;

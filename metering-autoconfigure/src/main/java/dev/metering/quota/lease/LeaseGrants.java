@@ -1,4 +1,4 @@
-package dev.metering.quota;
+package dev.metering.quota.lease;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -16,6 +16,9 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.metering.quota.HardQuotaBudgets.WindowKey;
+import dev.metering.quota.QuotaObserver;
+import dev.metering.quota.QuotaWindow;
 import dev.metering.rollup.UsageReader;
 
 import org.springframework.dao.TransientDataAccessException;
@@ -69,7 +72,7 @@ final class LeaseGrants {
 	void refillAll(List<LeaseBudget> budgets) {
 		List<LeaseBudget> live = new ArrayList<>(budgets.size());
 		List<LeaseBudget> alone = new ArrayList<>();
-		Set<LeaseKey> seen = new HashSet<>();
+		Set<WindowKey> seen = new HashSet<>();
 		for (LeaseBudget budget : budgets) {
 			if (budget.state.get() != LeaseBudget.RETIRED) {
 				(seen.add(budget.key) ? live : alone).add(budget);
@@ -103,10 +106,10 @@ final class LeaseGrants {
 		if (budgets.isEmpty()) {
 			return List.of();
 		}
-		Map<LeaseKey, BigDecimal> unallocated = unallocatedOf(budgets);
+		Map<WindowKey, BigDecimal> unallocated = unallocatedOf(budgets);
 		List<LeaseBudget> rest = new ArrayList<>();
 		Map<LeaseBudget, BigDecimal> needs = new HashMap<>();
-		Map<LeaseKey, LeaseBudget> asking = new LinkedHashMap<>();
+		Map<WindowKey, LeaseBudget> asking = new LinkedHashMap<>();
 		List<LeaseBatchStore.BatchGrant> grants = new ArrayList<>();
 		for (LeaseBudget budget : budgets) {
 			LeaseBudget.State s = budget.state.get();
@@ -124,7 +127,7 @@ final class LeaseGrants {
 			grants.add(new LeaseBatchStore.BatchGrant(budget.key, amount, budget.limit));
 		}
 		long expires = this.clock.millis() + this.settings.expiry().toMillis();
-		Map<LeaseKey, BigDecimal> granted;
+		Map<WindowKey, BigDecimal> granted;
 		try {
 			granted = grants.isEmpty() ? Map.of() : this.store.batches().grantAll(grants, this.instance, expires);
 		}
@@ -164,10 +167,10 @@ final class LeaseGrants {
 	 * cold one read in one statement, and for a window no instance asked for yet created from
 	 * one grouped ledger read per (meter, window).
 	 */
-	private Map<LeaseKey, BigDecimal> unallocatedOf(List<LeaseBudget> budgets) {
-		Map<LeaseKey, BigDecimal> unallocated = new HashMap<>();
-		List<LeaseKey> cold = new ArrayList<>();
-		Map<LeaseKey, LeaseBudget> byKey = new HashMap<>();
+	private Map<WindowKey, BigDecimal> unallocatedOf(List<LeaseBudget> budgets) {
+		Map<WindowKey, BigDecimal> unallocated = new HashMap<>();
+		List<WindowKey> cold = new ArrayList<>();
+		Map<WindowKey, LeaseBudget> byKey = new HashMap<>();
 		for (LeaseBudget budget : budgets) {
 			LeaseBudget.State s = budget.state.get();
 			byKey.put(budget.key, budget);
@@ -181,10 +184,10 @@ final class LeaseGrants {
 		if (cold.isEmpty()) {
 			return unallocated;
 		}
-		Map<LeaseKey, QuotaLeaseStore.Allocation> found = this.store.batches().allocations(cold);
+		Map<WindowKey, QuotaLeaseStore.Allocation> found = this.store.batches().allocations(cold);
 		this.observer.leaseRoundTrip();
-		Map<Window, List<LeaseKey>> missing = new LinkedHashMap<>();
-		for (LeaseKey key : cold) {
+		Map<Window, List<WindowKey>> missing = new LinkedHashMap<>();
+		for (WindowKey key : cold) {
 			QuotaLeaseStore.Allocation allocation = found.get(key);
 			if (allocation != null) {
 				unallocated.put(key, byKey.get(key).limit.subtract(allocation.granted()));
@@ -197,9 +200,9 @@ final class LeaseGrants {
 		if (missing.isEmpty()) {
 			return unallocated;
 		}
-		Map<LeaseKey, BigDecimal> used = new LinkedHashMap<>();
+		Map<WindowKey, BigDecimal> used = new LinkedHashMap<>();
 		missing.forEach((window, keys) -> {
-			Map<String, BigDecimal> usages = this.reader.tenantUsages(keys.stream().map(LeaseKey::scope).toList(),
+			Map<String, BigDecimal> usages = this.reader.tenantUsages(keys.stream().map(WindowKey::scope).toList(),
 					window.meter(), window.start(), window.end());
 			keys.forEach((key) -> used.put(key, usages.getOrDefault(key.scope(), BigDecimal.ZERO)));
 		});
@@ -225,7 +228,7 @@ final class LeaseGrants {
 
 	/** One lease request: a chunk for the budget, or what is free when refused; unknown on failure. */
 	void refill(LeaseBudget budget) {
-		LeaseKey key = budget.key;
+		WindowKey key = budget.key;
 		try {
 			LeaseBudget.State s = budget.state.get();
 			if (s == LeaseBudget.RETIRED) {
@@ -264,7 +267,7 @@ final class LeaseGrants {
 	}
 
 	/** The granted amount of a window's allocation, creating it from the ledger when new. */
-	private BigDecimal allocation(LeaseKey key) {
+	private BigDecimal allocation(WindowKey key) {
 		QuotaLeaseStore.Allocation allocation = this.store.allocation(key);
 		this.observer.leaseRoundTrip();
 		if (allocation == null) {
@@ -310,9 +313,9 @@ final class LeaseGrants {
 	void rederive(String scope) {
 		Instant now = this.clock.instant();
 		try {
-			List<LeaseKey> keys = this.store.allocationsOf(scope, QuotaWindow.MONTH.bounds(now).start());
+			List<WindowKey> keys = this.store.allocationsOf(scope, QuotaWindow.MONTH.bounds(now).start());
 			this.observer.leaseRoundTrip();
-			for (LeaseKey key : keys) {
+			for (WindowKey key : keys) {
 				if (!key.end().isAfter(now)) {
 					continue;
 				}

@@ -1,4 +1,4 @@
-package dev.metering.quota;
+package dev.metering.quota.lease;
 
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -19,6 +19,11 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.UsageEvent;
+import dev.metering.quota.HardQuotaBudgets.WindowKey;
+import dev.metering.quota.HardQuotaBudgets;
+import dev.metering.quota.QuotaObserver;
+import dev.metering.quota.QuotaPolicy;
+import dev.metering.quota.QuotaWindow;
 import dev.metering.rollup.UsageReader;
 
 /**
@@ -35,7 +40,7 @@ import dev.metering.rollup.UsageReader;
  * Over 350 lines: a budget's life (check, refill, maintenance, give-back) shares the budgets and
  * the one lease-request drainer.
  */
-public class QuotaLeases implements AutoCloseable {
+public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 
 	private static final Log logger = LogFactory.getLog(QuotaLeases.class);
 
@@ -55,7 +60,7 @@ public class QuotaLeases implements AutoCloseable {
 
 	private final LeaseRequestQueue requests;
 
-	private final ConcurrentHashMap<LeaseKey, LeaseBudget> budgets = new ConcurrentHashMap<>();
+	private final ConcurrentHashMap<WindowKey, LeaseBudget> budgets = new ConcurrentHashMap<>();
 
 	QuotaLeases(QuotaLeaseStore store, UsageReader reader, Clock clock, LongSupplier ticker, LeaseSettings settings,
 			Executor executor, QuotaObserver observer) {
@@ -87,19 +92,11 @@ public class QuotaLeases implements AutoCloseable {
 	}
 
 	/**
-	 * Takes a quantity of one hard policy's window.
-	 * @param requireRemaining take nothing, only require that something is left
-	 */
-	Take take(String scope, String meter, QuotaPolicy policy, Instant windowStart, BigDecimal quantity,
-			boolean requireRemaining) {
-		return take(new LeaseKey(scope, meter, policy.window(), windowStart), policy, quantity, requireRemaining);
-	}
-
-	/**
 	 * Takes a quantity of one hard policy's window, named by its key (which a check caches per window).
 	 * @param requireRemaining take nothing, only require that something is left
 	 */
-	Take take(LeaseKey key, QuotaPolicy policy, BigDecimal quantity, boolean requireRemaining) {
+	@Override
+	public Take take(WindowKey key, QuotaPolicy policy, BigDecimal quantity, boolean requireRemaining) {
 		long now = this.ticker.getAsLong();
 		long deadline = now + this.settings.requestTimeout().toNanos();
 		BigDecimal wanted = requireRemaining ? BigDecimal.ZERO : quantity;
@@ -141,7 +138,7 @@ public class QuotaLeases implements AutoCloseable {
 		return new Take(budget, wanted, remaining, unknown ? Take.Result.UNKNOWN : Take.Result.SHORT);
 	}
 
-	private LeaseBudget budget(LeaseKey key, BigDecimal limit, long now) {
+	private LeaseBudget budget(WindowKey key, BigDecimal limit, long now) {
 		LeaseBudget budget = this.budgets.get(key);
 		if (budget == null || budget.state.get() == LeaseBudget.RETIRED) {
 			LeaseBudget fresh = new LeaseBudget(key, limit, now);
@@ -194,7 +191,9 @@ public class QuotaLeases implements AutoCloseable {
 	}
 
 	/** Gives back a quantity that was taken and not used. */
-	void giveBack(LeaseBudget budget, BigDecimal quantity) {
+	@Override
+	public void giveBack(Budget taken, BigDecimal quantity) {
+		LeaseBudget budget = (LeaseBudget) taken;
 		if (!budget.add(quantity, null) && quantity.signum() > 0) {
 			// Retired meanwhile: its remainder was returned already, so return this part on its own.
 			this.executor.execute(() -> this.grants.giveBack(budget, quantity));
@@ -205,7 +204,8 @@ public class QuotaLeases implements AutoCloseable {
 	 * What is left of a window as this instance's budget knows it, without asking the database.
 	 * @return {@code null} when this instance holds no live budget of the window
 	 */
-	@Nullable BigDecimal known(LeaseKey key) {
+	@Override
+	public @Nullable BigDecimal known(WindowKey key) {
 		LeaseBudget budget = this.budgets.get(key);
 		LeaseBudget.State s = (budget != null) ? budget.state.get() : null;
 		return (s == null || s == LeaseBudget.RETIRED || budget.unknown) ? null : s.remaining();
@@ -216,10 +216,11 @@ public class QuotaLeases implements AutoCloseable {
 	 * not be asked) against the budgets of its windows.
 	 * @param event the accepted event
 	 */
-	void unreserved(UsageEvent event) {
+	@Override
+	public void unreserved(UsageEvent event) {
 		for (QuotaWindow window : QuotaWindow.values()) {
 			LeaseBudget budget = this.budgets.get(
-					new LeaseKey(event.tenantId(), event.meter(), window, window.bounds(event.occurredAt()).start()));
+					new WindowKey(event.tenantId(), event.meter(), window, window.bounds(event.occurredAt()).start()));
 			if (budget != null) {
 				budget.debit(event.quantity());
 				request(budget, BigDecimal.ZERO);
@@ -232,10 +233,11 @@ public class QuotaLeases implements AutoCloseable {
 	 * reconciliation counts them from the ledger and not again from the lease.
 	 * @param event a committed event
 	 */
-	void committed(UsageEvent event) {
+	@Override
+	public void committed(UsageEvent event) {
 		for (QuotaWindow window : QuotaWindow.values()) {
 			LeaseBudget budget = this.budgets.get(
-					new LeaseKey(event.tenantId(), event.meter(), window, window.bounds(event.occurredAt()).start()));
+					new WindowKey(event.tenantId(), event.meter(), window, window.bounds(event.occurredAt()).start()));
 			if (budget != null) {
 				budget.committed.accumulateAndGet(event.quantity(), BigDecimal::add);
 			}
@@ -394,24 +396,6 @@ public class QuotaLeases implements AutoCloseable {
 	 */
 	int budgetCount() {
 		return this.budgets.size();
-	}
-
-	/**
-	 * The outcome of a take.
-	 *
-	 * @param budget the budget
-	 * @param quantity what was taken
-	 * @param remaining what is left for the scope, as well as this instance knows it
-	 * @param result taken, short, or unknown (no lease and the database could not be asked)
-	 */
-	record Take(LeaseBudget budget, BigDecimal quantity, BigDecimal remaining, Result result) {
-
-		enum Result {
-
-			TAKEN, SHORT, UNKNOWN
-
-		}
-
 	}
 
 }

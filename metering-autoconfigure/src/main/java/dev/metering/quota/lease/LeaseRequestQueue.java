@@ -1,4 +1,4 @@
-package dev.metering.quota;
+package dev.metering.quota.lease;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;

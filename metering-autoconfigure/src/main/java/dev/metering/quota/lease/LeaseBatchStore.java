@@ -1,4 +1,4 @@
-package dev.metering.quota;
+package dev.metering.quota.lease;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -10,6 +10,7 @@ import java.util.function.BiConsumer;
 
 import dev.metering.internal.sql.DatabaseSql;
 import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.quota.HardQuotaBudgets.WindowKey;
 
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -34,10 +35,10 @@ final class LeaseBatchStore {
 
 	private final SingletonSupplier<DatabaseSql> batchSql;
 
-	private final BiConsumer<LeaseKey, BigDecimal> create;
+	private final BiConsumer<WindowKey, BigDecimal> create;
 
 	LeaseBatchStore(JdbcTemplate jdbc, TransactionTemplate transactions, SingletonSupplier<DatabaseSql> batchSql,
-			BiConsumer<LeaseKey, BigDecimal> create) {
+			BiConsumer<WindowKey, BigDecimal> create) {
 		this.jdbc = jdbc;
 		this.transactions = transactions;
 		this.batchSql = batchSql;
@@ -48,15 +49,15 @@ final class LeaseBatchStore {
 	 * The allocations of many windows, {@link #ROWS_PER_STATEMENT} windows a statement.
 	 * @return the allocation by window, without the windows no instance has asked for yet
 	 */
-	Map<LeaseKey, QuotaLeaseStore.Allocation> allocations(List<LeaseKey> keys) {
-		Map<LeaseKey, QuotaLeaseStore.Allocation> found = new HashMap<>();
-		for (List<LeaseKey> part : partition(keys)) {
-			Map<RowKey, LeaseKey> byRow = byRow(part);
+	Map<WindowKey, QuotaLeaseStore.Allocation> allocations(List<WindowKey> keys) {
+		Map<WindowKey, QuotaLeaseStore.Allocation> found = new HashMap<>();
+		for (List<WindowKey> part : partition(keys)) {
+			Map<RowKey, WindowKey> byRow = byRow(part);
 			List<Object> args = new ArrayList<>(part.size() * 4);
 			part.forEach((key) -> addKey(args, key));
 			this.jdbc.query(LedgerDatabase.plannedEachExecution(this.batchSql.obtain().selectAllocations(part.size()),
 					args.toArray()), (RowCallbackHandler) (rs) -> {
-				LeaseKey key = byRow.get(new RowKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+				WindowKey key = byRow.get(new RowKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
 				if (key != null) {
 					found.put(key, new QuotaLeaseStore.Allocation(rs.getBigDecimal(5), rs.getLong(6)));
 				}
@@ -70,11 +71,11 @@ final class LeaseBatchStore {
 	 * window another instance created first keeps its row.
 	 * @param ledgerUsage the ledger's usage by new window
 	 */
-	void createAll(Map<LeaseKey, BigDecimal> ledgerUsage) {
-		List<LeaseKey> keys = new ArrayList<>(ledgerUsage.keySet());
-		for (List<LeaseKey> part : partition(keys)) {
+	void createAll(Map<WindowKey, BigDecimal> ledgerUsage) {
+		List<WindowKey> keys = new ArrayList<>(ledgerUsage.keySet());
+		for (List<WindowKey> part : partition(keys)) {
 			List<Object> args = new ArrayList<>(part.size() * 5);
-			for (LeaseKey key : part) {
+			for (WindowKey key : part) {
 				addKey(args, key);
 				args.add(ledgerUsage.get(key));
 			}
@@ -96,19 +97,19 @@ final class LeaseBatchStore {
 	 * lease upsert.
 	 * @return the allocation's granted amount after the grant, for each window that was granted
 	 */
-	Map<LeaseKey, BigDecimal> grantAll(List<BatchGrant> grants, String instance, long expiresAtMillis) {
-		Map<LeaseKey, BigDecimal> granted = new HashMap<>();
-		List<LeaseKey> keys = grants.stream().map(BatchGrant::key).toList();
-		Map<LeaseKey, BatchGrant> byKey = new HashMap<>();
+	Map<WindowKey, BigDecimal> grantAll(List<BatchGrant> grants, String instance, long expiresAtMillis) {
+		Map<WindowKey, BigDecimal> granted = new HashMap<>();
+		List<WindowKey> keys = grants.stream().map(BatchGrant::key).toList();
+		Map<WindowKey, BatchGrant> byKey = new HashMap<>();
 		grants.forEach((grant) -> byKey.put(grant.key(), grant));
-		for (List<LeaseKey> part : partition(keys)) {
+		for (List<WindowKey> part : partition(keys)) {
 			this.transactions.executeWithoutResult((status) -> grantPart(part, byKey, instance, expiresAtMillis, granted));
 		}
 		return granted;
 	}
 
-	private void grantPart(List<LeaseKey> part, Map<LeaseKey, BatchGrant> byKey, String instance, long expiresAtMillis,
-			Map<LeaseKey, BigDecimal> granted) {
+	private void grantPart(List<WindowKey> part, Map<WindowKey, BatchGrant> byKey, String instance, long expiresAtMillis,
+			Map<WindowKey, BigDecimal> granted) {
 		DatabaseSql sql = this.batchSql.obtain();
 		// A token no other change of the rows produces (they add one): the rows carrying it are ours.
 		long token = ThreadLocalRandom.current().nextLong(1L << 40, Long.MAX_VALUE / 2);
@@ -116,7 +117,7 @@ final class LeaseBatchStore {
 		if (sql.tokenFirst()) {
 			args.add(token);
 		}
-		for (LeaseKey key : part) {
+		for (WindowKey key : part) {
 			BatchGrant grant = byKey.get(key);
 			addKey(args, key);
 			args.add(grant.amount());
@@ -129,14 +130,14 @@ final class LeaseBatchStore {
 				args.toArray())) == 0) {
 			return;
 		}
-		Map<RowKey, LeaseKey> byRow = byRow(part);
+		Map<RowKey, WindowKey> byRow = byRow(part);
 		List<Object> keyArgs = new ArrayList<>(part.size() * 4 + 1);
 		part.forEach((key) -> addKey(keyArgs, key));
 		keyArgs.add(token);
-		List<LeaseKey> ours = new ArrayList<>();
+		List<WindowKey> ours = new ArrayList<>();
 		this.jdbc.query(LedgerDatabase.plannedEachExecution(sql.selectGranted(part.size()), keyArgs.toArray()),
 				(RowCallbackHandler) (rs) -> {
-			LeaseKey key = byRow.get(new RowKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+			WindowKey key = byRow.get(new RowKey(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
 			if (key != null) {
 				ours.add(key);
 				granted.put(key, rs.getBigDecimal(5));
@@ -146,7 +147,7 @@ final class LeaseBatchStore {
 			return;
 		}
 		List<Object> leaseArgs = new ArrayList<>(ours.size() * 7);
-		for (LeaseKey key : ours) {
+		for (WindowKey key : ours) {
 			addKey(leaseArgs, key);
 			leaseArgs.add(instance);
 			leaseArgs.add(byKey.get(key).amount());
@@ -155,21 +156,21 @@ final class LeaseBatchStore {
 		this.jdbc.update(LedgerDatabase.plannedEachExecution(sql.upsertLeases(ours.size()), leaseArgs.toArray()));
 	}
 
-	private static void addKey(List<Object> args, LeaseKey key) {
+	private static void addKey(List<Object> args, WindowKey key) {
 		args.add(key.scope());
 		args.add(key.meter());
 		args.add(key.window().id());
 		args.add(key.startSecond());
 	}
 
-	private static Map<RowKey, LeaseKey> byRow(List<LeaseKey> keys) {
-		Map<RowKey, LeaseKey> byRow = new HashMap<>();
+	private static Map<RowKey, WindowKey> byRow(List<WindowKey> keys) {
+		Map<RowKey, WindowKey> byRow = new HashMap<>();
 		keys.forEach((key) -> byRow.put(new RowKey(key.scope(), key.meter(), key.window().id(), key.startSecond()), key));
 		return byRow;
 	}
 
-	private static List<List<LeaseKey>> partition(List<LeaseKey> keys) {
-		List<List<LeaseKey>> parts = new ArrayList<>();
+	private static List<List<WindowKey>> partition(List<WindowKey> keys) {
+		List<List<WindowKey>> parts = new ArrayList<>();
 		for (int from = 0; from < keys.size(); from += ROWS_PER_STATEMENT) {
 			parts.add(keys.subList(from, Math.min(keys.size(), from + ROWS_PER_STATEMENT)));
 		}
@@ -183,7 +184,7 @@ final class LeaseBatchStore {
 	 * @param amount what to grant
 	 * @param limit the limit the allocation must stay within
 	 */
-	record BatchGrant(LeaseKey key, BigDecimal amount, BigDecimal limit) {
+	record BatchGrant(WindowKey key, BigDecimal amount, BigDecimal limit) {
 	}
 
 	private record RowKey(String scope, String meter, String kind, long start) {

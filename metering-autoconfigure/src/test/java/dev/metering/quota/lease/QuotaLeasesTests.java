@@ -1,4 +1,4 @@
-package dev.metering.quota;
+package dev.metering.quota.lease;
 
 import java.io.PrintWriter;
 import java.lang.reflect.Proxy;
@@ -17,6 +17,17 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
+import dev.metering.quota.ConfiguredQuotaDefinitions;
+import dev.metering.quota.Enforcement;
+import dev.metering.quota.InMemoryLedger;
+import dev.metering.quota.LedgerReadings;
+import dev.metering.quota.LocalUsage;
+import dev.metering.quota.OnUnknownUsage;
+import dev.metering.quota.QuotaDecision;
+import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.quota.QuotaObserver;
+import dev.metering.quota.QuotaPolicy;
+import dev.metering.quota.QuotaWindow;
 import dev.metering.test.MutableClock;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;

@@ -1,4 +1,4 @@
-package dev.metering.quota;
+package dev.metering.quota.lease;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -24,11 +24,23 @@ import dev.metering.autoconfigure.MeteringBusAutoConfiguration;
 import dev.metering.autoconfigure.MeteringTenantAutoConfiguration;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageRecorder;
+import dev.metering.quota.ConfiguredQuotaDefinitions;
+import dev.metering.quota.Enforcement;
+import dev.metering.quota.InMemoryLedger;
+import dev.metering.quota.LeaseInstances;
+import dev.metering.quota.LedgerReadings;
+import dev.metering.quota.LocalUsage;
+import dev.metering.quota.OnUnknownUsage;
+import dev.metering.quota.QuotaDecision;
+import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.quota.QuotaObserver;
+import dev.metering.quota.QuotaPolicy;
+import dev.metering.quota.QuotaWindow;
+import dev.metering.tenant.TenantDirectory;
 import dev.metering.test.MutableClock;
 import dev.metering.test.StatementCountingDataSource;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
-import dev.metering.tenant.TenantDirectory;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 

@@ -1,4 +1,4 @@
-package dev.metering.quota;
+package dev.metering.quota.lease;
 
 import java.math.BigDecimal;
 import java.sql.Statement;
@@ -10,9 +10,11 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 import dev.metering.internal.sql.LeaseSql;
-import dev.metering.internal.sql.TableNames;
 import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
+import dev.metering.quota.HardQuotaBudgets.WindowKey;
+import dev.metering.quota.QuotaWindow;
 
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -56,7 +58,7 @@ final class QuotaLeaseStore {
 	}
 
 	/** The allocation of a window, or {@code null} when no instance has asked for it yet. */
-	@Nullable Allocation allocation(LeaseKey key) {
+	@Nullable Allocation allocation(WindowKey key) {
 		List<Allocation> rows = this.jdbc.query(this.sql.selectAllocation,
 				(rs, n) -> new Allocation(rs.getBigDecimal(1), rs.getLong(2)), key.scope(), key.meter(),
 				key.window().id(), key.startSecond());
@@ -67,7 +69,7 @@ final class QuotaLeaseStore {
 	 * Creates a window's allocation starting from what the ledger already holds for it.
 	 * @return {@code false} when another instance created it first
 	 */
-	boolean create(LeaseKey key, BigDecimal ledgerUsage) {
+	boolean create(WindowKey key, BigDecimal ledgerUsage) {
 		try {
 			this.jdbc.update(this.sql.insertAllocation, key.scope(), key.meter(), key.window().id(), key.startSecond(),
 					ledgerUsage);
@@ -82,7 +84,7 @@ final class QuotaLeaseStore {
 	 * Grants {@code amount} to an instance if the limit allows it, extending its lease.
 	 * @return whether it was granted
 	 */
-	boolean grant(LeaseKey key, String instance, BigDecimal amount, BigDecimal limit, long expiresAtMillis) {
+	boolean grant(WindowKey key, String instance, BigDecimal amount, BigDecimal limit, long expiresAtMillis) {
 		Boolean granted = this.transactions.execute((status) -> {
 			int updated = this.jdbc.update(this.sql.grantAllocation, amount, key.scope(), key.meter(), key.window().id(),
 					key.startSecond(), amount, limit);
@@ -98,7 +100,7 @@ final class QuotaLeaseStore {
 	/**
 	 * Gives unused budget back (or, negative, owns up to usage taken beyond the lease).
 	 */
-	void giveBack(LeaseKey key, String instance, BigDecimal amount, long expiresAtMillis) {
+	void giveBack(WindowKey key, String instance, BigDecimal amount, long expiresAtMillis) {
 		this.transactions.executeWithoutResult((status) -> {
 			this.jdbc.update(this.sql.changeAllocation, amount.negate(), key.scope(), key.meter(), key.window().id(),
 					key.startSecond());
@@ -106,7 +108,7 @@ final class QuotaLeaseStore {
 		});
 	}
 
-	private void addToLease(LeaseKey key, String instance, BigDecimal amount, long expiresAtMillis) {
+	private void addToLease(WindowKey key, String instance, BigDecimal amount, long expiresAtMillis) {
 		int leased = this.jdbc.update(this.sql.addToLease, amount, expiresAtMillis, key.scope(), key.meter(),
 				key.window().id(), key.startSecond(), instance);
 		if (leased == 0) {
@@ -119,7 +121,7 @@ final class QuotaLeaseStore {
 	 * Extends a lease that has not lapsed and reports what of it is committed to the ledger.
 	 * @return {@code false} when the lease lapsed (and may have been reclaimed)
 	 */
-	boolean renew(LeaseKey key, String instance, BigDecimal committed, long expiresAtMillis, long nowMillis) {
+	boolean renew(WindowKey key, String instance, BigDecimal committed, long expiresAtMillis, long nowMillis) {
 		return this.jdbc.update(this.sql.renewLease, committed, expiresAtMillis, key.scope(), key.meter(),
 				key.window().id(), key.startSecond(), instance, nowMillis) == 1;
 	}
@@ -135,7 +137,7 @@ final class QuotaLeaseStore {
 	boolean[] renewAll(List<Renewal> renewals, String instance, long nowMillis) {
 		boolean[] renewed = new boolean[renewals.size()];
 		int[][] counts = this.jdbc.batchUpdate(this.sql.renewLease, renewals, RENEWALS_PER_BATCH, (statement, renewal) -> {
-			LeaseKey key = renewal.key();
+			WindowKey key = renewal.key();
 			statement.setBigDecimal(1, renewal.committed());
 			statement.setLong(2, renewal.expiresAtMillis());
 			statement.setString(3, key.scope());
@@ -159,7 +161,7 @@ final class QuotaLeaseStore {
 	}
 
 	/** One lease to renew: its window, what of it is committed to the ledger, its new expiry (epoch millis). */
-	record Renewal(LeaseKey key, BigDecimal committed, long expiresAtMillis) {
+	record Renewal(WindowKey key, BigDecimal committed, long expiresAtMillis) {
 
 	}
 
@@ -173,7 +175,7 @@ final class QuotaLeaseStore {
 	 * @param ledger reads the window's ledger usage
 	 * @return the amount reclaimed (zero when no lease had expired or the reconciliation raced)
 	 */
-	BigDecimal reconcile(LeaseKey key, long nowMillis, java.util.function.Supplier<BigDecimal> ledger) {
+	BigDecimal reconcile(WindowKey key, long nowMillis, java.util.function.Supplier<BigDecimal> ledger) {
 		BigDecimal reclaimed = recompute(key, nowMillis, ledger, true);
 		return (reclaimed != null) ? reclaimed : BigDecimal.ZERO;
 	}
@@ -185,7 +187,7 @@ final class QuotaLeaseStore {
 	 * @param ledger reads the window's ledger usage of the scope's subtree as it is now
 	 * @return {@code false} when it raced with a grant or a return (nothing changed then)
 	 */
-	boolean rederive(LeaseKey key, long nowMillis, java.util.function.Supplier<BigDecimal> ledger) {
+	boolean rederive(WindowKey key, long nowMillis, java.util.function.Supplier<BigDecimal> ledger) {
 		return recompute(key, nowMillis, ledger, false) != null;
 	}
 
@@ -195,15 +197,15 @@ final class QuotaLeaseStore {
 	 * @param since the earliest window start
 	 * @return their keys
 	 */
-	List<LeaseKey> allocationsOf(String scope, java.time.Instant since) {
+	List<WindowKey> allocationsOf(String scope, java.time.Instant since) {
 		return this.jdbc.query(this.sql.selectScopeAllocations,
-				(rs, n) -> new LeaseKey(scope, rs.getString(1), QuotaWindow.of(rs.getString(2)),
+				(rs, n) -> new WindowKey(scope, rs.getString(1), QuotaWindow.of(rs.getString(2)),
 						java.time.Instant.ofEpochSecond(rs.getLong(3))),
 				scope, since.getEpochSecond());
 	}
 
 	/** @return what was reclaimed, {@code null} when nothing was written */
-	private @Nullable BigDecimal recompute(LeaseKey key, long nowMillis, java.util.function.Supplier<BigDecimal> ledger,
+	private @Nullable BigDecimal recompute(WindowKey key, long nowMillis, java.util.function.Supplier<BigDecimal> ledger,
 			boolean onlyWhenExpired) {
 		Allocation allocation = allocation(key);
 		if (allocation == null) {

@@ -1,4 +1,4 @@
-package dev.metering.quota;
+package dev.metering.quota.lease;
 
 import java.math.BigDecimal;
 import java.util.concurrent.CompletableFuture;
@@ -8,16 +8,19 @@ import java.util.concurrent.atomic.DoubleAdder;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.metering.quota.HardQuotaBudgets;
+import dev.metering.quota.HardQuotaBudgets.WindowKey;
+
 /**
  * This instance's budget of one hard quota window: what is left of its leases, admitted from
  * with a compare-and-set on one immutable {@link State}, never a lock.
  */
-final class LeaseBudget {
+final class LeaseBudget implements HardQuotaBudgets.Budget {
 
 	/** The state of a budget that was given back: a check that meets it looks the budget up again. */
 	static final State RETIRED = new State(BigDecimal.ZERO, BigDecimal.ZERO);
 
-	final LeaseKey key;
+	final WindowKey key;
 
 	/** {@code null} until the first grant (or refusal) is known. */
 	final AtomicReference<@Nullable State> state = new AtomicReference<>();
@@ -58,7 +61,7 @@ final class LeaseBudget {
 	/** What this instance committed to the ledger in this window. */
 	final AtomicReference<BigDecimal> committed = new AtomicReference<>(BigDecimal.ZERO);
 
-	LeaseBudget(LeaseKey key, BigDecimal limit, long nowNanos) {
+	LeaseBudget(WindowKey key, BigDecimal limit, long nowNanos) {
 		this.key = key;
 		this.limit = limit;
 		this.rateSinceNanos = nowNanos;
@@ -115,7 +118,8 @@ final class LeaseBudget {
 	}
 
 	/** Counts usage taken without a reservation: what is left may go below zero. */
-	void debit(BigDecimal quantity) {
+	@Override
+	public void debit(BigDecimal quantity) {
 		add(quantity.negate(), null);
 		this.consumed.add(quantity.doubleValue());
 	}

@@ -1,0 +1,118 @@
+package dev.metering.quota;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.metering.event.UsageEvent;
+
+/**
+ * Where the enforcement service takes hard quotas from: budgets this instance holds of each
+ * window. The service owns this interface so the leases ({@code dev.metering.quota.lease}) can
+ * build on the quota types without this package depending on them.
+ */
+public interface HardQuotaBudgets {
+
+	/**
+	 * Takes a quantity of one hard policy's window.
+	 * @param key the window (which a check caches per window)
+	 * @param policy the hard policy
+	 * @param quantity the quantity
+	 * @param requireRemaining take nothing, only require that something is left
+	 * @return the outcome
+	 */
+	Take take(WindowKey key, QuotaPolicy policy, BigDecimal quantity, boolean requireRemaining);
+
+	/**
+	 * Gives back a quantity a denied or released call took.
+	 * @param budget the budget it was taken from
+	 * @param quantity the quantity
+	 */
+	void giveBack(Budget budget, BigDecimal quantity);
+
+	/**
+	 * What is left of a window as this instance's budget knows it, without asking the database.
+	 * @param key the window
+	 * @return {@code null} when this instance holds no live budget of the window
+	 */
+	@Nullable BigDecimal known(WindowKey key);
+
+	/**
+	 * Counts usage recorded without a check's reservation against the budgets of its windows.
+	 * @param event the accepted event
+	 */
+	void unreserved(UsageEvent event);
+
+	/**
+	 * Notes an event committed to the ledger.
+	 * @param event a committed event
+	 */
+	void committed(UsageEvent event);
+
+	/**
+	 * One window of a hard quota.
+	 *
+	 * @param scope the scope (tenant or ancestor)
+	 * @param meter the meter
+	 * @param window the window kind
+	 * @param start the window's start
+	 */
+	record WindowKey(String scope, String meter, QuotaWindow window, Instant start) {
+
+		/**
+		 * The window's start in epoch seconds.
+		 * @return the start second
+		 */
+		public long startSecond() {
+			return this.start.getEpochSecond();
+		}
+
+		/**
+		 * The window's end.
+		 * @return the end
+		 */
+		public Instant end() {
+			return this.window.end(this.start);
+		}
+
+	}
+
+	/** A budget a take came from. */
+	interface Budget {
+
+		/**
+		 * Counts usage taken without a reservation: what is left may go below zero.
+		 * @param quantity the quantity
+		 */
+		void debit(BigDecimal quantity);
+
+	}
+
+	/**
+	 * The outcome of a take.
+	 *
+	 * @param budget the budget
+	 * @param quantity what was taken
+	 * @param remaining what is left for the scope, as well as this instance knows it
+	 * @param result taken, short, or unknown (no lease and the database could not be asked)
+	 */
+	record Take(Budget budget, BigDecimal quantity, BigDecimal remaining, Result result) {
+
+		/** What a take came to. */
+		public enum Result {
+
+			/** The quantity was taken. */
+			TAKEN,
+
+			/** Not enough is left. */
+			SHORT,
+
+			/** No lease, and the database could not be asked. */
+			UNKNOWN
+
+		}
+
+	}
+
+}
