@@ -32,7 +32,7 @@ public record MeteringTables(String prefix) {
 	 * @return the statement with this prefix
 	 */
 	public String resolve(String sql) {
-		return sql.replace(PREFIX_PLACEHOLDER, this.prefix);
+		return names().resolve(sql);
 	}
 
 	/** The kit's tables with the default prefix. */
@@ -51,32 +51,37 @@ public record MeteringTables(String prefix) {
 
 	/** The append-only usage ledger. */
 	public String usageEvent() {
-		return this.prefix + "usage_event";
+		return names().usageEvent();
 	}
 
 	/** Sums of ledger batches by rollup key, written with the batch, for the rollup to fold (PostgreSQL). */
 	public String usageEventSum() {
-		return this.prefix + "usage_event_sum";
+		return names().usageEventSum();
 	}
 
 	/** Hourly rollups of the ledger. */
 	public String usageRollup() {
-		return this.prefix + "usage_rollup";
+		return names().usageRollup();
 	}
 
 	/** Hourly usage per user, folded with the rollups (top users). */
 	public String usageUserRollup() {
-		return this.prefix + "usage_user_rollup";
+		return names().usageUserRollup();
 	}
 
 	/** The rollup's progress: its watermark, one row per rollup. */
 	public String rollupState() {
-		return this.prefix + "rollup_state";
+		return names().rollupState();
 	}
 
 	/** Ledger ids below the rollup's watermark that it has not seen yet. */
 	public String rollupGap() {
-		return this.prefix + "rollup_gap";
+		return names().rollupGap();
+	}
+
+	/** The same names as the kit's statements use: each table is named in one place. */
+	private TableNames names() {
+		return new TableNames(this.prefix);
 	}
 
 }
