@@ -116,8 +116,19 @@ class ReparentedLeaseInstancesTests {
 
 						assertThat(send(30, "child", one, two)).isZero();
 						assertThat(send(10, "org-b", two, two)).isZero();
-						// Both instances reported their leases of org-a: all of its 100 are free again.
-						assertThat(send(120, "org-a", one, two)).isEqualTo(100);
+						// Both instances give back what they held of org-a: all of its 100 are free again.
+						// The other instance does so when the bus tells it, which may be a moment after
+						// it sees the new lineage; never is more than the limit admitted meanwhile.
+						int allowed = 0;
+						long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+						while (allowed < 100 && System.nanoTime() < deadline) {
+							allowed += send(2, "org-a", one, two);
+							if (allowed < 100) {
+								Thread.sleep(5);
+							}
+						}
+						assertThat(allowed).isEqualTo(100);
+						assertThat(send(20, "org-a", one, two)).isZero();
 					}));
 		}
 	}
