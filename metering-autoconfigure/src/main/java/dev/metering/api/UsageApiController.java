@@ -1,6 +1,5 @@
 package dev.metering.api;
 
-import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -24,7 +23,6 @@ import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageNotRecordedException;
 import dev.metering.event.UsageRecorder;
 import dev.metering.rollup.UsageReader;
-import dev.metering.quota.PolicyUsage;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
 import jakarta.servlet.http.HttpServletRequest;
@@ -212,21 +210,8 @@ public class UsageApiController {
 		return QuotaStatusBody.of(tenant, metric, exact(decision));
 	}
 
-	/**
-	 * The decision with each policy's used and remaining as the ledger has them: a hard quota's
-	 * decision counts budget other instances hold as used, a status answer shows the usage.
-	 */
 	private @Nullable QuotaDecision exact(@Nullable QuotaDecision decision) {
-		if (decision == null) {
-			return null;
-		}
-		List<PolicyUsage> exact = decision.policies().stream().map((p) -> {
-			BigDecimal used = this.usage.tenantUsage(p.scope(), decision.meter(), p.windowStart(), p.reset());
-			BigDecimal remaining = p.limit().subtract(used).max(BigDecimal.ZERO).min(p.remaining());
-			return new PolicyUsage(p.policy(), p.scope(), used, remaining, p.windowStart(), p.reset(), p.exceeded());
-		}).toList();
-		return new QuotaDecision(decision.outcome(), decision.tenant(), decision.meter(), decision.quantity(),
-				decision.policy(), exact, decision.violatedPolicies(), decision.usageKnown(), decision.reservation());
+		return (decision != null) ? decision.withLedgerUsage(this.usage) : null;
 	}
 
 	/**

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 
+import dev.metering.rollup.UsageReader;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,6 +40,22 @@ public record QuotaDecision(Outcome outcome, String tenant, String meter, BigDec
 	public static QuotaDecision unlimited(String tenant, String meter, BigDecimal quantity) {
 		return new QuotaDecision(Outcome.ALLOW, tenant, meter, quantity, null, List.of(), List.of(), true,
 				Reservation.NONE);
+	}
+
+	/**
+	 * This decision with each policy's used and remaining as the ledger has them: a hard quota's
+	 * decision counts budget other instances hold as used, a status answer shows the usage.
+	 * @param usage reads the scopes' usage (rollups and unfolded rows)
+	 * @return the decision with exact usage
+	 */
+	public QuotaDecision withLedgerUsage(UsageReader usage) {
+		List<PolicyUsage> exact = this.policies.stream().map((p) -> {
+			BigDecimal used = usage.tenantUsage(p.scope(), this.meter, p.windowStart(), p.reset());
+			BigDecimal remaining = p.limit().subtract(used).max(BigDecimal.ZERO).min(p.remaining());
+			return new PolicyUsage(p.policy(), p.scope(), used, remaining, p.windowStart(), p.reset(), p.exceeded());
+		}).toList();
+		return new QuotaDecision(this.outcome, this.tenant, this.meter, this.quantity, this.policy, exact,
+				this.violatedPolicies, this.usageKnown, this.reservation);
 	}
 
 	/**
