@@ -1,0 +1,224 @@
+package dev.metering.console;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.List;
+
+import dev.metering.admin.AuditEntry;
+import dev.metering.billing.BillingPeriod;
+import dev.metering.billing.BillingReport;
+import dev.metering.billing.Granularity;
+import dev.metering.billing.TopUser;
+import dev.metering.billing.UsageSummary;
+import dev.metering.quota.PolicyUsage;
+import dev.metering.quota.QuotaWindow;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The tenant page: usage chart, quota gauges, top users, bill preview, tenant tree and, for
+ * operators, the tenant's audit rows and the form that changes one of its quotas.
+ */
+final class TenantPage {
+
+	private TenantPage() {
+	}
+
+	static String render(Html page, TenantView view, Granularity granularity, BillingPeriod period,
+			ConsoleCaller caller, @Nullable String csrf) {
+		String tenantPath = page.base() + "/tenants/" + Html.segment(view.tenant());
+		if (view.exempt()) {
+			page.raw("<p class=\"note\">This tenant is exempt: it is metered, never limited.</p>");
+		}
+		page.raw("<section aria-labelledby=\"usage-h\"><h2 id=\"usage-h\">Usage</h2>");
+		chartForm(page, tenantPath, view, granularity, period);
+		UsageSummary usage = view.usage();
+		if (usage == null) {
+			page.raw("<p>No meter: this tenant has no quota or price, and no meter is configured for the console.</p>");
+		}
+		else {
+			List<UsageChart.Series> series = List.of(new UsageChart.Series("all",
+					usage.buckets().stream().map(UsageSummary.Bucket::quantity).toList()));
+			page.raw("<figure>").raw(UsageChart.draw(usage, series)).raw("<figcaption>Total ")
+				.add(Html.number(usage.total()))
+				.raw(" (times in UTC)</figcaption></figure><details><summary>The figures</summary>")
+				.raw(UsageChart.table(usage, series))
+				.raw("</details>");
+		}
+		page.raw("</section>");
+		quotas(page, view.quotas());
+		topUsers(page, view.topUsers(), usage);
+		bill(page, view.bill(), view.billNote());
+		tree(page, view, caller);
+		if (caller.operator()) {
+			quotaForm(page, tenantPath, view, csrf);
+			audit(page, view.audit(), "Audit of this tenant");
+			if (caller.session()) {
+				page.raw("<section aria-labelledby=\"as-h\"><h2 id=\"as-h\">Tenant view</h2><form method=\"post\" action=\"")
+					.raw(Html.attr(tenantPath))
+					.raw("/view-as\">")
+					.csrfField(csrf)
+					.raw("<p>See the console as this tenant sees it: this tenant only, nothing to change. "
+							+ "Log in again with the key to come back.</p><button type=\"submit\">Open the tenant view</button></form></section>");
+			}
+		}
+		return page.render();
+	}
+
+	private static void chartForm(Html page, String tenantPath, TenantView view, Granularity granularity,
+			BillingPeriod period) {
+		page.raw("<form class=\"inline\" method=\"get\" action=\"").raw(Html.attr(tenantPath)).raw("\">");
+		page.raw("<label>Meter <select name=\"meter\">");
+		for (String meter : view.meters()) {
+			boolean selected = view.usage() != null && meter.equals(view.usage().meter());
+			page.raw("<option").raw(selected ? " selected" : "").raw(">").add(meter).raw("</option>");
+		}
+		page.raw("</select></label><label>Per <select name=\"granularity\">");
+		for (Granularity each : Granularity.values()) {
+			page.raw("<option").raw((each == granularity) ? " selected" : "").raw(">").raw(each.id()).raw("</option>");
+		}
+		String month = java.time.YearMonth.from(period.from().atOffset(java.time.ZoneOffset.UTC)).toString();
+		page.raw("</select></label><label>Month <input name=\"period\" size=\"8\" pattern=\"[0-9]{4}-[0-9]{2}\" value=\"")
+			.raw(Html.attr(month))
+			.raw("\"></label><button type=\"submit\">Show</button></form>");
+	}
+
+	private static void quotas(Html page, List<PolicyUsage> quotas) {
+		page.raw("<section aria-labelledby=\"quota-h\"><h2 id=\"quota-h\">Quotas</h2>");
+		if (quotas.isEmpty()) {
+			page.raw("<p>No quota applies.</p>");
+		}
+		page.raw("<div class=\"gauges\">");
+		for (PolicyUsage quota : quotas) {
+			BigDecimal limit = quota.limit();
+			Double threshold = quota.policy().softThreshold();
+			page.raw("<div class=\"gauge\" data-policy=\"").raw(Html.attr(quota.policy().name())).raw("\" data-limit=\"")
+				.raw(Html.number(limit)).raw("\" data-used=\"").raw(Html.number(quota.used())).raw("\"><h3>")
+				.add(quota.policy().meter()).raw(" per ").raw(quota.policy().window().id()).raw("</h3><p class=\"small\">")
+				.add(quota.policy().enforcement().id()).raw(" limit of ").add(quota.scope()).raw("</p>")
+				.raw("<meter min=\"0\" max=\"").raw(Html.number(limit.max(BigDecimal.ONE))).raw("\" value=\"")
+				.raw(Html.number(quota.used().min(limit.max(BigDecimal.ONE)))).raw("\"");
+			if (threshold != null) {
+				page.raw(" low=\"").raw(Html.number(limit.multiply(BigDecimal.valueOf(threshold)))).raw("\"");
+			}
+			page.raw(" high=\"").raw(Html.number(limit.max(BigDecimal.ONE))).raw("\" optimum=\"0\">")
+				.add(percent(quota.used(), limit)).raw("</meter><p><strong>").add(Html.number(quota.used()))
+				.raw("</strong> of ").add(Html.number(limit)).raw(" used (").add(percent(quota.used(), limit))
+				.raw("), ").add(Html.number(quota.remaining())).raw(" left");
+			if (threshold != null) {
+				page.raw("; warns from ").add(percent(BigDecimal.valueOf(threshold), BigDecimal.ONE));
+			}
+			page.raw(". Resets ").add(Html.time(quota.reset())).raw(".</p></div>");
+		}
+		page.raw("</div></section>");
+	}
+
+	private static void topUsers(Html page, List<TopUser> users, @Nullable UsageSummary usage) {
+		page.raw("<section aria-labelledby=\"top-h\"><h2 id=\"top-h\">Top users</h2>");
+		if (users.isEmpty()) {
+			page.raw("<p>No user in this period.</p></section>");
+			return;
+		}
+		page.raw("<table><caption>").add((usage != null) ? usage.meter() : "")
+			.raw("</caption><thead><tr><th scope=\"col\">User</th><th scope=\"col\">Usage</th><th scope=\"col\">Events</th></tr></thead><tbody>");
+		for (TopUser user : users) {
+			page.raw("<tr><td>").add(user.userId()).raw("</td><td>").add(Html.number(user.quantity())).raw("</td><td>")
+				.add(user.events()).raw("</td></tr>");
+		}
+		page.raw("</tbody></table></section>");
+	}
+
+	private static void bill(Html page, @Nullable BillingReport bill, @Nullable String note) {
+		page.raw("<section aria-labelledby=\"bill-h\"><h2 id=\"bill-h\">This period's bill (preview)</h2>");
+		if (bill == null) {
+			page.raw("<p>").add(note).raw("</p></section>");
+			return;
+		}
+		String currency = bill.currency().getCurrencyCode();
+		page.raw("<p>").add(bill.billingScope()).raw(", plan ").add(bill.plan()).raw(", ")
+			.add(Html.time(bill.period().from())).raw(" to ").add(Html.time(bill.period().to()))
+			.raw(bill.closed() ? ", closed" : ", open").raw(".</p><table><thead><tr><th scope=\"col\">Meter</th>")
+			.raw("<th scope=\"col\">Usage</th><th scope=\"col\">Included</th><th scope=\"col\">Billable</th>")
+			.raw("<th scope=\"col\">Amount</th></tr></thead><tbody>");
+		for (BillingReport.Line line : bill.lines()) {
+			page.raw("<tr><td>").add(line.meter()).raw("</td><td>").add(Html.number(line.charge().quantity()))
+				.raw("</td><td>").add(Html.number(line.charge().included())).raw("</td><td>")
+				.add(Html.number(line.charge().billable())).raw("</td><td>").add(line.charge().amount().toPlainString())
+				.raw(" ").add(currency).raw("</td></tr>");
+		}
+		page.raw("</tbody><tfoot><tr><th scope=\"row\" colspan=\"4\">Base fee</th><td>")
+			.add(bill.baseFee().toPlainString()).raw(" ").add(currency)
+			.raw("</td></tr><tr><th scope=\"row\" colspan=\"4\">Subtotal</th><td class=\"subtotal\">")
+			.add(bill.subtotal().toPlainString()).raw(" ").add(currency).raw("</td></tr></tfoot></table>");
+		if (bill.tenants().size() > 1) {
+			page.raw("<p>Usage of ").add(String.join(", ", bill.tenants())).raw(".</p>");
+		}
+		page.raw("</section>");
+	}
+
+	private static void tree(Html page, TenantView view, ConsoleCaller caller) {
+		if (view.tree().size() < 2) {
+			return;
+		}
+		page.raw("<section aria-labelledby=\"tree-h\"><h2 id=\"tree-h\">Hierarchy</h2><ul class=\"tree\">");
+		for (TenantView.TreeNode node : view.tree()) {
+			page.raw("<li class=\"d")
+				.raw(Integer.toString(Math.min(node.depth(), 6))).raw("\">");
+			if (caller.maySee(node.tenant()) && !node.tenant().equals(view.tenant())) {
+				page.raw("<a href=\"").raw(Html.attr(page.base() + "/tenants/" + Html.segment(node.tenant()))).raw("\">")
+					.add(node.tenant()).raw("</a>");
+			}
+			else {
+				page.raw(node.tenant().equals(view.tenant()) ? "<strong>" : "<span>").add(node.tenant())
+					.raw(node.tenant().equals(view.tenant()) ? "</strong>" : "</span>");
+			}
+			page.raw(node.billingScope().equals(node.tenant()) ? " · pays for itself" : " · billed to ")
+				.add(node.billingScope().equals(node.tenant()) ? "" : node.billingScope())
+				.raw("</li>");
+		}
+		page.raw("</ul></section>");
+	}
+
+	private static void quotaForm(Html page, String tenantPath, TenantView view, @Nullable String csrf) {
+		page.raw("<section aria-labelledby=\"change-h\"><h2 id=\"change-h\">Change a quota of this tenant</h2>")
+			.raw("<form class=\"stack\" method=\"post\" action=\"").raw(Html.attr(tenantPath)).raw("/quota\">")
+			.csrfField(csrf)
+			.raw("<label>Meter <input name=\"meter\" required list=\"meters\" value=\"")
+			.raw(Html.attr(view.usage() != null ? view.usage().meter() : "")).raw("\"></label><datalist id=\"meters\">");
+		view.meters().forEach((meter) -> page.raw("<option value=\"").raw(Html.attr(meter)).raw("\"></option>"));
+		page.raw("</datalist><label>Window <select name=\"window\">");
+		for (QuotaWindow window : QuotaWindow.values()) {
+			page.raw("<option>").raw(window.id()).raw("</option>");
+		}
+		page.raw("</select></label><label>Limit <input name=\"limit\" required inputmode=\"decimal\"></label>")
+			.raw("<label>Enforcement <select name=\"enforcement\"><option>hard</option><option>soft</option>")
+			.raw("<option>monitor</option></select></label>")
+			.raw("<label>Warn from (fraction, optional) <input name=\"soft_threshold\" inputmode=\"decimal\"></label>")
+			.raw("<button type=\"submit\">Save the quota</button></form></section>");
+	}
+
+	static void audit(Html page, List<AuditEntry> entries, String heading) {
+		page.raw("<section aria-labelledby=\"audit-h\"><h2 id=\"audit-h\">").add(heading).raw("</h2>");
+		if (entries.isEmpty()) {
+			page.raw("<p>No change recorded.</p></section>");
+			return;
+		}
+		page.raw("<table class=\"audit\"><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Who</th>")
+			.raw("<th scope=\"col\">What</th><th scope=\"col\">Target</th><th scope=\"col\">Before</th>")
+			.raw("<th scope=\"col\">After</th></tr></thead><tbody>");
+		for (AuditEntry entry : entries) {
+			page.raw("<tr data-audit-id=\"").raw(Long.toString(entry.id())).raw("\"><td>").add(Html.time(entry.changedAt()))
+				.raw("</td><td>").add(entry.actor()).raw("</td><td>").add(entry.action()).raw("</td><td>")
+				.add(entry.target()).raw("</td><td>").add((entry.oldValue() != null) ? entry.oldValue() : "")
+				.raw("</td><td>").add((entry.newValue() != null) ? entry.newValue() : "").raw("</td></tr>");
+		}
+		page.raw("</tbody></table></section>");
+	}
+
+	private static String percent(BigDecimal used, BigDecimal limit) {
+		if (limit.signum() == 0) {
+			return (used.signum() == 0) ? "0 %" : "over";
+		}
+		return used.multiply(BigDecimal.valueOf(100)).divide(limit, 0, RoundingMode.HALF_UP).toPlainString() + " %";
+	}
+
+}

@@ -1,0 +1,42 @@
+package dev.metering.console;
+
+import java.util.List;
+
+import dev.metering.admin.AuditEntry;
+import dev.metering.billing.BillingReport;
+import dev.metering.billing.TopUser;
+import dev.metering.billing.UsageSummary;
+import dev.metering.quota.PolicyUsage;
+import dev.metering.tenant.TenantLineage;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the tenant page shows, read in one go from rollups, quota status and definitions.
+ *
+ * @param tenant the tenant
+ * @param lineage its place in the hierarchy
+ * @param exempt whether it is never limited
+ * @param meters the meters it has quotas, prices or configured charts for
+ * @param usage the chosen meter's usage, {@code null} when it has no meter
+ * @param quotas every quota of the tenant's lineage, with the ledger's usage
+ * @param topUsers the chosen meter's heaviest users in the period
+ * @param bill the current period's bill preview of the tenant's billing scope, or {@code null}
+ * @param billNote why there is no bill, or {@code null}
+ * @param tree the tenants of the hierarchy the caller may see, in tree order
+ * @param audit the tenant's audit entries, newest first (operators only)
+ */
+record TenantView(String tenant, TenantLineage lineage, boolean exempt, List<String> meters,
+		@Nullable UsageSummary usage, List<PolicyUsage> quotas, List<TopUser> topUsers, @Nullable BillingReport bill,
+		@Nullable String billNote, List<TreeNode> tree, List<AuditEntry> audit) {
+
+	/**
+	 * One tenant of the tree.
+	 *
+	 * @param tenant the tenant
+	 * @param depth 0 for the root
+	 * @param billingScope who pays for its usage
+	 */
+	record TreeNode(String tenant, int depth, String billingScope) {
+	}
+
+}
