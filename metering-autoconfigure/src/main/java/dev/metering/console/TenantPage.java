@@ -91,7 +91,9 @@ final class TenantPage {
 		for (PolicyUsage quota : quotas) {
 			BigDecimal limit = quota.limit();
 			Double threshold = quota.policy().softThreshold();
-			page.raw("<div class=\"gauge\" data-policy=\"").raw(Html.attr(quota.policy().name())).raw("\" data-limit=\"")
+			page.raw("<div class=\"gauge\" data-policy=\"").raw(Html.attr(quota.policy().name())).raw("\" data-meter=\"")
+				.raw(Html.attr(quota.policy().meter())).raw("\" data-window=\"").raw(quota.policy().window().id())
+				.raw("\" data-scope=\"").raw(Html.attr(quota.scope())).raw("\" data-limit=\"")
 				.raw(Html.number(limit)).raw("\" data-used=\"").raw(Html.number(quota.used())).raw("\"><h3>")
 				.add(quota.policy().meter()).raw(" per ").raw(quota.policy().window().id()).raw("</h3><p class=\"small\">")
 				.add(quota.policy().enforcement().id()).raw(" limit of ").add(quota.scope()).raw("</p>")
