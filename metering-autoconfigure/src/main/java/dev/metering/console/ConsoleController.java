@@ -226,7 +226,8 @@ public class ConsoleController {
 
 	@ExceptionHandler
 	ResponseEntity<?> invalid(InvalidDefinitionException ex, HttpServletRequest request) {
-		return refusal(request, HttpStatus.BAD_REQUEST, ex.getField(), ex.getMessage());
+		// The form's fields are named as the admin API's bodies name them (soft_threshold).
+		return refusal(request, HttpStatus.BAD_REQUEST, ex.getField().replace('-', '_'), ex.getMessage());
 	}
 
 	@ExceptionHandler

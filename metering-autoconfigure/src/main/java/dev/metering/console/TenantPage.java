@@ -91,18 +91,19 @@ final class TenantPage {
 		for (PolicyUsage quota : quotas) {
 			BigDecimal limit = quota.limit();
 			Double threshold = quota.policy().softThreshold();
+			BigDecimal scale = limit.max(BigDecimal.ONE);
 			page.raw("<div class=\"gauge\" data-policy=\"").raw(Html.attr(quota.policy().name())).raw("\" data-meter=\"")
 				.raw(Html.attr(quota.policy().meter())).raw("\" data-window=\"").raw(quota.policy().window().id())
 				.raw("\" data-scope=\"").raw(Html.attr(quota.scope())).raw("\" data-limit=\"")
 				.raw(Html.number(limit)).raw("\" data-used=\"").raw(Html.number(quota.used())).raw("\"><h3>")
 				.add(quota.policy().meter()).raw(" per ").raw(quota.policy().window().id()).raw("</h3><p class=\"small\">")
 				.add(quota.policy().enforcement().id()).raw(" limit of ").add(quota.scope()).raw("</p>")
-				.raw("<meter min=\"0\" max=\"").raw(Html.number(limit.max(BigDecimal.ONE))).raw("\" value=\"")
-				.raw(Html.number(quota.used().min(limit.max(BigDecimal.ONE)))).raw("\"");
-			if (threshold != null) {
-				page.raw(" low=\"").raw(Html.number(limit.multiply(BigDecimal.valueOf(threshold)))).raw("\"");
-			}
-			page.raw(" high=\"").raw(Html.number(limit.max(BigDecimal.ONE))).raw("\" optimum=\"0\">")
+				.raw("<meter aria-label=\"").add(quota.policy().meter() + " per " + quota.policy().window().id() + " used")
+				.raw("\" min=\"0\" max=\"").raw(Html.number(scale)).raw("\" value=\"")
+				.raw(Html.number(quota.used().min(scale))).raw("\" low=\"")
+				.raw(Html.number(scale.multiply(BigDecimal.valueOf((threshold != null) ? threshold : 0.8))))
+				// At the limit the gauge shows its worst colour.
+				.raw("\" high=\"").raw(Html.number(scale.multiply(new BigDecimal("0.99")))).raw("\" optimum=\"0\">")
 				.add(percent(quota.used(), limit)).raw("</meter><p><strong>").add(Html.number(quota.used()))
 				.raw("</strong> of ").add(Html.number(limit)).raw(" used (").add(percent(quota.used(), limit))
 				.raw("), ").add(Html.number(quota.remaining())).raw(" left");

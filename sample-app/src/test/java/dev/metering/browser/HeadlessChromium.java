@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.logging.Level;
 
 import org.junit.jupiter.api.Assumptions;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -75,9 +76,20 @@ final class HeadlessChromium implements AutoCloseable {
 		return new HeadlessChromium(new ChromeDriver(service, options), profile, screenshots);
 	}
 
+	/** A screenshot of the whole page, however long, as {@code <name>.png}. */
 	void screenshot(String name) throws IOException {
-		byte[] png = ((TakesScreenshot) this.driver).getScreenshotAs(OutputType.BYTES);
-		Files.write(this.screenshots.resolve(name + ".png"), png);
+		Dimension window = this.driver.manage().window().getSize();
+		Number height = (Number) this.driver.executeScript("return document.documentElement.scrollHeight;");
+		this.driver.manage()
+			.window()
+			.setSize(new Dimension(window.getWidth(), Math.min(8_000, Math.max(window.getHeight(), height.intValue() + 160))));
+		try {
+			byte[] png = ((TakesScreenshot) this.driver).getScreenshotAs(OutputType.BYTES);
+			Files.write(this.screenshots.resolve(name + ".png"), png);
+		}
+		finally {
+			this.driver.manage().window().setSize(window);
+		}
 	}
 
 	/**
