@@ -9,6 +9,8 @@ import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.beans.BeanWrapper;
+import org.springframework.beans.BeanWrapperImpl;
 import org.springframework.http.HttpStatus;
 
 /**
@@ -25,6 +27,9 @@ final class ConsoleAccess {
 	static final String SESSION_COOKIE = "metering_console";
 
 	static final String LOGIN_COOKIE = "metering_console_login";
+
+	/** Where Spring Security's CSRF filter leaves the request's token. */
+	static final String SECURITY_CSRF_ATTRIBUTE = "org.springframework.security.web.csrf.CsrfToken";
 
 	private final ConsoleSettings settings;
 
@@ -93,6 +98,24 @@ final class ConsoleAccess {
 					+ " or a caller whose authentication names its tenant");
 		}
 		return new ConsoleCaller(name, tenant, "principal|" + name, false);
+	}
+
+	/**
+	 * Spring Security's CSRF token of a request, when its filter put one there: the console's
+	 * forms carry it, or that filter would refuse them before the console sees them. Read as a
+	 * bean, so the console needs no compile dependency on spring-security-web.
+	 * @param request the request
+	 * @return the field, or {@code null}
+	 */
+	static Html.@Nullable Hidden securityCsrfToken(HttpServletRequest request) {
+		Object token = request.getAttribute(SECURITY_CSRF_ATTRIBUTE);
+		if (token == null) {
+			return null;
+		}
+		BeanWrapper bean = new BeanWrapperImpl(token);
+		Object name = bean.getPropertyValue("parameterName");
+		Object value = bean.getPropertyValue("token");
+		return (name != null && value != null) ? new Html.Hidden(name.toString(), value.toString()) : null;
 	}
 
 	static @Nullable String cookie(HttpServletRequest request, String name) {

@@ -318,7 +318,8 @@ public class ConsoleController {
 	}
 
 	private Html page(HttpServletRequest request, String title, @Nullable ConsoleCaller caller) {
-		return new Html(ConsoleResponses.base(request), title, caller, csrf(caller));
+		return new Html(ConsoleResponses.base(request), title, caller, csrf(caller),
+				ConsoleAccess.securityCsrfToken(request));
 	}
 
 	private String cookie(HttpServletRequest request, String name, String value, Duration maxAge) {

@@ -20,15 +20,21 @@ final class Html {
 
 	private final String base;
 
+	private final @Nullable Hidden securityToken;
+
 	/**
 	 * Starts a page.
 	 * @param base the console's path with the context path
 	 * @param title the page title
 	 * @param caller the caller, for the navigation, or {@code null} on the login page
 	 * @param csrf the caller's CSRF token, or {@code null} when it needs none
+	 * @param securityToken Spring Security's CSRF token of the request, which its filter checks
+	 * before the console does, or {@code null}
 	 */
-	Html(String base, String title, @Nullable ConsoleCaller caller, @Nullable String csrf) {
+	Html(String base, String title, @Nullable ConsoleCaller caller, @Nullable String csrf,
+			@Nullable Hidden securityToken) {
 		this.base = base;
+		this.securityToken = securityToken;
 		this.out.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
 			.append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
 			.append("<title>").append(text(title)).append(" · Metering console</title>")
@@ -61,12 +67,20 @@ final class Html {
 		return this;
 	}
 
-	/** A hidden field with the CSRF token, for every form that changes something. */
+	/** The hidden fields with the CSRF tokens, for every form that changes something. */
 	Html csrfField(@Nullable String csrf) {
 		if (csrf != null) {
-			this.out.append("<input type=\"hidden\" name=\"csrf\" value=\"").append(attr(csrf)).append("\">");
+			hidden(new Hidden("csrf", csrf));
+		}
+		if (this.securityToken != null) {
+			hidden(this.securityToken);
 		}
 		return this;
+	}
+
+	private void hidden(Hidden field) {
+		this.out.append("<input type=\"hidden\" name=\"").append(attr(field.name())).append("\" value=\"")
+			.append(attr(field.value())).append("\">");
 	}
 
 	String base() {
@@ -111,6 +125,15 @@ final class Html {
 
 	static String time(Instant at) {
 		return TIME.format(at);
+	}
+
+	/**
+	 * A hidden form field.
+	 *
+	 * @param name its name
+	 * @param value its value
+	 */
+	record Hidden(String name, String value) {
 	}
 
 }

@@ -230,6 +230,22 @@ class ConsoleRoutesTests {
 				mvc.perform(get(BASE).principal(principal("alice", "METERING_ADMIN"))).andExpect(status().isOk());
 				mvc.perform(get(BASE + "/tenants/globex").principal(principal("alice", "METERING_ADMIN")))
 					.andExpect(status().isOk());
+				// Spring Security's CSRF filter checks its own token first: every form carries it too.
+				String page = mvc.perform(get(BASE + "/tenants/acme").principal(principal("alice", "METERING_ADMIN"))
+					.requestAttr(ConsoleAccess.SECURITY_CSRF_ATTRIBUTE, new SecurityToken()))
+					.andReturn()
+					.getResponse()
+					.getContentAsString();
+				assertThat(page).contains("<input type=\"hidden\" name=\"_csrf\" value=\"security-token\">");
+				mvc.perform(post(BASE + "/tenants/acme/quota").principal(principal("alice", "METERING_ADMIN"))
+					.param("csrf", csrf(page)).param("meter", "api.calls").param("window", "day").param("limit", "7"))
+					.andExpect(status().isSeeOther());
+				mvc.perform(post(BASE + "/tenants/acme/quota").principal(principal("eve", "METERING_ADMIN"))
+					.param("csrf", csrf(page)).param("meter", "api.calls").param("window", "day").param("limit", "8"))
+					.andExpect(status().isForbidden());
+				assertThat(quotaRows(schema)).hasSize(1).first().satisfies(
+						(row) -> assertThat(new BigDecimal(row.get("quota_limit").toString())).isEqualByComparingTo("7"));
+				schema.jdbc().update("DELETE FROM " + schema.prefix() + "tenant_quota");
 				var acme = principal("bob", "TENANT_acme");
 				mvc.perform(get(BASE).principal(acme)).andExpect(header().string("Location", BASE + "/tenants/acme"));
 				mvc.perform(get(BASE + "/tenants/acme").principal(acme)).andExpect(status().isOk());
@@ -284,6 +300,19 @@ class ConsoleRoutesTests {
 					"metering.default-plan=free", "metering.plans.free.quotas[0].meter=api.calls",
 					"metering.plans.free.quotas[0].limit=1000", "metering.plans.free.quotas[0].window=day",
 					"metering.console.enabled=true", "metering.admin.web.api-key=" + KEY);
+	}
+
+	/** Stands for Spring Security's token, whose classes are not public either. */
+	private static final class SecurityToken {
+
+		public String getParameterName() {
+			return "_csrf";
+		}
+
+		public String getToken() {
+			return "security-token";
+		}
+
 	}
 
 	private static MockMvc mvc(WebApplicationContext context) {
