@@ -110,9 +110,11 @@ final class QuotaLeaseStore {
 	 */
 	void giveBack(WindowKey key, String instance, BigDecimal amount, long expiresAtMillis) {
 		this.transactions.executeWithoutResult((status) -> {
-			this.jdbc.update(this.sql.changeAllocation, amount.negate(), key.scope(), key.meter(), key.window().id(),
-					key.startSecond());
-			addToLease(key, instance, amount.negate(), expiresAtMillis);
+			// A closed window's allocation may be removed already: then there is nothing to return to.
+			if (this.jdbc.update(this.sql.changeAllocation, amount.negate(), key.scope(), key.meter(),
+					key.window().id(), key.startSecond()) == 1) {
+				addToLease(key, instance, amount.negate(), expiresAtMillis);
+			}
 		});
 	}
 
@@ -239,8 +241,12 @@ final class QuotaLeaseStore {
 			closed.add(window.id());
 			closed.add(window.start(now).getEpochSecond());
 		}
+		// Allocations first: a return that changed one before it was removed has written its lease
+		// row by then (the removal waits for its lock), so the leases' removal takes that row too;
+		// a return after it finds no allocation and writes nothing.
+		int removed = this.jdbc.update(this.sql.deleteClosedAllocations, closed.toArray());
 		this.jdbc.update(this.sql.deleteClosedLeases, closed.toArray());
-		return this.jdbc.update(this.sql.deleteClosedAllocations, closed.toArray());
+		return removed;
 	}
 
 	/** @return what was reclaimed, {@code null} when nothing was written */

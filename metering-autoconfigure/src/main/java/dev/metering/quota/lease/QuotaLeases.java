@@ -155,6 +155,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		LeaseBudget budget = this.budgets.get(key);
 		if (budget == null || budget.state.get() == LeaseBudget.RETIRED) {
 			LeaseBudget fresh = new LeaseBudget(key, limit, now);
+			fresh.reconciledAtMillis = this.clock.millis();
 			budget = this.budgets.compute(key,
 					(k, existing) -> (existing == null || existing.state.get() == LeaseBudget.RETIRED) ? fresh
 							: existing);
@@ -280,16 +281,19 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 
 	/**
 	 * Renews leases that are past a third of their life, and gives back budgets that are idle,
-	 * whose window has ended, or that hold more than two chunks at their current rate; once per
-	 * {@link #CLEANUP_INTERVAL} of all instances, one of them removes the allocations and leases
-	 * of closed windows. Run it periodically (a third of the lease expiry or more often).
+	 * whose window has ended, or that hold more than two chunks at their current rate. Run it
+	 * periodically (a third of the lease expiry or more often).
 	 */
 	public void maintain() {
 		maintainBudgets();
-		removeClosedWindows();
 	}
 
-	private void removeClosedWindows() {
+	/**
+	 * Removes the allocations and leases of closed windows, once per {@link #CLEANUP_INTERVAL}
+	 * of all instances (the first instance to claim the run does it, the others skip), so the
+	 * rows follow the (tenant, meter, window) triples in use. Run it with {@link #maintain()}.
+	 */
+	public void removeClosedWindows() {
 		long nowMillis = this.clock.millis();
 		if (nowMillis < this.nextCleanupMillis) {
 			return;
@@ -369,9 +373,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	private void retire(LeaseBudget budget) {
 		this.budgets.remove(budget.key, budget);
 		BigDecimal left = budget.drain(true);
-		// A closed window's allocation is removed, not given back to: a return would only leave a lease row behind.
-		boolean open = nowOrBefore(budget.key.end(), this.clock.millis());
-		if (open && left != null && left.signum() != 0 && budget.expiresAtMillis != 0) {
+		if (left != null && left.signum() != 0 && budget.expiresAtMillis != 0) {
 			this.grants.giveBack(budget, left);
 		}
 	}

@@ -143,9 +143,11 @@ class ClosedWindowsTests {
 	private static void maintainTogether(QuotaLeases first, QuotaLeases second) throws Exception {
 		runTogether(() -> {
 			first.maintain();
+			first.removeClosedWindows();
 			return 0;
 		}, () -> {
 			second.maintain();
+			second.removeClosedWindows();
 			return 0;
 		});
 	}
