@@ -31,8 +31,10 @@ import org.springframework.dao.TransientDataAccessException;
  * whatever its size: one read of the allocations of the windows this instance knows nothing of,
  * one grouped ledger read per (meter, window) and one multi-row insert for the windows no
  * instance has asked for yet, and one conditional multi-row grant (update, read of what it
- * granted, lease upsert). A budget the batch could not serve (refused at its limit, or nothing
- * to ask for) takes the one-window path ({@link #refill}), which reclaims expired leases.
+ * granted, lease upsert). The budgets it could not grant are answered from one re-read of their
+ * allocations ({@link #refuse}); only one that could be granted now, or whose last
+ * reconciliation is a lease expiry old, takes the one-window path ({@link #refill}), which
+ * reclaims expired leases.
  * <p>
  * Over 350 lines: every statement sequence of a lease (batch and one-window grants, reclaim,
  * renewal, give-back) shares the round-trip accounting and the allocation rules.
