@@ -11,13 +11,14 @@
 # Build first (the harness builds nothing):  mvn -q package -DskipTests
 #   and, for the bucket4j set-up:           mvn -q -f benchmarks/load/bucket4j-app/pom.xml package
 # Run:                                       benchmarks/load/run.sh [set-up ...]
-# Set-ups (default all, in this order): off on discard quota tenants1000 newtenant bucket4j twoinstances
+# Set-ups (default all, in this order): off on discard quota tenants1000 tenants100k newtenant bucket4j twoinstances
 #   off       the sample app with the kit off (metering.enabled=false): the baseline
 #   on        the kit records every request into the ledger, no quotas
 #   discard   as on, but the writer's batches go to a store that writes nothing (the sample's discard
 #             profile): events are built, validated and handed off, so this is the kit's own app-side cost
 #   quota     as on, with a hard monthly quota nobody reaches checked on every request (one tenant)
 #   tenants1000 / newtenant  the hard quota over 1,000 tenants round-robin / a new tenant on every request
+#   tenants100k the hard quota over 100,000 tenants drawn from a Zipf(1.1) distribution (zipf.lua)
 #   bucket4j  the peer: bucket4j-spring-boot-starter with an in-memory bucket per tenant on the same
 #             endpoint (benchmarks/load/bucket4j-app), storing nothing
 #   twoinstances  two apps on one database sharing one tenant's hard daily limit
@@ -70,7 +71,7 @@ BUCKET4J_JAR=${BUCKET4J_JAR:-$HERE/bucket4j-app/target/bucket4j-app-0.1.0-SNAPSH
 TWO_LIMIT=${TWO_LIMIT:-2000}
 TWO_DURATION=${TWO_DURATION:-10}
 OUT=${OUT:-$HERE/target/run-$(date -u +%Y%m%d-%H%M%S)}
-SETUPS=(${*:-off on discard quota tenants1000 newtenant bucket4j twoinstances})
+SETUPS=(${*:-off on discard quota tenants1000 tenants100k newtenant bucket4j twoinstances})
 
 # A hard monthly quota nobody reaches: the check runs on every request, it never denies.
 BENCH_PLAN=(--metering.plans.bench.quotas[0].meter=http.requests --metering.plans.bench.quotas[0].limit=1000000000000
@@ -266,11 +267,14 @@ run_single() { # setup round
 			script=(-s "$HERE/tenants.lua") header=() ;;
 		newtenant) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
 			script=(-s "$HERE/new-tenant.lua") header=() ;;
+		tenants100k) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
+			script=(-s "$HERE/zipf.lua") header=() ;;
 		*) echo "unknown set-up $setup" >&2; exit 1 ;;
 	esac
 	local args=()
 	case ${setup%-base} in
 		tenants1000) args=(-- 1000 "$TENANT_HEADER") ;;
+		tenants100k) args=(-- 100000 1.1 "$TENANT_HEADER") ;;
 		newtenant) args=(-- "$TENANT_HEADER" "r$round") ;;
 	esac
 	local name="$setup-r$round"
