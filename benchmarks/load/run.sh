@@ -9,11 +9,25 @@
 # a kit class in the stack).
 #
 # Build first (the harness builds nothing):  mvn -q package -DskipTests
+#   and, for the bucket4j set-up:           mvn -q -f benchmarks/load/bucket4j-app/pom.xml package
 # Run:                                       benchmarks/load/run.sh [set-up ...]
-# Set-ups (default all, in this order): off on quota tenants1000 newtenant twoinstances
+# Set-ups (default all, in this order): off on discard quota tenants1000 tenants100k newtenant bucket4j twoinstances
+#   off       the sample app with the kit off (metering.enabled=false): the baseline
+#   on        the kit records every request into the ledger, no quotas
+#   discard   as on, but the writer's batches go to a store that writes nothing (the sample's discard
+#             profile): events are built, validated and handed off, so this is the kit's own app-side cost
+#   quota     as on, with a hard monthly quota nobody reaches checked on every request (one tenant)
+#   tenants1000 / newtenant  the hard quota over 1,000 tenants round-robin / a new tenant on every request
+#   tenants100k the hard quota over 100,000 tenants drawn from a Zipf(1.1) distribution (zipf.lua)
+#   bucket4j  the peer: bucket4j-spring-boot-starter with an in-memory bucket per tenant on the same
+#             endpoint (benchmarks/load/bucket4j-app), storing nothing
+#   twoinstances  two apps on one database sharing one tenant's hard daily limit
+# Every round starts a new JVM per set-up, so ROUNDS rounds are ROUNDS launches of each set-up, in
+# alternating order; summary.md gives each set-up's median and spread over the launches and each
+# set-up's ratio to off launched in the same round.
 #
 # Settings come from the environment (defaults in brackets):
-#   DURATION [15] seconds per measured round; ROUNDS [2]
+#   DURATION [15] seconds per measured round; ROUNDS [6] (launches per set-up)
 #   WARMUP [5] seconds per warm-up slice: the app is driven in slices until its JIT compiler threads used at most
 #     JIT_QUIET [2] % of its CPU in the last slice, at least MIN_WARMUP [20] and at most MAX_WARMUP [120] seconds.
 #     A fixed short warm-up measured the JIT instead of the app: a fresh JVM still spent 5-10x its steady CPU per
@@ -22,7 +36,9 @@
 #   PG_HOST [127.0.0.1] PG_PORT [5432] PG_USER [postgres]: a fresh database is created per run and dropped after
 #   TENANT_HEADER [X-Tenant-Id]: the header the app reads the tenant from
 #   APP_PROPS: more --name=value arguments for every app start (e.g. what a tenant-forgery guard needs)
-#   JAVA_OPTS [-Xms1g -Xmx1g]; JAR [sample-app/target/sample-app-0.1.0-SNAPSHOT.jar]
+#   JAVA_OPTS [-Xms1g -Xmx1g -XX:+AlwaysPreTouch]: a fixed, pre-touched heap, so no launch grows or first
+#     touches its heap during the measured window; JAR [sample-app/target/sample-app-0.1.0-SNAPSHOT.jar]
+#   BUCKET4J_JAR [benchmarks/load/bucket4j-app/target/bucket4j-app-0.1.0-SNAPSHOT.jar]
 #   TWO_LIMIT [2000] the hard daily limit (raise it on a fast machine so it is reached mid-run) of the two-instance set-up; TWO_DURATION [10] its seconds
 #   BASE_JAR [unset]: a second app jar (e.g. the code before a change); a set-up named <set-up>-base (off-base,
 #     on-base, quota-base, ...) runs <set-up> on it, so before and after alternate in one run
@@ -39,7 +55,7 @@ WARMUP=${WARMUP:-5}
 JIT_QUIET=${JIT_QUIET:-2}
 MIN_WARMUP=${MIN_WARMUP:-20}
 MAX_WARMUP=${MAX_WARMUP:-120}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-6}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 PORT=${PORT:-18181}
@@ -49,12 +65,13 @@ PG_PORT=${PG_PORT:-5432}
 PG_USER=${PG_USER:-postgres}
 TENANT_HEADER=${TENANT_HEADER:-X-Tenant-Id}
 APP_PROPS=${APP_PROPS:-}
-JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g}
+JAVA_OPTS=${JAVA_OPTS:--Xms1g -Xmx1g -XX:+AlwaysPreTouch}
 JAR=${JAR:-sample-app/target/sample-app-0.1.0-SNAPSHOT.jar}
+BUCKET4J_JAR=${BUCKET4J_JAR:-$HERE/bucket4j-app/target/bucket4j-app-0.1.0-SNAPSHOT.jar}
 TWO_LIMIT=${TWO_LIMIT:-2000}
 TWO_DURATION=${TWO_DURATION:-10}
 OUT=${OUT:-$HERE/target/run-$(date -u +%Y%m%d-%H%M%S)}
-SETUPS=(${*:-off on quota tenants1000 newtenant twoinstances})
+SETUPS=(${*:-off on discard quota tenants1000 tenants100k newtenant bucket4j twoinstances})
 
 # A hard monthly quota nobody reaches: the check runs on every request, it never denies.
 BENCH_PLAN=(--metering.plans.bench.quotas[0].meter=http.requests --metering.plans.bench.quotas[0].limit=1000000000000
@@ -62,6 +79,10 @@ BENCH_PLAN=(--metering.plans.bench.quotas[0].meter=http.requests --metering.plan
 
 if [[ ! -f $JAR ]]; then
 	echo "No $JAR: build it first with 'mvn -q package -DskipTests'" >&2
+	exit 1
+fi
+if [[ " ${SETUPS[*]} " == *" bucket4j "* && ! -f $BUCKET4J_JAR ]]; then
+	echo "No $BUCKET4J_JAR: build it first with 'mvn -q -f benchmarks/load/bucket4j-app/pom.xml package'" >&2
 	exit 1
 fi
 if ! command -v wrk > /dev/null; then
@@ -239,16 +260,21 @@ run_single() { # setup round
 	case ${setup%-base} in
 		off) props=(--metering.enabled=false) ;;
 		on) props=(--metering.quota.enabled=false) ;;
+		discard) props=(--metering.quota.enabled=false --spring.profiles.active=postgres,discard) ;;
+		bucket4j) APP_JAR=$BUCKET4J_JAR ;;
 		quota) props=("${BENCH_PLAN[@]}" --metering.tenants.acme.plan=bench) ;;
 		tenants1000) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
 			script=(-s "$HERE/tenants.lua") header=() ;;
 		newtenant) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
 			script=(-s "$HERE/new-tenant.lua") header=() ;;
+		tenants100k) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
+			script=(-s "$HERE/zipf.lua") header=() ;;
 		*) echo "unknown set-up $setup" >&2; exit 1 ;;
 	esac
 	local args=()
 	case ${setup%-base} in
 		tenants1000) args=(-- 1000 "$TENANT_HEADER") ;;
+		tenants100k) args=(-- 100000 1.1 "$TENANT_HEADER") ;;
 		newtenant) args=(-- "$TENANT_HEADER" "r$round") ;;
 	esac
 	local name="$setup-r$round"
@@ -281,7 +307,8 @@ run_single() { # setup round
 	jcmd "$pid" JFR.stop name=round filename="$OUT/$name.jfr" > /dev/null
 	jcmd "$pid" JFR.stop name=warm > /dev/null
 	local dropped
-	dropped=$([[ ${setup%-base} == off ]] && echo "-" || writer_dropped "$PORT" "$OUT/$name.log")
+	jcmd "$pid" Compiler.codecache > "$OUT/$name.codecache.txt" 2>&1 || true
+	dropped=$([[ ${setup%-base} == off || $setup == bucket4j ]] && echo "-" || writer_dropped "$PORT" "$OUT/$name.log")
 	stop_app "$pid"
 	local requests rps p99 non2xx warm rows
 	requests=$(wrk_field "$OUT/$name.wrk.txt" requests)
@@ -289,7 +316,7 @@ run_single() { # setup round
 	rps=$(wrk_field "$OUT/$name.wrk.txt" rps)
 	p99=$(wrk_field "$OUT/$name.wrk.txt" p99)
 	non2xx=$(wrk_field "$OUT/$name.wrk.txt" non2xx)
-	rows=$([[ ${setup%-base} == off ]] && echo "-" || ledger_rows "$prefix")
+	rows=$([[ ${setup%-base} == off || $setup == bucket4j ]] && echo "-" || ledger_rows "$prefix")
 	printf '| %s | %s | %s | %s | %.1f | %.1f | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' "$setup" "$round" "$rps" "$p99" \
 		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
 		"$(group_us "$OUT/$name.threads0" "$OUT/$name.threads1" "$requests")" \
@@ -360,5 +387,8 @@ for round in $(seq 1 "$ROUNDS"); do
 		if [[ $setup == twoinstances ]]; then run_two "$round"; else run_single "$setup" "$round"; fi
 	done
 done
+python3 "$HERE/summarize.py" "$RESULTS" > "$OUT/summary.md"
 echo
-echo "Results: $RESULTS (logs and JFR recordings beside it)"
+cat "$OUT/summary.md"
+echo
+echo "Results: $RESULTS and $OUT/summary.md (logs, JFR recordings and code-cache reports beside them)"

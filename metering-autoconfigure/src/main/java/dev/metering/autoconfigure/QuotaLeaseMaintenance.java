@@ -10,8 +10,9 @@ import dev.metering.quota.lease.QuotaLeases;
 import org.springframework.beans.factory.DisposableBean;
 
 /**
- * Renews this instance's leases and gives unneeded budgets back on a schedule, and gives
- * everything back when the application context closes.
+ * Renews this instance's leases and gives unneeded budgets back on a schedule (and removes
+ * closed windows' rows when this instance's run is the one of all instances that claims it), and
+ * gives everything back when the application context closes.
  */
 final class QuotaLeaseMaintenance implements DisposableBean {
 
@@ -27,7 +28,10 @@ final class QuotaLeaseMaintenance implements DisposableBean {
 			return thread;
 		});
 		long millis = Math.max(1, interval.toMillis());
-		this.scheduler.scheduleWithFixedDelay(leases::maintain, millis, millis, TimeUnit.MILLISECONDS);
+		this.scheduler.scheduleWithFixedDelay(() -> {
+			leases.maintain();
+			leases.removeClosedWindows();
+		}, millis, millis, TimeUnit.MILLISECONDS);
 	}
 
 	@Override

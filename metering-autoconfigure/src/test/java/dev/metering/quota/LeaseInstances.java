@@ -85,7 +85,7 @@ public final class LeaseInstances {
 	 * {@code null}), each made by {@code requester}.
 	 * @return the number allowed
 	 */
-	static int sendEach(int requests, int clients, IntFunction<ConfigurableApplicationContext> target,
+	public static int sendEach(int requests, int clients, IntFunction<ConfigurableApplicationContext> target,
 			IntFunction<String> tenantOf, BiPredicate<ConfigurableApplicationContext, String> requester)
 			throws Exception {
 		ExecutorService pool = Executors.newFixedThreadPool(clients);

@@ -44,6 +44,24 @@ public final class LeaseSql {
 	public final String selectScopeAllocations;
 
 	/**
+	 * Parameters: three pairs of (window kind, start of its current window): the windows that
+	 * closed. Deletes their allocations.
+	 */
+	public final String deleteClosedAllocations;
+
+	/** As {@link #deleteClosedAllocations}, for the leases. */
+	public final String deleteClosedLeases;
+
+	/**
+	 * Parameters: the run's epoch millis, updated at, name, the latest earlier run that lets
+	 * this one go ahead. Claims a periodic job for one instance: it updates one row or none.
+	 */
+	public final String claimJob;
+
+	/** Parameters: name, the run's epoch millis, updated at. The first claim of a periodic job. */
+	public final String insertJob;
+
+	/**
 	 * The statements for a set of tables.
 	 * @param tables the table names
 	 */
@@ -70,6 +88,14 @@ public final class LeaseSql {
 		this.deleteExpiredLease = "DELETE FROM " + lease + " WHERE " + KEY + " AND instance_id = ? AND expires_at < ?";
 		this.selectScopeAllocations = "SELECT meter, window_kind, window_start FROM " + allocation
 				+ " WHERE scope_id = ? AND window_start >= ?";
+		String closed = " WHERE (window_kind = ? AND window_start < ?) OR (window_kind = ? AND window_start < ?)"
+				+ " OR (window_kind = ? AND window_start < ?)";
+		this.deleteClosedAllocations = "DELETE FROM " + allocation + closed;
+		this.deleteClosedLeases = "DELETE FROM " + lease + closed;
+		// The rollup's progress table keeps a row per periodic job; its watermark is the last run.
+		this.claimJob = "UPDATE " + tables.rollupState() + " SET watermark = ?, updated_at = ? WHERE name = ?"
+				+ " AND watermark <= ?";
+		this.insertJob = "INSERT INTO " + tables.rollupState() + " (name, watermark, updated_at) VALUES (?, ?, ?)";
 	}
 
 }

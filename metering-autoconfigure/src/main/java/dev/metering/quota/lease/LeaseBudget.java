@@ -45,6 +45,15 @@ final class LeaseBudget implements HardQuotaBudgets.Budget {
 	/** No lease request before this (epoch millis) after one was refused or failed. */
 	volatile long retryAtMillis;
 
+	/** Whether the window's allocation was read or written by this instance's lease requests. */
+	volatile boolean allocationKnown;
+
+	/**
+	 * When a refusal last reconciled the window or the budget was made (epoch millis): a refused
+	 * batch request reconciles (one window at a time) only a lease expiry after that.
+	 */
+	volatile long reconciledAtMillis;
+
 	/** Whether the last lease request failed (the database could not be asked). */
 	volatile boolean unknown;
 

@@ -31,8 +31,10 @@ import org.springframework.dao.TransientDataAccessException;
  * whatever its size: one read of the allocations of the windows this instance knows nothing of,
  * one grouped ledger read per (meter, window) and one multi-row insert for the windows no
  * instance has asked for yet, and one conditional multi-row grant (update, read of what it
- * granted, lease upsert). A budget the batch could not serve (refused at its limit, or nothing
- * to ask for) takes the one-window path ({@link #refill}), which reclaims expired leases.
+ * granted, lease upsert). The budgets it could not grant are answered from one re-read of their
+ * allocations ({@link #refuse}); only one that could be granted now, or whose last
+ * reconciliation is a lease expiry old, takes the one-window path ({@link #refill}), which
+ * reclaims expired leases.
  * <p>
  * Over 350 lines: every statement sequence of a lease (batch and one-window grants, reclaim,
  * renewal, give-back) shares the round-trip accounting and the allocation rules.
@@ -106,21 +108,25 @@ final class LeaseGrants {
 		if (budgets.isEmpty()) {
 			return List.of();
 		}
-		Map<WindowKey, BigDecimal> unallocated = unallocatedOf(budgets);
+		Set<WindowKey> fresh = new HashSet<>();
+		Map<WindowKey, BigDecimal> unallocated = unallocatedOf(budgets, fresh);
 		List<LeaseBudget> rest = new ArrayList<>();
+		List<LeaseBudget> refused = new ArrayList<>();
 		Map<LeaseBudget, BigDecimal> needs = new HashMap<>();
 		Map<WindowKey, LeaseBudget> asking = new LinkedHashMap<>();
 		List<LeaseBatchStore.BatchGrant> grants = new ArrayList<>();
 		for (LeaseBudget budget : budgets) {
 			LeaseBudget.State s = budget.state.get();
-			BigDecimal available = (s != null) ? s.available() : BigDecimal.ZERO;
 			BigDecimal needed = budget.needed.getAndSet(BigDecimal.ZERO);
 			needs.put(budget, needed);
-			BigDecimal deficit = needed.subtract(available).max(available.negate()).max(BigDecimal.ZERO);
-			BigDecimal free = unallocated.get(budget.key);
-			BigDecimal amount = this.chunks.chunk(budget, deficit, free);
-			if (s == LeaseBudget.RETIRED || amount.signum() <= 0 || amount.compareTo(free) > 0) {
+			if (s == LeaseBudget.RETIRED) {
 				rest.add(budget);
+				continue;
+			}
+			BigDecimal free = unallocated.get(budget.key);
+			BigDecimal amount = amount(budget, needed, free);
+			if (amount.signum() <= 0 || amount.compareTo(free) > 0) {
+				refused.add(budget);
 				continue;
 			}
 			asking.put(budget.key, budget);
@@ -147,6 +153,7 @@ final class LeaseGrants {
 				continue;
 			}
 			budget.unknown = false;
+			budget.allocationKnown = true;
 			budget.expiresAtMillis = expires;
 			this.chunks.measureRate(budget);
 			if (!budget.add(grant.amount(), budget.limit.subtract(after).max(BigDecimal.ZERO))) {
@@ -156,10 +163,76 @@ final class LeaseGrants {
 			budget.lowWater = grant.amount().divide(TWO, 0, RoundingMode.UP);
 			this.observer.leaseGranted(grant.amount());
 		}
+		rest.addAll(refuse(refused, unallocated, fresh, needs));
 		for (LeaseBudget budget : rest) {
 			budget.needed.accumulateAndGet(needs.getOrDefault(budget, BigDecimal.ZERO), BigDecimal::max);
 		}
 		return rest;
+	}
+
+	/** What a lease request of the budget asks for: its deficit and a chunk, within what is free. */
+	private BigDecimal amount(LeaseBudget budget, BigDecimal needed, BigDecimal free) {
+		LeaseBudget.State s = budget.state.get();
+		BigDecimal available = (s != null && s != LeaseBudget.RETIRED) ? s.available() : BigDecimal.ZERO;
+		BigDecimal deficit = needed.subtract(available).max(available.negate()).max(BigDecimal.ZERO);
+		return this.chunks.chunk(budget, deficit, free);
+	}
+
+	/**
+	 * Answers the budgets a batch could not grant from what their allocations hold now (read
+	 * again in one statement unless this batch read them): a refusal holds off asking again for
+	 * {@code retry-interval}. A waiting budget not reconciled for a lease expiry, or one that
+	 * could be granted now, goes the one-window way (which reclaims expired leases).
+	 * @return the budgets for the one-window way
+	 */
+	private List<LeaseBudget> refuse(List<LeaseBudget> refused, Map<WindowKey, BigDecimal> unallocated,
+			Set<WindowKey> fresh, Map<LeaseBudget, BigDecimal> needs) {
+		if (refused.isEmpty()) {
+			return List.of();
+		}
+		List<WindowKey> stale = new ArrayList<>();
+		for (LeaseBudget budget : refused) {
+			if (!fresh.contains(budget.key)) {
+				stale.add(budget.key);
+			}
+		}
+		Map<WindowKey, QuotaLeaseStore.Allocation> now = stale.isEmpty() ? Map.of()
+				: this.store.batches().allocations(stale);
+		if (!stale.isEmpty()) {
+			this.observer.leaseRoundTrip();
+		}
+		long nowMillis = this.clock.millis();
+		List<LeaseBudget> alone = new ArrayList<>();
+		for (LeaseBudget budget : refused) {
+			BigDecimal needed = needs.getOrDefault(budget, BigDecimal.ZERO);
+			QuotaLeaseStore.Allocation allocation = now.get(budget.key);
+			BigDecimal free;
+			if (fresh.contains(budget.key)) {
+				free = unallocated.get(budget.key).max(BigDecimal.ZERO);
+			}
+			else if (allocation != null) {
+				free = budget.limit.subtract(allocation.granted()).max(BigDecimal.ZERO);
+			}
+			else {
+				alone.add(budget);
+				continue;
+			}
+			BigDecimal amount = amount(budget, needed, free);
+			boolean grantable = amount.signum() > 0 && amount.compareTo(free) <= 0;
+			boolean reconcileDue = needed.signum() > 0
+					&& nowMillis - budget.reconciledAtMillis >= this.settings.expiry().toMillis();
+			if (grantable || reconcileDue) {
+				alone.add(budget);
+				continue;
+			}
+			budget.add(BigDecimal.ZERO, free);
+			budget.allocationKnown = true;
+			budget.unknown = false;
+			if (needed.signum() > 0) {
+				budget.retryAtMillis = nowMillis + this.settings.retryInterval().toMillis();
+			}
+		}
+		return alone;
 	}
 
 	/**
@@ -167,14 +240,14 @@ final class LeaseGrants {
 	 * cold one read in one statement, and for a window no instance asked for yet created from
 	 * one grouped ledger read per (meter, window).
 	 */
-	private Map<WindowKey, BigDecimal> unallocatedOf(List<LeaseBudget> budgets) {
+	private Map<WindowKey, BigDecimal> unallocatedOf(List<LeaseBudget> budgets, Set<WindowKey> fresh) {
 		Map<WindowKey, BigDecimal> unallocated = new HashMap<>();
 		List<WindowKey> cold = new ArrayList<>();
 		Map<WindowKey, LeaseBudget> byKey = new HashMap<>();
 		for (LeaseBudget budget : budgets) {
 			LeaseBudget.State s = budget.state.get();
 			byKey.put(budget.key, budget);
-			if (s != null && s != LeaseBudget.RETIRED) {
+			if (s != null && s != LeaseBudget.RETIRED && budget.allocationKnown) {
 				unallocated.put(budget.key, s.unallocated());
 			}
 			else {
@@ -186,6 +259,7 @@ final class LeaseGrants {
 		}
 		Map<WindowKey, QuotaLeaseStore.Allocation> found = this.store.batches().allocations(cold);
 		this.observer.leaseRoundTrip();
+		fresh.addAll(cold);
 		Map<Window, List<WindowKey>> missing = new LinkedHashMap<>();
 		for (WindowKey key : cold) {
 			QuotaLeaseStore.Allocation allocation = found.get(key);
@@ -235,7 +309,7 @@ final class LeaseGrants {
 				return;
 			}
 			BigDecimal limit = budget.limit;
-			BigDecimal unallocated = (s != null) ? s.unallocated() : null;
+			BigDecimal unallocated = (s != null && budget.allocationKnown) ? s.unallocated() : null;
 			if (unallocated == null) {
 				unallocated = limit.subtract(allocation(key));
 			}
@@ -246,6 +320,7 @@ final class LeaseGrants {
 			BigDecimal granted = grant(budget, limit, unallocated, deficit);
 			if (granted == null) {
 				// Refused at the last read of the allocation: reclaim expired leases, then try once more.
+				budget.reconciledAtMillis = this.clock.millis();
 				BigDecimal reclaimed = this.store.reconcile(key, this.clock.millis(),
 						() -> this.reader.tenantUsage(key.scope(), key.meter(), key.start(), key.end()));
 				this.observer.leaseRoundTrip();
@@ -255,6 +330,7 @@ final class LeaseGrants {
 				}
 			}
 			budget.unknown = false;
+			budget.allocationKnown = true;
 			if (granted == null) {
 				budget.retryAtMillis = this.clock.millis() + this.settings.retryInterval().toMillis();
 				BigDecimal free = limit.subtract(allocation(key)).max(BigDecimal.ZERO);

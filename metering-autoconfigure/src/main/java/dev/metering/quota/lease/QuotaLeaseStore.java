@@ -2,6 +2,9 @@ package dev.metering.quota.lease;
 
 import java.math.BigDecimal;
 import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -37,6 +40,9 @@ import org.springframework.util.function.SingletonSupplier;
  */
 final class QuotaLeaseStore {
 
+	/** The name of the removal of closed windows among the periodic jobs' rows. */
+	static final String CLEANUP_JOB = "quota-allocation-cleanup";
+
 	/** Leases renewed per JDBC batch. */
 	static final int RENEWALS_PER_BATCH = 500;
 
@@ -48,12 +54,14 @@ final class QuotaLeaseStore {
 
 	private final LeaseBatchStore batches;
 
+	private final SingletonSupplier<LedgerDatabase> database;
+
 	QuotaLeaseStore(DataSource dataSource, MeteringTables tables) {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		this.database = SingletonSupplier.of(() -> LedgerDatabase.detect(dataSource));
 		this.batches = new LeaseBatchStore(this.jdbc, this.transactions,
-				SingletonSupplier.of(() -> LedgerDatabase.detect(dataSource).sql(tables.prefix())),
-				this::create);
+				SingletonSupplier.of(() -> this.database.obtain().sql(tables.prefix())), this::create);
 		this.sql = new LeaseSql(new TableNames(tables.prefix()));
 	}
 
@@ -102,9 +110,11 @@ final class QuotaLeaseStore {
 	 */
 	void giveBack(WindowKey key, String instance, BigDecimal amount, long expiresAtMillis) {
 		this.transactions.executeWithoutResult((status) -> {
-			this.jdbc.update(this.sql.changeAllocation, amount.negate(), key.scope(), key.meter(), key.window().id(),
-					key.startSecond());
-			addToLease(key, instance, amount.negate(), expiresAtMillis);
+			// A closed window's allocation may be removed already: then there is nothing to return to.
+			if (this.jdbc.update(this.sql.changeAllocation, amount.negate(), key.scope(), key.meter(),
+					key.window().id(), key.startSecond()) == 1) {
+				addToLease(key, instance, amount.negate(), expiresAtMillis);
+			}
 		});
 	}
 
@@ -202,6 +212,41 @@ final class QuotaLeaseStore {
 				(rs, n) -> new WindowKey(scope, rs.getString(1), QuotaWindow.of(rs.getString(2)),
 						java.time.Instant.ofEpochSecond(rs.getLong(3))),
 				scope, since.getEpochSecond());
+	}
+
+	/**
+	 * Removes the allocations and leases of windows that closed before {@code now}, if no
+	 * instance did so within {@code interval}: the instances' runs claim one row (a conditional
+	 * update), so one of them removes and the others skip.
+	 * @return the allocations removed, or -1 when another instance's run was recent enough
+	 */
+	int removeClosed(Instant now, Duration interval) {
+		long nowMillis = now.toEpochMilli();
+		Object updatedAt = this.database.obtain().timestamp(now);
+		boolean claimed = this.jdbc.update(this.sql.claimJob, nowMillis, updatedAt, CLEANUP_JOB,
+				nowMillis - interval.toMillis()) == 1;
+		if (!claimed) {
+			try {
+				claimed = this.jdbc.update(this.sql.insertJob, CLEANUP_JOB, nowMillis, updatedAt) == 1;
+			}
+			catch (DataIntegrityViolationException ex) {
+				// The row exists: another instance's run was recent enough.
+			}
+		}
+		if (!claimed) {
+			return -1;
+		}
+		List<Object> closed = new ArrayList<>(6);
+		for (QuotaWindow window : QuotaWindow.values()) {
+			closed.add(window.id());
+			closed.add(window.start(now).getEpochSecond());
+		}
+		// Allocations first: a return that changed one before it was removed has written its lease
+		// row by then (the removal waits for its lock), so the leases' removal takes that row too;
+		// a return after it finds no allocation and writes nothing.
+		int removed = this.jdbc.update(this.sql.deleteClosedAllocations, closed.toArray());
+		this.jdbc.update(this.sql.deleteClosedLeases, closed.toArray());
+		return removed;
 	}
 
 	/** @return what was reclaimed, {@code null} when nothing was written */

@@ -2,6 +2,7 @@ package dev.metering.quota.lease;
 
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -62,12 +63,24 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 
 	private final ConcurrentHashMap<WindowKey, LeaseBudget> budgets = new ConcurrentHashMap<>();
 
+	/**
+	 * How often closed windows' allocations and leases are removed, by one instance of all: the
+	 * rows then follow the (tenant, meter, window) pairs in use, not every pair ever seen.
+	 */
+	static final Duration CLEANUP_INTERVAL = Duration.ofMinutes(1);
+
+	private final QuotaLeaseStore store;
+
+	/** This instance does not try to claim the removal of closed windows before this (epoch millis). */
+	private volatile long nextCleanupMillis;
+
 	QuotaLeases(QuotaLeaseStore store, UsageReader reader, Clock clock, LongSupplier ticker, LeaseSettings settings,
 			Executor executor, QuotaObserver observer) {
 		this.clock = clock;
 		this.ticker = ticker;
 		this.settings = settings;
 		this.executor = executor;
+		this.store = store;
 		this.chunks = new LeaseChunks(settings, ticker);
 		this.grants = new LeaseGrants(store, reader, clock, settings, observer, this.chunks,
 				UUID.randomUUID().toString());
@@ -142,6 +155,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		LeaseBudget budget = this.budgets.get(key);
 		if (budget == null || budget.state.get() == LeaseBudget.RETIRED) {
 			LeaseBudget fresh = new LeaseBudget(key, limit, now);
+			fresh.reconciledAtMillis = this.clock.millis();
 			budget = this.budgets.compute(key,
 					(k, existing) -> (existing == null || existing.state.get() == LeaseBudget.RETIRED) ? fresh
 							: existing);
@@ -271,6 +285,32 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	 * periodically (a third of the lease expiry or more often).
 	 */
 	public void maintain() {
+		maintainBudgets();
+	}
+
+	/**
+	 * Removes the allocations and leases of closed windows, once per {@link #CLEANUP_INTERVAL}
+	 * of all instances (the first instance to claim the run does it, the others skip), so the
+	 * rows follow the (tenant, meter, window) triples in use. Run it with {@link #maintain()}.
+	 */
+	public void removeClosedWindows() {
+		long nowMillis = this.clock.millis();
+		if (nowMillis < this.nextCleanupMillis) {
+			return;
+		}
+		this.nextCleanupMillis = nowMillis + CLEANUP_INTERVAL.toMillis();
+		try {
+			int removed = this.store.removeClosed(this.clock.instant(), CLEANUP_INTERVAL);
+			if (removed > 0 && logger.isDebugEnabled()) {
+				logger.debug("Removed the quota allocations of " + removed + " closed windows");
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not remove the quota allocations of closed windows: " + ex.getMessage());
+		}
+	}
+
+	private void maintainBudgets() {
 		long nowMillis = this.clock.millis();
 		long nowNanos = this.ticker.getAsLong();
 		long renewBefore = this.settings.expiry().toMillis() * 2 / 3;

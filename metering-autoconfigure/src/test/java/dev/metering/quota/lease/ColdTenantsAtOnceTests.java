@@ -1,0 +1,150 @@
+package dev.metering.quota.lease;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.zaxxer.hikari.HikariDataSource;
+
+import dev.metering.event.UsageEvent;
+import dev.metering.event.UsageRecorder;
+import dev.metering.quota.LeaseInstances;
+import dev.metering.quota.QuotaDecision;
+import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.test.MutableClock;
+import dev.metering.test.StatementCountingDataSource;
+import dev.metering.test.TestDatabase;
+import dev.metering.test.TestSchema;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static dev.metering.quota.LeaseInstances.flush;
+import static dev.metering.quota.LeaseInstances.instance;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * 10,000 tenants seen for the first time at once, from 64 threads spread over two instances,
+ * each with a hard limit of 3: no tenant is ever admitted more than 3 times, and once the
+ * budgets the instances hold unused have gone back (idle return), every tenant has been
+ * admitted exactly 3 times. The statements of the cold burst are counted: the bound asserted is
+ * what the batched lease requests achieve today (docs/quotas.md), not the aim of one statement per
+ * 50 tenants.
+ */
+class ColdTenantsAtOnceTests {
+
+	private static final String METER = LeaseInstances.METER;
+
+	private static final int TENANTS = 10_000;
+
+	private static final int LIMIT = 3;
+
+	private static final int REQUESTS_PER_TENANT = 5;
+
+	/** Measured: 1.6 statements per tenant and instance on H2, PostgreSQL and MariaDB (7 before batched refusals). */
+	private static final double STATEMENTS_PER_TENANT_AND_INSTANCE = 2.5;
+
+	private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:15:00Z"));
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void tenThousandColdTenantsFromSixtyFourThreadsOnTwoInstancesEachGetExactlyTheirLimit(TestDatabase database)
+			throws Exception {
+		try (TestSchema schema = database.newSchema();
+				HikariDataSource poolA = database.newDataSource(8);
+				HikariDataSource poolB = database.newDataSource(8)) {
+			StatementCountingDataSource countedA = new StatementCountingDataSource(poolA);
+			StatementCountingDataSource countedB = new StatementCountingDataSource(poolB);
+			String idle = "metering.quota.lease.idle-return=1s";
+			instance(schema, countedA, this.clock, LIMIT, "day", idle).run((a) -> instance(schema, countedB, this.clock,
+					LIMIT, "day", idle).run((b) -> {
+						assertThat(a).hasNotFailed();
+						assertThat(b).hasNotFailed();
+						countedA.reset();
+						countedB.reset();
+						Map<String, AtomicInteger> allowed = new ConcurrentHashMap<>();
+						AtomicInteger unknown = new AtomicInteger();
+						// Every tenant's requests at once, shuffled, each to one of the instances at random.
+						List<String> burst = new ArrayList<>(TENANTS * REQUESTS_PER_TENANT);
+						for (int r = 0; r < REQUESTS_PER_TENANT; r++) {
+							for (int t = 0; t < TENANTS; t++) {
+								burst.add("cold-" + t);
+							}
+						}
+						Collections.shuffle(burst, new Random(31));
+						send(burst, new Random(7), a, b, allowed, unknown);
+						List<String> statements = new ArrayList<>(countedA.statementsBesidesLedgerWrites());
+						statements.addAll(countedB.statementsBesidesLedgerWrites());
+						assertThat(allowed).hasSize(TENANTS);
+						assertThat(allowed.values()).allSatisfy((n) -> assertThat(n.get()).isBetween(1, LIMIT));
+						assertThat(statements.size())
+							.as("statements for %d cold tenants on two instances: %s", TENANTS,
+									StatementCountingDataSource.shortened(statements.subList(0,
+											Math.min(30, statements.size()))))
+							.isLessThanOrEqualTo((int) (2 * TENANTS * STATEMENTS_PER_TENANT_AND_INSTANCE));
+						// Budgets one instance holds unused while the other refuses go back when idle.
+						Thread.sleep(1_500);
+						a.getBean(QuotaLeases.class).maintain();
+						b.getBean(QuotaLeases.class).maintain();
+						List<String> more = new ArrayList<>();
+						for (int r = 0; r < 4; r++) {
+							for (int t = 0; t < TENANTS; t++) {
+								more.add("cold-" + t);
+							}
+						}
+						Collections.shuffle(more, new Random(37));
+						send(more, new Random(11), a, b, allowed, unknown);
+						flush(a);
+						flush(b);
+						assertThat(unknown.get()).as("checks decided without a lease answer").isZero();
+						assertThat(allowed.values()).allSatisfy((n) -> assertThat(n.get()).isEqualTo(LIMIT));
+						Map<String, Long> rows = new ConcurrentHashMap<>();
+						schema.jdbc()
+							.query("SELECT tenant_id, COUNT(*) FROM " + schema.tables().usageEvent()
+									+ " GROUP BY tenant_id", (rs) -> {
+										rows.put(rs.getString(1), rs.getLong(2));
+									});
+						assertThat(rows).hasSize(TENANTS).allSatisfy((tenant, n) -> assertThat(n).isEqualTo(LIMIT));
+					}));
+		}
+	}
+
+	private static void send(List<String> requests, Random pick, ConfigurableApplicationContext a,
+			ConfigurableApplicationContext b, Map<String, AtomicInteger> allowed, AtomicInteger unknown)
+			throws Exception {
+		boolean[] onA = new boolean[requests.size()];
+		for (int i = 0; i < onA.length; i++) {
+			onA[i] = pick.nextBoolean();
+		}
+		LeaseInstances.sendEach(requests.size(), 64, (i) -> onA[i] ? a : b, requests::get, (context, tenant) -> {
+			boolean admitted = request(context, tenant, unknown);
+			if (admitted) {
+				allowed.computeIfAbsent(tenant, (k) -> new AtomicInteger()).incrementAndGet();
+			}
+			return admitted;
+		});
+	}
+
+	/** A check of one request and, when allowed, its event, as the filter does. */
+	private static boolean request(ConfigurableApplicationContext context, String tenant, AtomicInteger unknown) {
+		QuotaEnforcementService quotas = context.getBean(QuotaEnforcementService.class);
+		Instant at = quotas.getClock().instant();
+		QuotaDecision decision = quotas.check(tenant, METER, 1);
+		if (!decision.usageKnown()) {
+			unknown.incrementAndGet();
+		}
+		if (!decision.allowed()) {
+			return false;
+		}
+		UsageEvent event = UsageEvent.builder(tenant, METER).occurredAt(at).build();
+		decision.reservation().record(context.getBean(UsageRecorder.class), event);
+		return true;
+	}
+
+}
