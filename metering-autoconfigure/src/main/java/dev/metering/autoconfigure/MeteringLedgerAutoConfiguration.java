@@ -18,6 +18,8 @@ import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.ledger.SpoolSettings;
 import dev.metering.ledger.UsageEventStore;
+import dev.metering.meter.MeterDefinitions;
+import dev.metering.meter.MeterEvents;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -34,6 +36,7 @@ import org.springframework.boot.sql.autoconfigure.init.OnDatabaseInitializationC
 import org.springframework.boot.sql.init.DatabaseInitializationSettings;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
+import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.StringUtils;
 
@@ -46,7 +49,8 @@ import org.springframework.util.StringUtils;
 @ConditionalOnSingleCandidate(DataSource.class)
 @ConditionalOnBooleanProperty(name = "metering.enabled", matchIfMissing = true)
 @EnableConfigurationProperties({ MeteringJdbcProperties.class, MeteringLedgerProperties.class,
-		MeteringWriterProperties.class, SpoolProperties.class, MeteringRollupProperties.class })
+		MeteringWriterProperties.class, SpoolProperties.class, MeteringRollupProperties.class,
+		MeteringMetersProperties.class })
 public final class MeteringLedgerAutoConfiguration {
 
 	@Bean
@@ -115,8 +119,21 @@ public final class MeteringLedgerAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UsageRecorder meteringUsageRecorder(UsageEventValidator validator, UsageEventSink sink,
-			ObjectProvider<BillingAttribution> attribution) {
-		return new DefaultUsageRecorder(validator, sink, attribution.getIfUnique(() -> BillingAttribution.SELF));
+			ObjectProvider<BillingAttribution> attribution, MeterDefinitions meters) {
+		return new DefaultUsageRecorder(validator, sink, attribution.getIfUnique(() -> BillingAttribution.SELF),
+				new MeterEvents(meters));
+	}
+
+	/**
+	 * The meter definitions of {@code metering.meters}, checked at start-up. The request filter's
+	 * meter (when the filter is on) stays a count of requests.
+	 */
+	@Bean
+	@ConditionalOnMissingBean
+	MeterDefinitions meteringMeterDefinitions(MeteringMetersProperties meters, Environment environment) {
+		boolean filterOn = environment.getProperty("metering.web.enabled", Boolean.class, true);
+		return meters.toDefinitions(filterOn ? environment.getProperty("metering.web.request-meter", "http.requests")
+				: null);
 	}
 
 	static final class OnMeteringDatabaseInitializationCondition extends OnDatabaseInitializationCondition {

@@ -19,8 +19,20 @@ public class DefaultUsageRecorder implements UsageRecorder {
 
 	private final BillingAttribution attribution;
 
+	private final PayloadEvents payloadEvents;
+
 	public DefaultUsageRecorder(UsageEventValidator validator, UsageEventSink sink) {
 		this(validator, sink, BillingAttribution.SELF);
+	}
+
+	/**
+	 * Creates a recorder of payloads as if no meter were defined.
+	 * @param validator checks every event
+	 * @param sink where valid events go
+	 * @param attribution who pays for each tenant's usage
+	 */
+	public DefaultUsageRecorder(UsageEventValidator validator, UsageEventSink sink, BillingAttribution attribution) {
+		this(validator, sink, attribution, PayloadEvents.UNDEFINED);
 	}
 
 	/**
@@ -28,11 +40,14 @@ public class DefaultUsageRecorder implements UsageRecorder {
 	 * @param validator checks every event
 	 * @param sink where valid events go
 	 * @param attribution who pays for each tenant's usage
+	 * @param payloadEvents the events a payload makes (the meter definitions')
 	 */
-	public DefaultUsageRecorder(UsageEventValidator validator, UsageEventSink sink, BillingAttribution attribution) {
+	public DefaultUsageRecorder(UsageEventValidator validator, UsageEventSink sink, BillingAttribution attribution,
+			PayloadEvents payloadEvents) {
 		this.validator = validator;
 		this.sink = sink;
 		this.attribution = attribution;
+		this.payloadEvents = payloadEvents;
 	}
 
 	@Override
@@ -70,6 +85,23 @@ public class DefaultUsageRecorder implements UsageRecorder {
 			// tell apart from the rest without a list of ids.
 			if (!this.sink.offer(attributed.get(i))) {
 				throw new UsageNotRecordedException(i, attributed.size() - i);
+			}
+		}
+	}
+
+	@Override
+	public void record(UsagePayload payload) {
+		record(payload, HeldUsage.NONE);
+	}
+
+	@Override
+	public void record(UsagePayload payload, HeldUsage held) {
+		List<UsageEvent> events = this.payloadEvents.eventsOf(payload);
+		events.forEach(this.validator::validate);
+		for (int i = 0; i < events.size(); i++) {
+			// Each event may take over the held usage: it matches one meter's at most.
+			if (!this.sink.offer(attributed(events.get(i)), held)) {
+				throw new UsageNotRecordedException(i, events.size() - i);
 			}
 		}
 	}

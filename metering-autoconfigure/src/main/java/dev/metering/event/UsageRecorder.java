@@ -1,6 +1,7 @@
 package dev.metering.event;
 
 import java.util.Collection;
+import java.util.List;
 
 /**
  * The API an application calls to record usage. Recording validates the event and hands it to
@@ -62,5 +63,41 @@ public interface UsageRecorder {
 	 * the first ones it took
 	 */
 	void recordAll(Collection<UsageEvent> events);
+
+	/**
+	 * Records a payload: one event per meter whose definition reads its type, each with the
+	 * quantity and group values the definition reads from the data ({@code metering.meters}).
+	 * Without a definition, one event of the meter named by the type, with the payload's
+	 * quantity. All its events are validated first: if one is invalid, none is recorded.
+	 * <p>
+	 * The default makes the events as if no meter were defined; the kit's recorder reads the
+	 * definitions.
+	 * @param payload the payload
+	 * @throws InvalidUsageEventException naming the first invalid field ({@code data/usage/total_tokens}
+	 * for a property of the data a meter could not read)
+	 * @throws UsageNotRecordedException if the kit could not take them all
+	 */
+	default void record(UsagePayload payload) {
+		recordAll(PayloadEvents.UNDEFINED.eventsOf(payload));
+	}
+
+	/**
+	 * Records a payload with the usage held for it (a quota {@code Reservation}), as
+	 * {@link #record(UsageEvent, HeldUsage)} does for one event: the event the held usage matches
+	 * takes it over.
+	 * @param payload the payload
+	 * @param held the usage held for it
+	 * @throws InvalidUsageEventException naming the first invalid field; nothing is recorded
+	 * @throws UsageNotRecordedException if the kit could not take them all
+	 */
+	default void record(UsagePayload payload, HeldUsage held) {
+		List<UsageEvent> events = PayloadEvents.UNDEFINED.eventsOf(payload);
+		if (events.size() == 1) {
+			record(events.get(0), held);
+		}
+		else {
+			recordAll(events);
+		}
+	}
 
 }

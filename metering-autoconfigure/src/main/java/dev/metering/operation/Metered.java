@@ -51,6 +51,18 @@ public @interface Metered {
 	String idempotencyKey() default "";
 
 	/**
+	 * An optional SpEL expression yielding the call's data, a {@code Map} (it may read
+	 * {@code #result}): the meter definitions ({@code metering.meters}) that read this meter's
+	 * name as their event type, or the definition of this meter, take their value and group
+	 * values from it, and the call records one event per such meter. With an idempotency key,
+	 * the events' ids derive from it, so a retried call counts once per meter. Evaluated after
+	 * the call: data that cannot be read leaves the call unrecorded (logged and observed), as a
+	 * {@code #result} quantity does.
+	 * @return the data expression, empty for none (a plain event of the meter)
+	 */
+	String data() default "";
+
+	/**
 	 * The operation name recorded as the event's resource; {@code ClassName.method} by default.
 	 * @return the operation name
 	 */

@@ -60,6 +60,19 @@ final class MeteredCall {
 		return quantity;
 	}
 
+	/** The call's data: a map with string keys, as the meter definitions read it. */
+	@SuppressWarnings("unchecked")
+	java.util.Map<String, @Nullable Object> evaluateData() {
+		Expression expression = java.util.Objects.requireNonNull(this.operation.data(), "data");
+		Object value = evaluate(expression, "data");
+		if (!(value instanceof java.util.Map<?, ?> map)
+				|| map.keySet().stream().anyMatch((key) -> !(key instanceof String))) {
+			throw failure("data", expression.getExpressionString(), "gave "
+					+ ((value != null) ? value.getClass().getSimpleName() : "null") + ", not a map with string keys");
+		}
+		return (java.util.Map<String, @Nullable Object>) map;
+	}
+
 	private @Nullable Object evaluate(Expression expression, String attribute) {
 		try {
 			return expression.getValue(this.context);

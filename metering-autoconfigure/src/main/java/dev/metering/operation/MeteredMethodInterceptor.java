@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
@@ -16,6 +17,7 @@ import dev.metering.event.InvalidUsageEventException;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
+import dev.metering.event.UsagePayload;
 import dev.metering.event.UsageSource;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
@@ -248,7 +250,12 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 			try {
 				BigDecimal quantity = (event.quantity() != null) ? event.quantity() : call.evaluateQuantity();
 				// The reservation goes with the event: the writer's listeners take it over.
-				this.recorder.record(event.toUsageEvent(operation, quantity), reservation);
+				if (operation.data() != null) {
+					this.recorder.record(event.toPayload(operation, quantity, call.evaluateData()), reservation);
+				}
+				else {
+					this.recorder.record(event.toUsageEvent(operation, quantity), reservation);
+				}
 			}
 			finally {
 				// Whatever the event did not take over (another hour, a failed recording) goes back.
@@ -283,6 +290,19 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 				.resource(operation.name())
 				.source(UsageSource.OPERATION)
 				.idempotencyKey(this.idempotencyKey)
+				.build();
+		}
+
+		/** The call as a payload the meter definitions read; its key makes the events' ids. */
+		UsagePayload toPayload(MeteredOperation operation, BigDecimal quantity, Map<String, @Nullable Object> data) {
+			return UsagePayload.builder(this.tenant, operation.meter())
+				.quantity(quantity)
+				.data(data)
+				.occurredAt(this.at)
+				.userId(this.user)
+				.resource(operation.name())
+				.source(UsageSource.OPERATION)
+				.dedupKey(this.idempotencyKey)
 				.build();
 		}
 

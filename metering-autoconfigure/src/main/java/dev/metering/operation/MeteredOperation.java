@@ -21,10 +21,22 @@ import org.springframework.expression.Expression;
  * @param resultDependent whether the quantity needs the return value ({@code #result})
  * @param constantQuantity the quantity when the expression is a constant ({@code "1"}), known
  * before the arguments are; {@code null} otherwise
+ * @param data the data expression (a map the meter definitions read), or {@code null} to record a
+ * plain event of the meter
  */
 public record MeteredOperation(Method method, String meter, String name, Expression quantity, String quantitySource,
 		@Nullable Expression tenant, @Nullable Expression idempotencyKey, boolean enforce,
-		Metered.RecordPolicy recordPolicy, boolean resultDependent, java.math.@Nullable BigDecimal constantQuantity) {
+		Metered.RecordPolicy recordPolicy, boolean resultDependent, java.math.@Nullable BigDecimal constantQuantity,
+		@Nullable Expression data) {
+
+	/** An operation without data, as before {@code data} existed. */
+	public MeteredOperation(Method method, String meter, String name, Expression quantity, String quantitySource,
+			@Nullable Expression tenant, @Nullable Expression idempotencyKey, boolean enforce,
+			Metered.RecordPolicy recordPolicy, boolean resultDependent,
+			java.math.@Nullable BigDecimal constantQuantity) {
+		this(method, meter, name, quantity, quantitySource, tenant, idempotencyKey, enforce, recordPolicy,
+				resultDependent, constantQuantity, null);
+	}
 
 	/** Describes the method for error messages: {@code ReportService.generate(ReportRequest)}. */
 	public String describe() {

@@ -101,7 +101,8 @@ public class MeteredOperationSource {
 		return new MeteredOperation(method, metered.meter(), name, quantity, metered.quantity(),
 				parseOptional(where, "tenant", metered.tenant()),
 				parseOptional(where, "idempotencyKey", metered.idempotencyKey()), metered.enforce(), metered.record(),
-				metered.quantity().contains("#result"), constant(quantity));
+				metered.quantity().contains("#result"), constant(quantity),
+				parseOptional(where, "data", metered.data()));
 	}
 
 	/** The value of a quantity that needs no arguments ("1", "2.5"), so it can be checked early. */
