@@ -10,6 +10,7 @@ import dev.metering.admin.JdbcTenantHierarchyEditor;
 import dev.metering.admin.LayeredQuotaDefinitions;
 import dev.metering.admin.MeteringAdmin;
 import dev.metering.ledger.MeteringTables;
+import dev.metering.meter.MeterDefinitions;
 import dev.metering.quota.QuotaDefinitionSource;
 import dev.metering.quota.bus.InProcessInvalidationBus;
 import dev.metering.quota.bus.QuotaInvalidationBus;
@@ -58,8 +59,10 @@ public final class MeteringAdminAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(QuotaDefinitionSource.class)
 	LayeredQuotaDefinitions meteringQuotaDefinitionSource(MeteringQuotaProperties properties,
-			JdbcRuntimeDefinitions runtimeDefinitions) {
-		return new LayeredQuotaDefinitions(QuotaPropertiesMapper.definitions(properties), runtimeDefinitions);
+			JdbcRuntimeDefinitions runtimeDefinitions, ObjectProvider<MeterDefinitions> meters) {
+		return new LayeredQuotaDefinitions(
+				QuotaPropertiesMapper.definitions(properties, meters.getIfAvailable(() -> MeterDefinitions.NONE)),
+				runtimeDefinitions);
 	}
 
 	@Bean

@@ -44,7 +44,8 @@ public final class ConfiguredQuotaDefinitions implements QuotaDefinitionSource {
 		List<QuotaPolicy> own = (tenant != null) ? tenant.quotas() : List.of();
 		for (QuotaPolicy policy : (plan != null) ? this.plans.getOrDefault(plan, List.of()) : List.<QuotaPolicy>of()) {
 			boolean replaced = own.stream()
-				.anyMatch((o) -> o.meter().equals(policy.meter()) && o.window() == policy.window());
+				.anyMatch((o) -> o.meter().equals(policy.meter()) && o.window() == policy.window()
+						&& o.filter().equals(policy.filter()));
 			if (!replaced) {
 				byMeter.computeIfAbsent(policy.meter(), (m) -> new ArrayList<>()).add(policy);
 			}

@@ -143,3 +143,25 @@ CREATE TABLE IF NOT EXISTS metering_quota_lease (
     expires_at   BIGINT         NOT NULL,
     PRIMARY KEY (scope_id, meter, window_kind, window_start, instance_id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Quotas admitted per event in the database (unique-count quotas, and quotas filtered on a dimension):
+-- one row per (scope, meter, filter, window) whose 'used' a check raises under a row lock, in the
+-- same transaction as it inserts a distinct value. Invariant: used = the number of distinct values
+-- of the row (unique-count) or the sum of the quantities admitted (filtered sum/count), never
+-- above the limit of a hard quota.
+CREATE TABLE IF NOT EXISTS metering_quota_admission (
+    id           BIGINT         NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    scope_id     VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    filter_key   VARCHAR(255)   NOT NULL,
+    window_kind  VARCHAR(8)     NOT NULL,
+    window_start BIGINT         NOT NULL,
+    used         DECIMAL(38, 9) NOT NULL,
+    UNIQUE KEY metering_quota_admission_uk (scope_id, meter, filter_key, window_kind, window_start)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- The distinct values a unique-count quota's window has admitted, under their admission row.
+CREATE TABLE IF NOT EXISTS metering_quota_distinct (
+    admission_id BIGINT         NOT NULL,
+    distinct_value VARCHAR(256) NOT NULL,
+    PRIMARY KEY (admission_id, distinct_value)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
