@@ -197,7 +197,7 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 				null, List.of());
 		try {
 			this.validator.validate(event.toUsageEvent(operation, (quantity != null) ? quantity : BigDecimal.ZERO));
-			if (quantity != null && operation.data() != null && !operation.data().getExpressionString().contains("#result")) {
+			if (checksData(operation) && quantity != null) {
 				// Data known before the call: its quotas (filtered, unique-count, max) are checked by its events.
 				UsagePayload payload = event.toPayload(operation, quantity, call.evaluateData());
 				List<UsageEvent> events = this.payloadEvents.eventsOf(payload);
@@ -209,6 +209,13 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 			throw invalid(call, ex);
 		}
 		return event;
+	}
+
+	/** Whether a call's quota is checked by its data's events: data known before the call, and enforced. */
+	private boolean checksData(MeteredOperation operation) {
+		Expression data = operation.data();
+		return this.quotas != null && operation.enforce() && data != null
+				&& !data.getExpressionString().contains("#result");
 	}
 
 	private static MeteredOperationException invalid(MeteredCall call, InvalidUsageEventException ex) {
