@@ -57,6 +57,7 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 
 	private final LeaseSql leases;
 
+	private final MeterSql meters;
 	private final AdmissionSql admissions;
 
 	DatabaseSql(TableNames tables, LedgerDatabase database) {
@@ -66,6 +67,7 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 		this.billing = new BillingSql(tables);
 		this.rollup = new RollupSql(tables);
 		this.leases = new LeaseSql(tables);
+		this.meters = new MeterSql(tables);
 		this.admissions = new AdmissionSql(tables);
 	}
 
@@ -102,6 +104,11 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	/** @return the statements of quotas admitted per event (unique-count, filtered) */
 	public final AdmissionSql admissions() {
 		return this.admissions;
+	}
+
+	/** @return the statements of defined meters' rollups (the same on every database) */
+	public final MeterSql meters() {
+		return this.meters;
 	}
 
 	// The rollup's progress row and the fold in the database
