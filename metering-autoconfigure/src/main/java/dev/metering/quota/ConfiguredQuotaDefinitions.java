@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Quota definitions of the configuration ({@code metering.plans}, {@code metering.tenants},
  * {@code metering.default-plan}): a tenant gets its plan's quotas (or the default plan's), and
- * its own quotas replace the plan's quota of the same meter and window.
+ * its own quotas replace the plan's quota of the same meter, filter and window.
  */
 public final class ConfiguredQuotaDefinitions implements QuotaDefinitionSource {
 

@@ -184,6 +184,7 @@ CREATE TABLE IF NOT EXISTS metering_meter_distinct (
     distinct_value   VARCHAR(256)   NOT NULL,
     first_seen       TIMESTAMP WITH TIME ZONE NOT NULL,
     CONSTRAINT metering_meter_distinct_pk PRIMARY KEY (tenant_id, meter, billing_scope_id, period_start, group_key, distinct_value)
+);
 
 -- Quotas admitted per event in the database (unique-count quotas, and quotas filtered on a dimension):
 -- one row per (scope, meter, filter, window) whose 'used' a check raises under a row lock, in the
