@@ -71,7 +71,7 @@ public final class MeteringAdminAutoConfiguration {
 	MeteringAdmin meteringAdmin(JdbcRuntimeDefinitions runtimeDefinitions, LayeredQuotaDefinitions definitions,
 			DataSource dataSource, ObjectProvider<QuotaInvalidationBus> bus, ObjectProvider<Clock> clock,
 			ObjectProvider<TenantDefinitionSource> configuredTenants, ObjectProvider<TenantDirectory> directory,
-			MeteringHierarchyProperties hierarchy) {
+			MeteringHierarchyProperties hierarchy, ObjectProvider<MeterDefinitions> meters) {
 		// Without the quota caches (quota enforcement off) there is nothing to evict.
 		QuotaInvalidationBus target = bus.getIfAvailable(() -> new InProcessInvalidationBus((invalidation) -> {
 		}));
@@ -86,7 +86,8 @@ public final class MeteringAdminAutoConfiguration {
 		});
 		return new MeteringAdmin(runtimeDefinitions, definitions,
 				new TransactionTemplate(new JdbcTransactionManager(dataSource)), target,
-				clock.getIfAvailable(Clock::systemUTC), tenants, rules, hierarchyChanged);
+				clock.getIfAvailable(Clock::systemUTC), tenants, rules, hierarchyChanged,
+				meters.getIfAvailable(() -> MeterDefinitions.NONE));
 	}
 
 	/**

@@ -63,7 +63,8 @@ CREATE TABLE IF NOT EXISTS metering_plan_quota (
     enforcement    VARCHAR(8)     NOT NULL,
     soft_threshold DOUBLE PRECISION,
     updated_at     TIMESTAMP WITH TIME ZONE NOT NULL,
-    CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, quota_window)
+    filter_key     VARCHAR(255)   DEFAULT '' NOT NULL,
+    CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, filter_key, quota_window)
 );
 -- Tenants: plan, exempt, parent, billing attribution, exempt descendants; NULL = as configured,
 -- '' in parent_id / billing_attribution = none (a root / pays for itself) whatever the configuration says.
@@ -93,7 +94,8 @@ CREATE TABLE IF NOT EXISTS metering_tenant_quota (
     enforcement    VARCHAR(8)     NOT NULL,
     soft_threshold DOUBLE PRECISION,
     updated_at     TIMESTAMP WITH TIME ZONE NOT NULL,
-    CONSTRAINT metering_tenant_quota_pk PRIMARY KEY (tenant_id, meter, quota_window)
+    filter_key     VARCHAR(255)   DEFAULT '' NOT NULL,
+    CONSTRAINT metering_tenant_quota_pk PRIMARY KEY (tenant_id, meter, filter_key, quota_window)
 );
 -- Who changed which runtime definition when, old value -> new value (NULL = absent).
 CREATE TABLE IF NOT EXISTS metering_quota_audit (

@@ -66,3 +66,11 @@ CREATE TABLE IF NOT EXISTS metering_quota_distinct (
     distinct_value VARCHAR(256) NOT NULL,
     CONSTRAINT metering_quota_distinct_pk PRIMARY KEY (admission_id, distinct_value)
 );
+
+-- Runtime quotas may be limited to dimension values: a filter column (a JSON object, '' for none) in the key.
+ALTER TABLE metering_plan_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255) DEFAULT '' NOT NULL;
+ALTER TABLE metering_plan_quota DROP CONSTRAINT IF EXISTS metering_plan_quota_pk;
+ALTER TABLE metering_plan_quota ADD CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, filter_key, quota_window);
+ALTER TABLE metering_tenant_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255) DEFAULT '' NOT NULL;
+ALTER TABLE metering_tenant_quota DROP CONSTRAINT IF EXISTS metering_tenant_quota_pk;
+ALTER TABLE metering_tenant_quota ADD CONSTRAINT metering_tenant_quota_pk PRIMARY KEY (tenant_id, meter, filter_key, quota_window);

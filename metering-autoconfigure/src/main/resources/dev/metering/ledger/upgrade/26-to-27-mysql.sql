@@ -66,3 +66,9 @@ CREATE TABLE IF NOT EXISTS metering_quota_distinct (
     distinct_value VARCHAR(256) NOT NULL,
     PRIMARY KEY (admission_id, distinct_value)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Runtime quotas may be limited to dimension values: a filter column (a JSON object, '' for none) in the key.
+ALTER TABLE metering_plan_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255) DEFAULT '' NOT NULL;
+ALTER TABLE metering_plan_quota DROP PRIMARY KEY, ADD PRIMARY KEY (plan, meter, filter_key, quota_window);
+ALTER TABLE metering_tenant_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255) DEFAULT '' NOT NULL;
+ALTER TABLE metering_tenant_quota DROP PRIMARY KEY, ADD PRIMARY KEY (tenant_id, meter, filter_key, quota_window);
