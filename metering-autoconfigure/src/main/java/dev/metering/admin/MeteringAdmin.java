@@ -35,6 +35,9 @@ import static dev.metering.admin.AdminInput.validate;
  * field, a {@link DefinitionNotFoundException} or a {@link DefinitionConflictException}, and
  * nothing changed), written with its audit entry in one transaction, and then published on the
  * invalidation bus so every instance evicts what it made stale.
+ * <p>
+ * Over 350 lines: the one entry of every runtime change (plans, tenants, quotas and their
+ * filters), each validated, written with its audit entry and published the same way.
  */
 public class MeteringAdmin {
 

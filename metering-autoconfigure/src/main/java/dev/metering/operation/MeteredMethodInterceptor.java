@@ -44,6 +44,9 @@ import org.springframework.expression.Expression;
  * After the call has done its work, metering never fails it: when its event cannot be recorded
  * (a {@code #result} quantity without a usable value, a recorder failure) the call returns as
  * it would have, and the miss is logged and told to the {@link MeteredOperationObserver}.
+ * <p>
+ * Over 350 lines: one call's whole life (prepare, check, run, record, give back) reads in order
+ * here, with its constructors for each way the kit wires it.
  */
 public class MeteredMethodInterceptor implements MethodInterceptor {
 
