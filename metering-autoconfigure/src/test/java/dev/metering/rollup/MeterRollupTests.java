@@ -90,8 +90,9 @@ class MeterRollupTests {
 					writes.add(threads.submit(() -> write(schema, store, until)));
 				}
 				writes.add(threads.submit(() -> write(schema, null, until)));
-				List<Future<?>> rollups = List.of(threads.submit(() -> rollUntil(jobA, writing)),
-						threads.submit(() -> rollUntil(jobB, writing)));
+				List<Future<?>> rollups = List.of(
+						threads.submit(() -> RollupConcurrencyTests.rollUntil(jobA, writing)),
+						threads.submit(() -> RollupConcurrencyTests.rollUntil(jobB, writing)));
 				for (Future<?> write : writes) {
 					write.get(60, TimeUnit.SECONDS);
 				}
@@ -190,14 +191,6 @@ class MeterRollupTests {
 
 	private static Instant nextMonth(Instant month) {
 		return month.atOffset(ZoneOffset.UTC).plusMonths(1).toInstant();
-	}
-
-	private static Void rollUntil(RollupJob job, AtomicBoolean writing) throws InterruptedException {
-		while (writing.get()) {
-			job.rollupNow();
-			Thread.sleep(ThreadLocalRandom.current().nextInt(3));
-		}
-		return null;
 	}
 
 	/**
