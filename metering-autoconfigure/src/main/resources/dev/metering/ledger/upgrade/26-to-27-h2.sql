@@ -1,5 +1,6 @@
 -- Upgrades a metering ledger made by a version before meter definitions (issue 27): adds the
--- meter rollup tables and the tables of unique-count and filtered quotas. Safe to run again. Tables keep the 'metering_' prefix: replace it with your
+-- meter rollup tables, the tables of unique-count and filtered quotas, and the filter column of the
+-- runtime quota tables. Safe to run again. Tables keep the 'metering_' prefix: replace it with your
 -- metering.jdbc.table-prefix if you set one. Nothing else changes; existing rows stay as they are.
 -- Meters with a definition (metering.meters), folded with the rollups in the same transaction from the
 -- same ledger rows. Hourly rows per group: what every aggregation needs (sum, count, min, max, and the

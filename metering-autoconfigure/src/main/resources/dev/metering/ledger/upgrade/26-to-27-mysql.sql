@@ -1,5 +1,6 @@
 -- Upgrades a metering ledger made by a version before meter definitions (issue 27): adds the
--- meter rollup tables and the tables of unique-count and filtered quotas. Safe to run again. Tables keep the 'metering_' prefix: replace it with your
+-- meter rollup tables, the tables of unique-count and filtered quotas, and the filter column of the
+-- runtime quota tables. Safe to run again. Tables keep the 'metering_' prefix: replace it with your
 -- metering.jdbc.table-prefix if you set one. Nothing else changes; existing rows stay as they are.
 -- Meters with a definition (metering.meters), folded with the rollups in the same transaction from the
 -- same ledger rows. Hourly rows per group: what every aggregation needs (sum, count, min, max, and the
@@ -68,6 +69,7 @@ CREATE TABLE IF NOT EXISTS metering_quota_distinct (
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- Runtime quotas may be limited to dimension values: a filter column (a JSON object, '' for none) in the key.
+-- MariaDB skips a column that exists; MySQL 8 has no ADD COLUMN IF NOT EXISTS: remove 'IF NOT EXISTS' for its one run.
 ALTER TABLE metering_plan_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255) DEFAULT '' NOT NULL;
 ALTER TABLE metering_plan_quota DROP PRIMARY KEY, ADD PRIMARY KEY (plan, meter, filter_key, quota_window);
 ALTER TABLE metering_tenant_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255) DEFAULT '' NOT NULL;
