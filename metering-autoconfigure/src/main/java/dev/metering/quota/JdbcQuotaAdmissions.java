@@ -20,6 +20,7 @@ import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
 
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -40,6 +41,9 @@ public final class JdbcQuotaAdmissions implements QuotaAdmissions {
 	private static final Duration KEEP = Duration.ofDays(63);
 
 	private static final Duration CLEAN_EVERY = Duration.ofHours(1);
+
+	/** Runs of an admission that a deadlock rolled back, before the failure is the caller's. */
+	private static final int ATTEMPTS = 5;
 
 	private final JdbcTemplate jdbc;
 
@@ -84,8 +88,35 @@ public final class JdbcQuotaAdmissions implements QuotaAdmissions {
 			order[i] = i;
 			ensureRow(requests.get(i).key());
 		}
-		// Windows are locked in one order by every instance: two admissions never deadlock.
+		// Windows are locked in one order by every instance: two admissions never wait on each other's rows.
 		Arrays.sort(order, Comparator.comparing((Integer i) -> requests.get(i).key().lockOrder()));
+		Outcome outcome = null;
+		for (int attempt = 1; outcome == null; attempt++) {
+			try {
+				outcome = admitOnce(requests, order);
+			}
+			catch (PessimisticLockingFailureException ex) {
+				// A deadlock among range locks (InnoDB) rolled this admission back whole: it is safe to run again.
+				if (attempt == ATTEMPTS) {
+					throw ex;
+				}
+			}
+		}
+		for (int i = 0; i < requests.size(); i++) {
+			this.rows.put(requests.get(i).key(), outcome.used().get(i));
+		}
+		if (outcome.admitted()) {
+			for (Request request : requests) {
+				if (request.distinctValue() != null) {
+					this.admitted.put(new DistinctKey(request.key(), request.distinctValue()), Boolean.TRUE);
+				}
+			}
+		}
+		return outcome;
+	}
+
+	/** One transaction of an admission: the windows locked in {@code order}, raised all or none. */
+	private Outcome admitOnce(List<Request> requests, Integer[] order) {
 		Outcome outcome = this.transactions.execute((status) -> {
 			BigDecimal[] before = new BigDecimal[order.length];
 			BigDecimal[] after = new BigDecimal[order.length];
@@ -124,18 +155,6 @@ public final class JdbcQuotaAdmissions implements QuotaAdmissions {
 			}
 			return new Outcome(true, Arrays.asList(after), Arrays.asList(before), List.of());
 		});
-		if (outcome != null) {
-			for (int i = 0; i < requests.size(); i++) {
-				this.rows.put(requests.get(i).key(), outcome.used().get(i));
-			}
-		}
-		if (outcome != null && outcome.admitted()) {
-			for (Request request : requests) {
-				if (request.distinctValue() != null) {
-					this.admitted.put(new DistinctKey(request.key(), request.distinctValue()), Boolean.TRUE);
-				}
-			}
-		}
 		return java.util.Objects.requireNonNull(outcome, "outcome");
 	}
 
