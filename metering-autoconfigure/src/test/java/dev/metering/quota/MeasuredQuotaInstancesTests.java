@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.event.EventListener;
 
 import static dev.metering.quota.LeaseInstances.flush;
 import static dev.metering.quota.LeaseInstances.instance;
@@ -147,6 +148,35 @@ class MeasuredQuotaInstancesTests {
 		}
 	}
 
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void aSoftSeatQuotaNeverRefusesAndWarnsOnceAcrossInstances(TestDatabase database) throws Exception {
+		MutableClock clock = new MutableClock(NOW);
+		AtomicInteger warnings = new AtomicInteger();
+		String[] softSeats = { "metering.meters[0].name=seats", "metering.meters[0].aggregation=unique-count",
+				"metering.meters[0].value=/user", "metering.plans.free.quotas[1].meter=seats",
+				"metering.plans.free.quotas[1].limit=10", "metering.plans.free.quotas[1].enforcement=soft",
+				"metering.plans.free.quotas[1].soft-threshold=0.5" };
+		try (TestSchema schema = database.newSchema(); HikariDataSource a = database.newDataSource(4);
+				HikariDataSource b = database.newDataSource(4)) {
+			ApplicationContextRunner first = instance(schema, a, clock, 1_000_000, "day", softSeats)
+				.withBean(WarningCounter.class, () -> new WarningCounter(warnings));
+			ApplicationContextRunner second = instance(schema, b, clock, 1_000_000, "day", softSeats)
+				.withBean(WarningCounter.class, () -> new WarningCounter(warnings));
+			first.run((one) -> second.run((two) -> {
+				ConfigurableApplicationContext[] instances = { one, two };
+				int admitted = sendEach(60, 16, (i) -> instances[i % 2], (i) -> "acme:u-" + (i % 20),
+						MeasuredQuotaInstancesTests::seat);
+				assertThat(admitted).as("a soft quota never refuses").isEqualTo(60);
+				// 20 distinct users pass 5 (half of 10) once, on one instance.
+				assertThat(warnings).hasValue(1);
+				QuotaDecision status = one.getBean(QuotaEnforcementService.class)
+					.status(List.of("acme"), "seats", clock.instant());
+				assertThat(status.policy().used()).isEqualByComparingTo("20");
+			}));
+		}
+	}
+
 	/** A call of a user ({@code tenant:user}) of the seats meter, checked then recorded. */
 	private static boolean seat(ConfigurableApplicationContext context, String call) {
 		String tenant = call.substring(0, call.indexOf(':'));
@@ -193,6 +223,21 @@ class MeasuredQuotaInstancesTests {
 			Map<String, AtomicInteger> refused) {
 		(allowed ? admitted : refused).computeIfAbsent(user, (u) -> new AtomicInteger()).incrementAndGet();
 		return allowed;
+	}
+
+	static final class WarningCounter {
+
+		private final AtomicInteger warnings;
+
+		WarningCounter(AtomicInteger warnings) {
+			this.warnings = warnings;
+		}
+
+		@EventListener
+		void warned(QuotaWarningEvent event) {
+			this.warnings.incrementAndGet();
+		}
+
 	}
 
 }
