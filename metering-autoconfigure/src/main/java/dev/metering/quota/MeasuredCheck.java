@@ -1,11 +1,14 @@
 package dev.metering.quota;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -36,6 +39,12 @@ final class MeasuredCheck {
 	private final @Nullable QuotaAdmissions admissions;
 
 	private final OnUnknownUsage onUnknownUsage;
+
+	/** The gauge windows this instance has warned of (a month is the longest window). */
+	private final Cache<String, Boolean> warnedGauges = Caffeine.newBuilder()
+		.maximumSize(100_000)
+		.expireAfterWrite(Duration.ofDays(32))
+		.build();
 
 	MeasuredCheck(QuotaEnforcementService service, @Nullable QuotaAdmissions admissions,
 			OnUnknownUsage onUnknownUsage) {
@@ -95,8 +104,11 @@ final class MeasuredCheck {
 				(counted != null) ? counted.leases : null, admitted, this.admissions);
 	}
 
-	/** A gauge's quota: the window's maximum passes the limit exactly when this value does. */
-	private static void gauge(LineageCheck run, MeterPolicies plan, QuotaPolicy policy, BigDecimal value,
+	/**
+	 * A gauge's quota: the window's maximum passes the limit exactly when this value does. A value
+	 * past the warning level warns, once per scope, policy and window on this instance.
+	 */
+	private void gauge(LineageCheck run, MeterPolicies plan, QuotaPolicy policy, BigDecimal value,
 			QuotaWindow.Bounds bounds, boolean requireRemaining) {
 		boolean over = !requireRemaining && value.compareTo(policy.limit()) > 0;
 		PolicyUsage state = ReadingCheck.state(policy, plan.scope, requireRemaining ? BigDecimal.ZERO : value, bounds,
@@ -104,10 +116,16 @@ final class MeasuredCheck {
 		run.add(state);
 		if (over && policy.enforcement() == Enforcement.HARD) {
 			run.violate(state);
+			return;
 		}
-		else if (!requireRemaining && policy.enforcement() != Enforcement.MONITOR
-				&& value.compareTo(policy.warnAt()) > 0) {
-			run.warn = true;
+		boolean warns = policy.softThreshold() != null || policy.enforcement() != Enforcement.HARD;
+		if (!requireRemaining && warns && value.compareTo(policy.warnAt()) > 0) {
+			run.warn |= policy.enforcement() != Enforcement.MONITOR;
+			String window = plan.scope + '\u0000' + policy.name() + '\u0000' + bounds.start().getEpochSecond();
+			if (this.warnedGauges.asMap().putIfAbsent(window, Boolean.TRUE) == null) {
+				run.warning(new QuotaWarningEvent(plan.scope, plan.meter, policy, value, policy.limit(), bounds.start(),
+						bounds.end()));
+			}
 		}
 	}
 

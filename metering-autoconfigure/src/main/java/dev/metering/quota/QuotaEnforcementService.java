@@ -71,8 +71,6 @@ public class QuotaEnforcementService {
 
 	private final QuotaObserver observer;
 
-	private final @Nullable QuotaAdmissions admissions;
-
 	private final MeterDefinitions meters;
 
 	private final MeasuredCheck measured;
@@ -130,7 +128,6 @@ public class QuotaEnforcementService {
 	public QuotaEnforcementService(QuotaDefinitionSource definitions, LedgerReadings readings, LocalUsage local,
 			@Nullable HardQuotaBudgets leases, @Nullable QuotaAdmissions admissions, MeterDefinitions meters,
 			Clock clock, OnUnknownUsage onUnknownUsage, ApplicationEventPublisher events, QuotaObserver observer) {
-		this.admissions = admissions;
 		this.meters = meters;
 		this.definitions = definitions;
 		this.readingCheck = new ReadingCheck(readings, local, onUnknownUsage);
@@ -180,8 +177,13 @@ public class QuotaEnforcementService {
 	 * @param lineage the scopes, the tenant first, then its ancestors
 	 * @param event the event the call will record (its meter, quantity, dimensions and instant)
 	 * @return the decision; release its reservation once the usage is recorded or the call fails
+	 * @throws IllegalArgumentException for a quantity no ledger holds
 	 */
 	public QuotaDecision check(List<String> lineage, UsageEvent event) {
+		String problem = UsageEventValidator.quantityProblem(event.quantity());
+		if (problem != null) {
+			throw new IllegalArgumentException("quantity " + problem);
+		}
 		return check(lineage, event.meter(), event.quantity(), event.dimensions(), event.occurredAt(), false);
 	}
 

@@ -18,6 +18,7 @@ import dev.metering.meter.MeterEvents;
 import dev.metering.test.MutableClock;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -175,6 +176,35 @@ class MeasuredQuotaInstancesTests {
 				assertThat(status.policy().used()).isEqualByComparingTo("20");
 			}));
 		}
+	}
+
+	@Test
+	void aGaugeQuotaRefusesAValueOverItsLimitAndWarnsOncePerWindow() throws Exception {
+		MutableClock clock = new MutableClock(NOW);
+		AtomicInteger warnings = new AtomicInteger();
+		try (TestSchema schema = TestDatabase.H2.newSchema(); HikariDataSource a = TestDatabase.H2.newDataSource(2)) {
+			instance(schema, a, clock, 1_000_000, "day", "metering.meters[0].name=storage.gb",
+					"metering.meters[0].aggregation=max", "metering.meters[0].value=/gb",
+					"metering.plans.free.quotas[1].meter=storage.gb", "metering.plans.free.quotas[1].limit=100",
+					"metering.plans.free.quotas[1].soft-threshold=0.8")
+				.withBean(WarningCounter.class, () -> new WarningCounter(warnings))
+				.run((one) -> {
+					assertThat(gauge(one, 70)).isTrue();
+					assertThat(warnings).hasValue(0);
+					assertThat(gauge(one, 90)).isTrue();
+					assertThat(gauge(one, 95)).isTrue();
+					assertThat(warnings).as("once per window").hasValue(1);
+					assertThat(gauge(one, 101)).isFalse();
+					assertThat(gauge(one, 100)).isTrue();
+				});
+		}
+	}
+
+	private static boolean gauge(ConfigurableApplicationContext context, int gb) {
+		return checkAndRecord(context, UsagePayload.builder("acme", "storage.gb")
+			.data(Map.of("gb", gb))
+			.occurredAt(context.getBean(QuotaEnforcementService.class).getClock().instant())
+			.build());
 	}
 
 	/** A call of a user ({@code tenant:user}) of the seats meter, checked then recorded. */
