@@ -1,9 +1,13 @@
 package dev.metering.admin;
 
 import java.math.BigDecimal;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 import dev.metering.event.UsageEventValidator;
+import dev.metering.meter.Aggregation;
+import dev.metering.meter.MeterDefinition;
+import dev.metering.meter.MeterDefinitions;
 import dev.metering.quota.Enforcement;
 import dev.metering.quota.QuotaWindow;
 
@@ -24,7 +28,7 @@ final class AdminInput {
 	private AdminInput() {
 	}
 
-	static QuotaRow validate(QuotaChange change) {
+	static QuotaRow validate(QuotaChange change, MeterDefinitions meters) {
 		String meter = requireMeter(change.meter());
 		QuotaWindow window = requireWindow(change.window());
 		BigDecimal limit = change.limit();
@@ -47,7 +51,44 @@ final class AdminInput {
 			throw new InvalidDefinitionException("soft-threshold", threshold,
 					"a fraction of the limit greater than 0 and at most 1, e.g. 0.8");
 		}
-		return new QuotaRow(meter, window, limit.stripTrailingZeros(), enforcement, threshold);
+		return new QuotaRow(meter, window, limit.stripTrailingZeros(), enforcement, threshold,
+				requireFilter(meter, change.filter(), meters));
+	}
+
+	/**
+	 * A quota's filter, checked as the configuration's is: each dimension one the meter groups by,
+	 * each value given; and a meter whose aggregation a quota can limit.
+	 */
+	static Map<String, String> requireFilter(String meter, @Nullable Map<String, String> filter,
+			MeterDefinitions meters) {
+		MeterDefinition definition = meters.find(meter);
+		Aggregation aggregation = (definition != null) ? definition.aggregation() : Aggregation.SUM;
+		if (aggregation == Aggregation.MIN || aggregation == Aggregation.LATEST) {
+			throw new InvalidDefinitionException("meter", meter, "the meter's aggregation is "
+					+ aggregation.configName() + ", which has no usage that grows toward a limit");
+		}
+		if (filter == null || filter.isEmpty()) {
+			return Map.of();
+		}
+		for (Map.Entry<String, String> entry : filter.entrySet()) {
+			String field = "filter." + entry.getKey();
+			if (definition == null || !definition.groupBy().containsKey(entry.getKey())) {
+				throw new InvalidDefinitionException(field, entry.getValue(), "meter '" + meter
+						+ "' is not grouped by '" + entry.getKey() + "'" + ((definition == null)
+								? " (it has no definition under metering.meters)"
+								: " (group-by: " + String.join(", ", definition.groupBy().keySet()) + ")"));
+			}
+			String value = entry.getValue();
+			if (value == null || value.isBlank() || value.length() > MeterDefinition.MAX_VALUE_LENGTH) {
+				throw new InvalidDefinitionException(field, value,
+						"the dimension's value is required, at most " + MeterDefinition.MAX_VALUE_LENGTH + " characters");
+			}
+		}
+		if (QuotaRow.filterColumnLength(filter) > QuotaRow.MAX_FILTER_COLUMN) {
+			throw new InvalidDefinitionException("filter", filter.keySet(),
+					"the filter is too long: at most " + QuotaRow.MAX_FILTER_COLUMN + " characters as JSON");
+		}
+		return filter;
 	}
 
 	static String requireMeter(@Nullable String meter) {

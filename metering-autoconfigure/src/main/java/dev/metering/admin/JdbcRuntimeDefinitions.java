@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -126,8 +127,10 @@ public class JdbcRuntimeDefinitions {
 		return this.jdbc.query(this.sql.selectPlanQuotas, this.quotaRows, plan);
 	}
 
-	Optional<QuotaRow> planQuota(String plan, String meter, QuotaWindow window) {
-		return this.jdbc.query(this.sql.selectPlanQuota, this.quotaRows, plan, meter, window.id()).stream().findFirst();
+	Optional<QuotaRow> planQuota(String plan, String meter, Map<String, String> filter, QuotaWindow window) {
+		return this.jdbc.query(this.sql.selectPlanQuota, this.quotaRows, plan, meter, filterColumn(filter), window.id())
+			.stream()
+			.findFirst();
 	}
 
 	/**
@@ -178,8 +181,9 @@ public class JdbcRuntimeDefinitions {
 		return this.jdbc.query(this.sql.selectTenantQuotas, this.quotaRows, tenantId);
 	}
 
-	Optional<QuotaRow> tenantQuota(String tenantId, String meter, QuotaWindow window) {
-		return this.jdbc.query(this.sql.selectTenantQuota, this.quotaRows, tenantId, meter, window.id())
+	Optional<QuotaRow> tenantQuota(String tenantId, String meter, Map<String, String> filter, QuotaWindow window) {
+		return this.jdbc.query(this.sql.selectTenantQuota, this.quotaRows, tenantId, meter, filterColumn(filter),
+				window.id())
 			.stream()
 			.findFirst();
 	}
@@ -201,16 +205,21 @@ public class JdbcRuntimeDefinitions {
 	void savePlanQuota(String plan, QuotaRow row, boolean exists, Instant now) {
 		if (exists) {
 			this.jdbc.update(this.sql.updatePlanQuota, row.limit(), row.enforcement().id(), row.softThreshold(),
-					ts(now), plan, row.meter(), row.window().id());
+					ts(now), plan, row.meter(), row.filterColumn(), row.window().id());
 		}
 		else {
 			this.jdbc.update(this.sql.insertPlanQuota, plan, row.meter(), row.window().id(), row.limit(),
-					row.enforcement().id(), row.softThreshold(), ts(now));
+					row.enforcement().id(), row.softThreshold(), row.filterColumn(), ts(now));
 		}
 	}
 
-	void deletePlanQuota(String plan, String meter, QuotaWindow window) {
-		this.jdbc.update(this.sql.deletePlanQuota, plan, meter, window.id());
+	void deletePlanQuota(String plan, String meter, Map<String, String> filter, QuotaWindow window) {
+		this.jdbc.update(this.sql.deletePlanQuota, plan, meter, filterColumn(filter), window.id());
+	}
+
+	private static String filterColumn(Map<String, String> filter) {
+		return new QuotaRow("m", QuotaWindow.DAY, java.math.BigDecimal.ZERO, Enforcement.HARD, null, filter)
+			.filterColumn();
 	}
 
 	void saveTenant(TenantRow row, boolean exists, Instant now) {
@@ -236,16 +245,16 @@ public class JdbcRuntimeDefinitions {
 	void saveTenantQuota(String tenantId, QuotaRow row, boolean exists, Instant now) {
 		if (exists) {
 			this.jdbc.update(this.sql.updateTenantQuota, row.limit(), row.enforcement().id(), row.softThreshold(),
-					ts(now), tenantId, row.meter(), row.window().id());
+					ts(now), tenantId, row.meter(), row.filterColumn(), row.window().id());
 		}
 		else {
 			this.jdbc.update(this.sql.insertTenantQuota, tenantId, row.meter(), row.window().id(), row.limit(),
-					row.enforcement().id(), row.softThreshold(), ts(now));
+					row.enforcement().id(), row.softThreshold(), row.filterColumn(), ts(now));
 		}
 	}
 
-	void deleteTenantQuota(String tenantId, String meter, QuotaWindow window) {
-		this.jdbc.update(this.sql.deleteTenantQuota, tenantId, meter, window.id());
+	void deleteTenantQuota(String tenantId, String meter, Map<String, String> filter, QuotaWindow window) {
+		this.jdbc.update(this.sql.deleteTenantQuota, tenantId, meter, filterColumn(filter), window.id());
 	}
 
 	void audit(Instant at, String actor, String action, String target, @Nullable String oldValue,
@@ -306,7 +315,7 @@ public class JdbcRuntimeDefinitions {
 		double value = rs.getDouble(5);
 		Double threshold = rs.wasNull() ? null : value;
 		return new QuotaRow(rs.getString(1), QuotaWindow.of(rs.getString(2)), limit.stripTrailingZeros(),
-				Enforcement.of(rs.getString(4)), threshold);
+				Enforcement.of(rs.getString(4)), threshold, QuotaRow.filterOf(rs.getString(6)));
 	}
 
 	private static TenantRow tenantRow(ResultSet rs) throws SQLException {

@@ -141,7 +141,8 @@ public class LayeredQuotaDefinitions implements QuotaDefinitionSource {
 	private static void put(Map<String, ExplainedQuota> quotas, List<QuotaPolicy> policies, String level,
 			DefinitionOrigin origin) {
 		for (QuotaPolicy policy : policies) {
-			quotas.put(key(policy.meter(), policy.window()), new ExplainedQuota(policy, level, origin));
+			quotas.put(key(policy.meter(), policy.window()) + "/" + policy.filterKey(),
+					new ExplainedQuota(policy, level, origin));
 		}
 	}
 

@@ -3,9 +3,11 @@ package dev.metering.admin;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import dev.metering.meter.MeterDefinitions;
 import dev.metering.quota.QuotaWindow;
 import dev.metering.quota.bus.QuotaInvalidation;
 import dev.metering.quota.bus.QuotaInvalidationBus;
@@ -33,6 +35,9 @@ import static dev.metering.admin.AdminInput.validate;
  * field, a {@link DefinitionNotFoundException} or a {@link DefinitionConflictException}, and
  * nothing changed), written with its audit entry in one transaction, and then published on the
  * invalidation bus so every instance evicts what it made stale.
+ * <p>
+ * Over 350 lines: the one entry of every runtime change (plans, tenants, quotas and their
+ * filters), each validated, written with its audit entry and published the same way.
  */
 public class MeteringAdmin {
 
@@ -47,6 +52,8 @@ public class MeteringAdmin {
 	private final Clock clock;
 
 	private final TenantHierarchyChanges tenants;
+
+	private final MeterDefinitions meters;
 
 	/**
 	 * Creates the admin API without configured tenants.
@@ -78,6 +85,28 @@ public class MeteringAdmin {
 	public MeteringAdmin(JdbcRuntimeDefinitions store, LayeredQuotaDefinitions definitions,
 			TransactionOperations transactions, QuotaInvalidationBus bus, Clock clock,
 			TenantDefinitionSource configuredTenants, TenantHierarchyRules rules, Runnable hierarchyChanged) {
+		this(store, definitions, transactions, bus, clock, configuredTenants, rules, hierarchyChanged,
+				MeterDefinitions.NONE);
+	}
+
+	/**
+	 * Creates the admin API that checks quotas against the meter definitions (a filter on a
+	 * dimension the meter groups by, a meter whose aggregation a quota can limit).
+	 * @param store the runtime definitions' tables
+	 * @param definitions the effective definitions (for existence checks and explanations)
+	 * @param transactions transactions on the store's database
+	 * @param bus where changes are published
+	 * @param clock the audit trail's clock
+	 * @param configuredTenants the configured tenant definitions
+	 * @param rules what the tenant hierarchy allows
+	 * @param hierarchyChanged clears this instance's tenant lineages after a tenant change
+	 * @param meters the meter definitions
+	 */
+	public MeteringAdmin(JdbcRuntimeDefinitions store, LayeredQuotaDefinitions definitions,
+			TransactionOperations transactions, QuotaInvalidationBus bus, Clock clock,
+			TenantDefinitionSource configuredTenants, TenantHierarchyRules rules, Runnable hierarchyChanged,
+			MeterDefinitions meters) {
+		this.meters = meters;
 		this.store = store;
 		this.definitions = definitions;
 		this.transactions = transactions;
@@ -140,12 +169,12 @@ public class MeteringAdmin {
 	 */
 	public void putPlanQuota(String actor, @Nullable String plan, QuotaChange change) {
 		String name = requireText("plan", plan, 64);
-		QuotaRow row = validate(change);
+		QuotaRow row = validate(change, this.meters);
 		change(actor, QuotaInvalidation.plan(name), (now) -> {
 			requirePlan(name, "plan");
-			Optional<QuotaRow> old = this.store.planQuota(name, row.meter(), row.window());
+			Optional<QuotaRow> old = this.store.planQuota(name, row.meter(), row.filter(), row.window());
 			this.store.savePlanQuota(name, row, old.isPresent(), now);
-			this.store.audit(now, actor, "put-plan-quota", "plan:" + name + "/" + row.meter() + "/" + row.window().id(),
+			this.store.audit(now, actor, "put-plan-quota", "plan:" + name + "/" + row.target(),
 					old.map(QuotaRow::describe).orElse(null), row.describe());
 		});
 	}
@@ -158,17 +187,34 @@ public class MeteringAdmin {
 	 * @param window the window
 	 */
 	public void deletePlanQuota(String actor, @Nullable String plan, @Nullable String meter, @Nullable String window) {
+		deletePlanQuota(actor, plan, meter, Map.of(), window);
+	}
+
+	/**
+	 * Deletes a plan's quota row of one filter: the configured quota (if any) applies again.
+	 * @param actor who changes it
+	 * @param plan the plan
+	 * @param meter the meter
+	 * @param filter the row's filter, empty for the row without one
+	 * @param window the window
+	 */
+	public void deletePlanQuota(String actor, @Nullable String plan, @Nullable String meter, Map<String, String> filter,
+			@Nullable String window) {
 		String name = requireText("plan", plan, 64);
 		String validMeter = requireMeter(meter);
 		QuotaWindow validWindow = requireWindow(window);
 		change(actor, QuotaInvalidation.plan(name), (now) -> {
-			QuotaRow old = this.store.planQuota(name, validMeter, validWindow)
-				.orElseThrow(() -> new DefinitionNotFoundException(
-						"quota of " + validMeter + " per " + validWindow.id() + " on plan '" + name + "'"));
-			this.store.deletePlanQuota(name, validMeter, validWindow);
-			this.store.audit(now, actor, "delete-plan-quota",
-					"plan:" + name + "/" + validMeter + "/" + validWindow.id(), old.describe(), null);
+			QuotaRow old = this.store.planQuota(name, validMeter, filter, validWindow)
+				.orElseThrow(() -> new DefinitionNotFoundException("quota of " + validMeter + describe(filter) + " per "
+						+ validWindow.id() + " on plan '" + name + "'"));
+			this.store.deletePlanQuota(name, validMeter, filter, validWindow);
+			this.store.audit(now, actor, "delete-plan-quota", "plan:" + name + "/" + old.target(), old.describe(),
+					null);
 		});
+	}
+
+	private static String describe(Map<String, String> filter) {
+		return filter.isEmpty() ? "" : " of " + dev.metering.quota.QuotaPolicy.filterKey(filter);
 	}
 
 	/**
@@ -235,12 +281,11 @@ public class MeteringAdmin {
 	 */
 	public void putTenantQuota(String actor, @Nullable String tenantId, QuotaChange change) {
 		String tenant = requireTenant(tenantId);
-		QuotaRow row = validate(change);
+		QuotaRow row = validate(change, this.meters);
 		change(actor, QuotaInvalidation.tenant(tenant), (now) -> {
-			Optional<QuotaRow> old = this.store.tenantQuota(tenant, row.meter(), row.window());
+			Optional<QuotaRow> old = this.store.tenantQuota(tenant, row.meter(), row.filter(), row.window());
 			this.store.saveTenantQuota(tenant, row, old.isPresent(), now);
-			this.store.audit(now, actor, "put-tenant-quota",
-					"tenant:" + tenant + "/" + row.meter() + "/" + row.window().id(),
+			this.store.audit(now, actor, "put-tenant-quota", "tenant:" + tenant + "/" + row.target(),
 					old.map(QuotaRow::describe).orElse(null), row.describe());
 		});
 	}
@@ -254,16 +299,29 @@ public class MeteringAdmin {
 	 */
 	public void deleteTenantQuota(String actor, @Nullable String tenantId, @Nullable String meter,
 			@Nullable String window) {
+		deleteTenantQuota(actor, tenantId, meter, Map.of(), window);
+	}
+
+	/**
+	 * Deletes a tenant's quota row of one filter: its plan's (or configured) quota applies again.
+	 * @param actor who changes it
+	 * @param tenantId the tenant
+	 * @param meter the meter
+	 * @param filter the row's filter, empty for the row without one
+	 * @param window the window
+	 */
+	public void deleteTenantQuota(String actor, @Nullable String tenantId, @Nullable String meter,
+			Map<String, String> filter, @Nullable String window) {
 		String tenant = requireTenant(tenantId);
 		String validMeter = requireMeter(meter);
 		QuotaWindow validWindow = requireWindow(window);
 		change(actor, QuotaInvalidation.tenant(tenant), (now) -> {
-			QuotaRow old = this.store.tenantQuota(tenant, validMeter, validWindow)
-				.orElseThrow(() -> new DefinitionNotFoundException(
-						"quota of " + validMeter + " per " + validWindow.id() + " on tenant '" + tenant + "'"));
-			this.store.deleteTenantQuota(tenant, validMeter, validWindow);
-			this.store.audit(now, actor, "delete-tenant-quota",
-					"tenant:" + tenant + "/" + validMeter + "/" + validWindow.id(), old.describe(), null);
+			QuotaRow old = this.store.tenantQuota(tenant, validMeter, filter, validWindow)
+				.orElseThrow(() -> new DefinitionNotFoundException("quota of " + validMeter + describe(filter)
+						+ " per " + validWindow.id() + " on tenant '" + tenant + "'"));
+			this.store.deleteTenantQuota(tenant, validMeter, filter, validWindow);
+			this.store.audit(now, actor, "delete-tenant-quota", "tenant:" + tenant + "/" + old.target(),
+					old.describe(), null);
 		});
 	}
 

@@ -1,6 +1,7 @@
 package dev.metering.admin;
 
 import java.math.BigDecimal;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
@@ -12,7 +13,22 @@ import org.jspecify.annotations.Nullable;
  * @param limit the most usage per window, not negative ({@code 0} cuts the meter off)
  * @param enforcement {@code hard} (default when {@code null}), {@code soft} or {@code monitor}
  * @param softThreshold optional fraction of the limit in (0, 1] from which a warning is published
+ * @param filter optional dimension values the quota is limited to, e.g. {@code {"model": "gpt-4o"}}
  */
 public record QuotaChange(@Nullable String meter, @Nullable String window, @Nullable BigDecimal limit,
-		@Nullable String enforcement, @Nullable Double softThreshold) {
+		@Nullable String enforcement, @Nullable Double softThreshold, @Nullable Map<String, String> filter) {
+
+	/**
+	 * A change of a quota of every event of its meter.
+	 * @param meter the meter
+	 * @param window the window
+	 * @param limit the limit
+	 * @param enforcement the enforcement
+	 * @param softThreshold the warning fraction
+	 */
+	public QuotaChange(@Nullable String meter, @Nullable String window, @Nullable BigDecimal limit,
+			@Nullable String enforcement, @Nullable Double softThreshold) {
+		this(meter, window, limit, enforcement, softThreshold, null);
+	}
+
 }

@@ -10,6 +10,7 @@ import dev.metering.admin.JdbcTenantHierarchyEditor;
 import dev.metering.admin.LayeredQuotaDefinitions;
 import dev.metering.admin.MeteringAdmin;
 import dev.metering.ledger.MeteringTables;
+import dev.metering.meter.MeterDefinitions;
 import dev.metering.quota.QuotaDefinitionSource;
 import dev.metering.quota.bus.InProcessInvalidationBus;
 import dev.metering.quota.bus.QuotaInvalidationBus;
@@ -58,8 +59,10 @@ public final class MeteringAdminAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean(QuotaDefinitionSource.class)
 	LayeredQuotaDefinitions meteringQuotaDefinitionSource(MeteringQuotaProperties properties,
-			JdbcRuntimeDefinitions runtimeDefinitions) {
-		return new LayeredQuotaDefinitions(QuotaPropertiesMapper.definitions(properties), runtimeDefinitions);
+			JdbcRuntimeDefinitions runtimeDefinitions, ObjectProvider<MeterDefinitions> meters) {
+		return new LayeredQuotaDefinitions(
+				QuotaPropertiesMapper.definitions(properties, meters.getIfAvailable(() -> MeterDefinitions.NONE)),
+				runtimeDefinitions);
 	}
 
 	@Bean
@@ -68,7 +71,7 @@ public final class MeteringAdminAutoConfiguration {
 	MeteringAdmin meteringAdmin(JdbcRuntimeDefinitions runtimeDefinitions, LayeredQuotaDefinitions definitions,
 			DataSource dataSource, ObjectProvider<QuotaInvalidationBus> bus, ObjectProvider<Clock> clock,
 			ObjectProvider<TenantDefinitionSource> configuredTenants, ObjectProvider<TenantDirectory> directory,
-			MeteringHierarchyProperties hierarchy) {
+			MeteringHierarchyProperties hierarchy, ObjectProvider<MeterDefinitions> meters) {
 		// Without the quota caches (quota enforcement off) there is nothing to evict.
 		QuotaInvalidationBus target = bus.getIfAvailable(() -> new InProcessInvalidationBus((invalidation) -> {
 		}));
@@ -83,7 +86,8 @@ public final class MeteringAdminAutoConfiguration {
 		});
 		return new MeteringAdmin(runtimeDefinitions, definitions,
 				new TransactionTemplate(new JdbcTransactionManager(dataSource)), target,
-				clock.getIfAvailable(Clock::systemUTC), tenants, rules, hierarchyChanged);
+				clock.getIfAvailable(Clock::systemUTC), tenants, rules, hierarchyChanged,
+				meters.getIfAvailable(() -> MeterDefinitions.NONE));
 	}
 
 	/**

@@ -4,6 +4,8 @@ import java.time.Clock;
 
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
+import dev.metering.meter.MeterDefinitions;
+import dev.metering.meter.MeterEvents;
 import dev.metering.operation.MeteredAdvisor;
 import dev.metering.operation.MeteredBeanPostProcessor;
 import dev.metering.operation.MeteredMethodInterceptor;
@@ -59,7 +61,8 @@ public final class MeteringOperationAutoConfiguration {
 			ObjectProvider<UsageRecorder> recorder, ObjectProvider<TenantResolver> tenantResolver,
 			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<MeteringQuotaProperties> properties,
 			ObjectProvider<Clock> clock, ObjectProvider<UsageEventValidator> validator,
-			ObjectProvider<MeteredOperationObserver> observers, ObjectProvider<TenantDirectory> directory) {
+			ObjectProvider<MeteredOperationObserver> observers, ObjectProvider<TenantDirectory> directory,
+			ObjectProvider<MeterDefinitions> meters) {
 		MeteredOperationSource source = operations.getObject();
 		// Everything else is looked up when the first @Metered bean is proxied, not while
 		// post-processors are being registered.
@@ -76,7 +79,8 @@ public final class MeteringOperationAutoConfiguration {
 							observers.orderedStream().forEach((observer) -> observer.unrecorded(operation, cause));
 						}
 
-					}, directory.getIfAvailable(() -> TenantDirectory.FLAT)));
+					}, directory.getIfAvailable(() -> TenantDirectory.FLAT),
+					new MeterEvents(meters.getIfAvailable(() -> MeterDefinitions.NONE))));
 		});
 	}
 

@@ -11,11 +11,14 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.MeteringTables;
+import dev.metering.meter.MeterDefinitions;
 import dev.metering.quota.CachedQuotaDefinitions;
+import dev.metering.quota.JdbcQuotaAdmissions;
 import dev.metering.quota.LedgerReadings;
 import dev.metering.quota.LevelNamedQuotaDefinitions;
 import dev.metering.quota.LineageWriteListener;
 import dev.metering.quota.LocalUsage;
+import dev.metering.quota.QuotaAdmissions;
 import dev.metering.quota.QuotaDefinitionSource;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaDecision;
@@ -52,8 +55,9 @@ public final class MeteringQuotaAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	QuotaDefinitionSource meteringQuotaDefinitionSource(MeteringQuotaProperties properties) {
-		return QuotaPropertiesMapper.definitions(properties);
+	QuotaDefinitionSource meteringQuotaDefinitionSource(MeteringQuotaProperties properties,
+			ObjectProvider<MeterDefinitions> meters) {
+		return QuotaPropertiesMapper.definitions(properties, meters.getIfAvailable(() -> MeterDefinitions.NONE));
 	}
 
 	@Bean
@@ -66,12 +70,13 @@ public final class MeteringQuotaAutoConfiguration {
 	@ConditionalOnMissingBean
 	CachedQuotaDefinitions meteringCachedQuotaDefinitions(QuotaDefinitionSource source,
 			MeteringQuotaProperties properties, MeteringCacheProperties cache, QuotaRefreshThreads threads,
-			ObjectProvider<TenantDirectory> directory) {
+			ObjectProvider<TenantDirectory> directory, ObjectProvider<MeterDefinitions> meters) {
 		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
 		// In a hierarchy, a policy's name says which level of the lineage it limits.
 		QuotaDefinitionSource named = new LevelNamedQuotaDefinitions(source, tenants::inHierarchy);
 		// When the source cannot be read for a scope never read, its configured definitions decide.
-		QuotaDefinitionSource configured = new LevelNamedQuotaDefinitions(QuotaPropertiesMapper.definitions(properties),
+		QuotaDefinitionSource configured = new LevelNamedQuotaDefinitions(
+				QuotaPropertiesMapper.definitions(properties, meters.getIfAvailable(() -> MeterDefinitions.NONE)),
 				tenants::inHierarchy);
 		return new CachedQuotaDefinitions(named, configured, cache.getDefinitionsTtl(),
 				cache.getMaximumDefinitionEntries(), threads.executor());
@@ -105,9 +110,11 @@ public final class MeteringQuotaAutoConfiguration {
 	@ConditionalOnMissingBean
 	QuotaEnforcementService meteringQuotaEnforcementService(CachedQuotaDefinitions definitions,
 			LedgerReadings readings, LocalUsage local, ObjectProvider<QuotaLeases> leases, MeteringQuotaProperties properties,
-			ObjectProvider<Clock> clock, ApplicationEventPublisher events, ObjectProvider<QuotaObserver> observers) {
+			ObjectProvider<Clock> clock, ApplicationEventPublisher events, ObjectProvider<QuotaObserver> observers,
+			ObjectProvider<QuotaAdmissions> admissions, ObjectProvider<MeterDefinitions> meters) {
 		QuotaObserver observer = composite(observers);
 		return new QuotaEnforcementService(definitions::quotasOf, readings, local, leases.getIfAvailable(),
+				admissions.getIfAvailable(), meters.getIfAvailable(() -> MeterDefinitions.NONE),
 				clock.getIfAvailable(Clock::systemUTC), properties.getQuota().getOnUnknownUsage(), events,
 				observer);
 	}
@@ -124,6 +131,23 @@ public final class MeteringQuotaAutoConfiguration {
 	private static UsageReader subtree(UsageReader reader, ObjectProvider<TenantDirectory> directory) {
 		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
 		return new SubtreeUsageReader(reader, tenants::subtreeOf);
+	}
+
+	/**
+	 * Unique-count quotas and quotas filtered on a dimension, admitted per event in the kit's
+	 * database: needs the kit's tables (a single DataSource).
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean({ DataSource.class, MeteringTables.class })
+	static class AdmissionConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		QuotaAdmissions meteringQuotaAdmissions(DataSource dataSource, MeteringTables tables,
+				ObjectProvider<Clock> clock) {
+			return new JdbcQuotaAdmissions(dataSource, tables, clock.getIfAvailable(Clock::systemUTC));
+		}
+
 	}
 
 	/** Hard quotas leased from the kit's database: needs the kit's tables (a single DataSource). */

@@ -211,6 +211,21 @@ public class MeteringQuotaProperties {
 		 */
 		private @Nullable Double softThreshold;
 
+		/**
+		 * Optional dimension values the quota is limited to, e.g. 'model: gpt-4o': it counts
+		 * and limits only the meter's events whose group values match all of them. Each
+		 * dimension must be one the meter's definition groups by (metering.meters[i].group-by).
+		 */
+		private Map<String, String> filter = new LinkedHashMap<>();
+
+		public Map<String, String> getFilter() {
+			return this.filter;
+		}
+
+		public void setFilter(Map<String, String> filter) {
+			this.filter = filter;
+		}
+
 		public @Nullable String getMeter() {
 			return this.meter;
 		}

@@ -57,7 +57,11 @@ public @interface Metered {
 	 * values from it, and the call records one event per such meter. With an idempotency key,
 	 * the events' ids derive from it, so a retried call counts once per meter. Evaluated after
 	 * the call: data that cannot be read leaves the call unrecorded (logged and observed), as a
-	 * {@code #result} quantity does.
+	 * {@code #result} quantity does. When quotas are enforced and the data does not read
+	 * {@code #result}, it is evaluated before the call instead, and the quotas are checked by the
+	 * events the meters make of it (filtered quotas, {@code unique-count} and {@code max} quotas
+	 * need their values): data that cannot be read then fails the call before it runs, with a
+	 * {@code MeteredOperationException}, and nothing is recorded.
 	 * @return the data expression, empty for none (a plain event of the meter)
 	 */
 	String data() default "";

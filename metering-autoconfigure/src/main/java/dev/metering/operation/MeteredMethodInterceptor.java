@@ -14,6 +14,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.InvalidUsageEventException;
+import dev.metering.event.PayloadEvents;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
@@ -43,6 +44,9 @@ import org.springframework.expression.Expression;
  * After the call has done its work, metering never fails it: when its event cannot be recorded
  * (a {@code #result} quantity without a usable value, a recorder failure) the call returns as
  * it would have, and the miss is logged and told to the {@link MeteredOperationObserver}.
+ * <p>
+ * Over 350 lines: one call's whole life (prepare, check, run, record, give back) reads in order
+ * here, with its constructors for each way the kit wires it.
  */
 public class MeteredMethodInterceptor implements MethodInterceptor {
 
@@ -65,6 +69,8 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 	private final MeteredOperationObserver observer;
 
 	private final TenantDirectory directory;
+
+	private final PayloadEvents payloadEvents;
 
 	/**
 	 * An interceptor that records without enforcing.
@@ -111,6 +117,30 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 			OperationTenantResolver tenants, @Nullable QuotaEnforcementService quotas, @Nullable URI problemType,
 			Clock clock, @Nullable UsageEventValidator validator, MeteredOperationObserver observer,
 			TenantDirectory directory) {
+		this(operations, recorder, tenants, quotas, problemType, clock, validator, observer, directory,
+				PayloadEvents.UNDEFINED);
+	}
+
+	/**
+	 * An interceptor that enforces quotas at every level of a tenant's lineage, and checks a call
+	 * with data by the events the meter definitions make of it (their group values and counted
+	 * value), before the call.
+	 * @param operations the parsed operations
+	 * @param recorder where events go
+	 * @param tenants the current request's tenant and user
+	 * @param quotas the enforcement service, or {@code null} not to enforce
+	 * @param problemType the type of the 429 problem
+	 * @param clock the clock placing calls in quota windows
+	 * @param validator checks a call's event before the call, or {@code null} for the ledger's limits
+	 * @param observer told about completed calls that could not be recorded
+	 * @param directory the lineage of each tenant
+	 * @param payloadEvents the events a call's data makes (the recorder's, {@code MeterEvents})
+	 */
+	public MeteredMethodInterceptor(MeteredOperationSource operations, UsageRecorder recorder,
+			OperationTenantResolver tenants, @Nullable QuotaEnforcementService quotas, @Nullable URI problemType,
+			Clock clock, @Nullable UsageEventValidator validator, MeteredOperationObserver observer,
+			TenantDirectory directory, PayloadEvents payloadEvents) {
+		this.payloadEvents = payloadEvents;
 		this.directory = directory;
 		this.operations = operations;
 		this.recorder = recorder;
@@ -166,14 +196,29 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 		String tenant = tenantOf(call, request);
 		BigDecimal quantity = operation.resultDependent() ? null : call.evaluateQuantity();
 		String idempotencyKey = call.evaluateString(operation.idempotencyKey(), "idempotencyKey");
-		Event event = new Event(tenant, quantity, idempotencyKey, this.clock.instant(), this.tenants.currentUser());
+		Event event = new Event(tenant, quantity, idempotencyKey, this.clock.instant(), this.tenants.currentUser(),
+				null, List.of());
 		try {
 			this.validator.validate(event.toUsageEvent(operation, (quantity != null) ? quantity : BigDecimal.ZERO));
+			if (checksData(operation) && quantity != null) {
+				// Data known before the call: its quotas (filtered, unique-count, max) are checked by its events.
+				UsagePayload payload = event.toPayload(operation, quantity, call.evaluateData());
+				List<UsageEvent> events = this.payloadEvents.eventsOf(payload);
+				events.forEach(this.validator::validate);
+				event = event.withPayload(payload, events);
+			}
 		}
 		catch (InvalidUsageEventException ex) {
 			throw invalid(call, ex);
 		}
 		return event;
+	}
+
+	/** Whether a call's quota is checked by its data's events: data known before the call, and enforced. */
+	private boolean checksData(MeteredOperation operation) {
+		Expression data = operation.data();
+		return this.quotas != null && operation.enforce() && data != null
+				&& !data.getExpressionString().contains("#result");
 	}
 
 	private static MeteredOperationException invalid(MeteredCall call, InvalidUsageEventException ex) {
@@ -218,8 +263,9 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 		if (scopes.isEmpty()) {
 			return Reservation.NONE;
 		}
-		QuotaDecision decision = (quantity != null) ? this.quotas.check(scopes, operation.meter(), quantity, now)
-				: this.quotas.checkRemaining(scopes, operation.meter(), now);
+		QuotaDecision decision = !event.events().isEmpty() ? this.quotas.check(scopes, event.events())
+				: (quantity != null) ? this.quotas.check(scopes, operation.meter(), quantity, now)
+						: this.quotas.checkRemaining(scopes, operation.meter(), now);
 		if (!decision.allowed()) {
 			throw new QuotaExceededException(decision, this.problemType, now);
 		}
@@ -250,7 +296,10 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 			try {
 				BigDecimal quantity = (event.quantity() != null) ? event.quantity() : call.evaluateQuantity();
 				// The reservation goes with the event: the writer's listeners take it over.
-				if (operation.data() != null) {
+				if (event.payload() != null) {
+					this.recorder.record(event.payload(), reservation);
+				}
+				else if (operation.data() != null) {
 					this.recorder.record(event.toPayload(operation, quantity, call.evaluateData()), reservation);
 				}
 				else {
@@ -278,9 +327,16 @@ public class MeteredMethodInterceptor implements MethodInterceptor {
 		}
 	}
 
-	/** What a call records, known before it runs except for a {@code #result} quantity. */
+	/**
+	 * What a call records, known before it runs except for a {@code #result} quantity; with data
+	 * known before the call, its payload and the events the meters make of it.
+	 */
 	private record Event(String tenant, @Nullable BigDecimal quantity, @Nullable String idempotencyKey, Instant at,
-			@Nullable String user) {
+			@Nullable String user, @Nullable UsagePayload payload, List<UsageEvent> events) {
+
+		Event withPayload(UsagePayload payload, List<UsageEvent> events) {
+			return new Event(this.tenant, this.quantity, this.idempotencyKey, this.at, this.user, payload, events);
+		}
 
 		UsageEvent toUsageEvent(MeteredOperation operation, BigDecimal quantity) {
 			return UsageEvent.builder(this.tenant, operation.meter())

@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Quota definitions of the configuration ({@code metering.plans}, {@code metering.tenants},
  * {@code metering.default-plan}): a tenant gets its plan's quotas (or the default plan's), and
- * its own quotas replace the plan's quota of the same meter and window.
+ * its own quotas replace the plan's quota of the same meter, filter and window.
  */
 public final class ConfiguredQuotaDefinitions implements QuotaDefinitionSource {
 
@@ -44,7 +44,8 @@ public final class ConfiguredQuotaDefinitions implements QuotaDefinitionSource {
 		List<QuotaPolicy> own = (tenant != null) ? tenant.quotas() : List.of();
 		for (QuotaPolicy policy : (plan != null) ? this.plans.getOrDefault(plan, List.of()) : List.<QuotaPolicy>of()) {
 			boolean replaced = own.stream()
-				.anyMatch((o) -> o.meter().equals(policy.meter()) && o.window() == policy.window());
+				.anyMatch((o) -> o.meter().equals(policy.meter()) && o.window() == policy.window()
+						&& o.filter().equals(policy.filter()));
 			if (!replaced) {
 				byMeter.computeIfAbsent(policy.meter(), (m) -> new ArrayList<>()).add(policy);
 			}

@@ -45,7 +45,7 @@ public final class LevelNamedQuotaDefinitions implements QuotaDefinitionSource {
 			return policy;
 		}
 		return new QuotaPolicy(scope + "/" + policy.name(), policy.meter(), policy.limit(), policy.window(),
-				policy.enforcement(), policy.softThreshold());
+				policy.enforcement(), policy.softThreshold(), policy.filter());
 	}
 
 }

@@ -37,6 +37,12 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 	/** The hard policies with a soft threshold: their leases decide, their warning is on readings. */
 	final QuotaPolicy[] hardWarned;
 
+	/** The policies limited to a dimension value: admitted per event ({@link QuotaAdmissions}). */
+	final QuotaPolicy[] filtered;
+
+	/** The policies without a filter, with their own parts: this list itself when none is filtered. */
+	final MeterPolicies plain;
+
 	/** Each policy's warning level ({@link QuotaPolicy#warnAt()}), by index in {@link #all}. */
 	private final BigDecimal[] warnAt;
 
@@ -59,6 +65,22 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 				hardWarned.add(policy);
 			}
 			this.warnAt[i] = policy.warnAt();
+		}
+		List<QuotaPolicy> filtered = new ArrayList<>();
+		List<QuotaPolicy> unfiltered = new ArrayList<>();
+		for (QuotaPolicy policy : this.all) {
+			(policy.filter().isEmpty() ? unfiltered : filtered).add(policy);
+		}
+		this.filtered = filtered.toArray(NONE);
+		if (this.filtered.length > 0) {
+			// Leases and readings count every event of the meter: only the unfiltered policies go to them.
+			hard.removeIf((policy) -> !policy.filter().isEmpty());
+			rest.removeIf((policy) -> !policy.filter().isEmpty());
+			hardWarned.removeIf((policy) -> !policy.filter().isEmpty());
+			this.plain = new MeterPolicies(scope, meter, unfiltered);
+		}
+		else {
+			this.plain = this;
 		}
 		this.hard = hard.toArray(NONE);
 		this.onReadings = rest.toArray(NONE);

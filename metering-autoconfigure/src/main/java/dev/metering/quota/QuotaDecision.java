@@ -152,4 +152,14 @@ public record QuotaDecision(Outcome outcome, String tenant, String meter, BigDec
 
 	}
 
+	/**
+	 * This decision holding another reservation (the reservation of several checks of one call).
+	 * @param reservation the reservation
+	 * @return the same decision with that reservation
+	 */
+	public QuotaDecision withReservation(Reservation reservation) {
+		return new QuotaDecision(this.outcome, this.tenant, this.meter, this.quantity, this.policy, this.policies,
+				this.violatedPolicies, this.usageKnown, reservation);
+	}
+
 }

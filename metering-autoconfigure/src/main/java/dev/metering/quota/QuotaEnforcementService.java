@@ -5,8 +5,13 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
+import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
+import dev.metering.meter.Aggregation;
+import dev.metering.meter.MeterDefinition;
+import dev.metering.meter.MeterDefinitions;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -66,6 +71,10 @@ public class QuotaEnforcementService {
 
 	private final QuotaObserver observer;
 
+	private final MeterDefinitions meters;
+
+	private final MeasuredCheck measured;
+
 	/**
 	 * Creates the service.
 	 * @param definitions the quota definitions (cached)
@@ -96,6 +105,30 @@ public class QuotaEnforcementService {
 	public QuotaEnforcementService(QuotaDefinitionSource definitions, LedgerReadings readings, LocalUsage local,
 			@Nullable HardQuotaBudgets leases, Clock clock, OnUnknownUsage onUnknownUsage,
 			ApplicationEventPublisher events, QuotaObserver observer) {
+		this(definitions, readings, local, leases, null, MeterDefinitions.NONE, clock, onUnknownUsage, events,
+				observer);
+	}
+
+	/**
+	 * Creates the service with quotas of defined meters: a quota on a {@code max} meter admits a
+	 * call by its value, one on a {@code unique-count} meter and one filtered on a dimension value
+	 * are admitted per event by {@code admissions}.
+	 * @param definitions the quota definitions (cached)
+	 * @param readings ledger usage readings
+	 * @param local this instance's usage not in the readings
+	 * @param leases hard-quota budgets leased from the database, or {@code null}
+	 * @param admissions where unique-count and filtered quotas are admitted, {@code null} when there
+	 * is no database for them (their usage is then unknown)
+	 * @param meters the meter definitions (a meter without one is a sum)
+	 * @param clock the clock that places checks in windows
+	 * @param onUnknownUsage what to do when a reading cannot be taken
+	 * @param events where warning events go
+	 * @param observer metrics
+	 */
+	public QuotaEnforcementService(QuotaDefinitionSource definitions, LedgerReadings readings, LocalUsage local,
+			@Nullable HardQuotaBudgets leases, @Nullable QuotaAdmissions admissions, MeterDefinitions meters,
+			Clock clock, OnUnknownUsage onUnknownUsage, ApplicationEventPublisher events, QuotaObserver observer) {
+		this.meters = meters;
 		this.definitions = definitions;
 		this.readingCheck = new ReadingCheck(readings, local, onUnknownUsage);
 		this.leases = leases;
@@ -103,6 +136,7 @@ public class QuotaEnforcementService {
 		this.onUnknownUsage = onUnknownUsage;
 		this.events = events;
 		this.observer = observer;
+		this.measured = new MeasuredCheck(this, admissions, onUnknownUsage);
 	}
 
 	/**
@@ -131,7 +165,54 @@ public class QuotaEnforcementService {
 		if (problem != null) {
 			throw new IllegalArgumentException("quantity " + problem);
 		}
-		return check(lineage, meter, quantity, at, false);
+		return check(lineage, meter, quantity, Map.of(), at, false);
+	}
+
+	/**
+	 * Checks the call that will record an event and, unless denied, reserves its quantity at
+	 * every scope of the lineage. The event's dimensions decide which filtered quotas count it,
+	 * and a {@code unique-count} meter's quotas admit it by its counted value
+	 * ({@link MeterDefinition#UNIQUE_VALUE_DIMENSION}); make the event as the recorder will
+	 * ({@code PayloadEvents}), so the reservation becomes it.
+	 * @param lineage the scopes, the tenant first, then its ancestors
+	 * @param event the event the call will record (its meter, quantity, dimensions and instant)
+	 * @return the decision; release its reservation once the usage is recorded or the call fails
+	 * @throws IllegalArgumentException for a quantity no ledger holds
+	 */
+	public QuotaDecision check(List<String> lineage, UsageEvent event) {
+		String problem = UsageEventValidator.quantityProblem(event.quantity());
+		if (problem != null) {
+			throw new IllegalArgumentException("quantity " + problem);
+		}
+		return check(lineage, event.meter(), event.quantity(), event.dimensions(), event.occurredAt(), false);
+	}
+
+	/**
+	 * Checks the call that will record several events (a payload read by several meters): each
+	 * as {@link #check(List, UsageEvent)}, all or nothing.
+	 * @param lineage the scopes, the tenant first, then its ancestors
+	 * @param events the events the call will record, at least one
+	 * @return the first denial (what the earlier events reserved is given back), else the first
+	 * event's decision holding the reservation of them all
+	 */
+	public QuotaDecision check(List<String> lineage, List<UsageEvent> events) {
+		if (events.isEmpty()) {
+			throw new IllegalArgumentException("events must hold at least one event");
+		}
+		QuotaDecision first = null;
+		List<Reservation> held = new ArrayList<>(events.size());
+		for (UsageEvent event : events) {
+			QuotaDecision decision = check(lineage, event);
+			if (!decision.allowed()) {
+				held.forEach(Reservation::release);
+				return decision;
+			}
+			held.add(decision.reservation());
+			if (first == null) {
+				first = decision;
+			}
+		}
+		return (held.size() == 1) ? first : first.withReservation(Reservation.of(held));
 	}
 
 	/**
@@ -144,7 +225,7 @@ public class QuotaEnforcementService {
 	 * @return the decision: denied when a hard quota of the lineage has nothing left
 	 */
 	public QuotaDecision checkRemaining(List<String> lineage, String meter, Instant at) {
-		return check(lineage, meter, BigDecimal.ZERO, at, true);
+		return check(lineage, meter, BigDecimal.ZERO, Map.of(), at, true);
 	}
 
 	/**
@@ -172,9 +253,22 @@ public class QuotaEnforcementService {
 			}
 			run.beginScope();
 			MeterPolicies plan = MeterPolicies.of(scope, meter, policies);
+			Aggregation aggregation = aggregationOf(meter);
 			for (QuotaPolicy policy : plan.all) {
 				QuotaWindow.Bounds bounds = policy.window().bounds(at);
 				PolicyUsage state = null;
+				if (!isSum(aggregation) || !policy.filter().isEmpty()) {
+					state = this.measured.status(plan, aggregation, policy, bounds);
+					if (state == null) {
+						run.unknown();
+						continue;
+					}
+					run.add(state);
+					if (state.exceeded() && policy.enforcement() == Enforcement.HARD) {
+						run.violate(state);
+					}
+					continue;
+				}
 				if (this.leases != null && policy.enforcement() == Enforcement.HARD) {
 					BigDecimal left = this.leases.known(plan.leaseKey(policy, bounds.start()));
 					if (left != null) {
@@ -200,8 +294,8 @@ public class QuotaEnforcementService {
 		return run.decide(lineage.get(0), meter, BigDecimal.ZERO);
 	}
 
-	private QuotaDecision check(List<String> lineage, String meter, BigDecimal quantity, Instant at,
-			boolean requireRemaining) {
+	private QuotaDecision check(List<String> lineage, String meter, BigDecimal quantity,
+			Map<String, String> dimensions, Instant at, boolean requireRemaining) {
 		if (lineage.isEmpty()) {
 			throw new IllegalArgumentException("lineage must name at least the tenant");
 		}
@@ -218,8 +312,11 @@ public class QuotaEnforcementService {
 				run = new LineageCheck();
 			}
 			run.beginScope();
-			Reservation.Part part = checkScope(run, MeterPolicies.of(scope, meter, policies), quantity, at,
-					requireRemaining);
+			MeterPolicies plan = MeterPolicies.of(scope, meter, policies);
+			Aggregation aggregation = aggregationOf(meter);
+			Reservation.Part part = (plan.filtered.length == 0 && isSum(aggregation))
+					? checkScope(run, plan, quantity, at, requireRemaining)
+					: this.measured.check(run, plan, aggregation, quantity, dimensions, at, requireRemaining);
 			if (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY) {
 				run.violateScope();
 				break;
@@ -240,6 +337,17 @@ public class QuotaEnforcementService {
 		return decision;
 	}
 
+	/** The aggregation of a meter: a meter without a definition is a sum. */
+	private Aggregation aggregationOf(String meter) {
+		MeterDefinition definition = this.meters.find(meter);
+		return (definition != null) ? definition.aggregation() : Aggregation.SUM;
+	}
+
+	/** Whether a meter's usage is a sum of quantities (count: of ones), which leases and readings hold. */
+	static boolean isSum(Aggregation aggregation) {
+		return aggregation == Aggregation.SUM || aggregation == Aggregation.COUNT;
+	}
+
 	/**
 	 * The clock the service places calls in windows with.
 	 * @return the clock
@@ -252,7 +360,7 @@ public class QuotaEnforcementService {
 	 * Checks one scope into {@code run}: hard quotas from the leased budgets, the others on readings.
 	 * @return what the scope holds for the call, {@code null} when nothing (or denied)
 	 */
-	private Reservation.@Nullable Part checkScope(LineageCheck run, MeterPolicies plan, BigDecimal quantity,
+	Reservation.@Nullable Part checkScope(LineageCheck run, MeterPolicies plan, BigDecimal quantity,
 			Instant at, boolean requireRemaining) {
 		HardQuotaBudgets leases = this.leases;
 		if (leases == null) {

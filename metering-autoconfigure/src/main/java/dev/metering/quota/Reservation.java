@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.HeldUsage;
 import dev.metering.event.UsageEvent;
+import dev.metering.event.UsagePayload;
 import dev.metering.event.UsageRecorder;
 
 /**
@@ -40,6 +41,37 @@ public final class Reservation implements HeldUsage {
 	/** Takes the array as it is: the caller hands over a fresh one. */
 	Reservation(Part[] parts) {
 		this.parts = parts;
+	}
+
+	/**
+	 * One reservation of what several reservations hold (a call that records several events):
+	 * each event takes over its own part, releasing it releases them all.
+	 * @param reservations the reservations
+	 * @return their union
+	 */
+	public static Reservation of(List<Reservation> reservations) {
+		List<Part> parts = new java.util.ArrayList<>();
+		for (Reservation reservation : reservations) {
+			parts.addAll(java.util.Arrays.asList(reservation.parts));
+		}
+		return parts.isEmpty() ? NONE : new Reservation(parts);
+	}
+
+	/**
+	 * Records the call's payload with this reservation: each event the meters make of it takes
+	 * over its part as the writer accepts it; then what is left is released.
+	 * @param recorder the recorder
+	 * @param payload the call's payload
+	 * @throws dev.metering.event.InvalidUsageEventException if an event is invalid
+	 * @throws dev.metering.event.UsageNotRecordedException if the kit could not take them all
+	 */
+	public void record(UsageRecorder recorder, UsagePayload payload) {
+		try {
+			recorder.record(payload, this);
+		}
+		finally {
+			release();
+		}
 	}
 
 	/**
@@ -133,6 +165,11 @@ public final class Reservation implements HeldUsage {
 
 		final @Nullable HardQuotaBudgets leases;
 
+		/** The sum windows this part raised in the database, given back with it. */
+		final List<QuotaAdmissions.Request> admitted;
+
+		final @Nullable QuotaAdmissions admissions;
+
 		private static final AtomicIntegerFieldUpdater<Part> DONE = AtomicIntegerFieldUpdater.newUpdater(Part.class,
 				"done");
 
@@ -141,6 +178,12 @@ public final class Reservation implements HeldUsage {
 
 		Part(String scope, String meter, @Nullable MeterUsage usage, long hour, BigDecimal quantity,
 				List<HardQuotaBudgets.Take> takes, @Nullable HardQuotaBudgets leases) {
+			this(scope, meter, usage, hour, quantity, takes, leases, List.of(), null);
+		}
+
+		Part(String scope, String meter, @Nullable MeterUsage usage, long hour, BigDecimal quantity,
+				List<HardQuotaBudgets.Take> takes, @Nullable HardQuotaBudgets leases,
+				List<QuotaAdmissions.Request> admitted, @Nullable QuotaAdmissions admissions) {
 			this.scope = scope;
 			this.meter = meter;
 			this.usage = usage;
@@ -148,6 +191,8 @@ public final class Reservation implements HeldUsage {
 			this.quantity = quantity;
 			this.takes = takes;
 			this.leases = leases;
+			this.admitted = admitted;
+			this.admissions = admissions;
 		}
 
 		/** Marks the part done; {@code true} for the one caller that did. */
@@ -166,6 +211,9 @@ public final class Reservation implements HeldUsage {
 				for (HardQuotaBudgets.Take take : this.takes) {
 					this.leases.giveBack(take.budget(), take.quantity());
 				}
+			}
+			if (this.admissions != null && !this.admitted.isEmpty()) {
+				this.admissions.giveBack(this.admitted);
 			}
 		}
 

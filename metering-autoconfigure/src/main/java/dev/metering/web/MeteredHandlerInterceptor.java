@@ -72,8 +72,9 @@ public class MeteredHandlerInterceptor implements HandlerInterceptor {
 	public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler)
 			throws Exception {
 		MeteredOperation operation = operationOf(handler);
-		// A tenant expression needs the arguments: the method interceptor checks those calls.
-		if (operation == null || !operation.enforce() || operation.tenant() != null) {
+		// A tenant expression or data need the arguments: the method interceptor checks those calls,
+		// still before the method body runs.
+		if (operation == null || !operation.enforce() || operation.tenant() != null || operation.data() != null) {
 			return true;
 		}
 		MeteredRequest metered = MeteringFilter.meteredRequest(request);

@@ -15,3 +15,5 @@ DROP TABLE IF EXISTS metering_quota_allocation;
 DROP TABLE IF EXISTS metering_meter_rollup;
 DROP TABLE IF EXISTS metering_meter_group;
 DROP TABLE IF EXISTS metering_meter_distinct;
+DROP TABLE IF EXISTS metering_quota_distinct;
+DROP TABLE IF EXISTS metering_quota_admission;

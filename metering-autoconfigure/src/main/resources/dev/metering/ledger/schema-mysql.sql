@@ -63,7 +63,8 @@ CREATE TABLE IF NOT EXISTS metering_plan_quota (
     enforcement    VARCHAR(8)     NOT NULL,
     soft_threshold DOUBLE,
     updated_at     DATETIME(6)    NOT NULL,
-    CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, quota_window)
+    filter_key     VARCHAR(255)   DEFAULT '' NOT NULL,
+    CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, filter_key, quota_window)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 -- Tenants: plan, exempt, parent, billing attribution, exempt descendants; NULL = as configured,
 -- '' in parent_id / billing_attribution = none (a root / pays for itself) whatever the configuration says.
@@ -93,7 +94,8 @@ CREATE TABLE IF NOT EXISTS metering_tenant_quota (
     enforcement    VARCHAR(8)     NOT NULL,
     soft_threshold DOUBLE,
     updated_at     DATETIME(6)    NOT NULL,
-    CONSTRAINT metering_tenant_quota_pk PRIMARY KEY (tenant_id, meter, quota_window)
+    filter_key     VARCHAR(255)   DEFAULT '' NOT NULL,
+    CONSTRAINT metering_tenant_quota_pk PRIMARY KEY (tenant_id, meter, filter_key, quota_window)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 -- Who changed which runtime definition when, old value -> new value (NULL = absent).
 CREATE TABLE IF NOT EXISTS metering_quota_audit (
@@ -187,4 +189,26 @@ CREATE TABLE IF NOT EXISTS metering_meter_distinct (
     first_seen       DATETIME(6) NOT NULL,
     PRIMARY KEY (tenant_id, meter, billing_scope_id, period_start, group_key, distinct_value),
     KEY metering_meter_distinct_scope_ix (billing_scope_id, meter, period_start)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Quotas admitted per event in the database (unique-count quotas, and quotas filtered on a dimension):
+-- one row per (scope, meter, filter, window) whose 'used' a check raises under a row lock, in the
+-- same transaction as it inserts a distinct value. Invariant: used = the number of distinct values
+-- of the row (unique-count) or the sum of the quantities admitted (filtered sum/count), never
+-- above the limit of a hard quota.
+CREATE TABLE IF NOT EXISTS metering_quota_admission (
+    id           BIGINT         NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    scope_id     VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    filter_key   VARCHAR(255)   NOT NULL,
+    window_kind  VARCHAR(8)     NOT NULL,
+    window_start BIGINT         NOT NULL,
+    used         DECIMAL(38, 9) NOT NULL,
+    UNIQUE KEY metering_quota_admission_uk (scope_id, meter, filter_key, window_kind, window_start)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- The distinct values a unique-count quota's window has admitted, under their admission row.
+CREATE TABLE IF NOT EXISTS metering_quota_distinct (
+    admission_id BIGINT         NOT NULL,
+    distinct_value VARCHAR(256) NOT NULL,
+    PRIMARY KEY (admission_id, distinct_value)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -62,7 +63,7 @@ final class AdminBodies {
 						.map((quota) -> new ExplainedQuota(quota.policy().name(), quota.policy().meter(),
 								quota.policy().window().id(), plain(quota.policy().limit()),
 								quota.policy().enforcement().id(), quota.policy().softThreshold(), quota.level(),
-								origin(quota.origin())))
+								origin(quota.origin()), quota.policy().filter()))
 						.toList());
 		}
 
@@ -79,11 +80,12 @@ final class AdminBodies {
 	 * @param softThreshold the warning's fraction of the limit, or {@code null}
 	 * @param level {@code plan} or {@code tenant}
 	 * @param origin where it came from
+	 * @param filter the dimension values it is limited to, empty for every event
 	 */
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 	@JsonInclude(JsonInclude.Include.ALWAYS)
 	record ExplainedQuota(String name, String meter, String window, BigDecimal limit, String enforcement,
-			@Nullable Double softThreshold, String level, String origin) {
+			@Nullable Double softThreshold, String level, String origin, Map<String, String> filter) {
 	}
 
 	/**
@@ -94,15 +96,17 @@ final class AdminBodies {
 	 * @param limit the most usage per window
 	 * @param enforcement hard, soft or monitor
 	 * @param softThreshold the warning's fraction of the limit, or {@code null}
+	 * @param filter the dimension values it is limited to, empty for every event
 	 */
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 	@JsonInclude(JsonInclude.Include.ALWAYS)
-	record Quota(String meter, String window, BigDecimal limit, String enforcement, @Nullable Double softThreshold) {
+	record Quota(String meter, String window, BigDecimal limit, String enforcement, @Nullable Double softThreshold,
+			Map<String, String> filter) {
 
 		static List<Quota> of(List<QuotaRow> rows) {
 			return rows.stream()
 				.map((row) -> new Quota(row.meter(), row.window().id(), plain(row.limit()), row.enforcement().id(),
-						row.softThreshold()))
+						row.softThreshold(), row.filter()))
 				.toList();
 		}
 

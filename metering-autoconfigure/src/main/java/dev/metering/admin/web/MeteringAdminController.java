@@ -3,6 +3,7 @@ package dev.metering.admin.web;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 
 import dev.metering.admin.InvalidDefinitionException;
 import dev.metering.admin.MeteringAdmin;
@@ -88,7 +89,7 @@ public class MeteringAdminController {
 	@DeleteMapping("/tenants/{tenant}/quotas/{meter}/{window}")
 	ResponseEntity<Void> deleteTenantQuota(HttpServletRequest request, @PathVariable String tenant,
 			@PathVariable String meter, @PathVariable String window) {
-		this.admin.deleteTenantQuota(this.access.authorize(request), tenant, meter, window);
+		this.admin.deleteTenantQuota(this.access.authorize(request), tenant, meter, filterOf(request), window);
 		return ResponseEntity.noContent().build();
 	}
 
@@ -125,8 +126,19 @@ public class MeteringAdminController {
 	@DeleteMapping("/plans/{plan}/quotas/{meter}/{window}")
 	ResponseEntity<Void> deletePlanQuota(HttpServletRequest request, @PathVariable String plan,
 			@PathVariable String meter, @PathVariable String window) {
-		this.admin.deletePlanQuota(this.access.authorize(request), plan, meter, window);
+		this.admin.deletePlanQuota(this.access.authorize(request), plan, meter, filterOf(request), window);
 		return ResponseEntity.noContent().build();
+	}
+
+	/** The filter of a quota row to delete: its query parameters {@code filter[dimension]=value}. */
+	private static Map<String, String> filterOf(HttpServletRequest request) {
+		Map<String, String> filter = new java.util.TreeMap<>();
+		request.getParameterMap().forEach((name, values) -> {
+			if (name.startsWith("filter[") && name.endsWith("]") && values.length > 0) {
+				filter.put(name.substring("filter[".length(), name.length() - 1), values[0]);
+			}
+		});
+		return filter;
 	}
 
 	@GetMapping("/audit")

@@ -58,6 +58,7 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	private final LeaseSql leases;
 
 	private final MeterSql meters;
+	private final AdmissionSql admissions;
 
 	DatabaseSql(TableNames tables, LedgerDatabase database) {
 		this.tables = tables;
@@ -67,6 +68,7 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 		this.rollup = new RollupSql(tables);
 		this.leases = new LeaseSql(tables);
 		this.meters = new MeterSql(tables);
+		this.admissions = new AdmissionSql(tables);
 	}
 
 	/** @return the table names the statements are built for */
@@ -97,6 +99,11 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	/** @return the statements of one lease window at a time */
 	public final LeaseSql leases() {
 		return this.leases;
+	}
+
+	/** @return the statements of quotas admitted per event (unique-count, filtered) */
+	public final AdmissionSql admissions() {
+		return this.admissions;
 	}
 
 	/** @return the statements of defined meters' rollups (the same on every database) */

@@ -6,7 +6,8 @@ package dev.metering.internal.sql;
  */
 public final class DefinitionSql {
 
-	private static final String QUOTA_COLUMNS = "meter, quota_window, quota_limit, enforcement, soft_threshold";
+	private static final String QUOTA_COLUMNS = "meter, quota_window, quota_limit, enforcement, soft_threshold, "
+			+ "filter_key";
 
 	public final String selectPlan;
 
@@ -84,14 +85,15 @@ public final class DefinitionSql {
 		this.insertPlan = "INSERT INTO " + plan + " (name, description, created_at, updated_at) VALUES (?, ?, ?, ?)";
 		this.updatePlan = "UPDATE " + plan + " SET description = ?, updated_at = ? WHERE name = ?";
 		this.deletePlan = "DELETE FROM " + plan + " WHERE name = ?";
-		this.selectPlanQuotas = "SELECT " + QUOTA_COLUMNS + " FROM " + planQuota + " WHERE plan = ? ORDER BY meter, quota_window";
+		this.selectPlanQuotas = "SELECT " + QUOTA_COLUMNS + " FROM " + planQuota + " WHERE plan = ? ORDER BY meter, filter_key, quota_window";
 		this.selectPlanQuota = "SELECT " + QUOTA_COLUMNS + " FROM " + planQuota
-				+ " WHERE plan = ? AND meter = ? AND quota_window = ?";
+				+ " WHERE plan = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
 		this.insertPlanQuota = "INSERT INTO " + planQuota + " (plan, " + QUOTA_COLUMNS
-				+ ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+				+ ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 		this.updatePlanQuota = "UPDATE " + planQuota + " SET quota_limit = ?, enforcement = ?, soft_threshold = ?, "
-				+ "updated_at = ? WHERE plan = ? AND meter = ? AND quota_window = ?";
-		this.deletePlanQuota = "DELETE FROM " + planQuota + " WHERE plan = ? AND meter = ? AND quota_window = ?";
+				+ "updated_at = ? WHERE plan = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
+		this.deletePlanQuota = "DELETE FROM " + planQuota
+				+ " WHERE plan = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
 		this.deletePlanQuotas = "DELETE FROM " + planQuota + " WHERE plan = ?";
 		this.countTenantsOnPlan = "SELECT COUNT(*) FROM " + tenant + " WHERE plan = ?";
 		String tenantColumns = "tenant_id, plan, exempt, parent_id, billing_attribution, exempt_descendants";
@@ -111,14 +113,16 @@ public final class DefinitionSql {
 		this.insertHierarchyLock = "INSERT INTO " + hierarchy + " (name, version, updated_at) VALUES ('tenants', 0, ?)";
 		this.deleteTenant = "DELETE FROM " + tenant + " WHERE tenant_id = ?";
 		this.selectTenantQuotas = "SELECT " + QUOTA_COLUMNS + " FROM " + tenantQuota
-				+ " WHERE tenant_id = ? ORDER BY meter, quota_window";
+				+ " WHERE tenant_id = ? ORDER BY meter, filter_key, quota_window";
 		this.selectTenantQuota = "SELECT " + QUOTA_COLUMNS + " FROM " + tenantQuota
-				+ " WHERE tenant_id = ? AND meter = ? AND quota_window = ?";
+				+ " WHERE tenant_id = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
 		this.insertTenantQuota = "INSERT INTO " + tenantQuota + " (tenant_id, " + QUOTA_COLUMNS
-				+ ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+				+ ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 		this.updateTenantQuota = "UPDATE " + tenantQuota + " SET quota_limit = ?, enforcement = ?, "
-				+ "soft_threshold = ?, updated_at = ? WHERE tenant_id = ? AND meter = ? AND quota_window = ?";
-		this.deleteTenantQuota = "DELETE FROM " + tenantQuota + " WHERE tenant_id = ? AND meter = ? AND quota_window = ?";
+				+ "soft_threshold = ?, updated_at = ? WHERE tenant_id = ? AND meter = ? AND filter_key = ? "
+				+ "AND quota_window = ?";
+		this.deleteTenantQuota = "DELETE FROM " + tenantQuota
+				+ " WHERE tenant_id = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
 		this.deleteTenantQuotas = "DELETE FROM " + tenantQuota + " WHERE tenant_id = ?";
 		this.insertAudit = "INSERT INTO " + audit + " (changed_at, actor, action, target, old_value, new_value) "
 				+ "VALUES (?, ?, ?, ?, ?, ?)";

@@ -99,6 +99,16 @@ public record TableNames(String prefix) {
 		return this.prefix + "quota_lease";
 	}
 
+	/** @return the windows of quotas admitted per event in the database (unique-count, filtered) */
+	public String quotaAdmission() {
+		return this.prefix + "quota_admission";
+	}
+
+	/** @return the distinct values a unique-count quota's window has admitted */
+	public String quotaDistinct() {
+		return this.prefix + "quota_distinct";
+	}
+
 	/** @return runtime plans */
 	public String plan() {
 		return this.prefix + "plan";

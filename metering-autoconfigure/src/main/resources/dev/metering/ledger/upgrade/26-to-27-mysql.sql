@@ -1,5 +1,6 @@
 -- Upgrades a metering ledger made by a version before meter definitions (issue 27): adds the
--- meter rollup tables. Safe to run again. Tables keep the 'metering_' prefix: replace it with your
+-- meter rollup tables, the tables of unique-count and filtered quotas, and the filter column of the
+-- runtime quota tables. Safe to run again. Tables keep the 'metering_' prefix: replace it with your
 -- metering.jdbc.table-prefix if you set one. Nothing else changes; existing rows stay as they are.
 -- Meters with a definition (metering.meters), folded with the rollups in the same transaction from the
 -- same ledger rows. Hourly rows per group: what every aggregation needs (sum, count, min, max, and the
@@ -46,3 +47,32 @@ CREATE TABLE IF NOT EXISTS metering_meter_distinct (
     PRIMARY KEY (tenant_id, meter, billing_scope_id, period_start, group_key, distinct_value),
     KEY metering_meter_distinct_scope_ix (billing_scope_id, meter, period_start)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Quotas admitted per event in the database (unique-count quotas, and quotas filtered on a dimension):
+-- one row per (scope, meter, filter, window) whose 'used' a check raises under a row lock, in the
+-- same transaction as it inserts a distinct value. Invariant: used = the number of distinct values
+-- of the row (unique-count) or the sum of the quantities admitted (filtered sum/count), never
+-- above the limit of a hard quota.
+CREATE TABLE IF NOT EXISTS metering_quota_admission (
+    id           BIGINT         NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    scope_id     VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    filter_key   VARCHAR(255)   NOT NULL,
+    window_kind  VARCHAR(8)     NOT NULL,
+    window_start BIGINT         NOT NULL,
+    used         DECIMAL(38, 9) NOT NULL,
+    UNIQUE KEY metering_quota_admission_uk (scope_id, meter, filter_key, window_kind, window_start)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- The distinct values a unique-count quota's window has admitted, under their admission row.
+CREATE TABLE IF NOT EXISTS metering_quota_distinct (
+    admission_id BIGINT         NOT NULL,
+    distinct_value VARCHAR(256) NOT NULL,
+    PRIMARY KEY (admission_id, distinct_value)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Runtime quotas may be limited to dimension values: a filter column (a JSON object, '' for none) in the key.
+-- MariaDB skips a column that exists; MySQL 8 has no ADD COLUMN IF NOT EXISTS: remove 'IF NOT EXISTS' for its one run.
+ALTER TABLE metering_plan_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255) DEFAULT '' NOT NULL;
+ALTER TABLE metering_plan_quota DROP PRIMARY KEY, ADD PRIMARY KEY (plan, meter, filter_key, quota_window);
+ALTER TABLE metering_tenant_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255) DEFAULT '' NOT NULL;
+ALTER TABLE metering_tenant_quota DROP PRIMARY KEY, ADD PRIMARY KEY (tenant_id, meter, filter_key, quota_window);

@@ -1,0 +1,241 @@
+package dev.metering.quota;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+import javax.sql.DataSource;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import org.jspecify.annotations.Nullable;
+
+import dev.metering.internal.sql.AdmissionSql;
+import dev.metering.internal.sql.TableNames;
+import dev.metering.ledger.MeteringTables;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.dao.PessimisticLockingFailureException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * {@link QuotaAdmissions} in the kit's database: a row per (scope, meter, filter, window) whose
+ * {@code used} an admission raises while it holds the row's lock, in one transaction with the
+ * distinct value it inserts. So the check and the raise are one step for every instance: no
+ * number of instances can admit the (limit+1)-th distinct value, or pass a filtered hard limit.
+ * <p>
+ * A distinct value this instance has seen admitted is remembered for its window: a call of a
+ * value already counted (the same user again) is admitted without the database, as it always
+ * would be. Rows of windows that ended more than a month ago are deleted now and then.
+ */
+public final class JdbcQuotaAdmissions implements QuotaAdmissions {
+
+	/** Rows are kept this long after their window started: a month is the longest window. */
+	private static final Duration KEEP = Duration.ofDays(63);
+
+	private static final Duration CLEAN_EVERY = Duration.ofHours(1);
+
+	/** Runs of an admission that a deadlock rolled back, before the failure is the caller's. */
+	private static final int ATTEMPTS = 5;
+
+	private final JdbcTemplate jdbc;
+
+	private final TransactionTemplate transactions;
+
+	private final AdmissionSql sql;
+
+	private final Clock clock;
+
+	/** Distinct values known admitted, by window: such a call needs no database. */
+	private final Cache<DistinctKey, Boolean> admitted;
+
+	/** Windows whose row exists, with the usage this instance saw last: its insert is skipped. */
+	private final Cache<WindowKey, BigDecimal> rows;
+
+	private volatile long nextCleanMillis;
+
+	/**
+	 * Creates the admissions.
+	 * @param dataSource the kit's database
+	 * @param tables the kit's table names
+	 * @param clock the clock deciding which rows have ended
+	 */
+	public JdbcQuotaAdmissions(DataSource dataSource, MeteringTables tables, Clock clock) {
+		this.jdbc = new JdbcTemplate(dataSource);
+		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		this.sql = new AdmissionSql(new TableNames(tables.prefix()));
+		this.clock = clock;
+		this.admitted = Caffeine.newBuilder().maximumSize(200_000).expireAfterAccess(Duration.ofHours(2)).build();
+		this.rows = Caffeine.newBuilder().maximumSize(50_000).expireAfterAccess(Duration.ofHours(2)).build();
+	}
+
+	@Override
+	public Outcome admit(List<Request> requests) {
+		Outcome known = knownAdmitted(requests);
+		if (known != null) {
+			return known;
+		}
+		cleanNowAndThen();
+		Integer[] order = new Integer[requests.size()];
+		for (int i = 0; i < order.length; i++) {
+			order[i] = i;
+			ensureRow(requests.get(i).key());
+		}
+		// Windows are locked in one order by every instance: two admissions never wait on each other's rows.
+		Arrays.sort(order, Comparator.comparing((Integer i) -> requests.get(i).key().lockOrder()));
+		Outcome outcome = null;
+		for (int attempt = 1; outcome == null; attempt++) {
+			try {
+				outcome = admitOnce(requests, order);
+			}
+			catch (PessimisticLockingFailureException ex) {
+				// A deadlock among range locks (InnoDB) rolled this admission back whole: it is safe to run again.
+				if (attempt == ATTEMPTS) {
+					throw ex;
+				}
+			}
+		}
+		for (int i = 0; i < requests.size(); i++) {
+			this.rows.put(requests.get(i).key(), outcome.used().get(i));
+		}
+		if (outcome.admitted()) {
+			for (Request request : requests) {
+				if (request.distinctValue() != null) {
+					this.admitted.put(new DistinctKey(request.key(), request.distinctValue()), Boolean.TRUE);
+				}
+			}
+		}
+		return outcome;
+	}
+
+	/** One transaction of an admission: the windows locked in {@code order}, raised all or none. */
+	private Outcome admitOnce(List<Request> requests, Integer[] order) {
+		Outcome outcome = this.transactions.execute((status) -> {
+			BigDecimal[] before = new BigDecimal[order.length];
+			BigDecimal[] after = new BigDecimal[order.length];
+			List<Integer> refused = new ArrayList<>();
+			for (int i : order) {
+				Request request = requests.get(i);
+				WindowKey key = request.key();
+				Map<String, Object> row = this.jdbc.queryForMap(this.sql.lockWindow, key.scope(), key.meter(),
+						key.filterKey(), key.window().id(), key.start().getEpochSecond());
+				long id = ((Number) row.get("id")).longValue();
+				BigDecimal used = (BigDecimal) row.get("used");
+				before[i] = used;
+				after[i] = used;
+				BigDecimal add = add(request, id);
+				if (add.signum() == 0 && request.distinctValue() != null) {
+					continue;
+				}
+				boolean over = (request.quantity().signum() == 0 && request.distinctValue() == null)
+						? used.compareTo(request.policy().limit()) >= 0
+						: used.add(add).compareTo(request.policy().limit()) > 0;
+				if (request.hard() && over) {
+					refused.add(i);
+					continue;
+				}
+				if (add.signum() != 0) {
+					if (request.distinctValue() != null) {
+						this.jdbc.update(this.sql.insertDistinct, id, request.distinctValue());
+					}
+					this.jdbc.update(this.sql.addUsed, add, id);
+					after[i] = used.add(add);
+				}
+			}
+			if (!refused.isEmpty()) {
+				status.setRollbackOnly();
+				return new Outcome(false, Arrays.asList(before), Arrays.asList(before), refused);
+			}
+			return new Outcome(true, Arrays.asList(after), Arrays.asList(before), List.of());
+		});
+		return java.util.Objects.requireNonNull(outcome, "outcome");
+	}
+
+	/** What a request adds to its window: 1 for a new distinct value, 0 for one admitted before. */
+	private BigDecimal add(Request request, long id) {
+		String value = request.distinctValue();
+		if (value == null) {
+			return request.quantity();
+		}
+		boolean present = !this.jdbc.queryForList(this.sql.lockDistinct, id, value).isEmpty();
+		return present ? BigDecimal.ZERO : BigDecimal.ONE;
+	}
+
+	/**
+	 * The outcome of a call whose every request is a distinct value this instance saw admitted:
+	 * counted already, so admitted whatever the limit; {@code null} when the database must decide.
+	 */
+	private @Nullable Outcome knownAdmitted(List<Request> requests) {
+		for (Request request : requests) {
+			String value = request.distinctValue();
+			if (value == null || this.admitted.getIfPresent(new DistinctKey(request.key(), value)) == null) {
+				return null;
+			}
+		}
+		List<BigDecimal> used = new ArrayList<>(requests.size());
+		for (Request request : requests) {
+			// As this instance saw it last: the call adds nothing, a status read asks the database.
+			BigDecimal last = this.rows.getIfPresent(request.key());
+			if (last == null) {
+				return null;
+			}
+			used.add(last);
+		}
+		return new Outcome(true, used, used, List.of());
+	}
+
+	private void ensureRow(WindowKey key) {
+		if (this.rows.getIfPresent(key) != null) {
+			return;
+		}
+		try {
+			this.jdbc.update(this.sql.insertWindow, key.scope(), key.meter(), key.filterKey(), key.window().id(),
+					key.start().getEpochSecond());
+		}
+		catch (DuplicateKeyException ex) {
+			// Another call or instance made it first: the row is what we need.
+		}
+		this.rows.put(key, BigDecimal.ZERO);
+	}
+
+	@Override
+	public void giveBack(List<Request> requests) {
+		for (Request request : requests) {
+			if (request.distinctValue() == null && request.quantity().signum() != 0) {
+				WindowKey key = request.key();
+				this.jdbc.update(this.sql.addUsedByKey, request.quantity().negate(), key.scope(), key.meter(),
+						key.filterKey(), key.window().id(), key.start().getEpochSecond());
+			}
+		}
+	}
+
+	@Override
+	public BigDecimal used(WindowKey key) {
+		List<BigDecimal> used = this.jdbc.queryForList(this.sql.selectUsed, BigDecimal.class, key.scope(), key.meter(),
+				key.filterKey(), key.window().id(), key.start().getEpochSecond());
+		return used.isEmpty() ? BigDecimal.ZERO : used.get(0);
+	}
+
+	/** Deletes the rows of windows long ended, at most once an hour per instance. */
+	private void cleanNowAndThen() {
+		long now = this.clock.millis();
+		if (now < this.nextCleanMillis) {
+			return;
+		}
+		this.nextCleanMillis = now + CLEAN_EVERY.toMillis();
+		long before = (now - KEEP.toMillis()) / 1000;
+		this.jdbc.update(this.sql.deleteEndedDistinct, before);
+		this.jdbc.update(this.sql.deleteEndedWindows, before);
+	}
+
+	private record DistinctKey(WindowKey window, String value) {
+	}
+
+}
