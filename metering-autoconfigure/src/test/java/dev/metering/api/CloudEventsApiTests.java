@@ -176,6 +176,37 @@ class CloudEventsApiTests {
 		});
 	}
 
+	@Test
+	void aBatchTheBufferCannotTakeIsAnswered503NamingTheCloudEventsTakenAndWhereToRetryFrom() {
+		String batch = CloudEventsFixture.batch(CloudEventsFixture.completions("acme", "full", 1000,
+				new java.util.Random(3), Instant.now()));
+		try (TestSchema schema = TestDatabase.H2.newSchema()) {
+			CloudEventsFixture.runner(schema)
+				.withPropertyValues("metering.writer.capacity=1", "metering.writer.overflow=drop")
+				.run((context) -> {
+					MockMvc mvc = MockMvcBuilders.webAppContextSetup((WebApplicationContext) context).build();
+					String problem = send(mvc, BATCH, batch).andExpect(status().isServiceUnavailable())
+						.andExpect(header().exists("Retry-After"))
+						.andReturn()
+						.getResponse()
+						.getContentAsString();
+					int recorded = com.jayway.jsonpath.JsonPath.<Integer>read(problem, "$.recorded");
+					assertThat(recorded).isLessThan(1000);
+					assertThat(com.jayway.jsonpath.JsonPath.<Integer>read(problem, "$.not_recorded"))
+						.isEqualTo(1000 - recorded);
+					assertThat(com.jayway.jsonpath.JsonPath.<Integer>read(problem, "$.first_not_recorded"))
+						.isEqualTo(recorded);
+					flush(context);
+					// Each CloudEvent makes an llm.tokens then an llm.completions event: the first one
+					// not taken whole may have left its llm.tokens event.
+					String rows = "SELECT COUNT(*) FROM " + schema.tables().usageEvent() + " WHERE meter = ?";
+					assertThat(schema.jdbc().queryForObject(rows, Long.class, "llm.completions")).isEqualTo(recorded);
+					assertThat(schema.jdbc().queryForObject(rows, Long.class, "llm.tokens")).isBetween((long) recorded,
+							recorded + 1L);
+				});
+		}
+	}
+
 	private interface Body {
 
 		void run(MockMvc mvc, TestSchema schema, ApplicationContext context) throws Exception;
