@@ -5,6 +5,7 @@ import java.time.Clock;
 import javax.sql.DataSource;
 
 import dev.metering.ledger.MeteringTables;
+import dev.metering.meter.MeterDefinitions;
 import dev.metering.rollup.RollupJob;
 import dev.metering.rollup.RollupScheduler;
 import dev.metering.rollup.RollupSettings;
@@ -43,10 +44,10 @@ public final class MeteringRollupAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	RollupJob meteringRollupJob(DataSource dataSource, MeteringJdbcProperties jdbc, MeteringRollupProperties rollup,
-			MeteringTables tables, ObjectProvider<Clock> clock) {
+			MeteringTables tables, ObjectProvider<Clock> clock, ObjectProvider<MeterDefinitions> meters) {
 		return new RollupJob(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables,
 				new RollupSettings(rollup.getBatchSize(), rollup.getGapTimeout()),
-				clock.getIfAvailable(Clock::systemUTC));
+				clock.getIfAvailable(Clock::systemUTC), () -> meters.getIfAvailable(() -> MeterDefinitions.NONE));
 	}
 
 	@Bean

@@ -69,6 +69,21 @@ public record MeteringTables(String prefix) {
 		return names().usageUserRollup();
 	}
 
+	/** Hourly rollups of defined meters, per group. */
+	public String meterRollup() {
+		return names().meterRollup();
+	}
+
+	/** The groups of each tenant's meter per month, at most its max-groups. */
+	public String meterGroup() {
+		return names().meterGroup();
+	}
+
+	/** The distinct values of unique-count meters per tenant, billing scope, month and group. */
+	public String meterDistinct() {
+		return names().meterDistinct();
+	}
+
 	/** The rollup's progress: its watermark, one row per rollup. */
 	public String rollupState() {
 		return names().rollupState();

@@ -45,6 +45,12 @@ public record MeterDefinition(String name, Aggregation aggregation, String event
 	/** The most {@code max-groups} may be. */
 	public static final int MAX_MAX_GROUPS = 100_000;
 
+	/**
+	 * The most distinct values a unique-count meter keeps per tenant, billing scope, UTC month and
+	 * group; a further value of that month is not kept, so the month's count stops there.
+	 */
+	public static final int MAX_DISTINCT_VALUES = 1_000_000;
+
 	/** The most dimensions one meter may be grouped by. */
 	public static final int MAX_GROUP_BY = 8;
 
@@ -152,6 +158,16 @@ public record MeterDefinition(String name, Aggregation aggregation, String event
 	 */
 	public boolean ungrouped() {
 		return this.groupBy.isEmpty();
+	}
+
+	/**
+	 * The overflow group: every dimension of the group-by at {@link #OVERFLOW_GROUP_VALUE}.
+	 * @return the overflow group's values, in order; empty for an ungrouped meter
+	 */
+	public Map<String, String> overflowGroup() {
+		Map<String, String> overflow = new LinkedHashMap<>();
+		this.groupBy.keySet().forEach((dimension) -> overflow.put(dimension, OVERFLOW_GROUP_VALUE));
+		return overflow;
 	}
 
 	/**

@@ -56,7 +56,7 @@ final class DatabaseFold {
 		long[] countAndMax = this.jdbc.queryForObject(this.sql.countNewRowsSql(),
 				(rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }, watermark, limit);
 		if (countAndMax == null || countAndMax[0] == 0) {
-			return new Folded(watermark, 0, false);
+			return new Folded(watermark, 0, false, List.of());
 		}
 		int count = (int) countAndMax[0];
 		List<long[]> ranges;
@@ -68,13 +68,13 @@ final class DatabaseFold {
 		else {
 			ranges = contiguousRanges(watermark, limit, gaps, now);
 			if (ranges.isEmpty()) {
-				return new Folded(watermark, 0, false);
+				return new Folded(watermark, 0, false, List.of());
 			}
 			highest = ranges.get(ranges.size() - 1)[1];
 			count = ranges.stream().mapToInt((range) -> (int) (range[1] - range[0] + 1)).sum();
 		}
 		foldRanges(ranges, now, true);
-		return new Folded(highest, count, false);
+		return new Folded(highest, count, false, ranges);
 	}
 
 	/**
@@ -137,13 +137,16 @@ final class DatabaseFold {
 				Long folded = this.jdbc.queryForObject(postgres.foldSumsSql(), Long.class, watermark + 1,
 						lastFirst, this.dialect.timestamp(now), this.dialect.timestamp(now));
 				this.jdbc.update(postgres.deleteSumsSql(), end);
-				return new Folded(end, (folded != null) ? folded.intValue() : 0, true);
+				// Every id of the runs exists: each run holds exactly the ids its batch took.
+				return new Folded(end, (folded != null) ? folded.intValue() : 0, true,
+						List.<long[]>of(new long[] { watermark + 1, end }));
 			}
 			if (!runs.isEmpty()) {
 				bound = runs.get(0)[0] - 1;
 			}
 		}
 		long[] countAndMax = new long[2];
+		List<long[]> skipped = new ArrayList<>();
 		this.jdbc.query(postgres.foldBatchSql(), (rs) -> {
 			long gapStart = rs.getLong(3);
 			if (rs.wasNull()) {
@@ -153,11 +156,13 @@ final class DatabaseFold {
 			else {
 				// Ids skipped over: not committed yet, or never to be. Wait for them.
 				gaps.open(gapStart, rs.getLong(4), now);
+				skipped.add(new long[] { gapStart, rs.getLong(4) });
 			}
 		}, watermark, bound, limit, this.dialect.timestamp(now), this.dialect.timestamp(now), watermark, watermark,
 				watermark);
 		int count = (int) countAndMax[0];
 		long highest = (count == 0) ? watermark : countAndMax[1];
+		List<long[]> folded = (count == 0) ? List.of() : between(watermark + 1, highest, skipped);
 		boolean bounded = bound != Long.MAX_VALUE;
 		if (bounded && count < limit && highest < bound) {
 			// Every visible row before the next run of sums was read: the ids left are not committed
@@ -168,7 +173,25 @@ final class DatabaseFold {
 		if (sums && highest > watermark) {
 			this.jdbc.update(postgres.deleteSumsSql(), highest);
 		}
-		return new Folded(highest, count, bounded);
+		return new Folded(highest, count, bounded, folded);
+	}
+
+	/** The ids of {@code [from, to]} outside the skipped runs, as inclusive ranges. */
+	private static List<long[]> between(long from, long to, List<long[]> skipped) {
+		List<long[]> sorted = new ArrayList<>(skipped);
+		sorted.sort(java.util.Comparator.comparingLong((long[] run) -> run[0]));
+		List<long[]> ranges = new ArrayList<>();
+		long next = from;
+		for (long[] run : sorted) {
+			if (run[0] > next) {
+				ranges.add(new long[] { next, run[0] - 1 });
+			}
+			next = Math.max(next, run[1] + 1);
+		}
+		if (next <= to) {
+			ranges.add(new long[] { next, to });
+		}
+		return ranges;
 	}
 
 	/** Reads the ids above the watermark; each run of ids is a range, each skip a new gap. */
@@ -202,8 +225,10 @@ final class DatabaseFold {
 	 * @param count how many rows were folded
 	 * @param more whether ids beyond the watermark wait for the next fold whatever the count (the
 	 * fold stopped at a run of batch sums, or folded one)
+	 * @param ranges the ids folded, as inclusive ranges every id of which exists (the defined
+	 * meters' fold reads them again)
 	 */
-	record Folded(long watermark, int count, boolean more) {
+	record Folded(long watermark, int count, boolean more, List<long[]> ranges) {
 
 	}
 

@@ -11,6 +11,9 @@ final class NewRows {
 
 	private boolean more;
 
+	/** The ids the database folded, as inclusive ranges. */
+	private java.util.List<long[]> ranges = java.util.List.of();
+
 	NewRows(long watermark) {
 		this.watermark = watermark;
 	}
@@ -20,7 +23,8 @@ final class NewRows {
 		this.count++;
 	}
 
-	void seenInDatabase(long highest, int count, boolean more) {
+	void seenInDatabase(long highest, int count, boolean more, java.util.List<long[]> ranges) {
+		this.ranges = ranges;
 		this.watermark = highest;
 		this.count += count;
 		this.foldedInDatabase += count;
@@ -30,6 +34,10 @@ final class NewRows {
 	/** Whether ids beyond the watermark wait for the next batch, however many rows this one had. */
 	boolean more() {
 		return this.more;
+	}
+
+	java.util.List<long[]> ranges() {
+		return this.ranges;
 	}
 
 	long foldedInDatabase() {

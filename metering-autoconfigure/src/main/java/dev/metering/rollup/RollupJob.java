@@ -26,6 +26,7 @@ import dev.metering.internal.sql.PostgresSql;
 import dev.metering.internal.sql.RollupSql;
 import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
+import dev.metering.meter.MeterDefinitions;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.dao.DuplicateKeyException;
@@ -116,6 +117,9 @@ public class RollupJob {
 
 	private volatile boolean stateCreated;
 
+	/** The meter definitions: a defined meter's rows are also folded into its group rollups. */
+	private final Supplier<MeterDefinitions> meters;
+
 	/** False only to measure the former in-Java fold of new rows against the fold in the database. */
 	private final boolean foldInDatabase;
 
@@ -129,11 +133,32 @@ public class RollupJob {
 	 */
 	public RollupJob(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables,
 			RollupSettings settings, Clock clock) {
-		this(dataSource, database, tables, settings, clock, true);
+		this(dataSource, database, tables, settings, clock, () -> MeterDefinitions.NONE);
+	}
+
+	/**
+	 * A job over the ledger of a DataSource that also folds the defined meters' rows into their
+	 * group rollups and distinct values ({@code metering.meters}).
+	 * @param dataSource the DataSource of the ledger
+	 * @param database supplies the database (called once, on the first run)
+	 * @param tables the table names
+	 * @param settings batch size and gap timeout
+	 * @param clock the clock of gap ages and lag
+	 * @param meters the meter definitions in force at each batch
+	 */
+	public RollupJob(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables,
+			RollupSettings settings, Clock clock, Supplier<MeterDefinitions> meters) {
+		this(dataSource, database, tables, settings, clock, true, meters);
 	}
 
 	RollupJob(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables, RollupSettings settings,
 			Clock clock, boolean foldInDatabase) {
+		this(dataSource, database, tables, settings, clock, foldInDatabase, () -> MeterDefinitions.NONE);
+	}
+
+	RollupJob(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables, RollupSettings settings,
+			Clock clock, boolean foldInDatabase, Supplier<MeterDefinitions> meters) {
+		this.meters = meters;
 		this.foldInDatabase = foldInDatabase;
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.database = SingletonSupplier.of(database);
@@ -277,6 +302,7 @@ public class RollupJob {
 			this.dialect.get().upsert(this.jdbc, fold.deltas(), now);
 			new DatabaseFold(this.jdbc, this.sql.obtain()).foldUsers(fold.idRanges(), now);
 		}
+		foldMeters(fold.idRanges(), rows.ranges(), now);
 		long events = fold.events() + rows.foldedInDatabase();
 		writeGaps(sql, before, after);
 		if (moved || events > 0 || !after.equals(before)) {
@@ -285,6 +311,18 @@ public class RollupJob {
 		}
 		return new Batch(events, rows.watermark(), after.size(), gaps.expired(),
 				rows.more() || rows.count() >= this.settings.batchSize());
+	}
+
+	/** The defined meters' rows of what this batch folded, in its transaction (nothing without definitions). */
+	private void foldMeters(List<long[]> inJava, List<long[]> inDatabase, Instant now) {
+		MeterDefinitions definitions = this.meters.get();
+		if (definitions.all().isEmpty() || (inJava.isEmpty() && inDatabase.isEmpty())) {
+			return;
+		}
+		List<long[]> ranges = new ArrayList<>(inJava.size() + inDatabase.size());
+		ranges.addAll(inJava);
+		ranges.addAll(inDatabase);
+		new MeterFold(this.jdbc, this.sql.obtain(), definitions).fold(ranges, now);
 	}
 
 	private void recheckGaps(LedgerDatabase sql, List<IdGap> before, Fold fold, GapSet gaps) {
@@ -325,7 +363,7 @@ public class RollupJob {
 		DatabaseFold.Folded folded = new DatabaseFold(this.jdbc, this.sql.obtain()).foldAbove(watermark,
 				this.settings.batchSize(), gaps, now, sums());
 		NewRows rows = new NewRows(watermark);
-		rows.seenInDatabase(folded.watermark(), folded.count(), folded.more());
+		rows.seenInDatabase(folded.watermark(), folded.count(), folded.more(), folded.ranges());
 		return rows;
 	}
 

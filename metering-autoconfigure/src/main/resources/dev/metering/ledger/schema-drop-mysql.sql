@@ -12,3 +12,6 @@ DROP TABLE IF EXISTS metering_tenant_hierarchy;
 DROP TABLE IF EXISTS metering_quota_audit;
 DROP TABLE IF EXISTS metering_quota_lease;
 DROP TABLE IF EXISTS metering_quota_allocation;
+DROP TABLE IF EXISTS metering_meter_rollup;
+DROP TABLE IF EXISTS metering_meter_group;
+DROP TABLE IF EXISTS metering_meter_distinct;

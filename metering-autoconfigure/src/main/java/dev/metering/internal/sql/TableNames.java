@@ -64,6 +64,21 @@ public record TableNames(String prefix) {
 		return this.prefix + "usage_user_rollup";
 	}
 
+	/** @return the hourly rollups of defined meters, per group */
+	public String meterRollup() {
+		return this.prefix + "meter_rollup";
+	}
+
+	/** @return the groups of each tenant's meter per month (max-groups) */
+	public String meterGroup() {
+		return this.prefix + "meter_group";
+	}
+
+	/** @return the distinct values of unique-count meters per month */
+	public String meterDistinct() {
+		return this.prefix + "meter_distinct";
+	}
+
 	/** @return the rollup's progress, one row per rollup */
 	public String rollupState() {
 		return this.prefix + "rollup_state";

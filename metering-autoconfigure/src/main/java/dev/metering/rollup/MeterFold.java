@@ -1,0 +1,422 @@
+package dev.metering.rollup;
+
+import java.math.BigDecimal;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import dev.metering.internal.json.DimensionsJson;
+import dev.metering.internal.sql.DatabaseSql;
+import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.MeterSql;
+import dev.metering.meter.Aggregation;
+import dev.metering.meter.GroupKey;
+import dev.metering.meter.MeterDefinition;
+import dev.metering.meter.MeterDefinitions;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Folds the ledger rows of defined meters into their hourly group rollups and, for unique-count
+ * meters, their monthly distinct values: over the exact id ranges the rollup batch folded, in
+ * its transaction, so both commit with the watermark or not at all and every row is folded once.
+ * <p>
+ * Over 350 lines: one batch's read, group choice (max-groups), merge and writes share their keys
+ * and read best together.
+ * <p>
+ * The rows are aggregated in Java by (tenant, meter, billing scope, hour, group), then merged
+ * with the stored rows and written back by primary key: only this fold writes these tables, and
+ * the batch holds the progress row's lock, so nothing writes between the read and the write.
+ * Groups beyond a meter's {@code max-groups} in a tenant's month are counted under the overflow
+ * group, in the order their first events have in the ledger. Meters without a definition are not
+ * read at all: their rows keep the rollup's one path.
+ */
+final class MeterFold {
+
+	private static final Log logger = LogFactory.getLog(MeterFold.class);
+
+	/** Id ranges per read (two parameters each). */
+	private static final int RANGES_PER_STATEMENT = 100;
+
+	/** Hour keys per read of stored rollups (four parameters each). */
+	private static final int KEYS_PER_STATEMENT = 100;
+
+	/** Values per read of stored distinct values. */
+	private static final int VALUES_PER_STATEMENT = 500;
+
+	private final JdbcTemplate jdbc;
+
+	private final LedgerDatabase dialect;
+
+	private final MeterSql sql;
+
+	private final MeterDefinitions definitions;
+
+	MeterFold(JdbcTemplate jdbc, DatabaseSql sql, MeterDefinitions definitions) {
+		this.jdbc = jdbc;
+		this.dialect = sql.database();
+		this.sql = sql.meters();
+		this.definitions = definitions;
+	}
+
+	/**
+	 * Folds the defined meters' rows of id ranges the batch folded.
+	 * @param ranges inclusive id ranges, every id of which exists and none folded before
+	 * @param now the {@code updated_at} of the rows written
+	 * @return how many ledger rows of defined meters were folded
+	 */
+	long fold(List<long[]> ranges, Instant now) {
+		List<MeterDefinition> all = this.definitions.all();
+		if (all.isEmpty() || ranges.isEmpty()) {
+			return 0;
+		}
+		Rows rows = new Rows();
+		List<String> meters = all.stream().map(MeterDefinition::name).toList();
+		for (int from = 0; from < ranges.size(); from += RANGES_PER_STATEMENT) {
+			List<long[]> chunk = ranges.subList(from, Math.min(ranges.size(), from + RANGES_PER_STATEMENT));
+			Object[] args = new Object[chunk.size() * 2 + meters.size()];
+			for (int i = 0; i < chunk.size(); i++) {
+				args[2 * i] = chunk.get(i)[0];
+				args[2 * i + 1] = chunk.get(i)[1];
+			}
+			for (int i = 0; i < meters.size(); i++) {
+				args[2 * chunk.size() + i] = meters.get(i);
+			}
+			String statement = this.sql.ledgerRows(chunk.size(), meters.size());
+			this.jdbc.query((connection) -> {
+				PreparedStatement prepared = connection.prepareStatement(statement);
+				for (int i = 0; i < args.length; i++) {
+					prepared.setObject(i + 1, args[i]);
+				}
+				prepared.setFetchSize(5_000);
+				return prepared;
+			}, rows::add);
+		}
+		if (rows.events == 0) {
+			return 0;
+		}
+		Map<GroupOfMonth, String> chosen = chooseGroups(rows);
+		writeRollups(rows, chosen, now);
+		writeDistinct(rows, chosen);
+		return rows.events;
+	}
+
+	/**
+	 * The key each group of the batch is folded under: its own, or the overflow group's when its
+	 * tenant's meter already has {@code max-groups} groups that month.
+	 */
+	private Map<GroupOfMonth, String> chooseGroups(Rows rows) {
+		Map<GroupOfMonth, String> chosen = new HashMap<>();
+		Map<MeterOfMonth, List<GroupOfMonth>> byMonth = new HashMap<>();
+		rows.groups.keySet().forEach((group) -> byMonth.computeIfAbsent(group.meter(), (m) -> new ArrayList<>()).add(group));
+		List<Object[]> inserts = new ArrayList<>();
+		byMonth.forEach((month, groups) -> {
+			MeterDefinition definition = this.definitions.find(month.meter());
+			if (definition == null || definition.ungrouped()) {
+				groups.forEach((group) -> chosen.put(group, group.key()));
+				return;
+			}
+			Map<String, String> overflowValues = definition.overflowGroup();
+			String overflow = GroupKey.of(overflowValues);
+			rows.groupValues.put(overflow, DimensionsJson.encode(overflowValues));
+			Set<String> known = new HashSet<>(this.jdbc.queryForList(this.sql.selectGroups(), String.class,
+					month.tenantId(), month.meter(), this.dialect.timestamp(month.month())));
+			groups.sort(Comparator.comparingLong(rows.groups::get));
+			// The overflow group is kept beside max-groups others, and registered for its values.
+			int room = definition.maxGroups() - known.size() + (known.contains(overflow) ? 1 : 0);
+			boolean overflowed = false;
+			for (GroupOfMonth group : groups) {
+				if (known.contains(group.key())) {
+					chosen.put(group, group.key());
+				}
+				else if (group.key().equals(overflow)) {
+					// Values that are the overflow group's: counted there, registered once below.
+					chosen.put(group, overflow);
+					overflowed = true;
+				}
+				else if (room > 0) {
+					room--;
+					chosen.put(group, group.key());
+					inserts.add(new Object[] { month.tenantId(), month.meter(), this.dialect.timestamp(month.month()),
+							group.key(), rows.groupValues.get(group.key()) });
+				}
+				else {
+					chosen.put(group, overflow);
+					overflowed = true;
+				}
+			}
+			if (overflowed && !known.contains(overflow)) {
+				inserts.add(new Object[] { month.tenantId(), month.meter(), this.dialect.timestamp(month.month()),
+						overflow, rows.groupValues.get(overflow) });
+			}
+		});
+		if (!inserts.isEmpty()) {
+			this.jdbc.batchUpdate(this.sql.insertGroup(), inserts);
+		}
+		return chosen;
+	}
+
+	private void writeRollups(Rows rows, Map<GroupOfMonth, String> chosen, Instant now) {
+		Map<HourKey, MeterAggregate> folded = new LinkedHashMap<>();
+		rows.hours.forEach((key, aggregate) -> {
+			String group = chosen.get(new GroupOfMonth(new MeterOfMonth(key.tenantId(), key.meter(), monthOf(key.hour())),
+					key.groupKey()));
+			HourKey target = key.withGroup(group);
+			MeterAggregate into = folded.get(target);
+			if (into == null) {
+				folded.put(target, aggregate.copy());
+			}
+			else {
+				into.merge(aggregate);
+			}
+		});
+		Map<HourKey, MeterAggregate> stored = storedRollups(new ArrayList<>(folded.keySet()));
+		Object updatedAt = this.dialect.timestamp(now);
+		List<Object[]> updates = new ArrayList<>();
+		List<Object[]> inserts = new ArrayList<>();
+		folded.forEach((key, aggregate) -> {
+			MeterAggregate old = stored.get(key);
+			if (old != null) {
+				old.merge(aggregate);
+				updates.add(new Object[] { old.sum, old.count, old.min, old.max, old.latest,
+						this.dialect.timestamp(old.latestAt), old.latestEventId, updatedAt, key.tenantId(), key.meter(),
+						key.billingScopeId(), this.dialect.timestamp(key.hour()), key.groupKey() });
+			}
+			else {
+				inserts.add(new Object[] { key.tenantId(), key.meter(), key.billingScopeId(),
+						this.dialect.timestamp(key.hour()), key.groupKey(), rows.groupValues.get(key.groupKey()),
+						aggregate.sum, aggregate.count, aggregate.min, aggregate.max, aggregate.latest,
+						this.dialect.timestamp(aggregate.latestAt), aggregate.latestEventId, updatedAt });
+			}
+		});
+		if (!updates.isEmpty()) {
+			this.jdbc.batchUpdate(this.sql.updateRollup(), updates);
+		}
+		if (!inserts.isEmpty()) {
+			this.jdbc.batchUpdate(this.sql.insertRollup(), inserts);
+		}
+	}
+
+	/** The stored rows of the batch's hours (every group of them), by key. */
+	private Map<HourKey, MeterAggregate> storedRollups(List<HourKey> keys) {
+		List<HourKey> hours = keys.stream().map((key) -> key.withGroup("")).distinct().toList();
+		Map<HourKey, MeterAggregate> stored = new HashMap<>();
+		for (int from = 0; from < hours.size(); from += KEYS_PER_STATEMENT) {
+			List<HourKey> chunk = hours.subList(from, Math.min(hours.size(), from + KEYS_PER_STATEMENT));
+			Object[] args = new Object[chunk.size() * 4];
+			for (int i = 0; i < chunk.size(); i++) {
+				HourKey key = chunk.get(i);
+				args[4 * i] = key.tenantId();
+				args[4 * i + 1] = key.meter();
+				args[4 * i + 2] = key.billingScopeId();
+				args[4 * i + 3] = this.dialect.timestamp(key.hour());
+			}
+			this.jdbc.query(this.sql.selectRollups(chunk.size()), (rs) -> {
+				HourKey key = new HourKey(rs.getString(1), rs.getString(2), rs.getString(3),
+						this.dialect.readTimestamp(rs, 4), rs.getString(5));
+				stored.put(key, new MeterAggregate(rs.getBigDecimal(7), rs.getLong(8), rs.getBigDecimal(9),
+						rs.getBigDecimal(10), rs.getBigDecimal(11), this.dialect.readTimestamp(rs, 12),
+						rs.getString(13)));
+			}, args);
+		}
+		return stored;
+	}
+
+	/**
+	 * Adds the batch's distinct values to their months: a new value is inserted (while the month
+	 * keeps fewer than {@link MeterDefinition#MAX_DISTINCT_VALUES}), a known one seen earlier than
+	 * stored (a late arrival) gets the earlier first-seen instant.
+	 */
+	private void writeDistinct(Rows rows, Map<GroupOfMonth, String> chosen) {
+		Map<DistinctKey, Map<String, Instant>> folded = new LinkedHashMap<>();
+		rows.distinct.forEach((key, values) -> {
+			String group = chosen.get(new GroupOfMonth(new MeterOfMonth(key.tenantId(), key.meter(), key.month()),
+					key.groupKey()));
+			Map<String, Instant> into = folded.computeIfAbsent(key.withGroup(group), (k) -> new HashMap<>());
+			values.forEach((value, seen) -> into.merge(value, seen, (a, b) -> (a.isBefore(b)) ? a : b));
+		});
+		List<Object[]> updates = new ArrayList<>();
+		List<Object[]> inserts = new ArrayList<>();
+		folded.forEach((key, values) -> {
+			Object month = this.dialect.timestamp(key.month());
+			Map<String, Instant> stored = storedDistinct(key, month, new ArrayList<>(values.keySet()));
+			List<Map.Entry<String, Instant>> added = new ArrayList<>();
+			values.forEach((value, seen) -> {
+				Instant known = stored.get(value);
+				if (known == null) {
+					added.add(Map.entry(value, seen));
+				}
+				else if (seen.isBefore(known)) {
+					updates.add(new Object[] { this.dialect.timestamp(seen), key.tenantId(), key.meter(),
+							key.billingScopeId(), month, key.groupKey(), value });
+				}
+			});
+			if (added.isEmpty()) {
+				return;
+			}
+			Long count = this.jdbc.queryForObject(this.sql.countDistinct(), Long.class, key.tenantId(), key.meter(),
+					key.billingScopeId(), month, key.groupKey());
+			long room = MeterDefinition.MAX_DISTINCT_VALUES - ((count != null) ? count : 0);
+			added.sort(Map.Entry.<String, Instant>comparingByValue().thenComparing(Map.Entry.comparingByKey()));
+			if (added.size() > room && logger.isWarnEnabled()) {
+				logger.warn("Meter " + key.meter() + " of tenant " + key.tenantId() + " has "
+						+ MeterDefinition.MAX_DISTINCT_VALUES + " distinct values in the month of " + key.month()
+						+ ": " + (added.size() - Math.max(room, 0)) + " further values are not kept");
+			}
+			for (int i = 0; i < added.size() && i < room; i++) {
+				inserts.add(new Object[] { key.tenantId(), key.meter(), key.billingScopeId(), month, key.groupKey(),
+						added.get(i).getKey(), this.dialect.timestamp(added.get(i).getValue()) });
+			}
+		});
+		if (!updates.isEmpty()) {
+			this.jdbc.batchUpdate(this.sql.updateDistinct(), updates);
+		}
+		if (!inserts.isEmpty()) {
+			this.jdbc.batchUpdate(this.sql.insertDistinct(), inserts);
+		}
+	}
+
+	private Map<String, Instant> storedDistinct(DistinctKey key, Object month, List<String> values) {
+		Map<String, Instant> stored = new HashMap<>();
+		for (int from = 0; from < values.size(); from += VALUES_PER_STATEMENT) {
+			List<String> chunk = values.subList(from, Math.min(values.size(), from + VALUES_PER_STATEMENT));
+			Object[] args = new Object[5 + chunk.size()];
+			args[0] = key.tenantId();
+			args[1] = key.meter();
+			args[2] = key.billingScopeId();
+			args[3] = month;
+			args[4] = key.groupKey();
+			for (int i = 0; i < chunk.size(); i++) {
+				args[5 + i] = chunk.get(i);
+			}
+			this.jdbc.query(this.sql.selectDistinct(chunk.size()),
+					(rs) -> {
+						stored.put(rs.getString(1), this.dialect.readTimestamp(rs, 2));
+					}, args);
+		}
+		return stored;
+	}
+
+	/** The first instant of the UTC month after the one starting at {@code month}. */
+	static Instant nextMonth(Instant month) {
+		return month.atOffset(ZoneOffset.UTC).plusMonths(1).toInstant();
+	}
+
+	/** The first instant of the UTC month of an instant. */
+	static Instant monthOf(Instant instant) {
+		return YearMonth.from(instant.atOffset(ZoneOffset.UTC)).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+	}
+
+	/** The batch's rows, aggregated as they stream by: memory follows the keys, not the rows. */
+	private final class Rows {
+
+		final Map<HourKey, MeterAggregate> hours = new HashMap<>();
+
+		final Map<DistinctKey, Map<String, Instant>> distinct = new HashMap<>();
+
+		/** Each group of each tenant's meter and month, with the lowest ledger id it has in the batch. */
+		final Map<GroupOfMonth, Long> groups = new HashMap<>();
+
+		/** Group values as JSON by group key. */
+		final Map<String, @Nullable String> groupValues = new HashMap<>();
+
+		/** Group keys by the raw dimensions JSON, so each distinct JSON is hashed once. */
+		private final Map<String, Group> parsed = new HashMap<>();
+
+		long events;
+
+		void add(ResultSet rs) throws SQLException {
+			long id = rs.getLong(1);
+			String meter = rs.getString(4);
+			MeterDefinition definition = MeterFold.this.definitions.find(meter);
+			if (definition == null) {
+				return;
+			}
+			String eventId = rs.getString(2).toLowerCase(Locale.ROOT);
+			String tenantId = rs.getString(3);
+			String scope = rs.getString(5);
+			BigDecimal quantity = rs.getBigDecimal(6);
+			Instant at = MeterFold.this.dialect.readTimestamp(rs, 7);
+			String dimensions = rs.getString(8);
+			Group group = this.parsed.computeIfAbsent(meter + '\u0000' + ((dimensions != null) ? dimensions : ""),
+					(k) -> Group.of(definition, dimensions));
+			this.groupValues.putIfAbsent(group.key(), group.valuesJson());
+			Instant hour = at.truncatedTo(ChronoUnit.HOURS);
+			Instant month = monthOf(at);
+			HourKey key = new HourKey(tenantId, meter, scope, hour, group.key());
+			MeterAggregate aggregate = this.hours.get(key);
+			if (aggregate == null) {
+				this.hours.put(key, MeterAggregate.of(quantity, at, eventId));
+			}
+			else {
+				aggregate.add(quantity, at, eventId);
+			}
+			this.groups.merge(new GroupOfMonth(new MeterOfMonth(tenantId, meter, month), group.key()), id, Math::min);
+			if (definition.aggregation() == Aggregation.UNIQUE_COUNT && group.uniqueValue() != null) {
+				this.distinct.computeIfAbsent(new DistinctKey(tenantId, meter, scope, month, group.key()),
+						(k) -> new HashMap<>())
+					.merge(group.uniqueValue(), at, (a, b) -> (a.isBefore(b)) ? a : b);
+			}
+			this.events++;
+		}
+
+	}
+
+	/**
+	 * An event's group under its definition: the group-by dimensions' values (an absent one is
+	 * {@code ""}), their key, and the counted value of a unique-count meter.
+	 */
+	private record Group(String key, @Nullable String valuesJson, @Nullable String uniqueValue) {
+
+		static Group of(MeterDefinition definition, @Nullable String dimensionsJson) {
+			Map<String, String> dimensions = DimensionsJson.decode(dimensionsJson);
+			Map<String, String> groups = new LinkedHashMap<>();
+			definition.groupBy().keySet().forEach((name) -> groups.put(name, dimensions.getOrDefault(name, "")));
+			return new Group(GroupKey.of(groups), DimensionsJson.encode(groups),
+					dimensions.get(MeterDefinition.UNIQUE_VALUE_DIMENSION));
+		}
+
+	}
+
+	private record MeterOfMonth(String tenantId, String meter, Instant month) {
+
+	}
+
+	private record GroupOfMonth(MeterOfMonth meter, String key) {
+
+	}
+
+	private record HourKey(String tenantId, String meter, String billingScopeId, Instant hour, String groupKey) {
+
+		HourKey withGroup(String group) {
+			return new HourKey(this.tenantId, this.meter, this.billingScopeId, this.hour, group);
+		}
+
+	}
+
+	private record DistinctKey(String tenantId, String meter, String billingScopeId, Instant month, String groupKey) {
+
+		DistinctKey withGroup(String group) {
+			return new DistinctKey(this.tenantId, this.meter, this.billingScopeId, this.month, group);
+		}
+
+	}
+
+}
