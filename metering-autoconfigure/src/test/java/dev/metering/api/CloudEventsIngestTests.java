@@ -3,6 +3,7 @@ package dev.metering.api;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -10,6 +11,8 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.rollup.MeterRollupReader;
+import dev.metering.rollup.RollupJob;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.api.Disabled;
@@ -34,8 +37,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 /**
  * CloudEvents through {@code POST /api/events} on every database: a batch of 1,000
- * {@code llm.completion} events lands as exact per-model sums in the ledger (and the usage
- * route's total); the same batch sent again counts once; a malformed event anywhere in a batch
+ * {@code llm.completion} events lands as exact per-model sums in the ledger, in the meter's
+ * group rollups and in the usage route's total; the same batch sent again counts once; a malformed event anywhere in a batch
  * is refused naming it, and nothing of the batch is written.
  */
 class CloudEventsIngestTests {
@@ -64,10 +67,15 @@ class CloudEventsIngestTests {
 				assertThat(schema.eventCount()).isEqualTo(2000);
 				usageTotal(mvc, "llm.tokens", total);
 				usageTotal(mvc, "llm.completions", BigDecimal.valueOf(1000));
+				context.getBean(RollupJob.class).rollupNow();
+				assertThat(rolledUpSumsByModel(schema)).as("seed %d", seed).isEqualTo(expected);
+				usageTotal(mvc, "llm.tokens", total);
 
 				post(mvc, batch).andExpect(status().isAccepted());
 				flush(context);
+				context.getBean(RollupJob.class).rollupNow();
 				assertThat(sumsByModel(schema)).as("seed %d", seed).isEqualTo(expected);
+				assertThat(rolledUpSumsByModel(schema)).as("seed %d", seed).isEqualTo(expected);
 				assertThat(schema.eventCount()).isEqualTo(2000);
 				usageTotal(mvc, "llm.tokens", total);
 			});
@@ -155,6 +163,18 @@ class CloudEventsIngestTests {
 
 	private static void flush(ApplicationContext context) {
 		assertThat(context.getBean(BufferedLedgerWriter.class).flush(Duration.ofSeconds(30))).isTrue();
+	}
+
+	/** Each model's sum of llm.tokens as the meter's group rollups have it. */
+	private static Map<String, BigDecimal> rolledUpSumsByModel(TestSchema schema) {
+		Instant now = Instant.now();
+		Map<String, BigDecimal> sums = new TreeMap<>();
+		new MeterRollupReader(schema.dataSource(), schema::dialect, schema.tables())
+			.read("acme", "llm.tokens", now.minus(Duration.ofDays(1)).truncatedTo(ChronoUnit.HOURS),
+					now.plus(Duration.ofHours(2)).truncatedTo(ChronoUnit.HOURS))
+			.forEach((groups, usage) -> sums.put(groups.get("model"),
+					new BigDecimal(usage.sum().stripTrailingZeros().toPlainString())));
+		return sums;
 	}
 
 	/** Each model's sum of llm.tokens, straight from the ledger's rows and their dimensions. */
