@@ -30,11 +30,15 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Ingestion through the usage API's {@code POST /api/events} (JSON arrays of {@code batch}
- * events, {@code threads} clients over HTTP/1.1 keep-alive) against the in-process
- * {@link UsageRecorder} ({@code threads} threads calling {@code record}), in one application
- * (embedded Tomcat, the kit's PostgreSQL ledger under the prefix {@code bench_api_}), alternating
- * the two {@code rounds} times. Each round counts from the first event to the last one committed
+ * Ingestion through the usage API's {@code POST /api/events}, as the kit's JSON arrays and as
+ * CloudEvents batches ({@code application/cloudevents-batch+json}) of {@code batch} events,
+ * {@code threads} clients over HTTP/1.1 keep-alive, against the in-process {@link UsageRecorder}
+ * ({@code threads} threads calling {@code record}), in one application (embedded Tomcat, the
+ * kit's PostgreSQL ledger under the prefix {@code bench_api_}), alternating the three
+ * {@code rounds} times. Every path writes the same rows: meter {@code llm.tokens}, a token count
+ * as quantity, the model as its one dimension (the CloudEvents through the meter definition
+ * that reads {@code /usage/total_tokens} of {@code llm.completion} events, grouped by
+ * {@code /model}). Each round counts from the first event to the last one committed
  * ({@link BufferedLedgerWriter#flush}) and checks the ledger's row count; it also reports the
  * rate until the last call returned or the last response arrived (what the callers waited). Arguments
  * ({@code name=value}, all optional): {@code events} (200,000 per round), {@code batch} (100),
@@ -65,6 +69,9 @@ public final class ApiIngestBenchmark {
 					"--metering.jdbc.table-prefix=bench_api_", "--metering.jdbc.initialize-schema=always",
 					"--metering.rollup.enabled=false", "--metering.writer.capacity=" + Math.max(100_000, events),
 					"--metering.api.enabled=true", "--metering.api.api-key=" + API_KEY,
+					"--metering.meters[0].name=llm.tokens", "--metering.meters[0].event-type=llm.completion",
+					"--metering.meters[0].aggregation=sum", "--metering.meters[0].value=/usage/total_tokens",
+					"--metering.meters[0].group-by.model=/model",
 					"--metering.plans.free.quotas[0].meter=unused.meter", "--metering.plans.free.quotas[0].limit=1",
 					"--metering.default-plan=free", "--metering.web.exclude=/api/**",
 					"--logging.level.root=WARN")) {
@@ -78,28 +85,41 @@ public final class ApiIngestBenchmark {
 					threads, rounds, Runtime.getRuntime().availableProcessors());
 			// Warm-up of both paths: JIT, connections, Tomcat threads.
 			inProcess(recorder, writer, jdbc, 20_000, threads);
-			overHttp(http, port, writer, jdbc, 20_000, batch, threads);
+			overHttp(http, port, writer, jdbc, 20_000, batch, threads, Format.JSON);
+			overHttp(http, port, writer, jdbc, 20_000, batch, threads, Format.CLOUDEVENTS);
 			List<Double> recorderAccepted = new ArrayList<>();
 			List<Double> recorderRates = new ArrayList<>();
 			List<Double> apiAccepted = new ArrayList<>();
 			List<Double> apiRates = new ArrayList<>();
+			List<Double> cloudAccepted = new ArrayList<>();
+			List<Double> cloudRates = new ArrayList<>();
 			for (int round = 0; round < rounds; round++) {
 				double[] recorded = inProcess(recorder, writer, jdbc, events, threads);
-				double[] posted = overHttp(http, port, writer, jdbc, events, batch, threads);
+				double[] posted = overHttp(http, port, writer, jdbc, events, batch, threads, Format.JSON);
+				double[] cloud = overHttp(http, port, writer, jdbc, events, batch, threads, Format.CLOUDEVENTS);
 				recorderAccepted.add(recorded[0]);
 				recorderRates.add(recorded[1]);
 				apiAccepted.add(posted[0]);
 				apiRates.add(posted[1]);
-				System.out.printf("  round %d: recorder %,.0f accepted / %,.0f committed events/s, API %,.0f / %,.0f%n",
-						round + 1, recorded[0], recorded[1], posted[0], posted[1]);
+				cloudAccepted.add(cloud[0]);
+				cloudRates.add(cloud[1]);
+				System.out.printf("  round %d: recorder %,.0f accepted / %,.0f committed events/s, JSON %,.0f / %,.0f, "
+						+ "CloudEvents %,.0f / %,.0f%n", round + 1, recorded[0], recorded[1], posted[0], posted[1],
+						cloud[0], cloud[1]);
 			}
 			System.out.println();
-			System.out.println("| Path | Measured until | Median events/s | Min | Max | Ratio to UsageRecorder |");
-			System.out.println("|---|---|---:|---:|---:|---:|");
-			row("in-process `UsageRecorder.record`", "last call returned", recorderAccepted, median(recorderAccepted));
-			row("`POST /api/events`, arrays of " + batch, "last response", apiAccepted, median(recorderAccepted));
-			row("in-process `UsageRecorder.record`", "last event committed", recorderRates, median(recorderRates));
-			row("`POST /api/events`, arrays of " + batch, "last event committed", apiRates, median(recorderRates));
+			System.out.println("| Path | Measured until | Median events/s | Min | Max | Ratio to UsageRecorder | Ratio to JSON |");
+			System.out.println("|---|---|---:|---:|---:|---:|---:|");
+			String json = "`POST /api/events`, JSON arrays of " + batch;
+			String cloudEvents = "`POST /api/events`, CloudEvents batches of " + batch;
+			row("in-process `UsageRecorder.record`", "last call returned", recorderAccepted, median(recorderAccepted),
+					median(apiAccepted));
+			row(json, "last response", apiAccepted, median(recorderAccepted), median(apiAccepted));
+			row(cloudEvents, "last response", cloudAccepted, median(recorderAccepted), median(apiAccepted));
+			row("in-process `UsageRecorder.record`", "last event committed", recorderRates, median(recorderRates),
+					median(apiRates));
+			row(json, "last event committed", apiRates, median(recorderRates), median(apiRates));
+			row(cloudEvents, "last event committed", cloudRates, median(recorderRates), median(apiRates));
 			jdbc.execute("DROP TABLE IF EXISTS bench_api_usage_event");
 		}
 	}
@@ -111,9 +131,10 @@ public final class ApiIngestBenchmark {
 		long start = System.nanoTime();
 		run(threads, (thread) -> {
 			for (int i = thread; i < events; i += threads) {
-				recorder.record(UsageEvent.builder("bench-acme", "api.calls")
-					.quantity(BigDecimal.ONE)
+				recorder.record(UsageEvent.builder("bench-acme", "llm.tokens")
+					.quantity(BigDecimal.valueOf(tokens(i)))
 					.userId("user-" + (i % 100))
+					.dimension("model", model(i))
 					.build());
 			}
 		});
@@ -123,7 +144,9 @@ public final class ApiIngestBenchmark {
 
 	/** Events per second from the first request to the last event committed. */
 	private static double[] overHttp(HttpClient http, int port, BufferedLedgerWriter writer, JdbcTemplate jdbc,
-			int events, int batch, int threads) throws Exception {
+			int events, int batch, int threads, Format format) throws Exception {
+		// CloudEvents ids unique to this round: the same (source, id) again would be counted once.
+		String round = Long.toString(System.nanoTime(), 36);
 		long before = count(jdbc);
 		URI uri = URI.create("http://127.0.0.1:" + port + "/api/events");
 		int batches = events / batch;
@@ -131,22 +154,20 @@ public final class ApiIngestBenchmark {
 		long start = System.nanoTime();
 		run(threads, (thread) -> {
 			for (int b = thread; b < batches; b += threads) {
-				StringBuilder body = new StringBuilder(batch * 80).append('[');
+				StringBuilder body = new StringBuilder(batch * 200).append('[');
 				for (int i = 0; i < batch; i++) {
 					if (i > 0) {
 						body.append(',');
 					}
-					body.append("{\"tenant_id\":\"bench-acme\",\"metric\":\"api.calls\",\"quantity\":1,\"user_id\":\"user-")
-						.append((b * batch + i) % 100)
-						.append("\"}");
+					format.append(body, round, b * batch + i);
 				}
 				HttpRequest request = HttpRequest.newBuilder(uri)
-					.header("Content-Type", "application/json")
+					.header("Content-Type", format.contentType)
 					.header("X-Api-Key", API_KEY)
 					.POST(HttpRequest.BodyPublishers.ofString(body.append(']').toString()))
 					.build();
 				HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-				if (response.statusCode() != 201) {
+				if (response.statusCode() != format.status) {
 					failures.incrementAndGet();
 					throw new IllegalStateException(response.statusCode() + " " + response.body());
 				}
@@ -167,6 +188,59 @@ public final class ApiIngestBenchmark {
 			throw new IllegalStateException("ledger has " + rows + " rows, expected " + expectedRows);
 		}
 		return events / seconds;
+	}
+
+	private static long tokens(int i) {
+		return 1 + (i * 7919L) % 4000;
+	}
+
+	private static String model(int i) {
+		return "model-" + (i % 3);
+	}
+
+	/** The two bodies of the same usage: the kit's JSON and CloudEvents. */
+	private enum Format {
+
+		JSON("application/json", 201) {
+			@Override
+			void append(StringBuilder body, String round, int i) {
+				body.append("{\"tenant_id\":\"bench-acme\",\"metric\":\"llm.tokens\",\"quantity\":")
+					.append(tokens(i))
+					.append(",\"user_id\":\"user-")
+					.append(i % 100)
+					.append("\",\"metadata\":{\"model\":\"")
+					.append(model(i))
+					.append("\"}}");
+			}
+		},
+
+		CLOUDEVENTS("application/cloudevents-batch+json", 202) {
+			@Override
+			void append(StringBuilder body, String round, int i) {
+				body.append("{\"specversion\":\"1.0\",\"id\":\"")
+					.append(round)
+					.append('-')
+					.append(i)
+					.append("\",\"source\":\"bench\",\"type\":\"llm.completion\",\"subject\":\"bench-acme\",")
+					.append("\"data\":{\"model\":\"")
+					.append(model(i))
+					.append("\",\"usage\":{\"total_tokens\":")
+					.append(tokens(i))
+					.append("}}}");
+			}
+		};
+
+		final String contentType;
+
+		final int status;
+
+		Format(String contentType, int status) {
+			this.contentType = contentType;
+			this.status = status;
+		}
+
+		abstract void append(StringBuilder body, String round, int i);
+
 	}
 
 	private static long count(JdbcTemplate jdbc) {
@@ -200,9 +274,9 @@ public final class ApiIngestBenchmark {
 		}
 	}
 
-	private static void row(String path, String until, List<Double> rates, double base) {
-		System.out.printf("| %s | %s | %,.0f | %,.0f | %,.0f | %.2f |%n", path, until, median(rates),
-				Collections.min(rates), Collections.max(rates), median(rates) / base);
+	private static void row(String path, String until, List<Double> rates, double recorder, double json) {
+		System.out.printf("| %s | %s | %,.0f | %,.0f | %,.0f | %.2f | %.2f |%n", path, until, median(rates),
+				Collections.min(rates), Collections.max(rates), median(rates) / recorder, median(rates) / json);
 	}
 
 	private static double median(List<Double> values) {

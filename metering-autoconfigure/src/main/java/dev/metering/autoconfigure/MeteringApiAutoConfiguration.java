@@ -5,15 +5,18 @@ import java.time.Clock;
 import dev.metering.api.ApiAccess;
 import dev.metering.api.ApiKeyAccess;
 import dev.metering.api.ApiSettings;
+import dev.metering.api.CloudEventsController;
 import dev.metering.api.MeteringApiExceptionHandler;
 import dev.metering.api.TenantPrincipalAccess;
 import dev.metering.api.UsageApiController;
+import dev.metering.api.UsageApiDescriptionController;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.InvalidBillingConfigurationException;
 import dev.metering.billing.RecordedEvents;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
+import dev.metering.meter.MeterDefinitions;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.rollup.UsageReader;
 import dev.metering.tenant.PrincipalTenantResolver;
@@ -92,17 +95,35 @@ public final class MeteringApiAutoConfiguration {
 			BillingReportService reports, UsageSummaryService summaries, RecordedEvents recorded,
 			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<UsageEventValidator> validator,
 			MeteringApiProperties api, ObjectProvider<Clock> clock, UsageReader usage) {
-		ApiSettings settings;
+		return new UsageApiController(recorder, access, reports, summaries, recorded, quotas.getIfAvailable(),
+				validator.getIfAvailable(), settings(api), clock.getIfAvailable(Clock::systemUTC), usage);
+	}
+
+	/** CloudEvents on the same route as the kit's JSON, told apart by their content types. */
+	@Bean
+	@ConditionalOnMissingBean
+	CloudEventsController meteringCloudEventsController(UsageRecorder recorder, ApiAccess access,
+			ObjectProvider<MeterDefinitions> definitions, ObjectProvider<UsageEventValidator> validator,
+			MeteringApiProperties api, ObjectProvider<Clock> clock) {
+		return new CloudEventsController(recorder, access, definitions.getIfAvailable(() -> MeterDefinitions.NONE),
+				validator.getIfAvailable(), settings(api), clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UsageApiDescriptionController meteringUsageApiDescriptionController(MeteringApiProperties api) {
+		return new UsageApiDescriptionController(api.getBasePath());
+	}
+
+	private static ApiSettings settings(MeteringApiProperties api) {
 		try {
-			settings = new ApiSettings(api.getMaxBatchSize(), api.getMaxBodySize().toBytes(), api.getMaxTopUsers(),
+			return new ApiSettings(api.getMaxBatchSize(), api.getMaxBodySize().toBytes(), api.getMaxTopUsers(),
 					api.getIdempotencyLookupTimeout());
 		}
 		catch (IllegalArgumentException ex) {
 			throw new InvalidBillingConfigurationException("metering.api", ex.getMessage()
 					+ ": max-batch-size, max-body-size, max-top-users and idempotency-lookup-timeout");
 		}
-		return new UsageApiController(recorder, access, reports, summaries, recorded, quotas.getIfAvailable(),
-				validator.getIfAvailable(), settings, clock.getIfAvailable(Clock::systemUTC), usage);
 	}
 
 	@Bean

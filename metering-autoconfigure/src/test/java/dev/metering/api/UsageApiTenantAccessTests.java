@@ -47,7 +47,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 				"metering.api.auth=principal", "metering.default-plan=pro",
 				"metering.plans.pro.quotas[0].meter=api.calls", "metering.plans.pro.quotas[0].limit=1000",
 				"metering.billing.plans.pro.currency=EUR", "metering.billing.plans.pro.prices[0].meter=api.calls",
-				"metering.billing.plans.pro.prices[0].unit-price=0.01" })
+				"metering.billing.plans.pro.prices[0].unit-price=0.01", "metering.meters[0].name=ce.calls",
+				"metering.meters[0].aggregation=sum", "metering.meters[0].event-type=ce.call" })
 class UsageApiTenantAccessTests {
 
 	@Nested
@@ -99,6 +100,9 @@ class UsageApiTenantAccessTests {
 			this.mvc.perform(forged(post("/api/events")).principal(alice)
 				.contentType(MediaType.APPLICATION_JSON)
 				.content("[" + event("acme") + "," + event("globex") + "]")).andExpect(status().isForbidden());
+			this.mvc.perform(forged(post("/api/events")).principal(alice)
+				.contentType("application/cloudevents-batch+json")
+				.content("[" + cloudEvent("acme") + "," + cloudEvent("globex") + "]")).andExpect(status().isForbidden());
 			for (MockHttpServletRequestBuilder request : routes("acme")) {
 				this.mvc.perform(forged(request).principal(alice)).andExpect(success());
 			}
@@ -137,6 +141,7 @@ class UsageApiTenantAccessTests {
 		/** Every usage route, for one tenant. */
 		private static List<MockHttpServletRequestBuilder> routes(String tenant) {
 			return Arrays.asList(post("/api/events").contentType(MediaType.APPLICATION_JSON).content(event(tenant)),
+					post("/api/events").contentType("application/cloudevents+json").content(cloudEvent(tenant)),
 					get("/api/usage/" + tenant + "/api.calls"), get("/api/usage/" + tenant + "/api.calls/top-users"),
 					get("/api/quota/" + tenant + "/api.calls"),
 					post("/api/billing-report").contentType(MediaType.APPLICATION_JSON)
@@ -165,10 +170,15 @@ class UsageApiTenantAccessTests {
 			return "{\"tenant_id\":\"" + tenant + "\",\"metric\":\"api.calls\",\"quantity\":1,\"user_id\":\"u-1\"}";
 		}
 
+		private static String cloudEvent(String tenant) {
+			return "{\"specversion\":\"1.0\",\"id\":\"" + java.util.UUID.randomUUID() + "\",\"source\":\"test\","
+					+ "\"type\":\"ce.call\",\"subject\":\"" + tenant + "\"}";
+		}
+
 		private List<String> ledgerTenants() {
 			assertThat(this.writer.flush(Duration.ofSeconds(10))).isTrue();
-			return this.jdbc.queryForList("SELECT tenant_id FROM metering_usage_event WHERE meter = 'api.calls'",
-					String.class);
+			return this.jdbc.queryForList("SELECT DISTINCT tenant_id FROM metering_usage_event WHERE meter IN "
+					+ "('api.calls', 'ce.calls')", String.class);
 		}
 
 	}
