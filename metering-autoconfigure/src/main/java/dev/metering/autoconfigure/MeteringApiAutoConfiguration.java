@@ -14,6 +14,7 @@ import dev.metering.billing.RecordedEvents;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
+import dev.metering.meter.MeterDefinitions;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.rollup.UsageReader;
 import dev.metering.tenant.PrincipalTenantResolver;
@@ -91,7 +92,8 @@ public final class MeteringApiAutoConfiguration {
 	UsageApiController meteringUsageApiController(UsageRecorder recorder, ApiAccess access,
 			BillingReportService reports, UsageSummaryService summaries, RecordedEvents recorded,
 			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<UsageEventValidator> validator,
-			MeteringApiProperties api, ObjectProvider<Clock> clock, UsageReader usage) {
+			MeteringApiProperties api, ObjectProvider<Clock> clock, UsageReader usage,
+			ObjectProvider<MeterDefinitions> meters) {
 		ApiSettings settings;
 		try {
 			settings = new ApiSettings(api.getMaxBatchSize(), api.getMaxBodySize().toBytes(), api.getMaxTopUsers(),
@@ -102,7 +104,8 @@ public final class MeteringApiAutoConfiguration {
 					+ ": max-batch-size, max-body-size, max-top-users and idempotency-lookup-timeout");
 		}
 		return new UsageApiController(recorder, access, reports, summaries, recorded, quotas.getIfAvailable(),
-				validator.getIfAvailable(), settings, clock.getIfAvailable(Clock::systemUTC), usage);
+				validator.getIfAvailable(), settings, clock.getIfAvailable(Clock::systemUTC), usage,
+				meters.getIfAvailable(() -> MeterDefinitions.NONE));
 	}
 
 	@Bean
