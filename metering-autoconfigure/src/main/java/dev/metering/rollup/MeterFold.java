@@ -314,6 +314,11 @@ final class MeterFold {
 		return stored;
 	}
 
+	/** The first instant of the UTC month after the one starting at {@code month}. */
+	static Instant nextMonth(Instant month) {
+		return month.atOffset(ZoneOffset.UTC).plusMonths(1).toInstant();
+	}
+
 	/** The first instant of the UTC month of an instant. */
 	static Instant monthOf(Instant instant) {
 		return YearMonth.from(instant.atOffset(ZoneOffset.UTC)).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);

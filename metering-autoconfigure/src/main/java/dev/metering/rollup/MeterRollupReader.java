@@ -48,28 +48,21 @@ public class MeterRollupReader {
 	 * @return usage by group values, groups without events absent
 	 */
 	public Map<Map<String, String>, MeterGroupUsage> read(String tenantId, String meter, Instant from, Instant to) {
-		DatabaseSql sql = this.sql.get();
-		LedgerDatabase database = sql.database();
-		Map<String, MeterAggregate> byGroup = new LinkedHashMap<>();
-		Map<String, @Nullable String> values = new HashMap<>();
-		this.jdbc.query(sql.meters().rollupsInWindow(), (rs) -> {
-			String key = rs.getString(5);
-			values.put(key, rs.getString(6));
-			MeterAggregate hour = new MeterAggregate(rs.getBigDecimal(7), rs.getLong(8), rs.getBigDecimal(9),
-					rs.getBigDecimal(10), rs.getBigDecimal(11), database.readTimestamp(rs, 12), rs.getString(13));
-			MeterAggregate into = byGroup.get(key);
-			if (into == null) {
-				byGroup.put(key, hour);
-			}
-			else {
-				into.merge(hour);
-			}
-		}, tenantId, meter, database.timestamp(from), database.timestamp(to));
-		Map<Map<String, String>, MeterGroupUsage> usage = new LinkedHashMap<>();
-		byGroup.forEach((key, a) -> usage.put(DimensionsJson.decode(values.get(key)),
-				new MeterGroupUsage(DimensionsJson.decode(values.get(key)), a.sum, a.count, a.min, a.max, a.latest,
-						a.latestAt, a.latestEventId)));
-		return usage;
+		return read("tenant_id", tenantId, meter, from, to);
+	}
+
+	/**
+	 * Each group's usage of a meter billed to a billing scope (every tenant it pays for) over the
+	 * hours starting in {@code [from, to)}.
+	 * @param billingScopeId the billing scope
+	 * @param meter the meter
+	 * @param from the first hour (inclusive)
+	 * @param to the end (exclusive)
+	 * @return usage by group values, groups without events absent
+	 */
+	public Map<Map<String, String>, MeterGroupUsage> readBillingScope(String billingScopeId, String meter,
+			Instant from, Instant to) {
+		return read("billing_scope_id", billingScopeId, meter, from, to);
 	}
 
 	/**
@@ -83,17 +76,64 @@ public class MeterRollupReader {
 	 * @return counts by group values
 	 */
 	public Map<Map<String, String>, Long> uniqueCounts(String tenantId, String meter, Instant month, Instant before) {
+		return uniqueCounts("tenant_id", tenantId, meter, month, before);
+	}
+
+	/**
+	 * {@link #uniqueCounts} of a meter billed to a billing scope: the distinct values over every
+	 * tenant it pays for (a value two of them share counts once).
+	 * @param billingScopeId the billing scope
+	 * @param meter the meter
+	 * @param month the first instant of a UTC month
+	 * @param before the end of the window, within or after the month
+	 * @return counts by group values
+	 */
+	public Map<Map<String, String>, Long> uniqueCountsOfBillingScope(String billingScopeId, String meter,
+			Instant month, Instant before) {
+		return uniqueCounts("billing_scope_id", billingScopeId, meter, month, before);
+	}
+
+	private Map<Map<String, String>, MeterGroupUsage> read(String scopeColumn, String scope, String meter,
+			Instant from, Instant to) {
+		DatabaseSql sql = this.sql.get();
+		LedgerDatabase database = sql.database();
+		Map<String, MeterAggregate> byGroup = new LinkedHashMap<>();
+		Map<String, @Nullable String> values = new HashMap<>();
+		this.jdbc.query(sql.meters().rollupsInWindow(scopeColumn), (rs) -> {
+			String key = rs.getString(5);
+			values.put(key, rs.getString(6));
+			MeterAggregate hour = new MeterAggregate(rs.getBigDecimal(7), rs.getLong(8), rs.getBigDecimal(9),
+					rs.getBigDecimal(10), rs.getBigDecimal(11), database.readTimestamp(rs, 12), rs.getString(13));
+			MeterAggregate into = byGroup.get(key);
+			if (into == null) {
+				byGroup.put(key, hour);
+			}
+			else {
+				into.merge(hour);
+			}
+		}, scope, meter, database.timestamp(from), database.timestamp(to));
+		Map<Map<String, String>, MeterGroupUsage> usage = new LinkedHashMap<>();
+		byGroup.forEach((key, a) -> {
+			Map<String, String> groups = DimensionsJson.decode(values.get(key));
+			usage.put(groups, new MeterGroupUsage(groups, a.sum, a.count, a.min, a.max, a.latest, a.latestAt,
+					a.latestEventId));
+		});
+		return usage;
+	}
+
+	private Map<Map<String, String>, Long> uniqueCounts(String scopeColumn, String scope, String meter, Instant month,
+			Instant before) {
 		DatabaseSql sql = this.sql.get();
 		LedgerDatabase database = sql.database();
 		Map<String, @Nullable String> values = new HashMap<>();
-		this.jdbc.query(sql.meters().groupValues(), (rs) -> {
+		// Every group with a distinct value has rollup rows in the month: its values are there.
+		this.jdbc.query(sql.meters().groupValues(scopeColumn), (rs) -> {
 			values.put(rs.getString(1), rs.getString(2));
-		}, tenantId, meter, database.timestamp(month));
+		}, scope, meter, database.timestamp(month), database.timestamp(MeterFold.nextMonth(month)));
 		Map<Map<String, String>, Long> counts = new LinkedHashMap<>();
-		this.jdbc.query(sql.meters().uniqueCounts(), (rs) -> {
-			String key = rs.getString(1);
-			counts.put(key.isEmpty() ? Map.of() : DimensionsJson.decode(values.get(key)), rs.getLong(2));
-		}, tenantId, meter, database.timestamp(month), database.timestamp(before));
+		this.jdbc.query(sql.meters().uniqueCounts(scopeColumn), (rs) -> {
+			counts.merge(DimensionsJson.decode(values.get(rs.getString(1))), rs.getLong(2), Long::sum);
+		}, scope, meter, database.timestamp(month), database.timestamp(before));
 		return counts;
 	}
 

@@ -315,13 +315,14 @@ public class RollupJob {
 
 	/** The defined meters' rows of what this batch folded, in its transaction (nothing without definitions). */
 	private void foldMeters(List<long[]> inJava, List<long[]> inDatabase, Instant now) {
-		if (this.meters.get().all().isEmpty() || (inJava.isEmpty() && inDatabase.isEmpty())) {
+		MeterDefinitions definitions = this.meters.get();
+		if (definitions.all().isEmpty() || (inJava.isEmpty() && inDatabase.isEmpty())) {
 			return;
 		}
 		List<long[]> ranges = new ArrayList<>(inJava.size() + inDatabase.size());
 		ranges.addAll(inJava);
 		ranges.addAll(inDatabase);
-		new MeterFold(this.jdbc, this.sql.obtain(), this.meters.get()).fold(ranges, now);
+		new MeterFold(this.jdbc, this.sql.obtain(), definitions).fold(ranges, now);
 	}
 
 	private void recheckGaps(LedgerDatabase sql, List<IdGap> before, Fold fold, GapSet gaps) {

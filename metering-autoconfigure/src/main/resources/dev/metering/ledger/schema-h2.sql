@@ -163,6 +163,7 @@ CREATE TABLE IF NOT EXISTS metering_meter_rollup (
     updated_at       TIMESTAMP WITH TIME ZONE NOT NULL,
     CONSTRAINT metering_meter_rollup_pk PRIMARY KEY (tenant_id, meter, billing_scope_id, period_start, group_key)
 );
+CREATE INDEX IF NOT EXISTS metering_meter_rollup_scope_ix ON metering_meter_rollup (billing_scope_id, meter, period_start);
 -- The groups each tenant's meter has in each UTC month, at most its max-groups: the fold counts a
 -- further group under the overflow group ('__other__').
 CREATE TABLE IF NOT EXISTS metering_meter_group (
@@ -185,3 +186,4 @@ CREATE TABLE IF NOT EXISTS metering_meter_distinct (
     first_seen       TIMESTAMP WITH TIME ZONE NOT NULL,
     CONSTRAINT metering_meter_distinct_pk PRIMARY KEY (tenant_id, meter, billing_scope_id, period_start, group_key, distinct_value)
 );
+CREATE INDEX IF NOT EXISTS metering_meter_distinct_scope_ix ON metering_meter_distinct (billing_scope_id, meter, period_start);

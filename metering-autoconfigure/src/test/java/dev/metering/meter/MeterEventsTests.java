@@ -109,6 +109,31 @@ class MeterEventsTests {
 	}
 
 	@Test
+	void aRecorderOfTheApplicationsOwnRecordsAPayloadAsWithoutDefinitions() {
+		List<UsageEvent> recorded = new ArrayList<>();
+		dev.metering.event.UsageRecorder own = new dev.metering.event.UsageRecorder() {
+
+			@Override
+			public void record(UsageEvent event) {
+				recorded.add(event);
+			}
+
+			@Override
+			public void recordAll(java.util.Collection<UsageEvent> events) {
+				recorded.addAll(events);
+			}
+
+		};
+		own.record(completion("acme", "a", 3, "u").quantity(2).dedupKey("k").build());
+
+		assertThat(recorded).singleElement().satisfies((event) -> {
+			assertThat(event.meter()).isEqualTo("llm.completion");
+			assertThat(event.quantity()).isEqualByComparingTo("2");
+			assertThat(event.dimensions()).containsExactly(Map.entry("team", "red"));
+		});
+	}
+
+	@Test
 	void theReservedDimensionIsNotTheCallers() {
 		assertThatExceptionOfType(InvalidUsageEventException.class)
 			.isThrownBy(() -> this.events.eventsOf(completion("acme", "a", 1, "u")

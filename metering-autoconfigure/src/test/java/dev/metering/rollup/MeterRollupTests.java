@@ -90,8 +90,9 @@ class MeterRollupTests {
 					writes.add(threads.submit(() -> write(schema, store, until)));
 				}
 				writes.add(threads.submit(() -> write(schema, null, until)));
-				List<Future<?>> rollups = List.of(threads.submit(() -> rollUntil(jobA, writing)),
-						threads.submit(() -> rollUntil(jobB, writing)));
+				List<Future<?>> rollups = List.of(
+						threads.submit(() -> RollupConcurrencyTests.rollUntil(jobA, writing)),
+						threads.submit(() -> RollupConcurrencyTests.rollUntil(jobB, writing)));
 				for (Future<?> write : writes) {
 					write.get(60, TimeUnit.SECONDS);
 				}
@@ -107,6 +108,38 @@ class MeterRollupTests {
 
 			assertThat(RollupTruth.differences(schema)).as("the sum rollups stay exact").isEmpty();
 			assertEveryWindowMatches(schema);
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void aBillingScopeReadsEveryTenantItPaysFor(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			MeterEvents events = new MeterEvents(meters);
+			Instant at = MONTH.plus(3, ChronoUnit.HOURS);
+			List<UsageEvent> batch = new ArrayList<>();
+			for (String[] use : new String[][] { { "acme", "u-1", "a" }, { "acme", "u-2", "b" }, { "beta", "u-2", "a" },
+					{ "beta", "u-3", "a" }, { "gamma", "u-9", "a" } }) {
+				String scope = use[0].equals("gamma") ? "gamma" : "org";
+				events.eventsOf(UsagePayload.builder(use[0], "use")
+					.data(Map.of("model", use[2], "tokens", 10, "gb", 1, "user", use[1]))
+					.occurredAt(at)
+					.build()).forEach((event) -> batch.add(event.withBillingScope(scope)));
+			}
+			RollupJobTests.store(schema).insert(batch, Instant.now());
+			new RollupJob(schema.dataSource(), schema::dialect, schema.tables(), RollupSettings.defaults(),
+					Clock.systemUTC(), () -> meters)
+				.rollupNow();
+
+			MeterRollupReader reader = new MeterRollupReader(schema.dataSource(), schema::dialect, schema.tables());
+			Instant end = nextMonth(MONTH);
+			assertThat(reader.uniqueCountsOfBillingScope("org", "t.seats", MONTH, end))
+				.as("u-2 of acme and of beta counts once").containsExactly(Map.entry(Map.of(), 3L));
+			assertThat(reader.uniqueCountsOfBillingScope("org", "t.seats.model", MONTH, end))
+				.containsExactlyInAnyOrderEntriesOf(Map.of(Map.of("model", "a"), 3L, Map.of("model", "b"), 1L));
+			assertThat(reader.readBillingScope("org", "t.tokens", MONTH, end).get(Map.of("model", "a")).sum())
+				.isEqualByComparingTo("30");
+			assertThat(reader.uniqueCounts("beta", "t.seats", MONTH, end)).containsExactly(Map.entry(Map.of(), 2L));
 		}
 	}
 
@@ -190,14 +223,6 @@ class MeterRollupTests {
 
 	private static Instant nextMonth(Instant month) {
 		return month.atOffset(ZoneOffset.UTC).plusMonths(1).toInstant();
-	}
-
-	private static Void rollUntil(RollupJob job, AtomicBoolean writing) throws InterruptedException {
-		while (writing.get()) {
-			job.rollupNow();
-			Thread.sleep(ThreadLocalRandom.current().nextInt(3));
-		}
-		return null;
 	}
 
 	/**

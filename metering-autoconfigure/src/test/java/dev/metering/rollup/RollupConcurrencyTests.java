@@ -90,7 +90,7 @@ class RollupConcurrencyTests {
 		}
 	}
 
-	private static Void rollUntil(RollupJob job, AtomicBoolean writing) throws InterruptedException {
+	static Void rollUntil(RollupJob job, AtomicBoolean writing) throws InterruptedException {
 		while (writing.get()) {
 			job.rollupNow();
 			Thread.sleep(ThreadLocalRandom.current().nextInt(3));

@@ -91,8 +91,18 @@ public enum TestDatabase {
 	 * @return the schema; close it to drop the tables
 	 */
 	public TestSchema newSchema() {
+		return newSchema(dev.metering.ledger.MeteringSchemaInitializer.DEFAULT_SCHEMA_LOCATION);
+	}
+
+	/**
+	 * Kit tables made by another schema script, e.g. an earlier version's, under a prefix no other
+	 * test uses.
+	 * @param schemaLocation the script, {@code @@platform@@} for the database's platform
+	 * @return the schema; close it to drop the tables (the current version's drop script)
+	 */
+	public TestSchema newSchema(String schemaLocation) {
 		return new TestSchema(this, dataSource(), "t" + ProcessHandle.current().pid() % 10_000 + "_"
-				+ schemas.incrementAndGet() + "_metering_");
+				+ schemas.incrementAndGet() + "_metering_", schemaLocation);
 	}
 
 	/**

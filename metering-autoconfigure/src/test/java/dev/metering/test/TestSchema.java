@@ -31,17 +31,32 @@ public final class TestSchema implements AutoCloseable {
 	private final JdbcTemplate jdbc;
 
 	TestSchema(TestDatabase database, DataSource dataSource, String prefix) {
+		this(database, dataSource, prefix, MeteringSchemaInitializer.DEFAULT_SCHEMA_LOCATION);
+	}
+
+	/** Tables made by another schema script ({@code @@platform@@} in its location), e.g. an earlier version's. */
+	TestSchema(TestDatabase database, DataSource dataSource, String prefix, String schemaLocation) {
 		this.database = database;
 		this.dataSource = dataSource;
 		this.tables = new MeteringTables(prefix);
 		this.jdbc = new JdbcTemplate(dataSource);
 		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
 		settings.setSchemaLocations(
-				java.util.List.of(MeteringSchemaInitializer.DEFAULT_SCHEMA_LOCATION.replace("@@platform@@",
-						database.platform())));
+				java.util.List.of(schemaLocation.replace("@@platform@@", database.platform())));
 		settings.setMode(DatabaseInitializationMode.ALWAYS);
 		MeteringSchemaInitializer initializer = new MeteringSchemaInitializer(dataSource, settings, this.tables);
 		initializer.initializeDatabase();
+	}
+
+	/**
+	 * Runs another script on these tables (the default prefix replaced by theirs), e.g. an upgrade.
+	 * @param location the script's location, {@code @@platform@@} for the database's platform
+	 */
+	public void runScript(String location) {
+		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
+		settings.setSchemaLocations(java.util.List.of(location.replace("@@platform@@", this.database.platform())));
+		settings.setMode(DatabaseInitializationMode.ALWAYS);
+		new MeteringSchemaInitializer(this.dataSource, settings, this.tables).initializeDatabase();
 	}
 
 	public TestDatabase database() {

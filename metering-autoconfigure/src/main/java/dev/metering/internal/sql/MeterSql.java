@@ -51,14 +51,15 @@ public final class MeterSql {
 			+ DISTINCT_KEY + " AND distinct_value = ?";
 
 	private static final String ROLLUPS_IN_WINDOW = "SELECT " + ROLLUP_COLUMNS + " FROM %PREFIX%meter_rollup "
-			+ "WHERE tenant_id = ? AND meter = ? AND period_start >= ? AND period_start < ?";
+			+ "WHERE %SCOPE% = ? AND meter = ? AND period_start >= ? AND period_start < ?";
 
 	private static final String UNIQUE_COUNTS = "SELECT group_key, COUNT(DISTINCT distinct_value) FROM "
-			+ "%PREFIX%meter_distinct WHERE tenant_id = ? AND meter = ? AND period_start = ? AND first_seen < ? "
+			+ "%PREFIX%meter_distinct WHERE %SCOPE% = ? AND meter = ? AND period_start = ? AND first_seen < ? "
 			+ "GROUP BY group_key";
 
-	private static final String GROUP_VALUES = "SELECT group_key, group_values FROM %PREFIX%meter_group "
-			+ "WHERE tenant_id = ? AND meter = ? AND period_start = ?";
+	/** The values of the groups with rollups in a window (a group's values are the same for every tenant). */
+	private static final String GROUP_VALUES = "SELECT DISTINCT group_key, group_values FROM %PREFIX%meter_rollup "
+			+ "WHERE %SCOPE% = ? AND meter = ? AND period_start >= ? AND period_start < ?";
 
 	/**
 	 * Ledger rows the rollup job has not folded yet: at or above the lowest unfolded id, and above
@@ -153,9 +154,12 @@ public final class MeterSql {
 		return this.tables.resolve(INSERT_GROUP);
 	}
 
-	/** @return SQL with parameters tenant, meter, month; selecting group key, group values */
-	public String groupValues() {
-		return this.tables.resolve(GROUP_VALUES);
+	/**
+	 * @param scopeColumn {@code tenant_id} or {@code billing_scope_id}
+	 * @return SQL with parameters the scope, meter, from, to; selecting group key, group values
+	 */
+	public String groupValues(String scopeColumn) {
+		return scoped(GROUP_VALUES, scopeColumn);
 	}
 
 	/**
@@ -182,17 +186,28 @@ public final class MeterSql {
 		return this.tables.resolve(UPDATE_DISTINCT);
 	}
 
-	/** @return SQL with parameters tenant, meter, from, to; selecting {@link #ROLLUP_COLUMNS} */
-	public String rollupsInWindow() {
-		return this.tables.resolve(ROLLUPS_IN_WINDOW);
+	/**
+	 * @param scopeColumn {@code tenant_id} or {@code billing_scope_id}
+	 * @return SQL with parameters the scope, meter, from, to; selecting {@link #ROLLUP_COLUMNS}
+	 */
+	public String rollupsInWindow(String scopeColumn) {
+		return scoped(ROLLUPS_IN_WINDOW, scopeColumn);
 	}
 
 	/**
-	 * @return SQL with parameters tenant, meter, month, before; selecting group key and the count
-	 * of distinct values first seen before the instant
+	 * @param scopeColumn {@code tenant_id} or {@code billing_scope_id}
+	 * @return SQL with parameters the scope, meter, month, before; selecting group key and the
+	 * count of distinct values first seen before the instant
 	 */
-	public String uniqueCounts() {
-		return this.tables.resolve(UNIQUE_COUNTS);
+	public String uniqueCounts(String scopeColumn) {
+		return scoped(UNIQUE_COUNTS, scopeColumn);
+	}
+
+	private String scoped(String sql, String scopeColumn) {
+		if (!"tenant_id".equals(scopeColumn) && !"billing_scope_id".equals(scopeColumn)) {
+			throw new IllegalArgumentException("Meters are read by tenant_id or billing_scope_id, not " + scopeColumn);
+		}
+		return this.tables.resolve(sql).replace("%SCOPE%", scopeColumn);
 	}
 
 	/**

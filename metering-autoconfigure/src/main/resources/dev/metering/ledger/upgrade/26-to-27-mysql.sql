@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS metering_meter_rollup (
     latest_at        DATETIME(6) NOT NULL,
     latest_event_id  VARCHAR(36)    NOT NULL,
     updated_at       DATETIME(6) NOT NULL,
-    PRIMARY KEY (tenant_id, meter, billing_scope_id, period_start, group_key)
+    PRIMARY KEY (tenant_id, meter, billing_scope_id, period_start, group_key),
+    KEY metering_meter_rollup_scope_ix (billing_scope_id, meter, period_start)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 -- The groups each tenant's meter has in each UTC month, at most its max-groups: the fold counts a
 -- further group under the overflow group ('__other__').
@@ -42,5 +43,6 @@ CREATE TABLE IF NOT EXISTS metering_meter_distinct (
     group_key        VARCHAR(32)    NOT NULL,
     distinct_value   VARCHAR(256)   NOT NULL,
     first_seen       DATETIME(6) NOT NULL,
-    PRIMARY KEY (tenant_id, meter, billing_scope_id, period_start, group_key, distinct_value)
+    PRIMARY KEY (tenant_id, meter, billing_scope_id, period_start, group_key, distinct_value),
+    KEY metering_meter_distinct_scope_ix (billing_scope_id, meter, period_start)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

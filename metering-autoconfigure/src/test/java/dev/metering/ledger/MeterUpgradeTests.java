@@ -1,0 +1,78 @@
+package dev.metering.ledger;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+
+import dev.metering.event.UsageEvent;
+import dev.metering.event.UsagePayload;
+import dev.metering.meter.Aggregation;
+import dev.metering.meter.MeterDefinition;
+import dev.metering.meter.MeterDefinitions;
+import dev.metering.meter.MeterEvents;
+import dev.metering.rollup.MeterRollupReader;
+import dev.metering.rollup.RollupJob;
+import dev.metering.rollup.RollupSettings;
+import dev.metering.rollup.RollupTruth;
+import dev.metering.test.TestDatabase;
+import dev.metering.test.TestSchema;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The upgrade scripts ({@code upgrade/26-to-27-*.sql}) on a ledger made by the schema of the
+ * version before meter definitions, with rows written and folded by it: after the script (run
+ * twice: it is safe to repeat), the new code folds defined meters into their group rollups, and
+ * every sum rollup still equals the ledger.
+ */
+class MeterUpgradeTests {
+
+	private static final Instant HOUR = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(2, ChronoUnit.HOURS);
+
+	private static final MeterDefinitions meters = MeterDefinitions.of(List.of(MeterDefinition
+		.builder("llm.tokens", Aggregation.SUM).value("/tokens").groupBy("model", "/model").build()));
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void anEarlierLedgerUpgradedRunsTheNewCode(TestDatabase database) {
+		try (TestSchema schema = database.newSchema("classpath:dev/metering/ledger/before-27/schema-@@platform@@.sql")) {
+			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), schema::dialect, schema.tables());
+			RollupSettings settings = new RollupSettings(100, Duration.ofMinutes(10));
+			// The earlier version: events of meters without definitions, folded by its rollup.
+			store.insert(List.of(UsageEvent.builder("acme", "http.requests").occurredAt(HOUR).build(),
+					UsageEvent.builder("acme", "llm.tokens").quantity(7).occurredAt(HOUR).build()), Instant.now());
+			new RollupJob(schema.dataSource(), schema::dialect, schema.tables(), settings, Clock.systemUTC())
+				.rollupNow();
+
+			schema.runScript("classpath:dev/metering/ledger/upgrade/26-to-27-@@platform@@.sql");
+			schema.runScript("classpath:dev/metering/ledger/upgrade/26-to-27-@@platform@@.sql");
+
+			MeterEvents events = new MeterEvents(meters);
+			store.insert(events.eventsOf(UsagePayload.builder("acme", "llm.tokens")
+				.data(Map.of("model", "gpt-4o", "tokens", 120))
+				.occurredAt(HOUR.plusSeconds(60))
+				.build()), Instant.now());
+			new RollupJob(schema.dataSource(), schema::dialect, schema.tables(), settings, Clock.systemUTC(),
+					() -> meters)
+				.rollupNow();
+
+			assertThat(RollupTruth.differences(schema)).isEmpty();
+			Map<Map<String, String>, ?> groups = new MeterRollupReader(schema.dataSource(), schema::dialect,
+					schema.tables())
+				.read("acme", "llm.tokens", HOUR, HOUR.plus(1, ChronoUnit.HOURS));
+			assertThat(groups).as("events folded before the upgrade are not refolded; new ones are")
+				.containsOnlyKeys(Map.of("model", "gpt-4o"));
+			assertThat(new MeterRollupReader(schema.dataSource(), schema::dialect, schema.tables())
+				.read("acme", "llm.tokens", HOUR, HOUR.plus(1, ChronoUnit.HOURS))
+				.get(Map.of("model", "gpt-4o"))
+				.sum()).isEqualByComparingTo(BigDecimal.valueOf(120));
+		}
+	}
+
+}

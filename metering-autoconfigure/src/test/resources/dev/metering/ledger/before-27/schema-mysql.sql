@@ -1,0 +1,145 @@
+-- Metering kit schema for MySQL and MariaDB. Every name starts with 'metering_'; a configured
+-- metering.jdbc.table-prefix replaces it when the kit runs this script. Indexes are declared
+-- inline so that CREATE TABLE IF NOT EXISTS makes the script safe to run again.
+CREATE TABLE IF NOT EXISTS metering_usage_event (
+    id               BIGINT         NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    event_id         CHAR(36)       NOT NULL,
+    idempotency_key  VARCHAR(200),
+    tenant_id        VARCHAR(128)   NOT NULL,
+    billing_scope_id VARCHAR(128)   NOT NULL,
+    meter            VARCHAR(128)   NOT NULL,
+    quantity         DECIMAL(38, 9) NOT NULL,
+    occurred_at      DATETIME(6)    NOT NULL,
+    recorded_at      DATETIME(6)    NOT NULL,
+    user_id          VARCHAR(256),
+    resource         VARCHAR(512),
+    source           VARCHAR(16)    NOT NULL,
+    dimensions       TEXT,
+    UNIQUE KEY metering_usage_event_event_id_uk (event_id),
+    UNIQUE KEY metering_usage_event_idempotency_uk (tenant_id, idempotency_key),
+    KEY metering_usage_event_tenant_ix (tenant_id, meter, occurred_at)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Hourly rollups: a projection of the ledger, one row per tenant, meter, billing scope and UTC hour.
+CREATE TABLE IF NOT EXISTS metering_usage_rollup (
+    tenant_id        VARCHAR(128)   NOT NULL,
+    meter            VARCHAR(128)   NOT NULL,
+    billing_scope_id VARCHAR(128)   NOT NULL,
+    period_start     DATETIME(6)    NOT NULL,
+    quantity         DECIMAL(38, 9) NOT NULL,
+    event_count      BIGINT         NOT NULL,
+    updated_at       DATETIME(6)    NOT NULL,
+    PRIMARY KEY (tenant_id, meter, billing_scope_id, period_start),
+    KEY metering_usage_rollup_scope_ix (billing_scope_id, meter, period_start)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Rollup progress: every ledger id up to the watermark is folded, except the open gaps.
+CREATE TABLE IF NOT EXISTS metering_rollup_state (
+    name       VARCHAR(64) NOT NULL PRIMARY KEY,
+    watermark  BIGINT      NOT NULL,
+    updated_at DATETIME(6) NOT NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Ledger ids at or below the watermark not seen yet (uncommitted, or never to commit): rechecked every run.
+CREATE TABLE IF NOT EXISTS metering_rollup_gap (
+    name          VARCHAR(64) NOT NULL,
+    gap_start     BIGINT      NOT NULL,
+    gap_end       BIGINT      NOT NULL,
+    first_seen_at DATETIME(6) NOT NULL,
+    PRIMARY KEY (name, gap_start)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Runtime quota definitions (a row wins over application.yml for the same plan/tenant, meter and window).
+CREATE TABLE IF NOT EXISTS metering_plan (
+    name        VARCHAR(64)  NOT NULL,
+    description VARCHAR(512),
+    created_at  DATETIME(6)    NOT NULL,
+    updated_at  DATETIME(6)    NOT NULL,
+    CONSTRAINT metering_plan_pk PRIMARY KEY (name)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+CREATE TABLE IF NOT EXISTS metering_plan_quota (
+    plan           VARCHAR(64)    NOT NULL,
+    meter          VARCHAR(128)   NOT NULL,
+    quota_window   VARCHAR(8)     NOT NULL,
+    quota_limit    DECIMAL(38, 9) NOT NULL,
+    enforcement    VARCHAR(8)     NOT NULL,
+    soft_threshold DOUBLE,
+    updated_at     DATETIME(6)    NOT NULL,
+    CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, quota_window)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Tenants: plan, exempt, parent, billing attribution, exempt descendants; NULL = as configured,
+-- '' in parent_id / billing_attribution = none (a root / pays for itself) whatever the configuration says.
+CREATE TABLE IF NOT EXISTS metering_tenant (
+    tenant_id           VARCHAR(128) NOT NULL,
+    parent_id           VARCHAR(128),
+    billing_attribution VARCHAR(128),
+    plan                VARCHAR(64),
+    exempt              BOOLEAN,
+    exempt_descendants  BOOLEAN,
+    created_at          DATETIME(6)    NOT NULL,
+    updated_at          DATETIME(6)    NOT NULL,
+    CONSTRAINT metering_tenant_pk PRIMARY KEY (tenant_id)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- One row: tenant hierarchy changes lock it, so two concurrent changes are validated one after the other.
+CREATE TABLE IF NOT EXISTS metering_tenant_hierarchy (
+    name       VARCHAR(32) NOT NULL,
+    version    BIGINT      NOT NULL,
+    updated_at DATETIME(6) NOT NULL,
+    CONSTRAINT metering_tenant_hierarchy_pk PRIMARY KEY (name)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+CREATE TABLE IF NOT EXISTS metering_tenant_quota (
+    tenant_id      VARCHAR(128)   NOT NULL,
+    meter          VARCHAR(128)   NOT NULL,
+    quota_window   VARCHAR(8)     NOT NULL,
+    quota_limit    DECIMAL(38, 9) NOT NULL,
+    enforcement    VARCHAR(8)     NOT NULL,
+    soft_threshold DOUBLE,
+    updated_at     DATETIME(6)    NOT NULL,
+    CONSTRAINT metering_tenant_quota_pk PRIMARY KEY (tenant_id, meter, quota_window)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Who changed which runtime definition when, old value -> new value (NULL = absent).
+CREATE TABLE IF NOT EXISTS metering_quota_audit (
+    id          BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    changed_at  DATETIME(6)    NOT NULL,
+    actor       VARCHAR(256)  NOT NULL,
+    action      VARCHAR(32)   NOT NULL,
+    target      VARCHAR(512)  NOT NULL,
+    old_value   VARCHAR(2000),
+    new_value   VARCHAR(2000)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- IF NOT EXISTS keeps the script safe to run again (MariaDB; MySQL 8 lacks it for indexes).
+-- Hourly usage per user (top users, billing): folded with the tenant rollups in the same transaction,
+-- so it equals the ledger's rows with a user up to the same watermark.
+CREATE TABLE IF NOT EXISTS metering_usage_user_rollup (
+    tenant_id    VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    period_start DATETIME(6) NOT NULL,
+    user_id      VARCHAR(256)   NOT NULL,
+    quantity     DECIMAL(38, 9) NOT NULL,
+    event_count  BIGINT         NOT NULL,
+    updated_at   DATETIME(6) NOT NULL,
+    PRIMARY KEY (tenant_id, meter, period_start, user_id)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Hard-quota budgets: how much of a (scope, meter, window) limit has been handed out to instances.
+-- Invariant: granted = ledger usage of the window + the unused part of every lease, as of the last
+-- reconciliation; a grant only ever raises granted while granted + chunk <= limit.
+CREATE TABLE IF NOT EXISTS metering_quota_allocation (
+    scope_id     VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    window_kind  VARCHAR(8)     NOT NULL,
+    window_start BIGINT         NOT NULL,
+    granted      DECIMAL(38, 9) NOT NULL,
+    version      BIGINT         NOT NULL,
+    PRIMARY KEY (scope_id, meter, window_kind, window_start)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- One instance's share of an allocation: amount granted to it in total, the part of it the instance
+-- reported as committed to the ledger, and when the lease lapses unless renewed (epoch millis).
+CREATE TABLE IF NOT EXISTS metering_quota_lease (
+    scope_id     VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    window_kind  VARCHAR(8)     NOT NULL,
+    window_start BIGINT         NOT NULL,
+    instance_id  VARCHAR(64)    NOT NULL,
+    amount       DECIMAL(38, 9) NOT NULL,
+    committed    DECIMAL(38, 9) NOT NULL,
+    expires_at   BIGINT         NOT NULL,
+    PRIMARY KEY (scope_id, meter, window_kind, window_start, instance_id)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
