@@ -204,7 +204,7 @@ public final class BillingReportBenchmark {
 				jdbc.queryForObject("SELECT COUNT(*) FROM " + tables.usageUserRollup(), Long.class));
 	}
 
-	private static List<Double> time(int rounds, Runnable read) {
+	static List<Double> time(int rounds, Runnable read) {
 		List<Double> millis = new ArrayList<>();
 		read.run(); // warm-up: JIT, connection, caches
 		for (int i = 0; i < rounds; i++) {
@@ -215,27 +215,32 @@ public final class BillingReportBenchmark {
 		return millis;
 	}
 
-	private static void row(String name, List<Double> millis, double base) {
+	static void row(String name, List<Double> millis, double base) {
 		System.out.printf("| %s | %.1f | %.1f | %.1f | %.2f |%n", name, median(millis), Collections.min(millis),
 				Collections.max(millis), median(millis) / base);
 	}
 
-	private static double median(List<Double> values) {
+	static double median(List<Double> values) {
 		List<Double> sorted = new ArrayList<>(values);
 		Collections.sort(sorted);
 		int n = sorted.size();
 		return (n % 2 == 1) ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
 	}
 
-	private static double seconds(long start) {
+	static double seconds(long start) {
 		return (System.nanoTime() - start) / 1e9;
 	}
 
 	private static void drop(HikariDataSource dataSource) throws Exception {
+		drop(dataSource, PREFIX);
+	}
+
+	/** Drops the kit's tables of a prefix (PostgreSQL). */
+	static void drop(HikariDataSource dataSource, String prefix) throws Exception {
 		String drop = StreamUtils
 			.copyToString(new ClassPathResource("dev/metering/ledger/schema-drop-postgresql.sql").getInputStream(),
 					StandardCharsets.UTF_8)
-			.replace(MeteringTables.DEFAULT_PREFIX, PREFIX);
+			.replace(MeteringTables.DEFAULT_PREFIX, prefix);
 		new ResourceDatabasePopulator(new ByteArrayResource(drop.getBytes(StandardCharsets.UTF_8))).execute(dataSource);
 	}
 

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -50,6 +51,8 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 	 * One priced meter; the price fields its model has, the others left out.
 	 *
 	 * @param metric the meter
+	 * @param filter the dimension values of the usage the line bills (e.g. {@code model}), absent
+	 * when it bills all of the meter's usage
 	 * @param quantity its usage
 	 * @param included the usage the plan includes
 	 * @param billable the usage beyond it
@@ -62,7 +65,8 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 	 */
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 	@JsonInclude(JsonInclude.Include.ALWAYS)
-	record Line(String metric, BigDecimal quantity, BigDecimal included, BigDecimal billable, boolean overage,
+	record Line(String metric, @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> filter,
+			BigDecimal quantity, BigDecimal included, BigDecimal billable, boolean overage,
 			String model, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String unitPrice,
 			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable BigDecimal packageSize,
 			@JsonInclude(JsonInclude.Include.NON_EMPTY) List<Tier> tiers, String amount) {
@@ -70,7 +74,7 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 		static Line of(BillingReport.Line line) {
 			MeterPrice price = line.price();
 			MeterPrice.Charge charge = line.charge();
-			return new Line(line.meter(), Quantities.plain(charge.quantity()), Quantities.plain(price.included()),
+			return new Line(line.meter(), price.filter(), Quantities.plain(charge.quantity()), Quantities.plain(price.included()),
 					Quantities.plain(charge.billable()), charge.billable().signum() > 0,
 					price.model().name().toLowerCase(Locale.ROOT),
 					(price.unitPrice() != null) ? price.unitPrice().toPlainString() : null,

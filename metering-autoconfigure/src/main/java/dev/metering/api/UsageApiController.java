@@ -22,6 +22,8 @@ import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageNotRecordedException;
 import dev.metering.event.UsageRecorder;
+import dev.metering.meter.MeterDefinition;
+import dev.metering.meter.MeterDefinitions;
 import dev.metering.rollup.UsageReader;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
@@ -72,6 +74,8 @@ public class UsageApiController {
 
 	private final Clock clock;
 
+	private final MeterDefinitions meters;
+
 	/**
 	 * The API.
 	 * @param recorder records ingested events (source {@code api})
@@ -83,11 +87,15 @@ public class UsageApiController {
 	 * @param validator checks events as the recorder will, {@code null} to leave it to the recorder
 	 * @param settings the limits
 	 * @param clock the clock
+	 * @param usage reads quota windows' usage
+	 * @param meters the meter definitions: a defined meter is answered under its aggregation, by
+	 * group and filter
 	 */
 	public UsageApiController(UsageRecorder recorder, ApiAccess access, BillingReportService reports,
 			UsageSummaryService summaries, RecordedEvents recorded,
 			@Nullable QuotaEnforcementService quotas, @Nullable UsageEventValidator validator, ApiSettings settings,
-			Clock clock, UsageReader usage) {
+			Clock clock, UsageReader usage, MeterDefinitions meters) {
+		this.meters = meters;
 		this.usage = usage;
 		this.recorder = recorder;
 		this.access = access;
@@ -156,13 +164,21 @@ public class UsageApiController {
 		return ResponseEntity.status(status).body(body);
 	}
 
-	/** A tenant's usage of a metric per hour, day or month, and its quotas' current windows. */
+	/**
+	 * A tenant's usage of a metric per hour, day or month, and its quotas' current windows. A
+	 * defined meter is answered under its aggregation, of the events whose dimensions match every
+	 * {@code filter[<dimension>]}, and per group of {@code group_by} (dimensions, comma-separated).
+	 */
 	@GetMapping("/usage/{tenant}/{metric}")
 	SummaryBody usage(HttpServletRequest request, @PathVariable String tenant,
 			@PathVariable String metric, @RequestParam(required = false) @Nullable String period,
 			@RequestParam(required = false) @Nullable String from, @RequestParam(required = false) @Nullable String to,
-			@RequestParam(required = false, defaultValue = "day") String granularity) {
+			@RequestParam(required = false, defaultValue = "day") String granularity,
+			@RequestParam(name = "group_by", required = false) @Nullable List<String> groupBy) {
 		checkPath(request, tenant, metric);
+		MeterDefinition definition = this.meters.find(metric);
+		List<String> dimensions = MeterQueryParameters.groupBy(definition, metric, groupBy);
+		Map<String, String> filter = MeterQueryParameters.filter(definition, metric, request.getParameterMap());
 		Granularity buckets;
 		try {
 			buckets = Granularity.of(granularity);
@@ -173,7 +189,11 @@ public class UsageApiController {
 		BillingPeriod range = period(period, from, to);
 		QuotaDecision quota = (this.quotas != null)
 				? this.quotas.status(List.of(tenant), metric, this.clock.instant()) : null;
-		return SummaryBody.of(this.summaries.summary(tenant, metric, range, buckets), exact(quota));
+		if (definition == null) {
+			return SummaryBody.of(this.summaries.summary(tenant, metric, range, buckets), exact(quota));
+		}
+		return SummaryBody.of(this.summaries.meterSummary(definition, tenant, range, buckets, dimensions, filter),
+				exact(quota));
 	}
 
 	/** A tenant's heaviest users of a metric in a period. */

@@ -12,6 +12,9 @@ import dev.metering.billing.PlanPricing;
 import dev.metering.billing.PlanPricingSource;
 import dev.metering.billing.PriceTier;
 import dev.metering.event.UsageEventValidator;
+import dev.metering.meter.MeterDefinition;
+import dev.metering.meter.MeterDefinitions;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Turns {@code metering.billing.plans} into {@link PlanPricing}s, once at start-up: a wrong
@@ -22,20 +25,20 @@ final class BillingPropertiesMapper {
 	private BillingPropertiesMapper() {
 	}
 
-	static PlanPricingSource pricing(MeteringBillingProperties properties) {
+	static PlanPricingSource pricing(MeteringBillingProperties properties, MeterDefinitions meters) {
 		Map<String, PlanPricing> plans = new LinkedHashMap<>();
-		properties.getPlans().forEach((name, plan) -> plans.put(name, plan(name, plan)));
+		properties.getPlans().forEach((name, plan) -> plans.put(name, plan(name, plan, meters)));
 		return (plan) -> Optional.ofNullable(plans.get(plan));
 	}
 
-	private static PlanPricing plan(String name, MeteringBillingProperties.PlanPrices plan) {
+	private static PlanPricing plan(String name, MeteringBillingProperties.PlanPrices plan, MeterDefinitions meters) {
 		String property = "metering.billing.plans." + name;
 		if (plan.getCurrency() == null) {
 			throw new InvalidBillingConfigurationException(property + ".currency", "must be set (ISO 4217, e.g. EUR)");
 		}
 		List<MeterPrice> prices = new ArrayList<>();
 		for (int i = 0; i < plan.getPrices().size(); i++) {
-			prices.add(price(property + ".prices[" + i + "]", plan.getPrices().get(i)));
+			prices.add(price(property + ".prices[" + i + "]", plan.getPrices().get(i), meters));
 		}
 		try {
 			return new PlanPricing(name, plan.getCurrency(), plan.getBaseFee(), prices);
@@ -45,11 +48,12 @@ final class BillingPropertiesMapper {
 		}
 	}
 
-	private static MeterPrice price(String property, MeteringBillingProperties.Price price) {
+	private static MeterPrice price(String property, MeteringBillingProperties.Price price, MeterDefinitions meters) {
 		if (!UsageEventValidator.isValidMeterName(price.getMeter())) {
 			throw new InvalidBillingConfigurationException(property + ".meter",
 					"must be a meter name ([a-z0-9][a-z0-9._-]*), was '" + price.getMeter() + "'");
 		}
+		checkFilter(property, price, meters.find(price.getMeter()));
 		List<PriceTier> tiers = new ArrayList<>();
 		for (int i = 0; i < price.getTiers().size(); i++) {
 			MeteringBillingProperties.Tier tier = price.getTiers().get(i);
@@ -65,10 +69,31 @@ final class BillingPropertiesMapper {
 		}
 		try {
 			return new MeterPrice(price.getMeter(), price.getIncluded(), price.getModel(), price.getUnitPrice(),
-					price.getPackageSize(), tiers);
+					price.getPackageSize(), tiers, price.getFilter());
 		}
 		catch (IllegalArgumentException ex) {
 			throw new InvalidBillingConfigurationException(property, ex.getMessage());
+		}
+	}
+
+	/** A filter names dimensions of the meter's group-by, each with a value a group can have. */
+	private static void checkFilter(String property, MeteringBillingProperties.Price price,
+			@Nullable MeterDefinition definition) {
+		for (Map.Entry<String, String> entry : price.getFilter().entrySet()) {
+			String at = property + ".filter." + entry.getKey();
+			if (definition == null) {
+				throw new InvalidBillingConfigurationException(at, "meter '" + price.getMeter()
+						+ "' has no definition in metering.meters, so no dimensions to filter by");
+			}
+			if (!definition.groupBy().containsKey(entry.getKey())) {
+				throw new InvalidBillingConfigurationException(at, "'" + entry.getKey() + "' is not a dimension of meter '"
+						+ price.getMeter() + "'; its group-by is " + definition.groupBy().keySet());
+			}
+			String value = entry.getValue();
+			if (value == null || value.isEmpty() || value.length() > MeterDefinition.MAX_VALUE_LENGTH) {
+				throw new InvalidBillingConfigurationException(at,
+						"must be a value of 1 to " + MeterDefinition.MAX_VALUE_LENGTH + " characters");
+			}
 		}
 	}
 

@@ -94,9 +94,11 @@ public final class MeteringApiAutoConfiguration {
 	UsageApiController meteringUsageApiController(UsageRecorder recorder, ApiAccess access,
 			BillingReportService reports, UsageSummaryService summaries, RecordedEvents recorded,
 			ObjectProvider<QuotaEnforcementService> quotas, ObjectProvider<UsageEventValidator> validator,
-			MeteringApiProperties api, ObjectProvider<Clock> clock, UsageReader usage) {
+			MeteringApiProperties api, ObjectProvider<Clock> clock, UsageReader usage,
+			ObjectProvider<MeterDefinitions> meters) {
 		return new UsageApiController(recorder, access, reports, summaries, recorded, quotas.getIfAvailable(),
-				validator.getIfAvailable(), settings(api), clock.getIfAvailable(Clock::systemUTC), usage);
+				validator.getIfAvailable(), settings(api), clock.getIfAvailable(Clock::systemUTC), usage,
+				meters.getIfAvailable(() -> MeterDefinitions.NONE));
 	}
 
 	/** CloudEvents on the same route as the kit's JSON, told apart by their content types. */

@@ -13,6 +13,7 @@ import dev.metering.billing.RecordedEvents;
 import dev.metering.billing.TenantPlans;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.ledger.MeteringTables;
+import dev.metering.meter.MeterDefinitions;
 import dev.metering.rollup.UsageReader;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -46,18 +47,21 @@ public final class MeteringBillingAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	PlanPricingSource meteringPlanPricingSource(MeteringBillingProperties properties) {
-		return BillingPropertiesMapper.pricing(properties);
+	PlanPricingSource meteringPlanPricingSource(MeteringBillingProperties properties,
+			ObjectProvider<MeterDefinitions> meters) {
+		return BillingPropertiesMapper.pricing(properties, meters.getIfAvailable(() -> MeterDefinitions.NONE));
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	BillingReportService meteringBillingReportService(TenantPlans plans, PlanPricingSource pricing,
 			UsageReader usage, DataSource dataSource, MeteringJdbcProperties jdbc, MeteringLedgerProperties ledger,
-			MeteringBillingProperties billing, MeteringTables tables, ObjectProvider<Clock> clock) {
+			MeteringBillingProperties billing, MeteringTables tables, ObjectProvider<Clock> clock,
+			ObjectProvider<MeterDefinitions> meters) {
 		return new BillingReportService(plans, pricing, usage, dataSource,
 				MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables, billing.getRoundingMode(),
-				closeAfter(ledger, billing), clock.getIfAvailable(Clock::systemUTC));
+				closeAfter(ledger, billing), clock.getIfAvailable(Clock::systemUTC),
+				() -> meters.getIfAvailable(() -> MeterDefinitions.NONE));
 	}
 
 	/** The close may not be shorter than the late window: a late event could then change a closed report. */

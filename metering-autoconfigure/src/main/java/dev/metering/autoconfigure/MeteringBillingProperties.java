@@ -144,6 +144,21 @@ public class MeteringBillingProperties {
 		 */
 		private List<Tier> tiers = new ArrayList<>();
 
+		/**
+		 * Dimension values of the usage this price bills, e.g. 'model: gpt-4o' (dimensions of
+		 * the meter's group-by in 'metering.meters'); a meter may have one price per filter, each
+		 * a line of the report. Empty: all of the meter's usage.
+		 */
+		private Map<String, String> filter = new LinkedHashMap<>();
+
+		public Map<String, String> getFilter() {
+			return this.filter;
+		}
+
+		public void setFilter(Map<String, String> filter) {
+			this.filter = filter;
+		}
+
 		public String getMeter() {
 			return this.meter;
 		}

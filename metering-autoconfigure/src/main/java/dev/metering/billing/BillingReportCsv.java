@@ -6,13 +6,14 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Writes a {@link BillingReport} as CSV (RFC 4180): one row per meter line, then the base fee
+ * Writes a {@link BillingReport} as CSV (RFC 4180): one row per line (a meter, or a meter's
+ * filtered usage: {@code filter} holds {@code model=gpt-4o}), then the base fee
  * and the subtotal. Amounts keep the currency's scale; quantities are written plain. A text cell
  * a spreadsheet would run as a formula is written as text.
  */
 public final class BillingReportCsv {
 
-	private static final String HEADER = "billing_scope,plan,period_start,period_end,meter,quantity,included,"
+	private static final String HEADER = "billing_scope,plan,period_start,period_end,meter,filter,quantity,included,"
 			+ "billable,model,unit_price,package_size,amount,currency\r\n";
 
 	private static final Pattern NUMBER = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
@@ -30,14 +31,22 @@ public final class BillingReportCsv {
 		for (BillingReport.Line line : report.lines()) {
 			MeterPrice price = line.price();
 			MeterPrice.Charge charge = line.charge();
-			row(csv, report, line.meter(), plain(charge.quantity()), plain(charge.included()), plain(charge.billable()),
+			row(csv, report, line.meter(), filter(price), plain(charge.quantity()), plain(charge.included()), plain(charge.billable()),
 					price.model().name().toLowerCase(java.util.Locale.ROOT),
 					(price.unitPrice() != null) ? price.unitPrice().toPlainString() : "",
 					plain(price.packageSize()), charge.amount().toPlainString());
 		}
-		row(csv, report, "base_fee", "", "", "", "", "", "", report.baseFee().toPlainString());
-		row(csv, report, "subtotal", "", "", "", "", "", "", report.subtotal().toPlainString());
+		row(csv, report, "base_fee", "", "", "", "", "", "", "", report.baseFee().toPlainString());
+		row(csv, report, "subtotal", "", "", "", "", "", "", "", report.subtotal().toPlainString());
 		return csv.toString();
+	}
+
+	/** A price's filter as {@code dimension=value} pairs joined by {@code ;}, empty without one. */
+	private static String filter(MeterPrice price) {
+		StringBuilder text = new StringBuilder();
+		price.filter().forEach((dimension, value) -> text.append((text.length() > 0) ? ";" : "").append(dimension)
+			.append('=').append(value));
+		return text.toString();
 	}
 
 	private static void row(StringBuilder csv, BillingReport report, String... fields) {

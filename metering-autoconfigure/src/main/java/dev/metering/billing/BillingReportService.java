@@ -17,6 +17,9 @@ import dev.metering.rollup.RollupJob;
 import dev.metering.billing.BillingException.Reason;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.meter.MeterDefinition;
+import dev.metering.meter.MeterDefinitions;
+import dev.metering.rollup.MeterUsageReader;
 import dev.metering.rollup.UsageReader;
 
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -51,6 +54,10 @@ public class BillingReportService {
 
 	private final Clock clock;
 
+	private final Supplier<MeterDefinitions> meters;
+
+	private final MeterUsageReader meterUsage;
+
 	/**
 	 * A report service.
 	 * @param plans the tenants' plans
@@ -66,6 +73,29 @@ public class BillingReportService {
 	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
 			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
 			Clock clock) {
+		this(plans, pricing, usage, dataSource, dialect, tables, rounding, closeAfter, clock, () -> MeterDefinitions.NONE);
+	}
+
+	/**
+	 * A report service that bills defined meters under their aggregation: a {@code max} meter at
+	 * the period's maximum, a {@code unique-count} meter at the period's distinct values, a
+	 * {@code latest} meter at its last value; a price with a filter bills only the usage of that
+	 * dimension value.
+	 * @param plans the tenants' plans
+	 * @param pricing the plans' prices
+	 * @param usage reads usage of meters without a definition
+	 * @param dataSource the kit's DataSource
+	 * @param dialect supplies the dialect (called once, on first use)
+	 * @param tables the table names
+	 * @param rounding how line amounts are rounded to the currency's scale
+	 * @param closeAfter how long after its end a period closes
+	 * @param clock the clock
+	 * @param meters the meter definitions in force (asked on every report)
+	 */
+	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
+			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
+			Clock clock, Supplier<MeterDefinitions> meters) {
+		this.meters = meters;
 		this.plans = plans;
 		this.pricing = pricing;
 		this.usage = usage;
@@ -75,6 +105,7 @@ public class BillingReportService {
 		this.rounding = rounding;
 		this.closeAfter = closeAfter;
 		this.clock = clock;
+		this.meterUsage = new MeterUsageReader(dataSource, this.dialect, tables);
 	}
 
 	/**
@@ -106,7 +137,7 @@ public class BillingReportService {
 		List<BillingReport.Line> lines = new ArrayList<>();
 		BigDecimal subtotal = prices.baseFee().setScale(prices.scale(), this.rounding);
 		for (MeterPrice price : prices.prices()) {
-			BigDecimal quantity = this.usage.billingScopeUsage(billingScope, price.meter(), period.from(), period.to());
+			BigDecimal quantity = quantity(billingScope, price, period);
 			MeterPrice.Charge charge = price.charge(quantity, prices.scale(), this.rounding);
 			lines.add(new BillingReport.Line(price, charge));
 			subtotal = subtotal.add(charge.amount());
@@ -115,6 +146,26 @@ public class BillingReportService {
 		return new BillingReport(billingScope, prices.plan(), prices.currency(), period, lines,
 				prices.baseFee().setScale(prices.scale(), this.rounding), subtotal,
 				attributedTenants(billingScope, period), !this.clock.instant().isBefore(closesAt), closesAt);
+	}
+
+	/**
+	 * The quantity a price bills: a meter without a definition sums its quantity; a defined one
+	 * is read under its aggregation, of the usage the price's filter keeps.
+	 */
+	private BigDecimal quantity(String billingScope, MeterPrice price, BillingPeriod period) {
+		MeterDefinition definition = this.meters.get().find(price.meter());
+		if (definition == null) {
+			if (!price.filter().isEmpty()) {
+				throw new BillingException("meter", Reason.INVALID, "meter '" + price.meter()
+						+ "' has no definition any more, so its price's filter " + price.filter() + " matches nothing");
+			}
+			return this.usage.billingScopeUsage(billingScope, price.meter(), period.from(), period.to());
+		}
+		BigDecimal total = this.meterUsage
+			.billingScopeUsage(definition, billingScope,
+					MeterUsageReader.Query.total(period.from(), period.to(), price.filter()))
+			.total();
+		return (total != null) ? total.max(BigDecimal.ZERO) : BigDecimal.ZERO;
 	}
 
 	private List<String> attributedTenants(String billingScope, BillingPeriod period) {

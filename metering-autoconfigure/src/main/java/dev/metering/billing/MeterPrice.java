@@ -3,7 +3,10 @@ package dev.metering.billing;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
@@ -21,12 +24,15 @@ import org.jspecify.annotations.Nullable;
  * ({@link PricingModel#PACKAGE}); unused by the tiered models
  * @param packageSize the units per package ({@link PricingModel#PACKAGE} only)
  * @param tiers the tiers in ascending order, the last one unbounded (tiered models only)
+ * @param filter the dimension values of the usage this price bills (e.g. {@code model=gpt-4o}),
+ * empty for all of the meter's usage; only a defined meter's group-by dimensions can be filtered
  */
 public record MeterPrice(String meter, BigDecimal included, PricingModel model, @Nullable BigDecimal unitPrice,
-		@Nullable BigDecimal packageSize, List<PriceTier> tiers) {
+		@Nullable BigDecimal packageSize, List<PriceTier> tiers, Map<String, String> filter) {
 
 	public MeterPrice {
 		tiers = List.copyOf(tiers);
+		filter = Collections.unmodifiableMap(new LinkedHashMap<>(filter));
 		if (included.signum() < 0) {
 			throw new IllegalArgumentException("included must not be negative, was " + included.toPlainString());
 		}
@@ -40,6 +46,20 @@ public record MeterPrice(String meter, BigDecimal included, PricingModel model, 
 			}
 			case GRADUATED, VOLUME -> validateTiers(tiers);
 		}
+	}
+
+	/**
+	 * A price of all of a meter's usage.
+	 * @param meter the priced meter
+	 * @param included the included quantity
+	 * @param model the pricing model
+	 * @param unitPrice the unit or package price
+	 * @param packageSize the units per package
+	 * @param tiers the tiers
+	 */
+	public MeterPrice(String meter, BigDecimal included, PricingModel model, @Nullable BigDecimal unitPrice,
+			@Nullable BigDecimal packageSize, List<PriceTier> tiers) {
+		this(meter, included, model, unitPrice, packageSize, tiers, Map.of());
 	}
 
 	/**

@@ -11,7 +11,7 @@ import java.util.List;
  * @param plan the plan name, as in {@code metering.plans}
  * @param currency the ISO 4217 currency
  * @param baseFee the flat fee per billing period, zero when none
- * @param prices the priced meters, one price per meter
+ * @param prices the priced meters, one price per meter and filter
  */
 public record PlanPricing(String plan, Currency currency, BigDecimal baseFee, List<MeterPrice> prices) {
 
@@ -23,8 +23,8 @@ public record PlanPricing(String plan, Currency currency, BigDecimal baseFee, Li
 		if (currency.getDefaultFractionDigits() < 0) {
 			throw new IllegalArgumentException("currency " + currency + " has no minor unit to bill in");
 		}
-		if (prices.stream().map(MeterPrice::meter).distinct().count() != prices.size()) {
-			throw new IllegalArgumentException("a meter is priced twice in plan " + plan);
+		if (prices.stream().map((price) -> List.of(price.meter(), price.filter())).distinct().count() != prices.size()) {
+			throw new IllegalArgumentException("a meter is priced twice with the same filter in plan " + plan);
 		}
 	}
 

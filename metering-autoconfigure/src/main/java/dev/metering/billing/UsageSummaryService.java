@@ -6,13 +6,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
 import dev.metering.internal.sql.BillingSql;
 import dev.metering.internal.sql.TableNames;
+import dev.metering.meter.MeterDefinition;
+import dev.metering.rollup.MeterUsage;
+import dev.metering.rollup.MeterUsageReader;
 import dev.metering.rollup.RollupJob;
+import org.jspecify.annotations.Nullable;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.internal.sql.LedgerDatabase;
 
@@ -34,6 +39,8 @@ public class UsageSummaryService {
 
 	private final BillingSql sql;
 
+	private final MeterUsageReader meters;
+
 	/**
 	 * A summary service.
 	 * @param dataSource the kit's DataSource
@@ -44,6 +51,7 @@ public class UsageSummaryService {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.dialect = SingletonSupplier.of(dialect);
 		this.sql = new BillingSql(new TableNames(tables.prefix()));
+		this.meters = new MeterUsageReader(dataSource, this.dialect, tables);
 	}
 
 	/**
@@ -57,14 +65,7 @@ public class UsageSummaryService {
 	 */
 	public UsageSummary summary(String tenant, String meter, BillingPeriod period, Granularity granularity) {
 		TreeMap<Instant, BigDecimal> buckets = new TreeMap<>();
-		for (Instant start = granularity.start(period.from()); start.isBefore(period.to()); start = granularity
-			.next(start)) {
-			if (buckets.size() == MAX_BUCKETS) {
-				throw new BillingException("granularity", BillingException.Reason.INVALID,
-						"more than " + MAX_BUCKETS + " buckets: use a coarser granularity or a shorter range");
-			}
-			buckets.put(start, BigDecimal.ZERO);
-		}
+		bucketStarts(period, granularity).forEach((start) -> buckets.put(start, BigDecimal.ZERO));
 		LedgerDatabase dialect = this.dialect.get();
 		Object from = dialect.timestamp(period.from());
 		Object to = dialect.timestamp(period.to());
@@ -83,6 +84,67 @@ public class UsageSummaryService {
 			total = total.add(bucket.getValue());
 		}
 		return new UsageSummary(tenant, meter, period, granularity, result, total);
+	}
+
+	/**
+	 * A tenant's usage of a defined meter over a period, in buckets, under its aggregation: of
+	 * every event the filter keeps and, when grouped, of each group.
+	 * @param definition the meter's definition
+	 * @param tenant the tenant
+	 * @param period the range, on whole hours
+	 * @param granularity the bucket size
+	 * @param groupBy dimensions of the meter to group by (empty: not grouped)
+	 * @param filter dimension values every counted event has
+	 * @return the summary
+	 * @throws BillingException when the range has more than {@link #MAX_BUCKETS} buckets
+	 * @throws IllegalArgumentException naming a dimension the meter does not have
+	 */
+	public MeterSummary meterSummary(MeterDefinition definition, String tenant, BillingPeriod period,
+			Granularity granularity, List<String> groupBy, Map<String, String> filter) {
+		TreeSet<Instant> starts = new TreeSet<>(bucketStarts(period, granularity));
+		MeterUsage all = this.meters.tenantUsage(definition, tenant,
+				new MeterUsageReader.Query(period.from(), period.to(), starts, List.of(), filter));
+		MeterSummary.Group together = group(definition, Map.of(), all.groups().get(Map.of()), starts, period, granularity);
+		List<MeterSummary.Group> groups = new ArrayList<>();
+		if (!groupBy.isEmpty()) {
+			MeterUsage grouped = this.meters.tenantUsage(definition, tenant,
+					new MeterUsageReader.Query(period.from(), period.to(), starts, groupBy, filter));
+			grouped.groups()
+				.forEach((values, series) -> groups.add(group(definition, values, series, starts, period, granularity)));
+		}
+		return new MeterSummary(tenant, definition.name(), definition.aggregation(), period, granularity, groupBy,
+				filter, together, groups);
+	}
+
+	private static MeterSummary.Group group(MeterDefinition definition, Map<String, String> values,
+			MeterUsage.@Nullable Series series, TreeSet<Instant> starts, BillingPeriod period, Granularity granularity) {
+		// Sums, counts and unique counts without events are zero; a maximum of nothing is none.
+		boolean zeroWhenEmpty = switch (definition.aggregation()) {
+			case SUM, COUNT, UNIQUE_COUNT -> true;
+			case MAX, MIN, LATEST -> false;
+		};
+		BigDecimal empty = zeroWhenEmpty ? BigDecimal.ZERO : null;
+		List<MeterSummary.Bucket> buckets = new ArrayList<>(starts.size());
+		for (Instant start : starts) {
+			Instant next = granularity.next(start);
+			BigDecimal value = (series != null) ? series.buckets().get(start) : null;
+			buckets.add(new MeterSummary.Bucket(max(start, period.from()), next.isAfter(period.to()) ? period.to() : next,
+					(value != null) ? value : empty));
+		}
+		return new MeterSummary.Group(values, buckets, (series != null) ? series.total() : empty);
+	}
+
+	private static List<Instant> bucketStarts(BillingPeriod period, Granularity granularity) {
+		List<Instant> starts = new ArrayList<>();
+		for (Instant start = granularity.start(period.from()); start.isBefore(period.to()); start = granularity
+			.next(start)) {
+			if (starts.size() == MAX_BUCKETS) {
+				throw new BillingException("granularity", BillingException.Reason.INVALID,
+						"more than " + MAX_BUCKETS + " buckets: use a coarser granularity or a shorter range");
+			}
+			starts.add(start);
+		}
+		return starts;
 	}
 
 	/**

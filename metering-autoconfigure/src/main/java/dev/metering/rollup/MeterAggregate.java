@@ -56,6 +56,18 @@ final class MeterAggregate {
 		}
 	}
 
+	/** The value under an aggregation other than unique-count (which hours do not compose). */
+	BigDecimal value(dev.metering.meter.Aggregation aggregation) {
+		return switch (aggregation) {
+			case SUM -> this.sum;
+			case COUNT -> BigDecimal.valueOf(this.count);
+			case MIN -> this.min;
+			case MAX -> this.max;
+			case LATEST -> this.latest;
+			case UNIQUE_COUNT -> throw new IllegalArgumentException("A unique count is not composed from hours");
+		};
+	}
+
 	MeterAggregate copy() {
 		return new MeterAggregate(this.sum, this.count, this.min, this.max, this.latest, this.latestAt,
 				this.latestEventId);

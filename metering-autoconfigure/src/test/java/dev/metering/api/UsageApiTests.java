@@ -313,8 +313,8 @@ class UsageApiTests {
 			.andExpect(status().isOk())
 			.andExpect(content().contentTypeCompatibleWith("text/csv"))
 			.andExpect(content().string(startsWith("billing_scope,plan,period_start")))
-			.andExpect(content().string(org.hamcrest.Matchers.containsString(",api.calls,350,100,250,per_unit,0.01,,2.50,EUR\r\n")))
-			.andExpect(content().string(org.hamcrest.Matchers.containsString(",subtotal,,,,,,,12.50,EUR\r\n")));
+			.andExpect(content().string(org.hamcrest.Matchers.containsString(",api.calls,,350,100,250,per_unit,0.01,,2.50,EUR\r\n")))
+			.andExpect(content().string(org.hamcrest.Matchers.containsString(",subtotal,,,,,,,,12.50,EUR\r\n")));
 	}
 
 	static Stream<Arguments> badReportRequests() {

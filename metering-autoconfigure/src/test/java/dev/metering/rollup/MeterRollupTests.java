@@ -49,7 +49,7 @@ class MeterRollupTests {
 	private static final Duration WRITE_FOR = Duration.ofSeconds(3);
 
 	/** The start of last month: events fall in it and the month before, all in the past. */
-	private static final Instant MONTH = YearMonth.now(ZoneOffset.UTC).minusMonths(1).atDay(1).atStartOfDay()
+	static final Instant MONTH = YearMonth.now(ZoneOffset.UTC).minusMonths(1).atDay(1).atStartOfDay()
 		.toInstant(ZoneOffset.UTC);
 
 	/** Hours around the month's start (so late events land in both months) and within it. */

@@ -81,7 +81,7 @@ class SampleUsageApiTests {
 
 		HttpResponse<String> csv = post("/api/billing-report", "{\"tenant_id\":\"demo-free\"}", "text/csv");
 		assertThat(csv.headers().firstValue("Content-Type")).get().asString().startsWith("text/csv");
-		assertThat(csv.body()).contains(",reports.pages,95,50,45,per_unit,0.1,,4.50,EUR");
+		assertThat(csv.body()).contains(",reports.pages,,95,50,45,per_unit,0.1,,4.50,EUR");
 
 		HttpResponse<String> bad = post("/api/events",
 				"{\"tenant_id\":\"demo-free\",\"metric\":\"reports.pages\",\"quantity\":-1,\"user_id\":\"alice\"}",

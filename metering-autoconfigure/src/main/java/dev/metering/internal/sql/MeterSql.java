@@ -61,6 +61,48 @@ public final class MeterSql {
 	private static final String GROUP_VALUES = "SELECT DISTINCT group_key, group_values FROM %PREFIX%meter_rollup "
 			+ "WHERE %SCOPE% = ? AND meter = ? AND period_start >= ? AND period_start < ?";
 
+	/**
+	 * Ledger rows the rollup job has not folded yet: at or above the lowest unfolded id, and above
+	 * the watermark or in an open gap. Parameters: lowest id, rollup name, rollup name.
+	 */
+	private static final String UNFOLDED = "e.id >= ? AND (e.id > COALESCE((SELECT s.watermark FROM "
+			+ "%PREFIX%rollup_state s WHERE s.name = ?), 0) OR EXISTS (SELECT 1 FROM %PREFIX%rollup_gap g "
+			+ "WHERE g.name = ? AND e.id BETWEEN g.gap_start AND g.gap_end))";
+
+	private static final String LEDGER_IN_WINDOW = "e.%SCOPE% = ? AND e.meter = ? AND e.occurred_at >= ? "
+			+ "AND e.occurred_at < ?";
+
+	/**
+	 * Hourly group rollups and unfolded ledger rows in one statement, so both parts see one
+	 * snapshot: a rollup run committing meanwhile cannot make a row count twice or not at all.
+	 * A rollup row leaves the last two columns null, a ledger row the group values and latest id.
+	 */
+	private static final String HOURS_AND_UNFOLDED = "SELECT r.period_start, r.group_values, r.quantity, "
+			+ "r.event_count, r.min_value, r.max_value, r.latest_value, r.latest_at, r.latest_event_id, NULL, NULL "
+			+ "FROM %PREFIX%meter_rollup r WHERE r.%SCOPE% = ? AND r.meter = ? AND r.period_start >= ? "
+			+ "AND r.period_start < ? UNION ALL SELECT e.occurred_at, NULL, e.quantity, 1, e.quantity, e.quantity, "
+			+ "e.quantity, e.occurred_at, NULL, e.event_id, e.dimensions FROM %PREFIX%usage_event e WHERE "
+			+ LEDGER_IN_WINDOW + " AND " + UNFOLDED;
+
+	private static final String UNFOLDED_DIMENSIONS = "SELECT e.occurred_at, e.dimensions FROM %PREFIX%usage_event e "
+			+ "WHERE " + LEDGER_IN_WINDOW + " AND " + UNFOLDED;
+
+	private static final String LEDGER_DIMENSIONS = "SELECT e.occurred_at, e.dimensions FROM %PREFIX%usage_event e "
+			+ "WHERE " + LEDGER_IN_WINDOW;
+
+	private static final String DISTINCT_IN_MONTHS = " FROM %PREFIX%meter_distinct WHERE %SCOPE% = ? AND meter = ? "
+			+ "AND period_start >= ? AND period_start < ? AND first_seen < ?";
+
+	private static final String COUNT_DISTINCT_IN_MONTHS = "SELECT COUNT(DISTINCT distinct_value)" + DISTINCT_IN_MONTHS;
+
+	private static final String DISTINCT_VALUES_IN_MONTHS = "SELECT group_key, distinct_value" + DISTINCT_IN_MONTHS;
+
+	private static final String KNOWN_DISTINCT_IN_MONTHS = "SELECT DISTINCT distinct_value" + DISTINCT_IN_MONTHS
+			+ " AND distinct_value IN (%VALUES%)";
+
+	private static final String ROLLUP_GROUP_VALUES = "SELECT DISTINCT group_key, group_values FROM "
+			+ "%PREFIX%meter_rollup WHERE %SCOPE% = ? AND meter = ? AND period_start >= ? AND period_start < ?";
+
 	private final TableNames tables;
 
 	MeterSql(TableNames tables) {
@@ -166,6 +208,87 @@ public final class MeterSql {
 			throw new IllegalArgumentException("Meters are read by tenant_id or billing_scope_id, not " + scopeColumn);
 		}
 		return this.tables.resolve(sql).replace("%SCOPE%", scopeColumn);
+	}
+
+	/**
+	 * Statements that read by a ledger column name, a constant of the kit ({@code tenant_id} or
+	 * {@code billing_scope_id}), never input.
+	 * @param column the column
+	 * @return the reads of defined meters' usage by that column
+	 */
+	public Usage usage(String column) {
+		if (!"tenant_id".equals(column) && !"billing_scope_id".equals(column)) {
+			throw new IllegalArgumentException("Not a scope column: " + column);
+		}
+		return new Usage(this.tables, column);
+	}
+
+	/** The reads of defined meters' usage by tenant or by billing scope. */
+	public static final class Usage {
+
+		private final TableNames tables;
+
+		private final String column;
+
+		Usage(TableNames tables, String column) {
+			this.tables = tables;
+			this.column = column;
+		}
+
+		private String resolve(String sql) {
+			return this.tables.resolve(sql).replace("%SCOPE%", this.column);
+		}
+
+		/**
+		 * @return SQL with parameters scope, meter, from, to, scope, meter, from, to, lowest
+		 * unfolded id, rollup name, rollup name; selecting hour or occurred_at, group values,
+		 * quantity, count, min, max, latest, latest at, latest event id, then (ledger rows only)
+		 * event id and dimensions
+		 */
+		public String hoursAndUnfolded() {
+			return resolve(HOURS_AND_UNFOLDED);
+		}
+
+		/**
+		 * @return SQL with parameters scope, meter, from, to, lowest unfolded id, rollup name,
+		 * rollup name; selecting occurred_at, dimensions
+		 */
+		public String unfoldedDimensions() {
+			return resolve(UNFOLDED_DIMENSIONS);
+		}
+
+		/** @return SQL with parameters scope, meter, from, to; selecting occurred_at, dimensions */
+		public String ledgerDimensions() {
+			return resolve(LEDGER_DIMENSIONS);
+		}
+
+		/** @return SQL with parameters scope, meter, first month, end month, before; selecting the count */
+		public String countDistinct() {
+			return resolve(COUNT_DISTINCT_IN_MONTHS);
+		}
+
+		/**
+		 * @return SQL with parameters scope, meter, first month, end month, before; selecting
+		 * group key, value
+		 */
+		public String distinctValues() {
+			return resolve(DISTINCT_VALUES_IN_MONTHS);
+		}
+
+		/**
+		 * @param values how many values
+		 * @return SQL with parameters scope, meter, first month, end month, before, then the
+		 * values; selecting those kept
+		 */
+		public String knownDistinct(int values) {
+			return resolve(KNOWN_DISTINCT_IN_MONTHS).replace("%VALUES%", DatabaseSql.values(values, "?"));
+		}
+
+		/** @return SQL with parameters scope, meter, from, to; selecting group key, group values */
+		public String groupValues() {
+			return resolve(ROLLUP_GROUP_VALUES);
+		}
+
 	}
 
 }
