@@ -60,6 +60,12 @@ public class LedgerConsumer implements SmartLifecycle, DisposableBean {
 
 	private final LongAdder refused = new LongAdder();
 
+	private final LongAdder failures = new LongAdder();
+
+	/** When a failure was last logged: an outage is logged every 10 s, not every retry. */
+	private final java.util.concurrent.atomic.AtomicLong lastFailureLog = new java.util.concurrent.atomic.AtomicLong(
+			System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1));
+
 	/**
 	 * @param consumers the consumer factory ({@code spring.kafka.consumer.*}, without auto-commit)
 	 * @param adminProperties the admin client's properties, for the lag
@@ -99,8 +105,22 @@ public class LedgerConsumer implements SmartLifecycle, DisposableBean {
 						+ record.partition() + "@" + record.offset() + ": " + ex.getMessage());
 			}
 		}
-		if (!events.isEmpty()) {
+		if (events.isEmpty()) {
+			return;
+		}
+		try {
 			account(insert(events));
+		}
+		catch (RuntimeException ex) {
+			this.failures.increment();
+			long last = this.lastFailureLog.get();
+			if (System.nanoTime() - last > java.util.concurrent.TimeUnit.SECONDS.toNanos(10)
+					&& this.lastFailureLog.compareAndSet(last, System.nanoTime())) {
+				logger.warn("Metering ledger consumer could not write " + events.size() + " events ("
+					+ ex.getClass().getName() + ": " + ex.getMessage() + "); the batch is written again, its offsets "
+					+ "stay uncommitted; " + this.failures.sum() + " failures since start");
+			}
+			throw ex;
 		}
 	}
 
