@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.ledger.EventSpool;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 
@@ -102,7 +103,9 @@ class KafkaLedgerFaultTests {
 				HikariDataSource c = database.newDataSource(4)) {
 			consumer(schema, c, broker, topic).run((ledger) -> producer(schema, a, broker, topic, 1000,
 					"metering.writer.spool.enabled=true", "metering.writer.spool.directory=" + spool,
-					"metering.kafka.send-timeout=5s", "metering.writer.retry.max-backoff=2s")
+					"metering.kafka.send-timeout=5s", "metering.writer.retry.max-backoff=2s",
+					// A small buffer: the outage's events overflow onto the spool's disk.
+					"metering.writer.capacity=2000", "metering.writer.batch-size=1000")
 				.run((app) -> {
 					UsageRecorder recorder = app.getBean(UsageRecorder.class);
 					AtomicBoolean running = new AtomicBoolean(true);
@@ -129,8 +132,11 @@ class KafkaLedgerFaultTests {
 					KafkaBroker.sleep(30_000);
 					broker.startAgain();
 					load.join();
-					assertThat(app.getBean(BufferedLedgerWriter.class).flush(Duration.ofMinutes(3))).isTrue();
+					BufferedLedgerWriter writer = app.getBean(BufferedLedgerWriter.class);
+					assertThat(writer.flush(Duration.ofMinutes(3))).isTrue();
 					assertThat(refused.get()).isZero();
+					assertThat(writer.stats().retries()).as("batches retried during the outage").isPositive();
+					assertThat(app.getBean(EventSpool.class).stats().overflowed()).as("events kept on disk").isPositive();
 					assertThat(recorded.get()).isGreaterThan(10_000);
 					assertThat(rows(schema)).isEqualTo(recorded.get());
 					assertThat(distinctIds(schema)).isEqualTo(recorded.get());
