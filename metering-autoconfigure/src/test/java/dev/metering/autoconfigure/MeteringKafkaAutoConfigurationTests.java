@@ -58,7 +58,9 @@ class MeteringKafkaAutoConfigurationTests extends AbstractMeteringAutoConfigurat
 					.hasSingleBean(KafkaLedgerSink.class)
 					.hasSingleBean(BufferedLedgerWriter.class)
 					.hasSingleBean(JdbcUsageEventStore.class)
-					.hasSingleBean(LedgerConsumer.class);
+					.hasSingleBean(LedgerConsumer.class)
+					.hasBean("meteringLedgerConsumerHealthIndicator")
+					.hasBean("meteringLedgerConsumerMetrics");
 				assertThat(context.getBean(MeteringSinkProperties.class).getSink())
 					.isEqualTo(MeteringSinkProperties.Sink.KAFKA);
 			});
