@@ -45,6 +45,8 @@ import org.springframework.kafka.core.ProducerFactory;
  */
 public class KafkaLedgerSink implements DisposableBean {
 
+	private final ProducerFactory<String, String> producers;
+
 	private final Producer<String, String> producer;
 
 	private final ConsumerGroupProgress progress;
@@ -62,6 +64,7 @@ public class KafkaLedgerSink implements DisposableBean {
 	 */
 	public KafkaLedgerSink(ProducerFactory<String, String> producers, Map<String, Object> adminProperties,
 			KafkaSinkSettings settings) {
+		this.producers = producers;
 		this.producer = producers.createProducer();
 		this.progress = new ConsumerGroupProgress(adminProperties, settings.consumerGroup(), settings.topic());
 		this.settings = settings;
@@ -82,6 +85,15 @@ public class KafkaLedgerSink implements DisposableBean {
 	 * @throws KafkaPathException when the broker or the consumers did not finish in time
 	 */
 	InsertResult insert(List<UsageEvent> events, Instant recordedAt) {
+		awaitLedger(produce(events));
+		return new InsertResult(events.size(), 0);
+	}
+
+	/**
+	 * Produces a batch and waits for the broker's acknowledgements only.
+	 * @return the highest offset produced per partition
+	 */
+	Map<TopicPartition, Long> produce(List<UsageEvent> events) {
 		ensureTopic();
 		List<Future<RecordMetadata>> sent = new ArrayList<>(events.size());
 		try {
@@ -93,9 +105,7 @@ public class KafkaLedgerSink implements DisposableBean {
 		catch (RuntimeException ex) {
 			throw new KafkaPathException("the broker did not take events: " + ex.getMessage(), ex);
 		}
-		Map<TopicPartition, Long> produced = acknowledged(sent);
-		awaitLedger(produced);
-		return new InsertResult(events.size(), 0);
+		return acknowledged(sent);
 	}
 
 	/** The highest acknowledged offset per partition. */
@@ -181,8 +191,12 @@ public class KafkaLedgerSink implements DisposableBean {
 	}
 
 	@Override
-	public void destroy() {
+	public void destroy() throws Exception {
 		this.producer.close(Duration.ofSeconds(5));
+		// A factory's shared producer is closed by the factory, not by the close above.
+		if (this.producers instanceof DisposableBean factory) {
+			factory.destroy();
+		}
 		this.progress.close();
 	}
 
