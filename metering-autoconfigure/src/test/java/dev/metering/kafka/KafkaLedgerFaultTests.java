@@ -22,6 +22,7 @@ import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.EventSpool;
+import dev.metering.test.FaultyDataSource;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 
@@ -141,6 +142,33 @@ class KafkaLedgerFaultTests {
 					assertThat(rows(schema)).isEqualTo(recorded.get());
 					assertThat(distinctIds(schema)).isEqualTo(recorded.get());
 				}));
+		}
+	}
+
+	@Test
+	void aBatchTheDatabaseFailedOrCommittedWithoutTellingIsWrittenAgainOnceAndItsOffsetsWait() throws Exception {
+		String topic = "database-" + UUID.randomUUID();
+		broker.createTopic(topic, 3);
+		KafkaInstances.produce(broker, topic, KafkaInstances.events("d", 10_000, 10));
+		try (TestSchema schema = database.newSchema(); HikariDataSource pool = database.newDataSource(4)) {
+			FaultyDataSource faulty = new FaultyDataSource(pool);
+			faulty.mode(FaultyDataSource.Mode.FAIL);
+			consumer(schema, faulty, broker, topic, "metering.ledger.consumer.max-batch=1000").run((ledger) -> {
+				LedgerConsumer consumer = ledger.getBean(LedgerConsumer.class);
+				await(Duration.ofMinutes(1), () -> faulty.refusedCalls() > 0, "the consumer tries the database");
+				KafkaBroker.sleep(2_000);
+				assertThat(rows(schema)).isZero();
+				assertThat(consumer.lag(Duration.ofSeconds(10))).as("nothing committed while the database fails")
+					.isEqualTo(10_000);
+				// The database commits, the acknowledgement is lost: the batch is written again, and skipped.
+				faulty.mode(FaultyDataSource.Mode.FAIL_AFTER_COMMIT);
+				await(Duration.ofMinutes(1), () -> rows(schema) > 0, "a batch commits without its acknowledgement");
+				faulty.mode(FaultyDataSource.Mode.NORMAL);
+				await(Duration.ofMinutes(2), () -> consumer.lag(Duration.ofSeconds(10)) == 0, "the consumer catches up");
+				assertThat(rows(schema)).isEqualTo(10_000);
+				assertThat(distinctIds(schema)).isEqualTo(10_000);
+				assertThat(consumer.stats().duplicates()).isPositive();
+			});
 		}
 	}
 

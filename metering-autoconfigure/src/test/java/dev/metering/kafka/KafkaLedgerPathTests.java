@@ -92,6 +92,12 @@ class KafkaLedgerPathTests {
 				await(Duration.ofMinutes(2), () -> lag(first) == 0, "the first group writes the topic");
 				assertThat(rows(schema)).isEqualTo(5_000);
 				assertThat(first.getBean(LedgerConsumer.class).stats().duplicates()).isEqualTo(2_000);
+				org.springframework.boot.health.contributor.Health health = first
+					.getBean(LedgerConsumerHealthIndicator.class)
+					.health(true);
+				assertThat(health.getStatus()).isEqualTo(org.springframework.boot.health.contributor.Status.UP);
+				assertThat(health.getDetails()).containsEntry("lag", 0L).containsEntry("written", 5_000L)
+					.containsEntry("duplicates", 2_000L);
 			});
 			// Every record delivered again: a new group (another instance; closing a context closes its
 			// pool) reads the whole topic into the same ledger.
