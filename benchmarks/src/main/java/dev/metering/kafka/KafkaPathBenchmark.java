@@ -207,7 +207,7 @@ public final class KafkaPathBenchmark {
 				consumerProperties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
 				consumerProperties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
 				consumer = new LedgerConsumer(new DefaultKafkaConsumerFactory<>(consumerProperties), admin, jdbc,
-						new LedgerConsumerSettings(topic, group, 1, batch, Duration.ofSeconds(1)), Clock.systemUTC());
+						new LedgerConsumerSettings(topic, group, 1, batch, Duration.ofSeconds(1), null), Clock.systemUTC());
 				consumer.start();
 				writer = new BufferedLedgerWriter(sink.store(), settings, Clock.systemUTC());
 			}

@@ -41,13 +41,14 @@ import org.springframework.kafka.core.KafkaTemplate;
 @ConditionalOnBooleanProperty("metering.ledger.consumer.enabled")
 @ConditionalOnBean(UsageEventStore.class)
 @EnableConfigurationProperties({ KafkaProperties.class, MeteringKafkaProperties.class,
-		MeteringLedgerConsumerProperties.class })
+		MeteringLedgerConsumerProperties.class, MeteringLedgerProperties.class })
 public final class MeteringLedgerConsumerAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
 	LedgerConsumer meteringLedgerConsumer(KafkaProperties kafka, MeteringKafkaProperties topic,
-			MeteringLedgerConsumerProperties properties, UsageEventStore ledger, ObjectProvider<Clock> clock) {
+			MeteringLedgerConsumerProperties properties, MeteringLedgerProperties rules, UsageEventStore ledger,
+			ObjectProvider<Clock> clock) {
 		Map<String, Object> consumer = new HashMap<>(kafka.buildConsumerProperties());
 		// Offsets are committed by the consumer after the database commit, never automatically.
 		consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -57,7 +58,7 @@ public final class MeteringLedgerConsumerAutoConfiguration {
 		consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
 		consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
 		LedgerConsumerSettings settings = new LedgerConsumerSettings(topic.getTopic(), properties.getGroup(),
-				properties.getConcurrency(), properties.getMaxBatch(), properties.getRetryBackoff());
+				properties.getConcurrency(), properties.getMaxBatch(), properties.getRetryBackoff(), rules.getLateWindow());
 		return new LedgerConsumer(new DefaultKafkaConsumerFactory<>(consumer), kafka.buildAdminProperties(), ledger,
 				settings, clock.getIfAvailable(Clock::systemUTC));
 	}

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.InsertResult;
@@ -52,6 +53,8 @@ public class LedgerConsumer implements SmartLifecycle, DisposableBean {
 
 	private final Clock clock;
 
+	private final @Nullable Duration lateWindow;
+
 	private final LongAdder written = new LongAdder();
 
 	private final LongAdder duplicates = new LongAdder();
@@ -77,6 +80,7 @@ public class LedgerConsumer implements SmartLifecycle, DisposableBean {
 			UsageEventStore ledger, LedgerConsumerSettings settings, Clock clock) {
 		this.ledger = ledger;
 		this.clock = clock;
+		this.lateWindow = settings.lateWindow();
 		this.progress = new ConsumerGroupProgress(adminProperties, settings.group(), settings.topic());
 		ContainerProperties properties = new ContainerProperties(settings.topic());
 		properties.setGroupId(settings.group());
@@ -94,9 +98,19 @@ public class LedgerConsumer implements SmartLifecycle, DisposableBean {
 
 	private void write(List<ConsumerRecord<String, String>> records) {
 		List<UsageEvent> events = new ArrayList<>(records.size());
+		java.time.Instant oldest = (this.lateWindow != null) ? this.clock.instant().minus(this.lateWindow) : null;
 		for (ConsumerRecord<String, String> record : records) {
 			try {
-				events.add(CloudEventJson.decode(record.value()));
+				UsageEvent event = CloudEventJson.decode(record.value());
+				if (oldest != null && event.occurredAt().isBefore(oldest)) {
+					// As the writer refuses it: its period may be closed, and a closed period never changes.
+					this.refused.increment();
+					logger.warn("Metering ledger consumer refused an event older than metering.ledger.late-window "
+							+ "(tenant '" + event.tenantId() + "', occurred " + event.occurredAt() + ", id "
+							+ event.eventId() + ")");
+					continue;
+				}
+				events.add(event);
 			}
 			catch (RuntimeException ex) {
 				// No retry makes it readable: counted, logged, and passed over.
@@ -197,7 +211,7 @@ public class LedgerConsumer implements SmartLifecycle, DisposableBean {
 	 * @param written rows added to the ledger
 	 * @param duplicates events skipped as already in the ledger (redelivered or sent twice)
 	 * @param unreadable records that were no event of the kit
-	 * @param refused events the database refused
+	 * @param refused events refused: older than the late window, or refused by the database
 	 */
 	public record Stats(long written, long duplicates, long unreadable, long refused) {
 	}

@@ -73,4 +73,23 @@ class KafkaLedgerReadingsTests {
 			.longValueExact();
 	}
 
+
+	@Test
+	void anEventOlderThanTheLateWindowWhenConsumedIsRefusedAsTheWriterWould() {
+		String topic = "late-" + UUID.randomUUID();
+		broker.createTopic(topic, 1);
+		java.time.Instant now = java.time.Instant.now();
+		KafkaInstances.produce(broker, topic,
+				List.of(dev.metering.event.UsageEvent.builder("acme", "api.calls").occurredAt(now.minus(Duration.ofDays(40))).build(),
+						dev.metering.event.UsageEvent.builder("acme", "api.calls").occurredAt(now).build()));
+		try (TestSchema schema = database.newSchema(); HikariDataSource c = database.newDataSource(4)) {
+			consumer(schema, c, broker, topic, "metering.ledger.late-window=35d").run((ledger) -> {
+				LedgerConsumer consumer = ledger.getBean(LedgerConsumer.class);
+				KafkaInstances.await(Duration.ofMinutes(1), () -> consumer.lag(Duration.ofSeconds(10)) == 0, "consumed");
+				assertThat(rows(schema)).isEqualTo(1);
+				assertThat(consumer.stats().refused()).isEqualTo(1);
+			});
+		}
+	}
+
 }
