@@ -47,7 +47,8 @@ public class KafkaLedgerSink implements DisposableBean {
 
 	private final ProducerFactory<String, String> producers;
 
-	private final Producer<String, String> producer;
+	/** Replaced after a failed batch: a new producer id starts its sequences afresh. */
+	private volatile Producer<String, String> producer;
 
 	private final ConsumerGroupProgress progress;
 
@@ -122,12 +123,25 @@ public class KafkaLedgerSink implements DisposableBean {
 				throw new KafkaPathException("interrupted while the broker acknowledged events", ex);
 			}
 			catch (ExecutionException | TimeoutException ex) {
+				renewProducer();
 				throw new KafkaPathException("the broker did not acknowledge events within "
 						+ this.settings.sendTimeout() + ": " + Optional.ofNullable(ex.getCause()).orElse(ex), ex);
 			}
 			produced.merge(new TopicPartition(metadata.topic(), metadata.partition()), metadata.offset(), Math::max);
 		}
 		return produced;
+	}
+
+	/**
+	 * Closes the producer of a failed batch and takes a new one: an idempotent producer whose
+	 * batch failed can keep failing its next ones (out-of-order sequence numbers), while the retry
+	 * of the batch through a new producer is written once all the same (event ids).
+	 */
+	private void renewProducer() {
+		Producer<String, String> failed = this.producer;
+		this.producers.reset();
+		failed.close(Duration.ZERO);
+		this.producer = this.producers.createProducer();
 	}
 
 	private void awaitLedger(Map<TopicPartition, Long> produced) {

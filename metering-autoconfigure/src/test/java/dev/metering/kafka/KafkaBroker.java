@@ -124,6 +124,15 @@ final class KafkaBroker implements AutoCloseable {
 			admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty())))
 				.all()
 				.get(60, TimeUnit.SECONDS);
+			// On a busy machine a partition can lack its leader for a while after the topic exists.
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+			while (admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+				.partitions().stream().anyMatch((p) -> p.leader() == null || p.leader().isEmpty())) {
+				if (System.nanoTime() > deadline) {
+					throw new IllegalStateException("partitions of " + topic + " have no leader after 120 s");
+				}
+				sleep(200);
+			}
 		}
 		catch (Exception ex) {
 			throw new IllegalStateException(ex);

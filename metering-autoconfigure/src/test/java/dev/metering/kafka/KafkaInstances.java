@@ -73,14 +73,18 @@ final class KafkaInstances {
 		CloudEventJson json = new CloudEventJson("metering-test");
 		try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
 				ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all",
-				ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5),
+				ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5,
+				ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000,
+				// One request in flight: a first batch refused while the new partition's leader loads is
+				// retried without the out-of-order sequence loop several in flight can fall into.
+				ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
 				new StringSerializer(), new StringSerializer())) {
 			List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
 			for (UsageEvent event : events) {
 				sent.add(producer.send(new ProducerRecord<>(topic, event.billingScopeId(), json.encode(event))));
 			}
 			for (java.util.concurrent.Future<?> future : sent) {
-				future.get(60, TimeUnit.SECONDS);
+				future.get(300, TimeUnit.SECONDS);
 			}
 		}
 		catch (Exception ex) {
