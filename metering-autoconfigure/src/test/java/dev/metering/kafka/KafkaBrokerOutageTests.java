@@ -8,8 +8,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import com.zaxxer.hikari.HikariDataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +15,6 @@ import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.EventSpool;
-import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 
 import static dev.metering.kafka.KafkaInstances.consumer;
@@ -30,21 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The broker stopped for 30 s under load, on a broker of this class's own (a restarted broker
  * takes a while to lead new partitions again, which the other tests need not wait for).
  */
-class KafkaBrokerOutageTests {
-
-	private static final TestDatabase database = TestDatabase.POSTGRESQL;
-
-	private static KafkaBroker broker;
-
-	@BeforeAll
-	static void startBroker() {
-		broker = KafkaBroker.start();
-	}
-
-	@AfterAll
-	static void stopBroker() {
-		broker.close();
-	}
+class KafkaBrokerOutageTests extends KafkaBrokerTest {
 
 	@Test
 	void theBrokerStoppedThirtySecondsUnderLoadLosesNothingWithTheSpool(@TempDir Path spool) throws Exception {

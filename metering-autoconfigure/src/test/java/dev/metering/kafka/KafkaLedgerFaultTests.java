@@ -11,13 +11,10 @@ import java.util.concurrent.TimeUnit;
 
 import com.zaxxer.hikari.HikariDataSource;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.test.FaultyDataSource;
-import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 
 import static dev.metering.kafka.KafkaInstances.await;
@@ -30,21 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Faults on the Kafka path: a consumer process killed mid-batch, the database failing under a
  * consumer, a consumer of a group leaving mid-run (the broker's outage: KafkaBrokerOutageTests). Each ends with every event in the ledger exactly once.
  */
-class KafkaLedgerFaultTests {
-
-	private static final TestDatabase database = TestDatabase.POSTGRESQL;
-
-	private static KafkaBroker broker;
-
-	@BeforeAll
-	static void startBroker() {
-		broker = KafkaBroker.start();
-	}
-
-	@AfterAll
-	static void stopBroker() {
-		broker.close();
-	}
+class KafkaLedgerFaultTests extends KafkaBrokerTest {
 
 	@Test
 	void aConsumerProcessKilledMidBatchAndRestartedLosesNothingAndDoublesNothing() throws Exception {

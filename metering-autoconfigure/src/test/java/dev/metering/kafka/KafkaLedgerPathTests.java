@@ -6,8 +6,6 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.zaxxer.hikari.HikariDataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.metering.event.UsageEvent;
@@ -17,7 +15,6 @@ import dev.metering.quota.LeaseInstances;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.rollup.RollupJob;
-import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 
 import org.springframework.context.ConfigurableApplicationContext;
@@ -33,21 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The Kafka event path end to end on a real KRaft broker and PostgreSQL: instances produce, ledger
  * consumers write the ledger, and the ledger, the rollups and the hard quotas stay exact.
  */
-class KafkaLedgerPathTests {
-
-	private static final TestDatabase database = TestDatabase.POSTGRESQL;
-
-	private static KafkaBroker broker;
-
-	@BeforeAll
-	static void startBroker() {
-		broker = KafkaBroker.start();
-	}
-
-	@AfterAll
-	static void stopBroker() {
-		broker.close();
-	}
+class KafkaLedgerPathTests extends KafkaBrokerTest {
 
 	@Test
 	void twoProducingInstancesAndOneConsumerWriteEveryRequestOnceAndKeepTheHardQuotaExact() throws Exception {

@@ -5,14 +5,11 @@ import java.util.List;
 import java.util.UUID;
 
 import com.zaxxer.hikari.HikariDataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.quota.LeaseInstances;
 import dev.metering.quota.QuotaEnforcementService;
-import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 
 import org.springframework.context.ConfigurableApplicationContext;
@@ -27,21 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * batch as written only once the ledger consumers have committed past it, so until then its
  * usage is this instance's unwritten usage, counted once, neither missing nor twice.
  */
-class KafkaLedgerReadingsTests {
-
-	private static final TestDatabase database = TestDatabase.POSTGRESQL;
-
-	private static KafkaBroker broker;
-
-	@BeforeAll
-	static void startBroker() {
-		broker = KafkaBroker.start();
-	}
-
-	@AfterAll
-	static void stopBroker() {
-		broker.close();
-	}
+class KafkaLedgerReadingsTests extends KafkaBrokerTest {
 
 	@Test
 	void usageInTheTopicCountsAsUnwrittenUntilTheConsumersHaveWrittenIt() throws Exception {
