@@ -1,0 +1,107 @@
+package dev.metering.autoconfigure;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * The Kafka event path, under {@code metering.kafka}: the topic and the producing side. The
+ * clients' own settings (bootstrap servers, security, ...) are Boot's {@code spring.kafka.*}.
+ */
+@ConfigurationProperties("metering.kafka")
+public class MeteringKafkaProperties {
+
+	/**
+	 * The topic of the usage events (CloudEvents 1.0 JSON, keyed by billing scope).
+	 */
+	private String topic = "metering.usage-events";
+
+	/**
+	 * Partitions of the topic when the kit creates it; the most ledger consumers that share it.
+	 */
+	private int partitions = 6;
+
+	/**
+	 * Replicas of the topic when the kit creates it; -1 for the broker's default.
+	 */
+	private short replicationFactor = -1;
+
+	/**
+	 * The CloudEvents 'source' of the events this instance produces.
+	 */
+	private String source = "metering";
+
+	/**
+	 * How long a batch waits for the broker's acknowledgements before the writer retries it
+	 * (and the spool, if on, takes the overflow meanwhile).
+	 */
+	private Duration sendTimeout = Duration.ofSeconds(30);
+
+	/**
+	 * How long a produced batch waits for the ledger consumers to write it before it is sent
+	 * again (the consumers skip what they already wrote).
+	 */
+	private Duration confirmTimeout = Duration.ofMinutes(2);
+
+	/**
+	 * How often the consumers' committed offsets are read while a batch waits for them.
+	 */
+	private Duration progressInterval = Duration.ofMillis(20);
+
+	public String getTopic() {
+		return this.topic;
+	}
+
+	public void setTopic(String topic) {
+		this.topic = topic;
+	}
+
+	public int getPartitions() {
+		return this.partitions;
+	}
+
+	public void setPartitions(int partitions) {
+		this.partitions = partitions;
+	}
+
+	public short getReplicationFactor() {
+		return this.replicationFactor;
+	}
+
+	public void setReplicationFactor(short replicationFactor) {
+		this.replicationFactor = replicationFactor;
+	}
+
+	public String getSource() {
+		return this.source;
+	}
+
+	public void setSource(String source) {
+		this.source = source;
+	}
+
+	public Duration getSendTimeout() {
+		return this.sendTimeout;
+	}
+
+	public void setSendTimeout(Duration sendTimeout) {
+		this.sendTimeout = sendTimeout;
+	}
+
+	public Duration getConfirmTimeout() {
+		return this.confirmTimeout;
+	}
+
+	public void setConfirmTimeout(Duration confirmTimeout) {
+		this.confirmTimeout = confirmTimeout;
+	}
+
+	public Duration getProgressInterval() {
+		return this.progressInterval;
+	}
+
+	public void setProgressInterval(Duration progressInterval) {
+		this.progressInterval = progressInterval;
+	}
+
+}

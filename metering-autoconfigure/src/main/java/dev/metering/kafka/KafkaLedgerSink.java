@@ -1,0 +1,217 @@
+package dev.metering.kafka;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+import dev.metering.event.UsageEvent;
+import dev.metering.ledger.InsertResult;
+import dev.metering.ledger.UsageEventStore;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.kafka.core.ProducerFactory;
+
+/**
+ * The ledger writer's store when {@code metering.sink} is {@code kafka}: a batch is produced to
+ * the topic, keyed by billing scope (one scope's events keep their order in one partition), as
+ * CloudEvents JSON, by an idempotent producer ({@code acks=all}), and the call returns once the
+ * ledger consumers have committed past every record of it.
+ * <p>
+ * Why wait for the consumers: the writer tells its listeners that a batch is in the ledger when
+ * this returns, and whatever decides on the ledger relies on that (ledger readings of soft quotas
+ * count this instance's usage that is not written yet; a lease reports as committed what is in the
+ * ledger, and the reconciliation of a killed instance's lease counts the rest from the ledger). An
+ * event still in the topic is therefore counted as unwritten, never as written. The consumers
+ * commit offsets only after the database commit, so a committed offset past a record means the
+ * record is in the ledger.
+ * <p>
+ * Failures are the writer's to retry, as a database outage is: the batch stays in hand, the spool
+ * takes the overflow, and a batch sent twice is written once (the consumer skips known event ids).
+ */
+public class KafkaLedgerSink implements DisposableBean {
+
+	private final ProducerFactory<String, String> producers;
+
+	/** Replaced after a failed batch: a new producer id starts its sequences afresh. */
+	private volatile Producer<String, String> producer;
+
+	private final ConsumerGroupProgress progress;
+
+	private final KafkaSinkSettings settings;
+
+	private final CloudEventJson json;
+
+	private volatile boolean topicChecked;
+
+	/**
+	 * @param producers the producer factory ({@code spring.kafka.producer.*}, made idempotent by the caller)
+	 * @param adminProperties the admin client's properties ({@code spring.kafka.admin.*})
+	 * @param settings the topic, the consumers' group and the waits
+	 */
+	public KafkaLedgerSink(ProducerFactory<String, String> producers, Map<String, Object> adminProperties,
+			KafkaSinkSettings settings) {
+		this.producers = producers;
+		this.producer = producers.createProducer();
+		this.progress = new ConsumerGroupProgress(adminProperties, settings.consumerGroup(), settings.topic());
+		this.settings = settings;
+		this.json = new CloudEventJson(settings.source());
+	}
+
+	/**
+	 * This sink as the writer's store.
+	 * @return a store whose insert produces and waits for the consumers
+	 */
+	public UsageEventStore store() {
+		return this::insert;
+	}
+
+	/**
+	 * Produces a batch and waits until the consumers have written it.
+	 * @return every event as inserted: duplicates are skipped by the consumer, which counts them
+	 * @throws KafkaPathException when the broker or the consumers did not finish in time
+	 */
+	InsertResult insert(List<UsageEvent> events, Instant recordedAt) {
+		awaitLedger(produce(events));
+		return new InsertResult(events.size(), 0);
+	}
+
+	/**
+	 * Produces a batch and waits for the broker's acknowledgements only.
+	 * @return the highest offset produced per partition
+	 */
+	Map<TopicPartition, Long> produce(List<UsageEvent> events) {
+		ensureTopic();
+		List<Future<RecordMetadata>> sent = new ArrayList<>(events.size());
+		try {
+			for (UsageEvent event : events) {
+				sent.add(this.producer.send(
+						new ProducerRecord<>(this.settings.topic(), event.billingScopeId(), this.json.encode(event))));
+			}
+		}
+		catch (RuntimeException ex) {
+			throw new KafkaPathException("the broker did not take events: " + ex.getMessage(), ex);
+		}
+		return acknowledged(sent);
+	}
+
+	/** The highest acknowledged offset per partition. */
+	private Map<TopicPartition, Long> acknowledged(List<Future<RecordMetadata>> sent) {
+		long deadline = System.nanoTime() + this.settings.sendTimeout().toNanos();
+		Map<TopicPartition, Long> produced = new HashMap<>();
+		for (Future<RecordMetadata> future : sent) {
+			RecordMetadata metadata;
+			try {
+				metadata = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new KafkaPathException("interrupted while the broker acknowledged events", ex);
+			}
+			catch (ExecutionException | TimeoutException ex) {
+				renewProducer();
+				throw new KafkaPathException("the broker did not acknowledge events within "
+						+ this.settings.sendTimeout() + ": " + Optional.ofNullable(ex.getCause()).orElse(ex), ex);
+			}
+			produced.merge(new TopicPartition(metadata.topic(), metadata.partition()), metadata.offset(), Math::max);
+		}
+		return produced;
+	}
+
+	/**
+	 * Closes the producer of a failed batch and takes a new one: an idempotent producer whose
+	 * batch failed can keep failing its next ones (out-of-order sequence numbers), while the retry
+	 * of the batch through a new producer is written once all the same (event ids).
+	 */
+	private void renewProducer() {
+		Producer<String, String> failed = this.producer;
+		this.producers.reset();
+		failed.close(Duration.ZERO);
+		this.producer = this.producers.createProducer();
+	}
+
+	private void awaitLedger(Map<TopicPartition, Long> produced) {
+		long deadline = System.nanoTime() + this.settings.confirmTimeout().toNanos();
+		while (true) {
+			Duration left = Duration.ofNanos(deadline - System.nanoTime());
+			if (!left.isNegative() && this.progress.passed(produced, max(left, Duration.ofSeconds(1)))) {
+				return;
+			}
+			if (left.isNegative() || left.isZero()) {
+				throw new KafkaPathException("the ledger consumers (group '" + this.settings.consumerGroup()
+						+ "') did not write the batch within " + this.settings.confirmTimeout());
+			}
+			try {
+				Thread.sleep(this.settings.progressInterval().toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new KafkaPathException("interrupted while the consumers wrote events", ex);
+			}
+		}
+	}
+
+	private static Duration max(Duration a, Duration b) {
+		return (a.compareTo(b) >= 0) ? a : b;
+	}
+
+	/** Creates the topic when it does not exist yet; a failure is retried with the next batch. */
+	private void ensureTopic() {
+		if (this.topicChecked) {
+			return;
+		}
+		NewTopic topic = new NewTopic(this.settings.topic(), Optional.of(this.settings.partitions()),
+				Optional.of(this.settings.replicationFactor()).filter((r) -> r > 0));
+		try {
+			this.progress.admin().createTopics(List.of(topic)).all().get(this.settings.sendTimeout().toMillis(),
+					TimeUnit.MILLISECONDS);
+		}
+		catch (ExecutionException ex) {
+			if (!(ex.getCause() instanceof TopicExistsException)) {
+				throw new KafkaPathException("could not create topic " + this.settings.topic() + ": " + ex.getCause(), ex);
+			}
+		}
+		catch (TimeoutException ex) {
+			throw new KafkaPathException("the broker did not answer creating topic " + this.settings.topic(), ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new KafkaPathException("interrupted creating topic " + this.settings.topic(), ex);
+		}
+		this.topicChecked = true;
+	}
+
+	/**
+	 * Records in the topic that the ledger consumers have not written yet.
+	 * @param timeout how long to wait for the broker
+	 * @return the consumer lag over all partitions
+	 */
+	public long lag(Duration timeout) {
+		return this.progress.lag(timeout);
+	}
+
+	@Override
+	public void destroy() throws Exception {
+		this.producer.close(Duration.ofSeconds(5));
+		// A factory's shared producer is closed by the factory, not by the close above.
+		if (this.producers instanceof DisposableBean factory) {
+			factory.destroy();
+		}
+		this.progress.close();
+	}
+
+}
