@@ -5,6 +5,7 @@ import java.time.Clock;
 import dev.metering.api.ApiAccess;
 import dev.metering.api.ApiKeyAccess;
 import dev.metering.api.ApiSettings;
+import dev.metering.api.EntitlementsApiController;
 import dev.metering.api.MeteringApiExceptionHandler;
 import dev.metering.api.TenantPrincipalAccess;
 import dev.metering.api.UsageApiController;
@@ -12,8 +13,10 @@ import dev.metering.billing.BillingReportService;
 import dev.metering.billing.InvalidBillingConfigurationException;
 import dev.metering.billing.RecordedEvents;
 import dev.metering.billing.UsageSummaryService;
+import dev.metering.entitlement.EntitlementService;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
+import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.rollup.UsageReader;
 import dev.metering.tenant.PrincipalTenantResolver;
@@ -41,7 +44,7 @@ import org.springframework.web.servlet.DispatcherServlet;
  * {@code metering.api.auth=local} says this is a local, open installation.
  */
 @AutoConfiguration(after = { MeteringBillingAutoConfiguration.class, MeteringQuotaAutoConfiguration.class,
-		MeteringWebAutoConfiguration.class })
+		MeteringWebAutoConfiguration.class, MeteringEntitlementAutoConfiguration.class })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({ DispatcherServlet.class, JsonMapper.class })
 @ConditionalOnBooleanProperty(name = "metering.api.enabled")
@@ -103,6 +106,16 @@ public final class MeteringApiAutoConfiguration {
 		}
 		return new UsageApiController(recorder, access, reports, summaries, recorded, quotas.getIfAvailable(),
 				validator.getIfAvailable(), settings, clock.getIfAvailable(Clock::systemUTC), usage);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(EntitlementService.class)
+	EntitlementsApiController meteringEntitlementsApiController(ApiAccess access, EntitlementService entitlements,
+			ObjectProvider<CachedQuotaDefinitions> definitions, ObjectProvider<QuotaEnforcementService> quotas,
+			UsageReader usage, ObjectProvider<Clock> clock) {
+		return new EntitlementsApiController(access, entitlements, definitions.getIfAvailable(), quotas.getIfAvailable(),
+				usage, clock.getIfAvailable(Clock::systemUTC));
 	}
 
 	@Bean

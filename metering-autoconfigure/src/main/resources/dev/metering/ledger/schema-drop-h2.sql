@@ -12,3 +12,5 @@ DROP TABLE IF EXISTS metering_tenant_hierarchy;
 DROP TABLE IF EXISTS metering_quota_audit;
 DROP TABLE IF EXISTS metering_quota_lease;
 DROP TABLE IF EXISTS metering_quota_allocation;
+DROP TABLE IF EXISTS metering_webhook_outbox;
+DROP TABLE IF EXISTS metering_feature;

@@ -23,6 +23,26 @@ final class AdminBodies {
 	}
 
 	/**
+	 * {@code PUT /plans/{plan}/features/{feature}} and {@code PUT /tenants/{tenant}/features/{feature}}.
+	 *
+	 * @param value the feature's value
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	record FeatureRequest(@Nullable String value) {
+	}
+
+	/**
+	 * A feature value set at runtime.
+	 * @param scope {@code plan} or {@code tenant}
+	 * @param id the plan or tenant
+	 * @param feature the feature
+	 * @param value its value
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	record Feature(String scope, String id, String feature, String value) {
+	}
+
+	/**
 	 * {@code POST /plans}.
 	 *
 	 * @param name the plan's name

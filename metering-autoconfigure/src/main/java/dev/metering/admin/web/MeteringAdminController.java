@@ -129,6 +129,40 @@ public class MeteringAdminController {
 		return ResponseEntity.noContent().build();
 	}
 
+	@PutMapping("/plans/{plan}/features/{feature}")
+	ResponseEntity<AdminBodies.Feature> putPlanFeature(HttpServletRequest request, @PathVariable String plan,
+			@PathVariable String feature) {
+		return putFeature(request, "plan", plan, feature);
+	}
+
+	@DeleteMapping("/plans/{plan}/features/{feature}")
+	ResponseEntity<Void> deletePlanFeature(HttpServletRequest request, @PathVariable String plan,
+			@PathVariable String feature) {
+		this.admin.deleteFeature(this.access.authorize(request), "plan", plan, feature);
+		return ResponseEntity.noContent().build();
+	}
+
+	@PutMapping("/tenants/{tenant}/features/{feature}")
+	ResponseEntity<AdminBodies.Feature> putTenantFeature(HttpServletRequest request, @PathVariable String tenant,
+			@PathVariable String feature) {
+		return putFeature(request, "tenant", tenant, feature);
+	}
+
+	@DeleteMapping("/tenants/{tenant}/features/{feature}")
+	ResponseEntity<Void> deleteTenantFeature(HttpServletRequest request, @PathVariable String tenant,
+			@PathVariable String feature) {
+		this.admin.deleteFeature(this.access.authorize(request), "tenant", tenant, feature);
+		return ResponseEntity.noContent().build();
+	}
+
+	private ResponseEntity<AdminBodies.Feature> putFeature(HttpServletRequest request, String scope, String id,
+			String feature) {
+		String actor = this.access.authorize(request);
+		String value = read(request, AdminBodies.FeatureRequest.class).value();
+		this.admin.putFeature(actor, scope, id, feature, value);
+		return json(new AdminBodies.Feature(scope, id, feature, String.valueOf(value).trim()));
+	}
+
 	@GetMapping("/audit")
 	ResponseEntity<List<AdminBodies.Audit>> audit(HttpServletRequest request, @RequestParam(defaultValue = "") String target,
 			@RequestParam(defaultValue = "100") String limit) {

@@ -57,6 +57,8 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 
 	private final LeaseSql leases;
 
+	private final WebhookSql webhooks;
+
 	DatabaseSql(TableNames tables, LedgerDatabase database) {
 		this.tables = tables;
 		this.database = database;
@@ -64,6 +66,7 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 		this.billing = new BillingSql(tables);
 		this.rollup = new RollupSql(tables);
 		this.leases = new LeaseSql(tables);
+		this.webhooks = new WebhookSql(tables);
 	}
 
 	/** @return the table names the statements are built for */
@@ -94,6 +97,11 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	/** @return the statements of one lease window at a time */
 	public final LeaseSql leases() {
 		return this.leases;
+	}
+
+	/** @return the statements of the notification outbox */
+	public final WebhookSql webhooks() {
+		return this.webhooks;
 	}
 
 	// The rollup's progress row and the fold in the database
