@@ -4,17 +4,20 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 
+import dev.metering.admin.DefinitionNotFoundException;
 import dev.metering.admin.InvalidDefinitionException;
 import dev.metering.admin.MeteringAdmin;
 import dev.metering.admin.QuotaChange;
 import dev.metering.admin.TenantChange;
 import dev.metering.api.BoundedJson;
 import dev.metering.api.MeteringApiExceptionHandler;
+import dev.metering.notification.WebhookOutbox;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -47,6 +50,8 @@ public class MeteringAdminController {
 
 	private final long maxBodyBytes;
 
+	private final @Nullable WebhookOutbox webhooks;
+
 	/**
 	 * Creates the API.
 	 * @param admin the admin operations
@@ -54,6 +59,19 @@ public class MeteringAdminController {
 	 * @param useSecurity whether callers without the API key are checked with Spring Security
 	 */
 	public MeteringAdminController(MeteringAdmin admin, AdminApiSettings settings, boolean useSecurity) {
+		this(admin, settings, useSecurity, null);
+	}
+
+	/**
+	 * Creates the API with the webhook deliveries' route.
+	 * @param admin the admin operations
+	 * @param settings the authority, API key and body limit (the base path is the property's)
+	 * @param useSecurity whether callers without the API key are checked with Spring Security
+	 * @param webhooks the notification outbox, {@code null} without notifications
+	 */
+	public MeteringAdminController(MeteringAdmin admin, AdminApiSettings settings, boolean useSecurity,
+			@Nullable WebhookOutbox webhooks) {
+		this.webhooks = webhooks;
 		this.admin = admin;
 		this.access = new AdminAccess(settings, useSecurity);
 		this.maxBodyBytes = settings.maxBodyBytes();
@@ -163,6 +181,18 @@ public class MeteringAdminController {
 		return json(new AdminBodies.Feature(scope, id, feature, String.valueOf(value).trim()));
 	}
 
+	/** The latest webhook deliveries, newest first: pending, delivered and failed (given up). */
+	@GetMapping("/webhooks/deliveries")
+	ResponseEntity<List<AdminBodies.Delivery>> deliveries(HttpServletRequest request,
+			@RequestParam(defaultValue = "100") String limit) {
+		this.access.authorize(request);
+		int max = limit(limit);
+		if (this.webhooks == null) {
+			throw new DefinitionNotFoundException("webhook deliveries (notifications are off)");
+		}
+		return json(AdminBodies.Delivery.of(this.webhooks.recent(max)));
+	}
+
 	@GetMapping("/audit")
 	ResponseEntity<List<AdminBodies.Audit>> audit(HttpServletRequest request, @RequestParam(defaultValue = "") String target,
 			@RequestParam(defaultValue = "100") String limit) {
@@ -175,6 +205,19 @@ public class MeteringAdminController {
 			throw new InvalidDefinitionException("limit", limit, "a whole number from 1 to 1000");
 		}
 		return json(AdminBodies.Audit.of(this.admin.audit(target, max)));
+	}
+
+	private static int limit(String limit) {
+		try {
+			int max = Integer.parseInt(limit);
+			if (max >= 1 && max <= 1000) {
+				return max;
+			}
+		}
+		catch (NumberFormatException ex) {
+			// answered below
+		}
+		throw new InvalidDefinitionException("limit", limit, "a whole number from 1 to 1000");
 	}
 
 	/** JSON whatever the caller accepts, as the admin API always answered: a change is never undone by a 406. */
