@@ -147,6 +147,10 @@ public class WebhookSender implements SmartLifecycle {
 	}
 
 	private void poll() {
+		if (this.webhooks.endpoints().isEmpty()) {
+			// Nothing can be posted: the outbox is not read (no query a second in every application).
+			return;
+		}
 		try {
 			sendDue();
 		}

@@ -142,7 +142,8 @@ class FeatureAndWebhookRoutesTests {
 					"metering.plans.free.quotas[0].meter=api.calls", "metering.plans.free.quotas[0].limit=100",
 					"metering.plans.free.quotas[0].window=day", "metering.admin.web.enabled=true",
 					"metering.admin.web.api-key=" + KEY, "metering.api.enabled=true", "metering.api.auth=api-key",
-					"metering.api.api-key=s3cret", "metering.webhooks.sender-enabled=false",
+					"metering.api.api-key=s3cret", "metering.plans.free.features.export=false",
+					"metering.webhooks.sender-enabled=false",
 					"metering.webhooks.endpoints[0].url=http://127.0.0.1:9/hooks",
 					"metering.webhooks.endpoints[0].secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
 	}
