@@ -25,6 +25,9 @@
 # Every round starts a new JVM per set-up, so ROUNDS rounds are ROUNDS launches of each set-up, in
 # alternating order; summary.md gives each set-up's median and spread over the launches and each
 # set-up's ratio to off launched in the same round.
+# Set-up thresholds (not in the default list): quota's set-up with three thresholds (absolute amounts crossed
+#   within a run) and a webhook to a port nobody listens on (deliveries retried off the request path);
+#   compare it with quota: benchmarks/load/run.sh quota thresholds
 #
 # Settings come from the environment (defaults in brackets):
 #   DURATION [15] seconds per measured round; ROUNDS [6] (launches per set-up)
@@ -72,6 +75,11 @@ TWO_LIMIT=${TWO_LIMIT:-2000}
 TWO_DURATION=${TWO_DURATION:-10}
 OUT=${OUT:-$HERE/target/run-$(date -u +%Y%m%d-%H%M%S)}
 SETUPS=(${*:-off on discard quota tenants1000 tenants100k newtenant bucket4j twoinstances})
+
+# Three thresholds of the bench quota, crossed by acme's traffic within a run, and a webhook nobody answers.
+THRESHOLDS=(--metering.plans.bench.quotas[0].thresholds=10000,100000,1000000
+	--metering.webhooks.endpoints[0].url=http://127.0.0.1:9/metering-hooks
+	--metering.webhooks.endpoints[0].secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)
 
 # A hard monthly quota nobody reaches: the check runs on every request, it never denies.
 BENCH_PLAN=(--metering.plans.bench.quotas[0].meter=http.requests --metering.plans.bench.quotas[0].limit=1000000000000
@@ -263,6 +271,7 @@ run_single() { # setup round
 		discard) props=(--metering.quota.enabled=false --spring.profiles.active=postgres,discard) ;;
 		bucket4j) APP_JAR=$BUCKET4J_JAR ;;
 		quota) props=("${BENCH_PLAN[@]}" --metering.tenants.acme.plan=bench) ;;
+		thresholds) props=("${BENCH_PLAN[@]}" --metering.tenants.acme.plan=bench "${THRESHOLDS[@]}") ;;
 		tenants1000) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
 			script=(-s "$HERE/tenants.lua") header=() ;;
 		newtenant) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)

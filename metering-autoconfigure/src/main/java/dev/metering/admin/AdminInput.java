@@ -99,6 +99,14 @@ final class AdminInput {
 		return meter;
 	}
 
+	static String requireFeature(@Nullable String feature) {
+		if (feature == null || feature.length() > 64 || !UsageEventValidator.isValidMeterName(feature)) {
+			throw new InvalidDefinitionException("feature", feature,
+					"a feature name is required, at most 64 characters matching [a-z0-9][a-z0-9._-]*");
+		}
+		return feature;
+	}
+
 	static QuotaWindow requireWindow(@Nullable String window) {
 		try {
 			return QuotaWindow.of(window);

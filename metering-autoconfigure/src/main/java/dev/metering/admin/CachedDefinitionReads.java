@@ -2,6 +2,7 @@ package dev.metering.admin;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +34,9 @@ final class CachedDefinitionReads {
 
 	private final LoadingCache<String, List<QuotaRow>> planQuotas;
 
+	/** Every runtime feature value (a small table), by {@code plan:<name>} or {@code tenant:<id>}. */
+	private final LoadingCache<Boolean, Map<String, Map<String, String>>> features;
+
 	CachedDefinitionReads(JdbcRuntimeDefinitions rows, Duration ttl) {
 		this(rows, ttl, MAXIMUM_INDEXED);
 	}
@@ -49,6 +53,10 @@ final class CachedDefinitionReads {
 			.refreshAfterWrite(ttl)
 			.expireAfterWrite(expiry)
 			.build(keepingOnFailedReload(rows::planQuotas));
+		this.features = Caffeine.newBuilder()
+			.refreshAfterWrite(ttl)
+			.expireAfterWrite(expiry)
+			.build(keepingOnFailedReload((all) -> rows.features().all()));
 	}
 
 	/**
@@ -89,6 +97,10 @@ final class CachedDefinitionReads {
 		return this.planQuotas.get(plan);
 	}
 
+	Map<String, String> features(String kind, String scope) {
+		return this.features.get(Boolean.TRUE).getOrDefault(kind + ":" + scope, Map.of());
+	}
+
 	private boolean mayHaveRows(String tenantId) {
 		Optional<Set<String>> indexed = this.tenantsWithRows.get(Boolean.TRUE);
 		return indexed.isEmpty() || indexed.get().contains(tenantId);
@@ -97,11 +109,12 @@ final class CachedDefinitionReads {
 	void forget() {
 		this.tenantsWithRows.invalidateAll();
 		this.planQuotas.invalidateAll();
+		this.features.invalidateAll();
 	}
 
 	/** Reads what is held again in the background; it serves meanwhile, and on if a read fails. */
 	CompletableFuture<Void> refresh() {
-		return CompletableFuture.allOf(this.tenantsWithRows.refresh(Boolean.TRUE),
+		return CompletableFuture.allOf(this.tenantsWithRows.refresh(Boolean.TRUE), this.features.refresh(Boolean.TRUE),
 				this.planQuotas.refreshAll(List.copyOf(this.planQuotas.asMap().keySet())));
 	}
 

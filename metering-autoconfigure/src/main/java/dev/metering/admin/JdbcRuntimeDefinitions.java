@@ -16,6 +16,7 @@ import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 import dev.metering.internal.sql.DefinitionSql;
+import dev.metering.internal.sql.FeatureSql;
 import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
@@ -45,6 +46,8 @@ public class JdbcRuntimeDefinitions {
 
 	private final CachedDefinitionReads reads;
 
+	private final FeatureRows features;
+
 	/**
 	 * Creates the store, its cached reads serving 30 seconds.
 	 * @param dataSource the database
@@ -68,10 +71,16 @@ public class JdbcRuntimeDefinitions {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.sql = new DefinitionSql(new TableNames(tables.prefix()));
 		this.database = SingletonSupplier.of(database);
+		this.features = new FeatureRows(this.jdbc, new FeatureSql(new TableNames(tables.prefix())));
 		this.reads = new CachedDefinitionReads(this, ttl);
 	}
 
-	/** What enforcement reads, cached: which tenants have rows, and plans' quotas. */
+	/** The runtime feature values' table. */
+	FeatureRows features() {
+		return this.features;
+	}
+
+	/** What enforcement reads, cached: which tenants have rows, plans' quotas, feature values. */
 	CachedDefinitionReads reads() {
 		return this.reads;
 	}

@@ -21,6 +21,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.transaction.support.TransactionOperations;
 
+import static dev.metering.admin.AdminInput.requireFeature;
 import static dev.metering.admin.AdminInput.requireMeter;
 import static dev.metering.admin.AdminInput.requirePlanName;
 import static dev.metering.admin.AdminInput.requireTenant;
@@ -37,7 +38,7 @@ import static dev.metering.admin.AdminInput.validate;
  * invalidation bus so every instance evicts what it made stale.
  * <p>
  * Over 350 lines: the one entry of every runtime change (plans, tenants, quotas and their
- * filters), each validated, written with its audit entry and published the same way.
+ * filters, features), each validated, written with its audit entry and published the same way.
  */
 public class MeteringAdmin {
 
@@ -291,6 +292,57 @@ public class MeteringAdmin {
 	}
 
 	/**
+	 * Sets a feature's value on a plan ({@code scope} {@code plan}) or a tenant ({@code tenant}):
+	 * it replaces the configured value; {@code false} withdraws the feature.
+	 * @param actor who changes it
+	 * @param scope {@code plan} or {@code tenant}
+	 * @param id the plan (which must exist) or the tenant
+	 * @param feature the feature: {@code [a-z0-9][a-z0-9._-]*}, at most 64 characters
+	 * @param value its value ({@code true}, {@code false}, {@code 20}, {@code priority}), at most 256 characters
+	 */
+	public void putFeature(String actor, @Nullable String scope, @Nullable String id, @Nullable String feature,
+			@Nullable String value) {
+		FeatureTarget target = featureTarget(scope, id, feature);
+		String newValue = requireText("value", value, 256).trim();
+		change(actor, target.invalidation(), (now) -> {
+			target.requireExists(this);
+			Optional<String> old = this.store.features().value(target.kind(), target.id(), target.feature());
+			this.store.features().save(target.kind(), target.id(), target.feature(), newValue, old.isPresent(),
+					now.toEpochMilli());
+			this.store.audit(now, actor, "put-feature", target.auditTarget(), old.orElse(null), newValue);
+		});
+	}
+
+	/**
+	 * Deletes a feature's row: the configured value (if any) applies again.
+	 * @param actor who changes it
+	 * @param scope {@code plan} or {@code tenant}
+	 * @param id the plan or the tenant
+	 * @param feature the feature
+	 */
+	public void deleteFeature(String actor, @Nullable String scope, @Nullable String id, @Nullable String feature) {
+		FeatureTarget target = featureTarget(scope, id, feature);
+		change(actor, target.invalidation(), (now) -> {
+			String old = this.store.features()
+				.value(target.kind(), target.id(), target.feature())
+				.orElseThrow(() -> new DefinitionNotFoundException("feature " + target.auditTarget()));
+			this.store.features().delete(target.kind(), target.id(), target.feature());
+			this.store.audit(now, actor, "delete-feature", target.auditTarget(), old, null);
+		});
+	}
+
+	private static FeatureTarget featureTarget(@Nullable String scope, @Nullable String id, @Nullable String feature) {
+		String name = requireFeature(feature);
+		if ("plan".equals(scope)) {
+			return new FeatureTarget("plan", requireText("plan", id, 64), name);
+		}
+		if ("tenant".equals(scope)) {
+			return new FeatureTarget("tenant", requireTenant(id), name);
+		}
+		throw new InvalidDefinitionException("scope", scope, "plan or tenant");
+	}
+
+	/**
 	 * Deletes a tenant's quota row: its plan's (or configured) quota applies again.
 	 * @param actor who changes it
 	 * @param tenantId the tenant
@@ -375,6 +427,25 @@ public class MeteringAdmin {
 		if (!this.definitions.planExists(plan)) {
 			throw new DefinitionNotFoundException("plan '" + plan + "' (field " + field + ")");
 		}
+	}
+
+	/** A feature row's key. */
+	private record FeatureTarget(String kind, String id, String feature) {
+
+		QuotaInvalidation invalidation() {
+			return "plan".equals(this.kind) ? QuotaInvalidation.plan(this.id) : QuotaInvalidation.tenant(this.id);
+		}
+
+		void requireExists(MeteringAdmin admin) {
+			if ("plan".equals(this.kind)) {
+				admin.requirePlan(this.id, "plan");
+			}
+		}
+
+		String auditTarget() {
+			return this.kind + ":" + this.id + "/feature/" + this.feature;
+		}
+
 	}
 
 	TenantHierarchyChanges tenantChanges() {

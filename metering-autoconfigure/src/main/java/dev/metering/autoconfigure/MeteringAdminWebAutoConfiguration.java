@@ -4,11 +4,13 @@ import dev.metering.admin.MeteringAdmin;
 import dev.metering.admin.web.AdminApiSettings;
 import dev.metering.admin.web.MeteringAdminController;
 import dev.metering.api.MeteringApiExceptionHandler;
+import dev.metering.notification.WebhookOutbox;
 import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.web.MeteringFilter;
 import jakarta.servlet.Filter;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -43,7 +45,7 @@ public final class MeteringAdminWebAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	MeteringAdminController meteringAdminController(MeteringAdmin admin, MeteringAdminProperties properties,
-			ResourceLoader resourceLoader) {
+			ResourceLoader resourceLoader, ObjectProvider<WebhookOutbox> webhooks) {
 		MeteringAdminProperties.Web web = properties.getWeb();
 		boolean security = ClassUtils.isPresent(SECURITY_CONTEXT, resourceLoader.getClassLoader());
 		String apiKey = StringUtils.hasText(web.getApiKey()) ? web.getApiKey() : null;
@@ -62,7 +64,7 @@ public final class MeteringAdminWebAutoConfiguration {
 					"a path starting with '/' and not ending with one, e.g. /metering/admin");
 		}
 		return new MeteringAdminController(admin, new AdminApiSettings(basePath, web.getAuthority(), apiKey,
-				web.getMaxBodySize().toBytes()), security);
+				web.getMaxBodySize().toBytes()), security, webhooks.getIfAvailable());
 	}
 
 	/** The admin API's problems; the usage API's configuration declares the same bean. */

@@ -6,6 +6,7 @@ import dev.metering.api.ApiAccess;
 import dev.metering.api.ApiKeyAccess;
 import dev.metering.api.ApiSettings;
 import dev.metering.api.CloudEventsController;
+import dev.metering.api.EntitlementsApiController;
 import dev.metering.api.MeteringApiExceptionHandler;
 import dev.metering.api.TenantPrincipalAccess;
 import dev.metering.api.UsageApiController;
@@ -14,9 +15,11 @@ import dev.metering.billing.BillingReportService;
 import dev.metering.billing.InvalidBillingConfigurationException;
 import dev.metering.billing.RecordedEvents;
 import dev.metering.billing.UsageSummaryService;
+import dev.metering.entitlement.EntitlementService;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
 import dev.metering.meter.MeterDefinitions;
+import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.rollup.UsageReader;
 import dev.metering.tenant.PrincipalTenantResolver;
@@ -44,7 +47,7 @@ import org.springframework.web.servlet.DispatcherServlet;
  * {@code metering.api.auth=local} says this is a local, open installation.
  */
 @AutoConfiguration(after = { MeteringBillingAutoConfiguration.class, MeteringQuotaAutoConfiguration.class,
-		MeteringWebAutoConfiguration.class })
+		MeteringWebAutoConfiguration.class, MeteringEntitlementAutoConfiguration.class })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({ DispatcherServlet.class, JsonMapper.class })
 @ConditionalOnBooleanProperty(name = "metering.api.enabled")
@@ -126,6 +129,16 @@ public final class MeteringApiAutoConfiguration {
 			throw new InvalidBillingConfigurationException("metering.api", ex.getMessage()
 					+ ": max-batch-size, max-body-size, max-top-users and idempotency-lookup-timeout");
 		}
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(EntitlementService.class)
+	EntitlementsApiController meteringEntitlementsApiController(ApiAccess access, EntitlementService entitlements,
+			ObjectProvider<CachedQuotaDefinitions> definitions, ObjectProvider<QuotaEnforcementService> quotas,
+			UsageReader usage, ObjectProvider<Clock> clock) {
+		return new EntitlementsApiController(access, entitlements, definitions.getIfAvailable(), quotas.getIfAvailable(),
+				usage, clock.getIfAvailable(Clock::systemUTC));
 	}
 
 	@Bean

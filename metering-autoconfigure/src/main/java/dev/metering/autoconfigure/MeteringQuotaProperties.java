@@ -19,6 +19,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * Quotas: plans, tenants, the default plan ({@code metering.plans}, {@code metering.tenants},
  * {@code metering.default-plan}), and enforcement ({@code metering.quota}); the caches are
  * {@link MeteringCacheProperties}.
+ * <p>
+ * Over 350 lines: plans and tenants (their quotas, thresholds and features) bind as one tree
+ * under {@code metering}.
  */
 @ConfigurationProperties("metering")
 public class MeteringQuotaProperties {
@@ -80,12 +83,26 @@ public class MeteringQuotaProperties {
 		 */
 		private List<QuotaSpec> quotas = new ArrayList<>();
 
+		/**
+		 * The features of the plan by name: a boolean ('sso: true') or a static value ('seats:
+		 * 20', 'support: priority'). A feature absent or 'false' is not entitled.
+		 */
+		private Map<String, String> features = new LinkedHashMap<>();
+
 		public List<QuotaSpec> getQuotas() {
 			return this.quotas;
 		}
 
 		public void setQuotas(List<QuotaSpec> quotas) {
 			this.quotas = quotas;
+		}
+
+		public Map<String, String> getFeatures() {
+			return this.features;
+		}
+
+		public void setFeatures(Map<String, String> features) {
+			this.features = features;
 		}
 
 	}
@@ -128,6 +145,19 @@ public class MeteringQuotaProperties {
 		 * tenant's parent or any ancestor. Unset: the tenant pays itself.
 		 */
 		private @Nullable String billingAttribution;
+
+		/**
+		 * The tenant's own feature values; each replaces the plan's value of the same feature.
+		 */
+		private Map<String, String> features = new LinkedHashMap<>();
+
+		public Map<String, String> getFeatures() {
+			return this.features;
+		}
+
+		public void setFeatures(Map<String, String> features) {
+			this.features = features;
+		}
 
 		public @Nullable String getPlan() {
 			return this.plan;
@@ -224,6 +254,17 @@ public class MeteringQuotaProperties {
 
 		public void setFilter(Map<String, String> filter) {
 			this.filter = filter;
+		 * Usage levels at which a 'quota.threshold_reached' notification is emitted, once per
+		 * window: percentages of the limit ('80%') or amounts ('800').
+		 */
+		private List<String> thresholds = new ArrayList<>();
+
+		public List<String> getThresholds() {
+			return this.thresholds;
+		}
+
+		public void setThresholds(List<String> thresholds) {
+			this.thresholds = thresholds;
 		}
 
 		public @Nullable String getMeter() {

@@ -17,3 +17,5 @@ DROP TABLE IF EXISTS metering_meter_group;
 DROP TABLE IF EXISTS metering_meter_distinct;
 DROP TABLE IF EXISTS metering_quota_distinct;
 DROP TABLE IF EXISTS metering_quota_admission;
+DROP TABLE IF EXISTS metering_webhook_outbox;
+DROP TABLE IF EXISTS metering_feature;

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.annotation.JsonNaming;
 import dev.metering.admin.AuditEntry;
+import dev.metering.notification.WebhookDelivery;
 import dev.metering.admin.EffectiveQuotas;
 import dev.metering.admin.QuotaRow;
 import org.jspecify.annotations.Nullable;
@@ -21,6 +22,26 @@ import org.jspecify.annotations.Nullable;
 final class AdminBodies {
 
 	private AdminBodies() {
+	}
+
+	/**
+	 * {@code PUT /plans/{plan}/features/{feature}} and {@code PUT /tenants/{tenant}/features/{feature}}.
+	 *
+	 * @param value the feature's value
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	record FeatureRequest(@Nullable String value) {
+	}
+
+	/**
+	 * A feature value set at runtime.
+	 * @param scope {@code plan} or {@code tenant}
+	 * @param id the plan or tenant
+	 * @param feature the feature
+	 * @param value its value
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	record Feature(String scope, String id, String feature, String value) {
 	}
 
 	/**
@@ -132,6 +153,34 @@ final class AdminBodies {
 			return entries.stream()
 				.map((entry) -> new Audit(entry.id(), entry.changedAt(), entry.actor(), entry.action(), entry.target(),
 						entry.oldValue(), entry.newValue()))
+				.toList();
+		}
+
+	}
+
+	/**
+	 * One webhook delivery of {@code GET /webhooks/deliveries}.
+	 * @param messageId the notification's id ({@code webhook-id})
+	 * @param url the endpoint
+	 * @param type the notification's type
+	 * @param state pending, delivered or failed
+	 * @param attempts the posts made
+	 * @param createdAt when the notification was emitted
+	 * @param doneAt when it was delivered or given up
+	 * @param lastStatus the last HTTP status
+	 * @param lastError why the last attempt failed
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	record Delivery(String messageId, String url, String type, String state, int attempts,
+			@JsonFormat(shape = JsonFormat.Shape.STRING) Instant createdAt,
+			@JsonFormat(shape = JsonFormat.Shape.STRING) @Nullable Instant doneAt, @Nullable Integer lastStatus,
+			@Nullable String lastError) {
+
+		static List<Delivery> of(List<WebhookDelivery> deliveries) {
+			return deliveries.stream()
+				.map((d) -> new Delivery(d.messageId(), d.url(), d.type(), d.state(), d.attempts(), d.createdAt(),
+						d.doneAt(), d.lastStatus(), d.lastError()))
 				.toList();
 		}
 

@@ -5,17 +5,20 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 
+import dev.metering.admin.DefinitionNotFoundException;
 import dev.metering.admin.InvalidDefinitionException;
 import dev.metering.admin.MeteringAdmin;
 import dev.metering.admin.QuotaChange;
 import dev.metering.admin.TenantChange;
 import dev.metering.api.BoundedJson;
 import dev.metering.api.MeteringApiExceptionHandler;
+import dev.metering.notification.WebhookOutbox;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -48,6 +51,8 @@ public class MeteringAdminController {
 
 	private final long maxBodyBytes;
 
+	private final @Nullable WebhookOutbox webhooks;
+
 	/**
 	 * Creates the API.
 	 * @param admin the admin operations
@@ -55,6 +60,19 @@ public class MeteringAdminController {
 	 * @param useSecurity whether callers without the API key are checked with Spring Security
 	 */
 	public MeteringAdminController(MeteringAdmin admin, AdminApiSettings settings, boolean useSecurity) {
+		this(admin, settings, useSecurity, null);
+	}
+
+	/**
+	 * Creates the API with the webhook deliveries' route.
+	 * @param admin the admin operations
+	 * @param settings the authority, API key and body limit (the base path is the property's)
+	 * @param useSecurity whether callers without the API key are checked with Spring Security
+	 * @param webhooks the notification outbox, {@code null} without notifications
+	 */
+	public MeteringAdminController(MeteringAdmin admin, AdminApiSettings settings, boolean useSecurity,
+			@Nullable WebhookOutbox webhooks) {
+		this.webhooks = webhooks;
 		this.admin = admin;
 		this.access = new AdminAccess(settings, useSecurity);
 		this.maxBodyBytes = settings.maxBodyBytes();
@@ -139,6 +157,50 @@ public class MeteringAdminController {
 			}
 		});
 		return filter;
+	@PutMapping("/plans/{plan}/features/{feature}")
+	ResponseEntity<AdminBodies.Feature> putPlanFeature(HttpServletRequest request, @PathVariable String plan,
+			@PathVariable String feature) {
+		return putFeature(request, "plan", plan, feature);
+	}
+
+	@DeleteMapping("/plans/{plan}/features/{feature}")
+	ResponseEntity<Void> deletePlanFeature(HttpServletRequest request, @PathVariable String plan,
+			@PathVariable String feature) {
+		this.admin.deleteFeature(this.access.authorize(request), "plan", plan, feature);
+		return ResponseEntity.noContent().build();
+	}
+
+	@PutMapping("/tenants/{tenant}/features/{feature}")
+	ResponseEntity<AdminBodies.Feature> putTenantFeature(HttpServletRequest request, @PathVariable String tenant,
+			@PathVariable String feature) {
+		return putFeature(request, "tenant", tenant, feature);
+	}
+
+	@DeleteMapping("/tenants/{tenant}/features/{feature}")
+	ResponseEntity<Void> deleteTenantFeature(HttpServletRequest request, @PathVariable String tenant,
+			@PathVariable String feature) {
+		this.admin.deleteFeature(this.access.authorize(request), "tenant", tenant, feature);
+		return ResponseEntity.noContent().build();
+	}
+
+	private ResponseEntity<AdminBodies.Feature> putFeature(HttpServletRequest request, String scope, String id,
+			String feature) {
+		String actor = this.access.authorize(request);
+		String value = read(request, AdminBodies.FeatureRequest.class).value();
+		this.admin.putFeature(actor, scope, id, feature, value);
+		return json(new AdminBodies.Feature(scope, id, feature, String.valueOf(value).trim()));
+	}
+
+	/** The latest webhook deliveries, newest first: pending, delivered and failed (given up). */
+	@GetMapping("/webhooks/deliveries")
+	ResponseEntity<List<AdminBodies.Delivery>> deliveries(HttpServletRequest request,
+			@RequestParam(defaultValue = "100") String limit) {
+		this.access.authorize(request);
+		int max = limit(limit);
+		if (this.webhooks == null) {
+			throw new DefinitionNotFoundException("webhook deliveries (notifications are off)");
+		}
+		return json(AdminBodies.Delivery.of(this.webhooks.recent(max)));
 	}
 
 	@GetMapping("/audit")
@@ -153,6 +215,19 @@ public class MeteringAdminController {
 			throw new InvalidDefinitionException("limit", limit, "a whole number from 1 to 1000");
 		}
 		return json(AdminBodies.Audit.of(this.admin.audit(target, max)));
+	}
+
+	private static int limit(String limit) {
+		try {
+			int max = Integer.parseInt(limit);
+			if (max >= 1 && max <= 1000) {
+				return max;
+			}
+		}
+		catch (NumberFormatException ex) {
+			// answered below
+		}
+		throw new InvalidDefinitionException("limit", limit, "a whole number from 1 to 1000");
 	}
 
 	/** JSON whatever the caller accepts, as the admin API always answered: a change is never undone by a 406. */

@@ -8,10 +8,12 @@ import dev.metering.autoconfigure.MeteringAdminAutoConfiguration;
 import dev.metering.autoconfigure.MeteringBusAutoConfiguration;
 import dev.metering.autoconfigure.MeteringJdbcProperties;
 import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
+import dev.metering.autoconfigure.MeteringNotificationAutoConfiguration;
 import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.ledger.MeteringTables;
+import dev.metering.notification.WebhookOutbox;
 import dev.metering.quota.bus.QuotaInvalidationBus;
 import dev.metering.rollup.RollupJob;
 
@@ -31,7 +33,8 @@ import org.springframework.util.StringUtils;
  * ({@code management.health.metering.enabled=false} turns it off).
  */
 @AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, MeteringAdminAutoConfiguration.class,
-		MeteringRollupAutoConfiguration.class, MeteringBusAutoConfiguration.class })
+		MeteringRollupAutoConfiguration.class, MeteringBusAutoConfiguration.class,
+		MeteringNotificationAutoConfiguration.class })
 @ConditionalOnClass(AbstractHealthIndicator.class)
 @ConditionalOnBean({ DataSource.class, MeteringTables.class })
 @EnableConfigurationProperties({ MeteringHealthProperties.class, MeteringJdbcProperties.class })
@@ -57,6 +60,15 @@ public final class MeteringHealthAutoConfiguration {
 	MeteringHealthIndicator meteringHealthIndicator(MeteringStatus status, MeteringHealthProperties properties) {
 		return new MeteringHealthIndicator(status, properties.getMaxWriterBacklog(), properties.getMaxRollupLag(),
 				properties.getDropWindow());
+	}
+
+	/** The webhook outbox's counts and latest failure, as {@code meteringWebhooks}. */
+	@Bean
+	@ConditionalOnMissingBean(name = "meteringWebhooksHealthIndicator")
+	@ConditionalOnBean(WebhookOutbox.class)
+	@ConditionalOnEnabledHealthIndicator("metering")
+	WebhookHealthIndicator meteringWebhooksHealthIndicator(WebhookOutbox outbox) {
+		return new WebhookHealthIndicator(outbox);
 	}
 
 }

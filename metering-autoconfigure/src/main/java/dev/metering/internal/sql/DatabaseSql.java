@@ -59,6 +59,7 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 
 	private final MeterSql meters;
 	private final AdmissionSql admissions;
+	private final WebhookSql webhooks;
 
 	DatabaseSql(TableNames tables, LedgerDatabase database) {
 		this.tables = tables;
@@ -69,6 +70,7 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 		this.leases = new LeaseSql(tables);
 		this.meters = new MeterSql(tables);
 		this.admissions = new AdmissionSql(tables);
+		this.webhooks = new WebhookSql(tables);
 	}
 
 	/** @return the table names the statements are built for */
@@ -109,6 +111,9 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	/** @return the statements of defined meters' rollups (the same on every database) */
 	public final MeterSql meters() {
 		return this.meters;
+	/** @return the statements of the notification outbox */
+	public final WebhookSql webhooks() {
+		return this.webhooks;
 	}
 
 	// The rollup's progress row and the fold in the database

@@ -139,4 +139,14 @@ public record TableNames(String prefix) {
 		return this.prefix + "tenant_hierarchy";
 	}
 
+	/** @return notifications and their webhook deliveries (the outbox) */
+	public String webhookOutbox() {
+		return this.prefix + "webhook_outbox";
+	}
+
+	/** @return runtime feature values of plans and tenants */
+	public String feature() {
+		return this.prefix + "feature";
+	}
+
 }

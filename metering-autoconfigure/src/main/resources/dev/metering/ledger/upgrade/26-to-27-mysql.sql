@@ -1,6 +1,6 @@
 -- Upgrades a metering ledger made by a version before meter definitions (issue 27): adds the
 -- meter rollup tables, the tables of unique-count and filtered quotas, and the filter column of the
--- runtime quota tables. Safe to run again. Tables keep the 'metering_' prefix: replace it with your
+-- runtime quota tables; the notification outbox and runtime features (issue 29). Safe to run again. Tables keep the 'metering_' prefix: replace it with your
 -- metering.jdbc.table-prefix if you set one. Nothing else changes; existing rows stay as they are.
 -- Meters with a definition (metering.meters), folded with the rollups in the same transaction from the
 -- same ledger rows. Hourly rows per group: what every aggregation needs (sum, count, min, max, and the
@@ -76,3 +76,39 @@ ALTER TABLE metering_plan_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255)
 ALTER TABLE metering_plan_quota DROP PRIMARY KEY, ADD PRIMARY KEY (plan, meter, filter_key, quota_window);
 ALTER TABLE metering_tenant_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255) DEFAULT '' NOT NULL;
 ALTER TABLE metering_tenant_quota DROP PRIMARY KEY, ADD PRIMARY KEY (tenant_id, meter, filter_key, quota_window);
+
+-- Notifications and their webhook deliveries. Per event one row with endpoint_id '-' (state 'event'):
+-- its unique key (type, scope, meter, window, threshold) lets one instance only emit a crossing; the
+-- same transaction adds one 'pending' row per subscribed endpoint, which any instance's sender
+-- claims (claimed_until, epoch millis), posts and marks 'delivered', or 'failed' after the retry span.
+-- seq orders each endpoint's deliveries. Times are epoch millis.
+CREATE TABLE IF NOT EXISTS metering_webhook_outbox (
+    seq            BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    message_id     VARCHAR(64)   NOT NULL,
+    event_key      VARCHAR(512)  NOT NULL,
+    endpoint_id    VARCHAR(64)   NOT NULL,
+    endpoint_url   VARCHAR(2000) NOT NULL,
+    event_type     VARCHAR(64)   NOT NULL,
+    body           TEXT        NOT NULL,
+    state          VARCHAR(16)   NOT NULL,
+    created_at     BIGINT        NOT NULL,
+    next_attempt_at BIGINT       NOT NULL,
+    attempts       INT           NOT NULL,
+    claimed_until  BIGINT        NOT NULL,
+    claimed_by     VARCHAR(64),
+    done_at        BIGINT,
+    last_status    INT,
+    last_error     VARCHAR(500),
+    CONSTRAINT metering_webhook_outbox_key UNIQUE (event_key, endpoint_id),
+    KEY metering_webhook_outbox_due (state, endpoint_id, seq)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Runtime feature values: a plan's (scope_kind 'plan') or a tenant's own ('tenant'); a row wins over
+-- metering.plans.<plan>.features and metering.tenants.<tenant>.features. updated_at is epoch millis.
+CREATE TABLE IF NOT EXISTS metering_feature (
+    scope_kind    VARCHAR(8)    NOT NULL,
+    scope_id      VARCHAR(128)  NOT NULL,
+    feature       VARCHAR(64)   NOT NULL,
+    feature_value VARCHAR(256)  NOT NULL,
+    updated_at    BIGINT        NOT NULL,
+    CONSTRAINT metering_feature_pk PRIMARY KEY (scope_kind, scope_id, feature)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

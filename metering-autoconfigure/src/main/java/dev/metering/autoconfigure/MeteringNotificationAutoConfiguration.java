@@ -1,0 +1,122 @@
+package dev.metering.autoconfigure;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+import javax.sql.DataSource;
+
+import dev.metering.admin.LayeredQuotaDefinitions;
+import dev.metering.billing.TenantPlans;
+import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.ledger.MeteringTables;
+import dev.metering.notification.NotificationEmitter;
+import dev.metering.notification.QuotaThresholdWatcher;
+import dev.metering.notification.ThresholdSource;
+import dev.metering.notification.WebhookEndpoint;
+import dev.metering.notification.WebhookOutbox;
+import dev.metering.notification.WebhookRegistry;
+import dev.metering.notification.WebhookSender;
+import dev.metering.notification.WebhookSettings;
+import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.rollup.UsageReader;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * Notifications: the outbox, the webhooks of {@code metering.webhooks.endpoints}, the sender
+ * that posts deliveries on its own thread, and, with quotas, the watcher that emits
+ * {@code quota.threshold_reached} and {@code quota.exceeded} from the ledger's usage.
+ */
+@AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, MeteringRollupAutoConfiguration.class,
+		MeteringQuotaAutoConfiguration.class, MeteringBillingAutoConfiguration.class,
+		MeteringAdminAutoConfiguration.class })
+@ConditionalOnBean({ DataSource.class, MeteringTables.class })
+@ConditionalOnBooleanProperty(name = { "metering.enabled", "metering.webhooks.enabled" }, matchIfMissing = true)
+@EnableConfigurationProperties({ MeteringWebhookProperties.class, MeteringQuotaProperties.class })
+public final class MeteringNotificationAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	WebhookOutbox meteringWebhookOutbox(DataSource dataSource, MeteringTables tables) {
+		return new WebhookOutbox(dataSource, tables);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	WebhookRegistry meteringWebhookRegistry(MeteringWebhookProperties properties) {
+		List<WebhookEndpoint> endpoints = new ArrayList<>();
+		for (int i = 0; i < properties.getEndpoints().size(); i++) {
+			MeteringWebhookProperties.Endpoint endpoint = properties.getEndpoints().get(i);
+			try {
+				if (endpoint.getUrl() == null || endpoint.getSecret() == null) {
+					throw new IllegalArgumentException("url and secret are required");
+				}
+				endpoints.add(new WebhookEndpoint(endpoint.getUrl(), endpoint.getSecret(),
+						new LinkedHashSet<>(endpoint.getEvents())));
+			}
+			catch (IllegalArgumentException ex) {
+				throw new IllegalArgumentException("metering.webhooks.endpoints[" + i + "]: " + ex.getMessage(), ex);
+			}
+		}
+		return new WebhookRegistry(endpoints);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	NotificationEmitter meteringNotificationEmitter(WebhookOutbox outbox, WebhookRegistry webhooks,
+			ApplicationEventPublisher events, ObjectProvider<Clock> clock) {
+		return new NotificationEmitter(outbox, webhooks, events, clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty(name = "metering.webhooks.sender-enabled", matchIfMissing = true)
+	WebhookSender meteringWebhookSender(WebhookOutbox outbox, WebhookRegistry webhooks,
+			MeteringWebhookProperties properties, ObjectProvider<Clock> clock) {
+		if (properties.getClaimTimeout().compareTo(properties.getConnectTimeout().plus(properties.getReadTimeout())) <= 0) {
+			throw new IllegalArgumentException(
+					"metering.webhooks.claim-timeout must exceed connect-timeout plus read-timeout");
+		}
+		return new WebhookSender(outbox, webhooks,
+				new WebhookSettings(properties.getConnectTimeout(), properties.getReadTimeout(),
+						properties.getInitialBackoff(), properties.getMaxBackoff(), properties.getRetryFor(),
+						properties.getClaimTimeout(), properties.getPollInterval()),
+				clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ThresholdSource meteringThresholdSource(MeteringQuotaProperties quota, ObjectProvider<TenantPlans> plans,
+			ObjectProvider<LayeredQuotaDefinitions> runtimeDefinitions) {
+		TenantPlans tenantPlans = plans.getIfUnique(() -> {
+			LayeredQuotaDefinitions layered = runtimeDefinitions.getIfUnique();
+			return (layered != null) ? new LayeredTenantPlans(layered) : new PropertiesTenantPlans(quota);
+		});
+		return new PropertiesThresholdSource(quota, tenantPlans);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean({ QuotaEnforcementService.class, UsageReader.class, BufferedLedgerWriter.class })
+	QuotaThresholdWatcher meteringQuotaThresholdWatcher(QuotaEnforcementService quotas, UsageReader usage,
+			ThresholdSource thresholds, NotificationEmitter emitter, MeteringWebhookProperties properties,
+			BufferedLedgerWriter writer, ObjectProvider<Clock> clock) {
+		QuotaThresholdWatcher watcher = new QuotaThresholdWatcher(quotas, usage, thresholds, emitter,
+				properties.getThresholdCheckInterval(), clock.getIfAvailable(Clock::systemUTC));
+		// Without a threshold anywhere there is nothing to check: no pair is collected.
+		if (!(thresholds instanceof PropertiesThresholdSource configured) || configured.hasAny()) {
+			writer.addListener(watcher);
+		}
+		return watcher;
+	}
+
+}

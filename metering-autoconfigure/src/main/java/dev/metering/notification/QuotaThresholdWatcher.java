@@ -1,0 +1,187 @@
+package dev.metering.notification;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import dev.metering.event.UsageEvent;
+import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.ledger.LedgerWriteListener;
+import dev.metering.quota.PolicyUsage;
+import dev.metering.quota.QuotaDecision;
+import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.rollup.UsageReader;
+
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Emits {@code quota.threshold_reached} and {@code quota.exceeded}. The ledger writer tells it,
+ * after each commit and on its own thread, which (tenant, meter) pairs were written; every
+ * check interval it reads those pairs' usage from the ledger (every instance's usage) and emits
+ * each threshold crossed, lowest first. The outbox's key (scope, meter, window, threshold)
+ * makes each crossing one notification whichever instances see it. Never on a request thread.
+ */
+public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycle {
+
+	private static final Log logger = LogFactory.getLog(QuotaThresholdWatcher.class);
+
+	private final QuotaEnforcementService quotas;
+
+	private final UsageReader usage;
+
+	private final ThresholdSource thresholds;
+
+	private final NotificationEmitter emitter;
+
+	private final Duration interval;
+
+	private final Clock clock;
+
+	private final Set<Pair> written = ConcurrentHashMap.newKeySet();
+
+	private volatile @Nullable ScheduledExecutorService executor;
+
+	/**
+	 * Creates the watcher.
+	 * @param quotas the quotas of a tenant's meter
+	 * @param usage reads usage from the ledger
+	 * @param thresholds each quota's thresholds
+	 * @param emitter emits once across instances
+	 * @param interval how often written pairs are checked
+	 * @param clock the clock
+	 */
+	public QuotaThresholdWatcher(QuotaEnforcementService quotas, UsageReader usage, ThresholdSource thresholds,
+			NotificationEmitter emitter, Duration interval, Clock clock) {
+		this.quotas = quotas;
+		this.usage = usage;
+		this.thresholds = thresholds;
+		this.emitter = emitter;
+		this.interval = interval;
+		this.clock = clock;
+	}
+
+	@Override
+	public void written(List<UsageEvent> batch) {
+		for (UsageEvent event : batch) {
+			this.written.add(new Pair(event.tenantId(), event.meter()));
+		}
+	}
+
+	/**
+	 * Checks every pair written since the last check; a pair whose check failed stays for the next.
+	 */
+	public void checkNow() {
+		List<Pair> pairs = new ArrayList<>(this.written);
+		for (Pair pair : pairs) {
+			this.written.remove(pair);
+			try {
+				check(pair);
+			}
+			catch (RuntimeException ex) {
+				this.written.add(pair);
+				logger.warn("Could not check the thresholds of " + pair + "; trying again", ex);
+			}
+		}
+	}
+
+	private void check(Pair pair) {
+		QuotaDecision status = this.quotas.status(List.of(pair.tenant()), pair.meter(), this.clock.instant())
+			.withLedgerUsage(this.usage);
+		for (PolicyUsage policy : status.policies()) {
+			List<Threshold> levels = this.thresholds.thresholdsOf(pair.tenant(), policy.policy());
+			Map<BigDecimal, Threshold> byUsage = new LinkedHashMap<>();
+			levels.stream()
+				.sorted(Comparator.comparing((Threshold level) -> level.usageAt(policy.limit())))
+				.forEach((level) -> byUsage.putIfAbsent(level.usageAt(policy.limit()), level));
+			String window = policy.scope() + "|" + pair.meter() + "|" + policy.policy().window() + "|"
+					+ policy.windowStart().toEpochMilli();
+			for (Map.Entry<BigDecimal, Threshold> level : byUsage.entrySet()) {
+				if (policy.used().compareTo(level.getKey()) < 0) {
+					break;
+				}
+				this.emitter.emit(NotificationType.QUOTA_THRESHOLD_REACHED, policy.scope(),
+						window + "|" + level.getValue(), data(pair, policy, level.getValue().toString(), level.getKey()));
+			}
+			if (policy.used().compareTo(policy.limit()) >= 0) {
+				this.emitter.emit(NotificationType.QUOTA_EXCEEDED, policy.scope(), window,
+						data(pair, policy, null, policy.limit()));
+			}
+		}
+	}
+
+	private static Map<String, Object> data(Pair pair, PolicyUsage policy, @Nullable String threshold, BigDecimal at) {
+		Map<String, Object> data = new LinkedHashMap<>();
+		data.put("tenant", policy.scope());
+		data.put("meter", pair.meter());
+		data.put("quota", policy.policy().name());
+		data.put("window", policy.policy().window().toString());
+		data.put("window_start", policy.windowStart().toString());
+		data.put("reset", policy.reset().toString());
+		data.put("limit", policy.limit());
+		data.put("used", policy.used());
+		data.put("enforcement", policy.policy().enforcement().toString());
+		if (threshold != null) {
+			data.put("threshold", threshold);
+			data.put("threshold_usage", at);
+		}
+		return data;
+	}
+
+	@Override
+	public void start() {
+		ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, "metering-thresholds");
+			thread.setDaemon(true);
+			return thread;
+		});
+		long millis = Math.max(1, this.interval.toMillis());
+		started.scheduleWithFixedDelay(this::checkNow, millis, millis, TimeUnit.MILLISECONDS);
+		this.executor = started;
+	}
+
+	@Override
+	public void stop() {
+		ScheduledExecutorService running = this.executor;
+		this.executor = null;
+		if (running != null) {
+			running.execute(this::checkNow);
+			running.shutdown();
+			try {
+				running.awaitTermination(5, TimeUnit.SECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.executor != null;
+	}
+
+	@Override
+	public int getPhase() {
+		// Stops after the ledger writer (which flushes on stop), so its last batch is checked.
+		return BufferedLedgerWriter.PHASE - 1;
+	}
+
+	/** A tenant's meter written since the last check. */
+	record Pair(String tenant, String meter) {
+	}
+
+}
