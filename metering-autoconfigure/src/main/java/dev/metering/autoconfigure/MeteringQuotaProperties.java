@@ -254,6 +254,9 @@ public class MeteringQuotaProperties {
 
 		public void setFilter(Map<String, String> filter) {
 			this.filter = filter;
+		}
+
+		/**
 		 * Usage levels at which a 'quota.threshold_reached' notification is emitted, once per
 		 * window: percentages of the limit ('80%') or amounts ('800').
 		 */

@@ -210,6 +210,7 @@ CREATE TABLE IF NOT EXISTS metering_quota_distinct (
     admission_id BIGINT         NOT NULL,
     distinct_value VARCHAR(256) NOT NULL,
     CONSTRAINT metering_quota_distinct_pk PRIMARY KEY (admission_id, distinct_value)
+);
 -- Notifications and their webhook deliveries. Per event one row with endpoint_id '-' (state 'event'):
 -- its unique key (type, scope, meter, window, threshold) lets one instance only emit a crossing; the
 -- same transaction adds one 'pending' row per subscribed endpoint, which any instance's sender

@@ -211,6 +211,7 @@ CREATE TABLE IF NOT EXISTS metering_quota_distinct (
     admission_id BIGINT         NOT NULL,
     distinct_value VARCHAR(256) NOT NULL,
     PRIMARY KEY (admission_id, distinct_value)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 -- Notifications and their webhook deliveries. Per event one row with endpoint_id '-' (state 'event'):
 -- its unique key (type, scope, meter, window, threshold) lets one instance only emit a crossing; the
 -- same transaction adds one 'pending' row per subscribed endpoint, which any instance's sender

@@ -10,12 +10,14 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import dev.metering.autoconfigure.MeteringEntitlementAutoConfiguration;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.context.ApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
@@ -42,12 +44,15 @@ class UsageApiDescriptionTests {
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private static final Set<Class<?>> API = Set.of(UsageApiController.class, CloudEventsController.class,
-			UsageApiDescriptionController.class);
+			UsageApiDescriptionController.class, EntitlementsApiController.class);
 
 	@Test
 	void theDescriptionListsExactlyTheMappedRoutesTheirParametersAndContentTypes() {
 		try (TestSchema schema = TestDatabase.H2.newSchema()) {
-			CloudEventsFixture.runner(schema).withPropertyValues("metering.api.base-path=/metering-api").run((context) -> {
+			CloudEventsFixture.runner(schema)
+				.withConfiguration(AutoConfigurations.of(MeteringEntitlementAutoConfiguration.class))
+				.withPropertyValues("metering.api.base-path=/metering-api")
+				.run((context) -> {
 				JsonNode served = served(context, "/metering-api/openapi.json");
 				assertThat(served.get("openapi").stringValue()).isEqualTo("3.1.0");
 				assertThat(served.get("servers").get(0).get("url").stringValue()).isEqualTo("/metering-api");

@@ -157,6 +157,8 @@ public class MeteringAdminController {
 			}
 		});
 		return filter;
+	}
+
 	@PutMapping("/plans/{plan}/features/{feature}")
 	ResponseEntity<AdminBodies.Feature> putPlanFeature(HttpServletRequest request, @PathVariable String plan,
 			@PathVariable String feature) {

@@ -58,7 +58,9 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	private final LeaseSql leases;
 
 	private final MeterSql meters;
+
 	private final AdmissionSql admissions;
+
 	private final WebhookSql webhooks;
 
 	DatabaseSql(TableNames tables, LedgerDatabase database) {
@@ -111,6 +113,8 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	/** @return the statements of defined meters' rollups (the same on every database) */
 	public final MeterSql meters() {
 		return this.meters;
+	}
+
 	/** @return the statements of the notification outbox */
 	public final WebhookSql webhooks() {
 		return this.webhooks;
