@@ -79,7 +79,8 @@ public final class MeteringLedgerAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UsageEventStore meteringUsageEventStore(DataSource dataSource, MeteringJdbcProperties jdbc,
-			MeteringTables tables, MeteringRollupProperties rollup) {
+			MeteringTables tables, MeteringRollupProperties rollup, MeteringLedgerProperties ledger) {
+		LedgerLayoutCheck.check(ledger, dialect(dataSource, jdbc));
 		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables, rollup.isBatchSums());
 	}
 
