@@ -7,14 +7,17 @@ import dev.metering.internal.sql.LedgerDatabase;
 
 /**
  * Refuses at start-up a ledger layout the kit cannot keep: monthly partitions on a database
- * other than PostgreSQL, monthly partitions before the partitioned ledger is built (issue 30 item
- * 3, docs/scaling.md), and a retention without partitions (retention drops whole partitions).
+ * other than PostgreSQL, a retention without partitions (retention drops whole partitions), and
+ * a retention before the kit drops partitions (docs/scaling.md).
  * Only a configured layout touches the database here: the default detects it on first use.
  */
 final class LedgerLayoutCheck {
 
 	private LedgerLayoutCheck() {
 	}
+
+	/** The partitioned ledger's script, for a {@code monthly} ledger without a script of its own. */
+	static final String PARTITIONED_SCHEMA_LOCATION = "classpath:dev/metering/ledger/schema-@@platform@@-partitioned.sql";
 
 	static void check(MeteringLedgerProperties ledger, Supplier<LedgerDatabase> database) {
 		if (ledger.getPartitioning() == Partitioning.NONE) {
@@ -29,8 +32,10 @@ final class LedgerLayoutCheck {
 			throw new IllegalStateException("metering.ledger.partitioning=monthly needs PostgreSQL; the ledger's"
 					+ " database is " + detected.platform() + " (set metering.ledger.partitioning=none)");
 		}
-		throw new IllegalStateException("metering.ledger.partitioning=monthly is not available in this version"
-				+ " of the kit (docs/scaling.md); set metering.ledger.partitioning=none");
+		if (ledger.getRetention() != null) {
+			throw new IllegalStateException("metering.ledger.retention is not available in this version of the kit"
+					+ " (docs/scaling.md); leave it unset to keep every partition");
+		}
 	}
 
 }

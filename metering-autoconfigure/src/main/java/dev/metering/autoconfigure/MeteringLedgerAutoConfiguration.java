@@ -13,6 +13,7 @@ import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.EventSpool;
 import dev.metering.ledger.JdbcUsageEventStore;
+import dev.metering.ledger.LedgerPartitions;
 import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
@@ -27,6 +28,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jdbc.DatabaseDriver;
@@ -53,6 +55,9 @@ import org.springframework.util.StringUtils;
 		MeteringMetersProperties.class })
 public final class MeteringLedgerAutoConfiguration {
 
+	/** How many months after this one a partitioned ledger has partitions for. */
+	private static final int MONTHS_AHEAD = 3;
+
 	@Bean
 	@ConditionalOnMissingBean
 	MeteringTables meteringTables(MeteringJdbcProperties jdbc) {
@@ -63,8 +68,11 @@ public final class MeteringLedgerAutoConfiguration {
 	@ConditionalOnMissingBean
 	@Conditional(OnMeteringDatabaseInitializationCondition.class)
 	MeteringSchemaInitializer meteringSchemaInitializer(DataSource dataSource, MeteringJdbcProperties jdbc,
-			MeteringTables tables) {
-		String schema = StringUtils.hasText(jdbc.getSchema()) ? jdbc.getSchema() : jdbc.getDefaultSchemaLocation();
+			MeteringTables tables, MeteringLedgerProperties ledger) {
+		LedgerLayoutCheck.check(ledger, dialect(dataSource, jdbc));
+		String schema = StringUtils.hasText(jdbc.getSchema()) ? jdbc.getSchema()
+				: (ledger.getPartitioning() == MeteringLedgerProperties.Partitioning.MONTHLY)
+						? LedgerLayoutCheck.PARTITIONED_SCHEMA_LOCATION : jdbc.getDefaultSchemaLocation();
 		PlatformPlaceholderDatabaseDriverResolver platformResolver = new PlatformPlaceholderDatabaseDriverResolver()
 			.withDriverPlatform(DatabaseDriver.MARIADB, "mysql");
 		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
@@ -82,6 +90,17 @@ public final class MeteringLedgerAutoConfiguration {
 			MeteringTables tables, MeteringRollupProperties rollup, MeteringLedgerProperties ledger) {
 		LedgerLayoutCheck.check(ledger, dialect(dataSource, jdbc));
 		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables, rollup.isBatchSums());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnProperty(name = "metering.ledger.partitioning", havingValue = "monthly")
+	LedgerPartitions meteringLedgerPartitions(DataSource dataSource, MeteringTables tables,
+			MeteringLedgerProperties ledger, ObjectProvider<Clock> clock) {
+		// Every month the late window reaches, whole: a 35-day window spans at most three months.
+		int monthsBack = (int) (ledger.getLateWindow().toDays() / 28) + 1;
+		return new LedgerPartitions(dataSource, tables, clock.getIfAvailable(Clock::systemUTC), monthsBack,
+				MONTHS_AHEAD);
 	}
 
 	/** The configured database, or the one detected from the DataSource on first use (not at start-up). */

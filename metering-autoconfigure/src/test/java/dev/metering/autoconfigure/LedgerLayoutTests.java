@@ -1,6 +1,18 @@
 package dev.metering.autoconfigure;
 
+import java.time.Duration;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+import dev.metering.event.UsageEvent;
+import dev.metering.event.UsageRecorder;
+import dev.metering.ledger.BufferedLedgerWriter;
+import dev.metering.ledger.LedgerPartitions;
+import dev.metering.ledger.PartitionedLedgerTests;
 import dev.metering.ledger.UsageEventStore;
+import dev.metering.test.TestDatabase;
+import dev.metering.test.TestSchema;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -43,15 +55,43 @@ class LedgerLayoutTests {
 	}
 
 	@Test
-	void monthlyPartitionsOnPostgresqlAreRefusedUntilThePartitionedLedgerIsBuilt() {
+	void aRetentionIsRefusedUntilTheKitDropsPartitions() {
 		this.runner
-			.withPropertyValues("metering.ledger.partitioning=monthly", "metering.jdbc.platform=postgresql",
-					"metering.jdbc.initialize-schema=never")
+			.withPropertyValues("metering.ledger.partitioning=monthly", "metering.ledger.retention=400d",
+					"metering.jdbc.platform=postgresql", "metering.jdbc.initialize-schema=never")
 			.run((context) -> {
 				assertThat(context).hasFailed();
 				assertThat(context.getStartupFailure()).rootCause()
-					.hasMessageContaining("metering.ledger.partitioning=monthly is not available");
+					.hasMessageContaining("metering.ledger.retention is not available");
 			});
+	}
+
+	@Test
+	void aMonthlyLedgerOnPostgresqlGetsItsMonthsAtStartUpAndTheWriterFillsThem() {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema(PartitionedLedgerTests.PARTITIONED_SCHEMA)) {
+			new ApplicationContextRunner()
+				.withPropertyValues("spring.datasource.url=" + TestDatabase.POSTGRESQL.jdbcUrl(),
+						"metering.jdbc.table-prefix=" + schema.prefix(), "metering.jdbc.initialize-schema=never",
+						"metering.ledger.partitioning=monthly")
+				.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+						MeteringLedgerAutoConfiguration.class))
+				.run((context) -> {
+					assertThat(context).hasNotFailed().hasSingleBean(LedgerPartitions.class);
+					String thisMonth = schema.tables().usageEvent() + "_p"
+							+ DateTimeFormatter.ofPattern("yyyyMM").format(YearMonth.now(ZoneOffset.UTC));
+					context.getBean(UsageRecorder.class).record(UsageEvent.builder("acme", "api.calls").build());
+					assertThat(context.getBean(BufferedLedgerWriter.class).flush(Duration.ofSeconds(30))).isTrue();
+					assertThat(schema.jdbc()
+						.queryForObject("SELECT CAST(tableoid AS regclass)::text FROM " + schema.tables().usageEvent(),
+								String.class))
+						.isEqualTo(thisMonth);
+				});
+		}
+	}
+
+	@Test
+	void theDefaultLedgerHasNoPartitionMaintenance() {
+		this.runner.run((context) -> assertThat(context).doesNotHaveBean(LedgerPartitions.class));
 	}
 
 	@Test

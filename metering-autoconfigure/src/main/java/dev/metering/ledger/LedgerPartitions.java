@@ -1,0 +1,134 @@
+package dev.metering.ledger;
+
+import java.time.Clock;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import dev.metering.internal.sql.PartitionSql;
+import dev.metering.internal.sql.TableNames;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The months of a partitioned ledger ({@code metering.ledger.partitioning: monthly}, PostgreSQL):
+ * at start-up and every six hours, each month from the oldest an event may still carry (the late
+ * window) to {@code monthsAhead} ahead gets its partition. Instances take turns under an advisory
+ * lock, and a month's rows that the default partition took meanwhile move into it, in the same
+ * transaction, so creating a month never fails on them.
+ */
+public final class LedgerPartitions implements SmartLifecycle {
+
+	private static final Log logger = LogFactory.getLog(LedgerPartitions.class);
+
+	private static final long CHECK_HOURS = 6;
+
+	private final JdbcTemplate jdbc;
+
+	private final TransactionTemplate transaction;
+
+	private final PartitionSql sql;
+
+	private final String ledger;
+
+	private final Clock clock;
+
+	private final int monthsBack;
+
+	private final int monthsAhead;
+
+	private @Nullable ScheduledExecutorService timer;
+
+	/**
+	 * @param dataSource the ledger's database
+	 * @param tables the ledger's tables
+	 * @param clock the clock that says which month it is
+	 * @param monthsBack how many months before this one get a partition (those of the late window)
+	 * @param monthsAhead how many months after this one get a partition
+	 */
+	public LedgerPartitions(DataSource dataSource, MeteringTables tables, Clock clock, int monthsBack,
+			int monthsAhead) {
+		this.jdbc = new JdbcTemplate(dataSource);
+		this.transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+		this.sql = new PartitionSql(new TableNames(tables.prefix()));
+		this.ledger = tables.usageEvent();
+		this.clock = clock;
+		this.monthsBack = monthsBack;
+		this.monthsAhead = monthsAhead;
+	}
+
+	/** Every month from {@code monthsBack} before this one to {@code monthsAhead} after it gets its partition. */
+	public void ensureMonths() {
+		YearMonth now = YearMonth.now(this.clock.withZone(ZoneOffset.UTC));
+		for (YearMonth month = now.minusMonths(this.monthsBack); !month.isAfter(now.plusMonths(this.monthsAhead)); month = month
+			.plusMonths(1)) {
+			ensureMonth(month);
+		}
+	}
+
+	/**
+	 * The month gets its partition, unless it has one.
+	 * @param month the month (UTC)
+	 * @return whether this call created it
+	 */
+	public boolean ensureMonth(YearMonth month) {
+		Boolean created = this.transaction.execute((status) -> {
+			this.jdbc.queryForObject(this.sql.lock(), Object.class, this.ledger);
+			if (Boolean.TRUE.equals(this.jdbc.queryForObject(this.sql.exists(), Boolean.class,
+					this.sql.partition(month)))) {
+				return false;
+			}
+			for (String statement : this.sql.createMonth(month)) {
+				this.jdbc.execute(statement);
+			}
+			return true;
+		});
+		return Boolean.TRUE.equals(created);
+	}
+
+	@Override
+	public void start() {
+		ensureMonths();
+		ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, "metering-ledger-partitions");
+			thread.setDaemon(true);
+			return thread;
+		});
+		started.scheduleWithFixedDelay(this::ensureMonthsLogged, CHECK_HOURS, CHECK_HOURS, TimeUnit.HOURS);
+		this.timer = started;
+	}
+
+	private void ensureMonthsLogged() {
+		try {
+			ensureMonths();
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not create the ledger's monthly partitions; retried in " + CHECK_HOURS + " hours", ex);
+		}
+	}
+
+	@Override
+	public void stop() {
+		ScheduledExecutorService stopping = this.timer;
+		if (stopping != null) {
+			stopping.shutdownNow();
+			this.timer = null;
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.timer != null;
+	}
+
+}
