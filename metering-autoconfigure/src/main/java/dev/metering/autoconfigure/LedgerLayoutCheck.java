@@ -7,8 +7,7 @@ import dev.metering.internal.sql.LedgerDatabase;
 
 /**
  * Refuses at start-up a ledger layout the kit cannot keep: monthly partitions on a database
- * other than PostgreSQL, a retention without partitions (retention drops whole partitions), and
- * a retention before the kit drops partitions (docs/scaling.md).
+ * other than PostgreSQL and a retention without partitions (retention drops whole partitions).
  * Only a configured layout touches the database here: the default detects it on first use.
  */
 final class LedgerLayoutCheck {
@@ -31,10 +30,6 @@ final class LedgerLayoutCheck {
 		if (detected != LedgerDatabase.POSTGRESQL) {
 			throw new IllegalStateException("metering.ledger.partitioning=monthly needs PostgreSQL; the ledger's"
 					+ " database is " + detected.platform() + " (set metering.ledger.partitioning=none)");
-		}
-		if (ledger.getRetention() != null) {
-			throw new IllegalStateException("metering.ledger.retention is not available in this version of the kit"
-					+ " (docs/scaling.md); leave it unset to keep every partition");
 		}
 	}
 

@@ -1,6 +1,7 @@
 package dev.metering.autoconfigure;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -31,6 +32,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.jdbc.DatabaseDriver;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.init.PlatformPlaceholderDatabaseDriverResolver;
@@ -96,11 +98,14 @@ public final class MeteringLedgerAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnProperty(name = "metering.ledger.partitioning", havingValue = "monthly")
 	LedgerPartitions meteringLedgerPartitions(DataSource dataSource, MeteringTables tables,
-			MeteringLedgerProperties ledger, ObjectProvider<Clock> clock) {
+			MeteringLedgerProperties ledger, ObjectProvider<Clock> clock, Environment environment) {
 		// Every month the late window reaches, whole: a 35-day window spans at most three months.
 		int monthsBack = (int) (ledger.getLateWindow().toDays() / 28) + 1;
+		Duration closeAfter = Binder.get(environment)
+			.bind("metering.billing.close-after", Duration.class)
+			.orElse(ledger.getLateWindow());
 		return new LedgerPartitions(dataSource, tables, clock.getIfAvailable(Clock::systemUTC), monthsBack,
-				MONTHS_AHEAD);
+				MONTHS_AHEAD, ledger.getRetention(), closeAfter);
 	}
 
 	/** The configured database, or the one detected from the DataSource on first use (not at start-up). */

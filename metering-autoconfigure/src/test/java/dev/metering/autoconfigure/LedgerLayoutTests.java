@@ -55,18 +55,6 @@ class LedgerLayoutTests {
 	}
 
 	@Test
-	void aRetentionIsRefusedUntilTheKitDropsPartitions() {
-		this.runner
-			.withPropertyValues("metering.ledger.partitioning=monthly", "metering.ledger.retention=400d",
-					"metering.jdbc.platform=postgresql", "metering.jdbc.initialize-schema=never")
-			.run((context) -> {
-				assertThat(context).hasFailed();
-				assertThat(context.getStartupFailure()).rootCause()
-					.hasMessageContaining("metering.ledger.retention is not available");
-			});
-	}
-
-	@Test
 	void aMonthlyLedgerOnPostgresqlGetsItsMonthsAtStartUpAndTheWriterFillsThem() {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema(PartitionedLedgerTests.PARTITIONED_SCHEMA)) {
 			new ApplicationContextRunner()

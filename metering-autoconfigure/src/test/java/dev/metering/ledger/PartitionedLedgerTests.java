@@ -1,6 +1,7 @@
 package dev.metering.ledger;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
@@ -31,7 +32,7 @@ public class PartitionedLedgerTests {
 	@Test
 	void monthsFromTheLateWindowToThreeAheadGetTheirPartitionOnce() {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema(PARTITIONED_SCHEMA)) {
-			LedgerPartitions partitions = new LedgerPartitions(schema.dataSource(), schema.tables(), CLOCK, 2, 3);
+			LedgerPartitions partitions = new LedgerPartitions(schema.dataSource(), schema.tables(), CLOCK, 2, 3, null, Duration.ofDays(35));
 			partitions.ensureMonths();
 			assertThat(partitionNames(schema)).containsExactlyInAnyOrder(name(schema, "202610"), name(schema, "202611"),
 					name(schema, "202612"), name(schema, "202701"), name(schema, "202702"), name(schema, "202703"),
@@ -43,7 +44,7 @@ public class PartitionedLedgerTests {
 	@Test
 	void aRetriedEventLandsOnceInItsMonthsPartition() {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema(PARTITIONED_SCHEMA)) {
-			new LedgerPartitions(schema.dataSource(), schema.tables(), CLOCK, 2, 3).ensureMonths();
+			new LedgerPartitions(schema.dataSource(), schema.tables(), CLOCK, 2, 3, null, Duration.ofDays(35)).ensureMonths();
 			JdbcUsageEventStore store = LedgerWriterTests.store(schema, schema.dataSource());
 			List<UsageEvent> batch = new ArrayList<>();
 			for (int i = 0; i < 300; i++) {
@@ -72,7 +73,7 @@ public class PartitionedLedgerTests {
 	@Test
 	void anIdempotencyKeyIsOnceAcrossMonths() {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema(PARTITIONED_SCHEMA)) {
-			new LedgerPartitions(schema.dataSource(), schema.tables(), CLOCK, 2, 3).ensureMonths();
+			new LedgerPartitions(schema.dataSource(), schema.tables(), CLOCK, 2, 3, null, Duration.ofDays(35)).ensureMonths();
 			JdbcUsageEventStore store = LedgerWriterTests.store(schema, schema.dataSource());
 			UsageEvent november = UsageEvent.builder("acme", "exports")
 				.idempotencyKey("export-1")
@@ -106,7 +107,7 @@ public class PartitionedLedgerTests {
 				.build();
 			assertThat(store.insert(List.of(early), NOW).inserted()).isOne();
 			assertThat(defaultRows(schema)).isOne();
-			LedgerPartitions partitions = new LedgerPartitions(schema.dataSource(), schema.tables(), CLOCK, 2, 3);
+			LedgerPartitions partitions = new LedgerPartitions(schema.dataSource(), schema.tables(), CLOCK, 2, 3, null, Duration.ofDays(35));
 			assertThat(partitions.ensureMonth(YearMonth.of(2026, 2))).isTrue();
 			assertThat(defaultRows(schema)).isZero();
 			assertThat(schema.jdbc()

@@ -3,6 +3,9 @@ package dev.metering.internal.sql;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * The statements that keep a monthly partitioned ledger (PostgreSQL; schema-postgresql-partitioned.sql).
@@ -25,6 +28,26 @@ public final class PartitionSql {
 
 	private static final String ATTACH = "ALTER TABLE %PREFIX%usage_event ATTACH PARTITION %PARTITION% "
 			+ "FOR VALUES FROM (%FROM%) TO (%TO%)";
+
+	private static final String PARTITIONS = "SELECT CAST(inhrelid AS regclass)::text FROM pg_inherits "
+			+ "WHERE inhparent = CAST(? AS regclass)";
+
+	/** Waits for the partition's writers (its lock) and leaves its rows to this transaction alone. */
+	private static final String DETACH = "ALTER TABLE %PREFIX%usage_event DETACH PARTITION %PARTITION%";
+
+	/**
+	 * Whether every row of the partition is folded by every fold: at or below the lowest watermark
+	 * and in no open gap (bounds inclusive, so a doubt keeps the partition). No progress row: nothing is folded.
+	 */
+	private static final String FOLDED = "SELECT EXISTS (SELECT 1 FROM %PREFIX%rollup_state) AND NOT EXISTS ("
+			+ "SELECT 1 FROM %PARTITION% e WHERE e.id > (SELECT MIN(watermark) FROM %PREFIX%rollup_state) "
+			+ "OR EXISTS (SELECT 1 FROM %PREFIX%rollup_gap g WHERE e.id BETWEEN g.gap_start AND g.gap_end))";
+
+	private static final String DROP = "DROP TABLE %PARTITION%";
+
+	/** The month's claimed ids and keys go with its rows: the late window refuses their events anyway. */
+	private static final String DROP_KEYS = "DELETE FROM %PREFIX%usage_event_key "
+			+ "WHERE occurred_at >= %FROM% AND occurred_at < %TO%";
 
 	private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMM");
 
@@ -59,6 +82,43 @@ public final class PartitionSql {
 	public String[] createMonth(YearMonth month) {
 		return new String[] { month(CREATE_DETACHED, month), month(MOVE_FROM_DEFAULT, month),
 				month(ATTACH, month) };
+	}
+
+	/** @return the statement listing the ledger's partitions, bound to the ledger's name */
+	public String partitions() {
+		return PARTITIONS;
+	}
+
+	/**
+	 * @param name a partition's name
+	 * @return its month, or {@code null} for the default partition or a table the kit did not name
+	 */
+	public @Nullable YearMonth monthOf(String name) {
+		String prefix = this.tables.usageEvent() + "_p";
+		if (!name.startsWith(prefix) || name.length() != prefix.length() + 6) {
+			return null;
+		}
+		try {
+			return YearMonth.parse(name.substring(prefix.length()), SUFFIX);
+		}
+		catch (DateTimeParseException ex) {
+			return null;
+		}
+	}
+
+	/** @param month the month @return the statement detaching its partition */
+	public String detach(YearMonth month) {
+		return month(DETACH, month);
+	}
+
+	/** @param month the month @return the query telling whether its (detached) partition is folded */
+	public String folded(YearMonth month) {
+		return month(FOLDED, month);
+	}
+
+	/** @param month the month @return the statements dropping its detached partition and its keys */
+	public String[] drop(YearMonth month) {
+		return new String[] { month(DROP, month), month(DROP_KEYS, month) };
 	}
 
 	private String month(String sql, YearMonth month) {
