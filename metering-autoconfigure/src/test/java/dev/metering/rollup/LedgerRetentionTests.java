@@ -11,6 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import dev.metering.billing.BillingFromLedgerTests;
+import dev.metering.billing.BillingPeriod;
+import dev.metering.billing.BillingReport;
+import dev.metering.billing.BillingReportService;
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.JdbcUsageEventStore;
 import dev.metering.ledger.LedgerPartitions;
@@ -25,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Retention on a monthly partitioned ledger (PostgreSQL): of 26 months of history, exactly the
  * closed, folded and expired months are dropped, a month with one unfolded row is kept, and the
- * usage reads and the rollups answer the same before and after.
+ * usage reads, the rollups and the billing reports answer the same before and after.
  */
 class LedgerRetentionTests {
 
@@ -61,6 +65,8 @@ class LedgerRetentionTests {
 			// Written after the fold: above the watermark, so its month may not go.
 			store.insert(List.of(event(random, UNFOLDED)), NOW);
 			UsageReader rollups = new RollupUsageReader(schema.dataSource(), schema::dialect, schema.tables());
+			BillingReportService billing = BillingFromLedgerTests.reportService(schema, clock);
+			List<BillingReport> billsBefore = bills(billing);
 			Map<String, BigDecimal> before = readings(rollups);
 			List<Map<String, Object>> rollupRowsBefore = rollupRows(schema);
 
@@ -77,6 +83,7 @@ class LedgerRetentionTests {
 			assertThat(schema.eventCount()).isEqualTo(26 * 20 + 1 - 11 * 20);
 			assertThat(readings(rollups)).isEqualTo(before);
 			assertThat(rollupRows(schema)).isEqualTo(rollupRowsBefore);
+			assertThat(bills(billing)).isEqualTo(billsBefore);
 			assertThat(schema.jdbc()
 				.queryForObject("SELECT to_regclass(?) IS NOT NULL", Boolean.class,
 						schema.tables().usageEvent() + "_p202501"))
@@ -124,6 +131,17 @@ class LedgerRetentionTests {
 			readings.put(tenant + " all", reader.tenantUsage(tenant, "api.calls", first, NOW).stripTrailingZeros());
 		}
 		return readings;
+	}
+
+	/** Each tenant's bill of each month of the history. */
+	private static List<BillingReport> bills(BillingReportService billing) {
+		List<BillingReport> bills = new ArrayList<>();
+		for (String tenant : TENANTS) {
+			for (int i = 0; i < 26; i++) {
+				bills.add(billing.report(tenant, BillingPeriod.month(FIRST.plusMonths(i))));
+			}
+		}
+		return bills;
 	}
 
 	private static List<Map<String, Object>> rollupRows(TestSchema schema) {
