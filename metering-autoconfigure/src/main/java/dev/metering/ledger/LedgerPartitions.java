@@ -80,8 +80,14 @@ public final class LedgerPartitions implements SmartLifecycle {
 		this.closeAfter = closeAfter;
 	}
 
-	/** Every month from {@code monthsBack} before this one to {@code monthsAhead} after it gets its partition. */
+	/**
+	 * Every month from {@code monthsBack} before this one to {@code monthsAhead} after it gets its
+	 * partition, and so does every month the default partition holds rows of (a migrated ledger's).
+	 */
 	public void ensureMonths() {
+		for (String month : this.jdbc.queryForList(this.sql.defaultMonths(), String.class)) {
+			ensureMonth(PartitionSql.parseMonth(month));
+		}
 		YearMonth now = YearMonth.now(this.clock.withZone(ZoneOffset.UTC));
 		for (YearMonth month = now.minusMonths(this.monthsBack); !month.isAfter(now.plusMonths(this.monthsAhead)); month = month
 			.plusMonths(1)) {

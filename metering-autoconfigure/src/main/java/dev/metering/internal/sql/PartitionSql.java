@@ -49,6 +49,10 @@ public final class PartitionSql {
 	private static final String DROP_KEYS = "DELETE FROM %PREFIX%usage_event_key "
 			+ "WHERE occurred_at >= %FROM% AND occurred_at < %TO%";
 
+	/** The months of the rows the default partition holds (a migrated ledger's, or a month created late). */
+	private static final String DEFAULT_MONTHS = "SELECT DISTINCT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYYMM') "
+			+ "FROM %PREFIX%usage_event_default";
+
 	private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMM");
 
 	private final TableNames tables;
@@ -89,6 +93,19 @@ public final class PartitionSql {
 		return PARTITIONS;
 	}
 
+	/** @return the query of the months of the default partition's rows, as {@code YYYYMM} */
+	public String defaultMonths() {
+		return this.tables.resolve(DEFAULT_MONTHS);
+	}
+
+	/**
+	 * @param month a month as {@code YYYYMM}
+	 * @return the month
+	 */
+	public static YearMonth parseMonth(String month) {
+		return YearMonth.parse(month, SUFFIX);
+	}
+
 	/**
 	 * @param name a partition's name
 	 * @return its month, or {@code null} for the default partition or a table the kit did not name
@@ -99,7 +116,7 @@ public final class PartitionSql {
 			return null;
 		}
 		try {
-			return YearMonth.parse(name.substring(prefix.length()), SUFFIX);
+			return parseMonth(name.substring(prefix.length()));
 		}
 		catch (DateTimeParseException ex) {
 			return null;
