@@ -145,6 +145,11 @@ public final class LedgerPartitions implements SmartLifecycle {
 	}
 
 	private boolean dropIfFolded(YearMonth month) {
+		// Checked first without a lock, so a month that waits for its fold costs no detach.
+		if (!Boolean.TRUE.equals(this.jdbc.queryForObject(this.sql.folded(month), Boolean.class))) {
+			return false;
+		}
+		// Checked again once detached: the detach waits for the partition's writers.
 		Boolean droppedMonth = this.transaction.execute((status) -> {
 			this.jdbc.queryForObject(this.sql.lock(), Object.class, this.ledger);
 			this.jdbc.execute(this.sql.detach(month));

@@ -1,6 +1,7 @@
 package dev.metering.rollup;
 
 import java.math.BigDecimal;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -94,6 +95,34 @@ class LedgerRetentionTests {
 			job.rollupNow();
 			assertThat(partitions.dropExpired()).containsExactly(UNFOLDED);
 			assertThat(readings(rollups)).isEqualTo(before);
+		}
+	}
+
+	@Test
+	void aMonthWithARowInAnOpenGapIsKept() throws Exception {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema(PartitionedLedgerTests.PARTITIONED_SCHEMA)) {
+			MutableClock clock = new MutableClock(NOW);
+			LedgerPartitions partitions = new LedgerPartitions(schema.dataSource(), schema.tables(), clock, 0, 0,
+					Duration.ofDays(400), Duration.ofDays(35));
+			YearMonth late = YearMonth.of(2025, 3);
+			YearMonth other = YearMonth.of(2025, 4);
+			partitions.ensureMonth(late);
+			partitions.ensureMonth(other);
+			JdbcUsageEventStore store = RollupJobTests.store(schema);
+			RollupJob job = RollupJobTests.job(schema, clock, RollupSettings.defaults());
+			Random random = new Random(7);
+			store.insert(List.of(event(random, late)), NOW);
+			try (Connection slow = schema.dataSource().getConnection()) {
+				slow.setAutoCommit(false);
+				RollupJobTests.insertOn(slow, schema, event(random, late));
+				store.insert(List.of(event(random, other)), NOW);
+				job.rollupNow();
+				slow.commit();
+			}
+			// The slow row's id is below the watermark, in an open gap: folded by no one yet.
+			assertThat(partitions.dropExpired()).containsExactly(other);
+			job.rollupNow();
+			assertThat(partitions.dropExpired()).containsExactly(late);
 		}
 	}
 
