@@ -29,8 +29,9 @@ public final class PartitionSql {
 	private static final String ATTACH = "ALTER TABLE %PREFIX%usage_event ATTACH PARTITION %PARTITION% "
 			+ "FOR VALUES FROM (%FROM%) TO (%TO%)";
 
-	private static final String PARTITIONS = "SELECT CAST(inhrelid AS regclass)::text FROM pg_inherits "
-			+ "WHERE inhparent = CAST(? AS regclass)";
+	/** The partitions' names without their schema (what {@link #monthOf} reads), whatever the search path. */
+	private static final String PARTITIONS = "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+			+ "WHERE i.inhparent = CAST(? AS regclass)";
 
 	/** Waits for the partition's writers (its lock) and leaves its rows to this transaction alone. */
 	private static final String DETACH = "ALTER TABLE %PREFIX%usage_event DETACH PARTITION %PARTITION%";
@@ -110,11 +111,12 @@ public final class PartitionSql {
 	}
 
 	/**
-	 * @param name a partition's name
+	 * @param name a partition's name, without its schema
 	 * @return its month, or {@code null} for the default partition or a table the kit did not name
 	 */
 	public @Nullable YearMonth monthOf(String name) {
-		String prefix = this.tables.usageEvent() + "_p";
+		String ledger = this.tables.usageEvent();
+		String prefix = ledger.substring(ledger.lastIndexOf('.') + 1) + "_p";
 		if (!name.startsWith(prefix) || name.length() != prefix.length() + 6) {
 			return null;
 		}
