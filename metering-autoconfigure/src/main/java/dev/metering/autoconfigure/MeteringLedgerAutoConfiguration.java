@@ -1,6 +1,7 @@
 package dev.metering.autoconfigure;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -13,6 +14,7 @@ import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.EventSpool;
 import dev.metering.ledger.JdbcUsageEventStore;
+import dev.metering.ledger.LedgerPartitions;
 import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.ledger.MeteringSchemaInitializer;
 import dev.metering.ledger.MeteringTables;
@@ -27,8 +29,10 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.jdbc.DatabaseDriver;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.init.PlatformPlaceholderDatabaseDriverResolver;
@@ -53,6 +57,9 @@ import org.springframework.util.StringUtils;
 		MeteringMetersProperties.class })
 public final class MeteringLedgerAutoConfiguration {
 
+	/** How many months after this one a partitioned ledger has partitions for. */
+	private static final int MONTHS_AHEAD = 3;
+
 	@Bean
 	@ConditionalOnMissingBean
 	MeteringTables meteringTables(MeteringJdbcProperties jdbc) {
@@ -63,8 +70,11 @@ public final class MeteringLedgerAutoConfiguration {
 	@ConditionalOnMissingBean
 	@Conditional(OnMeteringDatabaseInitializationCondition.class)
 	MeteringSchemaInitializer meteringSchemaInitializer(DataSource dataSource, MeteringJdbcProperties jdbc,
-			MeteringTables tables) {
-		String schema = StringUtils.hasText(jdbc.getSchema()) ? jdbc.getSchema() : jdbc.getDefaultSchemaLocation();
+			MeteringTables tables, MeteringLedgerProperties ledger) {
+		LedgerLayoutCheck.check(ledger, dialect(dataSource, jdbc));
+		String schema = StringUtils.hasText(jdbc.getSchema()) ? jdbc.getSchema()
+				: (ledger.getPartitioning() == MeteringLedgerProperties.Partitioning.MONTHLY)
+						? LedgerLayoutCheck.PARTITIONED_SCHEMA_LOCATION : jdbc.getDefaultSchemaLocation();
 		PlatformPlaceholderDatabaseDriverResolver platformResolver = new PlatformPlaceholderDatabaseDriverResolver()
 			.withDriverPlatform(DatabaseDriver.MARIADB, "mysql");
 		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
@@ -79,8 +89,23 @@ public final class MeteringLedgerAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UsageEventStore meteringUsageEventStore(DataSource dataSource, MeteringJdbcProperties jdbc,
-			MeteringTables tables, MeteringRollupProperties rollup) {
+			MeteringTables tables, MeteringRollupProperties rollup, MeteringLedgerProperties ledger) {
+		LedgerLayoutCheck.check(ledger, dialect(dataSource, jdbc));
 		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables, rollup.isBatchSums());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnProperty(name = "metering.ledger.partitioning", havingValue = "monthly")
+	LedgerPartitions meteringLedgerPartitions(DataSource dataSource, MeteringTables tables,
+			MeteringLedgerProperties ledger, ObjectProvider<Clock> clock, Environment environment) {
+		// Every month the late window reaches, whole: a 35-day window spans at most three months.
+		int monthsBack = (int) (ledger.getLateWindow().toDays() / 28) + 1;
+		Duration closeAfter = Binder.get(environment)
+			.bind("metering.billing.close-after", Duration.class)
+			.orElse(ledger.getLateWindow());
+		return new LedgerPartitions(dataSource, tables, clock.getIfAvailable(Clock::systemUTC), monthsBack,
+				MONTHS_AHEAD, ledger.getRetention(), closeAfter);
 	}
 
 	/** The configured database, or the one detected from the DataSource on first use (not at start-up). */

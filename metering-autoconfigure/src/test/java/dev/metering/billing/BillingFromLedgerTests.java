@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * randomized load with late arrivals (events of hours the rollup has already folded) and with
  * part of the ledger not folded yet: each report line is Σ rollups × price, Σ rollups = Σ ledger.
  */
-class BillingFromLedgerTests {
+public class BillingFromLedgerTests {
 
 	private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
 
@@ -93,7 +93,7 @@ class BillingFromLedgerTests {
 		}
 	}
 
-	static BillingReportService reportService(TestSchema schema, MutableClock clock) {
+	public static BillingReportService reportService(TestSchema schema, MutableClock clock) {
 		TenantPlans plans = new TenantPlans() {
 
 			@Override

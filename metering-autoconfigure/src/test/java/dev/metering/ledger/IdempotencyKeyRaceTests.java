@@ -12,6 +12,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.metering.event.UsageEvent;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -28,8 +29,21 @@ class IdempotencyKeyRaceTests {
 	@ParameterizedTest
 	@EnumSource(TestDatabase.class)
 	void twoInstancesWritingTheSameKeysAtOnceLeaveOneRowPerKey(TestDatabase database) throws Exception {
-		try (TestSchema schema = database.newSchema(); HikariDataSource a = database.newDataSource(2);
-				HikariDataSource b = database.newDataSource(2)) {
+		try (TestSchema schema = database.newSchema()) {
+			assertOneRowPerKey(schema);
+		}
+	}
+
+	@Test
+	void twoInstancesWritingTheSameKeysAtOnceLeaveOneRowPerKeyOnAMonthlyPartitionedLedger() throws Exception {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema(PartitionedLedgerTests.PARTITIONED_SCHEMA)) {
+			assertOneRowPerKey(schema);
+		}
+	}
+
+	private static void assertOneRowPerKey(TestSchema schema) throws Exception {
+		TestDatabase database = schema.database();
+		try (HikariDataSource a = database.newDataSource(2); HikariDataSource b = database.newDataSource(2)) {
 			BufferedLedgerWriter one = writer(schema, a);
 			BufferedLedgerWriter two = writer(schema, b);
 			ExecutorService clients = Executors.newFixedThreadPool(2);

@@ -11,9 +11,12 @@ import java.util.Random;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.JdbcUsageEventStore;
+import dev.metering.ledger.LedgerPartitions;
+import dev.metering.ledger.PartitionedLedgerTests;
 import dev.metering.test.MutableClock;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -36,32 +39,46 @@ class RollupUsageReaderTests {
 	@EnumSource(TestDatabase.class)
 	void equalsTheRawLedgerSums(TestDatabase database) throws Exception {
 		try (TestSchema schema = database.newSchema()) {
-			Random random = new Random(42);
-			JdbcUsageEventStore store = RollupJobTests.store(schema);
-			RollupJob job = RollupJobTests.job(schema, new MutableClock(NOW), RollupSettings.defaults());
-			UsageReader rollups = new RollupUsageReader(schema.dataSource(), schema::dialect, schema.tables());
-			UsageReader ledger = new LedgerUsageReader(schema.dataSource(), schema::dialect, schema.tables());
-			assertSameUsage(rollups, ledger, random);
-
-			store.insert(events(random, 200), NOW);
-			assertSameUsage(rollups, ledger, random);
-			job.rollupNow();
-			assertSameUsage(rollups, ledger, random);
-			try (Connection slow = schema.dataSource().getConnection()) {
-				slow.setAutoCommit(false);
-				RollupJobTests.insertOn(slow, schema, events(random, 1).get(0));
-				store.insert(events(random, 50), NOW);
-				job.rollupNow();
-				assertSameUsage(rollups, ledger, random);
-				slow.commit();
-				slow.setAutoCommit(true);
-			}
-			// The late commit sits in an open gap, and 50 more rows sit above the watermark.
-			store.insert(events(random, 50), NOW);
-			assertSameUsage(rollups, ledger, random);
-			job.rollupNow();
-			assertSameUsage(rollups, ledger, random);
+			assertEqualsTheRawLedgerSums(schema);
 		}
+	}
+
+	@Test
+	void equalsTheRawLedgerSumsOnAMonthlyPartitionedLedger() throws Exception {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema(PartitionedLedgerTests.PARTITIONED_SCHEMA)) {
+			new LedgerPartitions(schema.dataSource(), schema.tables(), new MutableClock(NOW), 1, 1, null,
+					Duration.ofDays(35))
+				.ensureMonths();
+			assertEqualsTheRawLedgerSums(schema);
+		}
+	}
+
+	private static void assertEqualsTheRawLedgerSums(TestSchema schema) throws Exception {
+		Random random = new Random(42);
+		JdbcUsageEventStore store = RollupJobTests.store(schema);
+		RollupJob job = RollupJobTests.job(schema, new MutableClock(NOW), RollupSettings.defaults());
+		UsageReader rollups = new RollupUsageReader(schema.dataSource(), schema::dialect, schema.tables());
+		UsageReader ledger = new LedgerUsageReader(schema.dataSource(), schema::dialect, schema.tables());
+		assertSameUsage(rollups, ledger, random);
+
+		store.insert(events(random, 200), NOW);
+		assertSameUsage(rollups, ledger, random);
+		job.rollupNow();
+		assertSameUsage(rollups, ledger, random);
+		try (Connection slow = schema.dataSource().getConnection()) {
+			slow.setAutoCommit(false);
+			RollupJobTests.insertOn(slow, schema, events(random, 1).get(0));
+			store.insert(events(random, 50), NOW);
+			job.rollupNow();
+			assertSameUsage(rollups, ledger, random);
+			slow.commit();
+			slow.setAutoCommit(true);
+		}
+		// The late commit sits in an open gap, and 50 more rows sit above the watermark.
+		store.insert(events(random, 50), NOW);
+		assertSameUsage(rollups, ledger, random);
+		job.rollupNow();
+		assertSameUsage(rollups, ledger, random);
 	}
 
 	private static void assertSameUsage(UsageReader rollups, UsageReader ledger, Random random) {
