@@ -75,3 +75,17 @@ ALTER TABLE metering_plan_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255)
 ALTER TABLE metering_plan_quota DROP CONSTRAINT IF EXISTS metering_plan_quota_pk, ADD CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, filter_key, quota_window);
 ALTER TABLE metering_tenant_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255) DEFAULT '' NOT NULL;
 ALTER TABLE metering_tenant_quota DROP CONSTRAINT IF EXISTS metering_tenant_quota_pk, ADD CONSTRAINT metering_tenant_quota_pk PRIMARY KEY (tenant_id, meter, filter_key, quota_window);
+
+-- Meter definitions of the admin API: a row wins over metering.meters of the same meter name.
+-- group_by is a JSON object (dimension name -> JSON Pointer), '' for none.
+CREATE TABLE IF NOT EXISTS metering_meter_definition (
+    meter        VARCHAR(128)  NOT NULL PRIMARY KEY,
+    aggregation  VARCHAR(16)   NOT NULL,
+    event_type   VARCHAR(256)  NOT NULL,
+    value_pointer VARCHAR(512),
+    group_by     VARCHAR(4000) NOT NULL,
+    unit         VARCHAR(64),
+    description  VARCHAR(512),
+    max_groups   INTEGER       NOT NULL,
+    updated_at   TIMESTAMPTZ NOT NULL
+);

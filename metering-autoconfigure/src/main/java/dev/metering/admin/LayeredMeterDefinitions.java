@@ -1,0 +1,137 @@
+package dev.metering.admin;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.metering.meter.Aggregation;
+import dev.metering.meter.InvalidMeterDefinitionException;
+import dev.metering.meter.MeterDefinition;
+import dev.metering.meter.MeterDefinitions;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The meter definitions in force: {@code metering.meters} with the admin API's rows over them (a
+ * row wins over the configured definition of its meter). The rows are read on first use and again
+ * after {@link #forget()}, which every invalidation the bus delivers calls (through
+ * {@link JdbcRuntimeDefinitions#forgetCachedReads()}); while the database fails, the last
+ * definitions read (at first the configured ones) keep serving.
+ */
+public class LayeredMeterDefinitions implements MeterDefinitions {
+
+	private final MeterDefinitions configured;
+
+	private final JdbcRuntimeDefinitions store;
+
+	private final @Nullable String requestMeter;
+
+	private volatile @Nullable MeterDefinitions current;
+
+	/** Counts {@link #forget()}s: a read that a forget overtook is not kept. */
+	private final AtomicLong forgotten = new AtomicLong();
+
+	/** What the last read gave: served while the database fails. */
+	private volatile MeterDefinitions lastRead;
+
+	/**
+	 * Creates the layered definitions.
+	 * @param configured the definitions of {@code metering.meters}
+	 * @param store the runtime definitions' tables
+	 * @param requestMeter the meter the request filter records (it stays a count of requests), or
+	 * {@code null} when the filter is off
+	 */
+	public LayeredMeterDefinitions(MeterDefinitions configured, JdbcRuntimeDefinitions store,
+			@Nullable String requestMeter) {
+		this.configured = configured;
+		this.store = store;
+		this.requestMeter = requestMeter;
+		// Until the tables are read once, the configured definitions serve (the database may not be up yet).
+		this.lastRead = configured;
+		store.onForget(this::forget);
+	}
+
+	/** Reads the database's rows again on next use. */
+	public void forget() {
+		this.forgotten.incrementAndGet();
+		this.current = null;
+	}
+
+	private MeterDefinitions current() {
+		MeterDefinitions definitions = this.current;
+		if (definitions == null) {
+			long generation = this.forgotten.get();
+			try {
+				definitions = layered(this.store.meterDefinitions());
+			}
+			catch (RuntimeException ex) {
+				return this.lastRead;
+			}
+			this.lastRead = definitions;
+			if (generation == this.forgotten.get()) {
+				this.current = definitions;
+			}
+		}
+		return definitions;
+	}
+
+	private MeterDefinitions layered(List<MeterDefinition> rows) {
+		Map<String, MeterDefinition> byMeter = new LinkedHashMap<>();
+		this.configured.all().forEach((definition) -> byMeter.put(definition.name(), definition));
+		rows.forEach((definition) -> byMeter.put(definition.name(), definition));
+		return MeterDefinitions.of(new ArrayList<>(byMeter.values()));
+	}
+
+	/**
+	 * Checks a definition as the start-up checks {@code metering.meters}: the request filter's meter
+	 * stays a count of requests.
+	 * @param definition the definition
+	 * @throws InvalidDefinitionException naming the property
+	 */
+	void check(MeterDefinition definition) {
+		if (!definition.name().equals(this.requestMeter)) {
+			return;
+		}
+		String reason = "the request filter records this meter, one per request (metering.web.request-meter): it "
+				+ "stays a count of requests, so it reads no value and has no group-by";
+		if (!definition.groupBy().isEmpty()) {
+			throw new InvalidDefinitionException("group-by", definition.groupBy().keySet(), reason);
+		}
+		if (definition.value() != null) {
+			throw new InvalidDefinitionException("value", definition.value(), reason);
+		}
+		if (definition.aggregation() != Aggregation.COUNT && definition.aggregation() != Aggregation.SUM) {
+			throw new InvalidDefinitionException("aggregation", definition.aggregation().configName(), reason);
+		}
+	}
+
+	/**
+	 * The configured definition of a meter.
+	 * @param meter the meter
+	 * @return its definition in {@code metering.meters}, or {@code null}
+	 */
+	@Nullable MeterDefinition configured(String meter) {
+		return this.configured.find(meter);
+	}
+
+	@Override
+	public @Nullable MeterDefinition find(String meter) {
+		return current().find(meter);
+	}
+
+	@Override
+	public List<MeterDefinition> forEventType(String eventType) {
+		return current().forEventType(eventType);
+	}
+
+	@Override
+	public List<MeterDefinition> all() {
+		return current().all();
+	}
+
+	static InvalidDefinitionException invalid(InvalidMeterDefinitionException ex) {
+		return new InvalidDefinitionException(ex.getProperty(), ex.getValue(), ex.getReason());
+	}
+
+}
