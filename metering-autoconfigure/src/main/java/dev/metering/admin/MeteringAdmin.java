@@ -331,16 +331,26 @@ public class MeteringAdmin {
 	 * on every instance once the bus delivers the change.
 	 * @param actor who changes it
 	 * @param change the definition, with the property names of {@code metering.meters[i]}
+	 * @return the definition now in the database
 	 * @throws InvalidDefinitionException naming the property, as the start-up does
 	 * @throws DefinitionConflictException when the change would make the meter's rollups differ
 	 * from its ledger (see {@link #requireSameShape})
 	 */
-	public void putMeter(String actor, MeterChange change) {
+	public MeterDefinition putMeter(String actor, MeterChange change) {
 		MeterDefinition definition = change.toDefinition();
 		if (this.meters instanceof LayeredMeterDefinitions layered) {
 			layered.check(definition);
 		}
 		changeMeter(actor, "put-meter", definition.name(), definition);
+		return definition;
+	}
+
+	/**
+	 * The meter definitions of the database (each wins over the configured one of its meter).
+	 * @return the rows, by meter
+	 */
+	public List<MeterDefinition> meterDefinitions() {
+		return this.store.meterDefinitions();
 	}
 
 	/**
