@@ -1,5 +1,6 @@
 package dev.metering.admin;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +15,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The meter definitions in force: {@code metering.meters} with the admin API's rows over them (a
- * row wins over the configured definition of its meter). The rows are read on first use and again
- * after {@link #forget()}, which every invalidation the bus delivers calls (through
+ * row wins over the configured definition of its meter). The rows are read on first use, again
+ * after the definitions' time to live, and after {@link #forget()}, which every invalidation the bus delivers calls (through
  * {@link JdbcRuntimeDefinitions#forgetCachedReads()}); while the database fails, the last
  * definitions read (at first the configured ones) keep serving.
  */
@@ -27,7 +28,10 @@ public class LayeredMeterDefinitions implements MeterDefinitions {
 
 	private final @Nullable String requestMeter;
 
-	private volatile @Nullable MeterDefinitions current;
+	private final long ttlNanos;
+
+	/** The definitions read last and when ({@link System#nanoTime()}), {@code null} once forgotten. */
+	private volatile @Nullable Read current;
 
 	/** Counts {@link #forget()}s: a read that a forget overtook is not kept. */
 	private final AtomicLong forgotten = new AtomicLong();
@@ -41,9 +45,12 @@ public class LayeredMeterDefinitions implements MeterDefinitions {
 	 * @param store the runtime definitions' tables
 	 * @param requestMeter the meter the request filter records (it stays a count of requests), or
 	 * {@code null} when the filter is off
+	 * @param ttl how long a read serves before the tables are read again, when no invalidation came
+	 * ({@code metering.cache.definitions-ttl}; without a bus between instances this is the delay)
 	 */
 	public LayeredMeterDefinitions(MeterDefinitions configured, JdbcRuntimeDefinitions store,
-			@Nullable String requestMeter) {
+			@Nullable String requestMeter, Duration ttl) {
+		this.ttlNanos = ttl.toNanos();
 		this.configured = configured;
 		this.store = store;
 		this.requestMeter = requestMeter;
@@ -59,21 +66,27 @@ public class LayeredMeterDefinitions implements MeterDefinitions {
 	}
 
 	private MeterDefinitions current() {
-		MeterDefinitions definitions = this.current;
-		if (definitions == null) {
-			long generation = this.forgotten.get();
-			try {
-				definitions = layered(this.store.meterDefinitions());
-			}
-			catch (RuntimeException ex) {
-				return this.lastRead;
-			}
-			this.lastRead = definitions;
-			if (generation == this.forgotten.get()) {
-				this.current = definitions;
-			}
+		Read read = this.current;
+		long now = System.nanoTime();
+		if (read != null && now - read.at() < this.ttlNanos) {
+			return read.definitions();
+		}
+		long generation = this.forgotten.get();
+		MeterDefinitions definitions;
+		try {
+			definitions = layered(this.store.meterDefinitions());
+		}
+		catch (RuntimeException ex) {
+			return this.lastRead;
+		}
+		this.lastRead = definitions;
+		if (generation == this.forgotten.get()) {
+			this.current = new Read(definitions, now);
 		}
 		return definitions;
+	}
+
+	private record Read(MeterDefinitions definitions, long at) {
 	}
 
 	private MeterDefinitions layered(List<MeterDefinition> rows) {

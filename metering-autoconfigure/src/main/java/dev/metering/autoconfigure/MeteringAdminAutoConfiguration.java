@@ -78,9 +78,9 @@ public final class MeteringAdminAutoConfiguration {
 	@ConditionalOnBean(name = "meteringMeterDefinitions")
 	LayeredMeterDefinitions meteringLayeredMeterDefinitions(
 			@Qualifier("meteringMeterDefinitions") MeterDefinitions configured, JdbcRuntimeDefinitions runtimeDefinitions,
-			Environment environment) {
+			Environment environment, MeteringCacheProperties cache) {
 		return new LayeredMeterDefinitions(configured, runtimeDefinitions,
-				MeteringLedgerAutoConfiguration.requestMeter(environment));
+				MeteringLedgerAutoConfiguration.requestMeter(environment), cache.getDefinitionsTtl());
 	}
 
 	@Bean
