@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.metering.meter.Aggregation;
 import dev.metering.meter.InvalidMeterDefinitionException;
 import dev.metering.meter.MeterDefinition;
 import dev.metering.meter.MeterDefinitions;
@@ -106,16 +105,11 @@ public class LayeredMeterDefinitions implements MeterDefinitions {
 		if (!definition.name().equals(this.requestMeter)) {
 			return;
 		}
-		String reason = "the request filter records this meter, one per request (metering.web.request-meter): it "
-				+ "stays a count of requests, so it reads no value and has no group-by";
-		if (!definition.groupBy().isEmpty()) {
-			throw new InvalidDefinitionException("group-by", definition.groupBy().keySet(), reason);
+		try {
+			definition.requireCountOfRequests();
 		}
-		if (definition.value() != null) {
-			throw new InvalidDefinitionException("value", definition.value(), reason);
-		}
-		if (definition.aggregation() != Aggregation.COUNT && definition.aggregation() != Aggregation.SUM) {
-			throw new InvalidDefinitionException("aggregation", definition.aggregation().configName(), reason);
+		catch (InvalidMeterDefinitionException ex) {
+			throw invalid(ex);
 		}
 	}
 
@@ -144,7 +138,7 @@ public class LayeredMeterDefinitions implements MeterDefinitions {
 	}
 
 	static InvalidDefinitionException invalid(InvalidMeterDefinitionException ex) {
-		return new InvalidDefinitionException(ex.getProperty(), ex.getValue(), ex.getReason());
+		return InvalidDefinitionException.ofMeter(ex.getProperty(), ex.getValue(), ex.getReason());
 	}
 
 }

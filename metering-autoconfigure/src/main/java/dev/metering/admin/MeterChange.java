@@ -34,7 +34,7 @@ public record MeterChange(@Nullable String name, @Nullable String aggregation, @
 	public MeterDefinition toDefinition() {
 		String meter = (this.name != null) ? this.name : "";
 		if (meter.isEmpty()) {
-			throw new InvalidDefinitionException("name", null, "every meter definition names its meter");
+			throw InvalidDefinitionException.ofMeter("name", null, "every meter definition names its meter");
 		}
 		try {
 			MeterDefinition.Builder builder = MeterDefinition.builder(meter, parsedAggregation())
@@ -62,7 +62,7 @@ public record MeterChange(@Nullable String name, @Nullable String aggregation, @
 				return candidate;
 			}
 		}
-		throw new InvalidDefinitionException("aggregation", this.aggregation,
+		throw InvalidDefinitionException.ofMeter("aggregation", this.aggregation,
 				"use sum, count, max, min, latest or unique-count");
 	}
 
