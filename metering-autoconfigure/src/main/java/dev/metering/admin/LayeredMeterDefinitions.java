@@ -5,7 +5,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import dev.metering.meter.InvalidMeterDefinitionException;
 import dev.metering.meter.MeterDefinition;
@@ -14,12 +21,18 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The meter definitions in force: {@code metering.meters} with the admin API's rows over them (a
- * row wins over the configured definition of its meter). The rows are read on first use, again
- * after the definitions' time to live, and after {@link #forget()}, which every invalidation the bus delivers calls (through
- * {@link JdbcRuntimeDefinitions#forgetCachedReads()}); while the database fails, the last
- * definitions read (at first the configured ones) keep serving.
+ * row wins over the configured definition of its meter). Callers (recording, CloudEvents, the fold,
+ * readers) never wait for the database: they get the definitions read last (at first the
+ * configured ones) while the rows are read again in the background, after the definitions' time
+ * to live or after {@link #forget()}, which every invalidation the bus delivers calls (through
+ * {@link JdbcRuntimeDefinitions#forgetCachedReads()}). A failed read is retried about every
+ * second. {@link MeteringAdmin} reads them again at once after its own change ({@link #reload()}).
  */
 public class LayeredMeterDefinitions implements MeterDefinitions {
+
+	private static final Log logger = LogFactory.getLog(LayeredMeterDefinitions.class);
+
+	private static final long RETRY_NANOS = Duration.ofSeconds(1).toNanos();
 
 	private final MeterDefinitions configured;
 
@@ -29,14 +42,24 @@ public class LayeredMeterDefinitions implements MeterDefinitions {
 
 	private final long ttlNanos;
 
-	/** The definitions read last and when ({@link System#nanoTime()}), {@code null} once forgotten. */
-	private volatile @Nullable Read current;
-
 	/** Counts {@link #forget()}s: a read that a forget overtook is not kept. */
 	private final AtomicLong forgotten = new AtomicLong();
 
-	/** What the last read gave: served while the database fails. */
-	private volatile MeterDefinitions lastRead;
+	/** One background read at a time; its thread ends when idle. */
+	private final ThreadPoolExecutor reader = new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS,
+			new LinkedBlockingQueue<>(), (task) -> {
+				Thread thread = new Thread(task, "metering-meter-definitions");
+				thread.setDaemon(true);
+				return thread;
+			});
+
+	private final AtomicBoolean reading = new AtomicBoolean();
+
+	/** Whether the first read was tried: it runs on the caller's thread, so no event is shaped by yml a row overrides. */
+	private volatile boolean firstReadTried;
+
+	/** The definitions served and until when ({@link System#nanoTime()}) before they are read again. */
+	private volatile Read current;
 
 	/**
 	 * Creates the layered definitions.
@@ -54,38 +77,67 @@ public class LayeredMeterDefinitions implements MeterDefinitions {
 		this.store = store;
 		this.requestMeter = requestMeter;
 		// Until the tables are read once, the configured definitions serve (the database may not be up yet).
-		this.lastRead = configured;
+		this.current = new Read(configured, System.nanoTime());
 		store.onForget(this::forget);
 	}
 
-	/** Reads the database's rows again on next use. */
+	/** Reads the database's rows again (in the background on next use); the ones held serve meanwhile. */
 	public void forget() {
 		this.forgotten.incrementAndGet();
-		this.current = null;
+		this.current = new Read(this.current.definitions(), System.nanoTime());
 	}
 
-	private MeterDefinitions current() {
-		Read read = this.current;
-		long now = System.nanoTime();
-		if (read != null && now - read.at() < this.ttlNanos) {
-			return read.definitions();
-		}
+	/**
+	 * Reads the database's rows now, on the caller's thread.
+	 * @return {@code false} when the read failed or a {@link #forget()} overtook it (the ones held serve)
+	 */
+	public boolean reload() {
 		long generation = this.forgotten.get();
 		MeterDefinitions definitions;
 		try {
 			definitions = layered(this.store.meterDefinitions());
 		}
 		catch (RuntimeException ex) {
-			return this.lastRead;
+			logger.warn("Meter definitions could not be read; the ones read last serve: " + ex.getMessage());
+			this.current = new Read(this.current.definitions(), System.nanoTime() + RETRY_NANOS);
+			return false;
 		}
-		this.lastRead = definitions;
-		if (generation == this.forgotten.get()) {
-			this.current = new Read(definitions, now);
+		if (generation != this.forgotten.get()) {
+			return false;
 		}
-		return definitions;
+		this.current = new Read(definitions, System.nanoTime() + this.ttlNanos);
+		return true;
 	}
 
-	private record Read(MeterDefinitions definitions, long at) {
+	private MeterDefinitions current() {
+		if (!this.firstReadTried) {
+			synchronized (this) {
+				if (!this.firstReadTried) {
+					reload();
+					this.firstReadTried = true;
+				}
+			}
+		}
+		Read read = this.current;
+		if (System.nanoTime() - read.until() >= 0 && this.reading.compareAndSet(false, true)) {
+			try {
+				this.reader.execute(() -> {
+					try {
+						reload();
+					}
+					finally {
+						this.reading.set(false);
+					}
+				});
+			}
+			catch (RuntimeException ex) {
+				this.reading.set(false);
+			}
+		}
+		return read.definitions();
+	}
+
+	private record Read(MeterDefinitions definitions, long until) {
 	}
 
 	private MeterDefinitions layered(List<MeterDefinition> rows) {

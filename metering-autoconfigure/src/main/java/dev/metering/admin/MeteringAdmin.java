@@ -385,6 +385,10 @@ public class MeteringAdmin {
 			this.store.audit(now, actor, action, "meter:" + meter, old.map(MeteringAdmin::describe).orElse(null),
 					(definition != null) ? describe(definition) : null);
 		});
+		// This instance serves the change from now on; the others read it when the bus tells them.
+		if (this.meters instanceof LayeredMeterDefinitions layered) {
+			layered.reload();
+		}
 	}
 
 	/**
