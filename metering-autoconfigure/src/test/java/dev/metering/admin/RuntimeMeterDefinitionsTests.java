@@ -24,6 +24,7 @@ import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.meter.Aggregation;
 import dev.metering.meter.MeterDefinition;
 import dev.metering.meter.MeterDefinitions;
+import dev.metering.quota.bus.QuotaInvalidationBus;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -102,6 +103,27 @@ class RuntimeMeterDefinitionsTests {
 				assertThatExceptionOfType(DefinitionNotFoundException.class)
 					.isThrownBy(() -> one.getBean(MeteringAdmin.class).deleteMeter("ops", "seats"));
 			}));
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(value = TestDatabase.class, names = "POSTGRESQL")
+	void onPostgresqlTheBusCarriesTheDefinitionLongBeforeTheCacheExpires(TestDatabase database) {
+		try (TestSchema schema = database.newSchema(); HikariDataSource first = database.newDataSource(4);
+				HikariDataSource second = database.newDataSource(4)) {
+			runner(schema, first).withPropertyValues("metering.cache.definitions-ttl=1h")
+				.run((one) -> runner(schema, second).withPropertyValues("metering.cache.definitions-ttl=1h")
+					.run((two) -> {
+						assertThat(two.getBean(QuotaInvalidationBus.class).state().transport()).isEqualTo("postgres");
+						await(() -> one.getBean(QuotaInvalidationBus.class).state().connected()
+								&& two.getBean(QuotaInvalidationBus.class).state().connected());
+						MeterDefinitions seen = two.getBean(MeterDefinitions.class);
+						assertThat(seen.find("llm.tokens")).isNull();
+						one.getBean(MeteringAdmin.class).putMeter("ops", TOKENS_BY_MODEL);
+						await(() -> seen.find("llm.tokens") != null);
+						record(two, "llm.completion", Map.of("model", "a", "usage", Map.of("total_tokens", 7)));
+						assertThat(ledger(schema, "llm.tokens")).containsExactly("7|{model=a}");
+					}));
 		}
 	}
 
