@@ -6,20 +6,24 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
+import dev.metering.internal.json.DimensionsJson;
 import dev.metering.internal.sql.DefinitionSql;
 import dev.metering.internal.sql.FeatureSql;
 import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
+import dev.metering.meter.MeterDefinition;
 import dev.metering.quota.Enforcement;
 import dev.metering.quota.QuotaWindow;
 
@@ -31,8 +35,10 @@ import org.springframework.jdbc.core.RowMapper;
 import org.springframework.util.function.SingletonSupplier;
 
 /**
- * The runtime definitions' tables: plans, plan quotas, tenants, tenant quotas and the audit
- * trail. Writes run in the caller's transaction ({@link MeteringAdmin} holds it).
+ * The runtime definitions' tables: plans, plan quotas, tenants, tenant quotas, meter definitions
+ * and the audit trail. Writes run in the caller's transaction ({@link MeteringAdmin} holds it).
+ * <p>
+ * Over 350 lines: the one store of every runtime definition table, each read and written the same way.
  */
 public class JdbcRuntimeDefinitions {
 
@@ -47,6 +53,9 @@ public class JdbcRuntimeDefinitions {
 	private final CachedDefinitionReads reads;
 
 	private final FeatureRows features;
+
+	/** Told when the cached reads are forgotten or refreshed: the meter definitions of the tables. */
+	private final List<Runnable> readsChanged = new CopyOnWriteArrayList<>();
 
 	/**
 	 * Creates the store, its cached reads serving 30 seconds.
@@ -91,6 +100,15 @@ public class JdbcRuntimeDefinitions {
 	 */
 	public void forgetCachedReads() {
 		this.reads.forget();
+		this.readsChanged.forEach(Runnable::run);
+	}
+
+	/**
+	 * Adds what reads the tables itself and is told with the cached reads.
+	 * @param forget forgets what it read
+	 */
+	void onForget(Runnable forget) {
+		this.readsChanged.add(forget);
 	}
 
 	/**
@@ -99,6 +117,7 @@ public class JdbcRuntimeDefinitions {
 	 * @return completes when the reads are done
 	 */
 	public CompletableFuture<Void> refreshCachedReads() {
+		this.readsChanged.forEach(Runnable::run);
 		return this.reads.refresh();
 	}
 
@@ -264,6 +283,61 @@ public class JdbcRuntimeDefinitions {
 
 	void deleteTenantQuota(String tenantId, String meter, Map<String, String> filter, QuotaWindow window) {
 		this.jdbc.update(this.sql.deleteTenantQuota, tenantId, meter, filterColumn(filter), window.id());
+	}
+
+	/**
+	 * The meter definitions of the database.
+	 * @return the rows, by meter
+	 */
+	public List<MeterDefinition> meterDefinitions() {
+		return this.jdbc.query(this.sql.selectMeterDefinitions, (rs, n) -> meterDefinition(rs));
+	}
+
+	void saveMeterDefinition(MeterDefinition definition, boolean exists, Instant now) {
+		String value = (definition.value() != null) ? definition.value().text() : null;
+		String groupBy = groupByColumn(definition);
+		if (exists) {
+			this.jdbc.update(this.sql.updateMeterDefinition, definition.aggregation().configName(),
+					definition.eventType(), value, groupBy, definition.unit(), definition.description(),
+					definition.maxGroups(), ts(now), definition.name());
+		}
+		else {
+			this.jdbc.update(this.sql.insertMeterDefinition, definition.name(), definition.aggregation().configName(),
+					definition.eventType(), value, groupBy, definition.unit(), definition.description(),
+					definition.maxGroups(), ts(now));
+		}
+	}
+
+	void deleteMeterDefinition(String meter) {
+		this.jdbc.update(this.sql.deleteMeterDefinition, meter);
+	}
+
+	/** Whether the meter has rows in the rollups of defined meters. */
+	boolean meterHasRollups(String meter) {
+		return anyRow(this.sql.meterHasRollups, meter);
+	}
+
+	/** Whether the meter has rows in the rollups of every meter's sum of quantity. */
+	boolean meterHasUsage(String meter) {
+		return anyRow(this.sql.meterHasUsage, meter);
+	}
+
+	private boolean anyRow(String sql, String meter) {
+		Long rows = this.jdbc.queryForObject(sql, Long.class, meter);
+		return rows != null && rows > 0;
+	}
+
+	private static String groupByColumn(MeterDefinition definition) {
+		Map<String, String> pointers = new LinkedHashMap<>();
+		definition.groupBy().forEach((dimension, pointer) -> pointers.put(dimension, pointer.text()));
+		String json = DimensionsJson.encode(pointers);
+		return (json != null) ? json : "";
+	}
+
+	private static MeterDefinition meterDefinition(ResultSet rs) throws SQLException {
+		MeterChange change = new MeterChange(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+				DimensionsJson.decode(rs.getString(5)), rs.getString(6), rs.getString(7), rs.getInt(8));
+		return change.toDefinition();
 	}
 
 	void audit(Instant at, String actor, String action, String target, @Nullable String oldValue,

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
+import dev.metering.meter.MeterDefinition;
 import dev.metering.meter.MeterDefinitions;
 import dev.metering.quota.QuotaWindow;
 import dev.metering.quota.bus.QuotaInvalidation;
@@ -32,7 +33,7 @@ import static dev.metering.admin.AdminInput.validate;
 
 /**
  * Changes quotas at runtime: plans, plan quotas, tenant rows (plan, exemption, place in the tenant
- * hierarchy) and tenant overrides in the database. Every change is validated first (an {@link InvalidDefinitionException} naming the
+ * hierarchy), tenant overrides and meter definitions in the database. Every change is validated first (an {@link InvalidDefinitionException} naming the
  * field, a {@link DefinitionNotFoundException} or a {@link DefinitionConflictException}, and
  * nothing changed), written with its audit entry in one transaction, and then published on the
  * invalidation bus so every instance evicts what it made stale.
@@ -375,6 +376,115 @@ public class MeteringAdmin {
 			this.store.audit(now, actor, "delete-tenant-quota", "tenant:" + tenant + "/" + old.target(),
 					old.describe(), null);
 		});
+	}
+
+	/**
+	 * Sets a meter's definition in the database: it replaces the configured one of the same meter
+	 * on every instance once the bus delivers the change.
+	 * @param actor who changes it
+	 * @param change the definition, with the property names of {@code metering.meters[i]}
+	 * @return the definition now in the database
+	 * @throws InvalidDefinitionException naming the property, as the start-up does
+	 * @throws DefinitionConflictException when the change would make the meter's rollups differ
+	 * from its ledger (see {@link #requireSameShape})
+	 */
+	public MeterDefinition putMeter(String actor, MeterChange change) {
+		MeterDefinition definition = change.toDefinition();
+		if (this.meters instanceof LayeredMeterDefinitions layered) {
+			layered.check(definition);
+		}
+		changeMeter(actor, "put-meter", definition.name(), definition);
+		return definition;
+	}
+
+	/**
+	 * The meter definitions of the database (each wins over the configured one of its meter).
+	 * @return the rows, by meter
+	 */
+	public List<MeterDefinition> meterDefinitions() {
+		return this.store.meterDefinitions();
+	}
+
+	/**
+	 * Deletes a meter's definition of the database: its configured definition (or none, a sum of
+	 * quantity) applies again.
+	 * @param actor who changes it
+	 * @param meter the meter
+	 */
+	public void deleteMeter(String actor, @Nullable String meter) {
+		changeMeter(actor, "delete-meter", requireMeter(meter), null);
+	}
+
+	private void changeMeter(String actor, String action, String meter, @Nullable MeterDefinition definition) {
+		change(actor, QuotaInvalidation.all(), (now) -> {
+			Optional<MeterDefinition> old = this.store.meterDefinitions()
+				.stream()
+				.filter((row) -> row.name().equals(meter))
+				.findFirst();
+			if (definition == null && old.isEmpty()) {
+				throw new DefinitionNotFoundException("definition of meter '" + meter + "' in the database");
+			}
+			@Nullable MeterDefinition configured = (this.meters instanceof LayeredMeterDefinitions layered)
+					? layered.configured(meter) : null;
+			@Nullable MeterDefinition before = old.orElse(configured);
+			requireSameShape(meter, before, (definition != null) ? definition : configured);
+			if (definition != null) {
+				this.store.saveMeterDefinition(definition, old.isPresent(), now);
+			}
+			else {
+				this.store.deleteMeterDefinition(meter);
+			}
+			this.store.audit(now, actor, action, "meter:" + meter, old.map(MeteringAdmin::describe).orElse(null),
+					(definition != null) ? describe(definition) : null);
+		});
+		// This instance serves the change from now on; the others read it when the bus tells them.
+		if (this.meters instanceof LayeredMeterDefinitions layered) {
+			layered.reload();
+		}
+	}
+
+	/**
+	 * The rollups of a defined meter hold what its aggregation and group-by need, folded as the
+	 * events came: a meter that has rollups keeps them. A new definition of a meter whose sum of
+	 * quantity has rollups, or another aggregation or group-by of a meter whose definition has
+	 * rollups, is refused; going back to no definition (a sum of quantity, read from the rollups
+	 * every meter has) is not.
+	 */
+	private void requireSameShape(String meter, @Nullable MeterDefinition before, @Nullable MeterDefinition after) {
+		if (after == null) {
+			return;
+		}
+		if (before == null) {
+			if (this.store.meterHasUsage(meter)) {
+				throw new DefinitionConflictException("Meter '" + meter + "' has usage rolled up as a sum of quantity; "
+						+ "a definition applies to a meter before its first event");
+			}
+			return;
+		}
+		boolean sameShape = before.aggregation() == after.aggregation()
+				&& before.groupBy().keySet().equals(after.groupBy().keySet())
+				&& List.copyOf(before.groupBy().values()).equals(List.copyOf(after.groupBy().values()));
+		if (!sameShape && this.store.meterHasRollups(meter)) {
+			throw new DefinitionConflictException("Meter '" + meter + "' has rollups of its "
+					+ before.aggregation().configName() + " by " + before.groupBy().keySet()
+					+ "; its aggregation and group-by stay as they are");
+		}
+	}
+
+	private static String describe(MeterDefinition definition) {
+		StringBuilder text = new StringBuilder("aggregation=").append(definition.aggregation().configName())
+			.append(" event-type=")
+			.append(definition.eventType());
+		if (definition.value() != null) {
+			text.append(" value=").append(definition.value().text());
+		}
+		definition.groupBy().forEach((dimension, pointer) -> text.append(" group-by.").append(dimension).append('=')
+			.append(pointer.text()));
+		if (definition.unit() != null) {
+			text.append(" unit=").append(definition.unit());
+		}
+		text.append(" max-groups=").append(definition.maxGroups());
+		return text.toString();
 	}
 
 	/**

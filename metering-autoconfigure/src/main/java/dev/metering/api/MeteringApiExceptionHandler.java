@@ -64,8 +64,8 @@ public class MeteringApiExceptionHandler extends ResponseEntityExceptionHandler 
 
 	@ExceptionHandler
 	@Nullable ResponseEntity<Object> invalidDefinition(InvalidDefinitionException ex, WebRequest request) {
-		// The Java API names properties as configuration does (soft-threshold), the JSON in snake_case.
-		return problem(ex, HttpStatus.BAD_REQUEST, ex.getField().replace('-', '_'), ex.getMessage(), request);
+		// The Java API names properties as configuration does (soft-threshold), the body as it spells them.
+		return problem(ex, HttpStatus.BAD_REQUEST, ex.getBodyField(), ex.getMessage(), request);
 	}
 
 	@ExceptionHandler

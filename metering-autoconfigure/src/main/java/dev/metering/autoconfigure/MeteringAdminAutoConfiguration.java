@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 
 import dev.metering.admin.JdbcRuntimeDefinitions;
 import dev.metering.admin.JdbcTenantHierarchyEditor;
+import dev.metering.admin.LayeredMeterDefinitions;
 import dev.metering.admin.LayeredQuotaDefinitions;
 import dev.metering.admin.MeteringAdmin;
 import dev.metering.ledger.MeteringTables;
@@ -27,7 +28,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 import org.springframework.context.annotation.Primary;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -63,6 +66,21 @@ public final class MeteringAdminAutoConfiguration {
 		return new LayeredQuotaDefinitions(
 				QuotaPropertiesMapper.definitions(properties, meters.getIfAvailable(() -> MeterDefinitions.NONE)),
 				runtimeDefinitions);
+	}
+
+	/**
+	 * The meter definitions in force: the database's rows over {@code metering.meters}; primary over
+	 * the configured ones it layers (an application's own {@link MeterDefinitions} bean is left alone).
+	 */
+	@Bean
+	@Primary
+	@ConditionalOnMissingBean(LayeredMeterDefinitions.class)
+	@ConditionalOnBean(name = "meteringMeterDefinitions")
+	LayeredMeterDefinitions meteringLayeredMeterDefinitions(
+			@Qualifier("meteringMeterDefinitions") MeterDefinitions configured, JdbcRuntimeDefinitions runtimeDefinitions,
+			Environment environment, MeteringCacheProperties cache) {
+		return new LayeredMeterDefinitions(configured, runtimeDefinitions,
+				MeteringLedgerAutoConfiguration.requestMeter(environment), cache.getDefinitionsTtl());
 	}
 
 	@Bean

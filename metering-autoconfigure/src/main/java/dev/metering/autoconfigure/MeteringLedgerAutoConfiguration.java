@@ -22,6 +22,7 @@ import dev.metering.ledger.SpoolSettings;
 import dev.metering.ledger.UsageEventStore;
 import dev.metering.meter.MeterDefinitions;
 import dev.metering.meter.MeterEvents;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -156,9 +157,13 @@ public final class MeteringLedgerAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	MeterDefinitions meteringMeterDefinitions(MeteringMetersProperties meters, Environment environment) {
+		return meters.toDefinitions(requestMeter(environment));
+	}
+
+	/** The meter the request filter records, {@code null} when the filter is off. */
+	static @Nullable String requestMeter(Environment environment) {
 		boolean filterOn = environment.getProperty("metering.web.enabled", Boolean.class, true);
-		return meters.toDefinitions(filterOn ? environment.getProperty("metering.web.request-meter", "http.requests")
-				: null);
+		return filterOn ? environment.getProperty("metering.web.request-meter", "http.requests") : null;
 	}
 
 	static final class OnMeteringDatabaseInitializationCondition extends OnDatabaseInitializationCondition {

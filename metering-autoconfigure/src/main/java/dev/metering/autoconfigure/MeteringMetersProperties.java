@@ -48,7 +48,7 @@ public class MeteringMetersProperties {
 			try {
 				MeterDefinition definition = this.meters.get(i).toDefinition();
 				if (definition.name().equals(requestMeter)) {
-					requireCountOfRequests(definition);
+					definition.requireCountOfRequests();
 				}
 				definitions.add(definition);
 			}
@@ -61,20 +61,6 @@ public class MeteringMetersProperties {
 		}
 		catch (InvalidMeterDefinitionException ex) {
 			throw ex.under("metering.meters");
-		}
-	}
-
-	private static void requireCountOfRequests(MeterDefinition definition) {
-		String reason = "the request filter records this meter, one per request (metering.web.request-meter): it "
-				+ "stays a count of requests, so it reads no value and has no group-by";
-		if (!definition.groupBy().isEmpty()) {
-			throw new InvalidMeterDefinitionException("group-by", definition.groupBy().keySet(), reason);
-		}
-		if (definition.value() != null) {
-			throw new InvalidMeterDefinitionException("value", definition.value(), reason);
-		}
-		if (definition.aggregation() != Aggregation.COUNT && definition.aggregation() != Aggregation.SUM) {
-			throw new InvalidMeterDefinitionException("aggregation", definition.aggregation().configName(), reason);
 		}
 	}
 

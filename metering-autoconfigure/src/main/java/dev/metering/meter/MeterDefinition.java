@@ -153,6 +153,25 @@ public record MeterDefinition(String name, Aggregation aggregation, String event
 	}
 
 	/**
+	 * Checks that the request filter may record this meter: one event per request, so a count or
+	 * sum of requests without a value or group-by.
+	 * @throws InvalidMeterDefinitionException naming the property that makes it more
+	 */
+	public void requireCountOfRequests() {
+		String reason = "the request filter records this meter, one per request (metering.web.request-meter): it "
+				+ "stays a count of requests, so it reads no value and has no group-by";
+		if (!this.groupBy.isEmpty()) {
+			throw new InvalidMeterDefinitionException("group-by", this.groupBy.keySet(), reason);
+		}
+		if (this.value != null) {
+			throw new InvalidMeterDefinitionException("value", this.value, reason);
+		}
+		if (this.aggregation != Aggregation.COUNT && this.aggregation != Aggregation.SUM) {
+			throw new InvalidMeterDefinitionException("aggregation", this.aggregation.configName(), reason);
+		}
+	}
+
+	/**
 	 * Whether this meter keeps one group only: it has no group-by.
 	 * @return {@code true} without group-by
 	 */

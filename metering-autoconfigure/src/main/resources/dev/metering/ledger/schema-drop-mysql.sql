@@ -10,6 +10,7 @@ DROP TABLE IF EXISTS metering_tenant;
 DROP TABLE IF EXISTS metering_tenant_quota;
 DROP TABLE IF EXISTS metering_tenant_hierarchy;
 DROP TABLE IF EXISTS metering_quota_audit;
+DROP TABLE IF EXISTS metering_meter_definition;
 DROP TABLE IF EXISTS metering_quota_lease;
 DROP TABLE IF EXISTS metering_quota_allocation;
 DROP TABLE IF EXISTS metering_meter_rollup;

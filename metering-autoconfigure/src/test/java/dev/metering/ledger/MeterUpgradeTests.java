@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The upgrade scripts ({@code upgrade/26-to-27-*.sql}) on a ledger made by the schema of the
  * version before meter definitions, with rows written and folded by it: after the script (run
  * twice: it is safe to repeat), the new code folds defined meters into their group rollups, and
- * every sum rollup still equals the ledger.
+ * every sum rollup still equals the ledger, and the admin API's meter definitions table is there.
  */
 class MeterUpgradeTests {
 
@@ -52,6 +52,9 @@ class MeterUpgradeTests {
 
 			schema.runScript("classpath:dev/metering/ledger/upgrade/26-to-27-@@platform@@.sql");
 			schema.runScript("classpath:dev/metering/ledger/upgrade/26-to-27-@@platform@@.sql");
+			assertThat(new dev.metering.admin.JdbcRuntimeDefinitions(schema.dataSource(), schema.tables(),
+					schema::dialect)
+				.meterDefinitions()).as("the admin API's meter definitions table is there, empty").isEmpty();
 
 			MeterEvents events = new MeterEvents(meters);
 			store.insert(events.eventsOf(UsagePayload.builder("acme", "llm.tokens")

@@ -13,7 +13,9 @@ import tools.jackson.databind.annotation.JsonNaming;
 import dev.metering.admin.AuditEntry;
 import dev.metering.notification.WebhookDelivery;
 import dev.metering.admin.EffectiveQuotas;
+import dev.metering.admin.MeterChange;
 import dev.metering.admin.QuotaRow;
+import dev.metering.meter.MeterDefinition;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -52,6 +54,39 @@ final class AdminBodies {
 	 */
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 	record PlanRequest(@Nullable String name, @Nullable String description) {
+	}
+
+	/**
+	 * A meter definition, with the property names of {@code metering.meters[i]}: the body of a
+	 * put and what the API answers.
+	 *
+	 * @param name the meter
+	 * @param aggregation how its events add up
+	 * @param eventType the event type it reads
+	 * @param value the JSON Pointer of its value
+	 * @param groupBy dimension name to JSON Pointer
+	 * @param unit its unit
+	 * @param description what it measures
+	 * @param maxGroups how many groups one tenant's meter keeps
+	 */
+	@JsonNaming(PropertyNamingStrategies.KebabCaseStrategy.class)
+	record Meter(@Nullable String name, @Nullable String aggregation, @Nullable String eventType,
+			@Nullable String value, @Nullable Map<String, String> groupBy, @Nullable String unit,
+			@Nullable String description, @Nullable Integer maxGroups) {
+
+		MeterChange change() {
+			return new MeterChange(this.name, this.aggregation, this.eventType, this.value, this.groupBy, this.unit,
+					this.description, this.maxGroups);
+		}
+
+		static Meter of(MeterDefinition definition) {
+			Map<String, String> groupBy = new java.util.LinkedHashMap<>();
+			definition.groupBy().forEach((dimension, pointer) -> groupBy.put(dimension, pointer.text()));
+			return new Meter(definition.name(), definition.aggregation().configName(), definition.eventType(),
+					(definition.value() != null) ? definition.value().text() : null, groupBy, definition.unit(),
+					definition.description(), definition.maxGroups());
+		}
+
 	}
 
 	/**

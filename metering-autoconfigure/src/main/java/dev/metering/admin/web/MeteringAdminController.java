@@ -148,6 +148,24 @@ public class MeteringAdminController {
 		return ResponseEntity.noContent().build();
 	}
 
+	@GetMapping("/meters")
+	ResponseEntity<List<AdminBodies.Meter>> meters(HttpServletRequest request) {
+		this.access.authorize(request);
+		return json(this.admin.meterDefinitions().stream().map(AdminBodies.Meter::of).toList());
+	}
+
+	@PutMapping("/meters")
+	ResponseEntity<AdminBodies.Meter> putMeter(HttpServletRequest request) {
+		String actor = this.access.authorize(request);
+		return json(AdminBodies.Meter.of(this.admin.putMeter(actor, read(request, AdminBodies.Meter.class).change())));
+	}
+
+	@DeleteMapping("/meters/{meter}")
+	ResponseEntity<Void> deleteMeter(HttpServletRequest request, @PathVariable String meter) {
+		this.admin.deleteMeter(this.access.authorize(request), meter);
+		return ResponseEntity.noContent().build();
+	}
+
 	/** The filter of a quota row to delete: its query parameters {@code filter[dimension]=value}. */
 	private static Map<String, String> filterOf(HttpServletRequest request) {
 		Map<String, String> filter = new java.util.TreeMap<>();

@@ -64,6 +64,18 @@ public final class DefinitionSql {
 
 	public final String insertAudit;
 
+	public final String selectMeterDefinitions;
+
+	public final String insertMeterDefinition;
+
+	public final String updateMeterDefinition;
+
+	public final String deleteMeterDefinition;
+
+	public final String meterHasRollups;
+
+	public final String meterHasUsage;
+
 	public final String selectAudit;
 
 	public final String rollupLag;
@@ -74,6 +86,10 @@ public final class DefinitionSql {
 	 * The statements for a set of tables.
 	 * @param tables the table names
 	 */
+	private static String anyRowOfMeter(String table) {
+		return "SELECT COUNT(*) FROM (SELECT 1 AS one FROM " + table + " WHERE meter = ? LIMIT 1) rows_of_meter";
+	}
+
 	public DefinitionSql(TableNames tables) {
 		String plan = tables.plan();
 		String planQuota = tables.planQuota();
@@ -124,6 +140,17 @@ public final class DefinitionSql {
 		this.deleteTenantQuota = "DELETE FROM " + tenantQuota
 				+ " WHERE tenant_id = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
 		this.deleteTenantQuotas = "DELETE FROM " + tenantQuota + " WHERE tenant_id = ?";
+		String meterDefinition = tables.meterDefinition();
+		String meterColumns = "meter, aggregation, event_type, value_pointer, group_by, unit, description, max_groups";
+		this.selectMeterDefinitions = "SELECT " + meterColumns + " FROM " + meterDefinition + " ORDER BY meter";
+		this.insertMeterDefinition = "INSERT INTO " + meterDefinition + " (" + meterColumns
+				+ ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		this.updateMeterDefinition = "UPDATE " + meterDefinition + " SET aggregation = ?, event_type = ?, "
+				+ "value_pointer = ?, group_by = ?, unit = ?, description = ?, max_groups = ?, updated_at = ? "
+				+ "WHERE meter = ?";
+		this.deleteMeterDefinition = "DELETE FROM " + meterDefinition + " WHERE meter = ?";
+		this.meterHasRollups = anyRowOfMeter(tables.meterRollup());
+		this.meterHasUsage = anyRowOfMeter(tables.usageRollup());
 		this.insertAudit = "INSERT INTO " + audit + " (changed_at, actor, action, target, old_value, new_value) "
 				+ "VALUES (?, ?, ?, ?, ?, ?)";
 		this.selectAudit = "SELECT id, changed_at, actor, action, target, old_value, new_value FROM " + audit

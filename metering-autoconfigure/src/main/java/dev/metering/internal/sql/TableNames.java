@@ -79,6 +79,11 @@ public record TableNames(String prefix) {
 		return this.prefix + "meter_distinct";
 	}
 
+	/** @return the admin API's meter definitions */
+	public String meterDefinition() {
+		return this.prefix + "meter_definition";
+	}
+
 	/** @return the rollup's progress, one row per rollup */
 	public String rollupState() {
 		return this.prefix + "rollup_state";

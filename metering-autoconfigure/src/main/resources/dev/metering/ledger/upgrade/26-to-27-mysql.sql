@@ -112,3 +112,17 @@ CREATE TABLE IF NOT EXISTS metering_feature (
     updated_at    BIGINT        NOT NULL,
     CONSTRAINT metering_feature_pk PRIMARY KEY (scope_kind, scope_id, feature)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Meter definitions of the admin API: a row wins over metering.meters of the same meter name.
+-- group_by is a JSON object (dimension name -> JSON Pointer), '' for none.
+CREATE TABLE IF NOT EXISTS metering_meter_definition (
+    meter        VARCHAR(128)  NOT NULL PRIMARY KEY,
+    aggregation  VARCHAR(16)   NOT NULL,
+    event_type   VARCHAR(256)  NOT NULL,
+    value_pointer VARCHAR(512),
+    group_by     VARCHAR(4000) NOT NULL,
+    unit         VARCHAR(64),
+    description  VARCHAR(512),
+    max_groups   INTEGER       NOT NULL,
+    updated_at   DATETIME(6) NOT NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
