@@ -20,6 +20,7 @@ import javax.sql.DataSource;
 import dev.metering.internal.json.DimensionsJson;
 import dev.metering.internal.sql.DefinitionSql;
 import dev.metering.internal.sql.FeatureSql;
+import dev.metering.billing.PlanAssignment;
 import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
@@ -253,15 +254,16 @@ public class JdbcRuntimeDefinitions {
 	void saveTenant(TenantRow row, boolean exists, Instant now) {
 		if (exists) {
 			this.jdbc.update(this.sql.updateTenant, row.plan(), row.exempt(), row.parentId(), row.billingAttribution(),
-					row.exemptDescendants(), ts(now), row.tenantId());
+					row.exemptDescendants(), row.timeZone(), row.anchorDay(), ts(now), row.tenantId());
 		}
 		else {
 			this.jdbc.update(this.sql.insertTenant, row.tenantId(), row.plan(), row.exempt(), row.parentId(),
-					row.billingAttribution(), row.exemptDescendants(), ts(now), ts(now));
+					row.billingAttribution(), row.exemptDescendants(), row.timeZone(), row.anchorDay(), ts(now), ts(now));
 		}
 	}
 
 	void deleteTenant(String tenantId) {
+		this.jdbc.update(this.sql.deletePlanHistory, tenantId);
 		this.jdbc.update(this.sql.deleteTenantQuotas, tenantId);
 		this.jdbc.update(this.sql.deleteTenant, tenantId);
 	}
@@ -402,8 +404,44 @@ public class JdbcRuntimeDefinitions {
 	}
 
 	private static TenantRow tenantRow(ResultSet rs) throws SQLException {
+		int anchor = rs.getInt(8);
 		return new TenantRow(rs.getString(1), rs.getString(2), nullableBoolean(rs, 3), rs.getString(4), rs.getString(5),
-				nullableBoolean(rs, 6));
+				nullableBoolean(rs, 6), rs.getString(7), rs.wasNull() ? null : anchor);
+	}
+
+	/**
+	 * A tenant's plan assignments, oldest first.
+	 * @param tenantId the tenant
+	 * @return each plan with the instant it took effect
+	 */
+	public List<PlanAssignment> planHistory(String tenantId) {
+		LedgerDatabase database = this.database.get();
+		return this.jdbc.query(this.sql.selectPlanHistory,
+				(rs, n) -> new PlanAssignment(rs.getString(2), database.readTimestamp(rs, 1)), tenantId);
+	}
+
+	/**
+	 * Records that a plan takes effect at an instant: later assignments are replaced (a backdated
+	 * change wins over what was assigned after it), and a tenant's first assignment keeps the
+	 * plan it had before as in effect since the epoch.
+	 */
+	void assignPlan(String tenantId, @Nullable String previous, String plan, Instant effectiveFrom, Instant now) {
+		List<PlanAssignment> history = planHistory(tenantId);
+		if (history.isEmpty() && previous != null && !previous.equals(plan)) {
+			this.jdbc.update(this.sql.insertPlanHistory, tenantId, ts(Instant.EPOCH), previous, ts(now));
+		}
+		this.jdbc.update(this.sql.deletePlanHistoryAfter, tenantId, ts(effectiveFrom));
+		boolean exists = history.stream().anyMatch((assignment) -> assignment.effectiveFrom().equals(effectiveFrom));
+		if (exists) {
+			this.jdbc.update(this.sql.updatePlanHistory, plan, tenantId, ts(effectiveFrom));
+		}
+		else {
+			this.jdbc.update(this.sql.insertPlanHistory, tenantId, ts(effectiveFrom), plan, ts(now));
+		}
+	}
+
+	void deletePlanHistory(String tenantId) {
+		this.jdbc.update(this.sql.deletePlanHistory, tenantId);
 	}
 
 	private static @Nullable Boolean nullableBoolean(ResultSet rs, int column) throws SQLException {

@@ -53,6 +53,15 @@ public class LayeredQuotaDefinitions implements QuotaDefinitionSource {
 	}
 
 	/**
+	 * A tenant's plan assignments with the instants they took effect, oldest first.
+	 * @param tenantId the tenant
+	 * @return its assignments, empty when its plan never changed at runtime
+	 */
+	public List<dev.metering.billing.PlanAssignment> planHistory(String tenantId) {
+		return this.database.planHistory(tenantId);
+	}
+
+	/**
 	 * Whether a plan is defined in the configuration.
 	 * @param plan the plan name
 	 * @return {@code true} when {@code metering.plans} has it

@@ -2,6 +2,7 @@ package dev.metering.admin;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -236,21 +237,68 @@ public class MeteringAdmin {
 		}
 		@Nullable String parent = scope("parent", change.parent());
 		@Nullable String payer = scope("billing-attribution", change.billingAttribution());
+		Instant effectiveFrom = effectiveFrom(change.planEffectiveFrom());
 		try {
 			this.tenants.change(actor, "put-tenant", tenant, (old, current) -> {
 				if (change.plan() != null) {
 					requirePlan(change.plan(), "plan");
 				}
+				// Calendar fields left null keep the row's; "" and 0 return to the configured one.
+				String zone = (change.timeZone() == null) ? old.map(TenantRow::timeZone).orElse(null)
+						: change.timeZone().isEmpty() ? null : change.timeZone().trim();
+				Integer anchor = (change.anchorDay() == null) ? old.map(TenantRow::anchorDay).orElse(null)
+						: (change.anchorDay() == 0) ? null : change.anchorDay();
 				// Hierarchy fields left null keep the row's: changing a plan does not move the tenant.
-				return Optional.of(new TenantRow(tenant, change.plan(), change.exempt(),
+				TenantRow row = new TenantRow(tenant, change.plan(), change.exempt(),
 						(parent != null) ? parent : old.map(TenantRow::parentId).orElse(null),
 						(payer != null) ? payer : old.map(TenantRow::billingAttribution).orElse(null),
 						(change.exemptDescendants() != null) ? change.exemptDescendants()
-								: old.map(TenantRow::exemptDescendants).orElse(null)));
+								: old.map(TenantRow::exemptDescendants).orElse(null),
+						zone, anchor);
+				requireCalendar(row, (current != null) ? current.calendar() : null, change);
+				if (change.plan() != null) {
+					String previous = old.map(TenantRow::plan).orElseGet(() -> (current != null) ? current.plan() : null);
+					if (previous == null) {
+						previous = this.definitions.planOf(tenant).orElse(null);
+					}
+					this.store.assignPlan(tenant, previous, change.plan(), effectiveFrom, this.clock.instant());
+				}
+				return Optional.of(row);
 			}, false);
 		}
 		catch (InvalidTenantHierarchyException ex) {
 			throw new InvalidDefinitionException(ex.getField(), ex.getValue(), ex.getMessage());
+		}
+	}
+
+	/** A plan change's effective instant: a whole hour, not in the future; the current hour when not given. */
+	private Instant effectiveFrom(@Nullable Instant given) {
+		Instant now = this.clock.instant();
+		if (given == null) {
+			return now.truncatedTo(ChronoUnit.HOURS);
+		}
+		if (!given.truncatedTo(ChronoUnit.HOURS).equals(given)) {
+			throw new InvalidDefinitionException("plan_effective_from", given,
+					"a whole UTC hour: the rollups bill usage by the hour");
+		}
+		if (given.isAfter(now)) {
+			throw new InvalidDefinitionException("plan_effective_from", given, "not in the future");
+		}
+		return given;
+	}
+
+	/** The row's calendar must be one the kit accepts: a known zone of whole hours, an anchor of 1 to 31. */
+	private static void requireCalendar(TenantRow row, dev.metering.tenant.@Nullable BillingCalendar configured,
+			TenantChange change) {
+		if (row.anchorDay() != null && (row.anchorDay() < 1 || row.anchorDay() > 31)) {
+			throw new InvalidDefinitionException("anchor_day", change.anchorDay(),
+					"a day of the month, 1 to 31 (0 for the configured one)");
+		}
+		try {
+			row.calendarOver(configured);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidDefinitionException("time_zone", change.timeZone(), ex.getMessage());
 		}
 	}
 

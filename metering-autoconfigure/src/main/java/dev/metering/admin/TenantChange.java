@@ -1,5 +1,7 @@
 package dev.metering.admin;
 
+import java.time.Instant;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,9 +19,29 @@ import org.jspecify.annotations.Nullable;
  * {@code ""} for itself, or {@code null} to keep the row's
  * @param exemptDescendants whether every tenant below it is exempt, or {@code null} to keep the
  * row's
+ * @param timeZone the billing calendar's time zone (whole hours from UTC), {@code ""} for the
+ * configured one, or {@code null} to keep the row's
+ * @param anchorDay the billing anchor day, 1 to 31, {@code 0} for the configured one, or
+ * {@code null} to keep the row's
+ * @param planEffectiveFrom when a new plan takes effect for billing: a whole hour, not in the
+ * future; {@code null} for the current hour
  */
 public record TenantChange(@Nullable String plan, @Nullable Boolean exempt, @Nullable String parent,
-		@Nullable String billingAttribution, @Nullable Boolean exemptDescendants) {
+		@Nullable String billingAttribution, @Nullable Boolean exemptDescendants, @Nullable String timeZone,
+		@Nullable Integer anchorDay, @Nullable Instant planEffectiveFrom) {
+
+	/**
+	 * A row without calendar fields.
+	 * @param plan the plan, or {@code null} for the configured one
+	 * @param exempt whether the tenant is never limited, or {@code null} for the configured value
+	 * @param parent its parent tenant, {@code ""} for none, or {@code null} to keep the row's
+	 * @param billingAttribution who pays, {@code ""} for itself, or {@code null} to keep the row's
+	 * @param exemptDescendants whether every tenant below it is exempt, or {@code null} to keep the row's
+	 */
+	public TenantChange(@Nullable String plan, @Nullable Boolean exempt, @Nullable String parent,
+			@Nullable String billingAttribution, @Nullable Boolean exemptDescendants) {
+		this(plan, exempt, parent, billingAttribution, exemptDescendants, null, null, null);
+	}
 
 	/**
 	 * A plan and exempt flag; the tenant's place in the hierarchy stays.
@@ -27,7 +49,7 @@ public record TenantChange(@Nullable String plan, @Nullable Boolean exempt, @Nul
 	 * @param exempt whether the tenant is never limited, or {@code null} for the configured value
 	 */
 	public TenantChange(@Nullable String plan, @Nullable Boolean exempt) {
-		this(plan, exempt, null, null, null);
+		this(plan, exempt, null, null, null, null, null, null);
 	}
 
 }

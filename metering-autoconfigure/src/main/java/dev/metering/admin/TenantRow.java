@@ -2,6 +2,7 @@ package dev.metering.admin;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.metering.tenant.BillingCalendar;
 import dev.metering.tenant.TenantDefinition;
 
 /**
@@ -17,7 +18,13 @@ import dev.metering.tenant.TenantDefinition;
  * @param exemptDescendants whether every tenant below it is exempt, or {@code null}
  */
 record TenantRow(String tenantId, @Nullable String plan, @Nullable Boolean exempt, @Nullable String parentId,
-		@Nullable String billingAttribution, @Nullable Boolean exemptDescendants) {
+		@Nullable String billingAttribution, @Nullable Boolean exemptDescendants, @Nullable String timeZone,
+		@Nullable Integer anchorDay) {
+
+	TenantRow(String tenantId, @Nullable String plan, @Nullable Boolean exempt, @Nullable String parentId,
+			@Nullable String billingAttribution, @Nullable Boolean exemptDescendants) {
+		this(tenantId, plan, exempt, parentId, billingAttribution, exemptDescendants, null, null);
+	}
 
 	/** The value of {@code parent_id} and {@code billing_attribution} that says "none". */
 	static final String NONE = "";
@@ -32,7 +39,9 @@ record TenantRow(String tenantId, @Nullable String plan, @Nullable Boolean exemp
 		return new TenantRow(definition.tenantId(), definition.plan(), definition.exempt(),
 				(definition.parentId() != null) ? definition.parentId() : NONE,
 				(definition.billingAttribution() != null) ? definition.billingAttribution() : NONE,
-				definition.exemptDescendants());
+				definition.exemptDescendants(),
+				(definition.calendar() != null) ? definition.calendar().zone().getId() : null,
+				(definition.calendar() != null) ? definition.calendar().anchorDay() : null);
 	}
 
 	/**
@@ -46,13 +55,24 @@ record TenantRow(String tenantId, @Nullable String plan, @Nullable Boolean exemp
 
 	TenantRow withParent(@Nullable String parent) {
 		return new TenantRow(this.tenantId, this.plan, this.exempt, (parent != null) ? parent : NONE,
-				this.billingAttribution, this.exemptDescendants);
+				this.billingAttribution, this.exemptDescendants, this.timeZone, this.anchorDay);
 	}
 
 	/** Whether the row says anything about the hierarchy (the directory reads only these rows). */
 	boolean shapesHierarchy() {
 		return this.parentId != null || this.billingAttribution != null || this.exempt != null
-				|| this.exemptDescendants != null;
+				|| this.exemptDescendants != null || this.timeZone != null || this.anchorDay != null;
+	}
+
+	/** The calendar this row gives, over the configured one: a field it leaves {@code null} keeps the configured. */
+	@Nullable BillingCalendar calendarOver(@Nullable BillingCalendar configured) {
+		if (this.timeZone == null && this.anchorDay == null) {
+			return configured;
+		}
+		String zone = (this.timeZone != null) ? this.timeZone
+				: (configured != null) ? configured.zone().getId() : null;
+		Integer anchor = (this.anchorDay != null) ? this.anchorDay : (configured != null) ? configured.anchorDay() : null;
+		return BillingCalendar.parse(zone, anchor);
 	}
 
 	/**
@@ -67,7 +87,8 @@ record TenantRow(String tenantId, @Nullable String plan, @Nullable Boolean exemp
 				(this.plan != null) ? this.plan : (configured != null) ? configured.plan() : null,
 				(this.exempt != null) ? this.exempt : (configured != null) && configured.exempt(),
 				(this.exemptDescendants != null) ? this.exemptDescendants
-						: (configured != null) && configured.exemptDescendants());
+						: (configured != null) && configured.exemptDescendants(),
+				calendarOver((configured != null) ? configured.calendar() : null));
 	}
 
 	private static @Nullable String field(@Nullable String row, @Nullable String configured) {
@@ -83,7 +104,9 @@ record TenantRow(String tenantId, @Nullable String plan, @Nullable Boolean exemp
 				+ ((this.parentId != null) ? " parent=" + (this.parentId.isEmpty() ? "(none)" : this.parentId) : "")
 				+ ((this.billingAttribution != null) ? " billing-attribution="
 						+ (this.billingAttribution.isEmpty() ? "(itself)" : this.billingAttribution) : "")
-				+ ((this.exemptDescendants != null) ? " exempt-descendants=" + this.exemptDescendants : "");
+				+ ((this.exemptDescendants != null) ? " exempt-descendants=" + this.exemptDescendants : "")
+				+ ((this.timeZone != null) ? " time-zone=" + this.timeZone : "")
+				+ ((this.anchorDay != null) ? " anchor-day=" + this.anchorDay : "");
 	}
 
 }

@@ -38,13 +38,27 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 		@JsonFormat(shape = JsonFormat.Shape.STRING) Instant periodStart,
 		@JsonFormat(shape = JsonFormat.Shape.STRING) Instant periodEnd, List<Line> lines, String baseFee,
 		String subtotal, List<String> tenants, boolean closed,
-		@JsonFormat(shape = JsonFormat.Shape.STRING) Instant closesAt) {
+		@JsonFormat(shape = JsonFormat.Shape.STRING) Instant closesAt,
+		@JsonInclude(JsonInclude.Include.NON_EMPTY) List<Part> parts) {
 
 	static ReportBody of(BillingReport report) {
 		return new ReportBody(report.billingScope(), report.billingScope(), report.plan(),
 				report.currency().getCurrencyCode(), report.period().from(), report.period().to(),
 				report.lines().stream().map(Line::of).toList(), report.baseFee().toPlainString(),
-				report.subtotal().toPlainString(), report.tenants(), report.closed(), report.closesAt());
+				report.subtotal().toPlainString(), report.tenants(), report.closed(), report.closesAt(),
+				report.parts().stream().map(Part::of).toList());
+	}
+
+	/** A part of a period whose plan changed: its plan, its dates and its prorated base fee. */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	record Part(String plan, @JsonFormat(shape = JsonFormat.Shape.STRING) Instant partStart,
+			@JsonFormat(shape = JsonFormat.Shape.STRING) Instant partEnd, String baseFee) {
+
+		static Part of(BillingReport.Part part) {
+			return new Part(part.plan(), part.period().from(), part.period().to(), part.baseFee().toPlainString());
+		}
+
 	}
 
 	/**
@@ -69,7 +83,10 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 			BigDecimal quantity, BigDecimal included, BigDecimal billable, boolean overage,
 			String model, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String unitPrice,
 			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable BigDecimal packageSize,
-			@JsonInclude(JsonInclude.Include.NON_EMPTY) List<Tier> tiers, String amount) {
+			@JsonInclude(JsonInclude.Include.NON_EMPTY) List<Tier> tiers, String amount,
+			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String plan,
+			@JsonInclude(JsonInclude.Include.NON_NULL) @JsonFormat(shape = JsonFormat.Shape.STRING) @Nullable Instant partStart,
+			@JsonInclude(JsonInclude.Include.NON_NULL) @JsonFormat(shape = JsonFormat.Shape.STRING) @Nullable Instant partEnd) {
 
 		static Line of(BillingReport.Line line) {
 			MeterPrice price = line.price();
@@ -79,7 +96,10 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 					price.model().name().toLowerCase(Locale.ROOT),
 					(price.unitPrice() != null) ? price.unitPrice().toPlainString() : null,
 					(price.packageSize() != null) ? Quantities.plain(price.packageSize()) : null,
-					price.tiers().stream().map(Tier::of).toList(), charge.amount().toPlainString());
+					price.tiers().stream().map(Tier::of).toList(), charge.amount().toPlainString(),
+					(line.part() != null) ? line.part().plan() : null,
+					(line.part() != null) ? line.part().period().from() : null,
+					(line.part() != null) ? line.part().period().to() : null);
 		}
 
 	}

@@ -186,7 +186,7 @@ public class UsageApiController {
 		catch (IllegalArgumentException ex) {
 			throw ApiException.badRequest("granularity", ex.getMessage());
 		}
-		BillingPeriod range = period(period, from, to);
+		BillingPeriod range = period(tenant, period, from, to);
 		QuotaDecision quota = (this.quotas != null)
 				? this.quotas.status(List.of(tenant), metric, this.clock.instant()) : null;
 		if (definition == null) {
@@ -216,7 +216,7 @@ public class UsageApiController {
 				throw ApiException.badRequest("limit", "must be in 1.." + this.settings.maxTopUsers() + ", was " + max);
 			}
 		}
-		BillingPeriod range = period(period, from, to);
+		BillingPeriod range = period(tenant, period, from, to);
 		return TopUsersBody.of(tenant, metric, range, this.summaries.topUsers(tenant, metric, range, max));
 	}
 
@@ -243,7 +243,7 @@ public class UsageApiController {
 		ReportRequest asked = BoundedJson.read(body(request), ReportRequest.class);
 		String scope = asked.billingScope();
 		this.access.authorize(request, scope);
-		BillingPeriod period = period(asked.period(), asked.from(), asked.to());
+		BillingPeriod period = period(scope, asked.period(), asked.from(), asked.to());
 		BillingReport report = this.reports.report(scope, period);
 		if (wantsCsv(request)) {
 			return ResponseEntity.ok().contentType(TEXT_CSV).body(BillingReportCsv.write(report));
@@ -262,20 +262,23 @@ public class UsageApiController {
 		this.access.authorize(request, tenant);
 	}
 
-	private BillingPeriod period(@Nullable String period, @Nullable String from, @Nullable String to) {
+	/** A {@code period} (yyyy-MM) or the current one is the tenant's billing period: its calendar's. */
+	private BillingPeriod period(String tenant, @Nullable String period, @Nullable String from, @Nullable String to) {
 		if (period != null && (from != null || to != null)) {
 			throw ApiException.badRequest("period", "give either period or from and to, not both");
 		}
 		if (period != null) {
 			try {
-				return BillingPeriod.parseMonth(period.trim());
+				BillingPeriod month = BillingPeriod.parseMonth(period.trim());
+				return BillingPeriod.of(this.summaries.calendarOf(tenant)
+					.periodStartingIn(java.time.YearMonth.from(month.from().atOffset(java.time.ZoneOffset.UTC))));
 			}
 			catch (IllegalArgumentException ex) {
 				throw ApiException.badRequest("period", ex.getMessage());
 			}
 		}
 		if (from == null && to == null) {
-			return BillingPeriod.monthOf(this.clock.instant());
+			return BillingPeriod.of(this.summaries.calendarOf(tenant).period(this.clock.instant()));
 		}
 		if (from == null || to == null) {
 			throw ApiException.badRequest((from == null) ? "from" : "to", "from and to go together");

@@ -1,8 +1,10 @@
 package dev.metering.autoconfigure;
 
+import java.util.List;
 import java.util.Optional;
 
 import dev.metering.admin.LayeredQuotaDefinitions;
+import dev.metering.billing.PlanAssignment;
 import dev.metering.billing.TenantPlans;
 
 /**
@@ -26,6 +28,11 @@ final class LayeredTenantPlans implements TenantPlans {
 	@Override
 	public boolean isKnown(String tenant) {
 		return this.definitions.isKnownTenant(tenant);
+	}
+
+	@Override
+	public List<PlanAssignment> planHistory(String tenant) {
+		return this.definitions.planHistory(tenant);
 	}
 
 }

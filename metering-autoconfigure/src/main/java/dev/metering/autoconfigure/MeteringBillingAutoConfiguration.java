@@ -15,6 +15,7 @@ import dev.metering.billing.UsageSummaryService;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.meter.MeterDefinitions;
 import dev.metering.rollup.UsageReader;
+import dev.metering.tenant.TenantCalendars;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -57,11 +58,12 @@ public final class MeteringBillingAutoConfiguration {
 	BillingReportService meteringBillingReportService(TenantPlans plans, PlanPricingSource pricing,
 			UsageReader usage, DataSource dataSource, MeteringJdbcProperties jdbc, MeteringLedgerProperties ledger,
 			MeteringBillingProperties billing, MeteringTables tables, ObjectProvider<Clock> clock,
-			ObjectProvider<MeterDefinitions> meters) {
+			ObjectProvider<MeterDefinitions> meters, ObjectProvider<TenantCalendars> calendars) {
 		return new BillingReportService(plans, pricing, usage, dataSource,
 				MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables, billing.getRoundingMode(),
 				closeAfter(ledger, billing), clock.getIfAvailable(Clock::systemUTC),
-				() -> meters.getIfAvailable(() -> MeterDefinitions.NONE));
+				() -> meters.getIfAvailable(() -> MeterDefinitions.NONE),
+				calendars.getIfAvailable(() -> TenantCalendars.UTC));
 	}
 
 	/** The close may not be shorter than the late window: a late event could then change a closed report. */
@@ -79,9 +81,9 @@ public final class MeteringBillingAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UsageSummaryService meteringUsageSummaryService(DataSource dataSource, MeteringJdbcProperties jdbc,
-			MeteringTables tables) {
+			MeteringTables tables, ObjectProvider<TenantCalendars> calendars) {
 		return new UsageSummaryService(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc),
-				tables);
+				tables, calendars.getIfAvailable(() -> TenantCalendars.UTC));
 	}
 
 	@Bean

@@ -27,6 +27,7 @@ import dev.metering.quota.QuotaWarningEvent;
 import dev.metering.quota.lease.QuotaLeases;
 import dev.metering.rollup.SubtreeUsageReader;
 import dev.metering.rollup.UsageReader;
+import dev.metering.tenant.TenantCalendars;
 import dev.metering.tenant.TenantDirectory;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -70,14 +71,17 @@ public final class MeteringQuotaAutoConfiguration {
 	@ConditionalOnMissingBean
 	CachedQuotaDefinitions meteringCachedQuotaDefinitions(QuotaDefinitionSource source,
 			MeteringQuotaProperties properties, MeteringCacheProperties cache, QuotaRefreshThreads threads,
-			ObjectProvider<TenantDirectory> directory, ObjectProvider<MeterDefinitions> meters) {
+			ObjectProvider<TenantDirectory> directory, ObjectProvider<MeterDefinitions> meters,
+			ObjectProvider<TenantCalendars> calendars) {
 		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
+		// Each scope's day and month windows start in its calendar.
+		TenantCalendars calendarOf = calendars.getIfAvailable(() -> TenantCalendars.UTC);
 		// In a hierarchy, a policy's name says which level of the lineage it limits.
-		QuotaDefinitionSource named = new LevelNamedQuotaDefinitions(source, tenants::inHierarchy);
+		QuotaDefinitionSource named = new LevelNamedQuotaDefinitions(source, tenants::inHierarchy, calendarOf);
 		// When the source cannot be read for a scope never read, its configured definitions decide.
 		QuotaDefinitionSource configured = new LevelNamedQuotaDefinitions(
 				QuotaPropertiesMapper.definitions(properties, meters.getIfAvailable(() -> MeterDefinitions.NONE)),
-				tenants::inHierarchy);
+				tenants::inHierarchy, calendarOf);
 		return new CachedQuotaDefinitions(named, configured, cache.getDefinitionsTtl(),
 				cache.getMaximumDefinitionEntries(), threads.executor());
 	}
@@ -161,11 +165,13 @@ public final class MeteringQuotaAutoConfiguration {
 		@ConditionalOnMissingBean
 		QuotaLeases meteringQuotaLeases(DataSource dataSource, MeteringTables tables, UsageReader reader,
 				MeteringQuotaLeaseProperties properties, ObjectProvider<Clock> clock, QuotaRefreshThreads threads,
-				ObjectProvider<QuotaObserver> observers, ObjectProvider<TenantDirectory> directory) {
+				ObjectProvider<QuotaObserver> observers, ObjectProvider<TenantDirectory> directory,
+				ObjectProvider<TenantCalendars> calendars) {
 			// A scope's budget is reconciled against its whole subtree's usage.
 			return QuotaLeases.create(dataSource, tables, subtree(reader, directory),
 					clock.getIfAvailable(Clock::systemUTC),
-					properties.toSettings(), threads.executor(), composite(observers));
+					properties.toSettings(), threads.executor(), composite(observers),
+					calendars.getIfAvailable(() -> TenantCalendars.UTC));
 		}
 
 		@Bean

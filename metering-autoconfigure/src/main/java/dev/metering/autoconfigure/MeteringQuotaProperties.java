@@ -207,6 +207,52 @@ public class MeteringQuotaProperties {
 			this.billingAttribution = billingAttribution;
 		}
 
+		/**
+		 * The tenant's billing calendar: its time zone and anchor day.
+		 */
+		private final TenantBilling billing = new TenantBilling();
+
+		public TenantBilling getBilling() {
+			return this.billing;
+		}
+
+	}
+
+	/**
+	 * A tenant's billing calendar: billing periods, daily and monthly quota windows and the usage
+	 * API's day and month buckets follow it; the rollups stay hourly in UTC.
+	 */
+	public static class TenantBilling {
+
+		/**
+		 * The time zone days start in, e.g. 'Europe/Berlin'. Its offset must be whole hours
+		 * (hourly rollups cannot be split): 'America/St_Johns' or 'Asia/Kathmandu' stop the
+		 * start-up. Unset: the payer's zone, else UTC.
+		 */
+		private @Nullable String timeZone;
+
+		/**
+		 * The day of the month billing periods and monthly quota windows start on, 1 to 31;
+		 * clamped to the last day of shorter months. Unset: 1 (calendar months).
+		 */
+		private @Nullable Integer anchorDay;
+
+		public @Nullable String getTimeZone() {
+			return this.timeZone;
+		}
+
+		public void setTimeZone(@Nullable String timeZone) {
+			this.timeZone = timeZone;
+		}
+
+		public @Nullable Integer getAnchorDay() {
+			return this.anchorDay;
+		}
+
+		public void setAnchorDay(@Nullable Integer anchorDay) {
+			this.anchorDay = anchorDay;
+		}
+
 	}
 
 	/**

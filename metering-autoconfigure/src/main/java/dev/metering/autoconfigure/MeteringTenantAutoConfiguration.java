@@ -10,6 +10,7 @@ import dev.metering.admin.JdbcRuntimeDefinitions;
 import dev.metering.admin.JdbcTenantDefinitions;
 import dev.metering.tenant.CachedTenantDirectory;
 import dev.metering.tenant.InMemoryTenantDefinitions;
+import dev.metering.tenant.TenantCalendars;
 import dev.metering.tenant.TenantDefinitionSource;
 import dev.metering.tenant.TenantDirectory;
 import dev.metering.tenant.TenantHierarchyRules;
@@ -65,6 +66,16 @@ public final class MeteringTenantAutoConfiguration {
 		// A change through the editor can move a whole subtree: every cached lineage is dropped.
 		editable.ifAvailable((definitions) -> definitions.onChange(directory::invalidateAll));
 		return directory;
+	}
+
+	/**
+	 * Each scope's billing calendar ({@code metering.tenants.<id>.billing}, the tenant rows over
+	 * it), cached with the lineages.
+	 */
+	@Bean
+	@ConditionalOnMissingBean
+	TenantCalendars meteringTenantCalendars(TenantDirectory directory, TenantDefinitionSource configured) {
+		return (directory instanceof CachedTenantDirectory cached) ? cached::calendarOf : TenantCalendars.of(configured);
 	}
 
 	/** Lineages over the tenant table: clearing them reads the table again too. */

@@ -25,6 +25,15 @@ public record BillingPeriod(Instant from, Instant to) {
 	}
 
 	/**
+	 * A period of a scope's calendar.
+	 * @param window a billing period or day of a {@link dev.metering.tenant.BillingCalendar}
+	 * @return the period
+	 */
+	public static BillingPeriod of(dev.metering.tenant.BillingCalendar.Window window) {
+		return new BillingPeriod(window.start(), window.end());
+	}
+
+	/**
 	 * A calendar month in UTC.
 	 * @param month the month
 	 * @return the period

@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.Currency;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What a billing scope owes for a period: one line per priced meter and the plan's base fee.
  * Computed from the rollups (= the ledger) and the plan's prices; the same report asked twice
@@ -20,14 +22,46 @@ import java.util.List;
  * @param tenants the tenants whose usage was billed to this scope in the period
  * @param closed whether the period is closed: the ledger rejects events of it from now on
  * @param closesAt when the period closes (its end plus {@code metering.billing.close-after})
+ * @param parts the parts of a period whose plan changed, each billed at its own plan (empty when
+ * one plan covered the whole period)
  */
 public record BillingReport(String billingScope, String plan, Currency currency, BillingPeriod period,
 		List<Line> lines, BigDecimal baseFee, BigDecimal subtotal, List<String> tenants, boolean closed,
-		Instant closesAt) {
+		Instant closesAt, List<Part> parts) {
 
 	public BillingReport {
 		lines = List.copyOf(lines);
 		tenants = List.copyOf(tenants);
+		parts = List.copyOf(parts);
+	}
+
+	/**
+	 * The report of a period billed at one plan.
+	 * @param billingScope the paying tenant
+	 * @param plan the plan in force
+	 * @param currency the currency of every amount
+	 * @param period the billing period
+	 * @param lines one line per priced meter
+	 * @param baseFee the plan's flat fee
+	 * @param subtotal the base fee plus every line's amount
+	 * @param tenants the tenants whose usage was billed to this scope
+	 * @param closed whether the period is closed
+	 * @param closesAt when the period closes
+	 */
+	public BillingReport(String billingScope, String plan, Currency currency, BillingPeriod period, List<Line> lines,
+			BigDecimal baseFee, BigDecimal subtotal, List<String> tenants, boolean closed, Instant closesAt) {
+		this(billingScope, plan, currency, period, lines, baseFee, subtotal, tenants, closed, closesAt, List.of());
+	}
+
+	/**
+	 * A part of a period billed at one plan: its base fee is the plan's prorated by the part's
+	 * share of the period's time.
+	 *
+	 * @param plan the plan of the part
+	 * @param period the part, {@code [from, to)} within the report's period
+	 * @param baseFee the plan's base fee times the part's share of the period, rounded once
+	 */
+	public record Part(String plan, BillingPeriod period, BigDecimal baseFee) {
 	}
 
 	/**
@@ -35,8 +69,19 @@ public record BillingReport(String billingScope, String plan, Currency currency,
 	 *
 	 * @param price the price applied (model, unit price or tiers, package size)
 	 * @param charge the usage, included, billable (overage) quantity and amount
+	 * @param part the part of the period it bills when the plan changed in the period (its
+	 * {@code included} then prorated), {@code null} when one plan covered the whole period
 	 */
-	public record Line(MeterPrice price, MeterPrice.Charge charge) {
+	public record Line(MeterPrice price, MeterPrice.Charge charge, @Nullable Part part) {
+
+		/**
+		 * A line of a period billed at one plan.
+		 * @param price the price applied
+		 * @param charge the usage and amount
+		 */
+		public Line(MeterPrice price, MeterPrice.Charge charge) {
+			this(price, charge, null);
+		}
 
 		/**
 		 * The meter.

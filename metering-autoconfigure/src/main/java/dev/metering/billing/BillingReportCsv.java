@@ -31,13 +31,18 @@ public final class BillingReportCsv {
 		for (BillingReport.Line line : report.lines()) {
 			MeterPrice price = line.price();
 			MeterPrice.Charge charge = line.charge();
-			row(csv, report, line.meter(), filter(price), plain(charge.quantity()), plain(charge.included()), plain(charge.billable()),
+			row(csv, report, line.part(), line.meter(), filter(price), plain(charge.quantity()), plain(charge.included()), plain(charge.billable()),
 					price.model().name().toLowerCase(java.util.Locale.ROOT),
 					(price.unitPrice() != null) ? price.unitPrice().toPlainString() : "",
 					plain(price.packageSize()), charge.amount().toPlainString());
 		}
-		row(csv, report, "base_fee", "", "", "", "", "", "", "", report.baseFee().toPlainString());
-		row(csv, report, "subtotal", "", "", "", "", "", "", "", report.subtotal().toPlainString());
+		for (BillingReport.Part part : report.parts()) {
+			row(csv, report, part, "base_fee", "", "", "", "", "", "", "", part.baseFee().toPlainString());
+		}
+		if (report.parts().isEmpty()) {
+			row(csv, report, null, "base_fee", "", "", "", "", "", "", "", report.baseFee().toPlainString());
+		}
+		row(csv, report, null, "subtotal", "", "", "", "", "", "", "", report.subtotal().toPlainString());
 		return csv.toString();
 	}
 
@@ -49,10 +54,13 @@ public final class BillingReportCsv {
 		return text.toString();
 	}
 
-	private static void row(StringBuilder csv, BillingReport report, String... fields) {
+	/** A row; one of a part of the period (its plan changed) names that part's plan and dates. */
+	private static void row(StringBuilder csv, BillingReport report, BillingReport.@Nullable Part part,
+			String... fields) {
 		field(csv, report.billingScope()).append(',');
-		field(csv, report.plan()).append(',');
-		csv.append(report.period().from()).append(',').append(report.period().to()).append(',');
+		field(csv, (part != null) ? part.plan() : report.plan()).append(',');
+		BillingPeriod period = (part != null) ? part.period() : report.period();
+		csv.append(period.from()).append(',').append(period.to()).append(',');
 		for (String field : fields) {
 			field(csv, field).append(',');
 		}

@@ -5,6 +5,7 @@ import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -21,6 +22,7 @@ import dev.metering.meter.MeterDefinition;
 import dev.metering.meter.MeterDefinitions;
 import dev.metering.rollup.MeterUsageReader;
 import dev.metering.rollup.UsageReader;
+import dev.metering.tenant.TenantCalendars;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.function.SingletonSupplier;
@@ -57,6 +59,8 @@ public class BillingReportService {
 	private final Supplier<MeterDefinitions> meters;
 
 	private final MeterUsageReader meterUsage;
+
+	private final TenantCalendars calendars;
 
 	/**
 	 * A report service.
@@ -95,6 +99,28 @@ public class BillingReportService {
 	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
 			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
 			Clock clock, Supplier<MeterDefinitions> meters) {
+		this(plans, pricing, usage, dataSource, dialect, tables, rounding, closeAfter, clock, meters,
+				TenantCalendars.UTC);
+	}
+
+	/**
+	 * A report service whose periods follow each scope's calendar (time zone and anchor day).
+	 * @param plans the tenants' plans (and their history: a period with a change is billed in parts)
+	 * @param pricing the plans' prices
+	 * @param usage reads usage of meters without a definition
+	 * @param dataSource the kit's DataSource
+	 * @param dialect supplies the dialect (called once, on first use)
+	 * @param tables the table names
+	 * @param rounding how line amounts are rounded to the currency's scale
+	 * @param closeAfter how long after its end a period closes
+	 * @param clock the clock
+	 * @param meters the meter definitions in force (asked on every report)
+	 * @param calendars each scope's calendar
+	 */
+	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
+			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
+			Clock clock, Supplier<MeterDefinitions> meters, TenantCalendars calendars) {
+		this.calendars = calendars;
 		this.meters = meters;
 		this.plans = plans;
 		this.pricing = pricing;
@@ -116,14 +142,91 @@ public class BillingReportService {
 	 * @throws BillingException when the scope has no priced plan
 	 */
 	public BillingReport report(String billingScope, BillingPeriod period) {
+		List<PlanParts.Span> spans = PlanParts.of(period, this.plans.planHistory(billingScope),
+				this.plans.planOf(billingScope).orElse(null));
+		if (spans.size() > 1) {
+			return reportInParts(billingScope, period, spans);
+		}
 		// A tenant the configuration does not list is still metered: what it lacks is a plan.
-		String plan = this.plans.planOf(billingScope)
-			.orElseThrow(() -> new BillingException("tenant_id", Reason.NOT_PRICED,
-					"tenant '" + billingScope + "' has no plan"));
-		PlanPricing prices = this.pricing.pricingOf(plan)
+		String plan = spans.get(0).plan();
+		if (plan == null) {
+			throw new BillingException("tenant_id", Reason.NOT_PRICED, "tenant '" + billingScope + "' has no plan");
+		}
+		return report(billingScope, pricesOf(billingScope, plan), period);
+	}
+
+	/**
+	 * The billing period of a scope that contains an instant, in the scope's calendar: the seam
+	 * every "which period" question goes through (reports, closing).
+	 * @param billingScope the paying tenant
+	 * @param at the instant
+	 * @return the period, from its anchor day's local midnight
+	 */
+	public BillingPeriod periodOf(String billingScope, Instant at) {
+		return BillingPeriod.of(this.calendars.calendarOf(billingScope).period(at));
+	}
+
+	/**
+	 * The billing period of a scope that starts in a month (on its anchor day, clamped).
+	 * @param billingScope the paying tenant
+	 * @param month the month
+	 * @return the period
+	 */
+	public BillingPeriod period(String billingScope, YearMonth month) {
+		return BillingPeriod.of(this.calendars.calendarOf(billingScope).periodStartingIn(month));
+	}
+
+	private PlanPricing pricesOf(String billingScope, String plan) {
+		return this.pricing.pricingOf(plan)
 			.orElseThrow(() -> new BillingException("tenant_id", Reason.NOT_PRICED,
 					"plan '" + plan + "' of tenant '" + billingScope + "' has no prices (metering.billing.plans)"));
-		return report(billingScope, prices, period);
+	}
+
+	/**
+	 * A period whose plan changed: each part at its own plan. Usage counts in the part its events
+	 * occurred in; the base fee and every price's included quantity are prorated by the part's
+	 * share of the period's time (billed in arrears, as Lago does); tiers apply to each part's
+	 * billable quantity as they are. A part before the scope's first plan is not billed.
+	 */
+	private BillingReport reportInParts(String billingScope, BillingPeriod period, List<PlanParts.Span> spans) {
+		BigDecimal length = BigDecimal.valueOf(Duration.between(period.from(), period.to()).toSeconds());
+		List<BillingReport.Line> lines = new ArrayList<>();
+		List<BillingReport.Part> parts = new ArrayList<>();
+		PlanPricing last = null;
+		BigDecimal baseFee = BigDecimal.ZERO;
+		BigDecimal subtotal = BigDecimal.ZERO;
+		for (PlanParts.Span span : spans) {
+			if (span.plan() == null) {
+				continue;
+			}
+			PlanPricing prices = pricesOf(billingScope, span.plan());
+			if (last != null && !last.currency().equals(prices.currency())) {
+				throw new BillingException("tenant_id", Reason.INVALID, "plans '" + last.plan() + "' and '"
+						+ prices.plan() + "' of one period bill in different currencies");
+			}
+			last = prices;
+			BigDecimal share = BigDecimal.valueOf(Duration.between(span.period().from(), span.period().to()).toSeconds());
+			BigDecimal fee = prices.baseFee().multiply(share).divide(length, prices.scale(), this.rounding);
+			BillingReport.Part part = new BillingReport.Part(prices.plan(), span.period(), fee);
+			parts.add(part);
+			baseFee = baseFee.add(fee);
+			for (MeterPrice price : prices.prices()) {
+				MeterPrice prorated = new MeterPrice(price.meter(),
+						price.included().multiply(share).divide(length, 9, this.rounding), price.model(),
+						price.unitPrice(), price.packageSize(), price.tiers(), price.filter());
+				MeterPrice.Charge charge = prorated.charge(quantity(billingScope, price, span.period()),
+						prices.scale(), this.rounding);
+				lines.add(new BillingReport.Line(prorated, charge, part));
+				subtotal = subtotal.add(charge.amount());
+			}
+		}
+		if (last == null) {
+			throw new BillingException("tenant_id", Reason.NOT_PRICED, "tenant '" + billingScope + "' has no plan");
+		}
+		Instant closesAt = period.to().plus(this.closeAfter);
+		return new BillingReport(billingScope, last.plan(), last.currency(), period, lines, baseFee,
+				subtotal.add(baseFee), attributedTenants(billingScope, period), !this.clock.instant().isBefore(closesAt),
+				closesAt, parts);
 	}
 
 	/**

@@ -5,8 +5,11 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
+import dev.metering.tenant.BillingCalendar;
+
 /**
- * The bucket size of a usage summary: UTC hours, days or calendar months.
+ * The bucket size of a usage summary: hours, or days and billing periods of the tenant's
+ * {@link BillingCalendar} (the methods without a calendar: UTC days and calendar months).
  */
 public enum Granularity {
 
@@ -29,6 +32,35 @@ public enum Granularity {
 			case HOUR -> at.truncatedTo(ChronoUnit.HOURS);
 			case DAY -> at.truncatedTo(ChronoUnit.DAYS);
 			case MONTH -> at.atOffset(ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1).toInstant();
+		};
+	}
+
+	/**
+	 * The start of the bucket that contains an instant, in a tenant's calendar: a day from its
+	 * local midnight, a month from its anchor day.
+	 * @param at the instant
+	 * @param calendar the tenant's calendar
+	 * @return the bucket start
+	 */
+	public Instant start(Instant at, BillingCalendar calendar) {
+		return switch (this) {
+			case HOUR -> start(at);
+			case DAY -> calendar.day(at).start();
+			case MONTH -> calendar.period(at).start();
+		};
+	}
+
+	/**
+	 * The start of the bucket after the one starting at {@code start}, in a tenant's calendar.
+	 * @param start a bucket start
+	 * @param calendar the tenant's calendar
+	 * @return the next bucket's start
+	 */
+	public Instant next(Instant start, BillingCalendar calendar) {
+		return switch (this) {
+			case HOUR -> next(start);
+			case DAY -> calendar.day(start).end();
+			case MONTH -> calendar.period(start).end();
 		};
 	}
 

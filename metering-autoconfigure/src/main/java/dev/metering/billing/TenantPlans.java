@@ -23,4 +23,15 @@ public interface TenantPlans {
 	 */
 	boolean isKnown(String tenant);
 
+	/**
+	 * The plans a tenant was assigned with the instants they took effect, oldest first: a billing
+	 * period with a change bills each part at its own plan. Empty (the default) when plans keep
+	 * no history: the whole period is billed at {@link #planOf}.
+	 * @param tenant the tenant id
+	 * @return its assignments, oldest first
+	 */
+	default java.util.List<PlanAssignment> planHistory(String tenant) {
+		return java.util.List.of();
+	}
+
 }

@@ -17,6 +17,8 @@ import dev.metering.meter.MeterDefinition;
 import dev.metering.rollup.MeterUsage;
 import dev.metering.rollup.MeterUsageReader;
 import dev.metering.rollup.RollupJob;
+import dev.metering.tenant.BillingCalendar;
+import dev.metering.tenant.TenantCalendars;
 import org.jspecify.annotations.Nullable;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.internal.sql.LedgerDatabase;
@@ -41,6 +43,17 @@ public class UsageSummaryService {
 
 	private final MeterUsageReader meters;
 
+	private final TenantCalendars calendars;
+
+	/**
+	 * The calendar a tenant's day and month buckets and billing periods follow.
+	 * @param tenant the tenant
+	 * @return its calendar
+	 */
+	public BillingCalendar calendarOf(String tenant) {
+		return this.calendars.calendarOf(tenant);
+	}
+
 	/**
 	 * A summary service.
 	 * @param dataSource the kit's DataSource
@@ -48,6 +61,19 @@ public class UsageSummaryService {
 	 * @param tables the table names
 	 */
 	public UsageSummaryService(DataSource dataSource, Supplier<LedgerDatabase> dialect, MeteringTables tables) {
+		this(dataSource, dialect, tables, TenantCalendars.UTC);
+	}
+
+	/**
+	 * A summary service whose day and month buckets follow each tenant's calendar.
+	 * @param dataSource the kit's DataSource
+	 * @param dialect supplies the dialect (called once, on first use)
+	 * @param tables the table names
+	 * @param calendars each tenant's calendar
+	 */
+	public UsageSummaryService(DataSource dataSource, Supplier<LedgerDatabase> dialect, MeteringTables tables,
+			TenantCalendars calendars) {
+		this.calendars = calendars;
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.dialect = SingletonSupplier.of(dialect);
 		this.sql = new BillingSql(new TableNames(tables.prefix()));
@@ -64,21 +90,22 @@ public class UsageSummaryService {
 	 * @throws BillingException when the range has more than {@link #MAX_BUCKETS} buckets
 	 */
 	public UsageSummary summary(String tenant, String meter, BillingPeriod period, Granularity granularity) {
+		BillingCalendar calendar = calendarOf(tenant);
 		TreeMap<Instant, BigDecimal> buckets = new TreeMap<>();
-		bucketStarts(period, granularity).forEach((start) -> buckets.put(start, BigDecimal.ZERO));
+		bucketStarts(period, granularity, calendar).forEach((start) -> buckets.put(start, BigDecimal.ZERO));
 		LedgerDatabase dialect = this.dialect.get();
 		Object from = dialect.timestamp(period.from());
 		Object to = dialect.timestamp(period.to());
 		long lowest = UnfoldedRows.lowestId(this.jdbc, this.sql);
 		this.jdbc.query(this.sql.tenantHoursAndUnfolded, (rs) -> {
 			Instant at = dialect.readTimestamp(rs, 1);
-			buckets.merge(granularity.start(at), rs.getBigDecimal(2), BigDecimal::add);
+			buckets.merge(granularity.start(at, calendar), rs.getBigDecimal(2), BigDecimal::add);
 		}, tenant, meter, from, to, lowest, tenant, meter, from, to, RollupJob.NAME, RollupJob.NAME);
 		List<UsageSummary.Bucket> result = new ArrayList<>(buckets.size());
 		BigDecimal total = BigDecimal.ZERO;
 		for (Map.Entry<Instant, BigDecimal> bucket : buckets.entrySet()) {
 			Instant start = max(bucket.getKey(), period.from());
-			Instant next = granularity.next(bucket.getKey());
+			Instant next = granularity.next(bucket.getKey(), calendar);
 			Instant end = next.isAfter(period.to()) ? period.to() : next;
 			result.add(new UsageSummary.Bucket(start, end, bucket.getValue()));
 			total = total.add(bucket.getValue());
@@ -101,23 +128,27 @@ public class UsageSummaryService {
 	 */
 	public MeterSummary meterSummary(MeterDefinition definition, String tenant, BillingPeriod period,
 			Granularity granularity, List<String> groupBy, Map<String, String> filter) {
-		TreeSet<Instant> starts = new TreeSet<>(bucketStarts(period, granularity));
+		BillingCalendar calendar = calendarOf(tenant);
+		TreeSet<Instant> starts = new TreeSet<>(bucketStarts(period, granularity, calendar));
 		MeterUsage all = this.meters.tenantUsage(definition, tenant,
 				new MeterUsageReader.Query(period.from(), period.to(), starts, List.of(), filter));
-		MeterSummary.Group together = group(definition, Map.of(), all.groups().get(Map.of()), starts, period, granularity);
+		MeterSummary.Group together = group(definition, Map.of(), all.groups().get(Map.of()), starts, period, granularity,
+				calendar);
 		List<MeterSummary.Group> groups = new ArrayList<>();
 		if (!groupBy.isEmpty()) {
 			MeterUsage grouped = this.meters.tenantUsage(definition, tenant,
 					new MeterUsageReader.Query(period.from(), period.to(), starts, groupBy, filter));
 			grouped.groups()
-				.forEach((values, series) -> groups.add(group(definition, values, series, starts, period, granularity)));
+				.forEach((values, series) -> groups
+					.add(group(definition, values, series, starts, period, granularity, calendar)));
 		}
 		return new MeterSummary(tenant, definition.name(), definition.aggregation(), period, granularity, groupBy,
 				filter, together, groups);
 	}
 
 	private static MeterSummary.Group group(MeterDefinition definition, Map<String, String> values,
-			MeterUsage.@Nullable Series series, TreeSet<Instant> starts, BillingPeriod period, Granularity granularity) {
+			MeterUsage.@Nullable Series series, TreeSet<Instant> starts, BillingPeriod period, Granularity granularity,
+			BillingCalendar calendar) {
 		// Sums, counts and unique counts without events are zero; a maximum of nothing is none.
 		boolean zeroWhenEmpty = switch (definition.aggregation()) {
 			case SUM, COUNT, UNIQUE_COUNT -> true;
@@ -126,7 +157,7 @@ public class UsageSummaryService {
 		BigDecimal empty = zeroWhenEmpty ? BigDecimal.ZERO : null;
 		List<MeterSummary.Bucket> buckets = new ArrayList<>(starts.size());
 		for (Instant start : starts) {
-			Instant next = granularity.next(start);
+			Instant next = granularity.next(start, calendar);
 			BigDecimal value = (series != null) ? series.buckets().get(start) : null;
 			buckets.add(new MeterSummary.Bucket(max(start, period.from()), next.isAfter(period.to()) ? period.to() : next,
 					(value != null) ? value : empty));
@@ -134,10 +165,10 @@ public class UsageSummaryService {
 		return new MeterSummary.Group(values, buckets, (series != null) ? series.total() : empty);
 	}
 
-	private static List<Instant> bucketStarts(BillingPeriod period, Granularity granularity) {
+	private static List<Instant> bucketStarts(BillingPeriod period, Granularity granularity, BillingCalendar calendar) {
 		List<Instant> starts = new ArrayList<>();
-		for (Instant start = granularity.start(period.from()); start.isBefore(period.to()); start = granularity
-			.next(start)) {
+		for (Instant start = granularity.start(period.from(), calendar); start.isBefore(period.to()); start = granularity
+			.next(start, calendar)) {
 			if (starts.size() == MAX_BUCKETS) {
 				throw new BillingException("granularity", BillingException.Reason.INVALID,
 						"more than " + MAX_BUCKETS + " buckets: use a coarser granularity or a shorter range");

@@ -57,8 +57,9 @@ public interface HardQuotaBudgets {
 	 * @param meter the meter
 	 * @param window the window kind
 	 * @param start the window's start
+	 * @param end the window's end (the scope's calendar decides it)
 	 */
-	record WindowKey(String scope, String meter, QuotaWindow window, Instant start) {
+	record WindowKey(String scope, String meter, QuotaWindow window, Instant start, Instant end) {
 
 		/**
 		 * The window's start in epoch seconds.
@@ -66,14 +67,6 @@ public interface HardQuotaBudgets {
 		 */
 		public long startSecond() {
 			return this.start.getEpochSecond();
-		}
-
-		/**
-		 * The window's end.
-		 * @return the end
-		 */
-		public Instant end() {
-			return this.window.end(this.start);
 		}
 
 	}

@@ -102,8 +102,7 @@ public class LedgerReadings {
 			awaitNoWriteInFlight();
 			long before = this.local.sequence();
 			boolean idleBefore = this.local.writesInFlight() == 0;
-			BigDecimal value = this.reader.tenantUsage(key.scope(), key.meter(), key.start(),
-					key.window().end(key.start()));
+			BigDecimal value = this.reader.tenantUsage(key.scope(), key.meter(), key.start(), key.end());
 			boolean idleAfter = this.local.writesInFlight() == 0;
 			boolean clean = idleBefore && idleAfter && this.local.sequence() == before;
 			reading = new Reading(value, before, clean);
@@ -129,8 +128,9 @@ public class LedgerReadings {
 	 * @param meter the meter
 	 * @param window the window kind
 	 * @param start the window's start
+	 * @param end the window's end (the scope's calendar decides it)
 	 */
-	public record Key(String scope, String meter, QuotaWindow window, Instant start) {
+	public record Key(String scope, String meter, QuotaWindow window, Instant start, Instant end) {
 	}
 
 	/**

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
+import dev.metering.tenant.TenantCalendars;
+
 /**
  * Names each policy of a tenant in a hierarchy after its level, so a 429 and
  * {@code RateLimit-Policy} say which level of the lineage limits the call: a plan's
@@ -18,26 +20,43 @@ public final class LevelNamedQuotaDefinitions implements QuotaDefinitionSource {
 
 	private final Predicate<String> inHierarchy;
 
+	private final TenantCalendars calendars;
+
 	/**
-	 * Creates the definitions.
+	 * Creates the definitions, every scope in UTC.
 	 * @param source the definitions to rename
 	 * @param inHierarchy whether a scope has a parent or children
 	 */
 	public LevelNamedQuotaDefinitions(QuotaDefinitionSource source, Predicate<String> inHierarchy) {
+		this(source, inHierarchy, TenantCalendars.UTC);
+	}
+
+	/**
+	 * Creates the definitions.
+	 * @param source the definitions to rename
+	 * @param inHierarchy whether a scope has a parent or children
+	 * @param calendars each scope's calendar, given to its quotas unless the source set one
+	 */
+	public LevelNamedQuotaDefinitions(QuotaDefinitionSource source, Predicate<String> inHierarchy,
+			TenantCalendars calendars) {
 		this.source = source;
 		this.inHierarchy = inHierarchy;
+		this.calendars = calendars;
 	}
 
 	@Override
 	public TenantQuotas quotasOf(String scope) {
 		TenantQuotas quotas = this.source.quotasOf(scope);
+		if (quotas.calendar().isUtc() && !quotas.byMeter().isEmpty()) {
+			quotas = quotas.in(this.calendars.calendarOf(scope));
+		}
 		if (quotas.byMeter().isEmpty() || !this.inHierarchy.test(scope)) {
 			return quotas;
 		}
 		Map<String, List<QuotaPolicy>> named = new LinkedHashMap<>();
 		quotas.byMeter()
 			.forEach((meter, policies) -> named.put(meter, policies.stream().map((policy) -> named(scope, policy)).toList()));
-		return new TenantQuotas(quotas.scope(), quotas.exempt(), named);
+		return new TenantQuotas(quotas.scope(), quotas.exempt(), named, quotas.calendar());
 	}
 
 	private static QuotaPolicy named(String scope, QuotaPolicy policy) {

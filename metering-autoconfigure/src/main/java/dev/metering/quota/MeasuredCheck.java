@@ -72,7 +72,7 @@ final class MeasuredCheck {
 			if (!policy.matches(dimensions)) {
 				continue;
 			}
-			QuotaWindow.Bounds bounds = policy.window().bounds(at);
+			QuotaWindow.Bounds bounds = plan.bounds(policy, at);
 			if (aggregation == Aggregation.MAX) {
 				gauge(run, plan, policy, quantity, bounds, requireRemaining);
 				continue;
@@ -157,7 +157,7 @@ final class MeasuredCheck {
 			QuotaAdmissions.Request request = requests.get(i);
 			QuotaPolicy policy = request.policy();
 			QuotaWindow.Bounds bounds = new QuotaWindow.Bounds(request.key().start(),
-					policy.window().end(request.key().start()));
+					plan.end(policy, request.key().start()));
 			BigDecimal used = outcome.used().get(i);
 			boolean refused = outcome.refused().contains(i);
 			PolicyUsage state = ReadingCheck.state(policy, plan.scope, used, bounds,

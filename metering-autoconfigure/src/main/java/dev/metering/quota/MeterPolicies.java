@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.RandomAccess;
 
+import dev.metering.tenant.BillingCalendar;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,15 +50,23 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 	/** The keys of the window each policy is in now, by index in {@link #all}; replaced at roll-over. */
 	private final @Nullable WindowKeys[] keys;
 
-	MeterPolicies(String scope, String meter, List<QuotaPolicy> policies) {
+	/** The scope's calendar: where its day and month windows start. */
+	final BillingCalendar calendar;
+
+	/** The window each policy is in now, by index in {@link #all}; replaced at roll-over. */
+	private final QuotaWindow.@Nullable Bounds[] bounds;
+
+	MeterPolicies(String scope, String meter, List<QuotaPolicy> policies, BillingCalendar calendar) {
 		this.scope = scope;
 		this.meter = meter;
+		this.calendar = calendar;
 		this.all = policies.toArray(NONE);
 		List<QuotaPolicy> hard = new ArrayList<>();
 		List<QuotaPolicy> rest = new ArrayList<>();
 		List<QuotaPolicy> hardWarned = new ArrayList<>();
 		this.warnAt = new BigDecimal[this.all.length];
 		this.keys = new WindowKeys[this.all.length];
+		this.bounds = new QuotaWindow.Bounds[this.all.length];
 		for (int i = 0; i < this.all.length; i++) {
 			QuotaPolicy policy = Objects.requireNonNull(this.all[i], "policy");
 			((policy.enforcement() == Enforcement.HARD) ? hard : rest).add(policy);
@@ -77,7 +86,7 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 			hard.removeIf((policy) -> !policy.filter().isEmpty());
 			rest.removeIf((policy) -> !policy.filter().isEmpty());
 			hardWarned.removeIf((policy) -> !policy.filter().isEmpty());
-			this.plain = new MeterPolicies(scope, meter, unfiltered);
+			this.plain = new MeterPolicies(scope, meter, unfiltered, calendar);
 		}
 		else {
 			this.plain = this;
@@ -103,6 +112,28 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		return (i >= 0) ? this.warnAt[i] : policy.warnAt();
 	}
 
+	/**
+	 * The window of a policy that contains an instant, in the scope's calendar: cached per policy,
+	 * so a check within the current window (almost every one) allocates nothing.
+	 */
+	QuotaWindow.Bounds bounds(QuotaPolicy policy, Instant at) {
+		int i = indexOf(policy);
+		QuotaWindow.Bounds bounds = (i >= 0) ? this.bounds[i] : null;
+		if (bounds == null || at.isBefore(bounds.start()) || !at.isBefore(bounds.end())) {
+			bounds = policy.window().bounds(at, this.calendar);
+			if (i >= 0) {
+				// A racy publication of an immutable object: at worst another thread computes its own.
+				this.bounds[i] = bounds;
+			}
+		}
+		return bounds;
+	}
+
+	/** The end of a policy's window that starts at {@code start}, in the scope's calendar. */
+	Instant end(QuotaPolicy policy, Instant start) {
+		return policy.window().end(start, this.calendar);
+	}
+
 	/** The lease key of a policy's window that starts at {@code start}, cached for the window. */
 	HardQuotaBudgets.WindowKey leaseKey(QuotaPolicy policy, Instant start) {
 		return keys(policy, start).lease;
@@ -117,8 +148,10 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		int i = indexOf(policy);
 		WindowKeys keys = (i >= 0) ? this.keys[i] : null;
 		if (keys == null || !keys.start.equals(start)) {
-			keys = new WindowKeys(start, new HardQuotaBudgets.WindowKey(this.scope, this.meter, policy.window(), start),
-					new LedgerReadings.Key(this.scope, this.meter, policy.window(), start));
+			Instant end = end(policy, start);
+			keys = new WindowKeys(start,
+					new HardQuotaBudgets.WindowKey(this.scope, this.meter, policy.window(), start, end),
+					new LedgerReadings.Key(this.scope, this.meter, policy.window(), start, end));
 			if (i >= 0) {
 				// A racy publication of an immutable object: at worst another thread builds its own.
 				this.keys[i] = keys;
@@ -138,19 +171,19 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 	}
 
 	/** Whether this list belongs to a (scope, meter): a source may hand out quotas under another scope. */
-	boolean isOf(String scope, String meter) {
-		return this.scope.equals(scope) && this.meter.equals(meter);
+	boolean isOf(String scope, String meter, BillingCalendar calendar) {
+		return this.scope.equals(scope) && this.meter.equals(meter) && this.calendar.equals(calendar);
 	}
 
 	/**
 	 * The policies of a scope's meter with their precomputed parts: those of the definitions
 	 * when they are a {@link MeterPolicies} of that (scope, meter), else built for this call.
 	 */
-	static MeterPolicies of(String scope, String meter, List<QuotaPolicy> policies) {
-		if (policies instanceof MeterPolicies known && known.isOf(scope, meter)) {
+	static MeterPolicies of(String scope, String meter, List<QuotaPolicy> policies, BillingCalendar calendar) {
+		if (policies instanceof MeterPolicies known && known.isOf(scope, meter, calendar)) {
 			return known;
 		}
-		return new MeterPolicies(scope, meter, policies);
+		return new MeterPolicies(scope, meter, policies, calendar);
 	}
 
 	private record WindowKeys(Instant start, HardQuotaBudgets.WindowKey lease, LedgerReadings.Key reading) {

@@ -244,7 +244,8 @@ public class QuotaEnforcementService {
 		}
 		LineageCheck run = null;
 		for (String scope : lineage) {
-			List<QuotaPolicy> policies = this.definitions.quotasOf(scope).policies(meter);
+			TenantQuotas quotas = this.definitions.quotasOf(scope);
+			List<QuotaPolicy> policies = quotas.policies(meter);
 			if (policies.isEmpty()) {
 				continue;
 			}
@@ -252,10 +253,10 @@ public class QuotaEnforcementService {
 				run = new LineageCheck();
 			}
 			run.beginScope();
-			MeterPolicies plan = MeterPolicies.of(scope, meter, policies);
+			MeterPolicies plan = MeterPolicies.of(scope, meter, policies, quotas.calendar());
 			Aggregation aggregation = aggregationOf(meter);
 			for (QuotaPolicy policy : plan.all) {
-				QuotaWindow.Bounds bounds = policy.window().bounds(at);
+				QuotaWindow.Bounds bounds = plan.bounds(policy, at);
 				PolicyUsage state = null;
 				if (!isSum(aggregation) || !policy.filter().isEmpty()) {
 					state = this.measured.status(plan, aggregation, policy, bounds);
@@ -304,7 +305,8 @@ public class QuotaEnforcementService {
 		for (int i = 0, n = lineage.size(); i < n; i++) {
 			String scope = lineage.get(i);
 			// A level without quotas costs this cached look-up, nothing more.
-			List<QuotaPolicy> policies = this.definitions.quotasOf(scope).policies(meter);
+			TenantQuotas quotas = this.definitions.quotasOf(scope);
+			List<QuotaPolicy> policies = quotas.policies(meter);
 			if (policies.isEmpty()) {
 				continue;
 			}
@@ -312,7 +314,7 @@ public class QuotaEnforcementService {
 				run = new LineageCheck();
 			}
 			run.beginScope();
-			MeterPolicies plan = MeterPolicies.of(scope, meter, policies);
+			MeterPolicies plan = MeterPolicies.of(scope, meter, policies, quotas.calendar());
 			Aggregation aggregation = aggregationOf(meter);
 			Reservation.Part part = (plan.filtered.length == 0 && isSum(aggregation))
 					? checkScope(run, plan, quantity, at, requireRemaining)
@@ -374,7 +376,7 @@ public class QuotaEnforcementService {
 			if (violated || (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY)) {
 				continue;
 			}
-			QuotaWindow.Bounds bounds = policy.window().bounds(at);
+			QuotaWindow.Bounds bounds = plan.bounds(policy, at);
 			HardQuotaBudgets.Take take = leases.take(plan.leaseKey(policy, bounds.start()), policy, quantity,
 					requireRemaining);
 			boolean keep = false;

@@ -7,18 +7,22 @@ import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
+import dev.metering.tenant.BillingCalendar;
+
 /**
- * The period a quota counts over: a calendar hour, day or month in UTC.
+ * The period a quota counts over: an hour, or a day or month of the scope's
+ * {@link BillingCalendar} (its local days; its billing periods, from the anchor day). The
+ * methods without a calendar count in UTC days and calendar months.
  */
 public enum QuotaWindow {
 
 	/** A calendar hour. */
 	HOUR,
 
-	/** A calendar day, UTC. */
+	/** A day, from the scope's local midnight (UTC by default). */
 	DAY,
 
-	/** A calendar month, UTC. */
+	/** A billing period: a month from the scope's anchor day (a UTC calendar month by default). */
 	MONTH;
 
 	/**
@@ -40,6 +44,34 @@ public enum QuotaWindow {
 			this.last = bounds;
 		}
 		return bounds;
+	}
+
+	/**
+	 * The window that contains an instant in a scope's calendar. An hour is the same in every
+	 * calendar the kit accepts (their offsets are whole hours).
+	 * @param at the instant
+	 * @param calendar the scope's calendar
+	 * @return its start (inclusive) and end (exclusive)
+	 */
+	public Bounds bounds(Instant at, BillingCalendar calendar) {
+		if (this == HOUR || calendar.isUtc()) {
+			return bounds(at);
+		}
+		BillingCalendar.Window window = (this == DAY) ? calendar.day(at) : calendar.period(at);
+		return new Bounds(window.start(), window.end());
+	}
+
+	/**
+	 * The end of the window that starts at {@code start} in a scope's calendar.
+	 * @param start a window start
+	 * @param calendar the scope's calendar
+	 * @return the exclusive end
+	 */
+	public Instant end(Instant start, BillingCalendar calendar) {
+		if (this == HOUR || calendar.isUtc()) {
+			return end(start);
+		}
+		return ((this == DAY) ? calendar.day(start) : calendar.period(start)).end();
 	}
 
 	/**

@@ -44,7 +44,7 @@ final class ReadingCheck {
 		boolean known = true;
 		for (int i = 0; i < n; i++) {
 			QuotaPolicy policy = policies[i];
-			bounds[i] = policy.window().bounds(at);
+			bounds[i] = plan.bounds(policy, at);
 			try {
 				// Outside the monitor: a cold miss reads the database, and must not hold others up.
 				readings[i] = this.readings.get(plan.readingKey(policy, bounds[i].start()));
@@ -83,7 +83,7 @@ final class ReadingCheck {
 	 */
 	void warn(LineageCheck run, MeterPolicies plan, QuotaPolicy[] policies, BigDecimal quantity, Instant at) {
 		for (QuotaPolicy policy : policies) {
-			QuotaWindow.Bounds bounds = policy.window().bounds(at);
+			QuotaWindow.Bounds bounds = plan.bounds(policy, at);
 			LedgerReadings.Reading reading;
 			try {
 				reading = this.readings.get(plan.readingKey(policy, bounds.start()));

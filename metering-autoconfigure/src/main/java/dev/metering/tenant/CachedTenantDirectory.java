@@ -30,6 +30,8 @@ public class CachedTenantDirectory implements TenantDirectory {
 
 	private final FallbackCache<String, TenantLineage> cache;
 
+	private final FallbackCache<String, BillingCalendar> calendars;
+
 	private final FallbackCache<Boolean, Map<String, List<String>>> children;
 
 	/**
@@ -64,6 +66,17 @@ public class CachedTenantDirectory implements TenantDirectory {
 				ttl, maximumSize, executor);
 		this.children = new FallbackCache<>("tenant hierarchy", (all) -> childrenOf(source),
 				(configured != null) ? (all) -> childrenOf(configured) : null, ttl, 1, executor);
+		this.calendars = new FallbackCache<>("tenant calendar", TenantCalendars.of(source)::calendarOf,
+				(configured != null) ? TenantCalendars.of(configured)::calendarOf : null, ttl, maximumSize, executor);
+	}
+
+	/**
+	 * The calendar of a scope: its own, else its payer's, else UTC; cached like the lineages.
+	 * @param scope a tenant or billing scope
+	 * @return its calendar
+	 */
+	public BillingCalendar calendarOf(String scope) {
+		return this.calendars.get(scope);
 	}
 
 	private static Map<String, List<String>> childrenOf(TenantDefinitionSource source) {
@@ -113,6 +126,7 @@ public class CachedTenantDirectory implements TenantDirectory {
 	public void invalidateAll() {
 		this.cache.invalidateAll();
 		this.children.invalidateAll();
+		this.calendars.invalidateAll();
 	}
 
 	/**
@@ -121,7 +135,8 @@ public class CachedTenantDirectory implements TenantDirectory {
 	 * @return completes when every reload is done
 	 */
 	public CompletableFuture<Void> refreshAll() {
-		return CompletableFuture.allOf(this.children.refreshAll(), this.cache.refreshAll());
+		return CompletableFuture.allOf(this.children.refreshAll(), this.cache.refreshAll(),
+				this.calendars.refreshAll());
 	}
 
 	/**
@@ -129,7 +144,7 @@ public class CachedTenantDirectory implements TenantDirectory {
 	 * @return the count
 	 */
 	public long loadFailures() {
-		return this.cache.loadFailures() + this.children.loadFailures();
+		return this.cache.loadFailures() + this.children.loadFailures() + this.calendars.loadFailures();
 	}
 
 }

@@ -13,9 +13,25 @@ import org.jspecify.annotations.Nullable;
  * @param plan its plan, for the quota definitions; the directory does not read it
  * @param exempt whether its own usage is recorded but never blocked
  * @param exemptDescendants whether every tenant below it is exempt as well
+ * @param calendar its time zone and billing anchor day, {@code null} when it sets none (then its
+ * payer's, else UTC calendar months)
  */
 public record TenantDefinition(String tenantId, @Nullable String parentId, @Nullable String billingAttribution,
-		@Nullable String plan, boolean exempt, boolean exemptDescendants) {
+		@Nullable String plan, boolean exempt, boolean exemptDescendants, @Nullable BillingCalendar calendar) {
+
+	/**
+	 * A tenant that sets no calendar of its own.
+	 * @param tenantId the tenant
+	 * @param parentId its parent, or {@code null} for a root
+	 * @param billingAttribution who pays for its usage, {@code null} for itself
+	 * @param plan its plan
+	 * @param exempt whether its own usage is never blocked
+	 * @param exemptDescendants whether every tenant below it is exempt as well
+	 */
+	public TenantDefinition(String tenantId, @Nullable String parentId, @Nullable String billingAttribution,
+			@Nullable String plan, boolean exempt, boolean exemptDescendants) {
+		this(tenantId, parentId, billingAttribution, plan, exempt, exemptDescendants, null);
+	}
 
 	/**
 	 * A tenant under a parent that pays for itself.
@@ -34,7 +50,7 @@ public record TenantDefinition(String tenantId, @Nullable String parentId, @Null
 	 */
 	public TenantDefinition billedTo(@Nullable String scope) {
 		return new TenantDefinition(this.tenantId, this.parentId, scope, this.plan, this.exempt,
-				this.exemptDescendants);
+				this.exemptDescendants, this.calendar);
 	}
 
 	/**
@@ -44,7 +60,7 @@ public record TenantDefinition(String tenantId, @Nullable String parentId, @Null
 	 */
 	public TenantDefinition withParent(@Nullable String parent) {
 		return new TenantDefinition(this.tenantId, parent, this.billingAttribution, this.plan, this.exempt,
-				this.exemptDescendants);
+				this.exemptDescendants, this.calendar);
 	}
 
 	/**

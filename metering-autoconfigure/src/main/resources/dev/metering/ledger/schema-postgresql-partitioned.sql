@@ -112,7 +112,8 @@ CREATE TABLE IF NOT EXISTS metering_plan_quota (
     filter_key     VARCHAR(255)   DEFAULT '' NOT NULL,
     CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, filter_key, quota_window)
 );
--- Tenants: plan, exempt, parent, billing attribution, exempt descendants; NULL = as configured,
+-- Tenants: plan, exempt, parent, billing attribution, exempt descendants, time zone and billing anchor
+-- day; NULL = as configured,
 -- '' in parent_id / billing_attribution = none (a root / pays for itself) whatever the configuration says.
 CREATE TABLE IF NOT EXISTS metering_tenant (
     tenant_id           VARCHAR(128) NOT NULL,
@@ -121,9 +122,20 @@ CREATE TABLE IF NOT EXISTS metering_tenant (
     plan                VARCHAR(64),
     exempt              BOOLEAN,
     exempt_descendants  BOOLEAN,
+    time_zone           VARCHAR(64),
+    anchor_day          INTEGER,
     created_at          TIMESTAMPTZ    NOT NULL,
     updated_at          TIMESTAMPTZ    NOT NULL,
     CONSTRAINT metering_tenant_pk PRIMARY KEY (tenant_id)
+);
+-- A tenant's plan assignments with the instant each takes effect (issue 28): a billing period with a
+-- change bills each part at its own plan; the latest one in effect is the tenant's plan.
+CREATE TABLE IF NOT EXISTS metering_tenant_plan (
+    tenant_id      VARCHAR(128) NOT NULL,
+    effective_from TIMESTAMPTZ  NOT NULL,
+    plan           VARCHAR(64)  NOT NULL,
+    created_at     TIMESTAMPTZ  NOT NULL,
+    CONSTRAINT metering_tenant_plan_pk PRIMARY KEY (tenant_id, effective_from)
 );
 -- One row: tenant hierarchy changes lock it, so two concurrent changes are validated one after the other.
 CREATE TABLE IF NOT EXISTS metering_tenant_hierarchy (

@@ -48,6 +48,18 @@ public final class DefinitionSql {
 
 	public final String updateTenant;
 
+	/** A tenant's plan assignments, oldest first. */
+	public final String selectPlanHistory;
+
+	public final String insertPlanHistory;
+
+	public final String updatePlanHistory;
+
+	/** Assignments after an instant: a backdated change replaces them. */
+	public final String deletePlanHistoryAfter;
+
+	public final String deletePlanHistory;
+
 	public final String deleteTenant;
 
 	public final String selectTenantQuotas;
@@ -112,17 +124,26 @@ public final class DefinitionSql {
 				+ " WHERE plan = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
 		this.deletePlanQuotas = "DELETE FROM " + planQuota + " WHERE plan = ?";
 		this.countTenantsOnPlan = "SELECT COUNT(*) FROM " + tenant + " WHERE plan = ?";
-		String tenantColumns = "tenant_id, plan, exempt, parent_id, billing_attribution, exempt_descendants";
+		String tenantColumns = "tenant_id, plan, exempt, parent_id, billing_attribution, exempt_descendants, "
+				+ "time_zone, anchor_day";
 		this.selectTenant = "SELECT " + tenantColumns + " FROM " + tenant + " WHERE tenant_id = ?";
 		// The rows the tenant directory reads: a row that sets only the plan does not shape the hierarchy.
 		this.selectHierarchyTenants = "SELECT " + tenantColumns + " FROM " + tenant + " WHERE parent_id IS NOT NULL "
 				+ "OR billing_attribution IS NOT NULL OR exempt IS NOT NULL OR exempt_descendants IS NOT NULL "
-				+ "ORDER BY tenant_id";
+				+ "OR time_zone IS NOT NULL OR anchor_day IS NOT NULL ORDER BY tenant_id";
 		this.insertTenant = "INSERT INTO " + tenant + " (" + tenantColumns + ", created_at, updated_at) "
-				+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+				+ "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 		this.selectTenantsWithRows = "SELECT tenant_id FROM " + tenant + " UNION SELECT tenant_id FROM " + tenantQuota;
 		this.updateTenant = "UPDATE " + tenant + " SET plan = ?, exempt = ?, parent_id = ?, billing_attribution = ?, "
-				+ "exempt_descendants = ?, updated_at = ? WHERE tenant_id = ?";
+				+ "exempt_descendants = ?, time_zone = ?, anchor_day = ?, updated_at = ? WHERE tenant_id = ?";
+		String tenantPlan = tables.tenantPlan();
+		this.selectPlanHistory = "SELECT effective_from, plan FROM " + tenantPlan
+				+ " WHERE tenant_id = ? ORDER BY effective_from";
+		this.insertPlanHistory = "INSERT INTO " + tenantPlan + " (tenant_id, effective_from, plan, created_at) "
+				+ "VALUES (?, ?, ?, ?)";
+		this.updatePlanHistory = "UPDATE " + tenantPlan + " SET plan = ? WHERE tenant_id = ? AND effective_from = ?";
+		this.deletePlanHistoryAfter = "DELETE FROM " + tenantPlan + " WHERE tenant_id = ? AND effective_from > ?";
+		this.deletePlanHistory = "DELETE FROM " + tenantPlan + " WHERE tenant_id = ?";
 		String hierarchy = tables.tenantHierarchy();
 		// Taken first by every tenant change: changes are validated and written one after the other.
 		this.lockHierarchy = "UPDATE " + hierarchy + " SET version = version + 1, updated_at = ? WHERE name = 'tenants'";

@@ -129,6 +129,11 @@ public record TableNames(String prefix) {
 		return this.prefix + "tenant";
 	}
 
+	/** @return runtime tenants' plan assignments with their effective instants */
+	public String tenantPlan() {
+		return this.prefix + "tenant_plan";
+	}
+
 	/** @return runtime per-tenant quotas */
 	public String tenantQuota() {
 		return this.prefix + "tenant_quota";

@@ -19,6 +19,8 @@ import org.jspecify.annotations.Nullable;
 import dev.metering.quota.HardQuotaBudgets.WindowKey;
 import dev.metering.quota.QuotaObserver;
 import dev.metering.quota.QuotaWindow;
+import dev.metering.tenant.BillingCalendar;
+import dev.metering.tenant.TenantCalendars;
 import dev.metering.rollup.UsageReader;
 
 import org.springframework.dao.TransientDataAccessException;
@@ -59,8 +61,11 @@ final class LeaseGrants {
 
 	private final String instance;
 
+	private final TenantCalendars calendars;
+
 	LeaseGrants(QuotaLeaseStore store, UsageReader reader, Clock clock, LeaseSettings settings,
-			QuotaObserver observer, LeaseChunks chunks, String instance) {
+			QuotaObserver observer, LeaseChunks chunks, String instance, TenantCalendars calendars) {
+		this.calendars = calendars;
 		this.store = store;
 		this.reader = reader;
 		this.clock = clock;
@@ -389,7 +394,10 @@ final class LeaseGrants {
 	void rederive(String scope) {
 		Instant now = this.clock.instant();
 		try {
-			List<WindowKey> keys = this.store.allocationsOf(scope, QuotaWindow.MONTH.bounds(now).start());
+			BillingCalendar calendar = this.calendars.calendarOf(scope);
+			// The month window is the longest: it starts at or before every open window of the scope.
+			List<WindowKey> keys = this.store.allocationsOf(scope, QuotaWindow.MONTH.bounds(now, calendar).start(),
+					calendar);
 			this.observer.leaseRoundTrip();
 			for (WindowKey key : keys) {
 				if (!key.end().isAfter(now)) {

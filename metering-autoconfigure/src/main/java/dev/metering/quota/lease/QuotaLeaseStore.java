@@ -18,6 +18,7 @@ import dev.metering.internal.sql.TableNames;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.HardQuotaBudgets.WindowKey;
 import dev.metering.quota.QuotaWindow;
+import dev.metering.tenant.BillingCalendar;
 
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -205,13 +206,15 @@ final class QuotaLeaseStore {
 	 * The allocations of a scope's windows that start at or after {@code since}.
 	 * @param scope the scope
 	 * @param since the earliest window start
+	 * @param calendar the scope's calendar, which gives each window's end
 	 * @return their keys
 	 */
-	List<WindowKey> allocationsOf(String scope, java.time.Instant since) {
-		return this.jdbc.query(this.sql.selectScopeAllocations,
-				(rs, n) -> new WindowKey(scope, rs.getString(1), QuotaWindow.of(rs.getString(2)),
-						java.time.Instant.ofEpochSecond(rs.getLong(3))),
-				scope, since.getEpochSecond());
+	List<WindowKey> allocationsOf(String scope, java.time.Instant since, BillingCalendar calendar) {
+		return this.jdbc.query(this.sql.selectScopeAllocations, (rs, n) -> {
+			QuotaWindow window = QuotaWindow.of(rs.getString(2));
+			Instant start = Instant.ofEpochSecond(rs.getLong(3));
+			return new WindowKey(scope, rs.getString(1), window, start, window.end(start, calendar));
+		}, scope, since.getEpochSecond());
 	}
 
 	/**
@@ -220,6 +223,19 @@ final class QuotaLeaseStore {
 	 * update), so one of them removes and the others skip.
 	 * @return the allocations removed, or -1 when another instance's run was recent enough
 	 */
+	/**
+	 * A start no open window of the kind precedes, in any scope's calendar: a local day starts at
+	 * most 14 hours before the UTC day (UTC+14), a billing period at most 31 days and 14 hours
+	 * before now. Rows of closed windows after it wait for a later run.
+	 */
+	static Instant openWindowsFrom(QuotaWindow window, Instant now) {
+		return switch (window) {
+			case HOUR -> window.start(now);
+			case DAY -> window.start(now).minus(Duration.ofHours(14));
+			case MONTH -> window.start(now.minus(Duration.ofDays(32)));
+		};
+	}
+
 	int removeClosed(Instant now, Duration interval) {
 		long nowMillis = now.toEpochMilli();
 		Object updatedAt = this.database.obtain().timestamp(now);
@@ -239,7 +255,7 @@ final class QuotaLeaseStore {
 		List<Object> closed = new ArrayList<>(6);
 		for (QuotaWindow window : QuotaWindow.values()) {
 			closed.add(window.id());
-			closed.add(window.start(now).getEpochSecond());
+			closed.add(openWindowsFrom(window, now).getEpochSecond());
 		}
 		// Allocations first: a return that changed one before it was removed has written its lease
 		// row by then (the removal waits for its lock), so the leases' removal takes that row too;

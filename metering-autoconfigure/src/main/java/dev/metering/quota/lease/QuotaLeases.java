@@ -25,6 +25,8 @@ import dev.metering.quota.HardQuotaBudgets;
 import dev.metering.quota.QuotaObserver;
 import dev.metering.quota.QuotaPolicy;
 import dev.metering.quota.QuotaWindow;
+import dev.metering.tenant.BillingCalendar;
+import dev.metering.tenant.TenantCalendars;
 import dev.metering.rollup.UsageReader;
 
 /**
@@ -74,8 +76,17 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	/** This instance does not try to claim the removal of closed windows before this (epoch millis). */
 	private volatile long nextCleanupMillis;
 
+	/** Each scope's calendar: where the windows of events counted here start and end. */
+	private final TenantCalendars calendars;
+
 	QuotaLeases(QuotaLeaseStore store, UsageReader reader, Clock clock, LongSupplier ticker, LeaseSettings settings,
 			Executor executor, QuotaObserver observer) {
+		this(store, reader, clock, ticker, settings, executor, observer, TenantCalendars.UTC);
+	}
+
+	QuotaLeases(QuotaLeaseStore store, UsageReader reader, Clock clock, LongSupplier ticker, LeaseSettings settings,
+			Executor executor, QuotaObserver observer, TenantCalendars calendars) {
+		this.calendars = calendars;
 		this.clock = clock;
 		this.ticker = ticker;
 		this.settings = settings;
@@ -83,7 +94,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		this.store = store;
 		this.chunks = new LeaseChunks(settings, ticker);
 		this.grants = new LeaseGrants(store, reader, clock, settings, observer, this.chunks,
-				UUID.randomUUID().toString());
+				UUID.randomUUID().toString(), calendars);
 		this.requests = new LeaseRequestQueue(executor, this.grants::refillAll);
 	}
 
@@ -100,8 +111,26 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	 */
 	public static QuotaLeases create(javax.sql.DataSource dataSource, dev.metering.ledger.MeteringTables tables,
 			UsageReader reader, Clock clock, LeaseSettings settings, Executor executor, QuotaObserver observer) {
+		return create(dataSource, tables, reader, clock, settings, executor, observer, TenantCalendars.UTC);
+	}
+
+	/**
+	 * Creates the leases of one instance, with each scope's windows in its calendar.
+	 * @param dataSource the database of the allocation and lease tables
+	 * @param tables the kit's table names
+	 * @param reader the ledger, for allocations of new windows and for reconciliations
+	 * @param clock the clock of lease expiry
+	 * @param settings lease settings
+	 * @param executor runs lease requests in the background
+	 * @param observer lease metrics
+	 * @param calendars each scope's calendar (its day and month windows)
+	 * @return the leases
+	 */
+	public static QuotaLeases create(javax.sql.DataSource dataSource, dev.metering.ledger.MeteringTables tables,
+			UsageReader reader, Clock clock, LeaseSettings settings, Executor executor, QuotaObserver observer,
+			TenantCalendars calendars) {
 		return new QuotaLeases(new QuotaLeaseStore(dataSource, tables), reader, clock, System::nanoTime, settings,
-				executor, observer);
+				executor, observer, calendars);
 	}
 
 	/**
@@ -232,9 +261,11 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	 */
 	@Override
 	public void unreserved(UsageEvent event) {
+		BillingCalendar calendar = this.calendars.calendarOf(event.tenantId());
 		for (QuotaWindow window : QuotaWindow.values()) {
-			LeaseBudget budget = this.budgets.get(
-					new WindowKey(event.tenantId(), event.meter(), window, window.bounds(event.occurredAt()).start()));
+			QuotaWindow.Bounds bounds = window.bounds(event.occurredAt(), calendar);
+			LeaseBudget budget = this.budgets
+				.get(new WindowKey(event.tenantId(), event.meter(), window, bounds.start(), bounds.end()));
 			if (budget != null) {
 				budget.debit(event.quantity());
 				request(budget, BigDecimal.ZERO);
@@ -249,9 +280,11 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	 */
 	@Override
 	public void committed(UsageEvent event) {
+		BillingCalendar calendar = this.calendars.calendarOf(event.tenantId());
 		for (QuotaWindow window : QuotaWindow.values()) {
-			LeaseBudget budget = this.budgets.get(
-					new WindowKey(event.tenantId(), event.meter(), window, window.bounds(event.occurredAt()).start()));
+			QuotaWindow.Bounds bounds = window.bounds(event.occurredAt(), calendar);
+			LeaseBudget budget = this.budgets
+				.get(new WindowKey(event.tenantId(), event.meter(), window, bounds.start(), bounds.end()));
 			if (budget != null) {
 				budget.committed.accumulateAndGet(event.quantity(), BigDecimal::add);
 			}
