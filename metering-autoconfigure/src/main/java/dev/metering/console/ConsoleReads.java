@@ -95,7 +95,7 @@ final class ConsoleReads {
 		String payer = lineage.billingScope();
 		if (payer.equals(tenant) || caller.operator()) {
 			try {
-				bill = this.reports.report(payer, BillingPeriod.monthOf(now));
+				bill = this.reports.report(payer, this.reports.periodOf(payer, now));
 			}
 			catch (BillingException ex) {
 				billNote = "No bill: " + ex.getMessage();

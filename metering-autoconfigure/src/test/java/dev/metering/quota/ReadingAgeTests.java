@@ -44,7 +44,7 @@ class ReadingAgeTests {
 	@Test
 	void aReadingIsNeverServedOlderThanTwentyTimesTheUsageTtl() {
 		LedgerReadings readings = readings(Duration.ofMinutes(1));
-		LedgerReadings.Key key = new LedgerReadings.Key("acme", "api.calls", QuotaWindow.DAY, DAY);
+		LedgerReadings.Key key = new LedgerReadings.Key("acme", "api.calls", QuotaWindow.DAY, DAY, QuotaWindow.DAY.end(DAY));
 		assertThat(readings.get(key).value()).isEqualByComparingTo("5");
 		this.databaseDown.set(true);
 
@@ -60,7 +60,7 @@ class ReadingAgeTests {
 	@Test
 	void aShortTtlStillServesAReadingUpToTenMinutes() {
 		LedgerReadings readings = readings(Duration.ofSeconds(15));
-		LedgerReadings.Key key = new LedgerReadings.Key("acme", "api.calls", QuotaWindow.DAY, DAY);
+		LedgerReadings.Key key = new LedgerReadings.Key("acme", "api.calls", QuotaWindow.DAY, DAY, QuotaWindow.DAY.end(DAY));
 		assertThat(readings.get(key).value()).isEqualByComparingTo("5");
 		this.databaseDown.set(true);
 		this.nanos.addAndGet(Duration.ofMinutes(9).toNanos());
