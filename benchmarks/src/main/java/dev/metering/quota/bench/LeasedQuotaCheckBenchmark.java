@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,9 @@ import dev.metering.quota.lease.QuotaLeases;
 import dev.metering.quota.QuotaObserver;
 import dev.metering.quota.QuotaPolicy;
 import dev.metering.quota.QuotaWindow;
+import dev.metering.quota.LevelNamedQuotaDefinitions;
+import dev.metering.tenant.BillingCalendar;
+import dev.metering.tenant.TenantCalendars;
 import dev.metering.quota.RateLimitFields;
 import dev.metering.rollup.UsageReader;
 import dev.metering.test.TestDatabase;
@@ -33,6 +37,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
@@ -68,14 +73,22 @@ public class LeasedQuotaCheckBenchmark {
 
 	private Instant now;
 
+	/** The tenant's calendar: UTC, or a zone with an anchor day (its windows computed in that zone). */
+	@Param({ "UTC", "Europe/Berlin" })
+	public String zone = "UTC";
+
 	@Setup
 	public void setUp() {
 		Clock clock = Clock.systemUTC();
 		List<QuotaPolicy> free = List.of(new QuotaPolicy("free-http.requests-month", METER,
 				new BigDecimal("1000000000000"), QuotaWindow.MONTH, Enforcement.HARD, null));
+		BillingCalendar calendar = "UTC".equals(this.zone) ? BillingCalendar.UTC
+				: BillingCalendar.of(ZoneId.of(this.zone), 15);
+		TenantCalendars calendars = (scope) -> calendar;
 		CachedQuotaDefinitions definitions = new CachedQuotaDefinitions(
-				new ConfiguredQuotaDefinitions(Map.of("free", free), Map.of(), "free"), Duration.ofSeconds(30), 10_000,
-				Runnable::run);
+				new LevelNamedQuotaDefinitions(new ConfiguredQuotaDefinitions(Map.of("free", free), Map.of(), "free"),
+						(scope) -> false, calendars),
+				Duration.ofSeconds(30), 10_000, Runnable::run);
 		UsageReader ledger = new UsageReader() {
 
 			@Override
@@ -91,7 +104,7 @@ public class LeasedQuotaCheckBenchmark {
 		};
 		this.schema = TestDatabase.H2.newSchema();
 		this.leases = QuotaLeases.create(this.schema.dataSource(), this.schema.tables(), ledger, clock,
-				LeaseSettings.defaults(), Runnable::run, QuotaObserver.NONE);
+				LeaseSettings.defaults(), Runnable::run, QuotaObserver.NONE, calendars);
 		LocalUsage leasedLocal = new LocalUsage(definitions::hasReadingQuota, this.leases, clock);
 		this.leased = new QuotaEnforcementService(definitions::quotasOf,
 				new LedgerReadings(ledger, leasedLocal, Duration.ofSeconds(15), 10_000, Runnable::run), leasedLocal,

@@ -31,6 +31,9 @@ public final class QuotaCheckCpuBenchmark {
 				"Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
 		LeasedQuotaCheckBenchmark leased = new LeasedQuotaCheckBenchmark();
 		leased.setUp();
+		LeasedQuotaCheckBenchmark berlin = new LeasedQuotaCheckBenchmark();
+		berlin.zone = "Europe/Berlin";
+		berlin.setUp();
 		LineageCheckBenchmark lineage = new LineageCheckBenchmark();
 		lineage.setUp();
 		QuotaCheckBenchmark readings = new QuotaCheckBenchmark();
@@ -41,6 +44,9 @@ public final class QuotaCheckCpuBenchmark {
 			leased.leasedHardCheckWithFields(blackhole);
 			return null;
 		});
+		cases.put("hard (leased), flat, Europe/Berlin anchor 15", berlin::leasedHardCheck);
+		cases.put("hard on readings, flat", leased::readingsHardCheck);
+		cases.put("hard on readings, flat, Europe/Berlin", berlin::readingsHardCheck);
 		cases.put("meter without quota", leased::unlimitedMeter);
 		cases.put("lineage: flat (hard + soft)", lineage::flat);
 		cases.put("lineage: 3 levels, quotas at one", lineage::threeLevelsQuotasAtOneLevel);
@@ -76,6 +82,7 @@ public final class QuotaCheckCpuBenchmark {
 		}
 		finally {
 			leased.tearDown();
+			berlin.tearDown();
 			lineage.tearDown();
 		}
 	}
