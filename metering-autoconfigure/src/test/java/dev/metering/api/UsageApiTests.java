@@ -40,7 +40,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 		"spring.datasource.url=jdbc:h2:mem:usage-api-tests;DB_CLOSE_DELAY=-1", "metering.writer.flush-interval=10ms",
 		"metering.rollup.enabled=false", "metering.api.enabled=true", "metering.api.auth=api-key",
 		"metering.api.api-key=s3cret", "metering.api.max-batch-size=5", "metering.api.max-body-size=4KB",
-		"metering.tenants.acme.plan=pro", "metering.tenants.globex.plan=pro",
+		"metering.tenants.acme.plan=pro", "metering.tenants.globex.plan=pro", "metering.tenants.berlin.plan=pro",
+		"metering.tenants.berlin.billing.time-zone=Europe/Berlin", "metering.tenants.berlin.billing.anchor-day=15",
 		"metering.plans.pro.quotas[0].meter=api.calls", "metering.plans.pro.quotas[0].limit=1000",
 		"metering.plans.pro.quotas[0].window=month", "metering.plans.pro.quotas[1].meter=api.calls",
 		"metering.plans.pro.quotas[1].limit=5000", "metering.plans.pro.quotas[1].window=day",
@@ -68,6 +69,24 @@ class UsageApiTests {
 	void setUp() {
 		this.mvc = MockMvcBuilders.webAppContextSetup(this.context).build();
 		this.jdbc.update("DELETE FROM metering_usage_event");
+	}
+
+	@Test
+	void aTenantsPeriodDayBucketsAndQuotaWindowsFollowItsCalendar() throws Exception {
+		// March 2026's period of a tenant anchored on the 15th in Berlin: from March 15th to April 15th,
+		// local midnights; the 29th is the 23-hour day of the spring change.
+		this.mvc.perform(get("/api/usage/berlin/api.calls?period=2026-03&granularity=day").header(KEY, "s3cret"))
+			.andExpect(status().isOk())
+			.andExpect(jsonPath("$.from").value("2026-03-14T23:00:00Z"))
+			.andExpect(jsonPath("$.to").value("2026-04-14T22:00:00Z"))
+			.andExpect(jsonPath("$.usage", hasSize(31)))
+			.andExpect(jsonPath("$.usage[14].start").value("2026-03-28T23:00:00Z"))
+			.andExpect(jsonPath("$.usage[14].end").value("2026-03-29T22:00:00Z"));
+		java.time.ZoneId berlin = java.time.ZoneId.of("Europe/Berlin");
+		String midnight = java.time.LocalDate.now(berlin).atStartOfDay(berlin).toInstant().toString();
+		this.mvc.perform(get("/api/usage/berlin/api.calls").header(KEY, "s3cret"))
+			.andExpect(status().isOk())
+			.andExpect(jsonPath("$.quotas[?(@.window == 'day')].window_start", org.hamcrest.Matchers.hasItem(midnight)));
 	}
 
 	@Test
