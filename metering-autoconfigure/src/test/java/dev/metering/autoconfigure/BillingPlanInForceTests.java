@@ -47,7 +47,9 @@ class BillingPlanInForceTests {
 			MeteringAdmin admin = context.getBean(MeteringAdmin.class);
 			assertThat(reports.report("acme", NOVEMBER).plan()).isEqualTo("free");
 
-			admin.putTenant("sales", "acme", new TenantChange("pro", null));
+			// A plan change bills from its effective instant on: from November's start, the whole month.
+			admin.putTenant("sales", "acme",
+					new TenantChange("pro", null, null, null, null, null, null, NOVEMBER.from()));
 			BillingReport report = reports.report("acme", NOVEMBER);
 			assertThat(report.plan()).isEqualTo("pro");
 			assertThat(report.baseFee()).isEqualByComparingTo("49");
@@ -62,7 +64,8 @@ class BillingPlanInForceTests {
 		this.runner.withPropertyValues("metering.jdbc.table-prefix=plan_in_force_new_").run((context) -> {
 			BillingReportService reports = context.getBean(BillingReportService.class);
 			assertThatExceptionOfType(BillingException.class).isThrownBy(() -> reports.report("newco", NOVEMBER));
-			context.getBean(MeteringAdmin.class).putTenant("sales", "newco", new TenantChange("pro", null));
+			context.getBean(MeteringAdmin.class)
+				.putTenant("sales", "newco", new TenantChange("pro", null, null, null, null, null, null, NOVEMBER.from()));
 			assertThat(context.getBean(TenantPlans.class).isKnown("newco")).isTrue();
 			assertThat(reports.report("newco", NOVEMBER).plan()).isEqualTo("pro");
 		});
