@@ -32,7 +32,9 @@ import org.springframework.util.function.SingletonSupplier;
  * <p>
  * Late events: a period closes {@code close-after} after its end, and {@code close-after} is
  * never shorter than the ledger's late window ({@code metering.ledger.late-window}), so the
- * ledger rejects every event of a closed period: a closed period's report never changes.
+ * ledger rejects every event of a closed period: a closed period's report never changes. A
+ * correction of an event of a closed period counts when it is made and is billed as an
+ * adjustment line of that later period ({@link ClosedPeriodAdjustments}).
  */
 public class BillingReportService {
 
@@ -57,6 +59,8 @@ public class BillingReportService {
 	private final Supplier<MeterDefinitions> meters;
 
 	private final MeterUsageReader meterUsage;
+
+	private final ClosedPeriodAdjustments adjustments;
 
 	/**
 	 * A report service.
@@ -106,6 +110,7 @@ public class BillingReportService {
 		this.closeAfter = closeAfter;
 		this.clock = clock;
 		this.meterUsage = new MeterUsageReader(dataSource, this.dialect, tables);
+		this.adjustments = new ClosedPeriodAdjustments(this.jdbc, this.dialect, tables.prefix(), usage);
 	}
 
 	/**
@@ -135,9 +140,20 @@ public class BillingReportService {
 	 */
 	public BillingReport report(String billingScope, PlanPricing prices, BillingPeriod period) {
 		List<BillingReport.Line> lines = new ArrayList<>();
+		List<BillingReport.Adjustment> adjusted = new ArrayList<>();
 		BigDecimal subtotal = prices.baseFee().setScale(prices.scale(), this.rounding);
+		List<ClosedPeriodAdjustments.Moved> moved = this.adjustments.moved(billingScope, period);
 		for (MeterPrice price : prices.prices()) {
 			BigDecimal quantity = quantity(billingScope, price, period);
+			if (!moved.isEmpty() && this.meters.get().find(price.meter()) == null) {
+				// Corrections of closed periods are billed as their adjustment lines, not here.
+				quantity = quantity.subtract(ClosedPeriodAdjustments.madeIn(moved, price.meter(), period));
+				for (BillingReport.Adjustment adjustment : this.adjustments.of(billingScope, price, period, moved,
+						prices.scale(), this.rounding)) {
+					adjusted.add(adjustment);
+					subtotal = subtotal.add(adjustment.amount());
+				}
+			}
 			MeterPrice.Charge charge = price.charge(quantity, prices.scale(), this.rounding);
 			lines.add(new BillingReport.Line(price, charge));
 			subtotal = subtotal.add(charge.amount());
@@ -145,7 +161,7 @@ public class BillingReportService {
 		Instant closesAt = period.to().plus(this.closeAfter);
 		return new BillingReport(billingScope, prices.plan(), prices.currency(), period, lines,
 				prices.baseFee().setScale(prices.scale(), this.rounding), subtotal,
-				attributedTenants(billingScope, period), !this.clock.instant().isBefore(closesAt), closesAt);
+				attributedTenants(billingScope, period), !this.clock.instant().isBefore(closesAt), closesAt, adjusted);
 	}
 
 	/**
