@@ -18,12 +18,14 @@ import dev.metering.billing.MeterPrice;
 import dev.metering.event.Correction;
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.JdbcUsageEventStore;
+import dev.metering.ledger.PartitionedLedgerTests;
 import dev.metering.meter.MeterDefinitions;
 import dev.metering.rollup.RollupJob;
 import dev.metering.rollup.RollupSettings;
 import dev.metering.test.MutableClock;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -49,6 +51,19 @@ class ClosedPeriodCorrectionTests {
 	@EnumSource(TestDatabase.class)
 	void aCorrectionAfterTheCloseIsAnAdjustmentOfTheNextReport(TestDatabase database) {
 		try (TestSchema schema = database.newSchema()) {
+			adjustsTheNextReport(schema);
+		}
+	}
+
+	@Test
+	void aCorrectionAfterTheCloseIsAnAdjustmentOnAMonthlyPartitionedLedger() {
+		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema(PartitionedLedgerTests.PARTITIONED_SCHEMA)) {
+			adjustsTheNextReport(schema);
+		}
+	}
+
+	private static void adjustsTheNextReport(TestSchema schema) {
+		{
 			MutableClock clock = new MutableClock(Instant.parse("2026-11-30T12:00:00Z"));
 			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), schema::dialect, schema.tables());
 			RollupJob rollup = new RollupJob(schema.dataSource(), schema::dialect, schema.tables(),
