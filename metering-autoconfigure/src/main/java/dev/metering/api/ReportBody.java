@@ -31,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  * @param tenants the tenants whose usage it bills
  * @param closed whether the period is over and its usage final
  * @param closesAt when it is
+ * @param adjustments corrections made in the period to events of closed periods, per meter and
+ * corrected period (their usage is not in {@code lines})
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -39,14 +41,16 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 		@JsonFormat(shape = JsonFormat.Shape.STRING) Instant periodEnd, List<Line> lines, String baseFee,
 		String subtotal, List<String> tenants, boolean closed,
 		@JsonFormat(shape = JsonFormat.Shape.STRING) Instant closesAt,
-		@JsonInclude(JsonInclude.Include.NON_EMPTY) List<Part> parts) {
+		@JsonInclude(JsonInclude.Include.NON_EMPTY) List<Part> parts,
+		List<Adjustment> adjustments) {
 
 	static ReportBody of(BillingReport report) {
 		return new ReportBody(report.billingScope(), report.billingScope(), report.plan(),
 				report.currency().getCurrencyCode(), report.period().from(), report.period().to(),
 				report.lines().stream().map(Line::of).toList(), report.baseFee().toPlainString(),
 				report.subtotal().toPlainString(), report.tenants(), report.closed(), report.closesAt(),
-				report.parts().stream().map(Part::of).toList());
+				report.parts().stream().map(Part::of).toList(),
+				report.adjustments().stream().map(Adjustment::of).toList());
 	}
 
 	/** A part of a period whose plan changed: its plan, its dates and its prorated base fee. */
@@ -118,6 +122,27 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 		static Tier of(PriceTier tier) {
 			return new Tier((tier.upTo() != null) ? Quantities.plain(tier.upTo()) : null,
 					tier.unitPrice().toPlainString(), tier.flatFee().toPlainString());
+		}
+
+	}
+
+	/**
+	 * An adjustment line: what corrections made in this period change in a closed period's bill.
+	 *
+	 * @param metric the meter
+	 * @param adjustedPeriodStart the closed period's start
+	 * @param adjustedPeriodEnd its end
+	 * @param quantity how much the corrections change its usage
+	 * @param amount how much they change its amount
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	record Adjustment(String metric, @JsonFormat(shape = JsonFormat.Shape.STRING) Instant adjustedPeriodStart,
+			@JsonFormat(shape = JsonFormat.Shape.STRING) Instant adjustedPeriodEnd, BigDecimal quantity, String amount) {
+
+		static Adjustment of(BillingReport.Adjustment adjustment) {
+			return new Adjustment(adjustment.meter(), adjustment.adjusted().from(), adjustment.adjusted().to(),
+					Quantities.plain(adjustment.quantity()), adjustment.amount().toPlainString());
 		}
 
 	}

@@ -6,6 +6,7 @@ import dev.metering.api.ApiAccess;
 import dev.metering.api.ApiKeyAccess;
 import dev.metering.api.ApiSettings;
 import dev.metering.api.CloudEventsController;
+import dev.metering.api.EventCorrectionsController;
 import dev.metering.api.EntitlementsApiController;
 import dev.metering.api.MeteringApiExceptionHandler;
 import dev.metering.api.TenantPrincipalAccess;
@@ -112,6 +113,14 @@ public final class MeteringApiAutoConfiguration {
 			MeteringApiProperties api, ObjectProvider<Clock> clock) {
 		return new CloudEventsController(recorder, access, definitions.getIfAvailable(() -> MeterDefinitions.NONE),
 				validator.getIfAvailable(), settings(api), clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	/** Voids and corrections of recorded events. */
+	@Bean
+	@ConditionalOnMissingBean
+	EventCorrectionsController meteringEventCorrectionsController(UsageRecorder recorder, ApiAccess access,
+			MeteringApiProperties api) {
+		return new EventCorrectionsController(recorder, access, settings(api));
 	}
 
 	@Bean

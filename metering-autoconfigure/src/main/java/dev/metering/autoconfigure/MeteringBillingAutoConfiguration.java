@@ -6,6 +6,9 @@ import java.time.Duration;
 import javax.sql.DataSource;
 
 import dev.metering.admin.LayeredQuotaDefinitions;
+import dev.metering.correction.LedgerCorrections;
+import dev.metering.event.EventCorrections;
+import dev.metering.tenant.TenantDirectory;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.InvalidBillingConfigurationException;
 import dev.metering.billing.PlanPricingSource;
@@ -62,6 +65,20 @@ public final class MeteringBillingAutoConfiguration {
 		return new BillingReportService(plans, pricing, usage, dataSource,
 				MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables, billing.getRoundingMode(),
 				closeAfter(ledger, billing), clock.getIfAvailable(Clock::systemUTC),
+				() -> meters.getIfAvailable(() -> MeterDefinitions.NONE),
+				calendars.getIfAvailable(() -> TenantCalendars.UTC));
+	}
+
+	/** Voids and corrections as ledger rows; the recorder's {@code voidEvent} and {@code correct} use them. */
+	@Bean
+	@ConditionalOnMissingBean
+	EventCorrections meteringEventCorrections(DataSource dataSource, MeteringJdbcProperties jdbc,
+			MeteringLedgerProperties ledger, MeteringBillingProperties billing, MeteringTables tables,
+			ObjectProvider<Clock> clock, ObjectProvider<TenantDirectory> tenants,
+			ObjectProvider<MeterDefinitions> meters, ObjectProvider<TenantCalendars> calendars) {
+		return new LedgerCorrections(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables,
+				clock.getIfAvailable(Clock::systemUTC), closeAfter(ledger, billing), billing.getCorrectionWait(),
+				(tenant) -> tenants.getIfAvailable(() -> TenantDirectory.FLAT).lineageOf(tenant).scopes(),
 				() -> meters.getIfAvailable(() -> MeterDefinitions.NONE),
 				calendars.getIfAvailable(() -> TenantCalendars.UTC));
 	}

@@ -35,6 +35,12 @@ public class MeteringBillingProperties {
 	private Duration closeAfter;
 
 	/**
+	 * How long a void or correction waits for its event to reach the ledger (it may still be in
+	 * a writer's buffer, on any instance) before it is refused as unknown.
+	 */
+	private Duration correctionWait = Duration.ofSeconds(5);
+
+	/**
 	 * Prices by plan name (the names of 'metering.plans').
 	 */
 	private Map<String, PlanPrices> plans = new LinkedHashMap<>();
@@ -53,6 +59,14 @@ public class MeteringBillingProperties {
 
 	public void setCloseAfter(Duration closeAfter) {
 		this.closeAfter = closeAfter;
+	}
+
+	public Duration getCorrectionWait() {
+		return this.correctionWait;
+	}
+
+	public void setCorrectionWait(Duration correctionWait) {
+		this.correctionWait = correctionWait;
 	}
 
 	public Map<String, PlanPrices> getPlans() {

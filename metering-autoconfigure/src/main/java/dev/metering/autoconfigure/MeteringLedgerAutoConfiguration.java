@@ -8,6 +8,7 @@ import javax.sql.DataSource;
 
 import dev.metering.event.BillingAttribution;
 import dev.metering.event.DefaultUsageRecorder;
+import dev.metering.event.EventCorrections;
 import dev.metering.event.UsageEventSink;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.event.UsageRecorder;
@@ -40,6 +41,7 @@ import org.springframework.boot.jdbc.init.PlatformPlaceholderDatabaseDriverResol
 import org.springframework.boot.sql.autoconfigure.init.OnDatabaseInitializationCondition;
 import org.springframework.boot.sql.init.DatabaseInitializationSettings;
 import org.springframework.context.annotation.Bean;
+import org.springframework.util.function.SingletonSupplier;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -145,9 +147,10 @@ public final class MeteringLedgerAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UsageRecorder meteringUsageRecorder(UsageEventValidator validator, UsageEventSink sink,
-			ObjectProvider<BillingAttribution> attribution, MeterDefinitions meters) {
+			ObjectProvider<BillingAttribution> attribution, MeterDefinitions meters,
+			ObjectProvider<EventCorrections> corrections) {
 		return new DefaultUsageRecorder(validator, sink, attribution.getIfUnique(() -> BillingAttribution.SELF),
-				new MeterEvents(meters));
+				new MeterEvents(meters), SingletonSupplier.of(() -> corrections.getIfAvailable(() -> EventCorrections.NONE)));
 	}
 
 	/**

@@ -18,39 +18,42 @@ import org.jspecify.annotations.Nullable;
  * @param period the billing period
  * @param lines one line per priced meter of the plan, in the plan's order
  * @param baseFee the plan's flat fee
- * @param subtotal the base fee plus every line's amount
+ * @param subtotal the base fee plus every line's amount and every adjustment's
  * @param tenants the tenants whose usage was billed to this scope in the period
  * @param closed whether the period is closed: the ledger rejects events of it from now on
  * @param closesAt when the period closes (its end plus {@code metering.billing.close-after})
  * @param parts the parts of a period whose plan changed, each billed at its own plan (empty when
  * one plan covered the whole period)
+ * @param adjustments corrections made in this period to events of closed periods, one per meter
+ * and corrected period (their usage is not in {@code lines})
  */
 public record BillingReport(String billingScope, String plan, Currency currency, BillingPeriod period,
 		List<Line> lines, BigDecimal baseFee, BigDecimal subtotal, List<String> tenants, boolean closed,
-		Instant closesAt, List<Part> parts) {
+		Instant closesAt, List<Part> parts, List<Adjustment> adjustments) {
 
 	public BillingReport {
 		lines = List.copyOf(lines);
 		tenants = List.copyOf(tenants);
 		parts = List.copyOf(parts);
+		adjustments = List.copyOf(adjustments);
 	}
 
 	/**
-	 * The report of a period billed at one plan.
+	 * The report of a period billed at one plan, without adjustments.
 	 * @param billingScope the paying tenant
 	 * @param plan the plan in force
 	 * @param currency the currency of every amount
 	 * @param period the billing period
-	 * @param lines one line per priced meter
+	 * @param lines one line per priced meter of the plan, in the plan's order
 	 * @param baseFee the plan's flat fee
 	 * @param subtotal the base fee plus every line's amount
-	 * @param tenants the tenants whose usage was billed to this scope
+	 * @param tenants the tenants whose usage was billed to this scope in the period
 	 * @param closed whether the period is closed
 	 * @param closesAt when the period closes
 	 */
 	public BillingReport(String billingScope, String plan, Currency currency, BillingPeriod period, List<Line> lines,
 			BigDecimal baseFee, BigDecimal subtotal, List<String> tenants, boolean closed, Instant closesAt) {
-		this(billingScope, plan, currency, period, lines, baseFee, subtotal, tenants, closed, closesAt, List.of());
+		this(billingScope, plan, currency, period, lines, baseFee, subtotal, tenants, closed, closesAt, List.of(), List.of());
 	}
 
 	/**
@@ -91,6 +94,21 @@ public record BillingReport(String billingScope, String plan, Currency currency,
 			return this.price.meter();
 		}
 
+	}
+
+	/**
+	 * What corrections made in this period change in the bill of a closed period: the closed
+	 * period's report stays as it was, and this line bills the difference. Its amount is the
+	 * charge of the closed period's usage with every correction made up to the end of this
+	 * period, minus the charge with those made before this period, so the closed period's
+	 * amount plus its adjustment lines is what its corrected usage costs.
+	 *
+	 * @param meter the meter
+	 * @param adjusted the closed period the corrected events belong to
+	 * @param quantity how much the corrections change its usage (negative for a void)
+	 * @param amount what they change its amount by
+	 */
+	public record Adjustment(String meter, BillingPeriod adjusted, BigDecimal quantity, BigDecimal amount) {
 	}
 
 }

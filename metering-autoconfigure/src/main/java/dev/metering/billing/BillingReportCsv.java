@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a {@link BillingReport} as CSV (RFC 4180): one row per line (a meter, or a meter's
- * filtered usage: {@code filter} holds {@code model=gpt-4o}), then the base fee
+ * filtered usage: {@code filter} holds {@code model=gpt-4o}), one per adjustment line (model
+ * {@code adjustment}, {@code filter} {@code adjusts=<from>/<to>} naming the corrected period), then the base fee
  * and the subtotal. Amounts keep the currency's scale; quantities are written plain. A text cell
  * a spreadsheet would run as a formula is written as text.
  */
@@ -35,6 +36,12 @@ public final class BillingReportCsv {
 					price.model().name().toLowerCase(java.util.Locale.ROOT),
 					(price.unitPrice() != null) ? price.unitPrice().toPlainString() : "",
 					plain(price.packageSize()), charge.amount().toPlainString());
+		}
+		for (BillingReport.Adjustment adjustment : report.adjustments()) {
+			// An adjustment names the closed period it corrects where a line has its filter.
+			row(csv, report, null, adjustment.meter(),
+					"adjusts=" + adjustment.adjusted().from() + "/" + adjustment.adjusted().to(),
+					plain(adjustment.quantity()), "", "", "adjustment", "", "", adjustment.amount().toPlainString());
 		}
 		for (BillingReport.Part part : report.parts()) {
 			row(csv, report, part, "base_fee", "", "", "", "", "", "", "", part.baseFee().toPlainString());

@@ -34,7 +34,9 @@ import org.springframework.util.function.SingletonSupplier;
  * <p>
  * Late events: a period closes {@code close-after} after its end, and {@code close-after} is
  * never shorter than the ledger's late window ({@code metering.ledger.late-window}), so the
- * ledger rejects every event of a closed period: a closed period's report never changes.
+ * ledger rejects every event of a closed period: a closed period's report never changes. A
+ * correction of an event of a closed period counts when it is made and is billed as an
+ * adjustment line of that later period ({@link ClosedPeriodAdjustments}).
  */
 public class BillingReportService {
 
@@ -61,6 +63,8 @@ public class BillingReportService {
 	private final MeterUsageReader meterUsage;
 
 	private final TenantCalendars calendars;
+
+	private final ClosedPeriodAdjustments adjustments;
 
 	/**
 	 * A report service.
@@ -132,6 +136,7 @@ public class BillingReportService {
 		this.closeAfter = closeAfter;
 		this.clock = clock;
 		this.meterUsage = new MeterUsageReader(dataSource, this.dialect, tables);
+		this.adjustments = new ClosedPeriodAdjustments(this.jdbc, this.dialect, tables.prefix(), usage, calendars);
 	}
 
 	/**
@@ -192,6 +197,7 @@ public class BillingReportService {
 		BigDecimal length = BigDecimal.valueOf(Duration.between(period.from(), period.to()).toSeconds());
 		List<BillingReport.Line> lines = new ArrayList<>();
 		List<BillingReport.Part> parts = new ArrayList<>();
+		List<ClosedPeriodAdjustments.Moved> moved = this.adjustments.moved(billingScope, period);
 		PlanPricing last = null;
 		BigDecimal baseFee = BigDecimal.ZERO;
 		BigDecimal subtotal = BigDecimal.ZERO;
@@ -214,7 +220,7 @@ public class BillingReportService {
 				MeterPrice prorated = new MeterPrice(price.meter(),
 						price.included().multiply(share).divide(length, 9, this.rounding), price.model(),
 						price.unitPrice(), price.packageSize(), price.tiers(), price.filter());
-				MeterPrice.Charge charge = prorated.charge(quantity(billingScope, price, span.period()),
+				MeterPrice.Charge charge = prorated.charge(partQuantity(billingScope, price, span.period(), moved),
 						prices.scale(), this.rounding);
 				lines.add(new BillingReport.Line(prorated, charge, part));
 				subtotal = subtotal.add(charge.amount());
@@ -223,10 +229,21 @@ public class BillingReportService {
 		if (last == null) {
 			throw new BillingException("tenant_id", Reason.NOT_PRICED, "tenant '" + billingScope + "' has no plan");
 		}
+		// Adjustment lines of closed periods are priced at the plan in force at the period's end.
+		List<BillingReport.Adjustment> adjusted = new ArrayList<>();
+		for (MeterPrice price : last.prices()) {
+			if (!moved.isEmpty() && this.meters.get().find(price.meter()) == null) {
+				for (BillingReport.Adjustment adjustment : this.adjustments.of(billingScope, price, period, moved,
+						last.scale(), this.rounding)) {
+					adjusted.add(adjustment);
+					subtotal = subtotal.add(adjustment.amount());
+				}
+			}
+		}
 		Instant closesAt = period.to().plus(this.closeAfter);
 		return new BillingReport(billingScope, last.plan(), last.currency(), period, lines, baseFee,
 				subtotal.add(baseFee), attributedTenants(billingScope, period), !this.clock.instant().isBefore(closesAt),
-				closesAt, parts);
+				closesAt, parts, adjusted);
 	}
 
 	/**
@@ -238,9 +255,18 @@ public class BillingReportService {
 	 */
 	public BillingReport report(String billingScope, PlanPricing prices, BillingPeriod period) {
 		List<BillingReport.Line> lines = new ArrayList<>();
+		List<BillingReport.Adjustment> adjusted = new ArrayList<>();
 		BigDecimal subtotal = prices.baseFee().setScale(prices.scale(), this.rounding);
+		List<ClosedPeriodAdjustments.Moved> moved = this.adjustments.moved(billingScope, period);
 		for (MeterPrice price : prices.prices()) {
-			BigDecimal quantity = quantity(billingScope, price, period);
+			BigDecimal quantity = partQuantity(billingScope, price, period, moved);
+			if (!moved.isEmpty() && this.meters.get().find(price.meter()) == null) {
+				for (BillingReport.Adjustment adjustment : this.adjustments.of(billingScope, price, period, moved,
+						prices.scale(), this.rounding)) {
+					adjusted.add(adjustment);
+					subtotal = subtotal.add(adjustment.amount());
+				}
+			}
 			MeterPrice.Charge charge = price.charge(quantity, prices.scale(), this.rounding);
 			lines.add(new BillingReport.Line(price, charge));
 			subtotal = subtotal.add(charge.amount());
@@ -248,7 +274,21 @@ public class BillingReportService {
 		Instant closesAt = period.to().plus(this.closeAfter);
 		return new BillingReport(billingScope, prices.plan(), prices.currency(), period, lines,
 				prices.baseFee().setScale(prices.scale(), this.rounding), subtotal,
-				attributedTenants(billingScope, period), !this.clock.instant().isBefore(closesAt), closesAt);
+				attributedTenants(billingScope, period), !this.clock.instant().isBefore(closesAt), closesAt, List.of(),
+				adjusted);
+	}
+
+	/**
+	 * The quantity a price bills in a period (or a part of one): corrections made in it to events
+	 * of closed periods are left out, since their adjustment lines bill them.
+	 */
+	private BigDecimal partQuantity(String billingScope, MeterPrice price, BillingPeriod period,
+			List<ClosedPeriodAdjustments.Moved> moved) {
+		BigDecimal quantity = quantity(billingScope, price, period);
+		if (moved.isEmpty() || this.meters.get().find(price.meter()) != null) {
+			return quantity;
+		}
+		return quantity.subtract(ClosedPeriodAdjustments.madeIn(moved, price.meter(), period));
 	}
 
 	/**

@@ -1,7 +1,10 @@
 package dev.metering.event;
 
+import java.math.BigDecimal;
 import java.util.Collection;
 import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Validates events, writes their billing scope, and hands them to a {@link UsageEventSink}.
@@ -20,6 +23,8 @@ public class DefaultUsageRecorder implements UsageRecorder {
 	private final BillingAttribution attribution;
 
 	private final PayloadEvents payloadEvents;
+
+	private final Supplier<EventCorrections> corrections;
 
 	public DefaultUsageRecorder(UsageEventValidator validator, UsageEventSink sink) {
 		this(validator, sink, BillingAttribution.SELF);
@@ -44,6 +49,20 @@ public class DefaultUsageRecorder implements UsageRecorder {
 	 */
 	public DefaultUsageRecorder(UsageEventValidator validator, UsageEventSink sink, BillingAttribution attribution,
 			PayloadEvents payloadEvents) {
+		this(validator, sink, attribution, payloadEvents, () -> EventCorrections.NONE);
+	}
+
+	/**
+	 * Creates a recorder that also voids and corrects events.
+	 * @param validator checks every event
+	 * @param sink where valid events go
+	 * @param attribution who pays for each tenant's usage
+	 * @param payloadEvents the events a payload makes (the meter definitions')
+	 * @param corrections the voids and corrections (asked on first use)
+	 */
+	public DefaultUsageRecorder(UsageEventValidator validator, UsageEventSink sink, BillingAttribution attribution,
+			PayloadEvents payloadEvents, Supplier<EventCorrections> corrections) {
+		this.corrections = corrections;
 		this.validator = validator;
 		this.sink = sink;
 		this.attribution = attribution;
@@ -119,6 +138,16 @@ public class DefaultUsageRecorder implements UsageRecorder {
 		}
 		String scope = this.attribution.billingScopeOf(event.tenantId());
 		return scope.equals(event.tenantId()) ? event : event.withBillingScope(scope);
+	}
+
+	@Override
+	public Correction voidEvent(String tenantId, UUID eventId, String actor, String reason) {
+		return this.corrections.get().voidEvent(tenantId, eventId, actor, reason);
+	}
+
+	@Override
+	public Correction correct(String tenantId, UUID eventId, BigDecimal quantity, String actor, String reason) {
+		return this.corrections.get().correct(tenantId, eventId, quantity, actor, reason);
 	}
 
 }

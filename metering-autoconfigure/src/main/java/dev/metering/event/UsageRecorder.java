@@ -1,5 +1,7 @@
 package dev.metering.event;
 
+import java.math.BigDecimal;
+import java.util.UUID;
 import java.util.Collection;
 import java.util.List;
 
@@ -98,6 +100,39 @@ public interface UsageRecorder {
 		else {
 			recordAll(events);
 		}
+	}
+
+
+	/**
+	 * Voids a recorded event: a compensating ledger row, linked to it, takes its quantity back
+	 * from rollups, usage, quotas and bills; voiding twice is one void. See
+	 * {@link EventCorrections#voidEvent}.
+	 * @param tenantId the tenant the caller acts for
+	 * @param eventId the event
+	 * @param actor who voids it
+	 * @param reason why
+	 * @return what was done
+	 * @throws CorrectionException when the event is unknown or another tenant's
+	 * @throws UnsupportedOperationException when this recorder cannot correct (the default)
+	 */
+	default Correction voidEvent(String tenantId, UUID eventId, String actor, String reason) {
+		return EventCorrections.NONE.voidEvent(tenantId, eventId, actor, reason);
+	}
+
+	/**
+	 * Corrects a recorded event's quantity with a compensating ledger row. See
+	 * {@link EventCorrections#correct}.
+	 * @param tenantId the tenant the caller acts for
+	 * @param eventId the event
+	 * @param quantity its right quantity
+	 * @param actor who corrects it
+	 * @param reason why
+	 * @return what was done
+	 * @throws CorrectionException when the event is unknown, another tenant's or voided
+	 * @throws UnsupportedOperationException when this recorder cannot correct (the default)
+	 */
+	default Correction correct(String tenantId, UUID eventId, BigDecimal quantity, String actor, String reason) {
+		return EventCorrections.NONE.correct(tenantId, eventId, quantity, actor, reason);
 	}
 
 }

@@ -14,10 +14,15 @@ CREATE TABLE IF NOT EXISTS metering_usage_event (
     resource         VARCHAR(512),
     source           VARCHAR(16)              NOT NULL,
     dimensions       VARCHAR(4000),
+    corrects_event_id UUID,
     CONSTRAINT metering_usage_event_event_id_uk UNIQUE (event_id),
     CONSTRAINT metering_usage_event_idempotency_uk UNIQUE (tenant_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS metering_usage_event_tenant_ix ON metering_usage_event (tenant_id, meter, occurred_at);
+-- A void or correction is a row of its own linked to the event it corrects (docs/recording.md).
+-- A ledger made before corrections gets the column here too, so its index can be made.
+ALTER TABLE metering_usage_event ADD COLUMN IF NOT EXISTS corrects_event_id UUID;
+CREATE INDEX IF NOT EXISTS metering_usage_event_corrects_ix ON metering_usage_event (corrects_event_id);
 
 -- Hourly rollups: a projection of the ledger, one row per tenant, meter, billing scope and UTC hour.
 CREATE TABLE IF NOT EXISTS metering_usage_rollup (

@@ -15,9 +15,12 @@ CREATE TABLE IF NOT EXISTS metering_usage_event (
     resource         VARCHAR(512),
     source           VARCHAR(16)    NOT NULL,
     dimensions       TEXT,
+    -- A void or correction is a row of its own linked to the event it corrects (docs/recording.md).
+    corrects_event_id CHAR(36),
     UNIQUE KEY metering_usage_event_event_id_uk (event_id),
     UNIQUE KEY metering_usage_event_idempotency_uk (tenant_id, idempotency_key),
-    KEY metering_usage_event_tenant_ix (tenant_id, meter, occurred_at)
+    KEY metering_usage_event_tenant_ix (tenant_id, meter, occurred_at),
+    KEY metering_usage_event_corrects_ix (corrects_event_id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- Hourly rollups: a projection of the ledger, one row per tenant, meter, billing scope and UTC hour.

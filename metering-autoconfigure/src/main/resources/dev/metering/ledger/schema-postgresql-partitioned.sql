@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS metering_usage_event (
     resource         VARCHAR(512),
     source           VARCHAR(16)    NOT NULL,
     dimensions       JSONB,
+    corrects_event_id UUID,
     CONSTRAINT metering_usage_event_pk PRIMARY KEY (id, occurred_at)
 ) PARTITION BY RANGE (occurred_at);
 CREATE INDEX IF NOT EXISTS metering_usage_event_id_ix ON metering_usage_event (id);
@@ -26,6 +27,11 @@ CREATE INDEX IF NOT EXISTS metering_usage_event_event_id_ix ON metering_usage_ev
 CREATE INDEX IF NOT EXISTS metering_usage_event_idempotency_ix ON metering_usage_event (tenant_id, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS metering_usage_event_tenant_ix ON metering_usage_event (tenant_id, meter, occurred_at);
+-- A void or correction is a row of its own linked to the event it corrects (docs/recording.md).
+-- A ledger made before corrections gets the column here too, so its index can be made.
+ALTER TABLE metering_usage_event ADD COLUMN IF NOT EXISTS corrects_event_id UUID;
+CREATE INDEX IF NOT EXISTS metering_usage_event_corrects_ix ON metering_usage_event (corrects_event_id)
+    WHERE corrects_event_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS metering_usage_event_key (
     event_id        UUID         NOT NULL,
     tenant_id       VARCHAR(128) NOT NULL,

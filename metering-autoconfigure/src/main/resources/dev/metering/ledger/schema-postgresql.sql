@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS metering_usage_event (
     resource         VARCHAR(512),
     source           VARCHAR(16)    NOT NULL,
     dimensions       JSONB,
+    corrects_event_id UUID,
     CONSTRAINT metering_usage_event_event_id_uk UNIQUE (event_id)
 );
 -- Partial: the same uniqueness (two NULL keys never conflict), but the rows without a key (every
@@ -22,6 +23,11 @@ CREATE TABLE IF NOT EXISTS metering_usage_event (
 CREATE UNIQUE INDEX IF NOT EXISTS metering_usage_event_idempotency_uk ON metering_usage_event (tenant_id, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS metering_usage_event_tenant_ix ON metering_usage_event (tenant_id, meter, occurred_at);
+-- A void or correction is a row of its own linked to the event it corrects (docs/recording.md).
+-- A ledger made before corrections gets the column here too, so its index can be made.
+ALTER TABLE metering_usage_event ADD COLUMN IF NOT EXISTS corrects_event_id UUID;
+CREATE INDEX IF NOT EXISTS metering_usage_event_corrects_ix ON metering_usage_event (corrects_event_id)
+    WHERE corrects_event_id IS NOT NULL;
 
 -- Sums of ledger batches by rollup key, written in the batch's transaction with the id run its rows
 -- took: the rollup folds a run from its sums instead of reading its rows, and deletes them once

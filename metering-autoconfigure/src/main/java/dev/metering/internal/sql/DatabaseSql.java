@@ -63,6 +63,8 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 
 	private final WebhookSql webhooks;
 
+	private final CorrectionSql corrections;
+
 	DatabaseSql(TableNames tables, LedgerDatabase database) {
 		this.tables = tables;
 		this.database = database;
@@ -73,6 +75,7 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 		this.meters = new MeterSql(tables);
 		this.admissions = new AdmissionSql(tables);
 		this.webhooks = new WebhookSql(tables);
+		this.corrections = new CorrectionSql(tables);
 	}
 
 	/** @return the table names the statements are built for */
@@ -88,6 +91,11 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	/** @return the statements of the runtime definitions (plans, tenants, quotas, audit) */
 	public final DefinitionSql definitions() {
 		return this.definitions;
+	}
+
+	/** @return the statements of voids and corrections */
+	public final CorrectionSql corrections() {
+		return this.corrections;
 	}
 
 	/** @return the statements of billing reports, usage summaries and idempotency look-ups */

@@ -127,3 +127,7 @@ CREATE TABLE IF NOT EXISTS metering_meter_definition (
     max_groups   INTEGER       NOT NULL,
     updated_at   TIMESTAMP WITH TIME ZONE NOT NULL
 );
+
+-- Corrections (issue 28): a void or correction is a ledger row of its own linked to the event it corrects.
+ALTER TABLE metering_usage_event ADD COLUMN IF NOT EXISTS corrects_event_id UUID;
+CREATE INDEX IF NOT EXISTS metering_usage_event_corrects_ix ON metering_usage_event (corrects_event_id);

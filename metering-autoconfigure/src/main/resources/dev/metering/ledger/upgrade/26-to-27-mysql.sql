@@ -126,3 +126,8 @@ CREATE TABLE IF NOT EXISTS metering_meter_definition (
     max_groups   INTEGER       NOT NULL,
     updated_at   DATETIME(6) NOT NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Corrections (issue 28): a void or correction is a ledger row of its own linked to the event it corrects.
+-- MariaDB skips what exists; MySQL 8 has no IF NOT EXISTS here: remove both for its one run.
+ALTER TABLE metering_usage_event ADD COLUMN IF NOT EXISTS corrects_event_id CHAR(36),
+    ADD INDEX IF NOT EXISTS metering_usage_event_corrects_ix (corrects_event_id);
