@@ -9,6 +9,9 @@ import javax.sql.DataSource;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import dev.metering.grant.GrantBackedMeters;
+import dev.metering.grant.GrantBalanceDefinitions;
+import dev.metering.grant.GrantService;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.meter.MeterDefinitions;
@@ -70,7 +73,9 @@ public final class MeteringQuotaAutoConfiguration {
 	@ConditionalOnMissingBean
 	CachedQuotaDefinitions meteringCachedQuotaDefinitions(QuotaDefinitionSource source,
 			MeteringQuotaProperties properties, MeteringCacheProperties cache, QuotaRefreshThreads threads,
-			ObjectProvider<TenantDirectory> directory, ObjectProvider<MeterDefinitions> meters) {
+			ObjectProvider<TenantDirectory> directory, ObjectProvider<MeterDefinitions> meters,
+			ObjectProvider<GrantService> grants, ObjectProvider<GrantBackedMeters> grantBacked,
+			ObjectProvider<Clock> clock) {
 		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
 		// In a hierarchy, a policy's name says which level of the lineage it limits.
 		QuotaDefinitionSource named = new LevelNamedQuotaDefinitions(source, tenants::inHierarchy);
@@ -78,6 +83,13 @@ public final class MeteringQuotaAutoConfiguration {
 		QuotaDefinitionSource configured = new LevelNamedQuotaDefinitions(
 				QuotaPropertiesMapper.definitions(properties, meters.getIfAvailable(() -> MeterDefinitions.NONE)),
 				tenants::inHierarchy);
+		GrantService grantService = grants.getIfAvailable();
+		if (grantService != null && grantBacked.getIfAvailable(() -> GrantBackedMeters.NONE) != GrantBackedMeters.NONE) {
+			// Grant-backed meters: their balances are quotas too, leased like any other.
+			return new GrantBalanceDefinitions(named, configured, cache.getDefinitionsTtl(),
+					cache.getMaximumDefinitionEntries(), threads.executor(), grantService,
+					clock.getIfAvailable(Clock::systemUTC));
+		}
 		return new CachedQuotaDefinitions(named, configured, cache.getDefinitionsTtl(),
 				cache.getMaximumDefinitionEntries(), threads.executor());
 	}

@@ -117,7 +117,9 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		int i = indexOf(policy);
 		WindowKeys keys = (i >= 0) ? this.keys[i] : null;
 		if (keys == null || !keys.start.equals(start)) {
-			keys = new WindowKeys(start, new HardQuotaBudgets.WindowKey(this.scope, this.meter, policy.window(), start),
+			keys = new WindowKeys(start, new HardQuotaBudgets.WindowKey(this.scope,
+					policy.grantBalance() ? HardQuotaBudgets.WindowKey.grantMeter(this.meter) : this.meter,
+					policy.window(), start),
 					new LedgerReadings.Key(this.scope, this.meter, policy.window(), start));
 			if (i >= 0) {
 				// A racy publication of an immutable object: at worst another thread builds its own.

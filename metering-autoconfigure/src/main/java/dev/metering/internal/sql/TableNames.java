@@ -154,4 +154,9 @@ public record TableNames(String prefix) {
 		return this.prefix + "feature";
 	}
 
+	/** @return grants (prepaid credits) of tenants */
+	public String grant() {
+		return this.prefix + "grant";
+	}
+
 }
