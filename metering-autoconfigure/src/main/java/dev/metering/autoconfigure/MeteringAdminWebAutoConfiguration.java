@@ -2,7 +2,9 @@ package dev.metering.autoconfigure;
 
 import dev.metering.admin.MeteringAdmin;
 import dev.metering.admin.web.AdminApiSettings;
+import dev.metering.admin.web.GrantAdminController;
 import dev.metering.admin.web.MeteringAdminController;
+import dev.metering.grant.GrantService;
 import dev.metering.api.MeteringApiExceptionHandler;
 import dev.metering.notification.WebhookOutbox;
 import dev.metering.quota.InvalidQuotaConfigurationException;
@@ -30,7 +32,7 @@ import org.springframework.web.servlet.DispatcherServlet;
  * protected by an authority (Spring Security) or a static API key. Without Spring Security and
  * without a key the application does not start: never an open admin API by accident.
  */
-@AutoConfiguration(after = MeteringAdminAutoConfiguration.class)
+@AutoConfiguration(after = { MeteringAdminAutoConfiguration.class, MeteringGrantAutoConfiguration.class })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({ DispatcherServlet.class, JsonMapper.class })
 @ConditionalOnBean(MeteringAdmin.class)
@@ -65,6 +67,19 @@ public final class MeteringAdminWebAutoConfiguration {
 		}
 		return new MeteringAdminController(admin, new AdminApiSettings(basePath, web.getAuthority(), apiKey,
 				web.getMaxBodySize().toBytes()), security, webhooks.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(GrantService.class)
+	GrantAdminController meteringGrantAdminController(GrantService grants, MeteringAdminProperties properties,
+			ResourceLoader resourceLoader, MeteringAdminController admin) {
+		// Built after the admin API's controller, which refused an unprotected configuration.
+		MeteringAdminProperties.Web web = properties.getWeb();
+		boolean security = ClassUtils.isPresent(SECURITY_CONTEXT, resourceLoader.getClassLoader());
+		String apiKey = StringUtils.hasText(web.getApiKey()) ? web.getApiKey() : null;
+		return new GrantAdminController(grants, new AdminApiSettings(web.getBasePath(), web.getAuthority(), apiKey,
+				web.getMaxBodySize().toBytes()), security);
 	}
 
 	/** The admin API's problems; the usage API's configuration declares the same bean. */
