@@ -31,7 +31,7 @@ import org.springframework.context.annotation.Bean;
 		MeteringAdminAutoConfiguration.class }, before = MeteringQuotaAutoConfiguration.class)
 @ConditionalOnBean({ DataSource.class, MeteringTables.class, UsageReader.class })
 @ConditionalOnBooleanProperty(name = { "metering.enabled", "metering.grants.enabled" }, matchIfMissing = true)
-@EnableConfigurationProperties(MeteringQuotaProperties.class)
+@EnableConfigurationProperties({ MeteringQuotaProperties.class, MeteringGrantProperties.class })
 public final class MeteringGrantAutoConfiguration {
 
 	@Bean

@@ -9,6 +9,8 @@ import javax.sql.DataSource;
 
 import dev.metering.admin.LayeredQuotaDefinitions;
 import dev.metering.billing.TenantPlans;
+import dev.metering.grant.GrantNotifier;
+import dev.metering.grant.GrantService;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.notification.NotificationEmitter;
@@ -38,10 +40,11 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, MeteringRollupAutoConfiguration.class,
 		MeteringQuotaAutoConfiguration.class, MeteringBillingAutoConfiguration.class,
-		MeteringAdminAutoConfiguration.class })
+		MeteringAdminAutoConfiguration.class, MeteringGrantAutoConfiguration.class })
 @ConditionalOnBean({ DataSource.class, MeteringTables.class })
 @ConditionalOnBooleanProperty(name = { "metering.enabled", "metering.webhooks.enabled" }, matchIfMissing = true)
-@EnableConfigurationProperties({ MeteringWebhookProperties.class, MeteringQuotaProperties.class })
+@EnableConfigurationProperties({ MeteringWebhookProperties.class, MeteringQuotaProperties.class,
+		MeteringGrantProperties.class })
 public final class MeteringNotificationAutoConfiguration {
 
 	@Bean
@@ -117,6 +120,14 @@ public final class MeteringNotificationAutoConfiguration {
 			writer.addListener(watcher);
 		}
 		return watcher;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(GrantService.class)
+	GrantNotifier meteringGrantNotifier(GrantService grants, NotificationEmitter emitter,
+			MeteringGrantProperties properties) {
+		return new GrantNotifier(grants, emitter, properties.getCheckInterval(), properties.getExpiringNotice());
 	}
 
 }

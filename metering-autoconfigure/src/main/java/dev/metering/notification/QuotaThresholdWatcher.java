@@ -102,6 +102,10 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 		QuotaDecision status = this.quotas.status(List.of(pair.tenant()), pair.meter(), this.clock.instant())
 			.withLedgerUsage(this.usage);
 		for (PolicyUsage policy : status.policies()) {
+			if (policy.policy().grantBalance()) {
+				// A grant-backed meter's balance: its grants tell (grant.depleted, grant.expiring).
+				continue;
+			}
 			List<Threshold> levels = this.thresholds.thresholdsOf(pair.tenant(), policy.policy());
 			Map<BigDecimal, Threshold> byUsage = new LinkedHashMap<>();
 			levels.stream()
