@@ -6,6 +6,7 @@ import java.time.Duration;
 import javax.sql.DataSource;
 
 import dev.metering.admin.LayeredQuotaDefinitions;
+import dev.metering.billing.BillingCredits;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.InvalidBillingConfigurationException;
 import dev.metering.billing.PlanPricingSource;
@@ -57,11 +58,12 @@ public final class MeteringBillingAutoConfiguration {
 	BillingReportService meteringBillingReportService(TenantPlans plans, PlanPricingSource pricing,
 			UsageReader usage, DataSource dataSource, MeteringJdbcProperties jdbc, MeteringLedgerProperties ledger,
 			MeteringBillingProperties billing, MeteringTables tables, ObjectProvider<Clock> clock,
-			ObjectProvider<MeterDefinitions> meters) {
+			ObjectProvider<MeterDefinitions> meters, ObjectProvider<BillingCredits> credits) {
 		return new BillingReportService(plans, pricing, usage, dataSource,
 				MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables, billing.getRoundingMode(),
 				closeAfter(ledger, billing), clock.getIfAvailable(Clock::systemUTC),
-				() -> meters.getIfAvailable(() -> MeterDefinitions.NONE));
+				() -> meters.getIfAvailable(() -> MeterDefinitions.NONE),
+				credits.getIfAvailable(() -> BillingCredits.NONE));
 	}
 
 	/** The close may not be shorter than the late window: a late event could then change a closed report. */

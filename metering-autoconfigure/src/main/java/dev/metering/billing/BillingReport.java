@@ -36,7 +36,16 @@ public record BillingReport(String billingScope, String plan, Currency currency,
 	 * @param price the price applied (model, unit price or tiers, package size)
 	 * @param charge the usage, included, billable (overage) quantity and amount
 	 */
-	public record Line(MeterPrice price, MeterPrice.Charge charge) {
+	public record Line(MeterPrice price, MeterPrice.Charge charge, BigDecimal creditsApplied) {
+
+		/**
+		 * A line without credits.
+		 * @param price the price
+		 * @param charge what it charges
+		 */
+		public Line(MeterPrice price, MeterPrice.Charge charge) {
+			this(price, charge, BigDecimal.ZERO);
+		}
 
 		/**
 		 * The meter.

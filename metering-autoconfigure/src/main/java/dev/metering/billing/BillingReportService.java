@@ -58,6 +58,8 @@ public class BillingReportService {
 
 	private final MeterUsageReader meterUsage;
 
+	private final BillingCredits credits;
+
 	/**
 	 * A report service.
 	 * @param plans the tenants' plans
@@ -95,6 +97,29 @@ public class BillingReportService {
 	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
 			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
 			Clock clock, Supplier<MeterDefinitions> meters) {
+		this(plans, pricing, usage, dataSource, dialect, tables, rounding, closeAfter, clock, meters,
+				BillingCredits.NONE);
+	}
+
+	/**
+	 * A report service that also applies prepaid credits: a line of a meter's whole usage (a price
+	 * without a filter) prices only what the paying tenant's grants did not cover.
+	 * @param plans the tenants' plans
+	 * @param pricing the plans' prices
+	 * @param usage reads usage of meters without a definition
+	 * @param dataSource the kit's DataSource
+	 * @param dialect supplies the dialect (called once, on first use)
+	 * @param tables the table names
+	 * @param rounding how line amounts are rounded to the currency's scale
+	 * @param closeAfter how long after its end a period closes
+	 * @param clock the clock
+	 * @param meters the meter definitions in force (asked on every report)
+	 * @param credits the credits applied per meter and period
+	 */
+	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
+			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
+			Clock clock, Supplier<MeterDefinitions> meters, BillingCredits credits) {
+		this.credits = credits;
 		this.meters = meters;
 		this.plans = plans;
 		this.pricing = pricing;
@@ -138,8 +163,16 @@ public class BillingReportService {
 		BigDecimal subtotal = prices.baseFee().setScale(prices.scale(), this.rounding);
 		for (MeterPrice price : prices.prices()) {
 			BigDecimal quantity = quantity(billingScope, price, period);
-			MeterPrice.Charge charge = price.charge(quantity, prices.scale(), this.rounding);
-			lines.add(new BillingReport.Line(price, charge));
+			// Credits cover a meter's usage, not a filtered part of it.
+			BigDecimal credited = price.filter().isEmpty()
+					? this.credits.creditsApplied(billingScope, price.meter(), period.from(), period.to())
+						.max(BigDecimal.ZERO)
+						.min(quantity)
+					: BigDecimal.ZERO;
+			MeterPrice.Charge priced = price.charge(quantity.subtract(credited), prices.scale(), this.rounding);
+			MeterPrice.Charge charge = new MeterPrice.Charge(quantity, priced.included(), priced.billable(),
+					priced.amount());
+			lines.add(new BillingReport.Line(price, charge, credited));
 			subtotal = subtotal.add(charge.amount());
 		}
 		Instant closesAt = period.to().plus(this.closeAfter);

@@ -15,6 +15,7 @@ import javax.sql.DataSource;
 
 import dev.metering.admin.DefinitionNotFoundException;
 import dev.metering.admin.InvalidDefinitionException;
+import dev.metering.billing.BillingCredits;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.Enforcement;
@@ -34,7 +35,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * answers balances, credits applied and the limit of a grant-backed meter's window, all worked
  * out from the grants and the ledger's usage ({@link GrantBurnDown}).
  */
-public class GrantService {
+public class GrantService implements BillingCredits {
 
 	/** The priority of a grant created without one. */
 	public static final int DEFAULT_PRIORITY = 10;
@@ -192,6 +193,7 @@ public class GrantService {
 	 * @param to the period's end (exclusive)
 	 * @return the units, zero without grants
 	 */
+	@Override
 	public BigDecimal creditsApplied(String tenant, String meter, Instant from, Instant to) {
 		List<Grant> grants = byMeter(this.store.ofTenant(tenant)).get(meter);
 		if (grants == null) {
