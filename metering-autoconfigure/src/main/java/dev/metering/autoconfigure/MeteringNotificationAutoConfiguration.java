@@ -15,6 +15,7 @@ import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.notification.NotificationEmitter;
 import dev.metering.notification.QuotaThresholdWatcher;
+import dev.metering.notification.StoredWebhookEndpoints;
 import dev.metering.notification.ThresholdSource;
 import dev.metering.notification.WebhookEndpoint;
 import dev.metering.notification.WebhookOutbox;
@@ -55,7 +56,15 @@ public final class MeteringNotificationAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	WebhookRegistry meteringWebhookRegistry(MeteringWebhookProperties properties) {
+	StoredWebhookEndpoints meteringStoredWebhookEndpoints(DataSource dataSource, MeteringTables tables,
+			ObjectProvider<Clock> clock) {
+		return new StoredWebhookEndpoints(dataSource, tables, clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	WebhookRegistry meteringWebhookRegistry(MeteringWebhookProperties properties,
+			ObjectProvider<StoredWebhookEndpoints> stored) {
 		List<WebhookEndpoint> endpoints = new ArrayList<>();
 		for (int i = 0; i < properties.getEndpoints().size(); i++) {
 			MeteringWebhookProperties.Endpoint endpoint = properties.getEndpoints().get(i);
@@ -70,7 +79,8 @@ public final class MeteringNotificationAutoConfiguration {
 				throw new IllegalArgumentException("metering.webhooks.endpoints[" + i + "]: " + ex.getMessage(), ex);
 			}
 		}
-		return new WebhookRegistry(endpoints);
+		StoredWebhookEndpoints admin = stored.getIfAvailable();
+		return new WebhookRegistry(endpoints, (admin != null) ? admin::load : null, properties.getEndpointsRefresh());
 	}
 
 	@Bean

@@ -278,3 +278,13 @@ CREATE TABLE IF NOT EXISTS metering_grant (
     description  VARCHAR(512)
 );
 CREATE INDEX IF NOT EXISTS metering_grant_tenant ON metering_grant (tenant_id, meter);
+
+-- Webhook endpoints registered through the admin API (beside metering.webhooks.endpoints): endpoint_id is
+-- the hash of the URL the outbox keys deliveries by; events is a comma-separated list, '' for all.
+CREATE TABLE IF NOT EXISTS metering_webhook_endpoint (
+    endpoint_id  VARCHAR(32)    NOT NULL PRIMARY KEY,
+    url          VARCHAR(2000)  NOT NULL,
+    secret       VARCHAR(256)   NOT NULL,
+    events       VARCHAR(1000)  NOT NULL,
+    updated_at   BIGINT         NOT NULL
+);

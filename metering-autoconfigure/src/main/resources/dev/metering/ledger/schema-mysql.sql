@@ -279,3 +279,13 @@ CREATE TABLE IF NOT EXISTS metering_grant (
     description  VARCHAR(512),
     KEY metering_grant_tenant (tenant_id, meter)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Webhook endpoints registered through the admin API (beside metering.webhooks.endpoints): endpoint_id is
+-- the hash of the URL the outbox keys deliveries by; events is a comma-separated list, '' for all.
+CREATE TABLE IF NOT EXISTS metering_webhook_endpoint (
+    endpoint_id  VARCHAR(32)    NOT NULL PRIMARY KEY,
+    url          VARCHAR(2000)  NOT NULL,
+    secret       VARCHAR(256)   NOT NULL,
+    events       VARCHAR(1000)  NOT NULL,
+    updated_at   BIGINT         NOT NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

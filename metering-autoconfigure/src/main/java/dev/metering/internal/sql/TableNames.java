@@ -159,4 +159,9 @@ public record TableNames(String prefix) {
 		return this.prefix + "grant";
 	}
 
+	/** @return webhook endpoints registered through the admin API */
+	public String webhookEndpoint() {
+		return this.prefix + "webhook_endpoint";
+	}
+
 }

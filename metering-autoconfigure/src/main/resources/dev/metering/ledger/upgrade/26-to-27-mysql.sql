@@ -1,6 +1,6 @@
 -- Upgrades a metering ledger made by a version before meter definitions (issue 27): adds the
 -- meter rollup tables, the tables of unique-count and filtered quotas, and the filter column of the
--- runtime quota tables; the notification outbox, runtime features and grants (issue 29). Safe to run again. Tables keep the 'metering_' prefix: replace it with your
+-- runtime quota tables; the notification outbox, webhook endpoints, runtime features and grants (issue 29). Safe to run again. Tables keep the 'metering_' prefix: replace it with your
 -- metering.jdbc.table-prefix if you set one. Nothing else changes; existing rows stay as they are.
 -- Meters with a definition (metering.meters), folded with the rollups in the same transaction from the
 -- same ledger rows. Hourly rows per group: what every aggregation needs (sum, count, min, max, and the
@@ -143,4 +143,14 @@ CREATE TABLE IF NOT EXISTS metering_grant (
     created_by   VARCHAR(256)   NOT NULL,
     description  VARCHAR(512),
     KEY metering_grant_tenant (tenant_id, meter)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Webhook endpoints registered through the admin API (beside metering.webhooks.endpoints): endpoint_id is
+-- the hash of the URL the outbox keys deliveries by; events is a comma-separated list, '' for all.
+CREATE TABLE IF NOT EXISTS metering_webhook_endpoint (
+    endpoint_id  VARCHAR(32)    NOT NULL PRIMARY KEY,
+    url          VARCHAR(2000)  NOT NULL,
+    secret       VARCHAR(256)   NOT NULL,
+    events       VARCHAR(1000)  NOT NULL,
+    updated_at   BIGINT         NOT NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
