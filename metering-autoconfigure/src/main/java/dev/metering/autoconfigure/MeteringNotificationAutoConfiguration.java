@@ -23,7 +23,9 @@ import dev.metering.notification.WebhookRegistry;
 import dev.metering.notification.WebhookSender;
 import dev.metering.notification.WebhookSettings;
 import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.rollup.SubtreeUsageReader;
 import dev.metering.rollup.UsageReader;
+import dev.metering.tenant.TenantDirectory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -122,9 +124,13 @@ public final class MeteringNotificationAutoConfiguration {
 	@ConditionalOnBean({ QuotaEnforcementService.class, UsageReader.class, BufferedLedgerWriter.class })
 	QuotaThresholdWatcher meteringQuotaThresholdWatcher(QuotaEnforcementService quotas, UsageReader usage,
 			ThresholdSource thresholds, NotificationEmitter emitter, MeteringWebhookProperties properties,
-			BufferedLedgerWriter writer, ObjectProvider<Clock> clock) {
-		QuotaThresholdWatcher watcher = new QuotaThresholdWatcher(quotas, usage, thresholds, emitter,
-				properties.getThresholdCheckInterval(), clock.getIfAvailable(Clock::systemUTC));
+			BufferedLedgerWriter writer, ObjectProvider<Clock> clock, ObjectProvider<TenantDirectory> directory) {
+		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
+		// An ancestor's quota counts its subtree's usage: its thresholds are checked on it.
+		QuotaThresholdWatcher watcher = new QuotaThresholdWatcher(quotas,
+				new SubtreeUsageReader(usage, tenants::subtreeOf), thresholds, emitter,
+				properties.getThresholdCheckInterval(), clock.getIfAvailable(Clock::systemUTC),
+				(tenant) -> tenants.lineageOf(tenant).scopes());
 		// Without a threshold anywhere there is nothing to check: no pair is collected.
 		if (!(thresholds instanceof PropertiesThresholdSource configured) || configured.hasAny()) {
 			writer.addListener(watcher);
