@@ -12,6 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 import dev.metering.entitlement.EntitlementService;
 import dev.metering.event.UsageEventValidator;
+import dev.metering.grant.GrantService;
+import dev.metering.grant.MeterBalance;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.rollup.UsageReader;
@@ -24,7 +26,7 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * The usage API's entitlements route, under its access rule: a tenant's features and, as
  * metered entitlements, its quotas with their balance in the current window (the ledger's
- * usage, every instance's).
+ * usage, every instance's), and its grants' balances.
  */
 @RestController
 @RequestMapping("${metering.api.base-path:/api}")
@@ -42,6 +44,8 @@ public class EntitlementsApiController {
 
 	private final Clock clock;
 
+	private final @Nullable GrantService grants;
+
 	/**
 	 * The route.
 	 * @param access who may read which tenant
@@ -54,6 +58,23 @@ public class EntitlementsApiController {
 	public EntitlementsApiController(ApiAccess access, EntitlementService entitlements,
 			@Nullable CachedQuotaDefinitions definitions, @Nullable QuotaEnforcementService quotas, UsageReader usage,
 			Clock clock) {
+		this(access, entitlements, definitions, quotas, usage, clock, null);
+	}
+
+	/**
+	 * The route with grants' balances.
+	 * @param access who may read which tenant
+	 * @param entitlements the features
+	 * @param definitions the quota definitions, {@code null} without quota enforcement
+	 * @param quotas the quota status, {@code null} without quota enforcement
+	 * @param usage the ledger's usage
+	 * @param clock the clock
+	 * @param grants the grants, {@code null} without them
+	 */
+	public EntitlementsApiController(ApiAccess access, EntitlementService entitlements,
+			@Nullable CachedQuotaDefinitions definitions, @Nullable QuotaEnforcementService quotas, UsageReader usage,
+			Clock clock, @Nullable GrantService grants) {
+		this.grants = grants;
 		this.access = access;
 		this.entitlements = entitlements;
 		this.definitions = definitions;
@@ -80,7 +101,14 @@ public class EntitlementsApiController {
 				metered.put(meter, PolicyBody.of(this.quotas.status(List.of(tenant), meter, now).withLedgerUsage(this.usage)));
 			}
 		}
-		return new EntitlementsBody(tenant, this.entitlements.planOf(tenant).orElse(null), features, metered);
+		Map<String, EntitlementsBody.BalanceBody> balances = new TreeMap<>();
+		if (this.grants != null) {
+			for (MeterBalance balance : this.grants.balancesOf(tenant)) {
+				balances.put(balance.meter(), EntitlementsBody.BalanceBody.of(balance));
+			}
+		}
+		return new EntitlementsBody(tenant, this.entitlements.planOf(tenant).orElse(null), features, metered,
+				balances);
 	}
 
 }

@@ -72,8 +72,9 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 	 * @param filter the dimension values of the usage the line bills (e.g. {@code model}), absent
 	 * when it bills all of the meter's usage
 	 * @param quantity its usage
+	 * @param creditsApplied the usage prepaid credits (grants) covered
 	 * @param included the usage the plan includes
-	 * @param billable the usage beyond it
+	 * @param billable the usage beyond the credits and what the plan includes: what is priced
 	 * @param overage whether there is any
 	 * @param model the pricing model
 	 * @param unitPrice the price per unit, for models with one
@@ -84,7 +85,7 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 	@JsonInclude(JsonInclude.Include.ALWAYS)
 	record Line(String metric, @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, String> filter,
-			BigDecimal quantity, BigDecimal included, BigDecimal billable, boolean overage,
+			BigDecimal quantity, BigDecimal creditsApplied, BigDecimal included, BigDecimal billable, boolean overage,
 			String model, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String unitPrice,
 			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable BigDecimal packageSize,
 			@JsonInclude(JsonInclude.Include.NON_EMPTY) List<Tier> tiers, String amount,
@@ -95,7 +96,8 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 		static Line of(BillingReport.Line line) {
 			MeterPrice price = line.price();
 			MeterPrice.Charge charge = line.charge();
-			return new Line(line.meter(), price.filter(), Quantities.plain(charge.quantity()), Quantities.plain(price.included()),
+			return new Line(line.meter(), price.filter(), Quantities.plain(charge.quantity()),
+					Quantities.plain(line.creditsApplied()), Quantities.plain(price.included()),
 					Quantities.plain(charge.billable()), charge.billable().signum() > 0,
 					price.model().name().toLowerCase(Locale.ROOT),
 					(price.unitPrice() != null) ? price.unitPrice().toPlainString() : null,

@@ -2,7 +2,12 @@ package dev.metering.autoconfigure;
 
 import dev.metering.admin.MeteringAdmin;
 import dev.metering.admin.web.AdminApiSettings;
+import dev.metering.admin.web.GrantAdminController;
 import dev.metering.admin.web.MeteringAdminController;
+import dev.metering.admin.web.WebhookAdminController;
+import dev.metering.notification.StoredWebhookEndpoints;
+import dev.metering.notification.WebhookRegistry;
+import dev.metering.grant.GrantService;
 import dev.metering.api.MeteringApiExceptionHandler;
 import dev.metering.notification.WebhookOutbox;
 import dev.metering.quota.InvalidQuotaConfigurationException;
@@ -30,7 +35,8 @@ import org.springframework.web.servlet.DispatcherServlet;
  * protected by an authority (Spring Security) or a static API key. Without Spring Security and
  * without a key the application does not start: never an open admin API by accident.
  */
-@AutoConfiguration(after = MeteringAdminAutoConfiguration.class)
+@AutoConfiguration(after = { MeteringAdminAutoConfiguration.class, MeteringGrantAutoConfiguration.class,
+		MeteringNotificationAutoConfiguration.class })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({ DispatcherServlet.class, JsonMapper.class })
 @ConditionalOnBean(MeteringAdmin.class)
@@ -65,6 +71,34 @@ public final class MeteringAdminWebAutoConfiguration {
 		}
 		return new MeteringAdminController(admin, new AdminApiSettings(basePath, web.getAuthority(), apiKey,
 				web.getMaxBodySize().toBytes()), security, webhooks.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean({ StoredWebhookEndpoints.class, WebhookRegistry.class })
+	WebhookAdminController meteringWebhookAdminController(StoredWebhookEndpoints stored, WebhookRegistry registry,
+			MeteringAdminProperties properties, ResourceLoader resourceLoader, MeteringAdminController admin) {
+		// Built after the admin API's controller, which refused an unprotected configuration.
+		return new WebhookAdminController(stored, registry, settings(properties), security(resourceLoader));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(GrantService.class)
+	GrantAdminController meteringGrantAdminController(GrantService grants, MeteringAdminProperties properties,
+			ResourceLoader resourceLoader, MeteringAdminController admin) {
+		// Built after the admin API's controller, which refused an unprotected configuration.
+		return new GrantAdminController(grants, settings(properties), security(resourceLoader));
+	}
+
+	private static AdminApiSettings settings(MeteringAdminProperties properties) {
+		MeteringAdminProperties.Web web = properties.getWeb();
+		String apiKey = StringUtils.hasText(web.getApiKey()) ? web.getApiKey() : null;
+		return new AdminApiSettings(web.getBasePath(), web.getAuthority(), apiKey, web.getMaxBodySize().toBytes());
+	}
+
+	private static boolean security(ResourceLoader resourceLoader) {
+		return ClassUtils.isPresent(SECURITY_CONTEXT, resourceLoader.getClassLoader());
 	}
 
 	/** The admin API's problems; the usage API's configuration declares the same bean. */

@@ -18,6 +18,7 @@ import dev.metering.billing.RecordedEvents;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.entitlement.EntitlementService;
 import dev.metering.event.UsageEventValidator;
+import dev.metering.grant.GrantService;
 import dev.metering.event.UsageRecorder;
 import dev.metering.meter.MeterDefinitions;
 import dev.metering.quota.CachedQuotaDefinitions;
@@ -145,9 +146,9 @@ public final class MeteringApiAutoConfiguration {
 	@ConditionalOnBean(EntitlementService.class)
 	EntitlementsApiController meteringEntitlementsApiController(ApiAccess access, EntitlementService entitlements,
 			ObjectProvider<CachedQuotaDefinitions> definitions, ObjectProvider<QuotaEnforcementService> quotas,
-			UsageReader usage, ObjectProvider<Clock> clock) {
+			UsageReader usage, ObjectProvider<Clock> clock, ObjectProvider<GrantService> grants) {
 		return new EntitlementsApiController(access, entitlements, definitions.getIfAvailable(), quotas.getIfAvailable(),
-				usage, clock.getIfAvailable(Clock::systemUTC));
+				usage, clock.getIfAvailable(Clock::systemUTC), grants.getIfAvailable());
 	}
 
 	@Bean

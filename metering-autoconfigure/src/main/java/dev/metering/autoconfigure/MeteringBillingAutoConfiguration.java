@@ -6,19 +6,20 @@ import java.time.Duration;
 import javax.sql.DataSource;
 
 import dev.metering.admin.LayeredQuotaDefinitions;
-import dev.metering.correction.LedgerCorrections;
-import dev.metering.event.EventCorrections;
-import dev.metering.tenant.TenantDirectory;
+import dev.metering.billing.BillingCredits;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.InvalidBillingConfigurationException;
 import dev.metering.billing.PlanPricingSource;
 import dev.metering.billing.RecordedEvents;
 import dev.metering.billing.TenantPlans;
 import dev.metering.billing.UsageSummaryService;
+import dev.metering.correction.LedgerCorrections;
+import dev.metering.event.EventCorrections;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.meter.MeterDefinitions;
 import dev.metering.rollup.UsageReader;
 import dev.metering.tenant.TenantCalendars;
+import dev.metering.tenant.TenantDirectory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -61,12 +62,13 @@ public final class MeteringBillingAutoConfiguration {
 	BillingReportService meteringBillingReportService(TenantPlans plans, PlanPricingSource pricing,
 			UsageReader usage, DataSource dataSource, MeteringJdbcProperties jdbc, MeteringLedgerProperties ledger,
 			MeteringBillingProperties billing, MeteringTables tables, ObjectProvider<Clock> clock,
-			ObjectProvider<MeterDefinitions> meters, ObjectProvider<TenantCalendars> calendars) {
+			ObjectProvider<MeterDefinitions> meters, ObjectProvider<TenantCalendars> calendars,
+			ObjectProvider<BillingCredits> credits) {
 		return new BillingReportService(plans, pricing, usage, dataSource,
 				MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables, billing.getRoundingMode(),
 				closeAfter(ledger, billing), clock.getIfAvailable(Clock::systemUTC),
 				() -> meters.getIfAvailable(() -> MeterDefinitions.NONE),
-				calendars.getIfAvailable(() -> TenantCalendars.UTC));
+				calendars.getIfAvailable(() -> TenantCalendars.UTC), credits.getIfAvailable(() -> BillingCredits.NONE));
 	}
 
 	/** Voids and corrections as ledger rows; the recorder's {@code voidEvent} and {@code correct} use them. */

@@ -9,10 +9,13 @@ import javax.sql.DataSource;
 
 import dev.metering.admin.LayeredQuotaDefinitions;
 import dev.metering.billing.TenantPlans;
+import dev.metering.grant.GrantNotifier;
+import dev.metering.grant.GrantService;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.notification.NotificationEmitter;
 import dev.metering.notification.QuotaThresholdWatcher;
+import dev.metering.notification.StoredWebhookEndpoints;
 import dev.metering.notification.ThresholdSource;
 import dev.metering.notification.WebhookEndpoint;
 import dev.metering.notification.WebhookOutbox;
@@ -20,7 +23,9 @@ import dev.metering.notification.WebhookRegistry;
 import dev.metering.notification.WebhookSender;
 import dev.metering.notification.WebhookSettings;
 import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.rollup.SubtreeUsageReader;
 import dev.metering.rollup.UsageReader;
+import dev.metering.tenant.TenantDirectory;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -38,10 +43,11 @@ import org.springframework.context.annotation.Bean;
  */
 @AutoConfiguration(after = { MeteringLedgerAutoConfiguration.class, MeteringRollupAutoConfiguration.class,
 		MeteringQuotaAutoConfiguration.class, MeteringBillingAutoConfiguration.class,
-		MeteringAdminAutoConfiguration.class })
+		MeteringAdminAutoConfiguration.class, MeteringGrantAutoConfiguration.class })
 @ConditionalOnBean({ DataSource.class, MeteringTables.class })
 @ConditionalOnBooleanProperty(name = { "metering.enabled", "metering.webhooks.enabled" }, matchIfMissing = true)
-@EnableConfigurationProperties({ MeteringWebhookProperties.class, MeteringQuotaProperties.class })
+@EnableConfigurationProperties({ MeteringWebhookProperties.class, MeteringQuotaProperties.class,
+		MeteringGrantProperties.class })
 public final class MeteringNotificationAutoConfiguration {
 
 	@Bean
@@ -52,7 +58,15 @@ public final class MeteringNotificationAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	WebhookRegistry meteringWebhookRegistry(MeteringWebhookProperties properties) {
+	StoredWebhookEndpoints meteringStoredWebhookEndpoints(DataSource dataSource, MeteringTables tables,
+			ObjectProvider<Clock> clock) {
+		return new StoredWebhookEndpoints(dataSource, tables, clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	WebhookRegistry meteringWebhookRegistry(MeteringWebhookProperties properties,
+			ObjectProvider<StoredWebhookEndpoints> stored) {
 		List<WebhookEndpoint> endpoints = new ArrayList<>();
 		for (int i = 0; i < properties.getEndpoints().size(); i++) {
 			MeteringWebhookProperties.Endpoint endpoint = properties.getEndpoints().get(i);
@@ -67,7 +81,8 @@ public final class MeteringNotificationAutoConfiguration {
 				throw new IllegalArgumentException("metering.webhooks.endpoints[" + i + "]: " + ex.getMessage(), ex);
 			}
 		}
-		return new WebhookRegistry(endpoints);
+		StoredWebhookEndpoints admin = stored.getIfAvailable();
+		return new WebhookRegistry(endpoints, (admin != null) ? admin::load : null, properties.getEndpointsRefresh());
 	}
 
 	@Bean
@@ -109,14 +124,26 @@ public final class MeteringNotificationAutoConfiguration {
 	@ConditionalOnBean({ QuotaEnforcementService.class, UsageReader.class, BufferedLedgerWriter.class })
 	QuotaThresholdWatcher meteringQuotaThresholdWatcher(QuotaEnforcementService quotas, UsageReader usage,
 			ThresholdSource thresholds, NotificationEmitter emitter, MeteringWebhookProperties properties,
-			BufferedLedgerWriter writer, ObjectProvider<Clock> clock) {
-		QuotaThresholdWatcher watcher = new QuotaThresholdWatcher(quotas, usage, thresholds, emitter,
-				properties.getThresholdCheckInterval(), clock.getIfAvailable(Clock::systemUTC));
+			BufferedLedgerWriter writer, ObjectProvider<Clock> clock, ObjectProvider<TenantDirectory> directory) {
+		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
+		// An ancestor's quota counts its subtree's usage: its thresholds are checked on it.
+		QuotaThresholdWatcher watcher = new QuotaThresholdWatcher(quotas,
+				new SubtreeUsageReader(usage, tenants::subtreeOf), thresholds, emitter,
+				properties.getThresholdCheckInterval(), clock.getIfAvailable(Clock::systemUTC),
+				(tenant) -> tenants.lineageOf(tenant).scopes());
 		// Without a threshold anywhere there is nothing to check: no pair is collected.
 		if (!(thresholds instanceof PropertiesThresholdSource configured) || configured.hasAny()) {
 			writer.addListener(watcher);
 		}
 		return watcher;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(GrantService.class)
+	GrantNotifier meteringGrantNotifier(GrantService grants, NotificationEmitter emitter,
+			MeteringGrantProperties properties) {
+		return new GrantNotifier(grants, emitter, properties.getCheckInterval(), properties.getExpiringNotice());
 	}
 
 }

@@ -9,6 +9,9 @@ import javax.sql.DataSource;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 
+import dev.metering.grant.GrantBackedMeters;
+import dev.metering.grant.GrantBalanceDefinitions;
+import dev.metering.grant.GrantService;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.meter.MeterDefinitions;
@@ -72,7 +75,8 @@ public final class MeteringQuotaAutoConfiguration {
 	CachedQuotaDefinitions meteringCachedQuotaDefinitions(QuotaDefinitionSource source,
 			MeteringQuotaProperties properties, MeteringCacheProperties cache, QuotaRefreshThreads threads,
 			ObjectProvider<TenantDirectory> directory, ObjectProvider<MeterDefinitions> meters,
-			ObjectProvider<TenantCalendars> calendars) {
+			ObjectProvider<TenantCalendars> calendars, ObjectProvider<GrantService> grants,
+			ObjectProvider<GrantBackedMeters> grantBacked, ObjectProvider<Clock> clock) {
 		TenantDirectory tenants = directory.getIfAvailable(() -> TenantDirectory.FLAT);
 		// Each scope's day and month windows start in its calendar.
 		TenantCalendars calendarOf = calendars.getIfAvailable(() -> TenantCalendars.UTC);
@@ -82,6 +86,13 @@ public final class MeteringQuotaAutoConfiguration {
 		QuotaDefinitionSource configured = new LevelNamedQuotaDefinitions(
 				QuotaPropertiesMapper.definitions(properties, meters.getIfAvailable(() -> MeterDefinitions.NONE)),
 				tenants::inHierarchy, calendarOf);
+		GrantService grantService = grants.getIfAvailable();
+		if (grantService != null && grantBacked.getIfAvailable(() -> GrantBackedMeters.NONE) != GrantBackedMeters.NONE) {
+			// Grant-backed meters: their balances are quotas too, leased like any other.
+			return new GrantBalanceDefinitions(named, configured, cache.getDefinitionsTtl(),
+					cache.getMaximumDefinitionEntries(), threads.executor(), grantService,
+					clock.getIfAvailable(Clock::systemUTC));
+		}
 		return new CachedQuotaDefinitions(named, configured, cache.getDefinitionsTtl(),
 				cache.getMaximumDefinitionEntries(), threads.executor());
 	}

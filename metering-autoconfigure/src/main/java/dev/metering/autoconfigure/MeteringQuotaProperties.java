@@ -89,6 +89,13 @@ public class MeteringQuotaProperties {
 		 */
 		private Map<String, String> features = new LinkedHashMap<>();
 
+		/**
+		 * The grant-backed meters of the plan: meter name to 'hard' (usage beyond the tenant's
+		 * grants is refused with 429) or 'soft' (allowed as overage, billed as usage). A meter
+		 * without a definition, or a sum.
+		 */
+		private Map<String, Enforcement> grantBacked = new LinkedHashMap<>();
+
 		public List<QuotaSpec> getQuotas() {
 			return this.quotas;
 		}
@@ -103,6 +110,14 @@ public class MeteringQuotaProperties {
 
 		public void setFeatures(Map<String, String> features) {
 			this.features = features;
+		}
+
+		public Map<String, Enforcement> getGrantBacked() {
+			return this.grantBacked;
+		}
+
+		public void setGrantBacked(Map<String, Enforcement> grantBacked) {
+			this.grantBacked = grantBacked;
 		}
 
 	}

@@ -37,6 +37,12 @@ public class MeteringWebhookProperties {
 	private Duration thresholdCheckInterval = Duration.ofSeconds(1);
 
 	/**
+	 * How often each instance reads the webhook endpoints registered through the admin API
+	 * again: another instance's registration or removal is honoured within it.
+	 */
+	private Duration endpointsRefresh = Duration.ofSeconds(10);
+
+	/**
 	 * How often the outbox is read for due deliveries.
 	 */
 	private Duration pollInterval = Duration.ofSeconds(1);
@@ -205,6 +211,14 @@ public class MeteringWebhookProperties {
 			this.events = events;
 		}
 
+	}
+
+	public Duration getEndpointsRefresh() {
+		return this.endpointsRefresh;
+	}
+
+	public void setEndpointsRefresh(Duration endpointsRefresh) {
+		this.endpointsRefresh = endpointsRefresh;
 	}
 
 }

@@ -74,16 +74,37 @@ public record BillingReport(String billingScope, String plan, Currency currency,
 	 * @param charge the usage, included, billable (overage) quantity and amount
 	 * @param part the part of the period it bills when the plan changed in the period (its
 	 * {@code included} then prorated), {@code null} when one plan covered the whole period
+	 * @param creditsApplied the usage prepaid grants covered (not billed)
 	 */
-	public record Line(MeterPrice price, MeterPrice.Charge charge, @Nullable Part part) {
+	public record Line(MeterPrice price, MeterPrice.Charge charge, @Nullable Part part, BigDecimal creditsApplied) {
 
 		/**
-		 * A line of a period billed at one plan.
+		 * A line of a period billed at one plan, without credits.
 		 * @param price the price applied
 		 * @param charge the usage and amount
 		 */
 		public Line(MeterPrice price, MeterPrice.Charge charge) {
-			this(price, charge, null);
+			this(price, charge, null, BigDecimal.ZERO);
+		}
+
+		/**
+		 * A line of a part of a period whose plan changed, without credits.
+		 * @param price the price applied (its included quantity prorated)
+		 * @param charge the usage and amount
+		 * @param part the part it bills
+		 */
+		public Line(MeterPrice price, MeterPrice.Charge charge, @Nullable Part part) {
+			this(price, charge, part, BigDecimal.ZERO);
+		}
+
+		/**
+		 * A line of a period billed at one plan, with the credits applied to it.
+		 * @param price the price applied
+		 * @param charge the usage and what it costs beyond the credits
+		 * @param creditsApplied the usage prepaid grants covered
+		 */
+		public Line(MeterPrice price, MeterPrice.Charge charge, BigDecimal creditsApplied) {
+			this(price, charge, null, creditsApplied);
 		}
 
 		/**

@@ -24,6 +24,7 @@ import dev.metering.rollup.MeterUsageReader;
 import dev.metering.rollup.UsageReader;
 import dev.metering.tenant.TenantCalendars;
 
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.function.SingletonSupplier;
 
@@ -66,6 +67,8 @@ public class BillingReportService {
 
 	private final ClosedPeriodAdjustments adjustments;
 
+	private final BillingCredits credits;
+
 	/**
 	 * A report service.
 	 * @param plans the tenants' plans
@@ -104,7 +107,7 @@ public class BillingReportService {
 			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
 			Clock clock, Supplier<MeterDefinitions> meters) {
 		this(plans, pricing, usage, dataSource, dialect, tables, rounding, closeAfter, clock, meters,
-				TenantCalendars.UTC);
+				TenantCalendars.UTC, BillingCredits.NONE);
 	}
 
 	/**
@@ -124,7 +127,52 @@ public class BillingReportService {
 	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
 			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
 			Clock clock, Supplier<MeterDefinitions> meters, TenantCalendars calendars) {
+		this(plans, pricing, usage, dataSource, dialect, tables, rounding, closeAfter, clock, meters, calendars,
+				BillingCredits.NONE);
+	}
+
+	/**
+	 * A report service that also applies prepaid credits: a line of a meter's whole usage (a price
+	 * without a filter) prices only what the paying tenant's grants did not cover.
+	 * @param plans the tenants' plans
+	 * @param pricing the plans' prices
+	 * @param usage reads usage of meters without a definition
+	 * @param dataSource the kit's DataSource
+	 * @param dialect supplies the dialect (called once, on first use)
+	 * @param tables the table names
+	 * @param rounding how line amounts are rounded to the currency's scale
+	 * @param closeAfter how long after its end a period closes
+	 * @param clock the clock
+	 * @param meters the meter definitions in force (asked on every report)
+	 * @param credits the credits applied per meter and period
+	 */
+	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
+			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
+			Clock clock, Supplier<MeterDefinitions> meters, BillingCredits credits) {
+		this(plans, pricing, usage, dataSource, dialect, tables, rounding, closeAfter, clock, meters,
+				TenantCalendars.UTC, credits);
+	}
+
+	/**
+	 * A report service whose periods follow each scope's calendar and that applies prepaid credits.
+	 * @param plans the tenants' plans (and their history: a period with a change is billed in parts)
+	 * @param pricing the plans' prices
+	 * @param usage reads usage of meters without a definition
+	 * @param dataSource the kit's DataSource
+	 * @param dialect supplies the dialect (called once, on first use)
+	 * @param tables the table names
+	 * @param rounding how line amounts are rounded to the currency's scale
+	 * @param closeAfter how long after its end a period closes
+	 * @param clock the clock
+	 * @param meters the meter definitions in force (asked on every report)
+	 * @param calendars each scope's calendar
+	 * @param credits the credits applied per meter and period
+	 */
+	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
+			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
+			Clock clock, Supplier<MeterDefinitions> meters, TenantCalendars calendars, BillingCredits credits) {
 		this.calendars = calendars;
+		this.credits = credits;
 		this.meters = meters;
 		this.plans = plans;
 		this.pricing = pricing;
@@ -220,10 +268,10 @@ public class BillingReportService {
 				MeterPrice prorated = new MeterPrice(price.meter(),
 						price.included().multiply(share).divide(length, 9, this.rounding), price.model(),
 						price.unitPrice(), price.packageSize(), price.tiers(), price.filter());
-				MeterPrice.Charge charge = prorated.charge(partQuantity(billingScope, price, span.period(), moved),
-						prices.scale(), this.rounding);
-				lines.add(new BillingReport.Line(prorated, charge, part));
-				subtotal = subtotal.add(charge.amount());
+				BillingReport.Line line = creditedLine(billingScope, prorated,
+						partQuantity(billingScope, price, span.period(), moved), span.period(), prices.scale(), part);
+				lines.add(line);
+				subtotal = subtotal.add(line.charge().amount());
 			}
 		}
 		if (last == null) {
@@ -267,8 +315,9 @@ public class BillingReportService {
 					subtotal = subtotal.add(adjustment.amount());
 				}
 			}
-			MeterPrice.Charge charge = price.charge(quantity, prices.scale(), this.rounding);
-			lines.add(new BillingReport.Line(price, charge));
+			BillingReport.Line line = creditedLine(billingScope, price, quantity, period, prices.scale(), null);
+			lines.add(line);
+			MeterPrice.Charge charge = line.charge();
 			subtotal = subtotal.add(charge.amount());
 		}
 		Instant closesAt = period.to().plus(this.closeAfter);
@@ -276,6 +325,23 @@ public class BillingReportService {
 				prices.baseFee().setScale(prices.scale(), this.rounding), subtotal,
 				attributedTenants(billingScope, period), !this.clock.instant().isBefore(closesAt), closesAt, List.of(),
 				adjusted);
+	}
+
+	/**
+	 * A line of a price over a period (or a part of one): prepaid credits cover a meter's whole
+	 * usage, not a filtered part of it, and what they cover is not priced.
+	 */
+	private BillingReport.Line creditedLine(String billingScope, MeterPrice price, BigDecimal quantity,
+			BillingPeriod period, int scale, BillingReport.@Nullable Part part) {
+		BigDecimal credited = price.filter().isEmpty()
+				? this.credits.creditsApplied(billingScope, price.meter(), period.from(), period.to())
+					.max(BigDecimal.ZERO)
+					.min(quantity.max(BigDecimal.ZERO))
+				: BigDecimal.ZERO;
+		MeterPrice.Charge priced = price.charge(quantity.subtract(credited), scale, this.rounding);
+		MeterPrice.Charge charge = new MeterPrice.Charge(quantity, priced.included(), priced.billable(),
+				priced.amount());
+		return new BillingReport.Line(price, charge, part, credited);
 	}
 
 	/**

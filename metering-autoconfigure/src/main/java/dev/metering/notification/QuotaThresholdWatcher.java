@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -53,6 +54,8 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 
 	private final Set<Pair> written = ConcurrentHashMap.newKeySet();
 
+	private final Function<String, List<String>> scopesOf;
+
 	private volatile @Nullable ScheduledExecutorService executor;
 
 	/**
@@ -66,6 +69,23 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 	 */
 	public QuotaThresholdWatcher(QuotaEnforcementService quotas, UsageReader usage, ThresholdSource thresholds,
 			NotificationEmitter emitter, Duration interval, Clock clock) {
+		this(quotas, usage, thresholds, emitter, interval, clock, List::of);
+	}
+
+	/**
+	 * Creates the watcher of a tenant hierarchy: a tenant's usage is checked against the
+	 * thresholds of every scope of its lineage (its ancestors' quotas count their subtree).
+	 * @param quotas the quotas of a tenant's meter
+	 * @param usage reads a scope's usage from the ledger (its subtree's)
+	 * @param thresholds each quota's thresholds
+	 * @param emitter emits once across instances
+	 * @param interval how often written pairs are checked
+	 * @param clock the clock
+	 * @param scopesOf a tenant's scopes, itself first, then its ancestors
+	 */
+	public QuotaThresholdWatcher(QuotaEnforcementService quotas, UsageReader usage, ThresholdSource thresholds,
+			NotificationEmitter emitter, Duration interval, Clock clock, Function<String, List<String>> scopesOf) {
+		this.scopesOf = scopesOf;
 		this.quotas = quotas;
 		this.usage = usage;
 		this.thresholds = thresholds;
@@ -78,6 +98,10 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 	public void written(List<UsageEvent> batch) {
 		for (UsageEvent event : batch) {
 			this.written.add(new Pair(event.tenantId(), event.meter()));
+			List<String> scopes = this.scopesOf.apply(event.tenantId());
+			for (int i = 1; i < scopes.size(); i++) {
+				this.written.add(new Pair(scopes.get(i), event.meter()));
+			}
 		}
 	}
 
@@ -102,6 +126,10 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 		QuotaDecision status = this.quotas.status(List.of(pair.tenant()), pair.meter(), this.clock.instant())
 			.withLedgerUsage(this.usage);
 		for (PolicyUsage policy : status.policies()) {
+			if (policy.policy().grantBalance()) {
+				// A grant-backed meter's balance: its grants tell (grant.depleted, grant.expiring).
+				continue;
+			}
 			List<Threshold> levels = this.thresholds.thresholdsOf(pair.tenant(), policy.policy());
 			Map<BigDecimal, Threshold> byUsage = new LinkedHashMap<>();
 			levels.stream()

@@ -62,6 +62,30 @@ public interface HardQuotaBudgets {
 	record WindowKey(String scope, String meter, QuotaWindow window, Instant start, Instant end) {
 
 		/**
+		 * What ends the meter of a grant-backed meter's balance window: its leases and
+		 * allocation stay apart from those of a quota of the same meter and window.
+		 */
+		public static final String GRANT_BALANCE_SUFFIX = "#g";
+
+		/**
+		 * The meter a grant-backed meter's balance window is keyed by.
+		 * @param meter the meter
+		 * @return the meter with {@link #GRANT_BALANCE_SUFFIX}
+		 */
+		public static String grantMeter(String meter) {
+			return meter + GRANT_BALANCE_SUFFIX;
+		}
+
+		/**
+		 * The meter whose usage the window counts: the meter without {@link #GRANT_BALANCE_SUFFIX}.
+		 * @return the meter of the ledger
+		 */
+		public String usageMeter() {
+			return this.meter.endsWith(GRANT_BALANCE_SUFFIX)
+					? this.meter.substring(0, this.meter.length() - GRANT_BALANCE_SUFFIX.length()) : this.meter;
+		}
+
+		/**
 		 * The window's start in epoch seconds.
 		 * @return the start second
 		 */

@@ -63,8 +63,7 @@ public final class LevelNamedQuotaDefinitions implements QuotaDefinitionSource {
 		if (policy.name().startsWith(scope + "-")) {
 			return policy;
 		}
-		return new QuotaPolicy(scope + "/" + policy.name(), policy.meter(), policy.limit(), policy.window(),
-				policy.enforcement(), policy.softThreshold(), policy.filter());
+		return policy.named(scope + "/" + policy.name());
 	}
 
 }

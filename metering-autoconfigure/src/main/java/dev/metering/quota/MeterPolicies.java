@@ -120,7 +120,7 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		int i = indexOf(policy);
 		QuotaWindow.Bounds bounds = (i >= 0) ? this.bounds[i] : null;
 		if (bounds == null || at.isBefore(bounds.start()) || !at.isBefore(bounds.end())) {
-			bounds = policy.window().bounds(at, this.calendar);
+			bounds = policy.window().bounds(at, calendarOf(policy));
 			if (i >= 0) {
 				// A racy publication of an immutable object: at worst another thread computes its own.
 				this.bounds[i] = bounds;
@@ -131,7 +131,12 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 
 	/** The end of a policy's window that starts at {@code start}, in the scope's calendar. */
 	Instant end(QuotaPolicy policy, Instant start) {
-		return policy.window().end(start, this.calendar);
+		return policy.window().end(start, calendarOf(policy));
+	}
+
+	/** A grant balance's window is a UTC month whatever the scope's calendar, as its grants' balances are. */
+	private BillingCalendar calendarOf(QuotaPolicy policy) {
+		return policy.grantBalance() ? BillingCalendar.UTC : this.calendar;
 	}
 
 	/** The lease key of a policy's window that starts at {@code start}, cached for the window. */
@@ -149,8 +154,9 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		WindowKeys keys = (i >= 0) ? this.keys[i] : null;
 		if (keys == null || !keys.start.equals(start)) {
 			Instant end = end(policy, start);
-			keys = new WindowKeys(start,
-					new HardQuotaBudgets.WindowKey(this.scope, this.meter, policy.window(), start, end),
+			keys = new WindowKeys(start, new HardQuotaBudgets.WindowKey(this.scope,
+					policy.grantBalance() ? HardQuotaBudgets.WindowKey.grantMeter(this.meter) : this.meter,
+					policy.window(), start, end),
 					new LedgerReadings.Key(this.scope, this.meter, policy.window(), start, end));
 			if (i >= 0) {
 				// A racy publication of an immutable object: at worst another thread builds its own.

@@ -22,9 +22,11 @@ import org.jspecify.annotations.Nullable;
  * @param softThreshold optional fraction of the limit in (0, 1] from which a warning is published
  * @param filter dimension name to value: the policy counts and limits only events whose
  * dimensions have all these values; empty for every event of the meter
+ * @param grantBalance whether the limit is a grant-backed meter's balance (its window's budget is
+ * leased apart from a quota's of the same meter and window)
  */
 public record QuotaPolicy(String name, String meter, BigDecimal limit, QuotaWindow window, Enforcement enforcement,
-		@Nullable Double softThreshold, Map<String, String> filter) {
+		@Nullable Double softThreshold, Map<String, String> filter, boolean grantBalance) {
 
 	public QuotaPolicy {
 		if (limit.signum() < 0) {
@@ -35,6 +37,31 @@ public record QuotaPolicy(String name, String meter, BigDecimal limit, QuotaWind
 		}
 		// Sorted: the filter's key and name do not depend on the order it was written in.
 		filter = (filter == null || filter.isEmpty()) ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(filter));
+	}
+
+	/**
+	 * A quota, optionally filtered.
+	 * @param name the policy name
+	 * @param meter the limited meter
+	 * @param limit the most usage per window
+	 * @param window the window
+	 * @param enforcement what happens over the limit
+	 * @param softThreshold optional warning fraction
+	 * @param filter dimension name to value, empty for every event
+	 */
+	public QuotaPolicy(String name, String meter, BigDecimal limit, QuotaWindow window, Enforcement enforcement,
+			@Nullable Double softThreshold, Map<String, String> filter) {
+		this(name, meter, limit, window, enforcement, softThreshold, filter, false);
+	}
+
+	/**
+	 * The same policy under another name (a level of a tenant hierarchy).
+	 * @param newName the name
+	 * @return the renamed policy
+	 */
+	public QuotaPolicy named(String newName) {
+		return new QuotaPolicy(newName, this.meter, this.limit, this.window, this.enforcement, this.softThreshold,
+				this.filter, this.grantBalance);
 	}
 
 	/**

@@ -23,3 +23,5 @@ DROP TABLE IF EXISTS metering_quota_distinct;
 DROP TABLE IF EXISTS metering_quota_admission;
 DROP TABLE IF EXISTS metering_webhook_outbox;
 DROP TABLE IF EXISTS metering_feature;
+DROP TABLE IF EXISTS metering_grant;
+DROP TABLE IF EXISTS metering_webhook_endpoint;

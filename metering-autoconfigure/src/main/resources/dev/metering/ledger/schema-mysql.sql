@@ -276,3 +276,31 @@ CREATE TABLE IF NOT EXISTS metering_meter_definition (
     max_groups   INTEGER       NOT NULL,
     updated_at   DATETIME(6) NOT NULL
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Grants (prepaid credits): an amount of a meter's units a tenant may use from effective_at until
+-- expires_at or voided_at (epoch millis; NULL: no end), burned down in priority (lowest first) then
+-- expiry order. Rows are never deleted: a voided grant keeps its row.
+CREATE TABLE IF NOT EXISTS metering_grant (
+    grant_id     VARCHAR(36)    NOT NULL PRIMARY KEY,
+    tenant_id    VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    amount       DECIMAL(38, 9) NOT NULL,
+    priority     INT            NOT NULL,
+    effective_at BIGINT         NOT NULL,
+    expires_at   BIGINT,
+    voided_at    BIGINT,
+    created_at   BIGINT         NOT NULL,
+    created_by   VARCHAR(256)   NOT NULL,
+    description  VARCHAR(512),
+    KEY metering_grant_tenant (tenant_id, meter)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+
+-- Webhook endpoints registered through the admin API (beside metering.webhooks.endpoints): endpoint_id is
+-- the hash of the URL the outbox keys deliveries by; events is a comma-separated list, '' for all.
+CREATE TABLE IF NOT EXISTS metering_webhook_endpoint (
+    endpoint_id  VARCHAR(32)    NOT NULL PRIMARY KEY,
+    url          VARCHAR(2000)  NOT NULL,
+    secret       VARCHAR(256)   NOT NULL,
+    events       VARCHAR(1000)  NOT NULL,
+    updated_at   BIGINT         NOT NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

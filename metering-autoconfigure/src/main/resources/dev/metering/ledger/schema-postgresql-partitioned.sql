@@ -324,3 +324,31 @@ CREATE TABLE IF NOT EXISTS metering_meter_definition (
     max_groups   INTEGER       NOT NULL,
     updated_at   TIMESTAMPTZ NOT NULL
 );
+
+-- Grants (prepaid credits): an amount of a meter's units a tenant may use from effective_at until
+-- expires_at or voided_at (epoch millis; NULL: no end), burned down in priority (lowest first) then
+-- expiry order. Rows are never deleted: a voided grant keeps its row.
+CREATE TABLE IF NOT EXISTS metering_grant (
+    grant_id     VARCHAR(36)    NOT NULL PRIMARY KEY,
+    tenant_id    VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    amount       DECIMAL(38, 9) NOT NULL,
+    priority     INT            NOT NULL,
+    effective_at BIGINT         NOT NULL,
+    expires_at   BIGINT,
+    voided_at    BIGINT,
+    created_at   BIGINT         NOT NULL,
+    created_by   VARCHAR(256)   NOT NULL,
+    description  VARCHAR(512)
+);
+CREATE INDEX IF NOT EXISTS metering_grant_tenant ON metering_grant (tenant_id, meter);
+
+-- Webhook endpoints registered through the admin API (beside metering.webhooks.endpoints): endpoint_id is
+-- the hash of the URL the outbox keys deliveries by; events is a comma-separated list, '' for all.
+CREATE TABLE IF NOT EXISTS metering_webhook_endpoint (
+    endpoint_id  VARCHAR(32)    NOT NULL PRIMARY KEY,
+    url          VARCHAR(2000)  NOT NULL,
+    secret       VARCHAR(256)   NOT NULL,
+    events       VARCHAR(1000)  NOT NULL,
+    updated_at   BIGINT         NOT NULL
+);

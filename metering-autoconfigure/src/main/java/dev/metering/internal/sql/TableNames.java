@@ -159,4 +159,14 @@ public record TableNames(String prefix) {
 		return this.prefix + "feature";
 	}
 
+	/** @return grants (prepaid credits) of tenants */
+	public String grant() {
+		return this.prefix + "grant";
+	}
+
+	/** @return webhook endpoints registered through the admin API */
+	public String webhookEndpoint() {
+		return this.prefix + "webhook_endpoint";
+	}
+
 }

@@ -272,7 +272,7 @@ final class LeaseGrants {
 				unallocated.put(key, byKey.get(key).limit.subtract(allocation.granted()));
 			}
 			else {
-				missing.computeIfAbsent(new Window(key.meter(), key.start(), key.end()), (w) -> new ArrayList<>())
+				missing.computeIfAbsent(new Window(key.usageMeter(), key.start(), key.end()), (w) -> new ArrayList<>())
 					.add(key);
 			}
 		}
@@ -327,7 +327,7 @@ final class LeaseGrants {
 				// Refused at the last read of the allocation: reclaim expired leases, then try once more.
 				budget.reconciledAtMillis = this.clock.millis();
 				BigDecimal reclaimed = this.store.reconcile(key, this.clock.millis(),
-						() -> this.reader.tenantUsage(key.scope(), key.meter(), key.start(), key.end()));
+						() -> this.reader.tenantUsage(key.scope(), key.usageMeter(), key.start(), key.end()));
 				this.observer.leaseRoundTrip();
 				if (reclaimed.signum() > 0) {
 					this.observer.leaseExpired(reclaimed);
@@ -352,7 +352,7 @@ final class LeaseGrants {
 		QuotaLeaseStore.Allocation allocation = this.store.allocation(key);
 		this.observer.leaseRoundTrip();
 		if (allocation == null) {
-			BigDecimal used = this.reader.tenantUsage(key.scope(), key.meter(), key.start(), key.end());
+			BigDecimal used = this.reader.tenantUsage(key.scope(), key.usageMeter(), key.start(), key.end());
 			this.store.create(key, used);
 			this.observer.leaseRoundTrip();
 			allocation = this.store.allocation(key);
@@ -406,7 +406,7 @@ final class LeaseGrants {
 				// A grant or a return between its reads and its write makes it retry.
 				for (int attempt = 0; attempt < 5; attempt++) {
 					boolean done = this.store.rederive(key, this.clock.millis(),
-							() -> this.reader.tenantUsage(key.scope(), key.meter(), key.start(), key.end()));
+							() -> this.reader.tenantUsage(key.scope(), key.usageMeter(), key.start(), key.end()));
 					this.observer.leaseRoundTrip();
 					if (done) {
 						break;

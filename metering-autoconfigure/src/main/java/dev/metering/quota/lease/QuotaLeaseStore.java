@@ -213,7 +213,10 @@ final class QuotaLeaseStore {
 		return this.jdbc.query(this.sql.selectScopeAllocations, (rs, n) -> {
 			QuotaWindow window = QuotaWindow.of(rs.getString(2));
 			Instant start = Instant.ofEpochSecond(rs.getLong(3));
-			return new WindowKey(scope, rs.getString(1), window, start, window.end(start, calendar));
+			String meter = rs.getString(1);
+			// A grant balance's window is a UTC month whatever the scope's calendar.
+			BillingCalendar windows = meter.endsWith(WindowKey.GRANT_BALANCE_SUFFIX) ? BillingCalendar.UTC : calendar;
+			return new WindowKey(scope, meter, window, start, window.end(start, windows));
 		}, scope, since.getEpochSecond());
 	}
 

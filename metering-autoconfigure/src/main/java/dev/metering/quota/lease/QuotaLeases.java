@@ -271,6 +271,21 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 				request(budget, BigDecimal.ZERO);
 			}
 		}
+		LeaseBudget grants = grantBudget(event);
+		if (grants != null) {
+			grants.debit(event.quantity());
+			request(grants, BigDecimal.ZERO);
+		}
+	}
+
+	/** The budget of the event's grant-backed balance window, if this instance holds one. */
+	private @Nullable LeaseBudget grantBudget(UsageEvent event) {
+		if (this.budgets.isEmpty()) {
+			return null;
+		}
+		QuotaWindow.Bounds month = QuotaWindow.MONTH.bounds(event.occurredAt());
+		return this.budgets.get(new WindowKey(event.tenantId(), WindowKey.grantMeter(event.meter()), QuotaWindow.MONTH,
+				month.start(), month.end()));
 	}
 
 	/**
@@ -288,6 +303,10 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 			if (budget != null) {
 				budget.committed.accumulateAndGet(event.quantity(), BigDecimal::add);
 			}
+		}
+		LeaseBudget grants = grantBudget(event);
+		if (grants != null) {
+			grants.committed.accumulateAndGet(event.quantity(), BigDecimal::add);
 		}
 	}
 

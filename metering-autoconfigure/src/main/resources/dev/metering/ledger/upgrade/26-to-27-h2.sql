@@ -1,6 +1,6 @@
 -- Upgrades a metering ledger made by a version before meter definitions (issue 27): adds the
 -- meter rollup tables, the tables of unique-count and filtered quotas, and the filter column of the
--- runtime quota tables; the notification outbox and runtime features (issue 29). Safe to run again. Tables keep the 'metering_' prefix: replace it with your
+-- runtime quota tables; the notification outbox, webhook endpoints, runtime features and grants (issue 29). Safe to run again. Tables keep the 'metering_' prefix: replace it with your
 -- metering.jdbc.table-prefix if you set one. Nothing else changes; existing rows stay as they are.
 -- Meters with a definition (metering.meters), folded with the rollups in the same transaction from the
 -- same ledger rows. Hourly rows per group: what every aggregation needs (sum, count, min, max, and the
@@ -131,3 +131,31 @@ CREATE TABLE IF NOT EXISTS metering_meter_definition (
 -- Corrections (issue 28): a void or correction is a ledger row of its own linked to the event it corrects.
 ALTER TABLE metering_usage_event ADD COLUMN IF NOT EXISTS corrects_event_id UUID;
 CREATE INDEX IF NOT EXISTS metering_usage_event_corrects_ix ON metering_usage_event (corrects_event_id);
+
+-- Grants (prepaid credits): an amount of a meter's units a tenant may use from effective_at until
+-- expires_at or voided_at (epoch millis; NULL: no end), burned down in priority (lowest first) then
+-- expiry order. Rows are never deleted: a voided grant keeps its row.
+CREATE TABLE IF NOT EXISTS metering_grant (
+    grant_id     VARCHAR(36)    NOT NULL PRIMARY KEY,
+    tenant_id    VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    amount       DECIMAL(38, 9) NOT NULL,
+    priority     INT            NOT NULL,
+    effective_at BIGINT         NOT NULL,
+    expires_at   BIGINT,
+    voided_at    BIGINT,
+    created_at   BIGINT         NOT NULL,
+    created_by   VARCHAR(256)   NOT NULL,
+    description  VARCHAR(512)
+);
+CREATE INDEX IF NOT EXISTS metering_grant_tenant ON metering_grant (tenant_id, meter);
+
+-- Webhook endpoints registered through the admin API (beside metering.webhooks.endpoints): endpoint_id is
+-- the hash of the URL the outbox keys deliveries by; events is a comma-separated list, '' for all.
+CREATE TABLE IF NOT EXISTS metering_webhook_endpoint (
+    endpoint_id  VARCHAR(32)    NOT NULL PRIMARY KEY,
+    url          VARCHAR(2000)  NOT NULL,
+    secret       VARCHAR(256)   NOT NULL,
+    events       VARCHAR(1000)  NOT NULL,
+    updated_at   BIGINT         NOT NULL
+);

@@ -1,0 +1,89 @@
+package dev.metering.grant;
+
+import java.math.BigDecimal;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import dev.metering.internal.sql.GrantSql;
+import dev.metering.internal.sql.LedgerDatabase;
+import dev.metering.internal.sql.TableNames;
+import dev.metering.ledger.MeteringTables;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.SqlParameterValue;
+import org.springframework.util.function.SingletonSupplier;
+
+/** The grant table and the audit rows of its changes. */
+final class GrantStore {
+
+	private final JdbcTemplate jdbc;
+
+	private final GrantSql sql;
+
+	private final SingletonSupplier<LedgerDatabase> database;
+
+	GrantStore(DataSource dataSource, MeteringTables tables) {
+		this.jdbc = new JdbcTemplate(dataSource);
+		this.sql = new GrantSql(new TableNames(tables.prefix()));
+		this.database = SingletonSupplier.of(() -> LedgerDatabase.detect(dataSource));
+	}
+
+	void insert(Grant grant) {
+		this.jdbc.update(this.sql.insert, grant.id(), grant.tenantId(), grant.meter(), grant.amount(), grant.priority(),
+				grant.effectiveAt().toEpochMilli(), millis(grant.expiresAt()), millis(grant.voidedAt()),
+				grant.createdAt().toEpochMilli(), grant.createdBy(), text(grant.description()));
+	}
+
+	boolean voidGrant(String id, Instant at) {
+		return this.jdbc.update(this.sql.voidGrant, at.toEpochMilli(), id) == 1;
+	}
+
+	List<Grant> ofTenant(String tenant) {
+		return this.jdbc.query(this.sql.selectOfTenant, GrantStore::grant, tenant);
+	}
+
+	Optional<Grant> find(String id) {
+		return this.jdbc.query(this.sql.selectOne, GrantStore::grant, id).stream().findFirst();
+	}
+
+	List<String> tenantsWithLiveGrants(Instant now) {
+		return this.jdbc.queryForList(this.sql.selectTenantsWithLiveGrants, String.class, now.toEpochMilli(),
+				now.toEpochMilli());
+	}
+
+	void audit(Instant at, String actor, String action, String target, @Nullable String oldValue,
+			@Nullable String newValue) {
+		this.jdbc.update(this.sql.insertAudit, this.database.obtain().timestamp(at), actor, action, target,
+				text(oldValue), text(newValue));
+	}
+
+	private static Object millis(@Nullable Instant instant) {
+		return (instant != null) ? instant.toEpochMilli() : new SqlParameterValue(Types.BIGINT, null);
+	}
+
+	private static Object text(@Nullable String text) {
+		return (text != null) ? text : new SqlParameterValue(Types.VARCHAR, null);
+	}
+
+	private static Grant grant(ResultSet rs, int row) throws SQLException {
+		BigDecimal amount = rs.getBigDecimal(4).stripTrailingZeros();
+		return new Grant(rs.getString(1), rs.getString(2), rs.getString(3),
+				(amount.scale() < 0) ? amount.setScale(0) : amount, rs.getInt(5),
+				Instant.ofEpochMilli(rs.getLong(6)), instant(rs, 7), instant(rs, 8), Instant.ofEpochMilli(rs.getLong(9)),
+				rs.getString(10), rs.getString(11));
+	}
+
+	private static @Nullable Instant instant(ResultSet rs, int column) throws SQLException {
+		long millis = rs.getLong(column);
+		return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+	}
+
+}
