@@ -60,6 +60,11 @@ import org.springframework.util.ClassUtils;
  * is folded from its rows. A batch that took the slow path (a unique violation) writes no sums:
  * its first COPY took ids no one can count.
  * <p>
+ * A batch with sums and an event of a defined meter also writes, with the same run and the same
+ * check, its aggregates by (tenant, meter, billing scope, hour, dimensions) into
+ * {@code metering_meter_batch} ({@link LedgerBatchMeters}): the defined meters' fold reads those
+ * instead of the run's rows ({@code dev.metering.rollup.MeterFold}).
+ * <p>
  * Without pgjdbc (another driver, or a connection that does not unwrap to it) a batch is one
  * {@code INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING}, whose update count is
  * exact as well.
@@ -247,7 +252,8 @@ final class PostgresSqlDialect extends SqlDialect {
 	private boolean meterBatchWritable(Connection connection) throws SQLException {
 		Boolean writable = this.meterBatchWritable;
 		if (writable == null) {
-			try (PreparedStatement statement = connection.prepareStatement(this.sql.meterBatchWritableSql())) {
+			String writableSql = this.sql.meterBatches().writableSql();
+			try (PreparedStatement statement = connection.prepareStatement(writableSql)) {
 				statement.setString(1, this.tables.meterBatch());
 				try (ResultSet found = statement.executeQuery()) {
 					writable = found.next() && found.getBoolean(1);
@@ -270,7 +276,7 @@ final class PostgresSqlDialect extends SqlDialect {
 			long copied) throws SQLException {
 		String[][] columns = meters.columns();
 		Array[] arrays = new Array[columns.length];
-		try (PreparedStatement statement = connection.prepareStatement(this.sql.insertMeterBatch())) {
+		try (PreparedStatement statement = connection.prepareStatement(this.sql.meterBatches().insert())) {
 			statement.setLong(1, before);
 			statement.setString(2, sequence);
 			for (int c = 0; c < columns.length; c++) {

@@ -142,7 +142,7 @@ final class MeterFold {
 	private List<long[]> foldBatchAggregates(PostgresSql postgres, List<long[]> ranges, List<String> meters,
 			Rows rows) {
 		List<long[]> merged = coalesce(ranges);
-		List<long[]> runs = new ArrayList<>(this.jdbc.query(postgres.meterBatchRunsSql(),
+		List<long[]> runs = new ArrayList<>(this.jdbc.query(postgres.meterBatches().runsSql(),
 				(rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }, merged.get(0)[0] - 1,
 				merged.get(merged.size() - 1)[1]));
 		runs.sort(Comparator.comparingLong((long[] run) -> run[0]));
@@ -163,7 +163,7 @@ final class MeterFold {
 		Long[] firsts = used.stream().map((run) -> run[0]).toArray(Long[]::new);
 		String[] names = meters.toArray(String[]::new);
 		this.jdbc.query((connection) -> {
-			PreparedStatement prepared = connection.prepareStatement(postgres.meterBatchRowsSql());
+			PreparedStatement prepared = connection.prepareStatement(postgres.meterBatches().rowsSql());
 			prepared.setArray(1, connection.createArrayOf("bigint", firsts));
 			prepared.setArray(2, connection.createArrayOf("varchar", names));
 			prepared.setFetchSize(5_000);

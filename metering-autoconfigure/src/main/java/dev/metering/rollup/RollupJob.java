@@ -309,7 +309,8 @@ public class RollupJob {
 		foldMeters(fold.idRanges(), rows.ranges(), now);
 		if ((moved || fold.events() > 0) && meterBatches()) {
 			// Folded now, from their aggregates or their rows: never of use again.
-			this.jdbc.update(((PostgresSql) this.sql.obtain()).deleteMeterBatchesSql(), rows.watermark());
+			PostgresSql postgres = (PostgresSql) this.sql.obtain();
+			this.jdbc.update(postgres.meterBatches().deleteSql(), rows.watermark());
 		}
 		long events = fold.events() + rows.foldedInDatabase();
 		writeGaps(sql, before, after);

@@ -42,17 +42,6 @@ public final class PostgresSql extends DatabaseSql {
 			+ "CAST(? AS timestamptz[]), CAST(? AS varchar[]), CAST(? AS numeric[]), CAST(? AS bigint[])) AS s "
 			+ "WHERE run.last_id - run.first_id = ?";
 
-	private static final String INSERT_METER_BATCH = "WITH run AS (SELECT CAST(? AS bigint) AS first_id, "
-			+ "currval(CAST(? AS regclass)) AS last_id) INSERT INTO %PREFIX%meter_batch (first_id, last_id, "
-			+ "tenant_id, meter, billing_scope_id, period_start, dimensions, quantity, event_count, min_value, "
-			+ "max_value, latest_value, latest_at, latest_event_id, first_at, first_row_id) SELECT run.first_id, "
-			+ "run.last_id, s.t, s.m, s.b, s.p, s.d, s.q, s.c, s.mi, s.ma, s.l, s.la, s.le, s.fa, "
-			+ "run.first_id + 1 + s.fo FROM run, unnest(CAST(? AS varchar[]), CAST(? AS varchar[]), "
-			+ "CAST(? AS varchar[]), CAST(? AS timestamptz[]), CAST(? AS text[]), CAST(? AS numeric[]), "
-			+ "CAST(? AS bigint[]), CAST(? AS numeric[]), CAST(? AS numeric[]), CAST(? AS numeric[]), "
-			+ "CAST(? AS timestamptz[]), CAST(? AS varchar[]), CAST(? AS timestamptz[]), CAST(? AS bigint[])) "
-			+ "AS s(t, m, b, p, d, q, c, mi, ma, l, la, le, fa, fo) WHERE run.last_id - run.first_id = ?";
-
 	private static final String INSERT_UNNEST = "INSERT INTO %PREFIX%usage_event (" + EventColumn.names()
 			+ ") SELECT * FROM unnest(" + EventColumn.ALL.stream()
 				.map((column) -> "CAST(? AS " + arrayType(column.type()) + ")")
@@ -92,7 +81,7 @@ public final class PostgresSql extends DatabaseSql {
 
 	private final String insertUnnest;
 
-	private final String insertMeterBatch;
+	private final PostgresMeterBatchSql meterBatches;
 
 	private final String insertState;
 
@@ -108,7 +97,7 @@ public final class PostgresSql extends DatabaseSql {
 		this.copyEvents = tables.resolve(COPY_EVENTS);
 		this.insertSums = tables.resolve(INSERT_SUMS);
 		this.insertUnnest = tables.resolve(INSERT_UNNEST);
-		this.insertMeterBatch = tables.resolve(INSERT_METER_BATCH);
+		this.meterBatches = new PostgresMeterBatchSql(tables);
 		this.insertState = tables.resolve(INSERT_STATE);
 		this.upsertRollups = tables.resolve(UPSERT_ROLLUPS);
 	}
@@ -134,51 +123,9 @@ public final class PostgresSql extends DatabaseSql {
 		return FIND_SUM_TARGET;
 	}
 
-	/**
-	 * Writes a batch's meter aggregates with its id run, as {@link #insertSums()} writes sums: only
-	 * when the run holds exactly the id taken before the COPY and the rows COPYed.
-	 * @return SQL with parameters first id, sequence, the aggregates' fourteen column arrays, rows
-	 * COPYed
-	 */
-	public String insertMeterBatch() {
-		return this.insertMeterBatch;
-	}
-
-	/**
-	 * The id runs of batch meter aggregates that lie within an id range.
-	 * @return SQL with parameters the range's lowest and highest id, selecting first and last id
-	 */
-	public String meterBatchRunsSql() {
-		return "SELECT DISTINCT first_id, last_id FROM " + tables().meterBatch() + " WHERE first_id >= ? AND last_id <= ?";
-	}
-
-	/**
-	 * The meter aggregates of runs, of some meters.
-	 * @return SQL with parameters the runs' first ids and the meters (arrays), selecting tenant,
-	 * meter, billing scope, hour, dimensions, sum, count, min, max, latest value, its instant and
-	 * event id, the earliest instant and the lowest ledger id
-	 */
-	public String meterBatchRowsSql() {
-		return "SELECT tenant_id, meter, billing_scope_id, period_start, dimensions, quantity, event_count, "
-				+ "min_value, max_value, latest_value, latest_at, latest_event_id, first_at, first_row_id FROM "
-				+ tables().meterBatch() + " WHERE first_id = ANY(CAST(? AS bigint[])) AND meter = ANY(CAST(? AS varchar[]))";
-	}
-
-	/**
-	 * Deletes the meter aggregates of runs that end at or below a watermark: folded, from their
-	 * aggregates or their rows.
-	 * @return SQL with parameter the watermark
-	 */
-	public String deleteMeterBatchesSql() {
-		return "DELETE FROM " + tables().meterBatch() + " WHERE last_id <= ?";
-	}
-
-	/**
-	 * Whether the ledger has a meter aggregate table that this role may insert into.
-	 * @return SQL with parameter the table's name, selecting a boolean
-	 */
-	public String meterBatchWritableSql() {
-		return "SELECT COALESCE(has_table_privilege(CAST(to_regclass(?) AS oid), 'INSERT'), false)";
+	/** @return the statements of the defined meters' batch aggregates */
+	public PostgresMeterBatchSql meterBatches() {
+		return this.meterBatches;
 	}
 
 	/** @return SQL with parameter a sequence's name, selecting its next value */
