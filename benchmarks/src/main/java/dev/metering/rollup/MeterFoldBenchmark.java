@@ -1,5 +1,6 @@
 package dev.metering.rollup;
 
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -18,6 +19,9 @@ import dev.metering.meter.MeterDefinitions;
 import dev.metering.meter.MeterEvents;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 /**
  * Not a test: two measures of defined meters on PostgreSQL, printed with their aims.
@@ -69,7 +73,8 @@ public final class MeterFoldBenchmark {
 		}
 	}
 
-	private static void foldRates(int rows, int rounds, int writerBatch, int groups, int tenants, long spreadMinutes) {
+	private static void foldRates(int rows, int rounds, int writerBatch, int groups, int tenants, long spreadMinutes)
+			throws Exception {
 		MeterDefinitions grouped = MeterDefinitions.of(List.of(MeterDefinition.builder("llm.tokens", Aggregation.SUM)
 			.value("/tokens")
 			.groupBy("model", "/model")
@@ -85,24 +90,30 @@ public final class MeterFoldBenchmark {
 			snapshotSums(defined);
 			double[] plainSeconds = new double[rounds];
 			double[] groupedSeconds = new double[rounds];
+			double[] plainCpu = new double[rounds];
+			double[] groupedCpu = new double[rounds];
 			fold(plain, MeterDefinitions.NONE, rows);
 			fold(defined, grouped, rows);
 			for (int round = 0; round < rounds; round++) {
 				boolean plainFirst = round % 2 == 0;
 				for (int k = 0; k < 2; k++) {
 					boolean isPlain = (k == 0) == plainFirst;
-					double seconds = isPlain ? fold(plain, MeterDefinitions.NONE, rows) : fold(defined, grouped, rows);
-					(isPlain ? plainSeconds : groupedSeconds)[round] = seconds;
-					System.out.printf("round %d: %s %.2f s (%,.0f events/s)%n", round + 1,
-							isPlain ? "sum meter without definition" : "sum meter grouped by model", seconds,
-							rows / seconds);
+					double[] run = isPlain ? fold(plain, MeterDefinitions.NONE, rows) : fold(defined, grouped, rows);
+					(isPlain ? plainSeconds : groupedSeconds)[round] = run[0];
+					(isPlain ? plainCpu : groupedCpu)[round] = run[1] + run[2];
+					System.out.printf("round %d: %s %.3f s (%,.0f events/s); CPU per event: JVM %.3f us, PostgreSQL %.3f us%n",
+							round + 1, isPlain ? "sum meter without definition" : "sum meter grouped by model", run[0],
+							rows / run[0], run[1] * 1e6 / rows, run[2] * 1e6 / rows);
 				}
 			}
 			double plainMedian = RollupBenchmark.median(plainSeconds);
 			double groupedMedian = RollupBenchmark.median(groupedSeconds);
-			System.out.printf("median: without definition %.2f s (%,.0f events/s); grouped %.2f s (%,.0f events/s)%n",
-					plainMedian, rows / plainMedian, groupedMedian, rows / groupedMedian);
-			System.out.printf("fold rate, grouped / without definition: %.2f (aim >= 0.7)%n", plainMedian / groupedMedian);
+			System.out.printf("median: without definition %.3f s (%,.0f events/s, CPU %.3f us/event); grouped %.3f s "
+					+ "(%,.0f events/s, CPU %.3f us/event)%n", plainMedian, rows / plainMedian,
+					RollupBenchmark.median(plainCpu) * 1e6 / rows, groupedMedian, rows / groupedMedian,
+					RollupBenchmark.median(groupedCpu) * 1e6 / rows);
+			System.out.printf("fold rate, grouped / without definition: %.2f (aim >= 0.7); CPU ratio %.2f%n",
+					plainMedian / groupedMedian, RollupBenchmark.median(plainCpu) / RollupBenchmark.median(groupedCpu));
 		}
 	}
 
@@ -140,14 +151,30 @@ public final class MeterFoldBenchmark {
 				schema.jdbc().queryForObject("SELECT COUNT(*) FROM " + schema.tables().meterBatch(), Long.class));
 	}
 
-	/** One run over the whole ledger, checked, then rewound to nothing folded. */
-	private static double fold(TestSchema schema, MeterDefinitions definitions, int rows) {
+	/**
+	 * One run over the whole ledger on one connection (one PostgreSQL backend whose CPU /proc
+	 * counts), checked, then rewound to nothing folded.
+	 * @return elapsed seconds, this JVM's CPU seconds, the backend's CPU seconds
+	 */
+	private static double[] fold(TestSchema schema, MeterDefinitions definitions, int rows) throws Exception {
 		schema.jdbc().execute("CHECKPOINT");
-		RollupJob job = new RollupJob(schema.dataSource(), schema::dialect, schema.tables(), RollupSettings.defaults(),
-				Clock.systemUTC(), () -> definitions);
-		long start = System.nanoTime();
-		RollupResult result = job.rollupNow();
-		double seconds = (System.nanoTime() - start) / 1e9;
+		RollupResult result;
+		double seconds;
+		double cpu;
+		double databaseCpu;
+		try (Connection connection = schema.dataSource().getConnection()) {
+			SingleConnectionDataSource single = new SingleConnectionDataSource(connection, true);
+			Integer pid = new JdbcTemplate(single).queryForObject("SELECT pg_backend_pid()", Integer.class);
+			RollupJob job = new RollupJob(single, schema::dialect, schema.tables(), RollupSettings.defaults(),
+					Clock.systemUTC(), () -> definitions);
+			long backendBefore = RollupBenchmark.backendCpuTicks(pid);
+			long processBefore = RollupBenchmark.processCpuNanos();
+			long start = System.nanoTime();
+			result = job.rollupNow();
+			seconds = (System.nanoTime() - start) / 1e9;
+			cpu = (RollupBenchmark.processCpuNanos() - processBefore) / 1e9;
+			databaseCpu = (RollupBenchmark.backendCpuTicks(pid) - backendBefore) / 100.0;
+		}
 		if (result.eventsFolded() != rows) {
 			throw new IllegalStateException("Folded " + result.eventsFolded() + " rows, expected " + rows);
 		}
@@ -161,7 +188,7 @@ public final class MeterFoldBenchmark {
 		schema.jdbc().update("INSERT INTO " + schema.tables().meterBatch() + " SELECT * FROM " + schema.prefix()
 				+ "bench_meter_batch");
 		schema.jdbc().update("UPDATE " + schema.tables().rollupState() + " SET watermark = 0");
-		return seconds;
+		return new double[] { seconds, cpu, databaseCpu };
 	}
 
 	private static void uniqueCountOfAMonth(long events, int users, int rounds) throws Exception {
