@@ -46,15 +46,21 @@ public final class PostgresMeterBatchSql {
 	}
 
 	/**
-	 * The meter aggregates of runs, of some meters.
+	 * The meter aggregates of runs, of some meters, each key's rows of every run merged into one.
 	 * @return SQL with parameters the runs' first ids and the meters (arrays), selecting tenant,
 	 * meter, billing scope, hour, dimensions, sum, count, min, max, latest value, its instant and
 	 * event id, the earliest instant and the lowest ledger id
 	 */
 	public String rowsSql() {
-		return "SELECT tenant_id, meter, billing_scope_id, period_start, dimensions, quantity, event_count, "
-				+ "min_value, max_value, latest_value, latest_at, latest_event_id, first_at, first_row_id FROM "
-				+ this.tables.meterBatch() + " WHERE first_id = ANY(CAST(? AS bigint[])) AND meter = ANY(CAST(? AS varchar[]))";
+		// Each key's rows of all the runs in one: the latest by instant, then by event id in byte order
+		// (lower-case hex), as the fold compares them.
+		String latestOrder = " ORDER BY latest_at DESC, latest_event_id COLLATE \"C\" DESC))[1]";
+		return "SELECT tenant_id, meter, billing_scope_id, period_start, dimensions, SUM(quantity), "
+				+ "CAST(SUM(event_count) AS bigint), MIN(min_value), MAX(max_value), (array_agg(latest_value"
+				+ latestOrder + ", MAX(latest_at), (array_agg(latest_event_id" + latestOrder + ", MIN(first_at), "
+				+ "MIN(first_row_id) FROM " + this.tables.meterBatch() + " WHERE first_id = ANY(CAST(? AS bigint[])) "
+				+ "AND meter = ANY(CAST(? AS varchar[])) GROUP BY tenant_id, meter, billing_scope_id, period_start, "
+				+ "dimensions";
 	}
 
 	/**
