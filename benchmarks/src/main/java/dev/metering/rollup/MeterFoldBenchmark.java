@@ -1,19 +1,14 @@
 package dev.metering.rollup;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.UUID;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsagePayload;
@@ -24,8 +19,9 @@ import dev.metering.meter.MeterDefinitions;
 import dev.metering.meter.MeterEvents;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 /**
  * Not a test: two measures of defined meters on PostgreSQL, printed with their aims.
@@ -47,12 +43,10 @@ import org.postgresql.copy.CopyIn;
  * java -Xmx3g -cp "$CP" dev.metering.rollup.MeterFoldBenchmark
  * </pre>
  * Arguments (all optional): what ({@code fold}, {@code unique} or {@code both}), rows, rounds,
- * writer batch, groups, unique events, users; defaults {@code both 1000000 3 1500 100 10000000 100000}.
+ * writer batch, groups, unique events, users, tenants, minutes the instants spread over; defaults
+ * {@code both 1000000 3 1500 100 10000000 100000 10 120}.
  */
 public final class MeterFoldBenchmark {
-
-	private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSSxxx",
-			Locale.ROOT);
 
 	private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
 
@@ -67,64 +61,76 @@ public final class MeterFoldBenchmark {
 		int groups = (args.length > 4) ? Integer.parseInt(args[4]) : 100;
 		long uniqueEvents = (args.length > 5) ? Long.parseLong(args[5]) : 10_000_000;
 		int users = (args.length > 6) ? Integer.parseInt(args[6]) : 100_000;
+		int tenants = (args.length > 7) ? Integer.parseInt(args[7]) : 10;
+		long spreadMinutes = (args.length > 8) ? Long.parseLong(args[8]) : 120;
 		System.out.printf("Meter fold benchmark (%s): Java %s, %d processors%n", what, Runtime.version(),
 				Runtime.getRuntime().availableProcessors());
 		if (!what.equals("unique")) {
-			foldRates(rows, rounds, writerBatch, groups);
+			foldRates(rows, rounds, writerBatch, groups, tenants, spreadMinutes);
 		}
 		if (!what.equals("fold")) {
 			uniqueCountOfAMonth(uniqueEvents, users, rounds);
 		}
 	}
 
-	private static void foldRates(int rows, int rounds, int writerBatch, int groups) {
+	private static void foldRates(int rows, int rounds, int writerBatch, int groups, int tenants, long spreadMinutes)
+			throws Exception {
 		MeterDefinitions grouped = MeterDefinitions.of(List.of(MeterDefinition.builder("llm.tokens", Aggregation.SUM)
 			.value("/tokens")
 			.groupBy("model", "/model")
 			.maxGroups(Math.max(groups, 1))
 			.build()));
-		System.out.printf("fold: %,d rows a case, writer batches of %,d, %d rounds; grouped meter: %d models%n", rows,
-				writerBatch, rounds, groups);
+		System.out.printf("fold: %,d rows a case, writer batches of %,d, %d rounds; grouped meter: %d models; %d tenants; "
+				+ "instants over %d minutes%n", rows, writerBatch, rounds, groups, tenants, spreadMinutes);
 		try (TestSchema plain = TestDatabase.POSTGRESQL.newSchema();
 				TestSchema defined = TestDatabase.POSTGRESQL.newSchema()) {
-			write(plain, rows, writerBatch, groups, MeterDefinitions.NONE);
-			write(defined, rows, writerBatch, groups, grouped);
+			write(plain, rows, writerBatch, groups, MeterDefinitions.NONE, tenants, spreadMinutes);
+			write(defined, rows, writerBatch, groups, grouped, tenants, spreadMinutes);
 			snapshotSums(plain);
 			snapshotSums(defined);
 			double[] plainSeconds = new double[rounds];
 			double[] groupedSeconds = new double[rounds];
+			double[] plainCpu = new double[rounds];
+			double[] groupedCpu = new double[rounds];
 			fold(plain, MeterDefinitions.NONE, rows);
 			fold(defined, grouped, rows);
 			for (int round = 0; round < rounds; round++) {
 				boolean plainFirst = round % 2 == 0;
 				for (int k = 0; k < 2; k++) {
 					boolean isPlain = (k == 0) == plainFirst;
-					double seconds = isPlain ? fold(plain, MeterDefinitions.NONE, rows) : fold(defined, grouped, rows);
-					(isPlain ? plainSeconds : groupedSeconds)[round] = seconds;
-					System.out.printf("round %d: %s %.2f s (%,.0f events/s)%n", round + 1,
-							isPlain ? "sum meter without definition" : "sum meter grouped by model", seconds,
-							rows / seconds);
+					double[] run = isPlain ? fold(plain, MeterDefinitions.NONE, rows) : fold(defined, grouped, rows);
+					(isPlain ? plainSeconds : groupedSeconds)[round] = run[0];
+					(isPlain ? plainCpu : groupedCpu)[round] = run[1] + run[2];
+					System.out.printf("round %d: %s %.3f s (%,.0f events/s); CPU per event: JVM %.3f us, PostgreSQL %.3f us%n",
+							round + 1, isPlain ? "sum meter without definition" : "sum meter grouped by model", run[0],
+							rows / run[0], run[1] * 1e6 / rows, run[2] * 1e6 / rows);
 				}
 			}
 			double plainMedian = RollupBenchmark.median(plainSeconds);
 			double groupedMedian = RollupBenchmark.median(groupedSeconds);
-			System.out.printf("median: without definition %.2f s (%,.0f events/s); grouped %.2f s (%,.0f events/s)%n",
-					plainMedian, rows / plainMedian, groupedMedian, rows / groupedMedian);
-			System.out.printf("fold rate, grouped / without definition: %.2f (aim >= 0.7)%n", plainMedian / groupedMedian);
+			System.out.printf("median: without definition %.3f s (%,.0f events/s, CPU %.3f us/event); grouped %.3f s "
+					+ "(%,.0f events/s, CPU %.3f us/event)%n", plainMedian, rows / plainMedian,
+					RollupBenchmark.median(plainCpu) * 1e6 / rows, groupedMedian, rows / groupedMedian,
+					RollupBenchmark.median(groupedCpu) * 1e6 / rows);
+			System.out.printf("fold rate, grouped / without definition: %.2f (aim >= 0.7); CPU ratio %.2f%n",
+					plainMedian / groupedMedian, RollupBenchmark.median(plainCpu) / RollupBenchmark.median(groupedCpu));
 		}
 	}
 
 	/** Writes the rows as the writer does: the kit's store in batches, with batch sums. */
-	private static void write(TestSchema schema, int rows, int batchSize, int groups, MeterDefinitions definitions) {
+	private static void write(TestSchema schema, int rows, int batchSize, int groups, MeterDefinitions definitions,
+			int tenants, long spreadMinutes) {
 		SplittableRandom random = new SplittableRandom(rows);
-		JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), schema::dialect, schema.tables());
+		// As the application's store: batch sums, and meter aggregates for batches of defined meters.
+		JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), schema::dialect, schema.tables(), true,
+				(meter) -> definitions.find(meter) != null);
 		MeterEvents events = new MeterEvents(definitions);
 		List<UsageEvent> batch = new ArrayList<>(batchSize);
 		for (int i = 0; i < rows; i++) {
-			batch.addAll(events.eventsOf(UsagePayload.builder("tenant-" + random.nextInt(10), "llm.tokens")
+			batch.addAll(events.eventsOf(UsagePayload.builder("tenant-" + random.nextInt(tenants), "llm.tokens")
 				.quantity(random.nextInt(1, 5_000))
 				.data(Map.of("model", "model-" + random.nextInt(Math.max(groups, 1)), "tokens", random.nextInt(1, 5_000)))
-				.occurredAt(NOW.minusMillis(random.nextLong(7_200_000)))
+				.occurredAt(NOW.minusMillis(random.nextLong(Math.max(spreadMinutes * 60_000, 1))))
 				.build()));
 			if (batch.size() >= batchSize || i == rows - 1) {
 				store.insert(batch, NOW);
@@ -137,28 +143,52 @@ public final class MeterFoldBenchmark {
 	private static void snapshotSums(TestSchema schema) {
 		schema.jdbc()
 			.execute("CREATE TABLE " + schema.prefix() + "bench_sums AS SELECT * FROM " + schema.tables().usageEventSum());
+		schema.jdbc()
+			.execute("CREATE TABLE " + schema.prefix() + "bench_meter_batch AS SELECT * FROM "
+					+ schema.tables().meterBatch());
+		System.out.printf("%s: %,d batch sum rows, %,d batch meter aggregate rows%n", schema.prefix(),
+				schema.jdbc().queryForObject("SELECT COUNT(*) FROM " + schema.tables().usageEventSum(), Long.class),
+				schema.jdbc().queryForObject("SELECT COUNT(*) FROM " + schema.tables().meterBatch(), Long.class));
 	}
 
-	/** One run over the whole ledger, checked, then rewound to nothing folded. */
-	private static double fold(TestSchema schema, MeterDefinitions definitions, int rows) {
+	/**
+	 * One run over the whole ledger on one connection (one PostgreSQL backend whose CPU /proc
+	 * counts), checked, then rewound to nothing folded.
+	 * @return elapsed seconds, this JVM's CPU seconds, the backend's CPU seconds
+	 */
+	private static double[] fold(TestSchema schema, MeterDefinitions definitions, int rows) throws Exception {
 		schema.jdbc().execute("CHECKPOINT");
-		RollupJob job = new RollupJob(schema.dataSource(), schema::dialect, schema.tables(), RollupSettings.defaults(),
-				Clock.systemUTC(), () -> definitions);
-		long start = System.nanoTime();
-		RollupResult result = job.rollupNow();
-		double seconds = (System.nanoTime() - start) / 1e9;
+		RollupResult result;
+		double seconds;
+		double cpu;
+		double databaseCpu;
+		try (Connection connection = schema.dataSource().getConnection()) {
+			SingleConnectionDataSource single = new SingleConnectionDataSource(connection, true);
+			Integer pid = new JdbcTemplate(single).queryForObject("SELECT pg_backend_pid()", Integer.class);
+			RollupJob job = new RollupJob(single, schema::dialect, schema.tables(), RollupSettings.defaults(),
+					Clock.systemUTC(), () -> definitions);
+			long backendBefore = RollupBenchmark.backendCpuTicks(pid);
+			long processBefore = RollupBenchmark.processCpuNanos();
+			long start = System.nanoTime();
+			result = job.rollupNow();
+			seconds = (System.nanoTime() - start) / 1e9;
+			cpu = (RollupBenchmark.processCpuNanos() - processBefore) / 1e9;
+			databaseCpu = (RollupBenchmark.backendCpuTicks(pid) - backendBefore) / 100.0;
+		}
 		if (result.eventsFolded() != rows) {
 			throw new IllegalStateException("Folded " + result.eventsFolded() + " rows, expected " + rows);
 		}
 		for (String table : List.of(schema.tables().usageRollup(), schema.tables().usageUserRollup(),
 				schema.tables().meterRollup(), schema.tables().meterGroup(), schema.tables().meterDistinct(),
-				schema.tables().rollupGap(), schema.tables().usageEventSum())) {
+				schema.tables().rollupGap(), schema.tables().usageEventSum(), schema.tables().meterBatch())) {
 			schema.jdbc().update("DELETE FROM " + table);
 		}
 		schema.jdbc().update("INSERT INTO " + schema.tables().usageEventSum() + " SELECT * FROM " + schema.prefix()
 				+ "bench_sums");
+		schema.jdbc().update("INSERT INTO " + schema.tables().meterBatch() + " SELECT * FROM " + schema.prefix()
+				+ "bench_meter_batch");
 		schema.jdbc().update("UPDATE " + schema.tables().rollupState() + " SET watermark = 0");
-		return seconds;
+		return new double[] { seconds, cpu, databaseCpu };
 	}
 
 	private static void uniqueCountOfAMonth(long events, int users, int rounds) throws Exception {
@@ -202,36 +232,20 @@ public final class MeterFoldBenchmark {
 		}
 	}
 
-	/** Seats events with COPY, as the kit writes them: the user under the unique-count dimension. */
-	private static void copySeats(TestSchema schema, long events, int users, Instant month) throws Exception {
-		SplittableRandom random = new SplittableRandom(events);
-		long spread = Math.min(ChronoUnit.MILLIS.between(month, NOW), 27L * 24 * 3600 * 1000);
-		String recorded = TIMESTAMP.format(OffsetDateTime.ofInstant(NOW, ZoneOffset.UTC));
-		String sql = "COPY " + schema.tables().usageEvent() + " (event_id, tenant_id, billing_scope_id, meter, "
-				+ "quantity, occurred_at, recorded_at, source, dimensions) FROM STDIN WITH (FORMAT csv)";
-		try (Connection connection = schema.dataSource().getConnection()) {
-			CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
-			StringBuilder chunk = new StringBuilder(1 << 20);
-			for (long i = 0; i < events; i++) {
-				Instant occurred = month.plusMillis(random.nextLong(Math.max(spread, 1)));
-				chunk.append(new UUID(0x0190_0000_0000_7000L, i + 1))
-					.append(",acme,acme,seats,1,")
-					.append(TIMESTAMP.format(OffsetDateTime.ofInstant(occurred, ZoneOffset.UTC)))
-					.append(',')
-					.append(recorded)
-					.append(",api,\"{\"\"__unique__\"\":\"\"u-")
-					.append(random.nextInt(users))
-					.append("\"\"}\"\n");
-				if (chunk.length() > (1 << 20) - 512) {
-					byte[] bytes = chunk.toString().getBytes(StandardCharsets.UTF_8);
-					copy.writeToCopy(bytes, 0, bytes.length);
-					chunk.setLength(0);
-				}
-			}
-			byte[] bytes = chunk.toString().getBytes(StandardCharsets.UTF_8);
-			copy.writeToCopy(bytes, 0, bytes.length);
-			copy.endCopy();
-		}
+	/**
+	 * Seats events generated by the server in one {@code INSERT ... SELECT generate_series} (no
+	 * client round trips), as the kit writes them: the user under the unique-count dimension, users
+	 * and instants drawn by a hash of the row number, so every run loads the same ledger.
+	 */
+	private static void copySeats(TestSchema schema, long events, int users, Instant month) {
+		long spread = Math.max(Math.min(ChronoUnit.MILLIS.between(month, NOW), 27L * 24 * 3600 * 1000), 1);
+		schema.jdbc()
+			.update("INSERT INTO " + schema.tables().usageEvent() + " (event_id, tenant_id, billing_scope_id, meter, "
+					+ "quantity, occurred_at, recorded_at, source, dimensions) SELECT CAST(lpad(to_hex(i), 32, '0') AS uuid), "
+					+ "'acme', 'acme', 'seats', 1, CAST(? AS timestamptz) + (abs(hashint8(i)) % ?) * interval '1 millisecond', "
+					+ "CAST(? AS timestamptz), 'api', jsonb_build_object('__unique__', 'u-' || (abs(hashint8(-i)) % ?)) "
+					+ "FROM generate_series(CAST(1 AS bigint), ?) AS g(i)",
+					schema.dialect().timestamp(month), spread, schema.dialect().timestamp(NOW), users, events);
 		schema.jdbc().execute("VACUUM ANALYZE " + schema.tables().usageEvent());
 	}
 

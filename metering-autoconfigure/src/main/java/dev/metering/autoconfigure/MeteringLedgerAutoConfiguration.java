@@ -46,6 +46,7 @@ import org.springframework.context.annotation.Conditional;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.util.StringUtils;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * The usage ledger: schema, JDBC store, buffered writer and the {@link UsageRecorder}.
@@ -92,9 +93,14 @@ public final class MeteringLedgerAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UsageEventStore meteringUsageEventStore(DataSource dataSource, MeteringJdbcProperties jdbc,
-			MeteringTables tables, MeteringRollupProperties rollup, MeteringLedgerProperties ledger) {
+			MeteringTables tables, MeteringRollupProperties rollup, MeteringLedgerProperties ledger,
+			ObjectProvider<MeterDefinitions> meters) {
 		LedgerLayoutCheck.check(ledger, dialect(dataSource, jdbc));
-		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables, rollup.isBatchSums());
+		// Looked up on the first batch: the definitions may be made after the store.
+		Supplier<MeterDefinitions> definitions = SingletonSupplier
+			.of(() -> meters.getIfAvailable(() -> MeterDefinitions.NONE));
+		return new JdbcUsageEventStore(dataSource, dialect(dataSource, jdbc), tables, rollup.isBatchSums(),
+				(meter) -> definitions.get().find(meter) != null);
 	}
 
 	@Bean

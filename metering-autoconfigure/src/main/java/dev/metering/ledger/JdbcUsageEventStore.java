@@ -2,6 +2,7 @@ package dev.metering.ledger;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -58,6 +59,22 @@ public class JdbcUsageEventStore implements UsageEventStore {
 	public JdbcUsageEventStore(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables,
 			boolean batchSums) {
 		this(dataSource, SingletonSupplier.of(() -> SqlDialect.of(database.get(), tables, batchSums)));
+	}
+
+	/**
+	 * A store on a known database that also writes, with each batch that has batch sums and an
+	 * event of a defined meter, the batch's aggregates for the defined meters' fold (PostgreSQL).
+	 * @param dataSource the application's DataSource
+	 * @param database supplies the database (called once, on the first write)
+	 * @param tables the table names
+	 * @param batchSums whether each batch also writes its sums (and meter aggregates), where the
+	 * database has tables for them
+	 * @param definedMeters whether a meter has a definition now ({@code metering.meters} and the
+	 * runtime definitions)
+	 */
+	public JdbcUsageEventStore(DataSource dataSource, Supplier<LedgerDatabase> database, MeteringTables tables,
+			boolean batchSums, Predicate<String> definedMeters) {
+		this(dataSource, SingletonSupplier.of(() -> SqlDialect.of(database.get(), tables, batchSums, definedMeters)));
 	}
 
 	/**

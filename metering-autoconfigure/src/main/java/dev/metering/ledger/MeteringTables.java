@@ -59,6 +59,14 @@ public record MeteringTables(String prefix) {
 		return names().usageEventSum();
 	}
 
+	/**
+	 * The defined meters' aggregates of ledger batches, written with the batch, for their fold to
+	 * read instead of the rows (PostgreSQL).
+	 */
+	public String meterBatch() {
+		return names().meterBatch();
+	}
+
 	/** Hourly rollups of the ledger. */
 	public String usageRollup() {
 		return names().usageRollup();

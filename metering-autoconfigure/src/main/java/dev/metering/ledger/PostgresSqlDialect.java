@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.internal.postgres.PgCopy;
@@ -59,6 +60,11 @@ import org.springframework.util.ClassUtils;
  * is folded from its rows. A batch that took the slow path (a unique violation) writes no sums:
  * its first COPY took ids no one can count.
  * <p>
+ * A batch with sums and an event of a defined meter also writes, with the same run and the same
+ * check, its aggregates by (tenant, meter, billing scope, hour, dimensions) into
+ * {@code metering_meter_batch} ({@link LedgerBatchMeters}): the defined meters' fold reads those
+ * instead of the run's rows ({@code dev.metering.rollup.MeterFold}).
+ * <p>
  * Without pgjdbc (another driver, or a connection that does not unwrap to it) a batch is one
  * {@code INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING}, whose update count is
  * exact as well.
@@ -88,6 +94,11 @@ final class PostgresSqlDialect extends SqlDialect {
 	/** The ledger's id sequence when sums are written, found on the first COPY; empty when they are not. */
 	private volatile @Nullable Optional<String> sumSequence;
 
+	private final Predicate<String> definedMeters;
+
+	/** Whether the meter aggregate table may be written: null until found, false after a failure. */
+	private volatile @Nullable Boolean meterBatchWritable;
+
 	/** Batches left that drop repeated event ids before COPY. */
 	private final AtomicInteger idWatchBatches = new AtomicInteger();
 
@@ -103,8 +114,21 @@ final class PostgresSqlDialect extends SqlDialect {
 	 * @param sums whether to write batch sums when the ledger has a sum table
 	 */
 	PostgresSqlDialect(MeteringTables tables, boolean copy, boolean sums) {
+		this(tables, copy, sums, (meter) -> false);
+	}
+
+	/**
+	 * A dialect that also writes the defined meters' batch aggregates beside the batch sums.
+	 * @param tables the table names
+	 * @param copy whether to write by COPY when the driver allows it
+	 * @param sums whether to write batch sums when the ledger has a sum table
+	 * @param definedMeters whether a meter has a definition now (a batch with none writes no
+	 * meter aggregates)
+	 */
+	PostgresSqlDialect(MeteringTables tables, boolean copy, boolean sums, Predicate<String> definedMeters) {
 		this.copy = copy && PGJDBC_PRESENT;
 		this.sums = sums;
+		this.definedMeters = definedMeters;
 		this.tables = tables;
 		this.sql = new PostgresSql(new TableNames(tables.prefix()));
 	}
@@ -122,12 +146,17 @@ final class PostgresSqlDialect extends SqlDialect {
 		// would wait in a rollup gap until the gap timeout.
 		String sequence = (events.size() >= LedgerBatchSums.ROWS_PER_KEY) ? sumSequence(connection) : null;
 		LedgerBatchSums sums = (sequence != null) ? LedgerBatchSums.of(events) : null;
+		// Only beside sums: they take the run's first id, which meter aggregates alone would leave
+		// to a rollup gap in every batch that has no sums.
+		LedgerBatchMeters meters = (sums != null && meterBatchWritable(connection)) ? LedgerBatchMeters.of(events, this.definedMeters)
+				: null;
 		// Optimistic first: a batch almost never repeats what the ledger holds (only retries and
 		// replays do), so COPY it without looking anything up, and look up only when the COPY
 		// hits a unique index.
 		Savepoint savepoint = connection.getAutoCommit() ? null : connection.setSavepoint();
 		boolean watchIds = this.idWatchBatches.getAndUpdate((left) -> Math.max(0, left - 1)) > 0;
 		boolean inSums = false;
+		boolean inMeters = false;
 		try {
 			long before = 0;
 			if (sums != null) {
@@ -142,6 +171,11 @@ final class PostgresSqlDialect extends SqlDialect {
 				inSums = true;
 				writeSums(connection, sequence, before, sums, copied);
 				inSums = false;
+				if (meters != null) {
+					inMeters = true;
+					writeMeters(connection, sequence, before, meters, copied);
+					inMeters = false;
+				}
 			}
 			if (savepoint != null) {
 				connection.releaseSavepoint(savepoint);
@@ -149,6 +183,12 @@ final class PostgresSqlDialect extends SqlDialect {
 			return new InsertResult((int) copied, events.size() - (int) copied);
 		}
 		catch (SQLException ex) {
+			if (inMeters && savepoint != null) {
+				// As with the sums: the batch again, with its sums and without meter aggregates.
+				connection.rollback(savepoint);
+				turnMeterBatchesOff(ex);
+				return insertByCopy(connection, events, recordedAt);
+			}
 			if (inSums && savepoint != null) {
 				// The sums must never cost the ledger its batch: the batch again, without them.
 				connection.rollback(savepoint);
@@ -206,6 +246,53 @@ final class PostgresSqlDialect extends SqlDialect {
 		this.sumSequence = Optional.empty();
 		logger.warn("Batch sums are off until restart: writing them failed (" + failure.getMessage()
 				+ "); the batch was written without them, and the rollup folds the ledger's rows instead");
+	}
+
+	/** Whether the meter aggregate table is there to insert into, found once. */
+	private boolean meterBatchWritable(Connection connection) throws SQLException {
+		Boolean writable = this.meterBatchWritable;
+		if (writable == null) {
+			String writableSql = this.sql.meterBatches().writableSql();
+			try (PreparedStatement statement = connection.prepareStatement(writableSql)) {
+				statement.setString(1, this.tables.meterBatch());
+				try (ResultSet found = statement.executeQuery()) {
+					writable = found.next() && found.getBoolean(1);
+				}
+			}
+			this.meterBatchWritable = writable;
+		}
+		return writable;
+	}
+
+	/** After writing meter aggregates failed (a table or a privilege gone): none until restart. */
+	private void turnMeterBatchesOff(SQLException failure) {
+		this.meterBatchWritable = false;
+		logger.warn("Batch meter aggregates are off until restart: writing them failed (" + failure.getMessage()
+				+ "); the batch was written without them, and the rollup folds the defined meters' rows instead");
+	}
+
+	/** Writes a batch's meter aggregates with the run of ids its sums have (the statement checks it again). */
+	private void writeMeters(Connection connection, String sequence, long before, LedgerBatchMeters meters,
+			long copied) throws SQLException {
+		String[][] columns = meters.columns();
+		Array[] arrays = new Array[columns.length];
+		try (PreparedStatement statement = connection.prepareStatement(this.sql.meterBatches().insert())) {
+			statement.setLong(1, before);
+			statement.setString(2, sequence);
+			for (int c = 0; c < columns.length; c++) {
+				arrays[c] = connection.createArrayOf("text", columns[c]);
+				statement.setArray(c + 3, arrays[c]);
+			}
+			statement.setLong(3 + columns.length, copied);
+			statement.executeUpdate();
+		}
+		finally {
+			for (Array array : arrays) {
+				if (array != null) {
+					array.free();
+				}
+			}
+		}
 	}
 
 	/** Takes the next id of the ledger's sequence. */

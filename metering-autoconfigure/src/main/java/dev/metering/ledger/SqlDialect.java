@@ -2,6 +2,7 @@ package dev.metering.ledger;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Predicate;
 
 import dev.metering.internal.sql.H2Sql;
 import dev.metering.internal.sql.LedgerDatabase;
@@ -35,8 +36,22 @@ abstract sealed class SqlDialect permits PostgresSqlDialect, H2SqlDialect, MySql
 	 * @return the dialect
 	 */
 	static SqlDialect of(LedgerDatabase database, MeteringTables tables, boolean batchSums) {
+		return of(database, tables, batchSums, (meter) -> false);
+	}
+
+	/**
+	 * The dialect of a database that writes the defined meters' batch aggregates where it writes
+	 * batch sums (PostgreSQL).
+	 * @param database the database
+	 * @param tables the table names
+	 * @param batchSums whether to write batch sums (and meter aggregates) where the database has their tables
+	 * @param definedMeters whether a meter has a definition now
+	 * @return the dialect
+	 */
+	static SqlDialect of(LedgerDatabase database, MeteringTables tables, boolean batchSums,
+			Predicate<String> definedMeters) {
 		return switch (database) {
-			case POSTGRESQL -> new PostgresSqlDialect(tables, true, batchSums);
+			case POSTGRESQL -> new PostgresSqlDialect(tables, true, batchSums, definedMeters);
 			case H2 -> new H2SqlDialect(new H2Sql(new TableNames(tables.prefix())));
 			case MYSQL -> new MySqlSqlDialect(new MySqlSql(new TableNames(tables.prefix())));
 		};

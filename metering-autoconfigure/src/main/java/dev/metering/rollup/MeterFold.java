@@ -25,6 +25,7 @@ import dev.metering.internal.json.DimensionsJson;
 import dev.metering.internal.sql.DatabaseSql;
 import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.internal.sql.MeterSql;
+import dev.metering.internal.sql.PostgresSql;
 import dev.metering.meter.Aggregation;
 import dev.metering.meter.GroupKey;
 import dev.metering.meter.MeterDefinition;
@@ -69,11 +70,23 @@ final class MeterFold {
 
 	private final MeterDefinitions definitions;
 
+	/** PostgreSQL's statements when the ledger has batch meter aggregates to read; else null. */
+	private final @Nullable PostgresSql batches;
+
 	MeterFold(JdbcTemplate jdbc, DatabaseSql sql, MeterDefinitions definitions) {
+		this(jdbc, sql, definitions, false);
+	}
+
+	/**
+	 * A fold that reads the writer's batch aggregates where a batch has them.
+	 * @param batches whether the ledger has batch meter aggregates (PostgreSQL only)
+	 */
+	MeterFold(JdbcTemplate jdbc, DatabaseSql sql, MeterDefinitions definitions, boolean batches) {
 		this.jdbc = jdbc;
 		this.dialect = sql.database();
 		this.sql = sql.meters();
 		this.definitions = definitions;
+		this.batches = (batches && sql instanceof PostgresSql postgres) ? postgres : null;
 	}
 
 	/**
@@ -89,6 +102,9 @@ final class MeterFold {
 		}
 		Rows rows = new Rows();
 		List<String> meters = all.stream().map(MeterDefinition::name).toList();
+		if (this.batches != null) {
+			ranges = foldBatchAggregates(this.batches, ranges, meters, rows);
+		}
 		for (int from = 0; from < ranges.size(); from += RANGES_PER_STATEMENT) {
 			List<long[]> chunk = ranges.subList(from, Math.min(ranges.size(), from + RANGES_PER_STATEMENT));
 			Object[] args = new Object[chunk.size() * 2 + meters.size()];
@@ -116,6 +132,85 @@ final class MeterFold {
 		writeRollups(rows, chosen, now);
 		writeDistinct(rows, chosen);
 		return rows.events;
+	}
+
+	/**
+	 * Adds the aggregates of the writer's batches that lie wholly within the ranges (every row of
+	 * such a batch is folded now, and none before) instead of their rows.
+	 * @return the ranges left to read as rows
+	 */
+	private List<long[]> foldBatchAggregates(PostgresSql postgres, List<long[]> ranges, List<String> meters,
+			Rows rows) {
+		List<long[]> merged = coalesce(ranges);
+		List<long[]> runs = new ArrayList<>(this.jdbc.query(postgres.meterBatches().runsSql(),
+				(rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }, merged.get(0)[0] - 1,
+				merged.get(merged.size() - 1)[1]));
+		runs.sort(Comparator.comparingLong((long[] run) -> run[0]));
+		List<long[]> used = new ArrayList<>();
+		int at = 0;
+		for (long[] run : runs) {
+			// The run's first id is the one its batch took and left unused: its rows are the ids after.
+			while (at < merged.size() && merged.get(at)[1] < run[1]) {
+				at++;
+			}
+			if (at < merged.size() && merged.get(at)[0] <= run[0] + 1 && run[1] <= merged.get(at)[1]) {
+				used.add(run);
+			}
+		}
+		if (used.isEmpty()) {
+			return ranges;
+		}
+		Long[] firsts = used.stream().map((run) -> run[0]).toArray(Long[]::new);
+		String[] names = meters.toArray(String[]::new);
+		this.jdbc.query((connection) -> {
+			PreparedStatement prepared = connection.prepareStatement(postgres.meterBatches().rowsSql());
+			prepared.setArray(1, connection.createArrayOf("bigint", firsts));
+			prepared.setArray(2, connection.createArrayOf("varchar", names));
+			prepared.setFetchSize(5_000);
+			return prepared;
+		}, rows::addAggregate);
+		return without(merged, used);
+	}
+
+	/** Ranges sorted and joined where they touch. */
+	private static List<long[]> coalesce(List<long[]> ranges) {
+		List<long[]> sorted = new ArrayList<>(ranges);
+		sorted.sort(Comparator.comparingLong((long[] range) -> range[0]));
+		List<long[]> merged = new ArrayList<>();
+		for (long[] range : sorted) {
+			long[] last = merged.isEmpty() ? null : merged.get(merged.size() - 1);
+			if (last != null && range[0] <= last[1] + 1) {
+				last[1] = Math.max(last[1], range[1]);
+			}
+			else {
+				merged.add(new long[] { range[0], range[1] });
+			}
+		}
+		return merged;
+	}
+
+	/** The ids of sorted, disjoint ranges outside sorted, disjoint runs. */
+	private static List<long[]> without(List<long[]> ranges, List<long[]> runs) {
+		List<long[]> left = new ArrayList<>();
+		int r = 0;
+		for (long[] range : ranges) {
+			long next = range[0];
+			while (r < runs.size() && runs.get(r)[1] < next) {
+				r++;
+			}
+			int k = r;
+			while (k < runs.size() && runs.get(k)[0] <= range[1]) {
+				if (runs.get(k)[0] > next) {
+					left.add(new long[] { next, runs.get(k)[0] - 1 });
+				}
+				next = Math.max(next, runs.get(k)[1] + 1);
+				k++;
+			}
+			if (next <= range[1]) {
+				left.add(new long[] { next, range[1] });
+			}
+		}
+		return left;
 	}
 
 	/**
@@ -342,39 +437,61 @@ final class MeterFold {
 
 		long events;
 
+		/** Adds a ledger row. */
 		void add(ResultSet rs) throws SQLException {
-			long id = rs.getLong(1);
 			String meter = rs.getString(4);
 			MeterDefinition definition = MeterFold.this.definitions.find(meter);
 			if (definition == null) {
 				return;
 			}
-			String eventId = rs.getString(2).toLowerCase(Locale.ROOT);
-			String tenantId = rs.getString(3);
-			String scope = rs.getString(5);
 			BigDecimal quantity = rs.getBigDecimal(6);
 			Instant at = MeterFold.this.dialect.readTimestamp(rs, 7);
-			String dimensions = rs.getString(8);
+			addKey(definition, rs.getString(3), meter, rs.getString(5), at.truncatedTo(ChronoUnit.HOURS), rs.getString(8),
+					MeterAggregate.of(quantity, at, rs.getString(2).toLowerCase(Locale.ROOT)), at, rs.getLong(1));
+		}
+
+		/** Adds a batch aggregate: the rows of one key of a writer's batch ({@code metering_meter_batch}). */
+		void addAggregate(ResultSet rs) throws SQLException {
+			String meter = rs.getString(2);
+			MeterDefinition definition = MeterFold.this.definitions.find(meter);
+			if (definition == null) {
+				return;
+			}
+			LedgerDatabase database = MeterFold.this.dialect;
+			MeterAggregate aggregate = new MeterAggregate(rs.getBigDecimal(6), rs.getLong(7), rs.getBigDecimal(8),
+					rs.getBigDecimal(9), rs.getBigDecimal(10), database.readTimestamp(rs, 11),
+					rs.getString(12).toLowerCase(Locale.ROOT));
+			addKey(definition, rs.getString(1), meter, rs.getString(3), database.readTimestamp(rs, 4), rs.getString(5),
+					aggregate, database.readTimestamp(rs, 13), rs.getLong(14));
+		}
+
+		/**
+		 * Adds rows of one key.
+		 * @param firstAt the earliest occurred_at of the rows (a counted value's first sight)
+		 * @param firstId the lowest ledger id of the rows (the order of new groups)
+		 */
+		private void addKey(MeterDefinition definition, String tenantId, String meter, String scope, Instant hour,
+				@Nullable String dimensions, MeterAggregate rowsAggregate, Instant firstAt, long firstId) {
 			Group group = this.parsed.computeIfAbsent(meter + '\u0000' + ((dimensions != null) ? dimensions : ""),
 					(k) -> Group.of(definition, dimensions));
 			this.groupValues.putIfAbsent(group.key(), group.valuesJson());
-			Instant hour = at.truncatedTo(ChronoUnit.HOURS);
-			Instant month = monthOf(at);
+			Instant month = monthOf(hour);
 			HourKey key = new HourKey(tenantId, meter, scope, hour, group.key());
 			MeterAggregate aggregate = this.hours.get(key);
 			if (aggregate == null) {
-				this.hours.put(key, MeterAggregate.of(quantity, at, eventId));
+				this.hours.put(key, rowsAggregate);
 			}
 			else {
-				aggregate.add(quantity, at, eventId);
+				aggregate.merge(rowsAggregate);
 			}
-			this.groups.merge(new GroupOfMonth(new MeterOfMonth(tenantId, meter, month), group.key()), id, Math::min);
+			this.groups.merge(new GroupOfMonth(new MeterOfMonth(tenantId, meter, month), group.key()), firstId,
+					Math::min);
 			if (definition.aggregation() == Aggregation.UNIQUE_COUNT && group.uniqueValue() != null) {
 				this.distinct.computeIfAbsent(new DistinctKey(tenantId, meter, scope, month, group.key()),
 						(k) -> new HashMap<>())
-					.merge(group.uniqueValue(), at, (a, b) -> (a.isBefore(b)) ? a : b);
+					.merge(group.uniqueValue(), firstAt, (a, b) -> (a.isBefore(b)) ? a : b);
 			}
-			this.events++;
+			this.events += rowsAggregate.count;
 		}
 
 	}

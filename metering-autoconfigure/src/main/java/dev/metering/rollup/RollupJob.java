@@ -94,6 +94,9 @@ public class RollupJob {
 	 */
 	private volatile @Nullable Boolean sums;
 
+	/** Whether there are batch meter aggregates to read: as {@link #sums}, for their own table. */
+	private volatile @Nullable Boolean meterBatches;
+
 	private final RollupSettings settings;
 
 	private final Clock clock;
@@ -210,6 +213,7 @@ public class RollupJob {
 		catch (RuntimeException ex) {
 			this.failures.incrementAndGet();
 			this.sums = null;
+			this.meterBatches = null;
 			throw ex;
 		}
 		finally {
@@ -303,6 +307,11 @@ public class RollupJob {
 			new DatabaseFold(this.jdbc, this.sql.obtain()).foldUsers(fold.idRanges(), now);
 		}
 		foldMeters(fold.idRanges(), rows.ranges(), now);
+		if ((moved || fold.events() > 0) && meterBatches()) {
+			// Folded now, from their aggregates or their rows: never of use again.
+			PostgresSql postgres = (PostgresSql) this.sql.obtain();
+			this.jdbc.update(postgres.meterBatches().deleteSql(), rows.watermark());
+		}
 		long events = fold.events() + rows.foldedInDatabase();
 		writeGaps(sql, before, after);
 		if (moved || events > 0 || !after.equals(before)) {
@@ -322,7 +331,7 @@ public class RollupJob {
 		List<long[]> ranges = new ArrayList<>(inJava.size() + inDatabase.size());
 		ranges.addAll(inJava);
 		ranges.addAll(inDatabase);
-		new MeterFold(this.jdbc, this.sql.obtain(), definitions).fold(ranges, now);
+		new MeterFold(this.jdbc, this.sql.obtain(), definitions, meterBatches()).fold(ranges, now);
 	}
 
 	private void recheckGaps(LedgerDatabase sql, List<IdGap> before, Fold fold, GapSet gaps) {
@@ -376,6 +385,18 @@ public class RollupJob {
 			this.sums = sums;
 		}
 		return sums;
+	}
+
+	/** Whether the writer's batch meter aggregates are there to read and delete (PostgreSQL). */
+	private boolean meterBatches() {
+		Boolean batches = this.meterBatches;
+		if (batches == null) {
+			batches = this.sql.obtain() instanceof PostgresSql postgres
+					&& Boolean.TRUE.equals(this.jdbc.queryForObject(postgres.sumTableUsableSql(), Boolean.class,
+							this.tables.meterBatch()));
+			this.meterBatches = batches;
+		}
+		return batches;
 	}
 
 	private void writeGaps(LedgerDatabase sql, List<IdGap> before, List<IdGap> after) {

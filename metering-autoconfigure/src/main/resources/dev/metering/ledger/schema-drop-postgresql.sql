@@ -3,6 +3,7 @@ DROP TABLE IF EXISTS metering_usage_event;
 DROP TABLE IF EXISTS metering_usage_event_key;
 DROP FUNCTION IF EXISTS metering_usage_event_claim();
 DROP TABLE IF EXISTS metering_usage_event_sum;
+DROP TABLE IF EXISTS metering_meter_batch;
 DROP TABLE IF EXISTS metering_rollup_gap;
 DROP TABLE IF EXISTS metering_rollup_state;
 DROP TABLE IF EXISTS metering_usage_rollup;

@@ -71,6 +71,28 @@ CREATE TABLE IF NOT EXISTS metering_usage_event_sum (
     event_count      BIGINT         NOT NULL
 );
 CREATE INDEX IF NOT EXISTS metering_usage_event_sum_ix ON metering_usage_event_sum (first_id);
+-- The defined meters' aggregates of ledger batches by (tenant, meter, billing scope, hour, dimensions),
+-- written beside the batch's sums with the same id run: the defined meters' fold reads them instead of
+-- the run's rows, and the rollup deletes them once the run is folded. Runs without them are read as rows.
+CREATE TABLE IF NOT EXISTS metering_meter_batch (
+    first_id         BIGINT         NOT NULL,
+    last_id          BIGINT         NOT NULL,
+    tenant_id        VARCHAR(128)   NOT NULL,
+    meter            VARCHAR(128)   NOT NULL,
+    billing_scope_id VARCHAR(128)   NOT NULL,
+    period_start     TIMESTAMPTZ    NOT NULL,
+    dimensions       TEXT,
+    quantity         NUMERIC(38, 9) NOT NULL,
+    event_count      BIGINT         NOT NULL,
+    min_value        NUMERIC(38, 9) NOT NULL,
+    max_value        NUMERIC(38, 9) NOT NULL,
+    latest_value     NUMERIC(38, 9) NOT NULL,
+    latest_at        TIMESTAMPTZ    NOT NULL,
+    latest_event_id  VARCHAR(36)    NOT NULL,
+    first_at         TIMESTAMPTZ    NOT NULL,
+    first_row_id     BIGINT         NOT NULL
+);
+CREATE INDEX IF NOT EXISTS metering_meter_batch_ix ON metering_meter_batch (first_id);
 -- Hourly rollups: a projection of the ledger, one row per tenant, meter, billing scope and UTC hour.
 CREATE TABLE IF NOT EXISTS metering_usage_rollup (
     tenant_id        VARCHAR(128)   NOT NULL,

@@ -81,6 +81,8 @@ public final class PostgresSql extends DatabaseSql {
 
 	private final String insertUnnest;
 
+	private final PostgresMeterBatchSql meterBatches;
+
 	private final String insertState;
 
 	private final String upsertRollups;
@@ -95,6 +97,7 @@ public final class PostgresSql extends DatabaseSql {
 		this.copyEvents = tables.resolve(COPY_EVENTS);
 		this.insertSums = tables.resolve(INSERT_SUMS);
 		this.insertUnnest = tables.resolve(INSERT_UNNEST);
+		this.meterBatches = new PostgresMeterBatchSql(tables);
 		this.insertState = tables.resolve(INSERT_STATE);
 		this.upsertRollups = tables.resolve(UPSERT_ROLLUPS);
 	}
@@ -118,6 +121,11 @@ public final class PostgresSql extends DatabaseSql {
 	 */
 	public String findSumTarget() {
 		return FIND_SUM_TARGET;
+	}
+
+	/** @return the statements of the defined meters' batch aggregates */
+	public PostgresMeterBatchSql meterBatches() {
+		return this.meterBatches;
 	}
 
 	/** @return SQL with parameter a sequence's name, selecting its next value */

@@ -54,6 +54,14 @@ public record TableNames(String prefix) {
 		return this.prefix + "usage_event_sum";
 	}
 
+	/**
+	 * @return the defined meters' aggregates of ledger batches, for their fold to read instead of
+	 * the rows (PostgreSQL)
+	 */
+	public String meterBatch() {
+		return this.prefix + "meter_batch";
+	}
+
 	/** @return the hourly rollups of the ledger */
 	public String usageRollup() {
 		return this.prefix + "usage_rollup";
