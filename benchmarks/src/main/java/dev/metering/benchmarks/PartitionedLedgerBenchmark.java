@@ -88,11 +88,14 @@ public final class PartitionedLedgerBenchmark {
 	private static BigDecimal run(HikariDataSource dataSource, String prefix, String script, long events,
 			int tenants, int rounds) {
 		MeteringTables tables = new MeteringTables(prefix);
-		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
-		settings.setSchemaLocations(List.of("classpath:dev/metering/ledger/" + script));
-		settings.setMode(DatabaseInitializationMode.ALWAYS);
-		new MeteringSchemaInitializer(dataSource, settings, tables).initializeDatabase();
 		boolean partitioned = script.contains("partitioned");
+		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
+		settings.setSchemaLocations(partitioned ? MeteringSchemaInitializer.partitionedSchemaLocations()
+			.stream()
+			.map((location) -> location.replace("@@platform@@", "postgresql"))
+			.toList() : List.of("classpath:dev/metering/ledger/" + script));
+		settings.setMode(DatabaseInitializationMode.ALWAYS);
+		new MeteringSchemaInitializer(dataSource, settings, tables, partitioned).initializeDatabase();
 		if (partitioned) {
 			LedgerPartitions partitions = new LedgerPartitions(dataSource, tables, Clock.systemUTC(), 0, 0, null,
 					Duration.ofDays(35));
