@@ -89,6 +89,7 @@ public final class KafkaPathBenchmark {
 		int partitions = intOption("partitions", 6);
 		int batch = intOption("batch", 20_000);
 		int consumers = intOption("consumers", 1);
+		int inFlight = intOption("inFlight", 4);
 		KafkaBroker started = this.options.containsKey("bootstrap") ? null : KafkaBroker.start();
 		String bootstrap = (started != null) ? started.bootstrapServers() : this.options.get("bootstrap");
 		try {
@@ -130,12 +131,12 @@ public final class KafkaPathBenchmark {
 				Measured direct;
 				Measured viaKafka;
 				if (baselineFirst) {
-					direct = endToEnd(null, partitions, generated, batch, consumers);
-					viaKafka = endToEnd(bootstrap, partitions, generated, batch, consumers);
+					direct = endToEnd(null, partitions, generated, batch, consumers, inFlight);
+					viaKafka = endToEnd(bootstrap, partitions, generated, batch, consumers, inFlight);
 				}
 				else {
-					viaKafka = endToEnd(bootstrap, partitions, generated, batch, consumers);
-					direct = endToEnd(null, partitions, generated, batch, consumers);
+					viaKafka = endToEnd(bootstrap, partitions, generated, batch, consumers, inFlight);
+					direct = endToEnd(null, partitions, generated, batch, consumers, inFlight);
 				}
 				System.out.printf(Locale.ROOT, "round %d into the ledger: direct writer %,.0f events/s (%.1f µs CPU/event), "
 						+ "through Kafka and %d consumer(s) %,.0f events/s (%.1f µs CPU/event), ratio %.2f (aim >= 0.9)%n", round,
@@ -216,7 +217,7 @@ public final class KafkaPathBenchmark {
 
 	private static KafkaSinkSettings settings(String topic, int partitions) {
 		return new KafkaSinkSettings(topic, partitions, (short) -1, "metering-ledger", "metering", Duration.ofMinutes(2),
-				Duration.ofMinutes(10), Duration.ofMillis(20));
+				Duration.ofMinutes(10), Duration.ofMillis(20), 1);
 	}
 
 	/**
@@ -224,7 +225,7 @@ public final class KafkaPathBenchmark {
 	 * direct writer, else the writer on the sink with one ledger consumer of a fresh group.
 	 */
 	private static Measured endToEnd(String bootstrap, int partitions, List<UsageEvent> events, int batch,
-			int consumers) throws Exception {
+			int consumers, int inFlight) throws Exception {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema();
 				HikariDataSource dataSource = TestDatabase.POSTGRESQL.newDataSource(4)) {
 			UsageEventStore jdbc = new JdbcUsageEventStore(dataSource, schema.tables());
@@ -242,7 +243,7 @@ public final class KafkaPathBenchmark {
 				String group = "bench-" + UUID.randomUUID();
 				createTopic(bootstrap, topic, partitions);
 				KafkaSinkSettings sinkSettings = new KafkaSinkSettings(topic, partitions, (short) -1, group, "metering",
-						Duration.ofMinutes(2), Duration.ofMinutes(10), Duration.ofMillis(20));
+						Duration.ofMinutes(2), Duration.ofMinutes(10), Duration.ofMillis(20), inFlight);
 				Map<String, Object> admin = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
 				sink = new KafkaLedgerSink(new DefaultKafkaProducerFactory<>(producerProperties(bootstrap)), admin,
 						sinkSettings);
