@@ -54,7 +54,7 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
  * Arguments ({@code name=value}): {@code events} (default 1,000,000), {@code rounds} (3),
  * {@code bootstrap} (a broker; default: one started from the Kafka jars in a child JVM),
  * {@code partitions} (6), {@code batch} (the writer's batch size, 20,000), {@code consumers} (ledger consumers
- * in the group, 1). Rounds alternate the order of each pair (baseline first in odd rounds); every new
+ * in the group, 1), {@code inFlight} (the sink's {@code max-in-flight}, 4). Rounds alternate the order of each pair (baseline first in odd rounds); every new
  * topic is used only once its partitions have leaders. PostgreSQL from
  * {@code METERING_TEST_POSTGRES_URL}, or an embedded one.
  */
@@ -112,11 +112,7 @@ public final class KafkaPathBenchmark {
 				boolean baselineFirst = (round % 2) == 1;
 				Measured perfTest;
 				Measured kit;
-				if (Boolean.getBoolean("kafkaOnly")) {
-					perfTest = new Measured(1, 1);
-					kit = perfTest;
-				}
-				else if (baselineFirst) {
+				if (baselineFirst) {
 					perfTest = producerPerfTest(bootstrap, partitions, events, recordSize);
 					kit = kitProducer(bootstrap, partitions, generated, batch);
 				}
@@ -252,11 +248,6 @@ public final class KafkaPathBenchmark {
 				consumerProperties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
 				consumerProperties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
 				consumerProperties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batch);
-				if (System.getProperty("fetchMinBytes") != null) {
-					consumerProperties.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, Integer.getInteger("fetchMinBytes"));
-					consumerProperties.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Integer.getInteger("fetchMaxWait", 100));
-					consumerProperties.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
-				}
 				consumerProperties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
 				consumerProperties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
 				consumer = new LedgerConsumer(new DefaultKafkaConsumerFactory<>(consumerProperties), admin, jdbc,
@@ -266,9 +257,6 @@ public final class KafkaPathBenchmark {
 			}
 			writer.start();
 			try {
-				if (Boolean.getBoolean("kafkaOnly") && bootstrap == null) {
-					return new Measured(1, 1);
-				}
 				Measuring measuring = Measuring.start();
 				List<Thread> producers = new ArrayList<>();
 				for (int p = 0; p < 2; p++) {
