@@ -88,11 +88,14 @@ public final class PartitionedLedgerBenchmark {
 	private static BigDecimal run(HikariDataSource dataSource, String prefix, String script, long events,
 			int tenants, int rounds) {
 		MeteringTables tables = new MeteringTables(prefix);
-		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
-		settings.setSchemaLocations(List.of("classpath:dev/metering/ledger/" + script));
-		settings.setMode(DatabaseInitializationMode.ALWAYS);
-		new MeteringSchemaInitializer(dataSource, settings, tables).initializeDatabase();
 		boolean partitioned = script.contains("partitioned");
+		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
+		settings.setSchemaLocations(partitioned ? MeteringSchemaInitializer.partitionedSchemaLocations()
+			.stream()
+			.map((location) -> location.replace("@@platform@@", "postgresql"))
+			.toList() : List.of("classpath:dev/metering/ledger/" + script));
+		settings.setMode(DatabaseInitializationMode.ALWAYS);
+		new MeteringSchemaInitializer(dataSource, settings, tables, partitioned).initializeDatabase();
 		if (partitioned) {
 			LedgerPartitions partitions = new LedgerPartitions(dataSource, tables, Clock.systemUTC(), 0, 0, null,
 					Duration.ofDays(35));
@@ -128,9 +131,10 @@ public final class PartitionedLedgerBenchmark {
 			times.add(BillingReportBenchmark.seconds(read) * 1000);
 		}
 		System.out.printf("%-9s %,d events: fill %.1f s, %,.1f MB on disk (%,.1f MB per million events), "
-				+ "a month's usage of one tenant %.2f ms (median of %d; %s)%n", partitioned ? "monthly" : "one table",
-				events, fill, bytes / 1e6, bytes / 1e6 / (events / 1e6), BillingReportBenchmark.median(times), rounds,
-				usage.toPlainString());
+				+ "a month's usage of one tenant %.2f ms (median of %d, min %.2f, max %.2f; %s)%n",
+				partitioned ? "monthly" : "one table", events, fill, bytes / 1e6, bytes / 1e6 / (events / 1e6),
+				BillingReportBenchmark.median(times), rounds, java.util.Collections.min(times),
+				java.util.Collections.max(times), usage.toPlainString());
 		return usage;
 	}
 

@@ -1,8 +1,11 @@
 package dev.metering.kafka;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,13 +15,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.zaxxer.hikari.HikariDataSource;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -45,7 +53,9 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
  * </ol>
  * Arguments ({@code name=value}): {@code events} (default 1,000,000), {@code rounds} (3),
  * {@code bootstrap} (a broker; default: one started from the Kafka jars in a child JVM),
- * {@code partitions} (6), {@code batch} (the writer's batch size, 20,000). PostgreSQL from
+ * {@code partitions} (6), {@code batch} (the writer's batch size, 20,000), {@code consumers} (ledger consumers
+ * in the group, 1), {@code inFlight} (the sink's {@code max-in-flight}, 4). Rounds alternate the order of each pair (baseline first in odd rounds); every new
+ * topic is used only once its partitions have leaders. PostgreSQL from
  * {@code METERING_TEST_POSTGRES_URL}, or an embedded one.
  */
 public final class KafkaPathBenchmark {
@@ -78,6 +88,8 @@ public final class KafkaPathBenchmark {
 		int rounds = intOption("rounds", 3);
 		int partitions = intOption("partitions", 6);
 		int batch = intOption("batch", 20_000);
+		int consumers = intOption("consumers", 1);
+		int inFlight = intOption("inFlight", 4);
 		KafkaBroker started = this.options.containsKey("bootstrap") ? null : KafkaBroker.start();
 		String bootstrap = (started != null) ? started.bootstrapServers() : this.options.get("bootstrap");
 		try {
@@ -91,17 +103,45 @@ public final class KafkaPathBenchmark {
 			System.out.printf(Locale.ROOT, "Kafka path benchmark: %,d events, %d rounds, %d partitions, writer batch %,d, "
 					+ "record size %d bytes (mean of the kit's CloudEvents JSON), broker %s%n%n", events, rounds, partitions,
 					batch, recordSize, bootstrap);
+			System.out.printf(Locale.ROOT, "CPU: the whole machine's busy CPU time (/proc/stat) per event while a set-up "
+					+ "ran (this JVM, the broker, PostgreSQL)%n%n");
+			List<double[]> producerRounds = new ArrayList<>();
+			List<double[]> ledgerRounds = new ArrayList<>();
 			for (int round = 1; round <= rounds; round++) {
-				double perfTest = producerPerfTest(bootstrap, partitions, events, recordSize);
-				double kit = kitProducer(bootstrap, partitions, generated, batch);
-				System.out.printf(Locale.ROOT, "round %d producer: kafka-producer-perf-test %,.0f records/s, kit's sink "
-						+ "%,.0f records/s, ratio %.2f (aim >= 0.8)%n", round, perfTest, kit, kit / perfTest);
-				double direct = endToEnd(null, partitions, generated, batch);
-				double viaKafka = endToEnd(bootstrap, partitions, generated, batch);
-				System.out.printf(Locale.ROOT, "round %d into the ledger: direct writer %,.0f events/s, through Kafka and "
-						+ "one consumer %,.0f events/s, ratio %.2f (aim >= 0.9)%n", round, direct, viaKafka,
-						viaKafka / direct);
+				// Alternating: odd rounds run the baseline first, even rounds the kit first.
+				boolean baselineFirst = (round % 2) == 1;
+				Measured perfTest;
+				Measured kit;
+				if (baselineFirst) {
+					perfTest = producerPerfTest(bootstrap, partitions, events, recordSize);
+					kit = kitProducer(bootstrap, partitions, generated, batch);
+				}
+				else {
+					kit = kitProducer(bootstrap, partitions, generated, batch);
+					perfTest = producerPerfTest(bootstrap, partitions, events, recordSize);
+				}
+				System.out.printf(Locale.ROOT, "round %d producer: kafka-producer-perf-test %,.0f records/s (%.1f µs CPU/record), "
+						+ "kit's sink %,.0f records/s (%.1f µs CPU/record), ratio %.2f (aim >= 0.8)%n", round, perfTest.rate(),
+						perfTest.cpuMicrosPerEvent(), kit.rate(), kit.cpuMicrosPerEvent(), kit.rate() / perfTest.rate());
+				producerRounds.add(new double[] { perfTest.rate(), kit.rate() });
+				Measured direct;
+				Measured viaKafka;
+				if (baselineFirst) {
+					direct = endToEnd(null, partitions, generated, batch, consumers, inFlight);
+					viaKafka = endToEnd(bootstrap, partitions, generated, batch, consumers, inFlight);
+				}
+				else {
+					viaKafka = endToEnd(bootstrap, partitions, generated, batch, consumers, inFlight);
+					direct = endToEnd(null, partitions, generated, batch, consumers, inFlight);
+				}
+				System.out.printf(Locale.ROOT, "round %d into the ledger: direct writer %,.0f events/s (%.1f µs CPU/event), "
+						+ "through Kafka and %d consumer(s) %,.0f events/s (%.1f µs CPU/event), ratio %.2f (aim >= 0.9)%n", round,
+						direct.rate(), direct.cpuMicrosPerEvent(), consumers, viaKafka.rate(), viaKafka.cpuMicrosPerEvent(),
+						viaKafka.rate() / direct.rate());
+				ledgerRounds.add(new double[] { direct.rate(), viaKafka.rate() });
 			}
+			summary("producer ratio (kit / kafka-producer-perf-test)", producerRounds);
+			summary("into the ledger ratio (through Kafka / direct writer)", ledgerRounds);
 		}
 		finally {
 			if (started != null) {
@@ -121,10 +161,11 @@ public final class KafkaPathBenchmark {
 	}
 
 	/** Kafka's own producer benchmark in a child JVM, as kafka-producer-perf-test runs it. */
-	private static double producerPerfTest(String bootstrap, int partitions, int records, int recordSize)
+	private static Measured producerPerfTest(String bootstrap, int partitions, int records, int recordSize)
 			throws Exception {
 		String topic = "perf-" + UUID.randomUUID();
 		createTopic(bootstrap, topic, partitions);
+		long cpuBefore = Measuring.machineBusyTicks();
 		Process process = new ProcessBuilder(KafkaBroker.javaCommand(), "-Xmx1g", "-cp", KafkaBroker.testClassPath(),
 				"org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records", Integer.toString(records),
 				"--record-size", Integer.toString(recordSize), "--throughput", "-1", "--producer-props",
@@ -143,24 +184,27 @@ public final class KafkaPathBenchmark {
 			}
 		}
 		process.waitFor();
+		long cpuTicks = Measuring.machineBusyTicks() - cpuBefore;
 		if (Double.isNaN(rate)) {
 			throw new IllegalStateException("kafka-producer-perf-test printed no summary (exit " + process.exitValue() + ")");
 		}
-		return rate;
+		// Its CPU includes the child JVM's start, a few hundred ms: an upper bound of its cost.
+		return new Measured(rate, cpuTicks * Measuring.MICROS_PER_TICK / records);
 	}
 
 	/** The kit's sink producing the events in the writer's batches, each acknowledged before the next. */
-	private static double kitProducer(String bootstrap, int partitions, List<UsageEvent> events, int batch)
+	private static Measured kitProducer(String bootstrap, int partitions, List<UsageEvent> events, int batch)
 			throws Exception {
 		String topic = "kit-" + UUID.randomUUID();
+		createTopic(bootstrap, topic, partitions);
 		KafkaLedgerSink sink = new KafkaLedgerSink(new DefaultKafkaProducerFactory<>(producerProperties(bootstrap)),
 				Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), settings(topic, partitions));
 		try {
-			long start = System.nanoTime();
+			Measuring measuring = Measuring.start();
 			for (int from = 0; from < events.size(); from += batch) {
 				sink.produce(events.subList(from, Math.min(events.size(), from + batch)));
 			}
-			return events.size() / ((System.nanoTime() - start) / 1e9);
+			return measuring.stop(events.size());
 		}
 		finally {
 			sink.destroy();
@@ -169,15 +213,15 @@ public final class KafkaPathBenchmark {
 
 	private static KafkaSinkSettings settings(String topic, int partitions) {
 		return new KafkaSinkSettings(topic, partitions, (short) -1, "metering-ledger", "metering", Duration.ofMinutes(2),
-				Duration.ofMinutes(10), Duration.ofMillis(20));
+				Duration.ofMinutes(10), Duration.ofMillis(20), 1);
 	}
 
 	/**
 	 * Events/s from the first offer until the writer has flushed: with {@code bootstrap} null the
 	 * direct writer, else the writer on the sink with one ledger consumer of a fresh group.
 	 */
-	private static double endToEnd(String bootstrap, int partitions, List<UsageEvent> events, int batch)
-			throws Exception {
+	private static Measured endToEnd(String bootstrap, int partitions, List<UsageEvent> events, int batch,
+			int consumers, int inFlight) throws Exception {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema();
 				HikariDataSource dataSource = TestDatabase.POSTGRESQL.newDataSource(4)) {
 			UsageEventStore jdbc = new JdbcUsageEventStore(dataSource, schema.tables());
@@ -195,7 +239,7 @@ public final class KafkaPathBenchmark {
 				String group = "bench-" + UUID.randomUUID();
 				createTopic(bootstrap, topic, partitions);
 				KafkaSinkSettings sinkSettings = new KafkaSinkSettings(topic, partitions, (short) -1, group, "metering",
-						Duration.ofMinutes(2), Duration.ofMinutes(10), Duration.ofMillis(20));
+						Duration.ofMinutes(2), Duration.ofMinutes(10), Duration.ofMillis(20), inFlight);
 				Map<String, Object> admin = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
 				sink = new KafkaLedgerSink(new DefaultKafkaProducerFactory<>(producerProperties(bootstrap)), admin,
 						sinkSettings);
@@ -207,13 +251,13 @@ public final class KafkaPathBenchmark {
 				consumerProperties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
 				consumerProperties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
 				consumer = new LedgerConsumer(new DefaultKafkaConsumerFactory<>(consumerProperties), admin, jdbc,
-						new LedgerConsumerSettings(topic, group, 1, batch, Duration.ofSeconds(1), null), Clock.systemUTC());
+						new LedgerConsumerSettings(topic, group, consumers, batch, Duration.ofSeconds(1), null), Clock.systemUTC());
 				consumer.start();
 				writer = new BufferedLedgerWriter(sink.store(), settings, Clock.systemUTC());
 			}
 			writer.start();
 			try {
-				long start = System.nanoTime();
+				Measuring measuring = Measuring.start();
 				List<Thread> producers = new ArrayList<>();
 				for (int p = 0; p < 2; p++) {
 					int first = p;
@@ -231,11 +275,11 @@ public final class KafkaPathBenchmark {
 				if (!writer.flush(Duration.ofMinutes(30))) {
 					throw new IllegalStateException("the writer did not flush");
 				}
-				double rate = events.size() / ((System.nanoTime() - start) / 1e9);
+				Measured measured = measuring.stop(events.size());
 				if (schema.eventCount() != events.size()) {
 					throw new IllegalStateException("ledger has " + schema.eventCount() + " rows, expected " + events.size());
 				}
-				return rate;
+				return measured;
 			}
 			finally {
 				writer.stop();
@@ -250,16 +294,91 @@ public final class KafkaPathBenchmark {
 		}
 	}
 
+	/**
+	 * Creates a topic and waits until every partition has a leader: a producer or consumer that
+	 * comes before gets "invalid metadata" answers and may time out.
+	 */
 	private static void createTopic(String bootstrap, String topic, int partitions) {
-		try (var admin = org.apache.kafka.clients.admin.Admin
-			.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-			admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, partitions, (short) 1)))
-				.all()
-				.get();
+		try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+			admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+			long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+			while (true) {
+				try {
+					TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+					if (description.partitions().size() == partitions
+							&& description.partitions().stream().allMatch((p) -> p.leader() != null && !p.leader().isEmpty())) {
+						return;
+					}
+				}
+				catch (ExecutionException ex) {
+					if (!(ex.getCause() instanceof UnknownTopicOrPartitionException)) {
+						throw ex;
+					}
+				}
+				if (System.nanoTime() > deadline) {
+					throw new IllegalStateException("topic " + topic + " has partitions without a leader after a minute");
+				}
+				Thread.sleep(50);
+			}
 		}
-		catch (Exception ex) {
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 			throw new IllegalStateException(ex);
 		}
+		catch (ExecutionException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private static void summary(String what, List<double[]> rounds) {
+		List<Double> ratios = new ArrayList<>();
+		for (double[] round : rounds) {
+			ratios.add(round[1] / round[0]);
+		}
+		List<Double> sorted = new ArrayList<>(ratios);
+		sorted.sort(null);
+		System.out.printf(Locale.ROOT, "%s: rounds %s, median %.2f, min %.2f, max %.2f%n", what,
+				ratios.stream().map((r) -> String.format(Locale.ROOT, "%.2f", r)).toList(), sorted.get(sorted.size() / 2),
+				sorted.get(0), sorted.get(sorted.size() - 1));
+	}
+
+	/** A rate and the machine's CPU time per event while it ran. */
+	private record Measured(double rate, double cpuMicrosPerEvent) {
+	}
+
+	/** Wall time and the machine's busy CPU ticks from a start. */
+	private record Measuring(long startNanos, long startTicks) {
+
+		/** /proc/stat counts in USER_HZ ticks, 100 a second on Linux. */
+		static final double MICROS_PER_TICK = 10_000;
+
+		static Measuring start() {
+			return new Measuring(System.nanoTime(), machineBusyTicks());
+		}
+
+		Measured stop(int events) {
+			double seconds = (System.nanoTime() - this.startNanos) / 1e9;
+			long ticks = machineBusyTicks() - this.startTicks;
+			return new Measured(events / seconds, ticks * MICROS_PER_TICK / events);
+		}
+
+		/** Every CPU's time not idle, not waiting for I/O and not stolen by the host, from /proc/stat. */
+		static long machineBusyTicks() {
+			try {
+				String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+				long busy = 0;
+				for (int i = 1; i < Math.min(fields.length, 8); i++) {
+					if (i != 4 && i != 5) {
+						busy += Long.parseLong(fields[i]);
+					}
+				}
+				return busy;
+			}
+			catch (IOException | RuntimeException ex) {
+				return 0;
+			}
+		}
+
 	}
 
 }

@@ -15,9 +15,6 @@ final class LedgerLayoutCheck {
 	private LedgerLayoutCheck() {
 	}
 
-	/** The partitioned ledger's script, for a {@code monthly} ledger without a script of its own. */
-	static final String PARTITIONED_SCHEMA_LOCATION = "classpath:dev/metering/ledger/schema-@@platform@@-partitioned.sql";
-
 	static void check(MeteringLedgerProperties ledger, Supplier<LedgerDatabase> database) {
 		if (ledger.getPartitioning() == Partitioning.NONE) {
 			if (ledger.getRetention() != null) {

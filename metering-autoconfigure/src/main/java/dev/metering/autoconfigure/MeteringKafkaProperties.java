@@ -48,6 +48,12 @@ public class MeteringKafkaProperties {
 	 */
 	private Duration progressInterval = Duration.ofMillis(20);
 
+	/**
+	 * Writer batches on their way to the ledger at once (produced, waiting for the consumers):
+	 * the writer hands on the next while earlier ones wait. 1: one round trip per batch.
+	 */
+	private int maxInFlight = 4;
+
 	public String getTopic() {
 		return this.topic;
 	}
@@ -102,6 +108,17 @@ public class MeteringKafkaProperties {
 
 	public void setProgressInterval(Duration progressInterval) {
 		this.progressInterval = progressInterval;
+	}
+
+	public int getMaxInFlight() {
+		return this.maxInFlight;
+	}
+
+	public void setMaxInFlight(int maxInFlight) {
+		if (maxInFlight < 1) {
+			throw new IllegalArgumentException("metering.kafka.max-in-flight must be at least 1, was " + maxInFlight);
+		}
+		this.maxInFlight = maxInFlight;
 	}
 
 }

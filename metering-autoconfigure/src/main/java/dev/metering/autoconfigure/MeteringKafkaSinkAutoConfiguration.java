@@ -57,7 +57,8 @@ public final class MeteringKafkaSinkAutoConfiguration {
 		producer.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, properties.getSendTimeout().toMillis());
 		KafkaSinkSettings settings = new KafkaSinkSettings(properties.getTopic(), properties.getPartitions(),
 				properties.getReplicationFactor(), consumer.getGroup(), properties.getSource(),
-				properties.getSendTimeout(), properties.getConfirmTimeout(), properties.getProgressInterval());
+				properties.getSendTimeout(), properties.getConfirmTimeout(), properties.getProgressInterval(),
+				properties.getMaxInFlight());
 		return new KafkaLedgerSink(new DefaultKafkaProducerFactory<>(producer), kafka.buildAdminProperties(), settings);
 	}
 

@@ -2,6 +2,7 @@ package dev.metering.autoconfigure;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -76,18 +77,22 @@ public final class MeteringLedgerAutoConfiguration {
 	MeteringSchemaInitializer meteringSchemaInitializer(DataSource dataSource, MeteringJdbcProperties jdbc,
 			MeteringTables tables, MeteringLedgerProperties ledger) {
 		LedgerLayoutCheck.check(ledger, dialect(dataSource, jdbc));
-		String schema = StringUtils.hasText(jdbc.getSchema()) ? jdbc.getSchema()
-				: (ledger.getPartitioning() == MeteringLedgerProperties.Partitioning.MONTHLY)
-						? LedgerLayoutCheck.PARTITIONED_SCHEMA_LOCATION : jdbc.getDefaultSchemaLocation();
+		boolean partitioned = ledger.getPartitioning() == MeteringLedgerProperties.Partitioning.MONTHLY;
+		// metering.jdbc.schema is the plain script unless set: Boot's properties start with the default.
+		boolean ownSchema = StringUtils.hasText(jdbc.getSchema())
+				&& !jdbc.getSchema().equals(jdbc.getDefaultSchemaLocation());
+		List<String> schema = ownSchema ? List.of(jdbc.getSchema())
+				: partitioned ? MeteringSchemaInitializer.partitionedSchemaLocations()
+						: List.of(jdbc.getDefaultSchemaLocation());
 		PlatformPlaceholderDatabaseDriverResolver platformResolver = new PlatformPlaceholderDatabaseDriverResolver()
 			.withDriverPlatform(DatabaseDriver.MARIADB, "mysql");
 		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
 		settings.setSchemaLocations(StringUtils.hasText(jdbc.getPlatform())
-				? platformResolver.resolveAll(LedgerDatabase.forPlatform(jdbc.getPlatform()).platform(), schema)
-				: platformResolver.resolveAll(dataSource, schema));
+				? platformResolver.resolveAll(LedgerDatabase.forPlatform(jdbc.getPlatform()).platform(), schema.toArray(String[]::new))
+				: platformResolver.resolveAll(dataSource, schema.toArray(String[]::new)));
 		settings.setMode(jdbc.getInitializeSchema());
 		settings.setContinueOnError(jdbc.isContinueOnError());
-		return new MeteringSchemaInitializer(dataSource, settings, tables);
+		return new MeteringSchemaInitializer(dataSource, settings, tables, partitioned);
 	}
 
 	@Bean

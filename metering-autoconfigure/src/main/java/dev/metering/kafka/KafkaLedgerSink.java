@@ -21,6 +21,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.InsertResult;
+import dev.metering.ledger.PipelinedEventStore;
 import dev.metering.ledger.UsageEventStore;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -73,11 +74,29 @@ public class KafkaLedgerSink implements DisposableBean {
 	}
 
 	/**
-	 * This sink as the writer's store.
+	 * This sink as the writer's store: a batch is produced when started and counts as written
+	 * once the consumers have committed past it; up to {@link KafkaSinkSettings#maxInFlight()}
+	 * batches are on their way at once.
 	 * @return a store whose insert produces and waits for the consumers
 	 */
 	public UsageEventStore store() {
-		return this::insert;
+		return new PipelinedEventStore() {
+
+			@Override
+			public Pending start(List<UsageEvent> events, Instant recordedAt) {
+				List<Future<RecordMetadata>> sent = send(events);
+				return () -> {
+					awaitLedger(acknowledged(sent));
+					return new InsertResult(events.size(), 0);
+				};
+			}
+
+			@Override
+			public int maxInFlight() {
+				return Math.max(1, KafkaLedgerSink.this.settings.maxInFlight());
+			}
+
+		};
 	}
 
 	/**
@@ -95,6 +114,11 @@ public class KafkaLedgerSink implements DisposableBean {
 	 * @return the highest offset produced per partition
 	 */
 	Map<TopicPartition, Long> produce(List<UsageEvent> events) {
+		return acknowledged(send(events));
+	}
+
+	/** Hands a batch to the producer, keyed by billing scope; the broker acknowledges it later. */
+	private List<Future<RecordMetadata>> send(List<UsageEvent> events) {
 		ensureTopic();
 		List<Future<RecordMetadata>> sent = new ArrayList<>(events.size());
 		try {
@@ -106,7 +130,7 @@ public class KafkaLedgerSink implements DisposableBean {
 		catch (RuntimeException ex) {
 			throw new KafkaPathException("the broker did not take events: " + ex.getMessage(), ex);
 		}
-		return acknowledged(sent);
+		return sent;
 	}
 
 	/** The highest acknowledged offset per partition. */

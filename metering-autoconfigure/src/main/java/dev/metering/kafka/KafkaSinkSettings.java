@@ -13,8 +13,9 @@ import java.time.Duration;
  * @param sendTimeout how long a batch may wait for the broker's acknowledgements before it is retried
  * @param confirmTimeout how long a batch may wait for the consumers to write it before it is sent again
  * @param progressInterval how often the consumers' committed offsets are read while a batch waits
+ * @param maxInFlight writer batches on their way at once (produced, not yet written by the consumers)
  */
 public record KafkaSinkSettings(String topic, int partitions, short replicationFactor, String consumerGroup,
-		String source, Duration sendTimeout, Duration confirmTimeout, Duration progressInterval) {
+		String source, Duration sendTimeout, Duration confirmTimeout, Duration progressInterval, int maxInFlight) {
 
 }

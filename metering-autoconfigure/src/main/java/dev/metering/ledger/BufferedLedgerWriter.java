@@ -331,6 +331,8 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		while (true) {
 			try {
 				if (!nextBatch(batch)) {
+					// Done: what is still on its way is confirmed (or, abandoned, given up) first.
+					confirmStarted();
 					return;
 				}
 			}
@@ -361,6 +363,10 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 				}
 			}
 			else {
+				if (this.buffer.isEmpty()) {
+					// Started batches are confirmed before waiting for events (a flush waits for them).
+					confirmStarted();
+				}
 				try {
 					first = this.buffer.pollIdle();
 				}
@@ -389,7 +395,12 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 	}
 
 	private void write(List<UsageEvent> batch) {
-		this.inserter.write(batch, () -> this.abandoned, this::completed, this.pending::get);
+		this.inserter.write(batch, () -> this.abandoned, this::completed, this.pending::get,
+				() -> this.buffer.isEmpty() || this.stopping);
+	}
+
+	private void confirmStarted() {
+		this.inserter.confirmAll(() -> this.abandoned, this::completed, this.pending::get);
 	}
 
 	private void insert(List<UsageEvent> batch) {

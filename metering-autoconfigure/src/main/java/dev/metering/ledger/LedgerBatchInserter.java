@@ -3,6 +3,7 @@ package dev.metering.ledger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +22,9 @@ import org.springframework.dao.DataIntegrityViolationException;
 /**
  * Writes batches of the buffered ledger writer: one insert transaction each, announced to the
  * listeners, retried with capped exponential backoff while the database is down, and split into
- * single events when the database refuses a row so the rest of the batch still lands.
+ * single events when the database refuses a row so the rest of the batch still lands. On a
+ * {@link PipelinedEventStore} several batches are on their way at once and confirmed oldest first;
+ * a batch whose start or wait fails is written again the plain way.
  */
 final class LedgerBatchInserter {
 
@@ -43,6 +46,11 @@ final class LedgerBatchInserter {
 
 	private final @Nullable Duration lateWindow;
 
+	private final @Nullable PipelinedEventStore pipelined;
+
+	/** Started on the pipelined store and not confirmed yet, oldest first. */
+	private final ArrayDeque<Started> inFlight = new ArrayDeque<>();
+
 	LedgerBatchInserter(UsageEventStore store, WriterSettings settings, Clock clock,
 			List<LedgerWriteListener> listeners, WriterCounters counters, @Nullable Duration lateWindow) {
 		this.store = store;
@@ -51,6 +59,70 @@ final class LedgerBatchInserter {
 		this.listeners = listeners;
 		this.counters = counters;
 		this.lateWindow = lateWindow;
+		this.pipelined = (store instanceof PipelinedEventStore pipelinedStore) ? pipelinedStore : null;
+	}
+
+	/**
+	 * Writes a batch: on a pipelined store started, with the oldest batches confirmed while too many
+	 * are on their way or nothing else waits ({@code idle}); else as {@link #write}.
+	 * @param idle whether no further batch is waiting, so the writer should confirm what it started
+	 */
+	void write(List<UsageEvent> batch, BooleanSupplier abandoned, IntConsumer completed, LongSupplier pending,
+			BooleanSupplier idle) {
+		PipelinedEventStore store = this.pipelined;
+		if (store == null) {
+			write(batch, abandoned, completed, pending);
+			return;
+		}
+		Instant now = this.clock.instant();
+		List<UsageEvent> events = withinLateWindow(batch, now);
+		// The refused ones are done now; the rest when confirmed.
+		completed.accept(batch.size() - events.size());
+		if (!events.isEmpty()) {
+			this.listeners.forEach((listener) -> listener.writing(events));
+			try {
+				this.inFlight.add(new Started(events, System.nanoTime(), store.start(events, now)));
+			}
+			catch (RuntimeException | Error ex) {
+				this.listeners.forEach((listener) -> listener.failed(events));
+				confirmAll(abandoned, completed, pending);
+				write(events, abandoned, completed, pending);
+				return;
+			}
+		}
+		while (!this.inFlight.isEmpty() && (this.inFlight.size() >= store.maxInFlight() || idle.getAsBoolean())) {
+			confirmOldest(abandoned, completed, pending);
+		}
+	}
+
+	/**
+	 * Confirms every started batch (before the writer waits for new events, or stops).
+	 */
+	void confirmAll(BooleanSupplier abandoned, IntConsumer completed, LongSupplier pending) {
+		while (!this.inFlight.isEmpty()) {
+			confirmOldest(abandoned, completed, pending);
+		}
+	}
+
+	private void confirmOldest(BooleanSupplier abandoned, IntConsumer completed, LongSupplier pending) {
+		Started started = this.inFlight.peek();
+		InsertResult result;
+		try {
+			result = started.pending().await();
+		}
+		catch (RuntimeException | Error ex) {
+			this.inFlight.poll();
+			this.listeners.forEach((listener) -> listener.failed(started.events()));
+			// Written again the plain way (retries, back-off); the ledger skips what arrived the first time.
+			write(started.events(), abandoned, completed, pending);
+			return;
+		}
+		this.inFlight.poll();
+		this.counters.account(result);
+		this.counters.batches.increment();
+		this.counters.batchNanos.add(System.nanoTime() - started.startNanos());
+		this.listeners.forEach((listener) -> listener.written(started.events()));
+		completed.accept(started.events().size());
 	}
 
 	/**
@@ -143,6 +215,10 @@ final class LedgerBatchInserter {
 					+ this.counters.rejected.sum() + " refused in all since start");
 		}
 		return (kept != null) ? List.copyOf(kept) : List.copyOf(batch);
+	}
+
+	/** A batch started on the pipelined store. */
+	private record Started(List<UsageEvent> events, long startNanos, PipelinedEventStore.Pending pending) {
 	}
 
 	private void discard(List<UsageEvent> batch) {

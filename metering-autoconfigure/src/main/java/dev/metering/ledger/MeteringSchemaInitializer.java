@@ -24,11 +24,26 @@ import org.springframework.util.StreamUtils;
  * a different {@link MeteringTables#prefix()} is substituted as the scripts are read: in table
  * names the whole prefix, in constraint and index names the prefix without its schema
  * ({@link MeteringTables#namePrefix()}), which no database accepts qualified.
+ * <p>
+ * A monthly partitioned ledger ({@link #partitionedSchemaLocations()}) runs the partitioned
+ * ledger's script, then the plain script without its unpartitioned ledger (the part between its
+ * {@value #UNPARTITIONED_LEDGER_BEGIN} and {@value #UNPARTITIONED_LEDGER_END} lines): every other
+ * table is written once, in the plain script.
  */
 public class MeteringSchemaInitializer extends DataSourceScriptDatabaseInitializer {
 
 	/** Where the shipped scripts live; {@code @@platform@@} is postgresql, h2 or mysql. */
 	public static final String DEFAULT_SCHEMA_LOCATION = "classpath:dev/metering/ledger/schema-@@platform@@.sql";
+
+	/** The partitioned ledger's script: the ledger only (PostgreSQL). */
+	public static final String PARTITIONED_LEDGER_LOCATION = "classpath:dev/metering/ledger/schema-@@platform@@-partitioned.sql";
+
+	static final String UNPARTITIONED_LEDGER_BEGIN = "-- metering:unpartitioned-ledger:begin";
+
+	static final String UNPARTITIONED_LEDGER_END = "-- metering:unpartitioned-ledger:end";
+
+	private static final Pattern UNPARTITIONED_LEDGER = Pattern
+		.compile(Pattern.quote(UNPARTITIONED_LEDGER_BEGIN) + ".*?" + Pattern.quote(UNPARTITIONED_LEDGER_END), Pattern.DOTALL);
 
 	/**
 	 * The default prefix, with the keyword before it when it starts a constraint or index name
@@ -40,15 +55,37 @@ public class MeteringSchemaInitializer extends DataSourceScriptDatabaseInitializ
 
 	private final MeteringTables tables;
 
+	private final boolean partitionedLedger;
+
 	public MeteringSchemaInitializer(DataSource dataSource, DatabaseInitializationSettings settings,
 			MeteringTables tables) {
+		this(dataSource, settings, tables, false);
+	}
+
+	/**
+	 * @param partitionedLedger whether the ledger is partitioned: the scripts' unpartitioned ledger
+	 * parts are then left out
+	 */
+	public MeteringSchemaInitializer(DataSource dataSource, DatabaseInitializationSettings settings,
+			MeteringTables tables, boolean partitionedLedger) {
 		super(dataSource, settings);
 		this.tables = tables;
+		this.partitionedLedger = partitionedLedger;
+	}
+
+	/**
+	 * The scripts of a new monthly partitioned ledger, in order: the partitioned ledger, then the
+	 * plain script, whose unpartitioned ledger an initializer made with {@code partitionedLedger}
+	 * leaves out.
+	 * @return the locations, {@code @@platform@@} for the platform
+	 */
+	public static List<String> partitionedSchemaLocations() {
+		return List.of(PARTITIONED_LEDGER_LOCATION, DEFAULT_SCHEMA_LOCATION);
 	}
 
 	@Override
 	protected void runScripts(Scripts scripts) {
-		if (MeteringTables.DEFAULT_PREFIX.equals(this.tables.prefix())) {
+		if (MeteringTables.DEFAULT_PREFIX.equals(this.tables.prefix()) && !this.partitionedLedger) {
 			super.runScripts(scripts);
 			return;
 		}
@@ -65,12 +102,21 @@ public class MeteringSchemaInitializer extends DataSourceScriptDatabaseInitializ
 		try {
 			Charset encoding = (scripts.getEncoding() != null) ? scripts.getEncoding() : StandardCharsets.UTF_8;
 			String sql = StreamUtils.copyToString(script.getInputStream(), encoding);
-			String replaced = withPrefix(sql, this.tables);
+			String replaced = withPrefix(this.partitionedLedger ? withoutUnpartitionedLedger(sql) : sql, this.tables);
 			return new ByteArrayResource(replaced.getBytes(encoding), script.getDescription());
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Could not read metering schema script " + script, ex);
 		}
+	}
+
+	/**
+	 * A script without its unpartitioned ledger part, for a partitioned ledger made by its own script.
+	 * @param sql the script
+	 * @return the script without the part between the markers (the whole script when it has none)
+	 */
+	static String withoutUnpartitionedLedger(String sql) {
+		return UNPARTITIONED_LEDGER.matcher(sql).replaceAll("");
 	}
 
 	/**

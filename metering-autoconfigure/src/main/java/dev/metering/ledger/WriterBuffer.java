@@ -42,6 +42,10 @@ final class WriterBuffer {
 		}
 	}
 
+	boolean isEmpty() {
+		return this.queue.isEmpty();
+	}
+
 	boolean remove(UsageEvent event) {
 		return this.queue.remove(event);
 	}

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -74,6 +75,37 @@ class LedgerLayoutTests {
 								String.class))
 						.isEqualTo(thisMonth);
 				});
+		}
+	}
+
+	@Test
+	void aNewMonthlyLedgerIsCreatedPartitionedWithEveryOtherTableOfThePlainScript() {
+		String prefix = "t" + ProcessHandle.current().pid() % 10_000 + "_layout_metering_";
+		JdbcTemplate jdbc = new JdbcTemplate(TestDatabase.POSTGRESQL.dataSource());
+		try {
+			new ApplicationContextRunner()
+				.withPropertyValues("spring.datasource.url=" + TestDatabase.POSTGRESQL.jdbcUrl(),
+						"metering.jdbc.table-prefix=" + prefix, "metering.jdbc.initialize-schema=always",
+						"metering.ledger.partitioning=monthly", "logging.level.org.springframework.jdbc=DEBUG", "debug=true")
+				.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+						MeteringLedgerAutoConfiguration.class))
+				.run((context) -> {
+					assertThat(context).hasNotFailed();
+					assertThat(jdbc.queryForObject("SELECT CAST(relkind AS text) FROM pg_class WHERE relname = ?",
+							String.class, prefix + "usage_event"))
+						.as("the ledger is partitioned")
+						.isEqualTo("p");
+					// Tables of the plain script only: rollups, the meter definitions (its last table).
+					assertThat(jdbc.queryForList("SELECT relname FROM pg_class WHERE relname IN (?, ?, ?)", String.class,
+							prefix + "usage_rollup", prefix + "meter_definition", prefix + "usage_event_key"))
+						.hasSize(3);
+				});
+		}
+		finally {
+			jdbc.execute("DO $$ DECLARE r record; BEGIN FOR r IN SELECT relname FROM pg_class WHERE relkind IN ('r', 'p')"
+					+ " AND relname LIKE '" + prefix + "%' LOOP EXECUTE 'DROP TABLE IF EXISTS ' || quote_ident(r.relname)"
+					+ " || ' CASCADE'; END LOOP; END $$");
+			jdbc.execute("DROP FUNCTION IF EXISTS " + prefix + "usage_event_claim() CASCADE");
 		}
 	}
 

@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 public class PartitionedLedgerTests {
 
-	public static final String PARTITIONED_SCHEMA = "classpath:dev/metering/ledger/schema-@@platform@@-partitioned.sql";
+	public static final String PARTITIONED_SCHEMA = MeteringSchemaInitializer.PARTITIONED_LEDGER_LOCATION;
 
 	private static final Instant NOW = Instant.parse("2026-12-07T04:00:00Z");
 

@@ -34,17 +34,25 @@ public final class TestSchema implements AutoCloseable {
 		this(database, dataSource, prefix, MeteringSchemaInitializer.DEFAULT_SCHEMA_LOCATION);
 	}
 
-	/** Tables made by another schema script ({@code @@platform@@} in its location), e.g. an earlier version's. */
+	/**
+	 * Tables made by another schema script ({@code @@platform@@} in its location), e.g. an earlier
+	 * version's; for {@link MeteringSchemaInitializer#PARTITIONED_LEDGER_LOCATION} the scripts the kit
+	 * runs for a new partitioned ledger.
+	 */
 	TestSchema(TestDatabase database, DataSource dataSource, String prefix, String schemaLocation) {
 		this.database = database;
 		this.dataSource = dataSource;
 		this.tables = new MeteringTables(prefix);
 		this.jdbc = new JdbcTemplate(dataSource);
+		boolean partitioned = MeteringSchemaInitializer.PARTITIONED_LEDGER_LOCATION.equals(schemaLocation);
 		DatabaseInitializationSettings settings = new DatabaseInitializationSettings();
-		settings.setSchemaLocations(
-				java.util.List.of(schemaLocation.replace("@@platform@@", database.platform())));
+		settings.setSchemaLocations((partitioned ? MeteringSchemaInitializer.partitionedSchemaLocations()
+				: java.util.List.of(schemaLocation)).stream()
+			.map((location) -> location.replace("@@platform@@", database.platform()))
+			.toList());
 		settings.setMode(DatabaseInitializationMode.ALWAYS);
-		MeteringSchemaInitializer initializer = new MeteringSchemaInitializer(dataSource, settings, this.tables);
+		MeteringSchemaInitializer initializer = new MeteringSchemaInitializer(dataSource, settings, this.tables,
+				partitioned);
 		initializer.initializeDatabase();
 	}
 
