@@ -38,6 +38,10 @@ import org.springframework.util.function.SingletonSupplier;
  * ledger rejects every event of a closed period: a closed period's report never changes. A
  * correction of an event of a closed period counts when it is made and is billed as an
  * adjustment line of that later period ({@link ClosedPeriodAdjustments}).
+ * <p>
+ * Over 350 lines: one report is assembled here from every input it has (plan parts, calendars,
+ * credits, adjustments); its parts live in their own classes, and its constructors keep the
+ * earlier signatures for callers.
  */
 public class BillingReportService {
 

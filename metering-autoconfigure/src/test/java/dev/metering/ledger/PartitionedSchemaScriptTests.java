@@ -47,9 +47,10 @@ class PartitionedSchemaScriptTests {
 		String plain = script("schema-postgresql.sql");
 		List<String> ledgerPart = statements(plain.substring(plain.indexOf(MeteringSchemaInitializer.UNPARTITIONED_LEDGER_BEGIN),
 				plain.indexOf(MeteringSchemaInitializer.UNPARTITIONED_LEDGER_END)));
-		// The table, its two indexes, the corrections column of an older ledger and its index.
-		assertThat(ledgerPart).hasSize(5).allSatisfy((statement) -> assertThat(statement)
-			.containsPattern("(TABLE IF NOT EXISTS| ON|ALTER TABLE) metering_usage_event( \\(| ADD COLUMN)"));
+		// The table, its two indexes and the index of corrections (the ALTER that adds their column
+		// to an older ledger is no CREATE statement).
+		assertThat(ledgerPart).hasSize(4).allSatisfy((statement) -> assertThat(statement)
+			.containsPattern("(TABLE IF NOT EXISTS| ON) metering_usage_event \\("));
 		List<String> rest = statements(MeteringSchemaInitializer.withoutUnpartitionedLedger(plain));
 		assertThat(rest).isNotEmpty()
 			.noneMatch((statement) -> statement.matches(".*(TABLE IF NOT EXISTS| ON) metering_usage_event \\(.*"));
