@@ -3,6 +3,8 @@ package dev.metering.autoconfigure;
 import java.time.Clock;
 
 import dev.metering.api.ApiAccess;
+import dev.metering.api.InvoiceApiController;
+import dev.metering.billing.InvoiceStore;
 import dev.metering.api.ApiKeyAccess;
 import dev.metering.api.ApiSettings;
 import dev.metering.api.CloudEventsController;
@@ -112,6 +114,13 @@ public final class MeteringApiAutoConfiguration {
 			MeteringApiProperties api, ObjectProvider<Clock> clock) {
 		return new CloudEventsController(recorder, access, definitions.getIfAvailable(() -> MeterDefinitions.NONE),
 				validator.getIfAvailable(), settings(api), clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(InvoiceStore.class)
+	InvoiceApiController meteringInvoiceApiController(ApiAccess access, InvoiceStore invoices) {
+		return new InvoiceApiController(access, invoices);
 	}
 
 	@Bean

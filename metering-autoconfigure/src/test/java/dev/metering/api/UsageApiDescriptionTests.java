@@ -44,7 +44,7 @@ class UsageApiDescriptionTests {
 	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private static final Set<Class<?>> API = Set.of(UsageApiController.class, CloudEventsController.class,
-			UsageApiDescriptionController.class, EntitlementsApiController.class);
+			UsageApiDescriptionController.class, EntitlementsApiController.class, InvoiceApiController.class);
 
 	@Test
 	void theDescriptionListsExactlyTheMappedRoutesTheirParametersAndContentTypes() {
