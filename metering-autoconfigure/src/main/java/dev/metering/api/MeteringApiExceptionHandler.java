@@ -36,7 +36,8 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  * Applies to the kit's controllers only, ahead of the application's own advice.
  */
 // The admin controller by package name: its package uses this one, so no class reference back.
-@RestControllerAdvice(assignableTypes = { UsageApiController.class, CloudEventsController.class, UsageApiDescriptionController.class }, basePackages = "dev.metering.admin.web")
+@RestControllerAdvice(assignableTypes = { UsageApiController.class, CloudEventsController.class, UsageApiDescriptionController.class,
+		InvoiceApiController.class }, basePackages = "dev.metering.admin.web")
 @Order(Ordered.HIGHEST_PRECEDENCE)
 public class MeteringApiExceptionHandler extends ResponseEntityExceptionHandler {
 
