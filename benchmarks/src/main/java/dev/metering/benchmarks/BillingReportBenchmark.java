@@ -134,6 +134,7 @@ public final class BillingReportBenchmark {
 		jdbc.execute("VACUUM ANALYZE " + tables.usageEvent());
 		jdbc.execute("VACUUM ANALYZE " + tables.usageRollup());
 		jdbc.execute("VACUUM ANALYZE " + tables.usageUserRollup());
+		jdbc.execute("VACUUM ANALYZE " + tables.usageUserDay());
 
 		PlanPricing pro = new PlanPricing("pro", Currency.getInstance("EUR"), new BigDecimal("49.00"),
 				List.of(new MeterPrice("api.calls", new BigDecimal("100000"), PricingModel.GRADUATED, null, null,
@@ -165,7 +166,24 @@ public final class BillingReportBenchmark {
 		List<Double> reportTimes = time(rounds, () -> report[0] = reports.report(TENANT, NOVEMBER));
 		List<Double> summaryTimes = time(rounds, () -> summaries.summary(TENANT, "api.calls", NOVEMBER, Granularity.DAY));
 		List<TopUser>[] top = new List[1];
-		List<Double> topTimes = time(rounds, () -> top[0] = summaries.topUsers(TENANT, "api.calls", NOVEMBER, 10));
+		// Today's top users (daily per-user rollups for whole days) against the hourly per-user
+		// rollups (the statement before them), in alternating reads after one warm-up of each.
+		List<TopUser>[] hourlyTop = new List[1];
+		top[0] = summaries.topUsers(TENANT, "api.calls", NOVEMBER, 10);
+		hourlyTop[0] = summaries.topUsersFromHours(TENANT, "api.calls", NOVEMBER, 10);
+		List<Double> topTimes = new ArrayList<>();
+		List<Double> hourlyTopTimes = new ArrayList<>();
+		for (int i = 0; i < rounds; i++) {
+			long read = System.nanoTime();
+			hourlyTop[0] = summaries.topUsersFromHours(TENANT, "api.calls", NOVEMBER, 10);
+			hourlyTopTimes.add((System.nanoTime() - read) / 1e6);
+			read = System.nanoTime();
+			top[0] = summaries.topUsers(TENANT, "api.calls", NOVEMBER, 10);
+			topTimes.add((System.nanoTime() - read) / 1e6);
+		}
+		if (!hourlyTop[0].equals(top[0])) {
+			throw new IllegalStateException("top users " + top[0] + " != hourly " + hourlyTop[0]);
+		}
 		// What top users was before the per-user rollups: a GROUP BY over the month's ledger rows.
 		String ledgerTopUsers = "SELECT e.user_id, SUM(e.quantity), COUNT(*) FROM " + tables.usageEvent()
 				+ " e WHERE e.tenant_id = ? AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
@@ -198,10 +216,12 @@ public final class BillingReportBenchmark {
 		row("SUM of the month from the ledger (baseline)", baseline, base);
 		row("billing report (rollups + unfolded rows)", reportTimes, base);
 		row("usage summary per day", summaryTimes, base);
-		row("top 10 users (per-user rollups + unfolded rows)", topTimes, base);
+		row("top 10 users (daily + hourly per-user rollups + unfolded rows)", topTimes, base);
+		row("top 10 users (hourly per-user rollups + unfolded rows: before)", hourlyTopTimes, base);
 		row("top 10 users by GROUP BY over the ledger (before)", ledgerTopTimes, base);
-		System.out.printf("%nTop users equal the ledger's GROUP BY: yes; per-user rollup rows: %,d%n",
-				jdbc.queryForObject("SELECT COUNT(*) FROM " + tables.usageUserRollup(), Long.class));
+		System.out.printf("%nTop users equal the ledger's GROUP BY: yes; per-user rollup rows: %,d hourly, %,d daily%n",
+				jdbc.queryForObject("SELECT COUNT(*) FROM " + tables.usageUserRollup(), Long.class),
+				jdbc.queryForObject("SELECT COUNT(*) FROM " + tables.usageUserDay(), Long.class));
 	}
 
 	static List<Double> time(int rounds, Runnable read) {

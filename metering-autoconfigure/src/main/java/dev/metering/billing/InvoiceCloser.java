@@ -215,8 +215,13 @@ public class InvoiceCloser implements AfterRollup {
 	/** In one transaction: the sequence locked, the batch's periods not invoiced meanwhile stored and numbered. */
 	private List<Invoice> finalizeBatch(List<Due> batch, Instant windowStart, Instant limit, Instant now) {
 		String issuer = this.settings.issuer();
-		Long last = this.jdbc.queryForObject(this.sql.lockSequence, Long.class, issuer);
-		long number = (last != null) ? last : 0;
+		List<Long> locked = this.jdbc.queryForList(this.sql.lockSequence, Long.class, issuer);
+		if (locked.isEmpty()) {
+			// Deleted since this closer created it: created again on the next try.
+			this.sequenceCreated = false;
+			throw new PessimisticLockingFailureException("The invoice sequence '" + issuer + "' is missing");
+		}
+		long number = locked.get(0);
 		// Read after the lock: what every earlier batch of any instance committed.
 		Set<Due> invoiced = invoiced(windowStart, limit);
 		LedgerDatabase database = this.database.get();
