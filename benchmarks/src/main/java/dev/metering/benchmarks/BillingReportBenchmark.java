@@ -61,6 +61,8 @@ public final class BillingReportBenchmark {
 
 	private static final String PREFIX = "bench_billing_";
 
+	private static final String APPLICATION_NAME = "metering-billing-bench";
+
 	private static final String TENANT = "bench-acme";
 
 	private static final BillingPeriod NOVEMBER = BillingPeriod.month(YearMonth.of(2026, 11));
@@ -80,6 +82,7 @@ public final class BillingReportBenchmark {
 		HikariConfig config = new HikariConfig();
 		config.setJdbcUrl(options.getOrDefault("url", DEFAULT_URL));
 		config.setMaximumPoolSize(4);
+		config.addDataSourceProperty("ApplicationName", APPLICATION_NAME);
 		try (HikariDataSource dataSource = new HikariDataSource(config)) {
 			MeteringTables tables = new MeteringTables(PREFIX);
 			JdbcTemplate jdbc = new JdbcTemplate(dataSource);
@@ -173,13 +176,20 @@ public final class BillingReportBenchmark {
 		hourlyTop[0] = summaries.topUsersFromHours(TENANT, "api.calls", NOVEMBER, 10);
 		List<Double> topTimes = new ArrayList<>();
 		List<Double> hourlyTopTimes = new ArrayList<>();
+		CpuMeter cpu = new CpuMeter(jdbc, APPLICATION_NAME);
+		double[] topCpu = new double[2];
+		double[] hourlyTopCpu = new double[2];
 		for (int i = 0; i < rounds; i++) {
+			CpuMeter.Reading before = cpu.read();
 			long read = System.nanoTime();
 			hourlyTop[0] = summaries.topUsersFromHours(TENANT, "api.calls", NOVEMBER, 10);
 			hourlyTopTimes.add((System.nanoTime() - read) / 1e6);
+			add(hourlyTopCpu, cpu.read().since(before, 1));
+			before = cpu.read();
 			read = System.nanoTime();
 			top[0] = summaries.topUsers(TENANT, "api.calls", NOVEMBER, 10);
 			topTimes.add((System.nanoTime() - read) / 1e6);
+			add(topCpu, cpu.read().since(before, 1));
 		}
 		if (!hourlyTop[0].equals(top[0])) {
 			throw new IllegalStateException("top users " + top[0] + " != hourly " + hourlyTop[0]);
@@ -219,9 +229,18 @@ public final class BillingReportBenchmark {
 		row("top 10 users (daily + hourly per-user rollups + unfolded rows)", topTimes, base);
 		row("top 10 users (hourly per-user rollups + unfolded rows: before)", hourlyTopTimes, base);
 		row("top 10 users by GROUP BY over the ledger (before)", ledgerTopTimes, base);
+		System.out.printf("%nCPU per top-users read (mean of %d): daily %.1f ms JVM, %.1f ms PostgreSQL; hourly (before) "
+				+ "%.1f ms JVM, %.1f ms PostgreSQL%n", rounds, topCpu[0] / rounds / 1000, topCpu[1] / rounds / 1000,
+				hourlyTopCpu[0] / rounds / 1000, hourlyTopCpu[1] / rounds / 1000);
 		System.out.printf("%nTop users equal the ledger's GROUP BY: yes; per-user rollup rows: %,d hourly, %,d daily%n",
 				jdbc.queryForObject("SELECT COUNT(*) FROM " + tables.usageUserRollup(), Long.class),
 				jdbc.queryForObject("SELECT COUNT(*) FROM " + tables.usageUserDay(), Long.class));
+	}
+
+	/** Adds a read's JVM and backend CPU (µs) to the totals. */
+	private static void add(double[] totals, CpuMeter.Cost cost) {
+		totals[0] += cost.jvmMicrosPerRow();
+		totals[1] += cost.backendMicrosPerRow();
 	}
 
 	static List<Double> time(int rounds, Runnable read) {
