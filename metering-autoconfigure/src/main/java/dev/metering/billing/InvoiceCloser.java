@@ -5,6 +5,7 @@ import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Currency;
@@ -114,7 +115,8 @@ public class InvoiceCloser implements AfterRollup {
 	 * @return the invoices this call finalized, in number order
 	 */
 	public List<Invoice> closeDue() {
-		Instant now = this.clock.instant();
+		// The precision every database's timestamp column keeps: the list shows what the JSON says.
+		Instant now = this.clock.instant().truncatedTo(ChronoUnit.MICROS);
 		Instant limit = now.minus(this.settings.closeAfter());
 		Instant windowStart = limit.minus(this.settings.lookBack());
 		List<Due> due = due(windowStart, limit);
