@@ -61,6 +61,8 @@ public final class BillingReportBenchmark {
 
 	private static final String PREFIX = "bench_billing_";
 
+	private static final String APPLICATION_NAME = "metering-billing-bench";
+
 	private static final String TENANT = "bench-acme";
 
 	private static final BillingPeriod NOVEMBER = BillingPeriod.month(YearMonth.of(2026, 11));
@@ -80,6 +82,7 @@ public final class BillingReportBenchmark {
 		HikariConfig config = new HikariConfig();
 		config.setJdbcUrl(options.getOrDefault("url", DEFAULT_URL));
 		config.setMaximumPoolSize(4);
+		config.addDataSourceProperty("ApplicationName", APPLICATION_NAME);
 		try (HikariDataSource dataSource = new HikariDataSource(config)) {
 			MeteringTables tables = new MeteringTables(PREFIX);
 			JdbcTemplate jdbc = new JdbcTemplate(dataSource);
@@ -134,6 +137,7 @@ public final class BillingReportBenchmark {
 		jdbc.execute("VACUUM ANALYZE " + tables.usageEvent());
 		jdbc.execute("VACUUM ANALYZE " + tables.usageRollup());
 		jdbc.execute("VACUUM ANALYZE " + tables.usageUserRollup());
+		jdbc.execute("VACUUM ANALYZE " + tables.usageUserDay());
 
 		PlanPricing pro = new PlanPricing("pro", Currency.getInstance("EUR"), new BigDecimal("49.00"),
 				List.of(new MeterPrice("api.calls", new BigDecimal("100000"), PricingModel.GRADUATED, null, null,
@@ -165,7 +169,31 @@ public final class BillingReportBenchmark {
 		List<Double> reportTimes = time(rounds, () -> report[0] = reports.report(TENANT, NOVEMBER));
 		List<Double> summaryTimes = time(rounds, () -> summaries.summary(TENANT, "api.calls", NOVEMBER, Granularity.DAY));
 		List<TopUser>[] top = new List[1];
-		List<Double> topTimes = time(rounds, () -> top[0] = summaries.topUsers(TENANT, "api.calls", NOVEMBER, 10));
+		// Today's top users (daily per-user rollups for whole days) against the hourly per-user
+		// rollups (the statement before them), in alternating reads after one warm-up of each.
+		List<TopUser>[] hourlyTop = new List[1];
+		top[0] = summaries.topUsers(TENANT, "api.calls", NOVEMBER, 10);
+		hourlyTop[0] = summaries.topUsersFromHours(TENANT, "api.calls", NOVEMBER, 10);
+		List<Double> topTimes = new ArrayList<>();
+		List<Double> hourlyTopTimes = new ArrayList<>();
+		CpuMeter cpu = new CpuMeter(jdbc, APPLICATION_NAME);
+		double[] topCpu = new double[2];
+		double[] hourlyTopCpu = new double[2];
+		for (int i = 0; i < rounds; i++) {
+			CpuMeter.Reading before = cpu.read();
+			long read = System.nanoTime();
+			hourlyTop[0] = summaries.topUsersFromHours(TENANT, "api.calls", NOVEMBER, 10);
+			hourlyTopTimes.add((System.nanoTime() - read) / 1e6);
+			add(hourlyTopCpu, cpu.read().since(before, 1));
+			before = cpu.read();
+			read = System.nanoTime();
+			top[0] = summaries.topUsers(TENANT, "api.calls", NOVEMBER, 10);
+			topTimes.add((System.nanoTime() - read) / 1e6);
+			add(topCpu, cpu.read().since(before, 1));
+		}
+		if (!hourlyTop[0].equals(top[0])) {
+			throw new IllegalStateException("top users " + top[0] + " != hourly " + hourlyTop[0]);
+		}
 		// What top users was before the per-user rollups: a GROUP BY over the month's ledger rows.
 		String ledgerTopUsers = "SELECT e.user_id, SUM(e.quantity), COUNT(*) FROM " + tables.usageEvent()
 				+ " e WHERE e.tenant_id = ? AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
@@ -198,10 +226,21 @@ public final class BillingReportBenchmark {
 		row("SUM of the month from the ledger (baseline)", baseline, base);
 		row("billing report (rollups + unfolded rows)", reportTimes, base);
 		row("usage summary per day", summaryTimes, base);
-		row("top 10 users (per-user rollups + unfolded rows)", topTimes, base);
+		row("top 10 users (daily + hourly per-user rollups + unfolded rows)", topTimes, base);
+		row("top 10 users (hourly per-user rollups + unfolded rows: before)", hourlyTopTimes, base);
 		row("top 10 users by GROUP BY over the ledger (before)", ledgerTopTimes, base);
-		System.out.printf("%nTop users equal the ledger's GROUP BY: yes; per-user rollup rows: %,d%n",
-				jdbc.queryForObject("SELECT COUNT(*) FROM " + tables.usageUserRollup(), Long.class));
+		System.out.printf("%nCPU per top-users read (mean of %d): daily %.1f ms JVM, %.1f ms PostgreSQL; hourly (before) "
+				+ "%.1f ms JVM, %.1f ms PostgreSQL%n", rounds, topCpu[0] / rounds / 1000, topCpu[1] / rounds / 1000,
+				hourlyTopCpu[0] / rounds / 1000, hourlyTopCpu[1] / rounds / 1000);
+		System.out.printf("%nTop users equal the ledger's GROUP BY: yes; per-user rollup rows: %,d hourly, %,d daily%n",
+				jdbc.queryForObject("SELECT COUNT(*) FROM " + tables.usageUserRollup(), Long.class),
+				jdbc.queryForObject("SELECT COUNT(*) FROM " + tables.usageUserDay(), Long.class));
+	}
+
+	/** Adds a read's JVM and backend CPU (µs) to the totals. */
+	private static void add(double[] totals, CpuMeter.Cost cost) {
+		totals[0] += cost.jvmMicrosPerRow();
+		totals[1] += cost.backendMicrosPerRow();
 	}
 
 	static List<Double> time(int rounds, Runnable read) {

@@ -568,6 +568,20 @@ public class MeteringAdmin {
 		return this.store.audit(targetPrefix, limit);
 	}
 
+	/**
+	 * Writes an entry of the audit trail for an operation that changes no definition (closing
+	 * billing periods into invoices).
+	 * @param actor who did it
+	 * @param action what, e.g. {@code close-invoices}
+	 * @param target what it acted on, e.g. {@code invoices}
+	 * @param result what it did, e.g. the invoice numbers
+	 */
+	public void audit(String actor, String action, String target, @Nullable String result) {
+		requireText("actor", actor, 256);
+		this.transactions.executeWithoutResult(
+				(status) -> this.store.audit(this.clock.instant(), actor, action, target, null, result));
+	}
+
 	private void change(String actor, QuotaInvalidation invalidation, Consumer<Instant> work) {
 		requireText("actor", actor, 256);
 		try {

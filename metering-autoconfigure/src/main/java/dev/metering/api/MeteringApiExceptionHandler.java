@@ -37,7 +37,7 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  */
 // The admin controller by package name: its package uses this one, so no class reference back.
 @RestControllerAdvice(assignableTypes = { UsageApiController.class, CloudEventsController.class, UsageApiDescriptionController.class,
-		EventCorrectionsController.class }, basePackages = "dev.metering.admin.web")
+		EventCorrectionsController.class, InvoiceApiController.class }, basePackages = "dev.metering.admin.web")
 @Order(Ordered.HIGHEST_PRECEDENCE)
 public class MeteringApiExceptionHandler extends ResponseEntityExceptionHandler {
 

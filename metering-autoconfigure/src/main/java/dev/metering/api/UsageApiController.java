@@ -307,7 +307,7 @@ public class UsageApiController {
 		return BoundedJson.body(request, this.settings.maxBodyBytes(), "metering.api.max-body-size");
 	}
 
-	private static boolean wantsCsv(HttpServletRequest request) {
+	static boolean wantsCsv(HttpServletRequest request) {
 		String accept = request.getHeader("Accept");
 		if (accept == null) {
 			return false;

@@ -1,6 +1,7 @@
 package dev.metering.autoconfigure;
 
 import dev.metering.admin.MeteringAdmin;
+import dev.metering.billing.InvoiceCloser;
 import dev.metering.admin.web.AdminApiSettings;
 import dev.metering.admin.web.GrantAdminController;
 import dev.metering.admin.web.MeteringAdminController;
@@ -51,7 +52,8 @@ public final class MeteringAdminWebAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	MeteringAdminController meteringAdminController(MeteringAdmin admin, MeteringAdminProperties properties,
-			ResourceLoader resourceLoader, ObjectProvider<WebhookOutbox> webhooks) {
+			ResourceLoader resourceLoader, ObjectProvider<WebhookOutbox> webhooks,
+			ObjectProvider<InvoiceCloser> invoices) {
 		MeteringAdminProperties.Web web = properties.getWeb();
 		boolean security = ClassUtils.isPresent(SECURITY_CONTEXT, resourceLoader.getClassLoader());
 		String apiKey = StringUtils.hasText(web.getApiKey()) ? web.getApiKey() : null;
@@ -70,7 +72,7 @@ public final class MeteringAdminWebAutoConfiguration {
 					"a path starting with '/' and not ending with one, e.g. /metering/admin");
 		}
 		return new MeteringAdminController(admin, new AdminApiSettings(basePath, web.getAuthority(), apiKey,
-				web.getMaxBodySize().toBytes()), security, webhooks.getIfAvailable());
+				web.getMaxBodySize().toBytes()), security, webhooks.getIfAvailable(), invoices.getIfAvailable());
 	}
 
 	@Bean

@@ -3,6 +3,8 @@ package dev.metering.autoconfigure;
 import java.time.Clock;
 
 import dev.metering.api.ApiAccess;
+import dev.metering.api.InvoiceApiController;
+import dev.metering.billing.InvoiceStore;
 import dev.metering.api.ApiKeyAccess;
 import dev.metering.api.ApiSettings;
 import dev.metering.api.CloudEventsController;
@@ -122,6 +124,13 @@ public final class MeteringApiAutoConfiguration {
 	EventCorrectionsController meteringEventCorrectionsController(UsageRecorder recorder, ApiAccess access,
 			MeteringApiProperties api) {
 		return new EventCorrectionsController(recorder, access, settings(api));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBean(InvoiceStore.class)
+	InvoiceApiController meteringInvoiceApiController(ApiAccess access, InvoiceStore invoices) {
+		return new InvoiceApiController(access, invoices);
 	}
 
 	@Bean

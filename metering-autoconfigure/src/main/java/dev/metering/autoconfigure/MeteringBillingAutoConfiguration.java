@@ -7,8 +7,12 @@ import javax.sql.DataSource;
 
 import dev.metering.admin.LayeredQuotaDefinitions;
 import dev.metering.billing.BillingCredits;
+import dev.metering.billing.BillingPeriod;
+import dev.metering.billing.BillingPeriods;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.InvalidBillingConfigurationException;
+import dev.metering.billing.InvoiceCloser;
+import dev.metering.billing.InvoiceStore;
 import dev.metering.billing.PlanPricingSource;
 import dev.metering.billing.RecordedEvents;
 import dev.metering.billing.TenantPlans;
@@ -27,12 +31,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 
 /**
  * Billing: plan prices from {@code metering.billing.plans}, tenants' plans from the runtime
  * definitions when they exist (else from {@code metering.tenants}), billing reports and usage
- * summaries over the rollups. A wrong price stops start-up naming the property.
+ * summaries over the rollups; closed periods stored as invoices by the rollup's scheduler
+ * ({@code metering.billing.invoices}). A wrong price stops start-up naming the property.
  */
 @AutoConfiguration(after = { MeteringRollupAutoConfiguration.class, MeteringAdminAutoConfiguration.class })
 @ConditionalOnBean({ UsageReader.class, MeteringTables.class })
@@ -95,6 +101,39 @@ public final class MeteringBillingAutoConfiguration {
 							+ "), or late events would change closed reports; was " + closeAfter);
 		}
 		return closeAfter;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	BillingPeriods meteringBillingPeriods(ObjectProvider<TenantCalendars> calendars) {
+		// Each scope's periods in its calendar (time zone and anchor day), as its reports have them.
+		TenantCalendars calendarOf = calendars.getIfAvailable(() -> TenantCalendars.UTC);
+		return (billingScope, at) -> BillingPeriod.of(calendarOf.calendarOf(billingScope).period(at));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	InvoiceStore meteringInvoiceStore(DataSource dataSource, MeteringJdbcProperties jdbc, MeteringTables tables) {
+		return new InvoiceStore(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty(name = "metering.billing.invoices.enabled", matchIfMissing = true)
+	InvoiceCloser meteringInvoiceCloser(DataSource dataSource, MeteringJdbcProperties jdbc, MeteringTables tables,
+			BillingReportService reports, BillingPeriods periods, MeteringLedgerProperties ledger,
+			MeteringBillingProperties billing, ObjectProvider<Clock> clock, ApplicationEventPublisher events) {
+		MeteringBillingProperties.Invoices invoices = billing.getInvoices();
+		InvoiceCloser.InvoiceSettings settings;
+		try {
+			settings = new InvoiceCloser.InvoiceSettings(invoices.getIssuer(), closeAfter(ledger, billing),
+					invoices.getLookBack(), invoices.getBatchSize(), invoices.getCheckInterval());
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidBillingConfigurationException("metering.billing.invoices", ex.getMessage());
+		}
+		return new InvoiceCloser(dataSource, MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables,
+				reports, periods, settings, clock.getIfAvailable(Clock::systemUTC), events);
 	}
 
 	@Bean

@@ -45,6 +45,15 @@ public class MeteringBillingProperties {
 	 */
 	private Map<String, PlanPrices> plans = new LinkedHashMap<>();
 
+	/**
+	 * Finalized invoices: closed periods' reports, stored and numbered.
+	 */
+	private final Invoices invoices = new Invoices();
+
+	public Invoices getInvoices() {
+		return this.invoices;
+	}
+
 	public RoundingMode getRoundingMode() {
 		return this.roundingMode;
 	}
@@ -75,6 +84,80 @@ public class MeteringBillingProperties {
 
 	public void setPlans(Map<String, PlanPrices> plans) {
 		this.plans = plans;
+	}
+
+	/**
+	 * How closed periods become invoices.
+	 */
+	public static class Invoices {
+
+		/**
+		 * Whether the rollup's scheduler stores each closed period's report as an invoice.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * The invoice numbers' prefix and the name of their gapless sequence, e.g. 'INV' gives
+		 * INV-000001, INV-000002, ...
+		 */
+		private String issuer = "INV";
+
+		/**
+		 * How far back from the end of the latest closed period the closer looks for periods
+		 * without an invoice (only periods wholly inside it are closed).
+		 */
+		private Duration lookBack = Duration.ofDays(100);
+
+		/**
+		 * The least time between two looks for due periods by the rollup's scheduler.
+		 */
+		private Duration checkInterval = Duration.ofMinutes(5);
+
+		/**
+		 * Periods finalized per transaction.
+		 */
+		private int batchSize = 200;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getIssuer() {
+			return this.issuer;
+		}
+
+		public void setIssuer(String issuer) {
+			this.issuer = issuer;
+		}
+
+		public Duration getLookBack() {
+			return this.lookBack;
+		}
+
+		public void setLookBack(Duration lookBack) {
+			this.lookBack = lookBack;
+		}
+
+		public Duration getCheckInterval() {
+			return this.checkInterval;
+		}
+
+		public void setCheckInterval(Duration checkInterval) {
+			this.checkInterval = checkInterval;
+		}
+
+		public int getBatchSize() {
+			return this.batchSize;
+		}
+
+		public void setBatchSize(int batchSize) {
+			this.batchSize = batchSize;
+		}
+
 	}
 
 	/**

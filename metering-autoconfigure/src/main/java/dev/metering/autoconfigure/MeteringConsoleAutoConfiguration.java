@@ -6,6 +6,7 @@ import dev.metering.admin.JdbcRuntimeDefinitions;
 import dev.metering.admin.MeteringAdmin;
 import dev.metering.admin.MeteringStatus;
 import dev.metering.billing.BillingReportService;
+import dev.metering.billing.InvoiceStore;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.console.ConsoleController;
 import dev.metering.console.ConsoleSettings;
@@ -58,6 +59,7 @@ public final class MeteringConsoleAutoConfiguration {
 			MeteringAdmin meteringAdmin, ObjectProvider<TenantDirectory> directory,
 			ObjectProvider<TenantDefinitionSource> tenants, ObjectProvider<MeteringStatus> status,
 			ObjectProvider<JdbcRuntimeDefinitions> database, ObjectProvider<BufferedLedgerWriter> writer,
+			ObjectProvider<InvoiceStore> invoices,
 			ObjectProvider<RollupJob> rollup, ObjectProvider<QuotaInvalidationBus> bus, ObjectProvider<Clock> clock) {
 		boolean security = ClassUtils.isPresent(MeteringApiAutoConfiguration.SPRING_SECURITY_CLASS,
 				resourceLoader.getClassLoader());
@@ -96,7 +98,7 @@ public final class MeteringConsoleAutoConfiguration {
 		}
 		return new ConsoleController(settings, security, summaries, reports, quotas.getIfAvailable(), usage,
 				meteringAdmin, directory.getIfAvailable(() -> TenantDirectory.FLAT), tenants.getIfUnique(), health,
-				clock.getIfAvailable(Clock::systemUTC));
+				invoices.getIfAvailable(), clock.getIfAvailable(Clock::systemUTC));
 	}
 
 }

@@ -92,6 +92,13 @@ public final class MeteringNotificationAutoConfiguration {
 		return new NotificationEmitter(outbox, webhooks, events, clock.getIfAvailable(Clock::systemUTC));
 	}
 
+	/** Finalized invoices become {@code invoice.finalized} notifications. */
+	@Bean
+	@ConditionalOnMissingBean
+	InvoiceNotifications meteringInvoiceNotifications(NotificationEmitter emitter) {
+		return new InvoiceNotifications(emitter);
+	}
+
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnBooleanProperty(name = "metering.webhooks.sender-enabled", matchIfMissing = true)

@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.meter.MeterDefinitions;
 import dev.metering.rollup.RollupJob;
+import dev.metering.rollup.AfterRollup;
 import dev.metering.rollup.RollupScheduler;
 import dev.metering.rollup.RollupSettings;
 import dev.metering.rollup.RollupUsageReader;
@@ -60,8 +61,10 @@ public final class MeteringRollupAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnBooleanProperty(name = "metering.rollup.enabled", matchIfMissing = true)
 	RollupScheduler meteringRollupScheduler(RollupJob job, MeteringRollupProperties rollup,
-			ObjectProvider<TaskScheduler> taskScheduler) {
-		return new RollupScheduler(job, taskScheduler.getIfUnique(), rollup.getInitialDelay(), rollup.getInterval());
+			ObjectProvider<TaskScheduler> taskScheduler, ObjectProvider<AfterRollup> afterRollup) {
+		// Asked on each run: the tasks (closing invoices) are beans of later auto-configurations.
+		return new RollupScheduler(job, taskScheduler.getIfUnique(), rollup.getInitialDelay(), rollup.getInterval(),
+				() -> afterRollup.orderedStream().toList());
 	}
 
 }

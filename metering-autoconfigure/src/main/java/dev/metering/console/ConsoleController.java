@@ -16,6 +16,7 @@ import dev.metering.admin.QuotaChange;
 import dev.metering.billing.BillingException;
 import dev.metering.billing.BillingPeriod;
 import dev.metering.billing.BillingReportService;
+import dev.metering.billing.InvoiceStore;
 import dev.metering.billing.Granularity;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEventValidator;
@@ -77,16 +78,17 @@ public class ConsoleController {
 	 * @param directory the tenant hierarchy
 	 * @param tenants the configured tenants, for the overview, or {@code null}
 	 * @param status the kit's health, or {@code null}
+	 * @param invoices the finalized invoices, listed under the bill preview, or {@code null}
 	 * @param clock the clock
 	 */
 	public ConsoleController(ConsoleSettings settings, boolean useSecurity, UsageSummaryService summaries,
 			BillingReportService reports, @Nullable QuotaEnforcementService quotas, UsageReader usage,
 			MeteringAdmin admin, TenantDirectory directory, @Nullable TenantDefinitionSource tenants,
-			@Nullable MeteringStatus status, Clock clock) {
+			@Nullable MeteringStatus status, @Nullable InvoiceStore invoices, Clock clock) {
 		this.settings = settings;
 		this.tokens = new ConsoleTokens(settings.adminKey(), settings.sessionTimeout(), clock);
 		this.access = new ConsoleAccess(settings, this.tokens, useSecurity);
-		this.reads = new ConsoleReads(summaries, reports, quotas, usage, admin, directory, tenants, status,
+		this.reads = new ConsoleReads(summaries, reports, quotas, usage, admin, directory, tenants, status, invoices,
 				settings.meters(), clock);
 		this.admin = admin;
 		this.clock = clock;

@@ -19,6 +19,7 @@ import dev.metering.billing.BillingPeriod;
 import dev.metering.billing.BillingReport;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.Granularity;
+import dev.metering.billing.InvoiceStore;
 import dev.metering.billing.UsageSummary;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.quota.PolicyUsage;
@@ -59,11 +60,14 @@ final class ConsoleReads {
 
 	private final List<String> meters;
 
+	private final @Nullable InvoiceStore invoices;
+
 	private final Clock clock;
 
 	ConsoleReads(UsageSummaryService summaries, BillingReportService reports, @Nullable QuotaEnforcementService quotas,
 			UsageReader usage, MeteringAdmin admin, TenantDirectory directory, @Nullable TenantDefinitionSource tenants,
-			@Nullable MeteringStatus status, List<String> meters, Clock clock) {
+			@Nullable MeteringStatus status, @Nullable InvoiceStore invoices, List<String> meters, Clock clock) {
+		this.invoices = invoices;
 		this.summaries = summaries;
 		this.reports = reports;
 		this.quotas = quotas;
@@ -124,6 +128,7 @@ final class ConsoleReads {
 		}
 		return new TenantView(tenant, lineage, lineage.exempt(), meterList, summary, quotaList,
 				(shown != null) ? this.summaries.topUsers(tenant, shown, period, TOP_USERS) : List.of(), bill, billNote,
+				(this.invoices != null && payer.equals(tenant)) ? this.invoices.invoicesOf(tenant) : List.of(),
 				tree(lineage, caller), caller.operator() ? audit(tenant) : List.of());
 	}
 

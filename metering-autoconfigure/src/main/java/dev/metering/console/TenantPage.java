@@ -8,6 +8,7 @@ import dev.metering.admin.AuditEntry;
 import dev.metering.billing.BillingPeriod;
 import dev.metering.billing.BillingReport;
 import dev.metering.billing.Granularity;
+import dev.metering.billing.Invoice;
 import dev.metering.billing.TopUser;
 import dev.metering.billing.UsageSummary;
 import dev.metering.quota.PolicyUsage;
@@ -48,6 +49,7 @@ final class TenantPage {
 		quotas(page, view.quotas());
 		topUsers(page, view.topUsers(), usage);
 		bill(page, view.bill(), view.billNote());
+		invoices(page, view.invoices());
 		tree(page, view, caller);
 		if (caller.operator()) {
 			quotaForm(page, tenantPath, view, csrf);
@@ -156,6 +158,24 @@ final class TenantPage {
 			page.raw("<p>Usage of ").add(String.join(", ", bill.tenants())).raw(".</p>");
 		}
 		page.raw("</section>");
+	}
+
+	/** The finalized invoices, newest first: what the usage API's {@code /invoices} routes return. */
+	private static void invoices(Html page, List<Invoice> invoices) {
+		if (invoices.isEmpty()) {
+			return;
+		}
+		page.raw("<section aria-labelledby=\"inv-h\"><h2 id=\"inv-h\">Finalized invoices</h2><table><thead><tr>")
+			.raw("<th scope=\"col\">Number</th><th scope=\"col\">Period</th><th scope=\"col\">Plan</th>")
+			.raw("<th scope=\"col\">Subtotal</th></tr></thead><tbody>");
+		for (int i = invoices.size() - 1; i >= 0; i--) {
+			Invoice invoice = invoices.get(i);
+			page.raw("<tr><td>").add(invoice.number()).raw("</td><td>").add(Html.time(invoice.period().from()))
+				.raw(" to ").add(Html.time(invoice.period().to())).raw("</td><td>").add(invoice.plan())
+				.raw("</td><td>").add(invoice.subtotal().toPlainString()).raw(" ").add(invoice.currency())
+				.raw("</td></tr>");
+		}
+		page.raw("</tbody></table></section>");
 	}
 
 	private static void tree(Html page, TenantView view, ConsoleCaller caller) {

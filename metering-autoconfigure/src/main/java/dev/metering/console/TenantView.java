@@ -4,6 +4,7 @@ import java.util.List;
 
 import dev.metering.admin.AuditEntry;
 import dev.metering.billing.BillingReport;
+import dev.metering.billing.Invoice;
 import dev.metering.billing.TopUser;
 import dev.metering.billing.UsageSummary;
 import dev.metering.quota.PolicyUsage;
@@ -22,12 +23,13 @@ import org.jspecify.annotations.Nullable;
  * @param topUsers the chosen meter's heaviest users in the period
  * @param bill the current period's bill preview of the tenant's billing scope, or {@code null}
  * @param billNote why there is no bill, or {@code null}
+ * @param invoices the finalized invoices of the tenant when it pays for itself, oldest first
  * @param tree the tenants of the hierarchy the caller may see, in tree order
  * @param audit the tenant's audit entries, newest first (operators only)
  */
 record TenantView(String tenant, TenantLineage lineage, boolean exempt, List<String> meters,
 		@Nullable UsageSummary usage, List<PolicyUsage> quotas, List<TopUser> topUsers, @Nullable BillingReport bill,
-		@Nullable String billNote, List<TreeNode> tree, List<AuditEntry> audit) {
+		@Nullable String billNote, List<Invoice> invoices, List<TreeNode> tree, List<AuditEntry> audit) {
 
 	/**
 	 * One tenant of the tree.

@@ -77,6 +77,16 @@ public record MeteringTables(String prefix) {
 		return names().usageUserRollup();
 	}
 
+	/** Daily usage per user, folded with the hourly per-user rollups (top users over whole days). */
+	public String usageUserDay() {
+		return names().usageUserDay();
+	}
+
+	/** Finalized invoices. */
+	public String invoice() {
+		return names().invoice();
+	}
+
 	/** Hourly rollups of defined meters, per group. */
 	public String meterRollup() {
 		return names().meterRollup();

@@ -101,6 +101,7 @@ final class DatabaseFold {
 				this.jdbc.update(this.sql.foldRangesSql(chunk.size()), args);
 			}
 			this.jdbc.update(this.sql.foldUserRangesSql(chunk.size()), args);
+			this.jdbc.update(this.sql.foldUserDayRangesSql(chunk.size()), args);
 		}
 	}
 
@@ -135,7 +136,7 @@ final class DatabaseFold {
 			}
 			if (end > watermark) {
 				Long folded = this.jdbc.queryForObject(postgres.foldSumsSql(), Long.class, watermark + 1,
-						lastFirst, this.dialect.timestamp(now), this.dialect.timestamp(now));
+						lastFirst, this.dialect.timestamp(now), this.dialect.timestamp(now), this.dialect.timestamp(now));
 				this.jdbc.update(postgres.deleteSumsSql(), end);
 				// Every id of the runs exists: each run holds exactly the ids its batch took.
 				return new Folded(end, (folded != null) ? folded.intValue() : 0, true,
@@ -158,7 +159,8 @@ final class DatabaseFold {
 				gaps.open(gapStart, rs.getLong(4), now);
 				skipped.add(new long[] { gapStart, rs.getLong(4) });
 			}
-		}, watermark, bound, limit, this.dialect.timestamp(now), this.dialect.timestamp(now), watermark, watermark,
+		}, watermark, bound, limit, this.dialect.timestamp(now), this.dialect.timestamp(now), this.dialect.timestamp(now),
+				watermark, watermark,
 				watermark);
 		int count = (int) countAndMax[0];
 		long highest = (count == 0) ? watermark : countAndMax[1];

@@ -2,7 +2,9 @@ package dev.metering.rollup;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -32,6 +34,9 @@ public class RollupScheduler implements SmartLifecycle {
 
 	private final Duration interval;
 
+	/** Asked after each run: the tasks are beans defined after the rollup's. */
+	private final Supplier<List<AfterRollup>> afterRollup;
+
 	private final Object monitor = new Object();
 
 	private @Nullable ThreadPoolTaskScheduler ownScheduler;
@@ -47,6 +52,20 @@ public class RollupScheduler implements SmartLifecycle {
 	 */
 	public RollupScheduler(RollupJob job, @Nullable TaskScheduler scheduler, Duration initialDelay,
 			Duration interval) {
+		this(job, scheduler, initialDelay, interval, List::of);
+	}
+
+	/**
+	 * A scheduler of the job that runs tasks after each run (even a failed one).
+	 * @param job the job
+	 * @param scheduler the application's scheduler, or null for one of the kit's own
+	 * @param initialDelay the wait before the first run
+	 * @param interval the wait between the end of a run and the start of the next
+	 * @param afterRollup the tasks, asked for after each run
+	 */
+	public RollupScheduler(RollupJob job, @Nullable TaskScheduler scheduler, Duration initialDelay,
+			Duration interval, Supplier<List<AfterRollup>> afterRollup) {
+		this.afterRollup = afterRollup;
 		if (interval.isZero() || interval.isNegative()) {
 			throw new IllegalArgumentException("metering.rollup.interval must be positive, was " + interval);
 		}
@@ -122,6 +141,14 @@ public class RollupScheduler implements SmartLifecycle {
 		catch (RuntimeException ex) {
 			// The run's transaction rolled back; the next run redoes its work.
 			logger.warn("Metering rollup run failed; retrying in " + this.interval, ex);
+		}
+		for (AfterRollup task : this.afterRollup.get()) {
+			try {
+				task.afterRollup();
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Metering task after the rollup failed; retrying after the next run", ex);
+			}
 		}
 	}
 

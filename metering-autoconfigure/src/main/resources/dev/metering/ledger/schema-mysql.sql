@@ -135,6 +135,43 @@ CREATE TABLE IF NOT EXISTS metering_usage_user_rollup (
     updated_at   DATETIME(6) NOT NULL,
     PRIMARY KEY (tenant_id, meter, period_start, user_id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Daily usage per user (top users over whole UTC days): folded from the same rows, in the same
+-- statement or transaction as the hourly per-user rollups, so both equal the ledger up to one watermark.
+CREATE TABLE IF NOT EXISTS metering_usage_user_day (
+    tenant_id    VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    day_start    DATETIME(6) NOT NULL,
+    user_id      VARCHAR(256)   NOT NULL,
+    quantity     DECIMAL(38, 9) NOT NULL,
+    event_count  BIGINT         NOT NULL,
+    updated_at   DATETIME(6) NOT NULL,
+    PRIMARY KEY (tenant_id, meter, day_start, user_id)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Finalized invoices: a closed period's report, stored once as rendered (JSON and CSV) with the plan,
+-- currency and subtotal it had; never updated. One per billing scope and period (the unique key), numbered
+-- from metering_invoice_sequence in the transaction that inserts it, so numbers have no gaps per issuer.
+CREATE TABLE IF NOT EXISTS metering_invoice (
+    invoice_number   VARCHAR(64)    NOT NULL,
+    issuer           VARCHAR(64)    NOT NULL,
+    sequence_number  BIGINT         NOT NULL,
+    billing_scope_id VARCHAR(128)   NOT NULL,
+    period_start     DATETIME(6) NOT NULL,
+    period_end       DATETIME(6) NOT NULL,
+    plan             VARCHAR(128)   NOT NULL,
+    currency         VARCHAR(3)     NOT NULL,
+    subtotal         DECIMAL(38, 9) NOT NULL,
+    finalized_at     DATETIME(6) NOT NULL,
+    body_json        MEDIUMTEXT NOT NULL,
+    body_csv         MEDIUMTEXT NOT NULL,
+    PRIMARY KEY (invoice_number),
+    UNIQUE KEY metering_invoice_period_uk (billing_scope_id, period_start, period_end)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- The last invoice number of each issuer (metering.billing.invoices.issuer): locked by the closing transaction.
+CREATE TABLE IF NOT EXISTS metering_invoice_sequence (
+    issuer       VARCHAR(64)    NOT NULL,
+    last_number  BIGINT         NOT NULL,
+    PRIMARY KEY (issuer)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 -- Hard-quota budgets: how much of a (scope, meter, window) limit has been handed out to instances.
 -- Invariant: granted = ledger usage of the window + the unused part of every lease, as of the last
 -- reconciliation; a grant only ever raises granted while granted + chunk <= limit.

@@ -45,7 +45,7 @@ class UsageApiDescriptionTests {
 
 	private static final Set<Class<?>> API = Set.of(UsageApiController.class, CloudEventsController.class,
 			UsageApiDescriptionController.class, EntitlementsApiController.class,
-			EventCorrectionsController.class);
+			EventCorrectionsController.class, InvoiceApiController.class);
 
 	@Test
 	void theDescriptionListsExactlyTheMappedRoutesTheirParametersAndContentTypes() {

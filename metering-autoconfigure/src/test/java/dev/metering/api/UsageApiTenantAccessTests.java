@@ -143,7 +143,7 @@ class UsageApiTenantAccessTests {
 			return Arrays.asList(post("/api/events").contentType(MediaType.APPLICATION_JSON).content(event(tenant)),
 					post("/api/events").contentType("application/cloudevents+json").content(cloudEvent(tenant)),
 					get("/api/usage/" + tenant + "/api.calls"), get("/api/usage/" + tenant + "/api.calls/top-users"),
-					get("/api/quota/" + tenant + "/api.calls"),
+					get("/api/quota/" + tenant + "/api.calls"), get("/api/invoices/" + tenant),
 					post("/api/billing-report").contentType(MediaType.APPLICATION_JSON)
 						.content("{\"tenant_id\":\"" + tenant + "\"}"));
 		}

@@ -197,8 +197,20 @@ public class BillingFromLedgerTests {
 
 	private static void assertTopUsers(UsageSummaryService summaries, List<UsageEvent> events, String tenant,
 			String meter) {
+		assertTopUsers(summaries, events, tenant, meter, NOVEMBER);
+		// Whole days read from the daily rollups, the hours around them from the hourly ones.
+		assertTopUsers(summaries, events, tenant, meter,
+				new BillingPeriod(Instant.parse("2026-11-03T05:00:00Z"), Instant.parse("2026-11-21T17:00:00Z")));
+		assertTopUsers(summaries, events, tenant, meter,
+				new BillingPeriod(Instant.parse("2026-11-30T13:00:00Z"), Instant.parse("2026-12-01T09:00:00Z")));
+		assertTopUsers(summaries, events, tenant, meter,
+				new BillingPeriod(Instant.parse("2026-11-10T00:00:00Z"), Instant.parse("2026-11-10T07:00:00Z")));
+	}
+
+	private static void assertTopUsers(UsageSummaryService summaries, List<UsageEvent> events, String tenant,
+			String meter, BillingPeriod period) {
 		Map<String, List<UsageEvent>> byUser = events.stream()
-			.filter((e) -> e.tenantId().equals(tenant) && e.meter().equals(meter) && in(e.occurredAt(), NOVEMBER)
+			.filter((e) -> e.tenantId().equals(tenant) && e.meter().equals(meter) && in(e.occurredAt(), period)
 					&& e.userId() != null)
 			.collect(Collectors.groupingBy(UsageEvent::userId));
 		List<TopUser> truth = byUser.entrySet()
@@ -208,7 +220,9 @@ public class BillingFromLedgerTests {
 			.sorted(Comparator.comparing(TopUser::quantity).reversed().thenComparing(TopUser::userId))
 			.limit(3)
 			.toList();
-		List<TopUser> top = summaries.topUsers(tenant, meter, NOVEMBER, 3);
+		List<TopUser> top = summaries.topUsers(tenant, meter, period, 3);
+		assertThat(summaries.topUsersFromHours(tenant, meter, period, 3)).as("the hourly statement agrees")
+			.isEqualTo(top);
 		assertThat(top).hasSize(truth.size());
 		for (int i = 0; i < truth.size(); i++) {
 			assertThat(top.get(i).userId()).isEqualTo(truth.get(i).userId());

@@ -23,6 +23,8 @@ import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
 import dev.metering.autoconfigure.MeteringTenantAutoConfiguration;
 import dev.metering.billing.BillingPeriod;
 import dev.metering.billing.Granularity;
+import dev.metering.billing.Invoice;
+import dev.metering.billing.InvoiceCloser;
 import dev.metering.billing.UsageSummary;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEvent;
@@ -111,6 +113,28 @@ class ConsoleRoutesTests {
 				assertThat(summary.total()).isEqualByComparingTo(BigDecimal.valueOf(40 * 41 / 2));
 				assertThat(page).contains("data-meter=\"api.calls\" data-window=\"day\"", "data-limit=\"1000\"")
 					.contains("user-0", "user-1", "user-2");
+			});
+		}
+	}
+
+	@Test
+	void theTenantPageListsTheFinalizedInvoicesUnderTheBillPreview() {
+		try (TestSchema schema = TestDatabase.H2.newSchema()) {
+			runner(schema).withPropertyValues("metering.billing.plans.free.currency=EUR",
+					"metering.billing.plans.free.base-fee=9").run((context) -> {
+				// A month that closed (35 days after its end) before now.
+				BillingPeriod closed = BillingPeriod.monthOf(Instant.now().minus(70, ChronoUnit.DAYS));
+				new JdbcUsageEventStore(schema.dataSource(), schema::dialect, schema.tables()).insert(
+						List.of(UsageEvent.builder("acme", "api.calls").occurredAt(closed.from().plusSeconds(60)).build()),
+						Instant.now());
+				List<Invoice> invoices = context.getBean(InvoiceCloser.class).closeDue();
+				assertThat(invoices).extracting(Invoice::billingScope).contains("acme");
+				String page = mvc(context).perform(get(BASE + "/tenants/acme").header(ConsoleAccess.KEY_HEADER, KEY))
+					.andExpect(status().isOk())
+					.andReturn()
+					.getResponse()
+					.getContentAsString();
+				assertThat(page).contains("Finalized invoices", invoices.get(invoices.size() - 1).number(), "9.00 EUR");
 			});
 		}
 	}

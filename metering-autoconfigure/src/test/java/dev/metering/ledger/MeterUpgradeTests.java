@@ -45,10 +45,16 @@ class MeterUpgradeTests {
 			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), schema::dialect, schema.tables());
 			RollupSettings settings = new RollupSettings(100, Duration.ofMinutes(10));
 			// The earlier version: events of meters without definitions, folded by its rollup.
-			store.insert(List.of(UsageEvent.builder("acme", "http.requests").occurredAt(HOUR).build(),
+			store.insert(List.of(UsageEvent.builder("acme", "http.requests").occurredAt(HOUR).userId("ann").build(),
+					UsageEvent.builder("acme", "http.requests").occurredAt(HOUR.minus(1, ChronoUnit.DAYS)).userId("ann")
+						.build(),
 					UsageEvent.builder("acme", "llm.tokens").quantity(7).occurredAt(HOUR).build()), Instant.now());
+			// Today's fold also writes the daily per-user rollups, which the earlier version had not:
+			// a table of the test's own for that fold, dropped before the upgrade fills it from the hourly ones.
+			schema.jdbc().execute(earlierDailyTable(database, schema.tables().usageUserDay()));
 			new RollupJob(schema.dataSource(), schema::dialect, schema.tables(), settings, Clock.systemUTC())
 				.rollupNow();
+			schema.jdbc().execute("DROP TABLE " + schema.tables().usageUserDay());
 
 			schema.runScript("classpath:dev/metering/ledger/upgrade/26-to-27-@@platform@@.sql");
 			schema.runScript("classpath:dev/metering/ledger/upgrade/26-to-27-@@platform@@.sql");
@@ -65,7 +71,8 @@ class MeterUpgradeTests {
 					() -> meters)
 				.rollupNow();
 
-			assertThat(RollupTruth.differences(schema)).isEmpty();
+			assertThat(RollupTruth.differences(schema)).as("hourly and daily rollups (daily filled by the upgrade)")
+				.isEmpty();
 			Map<Map<String, String>, ?> groups = new MeterRollupReader(schema.dataSource(), schema::dialect,
 					schema.tables())
 				.read("acme", "llm.tokens", HOUR, HOUR.plus(1, ChronoUnit.HOURS));
@@ -76,6 +83,18 @@ class MeterUpgradeTests {
 				.get(Map.of("model", "gpt-4o"))
 				.sum()).isEqualByComparingTo(BigDecimal.valueOf(120));
 		}
+	}
+
+	private static String earlierDailyTable(TestDatabase database, String table) {
+		String timestamp = switch (database) {
+			case H2 -> "TIMESTAMP WITH TIME ZONE";
+			case POSTGRESQL -> "TIMESTAMPTZ";
+			case MARIADB -> "DATETIME(6)";
+		};
+		return "CREATE TABLE " + table + " (tenant_id VARCHAR(128) NOT NULL, meter VARCHAR(128) NOT NULL, day_start "
+				+ timestamp + " NOT NULL, user_id VARCHAR(256) NOT NULL, quantity NUMERIC(38, 9) NOT NULL, "
+				+ "event_count BIGINT NOT NULL, updated_at " + timestamp + " NOT NULL, "
+				+ "PRIMARY KEY (tenant_id, meter, day_start, user_id))";
 	}
 
 }

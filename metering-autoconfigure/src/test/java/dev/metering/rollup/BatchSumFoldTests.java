@@ -171,7 +171,7 @@ class BatchSumFoldTests {
 			try {
 				schema.jdbc().execute("GRANT SELECT, INSERT ON " + tables.usageEvent() + " TO " + role);
 				schema.jdbc().execute("GRANT SELECT, INSERT, UPDATE ON " + tables.usageRollup() + ", "
-						+ tables.usageUserRollup() + ", " + tables.rollupState() + " TO " + role);
+						+ tables.usageUserRollup() + ", " + tables.usageUserDay() + ", " + tables.rollupState() + " TO " + role);
 				schema.jdbc().execute("GRANT SELECT, INSERT, UPDATE, DELETE ON " + tables.rollupGap() + " TO " + role);
 				PGSimpleDataSource restricted = new PGSimpleDataSource();
 				restricted.setUrl(url);

@@ -88,6 +88,33 @@ public final class RollupTruth {
 		return rows;
 	}
 
+	/** The ledger's rows with a user summed per (tenant, meter, user, UTC day), keyed by "day " + id. */
+	static Map<Key, Totals> userDayLedger(TestSchema schema) {
+		Map<Key, Totals> sums = new HashMap<>();
+		userLedger(schema).forEach((key, totals) -> sums.merge(new Key(key.tenantId(), key.meter(),
+				"day " + key.billingScopeId().substring("user ".length()), key.hour().truncatedTo(ChronoUnit.DAYS)), totals,
+				Totals::plus));
+		sums.replaceAll((key, totals) -> totals.normalized());
+		return sums;
+	}
+
+	/** The daily per-user rollup table, keyed as {@link #userDayLedger}. */
+	static Map<Key, Totals> userDayRollups(TestSchema schema) {
+		LedgerDatabase sql = schema.dialect();
+		Map<Key, Totals> rows = new HashMap<>();
+		schema.jdbc()
+			.query("SELECT tenant_id, meter, user_id, day_start, quantity, event_count FROM "
+					+ schema.tables().usageUserDay(), (rs) -> {
+						Key key = new Key(rs.getString(1), rs.getString(2), "day " + rs.getString(3),
+								sql.readTimestamp(rs, 4));
+						Totals previous = rows.put(key, new Totals(rs.getBigDecimal(5), rs.getLong(6)).normalized());
+						if (previous != null) {
+							throw new AssertionError("Two daily user rollup rows for " + key);
+						}
+					});
+		return rows;
+	}
+
 	/** The rollup table with updated_at, to tell whether a run wrote anything. */
 	static Map<Key, String> rollupsWithUpdatedAt(TestSchema schema) {
 		LedgerDatabase sql = schema.dialect();
@@ -113,6 +140,8 @@ public final class RollupTruth {
 		// The per-user rollups are folded in the same transactions: they must be exact as well.
 		ledger.putAll(userLedger(schema));
 		rollups.putAll(userRollups(schema));
+		ledger.putAll(userDayLedger(schema));
+		rollups.putAll(userDayRollups(schema));
 		Map<Key, String> differences = new TreeMap<>(Comparator.comparing(Key::toString));
 		Set<Key> keys = new HashSet<>(ledger.keySet());
 		keys.addAll(rollups.keySet());

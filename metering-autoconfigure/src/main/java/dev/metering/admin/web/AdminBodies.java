@@ -90,6 +90,17 @@ final class AdminBodies {
 	}
 
 	/**
+	 * {@code POST /invoices/close}: what a close finalized.
+	 *
+	 * @param finalized how many invoices
+	 * @param invoiceNumbers their numbers, in order
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	record InvoicesClosed(int finalized, List<String> invoiceNumbers) {
+	}
+
+	/**
 	 * A created plan.
 	 *
 	 * @param name its name

@@ -8,6 +8,8 @@ import java.util.Map;
 import dev.metering.admin.DefinitionNotFoundException;
 import dev.metering.admin.InvalidDefinitionException;
 import dev.metering.admin.MeteringAdmin;
+import dev.metering.billing.Invoice;
+import dev.metering.billing.InvoiceCloser;
 import dev.metering.admin.QuotaChange;
 import dev.metering.admin.TenantChange;
 import dev.metering.api.BoundedJson;
@@ -53,6 +55,8 @@ public class MeteringAdminController {
 
 	private final @Nullable WebhookOutbox webhooks;
 
+	private final @Nullable InvoiceCloser invoices;
+
 	/**
 	 * Creates the API.
 	 * @param admin the admin operations
@@ -72,6 +76,20 @@ public class MeteringAdminController {
 	 */
 	public MeteringAdminController(MeteringAdmin admin, AdminApiSettings settings, boolean useSecurity,
 			@Nullable WebhookOutbox webhooks) {
+		this(admin, settings, useSecurity, webhooks, null);
+	}
+
+	/**
+	 * Creates the API with the webhook deliveries' and the invoice closing routes.
+	 * @param admin the admin operations
+	 * @param settings the authority, API key and body limit (the base path is the property's)
+	 * @param useSecurity whether callers without the API key are checked with Spring Security
+	 * @param webhooks the notification outbox, {@code null} without notifications
+	 * @param invoices closes due periods into invoices, {@code null} without invoicing
+	 */
+	public MeteringAdminController(MeteringAdmin admin, AdminApiSettings settings, boolean useSecurity,
+			@Nullable WebhookOutbox webhooks, @Nullable InvoiceCloser invoices) {
+		this.invoices = invoices;
 		this.webhooks = webhooks;
 		this.admin = admin;
 		this.access = new AdminAccess(settings, useSecurity);
@@ -221,6 +239,22 @@ public class MeteringAdminController {
 			throw new DefinitionNotFoundException("webhook deliveries (notifications are off)");
 		}
 		return json(AdminBodies.Delivery.of(this.webhooks.recent(max)));
+	}
+
+	/**
+	 * Closes every due period without an invoice now, as the rollup's scheduler does, and audits
+	 * the invoice numbers it finalized.
+	 */
+	@PostMapping("/invoices/close")
+	ResponseEntity<AdminBodies.InvoicesClosed> closeInvoices(HttpServletRequest request) {
+		String actor = this.access.authorize(request);
+		if (this.invoices == null) {
+			throw new DefinitionNotFoundException("invoicing (metering.billing.invoices.enabled is false)");
+		}
+		List<String> numbers = this.invoices.closeDue().stream().map(Invoice::number).toList();
+		this.admin.audit(actor, "close-invoices", "invoices",
+				numbers.isEmpty() ? "none" : numbers.size() + ": " + numbers.get(0) + ".." + numbers.get(numbers.size() - 1));
+		return json(new AdminBodies.InvoicesClosed(numbers.size(), numbers));
 	}
 
 	@GetMapping("/audit")

@@ -31,12 +31,22 @@ public final class BillingSql {
 	public final String attributedTenants;
 
 	/**
-	 * The heaviest users of a tenant for a meter in {@code [from, to)} (whole hours): the per-user
-	 * hourly rollups plus the ledger rows not folded yet, so the scan follows users × hours, not
-	 * events. Parameters: tenant, meter, from, to, lowest unfolded id, tenant, meter, from, to,
-	 * rollup name, rollup name, limit. Selects (user, quantity, events).
+	 * The heaviest users of a tenant for a meter in {@code [from, to)} (whole hours): the daily
+	 * per-user rollups of the whole UTC days inside it, the hourly ones of the hours before the
+	 * first and after the last whole day, plus the ledger rows not folded yet; so the scan follows
+	 * users × days, not events. Parameters: tenant, meter, first whole day, end of the last whole
+	 * day (daily); tenant, meter, from, first whole day (hours before); tenant, meter, end of the
+	 * last whole day, to (hours after); lowest unfolded id, tenant, meter, from, to, rollup name,
+	 * rollup name, limit. Selects (user, quantity, events).
 	 */
 	public final String topUsers;
+
+	/**
+	 * {@link #topUsers} from the hourly per-user rollups only (the statement before the daily
+	 * ones, kept as the benchmark's baseline). Parameters: tenant, meter, from, to, lowest
+	 * unfolded id, tenant, meter, from, to, rollup name, rollup name, limit.
+	 */
+	public final String topUsersFromHours;
 
 	/**
 	 * The event id a tenant's idempotency key was recorded under. Parameters: tenant, key.
@@ -67,7 +77,17 @@ public final class BillingSql {
 				+ " UNION SELECT e.tenant_id FROM " + event
 				+ " e WHERE e.id >= ? AND e.billing_scope_id = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
 				+ unfolded;
-		this.topUsers = "SELECT t.user_id, SUM(t.quantity), SUM(t.events) FROM (SELECT r.user_id, r.quantity,"
+		String hours = " r WHERE r.tenant_id = ? AND r.meter = ? AND r.period_start >= ? AND r.period_start < ?";
+		this.topUsers = "SELECT t.user_id, SUM(t.quantity), SUM(t.events) FROM (SELECT d.user_id, d.quantity,"
+				+ " d.event_count AS events FROM " + tables.usageUserDay()
+				+ " d WHERE d.tenant_id = ? AND d.meter = ? AND d.day_start >= ? AND d.day_start < ?"
+				+ " UNION ALL SELECT r.user_id, r.quantity, r.event_count FROM " + tables.usageUserRollup() + hours
+				+ " UNION ALL SELECT r.user_id, r.quantity, r.event_count FROM " + tables.usageUserRollup() + hours
+				+ " UNION ALL SELECT e.user_id, e.quantity, 1 FROM " + event
+				+ " e WHERE e.id >= ? AND e.tenant_id = ? AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ?"
+				+ " AND e.user_id IS NOT NULL" + unfolded
+				+ ") t GROUP BY t.user_id ORDER BY SUM(t.quantity) DESC, t.user_id LIMIT ?";
+		this.topUsersFromHours = "SELECT t.user_id, SUM(t.quantity), SUM(t.events) FROM (SELECT r.user_id, r.quantity,"
 				+ " r.event_count AS events FROM " + tables.usageUserRollup()
 				+ " r WHERE r.tenant_id = ? AND r.meter = ? AND r.period_start >= ? AND r.period_start < ?"
 				+ " UNION ALL SELECT e.user_id, e.quantity, 1 FROM " + event

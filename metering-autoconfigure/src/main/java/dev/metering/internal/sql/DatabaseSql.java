@@ -24,6 +24,9 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	static final String USER_ROLLUP_COLUMNS = "tenant_id, meter, period_start, user_id, quantity, "
 			+ "event_count, updated_at";
 
+	/** The daily per-user rollup columns every fold writes, in order. */
+	static final String USER_DAY_COLUMNS = "tenant_id, meter, day_start, user_id, quantity, event_count, updated_at";
+
 	/** A batch of lease windows joined to the allocation or lease table on its primary key. */
 	static final String KEY_JOIN = "a.scope_id = v.s AND a.meter = v.m AND a.window_kind = v.k "
 			+ "AND a.window_start = v.st";
@@ -185,6 +188,20 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	}
 
 	/**
+	 * Folds the same rows as {@link #foldUserRangesSql} into the daily per-user rollups, run in the
+	 * same transaction: both always hold the same rows.
+	 * @param ranges how many ranges
+	 * @return SQL with parameters updated_at, then start and end of each range
+	 */
+	public String foldUserDayRangesSql(int ranges) {
+		String where = String.join(" OR ", Collections.nCopies(ranges, "id BETWEEN ? AND ?"));
+		return userDayUpsert("SELECT tenant_id, meter, " + day("occurred_at") + " AS day_start, user_id, "
+				+ "SUM(quantity) AS quantity, COUNT(*) AS event_count, " + now() + " AS updated_at FROM "
+				+ this.tables.usageEvent() + " WHERE (" + where + ") AND user_id IS NOT NULL GROUP BY tenant_id, meter, "
+				+ day("occurred_at") + ", user_id");
+	}
+
+	/**
 	 * The isolation of a fold batch's transaction. The fold needs no lock on the ledger rows it
 	 * reads: it sums only id ranges it has seen whole, and ledger rows never change.
 	 * @param jdbc the ledger's database, for settings the choice depends on (asked once per job)
@@ -197,6 +214,9 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	/** The start of the UTC hour of a timestamp column. */
 	abstract String hour(String column);
 
+	/** The start of the UTC day of a timestamp column. */
+	abstract String day(String column);
+
 	/** The placeholder of the {@code updated_at} parameter. */
 	abstract String now();
 
@@ -205,6 +225,9 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 
 	/** Adds the rows of {@code sums} (user rollup columns, keys unique) to the per-user rollups. */
 	abstract String userUpsert(String sums);
+
+	/** Adds the rows of {@code sums} (daily user rollup columns, keys unique) to the daily per-user rollups. */
+	abstract String userDayUpsert(String sums);
 
 	// Lease windows in batches: a derived table of bound parameters joined on the primary key, so
 	// one statement serves any number of windows and no value is ever written into the SQL text.

@@ -86,6 +86,11 @@ public final class H2Sql extends DatabaseSql {
 	}
 
 	@Override
+	String day(String column) {
+		return "DATE_TRUNC(DAY, " + column + " AT TIME ZONE 'UTC')";
+	}
+
+	@Override
 	String now() {
 		return "CAST(? AS TIMESTAMP WITH TIME ZONE)";
 	}
@@ -110,6 +115,17 @@ public final class H2Sql extends DatabaseSql {
 				+ "event_count = r.event_count + v.event_count, updated_at = v.updated_at "
 				+ "WHEN NOT MATCHED THEN INSERT (" + USER_ROLLUP_COLUMNS + ") VALUES (v.tenant_id, v.meter, "
 				+ "v.period_start, v.user_id, v.quantity, v.event_count, v.updated_at)";
+	}
+
+	@Override
+	String userDayUpsert(String sums) {
+		return "MERGE INTO " + tables().usageUserDay() + " AS r USING (" + sums + ") AS v "
+				+ "ON r.tenant_id = v.tenant_id AND r.meter = v.meter AND r.day_start = v.day_start "
+				+ "AND r.user_id = v.user_id "
+				+ "WHEN MATCHED THEN UPDATE SET quantity = r.quantity + v.quantity, "
+				+ "event_count = r.event_count + v.event_count, updated_at = v.updated_at "
+				+ "WHEN NOT MATCHED THEN INSERT (" + USER_DAY_COLUMNS + ") VALUES (v.tenant_id, v.meter, "
+				+ "v.day_start, v.user_id, v.quantity, v.event_count, v.updated_at)";
 	}
 
 	@Override

@@ -110,6 +110,11 @@ public final class MySqlSql extends DatabaseSql {
 	}
 
 	@Override
+	String day(String column) {
+		return "CAST(DATE_FORMAT(" + column + ", '%Y-%m-%d 00:00:00') AS DATETIME(6))";
+	}
+
+	@Override
 	String now() {
 		return "CAST(? AS DATETIME(6))";
 	}
@@ -127,6 +132,14 @@ public final class MySqlSql extends DatabaseSql {
 	String userUpsert(String sums) {
 		String rollup = tables().usageUserRollup();
 		return "INSERT INTO " + rollup + " (" + USER_ROLLUP_COLUMNS + ") SELECT * FROM (" + sums
+				+ ") AS v ON DUPLICATE KEY UPDATE quantity = " + rollup + ".quantity + VALUES(quantity), event_count = "
+				+ rollup + ".event_count + VALUES(event_count), updated_at = VALUES(updated_at)";
+	}
+
+	@Override
+	String userDayUpsert(String sums) {
+		String rollup = tables().usageUserDay();
+		return "INSERT INTO " + rollup + " (" + USER_DAY_COLUMNS + ") SELECT * FROM (" + sums
 				+ ") AS v ON DUPLICATE KEY UPDATE quantity = " + rollup + ".quantity + VALUES(quantity), event_count = "
 				+ rollup + ".event_count + VALUES(event_count), updated_at = VALUES(updated_at)";
 	}

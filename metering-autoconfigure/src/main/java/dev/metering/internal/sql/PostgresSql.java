@@ -166,7 +166,7 @@ public final class PostgresSql extends DatabaseSql {
 	 * CTE, not the rows. The result is one row (count, highest id) plus one row per run of ids
 	 * skipped (gap start, gap end). The gaps are searched, by a second read of the ids up to the
 	 * highest (in the same snapshot, so the same rows), only when the ids do not fill that range.
-	 * @return SQL with parameters watermark, highest id to read, limit, updated_at, updated_at, watermark,
+	 * @return SQL with parameters watermark, highest id to read, limit, updated_at (three times), watermark,
 	 * watermark, watermark; selecting count, highest id, gap start, gap end (the first two null on gap
 	 * rows, the last two on the other)
 	 */
@@ -211,7 +211,7 @@ public final class PostgresSql extends DatabaseSql {
 	/**
 	 * Folds the batch sums of the runs starting in an id range into the rollups and the per-user
 	 * rollups, as {@link #foldBatchSql} folds rows.
-	 * @return SQL with parameters lowest first id, highest first id, updated_at, updated_at;
+	 * @return SQL with parameters lowest first id, highest first id, updated_at (three times);
 	 * selecting the row count folded
 	 */
 	public String foldSumsSql() {
@@ -228,12 +228,18 @@ public final class PostgresSql extends DatabaseSql {
 		return "DELETE FROM " + tables().usageEventSum() + " WHERE first_id <= ?";
 	}
 
-	/** The two upserts of a fold statement, as CTEs {@code f} and {@code u}, from a CTE {@code a}. */
+	/**
+	 * The three upserts of a fold statement, as CTEs {@code f}, {@code u} and {@code d} (the daily
+	 * per-user rollups), from a CTE {@code a}: three {@code updated_at} parameters.
+	 */
 	private String upsertsOfA() {
 		return "f AS (" + upsert("SELECT tenant_id, meter, billing_scope_id, period_start, SUM(quantity), "
 				+ "CAST(SUM(event_count) AS bigint), " + now() + " FROM a GROUP BY 1, 2, 3, 4") + "), u AS ("
 				+ userUpsert("SELECT tenant_id, meter, period_start, user_id, SUM(quantity), "
 						+ "CAST(SUM(event_count) AS bigint), " + now()
+						+ " FROM a WHERE user_id IS NOT NULL GROUP BY 1, 2, 3, 4")
+				+ "), d AS (" + userDayUpsert("SELECT tenant_id, meter, " + day("period_start") + ", user_id, "
+						+ "SUM(quantity), CAST(SUM(event_count) AS bigint), " + now()
 						+ " FROM a WHERE user_id IS NOT NULL GROUP BY 1, 2, 3, 4")
 				+ ")";
 	}
@@ -246,6 +252,12 @@ public final class PostgresSql extends DatabaseSql {
 	@Override
 	String hour(String column) {
 		return "date_bin('1 hour', " + column + ", TIMESTAMPTZ '0001-01-01 00:00:00+00')";
+	}
+
+	/** The UTC day by integer arithmetic, as {@link #hour}. */
+	@Override
+	String day(String column) {
+		return "date_bin('1 day', " + column + ", TIMESTAMPTZ '0001-01-01 00:00:00+00')";
 	}
 
 	@Override
@@ -265,6 +277,14 @@ public final class PostgresSql extends DatabaseSql {
 	String userUpsert(String sums) {
 		return "INSERT INTO " + tables().usageUserRollup() + " AS r (" + USER_ROLLUP_COLUMNS + ") " + sums
 				+ " ON CONFLICT (tenant_id, meter, period_start, user_id) DO UPDATE SET "
+				+ "quantity = r.quantity + EXCLUDED.quantity, event_count = r.event_count + EXCLUDED.event_count, "
+				+ "updated_at = EXCLUDED.updated_at";
+	}
+
+	@Override
+	String userDayUpsert(String sums) {
+		return "INSERT INTO " + tables().usageUserDay() + " AS r (" + USER_DAY_COLUMNS + ") " + sums
+				+ " ON CONFLICT (tenant_id, meter, day_start, user_id) DO UPDATE SET "
 				+ "quantity = r.quantity + EXCLUDED.quantity, event_count = r.event_count + EXCLUDED.event_count, "
 				+ "updated_at = EXCLUDED.updated_at";
 	}

@@ -72,6 +72,21 @@ public record TableNames(String prefix) {
 		return this.prefix + "usage_user_rollup";
 	}
 
+	/** @return the daily usage per user (top users over whole days) */
+	public String usageUserDay() {
+		return this.prefix + "usage_user_day";
+	}
+
+	/** @return the finalized invoices */
+	public String invoice() {
+		return this.prefix + "invoice";
+	}
+
+	/** @return the last invoice number of each issuer */
+	public String invoiceSequence() {
+		return this.prefix + "invoice_sequence";
+	}
+
 	/** @return the hourly rollups of defined meters, per group */
 	public String meterRollup() {
 		return this.prefix + "meter_rollup";

@@ -158,4 +158,48 @@ CREATE TABLE IF NOT EXISTS metering_webhook_endpoint (
     secret       VARCHAR(256)   NOT NULL,
     events       VARCHAR(1000)  NOT NULL,
     updated_at   BIGINT         NOT NULL
+
+-- Daily per-user rollups and finalized invoices (issue 28). The daily rows are filled once from the
+-- hourly per-user rollups (only while the daily table is empty, so running this again adds nothing):
+-- run it with the rollup stopped (no instance running), as the rest of this script.
+-- Daily usage per user (top users over whole UTC days): folded from the same rows, in the same
+-- statement or transaction as the hourly per-user rollups, so both equal the ledger up to one watermark.
+CREATE TABLE IF NOT EXISTS metering_usage_user_day (
+    tenant_id    VARCHAR(128)   NOT NULL,
+    meter        VARCHAR(128)   NOT NULL,
+    day_start    TIMESTAMP WITH TIME ZONE NOT NULL,
+    user_id      VARCHAR(256)   NOT NULL,
+    quantity     NUMERIC(38, 9) NOT NULL,
+    event_count  BIGINT         NOT NULL,
+    updated_at   TIMESTAMP WITH TIME ZONE NOT NULL,
+    CONSTRAINT metering_usage_user_day_pk PRIMARY KEY (tenant_id, meter, day_start, user_id)
+);
+INSERT INTO metering_usage_user_day (tenant_id, meter, day_start, user_id, quantity, event_count, updated_at)
+SELECT tenant_id, meter, DATE_TRUNC(DAY, period_start AT TIME ZONE 'UTC'), user_id, SUM(quantity), SUM(event_count), MAX(updated_at)
+FROM metering_usage_user_rollup WHERE NOT EXISTS (SELECT 1 FROM metering_usage_user_day)
+GROUP BY tenant_id, meter, DATE_TRUNC(DAY, period_start AT TIME ZONE 'UTC'), user_id;
+-- Finalized invoices: a closed period's report, stored once as rendered (JSON and CSV) with the plan,
+-- currency and subtotal it had; never updated. One per billing scope and period (the unique key), numbered
+-- from metering_invoice_sequence in the transaction that inserts it, so numbers have no gaps per issuer.
+CREATE TABLE IF NOT EXISTS metering_invoice (
+    invoice_number   VARCHAR(64)    NOT NULL,
+    issuer           VARCHAR(64)    NOT NULL,
+    sequence_number  BIGINT         NOT NULL,
+    billing_scope_id VARCHAR(128)   NOT NULL,
+    period_start     TIMESTAMP WITH TIME ZONE NOT NULL,
+    period_end       TIMESTAMP WITH TIME ZONE NOT NULL,
+    plan             VARCHAR(128)   NOT NULL,
+    currency         VARCHAR(3)     NOT NULL,
+    subtotal         NUMERIC(38, 9) NOT NULL,
+    finalized_at     TIMESTAMP WITH TIME ZONE NOT NULL,
+    body_json        CLOB NOT NULL,
+    body_csv         CLOB NOT NULL,
+    CONSTRAINT metering_invoice_pk PRIMARY KEY (invoice_number),
+    CONSTRAINT metering_invoice_period_uk UNIQUE (billing_scope_id, period_start, period_end)
+);
+-- The last invoice number of each issuer (metering.billing.invoices.issuer): locked by the closing transaction.
+CREATE TABLE IF NOT EXISTS metering_invoice_sequence (
+    issuer       VARCHAR(64)    NOT NULL,
+    last_number  BIGINT         NOT NULL,
+    CONSTRAINT metering_invoice_sequence_pk PRIMARY KEY (issuer)
 );

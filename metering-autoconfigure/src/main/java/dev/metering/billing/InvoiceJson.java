@@ -1,0 +1,127 @@
+package dev.metering.billing;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Writes a finalized invoice's JSON: the fields of the usage API's billing report (snake_case,
+ * money as strings with the currency's scale, quantities as plain numbers) with the invoice
+ * number and finalization time first. Written by hand so that the stored text is fixed by this
+ * class alone, not by a JSON library's settings.
+ */
+final class InvoiceJson {
+
+	private InvoiceJson() {
+	}
+
+	static String write(BillingReport report, String number, Instant finalizedAt) {
+		StringBuilder json = new StringBuilder(512).append('{');
+		string(json, "invoice_number", number).append(',');
+		string(json, "tenant_id", report.billingScope()).append(',');
+		string(json, "billing_scope_id", report.billingScope()).append(',');
+		string(json, "plan", report.plan()).append(',');
+		string(json, "currency", report.currency().getCurrencyCode()).append(',');
+		string(json, "period_start", report.period().from().toString()).append(',');
+		string(json, "period_end", report.period().to().toString()).append(',');
+		string(json, "finalized_at", finalizedAt.toString()).append(',');
+		key(json, "lines").append('[');
+		for (int i = 0; i < report.lines().size(); i++) {
+			line(json.append((i > 0) ? "," : ""), report.lines().get(i));
+		}
+		json.append("],");
+		string(json, "base_fee", report.baseFee().toPlainString()).append(',');
+		string(json, "subtotal", report.subtotal().toPlainString()).append(',');
+		key(json, "tenants").append('[');
+		List<String> tenants = report.tenants();
+		for (int i = 0; i < tenants.size(); i++) {
+			quoted(json.append((i > 0) ? "," : ""), tenants.get(i));
+		}
+		return json.append("]}").toString();
+	}
+
+	private static void line(StringBuilder json, BillingReport.Line line) {
+		MeterPrice price = line.price();
+		MeterPrice.Charge charge = line.charge();
+		json.append('{');
+		string(json, "metric", line.meter()).append(',');
+		if (!price.filter().isEmpty()) {
+			key(json, "filter").append('{');
+			int i = 0;
+			for (Map.Entry<String, String> entry : price.filter().entrySet()) {
+				string(json.append((i++ > 0) ? "," : ""), entry.getKey(), entry.getValue());
+			}
+			json.append("},");
+		}
+		number(json, "quantity", charge.quantity()).append(',');
+		number(json, "included", price.included()).append(',');
+		number(json, "billable", charge.billable()).append(',');
+		key(json, "overage").append(charge.billable().signum() > 0).append(',');
+		string(json, "model", price.model().name().toLowerCase(Locale.ROOT)).append(',');
+		if (price.unitPrice() != null) {
+			string(json, "unit_price", price.unitPrice().toPlainString()).append(',');
+		}
+		if (price.packageSize() != null) {
+			number(json, "package_size", price.packageSize()).append(',');
+		}
+		if (!price.tiers().isEmpty()) {
+			key(json, "tiers").append('[');
+			for (int i = 0; i < price.tiers().size(); i++) {
+				PriceTier tier = price.tiers().get(i);
+				json.append((i > 0) ? ",{" : "{");
+				if (tier.upTo() != null) {
+					number(json, "up_to", tier.upTo());
+				}
+				else {
+					key(json, "up_to").append("null");
+				}
+				json.append(',');
+				string(json, "unit_price", tier.unitPrice().toPlainString()).append(',');
+				string(json, "flat_fee", tier.flatFee().toPlainString()).append('}');
+			}
+			json.append("],");
+		}
+		string(json, "amount", charge.amount().toPlainString()).append('}');
+	}
+
+	private static StringBuilder key(StringBuilder json, String key) {
+		return quoted(json, key).append(':');
+	}
+
+	private static StringBuilder string(StringBuilder json, String key, String value) {
+		return quoted(key(json, key), value);
+	}
+
+	private static StringBuilder number(StringBuilder json, String key, @Nullable BigDecimal value) {
+		return key(json, key).append((value != null) ? BillingReportCsv.plain(value) : "null");
+	}
+
+	/** A JSON string (RFC 8259): quote, backslash and control characters escaped. */
+	private static StringBuilder quoted(StringBuilder json, String value) {
+		json.append('"');
+		for (int i = 0; i < value.length(); i++) {
+			char c = value.charAt(i);
+			switch (c) {
+				case '"' -> json.append("\\\"");
+				case '\\' -> json.append("\\\\");
+				case '\n' -> json.append("\\n");
+				case '\r' -> json.append("\\r");
+				case '\t' -> json.append("\\t");
+				default -> {
+					if (c < 0x20) {
+						json.append(String.format("\\u%04x", (int) c));
+					}
+					else {
+						json.append(c);
+					}
+				}
+			}
+		}
+		return json.append('"');
+	}
+
+}
