@@ -41,6 +41,29 @@ final class InvoiceJson {
 		for (int i = 0; i < tenants.size(); i++) {
 			quoted(json.append((i > 0) ? "," : ""), tenants.get(i));
 		}
+		json.append(']');
+		if (!report.parts().isEmpty()) {
+			key(json.append(','), "parts").append('[');
+			for (int i = 0; i < report.parts().size(); i++) {
+				BillingReport.Part part = report.parts().get(i);
+				json.append((i > 0) ? ",{" : "{");
+				string(json, "plan", part.plan()).append(',');
+				string(json, "part_start", part.period().from().toString()).append(',');
+				string(json, "part_end", part.period().to().toString()).append(',');
+				string(json, "base_fee", part.baseFee().toPlainString()).append('}');
+			}
+			json.append(']');
+		}
+		key(json.append(','), "adjustments").append('[');
+		for (int i = 0; i < report.adjustments().size(); i++) {
+			BillingReport.Adjustment adjustment = report.adjustments().get(i);
+			json.append((i > 0) ? ",{" : "{");
+			string(json, "metric", adjustment.meter()).append(',');
+			string(json, "adjusted_period_start", adjustment.adjusted().from().toString()).append(',');
+			string(json, "adjusted_period_end", adjustment.adjusted().to().toString()).append(',');
+			number(json, "quantity", adjustment.quantity()).append(',');
+			string(json, "amount", adjustment.amount().toPlainString()).append('}');
+		}
 		return json.append("]}").toString();
 	}
 
@@ -58,6 +81,7 @@ final class InvoiceJson {
 			json.append("},");
 		}
 		number(json, "quantity", charge.quantity()).append(',');
+		number(json, "credits_applied", line.creditsApplied()).append(',');
 		number(json, "included", price.included()).append(',');
 		number(json, "billable", charge.billable()).append(',');
 		key(json, "overage").append(charge.billable().signum() > 0).append(',');
@@ -85,7 +109,15 @@ final class InvoiceJson {
 			}
 			json.append("],");
 		}
-		string(json, "amount", charge.amount().toPlainString()).append('}');
+		string(json, "amount", charge.amount().toPlainString());
+		BillingReport.Part part = line.part();
+		if (part != null) {
+			// A line of a part of a period whose plan changed names the part, as the report does.
+			string(json.append(','), "plan", part.plan()).append(',');
+			string(json, "part_start", part.period().from().toString()).append(',');
+			string(json, "part_end", part.period().to().toString());
+		}
+		json.append('}');
 	}
 
 	private static StringBuilder key(StringBuilder json, String key) {

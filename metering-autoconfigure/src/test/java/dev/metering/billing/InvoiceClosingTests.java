@@ -115,8 +115,11 @@ class InvoiceClosingTests {
 				assertThat(store.document("globex", "INV-000001", Invoice.Format.JSON)).as("acme's, not globex's")
 					.isEmpty();
 
-				// The plan changes at runtime: the report of November changes, its invoice does not.
-				context.getBean(MeteringAdmin.class).putTenant("finance", "acme", new TenantChange("business", null));
+				// The plan changes at runtime, backdated to November's start (a change takes effect from
+				// its effective instant): the report of November changes, its invoice does not.
+				context.getBean(MeteringAdmin.class)
+					.putTenant("finance", "acme",
+							new TenantChange("business", null, null, null, null, null, null, NOVEMBER.from()));
 				assertThat(reports.report("acme", NOVEMBER).plan()).isEqualTo("business");
 				assertThat(reports.report("acme", NOVEMBER).subtotal()).isNotEqualTo(finalized.get(0).subtotal());
 				assertDocumentsUnchanged(store, finalized, jsonAtClose, csvAtClose);
