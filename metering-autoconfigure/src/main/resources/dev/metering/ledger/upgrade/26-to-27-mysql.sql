@@ -158,6 +158,7 @@ CREATE TABLE IF NOT EXISTS metering_webhook_endpoint (
     secret       VARCHAR(256)   NOT NULL,
     events       VARCHAR(1000)  NOT NULL,
     updated_at   BIGINT         NOT NULL
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
 -- Daily per-user rollups and finalized invoices (issue 28). The daily rows are filled once from the
 -- hourly per-user rollups (only while the daily table is empty, so running this again adds nothing):
