@@ -17,6 +17,9 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * Billing: plan prices and billing reports, under {@code metering.billing}. Prices are keyed by
  * the plan names of {@code metering.plans}; a tenant's plan is the one {@code metering.tenants}
  * (or {@code metering.default-plan}) gives it.
+ * <p>
+ * Over 350 lines: prices, invoices and corrections bind as one tree under {@code metering.billing},
+ * each with the Javadoc the configuration processor shows in the IDE.
  */
 @ConfigurationProperties("metering.billing")
 public class MeteringBillingProperties {
