@@ -8,11 +8,14 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.metering.internal.sql.AdmissionSql;
@@ -33,16 +36,19 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>
  * A distinct value this instance has seen admitted is remembered for its window: a call of a
  * value already counted (the same user again) is admitted without the database, as it always
- * would be. Rows of windows that ended more than a month ago are deleted now and then.
+ * would be. Rows of windows that ended more than a month ago are deleted now and then, after an
+ * admission and apart from it: a failure of the clean-up never decides an admission.
  */
 public final class JdbcQuotaAdmissions implements QuotaAdmissions {
+
+	private static final Log logger = LogFactory.getLog(JdbcQuotaAdmissions.class);
 
 	/** Rows are kept this long after their window started: a month is the longest window. */
 	private static final Duration KEEP = Duration.ofDays(63);
 
 	private static final Duration CLEAN_EVERY = Duration.ofHours(1);
 
-	/** Runs of an admission that a deadlock rolled back, before the failure is the caller's. */
+	/** Runs of an admission that a deadlock or lock timeout rolled back, before the failure is the caller's. */
 	private static final int ATTEMPTS = 5;
 
 	private final JdbcTemplate jdbc;
@@ -59,7 +65,8 @@ public final class JdbcQuotaAdmissions implements QuotaAdmissions {
 	/** Windows whose row exists, with the usage this instance saw last: its insert is skipped. */
 	private final Cache<WindowKey, BigDecimal> rows;
 
-	private volatile long nextCleanMillis;
+	/** When this instance cleans next (epoch millis); the one call that moves it cleans. */
+	private final AtomicLong nextCleanMillis = new AtomicLong();
 
 	/**
 	 * Creates the admissions.
@@ -82,21 +89,24 @@ public final class JdbcQuotaAdmissions implements QuotaAdmissions {
 		if (known != null) {
 			return known;
 		}
-		cleanNowAndThen();
 		Integer[] order = new Integer[requests.size()];
 		for (int i = 0; i < order.length; i++) {
 			order[i] = i;
-			ensureRow(requests.get(i).key());
 		}
 		// Windows are locked in one order by every instance: two admissions never wait on each other's rows.
 		Arrays.sort(order, Comparator.comparing((Integer i) -> requests.get(i).key().lockOrder()));
 		Outcome outcome = null;
 		for (int attempt = 1; outcome == null; attempt++) {
 			try {
+				for (Request request : requests) {
+					ensureRow(request.key());
+				}
 				outcome = admitOnce(requests, order);
 			}
 			catch (PessimisticLockingFailureException ex) {
-				// A deadlock among range locks (InnoDB) rolled this admission back whole: it is safe to run again.
+				// A deadlock among range locks (InnoDB) or a lock timeout rolled this admission back whole: it
+				// is safe to run again. Never the caller's failure at once: that would let on-unknown-usage
+				// decide a call the database is still able to count.
 				if (attempt == ATTEMPTS) {
 					throw ex;
 				}
@@ -112,6 +122,7 @@ public final class JdbcQuotaAdmissions implements QuotaAdmissions {
 				}
 			}
 		}
+		cleanNowAndThen();
 		return outcome;
 	}
 
@@ -223,16 +234,35 @@ public final class JdbcQuotaAdmissions implements QuotaAdmissions {
 		return used.isEmpty() ? BigDecimal.ZERO : used.get(0);
 	}
 
-	/** Deletes the rows of windows long ended, at most once an hour per instance. */
+	/**
+	 * Deletes the rows of windows long ended, at most once an hour per instance. Each statement
+	 * locks only the ended rows it deletes; a failure (a deadlock with an admission) is logged, and
+	 * the rest waits for the next clean-up.
+	 */
 	private void cleanNowAndThen() {
 		long now = this.clock.millis();
-		if (now < this.nextCleanMillis) {
+		long next = this.nextCleanMillis.get();
+		if (now < next || !this.nextCleanMillis.compareAndSet(next, now + CLEAN_EVERY.toMillis())) {
 			return;
 		}
-		this.nextCleanMillis = now + CLEAN_EVERY.toMillis();
 		long before = (now - KEEP.toMillis()) / 1000;
-		this.jdbc.update(this.sql.deleteEndedDistinct, before);
-		this.jdbc.update(this.sql.deleteEndedWindows, before);
+		try {
+			List<Long> ended;
+			do {
+				ended = this.jdbc.queryForList(this.sql.selectEndedWindows, Long.class, before);
+				for (Long id : ended) {
+					this.jdbc.update(this.sql.deleteDistinctOfWindow, id);
+					this.jdbc.update(this.sql.deleteWindow, id);
+				}
+			}
+			while (ended.size() == AdmissionSql.CLEAN_BATCH);
+		}
+		catch (RuntimeException ex) {
+			if (logger.isWarnEnabled()) {
+				logger.warn("Quota admissions: rows of ended windows not deleted (" + ex.getMessage()
+						+ "); the next clean-up deletes them");
+			}
+		}
 	}
 
 	private record DistinctKey(WindowKey window, String value) {

@@ -1,6 +1,7 @@
 package dev.metering.quota;
 
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -88,6 +89,44 @@ class MeasuredQuotaInstancesTests {
 					.queryForObject("SELECT COUNT(*) FROM " + schema.prefix() + "quota_distinct", Long.class))
 					.isEqualTo(20);
 				assertThat(schema.eventCount()).isEqualTo(20 * 8 + 400);
+			}));
+		}
+	}
+
+	/**
+	 * Eight months in a row, 32 threads over two instances: each new month both instances insert its
+	 * window and delete the rows of months ended over 63 days before, while the other admits. A
+	 * failed statement of an admission must never fail open: each month seats exactly 20 users.
+	 */
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void eachNewMonthSeatsExactlyTwentyWhileEndedMonthsAreDeleted(TestDatabase database) throws Exception {
+		MutableClock clock = new MutableClock(NOW);
+		try (TestSchema schema = database.newSchema(); HikariDataSource a = database.newDataSource(4);
+				HikariDataSource b = database.newDataSource(4)) {
+			ApplicationContextRunner first = instance(schema, a, clock, 1_000_000, "day", SEATS);
+			ApplicationContextRunner second = instance(schema, b, clock, 1_000_000, "day", SEATS);
+			first.run((one) -> second.run((two) -> {
+				ConfigurableApplicationContext[] instances = { one, two };
+				for (int month = 0; month < 8; month++) {
+					Map<String, AtomicInteger> admitted = new ConcurrentHashMap<>();
+					Map<String, AtomicInteger> refused = new ConcurrentHashMap<>();
+					sendEach(100, 32, (i) -> instances[i % 2], (i) -> "acme:u-" + (i % 25),
+							(context, call) -> tally(seat(context, call), call, admitted, refused));
+					assertThat(admitted).as("users admitted in month " + month).hasSize(20);
+					assertThat(refused).as("users refused in month " + month).hasSize(5);
+					assertThat(Set.copyOf(admitted.keySet())).doesNotContainAnyElementsOf(refused.keySet());
+					clock.advance(Duration.ofDays(32));
+				}
+				// The last clean-up (2027-07-05) kept the windows started after 2027-05-03: June's and July's.
+				assertThat(schema.jdbc()
+					.queryForList("SELECT window_start FROM " + schema.prefix() + "quota_admission ORDER BY window_start",
+							Long.class))
+					.containsExactly(Instant.parse("2027-06-01T00:00:00Z").getEpochSecond(),
+							Instant.parse("2027-07-01T00:00:00Z").getEpochSecond());
+				assertThat(schema.jdbc()
+					.queryForObject("SELECT COUNT(*) FROM " + schema.prefix() + "quota_distinct", Long.class))
+					.isEqualTo(40);
 			}));
 		}
 	}

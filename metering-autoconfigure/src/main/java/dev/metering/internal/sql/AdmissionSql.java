@@ -8,6 +8,9 @@ package dev.metering.internal.sql;
  */
 public final class AdmissionSql {
 
+	/** The most ended windows {@link #selectEndedWindows} selects at once. */
+	public static final int CLEAN_BATCH = 500;
+
 	private static final String KEY = "scope_id = ? AND meter = ? AND filter_key = ? AND window_kind = ? "
 			+ "AND window_start = ?";
 
@@ -32,11 +35,17 @@ public final class AdmissionSql {
 	/** Parameters: amount (signed), the window's key. */
 	public final String addUsedByKey;
 
-	/** Parameters: ended before (epoch second). Deletes the distinct values of ended windows. */
-	public final String deleteEndedDistinct;
+	/**
+	 * Parameters: ended before (epoch second). Selects the ids of up to {@link #CLEAN_BATCH} ended
+	 * windows, without a lock: the deletes then lock those rows only, never a live window's.
+	 */
+	public final String selectEndedWindows;
 
-	/** Parameters: ended before (epoch second). Deletes ended windows. */
-	public final String deleteEndedWindows;
+	/** Parameters: admission id. Deletes the distinct values of one window. */
+	public final String deleteDistinctOfWindow;
+
+	/** Parameters: admission id. Deletes one window. */
+	public final String deleteWindow;
 
 	/**
 	 * The statements for a set of tables.
@@ -53,10 +62,12 @@ public final class AdmissionSql {
 		this.insertDistinct = "INSERT INTO " + distinct + " (admission_id, distinct_value) VALUES (?, ?)";
 		this.addUsed = "UPDATE " + admission + " SET used = used + ? WHERE id = ?";
 		this.addUsedByKey = "UPDATE " + admission + " SET used = used + ? WHERE " + KEY;
-		// A month is the longest window: a row started more than 32 days before has ended.
-		this.deleteEndedDistinct = "DELETE FROM " + distinct + " WHERE admission_id IN (SELECT id FROM " + admission
-				+ " WHERE window_start < ?)";
-		this.deleteEndedWindows = "DELETE FROM " + admission + " WHERE window_start < ?";
+		// Not a DELETE ... WHERE window_start < ?: without an index on window_start it scans every row,
+		// and InnoDB's REPEATABLE READ locks each row it scans, live windows included, deadlocking admissions.
+		this.selectEndedWindows = "SELECT id FROM " + admission + " WHERE window_start < ? ORDER BY id LIMIT "
+				+ CLEAN_BATCH;
+		this.deleteDistinctOfWindow = "DELETE FROM " + distinct + " WHERE admission_id = ?";
+		this.deleteWindow = "DELETE FROM " + admission + " WHERE id = ?";
 	}
 
 }
