@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,8 +26,6 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.BufferedLedgerWriter;
@@ -53,7 +50,8 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
  * </ol>
  * Arguments ({@code name=value}): {@code events} (default 1,000,000), {@code rounds} (3),
  * {@code bootstrap} (a broker; default: one started from the Kafka jars in a child JVM),
- * {@code partitions} (6), {@code batch} (the writer's batch size, 20,000), {@code consumers} (ledger consumers
+ * {@code partitions} (6), {@code kitDefaults} ({@code false}: Kafka's client defaults instead of
+ * {@link KafkaClientDefaults}'), {@code steps} ({@code producer,ledger}: which comparisons run), {@code batch} (the writer's batch size, 20,000), {@code consumers} (ledger consumers
  * in the group, 1), {@code inFlight} (the sink's {@code max-in-flight}, 4). Rounds alternate the order of each pair (baseline first in odd rounds); every new
  * topic is used only once its partitions have leaders. PostgreSQL from
  * {@code METERING_TEST_POSTGRES_URL}, or an embedded one.
@@ -90,6 +88,8 @@ public final class KafkaPathBenchmark {
 		int batch = intOption("batch", 20_000);
 		int consumers = intOption("consumers", 1);
 		int inFlight = intOption("inFlight", 4);
+		String steps = this.options.getOrDefault("steps", "producer,ledger");
+		kafkaDefaultsOnly = !Boolean.parseBoolean(this.options.getOrDefault("kitDefaults", "true"));
 		KafkaBroker started = this.options.containsKey("bootstrap") ? null : KafkaBroker.start();
 		String bootstrap = (started != null) ? started.bootstrapServers() : this.options.get("bootstrap");
 		try {
@@ -110,20 +110,12 @@ public final class KafkaPathBenchmark {
 			for (int round = 1; round <= rounds; round++) {
 				// Alternating: odd rounds run the baseline first, even rounds the kit first.
 				boolean baselineFirst = (round % 2) == 1;
-				Measured perfTest;
-				Measured kit;
-				if (baselineFirst) {
-					perfTest = producerPerfTest(bootstrap, partitions, events, recordSize);
-					kit = kitProducer(bootstrap, partitions, generated, batch);
+				if (steps.contains("producer")) {
+					producerRounds.add(producerRound(round, baselineFirst, bootstrap, partitions, generated, batch, recordSize));
 				}
-				else {
-					kit = kitProducer(bootstrap, partitions, generated, batch);
-					perfTest = producerPerfTest(bootstrap, partitions, events, recordSize);
+				if (!steps.contains("ledger")) {
+					continue;
 				}
-				System.out.printf(Locale.ROOT, "round %d producer: kafka-producer-perf-test %,.0f records/s (%.1f µs CPU/record), "
-						+ "kit's sink %,.0f records/s (%.1f µs CPU/record), ratio %.2f (aim >= 0.8)%n", round, perfTest.rate(),
-						perfTest.cpuMicrosPerEvent(), kit.rate(), kit.cpuMicrosPerEvent(), kit.rate() / perfTest.rate());
-				producerRounds.add(new double[] { perfTest.rate(), kit.rate() });
 				Measured direct;
 				Measured viaKafka;
 				if (baselineFirst) {
@@ -134,14 +126,18 @@ public final class KafkaPathBenchmark {
 					viaKafka = endToEnd(bootstrap, partitions, generated, batch, consumers, inFlight);
 					direct = endToEnd(null, partitions, generated, batch, consumers, inFlight);
 				}
-				System.out.printf(Locale.ROOT, "round %d into the ledger: direct writer %,.0f events/s (%.1f µs CPU/event), "
-						+ "through Kafka and %d consumer(s) %,.0f events/s (%.1f µs CPU/event), ratio %.2f (aim >= 0.9)%n", round,
-						direct.rate(), direct.cpuMicrosPerEvent(), consumers, viaKafka.rate(), viaKafka.cpuMicrosPerEvent(),
-						viaKafka.rate() / direct.rate());
+				System.out.printf(Locale.ROOT, "round %d into the ledger: direct writer %,.0f events/s (%.1f µs CPU/event: %s), "
+						+ "through Kafka and %d consumer(s) %,.0f events/s (%.1f µs CPU/event: %s), ratio %.2f (aim >= 0.9)%n",
+						round, direct.rate(), direct.cpuMicrosPerEvent(), direct.split(), consumers, viaKafka.rate(),
+						viaKafka.cpuMicrosPerEvent(), viaKafka.split(), viaKafka.rate() / direct.rate());
 				ledgerRounds.add(new double[] { direct.rate(), viaKafka.rate() });
 			}
-			summary("producer ratio (kit / kafka-producer-perf-test)", producerRounds);
-			summary("into the ledger ratio (through Kafka / direct writer)", ledgerRounds);
+			if (!producerRounds.isEmpty()) {
+				summary("producer ratio (kit / kafka-producer-perf-test)", producerRounds);
+			}
+			if (!ledgerRounds.isEmpty()) {
+				summary("into the ledger ratio (through Kafka / direct writer)", ledgerRounds);
+			}
 		}
 		finally {
 			if (started != null) {
@@ -150,13 +146,44 @@ public final class KafkaPathBenchmark {
 		}
 	}
 
+	/** Kafka's tool and the kit's sink, in the round's order; their rates. */
+	private static double[] producerRound(int round, boolean baselineFirst, String bootstrap, int partitions,
+			List<UsageEvent> generated, int batch, int recordSize) throws Exception {
+		Measured perfTest;
+		Measured kit;
+		if (baselineFirst) {
+			perfTest = producerPerfTest(bootstrap, partitions, generated.size(), recordSize);
+			kit = kitProducer(bootstrap, partitions, generated, batch);
+		}
+		else {
+			kit = kitProducer(bootstrap, partitions, generated, batch);
+			perfTest = producerPerfTest(bootstrap, partitions, generated.size(), recordSize);
+		}
+		System.out.printf(Locale.ROOT, "round %d producer: kafka-producer-perf-test %,.0f records/s (%.1f µs CPU/record), "
+				+ "kit's sink %,.0f records/s (%.1f µs CPU/record), ratio %.2f (aim >= 0.8)%n", round, perfTest.rate(),
+				perfTest.cpuMicrosPerEvent(), kit.rate(), kit.cpuMicrosPerEvent(), kit.rate() / perfTest.rate());
+		return new double[] { perfTest.rate(), kit.rate() };
+	}
+
+	/** Bare client settings (Kafka's defaults) instead of the kit's, to compare: {@code kitDefaults=false}. */
+	private static boolean kafkaDefaultsOnly;
+
 	private static Map<String, Object> producerProperties(String bootstrap) {
-		Map<String, Object> properties = new HashMap<>();
-		properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-		properties.put(ProducerConfig.ACKS_CONFIG, "all");
-		properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-		properties.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-		properties.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+		Map<String, Object> properties = KafkaClientDefaults
+			.producer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+		if (kafkaDefaultsOnly) {
+			properties.remove(ProducerConfig.BATCH_SIZE_CONFIG);
+		}
+		return properties;
+	}
+
+	private static Map<String, Object> consumerProperties(String bootstrap, int batch) {
+		Map<String, Object> properties = KafkaClientDefaults
+			.consumer(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), batch);
+		if (kafkaDefaultsOnly) {
+			properties.keySet().removeAll(List.of(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+					ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG));
+		}
 		return properties;
 	}
 
@@ -243,14 +270,7 @@ public final class KafkaPathBenchmark {
 				Map<String, Object> admin = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
 				sink = new KafkaLedgerSink(new DefaultKafkaProducerFactory<>(producerProperties(bootstrap)), admin,
 						sinkSettings);
-				Map<String, Object> consumerProperties = new HashMap<>();
-				consumerProperties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-				consumerProperties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-				consumerProperties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-				consumerProperties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, batch);
-				consumerProperties.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-				consumerProperties.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-				consumer = new LedgerConsumer(new DefaultKafkaConsumerFactory<>(consumerProperties), admin, jdbc,
+				consumer = new LedgerConsumer(new DefaultKafkaConsumerFactory<>(consumerProperties(bootstrap, batch)), admin, jdbc,
 						new LedgerConsumerSettings(topic, group, consumers, batch, Duration.ofSeconds(1), null), Clock.systemUTC());
 				consumer.start();
 				writer = new BufferedLedgerWriter(sink.store(), settings, Clock.systemUTC());
@@ -342,24 +362,49 @@ public final class KafkaPathBenchmark {
 				sorted.get(0), sorted.get(sorted.size() - 1));
 	}
 
-	/** A rate and the machine's CPU time per event while it ran. */
-	private record Measured(double rate, double cpuMicrosPerEvent) {
+	/**
+	 * A rate and the machine's CPU time per event while it ran; of that, this JVM's and its child
+	 * processes' (the broker); the rest is PostgreSQL's and the system's.
+	 */
+	private record Measured(double rate, double cpuMicrosPerEvent, double jvmMicrosPerEvent, double childMicrosPerEvent) {
+
+		Measured(double rate, double cpuMicrosPerEvent) {
+			this(rate, cpuMicrosPerEvent, Double.NaN, Double.NaN);
+		}
+
+		String split() {
+			return String.format(Locale.ROOT, "this JVM %.1f, broker %.1f, rest %.1f", this.jvmMicrosPerEvent,
+					this.childMicrosPerEvent, this.cpuMicrosPerEvent - this.jvmMicrosPerEvent - this.childMicrosPerEvent);
+		}
+
 	}
 
-	/** Wall time and the machine's busy CPU ticks from a start. */
-	private record Measuring(long startNanos, long startTicks) {
+	/** Wall time, the machine's busy CPU ticks and this JVM's and its children's CPU from a start. */
+	private record Measuring(long startNanos, long startTicks, long startJvmNanos, long startChildNanos) {
 
 		/** /proc/stat counts in USER_HZ ticks, 100 a second on Linux. */
 		static final double MICROS_PER_TICK = 10_000;
 
 		static Measuring start() {
-			return new Measuring(System.nanoTime(), machineBusyTicks());
+			return new Measuring(System.nanoTime(), machineBusyTicks(), cpuNanos(ProcessHandle.current()),
+					childrenCpuNanos());
 		}
 
 		Measured stop(int events) {
 			double seconds = (System.nanoTime() - this.startNanos) / 1e9;
 			long ticks = machineBusyTicks() - this.startTicks;
-			return new Measured(events / seconds, ticks * MICROS_PER_TICK / events);
+			long jvm = cpuNanos(ProcessHandle.current()) - this.startJvmNanos;
+			long children = childrenCpuNanos() - this.startChildNanos;
+			return new Measured(events / seconds, ticks * MICROS_PER_TICK / events, jvm / 1e3 / events,
+					children / 1e3 / events);
+		}
+
+		private static long cpuNanos(ProcessHandle process) {
+			return process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+		}
+
+		private static long childrenCpuNanos() {
+			return ProcessHandle.current().children().mapToLong(Measuring::cpuNanos).sum();
 		}
 
 		/** Every CPU's time not idle, not waiting for I/O and not stolen by the host, from /proc/stat. */

@@ -1,15 +1,14 @@
 package dev.metering.autoconfigure;
 
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.Map;
 
 import javax.sql.DataSource;
 
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import dev.metering.event.UsageEventSink;
+import dev.metering.kafka.KafkaClientDefaults;
 import dev.metering.kafka.KafkaLedgerSink;
 import dev.metering.kafka.KafkaSinkSettings;
 import dev.metering.ledger.BufferedLedgerWriter;
@@ -47,12 +46,7 @@ public final class MeteringKafkaSinkAutoConfiguration {
 	@ConditionalOnMissingBean
 	KafkaLedgerSink meteringKafkaLedgerSink(KafkaProperties kafka, MeteringKafkaProperties properties,
 			MeteringLedgerConsumerProperties consumer) {
-		Map<String, Object> producer = new HashMap<>(kafka.buildProducerProperties());
-		// Exactly once into the topic per send: what the sink promises does not depend on spring.kafka.*.
-		producer.put(ProducerConfig.ACKS_CONFIG, "all");
-		producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-		producer.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-		producer.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+		Map<String, Object> producer = KafkaClientDefaults.producer(kafka.buildProducerProperties());
 		// A send to an unreachable broker gives the batch back to the writer within the send timeout.
 		producer.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, properties.getSendTimeout().toMillis());
 		KafkaSinkSettings settings = new KafkaSinkSettings(properties.getTopic(), properties.getPartitions(),

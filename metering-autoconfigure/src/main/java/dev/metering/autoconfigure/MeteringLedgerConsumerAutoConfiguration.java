@@ -2,16 +2,14 @@ package dev.metering.autoconfigure;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
+import dev.metering.kafka.KafkaClientDefaults;
 import dev.metering.kafka.LedgerConsumerHealthIndicator;
 import dev.metering.kafka.LedgerConsumer;
 import dev.metering.kafka.LedgerConsumerSettings;
@@ -49,14 +47,8 @@ public final class MeteringLedgerConsumerAutoConfiguration {
 	LedgerConsumer meteringLedgerConsumer(KafkaProperties kafka, MeteringKafkaProperties topic,
 			MeteringLedgerConsumerProperties properties, MeteringLedgerProperties rules, UsageEventStore ledger,
 			ObjectProvider<Clock> clock) {
-		Map<String, Object> consumer = new HashMap<>(kafka.buildConsumerProperties());
-		// Offsets are committed by the consumer after the database commit, never automatically.
-		consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-		// A group that starts after events were produced reads them from the beginning.
-		consumer.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-		consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.getMaxBatch());
-		consumer.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-		consumer.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+		Map<String, Object> consumer = KafkaClientDefaults.consumer(kafka.buildConsumerProperties(),
+				properties.getMaxBatch());
 		LedgerConsumerSettings settings = new LedgerConsumerSettings(topic.getTopic(), properties.getGroup(),
 				properties.getConcurrency(), properties.getMaxBatch(), properties.getRetryBackoff(), rules.getLateWindow());
 		return new LedgerConsumer(new DefaultKafkaConsumerFactory<>(consumer), kafka.buildAdminProperties(), ledger,

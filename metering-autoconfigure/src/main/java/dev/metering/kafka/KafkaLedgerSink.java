@@ -1,5 +1,6 @@
 package dev.metering.kafka;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -7,6 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Utils;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.InsertResult;
@@ -50,6 +54,9 @@ public class KafkaLedgerSink implements DisposableBean {
 
 	/** Replaced after a failed batch: a new producer id starts its sequences afresh. */
 	private volatile Producer<String, String> producer;
+
+	/** The partitions {@link #producer} has written a first record to, acknowledged. */
+	private volatile Set<Integer> primed = ConcurrentHashMap.newKeySet();
 
 	private final ConsumerGroupProgress progress;
 
@@ -117,20 +124,68 @@ public class KafkaLedgerSink implements DisposableBean {
 		return acknowledged(send(events));
 	}
 
-	/** Hands a batch to the producer, keyed by billing scope; the broker acknowledges it later. */
+	/**
+	 * Hands a batch to the producer, keyed by billing scope (the partition is the key's, as Kafka's
+	 * default partitioner computes it); the broker acknowledges it later. A partition this producer
+	 * has not written yet first gets one record, acknowledged before the rest of the batch goes: see
+	 * {@link #prime}.
+	 */
 	private List<Future<RecordMetadata>> send(List<UsageEvent> events) {
 		ensureTopic();
-		List<Future<RecordMetadata>> sent = new ArrayList<>(events.size());
+		Producer<String, String> current = this.producer;
+		Set<Integer> primedByCurrent = this.primed;
 		try {
+			int partitions = current.partitionsFor(this.settings.topic()).size();
+			List<ProducerRecord<String, String>> records = new ArrayList<>(events.size());
 			for (UsageEvent event : events) {
-				sent.add(this.producer.send(
-						new ProducerRecord<>(this.settings.topic(), event.billingScopeId(), this.json.encode(event))));
+				String key = event.billingScopeId();
+				int partition = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+				records.add(new ProducerRecord<>(this.settings.topic(), partition, key, this.json.encode(event)));
 			}
+			Map<Integer, Future<RecordMetadata>> primers = prime(current, primedByCurrent, records);
+			List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+			for (int i = 0; i < records.size(); i++) {
+				Future<RecordMetadata> primer = primers.get(i);
+				sent.add((primer != null) ? primer : current.send(records.get(i)));
+			}
+			return sent;
+		}
+		catch (KafkaPathException ex) {
+			throw ex;
 		}
 		catch (RuntimeException ex) {
 			throw new KafkaPathException("the broker did not take events: " + ex.getMessage(), ex);
 		}
-		return sent;
+	}
+
+	/**
+	 * Sends the first record of each partition this producer has not written yet, alone, and waits
+	 * for its acknowledgement. Brokers before Kafka 4.5 (KAFKA-15591) take any first sequence number
+	 * from a producer they do not know on a partition: when a new partition refuses the producer's
+	 * first request (its leader not ready yet) and takes the next one, the first request's records
+	 * are answered {@code OUT_OF_ORDER_SEQUENCE_NUMBER} until they expire, and the batch fails after
+	 * minutes. One record acknowledged first gives the broker the producer's sequence before
+	 * anything else is in flight to that partition.
+	 * @return the primers' acknowledgements by their index in {@code records}
+	 */
+	private Map<Integer, Future<RecordMetadata>> prime(Producer<String, String> current, Set<Integer> primedByCurrent,
+			List<ProducerRecord<String, String>> records) {
+		Map<Integer, Integer> firstOfPartition = new HashMap<>();
+		for (int i = 0; i < records.size(); i++) {
+			Integer partition = records.get(i).partition();
+			if (!primedByCurrent.contains(partition)) {
+				firstOfPartition.putIfAbsent(partition, i);
+			}
+		}
+		if (firstOfPartition.isEmpty()) {
+			return Map.of();
+		}
+		Map<Integer, Future<RecordMetadata>> primers = new HashMap<>();
+		firstOfPartition.values().forEach((index) -> primers.put(index, current.send(records.get(index))));
+		current.flush();
+		acknowledged(new ArrayList<>(primers.values()));
+		primedByCurrent.addAll(firstOfPartition.keySet());
+		return primers;
 	}
 
 	/** The highest acknowledged offset per partition. */
@@ -165,6 +220,7 @@ public class KafkaLedgerSink implements DisposableBean {
 		Producer<String, String> failed = this.producer;
 		this.producers.reset();
 		failed.close(Duration.ZERO);
+		this.primed = ConcurrentHashMap.newKeySet();
 		this.producer = this.producers.createProducer();
 	}
 
