@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS metering_plan_quota (
     soft_threshold DOUBLE,
     updated_at     DATETIME(6)    NOT NULL,
     filter_key     VARCHAR(255)   DEFAULT '' NOT NULL,
+    thresholds     VARCHAR(255),
     CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, filter_key, quota_window)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 -- Tenants: plan, exempt, parent, billing attribution, exempt descendants, time zone and billing anchor
@@ -110,6 +111,7 @@ CREATE TABLE IF NOT EXISTS metering_tenant_quota (
     soft_threshold DOUBLE,
     updated_at     DATETIME(6)    NOT NULL,
     filter_key     VARCHAR(255)   DEFAULT '' NOT NULL,
+    thresholds     VARCHAR(255),
     CONSTRAINT metering_tenant_quota_pk PRIMARY KEY (tenant_id, meter, filter_key, quota_window)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 -- Who changed which runtime definition when, old value -> new value (NULL = absent).
