@@ -378,7 +378,12 @@ CREATE TABLE IF NOT EXISTS metering_grant (
     voided_at    BIGINT,
     created_at   BIGINT         NOT NULL,
     created_by   VARCHAR(256)   NOT NULL,
-    description  VARCHAR(512)
+    description  VARCHAR(512),
+    recurrence     VARCHAR(8),
+    rollover_max   NUMERIC(38, 9),
+    carried        NUMERIC(38, 9) DEFAULT 0 NOT NULL,
+    renewed_at     BIGINT,
+    rolled_over_at BIGINT
 );
 CREATE INDEX IF NOT EXISTS metering_grant_tenant ON metering_grant (tenant_id, meter);
 

@@ -150,6 +150,11 @@ CREATE TABLE IF NOT EXISTS metering_grant (
     created_at   BIGINT         NOT NULL,
     created_by   VARCHAR(256)   NOT NULL,
     description  VARCHAR(512),
+    recurrence     VARCHAR(8),
+    rollover_max   DECIMAL(38, 9),
+    carried        DECIMAL(38, 9) DEFAULT 0 NOT NULL,
+    renewed_at     BIGINT,
+    rolled_over_at BIGINT,
     KEY metering_grant_tenant (tenant_id, meter)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 
