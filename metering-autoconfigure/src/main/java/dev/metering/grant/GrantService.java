@@ -4,11 +4,9 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 import javax.sql.DataSource;
@@ -16,7 +14,6 @@ import javax.sql.DataSource;
 import dev.metering.admin.DefinitionNotFoundException;
 import dev.metering.admin.InvalidDefinitionException;
 import dev.metering.billing.BillingCredits;
-import dev.metering.event.UsageEventValidator;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.Enforcement;
 import dev.metering.quota.QuotaWindow;
@@ -270,11 +267,6 @@ public class GrantService implements BillingCredits {
 		}
 		return (burnDown.remaining(grant).signum() <= 0) ? "depleted" : "active";
 	}
-
-
-
-
-
 
 	/**
 	 * The limit of a grant-backed meter's current window.
