@@ -1,6 +1,8 @@
 package dev.metering.admin;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -52,7 +54,47 @@ final class AdminInput {
 					"a fraction of the limit greater than 0 and at most 1, e.g. 0.8");
 		}
 		return new QuotaRow(meter, window, limit.stripTrailingZeros(), enforcement, threshold,
-				requireFilter(meter, change.filter(), meters));
+				requireFilter(meter, change.filter(), meters), requireThresholds(change.thresholds()));
+	}
+
+	/** The most thresholds a quota has. */
+	static final int MAX_THRESHOLDS = 10;
+
+	/**
+	 * A quota's notification thresholds, each a positive percentage ({@code 80%}) or a positive
+	 * amount within the ledger's bounds ({@code 800}), written back without trailing zeros.
+	 */
+	static List<String> requireThresholds(@Nullable List<String> thresholds) {
+		if (thresholds == null || thresholds.isEmpty()) {
+			return List.of();
+		}
+		if (thresholds.size() > MAX_THRESHOLDS) {
+			throw new InvalidDefinitionException("thresholds", thresholds.size(),
+					"at most " + MAX_THRESHOLDS + " thresholds");
+		}
+		List<String> valid = new ArrayList<>();
+		for (String text : thresholds) {
+			String trimmed = (text != null) ? text.trim() : "";
+			boolean percent = trimmed.endsWith("%");
+			BigDecimal amount;
+			try {
+				amount = new BigDecimal(percent ? trimmed.substring(0, trimmed.length() - 1).trim() : trimmed);
+			}
+			catch (NumberFormatException ex) {
+				amount = null;
+			}
+			if (amount == null || amount.signum() <= 0 || UsageEventValidator.quantityProblem(amount) != null) {
+				throw new InvalidDefinitionException("thresholds", text,
+						"each threshold is a percentage of the limit ('80%') or an amount ('800'), above zero, "
+								+ "at most 29 digits before the point and 9 after");
+			}
+			valid.add(amount.stripTrailingZeros().toPlainString() + (percent ? "%" : ""));
+		}
+		if (String.join(",", valid).length() > QuotaRow.MAX_THRESHOLDS_COLUMN) {
+			throw new InvalidDefinitionException("thresholds", thresholds.size(),
+					"the thresholds are too long: at most " + QuotaRow.MAX_THRESHOLDS_COLUMN + " characters together");
+		}
+		return valid;
 	}
 
 	/**

@@ -34,6 +34,9 @@ final class CachedDefinitionReads {
 
 	private final LoadingCache<String, List<QuotaRow>> planQuotas;
 
+	/** Whether any quota row has thresholds (the threshold watcher collects nothing while none has). */
+	private final LoadingCache<Boolean, Boolean> anyThresholds;
+
 	/** Every runtime feature value (a small table), by {@code plan:<name>} or {@code tenant:<id>}. */
 	private final LoadingCache<Boolean, Map<String, Map<String, String>>> features;
 
@@ -53,6 +56,10 @@ final class CachedDefinitionReads {
 			.refreshAfterWrite(ttl)
 			.expireAfterWrite(expiry)
 			.build(keepingOnFailedReload(rows::planQuotas));
+		this.anyThresholds = Caffeine.newBuilder()
+			.refreshAfterWrite(ttl)
+			.expireAfterWrite(expiry)
+			.build(keepingOnFailedReload((all) -> rows.anyThresholds()));
 		this.features = Caffeine.newBuilder()
 			.refreshAfterWrite(ttl)
 			.expireAfterWrite(expiry)
@@ -97,6 +104,10 @@ final class CachedDefinitionReads {
 		return this.planQuotas.get(plan);
 	}
 
+	boolean anyThresholds() {
+		return this.anyThresholds.get(Boolean.TRUE);
+	}
+
 	Map<String, String> features(String kind, String scope) {
 		return this.features.get(Boolean.TRUE).getOrDefault(kind + ":" + scope, Map.of());
 	}
@@ -110,11 +121,13 @@ final class CachedDefinitionReads {
 		this.tenantsWithRows.invalidateAll();
 		this.planQuotas.invalidateAll();
 		this.features.invalidateAll();
+		this.anyThresholds.invalidateAll();
 	}
 
 	/** Reads what is held again in the background; it serves meanwhile, and on if a read fails. */
 	CompletableFuture<Void> refresh() {
 		return CompletableFuture.allOf(this.tenantsWithRows.refresh(Boolean.TRUE), this.features.refresh(Boolean.TRUE),
+				this.anyThresholds.refresh(Boolean.TRUE),
 				this.planQuotas.refreshAll(List.copyOf(this.planQuotas.asMap().keySet())));
 	}
 

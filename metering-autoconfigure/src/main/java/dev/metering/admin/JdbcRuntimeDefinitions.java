@@ -156,6 +156,15 @@ public class JdbcRuntimeDefinitions {
 		return this.jdbc.query(this.sql.selectPlanQuotas, this.quotaRows, plan);
 	}
 
+	/**
+	 * Whether any quota row, of a plan or a tenant, has thresholds.
+	 * @return {@code true} when one has
+	 */
+	boolean anyThresholds() {
+		Long count = this.jdbc.queryForObject(this.sql.countQuotasWithThresholds, Long.class);
+		return count != null && count > 0;
+	}
+
 	Optional<QuotaRow> planQuota(String plan, String meter, Map<String, String> filter, QuotaWindow window) {
 		return this.jdbc.query(this.sql.selectPlanQuota, this.quotaRows, plan, meter, filterColumn(filter), window.id())
 			.stream()
@@ -234,11 +243,11 @@ public class JdbcRuntimeDefinitions {
 	void savePlanQuota(String plan, QuotaRow row, boolean exists, Instant now) {
 		if (exists) {
 			this.jdbc.update(this.sql.updatePlanQuota, row.limit(), row.enforcement().id(), row.softThreshold(),
-					ts(now), plan, row.meter(), row.filterColumn(), row.window().id());
+					row.thresholdsColumn(), ts(now), plan, row.meter(), row.filterColumn(), row.window().id());
 		}
 		else {
 			this.jdbc.update(this.sql.insertPlanQuota, plan, row.meter(), row.window().id(), row.limit(),
-					row.enforcement().id(), row.softThreshold(), row.filterColumn(), ts(now));
+					row.enforcement().id(), row.softThreshold(), row.filterColumn(), row.thresholdsColumn(), ts(now));
 		}
 	}
 
@@ -275,11 +284,11 @@ public class JdbcRuntimeDefinitions {
 	void saveTenantQuota(String tenantId, QuotaRow row, boolean exists, Instant now) {
 		if (exists) {
 			this.jdbc.update(this.sql.updateTenantQuota, row.limit(), row.enforcement().id(), row.softThreshold(),
-					ts(now), tenantId, row.meter(), row.filterColumn(), row.window().id());
+					row.thresholdsColumn(), ts(now), tenantId, row.meter(), row.filterColumn(), row.window().id());
 		}
 		else {
 			this.jdbc.update(this.sql.insertTenantQuota, tenantId, row.meter(), row.window().id(), row.limit(),
-					row.enforcement().id(), row.softThreshold(), row.filterColumn(), ts(now));
+					row.enforcement().id(), row.softThreshold(), row.filterColumn(), row.thresholdsColumn(), ts(now));
 		}
 	}
 
@@ -400,7 +409,8 @@ public class JdbcRuntimeDefinitions {
 		double value = rs.getDouble(5);
 		Double threshold = rs.wasNull() ? null : value;
 		return new QuotaRow(rs.getString(1), QuotaWindow.of(rs.getString(2)), limit.stripTrailingZeros(),
-				Enforcement.of(rs.getString(4)), threshold, QuotaRow.filterOf(rs.getString(6)));
+				Enforcement.of(rs.getString(4)), threshold, QuotaRow.filterOf(rs.getString(6)),
+				QuotaRow.thresholdsOf(rs.getString(7)));
 	}
 
 	private static TenantRow tenantRow(ResultSet rs) throws SQLException {

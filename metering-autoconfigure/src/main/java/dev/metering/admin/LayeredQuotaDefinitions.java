@@ -97,6 +97,33 @@ public class LayeredQuotaDefinitions implements QuotaDefinitionSource {
 	}
 
 	/**
+	 * The quota rows the database gives a tenant (cached as enforcement reads them).
+	 * @param tenantId the tenant
+	 * @return its rows, empty when it has none
+	 */
+	public List<QuotaRow> runtimeTenantQuotas(String tenantId) {
+		return this.database.reads().tenantQuotas(tenantId);
+	}
+
+	/**
+	 * The quota rows the database gives a plan (cached as enforcement reads them).
+	 * @param plan the plan
+	 * @return its rows, empty when it has none
+	 */
+	public List<QuotaRow> runtimePlanQuotas(String plan) {
+		return this.database.reads().planQuotas(plan);
+	}
+
+	/**
+	 * Whether any quota row of the database has thresholds (cached for the definitions TTL, forgotten
+	 * at once by a change published on the bus).
+	 * @return {@code true} when one has
+	 */
+	public boolean anyRuntimeThresholds() {
+		return this.database.reads().anyThresholds();
+	}
+
+	/**
 	 * The effective quotas of a tenant, each with its origin.
 	 * @param tenantId the tenant
 	 * @return its quotas

@@ -1,6 +1,8 @@
 package dev.metering.admin;
 
 import java.math.BigDecimal;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -22,12 +24,32 @@ import org.jspecify.annotations.Nullable;
  * @param enforcement what happens over the limit
  * @param softThreshold optional fraction of the limit in (0, 1] from which a warning is published
  * @param filter dimension values the quota is limited to, empty for every event of the meter
+ * @param thresholds the notification thresholds, each a percentage of the limit ({@code 80%}) or
+ * an amount ({@code 800}) as validated, empty for none
  */
 public record QuotaRow(String meter, QuotaWindow window, BigDecimal limit, Enforcement enforcement,
-		@Nullable Double softThreshold, Map<String, String> filter) {
+		@Nullable Double softThreshold, Map<String, String> filter, List<String> thresholds) {
+
+	/** The longest list of thresholds the database's {@code thresholds} column holds. */
+	static final int MAX_THRESHOLDS_COLUMN = 255;
 
 	public QuotaRow {
 		filter = (filter == null || filter.isEmpty()) ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(filter));
+		thresholds = (thresholds == null) ? List.of() : List.copyOf(thresholds);
+	}
+
+	/**
+	 * A row without thresholds.
+	 * @param meter the limited meter
+	 * @param window the window
+	 * @param limit the most usage per window
+	 * @param enforcement what happens over the limit
+	 * @param softThreshold optional warning fraction
+	 * @param filter dimension values the quota is limited to
+	 */
+	public QuotaRow(String meter, QuotaWindow window, BigDecimal limit, Enforcement enforcement,
+			@Nullable Double softThreshold, Map<String, String> filter) {
+		this(meter, window, limit, enforcement, softThreshold, filter, List.of());
 	}
 
 	/**
@@ -56,6 +78,16 @@ public record QuotaRow(String meter, QuotaWindow window, BigDecimal limit, Enfor
 		return (json != null) ? json : "";
 	}
 
+	/** The thresholds as the database keeps them: {@code 50%,80%,800}, {@code null} for none. */
+	@Nullable String thresholdsColumn() {
+		return this.thresholds.isEmpty() ? null : String.join(",", this.thresholds);
+	}
+
+	/** The thresholds of a database column. */
+	static List<String> thresholdsOf(@Nullable String column) {
+		return (column == null || column.isEmpty()) ? List.of() : Arrays.asList(column.split(","));
+	}
+
 	/** The filter of a database column. */
 	static Map<String, String> filterOf(@Nullable String column) {
 		return (column == null || column.isEmpty()) ? Map.of() : DimensionsJson.decode(column);
@@ -81,7 +113,8 @@ public record QuotaRow(String meter, QuotaWindow window, BigDecimal limit, Enfor
 	String describe() {
 		return "limit=" + this.limit.stripTrailingZeros().toPlainString() + " enforcement=" + this.enforcement.id()
 				+ ((this.softThreshold != null) ? " soft-threshold=" + this.softThreshold : "")
-				+ (this.filter.isEmpty() ? "" : " filter=" + QuotaPolicy.filterKey(this.filter));
+				+ (this.filter.isEmpty() ? "" : " filter=" + QuotaPolicy.filterKey(this.filter))
+				+ (this.thresholds.isEmpty() ? "" : " thresholds=" + String.join(",", this.thresholds));
 	}
 
 }

@@ -10,6 +10,7 @@ import dev.metering.notification.StoredWebhookEndpoints;
 import dev.metering.notification.WebhookRegistry;
 import dev.metering.grant.GrantService;
 import dev.metering.api.MeteringApiExceptionHandler;
+import dev.metering.notification.ThresholdSource;
 import dev.metering.notification.WebhookOutbox;
 import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.web.MeteringFilter;
@@ -53,7 +54,7 @@ public final class MeteringAdminWebAutoConfiguration {
 	@ConditionalOnMissingBean
 	MeteringAdminController meteringAdminController(MeteringAdmin admin, MeteringAdminProperties properties,
 			ResourceLoader resourceLoader, ObjectProvider<WebhookOutbox> webhooks,
-			ObjectProvider<InvoiceCloser> invoices) {
+			ObjectProvider<InvoiceCloser> invoices, ObjectProvider<ThresholdSource> thresholds) {
 		MeteringAdminProperties.Web web = properties.getWeb();
 		boolean security = ClassUtils.isPresent(SECURITY_CONTEXT, resourceLoader.getClassLoader());
 		String apiKey = StringUtils.hasText(web.getApiKey()) ? web.getApiKey() : null;
@@ -72,7 +73,8 @@ public final class MeteringAdminWebAutoConfiguration {
 					"a path starting with '/' and not ending with one, e.g. /metering/admin");
 		}
 		return new MeteringAdminController(admin, new AdminApiSettings(basePath, web.getAuthority(), apiKey,
-				web.getMaxBodySize().toBytes()), security, webhooks.getIfAvailable(), invoices.getIfAvailable());
+				web.getMaxBodySize().toBytes()), security, webhooks.getIfAvailable(), invoices.getIfAvailable(),
+				thresholds.getIfAvailable());
 	}
 
 	@Bean

@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 import dev.metering.admin.LayeredQuotaDefinitions;
 import dev.metering.billing.TenantPlans;
 import dev.metering.grant.GrantBackedMeters;
+import dev.metering.grant.GrantRenewer;
 import dev.metering.grant.GrantService;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.bus.QuotaInvalidationBus;
@@ -58,6 +59,13 @@ public final class MeteringGrantAutoConfiguration {
 		return new GrantService(dataSource, tables, new SubtreeUsageReader(reader, tenants::subtreeOf),
 				(invalidation) -> bus.ifAvailable((b) -> b.publish(invalidation)), backed,
 				clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	GrantRenewer meteringGrantRenewer(GrantService grants, MeteringGrantProperties properties) {
+		return new GrantRenewer(grants, properties.getCheckInterval(), properties.getRenewAhead(),
+				properties.getRolloverDelay());
 	}
 
 }

@@ -27,6 +27,18 @@ public class MeteringGrantProperties {
 	 */
 	private Duration expiringNotice = Duration.ofDays(3);
 
+	/**
+	 * How long before a recurring grant's month ends its next month's grant is created (checked
+	 * every check-interval).
+	 */
+	private Duration renewAhead = Duration.ofHours(1);
+
+	/**
+	 * How long after a recurring grant's month ends what it has left is rolled over: the
+	 * writers' last batches of the month must be in the ledger by then.
+	 */
+	private Duration rolloverDelay = Duration.ofMinutes(1);
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -49,6 +61,22 @@ public class MeteringGrantProperties {
 
 	public void setExpiringNotice(Duration expiringNotice) {
 		this.expiringNotice = expiringNotice;
+	}
+
+	public Duration getRenewAhead() {
+		return this.renewAhead;
+	}
+
+	public void setRenewAhead(Duration renewAhead) {
+		this.renewAhead = renewAhead;
+	}
+
+	public Duration getRolloverDelay() {
+		return this.rolloverDelay;
+	}
+
+	public void setRolloverDelay(Duration rolloverDelay) {
+		this.rolloverDelay = rolloverDelay;
 	}
 
 }

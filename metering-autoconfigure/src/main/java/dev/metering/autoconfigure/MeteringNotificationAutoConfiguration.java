@@ -119,11 +119,12 @@ public final class MeteringNotificationAutoConfiguration {
 	@ConditionalOnMissingBean
 	ThresholdSource meteringThresholdSource(MeteringQuotaProperties quota, ObjectProvider<TenantPlans> plans,
 			ObjectProvider<LayeredQuotaDefinitions> runtimeDefinitions) {
-		TenantPlans tenantPlans = plans.getIfUnique(() -> {
-			LayeredQuotaDefinitions layered = runtimeDefinitions.getIfUnique();
-			return (layered != null) ? new LayeredTenantPlans(layered) : new PropertiesTenantPlans(quota);
-		});
-		return new PropertiesThresholdSource(quota, tenantPlans);
+		LayeredQuotaDefinitions layered = runtimeDefinitions.getIfUnique();
+		TenantPlans tenantPlans = plans.getIfUnique(
+				() -> (layered != null) ? new LayeredTenantPlans(layered) : new PropertiesTenantPlans(quota));
+		PropertiesThresholdSource configured = new PropertiesThresholdSource(quota, tenantPlans);
+		// Runtime quotas (the admin API's rows) carry thresholds too.
+		return (layered != null) ? new LayeredThresholdSource(configured, layered) : configured;
 	}
 
 	@Bean
@@ -139,7 +140,7 @@ public final class MeteringNotificationAutoConfiguration {
 				properties.getThresholdCheckInterval(), clock.getIfAvailable(Clock::systemUTC),
 				(tenant) -> tenants.lineageOf(tenant).scopes());
 		// Without a threshold anywhere there is nothing to check: no pair is collected.
-		if (!(thresholds instanceof PropertiesThresholdSource configured) || configured.hasAny()) {
+		if (!(thresholds instanceof PropertiesThresholdSource) || thresholds.any()) {
 			writer.addListener(watcher);
 		}
 		return watcher;

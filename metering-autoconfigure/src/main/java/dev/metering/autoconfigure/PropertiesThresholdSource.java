@@ -25,7 +25,8 @@ final class PropertiesThresholdSource implements ThresholdSource {
 		this.properties.getTenants().values().forEach((tenant) -> tenant.getQuotas().forEach(PropertiesThresholdSource::parse));
 	}
 
-	boolean hasAny() {
+	@Override
+	public boolean any() {
 		return this.properties.getPlans().values().stream().anyMatch((plan) -> hasAny(plan.getQuotas()))
 				|| this.properties.getTenants().values().stream().anyMatch((tenant) -> hasAny(tenant.getQuotas()));
 	}
@@ -36,17 +37,21 @@ final class PropertiesThresholdSource implements ThresholdSource {
 
 	@Override
 	public List<Threshold> thresholdsOf(String tenant, QuotaPolicy policy) {
+		List<Threshold> own = tenantThresholds(tenant, policy);
+		return own.isEmpty() ? this.plans.planOf(tenant).map((plan) -> planThresholds(plan, policy)).orElse(List.of())
+				: own;
+	}
+
+	/** The thresholds {@code metering.tenants.<tenant>} gives the quota, empty when none. */
+	List<Threshold> tenantThresholds(String tenant, QuotaPolicy policy) {
 		MeteringQuotaProperties.Tenant configured = this.properties.getTenants().get(tenant);
-		if (configured != null) {
-			List<Threshold> own = matching(configured.getQuotas(), policy);
-			if (!own.isEmpty()) {
-				return own;
-			}
-		}
-		return this.plans.planOf(tenant)
-			.map(this.properties.getPlans()::get)
-			.map((plan) -> matching(plan.getQuotas(), policy))
-			.orElse(List.of());
+		return (configured != null) ? matching(configured.getQuotas(), policy) : List.of();
+	}
+
+	/** The thresholds {@code metering.plans.<plan>} gives the quota, empty when none. */
+	List<Threshold> planThresholds(String plan, QuotaPolicy policy) {
+		MeteringQuotaProperties.Plan configured = this.properties.getPlans().get(plan);
+		return (configured != null) ? matching(configured.getQuotas(), policy) : List.of();
 	}
 
 	private static List<Threshold> matching(List<MeteringQuotaProperties.QuotaSpec> specs, QuotaPolicy policy) {

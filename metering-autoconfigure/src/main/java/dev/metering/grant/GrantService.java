@@ -4,11 +4,9 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 import javax.sql.DataSource;
@@ -16,7 +14,6 @@ import javax.sql.DataSource;
 import dev.metering.admin.DefinitionNotFoundException;
 import dev.metering.admin.InvalidDefinitionException;
 import dev.metering.billing.BillingCredits;
-import dev.metering.event.UsageEventValidator;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.Enforcement;
 import dev.metering.quota.QuotaWindow;
@@ -40,7 +37,8 @@ public class GrantService implements BillingCredits {
 	/** The priority of a grant created without one. */
 	public static final int DEFAULT_PRIORITY = 10;
 
-	private static final BigDecimal MAX_AMOUNT = new BigDecimal("1e20");
+	/** The one recurrence: each UTC calendar month. */
+	public static final String MONTH = "month";
 
 	private final GrantStore store;
 
@@ -82,39 +80,12 @@ public class GrantService implements BillingCredits {
 	 * is written then)
 	 */
 	public Grant create(String actor, NewGrant request) {
-		requireActor(actor);
-		String tenant = requireTenant(request.tenantId());
-		String meter = request.meter();
-		if (meter == null || meter.length() > 126 || !UsageEventValidator.isValidMeterName(meter)) {
-			throw new InvalidDefinitionException("meter", meter,
-					"a meter name is required, at most 126 characters matching [a-z0-9][a-z0-9._-]*");
-		}
-		BigDecimal amount = request.amount();
-		if (amount == null || amount.signum() <= 0 || amount.compareTo(MAX_AMOUNT) >= 0
-				|| amount.stripTrailingZeros().scale() > 9) {
-			throw new InvalidDefinitionException("amount", amount,
-					"a positive number below 1e20 with at most 9 decimal places");
-		}
-		int priority = (request.priority() != null) ? request.priority() : DEFAULT_PRIORITY;
-		if (priority < 0 || priority > 1000) {
-			throw new InvalidDefinitionException("priority", priority, "from 0 (burned first) to 1000");
-		}
 		Instant now = this.clock.instant();
-		Instant effective = (request.effectiveAt() != null) ? request.effectiveAt() : now;
-		if (request.expiresAt() != null && !request.expiresAt().isAfter(effective)) {
-			throw new InvalidDefinitionException("expires_at", request.expiresAt(), "must be after effective_at");
-		}
-		if (request.description() != null && request.description().length() > 512) {
-			throw new InvalidDefinitionException("description", request.description().substring(0, 32) + "...",
-					"at most 512 characters");
-		}
-		BigDecimal stripped = amount.stripTrailingZeros();
-		Grant grant = new Grant(UUID.randomUUID().toString(), tenant, meter,
-				(stripped.scale() < 0) ? stripped.setScale(0) : stripped, priority, effective, request.expiresAt(),
-				null, now, actor, request.description());
+		Grant grant = GrantInput.validate(actor, request, now);
+		String tenant = grant.tenantId();
 		this.transactions.executeWithoutResult((status) -> {
 			this.store.insert(grant);
-			this.store.audit(now, actor, "create-grant", target(grant), null, describe(grant));
+			this.store.audit(now, actor, "create-grant", GrantInput.target(grant), null, GrantInput.describe(grant));
 		});
 		this.publish.accept(QuotaInvalidation.tenant(tenant));
 		return grant;
@@ -128,7 +99,7 @@ public class GrantService implements BillingCredits {
 	 * @throws DefinitionNotFoundException when no grant has the id or it was voided already
 	 */
 	public Grant voidGrant(String actor, @Nullable String grantId) {
-		requireActor(actor);
+		GrantInput.requireActor(actor);
 		if (grantId == null || grantId.isBlank() || grantId.length() > 36) {
 			throw new InvalidDefinitionException("grant", grantId, "a grant id");
 		}
@@ -140,15 +111,21 @@ public class GrantService implements BillingCredits {
 			if (!this.store.voidGrant(grantId, now)) {
 				return false;
 			}
-			this.store.audit(now, actor, "void-grant", target(grant), describe(grant), null);
+			this.store.audit(now, actor, "void-grant", GrantInput.target(grant), GrantInput.describe(grant), null);
+			// A recurring grant's next month, when renewed already, stops with it.
+			String next = GrantRenewer.renewalId(grantId);
+			for (Grant renewal = this.store.find(next).orElse(null); renewal != null && renewal.voidedAt() == null
+					&& this.store.voidGrant(renewal.id(), now); renewal = this.store.find(next).orElse(null)) {
+				this.store.audit(now, actor, "void-grant", GrantInput.target(renewal), GrantInput.describe(renewal), null);
+				next = GrantRenewer.renewalId(renewal.id());
+			}
 			return true;
 		});
 		if (!Boolean.TRUE.equals(voided)) {
 			throw new DefinitionNotFoundException("grant '" + grantId + "'");
 		}
 		this.publish.accept(QuotaInvalidation.tenant(grant.tenantId()));
-		return new Grant(grant.id(), grant.tenantId(), grant.meter(), grant.amount(), grant.priority(),
-				grant.effectiveAt(), grant.expiresAt(), now, grant.createdAt(), grant.createdBy(), grant.description());
+		return grant.voided(now);
 	}
 
 	/**
@@ -246,7 +223,19 @@ public class GrantService implements BillingCredits {
 		return this.clock;
 	}
 
-	private GrantBurnDown burnDown(String tenant, String meter, List<Grant> grants, Instant until, Instant... cuts) {
+	GrantStore store() {
+		return this.store;
+	}
+
+	TransactionOperations transactions() {
+		return this.transactions;
+	}
+
+	void published(String tenant) {
+		this.publish.accept(QuotaInvalidation.tenant(tenant));
+	}
+
+	GrantBurnDown burnDown(String tenant, String meter, List<Grant> grants, Instant until, Instant... cuts) {
 		return GrantBurnDown.of(grants, (a, b) -> this.usage.tenantUsage(tenant, meter, a, b), until, cuts);
 	}
 
@@ -277,39 +266,6 @@ public class GrantService implements BillingCredits {
 			return "expired";
 		}
 		return (burnDown.remaining(grant).signum() <= 0) ? "depleted" : "active";
-	}
-
-	private static String target(Grant grant) {
-		return "tenant:" + grant.tenantId() + "/grant/" + grant.id();
-	}
-
-	private static String describe(Grant grant) {
-		Map<String, Object> fields = new LinkedHashMap<>();
-		fields.put("meter", grant.meter());
-		fields.put("amount", grant.amount().toPlainString());
-		fields.put("priority", grant.priority());
-		fields.put("effective-at", grant.effectiveAt());
-		if (grant.expiresAt() != null) {
-			fields.put("expires-at", grant.expiresAt());
-		}
-		StringBuilder text = new StringBuilder();
-		fields.forEach((name, value) -> text.append((text.length() > 0) ? " " : "").append(name).append('=').append(value));
-		return text.toString();
-	}
-
-	private static void requireActor(@Nullable String actor) {
-		if (actor == null || actor.isBlank() || actor.length() > 256) {
-			throw new InvalidDefinitionException("actor", actor, "required, at most 256 characters");
-		}
-	}
-
-	private static String requireTenant(@Nullable String tenant) {
-		if (tenant == null || tenant.isBlank() || tenant.length() > 128
-				|| tenant.chars().anyMatch(Character::isISOControl)) {
-			throw new InvalidDefinitionException("tenant", tenant,
-					"a tenant id is required, at most 128 characters without control characters");
-		}
-		return tenant;
 	}
 
 	/**

@@ -39,7 +39,28 @@ final class GrantStore {
 	void insert(Grant grant) {
 		this.jdbc.update(this.sql.insert, grant.id(), grant.tenantId(), grant.meter(), grant.amount(), grant.priority(),
 				grant.effectiveAt().toEpochMilli(), millis(grant.expiresAt()), millis(grant.voidedAt()),
-				grant.createdAt().toEpochMilli(), grant.createdBy(), text(grant.description()));
+				grant.createdAt().toEpochMilli(), grant.createdBy(), text(grant.description()), text(grant.recurrence()),
+				decimal(grant.rolloverMax()), grant.carried());
+	}
+
+	List<Grant> dueRenewals(Instant endingBy) {
+		return this.jdbc.query(this.sql.selectDueRenewals, GrantStore::grant, endingBy.toEpochMilli());
+	}
+
+	boolean markRenewed(String id, Instant at) {
+		return this.jdbc.update(this.sql.markRenewed, at.toEpochMilli(), id) == 1;
+	}
+
+	List<Grant> dueRollovers(Instant endedBy) {
+		return this.jdbc.query(this.sql.selectDueRollovers, GrantStore::grant, endedBy.toEpochMilli());
+	}
+
+	boolean markRolledOver(String id, Instant at) {
+		return this.jdbc.update(this.sql.markRolledOver, at.toEpochMilli(), id) == 1;
+	}
+
+	boolean addCarried(String id, BigDecimal carried) {
+		return this.jdbc.update(this.sql.addCarried, carried, carried, id) == 1;
 	}
 
 	boolean voidGrant(String id, Instant at) {
@@ -69,6 +90,10 @@ final class GrantStore {
 		return (instant != null) ? instant.toEpochMilli() : new SqlParameterValue(Types.BIGINT, null);
 	}
 
+	private static Object decimal(@Nullable BigDecimal value) {
+		return (value != null) ? value : new SqlParameterValue(Types.DECIMAL, null);
+	}
+
 	private static Object text(@Nullable String text) {
 		return (text != null) ? text : new SqlParameterValue(Types.VARCHAR, null);
 	}
@@ -78,7 +103,21 @@ final class GrantStore {
 		return new Grant(rs.getString(1), rs.getString(2), rs.getString(3),
 				(amount.scale() < 0) ? amount.setScale(0) : amount, rs.getInt(5),
 				Instant.ofEpochMilli(rs.getLong(6)), instant(rs, 7), instant(rs, 8), Instant.ofEpochMilli(rs.getLong(9)),
-				rs.getString(10), rs.getString(11));
+				rs.getString(10), rs.getString(11), rs.getString(12), nullable(rs.getBigDecimal(13)),
+				plain(rs.getBigDecimal(14)));
+	}
+
+	private static @Nullable BigDecimal nullable(@Nullable BigDecimal value) {
+		return (value != null) ? plain(value) : null;
+	}
+
+	/** A decimal column without trailing zeros ({@code 500}, not {@code 500.000000000}); zero for NULL. */
+	private static BigDecimal plain(@Nullable BigDecimal value) {
+		if (value == null) {
+			return BigDecimal.ZERO;
+		}
+		BigDecimal stripped = value.stripTrailingZeros();
+		return (stripped.scale() < 0) ? stripped.setScale(0) : stripped;
 	}
 
 	private static @Nullable Instant instant(ResultSet rs, int column) throws SQLException {

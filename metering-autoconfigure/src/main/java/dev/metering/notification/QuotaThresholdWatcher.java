@@ -96,6 +96,9 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 
 	@Override
 	public void written(List<UsageEvent> batch) {
+		if (!this.thresholds.any()) {
+			return;
+		}
 		for (UsageEvent event : batch) {
 			this.written.add(new Pair(event.tenantId(), event.meter()));
 			List<String> scopes = this.scopesOf.apply(event.tenantId());

@@ -20,4 +20,13 @@ public interface ThresholdSource {
 	 */
 	List<Threshold> thresholdsOf(String tenant, QuotaPolicy policy);
 
+	/**
+	 * Whether any quota may have thresholds now: while not, the threshold watcher collects and
+	 * checks nothing (and emits no {@code quota.exceeded}). Called after each ledger write, so cheap.
+	 * @return {@code true} unless no quota has thresholds
+	 */
+	default boolean any() {
+		return true;
+	}
+
 }

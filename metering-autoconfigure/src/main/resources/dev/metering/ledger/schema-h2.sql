@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS metering_plan_quota (
     soft_threshold DOUBLE PRECISION,
     updated_at     TIMESTAMP WITH TIME ZONE NOT NULL,
     filter_key     VARCHAR(255)   DEFAULT '' NOT NULL,
+    thresholds     VARCHAR(255),
     CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, filter_key, quota_window)
 );
 -- Tenants: plan, exempt, parent, billing attribution, exempt descendants, time zone and billing anchor
@@ -112,6 +113,7 @@ CREATE TABLE IF NOT EXISTS metering_tenant_quota (
     soft_threshold DOUBLE PRECISION,
     updated_at     TIMESTAMP WITH TIME ZONE NOT NULL,
     filter_key     VARCHAR(255)   DEFAULT '' NOT NULL,
+    thresholds     VARCHAR(255),
     CONSTRAINT metering_tenant_quota_pk PRIMARY KEY (tenant_id, meter, filter_key, quota_window)
 );
 -- Who changed which runtime definition when, old value -> new value (NULL = absent).
@@ -329,7 +331,12 @@ CREATE TABLE IF NOT EXISTS metering_grant (
     voided_at    BIGINT,
     created_at   BIGINT         NOT NULL,
     created_by   VARCHAR(256)   NOT NULL,
-    description  VARCHAR(512)
+    description  VARCHAR(512),
+    recurrence     VARCHAR(8),
+    rollover_max   DECIMAL(38, 9),
+    carried        DECIMAL(38, 9) DEFAULT 0 NOT NULL,
+    renewed_at     BIGINT,
+    rolled_over_at BIGINT
 );
 CREATE INDEX IF NOT EXISTS metering_grant_tenant ON metering_grant (tenant_id, meter);
 

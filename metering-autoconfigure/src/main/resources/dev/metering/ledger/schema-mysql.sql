@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS metering_plan_quota (
     soft_threshold DOUBLE,
     updated_at     DATETIME(6)    NOT NULL,
     filter_key     VARCHAR(255)   DEFAULT '' NOT NULL,
+    thresholds     VARCHAR(255),
     CONSTRAINT metering_plan_quota_pk PRIMARY KEY (plan, meter, filter_key, quota_window)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 -- Tenants: plan, exempt, parent, billing attribution, exempt descendants, time zone and billing anchor
@@ -110,6 +111,7 @@ CREATE TABLE IF NOT EXISTS metering_tenant_quota (
     soft_threshold DOUBLE,
     updated_at     DATETIME(6)    NOT NULL,
     filter_key     VARCHAR(255)   DEFAULT '' NOT NULL,
+    thresholds     VARCHAR(255),
     CONSTRAINT metering_tenant_quota_pk PRIMARY KEY (tenant_id, meter, filter_key, quota_window)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 -- Who changed which runtime definition when, old value -> new value (NULL = absent).
@@ -329,6 +331,11 @@ CREATE TABLE IF NOT EXISTS metering_grant (
     created_at   BIGINT         NOT NULL,
     created_by   VARCHAR(256)   NOT NULL,
     description  VARCHAR(512),
+    recurrence     VARCHAR(8),
+    rollover_max   DECIMAL(38, 9),
+    carried        DECIMAL(38, 9) DEFAULT 0 NOT NULL,
+    renewed_at     BIGINT,
+    rolled_over_at BIGINT,
     KEY metering_grant_tenant (tenant_id, meter)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.annotation.JsonNaming;
 import dev.metering.admin.AuditEntry;
+import dev.metering.notification.Threshold;
+import dev.metering.notification.ThresholdSource;
 import dev.metering.notification.WebhookDelivery;
 import dev.metering.admin.EffectiveQuotas;
 import dev.metering.admin.MeterChange;
@@ -123,14 +125,18 @@ final class AdminBodies {
 	record Explained(String tenantId, @Nullable String plan, String planOrigin, boolean exempt, String exemptOrigin,
 			List<ExplainedQuota> quotas) {
 
-		static Explained of(EffectiveQuotas quotas) {
+		static Explained of(EffectiveQuotas quotas, @Nullable ThresholdSource thresholds) {
 			return new Explained(quotas.tenantId(), quotas.plan(), origin(quotas.planOrigin()), quotas.exempt(),
 					origin(quotas.exemptOrigin()), quotas.quotas()
 						.stream()
 						.map((quota) -> new ExplainedQuota(quota.policy().name(), quota.policy().meter(),
 								quota.policy().window().id(), plain(quota.policy().limit()),
 								quota.policy().enforcement().id(), quota.policy().softThreshold(), quota.level(),
-								origin(quota.origin()), quota.policy().filter()))
+								origin(quota.origin()), quota.policy().filter(),
+								(thresholds != null) ? thresholds.thresholdsOf(quotas.tenantId(), quota.policy())
+									.stream()
+									.map(Threshold::toString)
+									.toList() : List.of()))
 						.toList());
 		}
 
@@ -148,11 +154,13 @@ final class AdminBodies {
 	 * @param level {@code plan} or {@code tenant}
 	 * @param origin where it came from
 	 * @param filter the dimension values it is limited to, empty for every event
+	 * @param thresholds the notification thresholds in force for it, empty for none
 	 */
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 	@JsonInclude(JsonInclude.Include.ALWAYS)
 	record ExplainedQuota(String name, String meter, String window, BigDecimal limit, String enforcement,
-			@Nullable Double softThreshold, String level, String origin, Map<String, String> filter) {
+			@Nullable Double softThreshold, String level, String origin, Map<String, String> filter,
+			List<String> thresholds) {
 	}
 
 	/**
@@ -164,16 +172,17 @@ final class AdminBodies {
 	 * @param enforcement hard, soft or monitor
 	 * @param softThreshold the warning's fraction of the limit, or {@code null}
 	 * @param filter the dimension values it is limited to, empty for every event
+	 * @param thresholds its notification thresholds, empty for none
 	 */
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 	@JsonInclude(JsonInclude.Include.ALWAYS)
 	record Quota(String meter, String window, BigDecimal limit, String enforcement, @Nullable Double softThreshold,
-			Map<String, String> filter) {
+			Map<String, String> filter, List<String> thresholds) {
 
 		static List<Quota> of(List<QuotaRow> rows) {
 			return rows.stream()
 				.map((row) -> new Quota(row.meter(), row.window().id(), plain(row.limit()), row.enforcement().id(),
-						row.softThreshold(), row.filter()))
+						row.softThreshold(), row.filter(), row.thresholds()))
 				.toList();
 		}
 

@@ -63,7 +63,7 @@ public class GrantAdminController {
 				BoundedJson.body(request, this.maxBodyBytes, "metering.admin.web.max-body-size"), GrantRequest.class);
 		Grant grant = this.grants.create(actor, new NewGrant(tenant, body.meter(), body.amount(), body.priority(),
 				instant("effective_at", body.effectiveAt()), instant("expires_at", body.expiresAt()),
-				body.description()));
+				body.description(), body.recurrence(), rolloverMax(body.rollover())));
 		return ResponseEntity.created(URI.create(request.getRequestURI()))
 			.contentType(MediaType.APPLICATION_JSON)
 			.body(GrantBody.of(grant, grant.amount(), BigDecimal.ZERO, null));
@@ -95,10 +95,27 @@ public class GrantAdminController {
 		}
 	}
 
+	private static @Nullable BigDecimal rolloverMax(@Nullable Rollover rollover) {
+		if (rollover == null) {
+			return null;
+		}
+		if (rollover.maxAmount() == null) {
+			throw new InvalidDefinitionException("rollover.max_amount", null,
+					"the most that carries into the next month is required");
+		}
+		return rollover.maxAmount();
+	}
+
 	/** A new grant. */
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 	record GrantRequest(@Nullable String meter, @Nullable BigDecimal amount, @Nullable Integer priority,
-			@Nullable String effectiveAt, @Nullable String expiresAt, @Nullable String description) {
+			@Nullable String effectiveAt, @Nullable String expiresAt, @Nullable String description,
+			@Nullable String recurrence, @Nullable Rollover rollover) {
+	}
+
+	/** A recurring grant's rollover rule. */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	record Rollover(@Nullable BigDecimal maxAmount) {
 	}
 
 	/** A grant and, when known, what is left of it. */
@@ -108,13 +125,14 @@ public class GrantAdminController {
 			@JsonFormat(shape = JsonFormat.Shape.STRING) Instant effectiveAt,
 			@JsonFormat(shape = JsonFormat.Shape.STRING) @Nullable Instant expiresAt,
 			@JsonFormat(shape = JsonFormat.Shape.STRING) @Nullable Instant voidedAt, @Nullable BigDecimal remaining,
-			@Nullable BigDecimal used, @Nullable String state, @Nullable String description) {
+			@Nullable BigDecimal used, @Nullable String state, @Nullable String description,
+			@Nullable String recurrence, @Nullable BigDecimal rolloverMax, BigDecimal carried) {
 
 		static GrantBody of(Grant grant, @Nullable BigDecimal remaining, @Nullable BigDecimal used,
 				@Nullable String state) {
 			return new GrantBody(grant.id(), grant.tenantId(), grant.meter(), grant.amount(), grant.priority(),
 					grant.effectiveAt(), grant.expiresAt(), grant.voidedAt(), remaining, used, state,
-					grant.description());
+					grant.description(), grant.recurrence(), grant.rolloverMax(), grant.carried());
 		}
 
 		static GrantBody of(GrantBalance balance) {

@@ -14,6 +14,7 @@ import dev.metering.admin.QuotaChange;
 import dev.metering.admin.TenantChange;
 import dev.metering.api.BoundedJson;
 import dev.metering.api.MeteringApiExceptionHandler;
+import dev.metering.notification.ThresholdSource;
 import dev.metering.notification.WebhookOutbox;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -57,6 +58,8 @@ public class MeteringAdminController {
 
 	private final @Nullable InvoiceCloser invoices;
 
+	private final @Nullable ThresholdSource thresholds;
+
 	/**
 	 * Creates the API.
 	 * @param admin the admin operations
@@ -89,6 +92,22 @@ public class MeteringAdminController {
 	 */
 	public MeteringAdminController(MeteringAdmin admin, AdminApiSettings settings, boolean useSecurity,
 			@Nullable WebhookOutbox webhooks, @Nullable InvoiceCloser invoices) {
+		this(admin, settings, useSecurity, webhooks, invoices, null);
+	}
+
+	/**
+	 * Creates the API with the webhook deliveries' and the invoice closing routes, a tenant's
+	 * quotas answered with their thresholds.
+	 * @param admin the admin operations
+	 * @param settings the authority, API key and body limit (the base path is the property's)
+	 * @param useSecurity whether callers without the API key are checked with Spring Security
+	 * @param webhooks the notification outbox, {@code null} without notifications
+	 * @param invoices closes due periods into invoices, {@code null} without invoicing
+	 * @param thresholds each quota's notification thresholds, {@code null} without notifications
+	 */
+	public MeteringAdminController(MeteringAdmin admin, AdminApiSettings settings, boolean useSecurity,
+			@Nullable WebhookOutbox webhooks, @Nullable InvoiceCloser invoices, @Nullable ThresholdSource thresholds) {
+		this.thresholds = thresholds;
 		this.invoices = invoices;
 		this.webhooks = webhooks;
 		this.admin = admin;
@@ -99,14 +118,14 @@ public class MeteringAdminController {
 	@GetMapping("/tenants/{tenant}/quotas")
 	ResponseEntity<AdminBodies.Explained> explain(HttpServletRequest request, @PathVariable String tenant) {
 		this.access.authorize(request);
-		return json(AdminBodies.Explained.of(this.admin.explain(tenant)));
+		return json(AdminBodies.Explained.of(this.admin.explain(tenant), this.thresholds));
 	}
 
 	@PutMapping("/tenants/{tenant}")
 	ResponseEntity<AdminBodies.Explained> putTenant(HttpServletRequest request, @PathVariable String tenant) {
 		String actor = this.access.authorize(request);
 		this.admin.putTenant(actor, tenant, read(request, TenantChange.class));
-		return json(AdminBodies.Explained.of(this.admin.explain(tenant)));
+		return json(AdminBodies.Explained.of(this.admin.explain(tenant), this.thresholds));
 	}
 
 	@DeleteMapping("/tenants/{tenant}")
@@ -119,7 +138,7 @@ public class MeteringAdminController {
 	ResponseEntity<AdminBodies.Explained> putTenantQuota(HttpServletRequest request, @PathVariable String tenant) {
 		String actor = this.access.authorize(request);
 		this.admin.putTenantQuota(actor, tenant, read(request, QuotaChange.class));
-		return json(AdminBodies.Explained.of(this.admin.explain(tenant)));
+		return json(AdminBodies.Explained.of(this.admin.explain(tenant), this.thresholds));
 	}
 
 	@DeleteMapping("/tenants/{tenant}/quotas/{meter}/{window}")

@@ -7,7 +7,7 @@ package dev.metering.internal.sql;
 public final class DefinitionSql {
 
 	private static final String QUOTA_COLUMNS = "meter, quota_window, quota_limit, enforcement, soft_threshold, "
-			+ "filter_key";
+			+ "filter_key, thresholds";
 
 	public final String selectPlan;
 
@@ -76,6 +76,9 @@ public final class DefinitionSql {
 
 	public final String insertAudit;
 
+	/** Whether any runtime quota has thresholds. */
+	public final String countQuotasWithThresholds;
+
 	public final String selectMeterDefinitions;
 
 	public final String insertMeterDefinition;
@@ -117,9 +120,9 @@ public final class DefinitionSql {
 		this.selectPlanQuota = "SELECT " + QUOTA_COLUMNS + " FROM " + planQuota
 				+ " WHERE plan = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
 		this.insertPlanQuota = "INSERT INTO " + planQuota + " (plan, " + QUOTA_COLUMNS
-				+ ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+				+ ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 		this.updatePlanQuota = "UPDATE " + planQuota + " SET quota_limit = ?, enforcement = ?, soft_threshold = ?, "
-				+ "updated_at = ? WHERE plan = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
+				+ "thresholds = ?, updated_at = ? WHERE plan = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
 		this.deletePlanQuota = "DELETE FROM " + planQuota
 				+ " WHERE plan = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
 		this.deletePlanQuotas = "DELETE FROM " + planQuota + " WHERE plan = ?";
@@ -154,13 +157,15 @@ public final class DefinitionSql {
 		this.selectTenantQuota = "SELECT " + QUOTA_COLUMNS + " FROM " + tenantQuota
 				+ " WHERE tenant_id = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
 		this.insertTenantQuota = "INSERT INTO " + tenantQuota + " (tenant_id, " + QUOTA_COLUMNS
-				+ ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+				+ ", updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 		this.updateTenantQuota = "UPDATE " + tenantQuota + " SET quota_limit = ?, enforcement = ?, "
-				+ "soft_threshold = ?, updated_at = ? WHERE tenant_id = ? AND meter = ? AND filter_key = ? "
+				+ "soft_threshold = ?, thresholds = ?, updated_at = ? WHERE tenant_id = ? AND meter = ? AND filter_key = ? "
 				+ "AND quota_window = ?";
 		this.deleteTenantQuota = "DELETE FROM " + tenantQuota
 				+ " WHERE tenant_id = ? AND meter = ? AND filter_key = ? AND quota_window = ?";
 		this.deleteTenantQuotas = "DELETE FROM " + tenantQuota + " WHERE tenant_id = ?";
+		this.countQuotasWithThresholds = "SELECT (SELECT COUNT(*) FROM " + planQuota
+				+ " WHERE thresholds IS NOT NULL) + (SELECT COUNT(*) FROM " + tenantQuota + " WHERE thresholds IS NOT NULL)";
 		String meterDefinition = tables.meterDefinition();
 		String meterColumns = "meter, aggregation, event_type, value_pointer, group_by, unit, description, max_groups";
 		this.selectMeterDefinitions = "SELECT " + meterColumns + " FROM " + meterDefinition + " ORDER BY meter";

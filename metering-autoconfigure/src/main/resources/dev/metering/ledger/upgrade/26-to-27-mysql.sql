@@ -1,6 +1,6 @@
 -- Upgrades a metering ledger made by a version before meter definitions (issue 27): adds the
 -- meter rollup tables, the tables of unique-count and filtered quotas, and the filter column of the
--- runtime quota tables; the notification outbox, webhook endpoints, runtime features and grants (issue 29). Safe to run again. Tables keep the 'metering_' prefix: replace it with your
+-- runtime quota tables; the notification outbox, webhook endpoints, runtime features, grants and the thresholds column of the runtime quota tables (issue 29). Safe to run again. Tables keep the 'metering_' prefix: replace it with your
 -- metering.jdbc.table-prefix if you set one. Nothing else changes; existing rows stay as they are.
 -- Meters with a definition (metering.meters), folded with the rollups in the same transaction from the
 -- same ledger rows. Hourly rows per group: what every aggregation needs (sum, count, min, max, and the
@@ -76,6 +76,9 @@ ALTER TABLE metering_plan_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255)
 ALTER TABLE metering_plan_quota DROP PRIMARY KEY, ADD PRIMARY KEY (plan, meter, filter_key, quota_window);
 ALTER TABLE metering_tenant_quota ADD COLUMN IF NOT EXISTS filter_key VARCHAR(255) DEFAULT '' NOT NULL;
 ALTER TABLE metering_tenant_quota DROP PRIMARY KEY, ADD PRIMARY KEY (tenant_id, meter, filter_key, quota_window);
+-- Runtime quotas may carry notification thresholds ('50%,80%,800'; NULL for none), as configured quotas do.
+ALTER TABLE metering_plan_quota ADD COLUMN IF NOT EXISTS thresholds VARCHAR(255);
+ALTER TABLE metering_tenant_quota ADD COLUMN IF NOT EXISTS thresholds VARCHAR(255);
 
 -- Notifications and their webhook deliveries. Per event one row with endpoint_id '-' (state 'event'):
 -- its unique key (type, scope, meter, window, threshold) lets one instance only emit a crossing; the
@@ -147,6 +150,11 @@ CREATE TABLE IF NOT EXISTS metering_grant (
     created_at   BIGINT         NOT NULL,
     created_by   VARCHAR(256)   NOT NULL,
     description  VARCHAR(512),
+    recurrence     VARCHAR(8),
+    rollover_max   DECIMAL(38, 9),
+    carried        DECIMAL(38, 9) DEFAULT 0 NOT NULL,
+    renewed_at     BIGINT,
+    rolled_over_at BIGINT,
     KEY metering_grant_tenant (tenant_id, meter)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 

@@ -82,6 +82,19 @@ class GrantRoutesTests {
 					.andExpect(jsonPath("$.field").value("colour"));
 				mvc.perform(plain(HttpMethod.POST, "/tenants/acme/grants", "{\"meter\":\"api.calls\",\"amount\":5}"))
 					.andExpect(status().isUnauthorized());
+				mvc.perform(key(HttpMethod.POST, "/tenants/acme/grants",
+						"{\"meter\":\"api.calls\",\"amount\":5,\"recurrence\":\"month\",\"rollover\":{}}"))
+					.andExpect(status().isBadRequest())
+					.andExpect(jsonPath("$.field").value("rollover.max_amount"));
+				mvc.perform(key(HttpMethod.POST, "/tenants/acme/grants",
+						"{\"meter\":\"api.calls\",\"amount\":5,\"rollover\":{\"max_amount\":2}}"))
+					.andExpect(status().isBadRequest())
+					.andExpect(jsonPath("$.field").value("rollover.max_amount"));
+				mvc.perform(key(HttpMethod.POST, "/tenants/acme/grants",
+						"{\"meter\":\"api.calls\",\"amount\":5,\"recurrence\":\"month\","
+								+ "\"expires_at\":\"2027-01-01T00:00:00Z\"}"))
+					.andExpect(status().isBadRequest())
+					.andExpect(jsonPath("$.field").value("expires_at"));
 				assertThat(rows(schema)).isZero();
 				assertThat(allowed(context)).as("a grant-backed meter without grants").isFalse();
 
@@ -125,6 +138,14 @@ class GrantRoutesTests {
 				assertThat(context.getBean(MeteringAdmin.class).audit("tenant:acme/grant/", 10))
 					.extracting((entry) -> entry.action())
 					.containsExactly("void-grant", "create-grant");
+
+				mvc.perform(key(HttpMethod.POST, "/tenants/acme/grants",
+						"{\"meter\":\"api.calls\",\"amount\":500,\"recurrence\":\"month\",\"rollover\":{\"max_amount\":200}}"))
+					.andExpect(status().isCreated())
+					.andExpect(jsonPath("$.recurrence").value("month"))
+					.andExpect(jsonPath("$.rollover_max").value(200))
+					.andExpect(jsonPath("$.carried").value(0))
+					.andExpect(jsonPath("$.expires_at").isString());
 			});
 		}
 	}
