@@ -1,5 +1,6 @@
 package dev.metering.rollup;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -176,7 +177,7 @@ final class CorrectedCells {
 
 	}
 
-	private record Event(String eventId, java.math.BigDecimal quantity, Instant at, MeterFold.Group group) {
+	private record Event(String eventId, BigDecimal quantity, Instant at, MeterFold.Group group) {
 
 	}
 

@@ -456,8 +456,8 @@ final class MeterFold {
 
 		private final long watermarkBefore;
 
-		/** Events of meters whose cells are not sums folded from a gap, by event id: their cell and month. */
-		private final Map<String, Object[]> late = new HashMap<>();
+		/** Events of meters whose cells are not sums folded from a gap, by event id: their cells. */
+		private final Map<String, Touched> late = new HashMap<>();
 
 		Rows(CorrectedCells cells, long watermarkBefore) {
 			this.cells = cells;
@@ -476,10 +476,10 @@ final class MeterFold {
 			if (definition.aggregation() != Aggregation.SUM) {
 				boolean compensating = rs.getString(9) != null;
 				if (compensating || rs.getLong(1) <= this.watermarkBefore) {
-					Object[] cell = { rs.getString(3), meter, rs.getString(5), at.truncatedTo(ChronoUnit.HOURS),
-							definition.aggregation() == Aggregation.UNIQUE_COUNT };
+					Touched cell = new Touched(rs.getString(3), meter, rs.getString(5), at.truncatedTo(ChronoUnit.HOURS),
+							definition.aggregation() == Aggregation.UNIQUE_COUNT);
 					if (compensating) {
-						this.cells.add((String) cell[0], meter, (String) cell[2], (Instant) cell[3], (boolean) cell[4]);
+						cell.markIn(this.cells);
 						this.events++;
 						return;
 					}
@@ -503,10 +503,9 @@ final class MeterFold {
 					.toArray();
 				for (String corrected : MeterFold.this.jdbc.queryForList(MeterFold.this.sql.correctedEvents(chunk.size()),
 						String.class, args)) {
-					Object[] cell = this.late.get(corrected.toLowerCase(Locale.ROOT));
+					Touched cell = this.late.get(corrected.toLowerCase(Locale.ROOT));
 					if (cell != null) {
-						this.cells.add((String) cell[0], (String) cell[1], (String) cell[2], (Instant) cell[3],
-								(boolean) cell[4]);
+						cell.markIn(this.cells);
 					}
 				}
 			}
@@ -570,6 +569,15 @@ final class MeterFold {
 			definition.groupBy().keySet().forEach((name) -> groups.put(name, dimensions.getOrDefault(name, "")));
 			return new Group(GroupKey.of(groups), DimensionsJson.encode(groups),
 					dimensions.get(MeterDefinition.UNIQUE_VALUE_DIMENSION));
+		}
+
+	}
+
+	/** The hour (and for a unique count the month) of an event whose correction the fold meets. */
+	private record Touched(String tenantId, String meter, String billingScopeId, Instant hour, boolean uniqueCount) {
+
+		void markIn(CorrectedCells cells) {
+			cells.add(this.tenantId, this.meter, this.billingScopeId, this.hour, this.uniqueCount);
 		}
 
 	}
