@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -152,13 +153,14 @@ public class LedgerCorrections implements EventCorrections {
 					+ found.correctsEventId() + ": correct that event");
 		}
 		MeterDefinition definition = this.meters.get().find(found.meter());
-		if (definition != null && definition.aggregation() != Aggregation.SUM) {
-			throw new CorrectionException(Reason.CONFLICT, "id", "meter '" + found.meter() + "' aggregates as "
-					+ definition.aggregation().name().toLowerCase(java.util.Locale.ROOT)
-					+ ": only events of summed meters can be corrected so far");
+		if (target != null && definition != null && (definition.aggregation() == Aggregation.COUNT
+				|| definition.aggregation() == Aggregation.UNIQUE_COUNT)) {
+			throw new CorrectionException(Reason.CONFLICT, "id", "meter '" + found.meter() + "' counts events ("
+					+ definition.aggregation().name().toLowerCase(Locale.ROOT).replace('_', '-')
+					+ "), not their quantities: an event of it can be voided, not corrected");
 		}
 		Correction done = this.transactions.execute((status) -> inTransaction(sql, database, found, target, actor,
-				reason, definition != null));
+				reason, definition));
 		if (done == null) {
 			throw new IllegalStateException("the correction's transaction returned nothing");
 		}
@@ -166,7 +168,7 @@ public class LedgerCorrections implements EventCorrections {
 	}
 
 	private Correction inTransaction(CorrectionSql sql, LedgerDatabase database, Row found,
-			@Nullable BigDecimal target, String actor, String reason, boolean defined) {
+			@Nullable BigDecimal target, String actor, String reason, @Nullable MeterDefinition definition) {
 		Object id = bind(database, found.eventId());
 		Row event = this.jdbc.queryForObject(sql.lockEvent, (rs, n) -> row(rs, database), id);
 		State state = this.jdbc.queryForObject(sql.correctionsOf,
@@ -187,9 +189,13 @@ public class LedgerCorrections implements EventCorrections {
 		Instant closesAt = this.calendars.calendarOf(event.billingScopeId()).period(event.occurredAt()).end()
 			.plus(this.closeAfter);
 		boolean adjustment = !now.isBefore(closesAt);
-		if (adjustment && defined) {
-			throw new CorrectionException(Reason.CONFLICT, "id", "the period of event " + event.eventId()
-					+ " has closed: adjustment lines are made for meters without a definition only so far");
+		if (adjustment && definition != null) {
+			// A defined meter's closed period is billed from cells a later row cannot amend (a maximum,
+			// a distinct count) or by dimension filters an adjustment line does not carry.
+			throw new CorrectionException(Reason.CONFLICT, "id", "the billing period of event " + event.eventId()
+					+ " has closed and meter '" + event.meter() + "' is a defined meter ("
+					+ definition.aggregation().name().toLowerCase(Locale.ROOT).replace('_', '-')
+					+ "): its closed periods take no adjustment lines; correct events before the period closes");
 		}
 		// A closed period's figures never change: the row counts now, in an open period.
 		Instant occurredAt = adjustment ? now : event.occurredAt();

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.function.LongPredicate;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -91,19 +93,28 @@ final class MeterFold {
 
 	/**
 	 * Folds the defined meters' rows of id ranges the batch folded.
+	 * <p>
+	 * A compensating row (a void or correction) of a meter whose cells are not sums is not added:
+	 * the cells it touches (its hour, and for a unique count its month's distinct values) are
+	 * recomputed from the ledger by {@link CorrectedCells}. So is the cell of an event folded
+	 * late (from a gap, below the watermark) that already has a correction.
 	 * @param ranges inclusive id ranges, every id of which exists and none folded before
 	 * @param now the {@code updated_at} of the rows written
+	 * @param watermarkBefore the watermark before this batch (an id at or below it fills a gap)
+	 * @param foldedAfter whether a ledger id is folded once this batch commits
 	 * @return how many ledger rows of defined meters were folded
 	 */
-	long fold(List<long[]> ranges, Instant now) {
+	long fold(List<long[]> ranges, Instant now, long watermarkBefore, LongPredicate foldedAfter) {
 		List<MeterDefinition> all = this.definitions.all();
 		if (all.isEmpty() || ranges.isEmpty()) {
 			return 0;
 		}
-		Rows rows = new Rows();
+		CorrectedCells cells = new CorrectedCells(this.jdbc, this.dialect, this.sql, this.definitions, foldedAfter);
+		Rows rows = new Rows(cells, watermarkBefore);
 		List<String> meters = all.stream().map(MeterDefinition::name).toList();
 		if (this.batches != null) {
-			ranges = foldBatchAggregates(this.batches, ranges, meters, rows);
+			boolean exact = all.stream().anyMatch((definition) -> definition.aggregation() != Aggregation.SUM);
+			ranges = foldBatchAggregates(this.batches, ranges, meters, rows, exact ? watermarkBefore : -1);
 		}
 		for (int from = 0; from < ranges.size(); from += RANGES_PER_STATEMENT) {
 			List<long[]> chunk = ranges.subList(from, Math.min(ranges.size(), from + RANGES_PER_STATEMENT));
@@ -131,16 +142,19 @@ final class MeterFold {
 		Map<GroupOfMonth, String> chosen = chooseGroups(rows);
 		writeRollups(rows, chosen, now);
 		writeDistinct(rows, chosen);
+		rows.markCorrectedLateEvents();
+		cells.recompute(now);
 		return rows.events;
 	}
 
 	/**
 	 * Adds the aggregates of the writer's batches that lie wholly within the ranges (every row of
-	 * such a batch is folded now, and none before) instead of their rows.
+	 * such a batch is folded now, and none before) instead of their rows. A batch at or below
+	 * {@code rowsAtOrBelow} (one filling a gap) is read as rows, which tell its corrected events.
 	 * @return the ranges left to read as rows
 	 */
 	private List<long[]> foldBatchAggregates(PostgresSql postgres, List<long[]> ranges, List<String> meters,
-			Rows rows) {
+			Rows rows, long rowsAtOrBelow) {
 		List<long[]> merged = coalesce(ranges);
 		List<long[]> runs = new ArrayList<>(this.jdbc.query(postgres.meterBatches().runsSql(),
 				(rs, n) -> new long[] { rs.getLong(1), rs.getLong(2) }, merged.get(0)[0] - 1,
@@ -153,7 +167,8 @@ final class MeterFold {
 			while (at < merged.size() && merged.get(at)[1] < run[1]) {
 				at++;
 			}
-			if (at < merged.size() && merged.get(at)[0] <= run[0] + 1 && run[1] <= merged.get(at)[1]) {
+			if (at < merged.size() && merged.get(at)[0] <= run[0] + 1 && run[1] <= merged.get(at)[1]
+					&& run[1] > rowsAtOrBelow) {
 				used.add(run);
 			}
 		}
@@ -437,6 +452,18 @@ final class MeterFold {
 
 		long events;
 
+		private final CorrectedCells cells;
+
+		private final long watermarkBefore;
+
+		/** Events of meters whose cells are not sums folded from a gap, by event id: their cells. */
+		private final Map<String, Touched> late = new HashMap<>();
+
+		Rows(CorrectedCells cells, long watermarkBefore) {
+			this.cells = cells;
+			this.watermarkBefore = watermarkBefore;
+		}
+
 		/** Adds a ledger row. */
 		void add(ResultSet rs) throws SQLException {
 			String meter = rs.getString(4);
@@ -446,8 +473,42 @@ final class MeterFold {
 			}
 			BigDecimal quantity = rs.getBigDecimal(6);
 			Instant at = MeterFold.this.dialect.readTimestamp(rs, 7);
+			if (definition.aggregation() != Aggregation.SUM) {
+				boolean compensating = rs.getString(9) != null;
+				if (compensating || rs.getLong(1) <= this.watermarkBefore) {
+					Touched cell = new Touched(rs.getString(3), meter, rs.getString(5), at.truncatedTo(ChronoUnit.HOURS),
+							definition.aggregation() == Aggregation.UNIQUE_COUNT);
+					if (compensating) {
+						cell.markIn(this.cells);
+						this.events++;
+						return;
+					}
+					this.late.put(rs.getString(2).toLowerCase(Locale.ROOT), cell);
+				}
+			}
 			addKey(definition, rs.getString(3), meter, rs.getString(5), at.truncatedTo(ChronoUnit.HOURS), rs.getString(8),
 					MeterAggregate.of(quantity, at, rs.getString(2).toLowerCase(Locale.ROOT)), at, rs.getLong(1));
+		}
+
+		/**
+		 * Marks for recomputing the cells of the events folded from a gap that already have a
+		 * correction (folded while the event waited in its gap, so not applied to it).
+		 */
+		void markCorrectedLateEvents() {
+			List<String> ids = new ArrayList<>(this.late.keySet());
+			for (int from = 0; from < ids.size(); from += VALUES_PER_STATEMENT) {
+				List<String> chunk = ids.subList(from, Math.min(ids.size(), from + VALUES_PER_STATEMENT));
+				Object[] args = chunk.stream()
+					.map((id) -> (MeterFold.this.dialect == LedgerDatabase.MYSQL) ? id : UUID.fromString(id))
+					.toArray();
+				for (String corrected : MeterFold.this.jdbc.queryForList(MeterFold.this.sql.correctedEvents(chunk.size()),
+						String.class, args)) {
+					Touched cell = this.late.get(corrected.toLowerCase(Locale.ROOT));
+					if (cell != null) {
+						cell.markIn(this.cells);
+					}
+				}
+			}
 		}
 
 		/** Adds a batch aggregate: the rows of one key of a writer's batch ({@code metering_meter_batch}). */
@@ -500,7 +561,7 @@ final class MeterFold {
 	 * An event's group under its definition: the group-by dimensions' values (an absent one is
 	 * {@code ""}), their key, and the counted value of a unique-count meter.
 	 */
-	private record Group(String key, @Nullable String valuesJson, @Nullable String uniqueValue) {
+	record Group(String key, @Nullable String valuesJson, @Nullable String uniqueValue) {
 
 		static Group of(MeterDefinition definition, @Nullable String dimensionsJson) {
 			Map<String, String> dimensions = DimensionsJson.decode(dimensionsJson);
@@ -508,6 +569,15 @@ final class MeterFold {
 			definition.groupBy().keySet().forEach((name) -> groups.put(name, dimensions.getOrDefault(name, "")));
 			return new Group(GroupKey.of(groups), DimensionsJson.encode(groups),
 					dimensions.get(MeterDefinition.UNIQUE_VALUE_DIMENSION));
+		}
+
+	}
+
+	/** The hour (and for a unique count the month) of an event whose correction the fold meets. */
+	private record Touched(String tenantId, String meter, String billingScopeId, Instant hour, boolean uniqueCount) {
+
+		void markIn(CorrectedCells cells) {
+			cells.add(this.tenantId, this.meter, this.billingScopeId, this.hour, this.uniqueCount);
 		}
 
 	}

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.function.LongSupplier;
 
 import dev.metering.internal.json.DimensionsJson;
+import dev.metering.internal.sql.CorrectionSql;
 import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.internal.sql.MeterSql;
 import dev.metering.meter.MeterDefinition;
@@ -23,7 +24,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * The unique counts of one {@link MeterUsageReader.Query}, each window (a bucket, or the whole
  * query) counted exactly: from the monthly distinct values when it starts at the first instant of
- * a UTC month, else from the ledger rows of the window.
+ * a UTC month, else from the ledger rows of the window. Voided events are never counted: a window
+ * with a void the rollup has not folded yet is counted from the ledger too.
  */
 final class MeterUniqueCounts {
 
@@ -98,9 +100,19 @@ final class MeterUniqueCounts {
 		Object end = this.db.timestamp(to);
 		Object monthsEnd = this.db.timestamp(nextMonth(MeterFold.monthOf(to.minusNanos(1))));
 		Map<Map<String, String>, Set<String>> unfolded = new LinkedHashMap<>();
+		boolean[] voided = { false };
 		this.jdbc.query(this.sql.unfoldedDimensions(), (rs) -> {
-			addValue(unfolded, rs.getString(2));
+			if (rs.getString(3) == null) {
+				addValue(unfolded, rs.getString(2));
+			}
+			else if (CorrectionSql.VOID.equals(rs.getString(4))) {
+				voided[0] = true;
+			}
 		}, this.scope, this.definition.name(), start, end, this.lowestUnfolded.getAsLong(), RollupJob.NAME, RollupJob.NAME);
+		if (voided[0]) {
+			// A void not folded yet: the kept values may still hold its event's; count the ledger's.
+			return ledgerWindows(List.<Instant[]>of(new Instant[] { from, from, to })).getOrDefault(from, Map.of());
+		}
 		Object[] months = { this.scope, this.definition.name(), start, monthsEnd, end };
 		if (this.query.groupBy().isEmpty() && this.query.filter().isEmpty()) {
 			// One group of every value: counted by the database, only unfolded values compared.

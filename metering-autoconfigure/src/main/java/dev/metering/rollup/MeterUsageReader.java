@@ -2,12 +2,16 @@ package dev.metering.rollup;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 
@@ -37,6 +41,9 @@ import org.springframework.util.function.SingletonSupplier;
  * <p>
  * Events the rollup has not folded yet count under their own group values: a group beyond
  * {@code max-groups} moves to the overflow group when it is folded.
+ * <p>
+ * A void or correction not folded yet of a meter whose cells are not sums: the hours it touches
+ * are read from the ledger instead, each event at its corrected quantity, voided events left out.
  */
 public class MeterUsageReader {
 
@@ -112,32 +119,51 @@ public class MeterUsageReader {
 		LedgerDatabase db = this.database.get();
 		Object from = db.timestamp(query.from());
 		Object to = db.timestamp(query.to());
-		Map<Map<String, String>, Map<Instant, MeterAggregate>> byBucket = new LinkedHashMap<>();
-		Map<Map<String, String>, MeterAggregate> totals = new LinkedHashMap<>();
+		boolean summed = definition.aggregation() == Aggregation.SUM;
+		List<Part> parts = new ArrayList<>();
+		Set<Instant> corrected = new HashSet<>();
 		Map<String, Map<String, String>> decoded = new HashMap<>();
 		this.jdbc.query(sql.hoursAndUnfolded(), (rs) -> {
 			Instant at = db.readTimestamp(rs, 1);
 			String groupValues = rs.getString(2);
 			String eventId = rs.getString(10);
-			Map<String, String> groups;
-			MeterAggregate part;
 			if (eventId == null) {
-				groups = decoded.computeIfAbsent((groupValues != null) ? groupValues : "", DimensionsJson::decode);
-				part = new MeterAggregate(rs.getBigDecimal(3), rs.getLong(4), rs.getBigDecimal(5), rs.getBigDecimal(6),
-						rs.getBigDecimal(7), db.readTimestamp(rs, 8), rs.getString(9));
+				Map<String, String> groups = decoded.computeIfAbsent((groupValues != null) ? groupValues : "",
+						DimensionsJson::decode);
+				parts.add(new Part(at, groups, new MeterAggregate(rs.getBigDecimal(3), rs.getLong(4),
+						rs.getBigDecimal(5), rs.getBigDecimal(6), rs.getBigDecimal(7), db.readTimestamp(rs, 8),
+						rs.getString(9))));
+			}
+			else if (!summed && rs.getString(12) != null) {
+				// A compensating row not folded yet: its hour is read from the ledger, corrected.
+				corrected.add(at.truncatedTo(ChronoUnit.HOURS));
 			}
 			else {
-				groups = groupsOf(definition, decoded, rs.getString(11));
-				part = MeterAggregate.of(rs.getBigDecimal(3), at, eventId.toLowerCase(Locale.ROOT));
+				parts.add(new Part(at, groupsOf(definition, decoded, rs.getString(11)),
+						MeterAggregate.of(rs.getBigDecimal(3), at, eventId.toLowerCase(Locale.ROOT))));
 			}
-			Map<String, String> group = query.groupOf(groups);
-			if (group == null) {
-				return;
-			}
-			merge(byBucket.computeIfAbsent(group, (g) -> new HashMap<>()), windows.bucketOf(at), part);
-			merge(totals, group, part);
 		}, scope, definition.name(), from, to, scope, definition.name(), from, to, lowestUnfolded(), RollupJob.NAME,
 				RollupJob.NAME);
+		if (!corrected.isEmpty()) {
+			parts.removeIf((part) -> corrected.contains(part.at().truncatedTo(ChronoUnit.HOURS)));
+			for (Instant hour : corrected) {
+				this.jdbc.query(sql.correctedRows(), (rs) -> {
+					Instant at = db.readTimestamp(rs, 7);
+					parts.add(new Part(at, groupsOf(definition, decoded, rs.getString(8)),
+							MeterAggregate.of(rs.getBigDecimal(6), at, rs.getString(2).toLowerCase(Locale.ROOT))));
+				}, scope, definition.name(), db.timestamp(hour), db.timestamp(hour.plus(1, ChronoUnit.HOURS)));
+			}
+		}
+		Map<Map<String, String>, Map<Instant, MeterAggregate>> byBucket = new LinkedHashMap<>();
+		Map<Map<String, String>, MeterAggregate> totals = new LinkedHashMap<>();
+		for (Part part : parts) {
+			Map<String, String> group = query.groupOf(part.groups());
+			if (group != null) {
+				merge(byBucket.computeIfAbsent(group, (g) -> new HashMap<>()), windows.bucketOf(part.at()),
+						part.aggregate());
+				merge(totals, group, part.aggregate());
+			}
+		}
 		Map<Map<String, String>, MeterUsage.Series> series = new LinkedHashMap<>();
 		totals.forEach((group, total) -> {
 			Map<Instant, BigDecimal> buckets = new HashMap<>();
@@ -145,6 +171,11 @@ public class MeterUsageReader {
 			series.put(group, new MeterUsage.Series(buckets, total.value(definition.aggregation())));
 		});
 		return series;
+	}
+
+	/** A rollup cell or a ledger row: its hour or instant, its group values, what it holds. */
+	private record Part(Instant at, Map<String, String> groups, MeterAggregate aggregate) {
+
 	}
 
 	private static <K> void merge(Map<K, MeterAggregate> into, K key, MeterAggregate part) {

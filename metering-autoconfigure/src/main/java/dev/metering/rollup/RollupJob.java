@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -306,7 +308,7 @@ public class RollupJob {
 			this.dialect.get().upsert(this.jdbc, fold.deltas(), now);
 			new DatabaseFold(this.jdbc, this.sql.obtain()).foldUsers(fold.idRanges(), now);
 		}
-		foldMeters(fold.idRanges(), rows.ranges(), now);
+		foldMeters(fold.idRanges(), rows.ranges(), now, watermark, foldedAfter(rows.watermark(), after));
 		if ((moved || fold.events() > 0) && meterBatches()) {
 			// Folded now, from their aggregates or their rows: never of use again.
 			PostgresSql postgres = (PostgresSql) this.sql.obtain();
@@ -322,8 +324,24 @@ public class RollupJob {
 				rows.more() || rows.count() >= this.settings.batchSize());
 	}
 
+	/** Whether a ledger id is folded once the batch commits: at or below its watermark, in no open gap. */
+	private static LongPredicate foldedAfter(long watermark, List<IdGap> gaps) {
+		List<IdGap> sorted = new ArrayList<>(gaps);
+		sorted.sort(Comparator.comparingLong(IdGap::start));
+		long[] starts = sorted.stream().mapToLong(IdGap::start).toArray();
+		return (id) -> {
+			if (id > watermark) {
+				return false;
+			}
+			int at = Arrays.binarySearch(starts, id);
+			int gap = (at >= 0) ? at : -at - 2;
+			return gap < 0 || !sorted.get(gap).contains(id);
+		};
+	}
+
 	/** The defined meters' rows of what this batch folded, in its transaction (nothing without definitions). */
-	private void foldMeters(List<long[]> inJava, List<long[]> inDatabase, Instant now) {
+	private void foldMeters(List<long[]> inJava, List<long[]> inDatabase, Instant now, long watermarkBefore,
+			LongPredicate foldedAfter) {
 		MeterDefinitions definitions = this.meters.get();
 		if (definitions.all().isEmpty() || (inJava.isEmpty() && inDatabase.isEmpty())) {
 			return;
@@ -331,7 +349,8 @@ public class RollupJob {
 		List<long[]> ranges = new ArrayList<>(inJava.size() + inDatabase.size());
 		ranges.addAll(inJava);
 		ranges.addAll(inDatabase);
-		new MeterFold(this.jdbc, this.sql.obtain(), definitions, meterBatches()).fold(ranges, now);
+		new MeterFold(this.jdbc, this.sql.obtain(), definitions, meterBatches()).fold(ranges, now, watermarkBefore,
+				foldedAfter);
 	}
 
 	private void recheckGaps(LedgerDatabase sql, List<IdGap> before, Fold fold, GapSet gaps) {

@@ -30,8 +30,9 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Corrections of defined meters: a {@code sum} meter's group cell is the corrected sum once
- * folded; an event of a meter whose cells are not sums ({@code max} here) is refused, and nothing
- * is appended, rather than folded into a wrong maximum.
+ * folded, a {@code max} meter's cell the maximum of the corrected events (recomputed, not a sum of
+ * rows); a correction of a defined meter's event whose period has closed is refused, and nothing
+ * is appended.
  */
 class DefinedMeterCorrectionTests {
 
@@ -44,7 +45,7 @@ class DefinedMeterCorrectionTests {
 
 	@ParameterizedTest
 	@EnumSource(TestDatabase.class)
-	void aSumMetersGroupIsTheCorrectedSumAndAMaxMeterIsRefused(TestDatabase database) {
+	void aSumMetersGroupIsTheCorrectedSumAndAMaxMetersTheCorrectedMaximum(TestDatabase database) {
 		try (TestSchema schema = database.newSchema()) {
 			MutableClock clock = new MutableClock(Instant.parse("2026-11-20T00:00:00Z"));
 			JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), schema::dialect, schema.tables());
@@ -65,13 +66,22 @@ class DefinedMeterCorrectionTests {
 			List<UsageEvent> tokens = batch.stream().filter((e) -> e.meter().equals("t.tokens")).toList();
 			corrections.correct("acme", tokens.get(1).eventId(), new BigDecimal("5"), "ops", "");
 			corrections.voidEvent("acme", tokens.get(2).eventId(), "ops", "");
-			UsageEvent gauge = batch.stream().filter((e) -> e.meter().equals("t.gb.max")).findFirst().orElseThrow();
+			List<UsageEvent> gauges = batch.stream().filter((e) -> e.meter().equals("t.gb.max")).toList();
+			// gb 2, 5, 8: the largest voided, the smallest corrected up, so 7 is the maximum.
+			corrections.voidEvent("acme", gauges.get(2).eventId(), "ops", "");
+			corrections.correct("acme", gauges.get(0).eventId(), new BigDecimal("7"), "ops", "");
+			rollup.rollupNow();
+
+			// Once December's close has passed, a defined meter's November event is refused.
+			LedgerCorrections later = new LedgerCorrections(schema.dataSource(), schema::dialect, schema.tables(),
+					new MutableClock(Instant.parse("2027-01-10T00:00:00Z")), Duration.ofDays(35), Duration.ofMillis(100),
+					List::of, () -> METERS);
 			long rows = schema.eventCount();
 			assertThatExceptionOfType(CorrectionException.class)
-				.isThrownBy(() -> corrections.voidEvent("acme", gauge.eventId(), "ops", ""))
-				.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(CorrectionException.Reason.CONFLICT));
+				.isThrownBy(() -> later.voidEvent("acme", gauges.get(1).eventId(), "ops", ""))
+				.satisfies((ex) -> assertThat(ex.getReason()).isEqualTo(CorrectionException.Reason.CONFLICT))
+				.withMessageContaining("closed");
 			assertThat(schema.eventCount()).isEqualTo(rows);
-			rollup.rollupNow();
 
 			MeterRollupReader reader = new MeterRollupReader(schema.dataSource(), schema::dialect, schema.tables());
 			assertThat(reader.readBillingScope("acme", "t.tokens", MONTH, Instant.parse("2026-12-01T00:00:00Z"))
@@ -79,7 +89,7 @@ class DefinedMeterCorrectionTests {
 				.sum()).isEqualByComparingTo("15");
 			assertThat(reader.readBillingScope("acme", "t.gb.max", MONTH, Instant.parse("2026-12-01T00:00:00Z"))
 				.get(Map.of())
-				.max()).isEqualByComparingTo("8");
+				.max()).isEqualByComparingTo("7");
 		}
 	}
 

@@ -12,7 +12,28 @@ public final class MeterSql {
 
 	/** The ledger columns the meter fold reads, in order. */
 	private static final String LEDGER_ROWS = "SELECT id, event_id, tenant_id, meter, billing_scope_id, quantity, "
-			+ "occurred_at, dimensions FROM %PREFIX%usage_event WHERE (%RANGES%) AND meter IN (%METERS%)";
+			+ "occurred_at, dimensions, corrects_event_id FROM %PREFIX%usage_event WHERE (%RANGES%) AND meter IN (%METERS%)";
+
+	/**
+	 * The events (not compensating rows) of a window at their corrected quantities (the event's
+	 * plus its corrections'), voided events left out. Parameters: scope, meter, from, to.
+	 */
+	private static final String CORRECTED_IN_WINDOW = "SELECT e.id, e.event_id, e.tenant_id, e.meter, "
+			+ "e.billing_scope_id, e.quantity + COALESCE((SELECT SUM(c.quantity) FROM %PREFIX%usage_event c "
+			+ "WHERE c.corrects_event_id = e.event_id), 0), e.occurred_at, e.dimensions FROM %PREFIX%usage_event e "
+			+ "WHERE e.%SCOPE% = ? AND e.meter = ? AND e.occurred_at >= ? AND e.occurred_at < ? "
+			+ "AND e.corrects_event_id IS NULL AND NOT EXISTS (SELECT 1 FROM %PREFIX%usage_event v "
+			+ "WHERE v.corrects_event_id = e.event_id AND v.source = '" + CorrectionSql.VOID + "')";
+
+	/** The events among some that have a correction. Parameters: the event ids. */
+	private static final String CORRECTED_EVENTS = "SELECT DISTINCT corrects_event_id FROM %PREFIX%usage_event "
+			+ "WHERE corrects_event_id IN (%VALUES%)";
+
+	private static final String DELETE_ROLLUPS = "DELETE FROM %PREFIX%meter_rollup WHERE tenant_id = ? AND meter = ? "
+			+ "AND billing_scope_id = ? AND period_start = ?";
+
+	private static final String DELETE_DISTINCT = "DELETE FROM %PREFIX%meter_distinct WHERE tenant_id = ? "
+			+ "AND meter = ? AND billing_scope_id = ? AND period_start = ?";
 
 	/** The rollup columns, in the order {@link #insertRollup()} binds them. */
 	public static final String ROLLUP_COLUMNS = "tenant_id, meter, billing_scope_id, period_start, group_key, "
@@ -78,17 +99,21 @@ public final class MeterSql {
 	 * A rollup row leaves the last two columns null, a ledger row the group values and latest id.
 	 */
 	private static final String HOURS_AND_UNFOLDED = "SELECT r.period_start, r.group_values, r.quantity, "
-			+ "r.event_count, r.min_value, r.max_value, r.latest_value, r.latest_at, r.latest_event_id, NULL, NULL "
+			+ "r.event_count, r.min_value, r.max_value, r.latest_value, r.latest_at, r.latest_event_id, NULL, NULL, NULL "
 			+ "FROM %PREFIX%meter_rollup r WHERE r.%SCOPE% = ? AND r.meter = ? AND r.period_start >= ? "
 			+ "AND r.period_start < ? UNION ALL SELECT e.occurred_at, NULL, e.quantity, 1, e.quantity, e.quantity, "
-			+ "e.quantity, e.occurred_at, NULL, e.event_id, e.dimensions FROM %PREFIX%usage_event e WHERE "
+			+ "e.quantity, e.occurred_at, NULL, e.event_id, e.dimensions, e.corrects_event_id FROM "
+			+ "%PREFIX%usage_event e WHERE "
 			+ LEDGER_IN_WINDOW + " AND " + UNFOLDED;
 
-	private static final String UNFOLDED_DIMENSIONS = "SELECT e.occurred_at, e.dimensions FROM %PREFIX%usage_event e "
-			+ "WHERE " + LEDGER_IN_WINDOW + " AND " + UNFOLDED;
+	private static final String UNFOLDED_DIMENSIONS = "SELECT e.occurred_at, e.dimensions, e.corrects_event_id, "
+			+ "e.source FROM %PREFIX%usage_event e WHERE " + LEDGER_IN_WINDOW + " AND " + UNFOLDED;
 
+	/** The events of a window, compensating rows and voided events left out. */
 	private static final String LEDGER_DIMENSIONS = "SELECT e.occurred_at, e.dimensions FROM %PREFIX%usage_event e "
-			+ "WHERE " + LEDGER_IN_WINDOW;
+			+ "WHERE " + LEDGER_IN_WINDOW + " AND e.corrects_event_id IS NULL AND NOT EXISTS (SELECT 1 FROM "
+			+ "%PREFIX%usage_event v WHERE v.corrects_event_id = e.event_id AND v.source = '" + CorrectionSql.VOID
+			+ "')";
 
 	private static final String DISTINCT_IN_MONTHS = " FROM %PREFIX%meter_distinct WHERE %SCOPE% = ? AND meter = ? "
 			+ "AND period_start >= ? AND period_start < ? AND first_seen < ?";
@@ -114,12 +139,30 @@ public final class MeterSql {
 	 * @param ranges how many ranges
 	 * @param meters how many meters
 	 * @return SQL with parameters start and end of each range, then the meters; selecting id,
-	 * event id, tenant, meter, billing scope, quantity, occurred_at, dimensions
+	 * event id, tenant, meter, billing scope, quantity, occurred_at, dimensions, corrected event id
 	 */
 	public String ledgerRows(int ranges, int meters) {
 		return this.tables.resolve(LEDGER_ROWS)
 			.replace("%RANGES%", String.join(" OR ", Collections.nCopies(ranges, "id BETWEEN ? AND ?")))
 			.replace("%METERS%", DatabaseSql.values(meters, "?"));
+	}
+
+	/**
+	 * @param events how many event ids
+	 * @return SQL with parameters the event ids; selecting those that have a correction
+	 */
+	public String correctedEvents(int events) {
+		return this.tables.resolve(CORRECTED_EVENTS).replace("%VALUES%", DatabaseSql.values(events, "?"));
+	}
+
+	/** @return SQL with parameters tenant, meter, billing scope, hour: deletes every group of the hour */
+	public String deleteRollups() {
+		return this.tables.resolve(DELETE_ROLLUPS);
+	}
+
+	/** @return SQL with parameters tenant, meter, billing scope, month: deletes every group's values */
+	public String deleteDistinct() {
+		return this.tables.resolve(DELETE_DISTINCT);
 	}
 
 	/**
@@ -243,7 +286,7 @@ public final class MeterSql {
 		 * @return SQL with parameters scope, meter, from, to, scope, meter, from, to, lowest
 		 * unfolded id, rollup name, rollup name; selecting hour or occurred_at, group values,
 		 * quantity, count, min, max, latest, latest at, latest event id, then (ledger rows only)
-		 * event id and dimensions
+		 * event id, dimensions and the id of the event a compensating row corrects
 		 */
 		public String hoursAndUnfolded() {
 			return resolve(HOURS_AND_UNFOLDED);
@@ -251,13 +294,24 @@ public final class MeterSql {
 
 		/**
 		 * @return SQL with parameters scope, meter, from, to, lowest unfolded id, rollup name,
-		 * rollup name; selecting occurred_at, dimensions
+		 * rollup name; selecting occurred_at, dimensions, corrected event id, source
 		 */
 		public String unfoldedDimensions() {
 			return resolve(UNFOLDED_DIMENSIONS);
 		}
 
-		/** @return SQL with parameters scope, meter, from, to; selecting occurred_at, dimensions */
+		/**
+		 * @return SQL with parameters scope, meter, from, to; selecting id, event id, tenant, meter,
+		 * billing scope, corrected quantity, occurred_at, dimensions of the events not voided
+		 */
+		public String correctedRows() {
+			return resolve(CORRECTED_IN_WINDOW);
+		}
+
+		/**
+		 * @return SQL with parameters scope, meter, from, to; selecting occurred_at, dimensions of
+		 * the events not voided (compensating rows left out)
+		 */
 		public String ledgerDimensions() {
 			return resolve(LEDGER_DIMENSIONS);
 		}
