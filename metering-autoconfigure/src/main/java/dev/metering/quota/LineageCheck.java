@@ -16,7 +16,8 @@ import org.springframework.context.ApplicationEventPublisher;
  */
 final class LineageCheck {
 
-	private PolicyUsage[] usages = new PolicyUsage[4];
+	/** Room for two policies at each of three levels: a warm check of a lineage grows nothing. */
+	private PolicyUsage[] usages = new PolicyUsage[6];
 
 	private int size;
 
@@ -92,7 +93,7 @@ final class LineageCheck {
 		}
 		else {
 			if (this.parts == null) {
-				this.parts = new Reservation.Part[4];
+				this.parts = new Reservation.Part[3];
 				this.parts[0] = this.first;
 			}
 			else if (this.partCount == this.parts.length) {
@@ -145,8 +146,12 @@ final class LineageCheck {
 		if (this.partCount == 0) {
 			return Reservation.NONE;
 		}
-		return (this.partCount == 1) ? new Reservation(this.first)
-				: new Reservation(Arrays.copyOf(this.parts, this.partCount));
+		if (this.partCount == 1) {
+			return new Reservation(this.first);
+		}
+		// The array is this check's own: handed over as it is when full.
+		return new Reservation((this.partCount == this.parts.length) ? this.parts
+				: Arrays.copyOf(this.parts, this.partCount));
 	}
 
 	/** The enforced policy with the least remaining (a monitor one only when nothing is enforced). */
@@ -167,7 +172,8 @@ final class LineageCheck {
 		return switch (size) {
 			case 1 -> List.of(usages[0]);
 			case 2 -> List.of(usages[0], usages[1]);
-			default -> List.of(Arrays.copyOf(usages, size));
+			// List.of copies its array: a full one is passed as it is rather than copied twice.
+			default -> List.of((size == usages.length) ? usages : Arrays.copyOf(usages, size));
 		};
 	}
 

@@ -15,6 +15,7 @@ import java.util.function.BiPredicate;
 import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.HeldUsage;
+import dev.metering.internal.cache.ShrinkingMap;
 import dev.metering.event.UsageEvent;
 import dev.metering.ledger.LedgerWriteListener;
 
@@ -32,7 +33,8 @@ import dev.metering.ledger.LedgerWriteListener;
  */
 public class LocalUsage implements LedgerWriteListener {
 
-	private final ConcurrentHashMap<Key, MeterUsage> meters = new ConcurrentHashMap<>();
+	/** Its table shrinks after a sweep left it sparse: memory follows the pairs in use. */
+	private final ShrinkingMap<Key, MeterUsage> meters = new ShrinkingMap<>();
 
 	/**
 	 * Events counted as local, so each is uncounted exactly once whatever the definitions do
@@ -305,8 +307,10 @@ public class LocalUsage implements LedgerWriteListener {
 		long now = this.ticker.getAsLong();
 		long committedBefore = now - this.retainCommittedNanos;
 		long nowMillis = this.clock.millis();
+		int seen = 0;
 		for (Map.Entry<Key, MeterUsage> entry : this.meters.entrySet()) {
 			MeterUsage usage = entry.getValue();
+			seen++;
 			synchronized (usage) {
 				if (!usage.retired && usage.sweep(committedBefore, nowMillis)) {
 					usage.retired = true;
@@ -314,6 +318,7 @@ public class LocalUsage implements LedgerWriteListener {
 				}
 			}
 		}
+		this.meters.shrinkIfSparse(seen);
 	}
 
 	/**

@@ -56,6 +56,14 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 	/** The window each policy is in now, by index in {@link #all}; replaced at roll-over. */
 	private final QuotaWindow.@Nullable Bounds[] bounds;
 
+	/**
+	 * The local usage of this (scope, meter) as last looked up, with the tracker it is of: a
+	 * check of a lineage finds each level's usage here rather than in the tracker's map. A
+	 * usage the tracker swept away is retired, which the check sees under its monitor and looks
+	 * the live one up again.
+	 */
+	private volatile @Nullable LocalSlot local;
+
 	MeterPolicies(String scope, String meter, List<QuotaPolicy> policies, BillingCalendar calendar) {
 		this.scope = scope;
 		this.meter = meter;
@@ -190,6 +198,21 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 			return known;
 		}
 		return new MeterPolicies(scope, meter, policies, calendar);
+	}
+
+	/** This (scope, meter)'s usage in {@code tracker}: the one last looked up unless it was swept away. */
+	MeterUsage localUsage(LocalUsage tracker) {
+		LocalSlot slot = this.local;
+		if (slot != null && slot.tracker == tracker && !slot.usage.retired) {
+			return slot.usage;
+		}
+		MeterUsage usage = tracker.meter(this.scope, this.meter);
+		// A racy publication of an immutable pair: at worst another thread looks up its own.
+		this.local = new LocalSlot(tracker, usage);
+		return usage;
+	}
+
+	private record LocalSlot(LocalUsage tracker, MeterUsage usage) {
 	}
 
 	private record WindowKeys(Instant start, HardQuotaBudgets.WindowKey lease, LedgerReadings.Key reading) {

@@ -302,6 +302,7 @@ public class QuotaEnforcementService {
 		}
 		String tenant = lineage.get(0);
 		LineageCheck run = null;
+		Aggregation aggregation = null;
 		for (int i = 0, n = lineage.size(); i < n; i++) {
 			String scope = lineage.get(i);
 			// A level without quotas costs this cached look-up, nothing more.
@@ -315,7 +316,9 @@ public class QuotaEnforcementService {
 			}
 			run.beginScope();
 			MeterPolicies plan = MeterPolicies.of(scope, meter, policies, quotas.calendar());
-			Aggregation aggregation = aggregationOf(meter);
+			if (aggregation == null) {
+				aggregation = aggregationOf(meter);
+			}
 			Reservation.Part part = (plan.filtered.length == 0 && isSum(aggregation))
 					? checkScope(run, plan, quantity, at, requireRemaining)
 					: this.measured.check(run, plan, aggregation, quantity, dimensions, at, requireRemaining);
@@ -420,8 +423,8 @@ public class QuotaEnforcementService {
 			}
 		}
 		boolean denied = violated || (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY);
-		Reservation.Part readingPart = (plan.onReadings.length == 0) ? null
-				: this.readingCheck.check(run, plan, plan.onReadings, quantity, at, requireRemaining, denied);
+		MeterUsage reserved = (plan.onReadings.length == 0) ? null
+				: this.readingCheck.reserve(run, plan, plan.onReadings, quantity, at, requireRemaining, denied);
 		if (denied || (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY)) {
 			if (more != null) {
 				for (HardQuotaBudgets.Take take : more) {
@@ -436,12 +439,14 @@ public class QuotaEnforcementService {
 		if (plan.hardWarned.length > 0) {
 			this.readingCheck.warn(run, plan, plan.hardWarned, quantity, at);
 		}
-		if (taken == null) {
-			return readingPart;
+		if (taken == null && reserved == null) {
+			return null;
 		}
-		List<HardQuotaBudgets.Take> takes = (more != null) ? List.copyOf(more) : List.of(taken);
-		return new Reservation.Part(plan.scope, plan.meter, (readingPart != null) ? readingPart.usage : null,
-				MeterUsage.hourOf(at), quantity, takes, leases);
+		List<HardQuotaBudgets.Take> takes = (more != null) ? List.copyOf(more)
+				: (taken != null) ? List.of(taken) : List.of();
+		// One part per level, whatever it holds: the reading reservation and the takes together.
+		return new Reservation.Part(plan.scope, plan.meter, reserved, MeterUsage.hourOf(at), quantity, takes,
+				(taken != null) ? leases : null);
 	}
 
 	/** A hard policy's state from its take: what is left as this instance knows it. */

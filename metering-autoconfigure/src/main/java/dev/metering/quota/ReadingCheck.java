@@ -36,8 +36,19 @@ final class ReadingCheck {
 	 */
 	Reservation.@Nullable Part check(LineageCheck run, MeterPolicies plan, QuotaPolicy[] policies, BigDecimal quantity,
 			Instant at, boolean requireRemaining, boolean denied) {
+		MeterUsage usage = reserve(run, plan, policies, quantity, at, requireRemaining, denied);
+		return (usage != null) ? new Reservation.Part(plan.scope, plan.meter, usage, MeterUsage.hourOf(at), quantity,
+				List.of(), null) : null;
+	}
+
+	/**
+	 * Checks the policies of one scope into {@code run} and, unless {@code denied} already or one
+	 * of them denies, reserves in the scope's local usage.
+	 * @return the local usage the quantity is reserved in, {@code null} when nothing is
+	 */
+	@Nullable MeterUsage reserve(LineageCheck run, MeterPolicies plan, QuotaPolicy[] policies, BigDecimal quantity,
+			Instant at, boolean requireRemaining, boolean denied) {
 		String scope = plan.scope;
-		String meter = plan.meter;
 		int n = policies.length;
 		LedgerReadings.Reading[] readings = new LedgerReadings.Reading[n];
 		QuotaWindow.Bounds[] bounds = new QuotaWindow.Bounds[n];
@@ -52,7 +63,7 @@ final class ReadingCheck {
 			catch (RuntimeException ex) {
 				known = false;
 				if (logger.isWarnEnabled()) {
-					logger.warn("Usage of '" + scope + "', meter '" + meter + "' could not be read (" + ex.getMessage()
+					logger.warn("Usage of '" + scope + "', meter '" + plan.meter + "' could not be read (" + ex.getMessage()
 							+ "); metering.quota.on-unknown-usage=" + this.onUnknownUsage.name().toLowerCase());
 				}
 			}
@@ -62,7 +73,7 @@ final class ReadingCheck {
 		}
 		long hour = MeterUsage.hourOf(at);
 		while (true) {
-			MeterUsage usage = this.local.meter(scope, meter);
+			MeterUsage usage = plan.localUsage(this.local);
 			synchronized (usage) {
 				if (usage.retired) {
 					// Swept away between the look-up and the monitor: start over on the live one.
@@ -71,7 +82,7 @@ final class ReadingCheck {
 				boolean reserve = decide(run, plan, policies, usage, readings, bounds, quantity, hour, requireRemaining,
 						denied || !(known || this.onUnknownUsage == OnUnknownUsage.ALLOW));
 				prune(usage, readings, bounds);
-				return reserve ? new Reservation.Part(scope, meter, usage, hour, quantity, List.of(), null) : null;
+				return reserve ? usage : null;
 			}
 		}
 	}

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -20,6 +19,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.UsageEvent;
+import dev.metering.internal.cache.ShrinkingMap;
 import dev.metering.quota.HardQuotaBudgets.WindowKey;
 import dev.metering.quota.HardQuotaBudgets;
 import dev.metering.quota.QuotaObserver;
@@ -63,7 +63,8 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 
 	private final LeaseRequestQueue requests;
 
-	private final ConcurrentHashMap<WindowKey, LeaseBudget> budgets = new ConcurrentHashMap<>();
+	/** Its table shrinks after maintenance gave back most budgets: memory follows the windows in use. */
+	private final ShrinkingMap<WindowKey, LeaseBudget> budgets = new ShrinkingMap<>();
 
 	/**
 	 * How often closed windows' allocations and leases are removed, by one instance of all: the
@@ -368,7 +369,9 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		long renewBefore = this.settings.expiry().toMillis() * 2 / 3;
 		List<LeaseBudget> live = new ArrayList<>();
 		List<LeaseBudget> due = new ArrayList<>();
+		int seen = 0;
 		for (LeaseBudget budget : this.budgets.values()) {
+			seen++;
 			try {
 				boolean ended = !nowOrBefore(budget.key.end(), nowMillis);
 				boolean idle = nowNanos - budget.lastUseNanos > this.settings.idleReturn().toNanos();
@@ -386,6 +389,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 				logger.warn("Lease maintenance of '" + budget.key.scope() + "' failed: " + ex.getMessage());
 			}
 		}
+		this.budgets.shrinkIfSparse(seen);
 		// Renewed before anything is trimmed: a lease found lapsed is drained, so none of it is given back.
 		Set<LeaseBudget> unrenewed = Set.of();
 		try {
