@@ -336,6 +336,14 @@ public final class PostgresSql extends DatabaseSql {
 		return "LISTEN \"" + channel + "\"";
 	}
 
+	@Override
+	public String upsertDistinct(int rows) {
+		return "INSERT INTO " + tables().meterDistinct() + " AS d (" + DISTINCT_COLUMNS + ") VALUES "
+				+ values(rows, "(?, ?, ?, ?, ?, ?, ?)") + " ON CONFLICT (tenant_id, meter, billing_scope_id, "
+				+ "period_start, group_key, distinct_value) DO UPDATE SET first_seen = EXCLUDED.first_seen "
+				+ "WHERE EXCLUDED.first_seen < d.first_seen";
+	}
+
 	private static String arrayType(EventColumn.Type type) {
 		return switch (type) {
 			case UUID -> "uuid[]";
