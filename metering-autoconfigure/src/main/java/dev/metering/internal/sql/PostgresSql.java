@@ -8,6 +8,9 @@ import java.util.stream.Collectors;
  * existing keys and its batch sums, {@code unnest} arrays for multi-row statements,
  * {@code ON CONFLICT} upserts, the whole fold batch in one statement, and {@code LISTEN/NOTIFY}
  * for the invalidation bus.
+ * <p>
+ * Over 350 lines: every statement in which PostgreSQL differs from the other databases is here,
+ * one place per dialect (the defined meters' batch aggregates have their own class).
  */
 public final class PostgresSql extends DatabaseSql {
 
