@@ -43,8 +43,9 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
  * java -Xmx3g -cp "$CP" dev.metering.rollup.MeterFoldBenchmark
  * </pre>
  * Arguments (all optional): what ({@code fold}, {@code unique} or {@code both}), rows, rounds,
- * writer batch, groups, unique events, users, tenants, minutes the instants spread over; defaults
- * {@code both 1000000 3 1500 100 10000000 100000 10 120}.
+ * writer batch, groups, unique events, users, tenants, minutes the instants spread over, tenants
+ * of the meter without definition (a baseline with as many keys as the grouped meter: tenants
+ * times groups); defaults {@code both 1000000 3 1500 100 10000000 100000 10 120 10}.
  */
 public final class MeterFoldBenchmark {
 
@@ -63,28 +64,30 @@ public final class MeterFoldBenchmark {
 		int users = (args.length > 6) ? Integer.parseInt(args[6]) : 100_000;
 		int tenants = (args.length > 7) ? Integer.parseInt(args[7]) : 10;
 		long spreadMinutes = (args.length > 8) ? Long.parseLong(args[8]) : 120;
+		int plainTenants = (args.length > 9) ? Integer.parseInt(args[9]) : tenants;
 		System.out.printf("Meter fold benchmark (%s): Java %s, %d processors%n", what, Runtime.version(),
 				Runtime.getRuntime().availableProcessors());
 		if (!what.equals("unique")) {
-			foldRates(rows, rounds, writerBatch, groups, tenants, spreadMinutes);
+			foldRates(rows, rounds, writerBatch, groups, tenants, spreadMinutes, plainTenants);
 		}
 		if (!what.equals("fold")) {
 			uniqueCountOfAMonth(uniqueEvents, users, rounds);
 		}
 	}
 
-	private static void foldRates(int rows, int rounds, int writerBatch, int groups, int tenants, long spreadMinutes)
-			throws Exception {
+	private static void foldRates(int rows, int rounds, int writerBatch, int groups, int tenants, long spreadMinutes,
+			int plainTenants) throws Exception {
 		MeterDefinitions grouped = MeterDefinitions.of(List.of(MeterDefinition.builder("llm.tokens", Aggregation.SUM)
 			.value("/tokens")
 			.groupBy("model", "/model")
 			.maxGroups(Math.max(groups, 1))
 			.build()));
 		System.out.printf("fold: %,d rows a case, writer batches of %,d, %d rounds; grouped meter: %d models; %d tenants; "
-				+ "instants over %d minutes%n", rows, writerBatch, rounds, groups, tenants, spreadMinutes);
+				+ "instants over %d minutes; meter without definition: %d tenants%n", rows, writerBatch, rounds, groups, tenants,
+				spreadMinutes, plainTenants);
 		try (TestSchema plain = TestDatabase.POSTGRESQL.newSchema();
 				TestSchema defined = TestDatabase.POSTGRESQL.newSchema()) {
-			write(plain, rows, writerBatch, groups, MeterDefinitions.NONE, tenants, spreadMinutes);
+			write(plain, rows, writerBatch, groups, MeterDefinitions.NONE, plainTenants, spreadMinutes);
 			write(defined, rows, writerBatch, groups, grouped, tenants, spreadMinutes);
 			snapshotSums(plain);
 			snapshotSums(defined);

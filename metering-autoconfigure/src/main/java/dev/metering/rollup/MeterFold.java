@@ -9,6 +9,7 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.IntFunction;
 import java.util.function.LongPredicate;
 
 import org.apache.commons.logging.Log;
@@ -47,6 +49,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * The rows are aggregated in Java by (tenant, meter, billing scope, hour, group), then merged
  * with the stored rows and written back by primary key: only this fold writes these tables, and
  * the batch holds the progress row's lock, so nothing writes between the read and the write.
+ * New rollups, groups and distinct values go in multi-row statements (distinct values as each
+ * database's upsert), so a batch's writes are a few statements, not one per row.
  * Groups beyond a meter's {@code max-groups} in a tenant's month are counted under the overflow
  * group, in the order their first events have in the ledger. Meters without a definition are not
  * read at all: their rows keep the rollup's one path.
@@ -64,11 +68,16 @@ final class MeterFold {
 	/** Values per read of stored distinct values. */
 	private static final int VALUES_PER_STATEMENT = 500;
 
+	/** Rows per multi-row insert or upsert (at most 14 parameters each). */
+	private static final int ROWS_PER_STATEMENT = 1_000;
+
 	private final JdbcTemplate jdbc;
 
 	private final LedgerDatabase dialect;
 
 	private final MeterSql sql;
+
+	private final DatabaseSql databaseSql;
 
 	private final MeterDefinitions definitions;
 
@@ -87,6 +96,7 @@ final class MeterFold {
 		this.jdbc = jdbc;
 		this.dialect = sql.database();
 		this.sql = sql.meters();
+		this.databaseSql = sql;
 		this.definitions = definitions;
 		this.batches = (batches && sql instanceof PostgresSql postgres) ? postgres : null;
 	}
@@ -277,9 +287,7 @@ final class MeterFold {
 						overflow, rows.groupValues.get(overflow) });
 			}
 		});
-		if (!inserts.isEmpty()) {
-			this.jdbc.batchUpdate(this.sql.insertGroup(), inserts);
-		}
+		insertRows(this.sql::insertGroups, inserts);
 		return chosen;
 	}
 
@@ -319,9 +327,7 @@ final class MeterFold {
 		if (!updates.isEmpty()) {
 			this.jdbc.batchUpdate(this.sql.updateRollup(), updates);
 		}
-		if (!inserts.isEmpty()) {
-			this.jdbc.batchUpdate(this.sql.insertRollup(), inserts);
-		}
+		insertRows(this.sql::insertRollups, inserts);
 	}
 
 	/** The stored rows of the batch's hours (every group of them), by key. */
@@ -350,9 +356,12 @@ final class MeterFold {
 	}
 
 	/**
-	 * Adds the batch's distinct values to their months: a new value is inserted (while the month
-	 * keeps fewer than {@link MeterDefinition#MAX_DISTINCT_VALUES}), a known one seen earlier than
-	 * stored (a late arrival) gets the earlier first-seen instant.
+	 * Adds the batch's distinct values to their months, set-based: one upsert per
+	 * {@value #ROWS_PER_STATEMENT} values inserts the new ones and gives a known one seen earlier
+	 * than stored (a late arrival) the earlier first-seen instant. A month keeps at most
+	 * {@link MeterDefinition#MAX_DISTINCT_VALUES} values: when the batch's values could pass that
+	 * bound, the stored ones are read first and only as many new values as fit are sent, the
+	 * earliest seen first (then by value).
 	 */
 	private void writeDistinct(Rows rows, Map<GroupOfMonth, String> chosen) {
 		Map<DistinctKey, Map<String, Instant>> folded = new LinkedHashMap<>();
@@ -362,49 +371,43 @@ final class MeterFold {
 			Map<String, Instant> into = folded.computeIfAbsent(key.withGroup(group), (k) -> new HashMap<>());
 			values.forEach((value, seen) -> into.merge(value, seen, (a, b) -> (a.isBefore(b)) ? a : b));
 		});
-		List<Object[]> updates = new ArrayList<>();
-		List<Object[]> inserts = new ArrayList<>();
+		List<Object[]> upserts = new ArrayList<>();
 		folded.forEach((key, values) -> {
 			Object month = this.dialect.timestamp(key.month());
-			Map<String, Instant> stored = storedDistinct(key, month, new ArrayList<>(values.keySet()));
-			List<Map.Entry<String, Instant>> added = new ArrayList<>();
-			values.forEach((value, seen) -> {
-				Instant known = stored.get(value);
-				if (known == null) {
-					added.add(Map.entry(value, seen));
-				}
-				else if (seen.isBefore(known)) {
-					updates.add(new Object[] { this.dialect.timestamp(seen), key.tenantId(), key.meter(),
-							key.billingScopeId(), month, key.groupKey(), value });
-				}
-			});
-			if (added.isEmpty()) {
-				return;
-			}
 			Long count = this.jdbc.queryForObject(this.sql.countDistinct(), Long.class, key.tenantId(), key.meter(),
 					key.billingScopeId(), month, key.groupKey());
 			long room = MeterDefinition.MAX_DISTINCT_VALUES - ((count != null) ? count : 0);
-			added.sort(Map.Entry.<String, Instant>comparingByValue().thenComparing(Map.Entry.comparingByKey()));
-			if (added.size() > room && logger.isWarnEnabled()) {
-				logger.warn("Meter " + key.meter() + " of tenant " + key.tenantId() + " has "
-						+ MeterDefinition.MAX_DISTINCT_VALUES + " distinct values in the month of " + key.month()
-						+ ": " + (added.size() - Math.max(room, 0)) + " further values are not kept");
+			List<Map.Entry<String, Instant>> sent = new ArrayList<>(values.entrySet());
+			if (values.size() > room) {
+				Set<String> stored = storedDistinct(key, month, new ArrayList<>(values.keySet()));
+				List<Map.Entry<String, Instant>> added = new ArrayList<>();
+				sent.clear();
+				values.entrySet().forEach((entry) -> (stored.contains(entry.getKey()) ? sent : added).add(entry));
+				added.sort(Map.Entry.<String, Instant>comparingByValue().thenComparing(Map.Entry.comparingByKey()));
+				if (added.size() > room && logger.isWarnEnabled()) {
+					logger.warn("Meter " + key.meter() + " of tenant " + key.tenantId() + " has "
+							+ MeterDefinition.MAX_DISTINCT_VALUES + " distinct values in the month of " + key.month()
+							+ ": " + (added.size() - Math.max(room, 0)) + " further values are not kept");
+				}
+				sent.addAll(added.subList(0, (int) Math.min(added.size(), Math.max(room, 0))));
 			}
-			for (int i = 0; i < added.size() && i < room; i++) {
-				inserts.add(new Object[] { key.tenantId(), key.meter(), key.billingScopeId(), month, key.groupKey(),
-						added.get(i).getKey(), this.dialect.timestamp(added.get(i).getValue()) });
-			}
+			sent.forEach((entry) -> upserts.add(new Object[] { key.tenantId(), key.meter(), key.billingScopeId(),
+					month, key.groupKey(), entry.getKey(), this.dialect.timestamp(entry.getValue()) }));
 		});
-		if (!updates.isEmpty()) {
-			this.jdbc.batchUpdate(this.sql.updateDistinct(), updates);
-		}
-		if (!inserts.isEmpty()) {
-			this.jdbc.batchUpdate(this.sql.insertDistinct(), inserts);
+		insertRows(this.databaseSql::upsertDistinct, upserts);
+	}
+
+	/** Runs a statement of many rows in chunks of at most {@value #ROWS_PER_STATEMENT} rows. */
+	private void insertRows(IntFunction<String> statement, List<Object[]> rows) {
+		for (int from = 0; from < rows.size(); from += ROWS_PER_STATEMENT) {
+			List<Object[]> chunk = rows.subList(from, Math.min(rows.size(), from + ROWS_PER_STATEMENT));
+			this.jdbc.update(statement.apply(chunk.size()), chunk.stream().flatMap(Arrays::stream).toArray());
 		}
 	}
 
-	private Map<String, Instant> storedDistinct(DistinctKey key, Object month, List<String> values) {
-		Map<String, Instant> stored = new HashMap<>();
+	/** Which of the values the key's month keeps already. */
+	private Set<String> storedDistinct(DistinctKey key, Object month, List<String> values) {
+		Set<String> stored = new HashSet<>();
 		for (int from = 0; from < values.size(); from += VALUES_PER_STATEMENT) {
 			List<String> chunk = values.subList(from, Math.min(values.size(), from + VALUES_PER_STATEMENT));
 			Object[] args = new Object[5 + chunk.size()];
@@ -416,10 +419,9 @@ final class MeterFold {
 			for (int i = 0; i < chunk.size(); i++) {
 				args[5 + i] = chunk.get(i);
 			}
-			this.jdbc.query(this.sql.selectDistinct(chunk.size()),
-					(rs) -> {
-						stored.put(rs.getString(1), this.dialect.readTimestamp(rs, 2));
-					}, args);
+			this.jdbc.query(this.sql.selectDistinct(chunk.size()), (rs) -> {
+				stored.add(rs.getString(1));
+			}, args);
 		}
 		return stored;
 	}

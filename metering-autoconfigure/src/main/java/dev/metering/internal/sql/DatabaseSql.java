@@ -278,6 +278,20 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	 */
 	public abstract String upsertLeases(int rows);
 
+	/** The columns of a distinct value, in the order {@link #upsertDistinct(int)} binds them. */
+	static final String DISTINCT_COLUMNS = "tenant_id, meter, billing_scope_id, period_start, group_key, "
+			+ "distinct_value, first_seen";
+
+	/**
+	 * Adds distinct values to their months in one statement: a new value is inserted, a known one
+	 * takes the earlier of its stored and given first-seen instants. The caller keeps each
+	 * month's bound: it sends only values that fit in it, and no key twice.
+	 * @param rows how many values
+	 * @return SQL with parameters tenant, meter, billing scope, month, group key, value, first
+	 * seen per row
+	 */
+	public abstract String upsertDistinct(int rows);
+
 	/** A derived table {@code v} of {@code rows} rows of parameters, cast to their column types. */
 	String derived(int rows, LeaseColumn... columns) {
 		StringBuilder sql = new StringBuilder("(VALUES ");

@@ -154,6 +154,19 @@ public final class H2Sql extends DatabaseSql {
 				+ " VALUES (v.s, v.m, v.k, v.st, v.i, v.amount, 0, v.exp)";
 	}
 
+	@Override
+	public String upsertDistinct(int rows) {
+		String row = "(CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMP WITH TIME ZONE), "
+				+ "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS TIMESTAMP WITH TIME ZONE))";
+		return "MERGE INTO " + tables().meterDistinct() + " AS d USING (VALUES " + values(rows, row) + ") AS v("
+				+ DISTINCT_COLUMNS + ") ON d.tenant_id = v.tenant_id AND d.meter = v.meter "
+				+ "AND d.billing_scope_id = v.billing_scope_id AND d.period_start = v.period_start "
+				+ "AND d.group_key = v.group_key AND d.distinct_value = v.distinct_value "
+				+ "WHEN MATCHED AND v.first_seen < d.first_seen THEN UPDATE SET first_seen = v.first_seen "
+				+ "WHEN NOT MATCHED THEN INSERT (" + DISTINCT_COLUMNS + ") VALUES (v.tenant_id, v.meter, "
+				+ "v.billing_scope_id, v.period_start, v.group_key, v.distinct_value, v.first_seen)";
+	}
+
 	private static String castType(EventColumn.Type type) {
 		return switch (type) {
 			case UUID -> "UUID";

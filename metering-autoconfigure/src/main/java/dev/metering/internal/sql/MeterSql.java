@@ -4,7 +4,8 @@ import java.util.Collections;
 
 /**
  * The statements of defined meters' rollups ({@code metering_meter_rollup}, {@code _group},
- * {@code _distinct}): plain reads, inserts and updates by primary key, the same on every database.
+ * {@code _distinct}): plain reads, multi-row inserts and updates by primary key, the same on every
+ * database (the distinct values' upsert is each database's: {@link DatabaseSql#upsertDistinct(int)}).
  * The rollup job merges in Java: only its fold writes these tables, one batch of all instances at
  * a time under the progress row's lock, so a read followed by a write sees no other writer.
  */
@@ -44,8 +45,9 @@ public final class MeterSql {
 
 	private static final String ROLLUP_KEY = "(tenant_id = ? AND meter = ? AND billing_scope_id = ? AND period_start = ?)";
 
-	private static final String INSERT_ROLLUP = "INSERT INTO %PREFIX%meter_rollup (" + ROLLUP_COLUMNS + ") VALUES ("
-			+ String.join(", ", Collections.nCopies(14, "?")) + ")";
+	private static final String INSERT_ROLLUPS = "INSERT INTO %PREFIX%meter_rollup (" + ROLLUP_COLUMNS + ") VALUES ";
+
+	private static final String ROLLUP_ROW = "(" + String.join(", ", Collections.nCopies(14, "?")) + ")";
 
 	private static final String UPDATE_ROLLUP = "UPDATE %PREFIX%meter_rollup SET quantity = ?, event_count = ?, "
 			+ "min_value = ?, max_value = ?, latest_value = ?, latest_at = ?, latest_event_id = ?, updated_at = ? "
@@ -54,8 +56,8 @@ public final class MeterSql {
 	private static final String SELECT_GROUPS = "SELECT group_key FROM %PREFIX%meter_group WHERE tenant_id = ? "
 			+ "AND meter = ? AND period_start = ?";
 
-	private static final String INSERT_GROUP = "INSERT INTO %PREFIX%meter_group (tenant_id, meter, period_start, "
-			+ "group_key, group_values) VALUES (?, ?, ?, ?, ?)";
+	private static final String INSERT_GROUPS = "INSERT INTO %PREFIX%meter_group (tenant_id, meter, period_start, "
+			+ "group_key, group_values) VALUES ";
 
 	private static final String DISTINCT_KEY = "tenant_id = ? AND meter = ? AND billing_scope_id = ? "
 			+ "AND period_start = ? AND group_key = ?";
@@ -65,11 +67,6 @@ public final class MeterSql {
 
 	private static final String COUNT_DISTINCT = "SELECT COUNT(*) FROM %PREFIX%meter_distinct WHERE " + DISTINCT_KEY;
 
-	private static final String INSERT_DISTINCT = "INSERT INTO %PREFIX%meter_distinct (tenant_id, meter, "
-			+ "billing_scope_id, period_start, group_key, distinct_value, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?)";
-
-	private static final String UPDATE_DISTINCT = "UPDATE %PREFIX%meter_distinct SET first_seen = ? WHERE "
-			+ DISTINCT_KEY + " AND distinct_value = ?";
 
 	private static final String ROLLUPS_IN_WINDOW = "SELECT " + ROLLUP_COLUMNS + " FROM %PREFIX%meter_rollup "
 			+ "WHERE %SCOPE% = ? AND meter = ? AND period_start >= ? AND period_start < ?";
@@ -174,9 +171,12 @@ public final class MeterSql {
 		return this.tables.resolve(SELECT_ROLLUPS).replace("%KEYS%", String.join(" OR ", Collections.nCopies(keys, ROLLUP_KEY)));
 	}
 
-	/** @return SQL with parameters {@link #ROLLUP_COLUMNS} in order */
-	public String insertRollup() {
-		return this.tables.resolve(INSERT_ROLLUP);
+	/**
+	 * @param rows how many rows
+	 * @return SQL with parameters {@link #ROLLUP_COLUMNS} in order, per row
+	 */
+	public String insertRollups(int rows) {
+		return this.tables.resolve(INSERT_ROLLUPS) + DatabaseSql.values(rows, ROLLUP_ROW);
 	}
 
 	/**
@@ -192,9 +192,12 @@ public final class MeterSql {
 		return this.tables.resolve(SELECT_GROUPS);
 	}
 
-	/** @return SQL with parameters tenant, meter, month, group key, group values */
-	public String insertGroup() {
-		return this.tables.resolve(INSERT_GROUP);
+	/**
+	 * @param rows how many groups
+	 * @return SQL with parameters tenant, meter, month, group key, group values per group
+	 */
+	public String insertGroups(int rows) {
+		return this.tables.resolve(INSERT_GROUPS) + DatabaseSql.values(rows, "(?, ?, ?, ?, ?)");
 	}
 
 	/**
@@ -217,16 +220,6 @@ public final class MeterSql {
 	/** @return SQL with parameters tenant, meter, billing scope, month, group key; selecting the count */
 	public String countDistinct() {
 		return this.tables.resolve(COUNT_DISTINCT);
-	}
-
-	/** @return SQL with parameters tenant, meter, billing scope, month, group key, value, first seen */
-	public String insertDistinct() {
-		return this.tables.resolve(INSERT_DISTINCT);
-	}
-
-	/** @return SQL with parameters first seen, then tenant, meter, billing scope, month, group key, value */
-	public String updateDistinct() {
-		return this.tables.resolve(UPDATE_DISTINCT);
 	}
 
 	/**

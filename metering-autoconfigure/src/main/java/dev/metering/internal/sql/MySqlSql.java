@@ -182,4 +182,11 @@ public final class MySqlSql extends DatabaseSql {
 				+ " ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount), expires_at = VALUES(expires_at)";
 	}
 
+	@Override
+	public String upsertDistinct(int rows) {
+		return "INSERT INTO " + tables().meterDistinct() + " (" + DISTINCT_COLUMNS + ") VALUES "
+				+ values(rows, "(?, ?, ?, ?, ?, ?, ?)")
+				+ " ON DUPLICATE KEY UPDATE first_seen = LEAST(first_seen, VALUES(first_seen))";
+	}
+
 }

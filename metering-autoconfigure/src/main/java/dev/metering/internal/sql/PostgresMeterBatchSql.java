@@ -53,14 +53,16 @@ public final class PostgresMeterBatchSql {
 	 */
 	public String rowsSql() {
 		// Each key's rows of all the runs in one: the latest by instant, then by event id in byte order
-		// (lower-case hex), as the fold compares them.
+		// (lower-case hex), as the fold compares them. The key's text columns are grouped in byte
+		// order ("C"): the same groups as the columns' own (deterministic) collation, without its
+		// costly comparisons in the sort.
 		String latestOrder = " ORDER BY latest_at DESC, latest_event_id COLLATE \"C\" DESC))[1]";
-		return "SELECT tenant_id, meter, billing_scope_id, period_start, dimensions, SUM(quantity), "
+		return "SELECT tenant_id COLLATE \"C\", meter COLLATE \"C\", billing_scope_id COLLATE \"C\", period_start, "
+				+ "dimensions COLLATE \"C\", SUM(quantity), "
 				+ "CAST(SUM(event_count) AS bigint), MIN(min_value), MAX(max_value), (array_agg(latest_value"
 				+ latestOrder + ", MAX(latest_at), (array_agg(latest_event_id" + latestOrder + ", MIN(first_at), "
 				+ "MIN(first_row_id) FROM " + this.tables.meterBatch() + " WHERE first_id = ANY(CAST(? AS bigint[])) "
-				+ "AND meter = ANY(CAST(? AS varchar[])) GROUP BY tenant_id, meter, billing_scope_id, period_start, "
-				+ "dimensions";
+				+ "AND meter = ANY(CAST(? AS varchar[])) GROUP BY 1, 2, 3, 4, 5";
 	}
 
 	/**

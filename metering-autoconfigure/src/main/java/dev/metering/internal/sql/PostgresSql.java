@@ -8,6 +8,9 @@ import java.util.stream.Collectors;
  * existing keys and its batch sums, {@code unnest} arrays for multi-row statements,
  * {@code ON CONFLICT} upserts, the whole fold batch in one statement, and {@code LISTEN/NOTIFY}
  * for the invalidation bus.
+ * <p>
+ * Over 350 lines: every statement in which PostgreSQL differs from the other databases is here,
+ * one place per dialect (the defined meters' batch aggregates have their own class).
  */
 public final class PostgresSql extends DatabaseSql {
 
@@ -334,6 +337,14 @@ public final class PostgresSql extends DatabaseSql {
 			throw new IllegalArgumentException("channel must be letters, digits and '_', was '" + channel + "'");
 		}
 		return "LISTEN \"" + channel + "\"";
+	}
+
+	@Override
+	public String upsertDistinct(int rows) {
+		return "INSERT INTO " + tables().meterDistinct() + " AS d (" + DISTINCT_COLUMNS + ") VALUES "
+				+ values(rows, "(?, ?, ?, ?, ?, ?, ?)") + " ON CONFLICT (tenant_id, meter, billing_scope_id, "
+				+ "period_start, group_key, distinct_value) DO UPDATE SET first_seen = EXCLUDED.first_seen "
+				+ "WHERE EXCLUDED.first_seen < d.first_seen";
 	}
 
 	private static String arrayType(EventColumn.Type type) {
