@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.IntFunction;
 import java.util.function.LongPredicate;
 
 import dev.metering.internal.json.DimensionsJson;
@@ -50,6 +52,12 @@ final class CorrectedCells {
 
 	private final LongPredicate folded;
 
+	/** The fold's writer of many rows a statement, in chunks (the statement for n rows, the rows). */
+	private final BiConsumer<IntFunction<String>, List<Object[]>> insertRows;
+
+	/** The database's upsert of n distinct values (after the delete, it only inserts). */
+	private final IntFunction<String> insertDistinct;
+
 	private final Set<Cell> hours = new LinkedHashSet<>();
 
 	private final Set<Cell> months = new LinkedHashSet<>();
@@ -57,12 +65,15 @@ final class CorrectedCells {
 	private final Map<Cell, Set<String>> knownGroups = new HashMap<>();
 
 	CorrectedCells(JdbcTemplate jdbc, LedgerDatabase dialect, MeterSql sql, MeterDefinitions definitions,
-			LongPredicate folded) {
+			LongPredicate folded, BiConsumer<IntFunction<String>, List<Object[]>> insertRows,
+			IntFunction<String> insertDistinct) {
 		this.jdbc = jdbc;
 		this.dialect = dialect;
 		this.sql = sql;
 		this.definitions = definitions;
 		this.folded = folded;
+		this.insertRows = insertRows;
+		this.insertDistinct = insertDistinct;
 	}
 
 	/** Marks the hour of a corrected event, and for a unique count its month, to be recomputed. */
@@ -100,9 +111,7 @@ final class CorrectedCells {
 			groups.forEach((group, a) -> inserts.add(new Object[] { hour.tenantId(), hour.meter(),
 					hour.billingScopeId(), this.dialect.timestamp(hour.start()), group, values.get(group), a.sum,
 					a.count, a.min, a.max, a.latest, this.dialect.timestamp(a.latestAt), a.latestEventId, updatedAt }));
-			if (!inserts.isEmpty()) {
-				this.jdbc.batchUpdate(this.sql.insertRollup(), inserts);
-			}
+			this.insertRows.accept(this.sql::insertRollups, inserts);
 		}
 		for (Cell month : this.months) {
 			MeterDefinition definition = this.definitions.find(month.meter());
@@ -127,9 +136,7 @@ final class CorrectedCells {
 				.limit(MeterDefinition.MAX_DISTINCT_VALUES)
 				.forEach((value) -> inserts.add(new Object[] { month.tenantId(), month.meter(), month.billingScopeId(),
 						start, group, value.getKey(), this.dialect.timestamp(value.getValue()) })));
-			if (!inserts.isEmpty()) {
-				this.jdbc.batchUpdate(this.sql.insertDistinct(), inserts);
-			}
+			this.insertRows.accept(this.insertDistinct, inserts);
 		}
 	}
 

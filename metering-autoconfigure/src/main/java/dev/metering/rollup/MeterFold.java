@@ -119,7 +119,8 @@ final class MeterFold {
 		if (all.isEmpty() || ranges.isEmpty()) {
 			return 0;
 		}
-		CorrectedCells cells = new CorrectedCells(this.jdbc, this.dialect, this.sql, this.definitions, foldedAfter);
+		CorrectedCells cells = new CorrectedCells(this.jdbc, this.dialect, this.sql, this.definitions, foldedAfter,
+				this::insertRows, this.databaseSql::upsertDistinct);
 		Rows rows = new Rows(cells, watermarkBefore);
 		List<String> meters = all.stream().map(MeterDefinition::name).toList();
 		if (this.batches != null) {
