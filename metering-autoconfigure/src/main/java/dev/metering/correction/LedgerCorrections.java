@@ -2,6 +2,7 @@ package dev.metering.correction;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +30,8 @@ import dev.metering.quota.QuotaWindow;
 import dev.metering.tenant.TenantCalendars;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -55,6 +58,9 @@ public class LedgerCorrections implements EventCorrections {
 	private static final int MAX_ACTOR = 256;
 
 	private static final int MAX_REASON = 200;
+
+	/** Runs of a change that a deadlock or lock timeout rolled back, before the failure is the caller's. */
+	private static final int ATTEMPTS = 5;
 
 	private final JdbcTemplate jdbc;
 
@@ -159,12 +165,33 @@ public class LedgerCorrections implements EventCorrections {
 					+ definition.aggregation().name().toLowerCase(Locale.ROOT).replace('_', '-')
 					+ "), not their quantities: an event of it can be voided, not corrected");
 		}
-		Correction done = this.transactions.execute((status) -> inTransaction(sql, database, found, target, actor,
-				reason, definition));
-		if (done == null) {
-			throw new IllegalStateException("the correction's transaction returned nothing");
+		for (int attempt = 1;; attempt++) {
+			try {
+				Correction done = this.transactions.execute((status) -> inTransaction(sql, database, found, target,
+						actor, reason, definition));
+				if (done == null) {
+					throw new IllegalStateException("the correction's transaction returned nothing");
+				}
+				return done;
+			}
+			catch (DataAccessException ex) {
+				// A deadlock or lock timeout rolled the whole change back, so running it again appends
+				// once: its row's id follows from the corrections already made.
+				if (attempt == ATTEMPTS || !rolledBackByLocks(ex)) {
+					throw ex;
+				}
+			}
 		}
-		return done;
+	}
+
+	/**
+	 * A deadlock or lock timeout. InnoDB reports one met while taking the table's auto-increment
+	 * lock (the compensating row's {@code INSERT ... SELECT} takes it) as error 1467, "failed to
+	 * read auto-increment value", which Spring does not translate.
+	 */
+	private static boolean rolledBackByLocks(DataAccessException ex) {
+		return ex instanceof PessimisticLockingFailureException
+				|| (ex.getMostSpecificCause() instanceof SQLException sql && sql.getErrorCode() == 1467);
 	}
 
 	private Correction inTransaction(CorrectionSql sql, LedgerDatabase database, Row found,
