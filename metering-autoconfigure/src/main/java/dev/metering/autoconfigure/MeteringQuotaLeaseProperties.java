@@ -32,8 +32,12 @@ public class MeteringQuotaLeaseProperties {
 	/** The first chunk an instance asks for in a window, before it knows the rate. */
 	private long initialChunk = 10;
 
-	/** An instance gives a budget back after this long without a check of it. */
-	private Duration idleReturn = Duration.ofSeconds(60);
+	/**
+	 * An instance gives a budget back after this long without a check of it. Holding a budget
+	 * costs a lease renewal (a row update) every third of the expiry; at most a third of the
+	 * expiry, a budget used once goes back before its first renewal.
+	 */
+	private Duration idleReturn = Duration.ofSeconds(10);
 
 	/** The wait before asking the database again after it refused a chunk or failed. */
 	private Duration retryInterval = Duration.ofSeconds(1);

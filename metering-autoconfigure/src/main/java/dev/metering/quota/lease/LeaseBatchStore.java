@@ -1,7 +1,11 @@
 package dev.metering.quota.lease;
 
 import java.math.BigDecimal;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 
 import dev.metering.internal.sql.DatabaseSql;
+import dev.metering.internal.sql.LeaseSql;
 import dev.metering.internal.sql.LedgerDatabase;
 import dev.metering.quota.HardQuotaBudgets.WindowKey;
 
@@ -21,7 +26,8 @@ import org.springframework.util.function.SingletonSupplier;
 /**
  * The batch part of {@link QuotaLeaseStore}: many windows' allocations read, created and granted
  * with a fixed number of statements ({@link DatabaseSql}), up to {@link #ROWS_PER_STATEMENT}
- * windows a statement. Same invariants: a grant raises {@code granted} of a window only while
+ * windows a statement, and many leases given back in one transaction ({@link #giveBackAll}).
+ * Same invariants: a grant raises {@code granted} of a window only while
  * {@code granted + amount <= limit}, and changes its {@code version}.
  */
 final class LeaseBatchStore {
@@ -35,13 +41,16 @@ final class LeaseBatchStore {
 
 	private final SingletonSupplier<DatabaseSql> batchSql;
 
+	private final LeaseSql sql;
+
 	private final BiConsumer<WindowKey, BigDecimal> create;
 
 	LeaseBatchStore(JdbcTemplate jdbc, TransactionTemplate transactions, SingletonSupplier<DatabaseSql> batchSql,
-			BiConsumer<WindowKey, BigDecimal> create) {
+			LeaseSql sql, BiConsumer<WindowKey, BigDecimal> create) {
 		this.jdbc = jdbc;
 		this.transactions = transactions;
 		this.batchSql = batchSql;
+		this.sql = sql;
 		this.create = create;
 	}
 
@@ -154,6 +163,88 @@ final class LeaseBatchStore {
 			leaseArgs.add(expiresAtMillis);
 		}
 		this.jdbc.update(LedgerDatabase.plannedEachExecution(sql.upsertLeases(ours.size()), leaseArgs.toArray()));
+	}
+
+	/**
+	 * {@link QuotaLeaseStore#giveBack} of many budgets in one transaction, each statement a JDBC batch (one round
+	 * trip on PostgreSQL): the allocations' changes, then the leases' of the windows whose
+	 * allocation is still there. Every row changes as {@link QuotaLeaseStore#giveBack} changes it, so the
+	 * invariant holds row by row; a failure rolls all of them back. Windows are taken in key
+	 * order, so two instances' batches lock shared rows in the same order.
+	 * @param returns what each lease gives back (negative: owns up to usage beyond it) and its expiry
+	 */
+	void giveBackAll(List<Return> returns, String instance) {
+		List<Return> sorted = new ArrayList<>(returns);
+		sorted.sort(Comparator.comparing((Return r) -> r.key().scope())
+			.thenComparing((r) -> r.key().meter())
+			.thenComparing((r) -> r.key().window().id())
+			.thenComparingLong((r) -> r.key().startSecond()));
+		this.transactions.executeWithoutResult((status) -> {
+			int[][] changed = this.jdbc.batchUpdate(this.sql.changeAllocation, sorted, sorted.size(), (statement, r) -> {
+				statement.setBigDecimal(1, r.amount().negate());
+				setKey(statement, 2, r.key());
+			});
+			List<Return> held = new ArrayList<>(sorted.size());
+			int i = 0;
+			for (int[] batch : changed) {
+				for (int count : batch) {
+					Return r = sorted.get(i++);
+					// A driver that rewrites batches reports no count per row: the row is there or not.
+					if (count == 1 || (count == Statement.SUCCESS_NO_INFO && hasAllocation(r.key()))) {
+						held.add(r);
+					}
+				}
+			}
+			if (held.isEmpty()) {
+				return;
+			}
+			int[][] leased = this.jdbc.batchUpdate(this.sql.addToLease, held, held.size(),
+					(statement, r) -> {
+						statement.setBigDecimal(1, r.amount().negate());
+						statement.setLong(2, r.expiresAtMillis());
+						setKey(statement, 3, r.key());
+						statement.setString(7, instance);
+					});
+			i = 0;
+			for (int[] batch : leased) {
+				for (int count : batch) {
+					Return r = held.get(i++);
+					boolean missing = (count == Statement.SUCCESS_NO_INFO) ? !hasLease(r.key(), instance) : count == 0;
+					if (missing) {
+						this.jdbc.update(this.sql.insertLease, r.key().scope(), r.key().meter(), r.key().window().id(),
+								r.key().startSecond(), instance, r.amount().negate(), r.expiresAtMillis());
+					}
+				}
+			}
+		});
+	}
+
+	private boolean hasAllocation(WindowKey key) {
+		return !this.jdbc.queryForList(this.sql.selectAllocation, key.scope(), key.meter(), key.window().id(),
+				key.startSecond()).isEmpty();
+	}
+
+	private boolean hasLease(WindowKey key, String instance) {
+		return this.jdbc.query(this.sql.selectLeases, (rs, n) -> rs.getString(1), key.scope(), key.meter(),
+				key.window().id(), key.startSecond()).contains(instance);
+	}
+
+	private static void setKey(PreparedStatement statement, int first, WindowKey key) throws SQLException {
+		statement.setString(first, key.scope());
+		statement.setString(first + 1, key.meter());
+		statement.setString(first + 2, key.window().id());
+		statement.setLong(first + 3, key.startSecond());
+	}
+
+	/**
+	 * One lease's give-back: its window, what it gives back, its expiry (epoch millis).
+	 *
+	 * @param key the window
+	 * @param amount what goes back to the allocation (negative: usage taken beyond the lease)
+	 * @param expiresAtMillis the lease's expiry
+	 */
+	record Return(WindowKey key, BigDecimal amount, long expiresAtMillis) {
+
 	}
 
 	private static void addKey(List<Object> args, WindowKey key) {

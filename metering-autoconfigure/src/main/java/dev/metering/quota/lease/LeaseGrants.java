@@ -23,6 +23,7 @@ import dev.metering.tenant.BillingCalendar;
 import dev.metering.tenant.TenantCalendars;
 import dev.metering.rollup.UsageReader;
 
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.dao.TransientDataAccessException;
 
 /**
@@ -443,6 +444,51 @@ final class LeaseGrants {
 			else {
 				budget.expiresAtMillis = 0;
 				budget.drain(false);
+			}
+		}
+	}
+
+	/**
+	 * Returns amounts of many budgets' leases together: one transaction per
+	 * {@value QuotaLeaseStore#RENEWALS_PER_BATCH} leases ({@link LeaseBatchStore#giveBackAll}),
+	 * where one each took a transaction of its own. A part rolled back by a deadlock or lock
+	 * timeout is returned lease by lease; one that failed otherwise is left to expire.
+	 * @param amounts what each budget gives back
+	 */
+	void giveBackAll(Map<LeaseBudget, BigDecimal> amounts) {
+		if (amounts.isEmpty()) {
+			return;
+		}
+		long nowMillis = this.clock.millis();
+		List<LeaseBudget> budgets = new ArrayList<>(amounts.keySet());
+		int rows = QuotaLeaseStore.RENEWALS_PER_BATCH;
+		for (int from = 0; from < budgets.size(); from += rows) {
+			List<LeaseBudget> part = budgets.subList(from, Math.min(budgets.size(), from + rows));
+			List<LeaseBatchStore.Return> returns = new ArrayList<>(part.size());
+			for (LeaseBudget budget : part) {
+				returns.add(new LeaseBatchStore.Return(budget.key, amounts.get(budget),
+						Math.max(budget.expiresAtMillis, nowMillis)));
+			}
+			try {
+				this.store.batches().giveBackAll(returns, this.instance);
+				this.observer.leaseRoundTrip();
+				for (LeaseBudget budget : part) {
+					BigDecimal amount = amounts.get(budget);
+					if (amount.signum() > 0) {
+						this.observer.leaseReturned(amount);
+					}
+				}
+			}
+			catch (PessimisticLockingFailureException ex) {
+				// A deadlock or lock timeout rolled it back: nothing of this part went back yet.
+				for (LeaseBudget budget : part) {
+					giveBack(budget, amounts.get(budget));
+				}
+			}
+			catch (RuntimeException ex) {
+				// Perhaps applied, perhaps not (a failed commit): returned again it could count
+				// twice, so these leases expire and a reconciliation returns what they held.
+				logger.warn("Could not give back quota of " + part.size() + " budgets: " + ex.getMessage());
 			}
 		}
 	}

@@ -19,7 +19,7 @@ public record LeaseSettings(Duration expiry, Duration chunkDuration, BigDecimal 
 
 	/** The defaults of {@code metering.quota.lease}. */
 	public static LeaseSettings defaults() {
-		return new LeaseSettings(Duration.ofSeconds(30), Duration.ofSeconds(2), BigDecimal.TEN, Duration.ofSeconds(60),
+		return new LeaseSettings(Duration.ofSeconds(30), Duration.ofSeconds(2), BigDecimal.TEN, Duration.ofSeconds(10),
 				Duration.ofSeconds(1), Duration.ofSeconds(2));
 	}
 

@@ -61,9 +61,9 @@ final class QuotaLeaseStore {
 		this.jdbc = new JdbcTemplate(dataSource);
 		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		this.database = SingletonSupplier.of(() -> LedgerDatabase.detect(dataSource));
-		this.batches = new LeaseBatchStore(this.jdbc, this.transactions,
-				SingletonSupplier.of(() -> this.database.obtain().sql(tables.prefix())), this::create);
 		this.sql = new LeaseSql(new TableNames(tables.prefix()));
+		this.batches = new LeaseBatchStore(this.jdbc, this.transactions,
+				SingletonSupplier.of(() -> this.database.obtain().sql(tables.prefix())), this.sql, this::create);
 	}
 
 	/** The allocation of a window, or {@code null} when no instance has asked for it yet. */

@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -370,13 +372,15 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		List<LeaseBudget> live = new ArrayList<>();
 		List<LeaseBudget> due = new ArrayList<>();
 		int seen = 0;
+		// What goes back this run, returned together at its end: a transaction per 500 leases.
+		Map<LeaseBudget, BigDecimal> returns = new LinkedHashMap<>();
 		for (LeaseBudget budget : this.budgets.values()) {
 			seen++;
 			try {
 				boolean ended = !nowOrBefore(budget.key.end(), nowMillis);
 				boolean idle = nowNanos - budget.lastUseNanos > this.settings.idleReturn().toNanos();
 				if (ended || idle) {
-					retire(budget);
+					retire(budget, returns);
 					continue;
 				}
 				live.add(budget);
@@ -412,7 +416,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 						.multiply(TWO);
 					BigDecimal excess = budget.trimTo(keep);
 					if (excess.signum() > 0) {
-						this.grants.giveBack(budget, excess);
+						returns.put(budget, excess);
 					}
 				}
 			}
@@ -420,17 +424,19 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 				logger.warn("Lease maintenance of '" + budget.key.scope() + "' failed: " + ex.getMessage());
 			}
 		}
+		this.grants.giveBackAll(returns);
 	}
 
 	private static boolean nowOrBefore(Instant end, long nowMillis) {
 		return nowMillis < end.toEpochMilli();
 	}
 
-	private void retire(LeaseBudget budget) {
+	/** Forgets the budget; what it held joins {@code returns}, to be given back. */
+	private void retire(LeaseBudget budget, Map<LeaseBudget, BigDecimal> returns) {
 		this.budgets.remove(budget.key, budget);
 		BigDecimal left = budget.drain(true);
 		if (left != null && left.signum() != 0 && budget.expiresAtMillis != 0) {
-			this.grants.giveBack(budget, left);
+			returns.put(budget, left);
 		}
 	}
 
@@ -455,11 +461,13 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		catch (RuntimeException ex) {
 			logger.warn("Lease renewal of '" + scope + "' failed: " + ex.getMessage());
 		}
+		Map<LeaseBudget, BigDecimal> returns = new LinkedHashMap<>();
 		for (LeaseBudget budget : this.budgets.values()) {
 			if (budget.key.scope().equals(scope)) {
-				retire(budget);
+				retire(budget, returns);
 			}
 		}
+		this.grants.giveBackAll(returns);
 	}
 
 	/**
@@ -476,9 +484,11 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	/** Gives every budget back, at shutdown. */
 	@Override
 	public void close() {
+		Map<LeaseBudget, BigDecimal> returns = new LinkedHashMap<>();
 		for (LeaseBudget budget : this.budgets.values()) {
-			retire(budget);
+			retire(budget, returns);
 		}
+		this.grants.giveBackAll(returns);
 	}
 
 	/** The queue of lease requests (for tests). */

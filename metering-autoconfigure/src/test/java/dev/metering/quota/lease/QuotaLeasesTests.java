@@ -44,6 +44,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class QuotaLeasesTests {
 
+	/** The defaults with a minute's idle-return, so a budget idle between the steps here is held, not given back. */
+	private static final LeaseSettings SETTINGS = new LeaseSettings(Duration.ofSeconds(30), Duration.ofSeconds(2),
+			BigDecimal.TEN, Duration.ofSeconds(60), Duration.ofSeconds(1), Duration.ofSeconds(2));
+
 	private static final String METER = "http.requests";
 
 	private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:15:00Z"));
@@ -214,7 +218,7 @@ class QuotaLeasesTests {
 			schema.jdbc().update("DELETE FROM " + schema.prefix() + "quota_lease WHERE scope_id = 'tenant-7'");
 			this.clock.advance(Duration.ofSeconds(11));
 			this.nanos.addAndGet(Duration.ofSeconds(11).toNanos());
-			long renewedUntil = this.clock.millis() + LeaseSettings.defaults().expiry().toMillis();
+			long renewedUntil = this.clock.millis() + SETTINGS.expiry().toMillis();
 			opened.set(0);
 
 			leases.maintain();
@@ -243,7 +247,7 @@ class QuotaLeasesTests {
 
 	private QuotaLeases leases(DataSource dataSource, TestSchema schema, java.util.concurrent.Executor executor) {
 		return new QuotaLeases(new QuotaLeaseStore(dataSource, schema.tables()),
-				new InMemoryLedger(), this.clock, this.nanos::get, LeaseSettings.defaults(),
+				new InMemoryLedger(), this.clock, this.nanos::get, SETTINGS,
 				executor, this.counting);
 	}
 
