@@ -14,12 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * A real single-node KRaft Kafka broker in a child JVM, from the Kafka jars on the test class
@@ -126,8 +128,7 @@ final class KafkaBroker implements AutoCloseable {
 				.get(60, TimeUnit.SECONDS);
 			// On a busy machine a partition can lack its leader for a while after the topic exists.
 			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-			while (admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
-				.partitions().stream().anyMatch((p) -> p.leader() == null || p.leader().isEmpty())) {
+			while (lacksLeaders(admin, topic)) {
 				if (System.nanoTime() > deadline) {
 					throw new IllegalStateException("partitions of " + topic + " have no leader after 120 s");
 				}
@@ -136,6 +137,20 @@ final class KafkaBroker implements AutoCloseable {
 		}
 		catch (Exception ex) {
 			throw new IllegalStateException(ex);
+		}
+	}
+
+	/** Whether a partition has no leader yet, or the topic is not in the broker's metadata yet. */
+	private static boolean lacksLeaders(Admin admin, String topic) throws Exception {
+		try {
+			return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+				.partitions().stream().anyMatch((p) -> p.leader() == null || p.leader().isEmpty());
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof UnknownTopicOrPartitionException) {
+				return true;
+			}
+			throw ex;
 		}
 	}
 
