@@ -13,7 +13,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -78,11 +77,9 @@ final class KafkaBroker implements AutoCloseable {
 		}
 	}
 
+	/** Kafka's own cluster id: never starting with '-', which the storage tool would take for an option. */
 	private static String randomClusterId() {
-		UUID uuid = UUID.randomUUID();
-		java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(16);
-		bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-		return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+		return org.apache.kafka.common.Uuid.randomUuid().toString();
 	}
 
 	String bootstrapServers() {
