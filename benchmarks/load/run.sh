@@ -28,6 +28,9 @@
 # Set-up thresholds (not in the default list): quota's set-up with three thresholds (absolute amounts crossed
 #   within a run) and a webhook to a port nobody listens on (deliveries retried off the request path);
 #   compare it with quota: benchmarks/load/run.sh quota thresholds
+# Set-up grants (not in the default list): thresholds' set-up with the request meter grant-backed (hard) on the
+#   bench plan, acme holding one grant nobody spends (created through the admin API before acme's first request):
+#   every check also takes from the grants' leased balance. Compare: benchmarks/load/run.sh quota grants
 #
 # Settings come from the environment (defaults in brackets):
 #   DURATION [15] seconds per measured round; ROUNDS [6] (launches per set-up)
@@ -80,6 +83,11 @@ SETUPS=(${*:-off on discard quota tenants1000 tenants100k newtenant bucket4j two
 THRESHOLDS=(--metering.plans.bench.quotas[0].thresholds=10000,100000,1000000
 	--metering.webhooks.endpoints[0].url=http://127.0.0.1:9/metering-hooks
 	--metering.webhooks.endpoints[0].secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)
+
+# The request meter grant-backed on the bench plan, and the admin API to create acme's grant (key for this run only).
+ADMIN_KEY=load-run-admin-key-$$-$RANDOM
+GRANT_BACKED=(--metering.plans.bench.grant-backed[http.requests]=hard
+	--metering.admin.web.enabled=true --metering.admin.web.api-key="$ADMIN_KEY")
 
 # A hard monthly quota nobody reaches: the check runs on every request, it never denies.
 BENCH_PLAN=(--metering.plans.bench.quotas[0].meter=http.requests --metering.plans.bench.quotas[0].limit=1000000000000
@@ -137,6 +145,14 @@ start_app() { # name port prefix props...
 	done
 	echo "$name did not answer in 90 s: see $OUT/$name.log" >&2
 	exit 1
+}
+
+create_grant() { # port tenant: a grant of the request meter nobody spends, before the tenant's first request
+	local status
+	status=$(curl -s -o "$OUT/grant-$2.json" -w '%{http_code}' -X POST -H "X-Metering-Admin-Key: $ADMIN_KEY" \
+		-H 'Content-Type: application/json' -d '{"meter":"http.requests","amount":1000000000000,"description":"load run"}' \
+		"http://127.0.0.1:$1/metering/admin/tenants/$2/grants")
+	[[ $status == 201 ]] || { echo "creating $2's grant answered $status: see $OUT/grant-$2.json" >&2; exit 1; }
 }
 
 stop_app() { # pid: graceful, so the writer drains its buffer into the ledger
@@ -272,6 +288,7 @@ run_single() { # setup round
 		bucket4j) APP_JAR=$BUCKET4J_JAR ;;
 		quota) props=("${BENCH_PLAN[@]}" --metering.tenants.acme.plan=bench) ;;
 		thresholds) props=("${BENCH_PLAN[@]}" --metering.tenants.acme.plan=bench "${THRESHOLDS[@]}") ;;
+		grants) props=("${BENCH_PLAN[@]}" --metering.tenants.acme.plan=bench "${THRESHOLDS[@]}" "${GRANT_BACKED[@]}") ;;
 		tenants1000) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
 			script=(-s "$HERE/tenants.lua") header=() ;;
 		newtenant) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
@@ -289,6 +306,7 @@ run_single() { # setup round
 	local name="$setup-r$round"
 	start_app "$name" "$PORT" "$prefix" "${props[@]}"
 	local pid=$STARTED
+	[[ ${setup%-base} == grants ]] && create_grant "$PORT" acme
 	local warm_args=("${args[@]}") slice=0 warmed=0 jit0 jit1 all0 all1
 	: > "$OUT/$name.warmup.txt"
 	jfr_warm "$pid"
