@@ -29,6 +29,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 import org.springframework.context.annotation.Primary;
@@ -50,8 +51,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 		MeteringHierarchyProperties.class, MeteringCacheProperties.class })
 public final class MeteringAdminAutoConfiguration {
 
+	/** Read while other beans start (the layered definitions): after the schema script has run. */
 	@Bean
 	@ConditionalOnMissingBean
+	@DependsOnDatabaseInitialization
 	JdbcRuntimeDefinitions meteringRuntimeDefinitions(DataSource dataSource, MeteringJdbcProperties jdbc,
 			MeteringTables tables, MeteringCacheProperties cache) {
 		return new JdbcRuntimeDefinitions(dataSource, tables,

@@ -37,11 +37,13 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandi
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.jdbc.DatabaseDriver;
+import org.springframework.boot.sql.init.dependency.DatabaseInitializationDependencyConfigurer;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.init.PlatformPlaceholderDatabaseDriverResolver;
 import org.springframework.boot.sql.autoconfigure.init.OnDatabaseInitializationCondition;
 import org.springframework.boot.sql.init.DatabaseInitializationSettings;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.util.function.SingletonSupplier;
 import org.springframework.context.annotation.Conditional;
 import org.springframework.core.env.Environment;
@@ -60,6 +62,9 @@ import org.springframework.util.function.SingletonSupplier;
 @EnableConfigurationProperties({ MeteringJdbcProperties.class, MeteringLedgerProperties.class,
 		MeteringWriterProperties.class, SpoolProperties.class, MeteringRollupProperties.class,
 		MeteringMetersProperties.class })
+// Beans marked @DependsOnDatabaseInitialization are created after the kit's schema script has run,
+// whether or not Boot's own JDBC auto-configurations (which import the same configurer) are on.
+@Import(DatabaseInitializationDependencyConfigurer.class)
 public final class MeteringLedgerAutoConfiguration {
 
 	/** How many months after this one a partitioned ledger has partitions for. */
