@@ -25,6 +25,22 @@ public interface HardQuotaBudgets {
 	Take take(WindowKey key, QuotaPolicy policy, BigDecimal quantity, boolean requireRemaining);
 
 	/**
+	 * {@link #take(WindowKey, QuotaPolicy, BigDecimal, boolean)} with the budget the last take of
+	 * the window came from, which spares looking the window up while that budget is live.
+	 * @param key the window
+	 * @param hint the budget of an earlier take of this window ({@link Take#budget()}), or
+	 * {@code null}; one of another window or another instance is ignored
+	 * @param policy the hard policy
+	 * @param quantity the quantity
+	 * @param requireRemaining take nothing, only require that something is left
+	 * @return the outcome
+	 */
+	default Take take(WindowKey key, @Nullable Budget hint, QuotaPolicy policy, BigDecimal quantity,
+			boolean requireRemaining) {
+		return take(key, policy, quantity, requireRemaining);
+	}
+
+	/**
 	 * Gives back a quantity a denied or released call took.
 	 * @param budget the budget it was taken from
 	 * @param quantity the quantity

@@ -35,6 +35,23 @@ final class LineageCheck {
 
 	private @Nullable List<QuotaWarningEvent> warnings;
 
+	/**
+	 * What a check on readings works out per policy of one level before it reserves: the same
+	 * arrays for every level of this check, which uses them one level after the other.
+	 */
+	LedgerReadings.@Nullable Reading[] readings = NO_READINGS;
+
+	QuotaWindow.@Nullable Bounds[] bounds = NO_BOUNDS;
+
+	/** Usage with the call's quantity. */
+	@Nullable BigDecimal[] after = NO_QUANTITIES;
+
+	private static final LedgerReadings.Reading[] NO_READINGS = new LedgerReadings.Reading[0];
+
+	private static final QuotaWindow.Bounds[] NO_BOUNDS = new QuotaWindow.Bounds[0];
+
+	private static final BigDecimal[] NO_QUANTITIES = new BigDecimal[0];
+
 	/** Whether every usage of every scope so far could be read (or leased). */
 	boolean known = true;
 
@@ -43,6 +60,16 @@ final class LineageCheck {
 
 	/** Whether a warning level is passed. */
 	boolean warn;
+
+	/** Makes {@link #readings}, {@link #bounds} and {@link #after} hold at least {@code n} policies. */
+	void holdPolicies(int n) {
+		if (this.readings.length < n) {
+			int size = Math.max(n, 2);
+			this.readings = new LedgerReadings.Reading[size];
+			this.bounds = new QuotaWindow.Bounds[size];
+			this.after = new BigDecimal[size];
+		}
+	}
 
 	/** Starts the policies of the next scope. */
 	void beginScope() {

@@ -100,7 +100,7 @@ final class MeasuredCheck {
 			return counted;
 		}
 		return new Reservation.Part(plan.scope, plan.meter, (counted != null) ? counted.usage : null,
-				MeterUsage.hourOf(at), quantity, (counted != null) ? counted.takes : List.of(),
+				MeterUsage.hourOf(at), quantity, (counted != null) ? counted.takes() : List.of(),
 				(counted != null) ? counted.leases : null, admitted, this.admissions);
 	}
 

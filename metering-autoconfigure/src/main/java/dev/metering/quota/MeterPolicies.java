@@ -38,6 +38,19 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 	/** The hard policies with a soft threshold: their leases decide, their warning is on readings. */
 	final QuotaPolicy[] hardWarned;
 
+	/**
+	 * The indexes in {@link #all} of every policy, of {@link #hard}, {@link #onReadings} and
+	 * {@link #hardWarned}: a check reaches each policy's cached window and keys by index, not by
+	 * searching the list for the policy at every step.
+	 */
+	final int[] allAt;
+
+	final int[] hardAt;
+
+	final int[] onReadingsAt;
+
+	final int[] hardWarnedAt;
+
 	/** The policies limited to a dimension value: admitted per event ({@link QuotaAdmissions}). */
 	final QuotaPolicy[] filtered;
 
@@ -49,6 +62,12 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 
 	/** The keys of the window each policy is in now, by index in {@link #all}; replaced at roll-over. */
 	private final @Nullable WindowKeys[] keys;
+
+	/**
+	 * The budget each hard policy's last take came from, by index in {@link #all}: the next take
+	 * uses it while it is live rather than looking its window up ({@link HardQuotaBudgets#take}).
+	 */
+	private final HardQuotaBudgets.@Nullable Budget[] budgets;
 
 	/** The scope's calendar: where its day and month windows start. */
 	final BillingCalendar calendar;
@@ -75,6 +94,7 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		this.warnAt = new BigDecimal[this.all.length];
 		this.keys = new WindowKeys[this.all.length];
 		this.bounds = new QuotaWindow.Bounds[this.all.length];
+		this.budgets = new HardQuotaBudgets.Budget[this.all.length];
 		for (int i = 0; i < this.all.length; i++) {
 			QuotaPolicy policy = Objects.requireNonNull(this.all[i], "policy");
 			((policy.enforcement() == Enforcement.HARD) ? hard : rest).add(policy);
@@ -102,6 +122,18 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		this.hard = hard.toArray(NONE);
 		this.onReadings = rest.toArray(NONE);
 		this.hardWarned = hardWarned.toArray(NONE);
+		this.allAt = indexesOf(this.all);
+		this.hardAt = indexesOf(this.hard);
+		this.onReadingsAt = indexesOf(this.onReadings);
+		this.hardWarnedAt = indexesOf(this.hardWarned);
+	}
+
+	private int[] indexesOf(QuotaPolicy[] policies) {
+		int[] indexes = new int[policies.length];
+		for (int i = 0; i < policies.length; i++) {
+			indexes[i] = indexOf(policies[i]);
+		}
+		return indexes;
 	}
 
 	@Override
@@ -120,19 +152,28 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		return (i >= 0) ? this.warnAt[i] : policy.warnAt();
 	}
 
+	/** The warning level of the policy at index {@code i} of {@link #all}. */
+	BigDecimal warnAt(int i) {
+		return this.warnAt[i];
+	}
+
 	/**
 	 * The window of a policy that contains an instant, in the scope's calendar: cached per policy,
 	 * so a check within the current window (almost every one) allocates nothing.
 	 */
 	QuotaWindow.Bounds bounds(QuotaPolicy policy, Instant at) {
 		int i = indexOf(policy);
-		QuotaWindow.Bounds bounds = (i >= 0) ? this.bounds[i] : null;
+		return (i >= 0) ? bounds(i, at) : policy.window().bounds(at, calendarOf(policy));
+	}
+
+	/** {@link #bounds(QuotaPolicy, Instant)} of the policy at index {@code i} of {@link #all}. */
+	QuotaWindow.Bounds bounds(int i, Instant at) {
+		QuotaWindow.Bounds bounds = this.bounds[i];
 		if (bounds == null || at.isBefore(bounds.start()) || !at.isBefore(bounds.end())) {
+			QuotaPolicy policy = this.all[i];
 			bounds = policy.window().bounds(at, calendarOf(policy));
-			if (i >= 0) {
-				// A racy publication of an immutable object: at worst another thread computes its own.
-				this.bounds[i] = bounds;
-			}
+			// A racy publication of an immutable object: at worst another thread computes its own.
+			this.bounds[i] = bounds;
 		}
 		return bounds;
 	}
@@ -152,6 +193,29 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		return keys(policy, start).lease;
 	}
 
+	/** The lease key of the window starting at {@code start} of the policy at index {@code i}. */
+	HardQuotaBudgets.WindowKey leaseKey(int i, Instant start) {
+		return keys(i, start).lease;
+	}
+
+	/** The budget the last take of the policy at index {@code i} came from, {@code null} before one. */
+	HardQuotaBudgets.@Nullable Budget budget(int i) {
+		return this.budgets[i];
+	}
+
+	/** Keeps the budget a take of the policy at index {@code i} came from, for the next take. */
+	void budget(int i, HardQuotaBudgets.Budget budget) {
+		if (this.budgets[i] != budget) {
+			// A racy publication of a budget the leases made: at worst another thread's is kept.
+			this.budgets[i] = budget;
+		}
+	}
+
+	/** The reading key of the window starting at {@code start} of the policy at index {@code i}. */
+	LedgerReadings.Key readingKey(int i, Instant start) {
+		return keys(i, start).reading;
+	}
+
 	/** The reading key of a policy's window that starts at {@code start}, cached for the window. */
 	LedgerReadings.Key readingKey(QuotaPolicy policy, Instant start) {
 		return keys(policy, start).reading;
@@ -159,19 +223,24 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 
 	private WindowKeys keys(QuotaPolicy policy, Instant start) {
 		int i = indexOf(policy);
-		WindowKeys keys = (i >= 0) ? this.keys[i] : null;
+		return (i >= 0) ? keys(i, start) : newKeys(policy, start);
+	}
+
+	private WindowKeys keys(int i, Instant start) {
+		WindowKeys keys = this.keys[i];
 		if (keys == null || !keys.start.equals(start)) {
-			Instant end = end(policy, start);
-			keys = new WindowKeys(start, new HardQuotaBudgets.WindowKey(this.scope,
-					policy.grantBalance() ? HardQuotaBudgets.WindowKey.grantMeter(this.meter) : this.meter,
-					policy.window(), start, end),
-					new LedgerReadings.Key(this.scope, this.meter, policy.window(), start, end));
-			if (i >= 0) {
-				// A racy publication of an immutable object: at worst another thread builds its own.
-				this.keys[i] = keys;
-			}
+			keys = newKeys(this.all[i], start);
+			// A racy publication of an immutable object: at worst another thread builds its own.
+			this.keys[i] = keys;
 		}
 		return keys;
+	}
+
+	private WindowKeys newKeys(QuotaPolicy policy, Instant start) {
+		Instant end = end(policy, start);
+		return new WindowKeys(start, new HardQuotaBudgets.WindowKey(this.scope,
+				policy.grantBalance() ? HardQuotaBudgets.WindowKey.grantMeter(this.meter) : this.meter,
+				policy.window(), start, end), new LedgerReadings.Key(this.scope, this.meter, policy.window(), start, end));
 	}
 
 	@Override

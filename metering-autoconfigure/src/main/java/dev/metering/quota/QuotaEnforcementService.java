@@ -369,19 +369,20 @@ public class QuotaEnforcementService {
 			Instant at, boolean requireRemaining) {
 		HardQuotaBudgets leases = this.leases;
 		if (leases == null) {
-			return this.readingCheck.check(run, plan, plan.all, quantity, at, requireRemaining,
-					false);
+			return this.readingCheck.check(run, plan, plan.allAt, quantity, at, requireRemaining, false);
 		}
 		HardQuotaBudgets.Take taken = null;
 		List<HardQuotaBudgets.Take> more = null;
 		boolean violated = false;
-		for (QuotaPolicy policy : plan.hard) {
+		for (int p : plan.hardAt) {
 			if (violated || (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY)) {
 				continue;
 			}
-			QuotaWindow.Bounds bounds = plan.bounds(policy, at);
-			HardQuotaBudgets.Take take = leases.take(plan.leaseKey(policy, bounds.start()), policy, quantity,
-					requireRemaining);
+			QuotaPolicy policy = plan.all[p];
+			QuotaWindow.Bounds bounds = plan.bounds(p, at);
+			HardQuotaBudgets.Take take = leases.take(plan.leaseKey(p, bounds.start()), plan.budget(p), policy,
+					quantity, requireRemaining);
+			plan.budget(p, take.budget());
 			boolean keep = false;
 			switch (take.result()) {
 				case TAKEN -> {
@@ -424,7 +425,7 @@ public class QuotaEnforcementService {
 		}
 		boolean denied = violated || (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY);
 		MeterUsage reserved = (plan.onReadings.length == 0) ? null
-				: this.readingCheck.reserve(run, plan, plan.onReadings, quantity, at, requireRemaining, denied);
+				: this.readingCheck.reserve(run, plan, plan.onReadingsAt, quantity, at, requireRemaining, denied);
 		if (denied || (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY)) {
 			if (more != null) {
 				for (HardQuotaBudgets.Take take : more) {
@@ -437,15 +438,17 @@ public class QuotaEnforcementService {
 			return null;
 		}
 		if (plan.hardWarned.length > 0) {
-			this.readingCheck.warn(run, plan, plan.hardWarned, quantity, at);
+			this.readingCheck.warn(run, plan, plan.hardWarnedAt, quantity, at);
 		}
 		if (taken == null && reserved == null) {
 			return null;
 		}
-		List<HardQuotaBudgets.Take> takes = (more != null) ? List.copyOf(more)
-				: (taken != null) ? List.of(taken) : List.of();
 		// One part per level, whatever it holds: the reading reservation and the takes together.
-		return new Reservation.Part(plan.scope, plan.meter, reserved, MeterUsage.hourOf(at), quantity, takes,
+		if (more != null) {
+			return new Reservation.Part(plan.scope, plan.meter, reserved, MeterUsage.hourOf(at), quantity,
+					List.copyOf(more), leases);
+		}
+		return new Reservation.Part(plan.scope, plan.meter, reserved, MeterUsage.hourOf(at), quantity, taken,
 				(taken != null) ? leases : null);
 	}
 

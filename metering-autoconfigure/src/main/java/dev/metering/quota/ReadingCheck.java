@@ -32,9 +32,10 @@ final class ReadingCheck {
 	/**
 	 * Checks the policies of one scope into {@code run} and, unless {@code denied} already or one
 	 * of them denies, reserves.
+	 * @param policies the indexes in {@code plan.all} of the policies to check
 	 * @return what the scope holds for the call, {@code null} when nothing
 	 */
-	Reservation.@Nullable Part check(LineageCheck run, MeterPolicies plan, QuotaPolicy[] policies, BigDecimal quantity,
+	Reservation.@Nullable Part check(LineageCheck run, MeterPolicies plan, int[] policies, BigDecimal quantity,
 			Instant at, boolean requireRemaining, boolean denied) {
 		MeterUsage usage = reserve(run, plan, policies, quantity, at, requireRemaining, denied);
 		return (usage != null) ? new Reservation.Part(plan.scope, plan.meter, usage, MeterUsage.hourOf(at), quantity,
@@ -44,21 +45,25 @@ final class ReadingCheck {
 	/**
 	 * Checks the policies of one scope into {@code run} and, unless {@code denied} already or one
 	 * of them denies, reserves in the scope's local usage.
+	 * @param policies the indexes in {@code plan.all} of the policies to check
 	 * @return the local usage the quantity is reserved in, {@code null} when nothing is
 	 */
-	@Nullable MeterUsage reserve(LineageCheck run, MeterPolicies plan, QuotaPolicy[] policies, BigDecimal quantity,
+	@Nullable MeterUsage reserve(LineageCheck run, MeterPolicies plan, int[] policies, BigDecimal quantity,
 			Instant at, boolean requireRemaining, boolean denied) {
 		String scope = plan.scope;
 		int n = policies.length;
-		LedgerReadings.Reading[] readings = new LedgerReadings.Reading[n];
-		QuotaWindow.Bounds[] bounds = new QuotaWindow.Bounds[n];
+		// The check's own arrays, used by one level after the other: a lineage allocates them once.
+		run.holdPolicies(n);
+		LedgerReadings.Reading[] readings = run.readings;
+		QuotaWindow.Bounds[] bounds = run.bounds;
 		boolean known = true;
 		for (int i = 0; i < n; i++) {
-			QuotaPolicy policy = policies[i];
-			bounds[i] = plan.bounds(policy, at);
+			int p = policies[i];
+			bounds[i] = plan.bounds(p, at);
+			readings[i] = null;
 			try {
 				// Outside the monitor: a cold miss reads the database, and must not hold others up.
-				readings[i] = this.readings.get(plan.readingKey(policy, bounds[i].start()));
+				readings[i] = this.readings.get(plan.readingKey(p, bounds[i].start()));
 			}
 			catch (RuntimeException ex) {
 				known = false;
@@ -79,9 +84,9 @@ final class ReadingCheck {
 					// Swept away between the look-up and the monitor: start over on the live one.
 					continue;
 				}
-				boolean reserve = decide(run, plan, policies, usage, readings, bounds, quantity, hour, requireRemaining,
+				boolean reserve = decide(run, plan, policies, usage, quantity, hour, requireRemaining,
 						denied || !(known || this.onUnknownUsage == OnUnknownUsage.ALLOW));
-				prune(usage, readings, bounds);
+				prune(usage, run, n);
 				return reserve ? usage : null;
 			}
 		}
@@ -92,18 +97,19 @@ final class ReadingCheck {
 	 * instance know it, past the soft threshold, warns once per window. A reading that cannot be
 	 * taken warns nothing: the leases decided already.
 	 */
-	void warn(LineageCheck run, MeterPolicies plan, QuotaPolicy[] policies, BigDecimal quantity, Instant at) {
-		for (QuotaPolicy policy : policies) {
-			QuotaWindow.Bounds bounds = plan.bounds(policy, at);
+	void warn(LineageCheck run, MeterPolicies plan, int[] policies, BigDecimal quantity, Instant at) {
+		for (int p : policies) {
+			QuotaPolicy policy = plan.all[p];
+			QuotaWindow.Bounds bounds = plan.bounds(p, at);
 			LedgerReadings.Reading reading;
 			try {
-				reading = this.readings.get(plan.readingKey(policy, bounds.start()));
+				reading = this.readings.get(plan.readingKey(p, bounds.start()));
 			}
 			catch (RuntimeException ex) {
 				continue;
 			}
 			while (true) {
-				MeterUsage usage = this.local.meter(plan.scope, plan.meter);
+				MeterUsage usage = plan.localUsage(this.local);
 				synchronized (usage) {
 					if (usage.retired) {
 						continue;
@@ -111,7 +117,7 @@ final class ReadingCheck {
 					BigDecimal after = reading.value()
 						.add(usage.unread(epochHour(bounds.start()), epochHour(bounds.end()), reading.sequence()))
 						.add(quantity);
-					if (after.compareTo(plan.warnAt(policy)) > 0) {
+					if (after.compareTo(plan.warnAt(p)) > 0) {
 						run.warn = true;
 						if (usage.firstWarning(policy.name(), bounds)) {
 							run.warning(new QuotaWarningEvent(plan.scope, plan.meter, policy, after, policy.limit(),
@@ -148,54 +154,52 @@ final class ReadingCheck {
 	}
 
 	/** The read-compare-reserve, under the monitor; {@code true} when reserved. */
-	private static boolean decide(LineageCheck run, MeterPolicies plan, QuotaPolicy[] policies, MeterUsage usage,
-			LedgerReadings.Reading[] readings, QuotaWindow.Bounds[] bounds, BigDecimal quantity, long hour,
-			boolean requireRemaining, boolean denied) {
+	private static boolean decide(LineageCheck run, MeterPolicies plan, int[] policies, MeterUsage usage,
+			BigDecimal quantity, long hour, boolean requireRemaining, boolean denied) {
 		int n = policies.length;
-		BigDecimal[] used = new BigDecimal[n];
+		LedgerReadings.Reading[] readings = run.readings;
+		QuotaWindow.Bounds[] bounds = run.bounds;
+		// Usage with the call's quantity: computed once, for the comparison and the state alike.
+		BigDecimal[] after = run.after;
 		boolean violated = false;
 		for (int i = 0; i < n; i++) {
-			LedgerReadings.Reading reading = readings[i];
-			BigDecimal ledger = (reading != null) ? reading.value() : BigDecimal.ZERO;
-			long sequence = (reading != null) ? reading.sequence() : -1;
-			BigDecimal unread = usage.unread(epochHour(bounds[i].start()), epochHour(bounds[i].end()), sequence);
-			used[i] = (unread.signum() == 0) ? ledger : ledger.add(unread);
-			QuotaPolicy policy = policies[i];
+			BigDecimal used = used(usage, readings[i], bounds[i]);
+			after[i] = (quantity.signum() == 0) ? used : used.add(quantity);
+			QuotaPolicy policy = plan.all[policies[i]];
 			// Unknown usage never denies here: under 'deny' the caller denies the whole call.
-			if (policy.enforcement() == Enforcement.HARD && reading != null
-					&& exceeds(used[i], quantity, policy.limit(), requireRemaining)) {
+			if (policy.enforcement() == Enforcement.HARD && readings[i] != null
+					&& (requireRemaining ? used.compareTo(policy.limit()) >= 0
+							: after[i].compareTo(policy.limit()) > 0)) {
 				violated = true;
-				run.violate(state(policy, plan.scope, used[i], bounds[i], true));
+				run.violate(state(policy, plan.scope, used, bounds[i], true));
 			}
 		}
 		if (denied || violated) {
+			// Denied (rare): the states show usage without the call, worked out again.
 			for (int i = 0; i < n; i++) {
-				run.add(state(policies[i], plan.scope, used[i], bounds[i],
-						used[i].add(quantity).compareTo(policies[i].limit()) > 0));
+				QuotaPolicy policy = plan.all[policies[i]];
+				run.add(state(policy, plan.scope, used(usage, readings[i], bounds[i]), bounds[i],
+						after[i].compareTo(policy.limit()) > 0));
 			}
 			return false;
 		}
 		usage.reserve(hour, quantity);
 		for (int i = 0; i < n; i++) {
-			QuotaPolicy policy = policies[i];
-			BigDecimal after = used[i].add(quantity);
-			run.add(state(policy, plan.scope, after, bounds[i], after.compareTo(policy.limit()) > 0));
+			int p = policies[i];
+			QuotaPolicy policy = plan.all[p];
+			run.add(state(policy, plan.scope, after[i], bounds[i], after[i].compareTo(policy.limit()) > 0));
 			boolean pastWarning = readings[i] != null
 					&& (policy.softThreshold() != null || policy.enforcement() != Enforcement.HARD)
-					&& after.compareTo(plan.warnAt(policy)) > 0;
+					&& after[i].compareTo(plan.warnAt(p)) > 0;
 			if (pastWarning) {
 				run.warn |= policy.enforcement() != Enforcement.MONITOR;
 				if (usage.firstWarning(policy.name(), bounds[i])) {
-					run.warning(new QuotaWarningEvent(plan.scope, plan.meter, policy, after, policy.limit(),
+					run.warning(new QuotaWarningEvent(plan.scope, plan.meter, policy, after[i], policy.limit(),
 							bounds[i].start(), bounds[i].end()));
 				}
 			}
 		}
 		return true;
-	}
-
-	private static boolean exceeds(BigDecimal used, BigDecimal quantity, BigDecimal limit, boolean requireRemaining) {
-		return requireRemaining ? used.compareTo(limit) >= 0 : used.add(quantity).compareTo(limit) > 0;
 	}
 
 	/**
@@ -204,18 +208,30 @@ final class ReadingCheck {
 	 * the window ends; a later window's reading is always newer. Nothing to do while this
 	 * instance has no committed events the readings may contain.
 	 */
-	private static void prune(MeterUsage usage, LedgerReadings.Reading[] readings, QuotaWindow.Bounds[] bounds) {
+	/** Usage in a policy's window: its reading and what this instance knows the reading does not contain. */
+	private static BigDecimal used(MeterUsage usage, LedgerReadings.@Nullable Reading reading,
+			QuotaWindow.Bounds bounds) {
+		BigDecimal ledger = (reading != null) ? reading.value() : BigDecimal.ZERO;
+		long sequence = (reading != null) ? reading.sequence() : -1;
+		BigDecimal unread = usage.unread(epochHour(bounds.start()), epochHour(bounds.end()), sequence);
+		return (unread.signum() == 0) ? ledger : ledger.add(unread);
+	}
+
+	private static void prune(MeterUsage usage, LineageCheck run, int n) {
 		if (!usage.hasCommitted()) {
 			return;
 		}
-		int n = readings.length;
-		long[] from = new long[n];
-		long[] to = new long[n];
-		long[] sequences = new long[n];
+		LedgerReadings.Reading[] readings = run.readings;
+		QuotaWindow.Bounds[] bounds = run.bounds;
 		for (int i = 0; i < n; i++) {
 			if (readings[i] == null) {
 				return;
 			}
+		}
+		long[] from = new long[n];
+		long[] to = new long[n];
+		long[] sequences = new long[n];
+		for (int i = 0; i < n; i++) {
 			from[i] = epochHour(bounds[i].start());
 			to[i] = epochHour(bounds[i].end());
 			sequences[i] = readings[i].sequence();

@@ -161,7 +161,11 @@ public final class Reservation implements HeldUsage {
 
 		final BigDecimal quantity;
 
-		final List<HardQuotaBudgets.Take> takes;
+		/** The quantities taken from hard-quota budgets: usually one, held without a list. */
+		final HardQuotaBudgets.@Nullable Take take;
+
+		/** The takes after {@link #take}, when the level has several hard quotas. */
+		final List<HardQuotaBudgets.Take> moreTakes;
 
 		final @Nullable HardQuotaBudgets leases;
 
@@ -181,6 +185,21 @@ public final class Reservation implements HeldUsage {
 			this(scope, meter, usage, hour, quantity, takes, leases, List.of(), null);
 		}
 
+		/** The part of a level with at most one hard quota taken from: no list of takes. */
+		Part(String scope, String meter, @Nullable MeterUsage usage, long hour, BigDecimal quantity,
+				HardQuotaBudgets.@Nullable Take take, @Nullable HardQuotaBudgets leases) {
+			this.scope = scope;
+			this.meter = meter;
+			this.usage = usage;
+			this.hour = hour;
+			this.quantity = quantity;
+			this.take = take;
+			this.moreTakes = List.of();
+			this.leases = leases;
+			this.admitted = List.of();
+			this.admissions = null;
+		}
+
 		Part(String scope, String meter, @Nullable MeterUsage usage, long hour, BigDecimal quantity,
 				List<HardQuotaBudgets.Take> takes, @Nullable HardQuotaBudgets leases,
 				List<QuotaAdmissions.Request> admitted, @Nullable QuotaAdmissions admissions) {
@@ -189,10 +208,25 @@ public final class Reservation implements HeldUsage {
 			this.usage = usage;
 			this.hour = hour;
 			this.quantity = quantity;
-			this.takes = takes;
+			this.take = takes.isEmpty() ? null : takes.get(0);
+			this.moreTakes = (takes.size() <= 1) ? List.of() : takes.subList(1, takes.size());
 			this.leases = leases;
 			this.admitted = admitted;
 			this.admissions = admissions;
+		}
+
+		/** The quantities taken from hard-quota budgets. */
+		List<HardQuotaBudgets.Take> takes() {
+			if (this.take == null) {
+				return List.of();
+			}
+			if (this.moreTakes.isEmpty()) {
+				return List.of(this.take);
+			}
+			List<HardQuotaBudgets.Take> all = new java.util.ArrayList<>(1 + this.moreTakes.size());
+			all.add(this.take);
+			all.addAll(this.moreTakes);
+			return all;
 		}
 
 		/** Marks the part done; {@code true} for the one caller that did. */
@@ -207,9 +241,13 @@ public final class Reservation implements HeldUsage {
 					usage.release(this.hour, this.quantity);
 				}
 			}
-			if (this.leases != null) {
-				for (HardQuotaBudgets.Take take : this.takes) {
-					this.leases.giveBack(take.budget(), take.quantity());
+			HardQuotaBudgets leases = this.leases;
+			HardQuotaBudgets.Take take = this.take;
+			if (leases != null && take != null) {
+				leases.giveBack(take.budget(), take.quantity());
+				List<HardQuotaBudgets.Take> more = this.moreTakes;
+				for (int i = 0, n = more.size(); i < n; i++) {
+					leases.giveBack(more.get(i).budget(), more.get(i).quantity());
 				}
 			}
 			if (this.admissions != null && !this.admitted.isEmpty()) {

@@ -16,7 +16,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * on two builds alternately to compare them.
  * <p>
  * Arguments: warm-up seconds per case [3], measured batches per case [5], operations per batch
- * [200000].
+ * [200000], and optionally the text a case's name must contain (e.g. {@code lineage}) [every case].
  */
 public final class QuotaCheckCpuBenchmark {
 
@@ -27,6 +27,7 @@ public final class QuotaCheckCpuBenchmark {
 		int warmupSeconds = (args.length > 0) ? Integer.parseInt(args[0]) : 3;
 		int batches = (args.length > 1) ? Integer.parseInt(args[1]) : 5;
 		int ops = (args.length > 2) ? Integer.parseInt(args[2]) : 200_000;
+		String only = (args.length > 3) ? args[3] : "";
 		Blackhole blackhole = new Blackhole(
 				"Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
 		LeasedQuotaCheckBenchmark leased = new LeasedQuotaCheckBenchmark();
@@ -56,6 +57,9 @@ public final class QuotaCheckCpuBenchmark {
 		long self = Thread.currentThread().getId();
 		try {
 			for (Map.Entry<String, Supplier<Object>> entry : cases.entrySet()) {
+				if (!entry.getKey().contains(only)) {
+					continue;
+				}
 				Supplier<Object> op = entry.getValue();
 				long until = System.nanoTime() + warmupSeconds * 1_000_000_000L;
 				while (System.nanoTime() < until) {

@@ -22,6 +22,9 @@ final class LeaseBudget implements HardQuotaBudgets.Budget {
 
 	final WindowKey key;
 
+	/** The leases this budget is of: a check's hint of another instance's budget is not used. */
+	@Nullable Object owner;
+
 	/** {@code null} until the first grant (or refusal) is known. */
 	final AtomicReference<@Nullable State> state = new AtomicReference<>();
 

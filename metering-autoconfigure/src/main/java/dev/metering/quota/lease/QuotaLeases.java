@@ -65,6 +65,9 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 
 	private final LeaseRequestQueue requests;
 
+	/** How stale a budget's last use may be: a check writes it at most once a millisecond. */
+	private static final long USE_GRANULARITY_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1);
+
 	/** Its table shrinks after maintenance gave back most budgets: memory follows the windows in use. */
 	private final ShrinkingMap<WindowKey, LeaseBudget> budgets = new ShrinkingMap<>();
 
@@ -142,13 +145,26 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	 */
 	@Override
 	public Take take(WindowKey key, QuotaPolicy policy, BigDecimal quantity, boolean requireRemaining) {
+		return take(key, null, policy, quantity, requireRemaining);
+	}
+
+	@Override
+	public Take take(WindowKey key, @Nullable Budget hint, QuotaPolicy policy, BigDecimal quantity,
+			boolean requireRemaining) {
 		long now = this.ticker.getAsLong();
-		long deadline = now + this.settings.requestTimeout().toNanos();
+		long deadline = 0;
 		BigDecimal wanted = requireRemaining ? BigDecimal.ZERO : quantity;
 		boolean answered = true;
+		// The hint is the window's budget while not retired: a budget leaves the map only as it retires.
+		LeaseBudget known = (hint instanceof LeaseBudget b && b.owner == this
+				&& (b.key == key || b.key.equals(key)) && b.state.get() != LeaseBudget.RETIRED) ? b : null;
 		while (true) {
-			LeaseBudget budget = budget(key, policy.limit(), now);
-			budget.lastUseNanos = now;
+			LeaseBudget budget = (known != null) ? checkLimit(known, policy.limit()) : budget(key, policy.limit(), now);
+			known = null;
+			if (now - budget.lastUseNanos > USE_GRANULARITY_NANOS) {
+				// A volatile write per take would be a fence per level of a check; idle is judged in seconds.
+				budget.lastUseNanos = now;
+			}
 			expireLocally(budget);
 			LeaseBudget.State s = budget.state.get();
 			if (s == LeaseBudget.RETIRED) {
@@ -164,6 +180,9 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 			}
 			// Short (or cold): ask the database while what is known of the rest could cover the
 			// call, or when the last refusal is old enough; otherwise the answer is no.
+			if (deadline == 0) {
+				deadline = now + this.settings.requestTimeout().toNanos();
+			}
 			boolean grantable = s != null && !budget.unknown && s.unallocated().signum() > 0
 					&& wanted.subtract(s.available()).compareTo(s.unallocated()) <= 0;
 			if ((grantable || this.clock.millis() >= budget.retryAtMillis) && this.ticker.getAsLong() < deadline) {
@@ -188,10 +207,15 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		if (budget == null || budget.state.get() == LeaseBudget.RETIRED) {
 			LeaseBudget fresh = new LeaseBudget(key, limit, now);
 			fresh.reconciledAtMillis = this.clock.millis();
+			fresh.owner = this;
 			budget = this.budgets.compute(key,
 					(k, existing) -> (existing == null || existing.state.get() == LeaseBudget.RETIRED) ? fresh
 							: existing);
 		}
+		return checkLimit(budget, limit);
+	}
+
+	private LeaseBudget checkLimit(LeaseBudget budget, BigDecimal limit) {
 		if (budget.limit.compareTo(limit) != 0) {
 			limitChanged(budget, limit);
 		}

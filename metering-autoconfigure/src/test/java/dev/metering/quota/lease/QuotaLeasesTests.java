@@ -17,8 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import javax.sql.DataSource;
 
+import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.ConfiguredQuotaDefinitions;
 import dev.metering.quota.Enforcement;
+import dev.metering.quota.HardQuotaBudgets;
 import dev.metering.quota.InMemoryLedger;
 import dev.metering.quota.LedgerReadings;
 import dev.metering.quota.LocalUsage;
@@ -87,6 +89,86 @@ class QuotaLeasesTests {
 			System.out.println(database + ": " + this.roundTrips.get() + " lease round trips for " + admitted
 					+ " admitted requests at 1,000/s");
 			assertThat(this.roundTrips.get() * 100).isLessThanOrEqualTo(admitted);
+		}
+	}
+
+	/**
+	 * Two instances whose checks share one definitions object (each level's policies, and with
+	 * them each policy's last budget), a check through the lineage from 32 threads at once: no
+	 * level passes its limit; a burst may leave a few units in the other instance's leases (of a
+	 * level the call was denied at another), which are admitted once that instance gives them back.
+	 */
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void twoInstancesSharingTheDefinitionsAdmitExactlyTheLimitOfEveryLevel(TestDatabase database) throws Exception {
+		try (TestSchema schema = database.newSchema()) {
+			ExecutorService background = Executors.newFixedThreadPool(2);
+			QuotaLeases one = leases(schema.dataSource(), schema, background);
+			QuotaLeases two = leases(schema.dataSource(), schema, background);
+			// A hard 100 a day at every scope: the projects', the organisation's and the reseller's.
+			CachedQuotaDefinitions shared = new CachedQuotaDefinitions(
+					new ConfiguredQuotaDefinitions(Map.of("free", List.of(hard(100, QuotaWindow.DAY))), Map.of(), "free"),
+					Duration.ofSeconds(30), 1000, Runnable::run);
+			QuotaEnforcementService[] services = { service(one, shared), service(two, shared) };
+			ExecutorService clients = Executors.newFixedThreadPool(32);
+			try {
+				List<Future<QuotaDecision>> decisions = new ArrayList<>();
+				for (int i = 0; i < 400; i++) {
+					QuotaEnforcementService service = services[i % 2];
+					List<String> lineage = List.of("project-" + ((i / 2) % 2), "org", "reseller");
+					decisions.add(clients.submit(
+							() -> service.check(lineage, METER, BigDecimal.ONE, this.clock.instant())));
+				}
+				int allowed = 0;
+				for (Future<QuotaDecision> decision : decisions) {
+					if (decision.get().allowed()) {
+						allowed++;
+					}
+				}
+				assertThat(allowed).isLessThanOrEqualTo(100);
+				two.close();
+				// Past the refusals' retry delay: the first instance asks the database again.
+				this.clock.advance(Duration.ofSeconds(10));
+				for (int i = 0; i < 200; i++) {
+					List<String> lineage = List.of("project-" + (i % 2), "org", "reseller");
+					if (services[0].check(lineage, METER, BigDecimal.ONE, this.clock.instant()).allowed()) {
+						allowed++;
+					}
+				}
+				assertThat(allowed).isEqualTo(100);
+			}
+			finally {
+				clients.shutdownNow();
+				background.shutdownNow();
+				one.close();
+				two.close();
+			}
+		}
+	}
+
+	/** An instance takes only from its own budgets, whatever budget a check remembers. */
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void aTakeUsesTheRememberedBudgetOnlyWhenItIsThisInstancesOfThatWindow(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			QuotaLeases one = leases(schema.dataSource(), schema, Runnable::run);
+			QuotaLeases two = leases(schema.dataSource(), schema, Runnable::run);
+			QuotaPolicy policy = hard(100, QuotaWindow.DAY);
+			QuotaWindow.Bounds today = QuotaWindow.DAY.bounds(this.clock.instant());
+			HardQuotaBudgets.WindowKey key = new HardQuotaBudgets.WindowKey("acme", METER, QuotaWindow.DAY,
+					today.start(), today.end());
+			HardQuotaBudgets.Take first = one.take(key, policy, BigDecimal.ONE, false);
+			HardQuotaBudgets.Take other = two.take(key, first.budget(), policy, BigDecimal.ONE, false);
+			assertThat(first.result()).isEqualTo(HardQuotaBudgets.Take.Result.TAKEN);
+			assertThat(other.result()).isEqualTo(HardQuotaBudgets.Take.Result.TAKEN);
+			assertThat(other.budget()).isNotSameAs(first.budget());
+			assertThat(one.take(key, first.budget(), policy, BigDecimal.ONE, false).budget()).isSameAs(first.budget());
+			HardQuotaBudgets.WindowKey tomorrow = new HardQuotaBudgets.WindowKey("acme", METER, QuotaWindow.DAY,
+					today.end(), today.end().plus(Duration.ofDays(1)));
+			assertThat(one.take(tomorrow, first.budget(), policy, BigDecimal.ONE, false).budget())
+				.isNotSameAs(first.budget());
+			one.close();
+			two.close();
 		}
 	}
 
@@ -249,6 +331,15 @@ class QuotaLeasesTests {
 		return new QuotaLeases(new QuotaLeaseStore(dataSource, schema.tables()),
 				new InMemoryLedger(), this.clock, this.nanos::get, SETTINGS,
 				executor, this.counting);
+	}
+
+	private QuotaEnforcementService service(QuotaLeases leases, CachedQuotaDefinitions definitions) {
+		LocalUsage local = new LocalUsage((scope, meter) -> false, leases);
+		LedgerReadings readings = new LedgerReadings(new InMemoryLedger(), local, Duration.ofSeconds(15), 1000,
+				Runnable::run);
+		return new QuotaEnforcementService(definitions, readings, local, leases, this.clock, OnUnknownUsage.DENY,
+				(event) -> {
+				}, QuotaObserver.NONE);
 	}
 
 	private QuotaEnforcementService service(QuotaLeases leases, QuotaPolicy policy) {
