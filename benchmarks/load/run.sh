@@ -144,7 +144,12 @@ else
 fi
 sed '/name="jdk.JavaMonitorEnter"/,/<\/event>/ s/>20 ms</>10 ms</' "$JAVA_HOME/lib/jfr/$JFC" > "$OUT/monitor.jfc"
 
-start_app() { # name port prefix props...
+start_app() { # name port prefix props...: the app started and answering (its pid in STARTED)
+	launch_app "$@"
+	await_app "$1" "$2" "$STARTED"
+}
+
+launch_app() { # name port prefix props...: the app's JVM started in the background (its pid in STARTED)
 	local name=$1 port=$2 prefix=$3
 	shift 3
 	# shellcheck disable=SC2086
@@ -153,11 +158,15 @@ start_app() { # name port prefix props...
 		--metering.jdbc.table-prefix="$prefix" $APP_PROPS "$@" > "$OUT/$name.log" 2>&1 &
 	APPS+=($!)
 	STARTED=$!
+}
+
+await_app() { # name port pid: until the app answers
+	local name=$1 port=$2 pid=$3
 	for _ in $(seq 1 180); do
 		if [[ $(curl -s -o /dev/null -w '%{http_code}' -H "$TENANT_HEADER: probe" "http://127.0.0.1:$port/api/ping") == 200 ]]; then
 			return 0
 		fi
-		kill -0 "$STARTED" 2> /dev/null || { echo "$name did not start: see $OUT/$name.log" >&2; exit 1; }
+		kill -0 "$pid" 2> /dev/null || { echo "$name did not start: see $OUT/$name.log" >&2; exit 1; }
 		sleep 0.5
 	done
 	echo "$name did not answer in 90 s: see $OUT/$name.log" >&2
@@ -409,12 +418,15 @@ run_interleaved() { # round: start every set-up, warm each in turn, then measure
 		setup_config "$setup" "$round"
 		port_of[$setup]=$((PORT + i))
 		# The application name tells this app's PostgreSQL backends apart from the other set-ups'.
-		start_app "$setup-r$round" "${port_of[$setup]}" "$SETUP_PREFIX" "${SETUP_PROPS[@]}" \
+		launch_app "$setup-r$round" "${port_of[$setup]}" "$SETUP_PREFIX" "${SETUP_PROPS[@]}" \
 			--spring.datasource.hikari.data-source-properties.ApplicationName="$setup-r$round"
 		pid_of[$setup]=$STARTED
 		: > "$OUT/$setup-r$round.warmup.txt"
 		: > "$OUT/$setup-r$round.groups"
-		jfr_warm "$STARTED"
+	done
+	for setup in "${SETUPS[@]}"; do # started together: a JVM's start-up leaves the second core idle much of the time
+		await_app "$setup-r$round" "${port_of[$setup]}" "${pid_of[$setup]}"
+		jfr_warm "${pid_of[$setup]}"
 	done
 	declare -A warmed_of
 	for setup in "${order[@]}"; do # each warmed alone, as in the unpaired mode, while the others idle
@@ -438,17 +450,18 @@ run_interleaved() { # round: start every set-up, warm each in turn, then measure
 			setup_config "$setup" "$round"
 			[[ ${setup%-base} == newtenant ]] && SETUP_ARGS=(-- "$TENANT_HEADER" "r${round}s$s")
 			name=$setup-r$round pid=${pid_of[$setup]}
-			app_backends "$name" > "$OUT/$name.backends0"
+			# Read innermost the counters whose window must match the machine's most closely.
 			thread_ticks "$pid" > "$OUT/$name.threads0"
 			oth0=0
 			for other in "${SETUPS[@]}"; do [[ $other == "$setup" ]] || oth0=$((oth0 + $(ticks "${pid_of[$other]}"))); done
+			app_backends "$name" > "$OUT/$name.backends0"
 			app0=$(ticks "$pid"); pga0=$(pg_all_ticks); m0=$(machine_ticks)
 			wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SLICE}s" --latency "${SETUP_HEADER[@]}" "${SETUP_SCRIPT[@]}" "http://127.0.0.1:${port_of[$setup]}/api/ping" "${SETUP_ARGS[@]}" > "$OUT/$name.s$s.wrk.txt"
-			m1=$(machine_ticks); app1=$(ticks "$pid"); pga1=$(pg_all_ticks)
+			m1=$(machine_ticks); pga1=$(pg_all_ticks); app1=$(ticks "$pid")
+			app_backends "$name" > "$OUT/$name.backends1"
 			oth1=0
 			for other in "${SETUPS[@]}"; do [[ $other == "$setup" ]] || oth1=$((oth1 + $(ticks "${pid_of[$other]}"))); done
 			thread_ticks "$pid" > "$OUT/$name.threads1"
-			app_backends "$name" > "$OUT/$name.backends1"
 			ticks_between "$OUT/$name.threads0" "$OUT/$name.threads1" >> "$OUT/$name.groups"
 			read -r b0 i0 s0 <<< "$m0"
 			read -r b1 i1 s1 <<< "$m1"
