@@ -29,8 +29,8 @@
 #   measured one after the other see different machines (the host's speed drifts over minutes, neighbouring
 #   launches move together, a process outside the run takes CPU now and then), so a launch pair's ratio moved
 #   by ±24 % while the medians looked steady. Instead, per round every set-up's app is started at once (ports
-#   PORT, PORT+1, ... in the order given), each is warmed alone in turn as above while the others idle (an idle
-#   JVM costs almost nothing), each gets a REWARM-second slice, and then the measurement rotates: SLICES
+#   PORT, PORT+1, ... in the order given), each is warmed alone in turn as above while the others idle (the idle
+#   apps' CPU is shown apart in the machine column: small, and alike for every set-up), each gets a REWARM-second slice, and then the measurement rotates: SLICES
 #   slices of SLICE seconds per set-up, A B C D A B C D ..., the rotation starting one set-up later every
 #   round. Per set-up the harness sums over its slices the requests, its app's CPU, the CPU of the PostgreSQL
 #   backends of that app's connections (told apart by the connections' application name), every PostgreSQL
@@ -39,7 +39,8 @@
 #   slice's; the other columns as above. summary.md adds every round's ratio to off (req/s, app CPU added),
 #   whether every round reaches the set-up's aim (AIM_ON [0.85], AIM_DISCARD [0.97], AIM_<SET-UP> for any
 #   other) and the kit's added app CPU as a share of bucket4j's per round. Not for twoinstances. A round
-#   takes about n × (start + warm-up + REWARM + SLICES × SLICE) seconds for n set-ups.
+#   takes about n × (warm-up + REWARM + SLICES × SLICE + 2) seconds plus the apps' start for n set-ups
+#   (off on discard bucket4j with MAX_WARMUP=35 and the defaults: 4.6 minutes on the 2-core machine).
 # Set-up thresholds (not in the default list): quota's set-up with three thresholds (absolute amounts crossed
 #   within a run) and a webhook to a port nobody listens on (deliveries retried off the request path);
 #   compare it with quota: benchmarks/load/run.sh quota thresholds
