@@ -25,6 +25,22 @@
 # Every round starts a new JVM per set-up, so ROUNDS rounds are ROUNDS launches of each set-up, in
 # alternating order; summary.md gives each set-up's median and spread over the launches and each
 # set-up's ratio to off launched in the same round.
+# Interleaved mode, INTERLEAVE=1 (e.g. INTERLEAVE=1 benchmarks/load/run.sh off on discard bucket4j): launches
+#   measured one after the other see different machines (the host's speed drifts over minutes, neighbouring
+#   launches move together, a process outside the run takes CPU now and then), so a launch pair's ratio moved
+#   by ±24 % while the medians looked steady. Instead, per round every set-up's app is started at once (ports
+#   PORT, PORT+1, ... in the order given), each is warmed alone in turn as above while the others idle (the idle
+#   apps' CPU is shown apart in the machine column: small, and alike for every set-up), each gets a REWARM-second slice, and then the measurement rotates: SLICES
+#   slices of SLICE seconds per set-up, A B C D A B C D ..., the rotation starting one set-up later every
+#   round. Per set-up the harness sums over its slices the requests, its app's CPU, the CPU of the PostgreSQL
+#   backends of that app's connections (told apart by the connections' application name), every PostgreSQL
+#   process's and the idle apps' CPU, and the machine's busy/idle/stolen time; so the drift hits every
+#   set-up of a round alike and each round is a launch pair with off. p99 is the worst and the median
+#   slice's; the other columns as above. summary.md adds every round's ratio to off (req/s, app CPU added),
+#   whether every round reaches the set-up's aim (AIM_ON [0.85], AIM_DISCARD [0.97], AIM_<SET-UP> for any
+#   other) and the kit's added app CPU as a share of bucket4j's per round. Not for twoinstances. A round
+#   takes about n × (warm-up + REWARM + SLICES × SLICE + 2) seconds plus the apps' start for n set-ups
+#   (off on discard bucket4j with MAX_WARMUP=35 and the defaults: 4.6 minutes on the 2-core machine).
 # Set-up thresholds (not in the default list): quota's set-up with three thresholds (absolute amounts crossed
 #   within a run) and a webhook to a port nobody listens on (deliveries retried off the request path);
 #   compare it with quota: benchmarks/load/run.sh quota thresholds
@@ -45,6 +61,8 @@
 #   JAVA_OPTS [-Xms1g -Xmx1g -XX:+AlwaysPreTouch]: a fixed, pre-touched heap, so no launch grows or first
 #     touches its heap during the measured window; JAR [sample-app/target/sample-app-0.1.0-SNAPSHOT.jar]
 #   BUCKET4J_JAR [benchmarks/load/bucket4j-app/target/bucket4j-app-0.1.0-SNAPSHOT.jar]
+#   INTERLEAVE [unset] 1 for the interleaved mode; SLICES [6] slices of SLICE [4] seconds per set-up and round,
+#     after a re-warm slice of REWARM [3] seconds; DURATION is not used then
 #   TWO_LIMIT [2000] the hard daily limit (raise it on a fast machine so it is reached mid-run) of the two-instance set-up; TWO_DURATION [10] its seconds
 #   BASE_JAR [unset]: a second app jar (e.g. the code before a change); a set-up named <set-up>-base (off-base,
 #     on-base, quota-base, ...) runs <set-up> on it, so before and after alternate in one run
@@ -76,6 +94,10 @@ JAR=${JAR:-sample-app/target/sample-app-0.1.0-SNAPSHOT.jar}
 BUCKET4J_JAR=${BUCKET4J_JAR:-$HERE/bucket4j-app/target/bucket4j-app-0.1.0-SNAPSHOT.jar}
 TWO_LIMIT=${TWO_LIMIT:-2000}
 TWO_DURATION=${TWO_DURATION:-10}
+INTERLEAVE=${INTERLEAVE:-}
+SLICES=${SLICES:-6}
+SLICE=${SLICE:-4}
+REWARM=${REWARM:-3}
 OUT=${OUT:-$HERE/target/run-$(date -u +%Y%m%d-%H%M%S)}
 SETUPS=(${*:-off on discard quota tenants1000 tenants100k newtenant bucket4j twoinstances})
 
@@ -99,6 +121,10 @@ if [[ ! -f $JAR ]]; then
 fi
 if [[ " ${SETUPS[*]} " == *" bucket4j "* && ! -f $BUCKET4J_JAR ]]; then
 	echo "No $BUCKET4J_JAR: build it first with 'mvn -q -f benchmarks/load/bucket4j-app/pom.xml package'" >&2
+	exit 1
+fi
+if [[ -n $INTERLEAVE && " ${SETUPS[*]} " == *" twoinstances "* ]]; then
+	echo "twoinstances drives two apps at once itself: run it without INTERLEAVE" >&2
 	exit 1
 fi
 if ! command -v wrk > /dev/null; then
@@ -127,7 +153,12 @@ else
 fi
 sed '/name="jdk.JavaMonitorEnter"/,/<\/event>/ s/>20 ms</>10 ms</' "$JAVA_HOME/lib/jfr/$JFC" > "$OUT/monitor.jfc"
 
-start_app() { # name port prefix props...
+start_app() { # name port prefix props...: the app started and answering (its pid in STARTED)
+	launch_app "$@"
+	await_app "$1" "$2" "$STARTED"
+}
+
+launch_app() { # name port prefix props...: the app's JVM started in the background (its pid in STARTED)
 	local name=$1 port=$2 prefix=$3
 	shift 3
 	# shellcheck disable=SC2086
@@ -136,11 +167,15 @@ start_app() { # name port prefix props...
 		--metering.jdbc.table-prefix="$prefix" $APP_PROPS "$@" > "$OUT/$name.log" 2>&1 &
 	APPS+=($!)
 	STARTED=$!
+}
+
+await_app() { # name port pid: until the app answers
+	local name=$1 port=$2 pid=$3
 	for _ in $(seq 1 180); do
 		if [[ $(curl -s -o /dev/null -w '%{http_code}' -H "$TENANT_HEADER: probe" "http://127.0.0.1:$port/api/ping") == 200 ]]; then
 			return 0
 		fi
-		kill -0 "$STARTED" 2> /dev/null || { echo "$name did not start: see $OUT/$name.log" >&2; exit 1; }
+		kill -0 "$pid" 2> /dev/null || { echo "$name did not start: see $OUT/$name.log" >&2; exit 1; }
 		sleep 0.5
 	done
 	echo "$name did not answer in 90 s: see $OUT/$name.log" >&2
@@ -269,13 +304,17 @@ ledger_rows() { # prefix [condition]
 
 RESULTS=$OUT/results.md
 {
+	if [[ -n $INTERLEAVE ]]; then
+		echo "Interleaved load run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS; per round every set-up's app at once, each warmed in turn in slices of ${WARMUP} s until the JIT threads took ≤ ${JIT_QUIET} % of the app CPU (${MIN_WARMUP}–${MAX_WARMUP} s), re-warmed ${REWARM} s, then measured in ${SLICES} rotating slices of ${SLICE} s; p99 the worst and the median slice's; database $DB"
+	else
 	echo "Load run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS, ${DURATION} s measured after warm-up slices of ${WARMUP} s until the JIT threads took ≤ ${JIT_QUIET} % of the app CPU (${MIN_WARMUP}–${MAX_WARMUP} s), database $DB"
+	fi
 	echo
 	echo "| set-up | round | req/s | p99 | app CPU µs/req | PostgreSQL CPU µs/req | app CPU by thread group (µs/req) | machine CPU µs/req | ledger rows / responses | dropped | non-2xx | JFR monitor waits ≥ 10 ms | warm-up s | load avg |"
 	echo "|---|---|---:|---:|---:|---:|---|---|---|---:|---:|---|---:|---|"
 } > "$RESULTS"
 
-run_single() { # setup round
+setup_config() { # setup round: the set-up's app into APP_JAR and SETUP_PREFIX, SETUP_PROPS, SETUP_SCRIPT, SETUP_HEADER, SETUP_ARGS (wrk)
 	local setup=$1 round=$2 prefix="${1//-/_}_r${2}_" script=() header=(-H "$TENANT_HEADER: acme") props=()
 	APP_JAR=$JAR
 	if [[ $setup == *-base ]]; then
@@ -303,18 +342,17 @@ run_single() { # setup round
 		tenants100k) args=(-- 100000 1.1 "$TENANT_HEADER") ;;
 		newtenant) args=(-- "$TENANT_HEADER" "r$round") ;;
 	esac
-	local name="$setup-r$round"
-	start_app "$name" "$PORT" "$prefix" "${props[@]}"
-	local pid=$STARTED
-	[[ ${setup%-base} == grants ]] && create_grant "$PORT" acme
-	local warm_args=("${args[@]}") slice=0 warmed=0 jit0 jit1 all0 all1
-	: > "$OUT/$name.warmup.txt"
-	jfr_warm "$pid"
-	while :; do # warm-up slices until the JIT compiler threads go quiet (see WARMUP in the header)
+	SETUP_PREFIX=$prefix SETUP_PROPS=("${props[@]}") SETUP_SCRIPT=("${script[@]}") SETUP_HEADER=("${header[@]}") SETUP_ARGS=("${args[@]}")
+}
+
+warm_up() { # setup round name pid port: warm-up slices until the JIT compiler threads go quiet (see WARMUP in the header)
+	local setup=$1 round=$2 name=$3 pid=$4 port=$5
+	local warm_args=("${SETUP_ARGS[@]}") slice=0 warmed=0 jit0 jit1 all0 all1
+	while :; do
 		slice=$((slice + 1))
 		[[ ${setup%-base} == newtenant ]] && warm_args=(-- "$TENANT_HEADER" "w${round}s$slice")
 		jit0=$(jit_ticks "$pid"); all0=$(ticks "$pid")
-		wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${header[@]}" "${script[@]}" "http://127.0.0.1:$PORT/api/ping" "${warm_args[@]}" >> "$OUT/$name.warmup.txt"
+		wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${SETUP_HEADER[@]}" "${SETUP_SCRIPT[@]}" "http://127.0.0.1:$port/api/ping" "${warm_args[@]}" >> "$OUT/$name.warmup.txt"
 		jit1=$(jit_ticks "$pid"); all1=$(ticks "$pid")
 		warmed=$((warmed + WARMUP))
 		echo "warm-up slice $slice: jit $((jit1 - jit0)) of $((all1 - all0)) ticks" >> "$OUT/$name.warmup.txt"
@@ -322,6 +360,21 @@ run_single() { # setup round
 			break
 		fi
 	done
+	WARMED=$warmed
+}
+
+run_single() { # setup round
+	local setup=$1 round=$2
+	setup_config "$setup" "$round"
+	local prefix=$SETUP_PREFIX props=("${SETUP_PROPS[@]}") script=("${SETUP_SCRIPT[@]}") header=("${SETUP_HEADER[@]}") args=("${SETUP_ARGS[@]}")
+	local name="$setup-r$round"
+	start_app "$name" "$PORT" "$prefix" "${props[@]}"
+	local pid=$STARTED
+	[[ ${setup%-base} == grants ]] && create_grant "$PORT" acme
+	: > "$OUT/$name.warmup.txt"
+	jfr_warm "$pid"
+	warm_up "$setup" "$round" "$name" "$pid" "$PORT"
+	local warmed=$WARMED
 	jcmd "$pid" JFR.start name=round settings="$OUT/monitor.jfc" > /dev/null
 	local app0 pg0 pga0 m0 load
 	thread_ticks "$pid" > "$OUT/$name.threads0"
@@ -353,6 +406,128 @@ run_single() { # setup round
 	if [[ -n ${PROFILE:-} ]]; then
 		python3 "$HERE/jfr_breakdown.py" "$OUT/$name.jfr" "$requests" > "$OUT/$name.breakdown.txt"
 	fi
+}
+
+# Interleaved mode (INTERLEAVE=1): per round every set-up's app runs at once, one port each, and the
+# measurement rotates between them in short slices, so the host's drift hits every set-up of a round alike.
+
+app_backends() { # application name: "pid ticks" of the PostgreSQL backends of that app's connections
+	local pid
+	for pid in $("${PSQL[@]}" -d "$DB" -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$1'"); do
+		echo "$pid $(ticks "$pid" 2> /dev/null || echo 0)"
+	done
+}
+
+ticks_between() { # before-file after-file: ticks used between the two "key ticks" lists, per key (a key new in after counts whole)
+	awk 'FILENAME == ARGV[1] { before[$1] = $2; next } { print $1, $2 - before[$1] }' "$1" "$2"
+}
+
+to_ms() { # wrk latency (e.g. 812.00us, 6.45ms, 1.02s): milliseconds
+	awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+		printf "%.2f", u == "us" ? n / 1e3 : u == "s" ? n * 1e3 : u == "m" ? n * 6e4 : n }'
+}
+
+run_interleaved() { # round: start every set-up, warm each in turn, then measure them in rotating slices
+	local round=$1 n=${#SETUPS[@]} i s setup
+	local order=() # the rotation starts one set-up later every round
+	for ((i = 0; i < n; i++)); do order+=("${SETUPS[(i + round - 1) % n]}"); done
+	declare -A pid_of port_of
+	for ((i = 0; i < n; i++)); do
+		setup=${SETUPS[i]}
+		setup_config "$setup" "$round"
+		port_of[$setup]=$((PORT + i))
+		# The application name tells this app's PostgreSQL backends apart from the other set-ups'.
+		launch_app "$setup-r$round" "${port_of[$setup]}" "$SETUP_PREFIX" "${SETUP_PROPS[@]}" \
+			--spring.datasource.hikari.data-source-properties.ApplicationName="$setup-r$round"
+		pid_of[$setup]=$STARTED
+		: > "$OUT/$setup-r$round.warmup.txt"
+		: > "$OUT/$setup-r$round.groups"
+	done
+	for setup in "${SETUPS[@]}"; do # started together: a JVM's start-up leaves the second core idle much of the time
+		await_app "$setup-r$round" "${port_of[$setup]}" "${pid_of[$setup]}"
+		[[ ${setup%-base} == grants ]] && create_grant "${port_of[$setup]}" acme
+		jfr_warm "${pid_of[$setup]}"
+	done
+	declare -A warmed_of
+	for setup in "${order[@]}"; do # each warmed alone, as in the unpaired mode, while the others idle
+		setup_config "$setup" "$round"
+		warm_up "$setup" "$round" "$setup-r$round" "${pid_of[$setup]}" "${port_of[$setup]}"
+		warmed_of[$setup]=$WARMED
+	done
+	for setup in "${order[@]}"; do # a short re-warm, since the first ones warmed have idled meanwhile
+		setup_config "$setup" "$round"
+		[[ ${setup%-base} == newtenant ]] && SETUP_ARGS=(-- "$TENANT_HEADER" "w${round}rewarm")
+		wrk -t"$THREADS" -c"$CONNECTIONS" -d"${REWARM}s" "${SETUP_HEADER[@]}" "${SETUP_SCRIPT[@]}" "http://127.0.0.1:${port_of[$setup]}/api/ping" "${SETUP_ARGS[@]}" >> "$OUT/$setup-r$round.warmup.txt"
+		jcmd "${pid_of[$setup]}" JFR.start name=round settings="$OUT/monitor.jfc" > /dev/null
+	done
+	# Per set-up, summed over its slices: app ticks, its backends' ticks, every PostgreSQL process's
+	# ticks, the other (idle) apps' ticks, and the machine's busy, idle and stolen ticks.
+	declare -A app_t pg_t pga_t others_t busy_t idle_t steal_t
+	for setup in "${SETUPS[@]}"; do app_t[$setup]=0 pg_t[$setup]=0 pga_t[$setup]=0 others_t[$setup]=0 busy_t[$setup]=0 idle_t[$setup]=0 steal_t[$setup]=0; done
+	local name pid app0 app1 pga0 pga1 oth0 oth1 m0 m1 b0 i0 s0 b1 i1 s1 other
+	for ((s = 1; s <= SLICES; s++)); do
+		for setup in "${order[@]}"; do
+			setup_config "$setup" "$round"
+			[[ ${setup%-base} == newtenant ]] && SETUP_ARGS=(-- "$TENANT_HEADER" "r${round}s$s")
+			name=$setup-r$round pid=${pid_of[$setup]}
+			# Read innermost the counters whose window must match the machine's most closely.
+			thread_ticks "$pid" > "$OUT/$name.threads0"
+			oth0=0
+			for other in "${SETUPS[@]}"; do [[ $other == "$setup" ]] || oth0=$((oth0 + $(ticks "${pid_of[$other]}"))); done
+			app_backends "$name" > "$OUT/$name.backends0"
+			app0=$(ticks "$pid"); pga0=$(pg_all_ticks); m0=$(machine_ticks)
+			wrk -t"$THREADS" -c"$CONNECTIONS" -d"${SLICE}s" --latency "${SETUP_HEADER[@]}" "${SETUP_SCRIPT[@]}" "http://127.0.0.1:${port_of[$setup]}/api/ping" "${SETUP_ARGS[@]}" > "$OUT/$name.s$s.wrk.txt"
+			m1=$(machine_ticks); pga1=$(pg_all_ticks); app1=$(ticks "$pid")
+			app_backends "$name" > "$OUT/$name.backends1"
+			oth1=0
+			for other in "${SETUPS[@]}"; do [[ $other == "$setup" ]] || oth1=$((oth1 + $(ticks "${pid_of[$other]}"))); done
+			thread_ticks "$pid" > "$OUT/$name.threads1"
+			ticks_between "$OUT/$name.threads0" "$OUT/$name.threads1" >> "$OUT/$name.groups"
+			read -r b0 i0 s0 <<< "$m0"
+			read -r b1 i1 s1 <<< "$m1"
+			app_t[$setup]=$((app_t[$setup] + app1 - app0))
+			pg_t[$setup]=$((pg_t[$setup] + $(ticks_between "$OUT/$name.backends0" "$OUT/$name.backends1" | awk '{ n += $2 } END { print n + 0 }')))
+			pga_t[$setup]=$((pga_t[$setup] + pga1 - pga0))
+			others_t[$setup]=$((others_t[$setup] + oth1 - oth0))
+			busy_t[$setup]=$((busy_t[$setup] + b1 - b0)) idle_t[$setup]=$((idle_t[$setup] + i1 - i0)) steal_t[$setup]=$((steal_t[$setup] + s1 - s0))
+		done
+	done
+	local load
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	local -A dropped_of
+	for setup in "${SETUPS[@]}"; do
+		name=$setup-r$round pid=${pid_of[$setup]}
+		jcmd "$pid" JFR.stop name=round filename="$OUT/$name.jfr" > /dev/null
+		jcmd "$pid" JFR.stop name=warm > /dev/null
+		jcmd "$pid" Compiler.codecache > "$OUT/$name.codecache.txt" 2>&1 || true
+		dropped_of[$setup]=$([[ ${setup%-base} == off || $setup == bucket4j ]] && echo "-" || writer_dropped "${port_of[$setup]}" "$OUT/$name.log")
+	done
+	for setup in "${SETUPS[@]}"; do stop_app "${pid_of[$setup]}"; done # graceful: the writers drain into the ledger
+	local requests seconds non2xx warm rows p99s f pg_other rest
+	for setup in "${SETUPS[@]}"; do
+		setup_config "$setup" "$round"
+		name=$setup-r$round requests=0 seconds=0 non2xx=0 p99s=()
+		for ((s = 1; s <= SLICES; s++)); do
+			f=$OUT/$name.s$s.wrk.txt
+			requests=$((requests + $(wrk_field "$f" requests)))
+			seconds=$(awk -v t="$seconds" '/requests in/ { d = $4; sub(/s,?$/, "", d); t += d } END { print t }' "$f")
+			non2xx=$((non2xx + $(wrk_field "$f" non2xx)))
+			p99s+=("$(to_ms "$(wrk_field "$f" p99)")")
+		done
+		warm=$(wrk_field "$OUT/$name.warmup.txt" requests)
+		rows=$([[ ${setup%-base} == off || $setup == bucket4j ]] && echo "-" || ledger_rows "$SETUP_PREFIX")
+		pg_other=$((pga_t[$setup] - pg_t[$setup]))
+		rest=$((busy_t[$setup] - app_t[$setup] - pga_t[$setup] - others_t[$setup]))
+		printf '| %s | %s | %.2f | worst %sms, median %sms | %.1f | %.1f | %s | %s | %s / %s | %s | %s | %s | %s + %s s re-warm, %s × %s s slices | %s |\n' \
+			"$setup" "$round" "$(echo "$requests / $seconds" | bc -l)" \
+			"$(printf '%s\n' "${p99s[@]}" | sort -g | tail -1)" "$(printf '%s\n' "${p99s[@]}" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : sprintf("%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2) }')" \
+			"$(echo "${app_t[$setup]} * $TICK_US / $requests" | bc -l)" "$(echo "${pg_t[$setup]} * $TICK_US / $requests" | bc -l)" \
+			"$(awk -v requests="$requests" -v tick="$TICK_US" '{ sum[$1] += $2 } END { for (g in sum) if (sum[g] > 0) printf "%s=%.1f ", g, sum[g] * tick / requests }' "$OUT/$name.groups")" \
+			"$(awk -v b="${busy_t[$setup]}" -v i="${idle_t[$setup]}" -v s="${steal_t[$setup]}" -v pgo="$pg_other" -v oth="${others_t[$setup]}" -v rest="$rest" -v n="$requests" -v t="$TICK_US" \
+				'BEGIN { printf "%.1f (PostgreSQL other %.1f, idle apps %.1f, rest %.1f); idle %.0f %%, steal %.0f %%", b * t / n, pgo * t / n, oth * t / n, rest * t / n, 100 * i / (b + i + s), 100 * s / (b + i + s) }')" \
+			"$rows" "$((warm + requests))" "${dropped_of[$setup]}" "$non2xx" \
+			"$(monitor_waits "$OUT/$name.jfr")" "${warmed_of[$setup]}" "$REWARM" "$SLICES" "$SLICE" "$load" | tee -a "$RESULTS"
+	done
 }
 
 run_two() { # round: two instances, one database, one tenant, a hard daily limit reached mid-run
@@ -404,7 +579,10 @@ run_two() { # round: two instances, one database, one tenant, a hard daily limit
 		"$(monitor_waits "$OUT/two-a-r$round.jfr")" "$(monitor_waits "$OUT/two-b-r$round.jfr")" "$WARMUP" "$load" | tee -a "$RESULTS"
 }
 
-for round in $(seq 1 "$ROUNDS"); do
+if [[ -n $INTERLEAVE ]]; then
+	for round in $(seq 1 "$ROUNDS"); do run_interleaved "$round"; done
+fi
+[[ -n $INTERLEAVE ]] || for round in $(seq 1 "$ROUNDS"); do # unpaired: set-up after set-up, a new JVM each
 	order=("${SETUPS[@]}")
 	if ((round % 2 == 0)); then # alternate: every other round runs the set-ups in reverse order
 		order=()

@@ -3,8 +3,15 @@
 over its launches, and per set-up the ratio to a baseline launched in the same round (each round
 launches every set-up once, so a round is a launch pair with its baseline).
 
+Then, per round, every set-up's req/s ratio and added app CPU against off of the same round (in an
+interleaved run, INTERLEAVE=1, the two were measured in alternating slices on the same host state),
+whether every round's ratio reaches the set-up's aim, and the kit's added app CPU as a share of
+bucket4j's. Aims come from the environment as AIM_<SET-UP> (upper case, '-' as '_'); the defaults are
+issue 31's: AIM_ON=0.85, AIM_DISCARD=0.97.
+
 Usage: summarize.py results.md
 """
+import os
 import re
 import statistics
 import sys
@@ -44,6 +51,59 @@ def added(runs, setup, baseline, index):
             if r in runs.get(baseline, {})]
 
 
+DEFAULT_AIMS = {"on": 0.85, "discard": 0.97}
+
+
+def aim(setup):
+    value = os.environ.get("AIM_" + setup.upper().replace("-", "_"))
+    return float(value) if value else DEFAULT_AIMS.get(setup)
+
+
+def per_round(runs):
+    if "off" not in runs:
+        return
+    setups = [s for s in runs if s != "off"]
+    rounds = sorted(r for r in runs["off"] if any(r in runs[s] for s in setups))
+    if not setups or not rounds:
+        return
+    print()
+    print("Per round against off of the same round: req/s ratio / app CPU added µs/req")
+    print()
+    print("| round | " + " | ".join(setups) + " |")
+    print("|---:|" + "---|" * len(setups))
+    for r in rounds:
+        off = runs["off"][r]
+        cells = []
+        for setup in setups:
+            if r in runs[setup] and off[0]:
+                value = runs[setup][r]
+                cells.append(f"{value[0] / off[0]:.3f} / {value[1] - off[1]:+.1f}")
+            else:
+                cells.append("–")
+        print(f"| {r} | " + " | ".join(cells) + " |")
+    print()
+    for setup in setups:
+        target = aim(setup)
+        values = ratios(runs, setup, "off", 0)
+        if target is None or not values:
+            continue
+        below = [r for r in sorted(runs[setup]) if r in runs["off"] and runs["off"][r][0]
+                 and runs[setup][r][0] / runs["off"][r][0] < target]
+        verdict = "every round reaches it" if not below else \
+            f"{len(below)} of {len(values)} rounds below it (round {', '.join(map(str, below))})"
+        print(f"- {setup} ÷ off ≥ {target}: {verdict}; lowest {min(values):.3f}, median {statistics.median(values):.3f}")
+    if "bucket4j" in runs:
+        for setup in ("on", "discard"):
+            if setup not in runs:
+                continue
+            shares = [(runs[setup][r][1] - runs["off"][r][1]) / (runs["bucket4j"][r][1] - runs["off"][r][1])
+                      for r in rounds if r in runs[setup] and r in runs["bucket4j"]
+                      and runs["bucket4j"][r][1] != runs["off"][r][1]]
+            if shares:
+                print(f"- {setup}'s added app CPU ÷ bucket4j's, per round (aim ≤ 0.2): "
+                      + ", ".join(f"{v:.2f}" for v in shares) + f"; median {statistics.median(shares):.2f}")
+
+
 def main(path):
     runs = read(path)
     print("Per set-up over its launches: median [lowest–highest, ± half the range as % of the median]")
@@ -72,6 +132,7 @@ def main(path):
             continue
         pg_cell = spread(pg, 2) if pg else "–"
         print(f"| {setup} | {baseline} | {spread(rps, 3)} | {spread(cpu)} | {pg_cell} |")
+    per_round(runs)
 
 
 if __name__ == "__main__":
