@@ -95,7 +95,8 @@ public final class PeriodicTask {
 
 	/**
 	 * The same task, run once more on stop, after a run in progress: what came in since the last
-	 * run is not left behind.
+	 * run is not left behind. Not with {@link #withInterruptOnStop}: an interrupting stop drops
+	 * the runs not started.
 	 * @return a copy
 	 */
 	public PeriodicTask withLastRunOnStop() {
