@@ -88,4 +88,5 @@ class AncestorThresholdInstancesTests {
 			.record(context.getBean(UsageRecorder.class), UsageEvent.builder(tenant, LeaseInstances.METER).occurredAt(at).build());
 		return true;
 	}
+
 }

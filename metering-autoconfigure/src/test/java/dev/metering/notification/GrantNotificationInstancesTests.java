@@ -102,4 +102,5 @@ class GrantNotificationInstancesTests {
 		}
 		return decision.allowed();
 	}
+
 }

@@ -33,7 +33,6 @@ import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
 import org.springframework.context.ApplicationContext;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.MockMvc;
@@ -97,7 +96,7 @@ class RuntimeQuotaThresholdInstancesTests {
 				// 55, 30 then 40 requests split over both instances: 55, 85, then 100 (limit).
 				for (int requests : new int[] { 55, 30, 40 }) {
 					admitted += LeaseInstances.sendEach(requests, 8, (i) -> (i % 2 == 0) ? one : two, (i) -> "acme",
-							RuntimeQuotaThresholdInstancesTests::admit);
+							LeaseInstances::request);
 					LeaseInstances.flush(one);
 					LeaseInstances.flush(two);
 					Thread.sleep(300);
@@ -188,18 +187,6 @@ class RuntimeQuotaThresholdInstancesTests {
 		return instance.getBean(ThresholdSource.class).thresholdsOf("acme", policy);
 	}
 
-	private static boolean admit(ConfigurableApplicationContext context, String tenant) {
-		dev.metering.quota.QuotaDecision decision = context.getBean(dev.metering.quota.QuotaEnforcementService.class)
-			.check(tenant, LeaseInstances.METER, 1);
-		if (!decision.allowed()) {
-			return false;
-		}
-		decision.reservation()
-			.record(context.getBean(dev.metering.event.UsageRecorder.class),
-					dev.metering.event.UsageEvent.builder(tenant, LeaseInstances.METER).build());
-		return true;
-	}
-
 	private static MockHttpServletRequestBuilder put(String path, String body) {
 		return request(HttpMethod.PUT, path).header(AdminApiSettings.API_KEY_HEADER, KEY)
 			.contentType(MediaType.APPLICATION_JSON)
@@ -210,4 +197,5 @@ class RuntimeQuotaThresholdInstancesTests {
 		Long count = schema.jdbc().queryForObject("SELECT COUNT(*) FROM " + schema.prefix() + table, Long.class);
 		return (count != null) ? count : 0;
 	}
+
 }

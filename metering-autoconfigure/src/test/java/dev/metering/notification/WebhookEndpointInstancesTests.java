@@ -151,4 +151,5 @@ class WebhookEndpointInstancesTests {
 			.queryForObject("SELECT COUNT(*) FROM " + schema.prefix() + "webhook_endpoint", Long.class);
 		return (count != null) ? count : 0;
 	}
+
 }

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -184,7 +183,7 @@ class WebhookNotificationInstancesTests {
 			Thread thread = new Thread(() -> {
 				int i;
 				while ((i = next.getAndIncrement()) < requests) {
-					request(instances.get(i % 2), "acme");
+					LeaseInstances.request(instances.get(i % 2), "acme");
 				}
 			});
 			thread.start();
@@ -195,15 +194,4 @@ class WebhookNotificationInstancesTests {
 		}
 	}
 
-	private static boolean request(ConfigurableApplicationContext context, String tenant) {
-		dev.metering.quota.QuotaEnforcementService quotas = context.getBean(dev.metering.quota.QuotaEnforcementService.class);
-		dev.metering.quota.QuotaDecision decision = quotas.check(tenant, LeaseInstances.METER, 1);
-		if (!decision.allowed()) {
-			return false;
-		}
-		decision.reservation()
-			.record(context.getBean(dev.metering.event.UsageRecorder.class),
-					dev.metering.event.UsageEvent.builder(tenant, LeaseInstances.METER).build());
-		return true;
-	}
 }
