@@ -1,11 +1,10 @@
 package dev.metering.autoconfigure;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-
+import dev.metering.internal.schedule.PeriodicTask;
 import dev.metering.quota.lease.QuotaLeases;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.DisposableBean;
 
@@ -16,27 +15,25 @@ import org.springframework.beans.factory.DisposableBean;
  */
 final class QuotaLeaseMaintenance implements DisposableBean {
 
+	private static final Log logger = LogFactory.getLog(QuotaLeaseMaintenance.class);
+
 	private final QuotaLeases leases;
 
-	private final ScheduledExecutorService scheduler;
+	private final PeriodicTask task;
 
 	QuotaLeaseMaintenance(QuotaLeases leases, Duration interval) {
 		this.leases = leases;
-		this.scheduler = Executors.newSingleThreadScheduledExecutor((runnable) -> {
-			Thread thread = new Thread(runnable, "metering-quota-leases");
-			thread.setDaemon(true);
-			return thread;
-		});
-		long millis = Math.max(1, interval.toMillis());
-		this.scheduler.scheduleWithFixedDelay(() -> {
+		// Destroy interrupts a run in progress and does not wait: close() gives everything back.
+		this.task = PeriodicTask.every(interval, "metering-quota-leases", () -> {
 			leases.maintain();
 			leases.removeClosedWindows();
-		}, millis, millis, TimeUnit.MILLISECONDS);
+		}, logger, "Could not maintain this instance's quota leases; trying again").withInterruptOnStop(Duration.ZERO);
+		this.task.start();
 	}
 
 	@Override
 	public void destroy() {
-		this.scheduler.shutdownNow();
+		this.task.stop();
 		this.leases.close();
 	}
 

@@ -6,13 +6,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import dev.metering.internal.json.DimensionsJson;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a finalized invoice's JSON: the fields of the usage API's billing report (snake_case,
  * money as strings with the currency's scale, quantities as plain numbers) with the invoice
- * number and finalization time first. Written by hand so that the stored text is fixed by this
- * class alone, not by a JSON library's settings.
+ * number and finalization time first. Written by hand so that the stored text is fixed by the
+ * kit's code alone, not by a JSON library's settings ({@code InvoiceJsonMatchesReportBodyTests}
+ * holds it to the report body's fields).
  */
 final class InvoiceJson {
 
@@ -132,28 +134,10 @@ final class InvoiceJson {
 		return key(json, key).append((value != null) ? BillingReportCsv.plain(value) : "null");
 	}
 
-	/** A JSON string (RFC 8259): quote, backslash and control characters escaped. */
+	/** A JSON string (RFC 8259): quote, backslash and control characters escaped (the dimensions' escaping). */
 	private static StringBuilder quoted(StringBuilder json, String value) {
-		json.append('"');
-		for (int i = 0; i < value.length(); i++) {
-			char c = value.charAt(i);
-			switch (c) {
-				case '"' -> json.append("\\\"");
-				case '\\' -> json.append("\\\\");
-				case '\n' -> json.append("\\n");
-				case '\r' -> json.append("\\r");
-				case '\t' -> json.append("\\t");
-				default -> {
-					if (c < 0x20) {
-						json.append(String.format("\\u%04x", (int) c));
-					}
-					else {
-						json.append(c);
-					}
-				}
-			}
-		}
-		return json.append('"');
+		DimensionsJson.appendString(json, value);
+		return json;
 	}
 
 }

@@ -6,15 +6,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
+import dev.metering.internal.schedule.PeriodicTask;
 import dev.metering.notification.NotificationEmitter;
 import dev.metering.notification.NotificationType;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
 
@@ -32,14 +29,12 @@ public class GrantNotifier implements SmartLifecycle {
 
 	private final NotificationEmitter emitter;
 
-	private final Duration interval;
-
 	private final Duration expiringNotice;
 
 	/** Event keys this instance emitted or found emitted: not written again. */
 	private final Set<String> done = ConcurrentHashMap.newKeySet();
 
-	private volatile @Nullable ScheduledExecutorService executor;
+	private final PeriodicTask task;
 
 	/**
 	 * Creates the notifier.
@@ -51,8 +46,9 @@ public class GrantNotifier implements SmartLifecycle {
 	public GrantNotifier(GrantService grants, NotificationEmitter emitter, Duration interval, Duration expiringNotice) {
 		this.grants = grants;
 		this.emitter = emitter;
-		this.interval = interval;
 		this.expiringNotice = expiringNotice;
+		this.task = PeriodicTask.every(interval, "metering-grants", this::checkNow, logger,
+				"Could not check the grants' balances; trying again");
 	}
 
 	/** Checks the balances of every tenant with a usable grant now. */
@@ -106,34 +102,17 @@ public class GrantNotifier implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "metering-grants");
-			thread.setDaemon(true);
-			return thread;
-		});
-		long millis = Math.max(1, this.interval.toMillis());
-		started.scheduleWithFixedDelay(this::checkNow, millis, millis, TimeUnit.MILLISECONDS);
-		this.executor = started;
+		this.task.start();
 	}
 
 	@Override
 	public void stop() {
-		ScheduledExecutorService running = this.executor;
-		this.executor = null;
-		if (running != null) {
-			running.shutdown();
-			try {
-				running.awaitTermination(5, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
+		this.task.stop();
 	}
 
 	@Override
 	public boolean isRunning() {
-		return this.executor != null;
+		return this.task.isRunning();
 	}
 
 }

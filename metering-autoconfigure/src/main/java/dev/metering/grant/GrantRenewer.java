@@ -7,14 +7,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.jspecify.annotations.Nullable;
 
+import dev.metering.internal.schedule.PeriodicTask;
 import dev.metering.quota.QuotaWindow;
 
 import org.springframework.context.SmartLifecycle;
@@ -43,13 +40,11 @@ public class GrantRenewer implements SmartLifecycle {
 
 	private final GrantService grants;
 
-	private final Duration interval;
-
 	private final Duration renewAhead;
 
 	private final Duration settle;
 
-	private volatile @Nullable ScheduledExecutorService executor;
+	private final PeriodicTask task;
 
 	/**
 	 * Creates the renewer.
@@ -61,9 +56,11 @@ public class GrantRenewer implements SmartLifecycle {
 	 */
 	public GrantRenewer(GrantService grants, Duration interval, Duration renewAhead, Duration settle) {
 		this.grants = grants;
-		this.interval = interval;
 		this.renewAhead = renewAhead;
 		this.settle = settle;
+		this.task = PeriodicTask
+			.every(interval, "metering-grant-renewals", this::runNow, logger, "Could not renew or roll over grants; trying again")
+			.withFirstRunAfter(Duration.ZERO);
 	}
 
 	/**
@@ -161,34 +158,17 @@ public class GrantRenewer implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "metering-grant-renewals");
-			thread.setDaemon(true);
-			return thread;
-		});
-		long millis = Math.max(1, this.interval.toMillis());
-		started.scheduleWithFixedDelay(this::runNow, 0, millis, TimeUnit.MILLISECONDS);
-		this.executor = started;
+		this.task.start();
 	}
 
 	@Override
 	public void stop() {
-		ScheduledExecutorService running = this.executor;
-		this.executor = null;
-		if (running != null) {
-			running.shutdown();
-			try {
-				running.awaitTermination(5, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
+		this.task.stop();
 	}
 
 	@Override
 	public boolean isRunning() {
-		return this.executor != null;
+		return this.task.isRunning();
 	}
 
 }

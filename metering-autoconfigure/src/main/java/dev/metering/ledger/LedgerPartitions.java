@@ -7,12 +7,10 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
+import dev.metering.internal.schedule.PeriodicTask;
 import dev.metering.internal.sql.PartitionSql;
 import dev.metering.internal.sql.TableNames;
 import org.apache.commons.logging.Log;
@@ -36,7 +34,7 @@ public final class LedgerPartitions implements SmartLifecycle {
 
 	private static final Log logger = LogFactory.getLog(LedgerPartitions.class);
 
-	private static final long CHECK_HOURS = 6;
+	private static final Duration CHECK_INTERVAL = Duration.ofHours(6);
 
 	private final JdbcTemplate jdbc;
 
@@ -56,7 +54,7 @@ public final class LedgerPartitions implements SmartLifecycle {
 
 	private final Duration closeAfter;
 
-	private @Nullable ScheduledExecutorService timer;
+	private final PeriodicTask task;
 
 	/**
 	 * @param dataSource the ledger's database
@@ -78,6 +76,12 @@ public final class LedgerPartitions implements SmartLifecycle {
 		this.monthsAhead = monthsAhead;
 		this.retention = retention;
 		this.closeAfter = closeAfter;
+		// Stop interrupts a run in progress without waiting: the next start's ensureMonths() redoes it.
+		this.task = PeriodicTask
+			.every(CHECK_INTERVAL, "metering-ledger-partitions", this::checkMonths, logger,
+					"Could not create or drop the ledger's monthly partitions; retried in " + CHECK_INTERVAL.toHours()
+							+ " hours")
+			.withInterruptOnStop(Duration.ZERO);
 	}
 
 	/**
@@ -172,37 +176,22 @@ public final class LedgerPartitions implements SmartLifecycle {
 	@Override
 	public void start() {
 		ensureMonths();
-		ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "metering-ledger-partitions");
-			thread.setDaemon(true);
-			return thread;
-		});
-		started.scheduleWithFixedDelay(this::ensureMonthsLogged, CHECK_HOURS, CHECK_HOURS, TimeUnit.HOURS);
-		this.timer = started;
+		this.task.start();
 	}
 
-	private void ensureMonthsLogged() {
-		try {
-			ensureMonths();
-			dropExpired();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Could not create or drop the ledger's monthly partitions; retried in " + CHECK_HOURS + " hours", ex);
-		}
+	private void checkMonths() {
+		ensureMonths();
+		dropExpired();
 	}
 
 	@Override
 	public void stop() {
-		ScheduledExecutorService stopping = this.timer;
-		if (stopping != null) {
-			stopping.shutdownNow();
-			this.timer = null;
-		}
+		this.task.stop();
 	}
 
 	@Override
 	public boolean isRunning() {
-		return this.timer != null;
+		return this.task.isRunning();
 	}
 
 }

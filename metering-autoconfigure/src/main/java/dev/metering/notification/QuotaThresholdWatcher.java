@@ -10,9 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import org.apache.commons.logging.Log;
@@ -20,6 +17,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.metering.event.UsageEvent;
+import dev.metering.internal.schedule.PeriodicTask;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.LedgerWriteListener;
 import dev.metering.quota.PolicyUsage;
@@ -48,15 +46,13 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 
 	private final NotificationEmitter emitter;
 
-	private final Duration interval;
-
 	private final Clock clock;
 
 	private final Set<Pair> written = ConcurrentHashMap.newKeySet();
 
 	private final Function<String, List<String>> scopesOf;
 
-	private volatile @Nullable ScheduledExecutorService executor;
+	private final PeriodicTask task;
 
 	/**
 	 * Creates the watcher.
@@ -90,8 +86,11 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 		this.usage = usage;
 		this.thresholds = thresholds;
 		this.emitter = emitter;
-		this.interval = interval;
 		this.clock = clock;
+		// The last run on stop checks what the ledger writer's last batch wrote.
+		this.task = PeriodicTask
+			.every(interval, "metering-thresholds", this::checkNow, logger, "Could not check the quotas' thresholds; trying again")
+			.withLastRunOnStop();
 	}
 
 	@Override
@@ -174,35 +173,17 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 
 	@Override
 	public void start() {
-		ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "metering-thresholds");
-			thread.setDaemon(true);
-			return thread;
-		});
-		long millis = Math.max(1, this.interval.toMillis());
-		started.scheduleWithFixedDelay(this::checkNow, millis, millis, TimeUnit.MILLISECONDS);
-		this.executor = started;
+		this.task.start();
 	}
 
 	@Override
 	public void stop() {
-		ScheduledExecutorService running = this.executor;
-		this.executor = null;
-		if (running != null) {
-			running.execute(this::checkNow);
-			running.shutdown();
-			try {
-				running.awaitTermination(5, TimeUnit.SECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
+		this.task.stop();
 	}
 
 	@Override
 	public boolean isRunning() {
-		return this.executor != null;
+		return this.task.isRunning();
 	}
 
 	@Override

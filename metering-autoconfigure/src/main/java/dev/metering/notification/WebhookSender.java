@@ -9,13 +9,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
+import dev.metering.internal.schedule.PeriodicTask;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
 
@@ -45,7 +42,7 @@ public class WebhookSender implements SmartLifecycle {
 
 	private final String instance = UUID.randomUUID().toString();
 
-	private volatile @Nullable ScheduledExecutorService executor;
+	private final PeriodicTask task;
 
 	/**
 	 * Creates the sender.
@@ -63,6 +60,12 @@ public class WebhookSender implements SmartLifecycle {
 			.connectTimeout(settings.connectTimeout())
 			.followRedirects(HttpClient.Redirect.NEVER)
 			.build();
+		// Stop interrupts a post in progress, then waits for it at most its read timeout.
+		this.task = PeriodicTask
+			.every(settings.pollInterval(), "metering-webhooks", this::poll, logger,
+					"Could not read or settle webhook deliveries; trying again")
+			.withFirstRunAfter(Duration.ZERO)
+			.withInterruptOnStop(settings.readTimeout().plusSeconds(1));
 	}
 
 	/**
@@ -151,44 +154,22 @@ public class WebhookSender implements SmartLifecycle {
 			// Nothing can be posted: the outbox is not read (no query a second in every application).
 			return;
 		}
-		try {
-			sendDue();
-		}
-		catch (RuntimeException ex) {
-			logger.warn("Could not read or settle webhook deliveries; trying again", ex);
-		}
+		sendDue();
 	}
 
 	@Override
 	public void start() {
-		ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "metering-webhooks");
-			thread.setDaemon(true);
-			return thread;
-		});
-		long millis = Math.max(1, this.settings.pollInterval().toMillis());
-		started.scheduleWithFixedDelay(this::poll, 0, millis, TimeUnit.MILLISECONDS);
-		this.executor = started;
+		this.task.start();
 	}
 
 	@Override
 	public void stop() {
-		ScheduledExecutorService running = this.executor;
-		this.executor = null;
-		if (running != null) {
-			running.shutdownNow();
-			try {
-				running.awaitTermination(this.settings.readTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
+		this.task.stop();
 	}
 
 	@Override
 	public boolean isRunning() {
-		return this.executor != null;
+		return this.task.isRunning();
 	}
 
 }

@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -17,6 +16,7 @@ import dev.metering.quota.LeaseInstances;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.tenant.TenantDirectory;
+import dev.metering.test.Await;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,8 +35,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AncestorThresholdInstancesTests {
 
-	private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
 	private static ApplicationContextRunner instance(TestSchema schema, HikariDataSource dataSource,
 			WebhookReceiver receiver) {
 		return LeaseInstances.instance(schema, dataSource, Clock.systemUTC(), 1_000_000, "day",
@@ -44,11 +42,8 @@ class AncestorThresholdInstancesTests {
 				"metering.tenants.org-1.quotas[0].limit=100", "metering.tenants.org-1.quotas[0].window=day",
 				"metering.tenants.org-1.quotas[0].enforcement=hard",
 				"metering.tenants.org-1.quotas[0].thresholds=50%,80%", "metering.tenants.project-a.parent=org-1",
-				"metering.tenants.project-b.parent=org-1",
-				"metering.webhooks.endpoints[0].url=" + receiver.url(), "metering.webhooks.endpoints[0].secret=" + SECRET,
-				"metering.webhooks.threshold-check-interval=50ms", "metering.webhooks.poll-interval=50ms",
-				"metering.webhooks.connect-timeout=1s", "metering.webhooks.read-timeout=2s",
-				"metering.webhooks.claim-timeout=4s")
+				"metering.tenants.project-b.parent=org-1", "metering.webhooks.threshold-check-interval=50ms")
+			.withPropertyValues(receiver.senderProperties())
 			.withConfiguration(AutoConfigurations.of(MeteringTenantAutoConfiguration.class,
 					MeteringNotificationAutoConfiguration.class));
 	}
@@ -69,7 +64,7 @@ class AncestorThresholdInstancesTests {
 					LeaseInstances.flush(two);
 					Thread.sleep(300);
 				}
-				await(() -> receiver.accepted().size() >= 2);
+				Await.until(() -> receiver.accepted().size() >= 2, Duration.ofSeconds(30));
 				Thread.sleep(1000);
 			}));
 			List<WebhookReceiver.Post> posts = receiver.accepted();
@@ -92,16 +87,6 @@ class AncestorThresholdInstancesTests {
 		decision.reservation()
 			.record(context.getBean(UsageRecorder.class), UsageEvent.builder(tenant, LeaseInstances.METER).occurredAt(at).build());
 		return true;
-	}
-
-	private static void await(BooleanSupplier condition) throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-		while (!condition.getAsBoolean()) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("not within 30 s");
-			}
-			Thread.sleep(20);
-		}
 	}
 
 }

@@ -4,12 +4,7 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
-import java.util.function.BooleanSupplier;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import com.zaxxer.hikari.HikariDataSource;
 
@@ -27,6 +22,7 @@ import dev.metering.grant.NewGrant;
 import dev.metering.quota.LeaseInstances;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
+import dev.metering.test.Await;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,8 +41,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class GrantNotificationInstancesTests {
 
-	private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
 	private static final String METER = "ai.tokens";
 
 	private static ApplicationContextRunner instance(TestSchema schema, HikariDataSource dataSource,
@@ -61,12 +55,9 @@ class GrantNotificationInstancesTests {
 					"metering.rollup.enabled=false", "metering.default-plan=prepaid",
 					"metering.quota.lease.request-timeout=60s", "metering.plans.prepaid.grant-backed[" + METER + "]=hard",
 					"metering.grants.check-interval=100ms", "metering.grants.expiring-notice=3d",
-					"metering.webhooks.endpoints[0].url=" + receiver.url(),
-					"metering.webhooks.endpoints[0].secret=" + SECRET,
 					"metering.webhooks.endpoints[0].events=grant.depleted,grant.expiring",
-					"metering.webhooks.poll-interval=50ms", "metering.webhooks.initial-backoff=200ms",
-					"metering.webhooks.connect-timeout=1s", "metering.webhooks.read-timeout=2s",
-					"metering.webhooks.claim-timeout=4s");
+					"metering.webhooks.initial-backoff=200ms")
+			.withPropertyValues(receiver.senderProperties());
 	}
 
 	@ParameterizedTest
@@ -88,15 +79,15 @@ class GrantNotificationInstancesTests {
 				}
 				LeaseInstances.flush(one);
 				LeaseInstances.flush(two);
-				await(() -> receiver.accepted().size() >= 2, Duration.ofSeconds(30));
+				Await.until(() -> receiver.accepted().size() >= 2, Duration.ofSeconds(30));
 				// Both instances keep checking: long enough for a duplicate to show.
 				Thread.sleep(1500);
 				List<WebhookReceiver.Post> posts = receiver.accepted();
 				assertThat(posts).hasSize(2);
-				assertThat(posts).extracting((post) -> field(post.body(), "type") + " " + field(post.body(), "grant_id"))
+				assertThat(posts).extracting((post) -> post.field("type") + " " + post.field("grant_id"))
 					.containsExactlyInAnyOrder("grant.depleted " + first.id(), "grant.expiring " + expiring.id());
 				for (WebhookReceiver.Post post : posts) {
-					assertThat(post.signature()).isEqualTo(specSignature(post));
+					assertThat(post.signature()).isEqualTo(post.specSignature());
 					assertThat(post.body()).contains("\"subject\":\"acme\"", "\"meter\":\"" + METER + "\"");
 				}
 			}));
@@ -110,33 +101,6 @@ class GrantNotificationInstancesTests {
 			decision.reservation().record(context.getBean(UsageRecorder.class), UsageEvent.builder(tenant, METER).build());
 		}
 		return decision.allowed();
-	}
-
-	private static String specSignature(WebhookReceiver.Post post) throws Exception {
-		Mac mac = Mac.getInstance("HmacSHA256");
-		mac.init(new SecretKeySpec(Base64.getDecoder().decode(SECRET.substring("whsec_".length())), "HmacSHA256"));
-		String signed = post.id() + "." + post.timestamp() + "." + post.body();
-		return "v1," + Base64.getEncoder().encodeToString(mac.doFinal(signed.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-	}
-
-	private static String field(String body, String name) {
-		java.util.regex.Matcher matcher = java.util.regex.Pattern
-			.compile("\"" + name + "\":(\"([^\"]*)\"|([^,}]*))")
-			.matcher(body);
-		if (!matcher.find()) {
-			return "null";
-		}
-		return (matcher.group(2) != null) ? matcher.group(2) : matcher.group(3);
-	}
-
-	private static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		while (!condition.getAsBoolean()) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("not within " + timeout);
-			}
-			Thread.sleep(20);
-		}
 	}
 
 }

@@ -1,14 +1,9 @@
 package dev.metering.notification;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -26,6 +21,7 @@ import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
 import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
 import dev.metering.quota.LeaseInstances;
 import dev.metering.quota.QuotaPolicy;
+import dev.metering.test.Await;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,7 +33,6 @@ import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
 import org.springframework.context.ApplicationContext;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.MockMvc;
@@ -60,8 +55,6 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 class RuntimeQuotaThresholdInstancesTests {
 
 	private static final String KEY = "local-admin-key-0123456789";
-
-	private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 	private static final String QUOTAS = "/metering/admin/tenants/acme/quotas";
 
@@ -97,29 +90,29 @@ class RuntimeQuotaThresholdInstancesTests {
 						assertThat(entry.newValue()).contains("limit=100", "thresholds=50,80%,100%");
 					});
 				// The second instance honours the row (through the bus, or the definitions' TTL).
-				await(() -> thresholds(two).size() == 3, Duration.ofSeconds(20));
+				Await.until(() -> thresholds(two).size() == 3, Duration.ofSeconds(20));
 
 				int admitted = 0;
 				// 55, 30 then 40 requests split over both instances: 55, 85, then 100 (limit).
 				for (int requests : new int[] { 55, 30, 40 }) {
 					admitted += LeaseInstances.sendEach(requests, 8, (i) -> (i % 2 == 0) ? one : two, (i) -> "acme",
-							RuntimeQuotaThresholdInstancesTests::admit);
+							LeaseInstances::request);
 					LeaseInstances.flush(one);
 					LeaseInstances.flush(two);
 					Thread.sleep(300);
 				}
 				assertThat(admitted).isEqualTo(100);
-				await(() -> receiver.accepted().size() >= 4, Duration.ofSeconds(30));
+				Await.until(() -> receiver.accepted().size() >= 4, Duration.ofSeconds(30));
 				// Enough for any late duplicate to arrive.
 				Thread.sleep(1500);
 			}));
 			List<WebhookReceiver.Post> posts = receiver.accepted();
-			assertThat(posts).extracting((post) -> field(post.body(), "type") + " " + field(post.body(), "threshold"))
+			assertThat(posts).extracting((post) -> post.field("type") + " " + post.field("threshold"))
 				.containsExactly("quota.threshold_reached 50", "quota.threshold_reached 80%",
 						"quota.threshold_reached 100%", "quota.exceeded null");
 			assertThat(posts).extracting(WebhookReceiver.Post::id).doesNotHaveDuplicates();
 			for (WebhookReceiver.Post post : posts) {
-				assertThat(post.signature()).isEqualTo(specSignature(post));
+				assertThat(post.signature()).isEqualTo(post.specSignature());
 				assertThat(post.body()).contains("\"subject\":\"acme\"", "\"quota\":\"acme-http.requests-day\"");
 			}
 			assertThat(schema.jdbc()
@@ -176,12 +169,9 @@ class RuntimeQuotaThresholdInstancesTests {
 					"metering.default-plan=free", "metering.quota.lease.request-timeout=60s",
 					"metering.plans.free.quotas[0].meter=" + LeaseInstances.METER, "metering.plans.free.quotas[0].limit=1000",
 					"metering.plans.free.quotas[0].window=day", "metering.plans.free.quotas[0].enforcement=hard",
-					"metering.cache.definitions-ttl=2s",
-					"metering.webhooks.endpoints[0].url=" + receiver.url(), "metering.webhooks.endpoints[0].secret=" + SECRET,
-					"metering.webhooks.threshold-check-interval=50ms", "metering.webhooks.poll-interval=50ms",
-					"metering.webhooks.initial-backoff=200ms", "metering.webhooks.max-backoff=1s",
-					"metering.webhooks.connect-timeout=1s", "metering.webhooks.read-timeout=2s",
-					"metering.webhooks.claim-timeout=4s");
+					"metering.cache.definitions-ttl=2s", "metering.webhooks.threshold-check-interval=50ms",
+					"metering.webhooks.initial-backoff=200ms", "metering.webhooks.max-backoff=1s")
+			.withPropertyValues(receiver.senderProperties());
 	}
 
 	/** The thresholds an instance finds for acme's daily quota in force. */
@@ -197,18 +187,6 @@ class RuntimeQuotaThresholdInstancesTests {
 		return instance.getBean(ThresholdSource.class).thresholdsOf("acme", policy);
 	}
 
-	private static boolean admit(ConfigurableApplicationContext context, String tenant) {
-		dev.metering.quota.QuotaDecision decision = context.getBean(dev.metering.quota.QuotaEnforcementService.class)
-			.check(tenant, LeaseInstances.METER, 1);
-		if (!decision.allowed()) {
-			return false;
-		}
-		decision.reservation()
-			.record(context.getBean(dev.metering.event.UsageRecorder.class),
-					dev.metering.event.UsageEvent.builder(tenant, LeaseInstances.METER).build());
-		return true;
-	}
-
 	private static MockHttpServletRequestBuilder put(String path, String body) {
 		return request(HttpMethod.PUT, path).header(AdminApiSettings.API_KEY_HEADER, KEY)
 			.contentType(MediaType.APPLICATION_JSON)
@@ -218,35 +196,6 @@ class RuntimeQuotaThresholdInstancesTests {
 	private static long count(TestSchema schema, String table) {
 		Long count = schema.jdbc().queryForObject("SELECT COUNT(*) FROM " + schema.prefix() + table, Long.class);
 		return (count != null) ? count : 0;
-	}
-
-	/** The Standard Webhooks signature, computed here as the specification describes it. */
-	private static String specSignature(WebhookReceiver.Post post) throws Exception {
-		Mac mac = Mac.getInstance("HmacSHA256");
-		mac.init(new SecretKeySpec(Base64.getDecoder().decode(SECRET.substring("whsec_".length())), "HmacSHA256"));
-		String signed = post.id() + "." + post.timestamp() + "." + post.body();
-		return "v1," + Base64.getEncoder().encodeToString(mac.doFinal(signed.getBytes(StandardCharsets.UTF_8)));
-	}
-
-	/** A top-level or data field of a CloudEvents body, as text ("null" when absent). */
-	private static String field(String body, String name) {
-		java.util.regex.Matcher matcher = java.util.regex.Pattern
-			.compile("\"" + name + "\":(\"([^\"]*)\"|([^,}]*))")
-			.matcher(body);
-		if (!matcher.find()) {
-			return "null";
-		}
-		return (matcher.group(2) != null) ? matcher.group(2) : matcher.group(3);
-	}
-
-	private static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		while (!condition.getAsBoolean()) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("not within " + timeout);
-			}
-			Thread.sleep(50);
-		}
 	}
 
 }

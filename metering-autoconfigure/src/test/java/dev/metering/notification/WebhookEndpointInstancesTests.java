@@ -1,12 +1,8 @@
 package dev.metering.notification;
 
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
@@ -20,6 +16,7 @@ import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
 import dev.metering.autoconfigure.MeteringNotificationAutoConfiguration;
 import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
 import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
+import dev.metering.test.Await;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,6 +35,7 @@ import org.springframework.test.web.servlet.MvcResult;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
 import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 
+import static dev.metering.notification.WebhookReceiver.SECRET;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.request;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
@@ -52,8 +50,6 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 class WebhookEndpointInstancesTests {
 
 	private static final String KEY = "local-admin-key-0123456789";
-
-	private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 	@ParameterizedTest
 	@EnumSource(TestDatabase.class)
@@ -102,15 +98,15 @@ class WebhookEndpointInstancesTests {
 				// Written by the first instance, which does not send: the second one posts it.
 				assertThat(one.getBean(NotificationEmitter.class)
 					.emit(NotificationType.QUOTA_EXCEEDED, "acme", "registered", Map.of("meter", "api.calls"))).isTrue();
-				await(() -> receiver.accepted().size() == 1);
+				Await.until(() -> receiver.accepted().size() == 1, Duration.ofSeconds(20));
 				WebhookReceiver.Post post = receiver.accepted().get(0);
-				assertThat(post.signature()).isEqualTo(specSignature(post));
+				assertThat(post.signature()).isEqualTo(post.specSignature());
 
 				mvc.perform(request(HttpMethod.DELETE, "/metering/admin/webhooks/endpoints/" + id)
 					.header(AdminApiSettings.API_KEY_HEADER, KEY)).andExpect(status().isNoContent());
 				mvc.perform(request(HttpMethod.DELETE, "/metering/admin/webhooks/endpoints/" + id)
 					.header(AdminApiSettings.API_KEY_HEADER, KEY)).andExpect(status().isNotFound());
-				await(() -> two.getBean(WebhookRegistry.class).endpoints().isEmpty());
+				Await.until(() -> two.getBean(WebhookRegistry.class).endpoints().isEmpty(), Duration.ofSeconds(20));
 				one.getBean(NotificationEmitter.class)
 					.emit(NotificationType.QUOTA_EXCEEDED, "acme", "removed", Map.of("meter", "api.calls"));
 				Thread.sleep(1000);
@@ -154,24 +150,6 @@ class WebhookEndpointInstancesTests {
 		Long count = schema.jdbc()
 			.queryForObject("SELECT COUNT(*) FROM " + schema.prefix() + "webhook_endpoint", Long.class);
 		return (count != null) ? count : 0;
-	}
-
-	private static String specSignature(WebhookReceiver.Post post) throws Exception {
-		Mac mac = Mac.getInstance("HmacSHA256");
-		mac.init(new SecretKeySpec(Base64.getDecoder().decode(SECRET.substring("whsec_".length())), "HmacSHA256"));
-		String signed = post.id() + "." + post.timestamp() + "." + post.body();
-		return "v1," + Base64.getEncoder()
-			.encodeToString(mac.doFinal(signed.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-	}
-
-	private static void await(BooleanSupplier condition) throws InterruptedException {
-		long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-		while (!condition.getAsBoolean()) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("not within 20 s");
-			}
-			Thread.sleep(20);
-		}
 	}
 
 }

@@ -1,24 +1,18 @@
 package dev.metering.notification;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import com.zaxxer.hikari.HikariDataSource;
 
 import dev.metering.autoconfigure.MeteringNotificationAutoConfiguration;
 import dev.metering.quota.LeaseInstances;
+import dev.metering.test.Await;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,17 +35,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class WebhookNotificationInstancesTests {
 
-	private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
 	private static ApplicationContextRunner instance(TestSchema schema, HikariDataSource dataSource,
 			WebhookReceiver receiver, String... more) {
 		return LeaseInstances.instance(schema, dataSource, Clock.systemUTC(), 100, "day",
-				"metering.plans.free.quotas[0].thresholds=50%,80%,100%",
-				"metering.webhooks.endpoints[0].url=" + receiver.url(), "metering.webhooks.endpoints[0].secret=" + SECRET,
-				"metering.webhooks.threshold-check-interval=50ms", "metering.webhooks.poll-interval=50ms",
-				"metering.webhooks.initial-backoff=200ms", "metering.webhooks.max-backoff=1s",
-				"metering.webhooks.connect-timeout=1s", "metering.webhooks.read-timeout=2s",
-				"metering.webhooks.claim-timeout=4s")
+				"metering.plans.free.quotas[0].thresholds=50%,80%,100%", "metering.webhooks.threshold-check-interval=50ms",
+				"metering.webhooks.initial-backoff=200ms", "metering.webhooks.max-backoff=1s")
+			.withPropertyValues(receiver.senderProperties())
 			.withConfiguration(AutoConfigurations.of(MeteringNotificationAutoConfiguration.class))
 			.withPropertyValues(more);
 	}
@@ -76,18 +65,18 @@ class WebhookNotificationInstancesTests {
 							LeaseInstances.flush(two);
 							Thread.sleep(300);
 						}
-						await(() -> receiver.accepted().size() >= 4, Duration.ofSeconds(30));
+						Await.until(() -> receiver.accepted().size() >= 4, Duration.ofSeconds(30));
 						// Enough for any late duplicate to arrive.
 						Thread.sleep(1500);
 					}));
 			List<WebhookReceiver.Post> posts = receiver.accepted();
 			assertThat(posts).hasSize(4);
-			assertThat(posts).extracting((post) -> field(post.body(), "type") + " " + field(post.body(), "threshold"))
+			assertThat(posts).extracting((post) -> post.field("type") + " " + post.field("threshold"))
 				.containsExactly("quota.threshold_reached 50%", "quota.threshold_reached 80%",
 						"quota.threshold_reached 100%", "quota.exceeded null");
 			assertThat(posts).extracting(WebhookReceiver.Post::id).doesNotHaveDuplicates();
 			for (WebhookReceiver.Post post : posts) {
-				assertThat(post.signature()).isEqualTo(specSignature(post));
+				assertThat(post.signature()).isEqualTo(post.specSignature());
 				assertThat(post.body()).contains("\"specversion\":\"1.0\"", "\"subject\":\"acme\"",
 						"\"id\":\"" + post.id() + "\"");
 			}
@@ -127,19 +116,19 @@ class WebhookNotificationInstancesTests {
 				assertThat(pending.get(pending.size() - 1).attempts()).isGreaterThan(1);
 				assertThat(pending.get(pending.size() - 1).lastError()).isEqualTo("HTTP 500");
 				receiver.answer(200);
-				await(() -> receiver.accepted().size() >= 5, Duration.ofSeconds(30));
+				Await.until(() -> receiver.accepted().size() >= 5, Duration.ofSeconds(30));
 				Thread.sleep(1000);
 				assertThat(one.getBean(WebhookOutbox.class).counts()).containsEntry("delivered", 5L)
 					.doesNotContainKey("pending");
 			});
 			assertThat(receiver.accepted()).hasSize(5)
-				.extracting((post) -> field(post.body(), "n"))
+				.extracting((post) -> post.field("n"))
 				.containsExactly("0", "1", "2", "3", "4");
 			// Every attempt of a notification, failed or not, carried the same id and body.
 			Map<String, String> bodyOfId = new HashMap<>();
 			for (WebhookReceiver.Post post : receiver.posts) {
 				assertThat(bodyOfId.putIfAbsent(post.id(), post.body())).isIn(null, post.body());
-				assertThat(post.signature()).isEqualTo(specSignature(post));
+				assertThat(post.signature()).isEqualTo(post.specSignature());
 			}
 			assertThat(bodyOfId).hasSize(5);
 		}
@@ -167,13 +156,13 @@ class WebhookNotificationInstancesTests {
 			});
 			assertThat(receiver.posts).isEmpty();
 			instance(schema, b, receiver).run((two) -> {
-				await(() -> receiver.accepted().size() >= 3, Duration.ofSeconds(30));
+				Await.until(() -> receiver.accepted().size() >= 3, Duration.ofSeconds(30));
 				Thread.sleep(500);
 			});
 			assertThat(receiver.accepted()).extracting(WebhookReceiver.Post::id)
 				.containsExactlyInAnyOrderElementsOf(emitted)
 				.doesNotHaveDuplicates();
-			assertThat(receiver.accepted()).extracting((post) -> field(post.body(), "n"))
+			assertThat(receiver.accepted()).extracting((post) -> post.field("n"))
 				.containsExactly("0", "1", "2");
 		}
 	}
@@ -194,7 +183,7 @@ class WebhookNotificationInstancesTests {
 			Thread thread = new Thread(() -> {
 				int i;
 				while ((i = next.getAndIncrement()) < requests) {
-					request(instances.get(i % 2), "acme");
+					LeaseInstances.request(instances.get(i % 2), "acme");
 				}
 			});
 			thread.start();
@@ -202,47 +191,6 @@ class WebhookNotificationInstancesTests {
 		}
 		for (Thread thread : threads) {
 			thread.join();
-		}
-	}
-
-	private static boolean request(ConfigurableApplicationContext context, String tenant) {
-		dev.metering.quota.QuotaEnforcementService quotas = context.getBean(dev.metering.quota.QuotaEnforcementService.class);
-		dev.metering.quota.QuotaDecision decision = quotas.check(tenant, LeaseInstances.METER, 1);
-		if (!decision.allowed()) {
-			return false;
-		}
-		decision.reservation()
-			.record(context.getBean(dev.metering.event.UsageRecorder.class),
-					dev.metering.event.UsageEvent.builder(tenant, LeaseInstances.METER).build());
-		return true;
-	}
-
-	/** The Standard Webhooks signature, computed here as the specification describes it. */
-	private static String specSignature(WebhookReceiver.Post post) throws Exception {
-		Mac mac = Mac.getInstance("HmacSHA256");
-		mac.init(new SecretKeySpec(Base64.getDecoder().decode(SECRET.substring("whsec_".length())), "HmacSHA256"));
-		String signed = post.id() + "." + post.timestamp() + "." + post.body();
-		return "v1," + Base64.getEncoder().encodeToString(mac.doFinal(signed.getBytes(StandardCharsets.UTF_8)));
-	}
-
-	/** A top-level or data field of a CloudEvents body, as text ("null" when absent). */
-	private static String field(String body, String name) {
-		java.util.regex.Matcher matcher = java.util.regex.Pattern
-			.compile("\"" + name + "\":(\"([^\"]*)\"|([^,}]*))")
-			.matcher(body);
-		if (!matcher.find()) {
-			return "null";
-		}
-		return (matcher.group(2) != null) ? matcher.group(2) : matcher.group(3);
-	}
-
-	private static void await(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-		long deadline = System.nanoTime() + timeout.toNanos();
-		while (!condition.getAsBoolean()) {
-			if (System.nanoTime() > deadline) {
-				throw new AssertionError("not within " + timeout);
-			}
-			Thread.sleep(50);
 		}
 	}
 

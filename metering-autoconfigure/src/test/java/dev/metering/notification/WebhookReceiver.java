@@ -5,16 +5,28 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 import com.sun.net.httpserver.HttpServer;
 
 /**
  * A real local HTTP receiver of webhooks: records every post (headers and body) and answers
- * the status it is told to; it can be down (connection refused) and come back on its port.
+ * the status it is told to; it can be down (connection refused) and come back on its port. Its
+ * endpoint signs with {@link #SECRET}, and each post's signature is checked against one computed
+ * here as the Standard Webhooks specification describes it, not with the kit's own code.
  */
 final class WebhookReceiver implements AutoCloseable {
+
+	/** The Standard Webhooks specification's example secret: the receiver's endpoint signs with it. */
+	static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 	final List<Post> posts = new CopyOnWriteArrayList<>();
 
@@ -32,6 +44,18 @@ final class WebhookReceiver implements AutoCloseable {
 
 	String url() {
 		return "http://127.0.0.1:" + this.port + "/hooks";
+	}
+
+	/**
+	 * The properties of a webhook endpoint posting here, signed with {@link #SECRET}, and of a
+	 * sender quick enough for a test: it polls every 50 ms and gives up a post after 2 s.
+	 * @return {@code metering.webhooks} properties
+	 */
+	String[] senderProperties() {
+		return new String[] { "metering.webhooks.endpoints[0].url=" + url(),
+				"metering.webhooks.endpoints[0].secret=" + SECRET, "metering.webhooks.poll-interval=50ms",
+				"metering.webhooks.connect-timeout=1s", "metering.webhooks.read-timeout=2s",
+				"metering.webhooks.claim-timeout=4s" };
 	}
 
 	synchronized WebhookReceiver start() throws IOException {
@@ -71,6 +95,39 @@ final class WebhookReceiver implements AutoCloseable {
 	}
 
 	record Post(String id, String timestamp, String signature, String body, int status) {
+
+		/**
+		 * The Standard Webhooks signature of this post with {@link #SECRET}, computed as the
+		 * specification describes it: {@code v1,} and the base64 HMAC-SHA256 of
+		 * {@code id.timestamp.body} keyed with the secret's base64 part.
+		 * @return what {@link #signature()} must be
+		 */
+		String specSignature() {
+			try {
+				Mac mac = Mac.getInstance("HmacSHA256");
+				mac.init(new SecretKeySpec(Base64.getDecoder().decode(SECRET.substring("whsec_".length())),
+						"HmacSHA256"));
+				String signed = this.id + "." + this.timestamp + "." + this.body;
+				return "v1," + Base64.getEncoder().encodeToString(mac.doFinal(signed.getBytes(StandardCharsets.UTF_8)));
+			}
+			catch (GeneralSecurityException ex) {
+				throw new IllegalStateException(ex);
+			}
+		}
+
+		/**
+		 * A top-level or data field of the CloudEvents body, as text.
+		 * @param name the field's name
+		 * @return its value, {@code "null"} when absent
+		 */
+		String field(String name) {
+			Matcher matcher = Pattern.compile("\"" + name + "\":(\"([^\"]*)\"|([^,}]*))").matcher(this.body);
+			if (!matcher.find()) {
+				return "null";
+			}
+			return (matcher.group(2) != null) ? matcher.group(2) : matcher.group(3);
+		}
+
 	}
 
 }

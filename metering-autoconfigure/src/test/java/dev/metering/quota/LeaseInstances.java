@@ -56,8 +56,13 @@ public final class LeaseInstances {
 			.withPropertyValues(more);
 	}
 
-	/** Checks one request of a tenant and, when allowed, records it as the filter does. */
-	static boolean request(ConfigurableApplicationContext context, String tenant) {
+	/**
+	 * Checks one request of a tenant and, when allowed, records it as the filter does.
+	 * @param context the instance
+	 * @param tenant the tenant
+	 * @return whether the request was allowed
+	 */
+	public static boolean request(ConfigurableApplicationContext context, String tenant) {
 		QuotaEnforcementService quotas = context.getBean(QuotaEnforcementService.class);
 		QuotaDecision decision = quotas.check(tenant, METER, 1);
 		if (!decision.allowed()) {
