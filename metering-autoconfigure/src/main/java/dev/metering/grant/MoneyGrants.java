@@ -1,6 +1,7 @@
 package dev.metering.grant;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -141,7 +142,8 @@ public class MoneyGrants implements MoneyCredits {
 				if (left[i].signum() <= 0 || !grant.pays(line.meter())) {
 					continue;
 				}
-				BigDecimal take = remaining.min(left[i]);
+				// At the line's scale (the currency's): a grant's amount has at most its decimals.
+				BigDecimal take = remaining.min(left[i]).setScale(line.charge().amount().scale(), RoundingMode.UNNECESSARY);
 				left[i] = left[i].subtract(take);
 				remaining = remaining.subtract(take);
 				used.merge(grant.id(), take, BigDecimal::add);

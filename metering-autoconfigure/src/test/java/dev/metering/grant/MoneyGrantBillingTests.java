@@ -135,6 +135,8 @@ class MoneyGrantBillingTests {
 			.withBean(java.time.Clock.class, () -> clock)
 			.withPropertyValues("metering.jdbc.table-prefix=" + schema.prefix(), "metering.jdbc.initialize-schema=never",
 					"metering.rollup.enabled=false", "metering.default-plan=prepaid",
+					"metering.plans.prepaid.quotas[0].meter=ai.tokens", "metering.plans.prepaid.quotas[0].limit=1000000",
+					"metering.plans.prepaid.quotas[0].window=month", "metering.plans.prepaid.quotas[0].enforcement=monitor",
 					plan + "currency=EUR", plan + "base-fee=9.00",
 					plan + "prices[0].meter=api.calls", plan + "prices[0].model=graduated",
 					plan + "prices[0].tiers[0].up-to=100", plan + "prices[0].tiers[0].unit-price=0.10",

@@ -96,11 +96,14 @@ class MoneyGrantRoutesTests {
 
 				mvc.perform(key(HttpMethod.GET, "/tenants/acme/grants", null))
 					.andExpect(status().isOk())
-					.andExpect(jsonPath("$[0].currency").value("EUR"))
-					.andExpect(jsonPath("$[0].balance").value(95))
-					.andExpect(jsonPath("$[0].grants[0].id").value(id))
-					.andExpect(jsonPath("$[0].grants[0].used").value(5))
-					.andExpect(jsonPath("$[0].grants[0].state").value("active"));
+					// The meters' balances of units first (the hard grant-backed api.calls), then one per currency.
+					.andExpect(jsonPath("$[0].meter").value("api.calls"))
+					.andExpect(jsonPath("$[1].meter").doesNotExist())
+					.andExpect(jsonPath("$[1].currency").value("EUR"))
+					.andExpect(jsonPath("$[1].balance").value(95))
+					.andExpect(jsonPath("$[1].grants[0].id").value(id))
+					.andExpect(jsonPath("$[1].grants[0].used").value(5))
+					.andExpect(jsonPath("$[1].grants[0].state").value("active"));
 				mvc.perform(get("/api/entitlements/acme").header("X-Api-Key", "s3cret"))
 					.andExpect(status().isOk())
 					.andExpect(jsonPath("$['money_balances']['EUR'].balance").value("95.00"))
