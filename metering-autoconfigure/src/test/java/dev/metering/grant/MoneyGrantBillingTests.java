@@ -19,6 +19,9 @@ import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
 import dev.metering.billing.BillingPeriod;
 import dev.metering.billing.BillingReport;
 import dev.metering.billing.BillingReportService;
+import dev.metering.billing.Invoice;
+import dev.metering.billing.InvoiceCloser;
+import dev.metering.billing.InvoiceStore;
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageRecorder;
 import dev.metering.ledger.BufferedLedgerWriter;
@@ -39,7 +42,7 @@ import static org.assertj.core.api.Assertions.tuple;
  * Money grants on the bill: after the grants of units, they pay the lines' amounts (a tiered
  * price and a per-unit one) in priority order, each only the meters it lists; an expired one and
  * one in another currency pay nothing; what a grant paid in one period is gone in the next; the
- * base fee stays due; balances answer in money.
+ * base fee stays due; balances answer in money; the invoice keeps the credits.
  */
 class MoneyGrantBillingTests {
 
@@ -108,6 +111,15 @@ class MoneyGrantBillingTests {
 				assertThat(reports.report("acme", NOVEMBER).moneyCredits()).as("November asked again")
 					.isEqualTo(november.moneyCredits());
 				assertThat(money.balancesOf("acme").get(0).balance()).isEqualByComparingTo("0");
+
+				// November's invoice, finalized when it closes (35 days after its end), keeps its money credits.
+				clock.set(Instant.parse("2027-01-05T00:00:01Z"));
+				List<Invoice> invoices = context.getBean(InvoiceCloser.class).closeDue();
+				assertThat(invoices).singleElement().satisfies((invoice) -> assertThat(invoice.period()).isEqualTo(NOVEMBER));
+				assertThat(context.getBean(InvoiceStore.class)
+					.document("acme", invoices.get(0).number(), Invoice.Format.JSON)
+					.orElseThrow()).contains("\"money_credits_applied\":\"15.00\"}",
+							"\"money_credits_applied\":\"25.00\",\"amount_due\":\"9.00\"}", callsOnly.id());
 			});
 		}
 	}
