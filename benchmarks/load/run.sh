@@ -41,11 +41,21 @@
 #   other) and the kit's added app CPU as a share of bucket4j's per round. Not for twoinstances. A round
 #   takes about n × (warm-up + REWARM + SLICES × SLICE + 2) seconds plus the apps' start for n set-ups
 #   (off on discard bucket4j with MAX_WARMUP=35 and the defaults: 4.6 minutes on the 2-core machine).
-# Set-up thresholds (not in the default list): quota's set-up with three thresholds (absolute amounts crossed
-#   within a run) and a webhook to a port nobody listens on (deliveries retried off the request path);
-#   compare it with quota: benchmarks/load/run.sh quota thresholds
+# Set-up thresholds (not in the default list): quota's set-up with three thresholds (absolute amounts) and a
+#   webhook to a port nobody listens on (connection refused: deliveries retried off the request path). Its
+#   warm-up drives the tenant acme-warm (same plan), so acme starts the measured window at zero and crosses
+#   all three thresholds in it (500, 2,000 and 10,000 requests: the first second or two).
+# Set-up hanging (not in the default list): thresholds, but the webhook is a local receiver (python3, on a free
+#   port of 127.0.0.1, started here and stopped at the end) that accepts every connection and never answers,
+#   holding it HANG [75] seconds (the app's read-timeout is raised above it, so each attempt hangs the whole
+#   time, then fails and is retried). The issue's
+#   acceptance "no request waits for a webhook": its p99 is quota's. Compare: run.sh quota thresholds hanging
+# For thresholds and hanging, outbox.md (appended to results.md and summary.md) gives per launch the outbox's
+#   notification rows (all, and acme's emitted in the measured window), delivery rows, their attempts and
+#   states, the receiver's connections, and outbox rows per 1 M requests (the issue's "= number of crossings").
 # Set-up grants (not in the default list): thresholds' set-up with the request meter grant-backed (hard) on the
-#   bench plan, acme holding one grant nobody spends (created through the admin API before acme's first request):
+#   bench plan, acme and acme-warm each holding one grant nobody spends (created through the admin API before their
+#   first request):
 #   every check also takes from the grants' leased balance. Compare: benchmarks/load/run.sh quota grants
 #
 # Settings come from the environment (defaults in brackets):
@@ -101,10 +111,13 @@ REWARM=${REWARM:-3}
 OUT=${OUT:-$HERE/target/run-$(date -u +%Y%m%d-%H%M%S)}
 SETUPS=(${*:-off on discard quota tenants1000 tenants100k newtenant bucket4j twoinstances})
 
-# Three thresholds of the bench quota, crossed by acme's traffic within a run, and a webhook nobody answers.
-THRESHOLDS=(--metering.plans.bench.quotas[0].thresholds=10000,100000,1000000
-	--metering.webhooks.endpoints[0].url=http://127.0.0.1:9/metering-hooks
-	--metering.webhooks.endpoints[0].secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw)
+# Three thresholds of the bench quota, crossed by acme's traffic early in the measured window (its warm-up
+# drives acme-warm), and a webhook: nobody listens on port 9 (thresholds) or the hanging receiver (hanging).
+HANG=${HANG:-75}
+THRESHOLD_PLAN=(--metering.plans.bench.quotas[0].thresholds=500,2000,10000 --metering.tenants.acme.plan=bench
+	--metering.tenants.acme-warm.plan=bench)
+HOOK_SECRET=--metering.webhooks.endpoints[0].secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+THRESHOLDS=("${THRESHOLD_PLAN[@]}" --metering.webhooks.endpoints[0].url=http://127.0.0.1:9/metering-hooks "$HOOK_SECRET")
 
 # The request meter grant-backed on the bench plan, and the admin API to create acme's grant (key for this run only).
 ADMIN_KEY=load-run-admin-key-$$-$RANDOM
@@ -138,9 +151,11 @@ OUT=$(cd "$OUT" && pwd) # absolute: jcmd resolves paths in the app's directory
 DB=metering_load_$(date -u +%H%M%S)_$$
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"
 APPS=()
+RECEIVER=
 cleanup() {
 	for pid in "${APPS[@]}"; do kill "$pid" 2> /dev/null || true; done
 	for pid in "${APPS[@]}"; do wait "$pid" 2> /dev/null || true; done
+	if [[ -n $RECEIVER ]]; then kill "$RECEIVER" 2> /dev/null || true; wait "$RECEIVER" 2> /dev/null || true; fi
 	[[ -n ${KEEP_DB:-} ]] || "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" || true
 }
 trap cleanup EXIT
@@ -302,6 +317,74 @@ ledger_rows() { # prefix [condition]
 	"${PSQL[@]}" -d "$DB" -c "SELECT COUNT(*) FROM ${1}usage_event WHERE tenant_id <> 'probe' ${2:-}" 2> /dev/null || echo "-"
 }
 
+start_receiver() { # the hanging webhook receiver on a free port of 127.0.0.1; sets RECEIVER_PORT
+	# Accepts every connection, reads what comes and never answers; closes it after HANG seconds (or
+	# when the client does). Logs one line per connection to receiver.log.
+	rm -f "$OUT/receiver.port"
+	python3 -u -c 'import socket, sys, threading, time
+hang, port_file = float(sys.argv[1]), sys.argv[2]
+server = socket.socket()
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("127.0.0.1", 0))
+server.listen(128)
+open(port_file + ".tmp", "w").write(str(server.getsockname()[1]))
+__import__("os").rename(port_file + ".tmp", port_file)
+def hold(conn, n):
+	start = time.time()
+	conn.settimeout(1)
+	received = 0
+	while time.time() - start < hang:
+		try:
+			data = conn.recv(65536)
+		except socket.timeout:
+			continue
+		except OSError:
+			break
+		if not data:
+			break
+		received += len(data)
+	conn.close()
+	print("connection %d closed after %.1f s, %d bytes received, never answered" % (n, time.time() - start, received))
+n = 0
+while True:
+	conn, _ = server.accept()
+	n += 1
+	print("connection %d accepted at %.3f" % (n, time.time()))
+	threading.Thread(target=hold, args=(conn, n), daemon=True).start()' "$HANG" "$OUT/receiver.port" > "$OUT/receiver.log" 2>&1 &
+	RECEIVER=$!
+	for _ in $(seq 1 50); do
+		[[ -f $OUT/receiver.port ]] && break
+		sleep 0.1
+	done
+	RECEIVER_PORT=$(cat "$OUT/receiver.port")
+}
+
+receiver_connections() { # the connections the hanging receiver accepted so far
+	[[ -f $OUT/receiver.log ]] && awk '/accepted/ { n++ } END { print n + 0 }' "$OUT/receiver.log" || echo 0
+}
+
+outbox_row() { # setup round prefix requests window-start-ms window-end-ms: a row of outbox.md
+	local counts
+	# Notification rows have endpoint_id '-'; a crossing is emitted within threshold-check-interval
+	# (1 s) of the request, so acme's count in the window allows 3 s after its end.
+	counts=$("${PSQL[@]}" -F ' ' -d "$DB" -c "SELECT
+		COUNT(*) FILTER (WHERE endpoint_id = '-'),
+		COUNT(*) FILTER (WHERE endpoint_id = '-' AND body LIKE '%\"subject\":\"acme\"%' AND created_at BETWEEN $5 AND $6 + 3000),
+		COUNT(*) FILTER (WHERE endpoint_id <> '-'),
+		COALESCE(SUM(attempts) FILTER (WHERE endpoint_id <> '-'), 0),
+		COUNT(*) FILTER (WHERE endpoint_id <> '-' AND state = 'delivered'),
+		COALESCE(MAX(last_error) FILTER (WHERE endpoint_id <> '-'), '-')
+		FROM ${3}webhook_outbox" 2> /dev/null || echo "- - - - - -")
+	local events acme deliveries attempts delivered error connections
+	read -r events acme deliveries attempts delivered error <<< "$counts"
+	connections=-
+	[[ ${1%-base} == hanging ]] && connections=$(($(receiver_connections) - RECEIVER_BEFORE))
+	local per_million=-
+	[[ $events =~ ^[0-9]+$ && $deliveries =~ ^[0-9]+$ ]] && per_million=$(printf '%.1f' "$(echo "($events + $deliveries) * 1000000 / $4" | bc -l)")
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$2" "$events" "$acme" "$deliveries" "$attempts" \
+		"$delivered" "$connections" "$error" "$per_million" >> "$OUT/outbox.md"
+}
+
 RESULTS=$OUT/results.md
 {
 	if [[ -n $INTERLEAVE ]]; then
@@ -326,8 +409,12 @@ setup_config() { # setup round: the set-up's app into APP_JAR and SETUP_PREFIX, 
 		discard) props=(--metering.quota.enabled=false --spring.profiles.active=postgres,discard) ;;
 		bucket4j) APP_JAR=$BUCKET4J_JAR ;;
 		quota) props=("${BENCH_PLAN[@]}" --metering.tenants.acme.plan=bench) ;;
-		thresholds) props=("${BENCH_PLAN[@]}" --metering.tenants.acme.plan=bench "${THRESHOLDS[@]}") ;;
-		grants) props=("${BENCH_PLAN[@]}" --metering.tenants.acme.plan=bench "${THRESHOLDS[@]}" "${GRANT_BACKED[@]}") ;;
+		thresholds) props=("${BENCH_PLAN[@]}" "${THRESHOLDS[@]}") ;;
+		hanging) [[ -n $RECEIVER ]] || start_receiver
+			props=("${BENCH_PLAN[@]}" "${THRESHOLD_PLAN[@]}" "$HOOK_SECRET"
+				--metering.webhooks.endpoints[0].url="http://127.0.0.1:$RECEIVER_PORT/metering-hooks"
+				--metering.webhooks.read-timeout=$((HANG + 15))s --metering.webhooks.claim-timeout=$((HANG + 60))s) ;;
+		grants) props=("${BENCH_PLAN[@]}" "${THRESHOLDS[@]}" "${GRANT_BACKED[@]}") ;;
 		tenants1000) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
 			script=(-s "$HERE/tenants.lua") header=() ;;
 		newtenant) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
@@ -343,6 +430,11 @@ setup_config() { # setup round: the set-up's app into APP_JAR and SETUP_PREFIX, 
 		newtenant) args=(-- "$TENANT_HEADER" "r$round") ;;
 	esac
 	SETUP_PREFIX=$prefix SETUP_PROPS=("${props[@]}") SETUP_SCRIPT=("${script[@]}") SETUP_HEADER=("${header[@]}") SETUP_ARGS=("${args[@]}")
+	# thresholds, hanging and grants warm up on acme-warm (same plan), so acme starts the measured window at zero
+	SETUP_WARM_HEADER=("${header[@]}")
+	case ${setup%-base} in
+		thresholds | hanging | grants) SETUP_WARM_HEADER=(-H "$TENANT_HEADER: acme-warm") ;;
+	esac
 }
 
 warm_up() { # setup round name pid port: warm-up slices until the JIT compiler threads go quiet (see WARMUP in the header)
@@ -352,7 +444,7 @@ warm_up() { # setup round name pid port: warm-up slices until the JIT compiler t
 		slice=$((slice + 1))
 		[[ ${setup%-base} == newtenant ]] && warm_args=(-- "$TENANT_HEADER" "w${round}s$slice")
 		jit0=$(jit_ticks "$pid"); all0=$(ticks "$pid")
-		wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${SETUP_HEADER[@]}" "${SETUP_SCRIPT[@]}" "http://127.0.0.1:$port/api/ping" "${warm_args[@]}" >> "$OUT/$name.warmup.txt"
+		wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${SETUP_WARM_HEADER[@]}" "${SETUP_SCRIPT[@]}" "http://127.0.0.1:$port/api/ping" "${warm_args[@]}" >> "$OUT/$name.warmup.txt"
 		jit1=$(jit_ticks "$pid"); all1=$(ticks "$pid")
 		warmed=$((warmed + WARMUP))
 		echo "warm-up slice $slice: jit $((jit1 - jit0)) of $((all1 - all0)) ticks" >> "$OUT/$name.warmup.txt"
@@ -368,9 +460,10 @@ run_single() { # setup round
 	setup_config "$setup" "$round"
 	local prefix=$SETUP_PREFIX props=("${SETUP_PROPS[@]}") script=("${SETUP_SCRIPT[@]}") header=("${SETUP_HEADER[@]}") args=("${SETUP_ARGS[@]}")
 	local name="$setup-r$round"
+	RECEIVER_BEFORE=$(receiver_connections)
 	start_app "$name" "$PORT" "$prefix" "${props[@]}"
 	local pid=$STARTED
-	[[ ${setup%-base} == grants ]] && create_grant "$PORT" acme
+	[[ ${setup%-base} == grants ]] && create_grant "$PORT" acme && create_grant "$PORT" acme-warm
 	: > "$OUT/$name.warmup.txt"
 	jfr_warm "$pid"
 	warm_up "$setup" "$round" "$name" "$pid" "$PORT"
@@ -379,7 +472,10 @@ run_single() { # setup round
 	local app0 pg0 pga0 m0 load
 	thread_ticks "$pid" > "$OUT/$name.threads0"
 	app0=$(ticks "$pid"); pg0=$(pg_ticks); pga0=$(pg_all_ticks); m0=$(machine_ticks)
+	local window0 window1
+	window0=$(date +%s%3N)
 	wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${header[@]}" "${script[@]}" "http://127.0.0.1:$PORT/api/ping" "${args[@]}" > "$OUT/$name.wrk.txt"
+	window1=$(date +%s%3N)
 	local app1 pg1 pga1 m1
 	m1=$(machine_ticks); app1=$(ticks "$pid"); pg1=$(pg_ticks); pga1=$(pg_all_ticks)
 	thread_ticks "$pid" > "$OUT/$name.threads1"
@@ -389,10 +485,14 @@ run_single() { # setup round
 	local dropped
 	jcmd "$pid" Compiler.codecache > "$OUT/$name.codecache.txt" 2>&1 || true
 	dropped=$([[ ${setup%-base} == off || $setup == bucket4j ]] && echo "-" || writer_dropped "$PORT" "$OUT/$name.log")
+	[[ ${setup%-base} =~ ^(thresholds|hanging|grants)$ ]] && sleep 3 # the last crossings' check
 	stop_app "$pid"
 	local requests rps p99 non2xx warm rows
 	requests=$(wrk_field "$OUT/$name.wrk.txt" requests)
 	warm=$(wrk_field "$OUT/$name.warmup.txt" requests)
+	if [[ ${setup%-base} =~ ^(thresholds|hanging|grants)$ ]]; then
+		outbox_row "$setup" "$round" "$prefix" "$((warm + requests))" "$window0" "$window1"
+	fi
 	rps=$(wrk_field "$OUT/$name.wrk.txt" rps)
 	p99=$(wrk_field "$OUT/$name.wrk.txt" p99)
 	non2xx=$(wrk_field "$OUT/$name.wrk.txt" non2xx)
@@ -445,7 +545,7 @@ run_interleaved() { # round: start every set-up, warm each in turn, then measure
 	done
 	for setup in "${SETUPS[@]}"; do # started together: a JVM's start-up leaves the second core idle much of the time
 		await_app "$setup-r$round" "${port_of[$setup]}" "${pid_of[$setup]}"
-		[[ ${setup%-base} == grants ]] && create_grant "${port_of[$setup]}" acme
+		[[ ${setup%-base} == grants ]] && create_grant "${port_of[$setup]}" acme && create_grant "${port_of[$setup]}" acme-warm
 		jfr_warm "${pid_of[$setup]}"
 	done
 	declare -A warmed_of
@@ -593,6 +693,16 @@ fi
 	done
 done
 python3 "$HERE/summarize.py" "$RESULTS" > "$OUT/summary.md"
+if [[ -f $OUT/outbox.md ]]; then # after summarize.py, which would read its rows as set-ups
+	{
+		echo
+		echo "Webhook outbox per launch (notification rows: endpoint '-'; acme's in the measured window: the crossings there; rows per 1 M requests counts every outbox row against warm-up + measured requests)"
+		echo
+		echo "| set-up | round | notification rows | acme's in the window | delivery rows | attempts | delivered | receiver connections | last error | outbox rows per 1 M requests |"
+		echo "|---|---|---:|---:|---:|---:|---:|---:|---|---:|"
+		cat "$OUT/outbox.md"
+	} | tee -a "$RESULTS" >> "$OUT/summary.md"
+fi
 echo
 cat "$OUT/summary.md"
 echo

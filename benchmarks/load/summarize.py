@@ -22,15 +22,23 @@ def number(cell):
     return float(match.group()) if match else None
 
 
+def milliseconds(cell):
+    """wrk's latency ("850.00us", "1.23ms", "1.02s") in ms, None when it is not one."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(us|ms|s|m)", cell)
+    if not match:
+        return None
+    return float(match.group(1)) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[match.group(2)]
+
+
 def read(path):
-    runs = {}  # set-up -> round -> (req/s, app µs/req, PostgreSQL µs/req)
+    runs = {}  # set-up -> round -> (req/s, app µs/req, PostgreSQL µs/req, p99 ms or None)
     for line in open(path, encoding="utf-8"):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) < 6 or not cells[1].isdigit() or cells[0].startswith("two instances"):
             continue
         values = (number(cells[2]), number(cells[4]), number(cells[5]))
         if None not in values:
-            runs.setdefault(cells[0], {})[int(cells[1])] = values
+            runs.setdefault(cells[0], {})[int(cells[1])] = values + (milliseconds(cells[3]),)
     return runs
 
 
@@ -108,19 +116,20 @@ def main(path):
     runs = read(path)
     print("Per set-up over its launches: median [lowest–highest, ± half the range as % of the median]")
     print()
-    print("| set-up | launches | req/s | app CPU µs/req | PostgreSQL CPU µs/req |")
-    print("|---|---:|---|---|---|")
+    print("| set-up | launches | req/s | p99 ms | app CPU µs/req | PostgreSQL CPU µs/req |")
+    print("|---|---:|---|---|---|---|")
     for setup, rounds in runs.items():
         values = list(rounds.values())
+        p99 = [v[3] for v in values if v[3] is not None]
         print(f"| {setup} | {len(values)} | {spread([v[0] for v in values], 0)} | "
-              f"{spread([v[1] for v in values])} | {spread([v[2] for v in values])} |")
+              f"{spread(p99, 2) if p99 else '–'} | {spread([v[1] for v in values])} | {spread([v[2] for v in values])} |")
     print()
     print("Against a baseline launched in the same round: median [lowest–highest] over the rounds")
     print()
-    print("| set-up | ÷ baseline | req/s ratio | app CPU added µs/req | PostgreSQL CPU ratio |")
-    print("|---|---|---|---|---|")
+    print("| set-up | ÷ baseline | req/s ratio | p99 ratio | app CPU added µs/req | PostgreSQL CPU ratio |")
+    print("|---|---|---|---|---|---|")
     pairs = [(s, "off") for s in runs if s != "off"]
-    pairs += [(s, "quota") for s in ("tenants1000", "newtenant", "tenants100k") if s in runs]
+    pairs += [(s, "quota") for s in ("tenants1000", "newtenant", "tenants100k", "thresholds", "hanging", "grants") if s in runs]
     pairs += [("discard", "on")] if "discard" in runs and "on" in runs else []
     for setup, baseline in pairs:
         if baseline not in runs:
@@ -131,7 +140,10 @@ def main(path):
         if not rps:
             continue
         pg_cell = spread(pg, 2) if pg else "–"
-        print(f"| {setup} | {baseline} | {spread(rps, 3)} | {spread(cpu)} | {pg_cell} |")
+        p99 = [runs[setup][r][3] / runs[baseline][r][3] for r in sorted(runs[setup])
+               if r in runs[baseline] and runs[setup][r][3] and runs[baseline][r][3]]
+        p99_cell = spread(p99, 2) if p99 else "–"
+        print(f"| {setup} | {baseline} | {spread(rps, 3)} | {p99_cell} | {spread(cpu)} | {pg_cell} |")
     per_round(runs)
 
 

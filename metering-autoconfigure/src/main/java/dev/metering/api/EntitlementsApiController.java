@@ -14,6 +14,8 @@ import dev.metering.entitlement.EntitlementService;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.grant.GrantService;
 import dev.metering.grant.MeterBalance;
+import dev.metering.grant.MoneyBalance;
+import dev.metering.grant.MoneyGrants;
 import dev.metering.quota.CachedQuotaDefinitions;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.rollup.UsageReader;
@@ -46,6 +48,8 @@ public class EntitlementsApiController {
 
 	private final @Nullable GrantService grants;
 
+	private final @Nullable MoneyGrants money;
+
 	/**
 	 * The route.
 	 * @param access who may read which tenant
@@ -74,7 +78,25 @@ public class EntitlementsApiController {
 	public EntitlementsApiController(ApiAccess access, EntitlementService entitlements,
 			@Nullable CachedQuotaDefinitions definitions, @Nullable QuotaEnforcementService quotas, UsageReader usage,
 			Clock clock, @Nullable GrantService grants) {
+		this(access, entitlements, definitions, quotas, usage, clock, grants, null);
+	}
+
+	/**
+	 * The route, with balances of units and of money.
+	 * @param access who may read which tenant
+	 * @param entitlements the features
+	 * @param definitions the quota definitions, {@code null} without quota enforcement
+	 * @param quotas the quota status, {@code null} without quota enforcement
+	 * @param usage the ledger's usage
+	 * @param clock the clock
+	 * @param grants the grants, {@code null} without them
+	 * @param money the money grants, {@code null} without them
+	 */
+	public EntitlementsApiController(ApiAccess access, EntitlementService entitlements,
+			@Nullable CachedQuotaDefinitions definitions, @Nullable QuotaEnforcementService quotas, UsageReader usage,
+			Clock clock, @Nullable GrantService grants, @Nullable MoneyGrants money) {
 		this.grants = grants;
+		this.money = money;
 		this.access = access;
 		this.entitlements = entitlements;
 		this.definitions = definitions;
@@ -107,8 +129,14 @@ public class EntitlementsApiController {
 				balances.put(balance.meter(), EntitlementsBody.BalanceBody.of(balance));
 			}
 		}
+		Map<String, EntitlementsBody.MoneyBalanceBody> moneyBalances = new TreeMap<>();
+		if (this.money != null) {
+			for (MoneyBalance balance : this.money.balancesOf(tenant)) {
+				moneyBalances.put(balance.currency(), EntitlementsBody.MoneyBalanceBody.of(balance));
+			}
+		}
 		return new EntitlementsBody(tenant, this.entitlements.planOf(tenant).orElse(null), features, metered,
-				balances);
+				balances, moneyBalances);
 	}
 
 }

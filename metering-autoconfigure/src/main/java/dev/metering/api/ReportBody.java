@@ -33,6 +33,9 @@ import org.jspecify.annotations.Nullable;
  * @param closesAt when it is
  * @param adjustments corrections made in the period to events of closed periods, per meter and
  * corrected period (their usage is not in {@code lines})
+ * @param moneyCredits what money grants paid, per grant and line (absent without any)
+ * @param moneyCreditsApplied their sum (absent without any)
+ * @param amountDue the subtotal less the money credits (absent without any: the subtotal is due)
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.ALWAYS)
@@ -42,15 +45,38 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 		String subtotal, List<String> tenants, boolean closed,
 		@JsonFormat(shape = JsonFormat.Shape.STRING) Instant closesAt,
 		@JsonInclude(JsonInclude.Include.NON_EMPTY) List<Part> parts,
-		List<Adjustment> adjustments) {
+		List<Adjustment> adjustments, @JsonInclude(JsonInclude.Include.NON_EMPTY) List<MoneyCredit> moneyCredits,
+		@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String moneyCreditsApplied,
+		@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String amountDue) {
 
 	static ReportBody of(BillingReport report) {
+		boolean money = !report.moneyCredits().isEmpty();
 		return new ReportBody(report.billingScope(), report.billingScope(), report.plan(),
 				report.currency().getCurrencyCode(), report.period().from(), report.period().to(),
-				report.lines().stream().map(Line::of).toList(), report.baseFee().toPlainString(),
-				report.subtotal().toPlainString(), report.tenants(), report.closed(), report.closesAt(),
-				report.parts().stream().map(Part::of).toList(),
-				report.adjustments().stream().map(Adjustment::of).toList());
+				java.util.stream.IntStream.range(0, report.lines().size()).mapToObj((i) -> Line.of(report, i)).toList(),
+				report.baseFee().toPlainString(), report.subtotal().toPlainString(), report.tenants(), report.closed(),
+				report.closesAt(), report.parts().stream().map(Part::of).toList(),
+				report.adjustments().stream().map(Adjustment::of).toList(),
+				report.moneyCredits().stream().map(MoneyCredit::of).toList(),
+				money ? report.moneyCreditsApplied().toPlainString() : null,
+				money ? report.amountDue().toPlainString() : null);
+	}
+
+	/**
+	 * What one money grant paid of one line.
+	 *
+	 * @param grantId the grant
+	 * @param metric the line's meter
+	 * @param amount the money
+	 */
+	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+	@JsonInclude(JsonInclude.Include.ALWAYS)
+	record MoneyCredit(String grantId, String metric, String amount) {
+
+		static MoneyCredit of(BillingReport.MoneyCredit credit) {
+			return new MoneyCredit(credit.grantId(), credit.meter(), credit.amount().toPlainString());
+		}
+
 	}
 
 	/** A part of a period whose plan changed: its plan, its dates and its prorated base fee. */
@@ -80,7 +106,8 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 	 * @param unitPrice the price per unit, for models with one
 	 * @param packageSize the units per package, for package pricing
 	 * @param tiers the tiers, for tiered pricing
-	 * @param amount what it costs
+	 * @param amount what it costs (before money credits)
+	 * @param moneyCreditsApplied what money grants paid of it (absent when none did)
 	 */
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 	@JsonInclude(JsonInclude.Include.ALWAYS)
@@ -91,9 +118,12 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 			@JsonInclude(JsonInclude.Include.NON_EMPTY) List<Tier> tiers, String amount,
 			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String plan,
 			@JsonInclude(JsonInclude.Include.NON_NULL) @JsonFormat(shape = JsonFormat.Shape.STRING) @Nullable Instant partStart,
-			@JsonInclude(JsonInclude.Include.NON_NULL) @JsonFormat(shape = JsonFormat.Shape.STRING) @Nullable Instant partEnd) {
+			@JsonInclude(JsonInclude.Include.NON_NULL) @JsonFormat(shape = JsonFormat.Shape.STRING) @Nullable Instant partEnd,
+			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String moneyCreditsApplied) {
 
-		static Line of(BillingReport.Line line) {
+		static Line of(BillingReport report, int index) {
+			BillingReport.Line line = report.lines().get(index);
+			BigDecimal paid = report.moneyCreditsApplied(index);
 			MeterPrice price = line.price();
 			MeterPrice.Charge charge = line.charge();
 			return new Line(line.meter(), price.filter(), Quantities.plain(charge.quantity()),
@@ -105,7 +135,8 @@ record ReportBody(String tenantId, String billingScopeId, String plan, String cu
 					price.tiers().stream().map(Tier::of).toList(), charge.amount().toPlainString(),
 					(line.part() != null) ? line.part().plan() : null,
 					(line.part() != null) ? line.part().period().from() : null,
-					(line.part() != null) ? line.part().period().to() : null);
+					(line.part() != null) ? line.part().period().to() : null,
+					(paid.signum() > 0) ? paid.toPlainString() : null);
 		}
 
 	}

@@ -9,6 +9,7 @@ import dev.metering.admin.web.WebhookAdminController;
 import dev.metering.notification.StoredWebhookEndpoints;
 import dev.metering.notification.WebhookRegistry;
 import dev.metering.grant.GrantService;
+import dev.metering.grant.MoneyGrants;
 import dev.metering.api.MeteringApiExceptionHandler;
 import dev.metering.notification.ThresholdSource;
 import dev.metering.notification.WebhookOutbox;
@@ -89,10 +90,10 @@ public final class MeteringAdminWebAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(GrantService.class)
-	GrantAdminController meteringGrantAdminController(GrantService grants, MeteringAdminProperties properties,
-			ResourceLoader resourceLoader, MeteringAdminController admin) {
+	GrantAdminController meteringGrantAdminController(GrantService grants, ObjectProvider<MoneyGrants> money,
+			MeteringAdminProperties properties, ResourceLoader resourceLoader, MeteringAdminController admin) {
 		// Built after the admin API's controller, which refused an unprotected configuration.
-		return new GrantAdminController(grants, settings(properties), security(resourceLoader));
+		return new GrantAdminController(grants, money.getIfAvailable(), settings(properties), security(resourceLoader));
 	}
 
 	private static AdminApiSettings settings(MeteringAdminProperties properties) {

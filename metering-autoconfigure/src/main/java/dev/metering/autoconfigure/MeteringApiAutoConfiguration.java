@@ -21,6 +21,7 @@ import dev.metering.billing.UsageSummaryService;
 import dev.metering.entitlement.EntitlementService;
 import dev.metering.event.UsageEventValidator;
 import dev.metering.grant.GrantService;
+import dev.metering.grant.MoneyGrants;
 import dev.metering.event.UsageRecorder;
 import dev.metering.meter.MeterDefinitions;
 import dev.metering.quota.CachedQuotaDefinitions;
@@ -155,9 +156,10 @@ public final class MeteringApiAutoConfiguration {
 	@ConditionalOnBean(EntitlementService.class)
 	EntitlementsApiController meteringEntitlementsApiController(ApiAccess access, EntitlementService entitlements,
 			ObjectProvider<CachedQuotaDefinitions> definitions, ObjectProvider<QuotaEnforcementService> quotas,
-			UsageReader usage, ObjectProvider<Clock> clock, ObjectProvider<GrantService> grants) {
+			UsageReader usage, ObjectProvider<Clock> clock, ObjectProvider<GrantService> grants,
+			ObjectProvider<MoneyGrants> money) {
 		return new EntitlementsApiController(access, entitlements, definitions.getIfAvailable(), quotas.getIfAvailable(),
-				usage, clock.getIfAvailable(Clock::systemUTC), grants.getIfAvailable());
+				usage, clock.getIfAvailable(Clock::systemUTC), grants.getIfAvailable(), money.getIfAvailable());
 	}
 
 	@Bean

@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 
 import dev.metering.admin.LayeredQuotaDefinitions;
 import dev.metering.billing.BillingCredits;
+import dev.metering.billing.MoneyCredits;
 import dev.metering.billing.BillingPeriod;
 import dev.metering.billing.BillingPeriods;
 import dev.metering.billing.BillingReportService;
@@ -69,12 +70,13 @@ public final class MeteringBillingAutoConfiguration {
 			UsageReader usage, DataSource dataSource, MeteringJdbcProperties jdbc, MeteringLedgerProperties ledger,
 			MeteringBillingProperties billing, MeteringTables tables, ObjectProvider<Clock> clock,
 			ObjectProvider<MeterDefinitions> meters, ObjectProvider<TenantCalendars> calendars,
-			ObjectProvider<BillingCredits> credits) {
+			ObjectProvider<BillingCredits> credits, ObjectProvider<MoneyCredits> money) {
 		return new BillingReportService(plans, pricing, usage, dataSource,
 				MeteringLedgerAutoConfiguration.dialect(dataSource, jdbc), tables, billing.getRoundingMode(),
 				closeAfter(ledger, billing), clock.getIfAvailable(Clock::systemUTC),
 				() -> meters.getIfAvailable(() -> MeterDefinitions.NONE),
-				calendars.getIfAvailable(() -> TenantCalendars.UTC), credits.getIfAvailable(() -> BillingCredits.NONE));
+				calendars.getIfAvailable(() -> TenantCalendars.UTC), credits.getIfAvailable(() -> BillingCredits.NONE),
+				money.getIfAvailable(() -> MoneyCredits.NONE));
 	}
 
 	/** Voids and corrections as ledger rows; the recorder's {@code voidEvent} and {@code correct} use them. */

@@ -5,10 +5,12 @@ import java.time.Clock;
 import javax.sql.DataSource;
 
 import dev.metering.admin.LayeredQuotaDefinitions;
+import dev.metering.billing.BillingReportService;
 import dev.metering.billing.TenantPlans;
 import dev.metering.grant.GrantBackedMeters;
 import dev.metering.grant.GrantRenewer;
 import dev.metering.grant.GrantService;
+import dev.metering.grant.MoneyGrants;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.quota.bus.QuotaInvalidationBus;
 import dev.metering.rollup.SubtreeUsageReader;
@@ -59,6 +61,13 @@ public final class MeteringGrantAutoConfiguration {
 		return new GrantService(dataSource, tables, new SubtreeUsageReader(reader, tenants::subtreeOf),
 				(invalidation) -> bus.ifAvailable((b) -> b.publish(invalidation)), backed,
 				clock.getIfAvailable(Clock::systemUTC));
+	}
+
+	/** Money grants pay the billing report's charges; the report service is asked lazily (it applies them). */
+	@Bean
+	@ConditionalOnMissingBean
+	MoneyGrants meteringMoneyGrants(GrantService grants, ObjectProvider<BillingReportService> reports) {
+		return new MoneyGrants(grants, reports::getIfAvailable);
 	}
 
 	@Bean

@@ -26,16 +26,90 @@ import org.jspecify.annotations.Nullable;
  * one plan covered the whole period)
  * @param adjustments corrections made in this period to events of closed periods, one per meter
  * and corrected period (their usage is not in {@code lines})
+ * @param moneyCredits what money grants paid of the lines' amounts, per grant and line (the
+ * subtotal is before them: {@link #amountDue()} is after)
  */
 public record BillingReport(String billingScope, String plan, Currency currency, BillingPeriod period,
 		List<Line> lines, BigDecimal baseFee, BigDecimal subtotal, List<String> tenants, boolean closed,
-		Instant closesAt, List<Part> parts, List<Adjustment> adjustments) {
+		Instant closesAt, List<Part> parts, List<Adjustment> adjustments, List<MoneyCredit> moneyCredits) {
 
 	public BillingReport {
 		lines = List.copyOf(lines);
 		tenants = List.copyOf(tenants);
 		parts = List.copyOf(parts);
 		adjustments = List.copyOf(adjustments);
+		moneyCredits = List.copyOf(moneyCredits);
+	}
+
+	/**
+	 * A report without money credits.
+	 * @param billingScope the paying tenant
+	 * @param plan the plan in force
+	 * @param currency the currency of every amount
+	 * @param period the billing period
+	 * @param lines one line per priced meter of the plan
+	 * @param baseFee the plan's flat fee
+	 * @param subtotal the base fee plus every line's amount and every adjustment's
+	 * @param tenants the tenants whose usage was billed to this scope in the period
+	 * @param closed whether the period is closed
+	 * @param closesAt when the period closes
+	 * @param parts the parts of a period whose plan changed
+	 * @param adjustments corrections of closed periods made in this one
+	 */
+	public BillingReport(String billingScope, String plan, Currency currency, BillingPeriod period, List<Line> lines,
+			BigDecimal baseFee, BigDecimal subtotal, List<String> tenants, boolean closed, Instant closesAt,
+			List<Part> parts, List<Adjustment> adjustments) {
+		this(billingScope, plan, currency, period, lines, baseFee, subtotal, tenants, closed, closesAt, parts,
+				adjustments, List.of());
+	}
+
+	/**
+	 * The same report with money credits applied.
+	 * @param credits the credits
+	 * @return the report
+	 */
+	public BillingReport withMoneyCredits(List<MoneyCredit> credits) {
+		return new BillingReport(this.billingScope, this.plan, this.currency, this.period, this.lines, this.baseFee,
+				this.subtotal, this.tenants, this.closed, this.closesAt, this.parts, this.adjustments, credits);
+	}
+
+	/**
+	 * What money grants paid in all.
+	 * @return the sum of {@link #moneyCredits()}, zero without any
+	 */
+	public BigDecimal moneyCreditsApplied() {
+		return this.moneyCredits.stream().map(MoneyCredit::amount).reduce(BigDecimal.ZERO, BigDecimal::add);
+	}
+
+	/**
+	 * What money grants paid of one line.
+	 * @param line the line's index in {@link #lines()}
+	 * @return the sum, zero when none paid it
+	 */
+	public BigDecimal moneyCreditsApplied(int line) {
+		return this.moneyCredits.stream()
+			.filter((credit) -> credit.line() == line)
+			.map(MoneyCredit::amount)
+			.reduce(BigDecimal.ZERO, BigDecimal::add);
+	}
+
+	/**
+	 * What remains to pay: the subtotal less the money credits.
+	 * @return the amount due
+	 */
+	public BigDecimal amountDue() {
+		return this.subtotal.subtract(moneyCreditsApplied());
+	}
+
+	/**
+	 * What one money grant paid of one line's amount.
+	 *
+	 * @param grantId the grant
+	 * @param line the line's index in {@link #lines()}
+	 * @param meter the line's meter
+	 * @param amount the money, in the report's currency and scale, positive
+	 */
+	public record MoneyCredit(String grantId, int line, String meter, BigDecimal amount) {
 	}
 
 	/**

@@ -40,7 +40,7 @@ import org.springframework.util.function.SingletonSupplier;
  * adjustment line of that later period ({@link ClosedPeriodAdjustments}).
  * <p>
  * Over 350 lines: one report is assembled here from every input it has (plan parts, calendars,
- * credits, adjustments); its parts live in their own classes, and its constructors keep the
+ * credits in units and money, adjustments); its parts live in their own classes, and its constructors keep the
  * earlier signatures for callers.
  */
 public class BillingReportService {
@@ -72,6 +72,8 @@ public class BillingReportService {
 	private final ClosedPeriodAdjustments adjustments;
 
 	private final BillingCredits credits;
+
+	private final MoneyCredits money;
 
 	/**
 	 * A report service.
@@ -175,8 +177,34 @@ public class BillingReportService {
 	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
 			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
 			Clock clock, Supplier<MeterDefinitions> meters, TenantCalendars calendars, BillingCredits credits) {
+		this(plans, pricing, usage, dataSource, dialect, tables, rounding, closeAfter, clock, meters, calendars,
+				credits, MoneyCredits.NONE);
+	}
+
+	/**
+	 * A report service that applies prepaid credits in units, then in money: money grants pay
+	 * the lines' amounts after the unit grants ({@link BillingReport#amountDue()}).
+	 * @param plans the tenants' plans (and their history: a period with a change is billed in parts)
+	 * @param pricing the plans' prices
+	 * @param usage reads usage of meters without a definition
+	 * @param dataSource the kit's DataSource
+	 * @param dialect supplies the dialect (called once, on first use)
+	 * @param tables the table names
+	 * @param rounding how line amounts are rounded to the currency's scale
+	 * @param closeAfter how long after its end a period closes
+	 * @param clock the clock
+	 * @param meters the meter definitions in force (asked on every report)
+	 * @param calendars each scope's calendar
+	 * @param credits the credits in units applied per meter and period
+	 * @param money the credits in money applied to a period's charges
+	 */
+	public BillingReportService(TenantPlans plans, PlanPricingSource pricing, UsageReader usage, DataSource dataSource,
+			Supplier<LedgerDatabase> dialect, MeteringTables tables, RoundingMode rounding, Duration closeAfter,
+			Clock clock, Supplier<MeterDefinitions> meters, TenantCalendars calendars, BillingCredits credits,
+			MoneyCredits money) {
 		this.calendars = calendars;
 		this.credits = credits;
+		this.money = money;
 		this.meters = meters;
 		this.plans = plans;
 		this.pricing = pricing;
@@ -192,13 +220,41 @@ public class BillingReportService {
 	}
 
 	/**
-	 * The report of a billing scope for a period.
+	 * The report of a billing scope for a period, with the money credits its money grants pay.
 	 * @param billingScope the paying tenant
 	 * @param period the period
 	 * @return the report
 	 * @throws BillingException when the scope has no priced plan
 	 */
 	public BillingReport report(String billingScope, BillingPeriod period) {
+		BillingReport charges = charges(billingScope, period);
+		List<BillingReport.MoneyCredit> paid = this.money.applied(billingScope, charges, periodCharges(billingScope));
+		return paid.isEmpty() ? charges : charges.withMoneyCredits(paid);
+	}
+
+	/**
+	 * A scope's periods and their reports before money credits: what money grants pay from.
+	 * @param billingScope the paying tenant
+	 * @return its periods and charges
+	 */
+	public MoneyCredits.PeriodCharges periodCharges(String billingScope) {
+		return new MoneyCredits.PeriodCharges() {
+
+			@Override
+			public BillingPeriod periodOf(Instant at) {
+				return BillingReportService.this.periodOf(billingScope, at);
+			}
+
+			@Override
+			public BillingReport charges(BillingPeriod period) {
+				return BillingReportService.this.charges(billingScope, period);
+			}
+
+		};
+	}
+
+	/** The report before money credits. */
+	private BillingReport charges(String billingScope, BillingPeriod period) {
 		List<PlanParts.Span> spans = PlanParts.of(period, this.plans.planHistory(billingScope),
 				this.plans.planOf(billingScope).orElse(null));
 		if (spans.size() > 1) {

@@ -33,7 +33,7 @@ final class InvoiceJson {
 		string(json, "finalized_at", finalizedAt.toString()).append(',');
 		key(json, "lines").append('[');
 		for (int i = 0; i < report.lines().size(); i++) {
-			line(json.append((i > 0) ? "," : ""), report.lines().get(i));
+			line(json.append((i > 0) ? "," : ""), report.lines().get(i), report.moneyCreditsApplied(i));
 		}
 		json.append("],");
 		string(json, "base_fee", report.baseFee().toPlainString()).append(',');
@@ -66,10 +66,24 @@ final class InvoiceJson {
 			number(json, "quantity", adjustment.quantity()).append(',');
 			string(json, "amount", adjustment.amount().toPlainString()).append('}');
 		}
-		return json.append("]}").toString();
+		json.append(']');
+		if (!report.moneyCredits().isEmpty()) {
+			key(json.append(','), "money_credits").append('[');
+			for (int i = 0; i < report.moneyCredits().size(); i++) {
+				BillingReport.MoneyCredit credit = report.moneyCredits().get(i);
+				json.append((i > 0) ? ",{" : "{");
+				string(json, "grant_id", credit.grantId()).append(',');
+				string(json, "metric", credit.meter()).append(',');
+				string(json, "amount", credit.amount().toPlainString()).append('}');
+			}
+			json.append("],");
+			string(json, "money_credits_applied", report.moneyCreditsApplied().toPlainString()).append(',');
+			string(json, "amount_due", report.amountDue().toPlainString());
+		}
+		return json.append('}').toString();
 	}
 
-	private static void line(StringBuilder json, BillingReport.Line line) {
+	private static void line(StringBuilder json, BillingReport.Line line, BigDecimal moneyCredits) {
 		MeterPrice price = line.price();
 		MeterPrice.Charge charge = line.charge();
 		json.append('{');
@@ -118,6 +132,9 @@ final class InvoiceJson {
 			string(json.append(','), "plan", part.plan()).append(',');
 			string(json, "part_start", part.period().from().toString()).append(',');
 			string(json, "part_end", part.period().to().toString());
+		}
+		if (moneyCredits.signum() > 0) {
+			string(json.append(','), "money_credits_applied", moneyCredits.toPlainString());
 		}
 		json.append('}');
 	}

@@ -2,7 +2,10 @@ package dev.metering.grant;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Currency;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -17,6 +20,9 @@ final class GrantInput {
 
 	private static final BigDecimal MAX_AMOUNT = new BigDecimal("1e20");
 
+	/** The most meters a money grant lists (they are kept comma-separated in a 2,000-character column). */
+	static final int MAX_METERS = 15;
+
 	private GrantInput() {
 	}
 
@@ -27,6 +33,13 @@ final class GrantInput {
 	static Grant validate(String actor, NewGrant request, Instant now) {
 		requireActor(actor);
 		String tenant = requireTenant(request.tenantId());
+		if (request.currency() != null) {
+			return validateMoney(actor, tenant, request, now);
+		}
+		if (request.meters() != null && !request.meters().isEmpty()) {
+			throw new InvalidDefinitionException("meters", request.meters(),
+					"only a money grant (with a currency) pays a list of meters; a grant of units has one meter");
+		}
 		String meter = request.meter();
 		if (meter == null || meter.length() > 126 || !UsageEventValidator.isValidMeterName(meter)) {
 			throw new InvalidDefinitionException("meter", meter,
@@ -71,6 +84,80 @@ final class GrantInput {
 		return grant;
 	}
 
+	/**
+	 * A money grant: an amount of a currency (at most its decimals) that pays the charges of the
+	 * meters it lists, or of every meter. It neither renews nor rolls over.
+	 */
+	private static Grant validateMoney(String actor, String tenant, NewGrant request, Instant now) {
+		Currency currency = currency(request.currency());
+		if (request.meter() != null) {
+			throw new InvalidDefinitionException("meter", request.meter(),
+					"a money grant names the meters it pays in 'meters' (none: every meter of the plan), not 'meter'");
+		}
+		BigDecimal amount = request.amount();
+		if (amount == null || amount.signum() <= 0 || amount.compareTo(MAX_AMOUNT) >= 0
+				|| amount.stripTrailingZeros().scale() > currency.getDefaultFractionDigits()) {
+			throw new InvalidDefinitionException("amount", amount, "a positive amount below 1e20 with at most "
+					+ currency.getDefaultFractionDigits() + " decimal places (" + currency.getCurrencyCode() + ")");
+		}
+		List<String> meters = new ArrayList<>();
+		if (request.meters() != null) {
+			for (String meter : request.meters()) {
+				if (meter == null || meter.length() > 126 || !UsageEventValidator.isValidMeterName(meter)
+						|| meters.contains(meter)) {
+					throw new InvalidDefinitionException("meters", request.meters(),
+							"distinct meter names, each at most 126 characters matching [a-z0-9][a-z0-9._-]*");
+				}
+				meters.add(meter);
+			}
+		}
+		if (meters.size() > MAX_METERS) {
+			throw new InvalidDefinitionException("meters", meters.size() + " meters",
+					"at most " + MAX_METERS + " (none: every meter of the plan)");
+		}
+		int priority = (request.priority() != null) ? request.priority() : GrantService.DEFAULT_PRIORITY;
+		if (priority < 0 || priority > 1000) {
+			throw new InvalidDefinitionException("priority", priority, "from 0 (burned first) to 1000");
+		}
+		Instant effective = (request.effectiveAt() != null) ? request.effectiveAt() : now;
+		if (request.expiresAt() != null && !request.expiresAt().isAfter(effective)) {
+			throw new InvalidDefinitionException("expires_at", request.expiresAt(), "must be after effective_at");
+		}
+		if (request.description() != null && request.description().length() > 512) {
+			throw new InvalidDefinitionException("description", request.description().substring(0, 32) + "...",
+					"at most 512 characters");
+		}
+		if (request.recurrence() != null) {
+			throw new InvalidDefinitionException("recurrence", request.recurrence(),
+					"a money grant does not renew: create the next one when it is bought");
+		}
+		if (request.rolloverMax() != null) {
+			throw new InvalidDefinitionException("rollover.max_amount", request.rolloverMax(),
+					"only a recurring grant of units rolls over");
+		}
+		return new Grant(UUID.randomUUID().toString(), tenant, null, plain(amount), priority, effective,
+				request.expiresAt(), null, now, actor, request.description(), null, null, BigDecimal.ZERO,
+				currency.getCurrencyCode(), meters);
+	}
+
+	/** An ISO 4217 code of a currency with minor units (not XXX, XAU and the like). */
+	private static Currency currency(String code) {
+		Currency currency = null;
+		if (code.length() == 3 && code.chars().allMatch((c) -> c >= 'A' && c <= 'Z')) {
+			try {
+				currency = Currency.getInstance(code);
+			}
+			catch (IllegalArgumentException ex) {
+				currency = null;
+			}
+		}
+		if (currency == null || currency.getDefaultFractionDigits() < 0) {
+			throw new InvalidDefinitionException("currency", code,
+					"an ISO 4217 currency code in capitals, e.g. EUR (that of the plan's prices)");
+		}
+		return currency;
+	}
+
 	static BigDecimal plain(BigDecimal amount) {
 		BigDecimal stripped = amount.stripTrailingZeros();
 		return (stripped.scale() < 0) ? stripped.setScale(0) : stripped;
@@ -82,7 +169,13 @@ final class GrantInput {
 
 	static String describe(Grant grant) {
 		Map<String, Object> fields = new LinkedHashMap<>();
-		fields.put("meter", grant.meter());
+		if (grant.isMoney()) {
+			fields.put("currency", grant.currency());
+			fields.put("meters", grant.meters().isEmpty() ? "*" : String.join(",", grant.meters()));
+		}
+		else {
+			fields.put("meter", grant.meter());
+		}
 		fields.put("amount", grant.amount().toPlainString());
 		fields.put("priority", grant.priority());
 		fields.put("effective-at", grant.effectiveAt());

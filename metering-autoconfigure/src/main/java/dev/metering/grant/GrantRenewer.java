@@ -125,7 +125,7 @@ public class GrantRenewer implements SmartLifecycle {
 		List<Grant> ofMeter = this.grants.store()
 			.ofTenant(grant.tenantId())
 			.stream()
-			.filter((each) -> each.meter().equals(grant.meter()))
+			.filter((each) -> !each.isMoney() && each.meter().equals(grant.meter()))
 			.toList();
 		BigDecimal left = this.grants.burnDown(grant.tenantId(), grant.meter(), ofMeter, end).remaining(grant);
 		BigDecimal carried = (left.compareTo(max) > 0) ? max : left;

@@ -83,6 +83,9 @@ public class GrantService implements BillingCredits {
 		Instant now = this.clock.instant();
 		Grant grant = GrantInput.validate(actor, request, now);
 		String tenant = grant.tenantId();
+		if (grant.isMoney()) {
+			refuseHardBacked(grant);
+		}
 		this.transactions.executeWithoutResult((status) -> {
 			this.store.insert(grant);
 			this.store.audit(now, actor, "create-grant", GrantInput.target(grant), null, GrantInput.describe(grant));
@@ -129,7 +132,23 @@ public class GrantService implements BillingCredits {
 	}
 
 	/**
-	 * A tenant's grants, oldest first.
+	 * A money grant admits no usage: a hard grant-backed meter's budget is units, leased exactly
+	 * across instances, and money is units only at a flat unit price, which tiers, packages and
+	 * included quantities break. Listing such a meter is refused rather than silently never paid.
+	 */
+	private void refuseHardBacked(Grant grant) {
+		Map<String, Enforcement> backedMeters = this.backed.of(grant.tenantId());
+		for (String meter : grant.meters()) {
+			if (backedMeters.get(meter) == Enforcement.HARD) {
+				throw new InvalidDefinitionException("meters", grant.meters(), "'" + meter
+						+ "' is a hard grant-backed meter of the tenant: its budget is in units, so a money grant "
+						+ "cannot back it; give it a grant of units");
+			}
+		}
+	}
+
+	/**
+	 * A tenant's grants (of units and of money), oldest first.
 	 * @param tenant the tenant
 	 * @return its grants of every meter
 	 */
@@ -138,7 +157,8 @@ public class GrantService implements BillingCredits {
 	}
 
 	/**
-	 * A tenant's balances now: one per meter it has grants of or that is grant-backed for it.
+	 * A tenant's balances of units now: one per meter it has grants of units of or that is
+	 * grant-backed for it (money grants: {@link MoneyGrants#balancesOf}).
 	 * @param tenant the tenant
 	 * @return the balances by meter name
 	 */
@@ -250,7 +270,10 @@ public class GrantService implements BillingCredits {
 	private static Map<String, List<Grant>> byMeter(List<Grant> grants) {
 		Map<String, List<Grant>> byMeter = new TreeMap<>();
 		for (Grant grant : grants) {
-			byMeter.computeIfAbsent(grant.meter(), (m) -> new ArrayList<>()).add(grant);
+			// Money grants pay charges, not units: no balance of units counts them.
+			if (!grant.isMoney()) {
+				byMeter.computeIfAbsent(grant.meter(), (m) -> new ArrayList<>()).add(grant);
+			}
 		}
 		return byMeter;
 	}

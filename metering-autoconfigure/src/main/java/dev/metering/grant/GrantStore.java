@@ -5,6 +5,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,6 +25,9 @@ import org.springframework.util.function.SingletonSupplier;
 /** The grant table and the audit rows of its changes. */
 final class GrantStore {
 
+	/** The meter column of a money grant's row: no meter name can be it. */
+	private static final String MONEY_METER = "*";
+
 	private final JdbcTemplate jdbc;
 
 	private final GrantSql sql;
@@ -37,10 +41,12 @@ final class GrantStore {
 	}
 
 	void insert(Grant grant) {
-		this.jdbc.update(this.sql.insert, grant.id(), grant.tenantId(), grant.meter(), grant.amount(), grant.priority(),
+		this.jdbc.update(this.sql.insert, grant.id(), grant.tenantId(),
+				(grant.meter() != null) ? grant.meter() : MONEY_METER, grant.amount(), grant.priority(),
 				grant.effectiveAt().toEpochMilli(), millis(grant.expiresAt()), millis(grant.voidedAt()),
 				grant.createdAt().toEpochMilli(), grant.createdBy(), text(grant.description()), text(grant.recurrence()),
-				decimal(grant.rolloverMax()), grant.carried());
+				decimal(grant.rolloverMax()), grant.carried(), text(grant.currency()),
+				grant.isMoney() ? String.join(",", grant.meters()) : text(null));
 	}
 
 	List<Grant> dueRenewals(Instant endingBy) {
@@ -100,11 +106,14 @@ final class GrantStore {
 
 	private static Grant grant(ResultSet rs, int row) throws SQLException {
 		BigDecimal amount = rs.getBigDecimal(4).stripTrailingZeros();
-		return new Grant(rs.getString(1), rs.getString(2), rs.getString(3),
+		String currency = rs.getString(15);
+		String meters = rs.getString(16);
+		return new Grant(rs.getString(1), rs.getString(2), (currency != null) ? null : rs.getString(3),
 				(amount.scale() < 0) ? amount.setScale(0) : amount, rs.getInt(5),
 				Instant.ofEpochMilli(rs.getLong(6)), instant(rs, 7), instant(rs, 8), Instant.ofEpochMilli(rs.getLong(9)),
 				rs.getString(10), rs.getString(11), rs.getString(12), nullable(rs.getBigDecimal(13)),
-				plain(rs.getBigDecimal(14)));
+				plain(rs.getBigDecimal(14)), currency,
+				(meters == null || meters.isEmpty()) ? List.of() : Arrays.asList(meters.split(",")));
 	}
 
 	private static @Nullable BigDecimal nullable(@Nullable BigDecimal value) {

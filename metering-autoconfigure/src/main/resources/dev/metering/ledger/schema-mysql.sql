@@ -318,7 +318,8 @@ CREATE TABLE IF NOT EXISTS metering_meter_definition (
 
 -- Grants (prepaid credits): an amount of a meter's units a tenant may use from effective_at until
 -- expires_at or voided_at (epoch millis; NULL: no end), burned down in priority (lowest first) then
--- expiry order. Rows are never deleted: a voided grant keeps its row.
+-- expiry order. Rows are never deleted: a voided grant keeps its row. A money grant has a currency,
+-- meter '*' and the meters whose charges it pays in meters (comma-separated, '' for every meter).
 CREATE TABLE IF NOT EXISTS metering_grant (
     grant_id     VARCHAR(36)    NOT NULL PRIMARY KEY,
     tenant_id    VARCHAR(128)   NOT NULL,
@@ -336,6 +337,8 @@ CREATE TABLE IF NOT EXISTS metering_grant (
     carried        DECIMAL(38, 9) DEFAULT 0 NOT NULL,
     renewed_at     BIGINT,
     rolled_over_at BIGINT,
+    currency       VARCHAR(3),
+    meters         VARCHAR(2000),
     KEY metering_grant_tenant (tenant_id, meter)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 

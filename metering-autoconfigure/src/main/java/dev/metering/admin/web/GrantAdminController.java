@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
@@ -14,6 +15,8 @@ import dev.metering.grant.Grant;
 import dev.metering.grant.GrantBalance;
 import dev.metering.grant.GrantService;
 import dev.metering.grant.MeterBalance;
+import dev.metering.grant.MoneyBalance;
+import dev.metering.grant.MoneyGrants;
 import dev.metering.grant.NewGrant;
 import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
@@ -31,8 +34,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The admin REST API's grants (prepaid credits) under {@code metering.admin.web.base-path}:
- * create a tenant's grant, list its grants with their balances, void a grant. Authorized like
- * every admin route; every change is audited by {@link GrantService}.
+ * create a tenant's grant (of units, or of money with {@code currency}), list its grants with their
+ * balances, void a grant. Authorized like every admin route; every change is audited by
+ * {@link GrantService}.
  */
 @RestController
 @RequestMapping("${metering.admin.web.base-path:/metering/admin}")
@@ -44,6 +48,8 @@ public class GrantAdminController {
 
 	private final long maxBodyBytes;
 
+	private final @Nullable MoneyGrants money;
+
 	/**
 	 * Creates the routes.
 	 * @param grants the grants
@@ -51,7 +57,20 @@ public class GrantAdminController {
 	 * @param useSecurity whether callers without the API key are checked with Spring Security
 	 */
 	public GrantAdminController(GrantService grants, AdminApiSettings settings, boolean useSecurity) {
+		this(grants, null, settings, useSecurity);
+	}
+
+	/**
+	 * Creates the routes, with the money balances.
+	 * @param grants the grants
+	 * @param money the money grants' balances, {@code null} without them
+	 * @param settings the authority, API key and body limit
+	 * @param useSecurity whether callers without the API key are checked with Spring Security
+	 */
+	public GrantAdminController(GrantService grants, @Nullable MoneyGrants money, AdminApiSettings settings,
+			boolean useSecurity) {
 		this.grants = grants;
+		this.money = money;
 		this.access = new AdminAccess(settings, useSecurity);
 		this.maxBodyBytes = settings.maxBodyBytes();
 	}
@@ -63,7 +82,7 @@ public class GrantAdminController {
 				BoundedJson.body(request, this.maxBodyBytes, "metering.admin.web.max-body-size"), GrantRequest.class);
 		Grant grant = this.grants.create(actor, new NewGrant(tenant, body.meter(), body.amount(), body.priority(),
 				instant("effective_at", body.effectiveAt()), instant("expires_at", body.expiresAt()),
-				body.description(), body.recurrence(), rolloverMax(body.rollover())));
+				body.description(), body.recurrence(), rolloverMax(body.rollover()), body.currency(), body.meters()));
 		return ResponseEntity.created(URI.create(request.getRequestURI()))
 			.contentType(MediaType.APPLICATION_JSON)
 			.body(GrantBody.of(grant, grant.amount(), BigDecimal.ZERO, null));
@@ -72,9 +91,11 @@ public class GrantAdminController {
 	@GetMapping("/tenants/{tenant}/grants")
 	ResponseEntity<List<BalanceBody>> balances(HttpServletRequest request, @PathVariable String tenant) {
 		this.access.authorize(request);
-		return ResponseEntity.ok()
-			.contentType(MediaType.APPLICATION_JSON)
-			.body(this.grants.balancesOf(tenant).stream().map(BalanceBody::of).toList());
+		List<BalanceBody> balances = new ArrayList<>(this.grants.balancesOf(tenant).stream().map(BalanceBody::of).toList());
+		if (this.money != null) {
+			this.money.balancesOf(tenant).forEach((balance) -> balances.add(BalanceBody.of(balance)));
+		}
+		return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(balances);
 	}
 
 	@DeleteMapping("/grants/{id}")
@@ -110,7 +131,8 @@ public class GrantAdminController {
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 	record GrantRequest(@Nullable String meter, @Nullable BigDecimal amount, @Nullable Integer priority,
 			@Nullable String effectiveAt, @Nullable String expiresAt, @Nullable String description,
-			@Nullable String recurrence, @Nullable Rollover rollover) {
+			@Nullable String recurrence, @Nullable Rollover rollover, @Nullable String currency,
+			@Nullable List<String> meters) {
 	}
 
 	/** A recurring grant's rollover rule. */
@@ -118,21 +140,24 @@ public class GrantAdminController {
 	record Rollover(@Nullable BigDecimal maxAmount) {
 	}
 
-	/** A grant and, when known, what is left of it. */
+	/** A grant and, when known, what is left of it; a money grant has a currency and its meters, no meter. */
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 	@JsonInclude(JsonInclude.Include.ALWAYS)
-	record GrantBody(String id, String tenantId, String meter, BigDecimal amount, int priority,
+	record GrantBody(String id, String tenantId, @Nullable String meter, BigDecimal amount, int priority,
 			@JsonFormat(shape = JsonFormat.Shape.STRING) Instant effectiveAt,
 			@JsonFormat(shape = JsonFormat.Shape.STRING) @Nullable Instant expiresAt,
 			@JsonFormat(shape = JsonFormat.Shape.STRING) @Nullable Instant voidedAt, @Nullable BigDecimal remaining,
 			@Nullable BigDecimal used, @Nullable String state, @Nullable String description,
-			@Nullable String recurrence, @Nullable BigDecimal rolloverMax, BigDecimal carried) {
+			@Nullable String recurrence, @Nullable BigDecimal rolloverMax, BigDecimal carried,
+			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String currency,
+			@JsonInclude(JsonInclude.Include.NON_NULL) @Nullable List<String> meters) {
 
 		static GrantBody of(Grant grant, @Nullable BigDecimal remaining, @Nullable BigDecimal used,
 				@Nullable String state) {
 			return new GrantBody(grant.id(), grant.tenantId(), grant.meter(), grant.amount(), grant.priority(),
 					grant.effectiveAt(), grant.expiresAt(), grant.voidedAt(), remaining, used, state,
-					grant.description(), grant.recurrence(), grant.rolloverMax(), grant.carried());
+					grant.description(), grant.recurrence(), grant.rolloverMax(), grant.carried(), grant.currency(),
+					grant.isMoney() ? grant.meters() : null);
 		}
 
 		static GrantBody of(GrantBalance balance) {
@@ -141,16 +166,21 @@ public class GrantAdminController {
 
 	}
 
-	/** A meter's balance and its grants. */
+	/** A meter's balance of units and its grants, or (with a currency, no meter) a currency's money grants. */
 	@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 	@JsonInclude(JsonInclude.Include.ALWAYS)
-	record BalanceBody(String meter, @Nullable String grantBacked, BigDecimal balance, BigDecimal overage,
-			List<GrantBody> grants) {
+	record BalanceBody(@Nullable String meter, @Nullable String grantBacked, BigDecimal balance, BigDecimal overage,
+			List<GrantBody> grants, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String currency) {
 
 		static BalanceBody of(MeterBalance balance) {
 			return new BalanceBody(balance.meter(),
 					(balance.enforcement() != null) ? balance.enforcement().name().toLowerCase(java.util.Locale.ROOT) : null,
-					balance.balance(), balance.overage(), balance.grants().stream().map(GrantBody::of).toList());
+					balance.balance(), balance.overage(), balance.grants().stream().map(GrantBody::of).toList(), null);
+		}
+
+		static BalanceBody of(MoneyBalance balance) {
+			return new BalanceBody(null, null, balance.balance(), BigDecimal.ZERO,
+					balance.grants().stream().map(GrantBody::of).toList(), balance.currency());
 		}
 
 	}

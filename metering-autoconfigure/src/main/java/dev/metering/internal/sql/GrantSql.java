@@ -2,12 +2,13 @@ package dev.metering.internal.sql;
 
 /**
  * Every statement of the grants (prepaid credits), the same on every database: instants are
- * epoch millis in {@code BIGINT} columns, so nothing differs.
+ * epoch millis in {@code BIGINT} columns, so nothing differs. A money grant's row has meter
+ * {@code '*'}, its currency, and its meters comma-separated ({@code ''} for every meter).
  */
 public final class GrantSql {
 
 	private static final String COLUMNS = "grant_id, tenant_id, meter, amount, priority, effective_at, expires_at, "
-			+ "voided_at, created_at, created_by, description, recurrence, rollover_max, carried";
+			+ "voided_at, created_at, created_by, description, recurrence, rollover_max, carried, currency, meters";
 
 	/** Binds every column in {@link #COLUMNS} order. */
 	public final String insert;
@@ -57,7 +58,7 @@ public final class GrantSql {
 	 */
 	public GrantSql(TableNames tables) {
 		String table = tables.grant();
-		this.insert = "INSERT INTO " + table + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		this.insert = "INSERT INTO " + table + " (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 		this.selectOfTenant = "SELECT " + COLUMNS + " FROM " + table + " WHERE tenant_id = ? ORDER BY created_at, grant_id";
 		this.selectOne = "SELECT " + COLUMNS + " FROM " + table + " WHERE grant_id = ?";
 		this.voidGrant = "UPDATE " + table + " SET voided_at = ? WHERE grant_id = ? AND voided_at IS NULL";

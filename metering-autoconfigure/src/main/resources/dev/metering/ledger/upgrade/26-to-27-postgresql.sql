@@ -136,7 +136,8 @@ CREATE INDEX IF NOT EXISTS metering_usage_event_corrects_ix ON metering_usage_ev
 
 -- Grants (prepaid credits): an amount of a meter's units a tenant may use from effective_at until
 -- expires_at or voided_at (epoch millis; NULL: no end), burned down in priority (lowest first) then
--- expiry order. Rows are never deleted: a voided grant keeps its row.
+-- expiry order. Rows are never deleted: a voided grant keeps its row. A money grant has a currency,
+-- meter '*' and the meters whose charges it pays in meters (comma-separated, '' for every meter).
 CREATE TABLE IF NOT EXISTS metering_grant (
     grant_id     VARCHAR(36)    NOT NULL PRIMARY KEY,
     tenant_id    VARCHAR(128)   NOT NULL,
@@ -153,9 +154,15 @@ CREATE TABLE IF NOT EXISTS metering_grant (
     rollover_max   NUMERIC(38, 9),
     carried        NUMERIC(38, 9) DEFAULT 0 NOT NULL,
     renewed_at     BIGINT,
-    rolled_over_at BIGINT
+    rolled_over_at BIGINT,
+    currency       VARCHAR(3),
+    meters         VARCHAR(2000)
 );
 CREATE INDEX IF NOT EXISTS metering_grant_tenant ON metering_grant (tenant_id, meter);
+-- Money grants (a currency and the meters they pay; meter '*'): a grant table made by an earlier
+-- version of this script gets the two columns.
+ALTER TABLE metering_grant ADD COLUMN IF NOT EXISTS currency VARCHAR(3);
+ALTER TABLE metering_grant ADD COLUMN IF NOT EXISTS meters VARCHAR(2000);
 
 -- Webhook endpoints registered through the admin API (beside metering.webhooks.endpoints): endpoint_id is
 -- the hash of the URL the outbox keys deliveries by; events is a comma-separated list, '' for all.
