@@ -81,6 +81,10 @@ class ColdTenantsAtOnceTests {
 						send(burst, new Random(7), a, b, allowed, unknown);
 						List<String> statements = new ArrayList<>(countedA.statementsBesidesLedgerWrites());
 						statements.addAll(countedB.statementsBesidesLedgerWrites());
+						System.out.println("cold burst statements on " + database + ": " + statements.size() + " "
+								+ StatementCountingDataSource.tally(statements) + " batches A "
+								+ a.getBean(QuotaLeases.class).requests().batches() + " B "
+								+ b.getBean(QuotaLeases.class).requests().batches());
 						assertThat(allowed).hasSize(TENANTS);
 						assertThat(allowed.values()).allSatisfy((n) -> assertThat(n.get()).isBetween(1, LIMIT));
 						assertThat(statements.size())
