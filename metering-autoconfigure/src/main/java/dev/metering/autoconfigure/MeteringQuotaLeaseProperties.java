@@ -51,6 +51,13 @@ public class MeteringQuotaLeaseProperties {
 	/** How often leases are renewed and unneeded budgets given back (at most a third of the expiry). */
 	private Duration maintenanceInterval = Duration.ofSeconds(5);
 
+	/**
+	 * How long the lease thread waits, while lease requests of other tenants keep arriving, before
+	 * it sends a batch: requests that come in meanwhile share its statements. It waits only after
+	 * a batch of more than one request (zero: never).
+	 */
+	private Duration linger = Duration.ofMillis(1);
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -115,7 +122,19 @@ public class MeteringQuotaLeaseProperties {
 		this.maintenanceInterval = maintenanceInterval;
 	}
 
+	public Duration getLinger() {
+		return this.linger;
+	}
+
+	public void setLinger(Duration linger) {
+		this.linger = linger;
+	}
+
 	LeaseSettings toSettings() {
+		if (this.linger.isNegative() || this.linger.compareTo(Duration.ofMillis(100)) > 0) {
+			throw new dev.metering.quota.InvalidQuotaConfigurationException("metering.quota.lease.linger",
+					this.linger.toString(), "must be between 0 and 100ms");
+		}
 		if (this.expiry.isNegative() || this.expiry.isZero()) {
 			throw new dev.metering.quota.InvalidQuotaConfigurationException("metering.quota.lease.expiry",
 					this.expiry.toString(), "must be positive");
@@ -126,7 +145,7 @@ public class MeteringQuotaLeaseProperties {
 		}
 		validatedMaintenanceInterval();
 		return new LeaseSettings(this.expiry, this.chunkDuration, java.math.BigDecimal.valueOf(this.initialChunk),
-				this.idleReturn, this.retryInterval, this.requestTimeout);
+				this.idleReturn, this.retryInterval, this.requestTimeout, this.linger);
 	}
 
 	/** The maintenance interval, which must leave a lease at least three renewals before it expires. */

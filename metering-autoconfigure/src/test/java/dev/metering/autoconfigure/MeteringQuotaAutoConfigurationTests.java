@@ -86,7 +86,9 @@ class MeteringQuotaAutoConfigurationTests {
 			"metering.quota.on-unknown-usage=maybe | metering.quota.on-unknown-usage | allow or deny",
 			"metering.quota.problem-type=not a uri | metering.quota.problem-type | must be a URI",
 			"metering.quota.lease.maintenance-interval=11s | metering.quota.lease.maintenance-interval | at most a third of metering.quota.lease.expiry",
-			"metering.quota.lease.maintenance-interval=0s | metering.quota.lease.maintenance-interval | must be positive" })
+			"metering.quota.lease.maintenance-interval=0s | metering.quota.lease.maintenance-interval | must be positive",
+			"metering.quota.lease.linger=1s | metering.quota.lease.linger | between 0 and 100ms",
+			"metering.quota.lease.linger=-1ms | metering.quota.lease.linger | between 0 and 100ms" })
 	void aWrongSettingStopsStartUpNamingTheProperty(String setting, String property, String reason) {
 		this.runner.withPropertyValues(setting).run((context) -> {
 			assertThat(context).hasFailed();

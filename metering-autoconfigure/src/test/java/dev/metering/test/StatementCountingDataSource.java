@@ -82,6 +82,38 @@ public class StatementCountingDataSource extends DelegatingDataSource {
 		return String.join("\n", statements.stream().map((sql) -> sql.substring(0, Math.min(110, sql.length()))).toList());
 	}
 
+	/**
+	 * The statements tallied by kind: the verb and the table it names (prefix and parameters
+	 * left out), most frequent first, for a report of where a path's statements go.
+	 */
+	public static java.util.Map<String, Long> tally(List<String> statements) {
+		java.util.Map<String, Long> counts = new java.util.HashMap<>();
+		for (String sql : statements) {
+			counts.merge(kind(sql), 1L, Long::sum);
+		}
+		java.util.Map<String, Long> sorted = new java.util.LinkedHashMap<>();
+		counts.entrySet()
+			.stream()
+			.sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+			.forEach((e) -> sorted.put(e.getKey(), e.getValue()));
+		return sorted;
+	}
+
+	private static final java.util.regex.Pattern TABLE = java.util.regex.Pattern
+		.compile("(?:FROM|INTO|UPDATE|JOIN) [A-Z0-9_.\"]*?((?:QUOTA|USAGE|ROLLUP)_[A-Z0-9_]*)");
+
+	private static String kind(String sql) {
+		String upper = sql.toUpperCase(Locale.ROOT).replaceAll("\\s+", " ").trim();
+		// A multi-row statement joins a VALUES list to its table: the table is the one it names.
+		java.util.regex.Matcher table = TABLE.matcher(upper);
+		String verb = upper.split(" ", 2)[0];
+		String name = table.find() ? table.group(1) : "?";
+		String shape = upper.contains("GRANTED + V.AMOUNT <=") || upper.contains("GRANTED + ? <=") ? " (grant)"
+				: upper.contains("ON CONFLICT") || upper.contains("ON DUPLICATE") ? " (upsert)"
+						: upper.contains("A.VERSION = ?") ? " (what the grant took)" : "";
+		return verb + " " + name + shape;
+	}
+
 	/** The most connections that were open at once since the last reset. */
 	public int mostOpen() {
 		return this.mostOpen.get();

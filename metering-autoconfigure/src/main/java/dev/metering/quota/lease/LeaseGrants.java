@@ -76,7 +76,12 @@ final class LeaseGrants {
 		this.instance = instance;
 	}
 
-	/** Serves a batch of lease requests together; what the batch cannot serve goes one by one. */
+	/**
+	 * Serves a batch of lease requests together. What the batch could not serve but may be
+	 * grantable now (the re-read of a refusal showed room, or another instance changed the row
+	 * between the read and the grant) gets a second batch with what was read; only what that
+	 * cannot serve either goes one by one (which reconciles expired leases).
+	 */
 	void refillAll(List<LeaseBudget> budgets) {
 		List<LeaseBudget> live = new ArrayList<>(budgets.size());
 		List<LeaseBudget> alone = new ArrayList<>();
@@ -86,13 +91,28 @@ final class LeaseGrants {
 				(seen.add(budget.key) ? live : alone).add(budget);
 			}
 		}
-		// Parts of one statement's rows each: what a part was granted is applied before the next
-		// part asks, so a part that fails loses nothing another part was granted.
+		List<LeaseBudget> again = new ArrayList<>();
+		grantInParts(live, again, alone);
+		List<LeaseBudget> left = new ArrayList<>();
+		grantInParts(again, left, alone);
+		alone.addAll(left);
+		for (LeaseBudget budget : alone) {
+			refill(budget);
+		}
+	}
+
+	/**
+	 * Grants in parts of one statement's rows each: what a part was granted is applied before
+	 * the next part asks, so a part that fails loses nothing another part was granted.
+	 * @param unserved receives what the batch did not serve
+	 * @param alone receives what goes one by one whatever happens (a part a deadlock rolled back)
+	 */
+	private void grantInParts(List<LeaseBudget> budgets, List<LeaseBudget> unserved, List<LeaseBudget> alone) {
 		int rows = LeaseBatchStore.ROWS_PER_STATEMENT;
-		for (int from = 0; from < live.size(); from += rows) {
-			List<LeaseBudget> part = live.subList(from, Math.min(live.size(), from + rows));
+		for (int from = 0; from < budgets.size(); from += rows) {
+			List<LeaseBudget> part = budgets.subList(from, Math.min(budgets.size(), from + rows));
 			try {
-				alone.addAll(grantAll(part));
+				unserved.addAll(grantAll(part));
 			}
 			catch (TransientDataAccessException ex) {
 				// A deadlock or lock timeout between instances' batches: one by one instead.
@@ -103,9 +123,6 @@ final class LeaseGrants {
 					failed(budget, ex);
 				}
 			}
-		}
-		for (LeaseBudget budget : alone) {
-			refill(budget);
 		}
 	}
 
@@ -155,6 +172,8 @@ final class LeaseGrants {
 			LeaseBudget budget = asking.get(grant.key());
 			BigDecimal after = granted.get(grant.key());
 			if (after == null) {
+				// Another instance changed the row since it was read: the next batch reads it again.
+				budget.allocationKnown = false;
 				rest.add(budget);
 				continue;
 			}
@@ -228,6 +247,11 @@ final class LeaseGrants {
 			boolean reconcileDue = needed.signum() > 0
 					&& nowMillis - budget.reconciledAtMillis >= this.settings.expiry().toMillis();
 			if (grantable || reconcileDue) {
+				if (grantable) {
+					// What was read goes with it: the next batch asks for it without reading again.
+					budget.add(BigDecimal.ZERO, free);
+					budget.allocationKnown = true;
+				}
 				alone.add(budget);
 				continue;
 			}

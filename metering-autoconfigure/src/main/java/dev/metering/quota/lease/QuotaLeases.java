@@ -101,7 +101,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		this.chunks = new LeaseChunks(settings, ticker);
 		this.grants = new LeaseGrants(store, reader, clock, settings, observer, this.chunks,
 				UUID.randomUUID().toString(), calendars);
-		this.requests = new LeaseRequestQueue(executor, this.grants::refillAll);
+		this.requests = new LeaseRequestQueue(executor, this.grants::refillAll, settings.linger().toNanos());
 	}
 
 	/**

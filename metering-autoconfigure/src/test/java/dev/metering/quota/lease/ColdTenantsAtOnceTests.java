@@ -33,9 +33,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * 10,000 tenants seen for the first time at once, from 64 threads spread over two instances,
  * each with a hard limit of 3: no tenant is ever admitted more than 3 times, and once the
  * budgets the instances hold unused have gone back (idle return), every tenant has been
- * admitted exactly 3 times. The statements of the cold burst are counted: the bound asserted is
- * what the batched lease requests achieve today (docs/quotas.md), not the aim of one statement per
- * 50 tenants.
+ * admitted exactly 3 times.
+ * <p>
+ * The statements of the cold burst are counted: every statement both instances send while the
+ * burst runs, except the ledger writer's inserts of events (the writer shares the DataSource; its
+ * statements are not the lease path's). Lease maintenance running meanwhile (renewals, idle
+ * give-backs, the removal of closed windows) is counted too, though it is not the cold path: a few
+ * hundred at most. The bound asserted is what the batched lease requests achieve (0.59 to 0.68
+ * statements per tenant and instance measured; docs/quotas.md), not the aim of one statement per
+ * 50 tenants: a check waits for its tenant's first lease, so a batch carries at most as many
+ * windows as there are threads waiting on the instance (here about 32), and a batch takes about
+ * seven statements.
  */
 class ColdTenantsAtOnceTests {
 
@@ -47,8 +55,12 @@ class ColdTenantsAtOnceTests {
 
 	private static final int REQUESTS_PER_TENANT = 5;
 
-	/** Measured: 1.6 statements per tenant and instance on H2, PostgreSQL and MariaDB (7 before batched refusals). */
-	private static final double STATEMENTS_PER_TENANT_AND_INSTANCE = 2.5;
+	/**
+	 * Measured: 0.59 to 0.68 statements per tenant and instance on H2, PostgreSQL and MariaDB (0.95
+	 * to 1.1 in the same run before a batch's grantable leftovers got a second batch and the
+	 * linger, 0.78 to 0.83 with the linger alone; 7 before batched refusals).
+	 */
+	private static final double STATEMENTS_PER_TENANT_AND_INSTANCE = 0.75;
 
 	private final MutableClock clock = new MutableClock(Instant.parse("2026-11-23T10:15:00Z"));
 
@@ -81,12 +93,13 @@ class ColdTenantsAtOnceTests {
 						send(burst, new Random(7), a, b, allowed, unknown);
 						List<String> statements = new ArrayList<>(countedA.statementsBesidesLedgerWrites());
 						statements.addAll(countedB.statementsBesidesLedgerWrites());
+						long batches = a.getBean(QuotaLeases.class).requests().batches()
+								+ b.getBean(QuotaLeases.class).requests().batches();
 						assertThat(allowed).hasSize(TENANTS);
 						assertThat(allowed.values()).allSatisfy((n) -> assertThat(n.get()).isBetween(1, LIMIT));
 						assertThat(statements.size())
-							.as("statements for %d cold tenants on two instances: %s", TENANTS,
-									StatementCountingDataSource.shortened(statements.subList(0,
-											Math.min(30, statements.size()))))
+							.as("statements for %d cold tenants on two instances, in %d lease batches, by kind: %s",
+									TENANTS, batches, StatementCountingDataSource.tally(statements))
 							.isLessThanOrEqualTo((int) (2 * TENANTS * STATEMENTS_PER_TENANT_AND_INSTANCE));
 						// Budgets one instance holds unused while the other refuses go back when idle.
 						Thread.sleep(1_500);
