@@ -53,13 +53,13 @@ class SampleKafkaProfileTests {
 	@Test
 	void withTheKafkaProfileEveryRequestReachesTheLedgerOnceThroughTheTopic() throws Exception {
 		try (TestSchema schema = TestDatabase.POSTGRESQL.newSchema();
+				// Command-line arguments, as the load harness passes them: they win over the profiles' files.
 				ConfigurableApplicationContext app = new SpringApplicationBuilder(SampleApplication.class)
-					.profiles("postgres", "kafka")
-					.properties("server.port=0", "spring.datasource.url=" + TestDatabase.POSTGRESQL.jdbcUrl(),
-							"metering.jdbc.initialize-schema=never", "metering.jdbc.table-prefix=" + schema.prefix(),
-							"spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
-							"metering.kafka.topic=sample-" + UUID.randomUUID())
-					.run()) {
+					.run("--spring.profiles.active=postgres,kafka", "--server.port=0",
+							"--spring.datasource.url=" + TestDatabase.POSTGRESQL.jdbcUrl(),
+							"--metering.jdbc.initialize-schema=never", "--metering.jdbc.table-prefix=" + schema.prefix(),
+							"--spring.kafka.bootstrap-servers=" + broker.bootstrapServers(),
+							"--metering.kafka.topic=sample-" + UUID.randomUUID())) {
 			assertThat(app.getBeansOfType(KafkaLedgerSink.class)).hasSize(1);
 			assertThat(app.getBeansOfType(LedgerConsumer.class)).hasSize(1);
 			int port = ((WebServerApplicationContext) app).getWebServer().getPort();
