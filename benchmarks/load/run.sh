@@ -148,6 +148,11 @@ sed '/name="jdk.JavaMonitorEnter"/,/<\/event>/ s/>20 ms</>10 ms</' "$JAVA_HOME/l
 start_app() { # name port prefix props...
 	local name=$1 port=$2 prefix=$3
 	shift 3
+	# Another process on the port would answer the readiness probe below in this app's place.
+	if (: < "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
+		echo "port $port is taken by another process: set PORT / PORT2" >&2
+		exit 1
+	fi
 	# shellcheck disable=SC2086
 	java $JAVA_OPTS -jar "${APP_JAR:-$JAR}" --server.port="$port" --spring.profiles.active=postgres \
 		--spring.datasource.url="jdbc:postgresql://$PG_HOST:$PG_PORT/$DB" --spring.datasource.username="$PG_USER" \
@@ -175,6 +180,10 @@ stop_app() { # pid: graceful, so the writer drains its buffer into the ledger
 
 start_broker() { # a single-node KRaft broker on 127.0.0.1 from the Kafka jars inside BROKER_JAR; data under OUT/kafka
 	local dir=$OUT/kafka id
+	if (: < "/dev/tcp/127.0.0.1/$KAFKA_PORT") 2> /dev/null; then
+		echo "port $KAFKA_PORT is taken by another process: set KAFKA_PORT" >&2
+		exit 1
+	fi
 	mkdir -p "$dir"
 	printf '%s\n' process.roles=broker,controller node.id=1 "controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT" \
 		"listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT" \
@@ -201,7 +210,7 @@ while True:
 		org.springframework.boot.loader.launch.PropertiesLauncher "$dir/server.properties" > "$dir/broker.log" 2>&1 &
 	BROKER=$!
 	for _ in $(seq 1 180); do
-		if (: < "/dev/tcp/127.0.0.1/$KAFKA_PORT") 2> /dev/null; then
+		if (: < "/dev/tcp/127.0.0.1/$KAFKA_PORT") 2> /dev/null && kill -0 "$BROKER" 2> /dev/null; then
 			return 0
 		fi
 		kill -0 "$BROKER" 2> /dev/null || { echo "the Kafka broker did not start: see $dir/broker.log" >&2; exit 1; }
