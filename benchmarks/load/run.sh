@@ -12,6 +12,7 @@
 #   and, for the bucket4j set-up:           mvn -q -f benchmarks/load/bucket4j-app/pom.xml package
 # Run:                                       benchmarks/load/run.sh [set-up ...]
 # Set-ups (default all, in this order): off on discard quota tenants1000 tenants100k newtenant bucket4j twoinstances
+# (kafka runs only when named)
 #   off       the sample app with the kit off (metering.enabled=false): the baseline
 #   on        the kit records every request into the ledger, no quotas
 #   discard   as on, but the writer's batches go to a store that writes nothing (the sample's discard
@@ -22,6 +23,15 @@
 #   bucket4j  the peer: bucket4j-spring-boot-starter with an in-memory bucket per tenant on the same
 #             endpoint (benchmarks/load/bucket4j-app), storing nothing
 #   twoinstances  two apps on one database sharing one tenant's hard daily limit
+#   kafka     as on, with the sample's kafka profile: metering.sink: kafka and a ledger consumer in the same app,
+#             against a single-node KRaft broker this script starts on 127.0.0.1 from the Kafka jars inside
+#             the benchmarks jar (data and log under OUT/kafka; started before the first round, stopped at the
+#             end). Each launch gets a topic and consumer group of its own. After the measured window the
+#             harness waits until the writer's buffer is empty and the consumer's lag is 0 (actuator health)
+#             before it counts the ledger; the broker's CPU per request is its own column, and the warm-up
+#             waits for the broker's JIT threads as well as the app's. Compare with on: run.sh on kafka.
+#             The app's "writer" thread group then holds the ledger consumer's thread too (Linux keeps 15
+#             characters of a thread's name: both are metering-ledger); kafka-client is the clients' threads.
 # Every round starts a new JVM per set-up, so ROUNDS rounds are ROUNDS launches of each set-up, in
 # alternating order; summary.md gives each set-up's median and spread over the launches and each
 # set-up's ratio to off launched in the same round.
@@ -77,6 +87,9 @@
 #   BASE_JAR [unset]: a second app jar (e.g. the code before a change); a set-up named <set-up>-base (off-base,
 #     on-base, quota-base, ...) runs <set-up> on it, so before and after alternate in one run
 #   OUT [benchmarks/load/target/run-<time>]: logs, JFR recordings and results.md
+#   Kafka set-ups: KAFKA_PORT [19092] KAFKA_CONTROLLER_PORT [19093]; BROKER_JAR [benchmarks/target/benchmarks.jar]
+#     (built by the same 'mvn -q package -DskipTests'); BROKER_OPTS [-Xms512m -Xmx512m]; KAFKA_DRAIN [120] seconds
+#     at most to wait for lag 0
 #   PROFILE [unset]: 1 to record with the JDK's 'profile' settings (execution and allocation samples, deeper
 #     stacks; more overhead, so not for the figures) and write <set-up>-r<round>.breakdown.txt (jfr_breakdown.py)
 # Every request loop is bounded by wrk's duration; only 127.0.0.1 is ever addressed.
@@ -110,6 +123,13 @@ SLICE=${SLICE:-4}
 REWARM=${REWARM:-3}
 OUT=${OUT:-$HERE/target/run-$(date -u +%Y%m%d-%H%M%S)}
 SETUPS=(${*:-off on discard quota tenants1000 tenants100k newtenant bucket4j twoinstances})
+KAFKA_PORT=${KAFKA_PORT:-19092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-19093}
+BROKER_JAR=${BROKER_JAR:-benchmarks/target/benchmarks.jar}
+BROKER_OPTS=${BROKER_OPTS:--Xms512m -Xmx512m}
+KAFKA_DRAIN=${KAFKA_DRAIN:-120}
+WITH_KAFKA=
+for setup in "${SETUPS[@]}"; do [[ ${setup%-base} == kafka ]] && WITH_KAFKA=1; done
 
 # Three thresholds of the bench quota, crossed by acme's traffic early in the measured window (its warm-up
 # drives acme-warm), and a webhook: nobody listens on port 9 (thresholds) or the hanging receiver (hanging).
@@ -140,6 +160,14 @@ if [[ -n $INTERLEAVE && " ${SETUPS[*]} " == *" twoinstances "* ]]; then
 	echo "twoinstances drives two apps at once itself: run it without INTERLEAVE" >&2
 	exit 1
 fi
+if [[ -n $INTERLEAVE && -n $WITH_KAFKA ]]; then
+	echo "kafka counts its broker's CPU per launch: run it without INTERLEAVE" >&2
+	exit 1
+fi
+if [[ -n $WITH_KAFKA && ! -f $BROKER_JAR ]]; then
+	echo "No $BROKER_JAR (the kafka set-up's broker runs from it): build it first with 'mvn -q package -DskipTests'" >&2
+	exit 1
+fi
 if ! command -v wrk > /dev/null; then
 	apt-get update -qq && apt-get install -y -qq wrk > /dev/null
 fi
@@ -152,10 +180,12 @@ DB=metering_load_$(date -u +%H%M%S)_$$
 "${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"
 APPS=()
 RECEIVER=
+BROKER=
 cleanup() {
 	for pid in "${APPS[@]}"; do kill "$pid" 2> /dev/null || true; done
 	for pid in "${APPS[@]}"; do wait "$pid" 2> /dev/null || true; done
 	if [[ -n $RECEIVER ]]; then kill "$RECEIVER" 2> /dev/null || true; wait "$RECEIVER" 2> /dev/null || true; fi
+	if [[ -n $BROKER ]]; then kill "$BROKER" 2> /dev/null || true; wait "$BROKER" 2> /dev/null || true; fi
 	[[ -n ${KEEP_DB:-} ]] || "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB" || true
 }
 trap cleanup EXIT
@@ -176,6 +206,11 @@ start_app() { # name port prefix props...: the app started and answering (its pi
 launch_app() { # name port prefix props...: the app's JVM started in the background (its pid in STARTED)
 	local name=$1 port=$2 prefix=$3
 	shift 3
+	# Another process on the port would answer the readiness probe below in this app's place.
+	if (: < "/dev/tcp/127.0.0.1/$port") 2> /dev/null; then
+		echo "port $port is taken by another process: set PORT / PORT2" >&2
+		exit 1
+	fi
 	# shellcheck disable=SC2086
 	java $JAVA_OPTS -jar "${APP_JAR:-$JAR}" --server.port="$port" --spring.profiles.active=postgres \
 		--spring.datasource.url="jdbc:postgresql://$PG_HOST:$PG_PORT/$DB" --spring.datasource.username="$PG_USER" \
@@ -213,8 +248,88 @@ stop_app() { # pid: graceful, so the writer drains its buffer into the ledger
 	APPS=("${remaining[@]}")
 }
 
-ticks() { # pid: utime + stime of a process
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+start_broker() { # a single-node KRaft broker on 127.0.0.1 from the Kafka jars inside BROKER_JAR; data under OUT/kafka
+	local dir=$OUT/kafka id
+	if (: < "/dev/tcp/127.0.0.1/$KAFKA_PORT") 2> /dev/null; then
+		echo "port $KAFKA_PORT is taken by another process: set KAFKA_PORT" >&2
+		exit 1
+	fi
+	mkdir -p "$dir"
+	printf '%s\n' process.roles=broker,controller node.id=1 "controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT" \
+		"listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT" \
+		"advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT" controller.listener.names=CONTROLLER \
+		listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT inter.broker.listener.name=PLAINTEXT \
+		"log.dirs=$dir/data" offsets.topic.replication.factor=1 offsets.topic.num.partitions=3 \
+		transaction.state.log.replication.factor=1 transaction.state.log.min.isr=1 group.initial.rebalance.delay.ms=0 \
+		auto.create.topics.enable=false > "$dir/server.properties"
+	printf '%s\n' '<configuration>' '  <appender name="out" class="ch.qos.logback.core.ConsoleAppender">' \
+		'    <encoder><pattern>%d %-5level %logger{30} - %msg%n</pattern></encoder>' '  </appender>' \
+		'  <root level="WARN"><appender-ref ref="out"/></root>' '</configuration>' > "$dir/logback.xml"
+	# Kafka's cluster id: 16 random bytes in URL-safe base64, never starting with '-' (the storage tool would take it for an option).
+	id=$(python3 -c 'import base64, uuid
+while True:
+	i = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+	if not i.startswith("-"):
+		print(i)
+		break')
+	# Boot's PropertiesLauncher runs loader.main with the fat jar's libraries (BOOT-INF/lib) on the class path.
+	java -Dlogback.configurationFile="$dir/logback.xml" -cp "$BROKER_JAR" -Dloader.main=kafka.tools.StorageTool \
+		org.springframework.boot.loader.launch.PropertiesLauncher format -t "$id" -c "$dir/server.properties" > "$dir/storage.log" 2>&1
+	# shellcheck disable=SC2086
+	java $BROKER_OPTS -Dlogback.configurationFile="$dir/logback.xml" -cp "$BROKER_JAR" -Dloader.main=kafka.Kafka \
+		org.springframework.boot.loader.launch.PropertiesLauncher "$dir/server.properties" > "$dir/broker.log" 2>&1 &
+	BROKER=$!
+	for _ in $(seq 1 180); do
+		if (: < "/dev/tcp/127.0.0.1/$KAFKA_PORT") 2> /dev/null && kill -0 "$BROKER" 2> /dev/null; then
+			return 0
+		fi
+		kill -0 "$BROKER" 2> /dev/null || { echo "the Kafka broker did not start: see $dir/broker.log" >&2; exit 1; }
+		sleep 0.5
+	done
+	echo "the Kafka broker did not listen in 90 s: see $dir/broker.log" >&2
+	exit 1
+}
+
+kafka_drained() { # port: waits until the writer's buffer is empty and the consumer's lag is 0; prints the seconds waited
+	# Twice in a row, half a second apart: a batch the writer has just taken from its buffer is in
+	# neither count until it is produced.
+	local started=$SECONDS quiet=0 state="? ?"
+	while ((SECONDS - started < KAFKA_DRAIN)); do
+		state=$(curl -s "http://127.0.0.1:$1/actuator/health" | python3 -c 'import json, sys
+def find(node, key):
+	if isinstance(node, dict):
+		if key in node:
+			return node[key]
+		for value in node.values():
+			found = find(value, key)
+			if found is not None:
+				return found
+	return None
+try:
+	health = json.load(sys.stdin)
+	print(find(health, "writerBacklog"), find(health, "lag"))
+except Exception:
+	print("? ?")')
+		if [[ $state == "0 0" ]]; then
+			quiet=$((quiet + 1))
+			if ((quiet >= 2)); then
+				echo "lag 0 after $((SECONDS - started)) s"
+				return 0
+			fi
+		else
+			quiet=0
+		fi
+		sleep 0.5
+	done
+	echo "NOT drained in ${KAFKA_DRAIN} s (writer backlog, lag: $state)"
+}
+
+ticks() { # pid...: utime + stime of processes (an empty pid counts nothing)
+	local total=0 pid
+	for pid in "$@"; do
+		[[ -n $pid ]] && total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{ n = $12 + $13 } END { print n + 0 }')))
+	done
+	echo "$total"
 }
 
 thread_ticks() { # pid: "group ticks" per thread group of a JVM
@@ -225,6 +340,7 @@ thread_ticks() { # pid: "group ticks" per thread group of a JVM
 		if (name ~ /^http-nio/) group = "request"
 		else if (name ~ /^metering-ledger/) group = "writer"
 		else if (name ~ /^metering-/) group = "kit-other"
+		else if (name ~ /^kafka-/) group = "kafka-client"
 		else if (name ~ /^(GC Thread|G1 |VM Thread|VM Periodic)/) group = "gc-vm"
 		else if (name ~ /^C[12] Compiler/) group = "jit"
 		else if (name ~ /^(JFR|Attach)/) group = "jfr"
@@ -240,8 +356,12 @@ jfr_warm() { # pid: a recording with the round's settings through the warm-up, d
 	jcmd "$1" JFR.start name=warm settings="$OUT/monitor.jfc" disk=false > /dev/null
 }
 
-jit_ticks() { # pid: CPU ticks of the JIT compiler threads
-	thread_ticks "$1" | awk '$1 == "jit" { n = $2 } END { print n + 0 }'
+jit_ticks() { # pid...: CPU ticks of the JIT compiler threads of JVMs (an empty pid counts nothing)
+	local total=0 pid
+	for pid in "$@"; do
+		[[ -n $pid ]] && total=$((total + $(thread_ticks "$pid" | awk '$1 == "jit" { n = $2 } END { print n + 0 }')))
+	done
+	echo "$total"
 }
 
 pg_ticks() { # CPU of the PostgreSQL backends connected to this run's database
@@ -267,15 +387,15 @@ machine_ticks() { # "busy idle steal" ticks of the whole machine (all cores) fro
 	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $5 + $6, $9 }' /proc/stat
 }
 
-machine_us() { # before after pg-other-ticks app-ticks pg-ticks requests: where the machine's time went
-	# Busy is every core's non-idle time; what is neither the app nor PostgreSQL is wrk, the
-	# kernel's work for the sockets and whatever else ran. Idle and steal (the hypervisor's) in %.
+machine_us() { # before after pg-other-ticks app-ticks pg-ticks requests [broker-ticks]: where the machine's time went
+	# Busy is every core's non-idle time; what is neither the app, PostgreSQL nor the Kafka broker is
+	# wrk, the kernel's work for the sockets and whatever else ran. Idle and steal (the hypervisor's) in %.
 	local b0 i0 s0 b1 i1 s1
 	read -r b0 i0 s0 <<< "$1"
 	read -r b1 i1 s1 <<< "$2"
-	awk -v b="$((b1 - b0))" -v i="$((i1 - i0))" -v s="$((s1 - s0))" -v pgo="$3" -v app="$4" -v pg="$5" -v n="$6" -v t="$TICK_US" \
+	awk -v b="$((b1 - b0))" -v i="$((i1 - i0))" -v s="$((s1 - s0))" -v pgo="$3" -v app="$4" -v pg="$5" -v n="$6" -v br="${7:-0}" -v t="$TICK_US" \
 		'BEGIN { printf "%.1f (PostgreSQL other %.1f, rest %.1f); idle %.0f %%, steal %.0f %%", b * t / n, pgo * t / n,
-			(b - app - pg - pgo) * t / n, 100 * i / (b + i + s), 100 * s / (b + i + s) }'
+			(b - app - pg - pgo - br) * t / n, 100 * i / (b + i + s), 100 * s / (b + i + s) }'
 }
 
 group_us() { # before-file after-file requests: "group=µs/request ..." of the thread groups
@@ -393,8 +513,8 @@ RESULTS=$OUT/results.md
 	echo "Load run $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, wrk -t$THREADS -c$CONNECTIONS, ${DURATION} s measured after warm-up slices of ${WARMUP} s until the JIT threads took ≤ ${JIT_QUIET} % of the app CPU (${MIN_WARMUP}–${MAX_WARMUP} s), database $DB"
 	fi
 	echo
-	echo "| set-up | round | req/s | p99 | app CPU µs/req | PostgreSQL CPU µs/req | app CPU by thread group (µs/req) | machine CPU µs/req | ledger rows / responses | dropped | non-2xx | JFR monitor waits ≥ 10 ms | warm-up s | load avg |"
-	echo "|---|---|---:|---:|---:|---:|---|---|---|---:|---:|---|---:|---|"
+	echo "| set-up | round | req/s | p99 | app CPU µs/req | PostgreSQL CPU µs/req | Kafka broker CPU µs/req | app CPU by thread group (µs/req) | machine CPU µs/req | ledger rows / responses | dropped | non-2xx | JFR monitor waits ≥ 10 ms | warm-up s | load avg |"
+	echo "|---|---|---:|---:|---:|---:|---:|---|---|---|---:|---:|---|---:|---|"
 } > "$RESULTS"
 
 setup_config() { # setup round: the set-up's app into APP_JAR and SETUP_PREFIX, SETUP_PROPS, SETUP_SCRIPT, SETUP_HEADER, SETUP_ARGS (wrk)
@@ -406,6 +526,9 @@ setup_config() { # setup round: the set-up's app into APP_JAR and SETUP_PREFIX, 
 	case ${setup%-base} in
 		off) props=(--metering.enabled=false) ;;
 		on) props=(--metering.quota.enabled=false) ;;
+		kafka) props=(--metering.quota.enabled=false --spring.profiles.active=postgres,kafka
+			--spring.kafka.bootstrap-servers="127.0.0.1:$KAFKA_PORT" --metering.kafka.topic="load-${prefix}events"
+			--metering.ledger.consumer.group="load-${prefix}ledger") ;;
 		discard) props=(--metering.quota.enabled=false --spring.profiles.active=postgres,discard) ;;
 		bucket4j) APP_JAR=$BUCKET4J_JAR ;;
 		quota) props=("${BENCH_PLAN[@]}" --metering.tenants.acme.plan=bench) ;;
@@ -439,13 +562,14 @@ setup_config() { # setup round: the set-up's app into APP_JAR and SETUP_PREFIX, 
 
 warm_up() { # setup round name pid port: warm-up slices until the JIT compiler threads go quiet (see WARMUP in the header)
 	local setup=$1 round=$2 name=$3 pid=$4 port=$5
-	local warm_args=("${SETUP_ARGS[@]}") slice=0 warmed=0 jit0 jit1 all0 all1
+	local warm_args=("${SETUP_ARGS[@]}") slice=0 warmed=0 jit0 jit1 all0 all1 broker=
+	[[ ${setup%-base} == kafka ]] && broker=$BROKER # the broker's JIT warms up too
 	while :; do
 		slice=$((slice + 1))
 		[[ ${setup%-base} == newtenant ]] && warm_args=(-- "$TENANT_HEADER" "w${round}s$slice")
-		jit0=$(jit_ticks "$pid"); all0=$(ticks "$pid")
+		jit0=$(jit_ticks "$pid" "$broker"); all0=$(ticks "$pid" "$broker")
 		wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${SETUP_WARM_HEADER[@]}" "${SETUP_SCRIPT[@]}" "http://127.0.0.1:$port/api/ping" "${warm_args[@]}" >> "$OUT/$name.warmup.txt"
-		jit1=$(jit_ticks "$pid"); all1=$(ticks "$pid")
+		jit1=$(jit_ticks "$pid" "$broker"); all1=$(ticks "$pid" "$broker")
 		warmed=$((warmed + WARMUP))
 		echo "warm-up slice $slice: jit $((jit1 - jit0)) of $((all1 - all0)) ticks" >> "$OUT/$name.warmup.txt"
 		if ((warmed >= MIN_WARMUP && (jit1 - jit0) * 100 <= JIT_QUIET * (all1 - all0))) || ((warmed >= MAX_WARMUP)); then
@@ -462,22 +586,25 @@ run_single() { # setup round
 	local name="$setup-r$round"
 	RECEIVER_BEFORE=$(receiver_connections)
 	start_app "$name" "$PORT" "$prefix" "${props[@]}"
-	local pid=$STARTED
+	local pid=$STARTED broker=
+	[[ ${setup%-base} == kafka ]] && broker=$BROKER
 	[[ ${setup%-base} == grants ]] && create_grant "$PORT" acme && create_grant "$PORT" acme-warm
 	: > "$OUT/$name.warmup.txt"
 	jfr_warm "$pid"
 	warm_up "$setup" "$round" "$name" "$pid" "$PORT"
 	local warmed=$WARMED
 	jcmd "$pid" JFR.start name=round settings="$OUT/monitor.jfc" > /dev/null
-	local app0 pg0 pga0 m0 load
+	local app0 pg0 pga0 m0 br0=0 load
 	thread_ticks "$pid" > "$OUT/$name.threads0"
 	app0=$(ticks "$pid"); pg0=$(pg_ticks); pga0=$(pg_all_ticks); m0=$(machine_ticks)
 	local window0 window1
 	window0=$(date +%s%3N)
+	[[ -n $broker ]] && br0=$(ticks "$broker")
 	wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "${header[@]}" "${script[@]}" "http://127.0.0.1:$PORT/api/ping" "${args[@]}" > "$OUT/$name.wrk.txt"
 	window1=$(date +%s%3N)
-	local app1 pg1 pga1 m1
+	local app1 pg1 pga1 m1 br1=0
 	m1=$(machine_ticks); app1=$(ticks "$pid"); pg1=$(pg_ticks); pga1=$(pg_all_ticks)
+	[[ -n $broker ]] && br1=$(ticks "$broker")
 	thread_ticks "$pid" > "$OUT/$name.threads1"
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	jcmd "$pid" JFR.stop name=round filename="$OUT/$name.jfr" > /dev/null
@@ -486,6 +613,11 @@ run_single() { # setup round
 	jcmd "$pid" Compiler.codecache > "$OUT/$name.codecache.txt" 2>&1 || true
 	dropped=$([[ ${setup%-base} == off || $setup == bucket4j ]] && echo "-" || writer_dropped "$PORT" "$OUT/$name.log")
 	[[ ${setup%-base} =~ ^(thresholds|hanging|grants)$ ]] && sleep 3 # the last crossings' check
+	local drained= rows_running=
+	if [[ -n $broker ]]; then # the ledger counted once the consumer has caught up, with the app still running
+		drained=$(kafka_drained "$PORT")
+		rows_running=$(ledger_rows "$prefix")
+	fi
 	stop_app "$pid"
 	local requests rps p99 non2xx warm rows
 	requests=$(wrk_field "$OUT/$name.wrk.txt" requests)
@@ -497,11 +629,19 @@ run_single() { # setup round
 	p99=$(wrk_field "$OUT/$name.wrk.txt" p99)
 	non2xx=$(wrk_field "$OUT/$name.wrk.txt" non2xx)
 	rows=$([[ ${setup%-base} == off || $setup == bucket4j ]] && echo "-" || ledger_rows "$prefix")
-	printf '| %s | %s | %s | %s | %.1f | %.1f | %s | %s | %s / %s | %s | %s | %s | %s | %s |\n' "$setup" "$round" "$rps" "$p99" \
+	local responses=$((warm + requests)) broker_us="-"
+	if [[ -n $broker ]]; then
+		# The count at lag 0 is the check; after the stop the ledger must hold the same rows.
+		rows="$rows_running / $responses ($drained; $rows after the stop)"
+		broker_us=$(printf '%.1f' "$(echo "($br1 - $br0) * $TICK_US / $requests" | bc -l)")
+	else
+		rows="$rows / $responses"
+	fi
+	printf '| %s | %s | %s | %s | %.1f | %.1f | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$setup" "$round" "$rps" "$p99" \
 		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
-		"$(group_us "$OUT/$name.threads0" "$OUT/$name.threads1" "$requests")" \
-		"$(machine_us "$m0" "$m1" "$(((pga1 - pga0) - (pg1 - pg0)))" "$((app1 - app0))" "$((pg1 - pg0))" "$requests")" \
-		"$rows" "$((warm + requests))" "$dropped" "$non2xx" \
+		"$broker_us" "$(group_us "$OUT/$name.threads0" "$OUT/$name.threads1" "$requests")" \
+		"$(machine_us "$m0" "$m1" "$(((pga1 - pga0) - (pg1 - pg0)))" "$((app1 - app0))" "$((pg1 - pg0))" "$requests" "$((br1 - br0))")" \
+		"$rows" "$dropped" "$non2xx" \
 		"$(monitor_waits "$OUT/$name.jfr")" "$warmed" "$load" | tee -a "$RESULTS"
 	if [[ -n ${PROFILE:-} ]]; then
 		python3 "$HERE/jfr_breakdown.py" "$OUT/$name.jfr" "$requests" > "$OUT/$name.breakdown.txt"
@@ -618,7 +758,7 @@ run_interleaved() { # round: start every set-up, warm each in turn, then measure
 		rows=$([[ ${setup%-base} == off || $setup == bucket4j ]] && echo "-" || ledger_rows "$SETUP_PREFIX")
 		pg_other=$((pga_t[$setup] - pg_t[$setup]))
 		rest=$((busy_t[$setup] - app_t[$setup] - pga_t[$setup] - others_t[$setup]))
-		printf '| %s | %s | %.2f | worst %sms, median %sms | %.1f | %.1f | %s | %s | %s / %s | %s | %s | %s | %s + %s s re-warm, %s × %s s slices | %s |\n' \
+		printf '| %s | %s | %.2f | worst %sms, median %sms | %.1f | %.1f | - | %s | %s | %s / %s | %s | %s | %s | %s + %s s re-warm, %s × %s s slices | %s |\n' \
 			"$setup" "$round" "$(echo "$requests / $seconds" | bc -l)" \
 			"$(printf '%s\n' "${p99s[@]}" | sort -g | tail -1)" "$(printf '%s\n' "${p99s[@]}" | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : sprintf("%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2) }')" \
 			"$(echo "${app_t[$setup]} * $TICK_US / $requests" | bc -l)" "$(echo "${pg_t[$setup]} * $TICK_US / $requests" | bc -l)" \
@@ -672,13 +812,14 @@ run_two() { # round: two instances, one database, one tenant, a hard daily limit
 	done
 	local rows
 	rows=$(ledger_rows "$prefix" "AND tenant_id = 'shared' AND meter = 'http.requests'")
-	printf '| two instances, limit %s | %s | %.0f (sum) | %s / %s | %.1f | %.1f | allowed (200) %s, denied (429) %s, of %s | – | ledger rows of the tenant %s | – | %s | a: %s; b: %s | %s | %s |\n' \
+	printf '| two instances, limit %s | %s | %.0f (sum) | %s / %s | %.1f | %.1f | – | allowed (200) %s, denied (429) %s, of %s | – | ledger rows of the tenant %s | – | %s | a: %s; b: %s | %s | %s |\n' \
 		"$TWO_LIMIT" "$round" "$rps" "$(wrk_field "$OUT/two-a-r$round.wrk.txt" p99)" "$(wrk_field "$OUT/two-b-r$round.wrk.txt" p99)" \
 		"$(echo "($app1 - $app0) * $TICK_US / $requests" | bc -l)" "$(echo "($pg1 - $pg0) * $TICK_US / $requests" | bc -l)" \
 		"$ok" "$denied" "$requests" "$rows" "$((requests - ok - denied))" \
 		"$(monitor_waits "$OUT/two-a-r$round.jfr")" "$(monitor_waits "$OUT/two-b-r$round.jfr")" "$WARMUP" "$load" | tee -a "$RESULTS"
 }
 
+[[ -n $WITH_KAFKA ]] && start_broker
 if [[ -n $INTERLEAVE ]]; then
 	for round in $(seq 1 "$ROUNDS"); do run_interleaved "$round"; done
 fi

@@ -31,14 +31,16 @@ def milliseconds(cell):
 
 
 def read(path):
-    runs = {}  # set-up -> round -> (req/s, app µs/req, PostgreSQL µs/req, p99 ms or None)
+    runs = {}  # set-up -> round -> (req/s, app µs/req, PostgreSQL µs/req, p99 ms or None, broker µs/req or None)
     for line in open(path, encoding="utf-8"):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) < 6 or not cells[1].isdigit() or cells[0].startswith("two instances"):
             continue
         values = (number(cells[2]), number(cells[4]), number(cells[5]))
         if None not in values:
-            runs.setdefault(cells[0], {})[int(cells[1])] = values + (milliseconds(cells[3]),)
+            # The Kafka broker's column (since the kafka set-up): "-" for a set-up without a broker.
+            broker = number(cells[6]) if len(cells) > 14 else None
+            runs.setdefault(cells[0], {})[int(cells[1])] = values + (milliseconds(cells[3]), broker)
     return runs
 
 
@@ -116,13 +118,15 @@ def main(path):
     runs = read(path)
     print("Per set-up over its launches: median [lowest–highest, ± half the range as % of the median]")
     print()
-    print("| set-up | launches | req/s | p99 ms | app CPU µs/req | PostgreSQL CPU µs/req |")
-    print("|---|---:|---|---|---|---|")
+    print("| set-up | launches | req/s | p99 ms | app CPU µs/req | PostgreSQL CPU µs/req | Kafka broker CPU µs/req |")
+    print("|---|---:|---|---|---|---|---|")
     for setup, rounds in runs.items():
         values = list(rounds.values())
         p99 = [v[3] for v in values if v[3] is not None]
+        brokers = [v[4] for v in values if v[4] is not None]
         print(f"| {setup} | {len(values)} | {spread([v[0] for v in values], 0)} | "
-              f"{spread(p99, 2) if p99 else '–'} | {spread([v[1] for v in values])} | {spread([v[2] for v in values])} |")
+              f"{spread(p99, 2) if p99 else '–'} | {spread([v[1] for v in values])} | {spread([v[2] for v in values])} | "
+              f"{spread(brokers) if brokers else '–'} |")
     print()
     print("Against a baseline launched in the same round: median [lowest–highest] over the rounds")
     print()
@@ -131,6 +135,7 @@ def main(path):
     pairs = [(s, "off") for s in runs if s != "off"]
     pairs += [(s, "quota") for s in ("tenants1000", "newtenant", "tenants100k", "thresholds", "hanging", "grants") if s in runs]
     pairs += [("discard", "on")] if "discard" in runs and "on" in runs else []
+    pairs += [(k, o) for k, o in (("kafka", "on"), ("kafka-base", "on-base")) if k in runs and o in runs]
     for setup, baseline in pairs:
         if baseline not in runs:
             continue

@@ -52,7 +52,8 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
  * {@code bootstrap} (a broker; default: one started from the Kafka jars in a child JVM),
  * {@code partitions} (6), {@code kitDefaults} ({@code false}: Kafka's client defaults instead of
  * {@link KafkaClientDefaults}'), {@code steps} ({@code producer,ledger}: which comparisons run), {@code batch} (the writer's batch size, 20,000), {@code consumers} (ledger consumers
- * in the group, 1), {@code inFlight} (the sink's {@code max-in-flight}, 4). Rounds alternate the order of each pair (baseline first in odd rounds); every new
+ * in the group, 1), {@code inFlight} (the sink's {@code max-in-flight}, 4), {@code perfTestBatch} (a
+ * {@code batch.size} in bytes for {@code kafka-producer-perf-test}, e.g. the kit's 262144; default: Kafka's). Rounds alternate the order of each pair (baseline first in odd rounds); every new
  * topic is used only once its partitions have leaders. PostgreSQL from
  * {@code METERING_TEST_POSTGRES_URL}, or an embedded one.
  */
@@ -89,6 +90,8 @@ public final class KafkaPathBenchmark {
 		int consumers = intOption("consumers", 1);
 		int inFlight = intOption("inFlight", 4);
 		String steps = this.options.getOrDefault("steps", "producer,ledger");
+		String perfTestBatch = this.options.get("perfTestBatch");
+		perfTestProperties = (perfTestBatch != null) ? List.of("batch.size=" + perfTestBatch) : List.of();
 		kafkaDefaultsOnly = !Boolean.parseBoolean(this.options.getOrDefault("kitDefaults", "true"));
 		KafkaBroker started = this.options.containsKey("bootstrap") ? null : KafkaBroker.start();
 		String bootstrap = (started != null) ? started.bootstrapServers() : this.options.get("bootstrap");
@@ -165,6 +168,9 @@ public final class KafkaPathBenchmark {
 		return new double[] { perfTest.rate(), kit.rate() };
 	}
 
+	/** More {@code --producer-props} of Kafka's perf test: {@code perfTestBatch}. */
+	private static List<String> perfTestProperties = List.of();
+
 	/** Bare client settings (Kafka's defaults) instead of the kit's, to compare: {@code kitDefaults=false}. */
 	private static boolean kafkaDefaultsOnly;
 
@@ -193,10 +199,12 @@ public final class KafkaPathBenchmark {
 		String topic = "perf-" + UUID.randomUUID();
 		createTopic(bootstrap, topic, partitions);
 		long cpuBefore = Measuring.machineBusyTicks();
-		Process process = new ProcessBuilder(KafkaBroker.javaCommand(), "-Xmx1g", "-cp", KafkaBroker.testClassPath(),
-				"org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records", Integer.toString(records),
-				"--record-size", Integer.toString(recordSize), "--throughput", "-1", "--producer-props",
-				"bootstrap.servers=" + bootstrap, "acks=all", "enable.idempotence=true")
+		List<String> command = new ArrayList<>(List.of(KafkaBroker.javaCommand(), "-Xmx1g", "-cp",
+				KafkaBroker.testClassPath(), "org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records",
+				Integer.toString(records), "--record-size", Integer.toString(recordSize), "--throughput", "-1",
+				"--producer-props", "bootstrap.servers=" + bootstrap, "acks=all", "enable.idempotence=true"));
+		command.addAll(perfTestProperties);
+		Process process = new ProcessBuilder(command)
 			.redirectErrorStream(true)
 			.start();
 		Pattern summary = Pattern.compile("^(\\d+) records sent, ([0-9.]+) records/sec");
