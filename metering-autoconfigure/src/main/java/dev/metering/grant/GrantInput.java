@@ -51,18 +51,8 @@ final class GrantInput {
 			throw new InvalidDefinitionException("amount", amount,
 					"a positive number below 1e20 with at most 9 decimal places");
 		}
-		int priority = (request.priority() != null) ? request.priority() : GrantService.DEFAULT_PRIORITY;
-		if (priority < 0 || priority > 1000) {
-			throw new InvalidDefinitionException("priority", priority, "from 0 (burned first) to 1000");
-		}
-		Instant effective = (request.effectiveAt() != null) ? request.effectiveAt() : now;
-		if (request.expiresAt() != null && !request.expiresAt().isAfter(effective)) {
-			throw new InvalidDefinitionException("expires_at", request.expiresAt(), "must be after effective_at");
-		}
-		if (request.description() != null && request.description().length() > 512) {
-			throw new InvalidDefinitionException("description", request.description().substring(0, 32) + "...",
-					"at most 512 characters");
-		}
+		int priority = priority(request);
+		Instant effective = effective(request, now);
 		String recurrence = request.recurrence();
 		if (recurrence != null && !GrantService.MONTH.equals(recurrence)) {
 			throw new InvalidDefinitionException("recurrence", recurrence, "'month' (each UTC month) or none");
@@ -115,18 +105,8 @@ final class GrantInput {
 			throw new InvalidDefinitionException("meters", meters.size() + " meters",
 					"at most " + MAX_METERS + " (none: every meter of the plan)");
 		}
-		int priority = (request.priority() != null) ? request.priority() : GrantService.DEFAULT_PRIORITY;
-		if (priority < 0 || priority > 1000) {
-			throw new InvalidDefinitionException("priority", priority, "from 0 (burned first) to 1000");
-		}
-		Instant effective = (request.effectiveAt() != null) ? request.effectiveAt() : now;
-		if (request.expiresAt() != null && !request.expiresAt().isAfter(effective)) {
-			throw new InvalidDefinitionException("expires_at", request.expiresAt(), "must be after effective_at");
-		}
-		if (request.description() != null && request.description().length() > 512) {
-			throw new InvalidDefinitionException("description", request.description().substring(0, 32) + "...",
-					"at most 512 characters");
-		}
+		int priority = priority(request);
+		Instant effective = effective(request, now);
 		if (request.recurrence() != null) {
 			throw new InvalidDefinitionException("recurrence", request.recurrence(),
 					"a money grant does not renew: create the next one when it is bought");
@@ -138,6 +118,28 @@ final class GrantInput {
 		return new Grant(UUID.randomUUID().toString(), tenant, null, plain(amount), priority, effective,
 				request.expiresAt(), null, now, actor, request.description(), null, null, BigDecimal.ZERO,
 				currency.getCurrencyCode(), meters);
+	}
+
+	/** The priority asked for (default {@link GrantService#DEFAULT_PRIORITY}), checked. */
+	private static int priority(NewGrant request) {
+		int priority = (request.priority() != null) ? request.priority() : GrantService.DEFAULT_PRIORITY;
+		if (priority < 0 || priority > 1000) {
+			throw new InvalidDefinitionException("priority", priority, "from 0 (burned first) to 1000");
+		}
+		return priority;
+	}
+
+	/** The effective instant asked for (default now), with the expiry and description checked against it. */
+	private static Instant effective(NewGrant request, Instant now) {
+		Instant effective = (request.effectiveAt() != null) ? request.effectiveAt() : now;
+		if (request.expiresAt() != null && !request.expiresAt().isAfter(effective)) {
+			throw new InvalidDefinitionException("expires_at", request.expiresAt(), "must be after effective_at");
+		}
+		if (request.description() != null && request.description().length() > 512) {
+			throw new InvalidDefinitionException("description", request.description().substring(0, 32) + "...",
+					"at most 512 characters");
+		}
+		return effective;
 	}
 
 	/** An ISO 4217 code of a currency with minor units (not XXX, XAU and the like). */

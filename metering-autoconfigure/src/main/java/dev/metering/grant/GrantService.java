@@ -279,6 +279,11 @@ public class GrantService implements BillingCredits {
 	}
 
 	private static String state(Grant grant, GrantBurnDown burnDown, Instant now) {
+		return state(grant, burnDown.remaining(grant), now);
+	}
+
+	/** A grant's state at an instant with what it has left: voided, pending, expired, depleted or active. */
+	static String state(Grant grant, BigDecimal remaining, Instant now) {
 		if (grant.voidedAt() != null && !grant.voidedAt().isAfter(now)) {
 			return "voided";
 		}
@@ -288,7 +293,7 @@ public class GrantService implements BillingCredits {
 		if (grant.expiresAt() != null && !grant.expiresAt().isAfter(now)) {
 			return "expired";
 		}
-		return (burnDown.remaining(grant).signum() <= 0) ? "depleted" : "active";
+		return (remaining.signum() <= 0) ? "depleted" : "active";
 	}
 
 	/**

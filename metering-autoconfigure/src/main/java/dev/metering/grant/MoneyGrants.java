@@ -179,16 +179,7 @@ public class MoneyGrants implements MoneyCredits {
 	}
 
 	private static String state(Grant grant, BigDecimal remaining, Instant now) {
-		if (grant.voidedAt() != null && !grant.voidedAt().isAfter(now)) {
-			return "voided";
-		}
-		if (grant.effectiveAt().isAfter(now)) {
-			return "pending";
-		}
-		if (grant.expiresAt() != null && !grant.expiresAt().isAfter(now)) {
-			return "expired";
-		}
-		return (remaining.signum() <= 0) ? "depleted" : "active";
+		return GrantService.state(grant, remaining, now);
 	}
 
 }
