@@ -11,6 +11,8 @@ import dev.metering.billing.UsageSummaryService;
 import dev.metering.console.ConsoleController;
 import dev.metering.console.ConsoleSettings;
 import dev.metering.event.UsageEventValidator;
+import dev.metering.grant.GrantService;
+import dev.metering.grant.MoneyGrants;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.quota.InvalidQuotaConfigurationException;
 import dev.metering.quota.QuotaEnforcementService;
@@ -42,7 +44,7 @@ import org.springframework.web.servlet.DispatcherServlet;
  */
 @AutoConfiguration(after = { MeteringAdminAutoConfiguration.class, MeteringBillingAutoConfiguration.class,
 		MeteringQuotaAutoConfiguration.class, MeteringTenantAutoConfiguration.class,
-		MeteringRollupAutoConfiguration.class })
+		MeteringRollupAutoConfiguration.class, MeteringGrantAutoConfiguration.class })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass(DispatcherServlet.class)
 @ConditionalOnBooleanProperty("metering.console.enabled")
@@ -59,7 +61,7 @@ public final class MeteringConsoleAutoConfiguration {
 			MeteringAdmin meteringAdmin, ObjectProvider<TenantDirectory> directory,
 			ObjectProvider<TenantDefinitionSource> tenants, ObjectProvider<MeteringStatus> status,
 			ObjectProvider<JdbcRuntimeDefinitions> database, ObjectProvider<BufferedLedgerWriter> writer,
-			ObjectProvider<InvoiceStore> invoices,
+			ObjectProvider<InvoiceStore> invoices, ObjectProvider<GrantService> grants, ObjectProvider<MoneyGrants> money,
 			ObjectProvider<RollupJob> rollup, ObjectProvider<QuotaInvalidationBus> bus, ObjectProvider<Clock> clock) {
 		boolean security = ClassUtils.isPresent(MeteringApiAutoConfiguration.SPRING_SECURITY_CLASS,
 				resourceLoader.getClassLoader());
@@ -98,7 +100,7 @@ public final class MeteringConsoleAutoConfiguration {
 		}
 		return new ConsoleController(settings, security, summaries, reports, quotas.getIfAvailable(), usage,
 				meteringAdmin, directory.getIfAvailable(() -> TenantDirectory.FLAT), tenants.getIfUnique(), health,
-				invoices.getIfAvailable(), clock.getIfAvailable(Clock::systemUTC));
+				invoices.getIfAvailable(), grants.getIfUnique(), money.getIfUnique(), clock.getIfAvailable(Clock::systemUTC));
 	}
 
 }

@@ -72,8 +72,8 @@ public final class MeteringGrantAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	GrantRenewer meteringGrantRenewer(GrantService grants, MeteringGrantProperties properties) {
-		return new GrantRenewer(grants, properties.getCheckInterval(), properties.getRenewAhead(),
+	GrantRenewer meteringGrantRenewer(GrantService grants, MoneyGrants money, MeteringGrantProperties properties) {
+		return new GrantRenewer(grants, money, properties.getCheckInterval(), properties.getRenewAhead(),
 				properties.getRolloverDelay());
 	}
 

@@ -11,6 +11,7 @@ import dev.metering.admin.LayeredQuotaDefinitions;
 import dev.metering.billing.TenantPlans;
 import dev.metering.grant.GrantNotifier;
 import dev.metering.grant.GrantService;
+import dev.metering.grant.MoneyGrants;
 import dev.metering.ledger.BufferedLedgerWriter;
 import dev.metering.ledger.MeteringTables;
 import dev.metering.notification.NotificationEmitter;
@@ -149,9 +150,10 @@ public final class MeteringNotificationAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(GrantService.class)
-	GrantNotifier meteringGrantNotifier(GrantService grants, NotificationEmitter emitter,
-			MeteringGrantProperties properties) {
-		return new GrantNotifier(grants, emitter, properties.getCheckInterval(), properties.getExpiringNotice());
+	GrantNotifier meteringGrantNotifier(GrantService grants, ObjectProvider<MoneyGrants> money,
+			NotificationEmitter emitter, MeteringGrantProperties properties) {
+		return new GrantNotifier(grants, money.getIfUnique(), emitter, properties.getCheckInterval(),
+				properties.getExpiringNotice());
 	}
 
 }

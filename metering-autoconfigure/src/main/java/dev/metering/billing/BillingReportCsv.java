@@ -7,10 +7,14 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a {@link BillingReport} as CSV (RFC 4180): one row per line (a meter, or a meter's
- * filtered usage: {@code filter} holds {@code model=gpt-4o}), one per adjustment line (model
- * {@code adjustment}, {@code filter} {@code adjusts=<from>/<to>} naming the corrected period), then the base fee
- * and the subtotal. Amounts keep the currency's scale; quantities are written plain. A text cell
- * a spreadsheet would run as a formula is written as text.
+ * filtered usage: {@code filter} holds {@code model=gpt-4o}), one per line whose usage grants of
+ * units covered (model {@code unit_credit}, the units in {@code quantity}, no amount), one per
+ * adjustment line (model {@code adjustment}, {@code filter} {@code adjusts=<from>/<to>} naming the
+ * corrected period), then the base fee and the subtotal; with money credits, one row per grant
+ * and line paid (model {@code money_credit}, {@code filter} {@code grant=<id>} after the line's
+ * own) and the {@code amount_due}. A report without credits has only the first kinds of rows.
+ * Amounts keep the currency's scale; quantities are written plain. A text cell a spreadsheet
+ * would run as a formula is written as text.
  */
 public final class BillingReportCsv {
 
@@ -37,6 +41,13 @@ public final class BillingReportCsv {
 					(price.unitPrice() != null) ? price.unitPrice().toPlainString() : "",
 					plain(price.packageSize()), charge.amount().toPlainString());
 		}
+		for (BillingReport.Line line : report.lines()) {
+			// The units grants covered: already off the line's billable quantity, shown apart.
+			if (line.creditsApplied().signum() > 0) {
+				row(csv, report, line.part(), line.meter(), filter(line.price()), plain(line.creditsApplied()), "", "",
+						"unit_credit", "", "", "");
+			}
+		}
 		for (BillingReport.Adjustment adjustment : report.adjustments()) {
 			// An adjustment names the closed period it corrects where a line has its filter.
 			row(csv, report, null, adjustment.meter(),
@@ -50,6 +61,15 @@ public final class BillingReportCsv {
 			row(csv, report, null, "base_fee", "", "", "", "", "", "", "", report.baseFee().toPlainString());
 		}
 		row(csv, report, null, "subtotal", "", "", "", "", "", "", "", report.subtotal().toPlainString());
+		if (!report.moneyCredits().isEmpty()) {
+			for (BillingReport.MoneyCredit credit : report.moneyCredits()) {
+				BillingReport.Line line = report.lines().get(credit.line());
+				String filter = filter(line.price());
+				row(csv, report, line.part(), credit.meter(), filter + (filter.isEmpty() ? "" : ";") + "grant=" + credit.grantId(),
+						"", "", "", "money_credit", "", "", credit.amount().toPlainString());
+			}
+			row(csv, report, null, "amount_due", "", "", "", "", "", "", "", report.amountDue().toPlainString());
+		}
 		return csv.toString();
 	}
 

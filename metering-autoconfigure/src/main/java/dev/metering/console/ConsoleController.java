@@ -17,6 +17,8 @@ import dev.metering.billing.BillingException;
 import dev.metering.billing.BillingPeriod;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.InvoiceStore;
+import dev.metering.grant.GrantService;
+import dev.metering.grant.MoneyGrants;
 import dev.metering.billing.Granularity;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEventValidator;
@@ -79,17 +81,20 @@ public class ConsoleController {
 	 * @param tenants the configured tenants, for the overview, or {@code null}
 	 * @param status the kit's health, or {@code null}
 	 * @param invoices the finalized invoices, listed under the bill preview, or {@code null}
+	 * @param grants the balances of grants of units, or {@code null} without grants
+	 * @param money the balances of money grants, or {@code null} without them
 	 * @param clock the clock
 	 */
 	public ConsoleController(ConsoleSettings settings, boolean useSecurity, UsageSummaryService summaries,
 			BillingReportService reports, @Nullable QuotaEnforcementService quotas, UsageReader usage,
 			MeteringAdmin admin, TenantDirectory directory, @Nullable TenantDefinitionSource tenants,
-			@Nullable MeteringStatus status, @Nullable InvoiceStore invoices, Clock clock) {
+			@Nullable MeteringStatus status, @Nullable InvoiceStore invoices, @Nullable GrantService grants,
+			@Nullable MoneyGrants money, Clock clock) {
 		this.settings = settings;
 		this.tokens = new ConsoleTokens(settings.adminKey(), settings.sessionTimeout(), clock);
 		this.access = new ConsoleAccess(settings, this.tokens, useSecurity);
 		this.reads = new ConsoleReads(summaries, reports, quotas, usage, admin, directory, tenants, status, invoices,
-				settings.meters(), clock);
+				new ConsoleReads.Grants(grants, money), settings.meters(), clock);
 		this.admin = admin;
 		this.clock = clock;
 	}

@@ -1,5 +1,6 @@
 package dev.metering.console;
 
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.metering.admin.AuditEntry;
 import dev.metering.admin.EffectiveQuotas;
@@ -19,9 +22,12 @@ import dev.metering.billing.BillingPeriod;
 import dev.metering.billing.BillingReport;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.Granularity;
+import dev.metering.billing.Invoice;
 import dev.metering.billing.InvoiceStore;
 import dev.metering.billing.UsageSummary;
 import dev.metering.billing.UsageSummaryService;
+import dev.metering.grant.GrantService;
+import dev.metering.grant.MoneyGrants;
 import dev.metering.quota.PolicyUsage;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.rollup.UsageReader;
@@ -41,6 +47,14 @@ final class ConsoleReads {
 	private static final int TOP_USERS = 10;
 
 	private static final int AUDIT_ROWS = 20;
+
+	/**
+	 * The report's own money credits and amount due in a stored invoice's JSON: its last two
+	 * fields (a line's {@code money_credits_applied} is followed by no {@code amount_due}, and a
+	 * quote inside a JSON string is escaped, so nothing else matches).
+	 */
+	private static final Pattern MONEY_CREDITS = Pattern
+		.compile("\"money_credits_applied\":\"(-?[0-9]+(?:\\.[0-9]+)?)\",\"amount_due\":\"(-?[0-9]+(?:\\.[0-9]+)?)\"");
 
 	private final UsageSummaryService summaries;
 
@@ -62,12 +76,16 @@ final class ConsoleReads {
 
 	private final @Nullable InvoiceStore invoices;
 
+	private final Grants grants;
+
 	private final Clock clock;
 
 	ConsoleReads(UsageSummaryService summaries, BillingReportService reports, @Nullable QuotaEnforcementService quotas,
 			UsageReader usage, MeteringAdmin admin, TenantDirectory directory, @Nullable TenantDefinitionSource tenants,
-			@Nullable MeteringStatus status, @Nullable InvoiceStore invoices, List<String> meters, Clock clock) {
+			@Nullable MeteringStatus status, @Nullable InvoiceStore invoices, Grants grants, List<String> meters,
+			Clock clock) {
 		this.invoices = invoices;
+		this.grants = grants;
 		this.summaries = summaries;
 		this.reports = reports;
 		this.quotas = quotas;
@@ -127,9 +145,27 @@ final class ConsoleReads {
 			}
 		}
 		return new TenantView(tenant, lineage, lineage.exempt(), meterList, summary, quotaList,
-				(shown != null) ? this.summaries.topUsers(tenant, shown, period, TOP_USERS) : List.of(), bill, billNote,
-				(this.invoices != null && payer.equals(tenant)) ? this.invoices.invoicesOf(tenant) : List.of(),
-				tree(lineage, caller), caller.operator() ? audit(tenant) : List.of());
+				(shown != null) ? this.summaries.topUsers(tenant, shown, period, TOP_USERS) : List.of(),
+				(this.grants.units() != null) ? this.grants.units().balancesOf(tenant) : List.of(),
+				(this.grants.money() != null) ? this.grants.money().balancesOf(tenant) : List.of(), bill, billNote,
+				(this.invoices != null && payer.equals(tenant)) ? invoices(tenant) : List.of(), tree(lineage, caller),
+				caller.operator() ? audit(tenant) : List.of());
+	}
+
+	/**
+	 * The tenant's invoices with the money credits each applied, read from its stored JSON: the
+	 * invoice as it was finalized, never worked out again.
+	 */
+	private List<TenantView.InvoiceRow> invoices(String tenant) {
+		List<TenantView.InvoiceRow> rows = new ArrayList<>();
+		for (Invoice invoice : this.invoices.invoicesOf(tenant)) {
+			String json = this.invoices.document(tenant, invoice.number(), Invoice.Format.JSON).orElse("");
+			Matcher credits = MONEY_CREDITS.matcher(json);
+			rows.add(credits.find()
+					? new TenantView.InvoiceRow(invoice, new BigDecimal(credits.group(1)), new BigDecimal(credits.group(2)))
+					: new TenantView.InvoiceRow(invoice, null, invoice.subtotal()));
+		}
+		return rows;
 	}
 
 	/** The tenants the configuration defines, for the operator's overview. */
@@ -204,6 +240,15 @@ final class ConsoleReads {
 		for (String child : children.getOrDefault(node, List.of())) {
 			walk(child, depth + 1, children, lineages, tenant, caller, nodes);
 		}
+	}
+
+	/**
+	 * Where the tenant page reads balances from.
+	 *
+	 * @param units grants of units, {@code null} without grants
+	 * @param money money grants, {@code null} without them
+	 */
+	record Grants(@Nullable GrantService units, @Nullable MoneyGrants money) {
 	}
 
 }

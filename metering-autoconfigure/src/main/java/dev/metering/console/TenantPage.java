@@ -2,6 +2,7 @@ package dev.metering.console;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.Currency;
 import java.util.List;
 
 import dev.metering.admin.AuditEntry;
@@ -11,6 +12,10 @@ import dev.metering.billing.Granularity;
 import dev.metering.billing.Invoice;
 import dev.metering.billing.TopUser;
 import dev.metering.billing.UsageSummary;
+import dev.metering.grant.Grant;
+import dev.metering.grant.GrantBalance;
+import dev.metering.grant.MeterBalance;
+import dev.metering.grant.MoneyBalance;
 import dev.metering.quota.PolicyUsage;
 import dev.metering.quota.QuotaWindow;
 import org.jspecify.annotations.Nullable;
@@ -48,6 +53,7 @@ final class TenantPage {
 		page.raw("</section>");
 		quotas(page, view.quotas());
 		topUsers(page, view.topUsers(), usage);
+		balances(page, view.balances(), view.moneyBalances());
 		bill(page, view.bill(), view.billNote());
 		invoices(page, view.invoices());
 		tree(page, view, caller);
@@ -139,41 +145,132 @@ final class TenantPage {
 			return;
 		}
 		String currency = bill.currency().getCurrencyCode();
+		boolean money = !bill.moneyCredits().isEmpty();
+		String span = money ? "6" : "5";
 		page.raw("<p>").add(bill.billingScope()).raw(", plan ").add(bill.plan()).raw(", ")
 			.add(Html.time(bill.period().from())).raw(" to ").add(Html.time(bill.period().to()))
 			.raw(bill.closed() ? ", closed" : ", open").raw(".</p><table><thead><tr><th scope=\"col\">Meter</th>")
-			.raw("<th scope=\"col\">Usage</th><th scope=\"col\">Included</th><th scope=\"col\">Billable</th>")
-			.raw("<th scope=\"col\">Amount</th></tr></thead><tbody>");
-		for (BillingReport.Line line : bill.lines()) {
+			.raw("<th scope=\"col\">Usage</th><th scope=\"col\">Grants covered</th><th scope=\"col\">Included</th>")
+			.raw("<th scope=\"col\">Billable</th><th scope=\"col\">Amount</th>")
+			.raw(money ? "<th scope=\"col\">Paid by money grants</th>" : "").raw("</tr></thead><tbody>");
+		for (int i = 0; i < bill.lines().size(); i++) {
+			BillingReport.Line line = bill.lines().get(i);
 			page.raw("<tr><td>").add(line.meter()).raw("</td><td>").add(Html.number(line.charge().quantity()))
-				.raw("</td><td>").add(Html.number(line.charge().included())).raw("</td><td>")
+				.raw("</td><td>").add(Html.number(line.creditsApplied())).raw("</td><td>")
+				.add(Html.number(line.charge().included())).raw("</td><td>")
 				.add(Html.number(line.charge().billable())).raw("</td><td>").add(line.charge().amount().toPlainString())
-				.raw(" ").add(currency).raw("</td></tr>");
+				.raw(" ").add(currency).raw("</td>");
+			if (money) {
+				page.raw("<td>").add(bill.moneyCreditsApplied(i).setScale(line.charge().amount().scale()).toPlainString())
+					.raw(" ").add(currency).raw("</td>");
+			}
+			page.raw("</tr>");
 		}
-		page.raw("</tbody><tfoot><tr><th scope=\"row\" colspan=\"4\">Base fee</th><td>")
+		page.raw("</tbody><tfoot><tr><th scope=\"row\" colspan=\"").raw(span).raw("\">Base fee</th><td>")
 			.add(bill.baseFee().toPlainString()).raw(" ").add(currency)
-			.raw("</td></tr><tr><th scope=\"row\" colspan=\"4\">Subtotal</th><td class=\"subtotal\">")
-			.add(bill.subtotal().toPlainString()).raw(" ").add(currency).raw("</td></tr></tfoot></table>");
+			.raw("</td></tr><tr><th scope=\"row\" colspan=\"").raw(span).raw("\">Subtotal</th><td class=\"subtotal\">")
+			.add(bill.subtotal().toPlainString()).raw(" ").add(currency).raw("</td></tr>");
+		if (money) {
+			page.raw("<tr><th scope=\"row\" colspan=\"").raw(span).raw("\">Money credits</th><td class=\"money-credits\">")
+				.add(bill.moneyCreditsApplied().negate().toPlainString()).raw(" ").add(currency)
+				.raw("</td></tr><tr><th scope=\"row\" colspan=\"").raw(span)
+				.raw("\">Amount due</th><td class=\"amount-due\">").add(bill.amountDue().toPlainString()).raw(" ")
+				.add(currency).raw("</td></tr>");
+		}
+		page.raw("</tfoot></table>");
 		if (bill.tenants().size() > 1) {
 			page.raw("<p>Usage of ").add(String.join(", ", bill.tenants())).raw(".</p>");
 		}
 		page.raw("</section>");
 	}
 
-	/** The finalized invoices, newest first: what the usage API's {@code /invoices} routes return. */
-	private static void invoices(Html page, List<Invoice> invoices) {
+	/**
+	 * The tenant's grants: a balance per meter (units) and per currency (money), and each grant
+	 * with what it used and has left.
+	 */
+	private static void balances(Html page, List<MeterBalance> units, List<MoneyBalance> money) {
+		if (units.isEmpty() && money.isEmpty()) {
+			return;
+		}
+		page.raw("<section aria-labelledby=\"grants-h\"><h2 id=\"grants-h\">Grants and prepaid credits</h2>")
+			.raw("<table class=\"balances\"><caption>Balances now</caption><thead><tr><th scope=\"col\">Of</th>")
+			.raw("<th scope=\"col\">Kind</th><th scope=\"col\">Balance</th><th scope=\"col\">Overage</th>")
+			.raw("</tr></thead><tbody>");
+		for (MeterBalance balance : units) {
+			page.raw("<tr data-meter=\"").raw(Html.attr(balance.meter())).raw("\"><td>").add(balance.meter())
+				.raw("</td><td>units")
+				.add((balance.enforcement() != null)
+						? ", " + balance.enforcement().name().toLowerCase(java.util.Locale.ROOT) + " grant-backed" : "")
+				.raw("</td><td>").add(Html.number(balance.balance())).raw("</td><td>")
+				.add(Html.number(balance.overage())).raw("</td></tr>");
+		}
+		for (MoneyBalance balance : money) {
+			page.raw("<tr data-currency=\"").raw(Html.attr(balance.currency())).raw("\"><td>").add(balance.currency())
+				.raw("</td><td>money</td><td>").add(money(balance.balance(), balance.currency())).raw(" ")
+				.add(balance.currency()).raw("</td><td></td></tr>");
+		}
+		page.raw("</tbody></table><table class=\"grants\"><caption>Grants</caption><thead><tr>")
+			.raw("<th scope=\"col\">Of</th><th scope=\"col\">Amount</th><th scope=\"col\">Used</th>")
+			.raw("<th scope=\"col\">Left</th><th scope=\"col\">State</th><th scope=\"col\">Priority</th>")
+			.raw("<th scope=\"col\">From</th><th scope=\"col\">Until</th></tr></thead><tbody>");
+		for (MeterBalance balance : units) {
+			for (GrantBalance grant : balance.grants()) {
+				grantRow(page, grant, balance.meter(), Html.number(grant.grant().amount()), Html.number(grant.used()),
+						Html.number(grant.remaining()));
+			}
+		}
+		for (MoneyBalance balance : money) {
+			String currency = balance.currency();
+			for (GrantBalance grant : balance.grants()) {
+				Grant of = grant.grant();
+				grantRow(page, grant,
+						currency + (of.meters().isEmpty() ? "" : " (" + String.join(", ", of.meters()) + ")"),
+						money(of.amount(), currency) + " " + currency, money(grant.used(), currency) + " " + currency,
+						money(grant.remaining(), currency) + " " + currency);
+			}
+		}
+		page.raw("</tbody></table></section>");
+	}
+
+	private static void grantRow(Html page, GrantBalance balance, String of, String amount, String used, String left) {
+		Grant grant = balance.grant();
+		page.raw("<tr data-grant=\"").raw(Html.attr(grant.id())).raw("\"><td>").add(of)
+			.add((grant.recurrence() != null) ? ", every " + grant.recurrence() : "").raw("</td><td>").add(amount)
+			.raw("</td><td>").add(used).raw("</td><td>").add(left).raw("</td><td>").add(balance.state())
+			.raw("</td><td>").add(grant.priority()).raw("</td><td>").add(Html.time(grant.effectiveAt()))
+			.raw("</td><td>").add((grant.endsAt() != null) ? Html.time(grant.endsAt()) : "no expiry")
+			.raw("</td></tr>");
+	}
+
+	/** Money with its currency's decimals. */
+	private static String money(BigDecimal amount, String currency) {
+		int scale = Math.max(0, Currency.getInstance(currency).getDefaultFractionDigits());
+		return amount.setScale(scale, RoundingMode.HALF_UP).toPlainString();
+	}
+
+	/**
+	 * The finalized invoices, newest first: what the usage API's {@code /invoices} routes return,
+	 * with the money credits each applied and its amount due as stored.
+	 */
+	private static void invoices(Html page, List<TenantView.InvoiceRow> invoices) {
 		if (invoices.isEmpty()) {
 			return;
 		}
 		page.raw("<section aria-labelledby=\"inv-h\"><h2 id=\"inv-h\">Finalized invoices</h2><table><thead><tr>")
 			.raw("<th scope=\"col\">Number</th><th scope=\"col\">Period</th><th scope=\"col\">Plan</th>")
-			.raw("<th scope=\"col\">Subtotal</th></tr></thead><tbody>");
+			.raw("<th scope=\"col\">Subtotal</th><th scope=\"col\">Money credits</th><th scope=\"col\">Amount due</th>")
+			.raw("</tr></thead><tbody>");
 		for (int i = invoices.size() - 1; i >= 0; i--) {
-			Invoice invoice = invoices.get(i);
-			page.raw("<tr><td>").add(invoice.number()).raw("</td><td>").add(Html.time(invoice.period().from()))
-				.raw(" to ").add(Html.time(invoice.period().to())).raw("</td><td>").add(invoice.plan())
-				.raw("</td><td>").add(invoice.subtotal().toPlainString()).raw(" ").add(invoice.currency())
-				.raw("</td></tr>");
+			TenantView.InvoiceRow row = invoices.get(i);
+			Invoice invoice = row.invoice();
+			page.raw("<tr data-invoice=\"").raw(Html.attr(invoice.number())).raw("\"><td>").add(invoice.number())
+				.raw("</td><td>").add(Html.time(invoice.period().from())).raw(" to ")
+				.add(Html.time(invoice.period().to())).raw("</td><td>").add(invoice.plan()).raw("</td><td>")
+				.add(invoice.subtotal().toPlainString()).raw(" ").add(invoice.currency()).raw("</td><td>")
+				.add((row.moneyCredits() != null) ? row.moneyCredits().negate().toPlainString() + " " + invoice.currency()
+						: "none")
+				.raw("</td><td class=\"amount-due\">").add(row.amountDue().toPlainString()).raw(" ")
+				.add(invoice.currency()).raw("</td></tr>");
 		}
 		page.raw("</tbody></table></section>");
 	}

@@ -53,14 +53,7 @@ final class GrantInput {
 		}
 		int priority = priority(request);
 		Instant effective = effective(request, now);
-		String recurrence = request.recurrence();
-		if (recurrence != null && !GrantService.MONTH.equals(recurrence)) {
-			throw new InvalidDefinitionException("recurrence", recurrence, "'month' (each UTC month) or none");
-		}
-		if (recurrence != null && request.expiresAt() != null) {
-			throw new InvalidDefinitionException("expires_at", request.expiresAt(),
-					"a recurring grant ends with each month and renews: void it to stop it");
-		}
+		String recurrence = recurrence(request);
 		BigDecimal rolloverMax = request.rolloverMax();
 		if (rolloverMax != null && (recurrence == null || rolloverMax.signum() < 0
 				|| rolloverMax.compareTo(MAX_AMOUNT) >= 0 || rolloverMax.stripTrailingZeros().scale() > 9)) {
@@ -76,7 +69,8 @@ final class GrantInput {
 
 	/**
 	 * A money grant: an amount of a currency (at most its decimals) that pays the charges of the
-	 * meters it lists, or of every meter. It neither renews nor rolls over.
+	 * meters it lists, or of every meter; it may renew each month and roll over, as a grant of
+	 * units does, its rollover cap in the currency's decimals.
 	 */
 	private static Grant validateMoney(String actor, String tenant, NewGrant request, Instant now) {
 		Currency currency = currency(request.currency());
@@ -107,17 +101,32 @@ final class GrantInput {
 		}
 		int priority = priority(request);
 		Instant effective = effective(request, now);
-		if (request.recurrence() != null) {
-			throw new InvalidDefinitionException("recurrence", request.recurrence(),
-					"a money grant does not renew: create the next one when it is bought");
+		String recurrence = recurrence(request);
+		BigDecimal rolloverMax = request.rolloverMax();
+		if (rolloverMax != null && (recurrence == null || rolloverMax.signum() < 0
+				|| rolloverMax.compareTo(MAX_AMOUNT) >= 0
+				|| rolloverMax.stripTrailingZeros().scale() > currency.getDefaultFractionDigits())) {
+			throw new InvalidDefinitionException("rollover.max_amount", rolloverMax, (recurrence == null)
+					? "only a recurring grant rolls over: set recurrence" : "zero or more, below 1e20, at most "
+							+ currency.getDefaultFractionDigits() + " decimal places (" + currency.getCurrencyCode() + ")");
 		}
-		if (request.rolloverMax() != null) {
-			throw new InvalidDefinitionException("rollover.max_amount", request.rolloverMax(),
-					"only a recurring grant of units rolls over");
+		Instant expires = (recurrence != null) ? QuotaWindow.MONTH.bounds(effective).end() : request.expiresAt();
+		return new Grant(UUID.randomUUID().toString(), tenant, null, plain(amount), priority, effective, expires, null,
+				now, actor, request.description(), recurrence, (rolloverMax != null) ? plain(rolloverMax) : null,
+				BigDecimal.ZERO, currency.getCurrencyCode(), meters);
+	}
+
+	/** The recurrence asked for: {@code month} or none; a recurring grant has no expiry of its own. */
+	private static @Nullable String recurrence(NewGrant request) {
+		String recurrence = request.recurrence();
+		if (recurrence != null && !GrantService.MONTH.equals(recurrence)) {
+			throw new InvalidDefinitionException("recurrence", recurrence, "'month' (each UTC month) or none");
 		}
-		return new Grant(UUID.randomUUID().toString(), tenant, null, plain(amount), priority, effective,
-				request.expiresAt(), null, now, actor, request.description(), null, null, BigDecimal.ZERO,
-				currency.getCurrencyCode(), meters);
+		if (recurrence != null && request.expiresAt() != null) {
+			throw new InvalidDefinitionException("expires_at", request.expiresAt(),
+					"a recurring grant ends with each month and renews: void it to stop it");
+		}
+		return recurrence;
 	}
 
 	/** The priority asked for (default {@link GrantService#DEFAULT_PRIORITY}), checked. */

@@ -25,7 +25,9 @@ import org.springframework.context.SmartLifecycle;
  * end, ending at the next month's end, with an id derived from its own;</li>
  * <li>a recurring grant with a rollover rule that ended {@code settle} ago (its last usage is in
  * the ledger by then) carries what it had left at its end, at most its {@code rolloverMax}, into
- * its next month's grant (amount and {@code carried} raised).</li>
+ * its next month's grant (amount and {@code carried} raised). A money grant had left what the
+ * billing periods that ended while it was usable did not take of it
+ * ({@link MoneyGrants#leftAtEnd}).</li>
  * </ul>
  * Each step is decided in the database: a conditional update marks the grant renewed (or rolled
  * over) in the transaction that writes the result and its audit row, so whichever instances run
@@ -40,6 +42,8 @@ public class GrantRenewer implements SmartLifecycle {
 
 	private final GrantService grants;
 
+	private final MoneyGrants money;
+
 	private final Duration renewAhead;
 
 	private final Duration settle;
@@ -49,13 +53,17 @@ public class GrantRenewer implements SmartLifecycle {
 	/**
 	 * Creates the renewer.
 	 * @param grants the grants
+	 * @param money the money grants: what a recurring money grant had left is what the billing
+	 * periods it paid did not take
 	 * @param interval how often due grants are looked for
 	 * @param renewAhead how long before a recurring grant's end its next month is created
 	 * @param settle how long after a month's end what is left is worked out (the writers' last
 	 * batches are in the ledger by then)
 	 */
-	public GrantRenewer(GrantService grants, Duration interval, Duration renewAhead, Duration settle) {
+	public GrantRenewer(GrantService grants, MoneyGrants money, Duration interval, Duration renewAhead,
+			Duration settle) {
 		this.grants = grants;
+		this.money = money;
 		this.renewAhead = renewAhead;
 		this.settle = settle;
 		this.task = PeriodicTask
@@ -101,7 +109,8 @@ public class GrantRenewer implements SmartLifecycle {
 		}
 		Grant next = new Grant(renewalId(grant.id()), grant.tenantId(), grant.meter(),
 				grant.amount().subtract(grant.carried()), grant.priority(), start, QuotaWindow.MONTH.bounds(start).end(),
-				null, now, ACTOR, grant.description(), grant.recurrence(), grant.rolloverMax(), BigDecimal.ZERO);
+				null, now, ACTOR, grant.description(), grant.recurrence(), grant.rolloverMax(), BigDecimal.ZERO,
+				grant.currency(), grant.meters());
 		Boolean renewed = this.grants.transactions().execute((status) -> {
 			if (!this.grants.store().markRenewed(grant.id(), now)) {
 				return false;
@@ -122,14 +131,16 @@ public class GrantRenewer implements SmartLifecycle {
 		if (end == null || max == null) {
 			return;
 		}
-		List<Grant> ofMeter = this.grants.store()
+		List<Grant> sameKind = this.grants.store()
 			.ofTenant(grant.tenantId())
 			.stream()
-			.filter((each) -> !each.isMoney() && each.meter().equals(grant.meter()))
+			.filter((each) -> grant.isMoney() ? grant.currency().equals(each.currency())
+					: !each.isMoney() && each.meter().equals(grant.meter()))
 			.toList();
-		BigDecimal left = this.grants.burnDown(grant.tenantId(), grant.meter(), ofMeter, end).remaining(grant);
+		BigDecimal left = grant.isMoney() ? this.money.leftAtEnd(grant)
+				: this.grants.burnDown(grant.tenantId(), grant.meter(), sameKind, end).remaining(grant);
 		BigDecimal carried = (left.compareTo(max) > 0) ? max : left;
-		Optional<Grant> next = ofMeter.stream().filter((each) -> each.id().equals(renewalId(grant.id()))).findFirst();
+		Optional<Grant> next = sameKind.stream().filter((each) -> each.id().equals(renewalId(grant.id()))).findFirst();
 		if (next.isEmpty()) {
 			// Not renewed yet: the next run renews it first.
 			return;
@@ -145,7 +156,8 @@ public class GrantRenewer implements SmartLifecycle {
 			Grant before = next.get();
 			Grant after = new Grant(before.id(), before.tenantId(), before.meter(), before.amount().add(carried),
 					before.priority(), before.effectiveAt(), before.expiresAt(), null, before.createdAt(),
-					before.createdBy(), before.description(), before.recurrence(), before.rolloverMax(), carried);
+					before.createdBy(), before.description(), before.recurrence(), before.rolloverMax(), carried,
+					before.currency(), before.meters());
 			this.grants.store()
 				.audit(now, ACTOR, "roll-over-grant", GrantInput.target(before), GrantInput.describe(before),
 						GrantInput.describe(after) + " from=" + grant.id());

@@ -103,6 +103,24 @@ public class MoneyGrants implements MoneyCredits {
 	}
 
 	/**
+	 * What a money grant had left at its end: its amount less what it paid of the billing periods
+	 * that ended by then (a grant pays a period when it is usable at the period's last instant,
+	 * so no later period takes anything of it). What a recurring grant rolls over.
+	 * @param grant a money grant with an end
+	 * @return what it had left, zero or more
+	 */
+	public BigDecimal leftAtEnd(Grant grant) {
+		Instant end = grant.endsAt();
+		BillingReportService service = this.reports.get();
+		if (!grant.isMoney() || end == null || service == null) {
+			return grant.isMoney() ? grant.amount() : BigDecimal.ZERO;
+		}
+		List<Grant> money = moneyGrantsOf(grant.tenantId());
+		Map<String, BigDecimal> used = paidBefore(money, service.periodCharges(grant.tenantId()), end);
+		return grant.amount().subtract(used.getOrDefault(grant.id(), BigDecimal.ZERO)).max(BigDecimal.ZERO);
+	}
+
+	/**
 	 * What each money grant paid in the periods that end by {@code before}, from the one the
 	 * earliest grant starts in.
 	 */

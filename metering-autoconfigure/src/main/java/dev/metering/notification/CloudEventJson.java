@@ -1,6 +1,7 @@
 package dev.metering.notification;
 
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Map;
 
 import dev.metering.internal.json.DimensionsJson;
@@ -43,6 +44,13 @@ final class CloudEventJson {
 			}
 			else if (value instanceof Number || value instanceof Boolean) {
 				json.append(value);
+			}
+			else if (value instanceof List<?> list) {
+				json.append('[');
+				for (int i = 0; i < list.size(); i++) {
+					DimensionsJson.appendString(json.append((i > 0) ? "," : ""), String.valueOf(list.get(i)));
+				}
+				json.append(']');
 			}
 			else {
 				DimensionsJson.appendString(json, String.valueOf(value));

@@ -17,6 +17,7 @@ import dev.metering.autoconfigure.MeteringAdminAutoConfiguration;
 import dev.metering.autoconfigure.MeteringBillingAutoConfiguration;
 import dev.metering.autoconfigure.MeteringBusAutoConfiguration;
 import dev.metering.autoconfigure.MeteringConsoleAutoConfiguration;
+import dev.metering.autoconfigure.MeteringGrantAutoConfiguration;
 import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
 import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
 import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
@@ -28,6 +29,9 @@ import dev.metering.billing.InvoiceCloser;
 import dev.metering.billing.UsageSummary;
 import dev.metering.billing.UsageSummaryService;
 import dev.metering.event.UsageEvent;
+import dev.metering.grant.Grant;
+import dev.metering.grant.GrantService;
+import dev.metering.grant.NewGrant;
 import dev.metering.ledger.JdbcUsageEventStore;
 import dev.metering.rollup.RollupJob;
 import dev.metering.rollup.RollupSettings;
@@ -114,6 +118,52 @@ class ConsoleRoutesTests {
 				assertThat(page).contains("data-meter=\"api.calls\" data-window=\"day\"", "data-limit=\"1000\"")
 					.contains("user-0", "user-1", "user-2");
 			});
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void theTenantPageShowsBalancesOfUnitsAndMoneyAndWhatMoneyGrantsPaid(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			runner(schema).withConfiguration(AutoConfigurations.of(MeteringGrantAutoConfiguration.class))
+				.withPropertyValues("metering.billing.plans.free.currency=EUR", "metering.billing.plans.free.base-fee=9",
+						"metering.billing.plans.free.prices[0].meter=api.calls",
+						"metering.billing.plans.free.prices[0].unit-price=0.10")
+				.run((context) -> {
+					Instant now = Instant.now();
+					BillingPeriod closed = BillingPeriod.monthOf(now.minus(70, ChronoUnit.DAYS));
+					BillingPeriod current = BillingPeriod.monthOf(now);
+					JdbcUsageEventStore store = new JdbcUsageEventStore(schema.dataSource(), schema::dialect,
+							schema.tables());
+					// The closed month: 20 calls, 2.00, paid by the money grant; the base fee stays due.
+					store.insert(List.of(UsageEvent.builder("acme", "api.calls").quantity(20)
+						.occurredAt(closed.from().plusSeconds(60)).build()), now);
+					GrantService grants = context.getBean(GrantService.class);
+					Grant money = grants.create("ops", new NewGrant("acme", null, new BigDecimal("3.00"), 1,
+							closed.from(), null, null, null, null, "EUR", List.of()));
+					Grant units = grants.create("ops", new NewGrant("acme", "api.calls", BigDecimal.TEN, 1,
+							current.from(), null, "welcome"));
+					List<Invoice> invoices = context.getBean(InvoiceCloser.class).closeDue();
+					assertThat(invoices).singleElement()
+						.satisfies((invoice) -> assertThat(invoice.period()).isEqualTo(closed));
+					// This month: 30 calls, 10 covered by the units, 20 at 0.10; the 1.00 left pays part of it.
+					store.insert(List.of(UsageEvent.builder("acme", "api.calls").quantity(30).occurredAt(now).build()),
+							now);
+					String page = mvc(context).perform(get(BASE + "/tenants/acme").header(ConsoleAccess.KEY_HEADER, KEY))
+						.andExpect(status().isOk())
+						.andReturn()
+						.getResponse()
+						.getContentAsString();
+					assertThat(page).contains("Grants and prepaid credits", "data-meter=\"api.calls\"><td>api.calls",
+							"data-currency=\"EUR\"><td>EUR</td><td>money</td><td>0.00 EUR",
+							"data-grant=\"" + units.id() + "\"", "data-grant=\"" + money.id() + "\"",
+							"<td>3.00 EUR</td><td>3.00 EUR</td><td>0.00 EUR</td><td>depleted</td>");
+					assertThat(page).contains("<th scope=\"col\">Paid by money grants</th>",
+							"<td>1.00 EUR</td></tr>", "class=\"money-credits\">-1.00 EUR",
+							"class=\"amount-due\">10.00 EUR");
+					assertThat(page).contains("data-invoice=\"" + invoices.get(0).number() + "\"",
+							"<td>11.00 EUR</td><td>-2.00 EUR</td><td class=\"amount-due\">9.00 EUR</td>");
+				});
 		}
 	}
 

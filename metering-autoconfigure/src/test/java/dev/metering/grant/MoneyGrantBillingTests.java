@@ -18,6 +18,7 @@ import dev.metering.autoconfigure.MeteringQuotaAutoConfiguration;
 import dev.metering.autoconfigure.MeteringRollupAutoConfiguration;
 import dev.metering.billing.BillingPeriod;
 import dev.metering.billing.BillingReport;
+import dev.metering.billing.BillingReportCsv;
 import dev.metering.billing.BillingReportService;
 import dev.metering.billing.Invoice;
 import dev.metering.billing.InvoiceCloser;
@@ -87,6 +88,21 @@ class MoneyGrantBillingTests {
 				assertThat(november.moneyCreditsApplied()).isEqualByComparingTo("25.00");
 				assertThat(november.amountDue()).as("the base fee stays due").isEqualByComparingTo("9.00");
 
+				// The CSV: a row per line the unit grant covered, then after the subtotal a row per grant and
+				// line paid and the amount due.
+				String period = "acme,prepaid,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,";
+				assertThat(BillingReportCsv.write(november).split("\r\n")).containsExactly(
+						"billing_scope,plan,period_start,period_end,meter,filter,quantity,included,billable,model,"
+								+ "unit_price,package_size,amount,currency",
+						period + "api.calls,,250,0,200,graduated,,,15.00,EUR",
+						period + "ai.tokens,,5000,0,5000,per_unit,0.002,,10.00,EUR",
+						period + "api.calls,,50,,,unit_credit,,,,EUR", period + "base_fee,,,,,,,,9.00,EUR",
+						period + "subtotal,,,,,,,,34.00,EUR",
+						period + "api.calls,grant=" + callsOnly.id() + ",,,,money_credit,,,12.00,EUR",
+						period + "api.calls,grant=" + anyMeter.id() + ",,,,money_credit,,,3.00,EUR",
+						period + "ai.tokens,grant=" + anyMeter.id() + ",,,,money_credit,,,10.00,EUR",
+						period + "amount_due,,,,,,,,9.00,EUR");
+
 				MoneyGrants money = context.getBean(MoneyGrants.class);
 				List<MoneyBalance> balances = money.balancesOf("acme");
 				assertThat(balances).extracting(MoneyBalance::currency).containsExactly("EUR", "USD");
@@ -120,6 +136,14 @@ class MoneyGrantBillingTests {
 					.document("acme", invoices.get(0).number(), Invoice.Format.JSON)
 					.orElseThrow()).contains("\"money_credits_applied\":\"15.00\"}",
 							"\"money_credits_applied\":\"25.00\",\"amount_due\":\"9.00\"}", callsOnly.id());
+				InvoiceStore store = context.getBean(InvoiceStore.class);
+				String csv = store.document("acme", invoices.get(0).number(), Invoice.Format.CSV).orElseThrow();
+				assertThat(csv).isEqualTo(BillingReportCsv.write(reports.report("acme", NOVEMBER)))
+					.contains(",amount_due,,,,,,,,9.00,EUR\r\n", ",grant=" + anyMeter.id() + ",,,,money_credit,,,10.00,EUR");
+				// A grant backdated into November changes its report, never its stored invoice.
+				grants.create("ops", money("5.00", "EUR", 0, Instant.parse("2026-11-01T00:00:00Z"), null));
+				assertThat(BillingReportCsv.write(reports.report("acme", NOVEMBER))).isNotEqualTo(csv);
+				assertThat(store.document("acme", invoices.get(0).number(), Invoice.Format.CSV)).contains(csv);
 			});
 		}
 	}

@@ -47,9 +47,11 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 /**
  * Money grants through the admin REST API: a bad currency, a negative amount, more decimals than
- * the currency has, a meter instead of meters, a hard grant-backed meter, a recurrence: each a
+ * the currency has, a meter instead of meters, a hard grant-backed meter, a recurrence other than
+ * a month, a rollover cap with more decimals than the currency or without a recurrence: each a
  * 400 naming the field, nothing written; a good one is created, audited, listed with its balance
- * in money, answers in the usage API's entitlements, pays the billing report and is voided.
+ * in money, answers in the usage API's entitlements, pays the billing report (JSON and CSV) and
+ * is voided; a recurring one with a rollover rule is created.
  */
 class MoneyGrantRoutesTests {
 
@@ -70,7 +72,10 @@ class MoneyGrantRoutesTests {
 				refused(mvc, "{\"currency\":\"EUR\",\"amount\":5,\"meter\":\"reports.pages\"}", "meter");
 				refused(mvc, "{\"currency\":\"EUR\",\"amount\":5,\"meters\":[\"api.calls\"]}", "meters");
 				refused(mvc, "{\"currency\":\"EUR\",\"amount\":5,\"meters\":[\"Reports Pages\"]}", "meters");
-				refused(mvc, "{\"currency\":\"EUR\",\"amount\":5,\"recurrence\":\"month\"}", "recurrence");
+				refused(mvc, "{\"currency\":\"EUR\",\"amount\":5,\"recurrence\":\"week\"}", "recurrence");
+				refused(mvc, "{\"currency\":\"EUR\",\"amount\":5,\"recurrence\":\"month\",\"rollover\":{\"max_amount\":1.005}}",
+						"rollover.max_amount");
+				refused(mvc, "{\"currency\":\"EUR\",\"amount\":5,\"rollover\":{\"max_amount\":1}}", "rollover.max_amount");
 				refused(mvc, "{\"meter\":\"reports.pages\",\"amount\":5,\"meters\":[\"reports.pages\"]}", "meters");
 				assertThat(rows(schema)).as("a refused grant writes nothing").isZero();
 
@@ -118,6 +123,16 @@ class MoneyGrantRoutesTests {
 					.andExpect(jsonPath("$.money_credits[0].grant_id").value(id))
 					.andExpect(jsonPath("$.money_credits_applied").value("5.00"))
 					.andExpect(jsonPath("$.amount_due").value("0.00"));
+				String csv = mvc.perform(post("/api/billing-report").header("X-Api-Key", "s3cret")
+						.accept("text/csv")
+						.contentType(MediaType.APPLICATION_JSON)
+						.content("{\"tenant_id\":\"acme\"}"))
+					.andExpect(status().isOk())
+					.andReturn()
+					.getResponse()
+					.getContentAsString();
+				assertThat(csv).contains(",reports.pages,grant=" + id + ",,,,money_credit,,,5.00,EUR\r\n")
+					.endsWith(",amount_due,,,,,,,,0.00,EUR\r\n");
 
 				mvc.perform(key(HttpMethod.DELETE, "/grants/" + id, null))
 					.andExpect(status().isOk())
@@ -128,6 +143,15 @@ class MoneyGrantRoutesTests {
 					.andExpect(status().isOk())
 					.andExpect(jsonPath("$.money_credits").doesNotExist())
 					.andExpect(jsonPath("$.amount_due").doesNotExist());
+
+				// A recurring money grant: each month renews, 5.00 at most of what is left carries.
+				mvc.perform(key(HttpMethod.POST, "/tenants/acme/grants",
+						"{\"currency\":\"EUR\",\"amount\":20,\"recurrence\":\"month\",\"rollover\":{\"max_amount\":5}}"))
+					.andExpect(status().isCreated())
+					.andExpect(jsonPath("$.currency").value("EUR"))
+					.andExpect(jsonPath("$.recurrence").value("month"))
+					.andExpect(jsonPath("$.rollover_max").value(5))
+					.andExpect(jsonPath("$.expires_at").isNotEmpty());
 			});
 		}
 	}
