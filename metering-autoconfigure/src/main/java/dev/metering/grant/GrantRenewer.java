@@ -137,14 +137,15 @@ public class GrantRenewer implements SmartLifecycle {
 			.filter((each) -> grant.isMoney() ? grant.currency().equals(each.currency())
 					: !each.isMoney() && each.meter().equals(grant.meter()))
 			.toList();
-		BigDecimal left = grant.isMoney() ? this.money.leftAtEnd(grant)
-				: this.grants.burnDown(grant.tenantId(), grant.meter(), sameKind, end).remaining(grant);
-		BigDecimal carried = (left.compareTo(max) > 0) ? max : left;
 		Optional<Grant> next = sameKind.stream().filter((each) -> each.id().equals(renewalId(grant.id()))).findFirst();
 		if (next.isEmpty()) {
 			// Not renewed yet: the next run renews it first.
 			return;
 		}
+		// A money grant's rest costs a report per period since the first money grant: worked out once renewed.
+		BigDecimal left = grant.isMoney() ? this.money.leftAtEnd(grant)
+				: this.grants.burnDown(grant.tenantId(), grant.meter(), sameKind, end).remaining(grant);
+		BigDecimal carried = (left.compareTo(max) > 0) ? max : left;
 		Boolean raised = this.grants.transactions().execute((status) -> {
 			if (!this.grants.store().markRolledOver(grant.id(), now)) {
 				return false;
