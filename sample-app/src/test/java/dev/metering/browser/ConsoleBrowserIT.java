@@ -30,8 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The console in headless Chromium against the packaged sample app: log in with the admin key,
  * open a tenant, see the usage chart drawn with the usage API's figures, change a quota in the
  * form and see the gauge and the audit row change, a refused input change nothing, a tenant view
- * refused another tenant (403 page), grants made through the admin API shown beside the bill with
- * what money grants paid, the page usable at 360 px and by keyboard. No request may
+ * refused another tenant (403 page), the page usable at 360 px and by keyboard. No request may
  * leave for another host. Screenshots of each page go to {@code target/console-browser/}.
  */
 class ConsoleBrowserIT {
@@ -109,9 +108,6 @@ class ConsoleBrowserIT {
 					"billed to acme-corp", "acme-mobile");
 			chromium.screenshot("07-hierarchy");
 
-			grantsShowBesideTheBill(browser, app);
-			chromium.screenshot("07b-grants");
-
 			keyboardReachesTheQuotaForm(browser, app);
 			narrowScreen(chromium, app);
 
@@ -170,37 +166,6 @@ class ConsoleBrowserIT {
 			assertThat(System.nanoTime()).as("the writer wrote the usage within 30 s").isLessThan(deadline);
 			Thread.sleep(100);
 		}
-	}
-
-	/**
-	 * A grant of 5 pages from the month's start and 1.00 EUR of prepaid credit, made through the
-	 * admin API: the tenant page lists both balances, the bill covers 5 of the 45 billable pages
-	 * (4.00 EUR), the money grant pays 1.00 of it, 3.00 EUR is due.
-	 */
-	private void grantsShowBesideTheBill(WebDriver browser, PackagedSampleApp app) throws Exception {
-		String monthStart = java.time.YearMonth.now(java.time.ZoneOffset.UTC).atDay(1).atStartOfDay()
-			.toInstant(java.time.ZoneOffset.UTC).toString();
-		for (String grant : List.of("{\"meter\":\"reports.pages\",\"amount\":5,\"effective_at\":\"" + monthStart + "\"}",
-				"{\"currency\":\"EUR\",\"amount\":1.00}")) {
-			HttpResponse<String> created = this.http.send(HttpRequest
-				.newBuilder(URI.create(app.url("/metering/admin/tenants/demo-free/grants")))
-				.header("X-Metering-Admin-Key", KEY)
-				.header("Content-Type", "application/json")
-				.POST(HttpRequest.BodyPublishers.ofString(grant))
-				.build(), HttpResponse.BodyHandlers.ofString());
-			assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-		}
-		browser.get(app.url("/metering/console/tenants/demo-free"));
-		WebElement grants = browser.findElement(By.cssSelector("section[aria-labelledby=grants-h]"));
-		assertThat(grants.findElement(By.cssSelector("table.balances tr[data-meter='reports.pages']")).getText())
-			.contains("reports.pages", "units", "0");
-		assertThat(grants.findElement(By.cssSelector("table.balances tr[data-currency=EUR]")).getText())
-			.contains("money", "0.00 EUR");
-		assertThat(grants.findElement(By.cssSelector("table.grants")).getText()).contains("1.00 EUR", "depleted");
-		WebElement bill = browser.findElement(By.cssSelector("section[aria-labelledby=bill-h]"));
-		assertThat(bill.findElement(By.cssSelector(".subtotal")).getText()).isEqualTo("4.00 EUR");
-		assertThat(bill.findElement(By.cssSelector(".money-credits")).getText()).isEqualTo("-1.00 EUR");
-		assertThat(bill.findElement(By.cssSelector(".amount-due")).getText()).isEqualTo("3.00 EUR");
 	}
 
 	private BigDecimal total(PackagedSampleApp app, String tenant, String meter) throws Exception {
