@@ -6,9 +6,10 @@
 # it for the measured window only (jcmd JVMTI.agent_load), so the warm-up runs unprofiled.
 #
 # Build first:  mvn -q package -DskipTests
-# Run:          benchmarks/load/async-profile.sh [on|off]   (default on)
+# Run:          benchmarks/load/async-profile.sh [on|off|discard]   (default on; discard: run.sh's discard set-up)
 # Settings: WARMUP [40] and DURATION [20] seconds, CONNECTIONS [32], PORT [18190], PG_HOST/PG_PORT/PG_USER,
-#   TENANT_HEADER [X-Tenant-Id], JAR, OUT [benchmarks/load/target/profile-<time>]
+#   TENANT_HEADER [X-Tenant-Id], JAR, OUT [benchmarks/load/target/profile-<time>],
+#   EVENT [cpu]: alloc samples allocations instead (the split then counts sampled bytes, not CPU)
 # Every request loop is bounded by wrk's duration; only 127.0.0.1 is addressed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,6 +25,8 @@ TENANT_HEADER=${TENANT_HEADER:-X-Tenant-Id}
 JAR=${JAR:-sample-app/target/sample-app-0.1.0-SNAPSHOT.jar}
 OUT=${OUT:-benchmarks/load/target/profile-$(date -u +%Y%m%d-%H%M%S)}
 AP_VERSION=4.1
+EVENT=${EVENT:-cpu}
+[[ $EVENT == cpu ]] && SAMPLING=interval=1ms || SAMPLING=alloc=64k
 
 [[ -f $JAR ]] || { echo "No $JAR: build it first with 'mvn -q package -DskipTests'" >&2; exit 1; }
 command -v wrk > /dev/null || { apt-get update -qq && apt-get install -y -qq wrk > /dev/null; }
@@ -36,7 +39,8 @@ unzip -o -q -j "$AP_JAR" 'linux-x64/libasyncProfiler.so' -d "$OUT"
 case $SETUP in
 	on) PROPS=(--metering.quota.enabled=false) ;;
 	off) PROPS=(--metering.enabled=false) ;;
-	*) echo "set-up is on or off" >&2; exit 1 ;;
+	discard) PROPS=(--metering.quota.enabled=false --spring.profiles.active=postgres,discard) ;;
+	*) echo "set-up is on, off or discard" >&2; exit 1 ;;
 esac
 PSQL=(psql -X -q -t -A -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres)
 DB=metering_profile_$(date -u +%H%M%S)_$$
@@ -58,7 +62,7 @@ for _ in $(seq 1 180); do
 done
 wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -H "$TENANT_HEADER: acme" "http://127.0.0.1:$PORT/api/ping" > "$OUT/$SETUP.warmup.txt"
 # jcmd reads name=value as its own option: the agent's options go in quotes.
-jcmd "$APP" JVMTI.agent_load "$OUT/libasyncProfiler.so" "\"start,event=cpu,interval=1ms,file=$OUT/$SETUP.collapsed,collapsed\"" > /dev/null
+jcmd "$APP" JVMTI.agent_load "$OUT/libasyncProfiler.so" "\"start,event=$EVENT,$SAMPLING,file=$OUT/$SETUP.collapsed,collapsed\"" > /dev/null
 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "$TENANT_HEADER: acme" "http://127.0.0.1:$PORT/api/ping" > "$OUT/$SETUP.wrk.txt"
 jcmd "$APP" JVMTI.agent_load "$OUT/libasyncProfiler.so" "\"stop,file=$OUT/$SETUP.collapsed,collapsed\"" > /dev/null
 REQUESTS=$(awk '/requests in/ { print $1 }' "$OUT/$SETUP.wrk.txt")

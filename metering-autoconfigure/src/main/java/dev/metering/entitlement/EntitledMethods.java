@@ -37,8 +37,12 @@ public class EntitledMethods {
 	 */
 	public @Nullable EntitledMethod find(Method method, Class<?> targetClass) {
 		Method specific = ClassUtils.getMostSpecificMethod(method, targetClass);
-		return this.methods.computeIfAbsent(specific, (key) -> Optional.ofNullable(parse(key, targetClass)))
-			.orElse(null);
+		// Asked on every request: a plain read first, as computeIfAbsent costs a lambda per call.
+		Optional<EntitledMethod> known = this.methods.get(specific);
+		if (known == null) {
+			known = this.methods.computeIfAbsent(specific, (key) -> Optional.ofNullable(parse(key, targetClass)));
+		}
+		return known.orElse(null);
 	}
 
 	/**

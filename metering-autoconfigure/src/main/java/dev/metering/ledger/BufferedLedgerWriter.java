@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -213,6 +214,8 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		synchronized (this.progress) {
 			this.flushRequests++;
+			// A batch filling sleeps up to 20 ms between looks at the buffer: wake it to write now.
+			wake();
 			try {
 				while (this.pending.get() > 0) {
 					long remaining = deadline - System.nanoTime();
@@ -230,6 +233,13 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 			finally {
 				this.flushRequests--;
 			}
+		}
+	}
+
+	private void wake() {
+		Thread writer = this.thread;
+		if (writer != null) {
+			LockSupport.unpark(writer);
 		}
 	}
 
@@ -275,6 +285,7 @@ public class BufferedLedgerWriter implements UsageEventSink, SmartLifecycle {
 			}
 			this.stopping = true;
 		}
+		wake();
 		try {
 			writer.join(Math.max(1, this.settings.shutdownTimeout().toMillis()));
 			if (writer.isAlive()) {

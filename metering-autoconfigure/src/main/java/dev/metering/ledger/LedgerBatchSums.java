@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.internal.postgres.PostgresCopyBinary;
@@ -46,6 +47,12 @@ final class LedgerBatchSums {
 
 	private final int rows;
 
+	private @Nullable UsageEvent lastEvent;
+
+	private long lastHour;
+
+	private @Nullable Sum lastSum;
+
 	private LedgerBatchSums(int events) {
 		this.rows = events;
 		this.maxKeys = events / ROWS_PER_KEY;
@@ -70,23 +77,38 @@ final class LedgerBatchSums {
 	/** Adds an event; false when it is a key too many. */
 	private boolean add(UsageEvent event) {
 		long micros = PostgresCopyBinary.postgresMicros(event.occurredAt());
-		Key key = new Key(event.tenantId(), event.meter(), event.billingScopeId(),
-				Math.floorDiv(micros, MICROS_PER_HOUR), event.userId());
+		long hour = Math.floorDiv(micros, MICROS_PER_HOUR);
 		BigDecimal quantity = event.quantity();
 		if (quantity.scale() > QUANTITY_SCALE) {
 			quantity = quantity.setScale(QUANTITY_SCALE, RoundingMode.HALF_UP);
 		}
+		// A batch is mostly runs of one key (a tenant's requests): the last key is compared
+		// before a key is made and hashed.
+		Sum last = this.lastSum;
+		if (last != null && hour == this.lastHour && sameKey(this.lastEvent, event)) {
+			last.add(quantity);
+			return true;
+		}
+		Key key = new Key(event.tenantId(), event.meter(), event.billingScopeId(), hour, event.userId());
 		Sum sum = this.sums.get(key);
 		if (sum == null) {
 			if (this.sums.size() == this.maxKeys) {
 				return false;
 			}
-			this.sums.put(key, new Sum(quantity));
+			sum = new Sum();
+			this.sums.put(key, sum);
 		}
-		else {
-			sum.add(quantity);
-		}
+		sum.add(quantity);
+		this.lastEvent = event;
+		this.lastHour = hour;
+		this.lastSum = sum;
 		return true;
+	}
+
+	private static boolean sameKey(@Nullable UsageEvent last, UsageEvent event) {
+		return last != null && last.tenantId().equals(event.tenantId()) && last.meter().equals(event.meter())
+				&& last.billingScopeId().equals(event.billingScopeId())
+				&& Objects.equals(last.userId(), event.userId());
 	}
 
 	/** The rows summed: the batch's events. */
@@ -100,7 +122,7 @@ final class LedgerBatchSums {
 	 */
 	private boolean withinRange() {
 		for (Sum sum : this.sums.values()) {
-			if (sum.quantity.abs().compareTo(TOO_LARGE) >= 0) {
+			if (sum.total().abs().compareTo(TOO_LARGE) >= 0) {
 				return false;
 			}
 		}
@@ -119,7 +141,7 @@ final class LedgerBatchSums {
 			columns[2][i] = key.scope();
 			columns[3][i] = Instant.ofEpochSecond(POSTGRES_EPOCH_SECONDS + key.hour() * 3_600).toString();
 			columns[4][i] = key.user();
-			columns[5][i] = entry.getValue().quantity.toPlainString();
+			columns[5][i] = entry.getValue().total().toPlainString();
 			columns[6][i] = Long.toString(entry.getValue().count);
 			i++;
 		}
@@ -131,19 +153,31 @@ final class LedgerBatchSums {
 
 	}
 
+	/**
+	 * A key's sum: whole quantities (a request's 1) added as a long, the rest as a BigDecimal, so
+	 * that most events add without a new BigDecimal each.
+	 */
 	private static final class Sum {
 
-		private BigDecimal quantity;
+		/** Whole quantities below 10^9: fewer than 2^31 of them cannot overflow a long. */
+		private long whole;
 
-		private long count = 1;
+		private BigDecimal rest = BigDecimal.ZERO;
 
-		Sum(BigDecimal quantity) {
-			this.quantity = quantity;
+		private long count;
+
+		void add(BigDecimal quantity) {
+			if (quantity.scale() == 0 && quantity.precision() <= 9) {
+				this.whole += quantity.longValue();
+			}
+			else {
+				this.rest = this.rest.add(quantity);
+			}
+			this.count++;
 		}
 
-		void add(BigDecimal more) {
-			this.quantity = this.quantity.add(more);
-			this.count++;
+		BigDecimal total() {
+			return (this.whole == 0) ? this.rest : this.rest.add(BigDecimal.valueOf(this.whole));
 		}
 
 	}

@@ -2,6 +2,7 @@ package dev.metering.web;
 
 import java.io.IOException;
 import java.net.URI;
+import java.security.Principal;
 import java.time.Clock;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -344,8 +345,9 @@ public class MeteringFilter extends OncePerRequestFilter {
 	}
 
 	private static @Nullable String userOf(HttpServletRequest request) {
-		String name = (request.getUserPrincipal() != null) ? request.getUserPrincipal().getName() : null;
-		return UsageEventValidator.storableUser(name);
+		// Asked once: behind Spring Security's wrapper each call looks the authentication up again.
+		Principal principal = request.getUserPrincipal();
+		return UsageEventValidator.storableUser((principal != null) ? principal.getName() : null);
 	}
 
 	private String resourceOf(HttpServletRequest request, int status) {
