@@ -128,7 +128,8 @@ public final class MeteringQuotaAutoConfiguration {
 			ObjectProvider<Clock> clock, ApplicationEventPublisher events, ObjectProvider<QuotaObserver> observers,
 			ObjectProvider<QuotaAdmissions> admissions, ObjectProvider<MeterDefinitions> meters) {
 		QuotaObserver observer = composite(observers);
-		return new QuotaEnforcementService(definitions::quotasOf, readings, local, leases.getIfAvailable(),
+		// The definitions themselves, not a method reference: their version lets lineage checks keep a plan.
+		return new QuotaEnforcementService(definitions, readings, local, leases.getIfAvailable(),
 				admissions.getIfAvailable(), meters.getIfAvailable(() -> MeterDefinitions.NONE),
 				clock.getIfAvailable(Clock::systemUTC), properties.getQuota().getOnUnknownUsage(), events,
 				observer);

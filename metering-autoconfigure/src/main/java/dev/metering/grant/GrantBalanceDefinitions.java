@@ -119,6 +119,16 @@ public class GrantBalanceDefinitions extends CachedQuotaDefinitions {
 		return new Balances(base, new TenantQuotas(scope, base.exempt(), byMeter), validUntil);
 	}
 
+	/**
+	 * A balance stops holding at an instant (a grant starts or ends), not only when evicted:
+	 * every check looks every level up.
+	 * @return {@link #UNVERSIONED}
+	 */
+	@Override
+	public long version() {
+		return UNVERSIONED;
+	}
+
 	@Override
 	public void evict(String scope) {
 		super.evict(scope);

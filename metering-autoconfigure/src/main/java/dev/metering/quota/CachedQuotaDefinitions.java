@@ -51,6 +51,15 @@ public class CachedQuotaDefinitions implements QuotaDefinitionSource {
 	}
 
 	/**
+	 * Changes when a scope's definitions or all were evicted (a runtime change, the bus).
+	 * @return the number of evictions so far
+	 */
+	@Override
+	public long version() {
+		return this.cache.invalidations();
+	}
+
+	/**
 	 * Whether a scope has a quota on a meter: what the ledger writer's listener tracks.
 	 * @param scope the scope
 	 * @param meter the meter

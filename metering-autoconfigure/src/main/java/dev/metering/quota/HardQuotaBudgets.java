@@ -41,6 +41,39 @@ public interface HardQuotaBudgets {
 	}
 
 	/**
+	 * {@link #take(WindowKey, Budget, QuotaPolicy, BigDecimal, boolean)} at the present a check
+	 * read once for the takes of all the levels of its lineage, rather than per take.
+	 * @param key the window
+	 * @param hint the budget of an earlier take of this window, or {@code null}
+	 * @param policy the hard policy
+	 * @param quantity the quantity
+	 * @param requireRemaining take nothing, only require that something is left
+	 * @param nowNanos the budgets' ticker, as {@link #nanoTime()} read it for this check
+	 * @param nowMillis the budgets' clock, as {@link #millis()} read it for this check
+	 * @return the outcome
+	 */
+	default Take take(WindowKey key, @Nullable Budget hint, QuotaPolicy policy, BigDecimal quantity,
+			boolean requireRemaining, long nowNanos, long nowMillis) {
+		return take(key, hint, policy, quantity, requireRemaining);
+	}
+
+	/**
+	 * The ticker the budgets judge idleness and waits by.
+	 * @return nanoseconds, only differences of which mean anything
+	 */
+	default long nanoTime() {
+		return System.nanoTime();
+	}
+
+	/**
+	 * The clock the budgets' leases expire by.
+	 * @return epoch milliseconds
+	 */
+	default long millis() {
+		return System.currentTimeMillis();
+	}
+
+	/**
 	 * Gives back a quantity a denied or released call took.
 	 * @param budget the budget it was taken from
 	 * @param quantity the quantity

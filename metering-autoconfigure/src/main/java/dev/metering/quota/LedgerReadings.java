@@ -41,6 +41,9 @@ public class LedgerReadings {
 
 	private final LoadingCache<Key, Reading> cache;
 
+	/** Bumped after every invalidation, for readings held outside the cache. */
+	private final java.util.concurrent.atomic.AtomicLong invalidations = new java.util.concurrent.atomic.AtomicLong();
+
 	/**
 	 * Creates the cache.
 	 * @param reader the ledger reader
@@ -85,6 +88,16 @@ public class LedgerReadings {
 	/** Forgets every reading: the next check of each key reads the ledger again. */
 	void invalidateAll() {
 		this.cache.invalidateAll();
+		this.invalidations.incrementAndGet();
+	}
+
+	/**
+	 * How many invalidations were made: a reading held outside the cache is not used once it
+	 * changed.
+	 * @return the count
+	 */
+	long invalidations() {
+		return this.invalidations.get();
 	}
 
 	/**
@@ -94,6 +107,7 @@ public class LedgerReadings {
 	 */
 	public void invalidateScope(String scope) {
 		this.cache.asMap().keySet().removeIf((key) -> key.scope().equals(scope));
+		this.invalidations.incrementAndGet();
 	}
 
 	private Reading read(Key key) {

@@ -52,6 +52,18 @@ final class LineageCheck {
 
 	private static final BigDecimal[] NO_QUANTITIES = new BigDecimal[0];
 
+	/**
+	 * Whether the check read the present once for all its levels ({@link #nowNanos},
+	 * {@link #nowMillis}): a lineage of several levels; a flat check lets each take read it.
+	 */
+	boolean timed;
+
+	/** The budgets' ticker as the check read it. */
+	long nowNanos;
+
+	/** The budgets' clock as the check read it. */
+	long nowMillis;
+
 	/** Whether every usage of every scope so far could be read (or leased). */
 	boolean known = true;
 

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.RandomAccess;
@@ -83,6 +84,9 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 	 */
 	private volatile @Nullable LocalSlot local;
 
+	/** The readings a check of a lineage holds between checks, by index in {@link #all}. */
+	private final @Nullable HeldReading[] readings;
+
 	MeterPolicies(String scope, String meter, List<QuotaPolicy> policies, BillingCalendar calendar) {
 		this.scope = scope;
 		this.meter = meter;
@@ -95,6 +99,7 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		this.keys = new WindowKeys[this.all.length];
 		this.bounds = new QuotaWindow.Bounds[this.all.length];
 		this.budgets = new HardQuotaBudgets.Budget[this.all.length];
+		this.readings = new HeldReading[this.all.length];
 		for (int i = 0; i < this.all.length; i++) {
 			QuotaPolicy policy = Objects.requireNonNull(this.all[i], "policy");
 			((policy.enforcement() == Enforcement.HARD) ? hard : rest).add(policy);
@@ -281,7 +286,41 @@ final class MeterPolicies extends AbstractList<QuotaPolicy> implements RandomAcc
 		return usage;
 	}
 
+	/**
+	 * The reading of the policy at index {@code i}'s window as a check of a lineage holds it
+	 * between checks: the cache's at most {@link LineagePlans#REVALIDATE_NANOS} ago, unless the
+	 * readings were invalidated since, the window rolled over, or the local usage it was taken
+	 * with is another now (swept away). What makes it safe to count with:
+	 * {@link MeterUsage#prunedPast}, checked under the usage's monitor.
+	 * @param key the window's reading key (cached per window, so compared by identity)
+	 * @param usage the scope's local usage as the check looked it up
+	 * @return the reading, from the cache when the one held no longer serves
+	 */
+	LedgerReadings.Reading heldReading(int i, LedgerReadings.Key key, LedgerReadings readings, MeterUsage usage,
+			long nowNanos) {
+		HeldReading held = this.readings[i];
+		// Read before the cache: an invalidation after it makes the reading taken here stale.
+		long invalidations = readings.invalidations();
+		if (held != null && held.key == key && held.usage == usage && held.source == readings
+				&& held.invalidations == invalidations && nowNanos - held.atNanos < LineagePlans.REVALIDATE_NANOS) {
+			return held.reading;
+		}
+		LedgerReadings.Reading reading = readings.get(key);
+		// A racy publication of an immutable record: at worst another thread's is kept.
+		this.readings[i] = new HeldReading(readings, key, reading, usage, invalidations, nowNanos);
+		return reading;
+	}
+
+	/** Forgets the readings held: the next check takes the cache's. */
+	void forgetHeldReadings() {
+		Arrays.fill(this.readings, null);
+	}
+
 	private record LocalSlot(LocalUsage tracker, MeterUsage usage) {
+	}
+
+	private record HeldReading(LedgerReadings source, LedgerReadings.Key key, LedgerReadings.Reading reading,
+			MeterUsage usage, long invalidations, long atNanos) {
 	}
 
 	private record WindowKeys(Instant start, HardQuotaBudgets.WindowKey lease, LedgerReadings.Key reading) {

@@ -42,6 +42,13 @@ final class MeterUsage {
 	/** Committed events held, over all hours: without any, there is nothing to prune. */
 	private int committedCount;
 
+	/**
+	 * The highest writer sequence of a committed event {@link #prune} forgot: a reading with a
+	 * lower sequence may lack it, so a check that holds such a reading from an earlier check
+	 * takes the cache's instead ({@link #prunedPast}).
+	 */
+	private long prunedSequence = Long.MIN_VALUE;
+
 	void addLocal(long hour, BigDecimal quantity) {
 		hour(hour).local = hour(hour).local.add(quantity);
 	}
@@ -165,6 +172,9 @@ final class MeterUsage {
 			Hour h = entry.getValue();
 			int before = h.committed.size();
 			if (hour < oldest) {
+				for (Committed c : h.committed) {
+					this.prunedSequence = Math.max(this.prunedSequence, c.sequence);
+				}
 				h.committed.clear();
 			}
 			else {
@@ -176,7 +186,13 @@ final class MeterUsage {
 				}
 				if (contained != Long.MAX_VALUE) {
 					long upTo = contained;
-					h.committed.removeIf((c) -> c.sequence <= upTo);
+					for (Iterator<Committed> committed = h.committed.iterator(); committed.hasNext();) {
+						Committed c = committed.next();
+						if (c.sequence <= upTo) {
+							this.prunedSequence = Math.max(this.prunedSequence, c.sequence);
+							committed.remove();
+						}
+					}
 				}
 			}
 			this.committedCount -= before - h.committed.size();
@@ -198,6 +214,16 @@ final class MeterUsage {
 		}
 		this.warned.put(policy, window);
 		return true;
+	}
+
+	/**
+	 * Whether {@link #prune} forgot a committed event that a reading of this sequence does not
+	 * contain: counting with that reading would miss it.
+	 * @param sequence a reading's sequence
+	 * @return {@code true} when the reading is too old for this usage
+	 */
+	boolean prunedPast(long sequence) {
+		return sequence < this.prunedSequence;
 	}
 
 	/** Whether committed events are held (what {@link #prune} would look at). */

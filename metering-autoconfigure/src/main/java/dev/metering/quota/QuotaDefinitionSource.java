@@ -14,4 +14,19 @@ public interface QuotaDefinitionSource {
 	 */
 	TenantQuotas quotasOf(String scope);
 
+	/**
+	 * A number that changes whenever a definition was changed or forgotten here (a runtime change,
+	 * an invalidation from the bus), so that a check may keep the definitions of a lineage's
+	 * levels while it stays the same. Definitions reloaded after their TTL need not change it: a
+	 * check looks every level up again at least once a second. {@link #UNVERSIONED} (the default)
+	 * when the source cannot tell: every check looks every level up.
+	 * @return the version, or {@link #UNVERSIONED}
+	 */
+	default long version() {
+		return UNVERSIONED;
+	}
+
+	/** The {@link #version()} of a source whose definitions must be looked up on every check. */
+	long UNVERSIONED = -1;
+
 }

@@ -75,6 +75,9 @@ public class QuotaEnforcementService {
 
 	private final MeasuredCheck measured;
 
+	/** The plans of lineages of several levels: their levels' policies resolved once. */
+	private final LineagePlans plans;
+
 	/**
 	 * Creates the service.
 	 * @param definitions the quota definitions (cached)
@@ -137,6 +140,7 @@ public class QuotaEnforcementService {
 		this.events = events;
 		this.observer = observer;
 		this.measured = new MeasuredCheck(this, admissions, onUnknownUsage);
+		this.plans = new LineagePlans(definitions);
 	}
 
 	/**
@@ -302,6 +306,29 @@ public class QuotaEnforcementService {
 		}
 		String tenant = lineage.get(0);
 		LineageCheck run = null;
+		if (lineage.size() > 1) {
+			// One reading of the clocks for the plan, the held readings and the takes of every level.
+			HardQuotaBudgets leases = this.leases;
+			long nowNanos = (leases != null) ? leases.nanoTime() : System.nanoTime();
+			LineagePlans.LineagePlan plan = this.plans.plan(lineage, meter, nowNanos);
+			if (plan != null) {
+				MeterPolicies[] levels = plan.levels;
+				if (levels.length == 0) {
+					return QuotaDecision.unlimited(tenant, meter, quantity);
+				}
+				run = new LineageCheck();
+				run.timed = true;
+				run.nowNanos = nowNanos;
+				run.nowMillis = (leases != null) ? leases.millis() : Long.MIN_VALUE;
+				Aggregation aggregation = aggregationOf(meter);
+				for (MeterPolicies level : levels) {
+					if (!checkLevel(run, level, aggregation, quantity, dimensions, at, requireRemaining)) {
+						break;
+					}
+				}
+				return decide(run, tenant, meter, quantity);
+			}
+		}
 		Aggregation aggregation = null;
 		for (int i = 0, n = lineage.size(); i < n; i++) {
 			String scope = lineage.get(i);
@@ -314,28 +341,44 @@ public class QuotaEnforcementService {
 			if (run == null) {
 				run = new LineageCheck();
 			}
-			run.beginScope();
 			MeterPolicies plan = MeterPolicies.of(scope, meter, policies, quotas.calendar());
 			if (aggregation == null) {
 				aggregation = aggregationOf(meter);
 			}
-			Reservation.Part part = (plan.filtered.length == 0 && isSum(aggregation))
-					? checkScope(run, plan, quantity, at, requireRemaining)
-					: this.measured.check(run, plan, aggregation, quantity, dimensions, at, requireRemaining);
-			if (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY) {
-				run.violateScope();
+			if (!checkLevel(run, plan, aggregation, quantity, dimensions, at, requireRemaining)) {
 				break;
-			}
-			if (run.violated()) {
-				break;
-			}
-			if (part != null) {
-				run.reserve(part);
 			}
 		}
 		if (run == null) {
 			return QuotaDecision.unlimited(tenant, meter, quantity);
 		}
+		return decide(run, tenant, meter, quantity);
+	}
+
+	/**
+	 * Checks one level of the lineage into {@code run} and keeps what it reserves.
+	 * @return whether the next level is to be checked (this one did not deny)
+	 */
+	private boolean checkLevel(LineageCheck run, MeterPolicies plan, Aggregation aggregation, BigDecimal quantity,
+			Map<String, String> dimensions, Instant at, boolean requireRemaining) {
+		run.beginScope();
+		Reservation.Part part = (plan.filtered.length == 0 && isSum(aggregation))
+				? checkScope(run, plan, quantity, at, requireRemaining)
+				: this.measured.check(run, plan, aggregation, quantity, dimensions, at, requireRemaining);
+		if (!run.scopeKnown && this.onUnknownUsage == OnUnknownUsage.DENY) {
+			run.violateScope();
+			return false;
+		}
+		if (run.violated()) {
+			return false;
+		}
+		if (part != null) {
+			run.reserve(part);
+		}
+		return true;
+	}
+
+	private QuotaDecision decide(LineageCheck run, String tenant, String meter, BigDecimal quantity) {
 		QuotaDecision decision = run.decide(tenant, meter, quantity);
 		this.observer.checked(decision);
 		run.publish(this.observer, this.events);
@@ -351,6 +394,11 @@ public class QuotaEnforcementService {
 	/** Whether a meter's usage is a sum of quantities (count: of ones), which leases and readings hold. */
 	static boolean isSum(Aggregation aggregation) {
 		return aggregation == Aggregation.SUM || aggregation == Aggregation.COUNT;
+	}
+
+	/** For tests: plans of lineages serve this long unless the definitions' version changes. */
+	void revalidatePlansEvery(java.time.Duration interval) {
+		this.plans.revalidateEvery(interval.toNanos());
 	}
 
 	/**
@@ -380,8 +428,11 @@ public class QuotaEnforcementService {
 			}
 			QuotaPolicy policy = plan.all[p];
 			QuotaWindow.Bounds bounds = plan.bounds(p, at);
-			HardQuotaBudgets.Take take = leases.take(plan.leaseKey(p, bounds.start()), plan.budget(p), policy,
-					quantity, requireRemaining);
+			HardQuotaBudgets.Take take = run.timed
+					? leases.take(plan.leaseKey(p, bounds.start()), plan.budget(p), policy, quantity, requireRemaining,
+							run.nowNanos, run.nowMillis)
+					: leases.take(plan.leaseKey(p, bounds.start()), plan.budget(p), policy, quantity,
+							requireRemaining);
 			plan.budget(p, take.budget());
 			boolean keep = false;
 			switch (take.result()) {

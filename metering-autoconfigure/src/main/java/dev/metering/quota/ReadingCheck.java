@@ -50,29 +50,14 @@ final class ReadingCheck {
 	 */
 	@Nullable MeterUsage reserve(LineageCheck run, MeterPolicies plan, int[] policies, BigDecimal quantity,
 			Instant at, boolean requireRemaining, boolean denied) {
-		String scope = plan.scope;
 		int n = policies.length;
 		// The check's own arrays, used by one level after the other: a lineage allocates them once.
 		run.holdPolicies(n);
 		LedgerReadings.Reading[] readings = run.readings;
 		QuotaWindow.Bounds[] bounds = run.bounds;
-		boolean known = true;
-		for (int i = 0; i < n; i++) {
-			int p = policies[i];
-			bounds[i] = plan.bounds(p, at);
-			readings[i] = null;
-			try {
-				// Outside the monitor: a cold miss reads the database, and must not hold others up.
-				readings[i] = this.readings.get(plan.readingKey(p, bounds[i].start()));
-			}
-			catch (RuntimeException ex) {
-				known = false;
-				if (logger.isWarnEnabled()) {
-					logger.warn("Usage of '" + scope + "', meter '" + plan.meter + "' could not be read (" + ex.getMessage()
-							+ "); metering.quota.on-unknown-usage=" + this.onUnknownUsage.name().toLowerCase());
-				}
-			}
-		}
+		// A check of a lineage that read the present once uses the readings held with the policies.
+		MeterUsage heldFor = run.timed ? plan.localUsage(this.local) : null;
+		boolean known = read(plan, policies, bounds, readings, at, heldFor, run.nowNanos);
 		if (!known) {
 			run.unknown();
 		}
@@ -84,12 +69,62 @@ final class ReadingCheck {
 					// Swept away between the look-up and the monitor: start over on the live one.
 					continue;
 				}
-				boolean reserve = decide(run, plan, policies, usage, quantity, hour, requireRemaining,
-						denied || !(known || this.onUnknownUsage == OnUnknownUsage.ALLOW));
-				prune(usage, run, n);
-				return reserve ? usage : null;
+				if (heldFor == null || (usage == heldFor && !prunedPast(usage, readings, n))) {
+					boolean reserve = decide(run, plan, policies, usage, quantity, hour, requireRemaining,
+							denied || !(known || this.onUnknownUsage == OnUnknownUsage.ALLOW));
+					prune(usage, run, n);
+					return reserve ? usage : null;
+				}
+			}
+			// A reading held from an earlier check may lack what a later one let the usage forget,
+			// or was held with another usage: the cache's readings decide (never older than those).
+			plan.forgetHeldReadings();
+			heldFor = null;
+			if (!read(plan, policies, bounds, readings, at, null, 0) && known) {
+				known = false;
+				run.unknown();
 			}
 		}
+	}
+
+	/**
+	 * Reads the readings of the policies, from the cache or, for a check of a lineage, as held
+	 * with the policies; outside any monitor, since a cold miss reads the database.
+	 * @return whether every reading could be taken
+	 */
+	private boolean read(MeterPolicies plan, int[] policies, QuotaWindow.Bounds[] bounds,
+			LedgerReadings.Reading[] readings, Instant at, @Nullable MeterUsage heldFor, long nowNanos) {
+		boolean known = true;
+		for (int i = 0; i < policies.length; i++) {
+			int p = policies[i];
+			bounds[i] = plan.bounds(p, at);
+			readings[i] = null;
+			try {
+				LedgerReadings.Key key = plan.readingKey(p, bounds[i].start());
+				readings[i] = (heldFor != null) ? plan.heldReading(p, key, this.readings, heldFor, nowNanos)
+						: this.readings.get(key);
+			}
+			catch (RuntimeException ex) {
+				known = false;
+				if (logger.isWarnEnabled()) {
+					logger.warn("Usage of '" + plan.scope + "', meter '" + plan.meter + "' could not be read ("
+							+ ex.getMessage() + "); metering.quota.on-unknown-usage="
+							+ this.onUnknownUsage.name().toLowerCase());
+				}
+			}
+		}
+		return known;
+	}
+
+	/** Whether the usage forgot committed events one of the readings lacks. */
+	private static boolean prunedPast(MeterUsage usage, LedgerReadings.@Nullable Reading[] readings, int n) {
+		for (int i = 0; i < n; i++) {
+			LedgerReadings.Reading reading = readings[i];
+			if (reading != null && usage.prunedPast(reading.sequence())) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

@@ -123,7 +123,7 @@ public class LineageCheckBenchmark {
 				LeaseSettings.defaults(), Runnable::run, QuotaObserver.NONE);
 		LocalUsage local = new LocalUsage(definitions::hasReadingQuota, this.leases, clock);
 		LedgerReadings readings = new LedgerReadings(subtrees, local, Duration.ofSeconds(15), 10_000, Runnable::run);
-		this.service = new QuotaEnforcementService(definitions::quotasOf, readings, local, this.leases, clock,
+		this.service = new QuotaEnforcementService(definitions, readings, local, this.leases, clock,
 				OnUnknownUsage.ALLOW, (event) -> {
 				}, QuotaObserver.NONE);
 		this.now = clock.instant();

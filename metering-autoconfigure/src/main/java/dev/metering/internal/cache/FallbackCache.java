@@ -62,6 +62,9 @@ public final class FallbackCache<K, V> {
 
 	private final AtomicLong nextLog = new AtomicLong(System.nanoTime());
 
+	/** How many invalidations were made: what a holder of values read earlier compares. */
+	private final AtomicLong invalidations = new AtomicLong();
+
 	/**
 	 * Creates the cache.
 	 * @param name what it holds, for the log
@@ -106,12 +109,24 @@ public final class FallbackCache<K, V> {
 	public void invalidate(K key) {
 		this.servingFallback.remove(key);
 		this.cache.invalidate(key);
+		// After the key is gone: whoever read the count before holds values that may be stale.
+		this.invalidations.incrementAndGet();
 	}
 
 	/** Forgets every key: each is loaded on its next use. */
 	public void invalidateAll() {
 		this.servingFallback.clear();
 		this.cache.invalidateAll();
+		this.invalidations.incrementAndGet();
+	}
+
+	/**
+	 * How many times a key or every key was invalidated so far: values read after this count was
+	 * read are current as long as it stays the same (reloads after the TTL aside).
+	 * @return the count
+	 */
+	public long invalidations() {
+		return this.invalidations.get();
 	}
 
 	/**

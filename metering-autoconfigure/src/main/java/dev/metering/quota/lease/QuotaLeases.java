@@ -151,7 +151,28 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	@Override
 	public Take take(WindowKey key, @Nullable Budget hint, QuotaPolicy policy, BigDecimal quantity,
 			boolean requireRemaining) {
-		long now = this.ticker.getAsLong();
+		return take(key, hint, policy, quantity, requireRemaining, this.ticker.getAsLong(), Long.MIN_VALUE);
+	}
+
+	@Override
+	public long nanoTime() {
+		return this.ticker.getAsLong();
+	}
+
+	@Override
+	public long millis() {
+		return this.clock.millis();
+	}
+
+	/**
+	 * {@inheritDoc}
+	 * @param nowMillis the clock as the check read it, {@link Long#MIN_VALUE} to read it here
+	 * when a lease may have expired
+	 */
+	@Override
+	public Take take(WindowKey key, @Nullable Budget hint, QuotaPolicy policy, BigDecimal quantity,
+			boolean requireRemaining, long nowNanos, long nowMillis) {
+		long now = nowNanos;
 		long deadline = 0;
 		BigDecimal wanted = requireRemaining ? BigDecimal.ZERO : quantity;
 		boolean answered = true;
@@ -165,7 +186,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 				// A volatile write per take would be a fence per level of a check; idle is judged in seconds.
 				budget.lastUseNanos = now;
 			}
-			expireLocally(budget);
+			expireLocally(budget, nowMillis);
 			LeaseBudget.State s = budget.state.get();
 			if (s == LeaseBudget.RETIRED) {
 				continue;
@@ -246,9 +267,9 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	}
 
 	/** A lease that lapsed without renewal no longer entitles this instance to anything. */
-	private void expireLocally(LeaseBudget budget) {
+	private void expireLocally(LeaseBudget budget, long nowMillis) {
 		long expires = budget.expiresAtMillis;
-		if (expires != 0 && this.clock.millis() >= expires) {
+		if (expires != 0 && ((nowMillis != Long.MIN_VALUE) ? nowMillis : this.clock.millis()) >= expires) {
 			budget.expiresAtMillis = 0;
 			budget.drain(false);
 		}
