@@ -49,7 +49,7 @@ final class LeaseChunks {
 	/**
 	 * The least chunk while the window is far from its limit: {@code free² / (16 × limit)}, a
 	 * sixteenth of what no instance holds when nothing is, falling to nothing as the window fills
-	 * (a 256th of the limit at half of it free, a 1,600th of what is free at a tenth). The quarter
+	 * (a 32nd of what is free at half of the limit free, a 160th at a tenth). The quarter
 	 * rule still caps the chunk, so the sum of the leases stays within the limit whatever this is.
 	 */
 	static BigDecimal farFloor(BigDecimal limit, BigDecimal unallocated) {
