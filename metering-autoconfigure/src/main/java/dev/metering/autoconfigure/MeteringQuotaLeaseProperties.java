@@ -26,16 +26,21 @@ public class MeteringQuotaLeaseProperties {
 	 */
 	private Duration expiry = Duration.ofSeconds(30);
 
-	/** How long a chunk should last at the instance's measured rate of a tenant's requests. */
+	/**
+	 * How long a chunk should last at the instance's measured rate of a tenant's requests. While
+	 * a window is far from its limit a chunk is at least free² / (16 × limit) of what no instance
+	 * holds, and a chunk is never more than a quarter of that.
+	 */
 	private Duration chunkDuration = Duration.ofSeconds(2);
 
 	/** The first chunk an instance asks for in a window, before it knows the rate. */
 	private long initialChunk = 10;
 
 	/**
-	 * An instance gives a budget back after this long without a check of it. Holding a budget
-	 * costs a lease renewal (a row update) every third of the expiry; at most a third of the
-	 * expiry, a budget used once goes back before its first renewal.
+	 * An instance gives a budget back after this long without a check of it, or, for a budget in
+	 * use for longer, after as long as it had been in use, at most six times this. Holding a
+	 * budget costs a lease renewal (a row update) every third of the expiry; at most a third of
+	 * the expiry, a budget used once goes back before its first renewal.
 	 */
 	private Duration idleReturn = Duration.ofSeconds(10);
 

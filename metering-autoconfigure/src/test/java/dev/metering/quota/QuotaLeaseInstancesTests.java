@@ -113,6 +113,27 @@ class QuotaLeaseInstancesTests {
 
 	@ParameterizedTest
 	@EnumSource(TestDatabase.class)
+	void twoInstancesTakingChunksFarFromTheLimitFromSixtyFourThreadsPassExactlyTheLimit(TestDatabase database)
+			throws Exception {
+		MutableClock clock = new MutableClock(NOW);
+		try (TestSchema schema = database.newSchema(); HikariDataSource a = database.newDataSource(4);
+				HikariDataSource b = database.newDataSource(4)) {
+			// 20,000: the first chunk of each instance is a sixteenth of what no instance holds, scaled by
+			// the share free (1,250 of 20,000 free): far from the limit, not the initial 10.
+			instance(schema, a, clock, 20_000, "day").run((one) -> instance(schema, b, clock, 20_000, "day")
+				.run((two) -> {
+					ConfigurableApplicationContext[] instances = { one, two };
+					int allowed = send(24_000, 64, "acme", (i) -> instances[i % 2]);
+					flush(one);
+					flush(two);
+					assertThat(allowed).isEqualTo(20_000);
+					assertThat(rows(schema, "acme")).isEqualTo(20_000);
+				}));
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
 	void sixtyFourThreadsOnOneTenantOfOneInstancePassExactlyTheLimit(TestDatabase database) throws Exception {
 		MutableClock clock = new MutableClock(NOW);
 		try (TestSchema schema = database.newSchema(); HikariDataSource a = database.newDataSource(4)) {

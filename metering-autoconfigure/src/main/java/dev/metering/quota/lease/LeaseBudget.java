@@ -70,6 +70,9 @@ final class LeaseBudget implements HardQuotaBudgets.Budget {
 
 	volatile long lastUseNanos;
 
+	/** When the budget was made: how long it has been in use decides how long it may stay idle. */
+	final long firstUseNanos;
+
 	/** What this instance committed to the ledger in this window. */
 	final AtomicReference<BigDecimal> committed = new AtomicReference<>(BigDecimal.ZERO);
 
@@ -78,6 +81,7 @@ final class LeaseBudget implements HardQuotaBudgets.Budget {
 		this.limit = limit;
 		this.rateSinceNanos = nowNanos;
 		this.lastUseNanos = nowNanos;
+		this.firstUseNanos = nowNanos;
 	}
 
 	/**

@@ -51,6 +51,9 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 
 	private static final BigDecimal TWO = BigDecimal.valueOf(2);
 
+	/** A budget in use for a while may stay idle up to this many times {@code idle-return}. */
+	static final int RETURNING_IDLE_FACTOR = 6;
+
 	private final Clock clock;
 
 	private final LongSupplier ticker;
@@ -423,7 +426,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 			seen++;
 			try {
 				boolean ended = !nowOrBefore(budget.key.end(), nowMillis);
-				boolean idle = nowNanos - budget.lastUseNanos > this.settings.idleReturn().toNanos();
+				boolean idle = nowNanos - budget.lastUseNanos > idleAllowanceNanos(budget);
 				if (ended || idle) {
 					retire(budget, returns);
 					continue;
@@ -470,6 +473,20 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 			}
 		}
 		this.grants.giveBackAll(returns);
+	}
+
+	/**
+	 * How long a budget may go without a check before it is given back: {@code idle-return}, or
+	 * as long as the budget had been in use (its first to its last check), at most
+	 * {@value #RETURNING_IDLE_FACTOR} × {@code idle-return}. A tenant seen once goes back after
+	 * {@code idle-return}, before its lease's first renewal; a tenant that keeps coming back now
+	 * and then (the tail of a skewed mix) keeps its budget across its gaps, a renewal every third
+	 * of {@code expiry} instead of a cold lease and a give-back every visit.
+	 */
+	private long idleAllowanceNanos(LeaseBudget budget) {
+		long idleReturn = this.settings.idleReturn().toNanos();
+		long inUse = budget.lastUseNanos - budget.firstUseNanos;
+		return Math.max(idleReturn, Math.min(inUse, RETURNING_IDLE_FACTOR * idleReturn));
 	}
 
 	private static boolean nowOrBefore(Instant end, long nowMillis) {

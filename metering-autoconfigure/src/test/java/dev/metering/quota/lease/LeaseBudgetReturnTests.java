@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -18,6 +19,7 @@ import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.quota.QuotaObserver;
 import dev.metering.quota.QuotaPolicy;
 import dev.metering.quota.QuotaWindow;
+import dev.metering.rollup.UsageReader;
 import dev.metering.test.MutableClock;
 import dev.metering.test.StatementCountingDataSource;
 import dev.metering.test.TestDatabase;
@@ -133,7 +135,11 @@ class LeaseBudgetReturnTests {
 	@EnumSource(TestDatabase.class)
 	void aBudgetOverTwoChunksAtItsCurrentRateGivesTheExcessBack(TestDatabase database) {
 		try (TestSchema schema = database.newSchema()) {
-			QuotaLeases leases = leases(schema);
+			// 990,000 of the limit used before this instance's first lease: near the limit, so the
+			// chunks are the rate's (the floor far from the limit is 6 here).
+			QuotaLeases leases = new QuotaLeases(new QuotaLeaseStore(schema.dataSource(), schema.tables()),
+					usedBefore(BigDecimal.valueOf(990_000)), this.clock, this.nanos::get, SETTINGS, Runnable::run,
+					this.observer);
 			QuotaEnforcementService service = service(leases, hard(1_000_000, QuotaWindow.DAY));
 			// A second at 1,000 checks a second: chunks of 2 s at that rate, 2,000 each.
 			int admitted = 0;
@@ -144,7 +150,7 @@ class LeaseBudgetReturnTests {
 				}
 			}
 			assertThat(admitted).isEqualTo(1000);
-			BigDecimal used = BigDecimal.valueOf(admitted);
+			BigDecimal used = BigDecimal.valueOf(990_000 + admitted);
 			assertThat(granted(schema, QuotaWindow.DAY).subtract(used)).as("held at 1,000/s").isGreaterThan(BigDecimal.valueOf(100));
 
 			// Quiet for 20 s (short of idle-return), maintenance as scheduled: the rate falls to zero
@@ -188,6 +194,166 @@ class LeaseBudgetReturnTests {
 			assertThat(granted(schema, QuotaWindow.DAY)).isLessThanOrEqualTo(BigDecimal.valueOf(20));
 			assertThat(admitted).isEqualTo(20);
 		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void farFromItsLimitALowRateTenantAsksForBudgetOnceNotEveryChunkDuration(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			AtomicInteger grants = new AtomicInteger();
+			QuotaObserver counting = new QuotaObserver() {
+
+				@Override
+				public void leaseGranted(BigDecimal amount) {
+					grants.incrementAndGet();
+				}
+
+			};
+			QuotaLeases leases = new QuotaLeases(new QuotaLeaseStore(schema.dataSource(), schema.tables()),
+					new InMemoryLedger(), this.clock, this.nanos::get, SETTINGS, Runnable::run, counting);
+			QuotaEnforcementService service = service(leases, hard(1_000_000_000, QuotaWindow.MONTH));
+			// Five checks a second for a minute, maintenance every 5 s as scheduled: at the rate's
+			// chunks (the initial 10, 2 s of 5 a second) that was a lease request every 2 s.
+			for (int second = 1; second <= 60; second++) {
+				for (int i = 0; i < 5; i++) {
+					step(Duration.ofMillis(200));
+					assertThat(service.check("acme", METER, 1).allowed()).isTrue();
+				}
+				if (second % 5 == 0) {
+					leases.maintain();
+				}
+			}
+			assertThat(grants.get()).as("lease grants in a minute").isEqualTo(1);
+			// The unit asked for and a sixteenth of the limit, held and renewed, not trimmed.
+			assertThat(granted(schema, QuotaWindow.MONTH)).isEqualByComparingTo("62500001");
+			assertThat(leases.budgetCount()).isEqualTo(1);
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void twoInstancesFarFromTheLimitAndThenAtItAdmitExactlyTheLimit(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			QuotaLeases first = leases(schema);
+			QuotaLeases second = leases(schema);
+			QuotaEnforcementService one = service(first, hard(1000, QuotaWindow.DAY));
+			QuotaEnforcementService two = service(second, hard(1000, QuotaWindow.DAY));
+
+			// 1,000 free: the unit and a sixteenth (62); then 937 free: the unit and 54.
+			assertThat(one.check("acme", METER, 1).allowed()).isTrue();
+			assertThat(granted(schema, QuotaWindow.DAY)).isEqualByComparingTo("63");
+			assertThat(two.check("acme", METER, 1).allowed()).isTrue();
+			assertThat(granted(schema, QuotaWindow.DAY)).isEqualByComparingTo("118");
+
+			// Alternately, a second apart, past the limit: the floor falls away as the window fills
+			// and the two admit exactly the limit between them.
+			int admitted = 2;
+			for (int i = 0; i < 2400; i++) {
+				step(Duration.ofSeconds(1));
+				if (((i % 2 == 0) ? one : two).check("acme", METER, 1).allowed()) {
+					admitted++;
+				}
+				if (i % 5 == 0) {
+					first.maintain();
+					second.maintain();
+				}
+			}
+			assertThat(granted(schema, QuotaWindow.DAY)).isEqualByComparingTo("1000");
+			assertThat(admitted).isEqualTo(1000);
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void aBudgetInUseForAWhileStaysAcrossGapsLongerThanIdleReturn(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			LeaseSettings settings = new LeaseSettings(Duration.ofSeconds(30), Duration.ofSeconds(2), BigDecimal.TEN,
+					Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(2));
+			QuotaLeases leases = new QuotaLeases(new QuotaLeaseStore(schema.dataSource(), schema.tables()),
+					new InMemoryLedger(), this.clock, this.nanos::get, settings, Runnable::run, this.observer);
+			QuotaEnforcementService service = service(leases, hard(1000, QuotaWindow.DAY));
+			// regular: a check every 8 s for 40 s; once: a single check.
+			assertThat(service.check("regular", METER, 1).allowed()).isTrue();
+			assertThat(service.check("once", METER, 1).allowed()).isTrue();
+			for (int i = 0; i < 5; i++) {
+				step(Duration.ofSeconds(8));
+				leases.maintain();
+				assertThat(service.check("regular", METER, 1).allowed()).isTrue();
+			}
+			assertThat(grantedOf(schema, "once")).as("seen once: back after idle-return").isEqualByComparingTo("1");
+
+			// A gap of 35 s, longer than idle-return but shorter than the 40 s it was in use.
+			for (int i = 0; i < 7; i++) {
+				step(Duration.ofSeconds(5));
+				leases.maintain();
+			}
+			assertThat(grantedOf(schema, "regular")).as("held across the gap").isGreaterThan(BigDecimal.valueOf(6));
+			assertThat(leases.budgetCount()).isEqualTo(1);
+
+			// Idle longer than it was in use: back.
+			for (int i = 0; i < 2; i++) {
+				step(Duration.ofSeconds(5));
+				leases.maintain();
+			}
+			assertThat(grantedOf(schema, "regular")).isEqualByComparingTo("6");
+			assertThat(leases.budgetCount()).isZero();
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void noBudgetStaysIdleLongerThanSixTimesIdleReturn(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			LeaseSettings settings = new LeaseSettings(Duration.ofSeconds(30), Duration.ofSeconds(2), BigDecimal.TEN,
+					Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofSeconds(2));
+			QuotaLeases leases = new QuotaLeases(new QuotaLeaseStore(schema.dataSource(), schema.tables()),
+					new InMemoryLedger(), this.clock, this.nanos::get, settings, Runnable::run, this.observer);
+			QuotaEnforcementService service = service(leases, hard(1000, QuotaWindow.DAY));
+			// In use for ten minutes, a check every 5 s.
+			for (int i = 0; i < 120; i++) {
+				step(Duration.ofSeconds(5));
+				leases.maintain();
+				assertThat(service.check("acme", METER, 1).allowed()).isTrue();
+			}
+			for (int i = 0; i < 12; i++) {
+				step(Duration.ofSeconds(5));
+				leases.maintain();
+			}
+			assertThat(leases.budgetCount()).as("idle 60 s").isEqualTo(1);
+			step(Duration.ofSeconds(5));
+			leases.maintain();
+			assertThat(leases.budgetCount()).as("idle 65 s").isZero();
+			assertThat(grantedOf(schema, "acme")).isEqualByComparingTo("120");
+		}
+	}
+
+	/** Both clocks: the wall clock of lease expiry and the ticker of idleness and rates. */
+	private void step(Duration duration) {
+		this.clock.advance(duration);
+		this.nanos.addAndGet(duration.toNanos());
+	}
+
+	private BigDecimal grantedOf(TestSchema schema, String tenant) {
+		return schema.jdbc()
+			.queryForObject("SELECT granted FROM " + schema.prefix() + "quota_allocation WHERE scope_id = ?",
+					BigDecimal.class, tenant);
+	}
+
+	/** A ledger in which every tenant used {@code used} of every window before this instance's first lease. */
+	private static UsageReader usedBefore(BigDecimal used) {
+		return new UsageReader() {
+
+			@Override
+			public BigDecimal tenantUsage(String tenantId, String meter, Instant from, Instant to) {
+				return used;
+			}
+
+			@Override
+			public BigDecimal billingScopeUsage(String billingScopeId, String meter, Instant from, Instant to) {
+				throw new UnsupportedOperationException();
+			}
+
+		};
 	}
 
 	private BigDecimal granted(TestSchema schema, QuotaWindow window) {

@@ -250,7 +250,8 @@ class QuotaLeasesTests {
 			try (TestSchema schema = database.newSchema()) {
 				dev.metering.test.FaultyDataSource faulty = new dev.metering.test.FaultyDataSource(schema.dataSource());
 				QuotaLeases leases = leases(faulty, schema, Runnable::run);
-				QuotaEnforcementService service = service(leases, hard(1000, QuotaWindow.DAY), onUnknown);
+				// A limit of 100: the floor of a chunk far from the limit (6) is under the initial chunk.
+				QuotaEnforcementService service = service(leases, hard(100, QuotaWindow.DAY), onUnknown);
 				QuotaDecision first = service.check("acme", METER, 1);
 				assertThat(first.allowed()).isTrue();
 				// The first lease (the initial chunk of 10 plus the 1 asked for) is held: 10 more pass
