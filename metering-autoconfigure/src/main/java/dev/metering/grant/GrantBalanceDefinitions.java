@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +53,15 @@ public class GrantBalanceDefinitions extends CachedQuotaDefinitions {
 
 	private final Cache<String, Balances> balances;
 
+	private static final int RECENT_SLOTS = 256;
+
+	/**
+	 * The balances last used, by a slot of the tenant's name (racy on purpose: a {@link Balances}
+	 * is immutable and a lost write costs one look-up in {@link #balances}). Each is used only
+	 * for the definitions it was made from and until it must be worked out again.
+	 */
+	private final @Nullable Balances[] recent = new Balances[RECENT_SLOTS];
+
 	/**
 	 * Creates the definitions.
 	 * @param source where definitions come from
@@ -74,20 +84,36 @@ public class GrantBalanceDefinitions extends CachedQuotaDefinitions {
 	@Override
 	public TenantQuotas quotasOf(String scope) {
 		TenantQuotas quotas = super.quotasOf(scope);
-		Instant now = this.clock.instant();
-		Balances held = this.balances.getIfPresent(scope);
-		if (held != null && held.base == quotas && now.isBefore(held.validUntil)) {
+		long nowMillis = this.clock.millis();
+		// A warm tenant's balances are in its slot: no second cache look-up, nothing allocated.
+		int slot = slotOf(scope);
+		Balances held = this.recent[slot];
+		if (held != null && held.base == quotas && nowMillis < held.validUntilMillis && held.scope.equals(scope)) {
 			return held.quotas;
 		}
+		held = this.balances.getIfPresent(scope);
+		if (held != null && held.base == quotas && nowMillis < held.validUntilMillis) {
+			this.recent[slot] = held;
+			return held.quotas;
+		}
+		Instant now = this.clock.instant();
 		Map<String, Enforcement> backed = this.grants.grantBacked(scope);
+		Balances fresh;
 		if (backed.isEmpty() || quotas.exempt()) {
 			// Asked again when the definitions are (a plan change evicts them), or after the TTL.
-			this.balances.put(scope, new Balances(quotas, quotas, now.plus(this.ttl)));
-			return quotas;
+			fresh = new Balances(scope, quotas, quotas, now.plus(this.ttl).toEpochMilli());
 		}
-		Balances fresh = balances(scope, quotas, backed, now, held);
+		else {
+			fresh = balances(scope, quotas, backed, now, held);
+		}
 		this.balances.put(scope, fresh);
+		this.recent[slot] = fresh;
 		return fresh.quotas;
+	}
+
+	private static int slotOf(String scope) {
+		int h = scope.hashCode();
+		return (h ^ (h >>> 16)) & (RECENT_SLOTS - 1);
 	}
 
 	private Balances balances(String scope, TenantQuotas base, Map<String, Enforcement> backed, Instant now,
@@ -109,37 +135,50 @@ public class GrantBalanceDefinitions extends CachedQuotaDefinitions {
 		catch (RuntimeException ex) {
 			logger.warn("Could not read the grants of '" + scope + "' (" + ex.getMessage() + ")"
 					+ ((held != null) ? "; the balances read before serve" : "; its grant-backed meters are not limited"));
-			Instant retry = now.plus(RETRY);
-			return (held != null) ? new Balances(held.base, held.quotas, retry) : new Balances(base, base, retry);
+			long retry = now.plus(RETRY).toEpochMilli();
+			return (held != null) ? new Balances(scope, held.base, held.quotas, retry)
+					: new Balances(scope, base, base, retry);
 		}
 		Instant monthStart = QuotaWindow.MONTH.start(now);
 		if (now.isBefore(monthStart.plus(SETTLING)) && now.plus(SETTLING_REREAD).isBefore(validUntil)) {
 			validUntil = now.plus(SETTLING_REREAD);
 		}
-		return new Balances(base, new TenantQuotas(scope, base.exempt(), byMeter), validUntil);
+		// The scope's calendar stays: its other quotas' days and months are its own.
+		return new Balances(scope, base, new TenantQuotas(scope, base.exempt(), byMeter, base.calendar()),
+				validUntil.toEpochMilli());
 	}
 
 	@Override
 	public void evict(String scope) {
 		super.evict(scope);
 		this.balances.invalidate(scope);
+		int slot = slotOf(scope);
+		Balances held = this.recent[slot];
+		if (held != null && held.scope.equals(scope)) {
+			this.recent[slot] = null;
+		}
 	}
 
 	@Override
 	public void evictAll() {
 		super.evictAll();
 		this.balances.invalidateAll();
+		Arrays.fill(this.recent, null);
 	}
 
 	@Override
 	public CompletableFuture<Void> refreshAll() {
 		// Changes may have been missed: balances are read again on their next use.
 		this.balances.invalidateAll();
+		Arrays.fill(this.recent, null);
 		return super.refreshAll();
 	}
 
-	/** A tenant's definitions with its balance policies, for the definitions they were made from. */
-	private record Balances(TenantQuotas base, TenantQuotas quotas, Instant validUntil) {
+	/**
+	 * A tenant's definitions with its balance policies, for the definitions they were made from.
+	 * @param validUntilMillis when they must be worked out again (epoch millis of the clock)
+	 */
+	private record Balances(String scope, TenantQuotas base, TenantQuotas quotas, long validUntilMillis) {
 	}
 
 }
