@@ -33,7 +33,9 @@ import org.jspecify.annotations.Nullable;
  * instance), after the definitions' TTL, and at once when it stops holding: a grant starts or
  * ends, or the month does. In the
  * first minute of a month it is worked out again every few seconds, so the last month's usage
- * still in the writers' buffers at its end is counted once it is written.
+ * still in the writers' buffers at its end is counted once it is written. Between those, a check
+ * finds a tenant's balances in a small table by its name, kept for the definitions they were made
+ * from: no grant is read and no second cache is looked up per request.
  */
 public class GrantBalanceDefinitions extends CachedQuotaDefinitions {
 
