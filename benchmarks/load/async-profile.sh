@@ -6,7 +6,10 @@
 # it for the measured window only (jcmd JVMTI.agent_load), so the warm-up runs unprofiled.
 #
 # Build first:  mvn -q package -DskipTests
-# Run:          benchmarks/load/async-profile.sh [on|off|discard]   (default on; discard: run.sh's discard set-up)
+# Run:          benchmarks/load/async-profile.sh [on|off|discard|quota|grants]   (default on; discard: run.sh's discard set-up)
+#   quota and grants are run.sh's set-ups: a hard monthly quota nobody reaches on acme's plan; grants adds
+#   three thresholds, a webhook nobody listens to and the request meter grant-backed (hard), acme holding one
+#   grant nobody spends (created through the admin API before its first request)
 # Settings: WARMUP [40] and DURATION [20] seconds, CONNECTIONS [32], PORT [18190], PG_HOST/PG_PORT/PG_USER,
 #   TENANT_HEADER [X-Tenant-Id], JAR, OUT [benchmarks/load/target/profile-<time>],
 #   EVENT [cpu]: alloc samples allocations instead (the split then counts sampled bytes, not CPU)
@@ -36,11 +39,21 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 unzip -o -q -j "$AP_JAR" 'linux-x64/libasyncProfiler.so' -d "$OUT"
 
+BENCH_PLAN=(--metering.plans.bench.quotas[0].meter=http.requests --metering.plans.bench.quotas[0].limit=1000000000000
+	--metering.plans.bench.quotas[0].window=month --metering.plans.bench.quotas[0].enforcement=hard
+	--metering.tenants.acme.plan=bench)
+ADMIN_KEY=profile-admin-key-$$-$RANDOM
 case $SETUP in
 	on) PROPS=(--metering.quota.enabled=false) ;;
 	off) PROPS=(--metering.enabled=false) ;;
 	discard) PROPS=(--metering.quota.enabled=false --spring.profiles.active=postgres,discard) ;;
-	*) echo "set-up is on, off or discard" >&2; exit 1 ;;
+	quota) PROPS=("${BENCH_PLAN[@]}") ;;
+	grants) PROPS=("${BENCH_PLAN[@]}" --metering.plans.bench.quotas[0].thresholds=500,2000,10000
+		--metering.webhooks.endpoints[0].url=http://127.0.0.1:9/metering-hooks
+		--metering.webhooks.endpoints[0].secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+		--metering.plans.bench.grant-backed[http.requests]=hard
+		--metering.admin.web.enabled=true --metering.admin.web.api-key="$ADMIN_KEY") ;;
+	*) echo "set-up is on, off, discard, quota or grants" >&2; exit 1 ;;
 esac
 PSQL=(psql -X -q -t -A -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres)
 DB=metering_profile_$(date -u +%H%M%S)_$$
@@ -60,6 +73,12 @@ for _ in $(seq 1 180); do
 	kill -0 "$APP" 2> /dev/null || { echo "the app did not start: see $OUT/$SETUP.log" >&2; exit 1; }
 	sleep 0.5
 done
+if [[ $SETUP == grants ]]; then
+	status=$(curl -s -o "$OUT/grant.json" -w '%{http_code}' -X POST -H "X-Metering-Admin-Key: $ADMIN_KEY" \
+		-H 'Content-Type: application/json' -d '{"meter":"http.requests","amount":1000000000000,"description":"profile"}' \
+		"http://127.0.0.1:$PORT/metering/admin/tenants/acme/grants")
+	[[ $status == 201 ]] || { echo "creating acme's grant answered $status: see $OUT/grant.json" >&2; exit 1; }
+fi
 wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -H "$TENANT_HEADER: acme" "http://127.0.0.1:$PORT/api/ping" > "$OUT/$SETUP.warmup.txt"
 # jcmd reads name=value as its own option: the agent's options go in quotes.
 jcmd "$APP" JVMTI.agent_load "$OUT/libasyncProfiler.so" "\"start,event=$EVENT,$SAMPLING,file=$OUT/$SETUP.collapsed,collapsed\"" > /dev/null

@@ -3,6 +3,7 @@ package dev.metering.notification;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -49,6 +51,12 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 	private final Clock clock;
 
 	private final Set<Pair> written = ConcurrentHashMap.newKeySet();
+
+	/**
+	 * The notifications this instance emitted or found emitted (the key the outbox dedupes on),
+	 * each with its window's end, after which it is forgotten.
+	 */
+	private final Map<String, Instant> emitted = new ConcurrentHashMap<>();
 
 	private final Function<String, List<String>> scopesOf;
 
@@ -98,11 +106,22 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 		if (!this.thresholds.any()) {
 			return;
 		}
+		// A batch holds runs of one tenant's meter: a pair (and its lineage) is noted once per run,
+		// not once per event.
+		String lastTenant = null;
+		String lastMeter = null;
 		for (UsageEvent event : batch) {
-			this.written.add(new Pair(event.tenantId(), event.meter()));
-			List<String> scopes = this.scopesOf.apply(event.tenantId());
+			String tenant = event.tenantId();
+			String meter = event.meter();
+			if (tenant.equals(lastTenant) && meter.equals(lastMeter)) {
+				continue;
+			}
+			lastTenant = tenant;
+			lastMeter = meter;
+			this.written.add(new Pair(tenant, meter));
+			List<String> scopes = this.scopesOf.apply(tenant);
 			for (int i = 1; i < scopes.size(); i++) {
-				this.written.add(new Pair(scopes.get(i), event.meter()));
+				this.written.add(new Pair(scopes.get(i), meter));
 			}
 		}
 	}
@@ -111,11 +130,14 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 	 * Checks every pair written since the last check; a pair whose check failed stays for the next.
 	 */
 	public void checkNow() {
+		Instant now = this.clock.instant();
+		// Notifications of ended windows can no longer be emitted again: forgotten.
+		this.emitted.values().removeIf((windowEnd) -> !windowEnd.isAfter(now));
 		List<Pair> pairs = new ArrayList<>(this.written);
 		for (Pair pair : pairs) {
 			this.written.remove(pair);
 			try {
-				check(pair);
+				check(pair, now);
 			}
 			catch (RuntimeException ex) {
 				this.written.add(pair);
@@ -124,33 +146,71 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 		}
 	}
 
-	private void check(Pair pair) {
-		QuotaDecision status = this.quotas.status(List.of(pair.tenant()), pair.meter(), this.clock.instant())
-			.withLedgerUsage(this.usage);
-		for (PolicyUsage policy : status.policies()) {
-			if (policy.policy().grantBalance()) {
+	private void check(Pair pair, Instant now) {
+		QuotaDecision status = this.quotas.status(List.of(pair.tenant()), pair.meter(), now);
+		// One ledger read per window of the scope: policies of the same window (a quota and a
+		// grant-backed meter's balance on the month) share it.
+		Map<String, BigDecimal> read = new LinkedHashMap<>(4);
+		for (PolicyUsage state : status.policies()) {
+			if (state.policy().grantBalance()) {
 				// A grant-backed meter's balance: its grants tell (grant.depleted, grant.expiring).
 				continue;
 			}
-			List<Threshold> levels = this.thresholds.thresholdsOf(pair.tenant(), policy.policy());
+			List<Threshold> levels = this.thresholds.thresholdsOf(pair.tenant(), state.policy());
+			String window = state.scope() + "|" + pair.meter() + "|" + state.policy().window() + "|"
+					+ state.windowStart().toEpochMilli();
+			if (allEmitted(window, levels)) {
+				// Nothing of this window is left to emit: its usage is not read again.
+				continue;
+			}
+			BigDecimal used = read.computeIfAbsent(window + "|" + state.reset().toEpochMilli(),
+					(key) -> this.usage.tenantUsage(state.scope(), pair.meter(), state.windowStart(), state.reset()));
+			PolicyUsage policy = new PolicyUsage(state.policy(), state.scope(), used,
+					state.limit().subtract(used).max(BigDecimal.ZERO).min(state.remaining()), state.windowStart(),
+					state.reset(), state.exceeded());
 			Map<BigDecimal, Threshold> byUsage = new LinkedHashMap<>();
 			levels.stream()
 				.sorted(Comparator.comparing((Threshold level) -> level.usageAt(policy.limit())))
 				.forEach((level) -> byUsage.putIfAbsent(level.usageAt(policy.limit()), level));
-			String window = policy.scope() + "|" + pair.meter() + "|" + policy.policy().window() + "|"
-					+ policy.windowStart().toEpochMilli();
 			for (Map.Entry<BigDecimal, Threshold> level : byUsage.entrySet()) {
 				if (policy.used().compareTo(level.getKey()) < 0) {
 					break;
 				}
-				this.emitter.emit(NotificationType.QUOTA_THRESHOLD_REACHED, policy.scope(),
-						window + "|" + level.getValue(), data(pair, policy, level.getValue().toString(), level.getKey()));
+				emitOnce(NotificationType.QUOTA_THRESHOLD_REACHED, policy, window + "|" + level.getValue(),
+						() -> data(pair, policy, level.getValue().toString(), level.getKey()));
 			}
 			if (policy.used().compareTo(policy.limit()) >= 0) {
-				this.emitter.emit(NotificationType.QUOTA_EXCEEDED, policy.scope(), window,
-						data(pair, policy, null, policy.limit()));
+				emitOnce(NotificationType.QUOTA_EXCEEDED, policy, window,
+						() -> data(pair, policy, null, policy.limit()));
 			}
 		}
+	}
+
+	/**
+	 * Emits unless this instance emitted it, or found it emitted, before: the outbox decides
+	 * once across instances, and this instance asks it once per notification, not every check.
+	 */
+	private void emitOnce(NotificationType type, PolicyUsage policy, String key,
+			Supplier<Map<String, Object>> data) {
+		String emittedKey = type.wireName() + "|" + key;
+		if (this.emitted.containsKey(emittedKey)) {
+			return;
+		}
+		this.emitter.emit(type, policy.scope(), key, data.get());
+		this.emitted.put(emittedKey, policy.reset());
+	}
+
+	/** Whether every threshold of a window, and its exceeded notification, was emitted. */
+	private boolean allEmitted(String window, List<Threshold> levels) {
+		if (!this.emitted.containsKey(NotificationType.QUOTA_EXCEEDED.wireName() + "|" + window)) {
+			return false;
+		}
+		for (Threshold level : levels) {
+			if (!this.emitted.containsKey(NotificationType.QUOTA_THRESHOLD_REACHED.wireName() + "|" + window + "|" + level)) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	private static Map<String, Object> data(Pair pair, PolicyUsage policy, @Nullable String threshold, BigDecimal at) {

@@ -420,6 +420,8 @@ public class QuotaEnforcementService {
 			return this.readingCheck.check(run, plan, plan.allAt, quantity, at, requireRemaining, false);
 		}
 		HardQuotaBudgets.Take taken = null;
+		// A quota and a grant-backed meter's balance: two takes, held without a list.
+		HardQuotaBudgets.Take second = null;
 		List<HardQuotaBudgets.Take> more = null;
 		boolean violated = false;
 		for (int p : plan.hardAt) {
@@ -465,10 +467,14 @@ public class QuotaEnforcementService {
 				if (taken == null) {
 					taken = take;
 				}
+				else if (second == null) {
+					second = take;
+				}
 				else {
 					if (more == null) {
-						more = new ArrayList<>(2);
+						more = new ArrayList<>(4);
 						more.add(taken);
+						more.add(second);
 					}
 					more.add(take);
 				}
@@ -483,8 +489,13 @@ public class QuotaEnforcementService {
 					leases.giveBack(take.budget(), take.quantity());
 				}
 			}
-			else if (taken != null) {
-				leases.giveBack(taken.budget(), taken.quantity());
+			else {
+				if (taken != null) {
+					leases.giveBack(taken.budget(), taken.quantity());
+				}
+				if (second != null) {
+					leases.giveBack(second.budget(), second.quantity());
+				}
 			}
 			return null;
 		}
@@ -498,6 +509,10 @@ public class QuotaEnforcementService {
 		if (more != null) {
 			return new Reservation.Part(plan.scope, plan.meter, reserved, MeterUsage.hourOf(at), quantity,
 					List.copyOf(more), leases);
+		}
+		if (second != null) {
+			return new Reservation.Part(plan.scope, plan.meter, reserved, MeterUsage.hourOf(at), quantity, taken,
+					second, leases);
 		}
 		return new Reservation.Part(plan.scope, plan.meter, reserved, MeterUsage.hourOf(at), quantity, taken,
 				(taken != null) ? leases : null);

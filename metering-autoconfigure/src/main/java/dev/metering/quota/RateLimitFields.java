@@ -35,6 +35,9 @@ public final class RateLimitFields {
 	 */
 	private static final Item[] items = new Item[256];
 
+	/** The fields of two policies, by a slot of their items: racy on purpose, as {@link #items}. */
+	private static final Pair[] pairs = new Pair[64];
+
 	private RateLimitFields() {
 	}
 
@@ -48,6 +51,19 @@ public final class RateLimitFields {
 		if (n == 1) {
 			// The common case: the member is built once per (policy, window) and reused.
 			return item(policies.get(0)).member;
+		}
+		if (n == 2) {
+			// A quota and a grant-backed meter's balance: the field is joined once per pair of members.
+			Item first = item(policies.get(0));
+			Item second = item(policies.get(1));
+			int slot = (31 * System.identityHashCode(first) + System.identityHashCode(second)) & (pairs.length - 1);
+			Pair pair = pairs[slot];
+			if (pair == null || pair.first != first || pair.second != second) {
+				pair = new Pair(first, second, first.member + ", " + second.member);
+				// Racy as the items: a Pair is immutable, a lost update costs one join.
+				pairs[slot] = pair;
+			}
+			return pair.field;
 		}
 		StringBuilder field = new StringBuilder(48 * n);
 		for (int i = 0; i < n; i++) {
@@ -164,6 +180,10 @@ public final class RateLimitFields {
 	 * A policy's quoted name and its {@code RateLimit-Policy} member for one window.
 	 */
 	private record Item(QuotaPolicy policy, Instant windowStart, Instant reset, String name, String member) {
+	}
+
+	/** The field of two members, for the items (by identity) it was joined from. */
+	private record Pair(Item first, Item second, String field) {
 	}
 
 }

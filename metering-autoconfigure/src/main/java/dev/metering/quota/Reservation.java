@@ -200,6 +200,21 @@ public final class Reservation implements HeldUsage {
 			this.admissions = null;
 		}
 
+		/** The part of a level with two hard quotas taken from (a quota and a grant-backed meter's balance). */
+		Part(String scope, String meter, @Nullable MeterUsage usage, long hour, BigDecimal quantity,
+				HardQuotaBudgets.Take take, HardQuotaBudgets.Take second, HardQuotaBudgets leases) {
+			this.scope = scope;
+			this.meter = meter;
+			this.usage = usage;
+			this.hour = hour;
+			this.quantity = quantity;
+			this.take = take;
+			this.moreTakes = List.of(second);
+			this.leases = leases;
+			this.admitted = List.of();
+			this.admissions = null;
+		}
+
 		Part(String scope, String meter, @Nullable MeterUsage usage, long hour, BigDecimal quantity,
 				List<HardQuotaBudgets.Take> takes, @Nullable HardQuotaBudgets leases,
 				List<QuotaAdmissions.Request> admitted, @Nullable QuotaAdmissions admissions) {
