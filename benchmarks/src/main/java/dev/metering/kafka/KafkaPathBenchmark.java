@@ -53,7 +53,8 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
  * {@code partitions} (6), {@code kitDefaults} ({@code false}: Kafka's client defaults instead of
  * {@link KafkaClientDefaults}'), {@code steps} ({@code producer,ledger}: which comparisons run), {@code batch} (the writer's batch size, 20,000), {@code consumers} (ledger consumers
  * in the group, 1), {@code inFlight} (the sink's {@code max-in-flight}, 4), {@code perfTestBatch} (a
- * {@code batch.size} in bytes for {@code kafka-producer-perf-test}, e.g. the kit's 262144; default: Kafka's). Rounds alternate the order of each pair (baseline first in odd rounds); every new
+ * {@code batch.size} in bytes for {@code kafka-producer-perf-test}, e.g. the kit's 262144; default: Kafka's),
+ * {@code compression} (the producers' {@code compression.type}, e.g. {@code lz4}; default: Kafka's, none). Rounds alternate the order of each pair (baseline first in odd rounds); every new
  * topic is used only once its partitions have leaders. PostgreSQL from
  * {@code METERING_TEST_POSTGRES_URL}, or an embedded one.
  */
@@ -93,6 +94,7 @@ public final class KafkaPathBenchmark {
 		String perfTestBatch = this.options.get("perfTestBatch");
 		perfTestProperties = (perfTestBatch != null) ? List.of("batch.size=" + perfTestBatch) : List.of();
 		kafkaDefaultsOnly = !Boolean.parseBoolean(this.options.getOrDefault("kitDefaults", "true"));
+		compression = this.options.get("compression");
 		KafkaBroker started = this.options.containsKey("bootstrap") ? null : KafkaBroker.start();
 		String bootstrap = (started != null) ? started.bootstrapServers() : this.options.get("bootstrap");
 		try {
@@ -100,7 +102,7 @@ public final class KafkaPathBenchmark {
 			CloudEventJson json = new CloudEventJson("metering");
 			long bytes = 0;
 			for (UsageEvent event : generated) {
-				bytes += json.encode(event).getBytes(StandardCharsets.UTF_8).length;
+				bytes += json.encode(event).length;
 			}
 			int recordSize = (int) (bytes / events);
 			System.out.printf(Locale.ROOT, "Kafka path benchmark: %,d events, %d rounds, %d partitions, writer batch %,d, "
@@ -174,9 +176,15 @@ public final class KafkaPathBenchmark {
 	/** Bare client settings (Kafka's defaults) instead of the kit's, to compare: {@code kitDefaults=false}. */
 	private static boolean kafkaDefaultsOnly;
 
+	/** The producers' {@code compression.type} ({@code compression}), as {@code spring.kafka.producer.compression-type} sets it. */
+	private static String compression;
+
 	private static Map<String, Object> producerProperties(String bootstrap) {
-		Map<String, Object> properties = KafkaClientDefaults
-			.producer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+		Map<String, Object> given = new java.util.HashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
+		if (compression != null) {
+			given.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
+		}
+		Map<String, Object> properties = KafkaClientDefaults.producer(given);
 		if (kafkaDefaultsOnly) {
 			properties.remove(ProducerConfig.BATCH_SIZE_CONFIG);
 		}
@@ -204,6 +212,9 @@ public final class KafkaPathBenchmark {
 				Integer.toString(records), "--record-size", Integer.toString(recordSize), "--throughput", "-1",
 				"--producer-props", "bootstrap.servers=" + bootstrap, "acks=all", "enable.idempotence=true"));
 		command.addAll(perfTestProperties);
+		if (compression != null) {
+			command.add("compression.type=" + compression);
+		}
 		Process process = new ProcessBuilder(command)
 			.redirectErrorStream(true)
 			.start();
@@ -374,28 +385,35 @@ public final class KafkaPathBenchmark {
 	 * A rate and the machine's CPU time per event while it ran; of that, this JVM's and its child
 	 * processes' (the broker); the rest is PostgreSQL's and the system's.
 	 */
-	private record Measured(double rate, double cpuMicrosPerEvent, double jvmMicrosPerEvent, double childMicrosPerEvent) {
+	private record Measured(double rate, double cpuMicrosPerEvent, double jvmMicrosPerEvent, double childMicrosPerEvent,
+			double jitMicrosPerEvent, double gcMicrosPerEvent) {
 
 		Measured(double rate, double cpuMicrosPerEvent) {
-			this(rate, cpuMicrosPerEvent, Double.NaN, Double.NaN);
+			this(rate, cpuMicrosPerEvent, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
 		}
 
 		String split() {
-			return String.format(Locale.ROOT, "this JVM %.1f, broker %.1f, rest %.1f", this.jvmMicrosPerEvent,
-					this.childMicrosPerEvent, this.cpuMicrosPerEvent - this.jvmMicrosPerEvent - this.childMicrosPerEvent);
+			return String.format(Locale.ROOT, "this JVM %.1f (JIT compilers %.1f, GC %.1f), broker %.1f, rest %.1f",
+					this.jvmMicrosPerEvent, this.jitMicrosPerEvent, this.gcMicrosPerEvent, this.childMicrosPerEvent,
+					this.cpuMicrosPerEvent - this.jvmMicrosPerEvent - this.childMicrosPerEvent);
 		}
 
 	}
 
-	/** Wall time, the machine's busy CPU ticks and this JVM's and its children's CPU from a start. */
-	private record Measuring(long startNanos, long startTicks, long startJvmNanos, long startChildNanos) {
+	/**
+	 * Wall time, the machine's busy CPU ticks and this JVM's and its children's CPU from a start; of
+	 * this JVM's, its JIT compiler threads' and its garbage collector threads' (from
+	 * /proc/self/task, a thread that ended meanwhile not counted).
+	 */
+	private record Measuring(long startNanos, long startTicks, long startJvmNanos, long startChildNanos,
+			Map<String, long[]> startThreads) {
 
 		/** /proc/stat counts in USER_HZ ticks, 100 a second on Linux. */
 		static final double MICROS_PER_TICK = 10_000;
 
 		static Measuring start() {
 			return new Measuring(System.nanoTime(), machineBusyTicks(), cpuNanos(ProcessHandle.current()),
-					childrenCpuNanos());
+					childrenCpuNanos(), vmThreadTicks());
 		}
 
 		Measured stop(int events) {
@@ -403,8 +421,44 @@ public final class KafkaPathBenchmark {
 			long ticks = machineBusyTicks() - this.startTicks;
 			long jvm = cpuNanos(ProcessHandle.current()) - this.startJvmNanos;
 			long children = childrenCpuNanos() - this.startChildNanos;
+			long jit = 0;
+			long gc = 0;
+			for (Map.Entry<String, long[]> thread : vmThreadTicks().entrySet()) {
+				long[] before = this.startThreads.getOrDefault(thread.getKey(), new long[2]);
+				jit += thread.getValue()[0] - before[0];
+				gc += thread.getValue()[1] - before[1];
+			}
 			return new Measured(events / seconds, ticks * MICROS_PER_TICK / events, jvm / 1e3 / events,
-					children / 1e3 / events);
+					children / 1e3 / events, jit * MICROS_PER_TICK / events, gc * MICROS_PER_TICK / events);
+		}
+
+		/** CPU ticks of this JVM's JIT compiler threads ([0]) and GC threads ([1]), by thread id. */
+		private static Map<String, long[]> vmThreadTicks() {
+			Map<String, long[]> ticks = new java.util.HashMap<>();
+			try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+				for (Path task : (Iterable<Path>) tasks::iterator) {
+					try {
+						String name = Files.readString(task.resolve("comm")).trim();
+						boolean jit = name.contains("CompilerThre");
+						boolean gc = name.startsWith("GC Thread") || name.startsWith("G1 ");
+						if (!jit && !gc) {
+							continue;
+						}
+						String stat = Files.readString(task.resolve("stat"));
+						String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+						// utime and stime: fields 14 and 15 of stat, 12 and 13 after the name.
+						long cpu = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+						ticks.put(task.getFileName().toString(), jit ? new long[] { cpu, 0 } : new long[] { 0, cpu });
+					}
+					catch (IOException | RuntimeException ex) {
+						// the thread ended
+					}
+				}
+			}
+			catch (IOException ex) {
+				// no /proc: the split stays 0
+			}
+			return ticks;
 		}
 
 		private static long cpuNanos(ProcessHandle process) {

@@ -1,8 +1,11 @@
 package dev.metering.kafka;
 
-import java.io.StringWriter;
+import java.io.OutputStream;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -12,8 +15,9 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
-import tools.jackson.databind.ObjectWriter;
-import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.core.SerializableString;
+import tools.jackson.core.io.SerializedString;
+import tools.jackson.core.json.JsonFactory;
 
 import dev.metering.event.UsageEvent;
 import dev.metering.event.UsageSource;
@@ -23,49 +27,106 @@ import dev.metering.event.UsageSource;
  * {@code subject} the tenant, {@code id} the event id, {@code time} when it occurred; the rest of
  * the event in {@code data} (snake_case, as the usage API names the fields). A consumer written
  * for OpenMeter's events reads it: it takes the meter from {@code type}, the subject and a value
- * property such as {@code $.quantity} of {@code data}. Written and read with Jackson's streaming
- * generator and parser, without a tree: the Kafka path encodes and decodes every event; quantities
- * are read as exact decimals, never through a double.
+ * property such as {@code $.quantity} of {@code data}.
+ * <p>
+ * The Kafka path encodes and decodes every event, so both go straight between the event and UTF-8
+ * bytes with Jackson's streaming generator and parser: no tree, no intermediate String of the
+ * document, and on reading no String for a property the event does not keep; the id and the time
+ * are read from the parser's characters. Quantities are read as exact decimals, never through a
+ * double.
  */
 final class CloudEventJson {
 
 	static final String SPEC_VERSION = "1.0";
 
-	private static final JsonMapper mapper = JsonMapper.builder().build();
+	private static final JsonFactory factory = JsonFactory.builder().build();
 
-	private static final ObjectWriter writer = mapper.writer();
+	private static final SerializableString SPECVERSION = new SerializedString("specversion");
 
-	private final String source;
+	private static final SerializableString ID = new SerializedString("id");
+
+	private static final SerializableString SOURCE = new SerializedString("source");
+
+	private static final SerializableString TYPE = new SerializedString("type");
+
+	private static final SerializableString SUBJECT = new SerializedString("subject");
+
+	private static final SerializableString TIME = new SerializedString("time");
+
+	private static final SerializableString DATACONTENTTYPE = new SerializedString("datacontenttype");
+
+	private static final SerializableString APPLICATION_JSON = new SerializedString("application/json");
+
+	private static final SerializableString DATA = new SerializedString("data");
+
+	private static final SerializableString TENANT_ID = new SerializedString("tenant_id");
+
+	private static final SerializableString BILLING_SCOPE_ID = new SerializedString("billing_scope_id");
+
+	private static final SerializableString QUANTITY = new SerializedString("quantity");
+
+	private static final SerializableString USER_ID = new SerializedString("user_id");
+
+	private static final SerializableString RESOURCE = new SerializedString("resource");
+
+	private static final SerializableString IDEMPOTENCY_KEY = new SerializedString("idempotency_key");
+
+	private static final SerializableString DIMENSIONS = new SerializedString("dimensions");
+
+	private static final SerializableString VERSION_1_0 = new SerializedString(SPEC_VERSION);
+
+	private static final SerializableString[] SOURCE_IDS = Arrays.stream(UsageSource.values())
+		.map((source) -> new SerializedString(source.id()))
+		.toArray(SerializableString[]::new);
+
+	private final SerializableString source;
 
 	/**
 	 * @param source the CloudEvents {@code source}: who produced the event (the kit instance)
 	 */
 	CloudEventJson(String source) {
-		this.source = source;
+		this.source = new SerializedString(source);
 	}
 
-	String encode(UsageEvent event) {
-		StringWriter out = new StringWriter(384);
-		try (JsonGenerator json = writer.createGenerator(out)) {
+	/**
+	 * The event as CloudEvents JSON in UTF-8, its properties in a fixed order.
+	 * @param event the event
+	 * @return the document's bytes
+	 */
+	byte[] encode(UsageEvent event) {
+		SingleWrite out = new SingleWrite();
+		char[] chars = new char[IsoInstant.MAX_LENGTH];
+		try (JsonGenerator json = factory.createGenerator(out)) {
 			json.writeStartObject();
-			json.writeStringProperty("specversion", SPEC_VERSION);
-			json.writeStringProperty("id", event.eventId().toString());
-			json.writeStringProperty("source", this.source);
-			json.writeStringProperty("type", event.meter());
-			json.writeStringProperty("subject", event.tenantId());
-			json.writeStringProperty("time", event.occurredAt().toString());
-			json.writeStringProperty("datacontenttype", "application/json");
-			json.writeName("data");
+			json.writeName(SPECVERSION);
+			json.writeString(VERSION_1_0);
+			json.writeName(ID);
+			json.writeString(event.eventId().toString());
+			json.writeName(SOURCE);
+			json.writeString(this.source);
+			json.writeName(TYPE);
+			json.writeString(event.meter());
+			json.writeName(SUBJECT);
+			json.writeString(event.tenantId());
+			json.writeName(TIME);
+			json.writeString(chars, 0, IsoInstant.format(event.occurredAt(), chars));
+			json.writeName(DATACONTENTTYPE);
+			json.writeString(APPLICATION_JSON);
+			json.writeName(DATA);
 			json.writeStartObject();
-			json.writeStringProperty("tenant_id", event.tenantId());
-			json.writeStringProperty("billing_scope_id", event.billingScopeId());
-			json.writeNumberProperty("quantity", event.quantity());
-			writeIfSet(json, "user_id", event.userId());
-			writeIfSet(json, "resource", event.resource());
-			json.writeStringProperty("source", event.source().id());
-			writeIfSet(json, "idempotency_key", event.idempotencyKey());
+			json.writeName(TENANT_ID);
+			json.writeString(event.tenantId());
+			json.writeName(BILLING_SCOPE_ID);
+			json.writeString(event.billingScopeId());
+			json.writeName(QUANTITY);
+			json.writeNumber(event.quantity());
+			writeIfSet(json, USER_ID, event.userId());
+			writeIfSet(json, RESOURCE, event.resource());
+			json.writeName(SOURCE);
+			json.writeString(SOURCE_IDS[event.source().ordinal()]);
+			writeIfSet(json, IDEMPOTENCY_KEY, event.idempotencyKey());
 			if (!event.dimensions().isEmpty()) {
-				json.writeName("dimensions");
+				json.writeName(DIMENSIONS);
 				json.writeStartObject();
 				for (Map.Entry<String, String> dimension : event.dimensions().entrySet()) {
 					json.writeStringProperty(dimension.getKey(), dimension.getValue());
@@ -75,23 +136,48 @@ final class CloudEventJson {
 			json.writeEndObject();
 			json.writeEndObject();
 		}
-		return out.toString();
+		return out.bytes();
 	}
 
-	private static void writeIfSet(JsonGenerator json, String name, @Nullable String value) {
+	private static void writeIfSet(JsonGenerator json, SerializableString name, @Nullable String value) {
 		if (value != null) {
-			json.writeStringProperty(name, value);
+			json.writeName(name);
+			json.writeString(value);
 		}
 	}
 
 	/**
-	 * Reads an event written by {@link #encode}, in one pass over the text: properties in any
-	 * order, unknown ones skipped.
+	 * Reads an event written by {@link #encode} from a record's value, in one pass: properties in
+	 * any order, unknown ones skipped.
+	 * @param value the UTF-8 document; read from its position to its limit, which stay as they are
+	 * @throws IllegalArgumentException when the bytes are no such event
+	 */
+	static UsageEvent decode(ByteBuffer value) {
+		if (value.hasArray()) {
+			return decode(value.array(), value.arrayOffset() + value.position(), value.remaining());
+		}
+		byte[] copy = new byte[value.remaining()];
+		value.duplicate().get(copy);
+		return decode(copy, 0, copy.length);
+	}
+
+	/**
+	 * Reads an event written by {@link #encode} from text.
 	 * @throws IllegalArgumentException when the text is no such event
 	 */
 	static UsageEvent decode(String text) {
+		byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+		return decode(bytes, 0, bytes.length);
+	}
+
+	/**
+	 * Reads an event written by {@link #encode} from UTF-8 bytes, in one pass: properties in any
+	 * order, unknown ones skipped.
+	 * @throws IllegalArgumentException when the bytes are no such event
+	 */
+	static UsageEvent decode(byte[] bytes, int offset, int length) {
 		Fields fields = new Fields();
-		try (JsonParser json = mapper.createParser(text)) {
+		try (JsonParser json = factory.createParser(bytes, offset, length)) {
 			if (json.nextToken() != JsonToken.START_OBJECT) {
 				throw new IllegalArgumentException("not a JSON object");
 			}
@@ -101,8 +187,11 @@ final class CloudEventJson {
 				if (name.equals("data") && value == JsonToken.START_OBJECT) {
 					readData(json, fields);
 				}
+				else if (value == JsonToken.VALUE_STRING) {
+					fields.root(name, json);
+				}
 				else {
-					fields.root(name, stringOrSkip(json, value));
+					json.skipChildren();
 				}
 			}
 		}
@@ -125,40 +214,37 @@ final class CloudEventJson {
 				while ((dimension = json.nextName()) != null) {
 					JsonToken dimensionValue = json.nextToken();
 					if (dimensionValue.isScalarValue()) {
-						fields.dimensions.put(dimension, json.getString());
+						fields.dimension(dimension, json.getString());
 					}
 					else {
 						json.skipChildren();
 					}
 				}
 			}
+			else if (value == JsonToken.VALUE_STRING) {
+				fields.data(name, json);
+			}
 			else {
-				fields.data(name, stringOrSkip(json, value));
+				json.skipChildren();
 			}
 		}
 	}
 
-	/** The value when a string, else null (an object or array skipped). */
-	private static @Nullable String stringOrSkip(JsonParser json, JsonToken value) {
-		if (value == JsonToken.VALUE_STRING) {
-			return json.getString();
-		}
-		json.skipChildren();
-		return null;
-	}
-
-	/** What {@link #decode} has read so far. */
+	/**
+	 * What {@link #decode} has read so far; a string property's value is taken only when the
+	 * event keeps it (the parser skips the others unread).
+	 */
 	private static final class Fields {
 
 		@Nullable String specVersion;
 
-		@Nullable String id;
+		@Nullable UUID id;
 
 		@Nullable String type;
 
 		@Nullable String subject;
 
-		@Nullable String time;
+		@Nullable Instant time;
 
 		@Nullable String billingScope;
 
@@ -166,37 +252,60 @@ final class CloudEventJson {
 
 		@Nullable String resource;
 
-		@Nullable String source;
+		UsageSource source = UsageSource.APPLICATION;
 
 		@Nullable String idempotencyKey;
 
 		@Nullable BigDecimal quantity;
 
-		final Map<String, String> dimensions = new LinkedHashMap<>();
+		/** The first dimension; a map only from the second on (most events have one or none). */
+		@Nullable String dimensionName;
 
-		void root(String name, @Nullable String value) {
+		@Nullable String dimensionValue;
+
+		@Nullable Map<String, String> dimensions;
+
+		void root(String name, JsonParser json) {
 			switch (name) {
-				case "specversion" -> this.specVersion = value;
-				case "id" -> this.id = value;
-				case "type" -> this.type = value;
-				case "subject" -> this.subject = value;
-				case "time" -> this.time = value;
+				case "specversion" -> this.specVersion = json.getString();
+				case "id" -> this.id = Uuids.parse(json.getStringCharacters(), json.getStringOffset(),
+						json.getStringLength());
+				case "type" -> this.type = json.getString();
+				case "subject" -> this.subject = json.getString();
+				case "time" -> this.time = IsoInstant.parse(json.getStringCharacters(), json.getStringOffset(),
+						json.getStringLength());
 				default -> {
 					// source, datacontenttype and extensions: not part of the usage event
 				}
 			}
 		}
 
-		void data(String name, @Nullable String value) {
+		void data(String name, JsonParser json) {
 			switch (name) {
-				case "billing_scope_id" -> this.billingScope = value;
-				case "user_id" -> this.userId = value;
-				case "resource" -> this.resource = value;
-				case "source" -> this.source = value;
-				case "idempotency_key" -> this.idempotencyKey = value;
+				case "billing_scope_id" -> this.billingScope = json.getString();
+				case "user_id" -> this.userId = json.getString();
+				case "resource" -> this.resource = json.getString();
+				case "source" -> this.source = sourceOf(json.getStringCharacters(), json.getStringOffset(),
+						json.getStringLength());
+				case "idempotency_key" -> this.idempotencyKey = json.getString();
 				default -> {
 					// tenant_id is the subject
 				}
+			}
+		}
+
+		void dimension(String name, String value) {
+			if (this.dimensions != null) {
+				this.dimensions.put(name, value);
+			}
+			else if (this.dimensionName == null || this.dimensionName.equals(name)) {
+				this.dimensionName = name;
+				this.dimensionValue = value;
+			}
+			else {
+				this.dimensions = new LinkedHashMap<>();
+				this.dimensions.put(this.dimensionName, this.dimensionValue);
+				this.dimensions.put(name, value);
 			}
 		}
 
@@ -208,13 +317,14 @@ final class CloudEventJson {
 			if (this.quantity == null) {
 				throw new IllegalArgumentException("data.quantity is not a number");
 			}
-			return new UsageEvent(UUID.fromString(required(this.id, "id")), tenant,
-					(this.billingScope != null) ? this.billingScope : tenant, required(this.type, "type"), this.quantity,
-					Instant.parse(required(this.time, "time")), this.userId, this.resource, sourceOf(this.source),
-					this.idempotencyKey, this.dimensions);
+			Map<String, String> dimensions = (this.dimensions != null) ? this.dimensions
+					: (this.dimensionName != null) ? Map.of(this.dimensionName, this.dimensionValue) : Map.of();
+			return new UsageEvent(required(this.id, "id"), tenant, (this.billingScope != null) ? this.billingScope : tenant,
+					required(this.type, "type"), this.quantity, required(this.time, "time"), this.userId, this.resource,
+					this.source, this.idempotencyKey, dimensions);
 		}
 
-		private static String required(@Nullable String value, String name) {
+		private static <T> T required(@Nullable T value, String name) {
 			if (value == null) {
 				throw new IllegalArgumentException("missing " + name);
 			}
@@ -223,13 +333,56 @@ final class CloudEventJson {
 
 	}
 
-	private static UsageSource sourceOf(@Nullable String id) {
+	/** The source whose id the characters are; {@link UsageSource#APPLICATION} for any other. */
+	private static UsageSource sourceOf(char[] chars, int offset, int length) {
 		for (UsageSource source : UsageSource.values()) {
-			if (source.id().equals(id)) {
+			if (sameText(source.id(), chars, offset, length)) {
 				return source;
 			}
 		}
 		return UsageSource.APPLICATION;
+	}
+
+	private static boolean sameText(String text, char[] chars, int offset, int length) {
+		if (text.length() != length) {
+			return false;
+		}
+		for (int i = 0; i < length; i++) {
+			if (text.charAt(i) != chars[offset + i]) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/**
+	 * The generator's output: one document of a few hundred bytes reaches it in a single write
+	 * when the generator closes, which becomes the result without a further copy of a buffer.
+	 */
+	private static final class SingleWrite extends OutputStream {
+
+		private byte[] bytes = new byte[0];
+
+		@Override
+		public void write(int b) {
+			write(new byte[] { (byte) b }, 0, 1);
+		}
+
+		@Override
+		public void write(byte[] b, int off, int len) {
+			int had = this.bytes.length;
+			if (had == 0) {
+				this.bytes = Arrays.copyOfRange(b, off, off + len);
+				return;
+			}
+			this.bytes = Arrays.copyOf(this.bytes, had + len);
+			System.arraycopy(b, off, this.bytes, had, len);
+		}
+
+		byte[] bytes() {
+			return this.bytes;
+		}
+
 	}
 
 }

@@ -50,10 +50,10 @@ import org.springframework.kafka.core.ProducerFactory;
  */
 public class KafkaLedgerSink implements DisposableBean {
 
-	private final ProducerFactory<String, String> producers;
+	private final ProducerFactory<byte[], byte[]> producers;
 
 	/** Replaced after a failed batch: a new producer id starts its sequences afresh. */
-	private volatile Producer<String, String> producer;
+	private volatile Producer<byte[], byte[]> producer;
 
 	/** The partitions {@link #producer} has written a first record to, acknowledged. */
 	private volatile Set<Integer> primed = ConcurrentHashMap.newKeySet();
@@ -71,7 +71,7 @@ public class KafkaLedgerSink implements DisposableBean {
 	 * @param adminProperties the admin client's properties ({@code spring.kafka.admin.*})
 	 * @param settings the topic, the consumers' group and the waits
 	 */
-	public KafkaLedgerSink(ProducerFactory<String, String> producers, Map<String, Object> adminProperties,
+	public KafkaLedgerSink(ProducerFactory<byte[], byte[]> producers, Map<String, Object> adminProperties,
 			KafkaSinkSettings settings) {
 		this.producers = producers;
 		this.producer = producers.createProducer();
@@ -91,7 +91,7 @@ public class KafkaLedgerSink implements DisposableBean {
 
 			@Override
 			public Pending start(List<UsageEvent> events, Instant recordedAt) {
-				List<Future<RecordMetadata>> sent = send(events);
+				Acknowledgements sent = send(events);
 				return () -> {
 					awaitLedger(acknowledged(sent));
 					return new InsertResult(events.size(), 0);
@@ -126,29 +126,34 @@ public class KafkaLedgerSink implements DisposableBean {
 
 	/**
 	 * Hands a batch to the producer, keyed by billing scope (the partition is the key's, as Kafka's
-	 * default partitioner computes it); the broker acknowledges it later. A partition this producer
-	 * has not written yet first gets one record, acknowledged before the rest of the batch goes: see
-	 * {@link #prime}.
+	 * default partitioner computes it); the broker acknowledges it later, every record to one
+	 * callback of the batch. A partition this producer has not written yet first gets one record,
+	 * acknowledged before the rest of the batch goes: see {@link #prime}.
 	 */
-	private List<Future<RecordMetadata>> send(List<UsageEvent> events) {
+	private Acknowledgements send(List<UsageEvent> events) {
 		ensureTopic();
-		Producer<String, String> current = this.producer;
+		Producer<byte[], byte[]> current = this.producer;
 		Set<Integer> primedByCurrent = this.primed;
 		try {
 			int partitions = current.partitionsFor(this.settings.topic()).size();
-			List<ProducerRecord<String, String>> records = new ArrayList<>(events.size());
+			List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(events.size());
 			for (UsageEvent event : events) {
-				String key = event.billingScopeId();
-				int partition = Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+				byte[] key = event.billingScopeId().getBytes(StandardCharsets.UTF_8);
+				int partition = Utils.toPositive(Utils.murmur2(key)) % partitions;
 				records.add(new ProducerRecord<>(this.settings.topic(), partition, key, this.json.encode(event)));
 			}
-			Map<Integer, Future<RecordMetadata>> primers = prime(current, primedByCurrent, records);
-			List<Future<RecordMetadata>> sent = new ArrayList<>(records.size());
+			Acknowledgements acknowledgements = new Acknowledgements(records.size(), partitions, this.settings.topic());
+			int[] primers = prime(current, primedByCurrent, records, acknowledgements);
+			int nextPrimer = 0;
 			for (int i = 0; i < records.size(); i++) {
-				Future<RecordMetadata> primer = primers.get(i);
-				sent.add((primer != null) ? primer : current.send(records.get(i)));
+				if (nextPrimer < primers.length && primers[nextPrimer] == i) {
+					nextPrimer++;
+				}
+				else {
+					current.send(records.get(i), acknowledgements);
+				}
 			}
-			return sent;
+			return acknowledgements;
 		}
 		catch (KafkaPathException ex) {
 			throw ex;
@@ -166,10 +171,10 @@ public class KafkaLedgerSink implements DisposableBean {
 	 * are answered {@code OUT_OF_ORDER_SEQUENCE_NUMBER} until they expire, and the batch fails after
 	 * minutes. One record acknowledged first gives the broker the producer's sequence before
 	 * anything else is in flight to that partition.
-	 * @return the primers' acknowledgements by their index in {@code records}
+	 * @return the primers' indexes in {@code records}, ascending
 	 */
-	private Map<Integer, Future<RecordMetadata>> prime(Producer<String, String> current, Set<Integer> primedByCurrent,
-			List<ProducerRecord<String, String>> records) {
+	private int[] prime(Producer<byte[], byte[]> current, Set<Integer> primedByCurrent,
+			List<ProducerRecord<byte[], byte[]>> records, Acknowledgements acknowledgements) {
 		Map<Integer, Integer> firstOfPartition = new HashMap<>();
 		for (int i = 0; i < records.size(); i++) {
 			Integer partition = records.get(i).partition();
@@ -178,37 +183,50 @@ public class KafkaLedgerSink implements DisposableBean {
 			}
 		}
 		if (firstOfPartition.isEmpty()) {
-			return Map.of();
+			return new int[0];
 		}
-		Map<Integer, Future<RecordMetadata>> primers = new HashMap<>();
-		firstOfPartition.values().forEach((index) -> primers.put(index, current.send(records.get(index))));
+		int[] primers = firstOfPartition.values().stream().mapToInt(Integer::intValue).sorted().toArray();
+		List<Future<RecordMetadata>> sent = new ArrayList<>(primers.length);
+		for (int index : primers) {
+			sent.add(current.send(records.get(index), acknowledgements));
+		}
 		current.flush();
-		acknowledged(new ArrayList<>(primers.values()));
-		primedByCurrent.addAll(firstOfPartition.keySet());
-		return primers;
-	}
-
-	/** The highest acknowledged offset per partition. */
-	private Map<TopicPartition, Long> acknowledged(List<Future<RecordMetadata>> sent) {
 		long deadline = System.nanoTime() + this.settings.sendTimeout().toNanos();
-		Map<TopicPartition, Long> produced = new HashMap<>();
-		for (Future<RecordMetadata> future : sent) {
-			RecordMetadata metadata;
+		for (Future<RecordMetadata> primer : sent) {
 			try {
-				metadata = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+				primer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 				throw new KafkaPathException("interrupted while the broker acknowledged events", ex);
 			}
 			catch (ExecutionException | TimeoutException ex) {
-				renewProducer();
-				throw new KafkaPathException("the broker did not acknowledge events within "
-						+ this.settings.sendTimeout() + ": " + Optional.ofNullable(ex.getCause()).orElse(ex), ex);
+				throw failed(ex);
 			}
-			produced.merge(new TopicPartition(metadata.topic(), metadata.partition()), metadata.offset(), Math::max);
 		}
-		return produced;
+		primedByCurrent.addAll(firstOfPartition.keySet());
+		return primers;
+	}
+
+	/** The highest acknowledged offset per partition, once the broker has acknowledged every record. */
+	private Map<TopicPartition, Long> acknowledged(Acknowledgements sent) {
+		try {
+			return sent.await(this.settings.sendTimeout());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new KafkaPathException("interrupted while the broker acknowledged events", ex);
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			throw failed(ex);
+		}
+	}
+
+	/** A batch the broker did not acknowledge: the producer is renewed and the batch is the writer's to retry. */
+	private KafkaPathException failed(Exception ex) {
+		renewProducer();
+		return new KafkaPathException("the broker did not acknowledge events within " + this.settings.sendTimeout()
+				+ ": " + Optional.ofNullable(ex.getCause()).orElse(ex), ex);
 	}
 
 	/**
@@ -217,7 +235,7 @@ public class KafkaLedgerSink implements DisposableBean {
 	 * of the batch through a new producer is written once all the same (event ids).
 	 */
 	private void renewProducer() {
-		Producer<String, String> failed = this.producer;
+		Producer<byte[], byte[]> failed = this.producer;
 		this.producers.reset();
 		failed.close(Duration.ZERO);
 		this.primed = ConcurrentHashMap.newKeySet();

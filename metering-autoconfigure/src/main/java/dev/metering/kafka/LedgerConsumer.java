@@ -1,5 +1,6 @@
 package dev.metering.kafka;
 
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ public class LedgerConsumer implements SmartLifecycle, DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(LedgerConsumer.class);
 
-	private final ConcurrentMessageListenerContainer<String, String> container;
+	private final ConcurrentMessageListenerContainer<ByteBuffer, ByteBuffer> container;
 
 	private final ConsumerGroupProgress progress;
 
@@ -70,13 +71,14 @@ public class LedgerConsumer implements SmartLifecycle, DisposableBean {
 			System.nanoTime() - java.util.concurrent.TimeUnit.MINUTES.toNanos(1));
 
 	/**
-	 * @param consumers the consumer factory ({@code spring.kafka.consumer.*}, without auto-commit)
+	 * @param consumers the consumer factory ({@code spring.kafka.consumer.*}, without auto-commit; keys and
+	 * values as the fetched bytes, see {@link KafkaClientDefaults#consumer})
 	 * @param adminProperties the admin client's properties, for the lag
 	 * @param ledger the ledger's JDBC store
 	 * @param settings the topic, the group and the batches
 	 * @param clock the clock of {@code recorded_at}
 	 */
-	public LedgerConsumer(ConsumerFactory<String, String> consumers, Map<String, Object> adminProperties,
+	public LedgerConsumer(ConsumerFactory<ByteBuffer, ByteBuffer> consumers, Map<String, Object> adminProperties,
 			UsageEventStore ledger, LedgerConsumerSettings settings, Clock clock) {
 		this.ledger = ledger;
 		this.clock = clock;
@@ -87,7 +89,7 @@ public class LedgerConsumer implements SmartLifecycle, DisposableBean {
 		// The offsets of a batch are committed when the listener returns: after the database commit.
 		properties.setAckMode(ContainerProperties.AckMode.BATCH);
 		properties.setSyncCommits(true);
-		properties.setMessageListener((BatchMessageListener<String, String>) this::write);
+		properties.setMessageListener((BatchMessageListener<ByteBuffer, ByteBuffer>) this::write);
 		this.container = new ConcurrentMessageListenerContainer<>(consumers, properties);
 		this.container.setConcurrency(settings.concurrency());
 		this.container.setBeanName("metering-ledger-consumer");
@@ -96,10 +98,10 @@ public class LedgerConsumer implements SmartLifecycle, DisposableBean {
 				new DefaultErrorHandler(new FixedBackOff(settings.retryBackoff().toMillis(), FixedBackOff.UNLIMITED_ATTEMPTS)));
 	}
 
-	private void write(List<ConsumerRecord<String, String>> records) {
+	private void write(List<ConsumerRecord<ByteBuffer, ByteBuffer>> records) {
 		List<UsageEvent> events = new ArrayList<>(records.size());
 		java.time.Instant oldest = (this.lateWindow != null) ? this.clock.instant().minus(this.lateWindow) : null;
-		for (ConsumerRecord<String, String> record : records) {
+		for (ConsumerRecord<ByteBuffer, ByteBuffer> record : records) {
 			try {
 				UsageEvent event = CloudEventJson.decode(record.value());
 				if (oldest != null && event.occurredAt().isBefore(oldest)) {

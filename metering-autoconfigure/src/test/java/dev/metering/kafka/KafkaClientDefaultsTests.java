@@ -5,7 +5,7 @@ import java.util.Map;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
@@ -56,7 +56,7 @@ class KafkaClientDefaultsTests {
 		assertThat(producer).containsEntry(ProducerConfig.BATCH_SIZE_CONFIG, 32 * 1024)
 			.containsEntry(ProducerConfig.ACKS_CONFIG, "all")
 			.containsEntry(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true)
-			.containsEntry(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+			.containsEntry(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
 		assertThat(consumer).containsEntry(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1)
 			.containsEntry(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500)
 			.containsEntry(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000)

@@ -13,7 +13,7 @@ import javax.sql.DataSource;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import dev.metering.autoconfigure.MeteringKafkaSinkAutoConfiguration;
 import dev.metering.autoconfigure.MeteringLedgerAutoConfiguration;
@@ -71,17 +71,18 @@ final class KafkaInstances {
 	/** Produces events straight to the topic as the sink does, without waiting for consumers. */
 	static void produce(KafkaBroker broker, String topic, List<UsageEvent> events) {
 		CloudEventJson json = new CloudEventJson("metering-test");
-		try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+		try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
 				ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(), ProducerConfig.ACKS_CONFIG, "all",
 				ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, 5,
 				ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000,
 				// One request in flight: a first batch refused while the new partition's leader loads is
 				// retried without the out-of-order sequence loop several in flight can fall into.
 				ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1),
-				new StringSerializer(), new StringSerializer())) {
+				new ByteArraySerializer(), new ByteArraySerializer())) {
 			List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
 			for (UsageEvent event : events) {
-				sent.add(producer.send(new ProducerRecord<>(topic, event.billingScopeId(), json.encode(event))));
+				sent.add(producer.send(new ProducerRecord<>(topic,
+						event.billingScopeId().getBytes(java.nio.charset.StandardCharsets.UTF_8), json.encode(event))));
 			}
 			for (java.util.concurrent.Future<?> future : sent) {
 				future.get(300, TimeUnit.SECONDS);

@@ -39,10 +39,10 @@ class KafkaSinkNewPartitionTests extends KafkaBrokerTest {
 		Recording recording = new Recording();
 		Map<String, Object> producer = KafkaClientDefaults
 			.producer(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()));
-		DefaultKafkaProducerFactory<String, String> factory = new DefaultKafkaProducerFactory<>(producer) {
+		DefaultKafkaProducerFactory<byte[], byte[]> factory = new DefaultKafkaProducerFactory<>(producer) {
 
 			@Override
-			public Producer<String, String> createProducer() {
+			public Producer<byte[], byte[]> createProducer() {
 				return recording.wrap(super.createProducer());
 			}
 
@@ -84,8 +84,8 @@ class KafkaSinkNewPartitionTests extends KafkaBrokerTest {
 		final AtomicInteger flushes = new AtomicInteger();
 
 		@SuppressWarnings("unchecked")
-		Producer<String, String> wrap(Producer<String, String> producer) {
-			return (Producer<String, String>) Proxy.newProxyInstance(Producer.class.getClassLoader(),
+		Producer<byte[], byte[]> wrap(Producer<byte[], byte[]> producer) {
+			return (Producer<byte[], byte[]>) Proxy.newProxyInstance(Producer.class.getClassLoader(),
 					new Class<?>[] { Producer.class }, (proxy, method, args) -> {
 						Object result;
 						try {
