@@ -34,6 +34,9 @@ import dev.metering.event.UsageSource;
  * document, and on reading no String for a property the event does not keep; the id and the time
  * are read from the parser's characters. Quantities are read as exact decimals, never through a
  * double.
+ * <p>
+ * Over 350 lines: the wire format written and read in one place, both directions side by side, so
+ * a field cannot change on one side only.
  */
 final class CloudEventJson {
 
