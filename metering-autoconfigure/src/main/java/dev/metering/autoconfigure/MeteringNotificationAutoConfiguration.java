@@ -138,7 +138,8 @@ public final class MeteringNotificationAutoConfiguration {
 		// An ancestor's quota counts its subtree's usage: its thresholds are checked on it.
 		QuotaThresholdWatcher watcher = new QuotaThresholdWatcher(quotas,
 				new SubtreeUsageReader(usage, tenants::subtreeOf), thresholds, emitter,
-				properties.getThresholdCheckInterval(), clock.getIfAvailable(Clock::systemUTC),
+				properties.getThresholdCheckInterval(), properties.getThresholdReadInterval(),
+				clock.getIfAvailable(Clock::systemUTC),
 				(tenant) -> tenants.lineageOf(tenant).scopes());
 		// Without a threshold anywhere there is nothing to check: no pair is collected.
 		if (!(thresholds instanceof PropertiesThresholdSource) || thresholds.any()) {

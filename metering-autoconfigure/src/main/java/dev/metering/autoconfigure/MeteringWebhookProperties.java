@@ -37,6 +37,14 @@ public class MeteringWebhookProperties {
 	private Duration thresholdCheckInterval = Duration.ofSeconds(1);
 
 	/**
+	 * The oldest a written pair's last usage read may be when it is checked. A read scans the
+	 * ledger rows not folded yet, so a pair is read only when this instance's own writes since,
+	 * plus the other instances' usage at its last rate, may have reached the next threshold, or
+	 * when its last read is this old: a crossing made by other instances' usage is seen within it.
+	 */
+	private Duration thresholdReadInterval = Duration.ofSeconds(10);
+
+	/**
 	 * How often each instance reads the webhook endpoints registered through the admin API
 	 * again: another instance's registration or removal is honoured within it.
 	 */
@@ -108,6 +116,14 @@ public class MeteringWebhookProperties {
 
 	public void setThresholdCheckInterval(Duration thresholdCheckInterval) {
 		this.thresholdCheckInterval = thresholdCheckInterval;
+	}
+
+	public Duration getThresholdReadInterval() {
+		return this.thresholdReadInterval;
+	}
+
+	public void setThresholdReadInterval(Duration thresholdReadInterval) {
+		this.thresholdReadInterval = thresholdReadInterval;
 	}
 
 	public Duration getPollInterval() {

@@ -31,14 +31,25 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Emits {@code quota.threshold_reached} and {@code quota.exceeded}. The ledger writer tells it,
- * after each commit and on its own thread, which (tenant, meter) pairs were written; every
- * check interval it reads those pairs' usage from the ledger (every instance's usage) and emits
- * each threshold crossed, lowest first. The outbox's key (scope, meter, window, threshold)
+ * after each commit and on its own thread, which (tenant, meter) pairs were written and how much;
+ * every check interval it reads those pairs' usage from the ledger (every instance's usage) and
+ * emits each threshold crossed, lowest first. The outbox's key (scope, meter, window, threshold)
  * makes each crossing one notification whichever instances see it. Never on a request thread.
+ * <p>
+ * A read scans the ledger rows the rollup has not folded yet, so a pair is not read at every
+ * check: only when the window's last read plus this instance's own writes since (counted
+ * exactly, from the commits) plus the other instances' usage at the rate the last two reads
+ * showed could reach the next threshold, or when the last read is a read interval old, so the
+ * other instances' usage is seen at least that often. A pair not read stays to be checked, so
+ * after the last write anywhere the pair is still read; a notification is only ever decided on
+ * a read.
  */
 public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycle {
 
 	private static final Log logger = LogFactory.getLog(QuotaThresholdWatcher.class);
+
+	/** The read interval of the constructor without one. */
+	static final Duration DEFAULT_READ_INTERVAL = Duration.ofSeconds(10);
 
 	private final QuotaEnforcementService quotas;
 
@@ -51,6 +62,11 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 	private final Clock clock;
 
 	private final Set<Pair> written = ConcurrentHashMap.newKeySet();
+
+	private final ThresholdReads<Pair> reads;
+
+	/** Set from stop: the last run reads every pair still to check. */
+	private volatile boolean stopping;
 
 	/**
 	 * The notifications this instance emitted or found emitted (the key the outbox dedupes on),
@@ -73,7 +89,7 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 	 */
 	public QuotaThresholdWatcher(QuotaEnforcementService quotas, UsageReader usage, ThresholdSource thresholds,
 			NotificationEmitter emitter, Duration interval, Clock clock) {
-		this(quotas, usage, thresholds, emitter, interval, clock, List::of);
+		this(quotas, usage, thresholds, emitter, interval, DEFAULT_READ_INTERVAL, clock, List::of);
 	}
 
 	/**
@@ -84,12 +100,16 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 	 * @param thresholds each quota's thresholds
 	 * @param emitter emits once across instances
 	 * @param interval how often written pairs are checked
+	 * @param readInterval the oldest a window's last read may be when its pair is checked: other
+	 * instances' usage is seen at least this often
 	 * @param clock the clock
 	 * @param scopesOf a tenant's scopes, itself first, then its ancestors
 	 */
 	public QuotaThresholdWatcher(QuotaEnforcementService quotas, UsageReader usage, ThresholdSource thresholds,
-			NotificationEmitter emitter, Duration interval, Clock clock, Function<String, List<String>> scopesOf) {
+			NotificationEmitter emitter, Duration interval, Duration readInterval, Clock clock,
+			Function<String, List<String>> scopesOf) {
 		this.scopesOf = scopesOf;
+		this.reads = new ThresholdReads<>(readInterval);
 		this.quotas = quotas;
 		this.usage = usage;
 		this.thresholds = thresholds;
@@ -97,7 +117,7 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 		this.clock = clock;
 		// The last run on stop checks what the ledger writer's last batch wrote.
 		this.task = PeriodicTask
-			.every(interval, "metering-thresholds", this::checkNow, logger, "Could not check the quotas' thresholds; trying again")
+			.every(interval, "metering-thresholds", () -> check(this.stopping), logger, "Could not check the quotas' thresholds; trying again")
 			.withLastRunOnStop();
 	}
 
@@ -110,34 +130,60 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 		// not once per event.
 		String lastTenant = null;
 		String lastMeter = null;
+		BigDecimal run = BigDecimal.ZERO;
 		for (UsageEvent event : batch) {
 			String tenant = event.tenantId();
 			String meter = event.meter();
-			if (tenant.equals(lastTenant) && meter.equals(lastMeter)) {
-				continue;
+			if (!tenant.equals(lastTenant) || !meter.equals(lastMeter)) {
+				if (lastTenant != null && lastMeter != null) {
+					noteWritten(lastTenant, lastMeter, run);
+				}
+				lastTenant = tenant;
+				lastMeter = meter;
+				run = BigDecimal.ZERO;
 			}
-			lastTenant = tenant;
-			lastMeter = meter;
-			this.written.add(new Pair(tenant, meter));
-			List<String> scopes = this.scopesOf.apply(tenant);
-			for (int i = 1; i < scopes.size(); i++) {
-				this.written.add(new Pair(scopes.get(i), meter));
+			// A negative quantity (a correction) is left out: the sum stays at least what was written.
+			if (event.quantity().signum() > 0) {
+				run = run.add(event.quantity());
 			}
+		}
+		if (lastTenant != null && lastMeter != null) {
+			noteWritten(lastTenant, lastMeter, run);
+		}
+	}
+
+	/** A run of a tenant's meter committed: its pair and its lineage's are to be checked. */
+	private void noteWritten(String tenant, String meter, BigDecimal quantity) {
+		List<String> scopes = this.scopesOf.apply(tenant);
+		for (int i = 0; i < Math.max(1, scopes.size()); i++) {
+			Pair pair = new Pair((i == 0) ? tenant : scopes.get(i), meter);
+			// Counted before the pair is noted: a check that takes the pair sees its quantity.
+			this.reads.wrote(pair, quantity);
+			this.written.add(pair);
 		}
 	}
 
 	/**
-	 * Checks every pair written since the last check; a pair whose check failed stays for the next.
+	 * Checks every pair written since the last check, reading those that may have reached a
+	 * threshold (or whose last read is a read interval old); a pair not read, or whose check
+	 * failed, stays for the next.
 	 */
 	public void checkNow() {
+		check(false);
+	}
+
+	private void check(boolean readAll) {
 		Instant now = this.clock.instant();
-		// Notifications of ended windows can no longer be emitted again: forgotten.
+		// Notifications and readings of ended windows can no longer be needed: forgotten.
 		this.emitted.values().removeIf((windowEnd) -> !windowEnd.isAfter(now));
+		this.reads.dropEnded(now);
 		List<Pair> pairs = new ArrayList<>(this.written);
 		for (Pair pair : pairs) {
 			this.written.remove(pair);
 			try {
-				check(pair, now);
+				if (!check(pair, now, readAll)) {
+					this.written.add(pair);
+				}
 			}
 			catch (RuntimeException ex) {
 				this.written.add(pair);
@@ -146,11 +192,12 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 		}
 	}
 
-	private void check(Pair pair, Instant now) {
+	/** Checks a pair; false when it was not read and is to be checked again. */
+	private boolean check(Pair pair, Instant now, boolean readAll) {
 		QuotaDecision status = this.quotas.status(List.of(pair.tenant()), pair.meter(), now);
-		// One ledger read per window of the scope: policies of the same window (a quota and a
-		// grant-backed meter's balance on the month) share it.
-		Map<String, BigDecimal> read = new LinkedHashMap<>(4);
+		List<Watched> watched = new ArrayList<>(4);
+		BigDecimal own = this.reads.ownSince(pair);
+		boolean read = readAll;
 		for (PolicyUsage state : status.policies()) {
 			if (state.policy().grantBalance()) {
 				// A grant-backed meter's balance: its grants tell (grant.depleted, grant.expiring).
@@ -163,8 +210,43 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 				// Nothing of this window is left to emit: its usage is not read again.
 				continue;
 			}
-			BigDecimal used = read.computeIfAbsent(window + "|" + state.reset().toEpochMilli(),
-					(key) -> this.usage.tenantUsage(state.scope(), pair.meter(), state.windowStart(), state.reset()));
+			read = read || this.reads.due(window + "|" + state.reset().toEpochMilli(), own,
+					nextToEmit(window, levels, state.limit()), now);
+			watched.add(new Watched(state, levels, window));
+		}
+		if (watched.isEmpty()) {
+			this.reads.forget(pair);
+			return true;
+		}
+		if (!read) {
+			return false;
+		}
+		BigDecimal taken = this.reads.take(pair);
+		try {
+			read(pair, watched, taken, now);
+		}
+		catch (RuntimeException ex) {
+			this.reads.giveBack(pair, taken);
+			throw ex;
+		}
+		return true;
+	}
+
+	/** Reads the pair's watched windows and emits what they crossed. */
+	private void read(Pair pair, List<Watched> watched, BigDecimal ownTaken, Instant now) {
+		// One ledger read per window of the scope: policies of the same window (a quota and a
+		// grant-backed meter's balance on the month) share it.
+		Map<String, BigDecimal> read = new LinkedHashMap<>(4);
+		for (Watched each : watched) {
+			PolicyUsage state = each.state();
+			List<Threshold> levels = each.levels();
+			String window = each.window();
+			BigDecimal used = read.computeIfAbsent(window + "|" + state.reset().toEpochMilli(), (key) -> {
+				BigDecimal found = this.usage.tenantUsage(state.scope(), pair.meter(), state.windowStart(),
+						state.reset());
+				this.reads.read(key, found, ownTaken, now, state.reset());
+				return found;
+			});
 			PolicyUsage policy = new PolicyUsage(state.policy(), state.scope(), used,
 					state.limit().subtract(used).max(BigDecimal.ZERO).min(state.remaining()), state.windowStart(),
 					state.reset(), state.exceeded());
@@ -177,11 +259,11 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 					break;
 				}
 				emitOnce(NotificationType.QUOTA_THRESHOLD_REACHED, policy, window + "|" + level.getValue(),
-						() -> data(pair, policy, level.getValue().toString(), level.getKey()));
+						() -> QuotaNotificationData.of(pair.meter(), policy, level.getValue().toString(), level.getKey()));
 			}
 			if (policy.used().compareTo(policy.limit()) >= 0) {
 				emitOnce(NotificationType.QUOTA_EXCEEDED, policy, window,
-						() -> data(pair, policy, null, policy.limit()));
+						() -> QuotaNotificationData.of(pair.meter(), policy, null, policy.limit()));
 			}
 		}
 	}
@@ -200,6 +282,24 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 		this.emitted.put(emittedKey, policy.reset());
 	}
 
+	/**
+	 * The lowest usage of a window with a notification not emitted yet: a threshold's, else the
+	 * limit's (exceeded).
+	 */
+	private BigDecimal nextToEmit(String window, List<Threshold> levels, BigDecimal limit) {
+		BigDecimal next = this.emitted.containsKey(NotificationType.QUOTA_EXCEEDED.wireName() + "|" + window) ? null
+				: limit;
+		for (Threshold level : levels) {
+			BigDecimal at = level.usageAt(limit);
+			if ((next == null || at.compareTo(next) < 0) && !this.emitted
+				.containsKey(NotificationType.QUOTA_THRESHOLD_REACHED.wireName() + "|" + window + "|" + level)) {
+				next = at;
+			}
+		}
+		// Null only when everything was emitted, which the caller leaves out before.
+		return (next != null) ? next : limit;
+	}
+
 	/** Whether every threshold of a window, and its exceeded notification, was emitted. */
 	private boolean allEmitted(String window, List<Threshold> levels) {
 		if (!this.emitted.containsKey(NotificationType.QUOTA_EXCEEDED.wireName() + "|" + window)) {
@@ -213,31 +313,15 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 		return true;
 	}
 
-	private static Map<String, Object> data(Pair pair, PolicyUsage policy, @Nullable String threshold, BigDecimal at) {
-		Map<String, Object> data = new LinkedHashMap<>();
-		data.put("tenant", policy.scope());
-		data.put("meter", pair.meter());
-		data.put("quota", policy.policy().name());
-		data.put("window", policy.policy().window().toString());
-		data.put("window_start", policy.windowStart().toString());
-		data.put("reset", policy.reset().toString());
-		data.put("limit", policy.limit());
-		data.put("used", policy.used());
-		data.put("enforcement", policy.policy().enforcement().toString());
-		if (threshold != null) {
-			data.put("threshold", threshold);
-			data.put("threshold_usage", at);
-		}
-		return data;
-	}
-
 	@Override
 	public void start() {
+		this.stopping = false;
 		this.task.start();
 	}
 
 	@Override
 	public void stop() {
+		this.stopping = true;
 		this.task.stop();
 	}
 
@@ -254,6 +338,10 @@ public class QuotaThresholdWatcher implements LedgerWriteListener, SmartLifecycl
 
 	/** A tenant's meter written since the last check. */
 	record Pair(String tenant, String meter) {
+	}
+
+	/** A policy of a checked pair with something left to emit in its window. */
+	private record Watched(PolicyUsage state, List<Threshold> levels, String window) {
 	}
 
 }

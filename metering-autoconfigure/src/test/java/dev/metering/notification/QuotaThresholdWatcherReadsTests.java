@@ -26,6 +26,7 @@ import dev.metering.quota.LeaseInstances;
 import dev.metering.quota.QuotaDecision;
 import dev.metering.quota.QuotaEnforcementService;
 import dev.metering.rollup.UsageReader;
+import dev.metering.test.MutableClock;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -41,8 +42,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What a threshold check costs the database: a grant-backed meter's balance (a second policy on
  * the month) is not read for thresholds, a notification emitted (or found emitted) is not asked
- * of the outbox again at every check, and a window with nothing left to emit is not read again.
- * A watcher of the test's own counts the ledger reads and the outbox's emits of a real instance.
+ * of the outbox again at every check, a window with nothing left to emit is not read again, and a
+ * window is read again only when the watcher's own writes since its last read reach the next
+ * threshold or the read interval has passed (the other instances' usage). A watcher of the test's
+ * own, on a clock of the test's, counts the ledger reads and the outbox's emits of a real
+ * instance; what it is told was written stands for this instance's writes, what is sent beyond
+ * them for another instance's.
  */
 class QuotaThresholdWatcherReadsTests {
 
@@ -73,8 +78,9 @@ class QuotaThresholdWatcherReadsTests {
 				one.getBean(GrantService.class).create("ops", NewGrant.of("acme", METER, 1000));
 				List<String> reads = new CopyOnWriteArrayList<>();
 				List<String> emits = new CopyOnWriteArrayList<>();
-				QuotaThresholdWatcher watcher = watcher(one, reads, emits);
-				List<UsageEvent> batch = List.of(event(), event(), event());
+				MutableClock clock = new MutableClock(Instant.now());
+				QuotaThresholdWatcher watcher = watcher(one, reads, emits, new CopyOnWriteArrayList<>(), clock);
+				List<UsageEvent> batch = List.of(event(1), event(1), event(1));
 
 				send(one, 60);
 				watcher.written(batch);
@@ -83,30 +89,43 @@ class QuotaThresholdWatcherReadsTests {
 				assertThat(reads).hasSize(1);
 				assertThat(emits).containsExactly("quota.threshold_reached 50%");
 
-				// Nothing new crossed: read again, 50% not asked of the outbox again.
+				// 60 read and 3 written since cannot reach 80%: not read, the pair stays to be checked.
 				watcher.written(batch);
+				watcher.checkNow();
+				clock.advance(Duration.ofSeconds(9));
+				watcher.checkNow();
+				assertThat(reads).hasSize(1);
+
+				// The read interval passed: read again (another instance may have written), 50% not
+				// asked of the outbox again.
+				clock.advance(Duration.ofSeconds(1));
 				watcher.checkNow();
 				assertThat(reads).hasSize(2);
 				assertThat(emits).hasSize(1);
 
 				// Nothing written: nothing read.
+				clock.advance(Duration.ofSeconds(20));
 				watcher.checkNow();
 				assertThat(reads).hasSize(2);
 
+				// Its own writes reach 80%: read at once, 85 found.
 				send(one, 25);
-				watcher.written(batch);
+				watcher.written(List.of(event(20)));
 				watcher.checkNow();
+				assertThat(reads).hasSize(3);
 				assertThat(emits).containsExactly("quota.threshold_reached 50%", "quota.threshold_reached 80%");
 
 				send(one, 15);
-				watcher.written(batch);
+				watcher.written(List.of(event(15)));
 				watcher.checkNow();
 				assertThat(reads).hasSize(4);
 				assertThat(emits).containsExactly("quota.threshold_reached 50%", "quota.threshold_reached 80%",
 						"quota.exceeded null");
 
-				// Everything of the window emitted: written again, it is not read again.
+				// Everything of the window emitted: written again, it is not read again, whatever the time.
 				watcher.written(batch);
+				watcher.checkNow();
+				clock.advance(Duration.ofSeconds(30));
 				watcher.checkNow();
 				assertThat(reads).hasSize(4);
 				assertThat(emits).hasSize(3);
@@ -129,14 +148,15 @@ class QuotaThresholdWatcherReadsTests {
 				QuotaThresholdWatcher first = watcher(one, new CopyOnWriteArrayList<>(), firstEmits);
 				List<String> secondEmits = new CopyOnWriteArrayList<>();
 				List<MeteringNotificationEvent> published = new CopyOnWriteArrayList<>();
-				QuotaThresholdWatcher second = watcher(one, new CopyOnWriteArrayList<>(), secondEmits, published);
+				QuotaThresholdWatcher second = watcher(one, new CopyOnWriteArrayList<>(), secondEmits, published,
+						Clock.systemUTC());
 				send(one, 55);
-				first.written(List.of(event()));
+				first.written(List.of(event(1)));
 				first.checkNow();
 				assertThat(firstEmits).containsExactly("quota.threshold_reached 50%");
 				// The second watcher (another instance's) asks the outbox once, which has it already.
 				for (int i = 0; i < 3; i++) {
-					second.written(List.of(event()));
+					second.written(List.of(event(1)));
 					second.checkNow();
 				}
 				assertThat(secondEmits).containsExactly("quota.threshold_reached 50%");
@@ -147,11 +167,11 @@ class QuotaThresholdWatcherReadsTests {
 
 	private static QuotaThresholdWatcher watcher(ConfigurableApplicationContext context, List<String> reads,
 			List<String> emits) {
-		return watcher(context, reads, emits, new CopyOnWriteArrayList<>());
+		return watcher(context, reads, emits, new CopyOnWriteArrayList<>(), Clock.systemUTC());
 	}
 
 	private static QuotaThresholdWatcher watcher(ConfigurableApplicationContext context, List<String> reads,
-			List<String> emits, List<MeteringNotificationEvent> published) {
+			List<String> emits, List<MeteringNotificationEvent> published, Clock clock) {
 		UsageReader ledger = context.getBean(UsageReader.class);
 		UsageReader counted = new UsageReader() {
 
@@ -183,11 +203,15 @@ class QuotaThresholdWatcherReadsTests {
 
 		};
 		return new QuotaThresholdWatcher(context.getBean(QuotaEnforcementService.class), counted,
-				context.getBean(ThresholdSource.class), emitter, Duration.ofHours(1), Clock.systemUTC());
+				context.getBean(ThresholdSource.class), emitter, Duration.ofHours(1), clock);
 	}
 
 	private static UsageEvent event() {
-		return UsageEvent.builder("acme", METER).build();
+		return event(1);
+	}
+
+	private static UsageEvent event(long quantity) {
+		return UsageEvent.builder("acme", METER).quantity(BigDecimal.valueOf(quantity)).build();
 	}
 
 	private static void send(ConfigurableApplicationContext context, int requests) {
