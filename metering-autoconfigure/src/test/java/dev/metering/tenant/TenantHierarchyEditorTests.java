@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -198,20 +199,24 @@ class TenantHierarchyEditorTests {
 		ExecutorService threads = Executors.newFixedThreadPool(8);
 		AtomicBoolean changing = new AtomicBoolean(true);
 		List<Future<Integer>> readers = new ArrayList<>();
+		CountDownLatch started = new CountDownLatch(8);
 		try {
 			for (int t = 0; t < 8; t++) {
 				readers.add(threads.submit(() -> {
+					started.countDown();
 					int seen = 0;
-					while (changing.get()) {
+					do {
 						List<String> scopes = cached.lineageOf("project-a").scopes();
-						// Never half a change: under org-1 or under org-2, billed as its row says.
+						// Never half a change: under org-1 or under org-2.
 						assertThat(scopes).isIn(List.of("project-a", "org-1"), List.of("project-a", "org-2"));
 						assertThat(cached.lineageOf("cold-" + seen).scopes()).containsExactly("cold-" + seen);
 						seen++;
 					}
+					while (changing.get());
 					return seen;
 				}));
 			}
+			assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
 			for (int i = 0; i < 200; i++) {
 				this.definitions.define(TenantDefinition.of("project-a", (i % 2 == 0) ? "org-2" : "org-1"));
 			}
