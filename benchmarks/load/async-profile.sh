@@ -6,13 +6,16 @@
 # it for the measured window only (jcmd JVMTI.agent_load), so the warm-up runs unprofiled.
 #
 # Build first:  mvn -q package -DskipTests
-# Run:          benchmarks/load/async-profile.sh [on|off|discard|quota|grants]   (default on; discard: run.sh's discard set-up)
+# Run:          benchmarks/load/async-profile.sh [on|off|discard|quota|grants|tenants1000|tenants100k|newtenant]
+#               (default on; discard, tenants1000, tenants100k, newtenant: run.sh's set-ups of those names)
 #   quota and grants are run.sh's set-ups: a hard monthly quota nobody reaches on acme's plan; grants adds
 #   three thresholds, a webhook nobody listens to and the request meter grant-backed (hard), acme holding one
 #   grant nobody spends (created through the admin API before its first request)
 # Settings: WARMUP [40] and DURATION [20] seconds, CONNECTIONS [32], PORT [18190], PG_HOST/PG_PORT/PG_USER,
 #   TENANT_HEADER [X-Tenant-Id], JAR, OUT [benchmarks/load/target/profile-<time>],
 #   EVENT [cpu]: alloc samples allocations instead (the split then counts sampled bytes, not CPU)
+# Besides the samples: PROFILE.pg-per-1000-requests.txt, the database's commits and each table's scans and
+#   written rows per 1,000 requests of the measured window (pg_stat_database, pg_stat_user_tables)
 # Every request loop is bounded by wrk's duration; only 127.0.0.1 is addressed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,6 +45,8 @@ unzip -o -q -j "$AP_JAR" 'linux-x64/libasyncProfiler.so' -d "$OUT"
 BENCH_PLAN=(--metering.plans.bench.quotas[0].meter=http.requests --metering.plans.bench.quotas[0].limit=1000000000000
 	--metering.plans.bench.quotas[0].window=month --metering.plans.bench.quotas[0].enforcement=hard
 	--metering.tenants.acme.plan=bench)
+# wrk's tenant: one (acme), or run.sh's scripts for the many-tenant set-ups
+LOAD=(-H "$TENANT_HEADER: acme")
 ADMIN_KEY=profile-admin-key-$$-$RANDOM
 case $SETUP in
 	on) PROPS=(--metering.quota.enabled=false) ;;
@@ -53,7 +58,13 @@ case $SETUP in
 		--metering.webhooks.endpoints[0].secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 		--metering.plans.bench.grant-backed[http.requests]=hard
 		--metering.admin.web.enabled=true --metering.admin.web.api-key="$ADMIN_KEY") ;;
-	*) echo "set-up is on, off, discard, quota or grants" >&2; exit 1 ;;
+	tenants1000) PROPS=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
+		LOAD=(-s benchmarks/load/tenants.lua) ;;
+	tenants100k) PROPS=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
+		LOAD=(-s benchmarks/load/zipf.lua) ;;
+	newtenant) PROPS=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
+		LOAD=(-s benchmarks/load/new-tenant.lua) ;;
+	*) echo "set-up is on, off, discard, quota, grants, tenants1000, tenants100k or newtenant" >&2; exit 1 ;;
 esac
 PSQL=(psql -X -q -t -A -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres)
 DB=metering_profile_$(date -u +%H%M%S)_$$
@@ -79,11 +90,35 @@ if [[ $SETUP == grants ]]; then
 		"http://127.0.0.1:$PORT/metering/admin/tenants/acme/grants")
 	[[ $status == 201 ]] || { echo "creating acme's grant answered $status: see $OUT/grant.json" >&2; exit 1; }
 fi
-wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" -H "$TENANT_HEADER: acme" "http://127.0.0.1:$PORT/api/ping" > "$OUT/$SETUP.warmup.txt"
+load_args() { # phase: the script's arguments after the URL (run.sh's, a fresh prefix per phase for newtenant)
+	case $SETUP in
+		tenants1000) echo "-- 1000 $TENANT_HEADER" ;;
+		tenants100k) echo "-- 100000 1.1 $TENANT_HEADER" ;;
+		newtenant) echo "-- $TENANT_HEADER p$1" ;;
+	esac
+}
+# shellcheck disable=SC2046
+wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" "${LOAD[@]}" "http://127.0.0.1:$PORT/api/ping" $(load_args w) > "$OUT/$SETUP.warmup.txt"
+# What the database did in the measured window: its transactions and each table's statements by kind.
+pg_stats() {
+	"${PSQL[@]}" -d "$DB" -F ' ' -c "SELECT 'db', xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_fetched
+		FROM pg_stat_database WHERE datname = current_database()
+		UNION ALL SELECT relname, seq_scan, COALESCE(idx_scan, 0), n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd
+		FROM pg_stat_user_tables ORDER BY 1"
+}
+"${PSQL[@]}" -d "$DB" -c "SELECT pg_stat_clear_snapshot()" > /dev/null
+pg_stats > "$OUT/$SETUP.pg-before.txt"
 # jcmd reads name=value as its own option: the agent's options go in quotes.
 jcmd "$APP" JVMTI.agent_load "$OUT/libasyncProfiler.so" "\"start,event=$EVENT,$SAMPLING,file=$OUT/$SETUP.collapsed,collapsed\"" > /dev/null
-wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "$TENANT_HEADER: acme" "http://127.0.0.1:$PORT/api/ping" > "$OUT/$SETUP.wrk.txt"
+# shellcheck disable=SC2046
+wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" "${LOAD[@]}" "http://127.0.0.1:$PORT/api/ping" $(load_args m) > "$OUT/$SETUP.wrk.txt"
 jcmd "$APP" JVMTI.agent_load "$OUT/libasyncProfiler.so" "\"stop,file=$OUT/$SETUP.collapsed,collapsed\"" > /dev/null
+sleep 1
+pg_stats > "$OUT/$SETUP.pg-after.txt"
 REQUESTS=$(awk '/requests in/ { print $1 }' "$OUT/$SETUP.wrk.txt")
+# Per table: (seq scans, index scans, inserted, updated, deleted, hot updates) per 1,000 requests; db: commits, rollbacks, tuples
+awk -v n="$REQUESTS" 'NR == FNR { for (i = 2; i <= NF; i++) b[$1, i] = $i; next }
+	{ line = $1; for (i = 2; i <= NF; i++) line = line sprintf(" %.1f", ($i - b[$1, i]) * 1000 / n); print line }' \
+	"$OUT/$SETUP.pg-before.txt" "$OUT/$SETUP.pg-after.txt" | tee "$OUT/$SETUP.pg-per-1000-requests.txt"
 python3 benchmarks/load/kit_share.py "$OUT/$SETUP.collapsed" | tee "$OUT/$SETUP.share.txt"
 echo "requests: $REQUESTS ($(awk '/^Requests\/sec/ { print $2 }' "$OUT/$SETUP.wrk.txt")/s); samples and recording in $OUT"

@@ -94,19 +94,29 @@ public class JdbcTenantDefinitions implements TenantDefinitionSource {
 	 * serves until then, and on if the read fails.
 	 */
 	public void refresh() {
-		long generation = this.generation.get();
 		try {
-			Snapshot read = read();
-			synchronized (this.generation) {
-				// A change invalidated meanwhile: this read may predate it, the next look-up reads again.
-				if (this.generation.get() == generation) {
-					this.snapshot = read;
-				}
-			}
+			readAll();
 		}
 		catch (RuntimeException ex) {
 			logger.warn("Could not read the tenant table; the hierarchy read before serves on: " + ex);
 		}
+	}
+
+	/**
+	 * Reads the table now, on this thread, and keeps what was read: the directory's bulk read.
+	 * @return every definition, the valid rows over the configured ones
+	 * @throws RuntimeException when the table cannot be read (what was read before is kept)
+	 */
+	public Collection<TenantDefinition> readAll() {
+		long generation = this.generation.get();
+		Snapshot read = read();
+		synchronized (this.generation) {
+			// A change invalidated meanwhile: this read may predate it, the next look-up reads again.
+			if (this.generation.get() == generation) {
+				this.snapshot = read;
+			}
+		}
+		return read.definitions().values();
 	}
 
 	private Snapshot snapshot() {

@@ -25,6 +25,13 @@ public class MeteringHierarchyProperties {
 	 */
 	private long maximumEntries = 10_000;
 
+	/**
+	 * The most tenant definitions (configured and tenant rows) the directory holds as one snapshot,
+	 * read in bulk and answering every tenant from memory; with more, lineages are loaded per
+	 * tenant into a cache of at most maximum-entries.
+	 */
+	private long snapshotMaxTenants = 100_000;
+
 	public int getMaxDepth() {
 		return this.maxDepth;
 	}
@@ -47,6 +54,14 @@ public class MeteringHierarchyProperties {
 
 	public void setMaximumEntries(long maximumEntries) {
 		this.maximumEntries = maximumEntries;
+	}
+
+	public long getSnapshotMaxTenants() {
+		return this.snapshotMaxTenants;
+	}
+
+	public void setSnapshotMaxTenants(long snapshotMaxTenants) {
+		this.snapshotMaxTenants = snapshotMaxTenants;
 	}
 
 }

@@ -27,8 +27,9 @@ import org.springframework.context.annotation.Bean;
  * The tenant hierarchy: definitions from {@code metering.tenants} (parent, billing attribution,
  * exemption), under the rows of the tenant table when the runtime definitions are on, changeable
  * at runtime through the {@link dev.metering.tenant.TenantHierarchyEditor} (in memory here; the
- * runtime definitions' editor writes the table), and the cached {@link TenantDirectory} of
- * lineages. A wrong hierarchy stops start-up with a
+ * runtime definitions' editor writes the table), and the {@link TenantDirectory}: one snapshot
+ * of every definition, read in bulk (per-tenant caches above
+ * {@code metering.hierarchy.snapshot-max-tenants}). A wrong hierarchy stops start-up with a
  * message naming the property.
  */
 @AutoConfiguration(before = { MeteringLedgerAutoConfiguration.class, MeteringQuotaAutoConfiguration.class })
@@ -57,11 +58,12 @@ public final class MeteringTenantAutoConfiguration {
 		if (rows != null) {
 			JdbcTenantDefinitions table = new JdbcTenantDefinitions(rows, configured, rules, cache.getDefinitionsTtl());
 			directory = new TableTenantDirectory(table, configured, rules, cache.getDefinitionsTtl(),
-					hierarchy.getMaximumEntries());
+					hierarchy.getMaximumEntries(), hierarchy.getSnapshotMaxTenants());
 		}
 		else {
-			directory = new CachedTenantDirectory(configured, rules, cache.getDefinitionsTtl(),
-					hierarchy.getMaximumEntries(), ForkJoinPool.commonPool());
+			directory = new CachedTenantDirectory(configured, configured::all, configured, rules,
+					cache.getDefinitionsTtl(), hierarchy.getMaximumEntries(), hierarchy.getSnapshotMaxTenants(),
+					ForkJoinPool.commonPool());
 		}
 		// A change through the editor can move a whole subtree: every cached lineage is dropped.
 		editable.ifAvailable((definitions) -> definitions.onChange(directory::invalidateAll));
@@ -84,8 +86,10 @@ public final class MeteringTenantAutoConfiguration {
 		private final JdbcTenantDefinitions table;
 
 		TableTenantDirectory(JdbcTenantDefinitions table, TenantDefinitionSource configured, TenantHierarchyRules rules,
-				Duration ttl, long maximumSize) {
-			super(table, configured, rules, ttl, maximumSize, ForkJoinPool.commonPool());
+				Duration ttl, long maximumSize, long snapshotMaxTenants) {
+			// The snapshot reads the table itself, not the copy it keeps for other readers.
+			super(table, table::readAll, configured, rules, ttl, maximumSize, snapshotMaxTenants,
+					ForkJoinPool.commonPool());
 			this.table = table;
 		}
 

@@ -1,8 +1,15 @@
 package dev.metering.tenant;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jspecify.annotations.Nullable;
@@ -13,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The runtime API: a valid change is seen by the directory at once; a change that would break the
- * hierarchy throws naming the tenant and changes nothing. Warm lineages come from the cache.
+ * hierarchy throws naming the tenant and changes nothing. Lineages come from one snapshot of every
+ * definition, read in bulk.
  */
 class TenantHierarchyEditorTests {
 
@@ -94,29 +102,155 @@ class TenantHierarchyEditorTests {
 	}
 
 	@Test
-	void aWarmLineageIsServedWithoutAskingTheSource() {
+	void everyTenantIsAnsweredFromOneBulkReadWithoutAskingTheSourcePerTenant() {
 		AtomicInteger lookups = new AtomicInteger();
-		TenantDefinitionSource counting = new TenantDefinitionSource() {
-
-			@Override
-			public @Nullable TenantDefinition find(String tenantId) {
-				lookups.incrementAndGet();
-				return TenantHierarchyEditorTests.this.definitions.find(tenantId);
-			}
-
-			@Override
-			public Collection<TenantDefinition> all() {
-				return TenantHierarchyEditorTests.this.definitions.all();
-			}
-
-		};
+		AtomicInteger bulkReads = new AtomicInteger();
+		TenantDefinitionSource counting = counting(this.definitions, lookups, bulkReads);
 		CachedTenantDirectory cached = new CachedTenantDirectory(counting, TenantHierarchyRules.DEFAULTS,
 				Duration.ofHours(1), 100, Runnable::run);
 
 		for (int i = 0; i < 1_000; i++) {
 			assertThat(cached.lineageOf("project-a").scopes()).containsExactly("project-a", "org-1");
+			// A tenant nobody defined (most of them): a flat root paying for itself, in UTC months.
+			assertThat(cached.lineageOf("cold-" + i).scopes()).containsExactly("cold-" + i);
+			assertThat(cached.billingScopeOf("cold-" + i)).isEqualTo("cold-" + i);
+			assertThat(cached.calendarOf("cold-" + i)).isEqualTo(BillingCalendar.UTC);
+			assertThat(cached.inHierarchy("cold-" + i)).isFalse();
 		}
-		assertThat(lookups).hasValue(2);
+		assertThat(cached.inHierarchy("org-1")).isTrue();
+		assertThat(cached.subtreeOf("org-1")).containsExactly("org-1", "project-a");
+		assertThat(lookups).hasValue(0);
+		assertThat(bulkReads).hasValue(1);
+		assertThat(cached.snapshotReads()).isEqualTo(1);
+	}
+
+	@Test
+	void aboveTheSnapshotBoundLineagesAreLoadedPerTenant() {
+		AtomicInteger lookups = new AtomicInteger();
+		AtomicInteger bulkReads = new AtomicInteger();
+		TenantDefinitionSource counting = counting(this.definitions, lookups, bulkReads);
+		// Three definitions, at most two in a snapshot.
+		CachedTenantDirectory cached = new CachedTenantDirectory(counting, counting::all, null,
+				TenantHierarchyRules.DEFAULTS, Duration.ofHours(1), 100, 2, Runnable::run);
+
+		assertThat(cached.lineageOf("project-a").scopes()).containsExactly("project-a", "org-1");
+		assertThat(cached.billingScopeOf("project-a")).isEqualTo("org-1");
+		assertThat(cached.lineageOf("cold").scopes()).containsExactly("cold");
+		assertThat(lookups.get()).isPositive();
+		int loaded = lookups.get();
+		assertThat(cached.lineageOf("project-a").scopes()).containsExactly("project-a", "org-1");
+		assertThat(cached.lineageOf("cold").scopes()).containsExactly("cold");
+		// Kept per tenant once loaded.
+		assertThat(lookups).hasValue(loaded);
+	}
+
+	@Test
+	void aFailingFirstReadServesTheConfiguredHierarchyAndIsReadAgainInTheBackground() throws InterruptedException {
+		AtomicInteger failing = new AtomicInteger(1);
+		InMemoryTenantDefinitions rows = new InMemoryTenantDefinitions(
+				List.of(TenantDefinition.of("org-1", null), TenantDefinition.of("project-a", "org-1")),
+				TenantHierarchyRules.DEFAULTS);
+		InMemoryTenantDefinitions configured = new InMemoryTenantDefinitions(List.of(TenantDefinition.of("org-2", null),
+				TenantDefinition.of("project-a", "org-2")), TenantHierarchyRules.DEFAULTS);
+		CachedTenantDirectory cached = new CachedTenantDirectory(rows, () -> {
+			if (failing.get() > 0) {
+				throw new IllegalStateException("database down");
+			}
+			return rows.all();
+		}, configured, TenantHierarchyRules.DEFAULTS, Duration.ofMillis(100), 100, 1_000, Runnable::run);
+
+		assertThat(cached.lineageOf("project-a").scopes()).containsExactly("project-a", "org-2");
+		assertThat(cached.loadFailures()).isEqualTo(1);
+		// Still failing: what serves keeps serving, the failures are counted.
+		Thread.sleep(150);
+		assertThat(cached.lineageOf("project-a").scopes()).containsExactly("project-a", "org-2");
+		assertThat(cached.loadFailures()).isEqualTo(2);
+
+		failing.set(0);
+		Thread.sleep(150);
+		// The look-up after the retry delay starts the read (here on its thread: the executor runs it).
+		cached.lineageOf("project-a");
+		assertThat(cached.lineageOf("project-a").scopes()).containsExactly("project-a", "org-1");
+
+		// A later failure keeps what was read, not the configuration.
+		failing.set(1);
+		Thread.sleep(150);
+		cached.lineageOf("project-a");
+		assertThat(cached.lineageOf("project-a").scopes()).containsExactly("project-a", "org-1");
+		assertThat(cached.loadFailures()).isEqualTo(3);
+	}
+
+	@Test
+	void withoutConfiguredDefinitionsAFailingFirstReadFailsTheLookUp() {
+		CachedTenantDirectory cached = new CachedTenantDirectory(this.definitions, () -> {
+			throw new IllegalStateException("database down");
+		}, null, TenantHierarchyRules.DEFAULTS, Duration.ofHours(1), 100, 1_000, Runnable::run);
+
+		assertThatExceptionOfType(IllegalStateException.class).isThrownBy(() -> cached.lineageOf("project-a"));
+	}
+
+	@Test
+	void lookUpsOnManyThreadsDuringChangesSeeAWholeHierarchyAndTheLastChangeAtTheEnd() throws Exception {
+		AtomicInteger bulkReads = new AtomicInteger();
+		CachedTenantDirectory cached = new CachedTenantDirectory(
+				counting(this.definitions, new AtomicInteger(), bulkReads), TenantHierarchyRules.DEFAULTS,
+				Duration.ofHours(1), 100, Runnable::run);
+		this.definitions.onChange(cached::invalidateAll);
+		ExecutorService threads = Executors.newFixedThreadPool(8);
+		AtomicBoolean changing = new AtomicBoolean(true);
+		List<Future<Integer>> readers = new ArrayList<>();
+		CountDownLatch started = new CountDownLatch(8);
+		try {
+			for (int t = 0; t < 8; t++) {
+				readers.add(threads.submit(() -> {
+					started.countDown();
+					int seen = 0;
+					do {
+						List<String> scopes = cached.lineageOf("project-a").scopes();
+						// Never half a change: under org-1 or under org-2.
+						assertThat(scopes).isIn(List.of("project-a", "org-1"), List.of("project-a", "org-2"));
+						assertThat(cached.lineageOf("cold-" + seen).scopes()).containsExactly("cold-" + seen);
+						seen++;
+					}
+					while (changing.get());
+					return seen;
+				}));
+			}
+			assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+			for (int i = 0; i < 200; i++) {
+				this.definitions.define(TenantDefinition.of("project-a", (i % 2 == 0) ? "org-2" : "org-1"));
+			}
+			this.definitions.define(TenantDefinition.of("project-a", "org-2"));
+			changing.set(false);
+			for (Future<Integer> reader : readers) {
+				assertThat(reader.get(30, TimeUnit.SECONDS)).isPositive();
+			}
+		}
+		finally {
+			threads.shutdownNow();
+		}
+		assertThat(cached.lineageOf("project-a").scopes()).containsExactly("project-a", "org-2");
+		// Read again after changes, not per look-up.
+		assertThat(bulkReads.get()).isBetween(2, 202);
+	}
+
+	private static TenantDefinitionSource counting(TenantDefinitionSource source, AtomicInteger lookups,
+			AtomicInteger bulkReads) {
+		return new TenantDefinitionSource() {
+
+			@Override
+			public @Nullable TenantDefinition find(String tenantId) {
+				lookups.incrementAndGet();
+				return source.find(tenantId);
+			}
+
+			@Override
+			public Collection<TenantDefinition> all() {
+				bulkReads.incrementAndGet();
+				return source.all();
+			}
+
+		};
 	}
 
 	@Test

@@ -1,5 +1,6 @@
 package dev.metering.tenant;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 
@@ -19,12 +20,15 @@ import dev.metering.autoconfigure.MeteringTenantAutoConfiguration;
 import dev.metering.quota.bus.QuotaInvalidationBus;
 import dev.metering.test.TestDatabase;
 import dev.metering.test.TestSchema;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -71,6 +75,31 @@ class TenantHierarchyInstancesTests {
 				changeAndSee(schema, one, two);
 			}));
 		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void throughARedisBusTheChangeReachesTheOtherSnapshotOnEveryDatabase(TestDatabase database) {
+		String redisUrl = System.getenv("METERING_TEST_REDIS_URL");
+		Assumptions.assumeTrue(redisUrl != null, "Redis not configured: set METERING_TEST_REDIS_URL");
+		try (TestSchema schema = database.newSchema(); HikariDataSource first = database.newDataSource(4);
+				HikariDataSource second = database.newDataSource(4)) {
+			runner(schema, first, "1h").withBean(LettuceConnectionFactory.class, () -> redis(redisUrl))
+				.run((one) -> runner(schema, second, "1h").withBean(LettuceConnectionFactory.class, () -> redis(redisUrl))
+					.run((two) -> {
+						assertThat(one.getBean(QuotaInvalidationBus.class).state().transport()).isEqualTo("redis");
+						awaitConnected(one);
+						awaitConnected(two);
+						// The snapshots serve an hour: only the bus can tell instance 2 of the changes.
+						changeAndSee(schema, one, two);
+					}));
+		}
+	}
+
+	private static LettuceConnectionFactory redis(String url) {
+		URI uri = URI.create(url);
+		return new LettuceConnectionFactory(
+				new RedisStandaloneConfiguration(uri.getHost(), (uri.getPort() > 0) ? uri.getPort() : 6379));
 	}
 
 	private static void changeAndSee(TestSchema schema, ApplicationContext one, ApplicationContext two)
