@@ -235,7 +235,9 @@ public class MeteringFilter extends OncePerRequestFilter {
 			throw ex;
 		}
 		finally {
-			if (metered != null && !isAsyncStarted(request)) {
+			// Spring's async handling starts the servlet's: ask the request's own flag first, a field,
+			// before the async manager, which is a request attribute to look up.
+			if (metered != null && !(request.isAsyncStarted() && isAsyncStarted(request))) {
 				complete(request, response, failed, metered);
 			}
 		}
