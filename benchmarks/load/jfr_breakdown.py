@@ -76,6 +76,8 @@ def exact_allocation(recording):
     for event in json.loads(text)["recording"]["events"]:
         values = event["values"]
         thread = values["thread"]
+        if thread is None:  # a thread that ended before the chunk was written
+            continue
         tid = thread["javaThreadId"]
         names[tid] = thread.get("javaName") or thread.get("osName") or ""
         first[tid] = min(first.get(tid, values["allocated"]), values["allocated"])

@@ -50,14 +50,22 @@ public final class MeteringWebAutoConfiguration {
 		return TenantResolvers.of(web, resourceLoader.getClassLoader(), environment);
 	}
 
-	/** Keeps the connection's peer address before Tomcat's RemoteIpValve replaces it. */
+	/**
+	 * Keeps the connection's peer address before Tomcat's RemoteIpValve replaces it, unless the
+	 * tenant resolver is the kit's own and never asks for it (the principal, or a header trusted
+	 * from every client): the valve runs on every request of the server, metered or not.
+	 */
 	@Configuration(proxyBeanMethods = false)
 	@ConditionalOnClass(name = { TenantResolvers.TOMCAT_CONTEXT_CUSTOMIZER, TenantResolvers.TOMCAT_VALVE })
 	static class TomcatPeerAddress {
 
 		@Bean
-		TomcatContextCustomizer meteringPeerAddressCustomizer() {
-			return (context) -> context.getPipeline().addValve(new PeerAddressValve());
+		TomcatContextCustomizer meteringPeerAddressCustomizer(ObjectProvider<TenantResolver> tenantResolver) {
+			return (context) -> {
+				if (TenantResolvers.readsPeerAddress(tenantResolver.getIfAvailable())) {
+					context.getPipeline().addValve(new PeerAddressValve());
+				}
+			};
 		}
 
 	}

@@ -48,6 +48,22 @@ final class TenantResolvers {
 	}
 
 	/**
+	 * Whether a tenant resolver may ask {@link TrustedProxies#peerAddress}: any resolver but the
+	 * kit's own ones that never do (exactly those classes: a subclass may).
+	 * @param resolver the application's resolver, {@code null} when there is none
+	 * @return {@code false} for the principal resolver and a header resolver trusting every client
+	 */
+	static boolean readsPeerAddress(@Nullable TenantResolver resolver) {
+		if (resolver == null) {
+			return false;
+		}
+		if (resolver.getClass() == PrincipalTenantResolver.class) {
+			return false;
+		}
+		return !(resolver.getClass() == HeaderTenantResolver.class && !((HeaderTenantResolver) resolver).readsPeerAddress());
+	}
+
+	/**
 	 * With the server's own forwarded-header handling, the remote address is what a client's
 	 * header says; only on Tomcat does the kit keep the connection's peer address. Elsewhere
 	 * trusted proxies could be impersonated, so the application does not start.

@@ -42,12 +42,26 @@ final class UuidV7 {
 	 */
 	UUID next() {
 		long now = this.clock.millis() << 12;
-		long timeAndCounter = this.lastTimeAndCounter.updateAndGet((last) -> Math.max(last + 1, now));
+		long timeAndCounter = nextTimeAndCounter(now);
 		long millis = timeAndCounter >>> 12;
 		long counter = timeAndCounter & 0xFFF;
 		long msb = (millis << 16) | 0x7000L | counter;
 		long lsb = (randomBits() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
 		return new UUID(msb, lsb);
+	}
+
+	/**
+	 * Past the last issued value and at least {@code now}: a compare-and-set loop written out, as
+	 * {@code updateAndGet} would take a lambda capturing {@code now} on every id.
+	 */
+	private long nextTimeAndCounter(long now) {
+		while (true) {
+			long last = this.lastTimeAndCounter.get();
+			long next = Math.max(last + 1, now);
+			if (this.lastTimeAndCounter.compareAndSet(last, next)) {
+				return next;
+			}
+		}
 	}
 
 	private static long randomBits() {

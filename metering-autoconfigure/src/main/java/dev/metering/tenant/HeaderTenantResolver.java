@@ -35,6 +35,14 @@ public class HeaderTenantResolver implements TenantResolver {
 		return this.headerName;
 	}
 
+	/**
+	 * Whether the resolver asks for the client's address: not when every client is trusted.
+	 * @return {@code false} when the header is believed from any address
+	 */
+	public boolean readsPeerAddress() {
+		return !this.trustedProxies.trustsAll();
+	}
+
 	@Override
 	public @Nullable String resolveTenant(HttpServletRequest request) {
 		String tenant = request.getHeader(this.headerName);

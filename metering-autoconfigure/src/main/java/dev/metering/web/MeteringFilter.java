@@ -11,8 +11,11 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.apache.commons.logging.Log;
@@ -166,6 +169,38 @@ public class MeteringFilter extends OncePerRequestFilter {
 		return name;
 	}
 
+	/**
+	 * {@link OncePerRequestFilter}'s work for the two dispatches the filter is registered for,
+	 * without its mark: the base class sets, reads and removes a request attribute of its own on
+	 * every request, and Tomcat copies its listener array and makes an event for each change of
+	 * an attribute. A request dispatch is run once by the {@link MeteredRequest} attribute
+	 * instead (a request without one recorded nothing, so a second pass would record nothing
+	 * either); an async dispatch always reaches {@link #doFilterInternal}, as with the base class
+	 * and {@link #shouldNotFilterAsyncDispatch()} false. Any other dispatch goes through the base
+	 * class unchanged.
+	 */
+	@Override
+	public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		if (!(request instanceof HttpServletRequest httpRequest) || !(response instanceof HttpServletResponse httpResponse)) {
+			super.doFilter(request, response, chain);
+			return;
+		}
+		DispatcherType dispatch = httpRequest.getDispatcherType();
+		if (dispatch != DispatcherType.REQUEST && dispatch != DispatcherType.ASYNC) {
+			super.doFilter(request, response, chain);
+			return;
+		}
+		boolean skip = (dispatch == DispatcherType.REQUEST && meteredRequest(httpRequest) != null)
+				|| shouldNotFilter(httpRequest);
+		if (skip) {
+			chain.doFilter(request, response);
+		}
+		else {
+			doFilterInternal(httpRequest, httpResponse, chain);
+		}
+	}
+
 	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
@@ -200,7 +235,9 @@ public class MeteringFilter extends OncePerRequestFilter {
 			throw ex;
 		}
 		finally {
-			if (metered != null && !isAsyncStarted(request)) {
+			// Spring's async handling starts the servlet's: ask the request's own flag first, a field,
+			// before the async manager, which is a request attribute to look up.
+			if (metered != null && !(request.isAsyncStarted() && isAsyncStarted(request))) {
 				complete(request, response, failed, metered);
 			}
 		}

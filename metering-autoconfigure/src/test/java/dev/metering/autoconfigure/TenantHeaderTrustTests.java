@@ -1,13 +1,19 @@
 package dev.metering.autoconfigure;
 
+import java.util.Arrays;
+
+import org.apache.catalina.core.StandardContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableWebApplicationContext;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.tomcat.TomcatContextCustomizer;
+
+import dev.metering.tenant.TenantResolver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -60,6 +66,28 @@ class TenantHeaderTrustTests extends AbstractMeteringAutoConfigurationTests {
 			.withPropertyValues("metering.web.tenant-source=header", "metering.web.trust-all-clients=true")
 			.run((context) -> assertThat(MeteringConditionsTests.request(context, "acme", "203.0.113.9").getStatus())
 				.isEqualTo(429));
+	}
+
+	@Test
+	void thePeerAddressValveIsAddedOnlyWhenTheResolverMayAskForThePeerAddress() {
+		// Trusted proxies: the header resolver reads the peer address, so the valve keeps it.
+		this.webRunner.withPropertyValues("metering.web.tenant-source=header", "metering.web.trusted-proxies=10.0.0.0/8")
+			.run((context) -> assertThat(peerAddressValves(context)).isOne());
+		// Every client trusted, or the principal: nothing asks, so no valve runs on every request.
+		this.webRunner.withPropertyValues("metering.web.tenant-source=header", "metering.web.trust-all-clients=true")
+			.run((context) -> assertThat(peerAddressValves(context)).isZero());
+		this.webRunner.withPropertyValues("metering.web.tenant-source=principal")
+			.run((context) -> assertThat(peerAddressValves(context)).isZero());
+		// The application's own resolver may call TrustedProxies.peerAddress: the valve stays.
+		this.webRunner.withPropertyValues("metering.web.tenant-source=header", "metering.web.trust-all-clients=true")
+			.withBean(TenantResolver.class, () -> (request) -> "acme")
+			.run((context) -> assertThat(peerAddressValves(context)).isOne());
+	}
+
+	private static long peerAddressValves(AssertableWebApplicationContext context) {
+		StandardContext tomcat = new StandardContext();
+		context.getBean("meteringPeerAddressCustomizer", TomcatContextCustomizer.class).customize(tomcat);
+		return Arrays.stream(tomcat.getPipeline().getValves()).filter(PeerAddressValve.class::isInstance).count();
 	}
 
 	@Test
