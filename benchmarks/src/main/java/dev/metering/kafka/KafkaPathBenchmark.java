@@ -21,10 +21,12 @@ import java.util.regex.Pattern;
 import com.zaxxer.hikari.HikariDataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import dev.metering.event.UsageEvent;
@@ -55,7 +57,8 @@ import org.springframework.kafka.core.DefaultKafkaProducerFactory;
  * in the group, 1), {@code inFlight} (the sink's {@code max-in-flight}, 4), {@code perfTestBatch} (a
  * {@code batch.size} in bytes for {@code kafka-producer-perf-test}, e.g. the kit's 262144; default: Kafka's),
  * {@code compression} (the producers' {@code compression.type}, e.g. {@code lz4}; default: Kafka's, none). Rounds alternate the order of each pair (baseline first in odd rounds); every new
- * topic is used only once its partitions have leaders. PostgreSQL from
+ * topic is used only once its partitions have leaders, and the clock of a run through Kafka starts
+ * once the consumers' group is stable with every partition assigned. PostgreSQL from
  * {@code METERING_TEST_POSTGRES_URL}, or an embedded one.
  */
 public final class KafkaPathBenchmark {
@@ -292,6 +295,7 @@ public final class KafkaPathBenchmark {
 				consumer = new LedgerConsumer(new DefaultKafkaConsumerFactory<>(consumerProperties(bootstrap, batch)), admin, jdbc,
 						new LedgerConsumerSettings(topic, group, consumers, batch, Duration.ofSeconds(1), null), Clock.systemUTC());
 				consumer.start();
+				awaitAssigned(bootstrap, group, consumers, partitions);
 				writer = new BufferedLedgerWriter(sink.store(), settings, Clock.systemUTC());
 			}
 			writer.start();
@@ -329,6 +333,30 @@ public final class KafkaPathBenchmark {
 				if (sink != null) {
 					sink.destroy();
 				}
+			}
+		}
+	}
+
+	/**
+	 * Waits until the consumers' group is stable, every consumer in it and every partition
+	 * assigned: the time the consumers take to join (half a second or more here) would count
+	 * against the path's rate in every round, while a deployment's consumers join once.
+	 */
+	private static void awaitAssigned(String bootstrap, String group, int consumers, int partitions) throws Exception {
+		try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+			long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+			while (true) {
+				ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+				int assigned = description.members().stream().mapToInt((m) -> m.assignment().topicPartitions().size()).sum();
+				if (description.groupState() == GroupState.STABLE && description.members().size() == consumers
+						&& assigned == partitions) {
+					return;
+				}
+				if (System.nanoTime() > deadline) {
+					throw new IllegalStateException("group " + group + " not stable with " + consumers + " consumers and "
+							+ partitions + " partitions assigned after a minute: " + description);
+				}
+				Thread.sleep(20);
 			}
 		}
 	}

@@ -1,22 +1,17 @@
 package dev.metering.kafka;
 
-import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
-import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
-import tools.jackson.core.SerializableString;
-import tools.jackson.core.io.SerializedString;
 import tools.jackson.core.json.JsonFactory;
 
 import dev.metering.event.UsageEvent;
@@ -30,13 +25,13 @@ import dev.metering.event.UsageSource;
  * property such as {@code $.quantity} of {@code data}.
  * <p>
  * The Kafka path encodes and decodes every event, so both go straight between the event and UTF-8
- * bytes with Jackson's streaming generator and parser: no tree, no intermediate String of the
- * document, and on reading no String for a property the event does not keep; the id and the time
- * are read from the parser's characters. Quantities are read as exact decimals, never through a
- * double.
- * <p>
- * Over 350 lines: the wire format written and read in one place, both directions side by side, so
- * a field cannot change on one side only.
+ * bytes. {@link CloudEventEncoder} writes the document into a byte array (the constant parts
+ * prepared once, strings escaped as Jackson's generator escapes them); {@link CloudEventFastReader}
+ * reads a document in exactly that layout with plain ASCII strings by comparing and cutting bytes,
+ * and any other document (another writer's order, escapes, non-ASCII text) is read by Jackson's
+ * streaming parser: no tree, no intermediate String of the document, no String for a property the
+ * event does not keep; the id and the time read from the parser's characters. Quantities are read
+ * as exact decimals, never through a double.
  */
 final class CloudEventJson {
 
@@ -44,51 +39,13 @@ final class CloudEventJson {
 
 	private static final JsonFactory factory = JsonFactory.builder().build();
 
-	private static final SerializableString SPECVERSION = new SerializedString("specversion");
-
-	private static final SerializableString ID = new SerializedString("id");
-
-	private static final SerializableString SOURCE = new SerializedString("source");
-
-	private static final SerializableString TYPE = new SerializedString("type");
-
-	private static final SerializableString SUBJECT = new SerializedString("subject");
-
-	private static final SerializableString TIME = new SerializedString("time");
-
-	private static final SerializableString DATACONTENTTYPE = new SerializedString("datacontenttype");
-
-	private static final SerializableString APPLICATION_JSON = new SerializedString("application/json");
-
-	private static final SerializableString DATA = new SerializedString("data");
-
-	private static final SerializableString TENANT_ID = new SerializedString("tenant_id");
-
-	private static final SerializableString BILLING_SCOPE_ID = new SerializedString("billing_scope_id");
-
-	private static final SerializableString QUANTITY = new SerializedString("quantity");
-
-	private static final SerializableString USER_ID = new SerializedString("user_id");
-
-	private static final SerializableString RESOURCE = new SerializedString("resource");
-
-	private static final SerializableString IDEMPOTENCY_KEY = new SerializedString("idempotency_key");
-
-	private static final SerializableString DIMENSIONS = new SerializedString("dimensions");
-
-	private static final SerializableString VERSION_1_0 = new SerializedString(SPEC_VERSION);
-
-	private static final SerializableString[] SOURCE_IDS = Arrays.stream(UsageSource.values())
-		.map((source) -> new SerializedString(source.id()))
-		.toArray(SerializableString[]::new);
-
-	private final SerializableString source;
+	private final CloudEventEncoder encoder;
 
 	/**
 	 * @param source the CloudEvents {@code source}: who produced the event (the kit instance)
 	 */
 	CloudEventJson(String source) {
-		this.source = new SerializedString(source);
+		this.encoder = new CloudEventEncoder(source);
 	}
 
 	/**
@@ -97,56 +54,7 @@ final class CloudEventJson {
 	 * @return the document's bytes
 	 */
 	byte[] encode(UsageEvent event) {
-		SingleWrite out = new SingleWrite();
-		char[] chars = new char[IsoInstant.MAX_LENGTH];
-		try (JsonGenerator json = factory.createGenerator(out)) {
-			json.writeStartObject();
-			json.writeName(SPECVERSION);
-			json.writeString(VERSION_1_0);
-			json.writeName(ID);
-			json.writeString(event.eventId().toString());
-			json.writeName(SOURCE);
-			json.writeString(this.source);
-			json.writeName(TYPE);
-			json.writeString(event.meter());
-			json.writeName(SUBJECT);
-			json.writeString(event.tenantId());
-			json.writeName(TIME);
-			json.writeString(chars, 0, IsoInstant.format(event.occurredAt(), chars));
-			json.writeName(DATACONTENTTYPE);
-			json.writeString(APPLICATION_JSON);
-			json.writeName(DATA);
-			json.writeStartObject();
-			json.writeName(TENANT_ID);
-			json.writeString(event.tenantId());
-			json.writeName(BILLING_SCOPE_ID);
-			json.writeString(event.billingScopeId());
-			json.writeName(QUANTITY);
-			json.writeNumber(event.quantity());
-			writeIfSet(json, USER_ID, event.userId());
-			writeIfSet(json, RESOURCE, event.resource());
-			json.writeName(SOURCE);
-			json.writeString(SOURCE_IDS[event.source().ordinal()]);
-			writeIfSet(json, IDEMPOTENCY_KEY, event.idempotencyKey());
-			if (!event.dimensions().isEmpty()) {
-				json.writeName(DIMENSIONS);
-				json.writeStartObject();
-				for (Map.Entry<String, String> dimension : event.dimensions().entrySet()) {
-					json.writeStringProperty(dimension.getKey(), dimension.getValue());
-				}
-				json.writeEndObject();
-			}
-			json.writeEndObject();
-			json.writeEndObject();
-		}
-		return out.bytes();
-	}
-
-	private static void writeIfSet(JsonGenerator json, SerializableString name, @Nullable String value) {
-		if (value != null) {
-			json.writeName(name);
-			json.writeString(value);
-		}
+		return this.encoder.encode(event);
 	}
 
 	/**
@@ -179,6 +87,15 @@ final class CloudEventJson {
 	 * @throws IllegalArgumentException when the bytes are no such event
 	 */
 	static UsageEvent decode(byte[] bytes, int offset, int length) {
+		UsageEvent plain = CloudEventFastReader.read(bytes, offset, length);
+		return (plain != null) ? plain : parse(bytes, offset, length);
+	}
+
+	/**
+	 * Reads an event with the parser: any document {@link #decode} reads, in any layout.
+	 * @throws IllegalArgumentException when the bytes are no such event
+	 */
+	static UsageEvent parse(byte[] bytes, int offset, int length) {
 		Fields fields = new Fields();
 		try (JsonParser json = factory.createParser(bytes, offset, length)) {
 			if (json.nextToken() != JsonToken.START_OBJECT) {
@@ -356,36 +273,6 @@ final class CloudEventJson {
 			}
 		}
 		return true;
-	}
-
-	/**
-	 * The generator's output: one document of a few hundred bytes reaches it in a single write
-	 * when the generator closes, which becomes the result without a further copy of a buffer.
-	 */
-	private static final class SingleWrite extends OutputStream {
-
-		private byte[] bytes = new byte[0];
-
-		@Override
-		public void write(int b) {
-			write(new byte[] { (byte) b }, 0, 1);
-		}
-
-		@Override
-		public void write(byte[] b, int off, int len) {
-			int had = this.bytes.length;
-			if (had == 0) {
-				this.bytes = Arrays.copyOfRange(b, off, off + len);
-				return;
-			}
-			this.bytes = Arrays.copyOf(this.bytes, had + len);
-			System.arraycopy(b, off, this.bytes, had, len);
-		}
-
-		byte[] bytes() {
-			return this.bytes;
-		}
-
 	}
 
 }
