@@ -554,7 +554,15 @@ final class LeaseGrants {
 						Math.max(budget.expiresAtMillis, nowMillis)));
 			}
 			try {
-				this.store.batches().giveBackAll(returns, this.instance);
+				try {
+					this.store.batches().giveBackAll(returns, this.instance);
+				}
+				catch (PessimisticLockingFailureException ex) {
+					// Rolled back whole (a deadlock or lock timeout with another instance's batch, say a
+					// settlement of cold shares): once more after a pause before going lease by lease.
+					pause();
+					this.store.batches().giveBackAll(returns, this.instance);
+				}
 				this.observer.leaseRoundTrip();
 				for (LeaseBudget budget : part) {
 					BigDecimal amount = amounts.get(budget);
@@ -574,6 +582,15 @@ final class LeaseGrants {
 				// twice, so these leases expire and a reconciliation returns what they held.
 				logger.warn("Could not give back quota of " + part.size() + " budgets: " + ex.getMessage());
 			}
+		}
+	}
+
+	private static void pause() {
+		try {
+			Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(10, 50));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
