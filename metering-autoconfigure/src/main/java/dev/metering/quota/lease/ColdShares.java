@@ -38,6 +38,9 @@ import org.springframework.util.function.SingletonSupplier;
  * (a window whose share this epoch settled, gave back, or found given back at its claim is
  * spent). Every statement that uses or gives back a share is conditioned on the position still
  * being held by this owner and epoch.
+ * <p>
+ * Over 350 lines: a position's life (claim, use, settlement, give-back, release) shares the
+ * held epoch and the per-window record of spent shares, which every step must see the same.
  */
 final class ColdShares {
 

@@ -38,6 +38,9 @@ import org.springframework.util.function.SingletonSupplier;
  * bumps {@code version}, so a reconciliation that raced with a grant or a return fails instead of
  * overwriting it. A batch grant is the same conditional update for each of its windows (one
  * statement joined to the windows' amounts and limits), so it keeps the invariant row by row.
+ * <p>
+ * Over 350 lines: the reconciliation must know every kind of lease row (an instance's, and a cold
+ * share's, which lapses only by its position's fence) in the one place that recomputes.
  */
 final class QuotaLeaseStore {
 
