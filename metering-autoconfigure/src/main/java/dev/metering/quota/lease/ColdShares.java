@@ -496,7 +496,9 @@ final class ColdShares {
 	void release(boolean provisionalLeft) {
 		Held at = this.held;
 		this.held = null;
-		if (at == null || provisionalLeft) {
+		// A share marked in use and never settled (its budget forgotten unsettled) is covered only by
+		// its share row: then the position expires instead, and its next holder is fenced.
+		if (at == null || provisionalLeft || this.spent.containsValue(Boolean.FALSE)) {
 			return;
 		}
 		try {

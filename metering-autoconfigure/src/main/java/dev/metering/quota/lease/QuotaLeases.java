@@ -606,6 +606,14 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		catch (RuntimeException ex) {
 			logger.warn("Lease renewal of '" + scope + "' failed: " + ex.getMessage());
 		}
+		List<LeaseBudget> open = new ArrayList<>();
+		for (LeaseBudget budget : this.budgets.values()) {
+			if (budget.key.scope().equals(scope) && budget.provisional) {
+				open.add(budget);
+			}
+		}
+		// A use of a cold share is settled before its budget is forgotten.
+		this.grants.settle(open);
 		Map<LeaseBudget, BigDecimal> returns = new LinkedHashMap<>();
 		for (LeaseBudget budget : this.budgets.values()) {
 			if (budget.key.scope().equals(scope)) {
