@@ -45,7 +45,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * statements per tenant and instance measured; docs/quotas.md), not the aim of one statement per
  * 50 tenants: a check waits for its tenant's first lease, so a batch carries at most as many
  * windows as there are threads waiting on the instance (here about 32), and a batch takes about
- * seven statements.
+ * seven statements. With cold shares (the second test) a first check admits from its instance's
+ * share with no statement, the uses are settled a thousand windows a statement, and the burst is
+ * counted until every use is settled: at most one statement per 50 tenants.
  */
 class ColdTenantsAtOnceTests {
 
