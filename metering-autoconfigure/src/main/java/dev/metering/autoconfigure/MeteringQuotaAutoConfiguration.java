@@ -183,7 +183,7 @@ public final class MeteringQuotaAutoConfiguration {
 			return QuotaLeases.create(dataSource, tables, subtree(reader, directory),
 					clock.getIfAvailable(Clock::systemUTC),
 					properties.toSettings(), threads.executor(), composite(observers),
-					calendars.getIfAvailable(() -> TenantCalendars.UTC));
+					calendars.getIfAvailable(() -> TenantCalendars.UTC), properties.coldSharePositions());
 		}
 
 		@Bean

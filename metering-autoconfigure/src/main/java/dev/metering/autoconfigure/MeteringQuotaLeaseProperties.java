@@ -63,6 +63,52 @@ public class MeteringQuotaLeaseProperties {
 	 */
 	private Duration linger = Duration.ofMillis(1);
 
+	/** Cold shares: a first check of a window admits from this instance's share with no statement. */
+	private final ColdShares coldShares = new ColdShares();
+
+	public ColdShares getColdShares() {
+		return this.coldShares;
+	}
+
+	/** The positions of cold shares, 0 when they are off. */
+	public int coldSharePositions() {
+		return this.coldShares.isEnabled() ? this.coldShares.getPositions() : 0;
+	}
+
+	/**
+	 * Cold shares (docs/quotas.md): a fixed number of positions, each held by at most one live
+	 * instance; every window's allocation reserves each position's share of the limit when it is
+	 * created, so the holder of a position admits from its share before the window's row exists.
+	 */
+	public static class ColdShares {
+
+		/** Whether first checks admit from this instance's share (every instance must agree). */
+		private boolean enabled = false;
+
+		/** How many positions share each limit (every instance must agree): one per instance is best. */
+		private int positions = 2;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getPositions() {
+			return this.positions;
+		}
+
+		public void setPositions(int positions) {
+			if (positions < 1 || positions > 64) {
+				throw new IllegalArgumentException("metering.quota.lease.cold-shares.positions must be 1 to 64");
+			}
+			this.positions = positions;
+		}
+
+	}
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}

@@ -19,6 +19,7 @@ DROP TABLE IF EXISTS metering_tenant_hierarchy;
 DROP TABLE IF EXISTS metering_quota_audit;
 DROP TABLE IF EXISTS metering_meter_definition;
 DROP TABLE IF EXISTS metering_quota_lease;
+DROP TABLE IF EXISTS metering_quota_position;
 DROP TABLE IF EXISTS metering_quota_allocation;
 DROP TABLE IF EXISTS metering_meter_rollup;
 DROP TABLE IF EXISTS metering_meter_group;

@@ -199,6 +199,21 @@ CREATE TABLE IF NOT EXISTS metering_quota_lease (
     expires_at   BIGINT         NOT NULL,
     PRIMARY KEY (scope_id, meter, window_kind, window_start, instance_id)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
+-- Cold shares (metering.quota.lease.cold-shares): a fixed number of positions, each held by at most one
+-- live instance (owner, epoch). A window's allocation row, once created, reserves every position's share
+-- of the limit as a lease row named '#<position>'; the holder admits from it before the row exists.
+-- fenced_before: epoch millis; no holder may admit from a share of a window that started before it (set
+-- when a position is claimed from an instance that did not release it cleanly).
+CREATE TABLE IF NOT EXISTS metering_quota_position (
+    position_no      INT            NOT NULL,
+    owner_id         VARCHAR(64),
+    epoch            BIGINT         NOT NULL,
+    claimed_at       BIGINT         NOT NULL,
+    heartbeat_at     BIGINT         NOT NULL,
+    released_cleanly SMALLINT       NOT NULL,
+    fenced_before    BIGINT         NOT NULL,
+    PRIMARY KEY (position_no)
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;
 -- Meters with a definition (metering.meters), folded with the rollups in the same transaction from the
 -- same ledger rows. Hourly rows per group: what every aggregation needs (sum, count, min, max, and the
 -- latest value with its occurred_at and event id, the tie-break). group_key is '' for an ungrouped

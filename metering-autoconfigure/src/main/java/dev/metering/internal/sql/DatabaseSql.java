@@ -249,6 +249,14 @@ public abstract sealed class DatabaseSql permits H2Sql, PostgresSql, MySqlSql {
 	public abstract String insertAllocations(int rows);
 
 	/**
+	 * Creates allocations with a version per row (a token: the rows created carry it), keeping a
+	 * row another instance created first.
+	 * @param rows how many windows
+	 * @return SQL with parameters scope, meter, kind, start, granted, version per row
+	 */
+	public abstract String insertTokenAllocations(int rows);
+
+	/**
 	 * The conditional grant of many windows: each row's {@code granted} rises by its amount only
 	 * when that keeps it within its limit ({@code granted + amount <= limit}), and its
 	 * {@code version} becomes a token drawn for the batch, so the rows that carry the token

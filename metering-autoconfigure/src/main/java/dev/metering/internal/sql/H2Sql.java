@@ -135,6 +135,15 @@ public final class H2Sql extends DatabaseSql {
 	}
 
 	@Override
+	public String insertTokenAllocations(int rows) {
+		return "MERGE INTO " + tables().quotaAllocation() + " a USING "
+				+ derived(rows, LeaseColumn.S, LeaseColumn.M, LeaseColumn.K, LeaseColumn.ST, LeaseColumn.G,
+						LeaseColumn.EXP)
+				+ " ON (" + KEY_JOIN + ") WHEN NOT MATCHED THEN INSERT" + ALLOCATION_COLUMNS
+				+ " VALUES (v.s, v.m, v.k, v.st, v.g, v.exp)";
+	}
+
+	@Override
 	public String grantAllocations(int rows) {
 		return "MERGE INTO " + tables().quotaAllocation() + " a USING " + derived(rows, GRANT) + " ON (" + KEY_JOIN
 				+ ") WHEN MATCHED AND a.granted + v.amount <= v.lim THEN UPDATE SET granted = a.granted + v.amount, "

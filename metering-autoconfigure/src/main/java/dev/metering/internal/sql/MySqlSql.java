@@ -166,6 +166,12 @@ public final class MySqlSql extends DatabaseSql {
 	}
 
 	@Override
+	public String insertTokenAllocations(int rows) {
+		return "INSERT INTO " + tables().quotaAllocation() + ALLOCATION_COLUMNS + " VALUES "
+				+ values(rows, "(?, ?, ?, ?, ?, ?)") + " ON DUPLICATE KEY UPDATE version = version";
+	}
+
+	@Override
 	public String grantAllocations(int rows) {
 		return "UPDATE " + tables().quotaAllocation() + " a JOIN " + derived(rows, GRANT) + " ON " + KEY_JOIN
 				+ " SET a.granted = a.granted + v.amount, a.version = ? WHERE a.granted + v.amount <= v.lim";

@@ -301,6 +301,12 @@ public final class PostgresSql extends DatabaseSql {
 	}
 
 	@Override
+	public String insertTokenAllocations(int rows) {
+		return "INSERT INTO " + tables().quotaAllocation() + ALLOCATION_COLUMNS + " VALUES "
+				+ values(rows, "(?, ?, ?, ?, ?, ?)") + " ON CONFLICT DO NOTHING";
+	}
+
+	@Override
 	public String grantAllocations(int rows) {
 		return "UPDATE " + tables().quotaAllocation() + " a SET granted = a.granted + v.amount, version = ? FROM "
 				+ derived(rows, GRANT) + " WHERE " + KEY_JOIN + " AND a.granted + v.amount <= v.lim";

@@ -127,6 +127,11 @@ public record TableNames(String prefix) {
 		return this.prefix + "quota_lease";
 	}
 
+	/** @return the positions of cold shares, each held by at most one live instance */
+	public String quotaPosition() {
+		return this.prefix + "quota_position";
+	}
+
 	/** @return the windows of quotas admitted per event in the database (unique-count, filtered) */
 	public String quotaAdmission() {
 		return this.prefix + "quota_admission";

@@ -57,6 +57,12 @@ final class LeaseBudget implements HardQuotaBudgets.Budget {
 	 */
 	volatile long reconciledAtMillis;
 
+	/**
+	 * Whether it admits from this instance's cold share of a window whose use is not settled yet
+	 * (no lease of this instance backs it): never given back as a lease, settled first.
+	 */
+	volatile boolean provisional;
+
 	/** Whether the last lease request failed (the database could not be asked). */
 	volatile boolean unknown;
 

@@ -64,6 +64,9 @@ final class LeaseGrants {
 
 	private final TenantCalendars calendars;
 
+	/** Cold shares, when on: every row created reserves each position's share. */
+	@Nullable ColdShares shares;
+
 	LeaseGrants(QuotaLeaseStore store, UsageReader reader, Clock clock, LeaseSettings settings,
 			QuotaObserver observer, LeaseChunks chunks, String instance, TenantCalendars calendars) {
 		this.calendars = calendars;
@@ -83,6 +86,10 @@ final class LeaseGrants {
 	 * cannot serve either goes one by one (which reconciles expired leases).
 	 */
 	void refillAll(List<LeaseBudget> budgets) {
+		ColdShares shares = this.shares;
+		if (shares != null) {
+			budgets = settle(shares, budgets);
+		}
 		List<LeaseBudget> live = new ArrayList<>(budgets.size());
 		List<LeaseBudget> alone = new ArrayList<>();
 		Set<WindowKey> seen = new HashSet<>();
@@ -98,6 +105,42 @@ final class LeaseGrants {
 		alone.addAll(left);
 		for (LeaseBudget budget : alone) {
 			refill(budget);
+		}
+	}
+
+	/**
+	 * Settles the provisional budgets first (their share becomes this instance's lease); one that
+	 * no check waits for is done then, and one whose settlement failed is not granted anything.
+	 * @return the budgets to lease for the usual way
+	 */
+	private List<LeaseBudget> settle(ColdShares shares, List<LeaseBudget> budgets) {
+		List<LeaseBudget> open = new ArrayList<>();
+		for (LeaseBudget budget : budgets) {
+			if (budget.provisional) {
+				open.add(budget);
+			}
+		}
+		if (open.isEmpty()) {
+			return budgets;
+		}
+		shares.settle(open, this.instance, this.clock.millis() + this.settings.expiry().toMillis());
+		Set<LeaseBudget> settled = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+		settled.addAll(open);
+		List<LeaseBudget> rest = new ArrayList<>(budgets.size());
+		for (LeaseBudget budget : budgets) {
+			boolean wasOpen = settled.contains(budget);
+			if (!budget.provisional && (!wasOpen || budget.needed.get().signum() > 0)) {
+				rest.add(budget);
+			}
+		}
+		return rest;
+	}
+
+	/** Settles provisional budgets outside a lease batch (maintenance, close). */
+	void settle(List<LeaseBudget> budgets) {
+		ColdShares shares = this.shares;
+		if (shares != null && !budgets.isEmpty()) {
+			shares.settle(budgets, this.instance, this.clock.millis() + this.settings.expiry().toMillis());
 		}
 	}
 
@@ -304,6 +347,16 @@ final class LeaseGrants {
 		if (missing.isEmpty()) {
 			return unallocated;
 		}
+		ColdShares shares = this.shares;
+		if (shares != null) {
+			// Every position's share is reserved: the limit is granted whole at creation.
+			Map<WindowKey, BigDecimal> limits = new LinkedHashMap<>();
+			missing.values().forEach((keys) -> keys.forEach((key) -> limits.put(key, byKey.get(key).limit)));
+			shares.create(limits);
+			this.observer.leaseRoundTrip();
+			limits.keySet().forEach((key) -> unallocated.put(key, BigDecimal.ZERO));
+			return unallocated;
+		}
 		Map<WindowKey, BigDecimal> used = new LinkedHashMap<>();
 		missing.forEach((window, keys) -> {
 			Map<String, BigDecimal> usages = this.reader.tenantUsages(keys.stream().map(WindowKey::scope).toList(),
@@ -341,7 +394,7 @@ final class LeaseGrants {
 			BigDecimal limit = budget.limit;
 			BigDecimal unallocated = (s != null && budget.allocationKnown) ? s.unallocated() : null;
 			if (unallocated == null) {
-				unallocated = limit.subtract(allocation(key));
+				unallocated = limit.subtract(allocation(key, limit));
 			}
 			// Owe what was used beyond the leases, and cover what a waiting check needs.
 			BigDecimal available = (s != null) ? s.available() : BigDecimal.ZERO;
@@ -356,14 +409,14 @@ final class LeaseGrants {
 				this.observer.leaseRoundTrip();
 				if (reclaimed.signum() > 0) {
 					this.observer.leaseExpired(reclaimed);
-					granted = grant(budget, limit, limit.subtract(allocation(key)), deficit);
+					granted = grant(budget, limit, limit.subtract(allocation(key, limit)), deficit);
 				}
 			}
 			budget.unknown = false;
 			budget.allocationKnown = true;
 			if (granted == null) {
 				budget.retryAtMillis = this.clock.millis() + this.settings.retryInterval().toMillis();
-				BigDecimal free = limit.subtract(allocation(key)).max(BigDecimal.ZERO);
+				BigDecimal free = limit.subtract(allocation(key, limit)).max(BigDecimal.ZERO);
 				budget.add(BigDecimal.ZERO, free);
 			}
 		}
@@ -373,10 +426,17 @@ final class LeaseGrants {
 	}
 
 	/** The granted amount of a window's allocation, creating it from the ledger when new. */
-	private BigDecimal allocation(WindowKey key) {
+	private BigDecimal allocation(WindowKey key, BigDecimal limit) {
 		QuotaLeaseStore.Allocation allocation = this.store.allocation(key);
 		this.observer.leaseRoundTrip();
-		if (allocation == null) {
+		ColdShares shares = this.shares;
+		if (allocation == null && shares != null) {
+			shares.create(Map.of(key, limit));
+			this.observer.leaseRoundTrip();
+			allocation = this.store.allocation(key);
+			this.observer.leaseRoundTrip();
+		}
+		else if (allocation == null) {
 			BigDecimal used = this.reader.tenantUsage(key.scope(), key.usageMeter(), key.start(), key.end());
 			this.store.create(key, used);
 			this.observer.leaseRoundTrip();
@@ -406,7 +466,7 @@ final class LeaseGrants {
 				this.observer.leaseGranted(amount);
 				return amount;
 			}
-			unallocated = limit.subtract(allocation(budget.key));
+			unallocated = limit.subtract(allocation(budget.key, limit));
 			amount = this.chunks.chunk(budget, deficit, unallocated);
 		}
 		return null;
@@ -494,7 +554,15 @@ final class LeaseGrants {
 						Math.max(budget.expiresAtMillis, nowMillis)));
 			}
 			try {
-				this.store.batches().giveBackAll(returns, this.instance);
+				try {
+					this.store.batches().giveBackAll(returns, this.instance);
+				}
+				catch (PessimisticLockingFailureException ex) {
+					// Rolled back whole (a deadlock or lock timeout with another instance's batch, say a
+					// settlement of cold shares): once more after a pause before going lease by lease.
+					pause();
+					this.store.batches().giveBackAll(returns, this.instance);
+				}
 				this.observer.leaseRoundTrip();
 				for (LeaseBudget budget : part) {
 					BigDecimal amount = amounts.get(budget);
@@ -514,6 +582,15 @@ final class LeaseGrants {
 				// twice, so these leases expire and a reconciliation returns what they held.
 				logger.warn("Could not give back quota of " + part.size() + " budgets: " + ex.getMessage());
 			}
+		}
+	}
+
+	private static void pause() {
+		try {
+			Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(10, 50));
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 

@@ -38,6 +38,9 @@ import org.springframework.util.function.SingletonSupplier;
  * bumps {@code version}, so a reconciliation that raced with a grant or a return fails instead of
  * overwriting it. A batch grant is the same conditional update for each of its windows (one
  * statement joined to the windows' amounts and limits), so it keeps the invariant row by row.
+ * <p>
+ * Over 350 lines: the reconciliation must know every kind of lease row (an instance's, and a cold
+ * share's, which lapses only by its position's fence) in the one place that recomputes.
  */
 final class QuotaLeaseStore {
 
@@ -55,6 +58,10 @@ final class QuotaLeaseStore {
 
 	private final LeaseBatchStore batches;
 
+	private final dev.metering.internal.sql.ShareSql shareSql;
+
+	private final String prefix;
+
 	private final SingletonSupplier<LedgerDatabase> database;
 
 	QuotaLeaseStore(DataSource dataSource, MeteringTables tables) {
@@ -62,6 +69,8 @@ final class QuotaLeaseStore {
 		this.transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		this.database = SingletonSupplier.of(() -> LedgerDatabase.detect(dataSource));
 		this.sql = new LeaseSql(new TableNames(tables.prefix()));
+		this.shareSql = new dev.metering.internal.sql.ShareSql(new TableNames(tables.prefix()));
+		this.prefix = tables.prefix();
 		this.batches = new LeaseBatchStore(this.jdbc, this.transactions,
 				SingletonSupplier.of(() -> this.database.obtain().sql(tables.prefix())), this.sql, this::create);
 	}
@@ -278,21 +287,25 @@ final class QuotaLeaseStore {
 		List<Lease> leases = this.jdbc.query(this.sql.selectLeases,
 				(rs, n) -> new Lease(rs.getString(1), rs.getBigDecimal(2), rs.getBigDecimal(3), rs.getLong(4)),
 				key.scope(), key.meter(), key.window().id(), key.startSecond());
-		List<Lease> expired = leases.stream().filter((l) -> l.expiresAt() < nowMillis).toList();
+		// A position's share row never lapses by time: only a fence (its epoch crashed) ends it.
+		Map<Integer, Long> fences = leases.stream().anyMatch((l) -> ColdShares.positionOf(l.instance()) >= 0)
+				? fences() : Map.of();
+		List<Lease> expired = leases.stream().filter((l) -> lapsed(l, key, nowMillis, fences)).toList();
 		if (expired.isEmpty() && onlyWhenExpired) {
 			return null;
 		}
 		BigDecimal reconciled = ledger.get();
 		for (Lease lease : leases) {
-			if (lease.expiresAt() >= nowMillis) {
+			if (!lapsed(lease, key, nowMillis, fences)) {
 				reconciled = reconciled.add(lease.amount().subtract(lease.committed()).max(BigDecimal.ZERO));
 			}
 		}
 		BigDecimal target = reconciled;
 		Boolean done = this.transactions.execute((status) -> {
 			for (Lease lease : expired) {
+				long before = (ColdShares.positionOf(lease.instance()) >= 0) ? Long.MAX_VALUE : nowMillis;
 				if (this.jdbc.update(this.sql.deleteExpiredLease, key.scope(), key.meter(), key.window().id(),
-						key.startSecond(), lease.instance(), nowMillis) != 1) {
+						key.startSecond(), lease.instance(), before) != 1) {
 					status.setRollbackOnly();
 					return false;
 				}
@@ -305,6 +318,32 @@ final class QuotaLeaseStore {
 			return true;
 		});
 		return Boolean.TRUE.equals(done) ? allocation.granted().subtract(target).max(BigDecimal.ZERO) : null;
+	}
+
+	private static boolean lapsed(Lease lease, WindowKey key, long nowMillis, Map<Integer, Long> fences) {
+		int position = ColdShares.positionOf(lease.instance());
+		return (position >= 0) ? ColdShares.fenced(key.startSecond(), position, fences) : lease.expiresAt() < nowMillis;
+	}
+
+	/** Each position's fence (epoch millis). */
+	private Map<Integer, Long> fences() {
+		Map<Integer, Long> fences = new java.util.HashMap<>();
+		this.jdbc.query(this.shareSql.selectFences, (rs) -> {
+			fences.put(rs.getInt(1), rs.getLong(2));
+		});
+		return fences;
+	}
+
+	/**
+	 * The cold shares of this store's tables.
+	 * @param clock the clock of positions
+	 * @param positions how many positions there are
+	 * @param owner this instance's name
+	 * @param settings lease settings (expiry, idle return)
+	 */
+	ColdShares coldShares(java.time.Clock clock, int positions, String owner, LeaseSettings settings) {
+		return new ColdShares(this.jdbc, this.transactions, this.shareSql,
+				SingletonSupplier.of(() -> this.database.obtain().sql(this.prefix)), clock, positions, owner, settings);
 	}
 
 	/** The multi-row statements of a batch of windows. */

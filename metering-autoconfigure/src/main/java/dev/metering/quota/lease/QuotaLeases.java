@@ -68,6 +68,14 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 
 	private final LeaseRequestQueue requests;
 
+	/** Cold shares, when on ({@code metering.quota.lease.cold-shares}). */
+	private final @Nullable ColdShares shares;
+
+	/** Maintenance and close exclusive of each other: no maintenance statement after the close began. */
+	private final java.util.concurrent.locks.ReentrantLock maintenance = new java.util.concurrent.locks.ReentrantLock();
+
+	private volatile boolean closed;
+
 	/** How stale a budget's last use may be: a check writes it at most once a millisecond. */
 	private static final long USE_GRANULARITY_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -95,6 +103,11 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 
 	QuotaLeases(QuotaLeaseStore store, UsageReader reader, Clock clock, LongSupplier ticker, LeaseSettings settings,
 			Executor executor, QuotaObserver observer, TenantCalendars calendars) {
+		this(store, reader, clock, ticker, settings, executor, observer, calendars, 0);
+	}
+
+	QuotaLeases(QuotaLeaseStore store, UsageReader reader, Clock clock, LongSupplier ticker, LeaseSettings settings,
+			Executor executor, QuotaObserver observer, TenantCalendars calendars, int coldSharePositions) {
 		this.calendars = calendars;
 		this.clock = clock;
 		this.ticker = ticker;
@@ -102,8 +115,16 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		this.executor = executor;
 		this.store = store;
 		this.chunks = new LeaseChunks(settings, ticker);
-		this.grants = new LeaseGrants(store, reader, clock, settings, observer, this.chunks,
-				UUID.randomUUID().toString(), calendars);
+		String instance = UUID.randomUUID().toString();
+		this.grants = new LeaseGrants(store, reader, clock, settings, observer, this.chunks, instance, calendars);
+		if (coldSharePositions > 0) {
+			this.shares = store.coldShares(clock, coldSharePositions, instance, settings);
+			this.grants.shares = this.shares;
+			this.shares.claim();
+		}
+		else {
+			this.shares = null;
+		}
 		this.requests = new LeaseRequestQueue(executor, this.grants::refillAll, settings.linger().toNanos());
 	}
 
@@ -138,8 +159,27 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	public static QuotaLeases create(javax.sql.DataSource dataSource, dev.metering.ledger.MeteringTables tables,
 			UsageReader reader, Clock clock, LeaseSettings settings, Executor executor, QuotaObserver observer,
 			TenantCalendars calendars) {
+		return create(dataSource, tables, reader, clock, settings, executor, observer, calendars, 0);
+	}
+
+	/**
+	 * Creates the leases of one instance, with cold shares when {@code coldSharePositions > 0}.
+	 * @param dataSource the database of the allocation and lease tables
+	 * @param tables the kit's table names
+	 * @param reader the ledger, for allocations of new windows and for reconciliations
+	 * @param clock the clock of lease expiry
+	 * @param settings lease settings
+	 * @param executor runs lease requests in the background
+	 * @param observer lease metrics
+	 * @param calendars each scope's calendar (its day and month windows)
+	 * @param coldSharePositions the positions of cold shares, 0 for none (every instance must agree)
+	 * @return the leases
+	 */
+	public static QuotaLeases create(javax.sql.DataSource dataSource, dev.metering.ledger.MeteringTables tables,
+			UsageReader reader, Clock clock, LeaseSettings settings, Executor executor, QuotaObserver observer,
+			TenantCalendars calendars, int coldSharePositions) {
 		return new QuotaLeases(new QuotaLeaseStore(dataSource, tables), reader, clock, System::nanoTime, settings,
-				executor, observer, calendars);
+				executor, observer, calendars, coldSharePositions);
 	}
 
 	/**
@@ -232,9 +272,24 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 			LeaseBudget fresh = new LeaseBudget(key, limit, now);
 			fresh.reconciledAtMillis = this.clock.millis();
 			fresh.owner = this;
+			ColdShares shares = this.shares;
+			BigDecimal share = (shares != null) ? shares.open(key, limit) : null;
+			if (share != null) {
+				// Admitted from this position's share with no statement; settled in the background.
+				fresh.provisional = true;
+				fresh.expiresAtMillis = shares.validUntilMillis();
+				fresh.retryAtMillis = this.clock.millis() + this.settings.retryInterval().toMillis();
+				fresh.state.set(new LeaseBudget.State(share, BigDecimal.ZERO));
+			}
+			else if (shares != null) {
+				shares.spend(key);
+			}
 			budget = this.budgets.compute(key,
 					(k, existing) -> (existing == null || existing.state.get() == LeaseBudget.RETIRED) ? fresh
 							: existing);
+			if (budget == fresh && share != null) {
+				request(fresh, BigDecimal.ZERO);
+			}
 		}
 		return checkLimit(budget, limit);
 	}
@@ -262,7 +317,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 			// Lowered: what this instance holds may be above the new limit, so it goes back and the
 			// database decides the next take against the new limit.
 			BigDecimal held = budget.drain(false);
-			if (held != null && held.signum() > 0 && budget.expiresAtMillis != 0) {
+			if (held != null && held.signum() > 0 && budget.expiresAtMillis != 0 && !budget.provisional) {
 				this.executor.execute(() -> this.grants.giveBack(budget, held));
 			}
 		}
@@ -288,7 +343,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	@Override
 	public void giveBack(Budget taken, BigDecimal quantity) {
 		LeaseBudget budget = (LeaseBudget) taken;
-		if (!budget.add(quantity, null) && quantity.signum() > 0) {
+		if (!budget.add(quantity, null) && quantity.signum() > 0 && !budget.provisional) {
 			// Retired meanwhile: its remainder was returned already, so return this part on its own.
 			this.executor.execute(() -> this.grants.giveBack(budget, quantity));
 		}
@@ -388,7 +443,31 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	 * periodically (a third of the lease expiry or more often).
 	 */
 	public void maintain() {
-		maintainBudgets();
+		this.maintenance.lock();
+		try {
+			if (this.closed) {
+				return;
+			}
+			if (this.shares != null) {
+				this.shares.heartbeat();
+				this.grants.settle(provisional());
+				this.shares.giveBackIdle();
+			}
+			maintainBudgets();
+		}
+		finally {
+			this.maintenance.unlock();
+		}
+	}
+
+	private List<LeaseBudget> provisional() {
+		List<LeaseBudget> open = new ArrayList<>();
+		for (LeaseBudget budget : this.budgets.values()) {
+			if (budget.provisional) {
+				open.add(budget);
+			}
+		}
+		return open;
 	}
 
 	/**
@@ -424,6 +503,10 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		Map<LeaseBudget, BigDecimal> returns = new LinkedHashMap<>();
 		for (LeaseBudget budget : this.budgets.values()) {
 			seen++;
+			if (budget.provisional) {
+				// Not a lease of this instance yet: settled first (its settlement is queued).
+				continue;
+			}
 			try {
 				boolean ended = !nowOrBefore(budget.key.end(), nowMillis);
 				boolean idle = nowNanos - budget.lastUseNanos > idleAllowanceNanos(budget);
@@ -497,7 +580,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	private void retire(LeaseBudget budget, Map<LeaseBudget, BigDecimal> returns) {
 		this.budgets.remove(budget.key, budget);
 		BigDecimal left = budget.drain(true);
-		if (left != null && left.signum() != 0 && budget.expiresAtMillis != 0) {
+		if (left != null && left.signum() != 0 && budget.expiresAtMillis != 0 && !budget.provisional) {
 			returns.put(budget, left);
 		}
 	}
@@ -523,6 +606,14 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		catch (RuntimeException ex) {
 			logger.warn("Lease renewal of '" + scope + "' failed: " + ex.getMessage());
 		}
+		List<LeaseBudget> open = new ArrayList<>();
+		for (LeaseBudget budget : this.budgets.values()) {
+			if (budget.key.scope().equals(scope) && budget.provisional) {
+				open.add(budget);
+			}
+		}
+		// A use of a cold share is settled before its budget is forgotten.
+		this.grants.settle(open);
 		Map<LeaseBudget, BigDecimal> returns = new LinkedHashMap<>();
 		for (LeaseBudget budget : this.budgets.values()) {
 			if (budget.key.scope().equals(scope)) {
@@ -543,14 +634,68 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 		this.grants.rederive(scope);
 	}
 
-	/** Gives every budget back, at shutdown. */
+	/**
+	 * Gives every budget back, at shutdown. With cold shares: no share is used from the start of
+	 * the close on, every use is settled, the leases are given back, and only then the shares
+	 * still reserved and the position are released (in one transaction holding the position).
+	 */
 	@Override
 	public void close() {
-		Map<LeaseBudget, BigDecimal> returns = new LinkedHashMap<>();
-		for (LeaseBudget budget : this.budgets.values()) {
-			retire(budget, returns);
+		this.maintenance.lock();
+		try {
+			if (this.closed) {
+				return;
+			}
+			this.closed = true;
+			ColdShares shares = this.shares;
+			boolean provisionalLeft = false;
+			if (shares != null) {
+				shares.stopAdmitting();
+				this.grants.settle(provisional());
+				provisionalLeft = !provisional().isEmpty();
+			}
+			Map<LeaseBudget, BigDecimal> returns = new LinkedHashMap<>();
+			for (LeaseBudget budget : this.budgets.values()) {
+				retire(budget, returns);
+			}
+			this.grants.giveBackAll(returns);
+			if (shares != null) {
+				// A use not settled is covered only by the share row: then the position is left to
+				// expire, and its next holder is fenced off the windows this one may have used.
+				shares.release(provisionalLeft);
+			}
 		}
-		this.grants.giveBackAll(returns);
+		finally {
+			this.maintenance.unlock();
+		}
+	}
+
+	/** Stops as a killed instance would: nothing more is written, nothing given back (for tests). */
+	void abandon() {
+		this.maintenance.lock();
+		try {
+			this.closed = true;
+			if (this.shares != null) {
+				this.shares.abandon();
+			}
+			for (LeaseBudget budget : this.budgets.values()) {
+				this.budgets.remove(budget.key, budget);
+				budget.drain(true);
+			}
+		}
+		finally {
+			this.maintenance.unlock();
+		}
+	}
+
+	/** Budgets still admitting from an unsettled share (for tests). */
+	int provisionalCount() {
+		return provisional().size();
+	}
+
+	/** The cold shares (for tests). */
+	@Nullable ColdShares shares() {
+		return this.shares;
 	}
 
 	/** The queue of lease requests (for tests). */
