@@ -17,8 +17,8 @@ import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import tools.jackson.databind.JsonNode;
@@ -192,11 +192,20 @@ class ConsoleBrowserIT {
 		return bars;
 	}
 
-	/** Clicks what submits a form or follows a link, and waits for the next page. */
+	/**
+	 * Clicks what submits a form or follows a link, and waits for the next page: a mark set on the old
+	 * page's window is gone and the new document is loaded. Not {@code stalenessOf}: asking whether an
+	 * element is stale while Chromium swaps documents fails now and then with "Node with given id does
+	 * not belong to the document" instead of answering stale; here any error while the page is swapped
+	 * is only a reason to ask again.
+	 */
 	private static void submit(WebDriver browser, By control) {
-		WebElement page = browser.findElement(By.tagName("html"));
+		JavascriptExecutor script = (JavascriptExecutor) browser;
+		script.executeScript("window.meteringPageBeforeSubmit = true;");
 		browser.findElement(control).click();
-		new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.stalenessOf(page));
+		new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(WebDriverException.class)
+			.until((driver) -> Boolean.TRUE.equals(script.executeScript(
+					"return window.meteringPageBeforeSubmit !== true && document.readyState === 'complete';")));
 	}
 
 	private static WebElement gauge(WebDriver browser, String meter, String window) {
