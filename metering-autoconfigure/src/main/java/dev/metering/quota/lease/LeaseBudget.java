@@ -3,6 +3,7 @@ package dev.metering.quota.lease;
 import java.math.BigDecimal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.DoubleAdder;
 
@@ -42,8 +43,14 @@ final class LeaseBudget implements HardQuotaBudgets.Budget {
 	/** The largest quantity a check waits for, so a lease request asks for at least that. */
 	final AtomicReference<BigDecimal> needed = new AtomicReference<>(BigDecimal.ZERO);
 
-	/** When this instance's lease lapses unless renewed (epoch millis of the clock), 0 without lease. */
+	/**
+	 * When this instance's lease lapses unless renewed (epoch millis of the clock), 0 without lease.
+	 * Cleared only by {@link #lapse(long)}, after what the lapsed lease left is drained.
+	 */
 	volatile long expiresAtMillis;
+
+	private static final AtomicLongFieldUpdater<LeaseBudget> EXPIRES = AtomicLongFieldUpdater
+		.newUpdater(LeaseBudget.class, "expiresAtMillis");
 
 	/** No lease request before this (epoch millis) after one was refused or failed. */
 	volatile long retryAtMillis;
@@ -163,6 +170,45 @@ final class LeaseBudget implements HardQuotaBudgets.Budget {
 				return (s != null) ? s.available() : BigDecimal.ZERO;
 			}
 		}
+	}
+
+	/**
+	 * Ends a lease that lapsed at {@code expires}: what it left is drained, and only then is its
+	 * expiry cleared. Another instance may have reclaimed that rest already (its allocation
+	 * recomputed from the ledger), so none of it may be admitted: a check that sees the expiry
+	 * cleared must find the budget drained. Cleared first, a concurrent check skipped the drain and
+	 * took from the rest, one unit beyond the limit per take. A lease granted meanwhile (a new
+	 * expiry) keeps what it brought.
+	 * @param expires the expiry that lapsed
+	 */
+	void lapse(long expires) {
+		while (this.expiresAtMillis == expires) {
+			State s = this.state.get();
+			if (s == RETIRED) {
+				break;
+			}
+			State drained = new State(BigDecimal.ZERO, (s != null) ? s.unallocated() : BigDecimal.ZERO);
+			// A grant adds after it sets its expiry: a failed swap is looked at again with that expiry.
+			if (this.state.compareAndSet(s, drained)) {
+				break;
+			}
+		}
+		EXPIRES.compareAndSet(this, expires, 0);
+	}
+
+	/**
+	 * Notes a lease granted until {@code expiresAtMillis}, before its amount is added. A lease that
+	 * lapsed before it (no check has noticed yet) ends first: its row may have been reclaimed and
+	 * this grant made a new one, which does not hold that rest.
+	 * @param expiresAtMillis the new expiry
+	 * @param nowMillis the clock now
+	 */
+	void leased(long expiresAtMillis, long nowMillis) {
+		long previous = this.expiresAtMillis;
+		if (previous != 0 && nowMillis >= previous) {
+			lapse(previous);
+		}
+		this.expiresAtMillis = expiresAtMillis;
 	}
 
 	/** Takes back what is above {@code keep}, for returning it. */

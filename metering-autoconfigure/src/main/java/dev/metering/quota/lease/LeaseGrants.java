@@ -222,7 +222,7 @@ final class LeaseGrants {
 			}
 			budget.unknown = false;
 			budget.allocationKnown = true;
-			budget.expiresAtMillis = expires;
+			budget.leased(expires, this.clock.millis());
 			this.chunks.measureRate(budget);
 			if (!budget.add(grant.amount(), budget.limit.subtract(after).max(BigDecimal.ZERO))) {
 				giveBack(budget, grant.amount());
@@ -455,7 +455,7 @@ final class LeaseGrants {
 			boolean granted = this.store.grant(budget.key, this.instance, amount, limit, expires);
 			this.observer.leaseRoundTrip();
 			if (granted) {
-				budget.expiresAtMillis = expires;
+				budget.leased(expires, this.clock.millis());
 				this.chunks.measureRate(budget);
 				if (!budget.add(amount, unallocated.subtract(amount).max(BigDecimal.ZERO))) {
 					giveBack(budget, amount);
@@ -515,7 +515,10 @@ final class LeaseGrants {
 		}
 		long next = nowMillis + this.settings.expiry().toMillis();
 		List<QuotaLeaseStore.Renewal> renewals = new ArrayList<>(budgets.size());
-		for (LeaseBudget budget : budgets) {
+		long[] before = new long[budgets.size()];
+		for (int i = 0; i < before.length; i++) {
+			LeaseBudget budget = budgets.get(i);
+			before[i] = budget.expiresAtMillis;
 			renewals.add(new QuotaLeaseStore.Renewal(budget.key, budget.committed.get(), next));
 		}
 		boolean[] renewed = this.store.renewAll(renewals, this.instance, nowMillis);
@@ -526,8 +529,10 @@ final class LeaseGrants {
 				budget.expiresAtMillis = next;
 			}
 			else {
-				budget.expiresAtMillis = 0;
+				// Gone in the database (perhaps reclaimed): nothing it held is admitted, even if a
+				// grant landed meanwhile (a lease it extended lapsed with it).
 				budget.drain(false);
+				budget.lapse(before[i]);
 			}
 		}
 	}

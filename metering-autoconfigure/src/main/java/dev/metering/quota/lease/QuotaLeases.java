@@ -328,8 +328,7 @@ public class QuotaLeases implements HardQuotaBudgets, AutoCloseable {
 	private void expireLocally(LeaseBudget budget, long nowMillis) {
 		long expires = budget.expiresAtMillis;
 		if (expires != 0 && ((nowMillis != Long.MIN_VALUE) ? nowMillis : this.clock.millis()) >= expires) {
-			budget.expiresAtMillis = 0;
-			budget.drain(false);
+			budget.lapse(expires);
 		}
 	}
 
