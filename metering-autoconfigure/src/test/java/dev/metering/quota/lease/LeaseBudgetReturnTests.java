@@ -327,6 +327,68 @@ class LeaseBudgetReturnTests {
 		}
 	}
 
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void anIdleBudgetFarFromItsLimitServesAReturningTenantWithoutAStatementUntilItsLeaseIsDue(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			StatementCountingDataSource counted = new StatementCountingDataSource(schema.dataSource());
+			QuotaLeases leases = new QuotaLeases(new QuotaLeaseStore(counted, schema.tables()), new InMemoryLedger(),
+					this.clock, this.nanos::get, LeaseSettings.defaults(), Runnable::run, this.observer);
+			QuotaEnforcementService service = service(leases, hard(1_000_000, QuotaWindow.DAY));
+			assertThat(service.check("tail", METER, 1).allowed()).isTrue();
+			BigDecimal granted = grantedOf(schema, "tail");
+			assertThat(granted).isGreaterThan(BigDecimal.ONE);
+
+			// Seen once, then idle past idle-return (10 s): kept, neither given back nor renewed.
+			counted.reset();
+			for (int i = 0; i < 3; i++) {
+				step(Duration.ofSeconds(5));
+				leases.maintain();
+			}
+			assertThat(leases.budgetCount()).as("idle 15 s, its lease 15 s from lapsing").isEqualTo(1);
+			assertThat(grantedOf(schema, "tail")).isEqualByComparingTo(granted);
+			// The tail tenant's next visit: admitted from the budget held, no statement.
+			assertThat(service.check("tail", METER, 1).allowed()).isTrue();
+			assertThat(counted.statements()).as("statements of 3 maintenance runs and the check").isEmpty();
+
+			// In use again: renewed when due (20 s); idle past its allowance from 35 s, it is kept
+			// without a statement while its lease has a third of its expiry left, then given back.
+			step(Duration.ofSeconds(5));
+			leases.maintain();
+			counted.reset();
+			for (int i = 0; i < 4; i++) {
+				step(Duration.ofSeconds(5));
+				leases.maintain();
+			}
+			assertThat(counted.statements()).as("statements at 25-40 s").isEmpty();
+			assertThat(leases.budgetCount()).isEqualTo(1);
+			step(Duration.ofSeconds(5));
+			leases.maintain();
+			assertThat(leases.budgetCount()).as("idle 30 s, its lease 5 s from lapsing").isZero();
+			assertThat(grantedOf(schema, "tail")).isEqualByComparingTo("2");
+		}
+	}
+
+	@ParameterizedTest
+	@EnumSource(TestDatabase.class)
+	void anIdleBudgetNearItsLimitGoesBackAfterIdleReturn(TestDatabase database) {
+		try (TestSchema schema = database.newSchema()) {
+			// 600 of 1,000 used before: less than half of the limit is free.
+			QuotaLeases leases = new QuotaLeases(new QuotaLeaseStore(schema.dataSource(), schema.tables()),
+					usedBefore(BigDecimal.valueOf(600)), this.clock, this.nanos::get, LeaseSettings.defaults(),
+					Runnable::run, this.observer);
+			QuotaEnforcementService service = service(leases, hard(1000, QuotaWindow.DAY));
+			assertThat(service.check("acme", METER, 1).allowed()).isTrue();
+			assertThat(grantedOf(schema, "acme")).isGreaterThan(BigDecimal.valueOf(601));
+			for (int i = 0; i < 3; i++) {
+				step(Duration.ofSeconds(5));
+				leases.maintain();
+			}
+			assertThat(leases.budgetCount()).isZero();
+			assertThat(grantedOf(schema, "acme")).isEqualByComparingTo("601");
+		}
+	}
+
 	/** Both clocks: the wall clock of lease expiry and the ticker of idleness and rates. */
 	private void step(Duration duration) {
 		this.clock.advance(duration);
