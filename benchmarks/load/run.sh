@@ -19,6 +19,8 @@
 #             profile): events are built, validated and handed off, so this is the kit's own app-side cost
 #   quota     as on, with a hard monthly quota nobody reaches checked on every request (one tenant)
 #   tenants1000 / newtenant  the hard quota over 1,000 tenants round-robin / a new tenant on every request
+#   newtenant-shares  newtenant with cold shares on (metering.quota.lease.cold-shares.enabled=true; not in the
+#             default list): compare run.sh quota newtenant newtenant-shares
 #   tenants100k the hard quota over 100,000 tenants drawn from a Zipf(1.1) distribution (zipf.lua)
 #   bucket4j  the peer: bucket4j-spring-boot-starter with an in-memory bucket per tenant on the same
 #             endpoint (benchmarks/load/bucket4j-app), storing nothing
@@ -542,6 +544,9 @@ setup_config() { # setup round: the set-up's app into APP_JAR and SETUP_PREFIX, 
 			script=(-s "$HERE/tenants.lua") header=() ;;
 		newtenant) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
 			script=(-s "$HERE/new-tenant.lua") header=() ;;
+		newtenant-shares) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench
+			--metering.quota.lease.cold-shares.enabled=true)
+			script=(-s "$HERE/new-tenant.lua") header=() ;;
 		tenants100k) props=("${BENCH_PLAN[@]}" --metering.default-plan=bench)
 			script=(-s "$HERE/zipf.lua") header=() ;;
 		*) echo "unknown set-up $setup" >&2; exit 1 ;;
@@ -550,7 +555,7 @@ setup_config() { # setup round: the set-up's app into APP_JAR and SETUP_PREFIX, 
 	case ${setup%-base} in
 		tenants1000) args=(-- 1000 "$TENANT_HEADER") ;;
 		tenants100k) args=(-- 100000 1.1 "$TENANT_HEADER") ;;
-		newtenant) args=(-- "$TENANT_HEADER" "r$round") ;;
+		newtenant | newtenant-shares) args=(-- "$TENANT_HEADER" "r$round") ;;
 	esac
 	SETUP_PREFIX=$prefix SETUP_PROPS=("${props[@]}") SETUP_SCRIPT=("${script[@]}") SETUP_HEADER=("${header[@]}") SETUP_ARGS=("${args[@]}")
 	# thresholds, hanging and grants warm up on acme-warm (same plan), so acme starts the measured window at zero
@@ -566,7 +571,7 @@ warm_up() { # setup round name pid port: warm-up slices until the JIT compiler t
 	[[ ${setup%-base} == kafka ]] && broker=$BROKER # the broker's JIT warms up too
 	while :; do
 		slice=$((slice + 1))
-		[[ ${setup%-base} == newtenant ]] && warm_args=(-- "$TENANT_HEADER" "w${round}s$slice")
+		[[ ${setup%-base} == newtenant* ]] && warm_args=(-- "$TENANT_HEADER" "w${round}s$slice")
 		jit0=$(jit_ticks "$pid" "$broker"); all0=$(ticks "$pid" "$broker")
 		wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" "${SETUP_WARM_HEADER[@]}" "${SETUP_SCRIPT[@]}" "http://127.0.0.1:$port/api/ping" "${warm_args[@]}" >> "$OUT/$name.warmup.txt"
 		jit1=$(jit_ticks "$pid" "$broker"); all1=$(ticks "$pid" "$broker")
@@ -696,7 +701,7 @@ run_interleaved() { # round: start every set-up, warm each in turn, then measure
 	done
 	for setup in "${order[@]}"; do # a short re-warm, since the first ones warmed have idled meanwhile
 		setup_config "$setup" "$round"
-		[[ ${setup%-base} == newtenant ]] && SETUP_ARGS=(-- "$TENANT_HEADER" "w${round}rewarm")
+		[[ ${setup%-base} == newtenant* ]] && SETUP_ARGS=(-- "$TENANT_HEADER" "w${round}rewarm")
 		wrk -t"$THREADS" -c"$CONNECTIONS" -d"${REWARM}s" "${SETUP_HEADER[@]}" "${SETUP_SCRIPT[@]}" "http://127.0.0.1:${port_of[$setup]}/api/ping" "${SETUP_ARGS[@]}" >> "$OUT/$setup-r$round.warmup.txt"
 		jcmd "${pid_of[$setup]}" JFR.start name=round settings="$OUT/monitor.jfc" > /dev/null
 	done
@@ -708,7 +713,7 @@ run_interleaved() { # round: start every set-up, warm each in turn, then measure
 	for ((s = 1; s <= SLICES; s++)); do
 		for setup in "${order[@]}"; do
 			setup_config "$setup" "$round"
-			[[ ${setup%-base} == newtenant ]] && SETUP_ARGS=(-- "$TENANT_HEADER" "r${round}s$s")
+			[[ ${setup%-base} == newtenant* ]] && SETUP_ARGS=(-- "$TENANT_HEADER" "r${round}s$s")
 			name=$setup-r$round pid=${pid_of[$setup]}
 			# Read innermost the counters whose window must match the machine's most closely.
 			thread_ticks "$pid" > "$OUT/$name.threads0"
